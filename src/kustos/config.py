@@ -1,0 +1,160 @@
+"""The one Settings object.
+
+Read once at process start from ``KUSTOS_*`` environment variables and an optional
+TOML file (``KUSTOS_CONFIG`` or ``$KUSTOS_HOME/kustos.toml``); environment wins over
+the file. Library code never reads the environment: it receives this object (or
+plain values taken from it) as arguments.
+
+Embedded defaults need nothing: SQLite (WAL), a local vault directory and huey's
+SQLite storage, all under ``$KUSTOS_HOME`` (default ``./var``). With
+``KUSTOS_PRODUCTION=1`` default or missing secrets are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the setting."""
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    production: bool = False
+    debug: bool = False
+    secret_key: str = ""
+    master_key: str = ""  # base64/hex; empty = key file under home (created 0600)
+    database_url: str = ""  # empty = SQLite under home
+    redis_url: str = ""  # empty = huey SQLite storage under home
+    vault_url: str = ""  # empty = local directory under home; s3://bucket/prefix
+    s3_endpoint_url: str = ""
+    s3_region: str = "eu-central-1"
+    s3_access_key: str = ""
+    s3_secret_key: str = ""
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "testserver")
+    base_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    smtp_port: int = 2525
+    smtp_domain: str = "journal.kustos.local"
+    smtp_max_bytes: int = 50 * 1024 * 1024
+    tsa_url: str = ""  # empty = built-in local TSA (self-signed, labelled as such)
+    search_backend: str = ""  # "tantivy" | "postgres"; empty = by database
+    email_backend: str = "django.core.mail.backends.console.EmailBackend"
+    email_from: str = "kustos@localhost"
+    require_2fa_for_admins: bool = True
+    workers: int = 2
+    language: str = "en"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    # --- derived paths -------------------------------------------------------
+    @property
+    def db_path(self) -> Path:
+        return self.home / "kustos.sqlite3"
+
+    @property
+    def vault_path(self) -> Path:
+        return self.home / "vault"
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def spool_path(self) -> Path:
+        return self.home / "spool"
+
+    @property
+    def upload_path(self) -> Path:
+        return self.home / "uploads"
+
+    @property
+    def huey_path(self) -> Path:
+        return self.home / "huey.sqlite3"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.home / "master.key"
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    @property
+    def effective_search_backend(self) -> str:
+        if self.search_backend:
+            return self.search_backend
+        return "postgres" if self.uses_postgres else "tantivy"
+
+
+_CASTS = {"production": _bool, "debug": _bool, "require_2fa_for_admins": _bool,
+          "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int}
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build Settings from ``env`` (default ``os.environ``) and the TOML file."""
+    env = dict(os.environ if env is None else env)
+    home = Path(env.get("KUSTOS_HOME", "./var")).resolve()
+    values: dict[str, Any] = {}
+    config_file = Path(env.get("KUSTOS_CONFIG", home / "kustos.toml"))
+    if config_file.is_file():
+        with config_file.open("rb") as fh:
+            values.update(tomllib.load(fh))
+    known = {f.name for f in fields(Settings)} - {"home", "extra"}
+    for name in known:
+        key = "KUSTOS_" + name.upper()
+        if key in env:
+            values[name] = env[key]
+    extra = {k: values.pop(k) for k in list(values) if k not in known}
+    for name, cast in _CASTS.items():
+        if name in values:
+            values[name] = cast(values[name])
+    if "allowed_hosts" in values and isinstance(values["allowed_hosts"], str):
+        values["allowed_hosts"] = tuple(h.strip() for h in values["allowed_hosts"].split(",") if h.strip())
+    settings = Settings(home=home, extra=extra, **values)
+    _check(settings)
+    return settings
+
+
+def _check(settings: Settings) -> None:
+    if not settings.production:
+        return
+    if not settings.secret_key or settings.secret_key.startswith("insecure-"):
+        raise ConfigError("KUSTOS_SECRET_KEY must be set to a random value in production mode")
+    if len(settings.secret_key) < 32:
+        raise ConfigError("KUSTOS_SECRET_KEY is too short (at least 32 characters) in production mode")
+    if not settings.master_key:
+        raise ConfigError("KUSTOS_MASTER_KEY must be set in production mode (no key file is created)")
+
+
+def ensure_home(settings: Settings) -> None:
+    """Create the home directory tree (idempotent)."""
+    for path in (settings.home, settings.vault_path, settings.index_path,
+                 settings.spool_path, settings.upload_path):
+        path.mkdir(parents=True, exist_ok=True)
+
+
+def dev_secret_key(settings: Settings) -> str:
+    """A per-installation development secret, kept in ``$KUSTOS_HOME/secret.key``."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.home / "secret.key"
+    settings.home.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write("insecure-dev-" + secrets.token_urlsafe(48))
+    return path.read_text().strip()

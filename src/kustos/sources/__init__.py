@@ -1,0 +1,1 @@
+"""Connectors: archive sources and SaaS backup sources (framework-free)."""
