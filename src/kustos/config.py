@@ -143,7 +143,7 @@ def _check(settings: Settings) -> None:
 def ensure_home(settings: Settings) -> None:
     """Create the home directory tree (idempotent)."""
     for path in (settings.home, settings.vault_path, settings.index_path,
-                 settings.spool_path, settings.upload_path):
+                 settings.spool_path, settings.upload_path, settings.home / "static"):
         path.mkdir(parents=True, exist_ok=True)
 
 

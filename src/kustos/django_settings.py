@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kustos.web.middleware.TwoFactorMiddleware",
     "kustos.web.middleware.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -1,0 +1,199 @@
+"""Tenant isolation and authorisation: the ONE place that decides who sees and does what.
+
+Views, API routes, CLI and jobs call these functions; none re-implements a check.
+Two questions are answered separately:
+
+* scope — which partners / customers / users / jobs a user can see at all
+  (``customers_for`` etc.). Objects outside the scope are reported as *not found*
+  so their existence does not leak.
+* permission — whether the user's role may perform an action (``ROLE_PERMS``); a
+  visible object with a forbidden action gives *permission denied*.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from kustos.accounts.models import User
+from kustos.accounts.roles import Role
+from kustos.jobs.models import Job
+from kustos.tenants.models import Customer, Partner, StorageLocation
+
+
+class Perm(StrEnum):
+    PARTNER_VIEW = "partner.view"
+    PARTNER_MANAGE = "partner.manage"
+    LOCATION_MANAGE = "location.manage"
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_CREATE = "customer.create"
+    CUSTOMER_EDIT = "customer.edit"
+    CUSTOMER_DELETE = "customer.delete"
+    USER_VIEW = "user.view"
+    USER_MANAGE = "user.manage"
+    JOB_VIEW = "job.view"
+    ARCHIVE_SEARCH = "archive.search"
+    ARCHIVE_IMPORT = "archive.import"
+    ARCHIVE_EXPORT = "archive.export"
+    SOURCE_VIEW = "source.view"
+    SOURCE_MANAGE = "source.manage"
+
+
+_PARTNER_COMMON = {
+    Perm.CUSTOMER_VIEW, Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.USER_VIEW, Perm.JOB_VIEW,
+    Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
+}
+
+ROLE_PERMS: dict[str, frozenset[Perm]] = {
+    # The operator runs the platform; it never needs to read customer archives.
+    Role.OPERATOR: frozenset({
+        Perm.PARTNER_VIEW, Perm.PARTNER_MANAGE, Perm.LOCATION_MANAGE, Perm.CUSTOMER_VIEW,
+        Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_DELETE, Perm.USER_VIEW, Perm.USER_MANAGE,
+        Perm.JOB_VIEW, Perm.SOURCE_VIEW,
+    }),
+    Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE}),
+    Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
+    Role.CUSTOMER_ADMIN: frozenset({
+        Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
+        Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
+    }),
+    Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
+    Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
+}
+
+# Which roles a given role may create or manage.
+MANAGEABLE_ROLES: dict[str, frozenset[str]] = {
+    Role.OPERATOR: frozenset(Role.values),
+    Role.PARTNER_ADMIN: frozenset({Role.PARTNER_ADMIN, Role.PARTNER_TECH, Role.CUSTOMER_ADMIN,
+                                   Role.END_USER, Role.AUDITOR}),
+    Role.CUSTOMER_ADMIN: frozenset({Role.CUSTOMER_ADMIN, Role.END_USER, Role.AUDITOR}),
+}
+
+
+def has_perm(user: Any, perm: Perm) -> bool:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return perm in ROLE_PERMS.get(user.role, frozenset())
+
+
+def require(user: Any, perm: Perm) -> None:
+    if not has_perm(user, perm):
+        raise PermissionDenied(f"your role may not do this ({perm})")
+
+
+# --- scope -------------------------------------------------------------------
+
+def partners_for(user: User) -> QuerySet[Partner]:
+    if user.role == Role.OPERATOR:
+        return Partner.objects.all()
+    if user.partner_id:
+        return Partner.objects.filter(id=user.partner_id)
+    return Partner.objects.none()
+
+
+def customers_for(user: User) -> QuerySet[Customer]:
+    base = Customer.objects.select_related("partner", "location")
+    if user.role == Role.OPERATOR:
+        return base.all()
+    if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_TECH) and user.partner_id:
+        return base.filter(partner_id=user.partner_id)
+    if user.role in (Role.CUSTOMER_ADMIN, Role.END_USER) and user.customer_id:
+        return base.filter(id=user.customer_id)
+    if user.role == Role.AUDITOR:
+        return base.filter(auditor_grants__user=user, auditor_grants__expires_at__gt=timezone.now())
+    return base.none()
+
+
+def users_for(user: User) -> QuerySet[User]:
+    if user.role == Role.OPERATOR:
+        return User.objects.all()
+    if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_TECH) and user.partner_id:
+        return User.objects.filter(Q(partner_id=user.partner_id) | Q(customer__partner_id=user.partner_id))
+    if user.role == Role.CUSTOMER_ADMIN and user.customer_id:
+        return User.objects.filter(Q(customer_id=user.customer_id) | Q(grants__customer_id=user.customer_id)).distinct()
+    return User.objects.filter(id=user.id)
+
+
+def jobs_for(user: User) -> QuerySet[Job]:
+    if user.role == Role.OPERATOR:
+        return Job.objects.all()
+    if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_TECH) and user.partner_id:
+        return Job.objects.filter(partner_id=user.partner_id)
+    if user.role == Role.CUSTOMER_ADMIN and user.customer_id:
+        return Job.objects.filter(customer_id=user.customer_id)
+    return Job.objects.none()
+
+
+def locations_for(user: User) -> QuerySet[StorageLocation]:
+    return StorageLocation.objects.all()
+
+
+# --- object access -------------------------------------------------------------
+
+def get_customer(user: User, customer_id: str, perm: Perm = Perm.CUSTOMER_VIEW) -> Customer:
+    """The customer if ``user`` may see it and do ``perm`` on it; else 404 / 403."""
+    customer = customers_for(user).filter(id=customer_id).first()
+    if customer is None:
+        raise Http404("no such customer")
+    require(user, perm)
+    return customer
+
+
+def get_partner(user: User, partner_id: str, perm: Perm = Perm.PARTNER_VIEW) -> Partner:
+    partner = partners_for(user).filter(id=partner_id).first()
+    if partner is None:
+        raise Http404("no such partner")
+    require(user, perm)
+    return partner
+
+
+def get_user(user: User, user_id: str, perm: Perm = Perm.USER_VIEW) -> User:
+    target = users_for(user).filter(id=user_id).first()
+    if target is None:
+        raise Http404("no such user")
+    if target.id != user.id:
+        require(user, perm)
+    return target
+
+
+def get_job(user: User, job_id: str) -> Job:
+    job = jobs_for(user).filter(id=job_id).first()
+    if job is None:
+        raise Http404("no such job")
+    require(user, Perm.JOB_VIEW)
+    return job
+
+
+def check_can_assign(user: User, role: str, partner_id: str | None, customer_id: str | None) -> None:
+    """May ``user`` create/modify a user with this role in this scope? Raises PermissionDenied."""
+    require(user, Perm.USER_MANAGE)
+    if role not in MANAGEABLE_ROLES.get(user.role, frozenset()):
+        raise PermissionDenied(f"your role may not manage {role} users")
+    if user.role == Role.OPERATOR:
+        return
+    if customer_id and not customers_for(user).filter(id=customer_id).exists():
+        raise Http404("no such customer")
+    if partner_id and partner_id != user.partner_id:
+        raise Http404("no such partner")
+
+
+def archive_mailbox_filter(user: User, customer: Customer) -> list[str] | None:
+    """Mailboxes ``user`` may search in ``customer`` (None = all). Used inside the index query."""
+    if user.role == Role.END_USER:
+        return user.own_mailboxes()
+    return None
+
+
+def auditor_window(user: User, customer: Customer) -> tuple[Any, Any] | None:
+    """An auditor's (date_from, date_to) for ``customer``; None for other roles."""
+    if user.role != Role.AUDITOR:
+        return None
+    grant = user.grants.filter(customer=customer, expires_at__gt=timezone.now()).first()
+    if grant is None:
+        raise Http404("no such customer")
+    return grant.date_from, grant.date_to

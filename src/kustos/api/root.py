@@ -1,0 +1,25 @@
+"""The NinjaAPI instance: /api/v1, OpenAPI at /api/v1/docs, one router per area."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from kustos import __version__
+from kustos.api import problems
+from kustos.api.auth import AUTH
+from kustos.api.routers import customers, jobs, partners, users
+
+api = NinjaAPI(
+    title="Kustos API",
+    version=__version__,
+    description="Everything the Kustos dashboard does. Authenticate with `Authorization: Bearer <token>` "
+                "(create tokens under My account) or the dashboard session. Errors are RFC 9457 problem details.",
+    auth=AUTH,
+    docs_url="/docs",
+    urls_namespace="api",
+)
+problems.install(api)
+api.add_router("", partners.router)
+api.add_router("", customers.router)
+api.add_router("", users.router)
+api.add_router("", jobs.router)

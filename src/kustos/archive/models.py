@@ -1,0 +1,1 @@
+"""Archive data model (mailboxes, folders, messages); filled in by the archive issue."""

@@ -1,0 +1,51 @@
+"""Builds the argument parser from every area's command module and runs one command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import Http404
+
+from kustos.cli import archive, base, platform, server, sources, tenants, vault
+from kustos.config import ConfigError
+
+COMMAND_MODULES = (platform, tenants, vault, archive, sources)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kustos", description="Kustos e-mail archiving and cloud backup")
+    common = base.common_parser()
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub, common)
+    return parser
+
+
+def run(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if getattr(args, "auto_migrate", True):
+            server.migrate_if_needed()
+        server.prepare_jobs(immediate=getattr(args, "immediate_jobs", True))
+        ctx = base.Context(settings.KUSTOS, json_output=getattr(args, "json", False))
+        result = args.func(ctx, args)
+        base.emit(ctx, result)
+        return ctx.exit_code
+    except base.CLIError as exc:
+        print(f"kustos: error: {exc}", file=sys.stderr)
+        return exc.code
+    except ValidationError as exc:
+        print(f"kustos: error: {'; '.join(exc.messages)}", file=sys.stderr)
+        return 1
+    except Http404 as exc:
+        print(f"kustos: error: {exc}", file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"kustos: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("kustos: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,111 @@
+"""Long-running processes: `kustos serve` (everything in one), `worker`, `scheduler`, `migrate`.
+
+`serve` runs the huey consumer (workers + scheduler) in the main thread, because it
+owns the SIGINT/SIGTERM handlers, and the WSGI server and the SMTP receiver in
+background threads; when a signal stops the consumer, the others are closed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import threading
+
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from huey.consumer import ConsumerStopped
+from huey.contrib.djhuey import HUEY
+from waitress.server import create_server
+
+from kustos.accounts.models import User
+from kustos.accounts.roles import Role
+from kustos.accounts.services import users
+from kustos.cli import smtp_service
+from kustos.cli.base import Context
+from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
+from kustos.tenants.services import locations
+from kustos.wsgi import application
+
+log = logging.getLogger("kustos.serve")
+
+
+def migrate_if_needed() -> None:
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", interactive=False, verbosity=0, stdout=io.StringIO())
+
+
+def prepare_jobs(immediate: bool) -> None:
+    """CLI commands run their jobs inline; serve/worker/scheduler use the queue."""
+    HUEY.immediate = immediate
+
+
+def cmd_migrate(ctx: Context, args: argparse.Namespace) -> dict:
+    out = io.StringIO()
+    call_command("migrate", interactive=False, verbosity=1, stdout=out)
+    ctx.info(out.getvalue().strip())
+    return {"ok": True}
+
+
+def ensure_first_operator(ctx: Context) -> None:
+    """On first start create an operator and print a one-time password."""
+    if User.objects.filter(role=Role.OPERATOR).exists():
+        return
+    password = users.generate_password()
+    user = users.create("admin@kustos.local", Role.OPERATOR, password=password, actor="serve")
+    ctx.out.print(f"First start: operator account [bold]{user.email}[/] with one-time password "
+                  f"[bold]{password}[/] (you will set up two-factor authentication at first login).")
+
+
+def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
+    settings = ctx.settings
+    migrate_if_needed()
+    locations.default()
+    ensure_first_operator(ctx)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    web = create_server(application, host=host, port=port, threads=8, ident="kustos")
+    web_thread = threading.Thread(target=web.run, name="web", daemon=True)
+    web_thread.start()
+    smtp = None
+    if not args.no_smtp:
+        smtp = smtp_service.start(settings, host=host, port=args.smtp_port or settings.smtp_port)
+    ctx.out.print(f"Kustos is running at [bold]http://{host}:{web.effective_port}/[/] "
+                  f"(API docs: /api/v1/docs). Press Ctrl-C to stop.")
+    if smtp is not None:
+        ctx.out.print(f"SMTP journaling receiver on {host}:{smtp.port}")
+    consumer = HUEY.create_consumer(workers=settings.workers, worker_type="thread", periodic=True,
+                                    check_worker_health=True)
+    try:
+        _run_consumer(consumer)
+    finally:
+        web.close()
+        if smtp is not None:
+            smtp.stop()
+        ctx.out.print("Kustos stopped.")
+
+
+def _run_consumer(consumer) -> None:
+    consumer.start()
+    health = None
+    while True:
+        try:
+            health = consumer.loop(health)
+        except ConsumerStopped:
+            break
+    HUEY.notify_interrupted_tasks()
+
+
+def cmd_worker(ctx: Context, args: argparse.Namespace) -> None:
+    consumer = HUEY.create_consumer(workers=args.workers or ctx.settings.workers, worker_type="thread",
+                                    periodic=False, check_worker_health=True)
+    ctx.info("kustos worker started")
+    _run_consumer(consumer)
+
+
+def cmd_scheduler(ctx: Context, args: argparse.Namespace) -> None:
+    consumer = HUEY.create_consumer(workers=1, worker_type="thread", periodic=True, check_worker_health=True)
+    ctx.info("kustos scheduler started")
+    _run_consumer(consumer)

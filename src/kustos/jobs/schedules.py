@@ -1,0 +1,1 @@
+"""Periodic work (huey periodic tasks). Each one only enqueues jobs through services."""

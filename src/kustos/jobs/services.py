@@ -1,0 +1,78 @@
+"""Creating and updating jobs. Handlers live in jobs/handlers.py; huey runs them (jobs/tasks.py).
+
+The huey task is enqueued after the creating transaction commits, so a worker never
+sees a job id that is not yet in the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from kustos.jobs.models import Job
+
+# Set by kustos.jobs.tasks at import; kept as a hook so this module needs no huey import.
+_enqueue: Callable[[str, int], None] | None = None
+
+
+def set_enqueuer(fn: Callable[[str, int], None]) -> None:
+    global _enqueue
+    _enqueue = fn
+
+
+def create(kind: str, *, customer: Any = None, partner: Any = None, params: dict | None = None,
+           created_by: str = "", max_attempts: int = 3) -> Job:
+    """Record a job and enqueue it for the workers."""
+    job = Job.objects.create(
+        kind=kind, params=params or {}, created_by=created_by, max_attempts=max_attempts,
+        customer_id=getattr(customer, "id", "") or "", customer_name=getattr(customer, "name", "") or "",
+        partner_id=getattr(partner, "id", None) or getattr(customer, "partner_id", None),
+    )
+    transaction.on_commit(lambda: enqueue(job.id, 0))
+    return job
+
+
+def enqueue(job_id: str, delay: int) -> None:
+    if _enqueue is None:
+        raise RuntimeError("job queue not initialised (kustos.jobs.tasks not imported)")
+    _enqueue(job_id, delay)
+
+
+class Progress:
+    """Handed to a handler: ``progress(done, total, text)`` updates the job row (throttled)."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self._last = 0.0
+
+    def __call__(self, done: int, total: int | None = None, text: str = "") -> None:
+        now = timezone.now().timestamp()
+        fraction = min(1.0, done / total) if total else self.job.progress
+        if now - self._last < 0.5 and fraction < 1.0:
+            return
+        self._last = now
+        Job.objects.filter(id=self.job.id).update(progress=fraction, progress_text=text[:200])
+
+
+def mark_running(job: Job) -> None:
+    job.state, job.started_at, job.attempts = Job.State.RUNNING, timezone.now(), job.attempts + 1
+    job.save(update_fields=["state", "started_at", "attempts"])
+
+
+def mark_succeeded(job: Job, result: dict | None) -> None:
+    Job.objects.filter(id=job.id).update(
+        state=Job.State.SUCCEEDED, progress=1.0, result=result or {}, error="", finished_at=timezone.now())
+
+
+def mark_failed(job: Job, error: str, retry_in: int | None) -> None:
+    state = Job.State.RETRYING if retry_in is not None else Job.State.FAILED
+    Job.objects.filter(id=job.id).update(
+        state=state, error=error[:4000], finished_at=None if retry_in is not None else timezone.now())
+
+
+def backoff_seconds(attempt: int) -> int:
+    """Retry delay after the ``attempt``-th failure: 10 s, 40 s, 160 s, ... capped at one hour."""
+    return min(3600, 10 * 4 ** max(0, attempt - 1))

@@ -1,0 +1,50 @@
+"""The huey side of jobs: one task that runs any Job by kind, with retries and backoff."""
+
+from __future__ import annotations
+
+import logging
+
+from huey.contrib.djhuey import HUEY, db_task
+
+from kustos.jobs import handlers, services
+from kustos.jobs.models import Job
+
+log = logging.getLogger("kustos.jobs")
+
+
+@db_task()
+def run_job(job_id: str) -> None:
+    execute(job_id)
+
+
+def execute(job_id: str) -> None:
+    """Run one job now (also used by tests and `kustos jobs run`)."""
+    job = Job.objects.filter(id=job_id).first()
+    if job is None or job.done:
+        return
+    handler = handlers.HANDLERS.get(job.kind)
+    if handler is None:
+        services.mark_failed(job, f"unknown job kind {job.kind!r}", None)
+        return
+    services.mark_running(job)
+    try:
+        result = handler(job, services.Progress(job))
+    except Exception as exc:  # a job failure must never kill the worker
+        log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
+        retry = job.attempts < job.max_attempts and not isinstance(exc, handlers.PermanentJobError)
+        delay = services.backoff_seconds(job.attempts) if retry else None
+        services.mark_failed(job, f"{type(exc).__name__}: {exc}", delay)
+        if delay is not None:
+            services.enqueue(job.id, delay)
+        return
+    services.mark_succeeded(job, result)
+
+
+def _enqueue(job_id: str, delay: int) -> None:
+    if HUEY.immediate or delay <= 0:
+        run_job(job_id)
+    else:
+        run_job.schedule((job_id,), delay=delay)
+
+
+services.set_enqueuer(_enqueue)

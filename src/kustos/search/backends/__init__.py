@@ -1,0 +1,1 @@
+"""Search index backends: tantivy (embedded) and PostgreSQL full-text (scale-out)."""

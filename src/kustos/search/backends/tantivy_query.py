@@ -1,0 +1,138 @@
+"""Compile a query AST plus the permission filter into a tantivy Query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import tantivy
+from tantivy import Occur, Query
+
+from kustos.search.backends.folders import expand
+from kustos.search.backends.tantivy_schema import ALL_TEXT_FIELDS, TEXT_FIELD_NAMES, clamp_date
+from kustos.search.query.ast import (
+    And,
+    DateRange,
+    HasAttachment,
+    Keyword,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    SizeRange,
+    Text,
+)
+from kustos.search.types import SearchRequest
+
+_REGEX_META = set(r"\.+*?()|[]{}^$#&-~")
+
+
+def regex_escape(value: str) -> str:
+    """Escape ``value`` for Rust's regex syntax (only meta characters may be escaped)."""
+    return "".join("\\" + ch if ch in _REGEX_META else ch for ch in value)
+
+
+class TantivyCompiler:
+    """Translates AST nodes for one schema; stateless apart from the schema and mailbox scope."""
+
+    def __init__(self, schema: tantivy.Schema, allowed: list[str] | None) -> None:
+        self.schema = schema
+        self.allowed = allowed
+
+    def compile(self, node: Node) -> Query:
+        if isinstance(node, MatchAll):
+            return Query.all_query()
+        if isinstance(node, MatchNone):
+            return Query.empty_query()
+        if isinstance(node, Text):
+            return self.text(node)
+        if isinstance(node, Keyword):
+            return self.keyword(node)
+        if isinstance(node, HasAttachment):
+            return Query.term_query(self.schema, "has_attachment", True)
+        if isinstance(node, DateRange):
+            return self.date_range(node.start, node.end)
+        if isinstance(node, SizeRange):
+            return Query.range_query(
+                self.schema, "size", tantivy.FieldType.Unsigned, node.low, node.high, True, True
+            )
+        if isinstance(node, And):
+            return self.conjunction(node.children)
+        if isinstance(node, Or):
+            return Query.boolean_query([(Occur.Should, self.compile(c)) for c in node.children])
+        if isinstance(node, Not):
+            return self.conjunction((node,))
+        raise TypeError(f"unknown query node {node!r}")
+
+    def conjunction(self, children: tuple[Node, ...]) -> Query:
+        clauses = []
+        for child in children:
+            if isinstance(child, Not):
+                clauses.append((Occur.MustNot, self.compile(child.child)))
+            else:
+                clauses.append((Occur.Must, self.compile(child)))
+        if all(occur == Occur.MustNot for occur, _ in clauses):
+            # A purely negative boolean query matches nothing in tantivy.
+            clauses.append((Occur.Must, Query.all_query()))
+        return Query.boolean_query(clauses)
+
+    def text(self, node: Text) -> Query:
+        fields = ALL_TEXT_FIELDS if node.field is None else (TEXT_FIELD_NAMES[node.field],)
+        per_field = [self.text_in(field, node) for field in fields]
+        if len(per_field) == 1:
+            return per_field[0]
+        return Query.boolean_query([(Occur.Should, q) for q in per_field])
+
+    def text_in(self, field: str, node: Text) -> Query:
+        words = list(node.tokens)
+        if len(words) == 1:
+            if node.prefix:
+                return Query.regex_query(self.schema, field, regex_escape(words[0]) + ".*")
+            return Query.term_query(self.schema, field, words[0])
+        if node.prefix:
+            return Query.phrase_prefix_query(self.schema, field, words)
+        return Query.phrase_query(self.schema, field, words)
+
+    def keyword(self, node: Keyword) -> Query:
+        if node.field == "mailbox":
+            return self.keyword_values("mailbox", [node.value], node.prefix)
+        kind, values = expand(node.value, self.allowed)
+        return self.keyword_values("folder_key" if kind == "full" else "folder_rel", values, node.prefix)
+
+    def keyword_values(self, field: str, values: list[str], prefix: bool) -> Query:
+        if not values:
+            return Query.empty_query()
+        if prefix:
+            pattern = "|".join(regex_escape(v) for v in values)
+            return Query.regex_query(self.schema, field, f"({pattern}).*")
+        if len(values) == 1:
+            return Query.term_query(self.schema, field, values[0])
+        return Query.term_set_query(self.schema, field, values)
+
+    def date_range(self, start: datetime | None, end: datetime | None) -> Query:
+        if start is None and end is None:
+            return Query.all_query()
+        low = clamp_date(start) if start is not None else None
+        high = clamp_date(end) if end is not None else None
+        return Query.range_query(
+            self.schema, "date", tantivy.FieldType.Date, low, high, True, high is None
+        )
+
+
+def filtered(schema: tantivy.Schema, request: SearchRequest, query: Query) -> Query:
+    """``query`` AND the permission filter (customer, mailboxes, restricted) AND date filters.
+
+    The filter clauses score 0 so they do not distort relevance.
+    """
+    compiler = TantivyCompiler(schema, request.mailbox_filter)
+    filters: list[Query] = [Query.term_query(schema, "customer", request.customer)]
+    allowed = request.mailbox_filter
+    if allowed is not None:
+        filters.append(Query.term_set_query(schema, "mailbox", allowed) if allowed else Query.empty_query())
+    if request.date_from is not None or request.date_to is not None:
+        filters.append(compiler.date_range(request.date_from, request.date_to))
+    clauses = [(Occur.Must, query)]
+    clauses += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
+    if not request.include_restricted:
+        clauses.append((Occur.MustNot, Query.term_query(schema, "restricted", True)))
+    return Query.boolean_query(clauses)

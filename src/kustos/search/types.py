@@ -1,0 +1,112 @@
+"""Search requests and results, shared by every backend."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SortOrder = Literal["date", "relevance"]
+
+#: Upper bound on ``limit`` so one request cannot ask the index for everything at once.
+MAX_LIMIT = 1000
+
+
+class InvalidRequest(ValueError):
+    """A SearchRequest violates its contract; the message says which part."""
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """One search in one customer.
+
+    ``allowed_mailboxes`` None means every mailbox of the customer (an administrator);
+    a list restricts hits to messages in at least one of those mailboxes (an end user).
+    An empty list matches nothing. Restricted (GDPR) documents are only returned with
+    ``include_restricted=True``. ``date_from``/``date_to`` filter ``date_from <= date <
+    date_to`` in addition to the query. The permission filter is part of the index query.
+    """
+
+    query: str
+    customer: str
+    allowed_mailboxes: list[str] | None = None
+    include_restricted: bool = False
+    sort: SortOrder = "date"
+    limit: int = 20
+    offset: int = 0
+    facets: bool = False
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+    def validate(self) -> None:
+        if not self.customer:
+            raise InvalidRequest("customer is empty")
+        if self.sort not in ("date", "relevance"):
+            raise InvalidRequest(f"sort must be 'date' or 'relevance', not {self.sort!r}")
+        if not 0 <= self.limit <= MAX_LIMIT:
+            raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}")
+        if self.offset < 0:
+            raise InvalidRequest("offset must not be negative")
+        for name in ("date_from", "date_to"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise InvalidRequest(f"{name} must be timezone-aware")
+
+    @property
+    def mailbox_filter(self) -> list[str] | None:
+        """Folded allowed mailboxes (None = all)."""
+        if self.allowed_mailboxes is None:
+            return None
+        return sorted({m.strip().lower() for m in self.allowed_mailboxes if m.strip()})
+
+
+@dataclass
+class Hit:
+    """One result. ``mailboxes``/``folders`` only list those the requester may see.
+
+    ``snippet`` is HTML: text is escaped, matches are wrapped in ``<mark>…</mark>``.
+    ``score`` is the relevance score for sort="relevance", 0.0 for sort="date".
+    """
+
+    id: str
+    score: float
+    date: datetime
+    snippet: str
+    subject: str = ""
+    from_: str = ""
+    size: int = 0
+    has_attachment: bool = False
+    mailboxes: list[str] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Facets:
+    """Counts over ALL matching documents (not only the page)."""
+
+    folder: dict[str, int] = field(default_factory=dict)
+    year: dict[int, int] = field(default_factory=dict)
+    sender_domain: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SearchResult:
+    total: int
+    hits: list[Hit]
+    facets: Facets | None = None
+
+
+def visible_mailboxes(mailboxes: list[str], allowed: list[str] | None) -> list[str]:
+    """The subset of ``mailboxes`` a requester limited to ``allowed`` may see."""
+    if allowed is None:
+        return list(mailboxes)
+    allowed_set = set(allowed)
+    return [m for m in mailboxes if m.lower() in allowed_set]
+
+
+def visible_folders(folders: list[str], allowed: list[str] | None) -> list[str]:
+    """The folders (``mailbox/path``) belonging to mailboxes the requester may see."""
+    if allowed is None:
+        return list(folders)
+    allowed_set = set(allowed)
+    return [f for f in folders if f.split("/", 1)[0].lower() in allowed_set]

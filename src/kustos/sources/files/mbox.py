@@ -1,0 +1,109 @@
+"""MBOX files, including Google Takeout exports whose ``X-Gmail-Labels`` become folders."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .labels import labels_to_folders
+from .mbox_split import NotAnMbox, iter_mbox
+from .model import Entry, ImportItem, Quarantined, quarantine_file
+from .sniff import looks_like_mbox
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+# Counting separators is cheap for files up to this size; bigger files get no estimate.
+_COUNT_LIMIT = 2 * 1024**3
+_DATE_FORMATS = ("%a %b %d %H:%M:%S %Y", "%a %b %d %H:%M:%S %z %Y", "%a %b %d %H:%M %Y")
+_STATUS_FLAGS = {b"R": "\\Seen", b"O": "", b"A": "\\Answered", b"F": "\\Flagged", b"D": "\\Deleted", b"T": "\\Draft"}
+
+
+class MboxReader:
+    """Streams an mbox file message by message; ``source_path`` is ``file#n`` (1-based)."""
+
+    name = "mbox"
+    extensions = (".mbox", ".mbx", ".mbs", ".mboxrd")
+    names_folder = True  # the file name is a folder name (Thunderbird, Takeout)
+
+    def sniff(self, head: bytes, path: Path) -> bool:
+        return looks_like_mbox(head)
+
+    def read(self, path: Path, folder: str = "") -> Iterator[Entry]:
+        with path.open("rb") as fh:
+            try:
+                for number, msg in enumerate(iter_mbox(fh), start=1):
+                    yield _item(msg.raw, msg.from_line, folder, f"{path}#{number}")
+            except NotAnMbox as exc:
+                yield quarantine_file(str(path), str(exc))
+            except OSError as exc:
+                yield Quarantined(str(path), f"mbox file could not be read to the end: {exc}", b"")
+
+    def count(self, path: Path) -> int | None:
+        size = path.stat().st_size
+        if size > _COUNT_LIMIT:
+            return None
+        count, tail = 0, b"\n"
+        with path.open("rb") as fh:
+            while chunk := fh.read(4 * 1024 * 1024):
+                data = tail + chunk
+                count += data.count(b"\nFrom ")
+                tail = data[-5:]
+        return count
+
+
+def _item(raw: bytes, from_line: bytes, folder: str, source: str) -> ImportItem:
+    headers = _header_block(raw)
+    folders = [folder] if folder else []
+    flags = _status_flags(headers)
+    labels = _header(headers, b"x-gmail-labels")
+    if labels is not None:
+        label_folders, label_flags = labels_to_folders(labels)
+        folders = label_folders or folders
+        flags = label_flags
+    return ImportItem(raw=raw, folders=folders, source_path=source, received=_from_date(from_line), flags=flags)
+
+
+def _header_block(raw: bytes) -> bytes:
+    match = _HEADER_END.search(raw)
+    return raw[: match.start()] if match else raw
+
+
+def _header(block: bytes, name: bytes) -> str | None:
+    """The unfolded value of the first header ``name`` (lower case) in a header block."""
+    lines = block.split(b"\n")
+    for i, line in enumerate(lines):
+        field, sep, value = line.partition(b":")
+        if sep and field.strip().lower() == name:
+            parts = [value.strip()]
+            for cont in lines[i + 1 :]:
+                if cont[:1] not in (b" ", b"\t"):
+                    break
+                parts.append(cont.strip())
+            return b" ".join(parts).decode("utf-8", "replace")
+    return None
+
+
+def _status_flags(block: bytes) -> list[str]:
+    letters = (_header(block, b"status") or "") + (_header(block, b"x-status") or "")
+    flags: list[str] = []
+    for letter in letters.encode("ascii", "ignore"):
+        flag = _STATUS_FLAGS.get(bytes([letter]), "")
+        if flag and flag not in flags:
+            flags.append(flag)
+    return flags
+
+
+def _from_date(from_line: bytes) -> datetime | None:
+    """The delivery date from a ``From sender date`` line, if it parses."""
+    parts = from_line.decode("ascii", "replace").split(None, 2)
+    if len(parts) < 3:
+        return None
+    text = " ".join(parts[2].split())
+    for fmt in _DATE_FORMATS:
+        try:
+            stamp = datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return None

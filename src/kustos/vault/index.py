@@ -1,0 +1,147 @@
+"""Pack index: where every blob lives, plus the ledger fields of top-level objects.
+
+Index files are written into the vault at ``customers/<id>/index/<group>/<commit>`` (zstd
+JSON sealed with the customer key). An index file is the commit point of the blobs it lists:
+blobs in packs that no index file references are uncommitted leftovers (garbage).
+A local cache (one sealed file per customer) avoids reading every index file at open;
+:func:`load_index` trusts it only for index files that still exist and rebuilds otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import zstandard
+
+from kustos.vault import crypto
+from kustos.vault.backends.base import Backend
+from kustos.vault.errors import IntegrityError, NotFound
+
+BLOB, CHUNK, TREE = "b", "c", "t"
+
+
+class Entry(NamedTuple):
+    id: str
+    type: str  # BLOB | CHUNK | TREE
+    pack: str  # pack name relative to the customer prefix
+    offset: int
+    length: int
+    size: int  # plaintext bytes (for a tree: the whole object)
+    method: str  # compression method (see compress.py)
+    kind: str
+    year: int | None  # retention-expiry year; None = keep
+    seq: int  # ledger sequence; 0 for chunks
+    sha256: str  # of the plaintext; "" for chunks
+    time: float
+    meta: dict[str, Any] | None
+
+
+def group_of(year: int | None) -> str:
+    return "keep" if year is None else str(int(year))
+
+
+def outlives(existing: int | None, wanted: int | None) -> bool:
+    """True when data kept until ``existing`` is kept at least as long as ``wanted`` needs."""
+    return existing is None or (wanted is not None and existing >= wanted)
+
+
+def index_prefix(customer_id: str) -> str:
+    return f"customers/{customer_id}/index/"
+
+
+def new_index_name(customer_id: str, group: str) -> str:
+    return f"{index_prefix(customer_id)}{group}/{time.time_ns():020d}-{secrets.token_hex(4)}"
+
+
+def encode(customer_id: str, name: str, enc_key: bytes, entries: Iterable[Entry]) -> bytes:
+    raw = json.dumps({"v": 1, "entries": [list(e) for e in entries]}, separators=(",", ":")).encode()
+    return crypto.seal(enc_key, zstandard.compress(raw, 3), crypto.aad("index", customer_id, name))
+
+
+def decode(customer_id: str, name: str, enc_key: bytes, blob: bytes) -> list[Entry]:
+    packed = crypto.open_sealed(enc_key, blob, crypto.aad("index", customer_id, name), name)
+    try:
+        doc = json.loads(zstandard.decompress(packed))
+    except (zstandard.ZstdError, ValueError) as exc:
+        raise IntegrityError(f"{name}: undecodable index ({exc})")
+    return [Entry(*row) for row in doc["entries"]]
+
+
+@dataclass
+class IndexState:
+    """Everything the index files of one customer say, merged."""
+
+    files: dict[str, list[Entry]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)  # index name -> why unreadable
+
+    def all_entries(self) -> Iterable[Entry]:
+        for entries in self.files.values():
+            yield from entries
+
+
+class IndexCache:
+    """The local cache of decoded index files (``<dir>/<customer>.idx``)."""
+
+    def __init__(self, directory: Path | None):
+        self.directory = Path(directory) if directory else None
+
+    def path(self, customer_id: str) -> Path | None:
+        return self.directory / f"{customer_id}.idx" if self.directory else None
+
+    def read(self, customer_id: str, enc_key: bytes) -> dict[str, list[Entry]]:
+        path = self.path(customer_id)
+        if path is None or not path.exists():
+            return {}
+        try:
+            raw = crypto.open_sealed(enc_key, path.read_bytes(), crypto.aad("cache", customer_id), str(path))
+            doc = json.loads(zstandard.decompress(raw))
+            return {name: [Entry(*r) for r in rows] for name, rows in doc.items()}
+        except (IntegrityError, ValueError, zstandard.ZstdError, TypeError):
+            return {}  # a damaged cache is just rebuilt
+
+    def write(self, customer_id: str, enc_key: bytes, files: dict[str, list[Entry]]) -> None:
+        path = self.path(customer_id)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        raw = json.dumps({n: [list(e) for e in es] for n, es in files.items()}, separators=(",", ":")).encode()
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+        tmp.write_bytes(crypto.seal(enc_key, zstandard.compress(raw, 1), crypto.aad("cache", customer_id)))
+        os.replace(tmp, path)
+
+    def drop(self, customer_id: str) -> bool:
+        path = self.path(customer_id)
+        if path is not None and path.exists():
+            path.unlink()
+            return True
+        return False
+
+
+def load_index(backend: Backend, cache: IndexCache, customer_id: str, enc_key: bytes,
+               use_cache: bool = True) -> IndexState:
+    """Read every index file of a customer (cached ones from the cache)."""
+    names = list(backend.list(index_prefix(customer_id)))
+    cached = cache.read(customer_id, enc_key) if use_cache else {}
+    state = IndexState()
+    fetched = False
+    for name in names:
+        if name in cached:
+            state.files[name] = cached[name]
+            continue
+        try:
+            state.files[name] = decode(customer_id, name, enc_key, backend.load(name))
+            fetched = True
+        except NotFound:
+            continue  # deleted while listing (retention drop)
+        except IntegrityError as exc:
+            state.errors[name] = str(exc)
+    if fetched or set(cached) != set(state.files):
+        cache.write(customer_id, enc_key, state.files)
+    return state

@@ -1,0 +1,51 @@
+"""The per-customer writer lock (one writer per customer at a time; readers never lock).
+
+A ``flock`` on ``<lock_dir>/<customer>.lock``: it works between processes and between
+two stores in one process, and the kernel drops it when the holder dies (kill -9), so a
+crashed writer never leaves a stale lock. With an S3 vault shared by several machines the
+lock is per machine: the job queue must route a customer's writes to one worker at a time.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+from kustos.vault.errors import LockedError
+
+
+class WriterLock:
+    def __init__(self, lock_dir: Path, customer_id: str, timeout: float = 60.0):
+        self.path = Path(lock_dir) / f"{customer_id}.lock"
+        self.customer_id = customer_id
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> None:
+        if self._fd is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._fd = fd
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise LockedError(self.customer_id, self.timeout)
+                time.sleep(0.05)
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None

@@ -1,0 +1,34 @@
+"""Tunables of a vault and the shared context handed to customer stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kustos.vault.backends.base import Backend
+from kustos.vault.index import IndexCache
+from kustos.vault.ledger.tsa import Timestamper
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class VaultOptions:
+    pack_size: int = 24 * MiB  # packs close at >= this size (so ≈16-32 MiB)
+    chunk_threshold: int = 4 * MiB  # objects above this are split with FastCDC
+    chunk_avg: int = 1 * MiB
+    zstd_level: int = 3
+    dict_size: int = 112 * 1024
+    train_at: tuple[int, ...] = (500, 4000)  # samples seen before dictionary v1, v2, ...
+    ledger_batch: int = 10_000  # seal a Merkle batch at this many entries ...
+    ledger_interval: float = 24 * 3600.0  # ... or when the oldest unsealed entry is this old
+    lock_timeout: float = 60.0
+
+
+@dataclass
+class StoreContext:
+    backend: Backend
+    cache: IndexCache
+    lock_dir: Path
+    tsa: Timestamper
+    options: VaultOptions = field(default_factory=VaultOptions)

@@ -1,0 +1,29 @@
+"""Template context: the navigation a user's role may see."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+
+_NAV = [
+    ("/", _("Overview"), None),
+    ("/partners/", _("Partners"), Perm.PARTNER_VIEW),
+    ("/customers/", _("Customers"), Perm.CUSTOMER_VIEW),
+    ("/archive/search/", _("Archive search"), Perm.ARCHIVE_SEARCH),
+    ("/users/", _("Users"), Perm.USER_VIEW),
+    ("/jobs/", _("Jobs"), Perm.JOB_VIEW),
+    ("/locations/", _("Storage locations"), Perm.LOCATION_MANAGE),
+    ("/account/", _("My account"), None),
+    ("/help/", _("Help"), None),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": []}
+    items = [(url, label) for url, label, perm in _NAV if perm is None or access.has_perm(user, perm)]
+    return {"nav": items, "current_path": request.path}

@@ -1,0 +1,8 @@
+"""WSGI entry point (waitress in `kustos serve`, any WSGI server in scale-out)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kustos.django_settings")
+application = get_wsgi_application()
