@@ -1,13 +1,20 @@
-"""Shared fixtures: corpus location, temporary KUSTOS_HOME."""
+"""Shared fixtures: corpus location, a private KUSTOS_HOME, server plugins, Django helpers."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Every test session gets its own KUSTOS_HOME before Django reads its settings.
+os.environ.setdefault("KUSTOS_HOME", tempfile.mkdtemp(prefix="kustos-test-home-"))
+os.environ.setdefault("KUSTOS_MASTER_KEY", "a" * 64)
+
+pytest_plugins = ["tests.servers.plugins"]
 
 
 def corpus_root() -> Path | None:

@@ -1,0 +1,5 @@
+"""The real-server fixture modules every test can use (each area adds its module here)."""
+
+from __future__ import annotations
+
+pytest_plugins: list[str] = []
