@@ -84,11 +84,11 @@ class TantivyCompiler:
         return Query.boolean_query([(Occur.Should, q) for q in per_field])
 
     def text_in(self, field: str, node: Text) -> Query:
-        words = list(node.tokens)
+        words: list[str | tuple[int, str]] = list(node.tokens)
         if len(words) == 1:
             if node.prefix:
-                return Query.regex_query(self.schema, field, regex_escape(words[0]) + ".*")
-            return Query.term_query(self.schema, field, words[0])
+                return Query.regex_query(self.schema, field, regex_escape(node.tokens[0]) + ".*")
+            return Query.term_query(self.schema, field, node.tokens[0])
         if node.prefix:
             return Query.phrase_prefix_query(self.schema, field, words)
         return Query.phrase_query(self.schema, field, words)

@@ -1,0 +1,207 @@
+"""TantivyIndex: one tantivy index directory per customer under ``base_dir``.
+
+One writer per customer index and process; tantivy's lock file stops a second process
+from writing at the same time (we wait up to ``lock_timeout`` seconds, then raise
+IndexBusy). Writers stay open between commits (opening one costs threads and heap) and
+are released by ``close()``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import tantivy
+
+from kustos.search.backends.tantivy_facets import facets
+from kustos.search.backends.tantivy_query import TantivyCompiler, filtered
+from kustos.search.backends.tantivy_schema import SCHEMA_VERSION, build_schema, to_tantivy
+from kustos.search.backends.tantivy_snippets import TantivySnippets
+from kustos.search.base import IndexBusy, SearchError, SearchIndex, check_customer
+from kustos.search.document import Document
+from kustos.search.query.parser import parse_query
+from kustos.search.types import Hit, SearchRequest, SearchResult, visible_folders, visible_mailboxes
+
+_VERSION_FILE = "kustos-schema-version"
+
+
+class SchemaMismatch(SearchError):
+    def __init__(self, path: Path, found: str) -> None:
+        super().__init__(f"search index {path} has schema version {found!r}, expected {SCHEMA_VERSION}: rebuild it")
+
+
+class TantivyIndex(SearchIndex):
+    """Contract: see SearchIndex. ``heap_bytes``/``bulk_heap_bytes`` size the writer's buffer."""
+
+    def __init__(
+        self,
+        base_dir: Path,
+        heap_bytes: int = 64 * 1024 * 1024,
+        bulk_heap_bytes: int = 256 * 1024 * 1024,
+        threads: int = 0,
+        lock_timeout: float = 30.0,
+    ) -> None:
+        self.base_dir = Path(base_dir)
+        self.heap_bytes = heap_bytes
+        self.bulk_heap_bytes = bulk_heap_bytes
+        self.threads = threads
+        self.lock_timeout = lock_timeout
+        self.schema = build_schema()
+        self._indexes: dict[str, tantivy.Index] = {}
+        self._writers: dict[str, tantivy.IndexWriter] = {}
+        self._dirty: set[str] = set()
+        self._bulk = False
+
+    # -- plumbing ---------------------------------------------------------------
+    def _path(self, customer: str) -> Path:
+        return self.base_dir / check_customer(customer)
+
+    def _index(self, customer: str, create: bool) -> tantivy.Index | None:
+        index = self._indexes.get(customer)
+        if index is not None:
+            return index
+        path = self._path(customer)
+        version_file = path / _VERSION_FILE
+        if not version_file.exists():
+            if not create:
+                return None
+            path.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            version_file.write_text(str(SCHEMA_VERSION))
+        else:
+            found = version_file.read_text().strip()
+            if found != str(SCHEMA_VERSION):
+                raise SchemaMismatch(path, found)
+            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        self._indexes[customer] = index
+        return index
+
+    def _writer(self, customer: str) -> tantivy.IndexWriter:
+        writer = self._writers.get(customer)
+        if writer is not None:
+            return writer
+        index = self._index(customer, create=True)
+        assert index is not None
+        heap = self.bulk_heap_bytes if self._bulk else self.heap_bytes
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                writer = index.writer(heap, self.threads)
+                break
+            except ValueError as exc:
+                if "LockBusy" not in str(exc) or time.monotonic() >= deadline:
+                    if "LockBusy" in str(exc):
+                        raise IndexBusy(customer, self.lock_timeout) from exc
+                    raise
+                time.sleep(0.1)
+        self._writers[customer] = writer
+        return writer
+
+    def _set_bulk(self, on: bool) -> None:
+        # Writers keep the heap they were opened with; reopen after the pending commit.
+        self.commit()
+        self._release_writers()
+        self._bulk = on
+
+    def _release_writers(self) -> None:
+        for writer in self._writers.values():
+            writer.wait_merging_threads()
+        self._writers.clear()
+
+    # -- writes -------------------------------------------------------------------
+    def add(self, docs: Iterable[Document]) -> None:
+        for doc in docs:
+            doc.validate()
+            writer = self._writer(doc.customer)
+            writer.delete_documents_by_term("id", doc.id)
+            writer.add_document(to_tantivy(doc))
+            self._dirty.add(doc.customer)
+
+    def delete(self, customer: str, ids: Iterable[str]) -> None:
+        writer = self._writer(customer)
+        for doc_id in ids:
+            writer.delete_documents_by_term("id", doc_id)
+        self._dirty.add(customer)
+
+    def clear(self, customer: str) -> None:
+        if self._index(customer, create=False) is None:
+            return
+        self._writer(customer).delete_all_documents()
+        self._dirty.add(customer)
+
+    def commit(self) -> None:
+        if self._bulk:
+            return
+        for customer in sorted(self._dirty):
+            self._writers[customer].commit()
+            self._indexes[customer].reload()
+        self._dirty.clear()
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.rollback()
+        self._release_writers()
+        self._indexes.clear()
+        self._dirty.clear()
+
+    def destroy(self, customer: str) -> None:
+        """Delete the customer's index directory (crypto-shredding / customer removal)."""
+        writer = self._writers.pop(customer, None)
+        if writer is not None:
+            writer.rollback()
+            writer.wait_merging_threads()
+        self._indexes.pop(customer, None)
+        self._dirty.discard(customer)
+        shutil.rmtree(self._path(customer), ignore_errors=True)
+
+    # -- reads --------------------------------------------------------------------
+    def count(self, customer: str) -> int:
+        index = self._index(customer, create=False)
+        return 0 if index is None else index.searcher().num_docs
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        request.validate()
+        ast = parse_query(request.query)
+        index = self._index(request.customer, create=False)
+        if index is None:
+            return SearchResult(0, [], None)
+        searcher = index.searcher()
+        query = filtered(self.schema, request, TantivyCompiler(self.schema, request.mailbox_filter).compile(ast))
+        if request.sort == "date":
+            result = searcher.search(
+                query, request.limit, count=True, order_by_field="date",
+                offset=request.offset, order=tantivy.Order.Desc,
+            )
+        else:
+            result = searcher.search(query, request.limit, count=True, offset=request.offset)
+        snippets = TantivySnippets(searcher, self.schema, ast) if result.hits else None
+        allowed = request.mailbox_filter
+        hits = []
+        for key, address in result.hits:
+            doc = searcher.doc(address)
+            hits.append(_hit(doc, 0.0 if request.sort == "date" else float(key), snippets, allowed))
+        facet_counts = facets(searcher, query, allowed) if request.facets else None
+        total: int = getattr(result, "count", None) or 0  # present at runtime; missing from the stubs
+        return SearchResult(total, hits, facet_counts)
+
+
+def _hit(doc: tantivy.Document, score: float, snippets: TantivySnippets | None, allowed: list[str] | None) -> Hit:
+    date = doc.get_first("date")
+    if not isinstance(date, datetime):
+        date = datetime.fromtimestamp(0, UTC)
+    froms = doc.get_all("from")
+    return Hit(
+        id=str(doc.get_first("id")),
+        score=score,
+        date=date if date.tzinfo else date.replace(tzinfo=UTC),
+        snippet=snippets.snippet(doc) if snippets else "",
+        subject=doc.get_first("subject") or "",
+        from_=froms[0] if froms else "",
+        size=int(doc.get_first("size") or 0),
+        has_attachment=bool(doc.get_first("has_attachment")),
+        mailboxes=visible_mailboxes(doc.get_all("mailbox"), allowed),
+        folders=visible_folders(doc.get_all("folder"), allowed),
+    )

@@ -1,0 +1,1 @@
+from tests.servers.postgres import postgres_db, postgres_dsn  # noqa: F401
