@@ -1,0 +1,129 @@
+"""aiosmtpd handler of the journaling receiver: policy checks and durable spooling.
+
+``250`` after DATA is sent only when :meth:`Spool.put` returned, i.e. raw bytes and
+envelope are fsync'ed and renamed into the spool. A spool failure answers ``451``
+so the sending MTA keeps the message and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from kustos.sources.smtp.spool import Envelope as SpoolEnvelope
+from kustos.sources.smtp.spool import Spool
+
+log = logging.getLogger(__name__)
+
+RecipientResolver = Callable[[str], "str | None"]
+Authenticator = Callable[[str, str], bool]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_networks(networks: Iterable[str | Network] | None) -> list[Network] | None:
+    """``None`` (everyone may connect) or the parsed allow-list (``"10.0.0.0/8"``, ``"::1"``)."""
+    if networks is None:
+        return None
+    return [net if not isinstance(net, str) else ipaddress.ip_network(net, strict=False) for net in networks]
+
+
+class JournalHandler:
+    """Accepts journal mail for known journaling addresses into a :class:`Spool`."""
+
+    def __init__(
+        self,
+        spool: Spool,
+        resolve_recipient: RecipientResolver,
+        allowed_networks: list[Network] | None = None,
+    ) -> None:
+        self.spool = spool
+        self.resolve_recipient = resolve_recipient
+        self.allowed_networks = allowed_networks
+
+    def peer_allowed(self, peer: Any) -> bool:
+        if self.allowed_networks is None:
+            return True
+        host = peer[0] if isinstance(peer, tuple) else str(peer)
+        try:
+            address = ipaddress.ip_address(str(host).split("%", 1)[0])
+        except ValueError:
+            return False
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        return any(address in net for net in self.allowed_networks)
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        if not self.peer_allowed(session.peer):
+            return "550 5.7.1 Client host not allowed to send journal mail"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        try:
+            customer = self.resolve_recipient(address)
+        except Exception:  # noqa: BLE001 - a broken lookup must not drop the connection
+            log.exception("journal recipient lookup failed")
+            return "451 4.3.0 Recipient lookup failed, try again later"
+        if customer is None:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: not a journaling address"
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        customers: dict[str, str] = getattr(envelope, "kustos_customers", {})
+        customers[address] = customer
+        envelope.kustos_customers = customers  # type: ignore[attr-defined]
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        data = envelope.original_content or b""
+        customers: dict[str, str] = getattr(envelope, "kustos_customers", {})
+        by_customer: dict[str, list[str]] = {}
+        for rcpt in envelope.rcpt_tos:
+            by_customer.setdefault(customers[rcpt], []).append(rcpt)
+        received_at = datetime.now(UTC).isoformat()
+        peer = session.peer
+        peer_text = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        auth_user = session.auth_data.login.decode("utf-8", "replace") \
+            if isinstance(session.auth_data, LoginPassword) else ""
+        loop = asyncio.get_running_loop()
+        try:
+            for customer, rcpts in by_customer.items():
+                spool_envelope = SpoolEnvelope(
+                    mail_from=envelope.mail_from or "", rcpt_tos=rcpts, customer=customer,
+                    received_at=received_at, peer=peer_text, helo=session.host_name or "",
+                    auth_user=auth_user, tls=session.ssl is not None,
+                )
+                # fsync blocks; run it off the event loop so other sessions keep flowing.
+                await loop.run_in_executor(None, self.spool.put, spool_envelope, data)
+        except OSError:
+            log.exception("spool write failed")
+            return "451 4.3.0 Could not store the message, try again later"
+        return "250 2.0.0 OK: queued"
+
+
+def make_authenticator(check: Authenticator) -> Callable[..., AuthResult]:
+    """Adapt ``check(username, password) -> bool`` to aiosmtpd's authenticator API."""
+
+    def authenticator(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        login = auth_data.login.decode("utf-8", "replace")
+        password = auth_data.password.decode("utf-8", "replace")
+        try:
+            ok = bool(check(login, password))
+        except Exception:  # noqa: BLE001 - treat a failing credential store as a failed login
+            log.exception("SMTP AUTH check failed")
+            ok = False
+        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+
+    return authenticator

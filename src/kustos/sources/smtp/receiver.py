@@ -1,0 +1,162 @@
+"""The SMTP journaling receiver: in-process (``start``/``stop``) or standalone loop.
+
+``kustos serve`` runs it in a background thread with :meth:`JournalReceiver.start`;
+``kustos smtpd`` (and ``python -m kustos.sources.smtp``) run
+:meth:`JournalReceiver.serve_forever` in the main thread until SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import ssl
+import threading
+from collections.abc import Callable, Iterable
+
+from aiosmtpd.smtp import SMTP
+
+from kustos.sources.smtp.handler import (
+    Authenticator,
+    JournalHandler,
+    Network,
+    RecipientResolver,
+    make_authenticator,
+    parse_networks,
+)
+from kustos.sources.smtp.spool import Spool
+
+DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+
+
+class _JournalSMTP(SMTP):
+    # RFC 5321 says 1000, but real journal traffic contains longer lines; refusing
+    # them would lose mail. Up to the stream reader's 64 KiB limit is accepted.
+    line_length_limit = 65536
+
+
+class ReceiverStartFailed(RuntimeError):
+    def __init__(self, host: str, port: int, why: str) -> None:
+        super().__init__(f"SMTP journaling receiver could not listen on {host}:{port}: {why}")
+
+
+class JournalReceiver:
+    """SMTP server that spools journal mail durably before answering 250.
+
+    ``resolve_recipient(address)`` maps a journaling address to a customer id, or
+    ``None`` to reject it at RCPT with 550. ``max_bytes`` is announced as SIZE and
+    enforced with 552. ``auth(username, password)`` makes SMTP AUTH mandatory (over
+    TLS only when a ``tls_context`` is given, unless ``auth_require_tls`` says
+    otherwise). ``allowed_networks`` limits client IPs (550 at MAIL FROM).
+    ``tls_context`` enables STARTTLS; ``require_tls`` makes it mandatory.
+    """
+
+    def __init__(
+        self,
+        spool_dir: str | os.PathLike[str],
+        resolve_recipient: RecipientResolver,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        auth: Authenticator | None = None,
+        allowed_networks: Iterable[str | Network] | None = None,
+        tls_context: ssl.SSLContext | None = None,
+        hostname: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 2525,
+        require_tls: bool = False,
+        auth_require_tls: bool | None = None,
+        timeout: float = 300.0,
+    ) -> None:
+        self.spool = Spool(spool_dir)
+        self.handler = JournalHandler(self.spool, resolve_recipient, parse_networks(allowed_networks))
+        self.host = host
+        self.port = port
+        self._smtp_kwargs = {
+            "data_size_limit": max_bytes,
+            "hostname": hostname,
+            "tls_context": tls_context,
+            "require_starttls": require_tls and tls_context is not None,
+            "auth_required": auth is not None,
+            "auth_require_tls": (tls_context is not None) if auth_require_tls is None else auth_require_tls,
+            "authenticator": make_authenticator(auth) if auth is not None else None,
+            "enable_SMTPUTF8": True,
+            "timeout": timeout,
+        }
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def _factory(self) -> SMTP:
+        return _JournalSMTP(self.handler, **self._smtp_kwargs)  # type: ignore[arg-type]
+
+    async def _listen(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            self._server = await loop.create_server(self._factory, host=self.host, port=self.port)
+        except OSError as exc:
+            raise ReceiverStartFailed(self.host, self.port, exc.strerror or str(exc))
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    # -- in-process --------------------------------------------------------------
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Listen in a background thread; returns once the socket is bound (port=0 allowed)."""
+        self.spool.recover()
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            try:
+                loop.run_until_complete(self._listen())
+            except BaseException as exc:  # noqa: BLE001 - reported to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="kustos-smtpd", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout):
+            raise ReceiverStartFailed(self.host, self.port, "timed out")
+        if failure:
+            raise failure[0]
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop listening and end the thread; in-flight sessions are closed."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+
+        async def shutdown() -> None:
+            if self._server is not None:
+                self._server.close()
+                await self._server.wait_closed()
+            loop.stop()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), loop)
+        thread.join(timeout)
+        self._loop = self._thread = self._server = None
+
+    # -- standalone --------------------------------------------------------------
+
+    def serve_forever(self, on_ready: Callable[[int], None] | None = None) -> None:
+        """Run in the calling thread until SIGTERM or SIGINT."""
+        self.spool.recover()
+        asyncio.run(self._serve(on_ready))
+
+    async def _serve(self, on_ready: Callable[[int], None] | None) -> None:
+        await self._listen()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        if on_ready is not None:
+            on_ready(self.port)
+        await stop.wait()
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()

@@ -1,0 +1,233 @@
+"""Durable, multi-consumer mail spool on a local filesystem (Maildir-like).
+
+Layout under the spool root::
+
+    tmp/            being written; never read by consumers
+    new/            complete, durable, waiting for ingest
+    work/<owner>/   claimed by one consumer process (owner = "<pid>.<start time>")
+    failed/         given up on (with a ``.reason`` file beside each item)
+
+Contracts:
+
+* :meth:`Spool.put` returns only after the item is durable: written to ``tmp/``,
+  fsync'ed, renamed into ``new/`` and ``new/`` fsync'ed. A crash at any point
+  leaves either nothing in ``new/`` or the complete item (``tmp/`` leftovers are
+  swept by :meth:`Spool.recover`).
+* :meth:`Spool.claim` moves items by ``rename`` into the caller's ``work/``
+  directory; rename is atomic, so two consumers can never claim the same item.
+* :meth:`Spool.ack` unlinks a claimed item once its archive write committed.
+* :meth:`Spool.recover` puts claims of dead owners back into ``new/``; an item is
+  therefore delivered at least once, and exactly once unless a consumer dies
+  between committing the archive and acking (dedup by SHA-256 covers that).
+
+One item is one file: a header line ``KSPOOL1 <json length>\\n``, the JSON envelope,
+then the raw message bytes exactly as received.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+import secrets
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+MAGIC = b"KSPOOL1"
+
+
+class SpoolCorrupt(Exception):
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"spool item {path.name} is unreadable: {why}")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """SMTP envelope data kept with every spooled message."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    customer: str
+    received_at: str  # ISO 8601 UTC
+    peer: str
+    helo: str = ""
+    auth_user: str = ""
+    tls: bool = False
+    size: int = 0
+    sha256: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SpoolItem:
+    name: str
+    path: Path
+    envelope: Envelope
+
+    def read(self) -> bytes:
+        """The raw message bytes; checks them against the envelope's size and SHA-256."""
+        _envelope, data = read_item(self.path)
+        return data
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _start_time(pid: int) -> str | None:
+    """Process start time (clock ticks since boot) so a reused pid is not mistaken as alive."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def _owner_alive(owner: str) -> bool:
+    pid_text, _, started = owner.partition(".")
+    if not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if Path("/proc").is_dir():
+        return _start_time(pid) == started if started else _start_time(pid) is not None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def read_item(path: Path) -> tuple[Envelope, bytes]:
+    blob = path.read_bytes()
+    header, newline, rest = blob.partition(b"\n")
+    parts = header.split(b" ")
+    if not newline or len(parts) != 2 or parts[0] != MAGIC or not parts[1].isdigit():
+        raise SpoolCorrupt(path, "bad header")
+    length = int(parts[1])
+    try:
+        envelope = Envelope(**json.loads(rest[:length]))
+    except (ValueError, TypeError) as exc:
+        raise SpoolCorrupt(path, f"bad envelope ({exc.__class__.__name__})")
+    data = rest[length:]
+    if len(data) != envelope.size or hashlib.sha256(data).hexdigest() != envelope.sha256:
+        raise SpoolCorrupt(path, "size or SHA-256 mismatch")
+    return envelope, data
+
+
+class Spool:
+    """See module docstring. Safe for many writer threads and many consumer processes."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self.tmp, self.new, self.work, self.failed = (self.root / d for d in ("tmp", "new", "work", "failed"))
+        for directory in (self.tmp, self.new, self.work, self.failed):
+            directory.mkdir(parents=True, exist_ok=True)
+        self._counter = itertools.count()
+        self._owner = f"{os.getpid()}.{_start_time(os.getpid()) or ''}"
+
+    # -- writing -----------------------------------------------------------------
+
+    def put(self, envelope: Envelope, data: bytes) -> str:
+        """Store one message durably (see contracts); returns the item name."""
+        envelope = Envelope(**{**asdict(envelope), "size": len(data),
+                               "sha256": hashlib.sha256(data).hexdigest()})
+        body = json.dumps(asdict(envelope), separators=(",", ":"), ensure_ascii=True).encode("ascii")
+        name = f"{time.time_ns():020d}.{os.getpid()}.{next(self._counter)}.{secrets.token_hex(4)}"
+        tmp_path = self.tmp / name
+        fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb", closefd=False) as handle:
+                handle.write(MAGIC + b" %d\n" % len(body))
+                handle.write(body)
+                handle.write(data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp_path, self.new / name)
+        _fsync_dir(self.new)
+        return name
+
+    # -- consuming ---------------------------------------------------------------
+
+    def pending(self) -> list[str]:
+        """Names waiting in ``new/``, oldest first."""
+        return sorted(os.listdir(self.new))
+
+    def claim(self, limit: int = 100) -> list[SpoolItem]:
+        """Atomically take up to ``limit`` items for this process (oldest first).
+
+        Unreadable items are moved to ``failed/`` instead of being returned.
+        """
+        mine = self.work / self._owner
+        mine.mkdir(exist_ok=True)
+        claimed: list[SpoolItem] = []
+        for name in self.pending():
+            if len(claimed) >= limit:
+                break
+            try:
+                os.rename(self.new / name, mine / name)
+            except FileNotFoundError:
+                continue  # another consumer won the race
+            try:
+                envelope, _ = read_item(mine / name)
+            except SpoolCorrupt as exc:
+                self._fail(mine / name, str(exc))
+                continue
+            claimed.append(SpoolItem(name, mine / name, envelope))
+        if claimed:
+            _fsync_dir(mine)
+            _fsync_dir(self.new)
+        return claimed
+
+    def ack(self, item: SpoolItem) -> None:
+        """Forget a claimed item after the archive committed it."""
+        item.path.unlink(missing_ok=True)
+        _fsync_dir(item.path.parent)
+
+    def release(self, item: SpoolItem) -> None:
+        """Give a claimed item back (e.g. the archive was temporarily unavailable)."""
+        os.rename(item.path, self.new / item.name)
+        _fsync_dir(self.new)
+
+    def fail(self, item: SpoolItem, reason: str) -> None:
+        """Park an item that can never be ingested in ``failed/`` with its reason."""
+        self._fail(item.path, reason)
+
+    def _fail(self, path: Path, reason: str) -> None:
+        os.rename(path, self.failed / path.name)
+        (self.failed / f"{path.name}.reason").write_text(reason + "\n")
+        _fsync_dir(self.failed)
+
+    def recover(self) -> int:
+        """Requeue claims of dead owners and delete abandoned ``tmp/`` files; returns requeued count."""
+        requeued = 0
+        for owner_dir in self.work.iterdir():
+            if owner_dir.name == self._owner or _owner_alive(owner_dir.name):
+                continue
+            for path in owner_dir.iterdir():
+                os.rename(path, self.new / path.name)
+                requeued += 1
+            owner_dir.rmdir()
+        if requeued:
+            _fsync_dir(self.new)
+        for path in self.tmp.iterdir():
+            pid = path.name.split(".")[1] if path.name.count(".") >= 3 else ""
+            if pid.isdigit() and int(pid) != os.getpid() and not _owner_alive(pid):
+                path.unlink(missing_ok=True)
+        return requeued
+
+    def iter_all(self) -> Iterator[tuple[Envelope, bytes]]:
+        """Every complete item in ``new/`` and ``work/`` (diagnostics and tests)."""
+        paths = [self.new / name for name in self.pending()]
+        paths += [path for owner in self.work.iterdir() for path in owner.iterdir()]
+        for path in paths:
+            yield read_item(path)
