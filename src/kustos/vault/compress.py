@@ -42,7 +42,7 @@ class Compressor:
         self._comp: dict[int, zstandard.ZstdCompressor] = {}
         self._decomp: dict[int, zstandard.ZstdDecompressor] = {}
         self.current: int = 0  # latest dictionary version, 0 = none
-        self._samples: list[bytes] = []
+        self._samples: list[bytes | bytearray | memoryview] = []
         self._sample_total = 0
 
     # --- dictionaries ---------------------------------------------------------------

@@ -125,10 +125,15 @@ class IndexCache:
 
 
 def load_index(backend: Backend, cache: IndexCache, customer_id: str, enc_key: bytes,
-               use_cache: bool = True) -> IndexState:
-    """Read every index file of a customer (cached ones from the cache)."""
+               known: dict[str, list[Entry]] | None = None, use_cache: bool = True) -> IndexState:
+    """Read every index file of a customer.
+
+    Files already decoded (``known``, from this process) or in the local cache are not
+    fetched again; the cache is rewritten only by a first load that had to fetch.
+    """
     names = list(backend.list(index_prefix(customer_id)))
-    cached = cache.read(customer_id, enc_key) if use_cache else {}
+    first_load = not known
+    cached = dict(known) if known else (cache.read(customer_id, enc_key) if use_cache else {})
     state = IndexState()
     fetched = False
     for name in names:
@@ -142,6 +147,6 @@ def load_index(backend: Backend, cache: IndexCache, customer_id: str, enc_key: b
             continue  # deleted while listing (retention drop)
         except IntegrityError as exc:
             state.errors[name] = str(exc)
-    if fetched or set(cached) != set(state.files):
+    if first_load and (fetched or set(cached) != set(state.files)):
         cache.write(customer_id, enc_key, state.files)
     return state

@@ -8,6 +8,7 @@ reports and garbage collection removes).
 
 from __future__ import annotations
 
+import builtins
 import errno
 import os
 import secrets
@@ -76,10 +77,19 @@ class LocalBackend(Backend):
             raise _wrap(exc, name)
 
     def delete(self, name: str) -> None:
+        path = self._path(name)
         try:
-            self._path(name).unlink()
+            path.unlink()
         except OSError as exc:
             raise _wrap(exc, name)
+        # Prune directories left empty (a destroyed customer leaves no trace).
+        parent = path.parent
+        while parent != self.root:
+            try:
+                parent.rmdir()
+            except OSError:
+                break
+            parent = parent.parent
 
     def list(self, prefix: str = "") -> Iterator[str]:
         # Walk only the deepest directory named fully by the prefix.
@@ -108,7 +118,7 @@ class LocalBackend(Backend):
     def properties(self) -> dict[str, Any]:
         return {"kind": "local", "object_lock": False, "root": str(self.root)}
 
-    def leftovers(self, older_than: float) -> list[Path]:
+    def leftovers(self, older_than: float) -> builtins.list[Path]:
         """Temporary files of interrupted stores whose mtime is before ``older_than``."""
         found = []
         for dirpath, _dirs, files in os.walk(self.root):

@@ -1,0 +1,69 @@
+"""Open a vault from :class:`kustos.config.Settings`.
+
+``vault_url`` empty -> local directory ``settings.vault_path``; ``s3://bucket/prefix`` -> S3
+(``s3_endpoint_url``, ``s3_region``, ``s3_access_key``, ``s3_secret_key``); ``memory://`` ->
+in-process memory. The backend is wrapped by the retrying wrapper here, the one place.
+Master key: ``settings.master_key`` or the key file ``settings.master_key_file`` (0600).
+Tunables may come from ``settings.extra`` (``vault_pack_size``, ``vault_zstd_level``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from kustos.config import Settings
+from kustos.vault.backends.base import Backend
+from kustos.vault.backends.local import LocalBackend
+from kustos.vault.backends.memory import MemoryBackend
+from kustos.vault.backends.retry import RetryingBackend
+from kustos.vault.backends.s3 import S3Backend
+from kustos.vault.errors import VaultError
+from kustos.vault.index import IndexCache
+from kustos.vault.keys import load_master_key
+from kustos.vault.ledger.tsa import LocalTSA, RemoteTSA, Timestamper
+from kustos.vault.options import StoreContext, VaultOptions
+from kustos.vault.vault import Vault
+
+_MEMORY: dict[str, MemoryBackend] = {}  # memory:// vaults live as long as the process
+
+
+def backend_for(settings: Settings) -> Backend:
+    url = settings.vault_url.strip()
+    if not url:
+        return LocalBackend(settings.vault_path)
+    parsed = urlparse(url)
+    if parsed.scheme == "s3":
+        if not parsed.netloc:
+            raise VaultError(f"vault URL {url!r} names no bucket")
+        return S3Backend(parsed.netloc, parsed.path.lstrip("/"), endpoint_url=settings.s3_endpoint_url,
+                         region=settings.s3_region, access_key=settings.s3_access_key,
+                         secret_key=settings.s3_secret_key)
+    if parsed.scheme == "memory":
+        return _MEMORY.setdefault(parsed.netloc + parsed.path, MemoryBackend())
+    if parsed.scheme in ("file", ""):
+        return LocalBackend(Path(parsed.path))
+    raise VaultError(f"unsupported vault URL scheme {parsed.scheme!r} (use s3://, memory:// or a path)")
+
+
+def options_from(settings: Settings) -> VaultOptions:
+    values: dict[str, Any] = {}
+    for f in fields(VaultOptions):
+        key = f"vault_{f.name}"
+        if key in settings.extra:
+            raw = settings.extra[key]
+            values[f.name] = tuple(int(x) for x in raw) if f.name == "train_at" else type(getattr(
+                VaultOptions(), f.name))(raw)
+    return VaultOptions(**values)
+
+
+def open_vault(settings: Settings, options: VaultOptions | None = None, backend: Backend | None = None) -> Vault:
+    master = load_master_key(settings.master_key, settings.master_key_file)
+    backend = RetryingBackend(backend or backend_for(settings))
+    tsa: Timestamper = RemoteTSA(settings.tsa_url) if settings.tsa_url else LocalTSA(backend, master)
+    ctx = StoreContext(backend=backend, cache=IndexCache(settings.home / "cache" / "vault"),
+                       lock_dir=settings.home / "locks" / "vault", tsa=tsa,
+                       options=options or options_from(settings))
+    return Vault(ctx, master)

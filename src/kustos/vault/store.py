@@ -1,0 +1,311 @@
+"""One customer's object store: put (dedup, compress, encrypt, pack), commit, get.
+
+Contracts:
+
+- ``put`` returns at once with the object id; the object becomes durable and readable only
+  when ``commit`` returns (pack files, then index files are stored atomically; the index
+  file is the commit point). A crash before that leaves only unreferenced leftovers.
+- Deduplication is per customer by keyed BLAKE3 id. Data already stored in a retention
+  group that lives at least as long is reused; otherwise it is stored again in the longer
+  group (so dropping a year never removes data still needed by a later one). The first
+  put's ``kind`` and ``meta`` stay attached to deduplicated content.
+- One writer per customer: the first ``put`` takes the customer's writer lock
+  (:mod:`kustos.vault.locks`), ``commit``/``abort`` release it. Readers never lock; they see
+  commits of other processes after :meth:`refresh` (done automatically on a miss).
+- A store object is not thread-safe; use one per thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+from kustos.vault import index as idx
+from kustos.vault.chunking import Chunker
+from kustos.vault.compress import Compressor
+from kustos.vault.errors import IntegrityError, NotFound
+from kustos.vault.ids import IdHasher, object_id
+from kustos.vault.index import BLOB, CHUNK, TREE, Entry
+from kustos.vault.keys import DataKey
+from kustos.vault.ledger.log import Ledger
+from kustos.vault.locks import WriterLock
+from kustos.vault.options import StoreContext
+from kustos.vault.packs import PackWriter, read_blob, retain_until
+from kustos.vault.reader import ChunkedReader, parse_tree, tree_payload
+from kustos.vault.retention import drop_year
+from kustos.vault.snapshots import Snapshots
+
+
+@dataclass(frozen=True)
+class PutResult:
+    id: str
+    sha256: str  # hex SHA-256 of the plaintext
+    size: int
+    stored_size: int  # bytes added to packs by this put (0 for a dedup hit)
+    new: bool  # False when the content was already stored
+
+
+class CustomerStore:
+    def __init__(self, ctx: StoreContext, key: DataKey):
+        self.ctx = ctx
+        self.key = key
+        self.customer_id = key.customer_id
+        opts = ctx.options
+        self.compressor = Compressor(ctx.backend, self.customer_id, key.enc_key, level=opts.zstd_level,
+                                     dict_size=opts.dict_size, train_at=opts.train_at)
+        self.chunker = Chunker(opts.chunk_avg, opts.chunk_threshold)
+        self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout)
+        self._files: dict[str, list[Entry]] = {}
+        self.index_errors: dict[str, str] = {}
+        self._objects: dict[str, Entry] = {}
+        self._chunks: dict[str, Entry] = {}
+        self._max_seq = 0
+        self._writer: PackWriter | None = None
+        self._pending: list[Entry] = []
+        self._pending_map: dict[tuple[str, str], Entry] = {}
+        self.ledger = Ledger(self)
+        self.snapshots = Snapshots(self)
+        self.refresh()
+
+    # --- index --------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Pick up index files committed (or dropped) by other writers since the last look."""
+        state = idx.load_index(self.ctx.backend, self.ctx.cache, self.customer_id, self.key.enc_key,
+                               known=self._files)
+        self._files = state.files
+        self.index_errors = state.errors
+        self._objects.clear()
+        self._chunks.clear()
+        self._max_seq = 0
+        for entry in state.all_entries():
+            self._add(entry)
+        self.ledger.reload()
+
+    def _add(self, entry: Entry) -> None:
+        table = self._chunks if entry.type == CHUNK else self._objects
+        old = table.get(entry.id)
+        if old is None or not idx.outlives(old.year, entry.year):
+            table[entry.id] = entry
+        self._max_seq = max(self._max_seq, entry.seq)
+
+    def entries(self) -> list[Entry]:
+        """Every committed index entry (all locations, chunks included)."""
+        return [e for es in self._files.values() for e in es]
+
+    @property
+    def index_files(self) -> dict[str, list[Entry]]:
+        return self._files
+
+    def _find(self, table: str, blob_id: str, year: int | None) -> Entry | None:
+        entry = self._pending_map.get((table, blob_id))
+        if entry is None:
+            entry = (self._chunks if table == CHUNK else self._objects).get(blob_id)
+        if entry is not None and idx.outlives(entry.year, year):
+            return entry
+        return None
+
+    # --- writing ------------------------------------------------------------------------
+    def _begin(self) -> PackWriter:
+        if self._writer is None:
+            self._lock.acquire()
+            try:
+                self.refresh()
+                self.compressor.load_latest()
+            except BaseException:
+                self._lock.release()
+                raise
+            self._writer = PackWriter(self.ctx.backend, self.customer_id, self.key.enc_key,
+                                      self.ctx.options.pack_size)
+        return self._writer
+
+    def _stage(self, entry: Entry) -> None:
+        self._pending.append(entry)
+        self._pending_map[(CHUNK if entry.type == CHUNK else BLOB, entry.id)] = entry
+
+    def put(self, data: bytes | bytearray | memoryview | BinaryIO, kind: str,
+            retention_year: int | None = None, meta: dict[str, Any] | None = None) -> PutResult:
+        """Stage an object (bytes or a binary stream); durable after :meth:`commit`."""
+        writer = self._begin()
+        threshold = self.chunker.threshold
+        if isinstance(data, (bytes, bytearray, memoryview)):
+            head, rest = bytes(data), None
+        else:
+            head = data.read(threshold + 1)
+            rest = data if len(head) > threshold else None
+        if len(head) <= threshold:
+            return self._put_whole(writer, head, kind, retention_year, meta)
+        return self._put_chunked(writer, head, rest, kind, retention_year, meta)
+
+    def _put_whole(self, writer: PackWriter, data: bytes, kind: str, year: int | None,
+                   meta: dict[str, Any] | None) -> PutResult:
+        oid = object_id(self.key.id_key, data)
+        found = self._find(BLOB, oid, year)
+        if found is not None:
+            return PutResult(oid, found.sha256, found.size, 0, False)
+        sha = hashlib.sha256(data).hexdigest()
+        self.compressor.observe(data)
+        method, payload = self.compressor.compress(data)
+        pack, off, length = writer.add(idx.group_of(year), BLOB, oid, payload)
+        self._stage(Entry(oid, BLOB, pack, off, length, len(data), method, kind, year, 0, sha, time.time(), meta))
+        return PutResult(oid, sha, len(data), length, True)
+
+    def _put_chunked(self, writer: PackWriter, head: bytes, rest: BinaryIO | None, kind: str,
+                     year: int | None, meta: dict[str, Any] | None) -> PutResult:
+        hasher, sha, group = IdHasher(self.key.id_key), hashlib.sha256(), idx.group_of(year)
+        chunks: list[tuple[str, int]] = []
+        staged: list[Entry] = []
+        stored = total = 0
+        for chunk in self.chunker.chunks(head, rest):
+            hasher.update(chunk)
+            sha.update(chunk)
+            total += len(chunk)
+            cid = object_id(self.key.id_key, chunk)
+            chunks.append((cid, len(chunk)))
+            if self._find(CHUNK, cid, year) is not None or any(e.id == cid for e in staged[-64:]):
+                continue
+            method, payload = self.compressor.compress(chunk, use_dict=False)
+            pack, off, length = writer.add(group, CHUNK, cid, payload)
+            entry = Entry(cid, CHUNK, pack, off, length, len(chunk), method, "chunk", year, 0, "", time.time(), None)
+            self._stage(entry)
+            staged.append(entry)
+            stored += length
+        oid = hasher.hexdigest()
+        found = self._find(BLOB, oid, year)
+        if found is not None:
+            return PutResult(oid, found.sha256, found.size, stored, False)
+        method, payload = self.compressor.compress(tree_payload(chunks), use_dict=False)
+        pack, off, length = writer.add(group, TREE, oid, payload)
+        self._stage(Entry(oid, TREE, pack, off, length, total, method, kind, year, 0, sha.hexdigest(),
+                          time.time(), meta))
+        return PutResult(oid, sha.hexdigest(), total, stored + length, True)
+
+    def commit(self) -> int:
+        """Make every staged put durable, append ledger entries, release the writer lock.
+
+        Returns the number of new objects committed (dedup hits are not counted).
+        """
+        writer = self._writer
+        if writer is None:
+            return 0
+        try:
+            writer.flush()
+            groups = sorted({idx.group_of(e.year) for e in self._pending})
+            new_objects = 0
+            for group in groups:
+                # Sequence numbers are assigned group by group in commit order, so a crash
+                # between two index files leaves a gap-free ledger prefix.
+                rows = []
+                for e in self._pending:
+                    if idx.group_of(e.year) != group:
+                        continue
+                    if e.type != CHUNK:
+                        self._max_seq += 1
+                        e = e._replace(seq=self._max_seq)
+                        new_objects += 1
+                    rows.append(e)
+                name = idx.new_index_name(self.customer_id, group)
+                self.ctx.backend.store(name, idx.encode(self.customer_id, name, self.key.enc_key, rows),
+                                       retain_until(group))
+                self._files[name] = rows
+                for e in rows:
+                    self._add(e)
+                self.ledger.appended([e for e in rows if e.type != CHUNK])
+            self.ledger.seal(force=False, _locked=True)
+            return new_objects
+        finally:
+            self._end()
+
+    def abort(self) -> None:
+        """Forget staged puts (their pack leftovers are garbage-collected) and release the lock."""
+        self._end()
+
+    def _end(self) -> None:
+        if self._writer is not None:
+            self._writer.discard()
+        self._writer = None
+        self._pending = []
+        self._pending_map = {}
+        self._lock.release()
+
+    def has_pending(self) -> bool:
+        return self._writer is not None
+
+    def drop_retention_year(self, year: int) -> dict[str, Any]:
+        """Delete all objects whose retention expires in ``year`` (whole packs); see retention.py."""
+        return drop_year(self, year)
+
+    def locked(self) -> WriterLock:
+        """The writer lock (held by callers that write outside put/commit: ledger, retention)."""
+        return self._lock
+
+    # --- reading ------------------------------------------------------------------------
+    def _entry(self, oid: str) -> Entry:
+        entry = self._objects.get(oid)
+        if entry is None:
+            self.refresh()
+            entry = self._objects.get(oid)
+        if entry is None:
+            raise NotFound(oid)
+        return entry
+
+    def load_blob(self, entry: Entry) -> bytes:
+        """Authenticate, decompress and check one blob against its id."""
+        sealed = read_blob(self.ctx.backend, self.customer_id, self.key.enc_key, entry.pack, entry.offset,
+                           entry.length, entry.type, entry.id)
+        data = self.compressor.decompress(entry.method, sealed, entry.size)
+        if entry.type != TREE and (len(data) != entry.size or object_id(self.key.id_key, data) != entry.id):
+            raise IntegrityError(f"blob {entry.id} in {entry.pack}: content does not match its id")
+        return data
+
+    def load_id(self, data: bytes) -> str:
+        """The object id this customer gives ``data``."""
+        return object_id(self.key.id_key, data)
+
+    def _chunk(self, cid: str) -> bytes:
+        entry = self._chunks.get(cid)
+        if entry is None:
+            raise NotFound(cid, "chunk")
+        return self.load_blob(entry)
+
+    def tree(self, entry: Entry) -> list[tuple[str, int]]:
+        return parse_tree(self.load_blob(entry))
+
+    def open(self, oid: str) -> BinaryIO:
+        """A stream of the object's bytes (chunked objects are read one chunk at a time)."""
+        entry = self._entry(oid)
+        if entry.type == BLOB:
+            return io.BytesIO(self.load_blob(entry))
+        return io.BufferedReader(ChunkedReader(entry, self.tree(entry), self._chunk))  # type: ignore[return-value]
+
+    def get(self, oid: str) -> bytes:
+        entry = self._entry(oid)
+        if entry.type == BLOB:
+            return self.load_blob(entry)
+        data = b"".join(self._chunk(cid) for cid, _ in self.tree(entry))
+        if object_id(self.key.id_key, data) != oid:
+            raise IntegrityError(f"object {oid}: reassembled content does not match its id")
+        return data
+
+    def exists(self, oid: str) -> bool:
+        try:
+            self._entry(oid)
+        except NotFound:
+            return False
+        return True
+
+    def meta(self, oid: str) -> dict[str, Any]:
+        """System facts plus the caller's ``meta`` given at the first put."""
+        e = self._entry(oid)
+        return {"id": e.id, "kind": e.kind, "size": e.size, "sha256": e.sha256, "retention_year": e.year,
+                "stored_at": e.time, "chunked": e.type == TREE, "meta": dict(e.meta or {})}
+
+    def objects(self) -> dict[str, Entry]:
+        """Committed top-level objects by id (the longest-retained location)."""
+        return dict(self._objects)
+
+    def chunk_entry(self, cid: str) -> Entry | None:
+        return self._chunks.get(cid)
+
