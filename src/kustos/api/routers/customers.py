@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from ninja import Router
+from ninja import Router, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
@@ -51,7 +51,7 @@ def create_customer(request, body: CustomerIn):
         location=location, archiving_enabled=body.archiving_enabled, backup_enabled=body.backup_enabled,
         actor=user,
     )
-    return 201, ser.customer(customer)
+    return Status(201, ser.customer(customer))
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer with usage")
@@ -72,4 +72,4 @@ def delete_customer(request, customer_id: str, body: DeleteIn):
     customer = access.get_customer(request.auth, customer_id, Perm.CUSTOMER_DELETE)
     job = customers.request_deletion(customer, confirmation=body.confirm, actor=request.auth)
     job.refresh_from_db()
-    return 202, ser.job(job)
+    return Status(202, ser.job(job))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Router
+from ninja import Router, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
@@ -21,7 +21,7 @@ def list_partners(request):
 @router.post("/partners", response={201: PartnerOut}, summary="Create a partner (operator)")
 def create_partner(request, body: PartnerIn):
     access.require(request.auth, Perm.PARTNER_MANAGE)
-    return 201, ser.partner(partners.create(body.name, actor=request.auth))
+    return Status(201, ser.partner(partners.create(body.name, actor=request.auth)))
 
 
 @router.get("/partners/{partner_id}", response=PartnerOut, summary="One partner")
@@ -45,4 +45,4 @@ def create_location(request, body: LocationIn):
     access.require(request.auth, Perm.LOCATION_MANAGE)
     loc = locations.create(body.id, body.name, body.country, outside_eu_override=body.outside_eu_override,
                            actor=request.auth)
-    return 201, ser.location(loc)
+    return Status(201, ser.location(loc))

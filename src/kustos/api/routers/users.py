@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Router
+from ninja import Router, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
@@ -49,7 +49,7 @@ def create_user(request, body: UserIn):
     customer = access.get_customer(actor, body.customer, Perm.USER_VIEW) if body.customer else None
     user = users.create(body.email, body.role, password=body.password, partner=partner, customer=customer,
                         name=body.name, mailboxes=body.mailboxes, actor=actor)
-    return 201, ser.user(user)
+    return Status(201, ser.user(user))
 
 
 @router.get("/users/{user_id}", response=UserOut, summary="One user")
@@ -79,7 +79,7 @@ def grant(request, user_id: str, body: GrantIn):
     customer = access.get_customer(request.auth, body.customer, Perm.USER_VIEW)
     g = users.grant(target, customer, expires_at=body.expires_at, date_from=body.date_from, date_to=body.date_to,
                     tax_relevant_only=body.tax_relevant_only, actor=request.auth)
-    return 201, {"user": target.id, "customer": customer.id, "expires_at": g.expires_at}
+    return Status(201, {"user": target.id, "customer": customer.id, "expires_at": g.expires_at})
 
 
 @router.get("/me/tokens", response=list[TokenOut], summary="Your API tokens")
@@ -90,7 +90,7 @@ def list_tokens(request):
 @router.post("/me/tokens", response={201: TokenCreated}, summary="Create an API token (shown once)")
 def create_token(request, body: TokenIn):
     token, secret = tokens.create(request.auth, body.name, actor=request.auth)
-    return 201, {**ser.token(token), "token": secret}
+    return Status(201, {**ser.token(token), "token": secret})
 
 
 @router.delete("/me/tokens/{token_id}", response=TokenOut, summary="Revoke one of your API tokens")

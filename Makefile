@@ -1,0 +1,37 @@
+# The two commands: `make run` serves Kustos on its embedded default, `make test` runs the tests.
+# Both set up everything they need on a fresh machine (virtualenv, Python packages and, for
+# the tests, the Debian packages of the real servers they start).
+
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup system lint typecheck bench-smoke clean
+
+run: setup
+	$(BIN)/kustos serve
+
+test: setup system
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow" tests
+	$(BIN)/python -m pytest -q -m "slow" tests || test $$? -eq 5
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || PY=python3; test -d $(VENV) || $${PY:-python3} -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e ".[test]"
+	touch $(STAMP)
+
+system:
+	bash scripts/setup-system.sh
+
+lint: setup
+	$(BIN)/ruff check src tests bench fakecloud
+
+typecheck: setup
+	$(BIN)/mypy src/kustos/vault src/kustos/mail src/kustos/search src/kustos/sources src/kustos/config.py
+
+clean:
+	rm -rf $(VENV) var test-artifacts

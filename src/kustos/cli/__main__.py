@@ -1,0 +1,5 @@
+import sys
+
+from kustos.cli import main
+
+sys.exit(main())
