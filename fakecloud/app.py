@@ -1,0 +1,84 @@
+"""The fakecloud application: every emulated service behind one router, plus fault injection."""
+
+from __future__ import annotations
+
+import time
+
+from fakecloud.control import ControlService
+from fakecloud.faults import Faults
+from fakecloud.google.directory import DirectoryService
+from fakecloud.google.errors import api_error, rate_limited
+from fakecloud.google.gmail import GmailService
+from fakecloud.google.oauth import OAuthService
+from fakecloud.google.store import GoogleStore
+from fakecloud.microsoft.errors import graph_error
+from fakecloud.microsoft.graph import GraphService
+from fakecloud.microsoft.identity import IdentityService
+from fakecloud.microsoft.store import MicrosoftStore
+from fakecloud.web import Request, Response, Router, json_response
+
+CONTROL_PREFIX = "/_fakecloud/"
+
+
+class FakeCloud:
+    """In-process handle: ``handle(request)`` answers like the real services would."""
+
+    def __init__(self) -> None:
+        self.faults = Faults()
+        self.microsoft = MicrosoftStore()
+        self.google = GoogleStore()
+        self.graph = GraphService(self.microsoft, self.faults)
+        self.router = Router()
+        self._register()
+
+    def _register(self) -> None:
+        ControlService(self).register(self.router)
+        IdentityService(self.microsoft).register(self.router)
+        self.graph.register(self.router)
+        OAuthService(self.google).register(self.router)
+        DirectoryService(self.google).register(self.router)
+        GmailService(self.google).register(self.router)
+
+    def reset(self) -> None:
+        self.faults.reset()
+        self.microsoft = MicrosoftStore()
+        self.google = GoogleStore()
+        self.graph = GraphService(self.microsoft, self.faults)
+        self.router = Router()
+        self._register()
+
+    def handle(self, request: Request) -> Response:
+        control = request.path.startswith(CONTROL_PREFIX)
+        if not control:
+            self.faults.record(request.method, request.path)
+            rule = self.faults.take_throttle(request.path)
+            if rule is not None:
+                return self._throttled(request.path, rule.retry_after, rule.status)
+            if not request.path.startswith("/v1.0/"):  # Graph applies latency per mailbox itself
+                delay = self.faults.latency_for(request.path)
+                if delay:
+                    time.sleep(delay)
+        found = self.router.match(request.method, request.path)
+        if found is None:
+            return self._not_found(request.path)
+        handler, params = found
+        request.params = params
+        return handler(request)
+
+    @staticmethod
+    def _throttled(path: str, retry_after: float, status: int) -> Response:
+        headers = {"Retry-After": f"{retry_after:g}"}
+        if path.startswith("/v1.0/"):
+            code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
+            return graph_error(status, code, "Too many requests. Please retry after the indicated time.", headers)
+        if path.startswith(("/gmail/", "/admin/")):
+            return rate_limited(retry_after, status)
+        return json_response(status, {"error": "temporarily_unavailable"}, headers)
+
+    @staticmethod
+    def _not_found(path: str) -> Response:
+        if path.startswith("/v1.0/"):
+            return graph_error(400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'.")
+        if path.startswith(("/gmail/", "/admin/")):
+            return api_error(404, "notFound", "Not Found")
+        return json_response(404, {"error": "not_found"})

@@ -1,0 +1,91 @@
+"""Control API (``/_fakecloud/...``): seed data, change it, inject faults, read stats.
+
+Every operation is ``POST /_fakecloud/<op>`` with a JSON object; it answers JSON
+(``{"id": ...}`` for creations). ``GET /_fakecloud/stats`` returns request, throttle
+and concurrency statistics. Binary payloads (MIME) travel base64-encoded.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from fakecloud.faults import Faults
+from fakecloud.google.store import GoogleStore
+from fakecloud.microsoft.graph import GraphService
+from fakecloud.microsoft.store import MicrosoftStore
+from fakecloud.web import Request, Response, Router, json_response
+
+Op = Callable[[dict[str, Any]], Any]
+
+
+class Cloud(Protocol):
+    faults: Faults
+    microsoft: MicrosoftStore
+    google: GoogleStore
+    graph: GraphService
+
+    def reset(self) -> None: ...
+
+
+class ControlService:
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+
+    def register(self, router: Router) -> None:
+        router.add("GET", r"/_fakecloud/stats", lambda request: json_response(200, self.cloud.faults.stats()))
+        router.add("POST", r"/_fakecloud/(?P<op>[a-z_]+/?[a-z_]*)", self.dispatch)
+
+    def dispatch(self, request: Request) -> Response:
+        op = self.ops().get(request.params["op"])
+        if op is None:
+            return json_response(404, {"error": f"unknown control operation {request.params['op']}"})
+        try:
+            result = op(request.json())
+        except (KeyError, ValueError, TypeError) as exc:
+            return json_response(400, {"error": f"{type(exc).__name__}: {exc}"})
+        if isinstance(result, str):
+            result = {"id": result}
+        return json_response(200, result if result is not None else {})
+
+    def ops(self) -> dict[str, Op]:
+        ms, g, faults = self.cloud.microsoft, self.cloud.google, self.cloud.faults
+        return {
+            "reset": lambda a: self.cloud.reset(),
+            "faults/throttle": lambda a: faults.add_throttle(a["prefix"], int(a.get("count", 1)),
+                                                             float(a.get("retry_after", 1)),
+                                                             int(a.get("status", 429))),
+            "faults/latency": lambda a: faults.add_latency(a["prefix"], float(a["seconds"])),
+            "faults/clear": lambda a: faults.reset(),
+            "ms/app": lambda a: ms.add_app(a["tenant"], a["client_id"], a["client_secret"], a.get("roles", [])),
+            "ms/roles": lambda a: ms.set_roles(a["tenant"], a["client_id"], a["roles"]),
+            "ms/token_lifetime": lambda a: setattr(ms, "token_lifetime", int(a["seconds"])),
+            "ms/concurrency": lambda a: setattr(self.cloud.graph, "mailbox_concurrency", int(a["limit"])),
+            "ms/user": lambda a: ms.add_user(a["tenant"], a["upn"], a.get("display_name", ""),
+                                             bool(a.get("mailbox", True)), a.get("id")),
+            "ms/folder": lambda a: ms.add_folder(a["tenant"], a["user"], a["name"], a.get("parent")),
+            "ms/message": lambda a: ms.add_message(a["tenant"], a["user"], a["folder"], _bytes(a["mime"])),
+            "ms/delete": lambda a: ms.delete_message(a["tenant"], a["user"], a["message"]),
+            "ms/move": lambda a: ms.move_message(a["tenant"], a["user"], a["message"], a["folder"]),
+            "ms/mark_read": lambda a: ms.mark_read(a["tenant"], a["user"], a["message"]),
+            "ms/invalidate_delta": lambda a: ms.invalidate_delta(a["tenant"], a["user"], a["folder"],
+                                                                 a.get("code", "SyncStateNotFound")),
+            "google/service_account": lambda a: g.add_service_account(
+                a["client_email"], a["client_id"], a["public_key_pem"].encode(), a["scopes"]),
+            "google/delegated_scopes": lambda a: g.set_delegated_scopes(a["client_email"], a["scopes"]),
+            "google/token_lifetime": lambda a: setattr(g, "token_lifetime", int(a["seconds"])),
+            "google/user": lambda a: g.add_user(a["email"], a.get("full_name", ""), bool(a.get("is_admin")),
+                                                bool(a.get("mailbox", True)), bool(a.get("suspended"))),
+            "google/label": lambda a: g.add_label(a["user"], a["name"]),
+            "google/message": lambda a: g.add_message(a["user"], _bytes(a["raw"]), a.get("label_ids", []),
+                                                      a.get("thread_id")),
+            "google/delete": lambda a: g.delete_message(a["user"], a["message"]),
+            "google/modify": lambda a: g.modify_labels(a["user"], a["message"], a.get("add", []),
+                                                       a.get("remove", [])),
+            "google/expire_history": lambda a: g.expire_history(a["user"]),
+        }
+
+
+def _bytes(value: str) -> bytes:
+    return base64.b64decode(value)

@@ -1,0 +1,135 @@
+"""Gmail API v1: getProfile, labels.list, messages.list/get (format=raw), history.list."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any
+
+from fakecloud import tokens
+from fakecloud.google.auth import authorize
+from fakecloud.google.errors import api_error
+from fakecloud.google.store import GmailMessage, GoogleStore, GoogleUser, HistoryRecord
+from fakecloud.web import Request, Response, Router, json_response
+
+SCOPES = {"https://mail.google.com/", "https://www.googleapis.com/auth/gmail.readonly",
+          "https://www.googleapis.com/auth/gmail.modify"}
+USER = r"/gmail/v1/users/(?P<user>[^/]+)"
+HISTORY_KINDS = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDeleted",
+                 "labelAdded": "labelsAdded", "labelRemoved": "labelsRemoved"}
+
+GmailHandler = Callable[[Request, GoogleUser], Response]
+
+
+def _ref(message_id: str, thread_id: str, label_ids: list[str] | None = None) -> dict[str, Any]:
+    ref: dict[str, Any] = {"id": message_id, "threadId": thread_id}
+    if label_ids is not None:
+        ref["labelIds"] = label_ids
+    return ref
+
+
+def _page(request: Request, default: int) -> tuple[int, int]:
+    state = tokens.decode(request.arg("pageToken") or "") or {"o": 0}
+    return int(state.get("o", 0)), max(1, min(int(request.arg("maxResults") or default), 500))
+
+
+class GmailService:
+    def __init__(self, store: GoogleStore) -> None:
+        self.store = store
+
+    def register(self, router: Router) -> None:
+        router.add("GET", USER + r"/profile", self._user(self.profile))
+        router.add("GET", USER + r"/labels", self._user(self.labels))
+        router.add("GET", USER + r"/messages", self._user(self.list_messages))
+        router.add("GET", USER + r"/messages/(?P<message>[^/]+)", self._user(self.get_message))
+        router.add("GET", USER + r"/history", self._user(self.history))
+
+    def _user(self, handler: GmailHandler) -> Callable[[Request], Response]:
+        def wrapped(request: Request) -> Response:
+            issued = authorize(self.store, request, SCOPES)
+            if isinstance(issued, Response):
+                return issued
+            key = request.params["user"]
+            if key != "me" and key.lower() != issued.subject.lower():
+                return api_error(403, "forbidden", f"Delegation denied for {issued.subject}")
+            user = self.store.user(issued.subject)
+            if user is None:
+                return api_error(400, "invalidArgument", "Invalid user id specified in request/Delegation denied")
+            if not user.mailbox:
+                return api_error(400, "failedPrecondition", "Mail service not enabled")
+            with self.store.lock:
+                return handler(request, user)
+
+        return wrapped
+
+    def profile(self, request: Request, user: GoogleUser) -> Response:
+        threads = {m.thread_id for m in user.messages.values()}
+        return json_response(200, {"emailAddress": user.email, "messagesTotal": len(user.messages),
+                                   "threadsTotal": len(threads), "historyId": str(user.history_id)})
+
+    def labels(self, request: Request, user: GoogleUser) -> Response:
+        rows = []
+        for label_id, (name, kind) in user.labels.items():
+            row: dict[str, Any] = {"id": label_id, "name": name, "type": kind}
+            if kind == "user":
+                row.update({"messageListVisibility": "show", "labelListVisibility": "labelShow"})
+            rows.append(row)
+        return json_response(200, {"labels": rows})
+
+    def list_messages(self, request: Request, user: GoogleUser) -> Response:
+        spam_trash = (request.arg("includeSpamTrash") or "false").lower() == "true"
+        wanted = set(request.query.get("labelIds", []))
+        messages = sorted(user.messages.values(), key=lambda m: (-m.internal_date, m.id))
+        messages = [m for m in messages
+                    if (spam_trash or not {"SPAM", "TRASH"} & set(m.label_ids)) and wanted <= set(m.label_ids)]
+        offset, size = _page(request, 100)
+        body: dict[str, Any] = {"resultSizeEstimate": len(messages)}
+        chunk = messages[offset:offset + size]
+        if chunk:
+            body["messages"] = [_ref(m.id, m.thread_id) for m in chunk]
+        if offset + size < len(messages):
+            body["nextPageToken"] = tokens.encode({"o": offset + size})
+        return json_response(200, body)
+
+    def get_message(self, request: Request, user: GoogleUser) -> Response:
+        message = user.messages.get(request.params["message"])
+        if message is None:
+            return api_error(404, "notFound", "Requested entity was not found.")
+        return json_response(200, self._message_json(message, request.arg("format") or "full"))
+
+    @staticmethod
+    def _message_json(message: GmailMessage, fmt: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"id": message.id, "threadId": message.thread_id, "labelIds": message.label_ids}
+        if fmt != "minimal":
+            body["snippet"] = ""
+        body.update({"sizeEstimate": len(message.raw), "historyId": str(message.history_id),
+                     "internalDate": str(message.internal_date)})
+        if fmt == "raw":
+            body["raw"] = base64.urlsafe_b64encode(message.raw).decode()
+        return body
+
+    def history(self, request: Request, user: GoogleUser) -> Response:
+        start = request.arg("startHistoryId")
+        if not start or not start.isdigit():
+            return api_error(400, "invalidArgument", "Missing or invalid startHistoryId")
+        if int(start) < user.history_floor:
+            return api_error(404, "notFound", "Requested entity was not found.")
+        kinds = set(request.query.get("historyTypes", [])) or set(HISTORY_KINDS)
+        records = [r for r in user.history if r.id > int(start) and r.kind in kinds]
+        offset, size = _page(request, 100)
+        body: dict[str, Any] = {"historyId": str(user.history_id)}
+        chunk = records[offset:offset + size]
+        if chunk:
+            body["history"] = [self._record_json(r) for r in chunk]
+        if offset + size < len(records):
+            body["nextPageToken"] = tokens.encode({"o": offset + size})
+        return json_response(200, body)
+
+    @staticmethod
+    def _record_json(record: HistoryRecord) -> dict[str, Any]:
+        field = HISTORY_KINDS[record.kind]
+        labels = record.label_ids if record.kind == "messageAdded" else None
+        entry: dict[str, Any] = {"message": _ref(record.message_id, record.thread_id, labels)}
+        if record.kind in ("labelAdded", "labelRemoved"):
+            entry["labelIds"] = record.label_ids
+        return {"id": str(record.id), "messages": [_ref(record.message_id, record.thread_id)], field: [entry]}

@@ -1,0 +1,76 @@
+"""JSON shapes of Graph resources (property names as in the v1.0 CSDL)."""
+
+from __future__ import annotations
+
+from email.utils import parseaddr
+from typing import Any
+
+from fakecloud.microsoft.store import Folder, Message, User
+
+ODATA = "https://graph.microsoft.com/v1.0/$metadata"
+
+
+def user_json(user: User) -> dict[str, Any]:
+    return {
+        "businessPhones": [],
+        "displayName": user.display_name,
+        "givenName": user.display_name.split(" ")[0],
+        "jobTitle": None,
+        "mail": user.mail,
+        "mobilePhone": None,
+        "officeLocation": None,
+        "preferredLanguage": "en-US",
+        "surname": None,
+        "userPrincipalName": user.upn,
+        "id": user.id,
+    }
+
+
+def folder_json(user: User, folder: Folder) -> dict[str, Any]:
+    children = [f for f in user.folders.values() if f.parent_id == folder.id]
+    contained = [m for m in user.messages.values() if m.folder_id == folder.id]
+    return {
+        "id": folder.id,
+        "displayName": folder.display_name,
+        "parentFolderId": folder.parent_id,
+        "childFolderCount": len(children),
+        "unreadItemCount": len(contained),
+        "totalItemCount": len(contained),
+        "isHidden": folder.hidden,
+    }
+
+
+def _address(value: str) -> dict[str, Any]:
+    name, address = parseaddr(value)
+    return {"emailAddress": {"name": name or address, "address": address}}
+
+
+def message_json(message: Message, select: list[str] | None) -> dict[str, Any]:
+    full: dict[str, Any] = {
+        "@odata.type": "#microsoft.graph.message",
+        "@odata.etag": f'W/"{message.change_key}"',
+        "createdDateTime": message.received,
+        "lastModifiedDateTime": message.received,
+        "changeKey": message.change_key,
+        "categories": [],
+        "receivedDateTime": message.received,
+        "sentDateTime": message.received,
+        "hasAttachments": b"Content-Disposition: attachment" in message.mime,
+        "internetMessageId": message.internet_message_id,
+        "subject": message.subject,
+        "importance": "normal",
+        "parentFolderId": message.folder_id,
+        "isRead": False,
+        "isDraft": False,
+        "from": _address(message.sender),
+        "sender": _address(message.sender),
+        "id": message.id,
+    }
+    if not select:
+        return full
+    keep = {"@odata.type", "@odata.etag", "id", *select}
+    return {k: v for k, v in full.items() if k in keep}
+
+
+def removed_json(message_id: str) -> dict[str, Any]:
+    return {"@odata.type": "#microsoft.graph.message", "id": message_id, "@removed": {"reason": "deleted"}}
