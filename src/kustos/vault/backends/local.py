@@ -63,9 +63,16 @@ class LocalBackend(Backend):
     def store(self, name: str, data: bytes, retain_until: datetime | None = None) -> None:
         path = self._path(name)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.parent / f"{TMP_PREFIX}{secrets.token_hex(8)}"
-            with open(tmp, "wb") as fh:
+            for attempt in range(3):  # a concurrent delete may prune the directory meanwhile
+                path.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    fh = open(tmp, "wb")
+                    break
+                except FileNotFoundError:
+                    if attempt == 2:
+                        raise
+            with fh:
                 fh.write(data)
                 if self.fsync:
                     fh.flush()
