@@ -1,7 +1,7 @@
 """A private Dovecot (IMAP + POP3) on 127.0.0.1 for tests: pytest plugin module.
 
-Import the fixtures into a test module (``from servers.dovecot import dovecot``)
-or list ``servers.dovecot`` in the root conftest's ``pytest_plugins``. The server
+Registered in ``tests.servers.plugins``, so the ``dovecot`` fixture is available to
+every test. The server
 gets its own config, base_dir, ports, self-signed certificate and Maildir homes in
 a temp dir; the system-wide Dovecot is never touched. Mailboxes are Maildir++
 (hierarchy delimiter ``.``), users come from a passwd-file with plain passwords.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from servers.tls import CertPair, free_port, make_self_signed
+from tests.servers.tls import CertPair, free_port, make_self_signed
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 DOVEADM = shutil.which("doveadm") or "/usr/bin/doveadm"
@@ -240,3 +240,28 @@ def dovecot() -> Iterator[Dovecot]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def corpus_messages(corpus: Path, count: int, subdir: str = "email/edge/notmuch") -> list[bytes]:
+    """``count`` distinct real messages from the shared corpus, CRLF-normalised.
+
+    IMAP/POP3 servers deliver lines with CRLF, so the test data is normalised up
+    front; then the bytes a connector fetches must equal the bytes delivered.
+    """
+    messages: list[bytes] = []
+    seen: set[bytes] = set()
+    for path in sorted((corpus / subdir).rglob("*")):
+        if not path.is_file() or path.stat().st_size > 512 * 1024:
+            continue
+        data = path.read_bytes()
+        if b"\n\n" not in data.replace(b"\r\n", b"\n"):
+            continue  # not a message with a header section
+        data = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        if data in seen:
+            continue
+        seen.add(data)
+        messages.append(data)
+        if len(messages) == count:
+            return messages
+    pytest.skip(f"corpus {subdir} has fewer than {count} usable messages")
+    return messages
