@@ -16,8 +16,9 @@ MAX_MESSAGE_BYTES = 512 * 1024 * 1024
 class EmlReader:
     """A file that holds exactly one message; ``raw`` is the file's bytes, unchanged."""
 
-    name = "eml"
-    extensions = (".eml", ".txt", ".msg822", ".rfc822")
+    name: str = "eml"
+    extensions: tuple[str, ...] = (".eml", ".txt", ".msg822", ".rfc822")
+    names_folder: bool = False
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return looks_like_message(head)

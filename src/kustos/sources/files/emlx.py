@@ -18,8 +18,9 @@ _FLAG_BITS = ((0, "\\Seen"), (1, "\\Deleted"), (2, "\\Answered"), (4, "\\Flagged
 class EmlxReader:
     """Yields only the message bytes (count line and trailing plist dropped)."""
 
-    name = "emlx"
-    extensions = (".emlx",)
+    name: str = "emlx"
+    extensions: tuple[str, ...] = (".emlx",)
+    names_folder: bool = False
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return looks_like_emlx(head)

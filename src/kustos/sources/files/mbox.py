@@ -22,9 +22,9 @@ _STATUS_FLAGS = {b"R": "\\Seen", b"O": "", b"A": "\\Answered", b"F": "\\Flagged"
 class MboxReader:
     """Streams an mbox file message by message; ``source_path`` is ``file#n`` (1-based)."""
 
-    name = "mbox"
-    extensions = (".mbox", ".mbx", ".mbs", ".mboxrd")
-    names_folder = True  # the file name is a folder name (Thunderbird, Takeout)
+    name: str = "mbox"
+    extensions: tuple[str, ...] = (".mbox", ".mbx", ".mbs", ".mboxrd")
+    names_folder: bool = True  # the file name is a folder name (Thunderbird, Takeout)
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return looks_like_mbox(head)
@@ -99,11 +99,14 @@ def _from_date(from_line: bytes) -> datetime | None:
     parts = from_line.decode("ascii", "replace").split(None, 2)
     if len(parts) < 3:
         return None
-    text = " ".join(parts[2].split())
-    for fmt in _DATE_FORMATS:
-        try:
-            stamp = datetime.strptime(text, fmt)
-        except ValueError:
-            continue
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    tokens = parts[2].split()
+    # Some writers append extra words after the date ("... 2022 extra info").
+    for width in (5, 6, 4):
+        text = " ".join(tokens[:width])
+        for fmt in _DATE_FORMATS:
+            try:
+                stamp = datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+            return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
     return None

@@ -1,0 +1,107 @@
+"""Walk a path: single files, directory trees, Maildirs; folder names from the tree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .maildir import MESSAGE_DIRS, MaildirReader, is_maildir, plus_subfolders
+from .model import Entry, Skipped, quarantine_file
+from .registry import read_head, reader_by_extension, reader_for
+from .sniff import describe
+
+Progress = Callable[[int, int | None], None]
+
+_MAILDIR = MaildirReader()
+# Mail-client bookkeeping files found beside mail; never messages, not worth a report.
+_IGNORED = {"maildirfolder", "subscriptions", "courierimapsubscribed", "courierimapuiddb", "courierimapacl"}
+_IGNORED_PREFIXES = ("dovecot", "courierimap", ".")
+_CONTAINER_SUFFIXES = (".mbox", ".mbx", ".mbs", ".mboxrd", ".txt")
+
+
+def folder_name_of_file(path: Path) -> str:
+    """``Sent.mbox`` → ``Sent``, ``content-length.mbox.txt`` → ``content-length``."""
+    name = path.name
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _CONTAINER_SUFFIXES:
+            if name.lower().endswith(suffix) and len(name) > len(suffix):
+                name, changed = name[: -len(suffix)], True
+    return name
+
+
+def _dir_component(child: Path) -> str | None:
+    """Folder name for a subdirectory: Thunderbird ``X.sbd`` and Apple ``X.mbox`` → ``X``."""
+    if child.name == "Messages" and child.parent.name.lower().endswith(".mbox"):
+        return None
+    for suffix in (".sbd", ".mbox"):
+        if child.name.lower().endswith(suffix) and len(child.name) > len(suffix):
+            return child.name[: -len(suffix)]
+    return child.name
+
+
+def _join(parts: list[str]) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def _ignored(path: Path) -> bool:
+    name = path.name
+    return name.lower() in _IGNORED or name.lower().startswith(_IGNORED_PREFIXES)
+
+
+def read_file(path: Path, folder: str, in_walk: bool) -> Iterator[Entry]:
+    """Read one file; an unrecognised file is quarantined if named directly, skipped in a walk."""
+    try:
+        head = read_head(path)
+    except OSError as exc:
+        yield quarantine_file(str(path), f"file could not be read: {exc.strerror}")
+        return
+    reader = reader_for(path, head)
+    if reader is None:
+        what = describe(head)
+        if in_walk:
+            yield Skipped(str(path), f"not a mail file: {what}")
+        else:
+            yield quarantine_file(
+                str(path), f"unrecognised file format: {what}; expected EML, EMLX, MBOX, MSG or PST/OST"
+            )
+        return
+    if reader.names_folder:
+        folder = _join([folder, folder_name_of_file(path)])
+    yield from reader.read(path, folder)
+
+
+def walk(root: Path, parts: list[str] | None = None) -> Iterator[Entry]:
+    """Everything importable under directory ``root``, in sorted order."""
+    parts = parts or []
+    skip: set[str] = set()
+    if is_maildir(root):
+        # Maildir++ convention: the root Maildir's own messages are the INBOX.
+        yield from _MAILDIR.read(root, _join(parts) or "INBOX", _join(parts))
+        skip = {*MESSAGE_DIRS, "tmp", *(sub.name for sub, _ in plus_subfolders(root))}
+    for child in sorted(root.iterdir()):
+        if child.name in skip or _ignored(child) or child.is_symlink():
+            continue
+        if child.is_dir():
+            component = _dir_component(child)
+            yield from walk(child, [*parts, component] if component else parts)
+        elif child.is_file():
+            yield from read_file(child, _join(parts), in_walk=True)
+
+
+def estimate(root: Path) -> int | None:
+    """Cheap item estimate: container readers count, every other file counts as one."""
+    if root.is_file():
+        reader = reader_for(root, read_head(root))
+        return reader.count(root) if reader else None
+    total = 0
+    for path in root.rglob("*"):
+        if not path.is_file() or any(_ignored(Path(p)) for p in path.relative_to(root).parts):
+            continue
+        if path.parent.name == "tmp" and is_maildir(path.parent.parent):
+            continue
+        reader = reader_by_extension(path)
+        counted = reader.count(path) if reader is not None and reader.name in ("mbox", "pst") else 1
+        total += counted or 0
+    return total
