@@ -50,11 +50,17 @@ mail_plugins =
 pop3_uidl_format = %08Xu%08Xv
 passdb {{
   driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
+  args = scheme=PLAIN username_format=%u {root}/passwd.d/%u
 }}
 userdb {{
   driver = static
   args = uid={uid} gid={gid} home={root}/home/%u
+}}
+# No per-IP auth penalty: the tests log in wrongly on purpose from 127.0.0.1.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
 }}
 # Test dirs are 0700 root: let auth read the passwd-file as root.
 service auth {{
@@ -112,9 +118,12 @@ class Dovecot:
                 os.chown(path, self.mail_uid, self.mail_gid)
 
     def add_user(self, username: str, password: str) -> None:
+        # One passwd-file per user: Dovecot re-reads a changed file at most once a
+        # second, but a file it has never opened is read at once.
+        if self.users.get(username) not in (None, password):
+            raise ValueError(f"user {username} already exists with another password")
         self.users[username] = password
-        lines = "".join(f"{user}:{{PLAIN}}{secret}\n" for user, secret in self.users.items())
-        (self.root / "passwd").write_text(lines)
+        (self.root / "passwd.d" / username).write_text(f"{username}:{{PLAIN}}{password}\n")
         self.maildir(username, "INBOX")
 
     def maildir(self, username: str, folder: str) -> Path:
@@ -195,7 +204,7 @@ def start_dovecot(root: Path) -> Dovecot:
     config = root / "dovecot.conf"
     config.write_text(CONFIG.format(root=root, cert=certs.cert, key=certs.key, uid=mail_uid,
                                     gid=mail_gid, internal=internal, login=login, **ports))
-    (root / "passwd").write_text("")
+    (root / "passwd.d").mkdir(exist_ok=True)
     log = root / "dovecot.log"
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL,
                                stderr=open(root / "stderr.log", "wb"))  # noqa: SIM115 - closed with the process

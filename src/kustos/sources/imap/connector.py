@@ -30,6 +30,7 @@ from kustos.sources.imap.folders import FolderInfo, folder_from_list_entry, sele
 from kustos.sources.imap.uidset import UidSetInvalid, decode_uids, encode_uids
 
 BODY_KEY = b"BODY[]"
+SIZE_PROBE_CHUNK = 1000  # UIDs per FETCH RFC822.SIZE command (keeps command lines short)
 
 
 class ImapConnector:
@@ -149,7 +150,7 @@ class ImapConnector:
         chunks = self._plan_chunks(client, new_uids)
         for number, chunk in enumerate(chunks, start=1):
             items, pending = pending, []
-            response = client.fetch(encode_uids(chunk), ["BODY.PEEK[]", "INTERNALDATE", "FLAGS"])
+            response = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE", "FLAGS"])
             for uid in chunk:
                 data = response.get(uid)
                 if data is None or BODY_KEY not in data:
@@ -167,8 +168,10 @@ class ImapConnector:
         """Split UIDs into FETCH chunks of at most batch_size messages and ~max_batch_bytes."""
         if not uids:
             return []
-        sizes = {int(uid): int(data.get(b"RFC822.SIZE", 0))
-                 for uid, data in client.fetch(encode_uids(uids), ["RFC822.SIZE"]).items()}
+        sizes: dict[int, int] = {}
+        for start in range(0, len(uids), SIZE_PROBE_CHUNK):
+            response = client.fetch(uids[start:start + SIZE_PROBE_CHUNK], ["RFC822.SIZE"])
+            sizes.update((int(uid), int(data.get(b"RFC822.SIZE", 0))) for uid, data in response.items())
         chunks: list[list[int]] = []
         current: list[int] = []
         current_bytes = 0

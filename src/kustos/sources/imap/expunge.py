@@ -61,13 +61,13 @@ def expunge_older_than(
             candidates = _uids_for(uidvalidity, uids_verified)
             if not candidates:
                 return []
-            dates = client.fetch(encode_uids(candidates), ["INTERNALDATE"])
+            dates = client.fetch(sorted(candidates), ["INTERNALDATE"])
             old = sorted(
                 uid for uid, data in dates.items()
                 if _aware(data[b"INTERNALDATE"]) <= cutoff
             )
             if old:
-                client.add_flags(encode_uids(old), [b"\\Deleted"], silent=True)
+                client.add_flags(old, [b"\\Deleted"], silent=True)
                 client.uid_expunge(encode_uids(old))
             return [f"{uidvalidity}:{uid}" for uid in old]
     except ConnectorError:
