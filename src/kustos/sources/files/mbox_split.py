@@ -4,7 +4,7 @@ Reads line by line from a binary file, so memory is bounded by the largest singl
 message, never by the file. Conventions (those of MimeKit and Python's ``mailbox``):
 a message runs from the line after its ``From_`` line to the line terminator before the
 next ``From_`` line (that terminator is the separating blank line and is dropped); the
-last message runs to end of file. Quoted ``>From `` lines lose one ``>`` (mboxrd), except
+last message runs to end of file, minus the terminator of a final blank line. Quoted ``>From `` lines lose one ``>`` (mboxrd), except
 in messages delimited by a valid ``Content-Length`` header (mboxcl2 does not quote).
 """
 
@@ -159,6 +159,8 @@ def iter_mbox(fh: BinaryIO) -> Iterator[MboxMessage]:
             continue
         while src.line and not _is_separator(src, lines[-1] if lines else b""):
             lines.append(src.advance())
-        if src.line:
+        # Before a separator, and at end of file after the blank line writers append to
+        # every message, the last line terminator is the separator's, not the message's.
+        if src.line or (lines and lines[-1].strip() == b""):
             _drop_last_eol(lines)
         yield MboxMessage(offset, from_line, b"".join(_unquote(lines)))

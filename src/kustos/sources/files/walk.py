@@ -95,13 +95,21 @@ def estimate(root: Path) -> int | None:
     if root.is_file():
         reader = reader_for(root, read_head(root))
         return reader.count(root) if reader else None
-    total = 0
-    for path in root.rglob("*"):
-        if not path.is_file() or any(_ignored(Path(p)) for p in path.relative_to(root).parts):
+    return _estimate_dir(root)
+
+
+def _estimate_dir(root: Path) -> int:
+    total, skip = 0, set()
+    if is_maildir(root):
+        total += _MAILDIR.count(root)
+        skip = {*MESSAGE_DIRS, "tmp", *(sub.name for sub, _ in plus_subfolders(root))}
+    for child in sorted(root.iterdir()):
+        if child.name in skip or _ignored(child) or child.is_symlink():
             continue
-        if path.parent.name == "tmp" and is_maildir(path.parent.parent):
-            continue
-        reader = reader_by_extension(path)
-        counted = reader.count(path) if reader is not None and reader.name in ("mbox", "pst") else 1
-        total += counted or 0
+        if child.is_dir():
+            total += _estimate_dir(child)
+        elif child.is_file():
+            reader = reader_by_extension(child)
+            counted = reader.count(child) if reader is not None and reader.name in ("mbox", "pst") else 1
+            total += counted or 0
     return total
