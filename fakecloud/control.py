@@ -71,6 +71,8 @@ class ControlService:
             "ms/mark_read": lambda a: ms.mark_read(a["tenant"], a["user"], a["message"]),
             "ms/invalidate_delta": lambda a: ms.invalidate_delta(a["tenant"], a["user"], a["folder"],
                                                                  a.get("code", "SyncStateNotFound")),
+            "ms/invalidate_all_deltas": lambda a: ms.invalidate_all_deltas(a["tenant"], a["user"],
+                                                                           a.get("code", "SyncStateNotFound")),
             "google/service_account": lambda a: g.add_service_account(
                 a["client_email"], a["client_id"], a["public_key_pem"].encode(), a["scopes"]),
             "google/delegated_scopes": lambda a: g.set_delegated_scopes(a["client_email"], a["scopes"]),

@@ -40,3 +40,46 @@ def running_fakecloud(timeout: float = 20.0) -> Iterator[FakeCloudProcess]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def generated_message(index: int, tag: str = "fc", size: int = 0) -> bytes:
+    """A small distinct RFC 5322 message (CRLF line ends); ``size`` pads the body."""
+    body = f"Message {index} of test set {tag}.\r\n" + "x" * size
+    return (f"From: Sender {index} <sender{index}@example.org>\r\nTo: archive@example.com\r\n"
+            f"Subject: {tag} message {index}\r\nMessage-ID: <{tag}.{index}@example.org>\r\n"
+            f"Date: Mon, 04 Sep 2017 10:{index % 60:02d}:00 +0000\r\nMIME-Version: 1.0\r\n"
+            f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n").encode()
+
+
+def corpus_messages(corpus: Path, count: int, max_bytes: int = 200_000) -> list[bytes]:
+    """``count`` distinct real messages from the shared edge corpus (deterministic choice)."""
+    edge = corpus / "email" / "edge"
+    candidates = sorted([*edge.glob("enmime/mail/*.raw"), *edge.glob("flanker/*.eml"),
+                         *edge.glob("cpython-test_email/msg_*.txt"), *edge.glob("paperless-ngx/*.eml")])
+    chosen: list[bytes] = []
+    seen: set[bytes] = set()
+    for path in candidates:
+        data = path.read_bytes()
+        if 0 < len(data) <= max_bytes and data not in seen:
+            seen.add(data)
+            chosen.append(data)
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+def throttle_obeyed(stats: dict[str, object], tolerance: float = 0.02) -> bool:
+    """True when, after every throttled answer, the same path came back no earlier than Retry-After.
+
+    Also False when nothing was throttled at all (the check would prove nothing).
+    """
+    throttled = stats["throttled"]
+    requests = stats["requests"]
+    assert isinstance(throttled, list) and isinstance(requests, list)
+    if not throttled:
+        return False
+    for event in throttled:
+        later = [r["at"] for r in requests if r["path"] == event["path"] and r["at"] > event["at"]]
+        if later and min(later) - event["at"] < event["retry_after"] - tolerance:
+            return False
+    return True

@@ -209,6 +209,12 @@ class MicrosoftStore:
             folder.epoch += 1
             folder.invalid_code = code
 
+    def invalidate_all_deltas(self, tenant: str, user_id: str, code: str = "SyncStateNotFound") -> None:
+        with self.lock:
+            for folder in self._mailbox(tenant, user_id).folders.values():
+                folder.epoch += 1
+                folder.invalid_code = code
+
     def _mailbox(self, tenant: str, user_id: str) -> User:
         user = self.user(tenant, user_id)
         if user is None or user.mail is None:

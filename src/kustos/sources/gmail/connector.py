@@ -83,7 +83,7 @@ class GmailConnector:
 
     def scopes(self) -> Iterable[Scope]:
         """Users with a Gmail mailbox; suspended users are skipped (Google refuses to impersonate them)."""
-        for user in self._users(max_results=500):
+        for user in self._users(max_results=min(self.page_size, 500)):
             if user.get("isMailboxSetup") is False or user.get("suspended"):
                 continue
             email = str(user["primaryEmail"])
