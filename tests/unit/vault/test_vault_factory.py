@@ -1,0 +1,62 @@
+"""open_vault: local, memory and S3 URLs from Settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.servers.s3 import s3_bucket, s3_server  # noqa: F401
+from tests.unit.vault.vault_helpers import SMALL, mail, make_settings
+
+from kustos.vault.backends.local import LocalBackend
+from kustos.vault.backends.memory import MemoryBackend
+from kustos.vault.backends.s3 import S3Backend
+from kustos.vault.errors import VaultError
+from kustos.vault.factory import open_vault
+from kustos.vault.vault import Vault
+
+
+def _roundtrip(vault: Vault) -> None:
+    store = vault.store("acme")
+    res = store.put(mail(1), "mail", retention_year=2031)
+    store.commit()
+    assert store.get(res.id) == mail(1)
+    assert vault.verify().ok
+
+
+def test_local_default_uses_vault_path(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    vault = open_vault(settings, SMALL)
+    assert isinstance(vault.backend.inner, LocalBackend)  # type: ignore[attr-defined]
+    _roundtrip(vault)
+    assert (settings.vault_path / "customers" / "acme" / "key").exists()
+
+
+def test_memory_url(tmp_path: Path) -> None:
+    vault = open_vault(make_settings(tmp_path, vault_url="memory://t1"), SMALL)
+    assert isinstance(vault.backend.inner, MemoryBackend)  # type: ignore[attr-defined]
+    _roundtrip(vault)
+
+
+def test_unknown_scheme_refused(tmp_path: Path) -> None:
+    with pytest.raises(VaultError, match="unsupported vault URL"):
+        open_vault(make_settings(tmp_path, vault_url="ftp://x"), SMALL)
+
+
+def test_pack_size_from_settings_extra(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    settings.extra["vault_pack_size"] = "12345"
+    assert open_vault(settings).ctx.options.pack_size == 12345
+
+
+@pytest.mark.s3
+def test_s3_url(tmp_path: Path, s3_server: dict[str, Any], s3_bucket: str) -> None:  # noqa: F811
+    settings = make_settings(tmp_path, vault_url=f"s3://{s3_bucket}/kustos", s3_endpoint_url=s3_server["endpoint_url"],
+                             s3_access_key=s3_server["access_key"], s3_secret_key=s3_server["secret_key"])
+    vault = open_vault(settings, SMALL)
+    assert isinstance(vault.backend.inner, S3Backend)  # type: ignore[attr-defined]
+    _roundtrip(vault)
+    store = vault.store("acme")
+    evidence = store.ledger.proof(next(iter(store.objects())))
+    assert evidence.check()
