@@ -67,6 +67,10 @@ class SearchIndex(ABC):
         """Make all writes so far durable and visible."""
 
     @abstractmethod
+    def rollback(self) -> None:
+        """Discard writes not yet committed."""
+
+    @abstractmethod
     def clear(self, customer: str) -> None:
         """Remove every document of the customer (takes effect at commit)."""
 
@@ -81,12 +85,15 @@ class SearchIndex(ABC):
     @contextmanager
     def bulk(self) -> Iterator[SearchIndex]:
         """Bulk mode for rebuilds: large batches; ``commit()`` calls inside the block are
-        deferred to one commit when it ends without an exception."""
+        deferred to one commit when it ends; an exception discards the uncommitted writes."""
         self._set_bulk(True)
         try:
             yield self
-        finally:
+        except BaseException:
             self._set_bulk(False)
+            self.rollback()
+            raise
+        self._set_bulk(False)
         self.commit()
 
     def __enter__(self) -> SearchIndex:

@@ -54,6 +54,7 @@ class TantivyIndex(SearchIndex):
         self._writers: dict[str, tantivy.IndexWriter] = {}
         self._dirty: set[str] = set()
         self._bulk = False
+        self._writers_bulk = False  # writers were opened with the bulk heap
 
     # -- plumbing ---------------------------------------------------------------
     def _path(self, customer: str) -> Path:
@@ -98,18 +99,22 @@ class TantivyIndex(SearchIndex):
                     raise
                 time.sleep(0.1)
         self._writers[customer] = writer
+        self._writers_bulk = self._bulk
         return writer
 
     def _set_bulk(self, on: bool) -> None:
-        # Writers keep the heap they were opened with; reopen after the pending commit.
-        self.commit()
-        self._release_writers()
+        # Writers keep the heap they were opened with: entering bulk mode commits pending
+        # writes and reopens writers with the bulk heap; commit() after bulk mode drops them.
+        if on and not self._bulk:
+            self.commit()
+            self._release_writers()
         self._bulk = on
 
     def _release_writers(self) -> None:
         for writer in self._writers.values():
             writer.wait_merging_threads()
         self._writers.clear()
+        self._writers_bulk = False
 
     # -- writes -------------------------------------------------------------------
     def add(self, docs: Iterable[Document]) -> None:
@@ -139,6 +144,15 @@ class TantivyIndex(SearchIndex):
             self._writers[customer].commit()
             self._indexes[customer].reload()
         self._dirty.clear()
+        if self._writers_bulk:
+            self._release_writers()
+
+    def rollback(self) -> None:
+        for writer in self._writers.values():
+            writer.rollback()
+        self._dirty.clear()
+        if self._writers_bulk and not self._bulk:
+            self._release_writers()
 
     def close(self) -> None:
         for writer in self._writers.values():

@@ -177,7 +177,7 @@ def _text_field(name: str) -> TextField:
 
 
 def _text(field: TextField | None, value: str, quoted: bool) -> Maybe:
-    prefix = not quoted and value.endswith("*")
+    prefix = value.rstrip().endswith("*")  # also in quotes: "quarterly rep*" is a phrase prefix
     tokens = tuple(tokenize(value))
     if not tokens:
         return _EMPTY

@@ -1,0 +1,138 @@
+"""Compile a query AST plus the permission filter into a SQL WHERE clause (psycopg params)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kustos.search.backends.folders import expand
+from kustos.search.query.ast import (
+    And,
+    DateRange,
+    HasAttachment,
+    Keyword,
+    MatchAll,
+    MatchNone,
+    Node,
+    Not,
+    Or,
+    SizeRange,
+    Text,
+    positive_texts,
+)
+from kustos.search.types import SearchRequest
+
+_FIELD_COLUMNS: dict[str | None, str] = {None: "tsv_all", **{f: f"tsv_{f}" for f in ("from", "to", "cc", "bcc", "subject", "body", "attachment")}}
+_PER_FIELD = [c for f, c in _FIELD_COLUMNS.items() if f is not None]
+
+
+def lexeme(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsquery(node: Text) -> str:
+    """tsquery text for a Text node: a term, a prefix (``:*``) or a phrase (``<->``)."""
+    parts = [lexeme(t) for t in node.tokens]
+    if node.prefix:
+        parts[-1] += ":*"
+    return " <-> ".join(parts)
+
+
+def like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class PostgresCompiler:
+    """Accumulates SQL and parameters; ``compile`` returns a boolean SQL expression."""
+
+    def __init__(self, allowed: list[str] | None) -> None:
+        self.allowed = allowed
+        self.params: list[Any] = []
+
+    def p(self, value: Any) -> str:
+        self.params.append(value)
+        return "%s"
+
+    def compile(self, node: Node) -> str:
+        if isinstance(node, MatchAll):
+            return "TRUE"
+        if isinstance(node, MatchNone):
+            return "FALSE"
+        if isinstance(node, Text):
+            return self.text(node)
+        if isinstance(node, Keyword):
+            return self.keyword(node)
+        if isinstance(node, HasAttachment):
+            return "has_attachment"
+        if isinstance(node, DateRange):
+            return self.date_range(node.start, node.end)
+        if isinstance(node, SizeRange):
+            parts = []
+            if node.low is not None:
+                parts.append(f"size >= {self.p(node.low)}")
+            if node.high is not None:
+                parts.append(f"size <= {self.p(node.high)}")
+            return "(" + " AND ".join(parts or ["TRUE"]) + ")"
+        if isinstance(node, And):
+            return "(" + " AND ".join(self.compile(c) for c in node.children) + ")"
+        if isinstance(node, Or):
+            return "(" + " OR ".join(self.compile(c) for c in node.children) + ")"
+        if isinstance(node, Not):
+            return f"(NOT {self.compile(node.child)})"
+        raise TypeError(f"unknown query node {node!r}")
+
+    def text(self, node: Text) -> str:
+        query = tsquery(node)
+        column = _FIELD_COLUMNS[node.field]
+        condition = f"{column} @@ {self.p(query)}::tsquery"
+        if node.field is None and len(node.tokens) > 1:
+            # tsv_all concatenates fields, so a phrase could span two of them: the index
+            # narrows with tsv_all, the recheck demands the phrase inside one field.
+            per_field = " OR ".join(f"{c} @@ {self.p(query)}::tsquery" for c in _PER_FIELD)
+            condition = f"({condition} AND ({per_field}))"
+        return condition
+
+    def keyword(self, node: Keyword) -> str:
+        if node.field == "mailbox":
+            return self.array_match("mailboxes", [node.value], node.prefix)
+        kind, values = expand(node.value, self.allowed)
+        return self.array_match("folder_keys" if kind == "full" else "folder_rels", values, node.prefix)
+
+    def array_match(self, column: str, values: list[str], prefix: bool) -> str:
+        if not values:
+            return "FALSE"
+        if not prefix:
+            return f"{column} && {self.p(values)}::text[]"
+        likes = " OR ".join(f"v LIKE {self.p(like_escape(v) + '%')}" for v in values)
+        return f"EXISTS (SELECT 1 FROM unnest({column}) AS v WHERE {likes})"
+
+    def date_range(self, start: datetime | None, end: datetime | None) -> str:
+        parts = []
+        if start is not None:
+            parts.append(f"date >= {self.p(start)}")
+        if end is not None:
+            parts.append(f"date < {self.p(end)}")
+        return "(" + " AND ".join(parts or ["TRUE"]) + ")"
+
+
+def where(request: SearchRequest, ast: Node) -> tuple[str, list[Any]]:
+    """The WHERE expression (query AND permission filter AND date filter) and its params."""
+    compiler = PostgresCompiler(request.mailbox_filter)
+    parts = [f"customer = {compiler.p(request.customer)}"]
+    allowed = request.mailbox_filter
+    if allowed is not None:
+        parts.append(f"mailboxes && {compiler.p(allowed)}::text[]" if allowed else "FALSE")
+    if not request.include_restricted:
+        parts.append("NOT restricted")
+    if request.date_from is not None or request.date_to is not None:
+        parts.append(compiler.date_range(request.date_from, request.date_to))
+    parts.append(compiler.compile(ast))
+    return " AND ".join(parts), compiler.params
+
+
+def rank_query(ast: Node) -> str | None:
+    """tsquery text OR-ing every positive word (for ranking and headlines), or None."""
+    texts = positive_texts(ast)
+    if not texts:
+        return None
+    return " | ".join(f"({tsquery(t)})" for t in texts)

@@ -1,0 +1,120 @@
+"""PostgreSQL table for search, and Document -> row conversion.
+
+Tokens come from kustos.search.analysis (the same as tantivy's), and tsvectors are
+written as literals, so PostgreSQL's own parser (which treats e-mail addresses, URLs
+and hyphenated words specially) never decides what a word is. ``tsv_all`` is the
+concatenation of the per-field vectors, kept by PostgreSQL as a generated column.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+from kustos.search.analysis import fold_keyword, tokenize
+from kustos.search.backends.folders import full_path, relative_path
+from kustos.search.document import Document
+
+TABLE = "kustos_search_doc"
+TSV_FIELDS = ("from", "to", "cc", "bcc", "subject", "body", "attachment")
+
+DDL = [
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+    customer text NOT NULL,
+    id text NOT NULL,
+    mailboxes text[] NOT NULL,
+    folders text[] NOT NULL,
+    folder_keys text[] NOT NULL,
+    folder_rels text[] NOT NULL,
+    from_ text NOT NULL,
+    subject text NOT NULL,
+    body text NOT NULL,
+    attachment text NOT NULL,
+    date timestamptz NOT NULL,
+    year integer NOT NULL,
+    size bigint NOT NULL,
+    seq bigint NOT NULL,
+    has_attachment boolean NOT NULL,
+    restricted boolean NOT NULL,
+    sender_domain text NOT NULL,
+    message_id text NOT NULL,
+    sha256 text NOT NULL,
+    {", ".join(f"tsv_{f} tsvector NOT NULL" for f in TSV_FIELDS)},
+    tsv_all tsvector GENERATED ALWAYS AS ({" || ".join(f"tsv_{f}" for f in TSV_FIELDS)}) STORED,
+    PRIMARY KEY (customer, id)
+)""",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_date ON {TABLE} (customer, date DESC)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_mailboxes ON {TABLE} USING gin (mailboxes)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_folders ON {TABLE} USING gin (folder_keys)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_folder_rels ON {TABLE} USING gin (folder_rels)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_tsv_all ON {TABLE} USING gin (tsv_all)",
+    *(f"CREATE INDEX IF NOT EXISTS {TABLE}_tsv_{f} ON {TABLE} USING gin (tsv_{f})" for f in TSV_FIELDS),
+]
+
+COLUMNS = (
+    "customer", "id", "mailboxes", "folders", "folder_keys", "folder_rels", "from_", "subject",
+    "body", "attachment", "date", "year", "size", "seq", "has_attachment", "restricted",
+    "sender_domain", "message_id", "sha256", *(f"tsv_{f}" for f in TSV_FIELDS),
+)
+_TSV_CASTS = {f"tsv_{f}" for f in TSV_FIELDS}
+UPSERT = (
+    f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ("
+    + ", ".join("%s::tsvector" if c in _TSV_CASTS else "%s" for c in COLUMNS)
+    + ") ON CONFLICT (customer, id) DO UPDATE SET "
+    + ", ".join(f"{c} = EXCLUDED.{c}" for c in COLUMNS[2:])
+)
+
+# PostgreSQL limits: positions 1..16383, 256 positions per lexeme, 1 MB per tsvector
+# (tsv_all holds all fields, so the byte budget is shared by the fields of one row).
+_MAX_POS = 16383
+_MAX_POSITIONS = 256
+_TSV_BUDGET = 900_000
+
+
+def tsvector_literal(text: str, budget: list[int]) -> str:
+    """A tsvector literal of ``text``'s tokens with positions; ``budget[0]`` is the
+    remaining byte allowance for the row, decreased by what this vector uses."""
+    positions: dict[str, list[int]] = {}
+    for index, token in enumerate(tokenize(text), start=1):
+        entry = positions.get(token)
+        if entry is None:
+            cost = len(token.encode("utf-8")) + 8
+            if budget[0] < cost:
+                break
+            budget[0] -= cost
+            positions[token] = [min(index, _MAX_POS)]
+        elif len(entry) < _MAX_POSITIONS and entry[-1] < _MAX_POS and budget[0] >= 2:
+            budget[0] -= 2
+            entry.append(min(index, _MAX_POS))
+    return " ".join(
+        "'" + token.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(map(str, pos))
+        for token, pos in positions.items()
+    )
+
+
+def row(doc: Document) -> tuple[Any, ...]:
+    """Values for COLUMNS (caller validated ``doc``)."""
+    folders = list(dict.fromkeys(doc.folders))
+    budget = [_TSV_BUDGET]
+    texts = {
+        "from": doc.from_text,
+        "to": "\n".join(doc.to),
+        "cc": "\n".join(doc.cc),
+        "bcc": "\n".join(doc.bcc),
+        "subject": doc.subject,
+        "body": doc.body,
+        "attachment": "\n".join([*doc.attachment_names, doc.attachment_text]),
+    }
+    return (
+        doc.customer, doc.id, doc.mailbox_keys, folders,
+        sorted({full_path(f) for f in folders}), sorted({relative_path(f) for f in folders}),
+        _clean(doc.from_), _clean(doc.subject), _clean(doc.body), _clean(texts["attachment"]),
+        doc.date, doc.date.astimezone(UTC).year, doc.size, doc.seq, doc.has_attachment, doc.restricted,
+        fold_keyword(doc.sender_domain), doc.message_id.strip(), doc.sha256.lower(),
+        *(tsvector_literal(texts[f], budget) for f in TSV_FIELDS),
+    )
+
+
+def _clean(text: str) -> str:
+    # PostgreSQL text cannot hold NUL characters; mail bodies sometimes do.
+    return text.replace("\x00", "")

@@ -1,0 +1,226 @@
+"""One contract for every search backend: tantivy and PostgreSQL must answer alike."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.contract.search_docs import ACME, ALICE, BOB, OTHER, documents, when
+
+from kustos.search import PostgresIndex, QuerySyntaxError, SearchIndex, SearchRequest, TantivyIndex
+
+VISIBLE = {"d1", "d2", "d3", "d5"}
+
+
+@pytest.fixture(params=["tantivy", pytest.param("postgres", marks=pytest.mark.postgres)])
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+    backend: SearchIndex
+    if request.param == "tantivy":
+        backend = TantivyIndex(tmp_path / "index", heap_bytes=15_000_000)
+    else:
+        pg = PostgresIndex(request.getfixturevalue("postgres_db"))
+        pg.ensure_schema()
+        backend = pg
+    backend.add(documents())
+    backend.commit()
+    yield backend
+    backend.close()
+
+
+def ids(index: SearchIndex, query: str, **kw: object) -> set[str]:
+    result = index.search(SearchRequest(query, kw.pop("customer", ACME), limit=100, **kw))  # type: ignore[arg-type]
+    assert result.total == len(result.hits)
+    return {h.id for h in result.hits}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", VISIBLE),
+        ("*", VISIBLE),
+        ("rechnung", {"d1"}),
+        ("Müller", {"d1", "d3"}),
+        ("müller", {"d1", "d3"}),
+        ("MÜLLER", {"d1", "d3"}),
+        ('"die Rechnung"', {"d1"}),
+        ('"Rechnung die"', set()),
+        ("invoi*", {"d2"}),
+        ('"quarterly rep*"', {"d2"}),
+        ("from:hans@mueller.de", {"d1"}),
+        ("from:bob", {"d2", "d3"}),
+        ('from:"Hans Müller"', {"d1"}),
+        ("to:dave@example.org", {"d3"}),
+        ("cc:carol", {"d2"}),
+        ("bcc:secret", {"d3"}),
+        ("subject:lunch", {"d3"}),
+        ("subject:quarterly", {"d2"}),
+        ("body:lunch", {"d3"}),
+        ("body:rechnung", {"d1"}),
+        ("subject:sehr", set()),
+        ("attachment:invoice_Q1.pdf", {"d2"}),
+        ("attachment:payable", {"d2"}),
+        ("has:attachment", {"d2"}),
+        ("folder:inbox", {"d1", "d2"}),
+        ("folder:INBOX/Projekte", {"d2"}),
+        ("folder:archive*", {"d5"}),
+        ("folder:alice@acme.de/inbox", {"d1"}),
+        ("mailbox:bob@acme.de", {"d2", "d3"}),
+        ("mailbox:BOB@acme.de", {"d2", "d3"}),
+        ("date:2024-01-01..2024-03-31", {"d1", "d2"}),
+        ("date:2024", {"d1", "d2"}),
+        ("date:2023-06", {"d3"}),
+        ("date:2024-03-05", {"d1"}),
+        ("date:..2023-12-31", {"d3", "d5"}),
+        ("before:2023", {"d5"}),
+        ("after:2024-02", {"d1"}),
+        ("after:2024-01-15", {"d1", "d2"}),
+        ("size:>1MB", {"d2"}),
+        ("size:<1k", {"d3"}),
+        ("size:10k..100k", {"d1", "d5"}),
+        ("rechnung OR lunch", {"d1", "d3"}),
+        ("müller -lunch", {"d1"}),
+        ("müller NOT lunch", {"d1"}),
+        ("müller AND lunch", {"d3"}),
+        ("-sale", {"d1", "d2", "d3"}),
+        ("(lunch OR sale) AND date:2023", {"d3"}),
+        ("from:(hans OR news)", {"d1", "d5"}),
+        ("sale OR rechnung quarterly", {"d5"}),
+        ("!!!", set()),
+    ],
+)
+def test_query_operators(index: SearchIndex, query: str, expected: set[str]) -> None:
+    assert ids(index, query) == expected
+
+
+def test_end_user_sees_only_own_mailboxes(index: SearchIndex) -> None:
+    assert ids(index, "*", allowed_mailboxes=[ALICE]) == {"d1", "d2", "d5"}
+    assert ids(index, "*", allowed_mailboxes=[BOB.upper()]) == {"d2", "d3"}
+    assert ids(index, "*", allowed_mailboxes=[]) == set()
+    # A relative folder means the user's own folder: d2 is in bob's INBOX, not alice's.
+    assert ids(index, "folder:inbox", allowed_mailboxes=[ALICE]) == {"d1"}
+    assert ids(index, "folder:alice@acme.de/inbox", allowed_mailboxes=[BOB]) == set()
+    hit = index.search(SearchRequest("quarterly", ACME, allowed_mailboxes=[BOB])).hits[0]
+    assert (hit.mailboxes, hit.folders) == ([BOB], [f"{BOB}/INBOX"])
+
+
+def test_other_customers_documents_never_appear(index: SearchIndex) -> None:
+    assert ids(index, "rechnung", customer=OTHER) == {"o1"}
+    assert ids(index, "*", customer=OTHER, allowed_mailboxes=[ALICE]) == {"o1"}
+    assert "o1" not in ids(index, "müller", allowed_mailboxes=[ALICE])
+    assert ids(index, "*", customer="nobody") == set()
+
+
+def test_restricted_hidden_unless_asked(index: SearchIndex) -> None:
+    assert ids(index, "invoice") == {"d2"}
+    assert ids(index, "invoice", include_restricted=True) == {"d2", "d4"}
+    assert index.count(ACME) == 5
+
+
+def test_sort_by_date_and_paging(index: SearchIndex) -> None:
+    pages = [index.search(SearchRequest("*", ACME, limit=2, offset=o)) for o in (0, 2, 4)]
+    assert [p.total for p in pages] == [4, 4, 4]
+    assert [h.id for p in pages for h in p.hits] == ["d1", "d2", "d3", "d5"]
+    assert pages[0].hits[0].date == when(2024, 3, 5)
+
+
+def test_sort_by_relevance(index: SearchIndex) -> None:
+    result = index.search(SearchRequest("sale OR lunch", ACME, sort="relevance"))
+    assert [h.id for h in result.hits] == ["d5", "d3"]  # "sale" three times beats one "lunch"
+    assert result.hits[0].score >= result.hits[1].score > 0
+
+
+def test_facets(index: SearchIndex) -> None:
+    facets = index.search(SearchRequest("*", ACME, facets=True)).facets
+    assert facets is not None
+    assert facets.year == {2024: 2, 2023: 1, 2022: 1}
+    assert facets.sender_domain == {"mueller.de": 1, "acme.de": 2, "shop.example": 1}
+    assert facets.folder == {
+        f"{ALICE}/INBOX": 1, f"{ALICE}/INBOX/Projekte": 1, f"{BOB}/INBOX": 1,
+        f"{BOB}/Sent": 1, f"{ALICE}/Archive/2022": 1,
+    }
+    bob = index.search(SearchRequest("*", ACME, allowed_mailboxes=[BOB], facets=True)).facets
+    assert bob is not None and bob.folder == {f"{BOB}/INBOX": 1, f"{BOB}/Sent": 1}
+    assert index.search(SearchRequest("*", ACME)).facets is None
+
+
+def test_snippets_highlight_and_escape(index: SearchIndex) -> None:
+    [hit] = index.search(SearchRequest("rechnung", ACME)).hits
+    assert "<mark>Rechnung</mark>" in hit.snippet and "4711" in hit.snippet
+    [hit] = index.search(SearchRequest("unsubscribe", ACME)).hits
+    assert "<mark>Unsubscribe</mark>" in hit.snippet
+    # tantivy keeps the source's tags as escaped text, PostgreSQL drops them: never raw.
+    assert "<b>" not in hit.snippet and "&amp; now, 5 &lt; 6" in hit.snippet
+    [hit] = index.search(SearchRequest("payable", ACME)).hits
+    assert "<mark>payable</mark>" in hit.snippet
+    [hit] = index.search(SearchRequest("from:news", ACME)).hits
+    assert hit.snippet.startswith("Sale sale sale") and "<mark>" not in hit.snippet
+
+
+def test_hit_fields(index: SearchIndex) -> None:
+    [hit] = index.search(SearchRequest("quarterly", ACME)).hits
+    assert (hit.subject, hit.from_, hit.size, hit.has_attachment) == (
+        "Quarterly invoice", "Bob <bob@acme.de>", 2_500_000, True,
+    )
+    assert sorted(hit.mailboxes) == [ALICE, BOB]
+
+
+def test_request_date_filter(index: SearchIndex) -> None:
+    assert ids(index, "*", date_from=when(2023, 1, 1), date_to=when(2024, 2, 1)) == {"d2", "d3"}
+
+
+def test_upsert_with_merged_mailboxes(index: SearchIndex) -> None:
+    lunch = next(d for d in documents() if d.id == "d3")
+    merged = dataclasses.replace(lunch, mailboxes=[BOB, ALICE], folders=[*lunch.folders, f"{ALICE}/INBOX"])
+    index.add([merged])
+    index.commit()
+    assert index.count(ACME) == 5
+    assert ids(index, "lunch", allowed_mailboxes=[ALICE]) == {"d3"}
+    assert ids(index, "folder:inbox", allowed_mailboxes=[ALICE]) == {"d1", "d3"}
+
+
+def test_delete_and_clear(index: SearchIndex) -> None:
+    index.delete(ACME, ["d1", "missing"])
+    index.commit()
+    assert ids(index, "rechnung") == set()
+    assert index.count(ACME) == 4
+    index.clear(OTHER)
+    index.commit()
+    assert index.count(OTHER) == 0
+    assert index.count(ACME) == 4
+
+
+def test_writes_invisible_until_commit(index: SearchIndex) -> None:
+    index.delete(ACME, ["d5"])
+    assert "d5" in ids(index, "sale")
+    index.commit()
+    assert "d5" not in ids(index, "sale")
+
+
+def test_bulk_mode_commits_once_at_end(index: SearchIndex) -> None:
+    docs = [dataclasses.replace(d, customer="bulk") for d in documents() if d.customer == ACME]
+    with index.bulk():
+        index.clear("bulk")
+        index.add(docs[:2])
+        index.commit()  # deferred inside bulk
+        index.add(docs[2:])
+    assert index.count("bulk") == 5
+    assert ids(index, "rechnung OR lunch", customer="bulk") == {"d1", "d3"}
+
+
+@pytest.mark.parametrize("query", ["(rechnung", "rechnung)", "a AND", '"open', "date:2024-13-01", "size:big", "has:wings"])
+def test_syntax_errors(index: SearchIndex, query: str) -> None:
+    with pytest.raises(QuerySyntaxError):
+        index.search(SearchRequest(query, ACME))
+
+
+def test_bulk_mode_discards_writes_on_error(index: SearchIndex) -> None:
+    docs = [dataclasses.replace(d, customer="bulk") for d in documents() if d.customer == ACME]
+    with pytest.raises(RuntimeError), index.bulk():
+        index.add(docs)
+        raise RuntimeError("import failed")
+    assert index.count("bulk") == 0
+    index.add(docs[:1])
+    index.commit()
+    assert index.count("bulk") == 1
