@@ -8,6 +8,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from kustos.search import InvalidRequest, QuerySyntaxError
+
 TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
           409: "Conflict", 422: "Invalid input", 429: "Too many requests"}
 
@@ -36,6 +38,14 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def invalid(request, exc):
         return problem(api, request, 422, "; ".join(exc.messages))
+
+    @api.exception_handler(QuerySyntaxError)
+    def bad_query(request, exc):
+        return problem(api, request, 400, f"invalid search query: {exc}")
+
+    @api.exception_handler(InvalidRequest)
+    def bad_search(request, exc):
+        return problem(api, request, 400, str(exc))
 
     @api.exception_handler(NinjaValidationError)
     def invalid_schema(request, exc):

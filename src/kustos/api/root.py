@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
-from kustos.api.routers import customers, jobs, partners, users
+from kustos.api.routers import archive, customers, jobs, partners, users
 
 api = NinjaAPI(
     title="Kustos API",
@@ -23,3 +23,4 @@ api.add_router("", partners.router)
 api.add_router("", customers.router)
 api.add_router("", users.router)
 api.add_router("", jobs.router)
+api.add_router("", archive.router)

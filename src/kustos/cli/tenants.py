@@ -7,6 +7,7 @@ import argparse
 from kustos.accounts.models import User
 from kustos.accounts.services import users
 from kustos.api import serializers as ser
+from kustos.cli import lookup
 from kustos.cli.base import CLIError, Context
 from kustos.jobs import tasks
 from kustos.jobs.models import Job
@@ -56,20 +57,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     s.set_defaults(func=cmd_jobs_list)
 
 
-def _partner(ref: str) -> Partner:
-    partner = Partner.objects.filter(id=ref).first() or Partner.objects.filter(name=ref).first()
-    if partner is None:
-        raise CLIError(f"no partner with id or name {ref!r}")
-    return partner
-
-
-def _customer(ref: str) -> Customer:
-    customer = Customer.objects.select_related("location", "partner").filter(id=ref).first()
-    if customer is None:
-        raise CLIError(f"no customer with id {ref!r}")
-    return customer
-
-
 def cmd_partner_create(ctx: Context, args: argparse.Namespace) -> dict:
     partner = partners.create(args.name, actor="cli")
     return {"id": partner.id, "name": partner.name}
@@ -85,7 +72,7 @@ def cmd_customer_create(ctx: Context, args: argparse.Namespace) -> dict:
         location = StorageLocation.objects.filter(id=args.location).first()
         if location is None:
             raise CLIError(f"unknown storage location {args.location!r}")
-    customer = customers.create(_partner(args.partner), args.name, legal_name=args.legal_name,
+    customer = customers.create(lookup.partner(args.partner), args.name, legal_name=args.legal_name,
                                 location=location, actor="cli")
     return {"id": customer.id, "name": customer.name, "partner": customer.partner_id,
             "location": customer.location_id}
@@ -94,18 +81,18 @@ def cmd_customer_create(ctx: Context, args: argparse.Namespace) -> dict:
 def cmd_customer_list(ctx: Context, args: argparse.Namespace) -> list:
     qs = Customer.objects.select_related("location")
     if args.partner:
-        qs = qs.filter(partner=_partner(args.partner))
+        qs = qs.filter(partner=lookup.partner(args.partner))
     return [ser.customer(c) for c in qs]
 
 
 def cmd_customer_show(ctx: Context, args: argparse.Namespace) -> dict:
-    return ser.customer(_customer(args.id))
+    return ser.customer(lookup.customer(args.id))
 
 
 def cmd_customer_delete(ctx: Context, args: argparse.Namespace) -> dict:
     if not args.yes:
         raise CLIError("deletion is irreversible: add --yes to confirm")
-    customer = _customer(args.id)
+    customer = lookup.customer(args.id)
     job = customers.request_deletion(customer, confirmation=customer.name, actor="cli")
     tasks.execute(job.id)
     record = DeletionRecord.objects.filter(customer_id=args.id).first()
@@ -119,8 +106,8 @@ def cmd_user_create(ctx: Context, args: argparse.Namespace) -> dict:
     password = None
     if args.password_stdin:
         password = input().rstrip("\n")
-    partner = _partner(args.partner) if args.partner else None
-    customer = _customer(args.customer) if args.customer else None
+    partner = lookup.partner(args.partner) if args.partner else None
+    customer = lookup.customer(args.customer) if args.customer else None
     if partner is None and customer is not None and args.role in ("partner_admin", "partner_tech"):
         partner = customer.partner
     user: User = users.create(args.email, args.role, password=password, partner=partner, customer=customer,

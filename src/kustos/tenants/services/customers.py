@@ -86,6 +86,7 @@ def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] |
     if progress:
         progress(0, 2, "destroying keys and data")
     vault_record = runtime.vault().destroy_customer(customer.id)
+    runtime.search_index().clear(customer.id)
     if progress:
         progress(1, 2, "removing records")
     with transaction.atomic():

@@ -1,0 +1,97 @@
+"""/api/v1 archive endpoints: search, message metadata, original bytes, attachments, export."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.http import FileResponse, HttpResponse
+from ninja import Router, Schema
+
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+from kustos.archive.models import Message
+from kustos.archive.services import export, messages
+from kustos.archive.services import search as search_service
+from kustos.audit import services as audit
+
+router = Router(tags=["archive"])
+
+
+
+
+class SearchOut(Schema):
+    total: int
+    hits: list[dict]
+    facets: dict | None = None
+
+
+class ExportIn(Schema):
+    query: str = ""
+    format: str = "eml-zip"
+
+
+@router.get("/customers/{customer_id}/archive/search", response=SearchOut,
+            summary="Full-text search in a customer's archive (your permissions apply inside the query)")
+def search(request, customer_id: str, q: str = "", mailbox: str = "", limit: int = 20, offset: int = 0,
+           sort: str = "date", facets: bool = False):
+    customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_SEARCH)
+    scope = search_service.scope_for(request.auth, customer)
+    result = search_service.search_as(request.auth, customer_id, q, mailbox=mailbox or None, limit=min(limit, 200),
+                                      offset=offset, sort=sort, facets=facets)
+    out = {"total": result.total, "hits": search_service.hit_rows(result, scope)}
+    if facets and result.facets is not None:
+        out["facets"] = {"folder": result.facets.folder, "year": result.facets.year,
+                         "sender_domain": result.facets.sender_domain}
+    return out
+
+
+@router.get("/messages/{message_id}", response=dict, summary="Metadata of an archived message")
+def message(request, message_id: str):
+    msg = messages.get_for(request.auth, message_id)
+    messages.log_view(request.auth, msg, "view")
+    return messages.metadata(msg)
+
+
+@router.get("/messages/{message_id}/raw", summary="The original message bytes (.eml), byte-exact",
+            response={200: None})
+def raw(request, message_id: str):
+    msg = messages.get_for(request.auth, message_id)
+    messages.log_view(request.auth, msg, "download")
+    resp = HttpResponse(messages.raw(msg), content_type="message/rfc822")
+    resp["Content-Disposition"] = f'attachment; filename="{msg.id}.eml"'
+    resp["X-Content-SHA256"] = msg.sha256
+    return resp
+
+
+@router.get("/messages/{message_id}/attachments/{part}", summary="One attachment of a message",
+            response={200: None})
+def attachment(request, message_id: str, part: str):
+    msg = messages.get_for(request.auth, message_id)
+    data, filename, ctype = messages.attachment(msg, part)
+    messages.log_view(request.auth, msg, "attachment")
+    resp = HttpResponse(data, content_type="application/octet-stream")
+    resp["Content-Disposition"] = f'attachment; filename="{filename.replace(chr(34), "")}"'
+    return resp
+
+
+@router.post("/customers/{customer_id}/archive/export", summary="Export matching messages (EML-zip or MBOX)",
+             response={200: None})
+def export_messages(request, customer_id: str, body: ExportIn):
+    customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_EXPORT)
+    scope = search_service.scope_for(request.auth, customer)
+    first = search_service.run(customer, body.query, scope, limit=0)
+    ids: list[str] = []
+    for offset in range(0, min(first.total, 10000), 1000):
+        ids += [h.id for h in search_service.run(customer, body.query, scope, limit=1000, offset=offset).hits]
+    order = {mid: i for i, mid in enumerate(ids)}
+    selected = sorted(Message.objects.filter(id__in=ids), key=lambda m: order[m.id])
+    suffix = ".zip" if body.format == "eml-zip" else ".mbox"
+    path = Path(tempfile.mkdtemp(prefix="kustos-export-")) / f"export-{customer.id}{suffix}"
+    result = export.write(selected, body.format, path)
+    audit.record("archive.export", actor=request.auth, customer=customer,
+                 detail={"query": body.query[:500], "count": result["count"], "format": body.format})
+    resp = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    resp["X-Export-Count"] = str(result["count"])
+    resp["X-Content-SHA256"] = result["sha256"]
+    return resp

@@ -1,0 +1,88 @@
+"""Turning parsed messages into Message rows and search Documents."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from kustos.archive.models import Message, MessageRef
+from kustos.mail import parse
+from kustos.search import Document
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def addresses(value: Any) -> list[str]:
+    """Bare lower-case addresses from the parser's (name, address) pairs."""
+    out = []
+    for entry in value or []:
+        addr = entry[1] if isinstance(entry, tuple | list) else str(entry)
+        if addr:
+            out.append(addr.strip().lower())
+    return out
+
+
+def display(value: Any) -> list[str]:
+    out = []
+    for entry in value or []:
+        if isinstance(entry, tuple | list):
+            name, addr = entry[0], entry[1]
+            out.append(f"{name} <{addr}>" if name else addr)
+        else:
+            out.append(str(entry))
+    return out
+
+
+def message_row(customer: Any, work: Any, seq: int) -> Message:
+    p = work.parsed
+    attachments = list(getattr(p, "attachments", []) or [])
+    froms = addresses(getattr(p, "from_", []))
+    return Message(
+        customer=customer, seq=seq, sha256=work.sha256, vault_id=work.vault_id, size=len(work.item.raw),
+        original_vault_id=work.original_vault_id, original_kind=work.item.original_kind or "",
+        kind=work.item.kind, message_id=(getattr(p, "message_id", "") or "")[:998],
+        subject=(getattr(p, "subject", "") or "")[:998], from_addr=(froms[0] if froms else "")[:320],
+        to_addrs=addresses(getattr(p, "to", []))[:200], date=getattr(p, "date", None),
+        has_attachments=bool(attachments), attachment_count=len(attachments),
+        parse_error=(getattr(p, "parse_error", "") or "")[:300], retention_year=work.retention_year,
+    )
+
+
+def _refs(messages: list[Message]) -> dict[str, tuple[set[str], set[str]]]:
+    out: dict[str, tuple[set[str], set[str]]] = defaultdict(lambda: (set(), set()))
+    rows = MessageRef.objects.filter(message__in=messages).values_list(
+        "message_id", "mailbox__address", "folder__path")
+    for mid, address, path in rows:
+        boxes, folders = out[mid]
+        boxes.add(address)
+        folders.add(f"{address}/{path}" if path else address)
+    return out
+
+
+def build_documents(ctx: Any, messages: list[Message], parsed_by_id: dict[str, Any]) -> list[Document]:
+    refs = _refs(messages)
+    docs = []
+    for msg in messages:
+        parsed = parsed_by_id.get(msg.id)
+        if parsed is None:
+            parsed = parse(ctx.vault_store.get(msg.vault_id))
+        boxes, folders = refs.get(msg.id, (set(), set()))
+        docs.append(document(msg, parsed, sorted(boxes), sorted(folders)))
+    return docs
+
+
+def document(msg: Message, p: Any, mailboxes: list[str], folders: list[str]) -> Document:
+    attachments = list(getattr(p, "attachments", []) or [])
+    from_pairs = getattr(p, "from_", []) or []
+    return Document(
+        id=msg.id, customer=msg.customer_id, date=msg.date or msg.archived_at or EPOCH,
+        mailboxes=mailboxes, folders=folders, from_=", ".join(display(from_pairs)),
+        from_addr=addresses(from_pairs), to=display(getattr(p, "to", [])), cc=display(getattr(p, "cc", [])),
+        bcc=display(getattr(p, "bcc", [])), subject=getattr(p, "subject", "") or "",
+        body=getattr(p, "body_text", "") or "",
+        attachment_names=[a.filename for a in attachments if getattr(a, "filename", "")],
+        attachment_text="\n".join(getattr(a, "text", "") or "" for a in attachments),
+        size=msg.size, has_attachment=bool(attachments), sender_domain=getattr(p, "sender_domain", "") or "",
+        message_id=msg.message_id, sha256=msg.sha256, seq=msg.seq, restricted=msg.restricted,
+    )

@@ -1,0 +1,1 @@
+"""The ingest pipeline: ordered steps with an explicit contract (see contract.py)."""

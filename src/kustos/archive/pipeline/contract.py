@@ -1,0 +1,78 @@
+"""What flows through the ingest pipeline and what every step promises.
+
+A batch is a list of ``Work`` items for ONE customer. Steps run in the order of
+``pipeline.PIPELINE``; each step reads the fields earlier steps filled and fills its
+own. A step must be idempotent: re-running a batch after a crash (same raw bytes)
+must not create duplicates — dedup is by SHA-256 of the raw bytes, the vault
+deduplicates by content id, and references are unique per (message, folder).
+
+Durability order: vault commit (bytes + ledger) → database rows → search index. A
+crash between them leaves vault objects without rows (re-ingest finds them by id)
+or rows with ``indexed=False`` (``reindex_pending`` picks them up).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from kustos.archive.models import Message
+from kustos.tenants.models import Customer
+
+
+@dataclass
+class Incoming:
+    """One message handed to ingest by a source (import, IMAP, SMTP, Graph, ...)."""
+
+    raw: bytes
+    mailbox: str
+    folders: list[str]
+    source: str
+    source_ref: str = ""
+    envelope_from: str = ""
+    envelope_to: list[str] = field(default_factory=list)
+    original: bytes | None = None
+    original_kind: str | None = None
+    kind: str = "message"
+
+
+@dataclass
+class Work:
+    item: Incoming
+    sha256: str
+    existing: Message | None = None  # dedup: already archived for this customer
+    parsed: Any = None  # kustos.mail.ParsedMessage, for new messages only
+    retention_year: int | None = None
+    excluded: str = ""  # ingest rules: reason this item is not archived
+    vault_id: str = ""
+    original_vault_id: str = ""
+    message: Message | None = None  # the row, new or existing
+    new_refs: int = 0
+
+    @classmethod
+    def of(cls, item: Incoming) -> Work:
+        return cls(item=item, sha256=hashlib.sha256(item.raw).hexdigest())
+
+
+@dataclass
+class BatchContext:
+    customer: Customer
+    vault_store: Any  # kustos.vault CustomerStore
+    index: Any  # kustos.search SearchIndex
+    parse_pool: Any = None  # concurrent.futures.Executor or None (parse inline)
+
+
+@dataclass
+class BatchResult:
+    imported: int = 0
+    duplicates: int = 0
+    excluded: int = 0
+    message_ids: list[str] = field(default_factory=list)
+
+
+class Step(Protocol):
+    name: str
+
+    def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        """Process the batch in place; raise only on failures that must abort the batch."""

@@ -1,0 +1,142 @@
+"""The ingest steps, in pipeline order: dedup, parse, classify, store, record, index.
+
+The ledger is part of the store step: the vault appends every committed object's
+SHA-256 to the customer's ledger and seals Merkle batches on commit.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from kustos.archive import documents, retention
+from kustos.archive.models import Folder, IngestCounter, Mailbox, Message, MessageRef
+from kustos.archive.pipeline.contract import BatchContext, Work
+from kustos.archive.pipeline.parsing import parse_many
+
+
+class DedupStep:
+    """Mark items whose exact bytes are already archived for this customer."""
+
+    name = "dedup"
+
+    def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        hashes = {w.sha256 for w in batch}
+        known = {m.sha256: m for m in Message.objects.filter(customer=ctx.customer, sha256__in=hashes)}
+        for w in batch:
+            # The same bytes twice in one batch are stored once: RecordStep reuses the first row.
+            w.existing = known.get(w.sha256)
+
+
+class ParseStep:
+    """Parse new messages (in worker processes when a pool is given). Never fails a message."""
+
+    name = "parse"
+
+    def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        todo = [w for w in batch if w.existing is None]
+        for w, parsed in zip(todo, parse_many([w.item.raw for w in todo], ctx.parse_pool), strict=True):
+            w.parsed = parsed
+
+
+class ClassifyStep:
+    """Retention class and year of the pack group (unclassified: the longest period)."""
+
+    name = "classify"
+
+    def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        for w in batch:
+            if w.existing is None:
+                w.retention_year = retention.expiry_year(getattr(w.parsed, "date", None))
+
+
+class StoreStep:
+    """Put raw bytes (and originals such as .msg files) into the vault and commit them."""
+
+    name = "store"
+
+    def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        store = ctx.vault_store
+        staged = False
+        for w in batch:
+            if w.existing is not None or w.excluded:
+                continue
+            put = store.put(w.item.raw, kind="mail", retention_year=w.retention_year)
+            w.vault_id = put.id
+            staged = True
+            if w.item.original is not None:
+                w.original_vault_id = store.put(w.item.original, kind=w.item.original_kind or "original",
+                                                retention_year=w.retention_year).id
+        if staged:
+            store.commit()
+
+
+class RecordStep:
+    """Create Message rows with gap-free sequence numbers, and a MessageRef per arrival."""
+
+    name = "record"
+
+    def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        with transaction.atomic():
+            by_hash: dict[str, Message] = {}
+            new = [w for w in batch if w.existing is None and not w.excluded]
+            seq = self._reserve(ctx, len({w.sha256 for w in new}))
+            for w in batch:
+                if w.excluded:
+                    continue
+                msg = w.existing or by_hash.get(w.sha256)
+                if msg is None:
+                    seq += 1
+                    msg = documents.message_row(ctx.customer, w, seq)
+                    msg.save(force_insert=True)
+                    by_hash[w.sha256] = msg
+                    w.new_refs = -1  # marks the creating item
+                w.message = msg
+                created = self._refs(ctx, w, msg)
+                if w.new_refs != -1:
+                    w.new_refs = created
+
+    def _reserve(self, ctx: BatchContext, count: int) -> int:
+        counter, _ = IngestCounter.objects.select_for_update().get_or_create(customer=ctx.customer)
+        start = counter.last_seq
+        if count:
+            IngestCounter.objects.filter(pk=counter.pk).update(last_seq=F("last_seq") + count)
+        return start
+
+    def _refs(self, ctx: BatchContext, w: Work, msg: Message) -> int:
+        address = w.item.mailbox.strip().lower()
+        mailbox, _ = Mailbox.objects.get_or_create(customer=ctx.customer, address=address)
+        created = 0
+        for path in w.item.folders or [""]:
+            folder, _ = Folder.objects.get_or_create(mailbox=mailbox, path=path)
+            if MessageRef.objects.filter(message=msg, folder=folder).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    MessageRef.objects.create(
+                        message=msg, mailbox=mailbox, folder=folder, source=w.item.source,
+                        source_ref=w.item.source_ref[:300], envelope_from=w.item.envelope_from,
+                        envelope_to=w.item.envelope_to)
+                created += 1
+            except IntegrityError:  # a concurrent ingest added the same reference
+                continue
+        return created
+
+
+class IndexStep:
+    """(Re-)index new messages and messages that gained mailboxes or folders."""
+
+    name = "index"
+
+    def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        parsed_by_id = {w.message.id: w.parsed for w in batch if w.message is not None and w.parsed is not None}
+        changed = {w.message.id: w.message for w in batch if w.message is not None and w.new_refs != 0}
+        if not changed:
+            return
+        docs = documents.build_documents(ctx, list(changed.values()), parsed_by_id)
+        ctx.index.add(docs)
+        ctx.index.commit()
+        Message.objects.filter(id__in=list(changed)).update(indexed=True)
+
+
+PIPELINE = (DedupStep(), ParseStep(), ClassifyStep(), StoreStep(), RecordStep(), IndexStep())

@@ -1,0 +1,58 @@
+"""Exports of a selection as EML-zip or MBOX, written deterministically to a file."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from kustos.archive.models import Message
+from kustos.archive.services import messages
+
+FORMATS = ("eml-zip", "mbox")
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _mbox_from_line(msg: Message) -> bytes:
+    sender = msg.from_addr or "MAILER-DAEMON"
+    when = (msg.date or msg.archived_at).strftime("%a %b %d %H:%M:%S %Y")
+    return f"From {sender} {when}\n".encode()
+
+
+def _mboxrd_escape(raw: bytes) -> bytes:
+    out = []
+    for line in raw.replace(b"\r\n", b"\n").split(b"\n"):
+        stripped = line.lstrip(b">")
+        out.append(b">" + line if stripped.startswith(b"From ") else line)
+    body = b"\n".join(out)
+    return body if body.endswith(b"\n") else body + b"\n"
+
+
+def write(items: Iterable[Message], fmt: str, path: Path, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Write the messages (in the given order) and return {count, path, sha256}."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    count = 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "eml-zip":
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for msg in items:
+                info = zipfile.ZipInfo(f"{msg.seq:08d}-{msg.id}.eml", date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, messages.raw(msg))
+                count += 1
+                if progress:
+                    progress(1)
+    else:
+        with path.open("wb") as fh:
+            for msg in items:
+                fh.write(_mbox_from_line(msg))
+                fh.write(_mboxrd_escape(messages.raw(msg)))
+                fh.write(b"\n")
+                count += 1
+                if progress:
+                    progress(1)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"count": count, "path": str(path), "sha256": digest}

@@ -1,0 +1,112 @@
+"""Ingest: runs batches of incoming messages through the pipeline for one customer.
+
+Used by imports, the SMTP spool consumer and every pull source. Batches are the unit
+of durability: after ``ingest`` returns, every counted message is in the vault (ledger
+included), in the database and in the search index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+
+from django.db.models import Count
+from django.utils import timezone
+
+from kustos.archive.documents import build_documents
+from kustos.archive.models import Mailbox, Message, Quarantine
+from kustos.archive.pipeline.contract import BatchContext, BatchResult, Incoming, Work
+from kustos.archive.pipeline.parsing import make_pool
+from kustos.archive.pipeline.steps import PIPELINE
+from kustos.core import runtime
+from kustos.tenants.models import Customer
+
+BATCH_SIZE = 200
+
+
+class Ingestor:
+    """Holds the customer's vault writer, the search index and the parse pool for a run."""
+
+    def __init__(self, customer: Customer, *, workers: int = 1, batch_size: int = BATCH_SIZE):
+        self.customer = customer
+        self.batch_size = batch_size
+        self.workers = workers
+        self.result = BatchResult()
+
+    @contextmanager
+    def session(self) -> Iterator[Ingestor]:
+        pool = make_pool(self.workers)
+        store = runtime.vault().store(self.customer.id)
+        self.ctx = BatchContext(customer=self.customer, vault_store=store, index=runtime.search_index(),
+                                parse_pool=pool)
+        try:
+            yield self
+        finally:
+            if store.has_pending():
+                store.abort()
+            if pool is not None:
+                pool.shutdown()
+            update_usage(self.customer)
+
+    def ingest(self, items: Iterable[Incoming], progress: Callable[[int], None] | None = None) -> BatchResult:
+        it = iter(items)
+        while batch := list(islice(it, self.batch_size)):
+            self.run_batch(batch)
+            if progress:
+                progress(len(batch))
+        return self.result
+
+    def run_batch(self, items: list[Incoming]) -> BatchResult:
+        work = [Work.of(item) for item in items]
+        for step in PIPELINE:
+            step.run(work, self.ctx)
+        seen: set[str] = set()
+        for w in work:
+            if w.excluded:
+                self.result.excluded += 1
+            elif w.new_refs == -1 and w.sha256 not in seen:
+                self.result.imported += 1
+                self.result.message_ids.append(w.message.id)
+            else:
+                self.result.duplicates += 1
+            seen.add(w.sha256)
+        return self.result
+
+    def quarantine(self, source: str, source_ref: str, reason: str, data: bytes) -> Quarantine:
+        """Keep bad input: its bytes go to the vault, the reason to the database."""
+        store = self.ctx.vault_store
+        vault_id = ""
+        if data:
+            vault_id = store.put(data, kind="quarantine").id
+            store.commit()
+        return Quarantine.objects.create(customer=self.customer, source=source, source_ref=source_ref[:1000],
+                                         reason=reason[:500], vault_id=vault_id, size=len(data))
+
+
+def update_usage(customer: Customer) -> None:
+    """Refresh the usage columns shown in the customer table."""
+    stats = runtime.vault().stats(customer.id)
+    Customer.objects.filter(id=customer.id).update(
+        storage_bytes=int(stats.get("stored_bytes", 0)),
+        mailbox_count=Mailbox.objects.filter(customer=customer).count(),
+        last_activity_at=timezone.now(),
+    )
+
+
+def reindex_pending(customer: Customer) -> int:
+    """Index messages whose rows exist but whose index commit was lost (crash recovery)."""
+    pending = list(Message.objects.filter(customer=customer, indexed=False)[:5000])
+    if not pending:
+        return 0
+    with Ingestor(customer).session() as ing:
+        work_ctx = ing.ctx
+        docs = build_documents(work_ctx, pending, {})
+        work_ctx.index.add(docs)
+        work_ctx.index.commit()
+    Message.objects.filter(id__in=[m.id for m in pending]).update(indexed=True)
+    return len(pending)
+
+
+def counts(customer: Customer) -> dict[str, int]:
+    return Message.objects.filter(customer=customer).aggregate(messages=Count("id"))

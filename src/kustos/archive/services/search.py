@@ -1,0 +1,83 @@
+"""Archive search for a user (permission filter inside the index query) or the local CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+from kustos.archive.models import Message, MessageRef
+from kustos.archive.retention import BERLIN
+from kustos.audit import services as audit
+from kustos.core import runtime
+from kustos.search import SearchRequest, SearchResult
+from kustos.tenants.models import Customer
+
+
+@dataclass
+class Scope:
+    """Who may see what inside one customer: None = every mailbox; dates limit auditors."""
+
+    allowed_mailboxes: list[str] | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+
+
+def _day(d: date | None, end: bool = False) -> datetime | None:
+    if d is None:
+        return None
+    return datetime.combine(d + timedelta(days=1) if end else d, time.min, tzinfo=BERLIN)
+
+
+def scope_for(user: Any, customer: Customer) -> Scope:
+    allowed = access.archive_mailbox_filter(user, customer)
+    window = access.auditor_window(user, customer)
+    if window is None:
+        return Scope(allowed)
+    return Scope(allowed, _day(window[0]), _day(window[1], end=True))
+
+
+def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = None, limit: int = 20,
+        offset: int = 0, sort: str = "date", facets: bool = False) -> SearchResult:
+    allowed = scope.allowed_mailboxes
+    if mailbox:
+        box = mailbox.strip().lower()
+        allowed = [box] if allowed is None or box in allowed else []
+    request = SearchRequest(query=query.strip() or "*", customer=customer.id, allowed_mailboxes=allowed,
+                            sort=sort, limit=limit, offset=offset, facets=facets,  # type: ignore[arg-type]
+                            date_from=scope.date_from, date_to=scope.date_to)
+    return runtime.search_index().search(request)
+
+
+def search_as(user: Any, customer_id: str, query: str, **kwargs: Any) -> SearchResult:
+    customer = access.get_customer(user, customer_id, Perm.ARCHIVE_SEARCH)
+    result = run(customer, query, scope_for(user, customer), **kwargs)
+    audit.record("archive.search", actor=user, customer=customer,
+                 detail={"query": query[:500], "total": result.total})
+    return result
+
+
+def hit_rows(result: SearchResult, scope: Scope) -> list[dict[str, Any]]:
+    """Hits with the metadata the CLI/API promise (id, date, from, to, subject, folder, mailbox, sha256, snippet)."""
+    ids = [h.id for h in result.hits]
+    messages = {m.id: m for m in Message.objects.filter(id__in=ids)}
+    refs: dict[str, MessageRef] = {}
+    for ref in MessageRef.objects.filter(message_id__in=ids).select_related("mailbox", "folder").order_by("id"):
+        if scope.allowed_mailboxes is not None and ref.mailbox.address not in scope.allowed_mailboxes:
+            continue
+        refs.setdefault(ref.message_id, ref)
+    rows = []
+    for hit in result.hits:
+        msg = messages.get(hit.id)
+        if msg is None:
+            continue
+        ref = refs.get(hit.id)
+        rows.append({
+            "id": msg.id, "date": msg.date.isoformat() if msg.date else None, "from": msg.from_addr,
+            "to": msg.to_addrs, "subject": msg.subject, "folder": ref.folder.path if ref else "",
+            "mailbox": ref.mailbox.address if ref else "", "sha256": msg.sha256, "snippet": hit.snippet,
+            "size": msg.size, "has_attachments": msg.has_attachments,
+        })
+    return rows

@@ -1,0 +1,20 @@
+"""Fixtures for archive tests: a customer with a fresh vault and search index per test."""
+
+from __future__ import annotations
+
+import pytest
+from tests import factories
+
+from kustos.core import runtime
+
+
+@pytest.fixture
+def archive_customer(db, tmp_path, settings):
+    """A customer whose vault and index live in this test's tmp_path."""
+    settings.KUSTOS = type(settings.KUSTOS)(**{**settings.KUSTOS.__dict__, "home": tmp_path / "home"})
+    (tmp_path / "home").mkdir()
+    runtime.reset()
+    partner = factories.partner("Archive Partner")
+    customer = factories.customer(partner, "Archive Kunde")
+    yield customer
+    runtime.reset()
