@@ -34,9 +34,9 @@ def decode_uids(text: str) -> set[int]:
         return uids
     try:
         for part in text.split(","):
-            low, _, high = part.partition(":")
+            low, colon, high = part.partition(":")
             first = int(low)
-            last = int(high) if high else first
+            last = int(high) if colon else first
             if first <= 0 or last < first:
                 raise UidSetInvalid(text)
             uids.update(range(first, last + 1))
