@@ -62,6 +62,10 @@ class Router:
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         self._routes.append((method, re.compile("^" + pattern + "$"), handler))
 
+    def routes(self) -> list[tuple[str, str]]:
+        """``(method, pattern)`` of every route, for documentation checks."""
+        return [(method, regex.pattern) for method, regex, _ in self._routes]
+
     def match(self, method: str, path: str) -> tuple[Handler, dict[str, str]] | None:
         for route_method, regex, handler in self._routes:
             found = regex.match(path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from email.utils import parseaddr
 from typing import Any
 
@@ -45,7 +48,22 @@ def _address(value: str) -> dict[str, Any]:
     return {"emailAddress": {"name": name or address, "address": address}}
 
 
+def _body(mime: bytes) -> tuple[str, str]:
+    """(contentType, content) of the message's preferred body; empty text for broken MIME."""
+    try:
+        parsed = message_from_bytes(mime, policy=default)
+        part = parsed.get_body(("html", "plain")) if isinstance(parsed, EmailMessage) else None
+        if part is None:
+            return "text", ""
+        content = part.get_content()
+        return ("html" if part.get_content_subtype() == "html" else "text"), str(content)
+    except Exception:  # noqa: BLE001 - real-world MIME is often broken; Graph still answers
+        return "text", ""
+
+
 def message_json(message: Message, select: list[str] | None) -> dict[str, Any]:
+    content_type, content = _body(message.mime) if not select or "body" in select else ("text", "")
+    preview = " ".join(content.split()) if content_type == "text" else ""
     full: dict[str, Any] = {
         "@odata.type": "#microsoft.graph.message",
         "@odata.etag": f'W/"{message.change_key}"',
@@ -58,6 +76,8 @@ def message_json(message: Message, select: list[str] | None) -> dict[str, Any]:
         "hasAttachments": b"Content-Disposition: attachment" in message.mime,
         "internetMessageId": message.internet_message_id,
         "subject": message.subject,
+        "bodyPreview": preview[:255],
+        "body": {"contentType": content_type, "content": content},
         "importance": "normal",
         "parentFolderId": message.folder_id,
         "isRead": False,

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from fakecloud.client import Control
 from fakecloud.google.keys import DWD_SCOPES, make_service_account
 from fakecloud.testing import (
@@ -26,9 +25,10 @@ from fakecloud.testing import (
     running_fakecloud,
     throttle_obeyed,
 )
+from tests.contract.connector_contract import ConnectorContract, drain
+
 from kustos.sources.base import AuthenticationFailed, Item, PermissionMissing, Scope
 from kustos.sources.gmail import GmailConnector
-from tests.contract.connector_contract import ConnectorContract, drain
 
 ADMIN = "admin@example.com"
 USER = "bob@example.com"
