@@ -22,4 +22,4 @@ def oauth_error(status: int, error: str, description: str) -> Response:
 
 def rate_limited(retry_after: float, status: int = 429) -> Response:
     return api_error(status, "rateLimitExceeded", "Rate Limit Exceeded", "usageLimits",
-                     {"Retry-After": str(retry_after)})
+                     {"Retry-After": f"{retry_after:g}"})
