@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy as _
 
 from kustos.accounts import access
@@ -21,9 +22,18 @@ _NAV = [
 ]
 
 
+def _exists(url: str) -> bool:
+    """Entries of areas not installed yet (e.g. archive search) are hidden rather than linking to a 404."""
+    try:
+        resolve(url)
+    except Resolver404:
+        return False
+    return True
+
+
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
-    items = [(url, label) for url, label, perm in _NAV if perm is None or access.has_perm(user, perm)]
+    items = [(url, label) for url, label, perm in _NAV if (perm is None or access.has_perm(user, perm)) and _exists(url)]
     return {"nav": items, "current_path": request.path}

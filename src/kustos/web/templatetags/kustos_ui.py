@@ -1,0 +1,78 @@
+"""Template helpers: sortable column links and status badge styles."""
+
+from __future__ import annotations
+
+from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+
+register = template.Library()
+
+BADGES = {
+    "active": "ok", "succeeded": "ok", "running": "info", "queued": "muted", "retrying": "warn",
+    "failed": "danger", "deleting": "danger", "inactive": "muted",
+}
+
+
+@register.simple_tag(takes_context=True)
+def sort_query(context, key: str) -> str:
+    """The query string that sorts by ``key`` (toggling direction when it is the current
+    sort), keeping the search and dropping the page number."""
+    request = context["request"]
+    params: QueryDict = request.GET.copy()
+    current = context.get("table").sort if context.get("table") else params.get("sort", "")
+    params["sort"] = f"-{key}" if current == key else key
+    params.pop("page", None)
+    return "?" + params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def sort_mark(context, key: str) -> str:
+    table = context.get("table")
+    if table is None:
+        return ""
+    if table.sort == key:
+        return "asc"
+    if table.sort == f"-{key}":
+        return "desc"
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number: int) -> str:
+    params: QueryDict = context["request"].GET.copy()
+    params["page"] = str(number)
+    return "?" + params.urlencode()
+
+
+@register.filter
+def badge(state: str) -> str:
+    """CSS modifier for a state value (active, failed, ...)."""
+    return BADGES.get(str(state), "muted")
+
+
+@register.filter
+def nav_active(current_path: str, url: str) -> bool:
+    if url == "/":
+        return current_path == "/"
+    return str(current_path).startswith(url)
+
+
+# Small line icons for the navigation (stroke-only SVG paths, 24x24 viewBox).
+ICONS = {
+    "/": "M3 11l9-8 9 8M5 10v10h5v-6h4v6h5V10",
+    "/partners/": "M3 21V7l9-4 9 4v14M9 21v-6h6v6M7 10h2M15 10h2",
+    "/customers/": "M16 11a4 4 0 1 0-8 0 4 4 0 0 0 8 0zM4 21c1-4 4-6 8-6s7 2 8 6",
+    "/archive/search/": "M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14zM21 21l-5-5",
+    "/users/": "M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM3 20c.5-3.5 3-5 6-5s5.5 1.5 6 5M16 5a3 3 0 0 1 0 6M18 15c2 .5 3 2 3.5 5",
+    "/jobs/": "M4 6h16M4 12h10M4 18h6M18 14l2 2 3-4",
+    "/locations/": "M12 21s-7-6-7-11a7 7 0 0 1 14 0c0 5-7 11-7 11zM12 12a2 2 0 1 0 0-4 2 2 0 0 0 0 4z",
+    "/account/": "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM6 21v-1a6 6 0 0 1 12 0v1",
+    "/help/": "M12 21a9 9 0 1 0 0-18 9 9 0 0 0 0 18zM9.5 9a2.5 2.5 0 1 1 3.5 2.3c-.6.3-1 .9-1 1.6V14M12 17h.01",
+}
+
+
+@register.simple_tag
+def nav_icon(url: str):
+    path = ICONS.get(url, "M4 12h16")
+    return format_html('<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="{}"/></svg>', path)

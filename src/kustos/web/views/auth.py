@@ -1,0 +1,98 @@
+"""Login (e-mail + password, then TOTP when the user has a device), logout, password reset."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import authenticate
+from django.contrib.auth import login as django_login
+from django.contrib.auth import logout as django_logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+
+from kustos.accounts.services import twofactor
+from kustos.audit import services as audit
+from kustos.web.forms import LoginForm, TokenForm
+from kustos.web.views.common import client_ip, safe_next, set_language_cookie
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    """Step one: e-mail and password. Users with a TOTP device continue at /login/otp/;
+    users whose role requires 2FA but have no device continue at the setup page."""
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(safe_next(request))
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["username"].lower()
+        user = authenticate(request, username=email, password=form.cleaned_data["password"])
+        if user is None:
+            audit.record("auth.login_failed", actor="anonymous", outcome="failed", ip=client_ip(request),
+                         detail={"email": email, "locked": bool(getattr(request, "axes_locked_out", False))})
+            form.add_error(None, _("The e-mail address or password is not correct."))
+        else:
+            django_login(request, user)
+            device = twofactor.confirmed_device(user)
+            audit.record("auth.login", actor=user, ip=client_ip(request),
+                         detail={"second_factor": "pending" if device else "none"})
+            target = safe_next(request)
+            if device is not None:
+                response = redirect(f"/login/otp/?next={target}")
+            elif twofactor.required(user):
+                response = redirect("/account/2fa/setup/")
+            else:
+                response = redirect(target)
+            return set_language_cookie(response, user.language)
+    return render(request, "kustos/auth/login.html", {"form": form, "next": safe_next(request, "")})
+
+
+@require_http_methods(["GET", "POST"])
+def otp_view(request: HttpRequest) -> HttpResponse:
+    """Step two: the 6-digit code from the user's authenticator app."""
+    if not request.user.is_authenticated:
+        return redirect("/login/")
+    if request.user.is_verified() or twofactor.confirmed_device(request.user) is None:
+        return redirect(safe_next(request))
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"].strip().replace(" ", ""))
+        if device is not None:
+            otp_login(request, device)
+            audit.record("auth.otp_verified", actor=request.user, ip=client_ip(request))
+            return redirect(safe_next(request))
+        audit.record("auth.otp_failed", actor=request.user, outcome="failed", ip=client_ip(request))
+        form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
+    return render(request, "kustos/auth/otp.html", {"form": form, "next": safe_next(request, "")})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit.record("auth.logout", actor=request.user, ip=client_ip(request))
+    django_logout(request)
+    messages.info(request, _("You have been signed out."))
+    return redirect("/login/")
+
+
+def _reset_views():
+    """Django's password reset views with our templates; mails go to the configured backend."""
+    return {
+        "reset": auth_views.PasswordResetView.as_view(
+            template_name="kustos/auth/reset_form.html", email_template_name="kustos/auth/reset_email.txt",
+            subject_template_name="kustos/auth/reset_subject.txt", success_url=reverse_lazy("web:reset-done")),
+        "done": auth_views.PasswordResetDoneView.as_view(template_name="kustos/auth/reset_done.html"),
+        "confirm": auth_views.PasswordResetConfirmView.as_view(
+            template_name="kustos/auth/reset_confirm.html", success_url=reverse_lazy("web:reset-complete")),
+        "complete": auth_views.PasswordResetCompleteView.as_view(template_name="kustos/auth/reset_complete.html"),
+        "change": login_required(auth_views.PasswordChangeView.as_view(
+            template_name="kustos/account/password.html", success_url=reverse_lazy("web:account"))),
+    }
+
+
+RESET = _reset_views()

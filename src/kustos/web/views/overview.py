@@ -1,0 +1,56 @@
+"""The home page: what the signed-in user is responsible for, and whether anything needs attention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+from kustos.accounts.roles import Role
+from kustos.jobs.models import Job
+from kustos.tenants.models import Customer
+
+
+def _job_summary(user) -> dict:
+    jobs = access.jobs_for(user)
+    since = timezone.now() - timedelta(days=7)
+    counts = jobs.aggregate(
+        running=Count("id", filter=Q(state__in=[Job.State.QUEUED, Job.State.RUNNING, Job.State.RETRYING])),
+        failed=Count("id", filter=Q(state=Job.State.FAILED, created_at__gte=since)),
+    )
+    return {**counts, "recent": jobs[:6]}
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict = {"role": user.role}
+    if access.has_perm(user, Perm.CUSTOMER_VIEW):
+        customers = access.customers_for(user)
+        context["customer_stats"] = customers.aggregate(
+            total=Count("id"), storage=Sum("storage_bytes"), mailboxes=Sum("mailbox_count"),
+            deleting=Count("id", filter=Q(status=Customer.Status.DELETING)),
+            archiving=Count("id", filter=Q(archiving_enabled=True)),
+            backup=Count("id", filter=Q(backup_enabled=True)),
+        )
+        context["recent_customers"] = customers.order_by("-created_at")[:5]
+    if access.has_perm(user, Perm.JOB_VIEW):
+        context["jobs"] = _job_summary(user)
+    if access.has_perm(user, Perm.PARTNER_VIEW):
+        context["partner_count"] = access.partners_for(user).count()
+        context["location_count"] = access.locations_for(user).count()
+    if user.role == Role.AUDITOR:
+        context["grants"] = user.grants.select_related("customer").filter(expires_at__gt=timezone.now())
+    if user.role == Role.END_USER:
+        context["mailboxes"] = user.own_mailboxes()
+    if user.role in (Role.CUSTOMER_ADMIN, Role.END_USER) and user.customer_id:
+        context["own_customer"] = user.customer
+    return render(request, "kustos/overview.html", context)
