@@ -119,6 +119,7 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_TEMPLATE = "kustos/auth/locked.html"
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
