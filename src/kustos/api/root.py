@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
-from kustos.api.routers import archive, customers, jobs, partners, users
+from kustos.api.routers import archive, customers, jobs, partners, sources, users
 
 api = NinjaAPI(
     title="Kustos API",
@@ -24,3 +24,4 @@ api.add_router("", customers.router)
 api.add_router("", users.router)
 api.add_router("", jobs.router)
 api.add_router("", archive.router)
+api.add_router("", sources.router)

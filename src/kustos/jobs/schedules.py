@@ -1,1 +1,23 @@
-"""Periodic work (huey periodic tasks). Each one only enqueues jobs through services."""
+"""Periodic work (huey periodic tasks). Each one only enqueues jobs or calls a service."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kustos.archive.services import alerts
+from kustos.archive.services import sources as archive_sources
+
+
+@db_periodic_task(crontab(minute="*"))
+def enqueue_due_sources() -> int:
+    """Every minute: start a job for every source whose interval (default 15 min) has elapsed."""
+    due = archive_sources.due()
+    for source in due:
+        archive_sources.run_now(source, actor="scheduler")
+    return len(due)
+
+
+@db_periodic_task(crontab(minute="7"))
+def check_silent_sources() -> int:
+    return alerts.check_silent()

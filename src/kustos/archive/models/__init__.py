@@ -1,0 +1,6 @@
+"""Archive models: messages and their references (messages.py), sources and journaling (sources.py)."""
+
+from kustos.archive.models.messages import Folder, IngestCounter, Mailbox, Message, MessageRef, Quarantine
+from kustos.archive.models.sources import JournalEndpoint, Source
+
+__all__ = ["Folder", "IngestCounter", "JournalEndpoint", "Mailbox", "Message", "MessageRef", "Quarantine", "Source"]

@@ -1,0 +1,51 @@
+"""Archive sources (IMAP, POP3, Graph, Gmail) and per-customer SMTP journaling endpoints."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import models
+
+from kustos.core.ids import new_id
+from kustos.tenants.models import Customer
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        IMAP = "imap", "IMAP"
+        POP3 = "pop3", "POP3"
+        GRAPH = "graph", "Microsoft 365"
+        GMAIL = "gmail", "Google Workspace"
+
+    id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "sr"), editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sources")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    config = models.JSONField(default=dict)  # never holds secrets
+    secret = models.TextField(blank=True)  # sealed with kustos.core.secrets
+    paused = models.BooleanField(default=False)
+    interval_minutes = models.PositiveIntegerField(default=15)
+    cursors = models.JSONField(default=dict)  # scope id -> opaque connector cursor
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    items_archived = models.BigIntegerField(default=0)
+    last_item_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+class JournalEndpoint(models.Model):
+    """The customer's SMTP journaling address: ``<local_part>@<smtp_domain>``."""
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True,
+                                    related_name="journal_endpoint")
+    local_part = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
