@@ -1,0 +1,29 @@
+"""MIME parsing, metadata, attachment text extraction and HTML sanitising.
+
+Framework-free: imports no Django. Public API::
+
+    parse(raw, limits=None) -> ParsedMessage      # never raises
+    get_part(raw, part_path) -> bytes             # an attachment's bytes again
+    sanitize_html(html, allow_remote=False, cid_url=None) -> str
+    html_to_text(html) -> str
+"""
+
+from __future__ import annotations
+
+from .html_text import html_to_text
+from .limits import DEFAULT_LIMITS, Limits
+from .model import Address, Attachment, ParsedMessage
+from .parse import parse
+from .parts import PartNotFound, get_part
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "Address",
+    "Attachment",
+    "Limits",
+    "ParsedMessage",
+    "PartNotFound",
+    "get_part",
+    "html_to_text",
+    "parse",
+]

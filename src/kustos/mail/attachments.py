@@ -1,0 +1,84 @@
+"""Running extractors on attachment bytes: registry lookup, limits, time budget.
+
+:func:`extract_text` is the single entry point; it never raises. Failures, skips and
+timeouts come back as a short reason in ``error`` (stored per attachment as
+``extract_error``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .deadline import Budget, ExtractionTimeout, time_budget
+from .extractors import Context, Extracted, ExtractionError, default_registry
+from .limits import Limits
+
+REGISTRY = default_registry()
+
+ParseMessage = Callable[[bytes, Context], Extracted]
+
+
+@dataclass
+class Result:
+    text: str = ""
+    members: list[str] = field(default_factory=list)
+    error: str = ""
+
+
+def _dispatch(data: bytes, content_type: str, filename: str, ctx: Context) -> Extracted:
+    """Extract through the registry (also used for members of containers)."""
+    extractor = REGISTRY.find(content_type, filename, data)
+    if extractor is None:
+        return Extracted()
+    result = extractor.extract(data, ctx)
+    limit = ctx.limits.max_attachment_chars
+    if len(result.text) > limit:
+        result.text = result.text[:limit]
+    return result
+
+
+def has_extractor(content_type: str, filename: str, data: bytes) -> bool:
+    return REGISTRY.find(content_type, filename, data) is not None
+
+
+def extract_text(
+    data: bytes,
+    content_type: str,
+    filename: str,
+    limits: Limits,
+    depth: int,
+    parse_message: ParseMessage,
+    budget: Budget | None = None,
+) -> Result:
+    """Text of one attachment within ``limits``; never raises.
+
+    A fresh time budget of ``limits.attachment_seconds`` is opened unless the caller
+    passes the one it is already running under (nested messages share their
+    parent attachment's budget).
+    """
+    if len(data) > limits.max_attachment_bytes:
+        return Result(error=f"not extracted: larger than {limits.max_attachment_bytes} bytes")
+    if depth > limits.max_depth:
+        return Result(error=f"not extracted: nested deeper than {limits.max_depth}")
+    if REGISTRY.find(content_type, filename, data) is None:
+        return Result()
+    try:
+        if budget is not None:
+            ctx = Context(limits, budget, depth, _dispatch, parse_message)
+            out = _dispatch(data, content_type, filename, ctx)
+        else:
+            with time_budget(limits.attachment_seconds) as fresh:
+                ctx = Context(limits, fresh, depth, _dispatch, parse_message)
+                out = _dispatch(data, content_type, filename, ctx)
+    except ExtractionTimeout:
+        return Result(error=f"extraction timed out after {limits.attachment_seconds:g}s")
+    except ExtractionError as exc:
+        return Result(error=str(exc)[:200])
+    except RecursionError:
+        return Result(error="extraction failed: nesting too deep")
+    except MemoryError:
+        return Result(error="extraction failed: out of memory")
+    except Exception as exc:  # third-party parsers raise anything on hostile input
+        return Result(error=f"extraction failed: {type(exc).__name__}: {str(exc)[:150]}")
+    return Result(text=out.text, members=out.members)

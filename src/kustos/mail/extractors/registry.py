@@ -1,0 +1,117 @@
+"""The extractor protocol and the registry that picks one per attachment.
+
+Modelled on paperless-ngx's parser registry: each format module provides an object
+implementing :class:`Extractor`, registered for MIME types and file extensions.
+Lookup order: exact MIME type, then file extension, then magic bytes (for the many
+attachments sent as application/octet-stream).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..deadline import Budget
+from ..limits import Limits
+
+
+class ExtractionError(Exception):
+    """An extractor could not read its input; the message is a short reason."""
+
+
+@dataclass
+class Extracted:
+    """Text and, for containers, the names of members found inside."""
+
+    text: str = ""
+    members: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Context:
+    """What an extractor may use besides its input bytes.
+
+    ``extract`` recursively extracts a member (ZIP entry, TNEF attachment) through
+    the same registry; ``parse_message`` turns raw RFC 822 bytes into indexable text
+    (supplied by the parser, so extractors do not import it). ``depth`` counts
+    nesting levels already entered.
+    """
+
+    limits: Limits
+    budget: Budget
+    depth: int
+    extract: Callable[[bytes, str, str, Context], Extracted]
+    parse_message: Callable[[bytes, Context], Extracted]
+
+    def child(self) -> Context:
+        return Context(self.limits, self.budget, self.depth + 1, self.extract, self.parse_message)
+
+
+class Extractor(Protocol):
+    """Turns the bytes of one attachment into text. May raise ExtractionError
+    (or anything else: the caller records it as ``extract_error``)."""
+
+    name: str
+
+    def extract(self, data: bytes, ctx: Context) -> Extracted: ...
+
+
+@dataclass
+class Registry:
+    by_type: dict[str, Extractor] = field(default_factory=dict)
+    by_ext: dict[str, Extractor] = field(default_factory=dict)
+    by_magic: list[tuple[bytes, Extractor]] = field(default_factory=list)
+    by_prefix: list[tuple[str, Extractor]] = field(default_factory=list)
+
+    def register(
+        self,
+        extractor: Extractor,
+        content_types: tuple[str, ...] = (),
+        extensions: tuple[str, ...] = (),
+        magic: tuple[bytes, ...] = (),
+        prefixes: tuple[str, ...] = (),
+    ) -> None:
+        """Register ``extractor`` for MIME types, extensions, leading magic bytes and
+        MIME type prefixes (fallback, e.g. "text/"); later registrations win."""
+        for ctype in content_types:
+            self.by_type[ctype.lower()] = extractor
+        for ext in extensions:
+            self.by_ext[ext.lower().lstrip(".")] = extractor
+        for lead in magic:
+            self.by_magic.append((lead, extractor))
+        for prefix in prefixes:
+            self.by_prefix.append((prefix.lower(), extractor))
+
+    def find(self, content_type: str, filename: str, data: bytes = b"") -> Extractor | None:
+        """The extractor for this attachment, or None when the format has no text."""
+        ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+        # Extension first for generic or container types: a .docx is a ZIP, an .eml
+        # often arrives as application/octet-stream or text/plain.
+        by_ext = self.by_ext.get(ext)
+        ctype = content_type.lower()
+        if by_ext is not None and (ctype in _GENERIC or ctype not in self.by_type):
+            return by_ext
+        found = self.by_type.get(ctype)
+        if found is not None:
+            return found
+        if by_ext is not None:
+            return by_ext
+        for magic, extractor in self.by_magic:
+            if data.startswith(magic):
+                return extractor
+        for prefix, extractor in self.by_prefix:
+            if ctype.startswith(prefix):
+                return extractor
+        return None
+
+
+_GENERIC = {
+    "application/octet-stream",
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/x-msdownload",
+    "application/binary",
+    "application/unknown",
+    "text/plain",
+}

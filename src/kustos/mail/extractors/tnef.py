@@ -1,0 +1,59 @@
+"""TNEF / winmail.dat (Outlook rich text): attachments (recursively) and body."""
+
+from __future__ import annotations
+
+import logging
+
+from tnefparse import TNEF
+
+from ..charsets import sniff
+from ..html_text import html_to_text
+from .containers import add_member, joined
+from .registry import Context, Extracted, ExtractionError
+from .rtf import rtf_bytes_to_text
+
+# tnefparse logs every unknown attribute; that is noise at ingest scale.
+logging.getLogger("tnefparse").setLevel(logging.ERROR)
+
+UNTITLED = "Untitled Attachment"
+
+
+def _as_bytes(value: object) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return b""
+
+
+def tnef_body(blob: TNEF) -> str:
+    """The message body carried inside TNEF: plain, else HTML, else RTF, as text."""
+    if blob.body:
+        return sniff(_as_bytes(blob.body)).strip("\x00")
+    if blob.htmlbody:
+        return html_to_text(sniff(_as_bytes(blob.htmlbody)))
+    if blob.rtfbody:
+        return rtf_bytes_to_text(_as_bytes(blob.rtfbody))
+    return ""
+
+
+class TnefExtractor:
+    name = "tnef"
+
+    def extract(self, data: bytes, ctx: Context) -> Extracted:
+        try:
+            blob = TNEF(data)
+        except Exception as exc:  # tnefparse raises bare ValueError/struct.error/...
+            raise ExtractionError(f"not a readable TNEF blob: {type(exc).__name__}") from exc
+        texts: list[str] = []
+        members: list[str] = []
+        body = tnef_body(blob)
+        if body:
+            texts.append(body)
+        for attachment in blob.attachments:
+            ctx.budget.check()
+            name = attachment.long_filename() or attachment.name or UNTITLED
+            if isinstance(name, bytes):
+                name = sniff(name)
+            add_member(str(name).strip("\x00"), _as_bytes(attachment.data), ctx, texts, members)
+        return joined(texts, members)

@@ -1,0 +1,70 @@
+"""ZIP archives: member names always, member text recursively within the limits.
+
+Bomb guards (all from Limits): at most ``max_zip_members`` entries are looked at,
+at most ``max_zip_total_bytes`` uncompressed bytes are read in total, a member whose
+declared size/compressed size ratio exceeds ``max_zip_ratio`` is skipped, and every
+read is bounded by the bytes still allowed (declared sizes can lie), so a bomb costs
+at most the byte budget, never memory or time beyond it.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from .containers import add_member, joined
+from .registry import Context, Extracted, ExtractionError
+
+_SMALL = 1024 * 1024  # below this, a high ratio is harmless (e.g. a text of spaces)
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    name = info.filename
+    if not info.flag_bits & 0x800:  # not flagged UTF-8: zipfile decoded it as cp437
+        try:
+            name = name.encode("cp437").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
+    return name
+
+
+class ZipExtractor:
+    name = "zip"
+
+    def extract(self, data: bytes, ctx: Context) -> Extracted:
+        try:
+            archive = zipfile.ZipFile(io.BytesIO(data))
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise ExtractionError(f"not a readable ZIP archive: {exc}") from exc
+        limits = ctx.limits
+        texts: list[str] = []
+        members: list[str] = []
+        budget = limits.max_zip_total_bytes
+        infos = archive.infolist()
+        for index, info in enumerate(infos):
+            ctx.budget.check()
+            if index >= limits.max_zip_members:
+                texts.append(f"[{len(infos) - index} more members not read]")
+                break
+            if info.is_dir():
+                continue
+            name = _member_name(info)
+            ratio = info.file_size / max(info.compress_size, 1)
+            readable = (
+                not info.flag_bits & 0x1  # encrypted
+                and budget > 0
+                and not (info.file_size > _SMALL and ratio > limits.max_zip_ratio)
+                and ctx.depth + 1 <= limits.max_depth
+            )
+            if not readable:
+                members.append(name)
+                continue
+            try:
+                with archive.open(info) as handle:
+                    body = handle.read(min(budget, limits.max_attachment_bytes) + 1)
+            except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, RuntimeError):
+                members.append(name)
+                continue
+            budget -= len(body)
+            add_member(name, body, ctx, texts, members)
+        return joined(texts, members)

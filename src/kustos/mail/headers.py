@@ -1,0 +1,137 @@
+"""Header decoding: RFC 2047 encoded words, addresses, dates, message ids.
+
+Works on the raw header strings the compat32 parser keeps (``Message.raw_items``)
+rather than on ``policy.default`` header objects: the latter are several times
+slower and raise on inputs we must accept. Every function here returns a best-effort
+value and never raises.
+"""
+
+from __future__ import annotations
+
+import binascii
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from email.utils import getaddresses, parsedate_tz
+
+from .charsets import decode_8bit_header, decode_bytes
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
+_NEWLINES = re.compile(r"[\r\n]+")
+# Lenient: allows "?" free text with spaces (some mailers do not encode spaces).
+_EWORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?(.*?)\?=")
+_EWORD_GAP = re.compile(r"(\?=)[ \t]+(?==\?)")  # whitespace between adjacent words is dropped
+_MSGID = re.compile(r"<[^<>\s]*>")
+
+
+def unfold(value: str) -> str:
+    """Remove header folding; stray CR/LF become spaces."""
+    if "\n" not in value and "\r" not in value:
+        return value
+    return _NEWLINES.sub(" ", _FOLD.sub("", value))
+
+
+def _b_decode(text: str) -> bytes:
+    data = text.strip().encode("ascii", "ignore")
+    data = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
+    data += b"=" * (-len(data) % 4)
+    try:
+        return binascii.a2b_base64(data)
+    except (binascii.Error, ValueError):
+        if len(data) > 4:
+            return _b_decode(data[: len(data) // 4 * 4 - 4].decode())
+        return b""
+
+
+def _q_decode(text: str) -> bytes:
+    raw = text.encode("ascii", "surrogateescape") if text.isascii() else text.encode("utf-8", "surrogateescape")
+    return binascii.a2b_qp(raw, header=True)
+
+
+def decode_words(value: str) -> str:
+    """Decode RFC 2047 encoded words in an (unfolded) header value.
+
+    Adjacent encoded words in the same charset are joined before decoding so a
+    multi-byte character split across two words survives.
+    """
+    if "=?" not in value:
+        return value
+    value = _EWORD_GAP.sub(r"\1", value)
+    out: list[str] = []
+    pending: list[bytes] = []
+    pending_cs: str | None = None
+    pos = 0
+
+    def flush() -> None:
+        nonlocal pending, pending_cs
+        if pending:
+            out.append(decode_bytes(b"".join(pending), pending_cs))
+        pending, pending_cs = [], None
+
+    for match in _EWORD.finditer(value):
+        if match.start() > pos:
+            flush()
+            out.append(value[pos : match.start()])
+        charset, enc, text = match.group(1), match.group(2), match.group(3)
+        data = _b_decode(text) if enc in "Bb" else _q_decode(text)
+        cs = charset.split("*", 1)[0].lower()
+        if pending and cs != pending_cs:
+            flush()
+        pending.append(data)
+        pending_cs = cs
+        pos = match.end()
+    flush()
+    out.append(value[pos:])
+    return "".join(out)
+
+
+def decode_header(value: str) -> str:
+    """A raw header value as display text: 8-bit repaired, unfolded, words decoded."""
+    try:
+        return decode_words(unfold(decode_8bit_header(value))).strip()
+    except Exception:  # defensive: header text is attacker-controlled
+        return unfold(value).encode("utf-8", "replace").decode("utf-8").strip()
+
+
+def parse_addresses(values: list[str]) -> list[tuple[str, str]]:
+    """Address-list headers -> [(display name, addr)], names decoded."""
+    try:
+        raw = [unfold(decode_8bit_header(v)) for v in values]
+        result: list[tuple[str, str]] = []
+        for name, addr in getaddresses(raw):
+            name = decode_words(name).strip()
+            addr = addr.strip()
+            if "=?" in addr:  # some senders encode the whole mailbox
+                decoded = decode_words(addr)
+                inner = getaddresses([decoded])
+                if inner and inner[0][1]:
+                    name, addr = name or inner[0][0], inner[0][1]
+            if name or addr:
+                result.append((name, addr))
+        return result
+    except Exception:  # getaddresses has raised on pathological input in the past
+        return [(decode_header(v), "") for v in values]
+
+
+def parse_date(value: str) -> datetime | None:
+    """An RFC 5322 date as an aware datetime (no zone given -> UTC), or None."""
+    try:
+        parts = parsedate_tz(unfold(value))
+        if parts is None:
+            return None
+        offset = parts[9]
+        tz = UTC if offset is None else timezone(timedelta(seconds=offset))
+        return datetime(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], tzinfo=tz)
+    except (ValueError, OverflowError, TypeError, IndexError):
+        return None
+
+
+def parse_msgids(value: str) -> list[str]:
+    """All ``<id>`` tokens of a Message-ID/In-Reply-To/References value, brackets kept.
+
+    A value without brackets (seen from broken clients) is returned whole.
+    """
+    value = unfold(decode_8bit_header(value)).strip()
+    ids = _MSGID.findall(value)
+    if ids:
+        return ids
+    return [value] if value and " " not in value else []

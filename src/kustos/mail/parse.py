@@ -1,0 +1,92 @@
+"""``parse(raw) -> ParsedMessage``: the never-raising entry point.
+
+Parsing uses the stdlib compat32 policy (lenient, and several times faster than
+``policy.default``) plus our own header decoding (headers.py, charsets.py). Each
+stage runs guarded: if one fails, ``parse_error`` names it and the fields filled by
+the other stages are kept, so even a message we cannot fully read stays findable.
+"""
+
+from __future__ import annotations
+
+from email.message import Message
+
+from .body import Walk, nested_text, walk_message
+from .deadline import Budget, ExtractionTimeout
+from .envelope import fill_envelope
+from .extractors import Context, Extracted
+from .html_text import html_to_text
+from .limits import DEFAULT_LIMITS, Limits
+from .model import ParsedMessage
+from .parts import parse_bytes
+
+
+def _reason(stage: str, exc: BaseException) -> str:
+    return f"{stage} failed: {type(exc).__name__}: {str(exc)[:120]}"
+
+
+def _fill(result: ParsedMessage, msg: Message, limits: Limits, depth: int, prefix: str, budget: Budget | None) -> None:
+    """Fill ``result`` from a parsed Message (top level or nested); never raises
+    except ExtractionTimeout, which belongs to the caller's budget."""
+    try:
+        result.content_type = msg.get_content_type()
+    except Exception:  # an unsplittable Content-Type header
+        result.content_type = "application/octet-stream"
+    try:
+        fill_envelope(result, msg)
+    except (Exception, RecursionError) as exc:
+        result.parse_error = _reason("headers", exc)
+    if not result.headers and not result.parse_error:
+        result.parse_error = "no header fields found"
+    walk = Walk(limits, depth, budget, _fill_nested(limits), _parse_message_bytes)
+    try:
+        walk_message(msg, prefix, walk)
+    except (Exception, RecursionError) as exc:
+        result.parse_error = result.parse_error or _reason("body", exc)
+    cap = limits.max_body_chars
+    result.body_text = "\n".join(walk.texts)[:cap]
+    result.body_html = "\n".join(walk.htmls)[:cap]
+    if not result.body_text.strip() and result.body_html:
+        try:
+            result.body_text = html_to_text(result.body_html)[:cap]
+        except (Exception, RecursionError) as exc:
+            result.parse_error = result.parse_error or _reason("html", exc)
+    result.attachments = walk.attachments
+    result.has_attachment = any(not a.inline for a in walk.attachments)
+    result.defects = walk.defects
+
+
+def _fill_nested(limits: Limits):  # type: ignore[no-untyped-def]
+    def fill(result: ParsedMessage, msg: Message, depth: int, prefix: str, budget: Budget | None) -> None:
+        _fill(result, msg, limits, depth, prefix, budget)
+
+    return fill
+
+
+def _parse_message_bytes(data: bytes, ctx: Context) -> Extracted:
+    """Callback for extractors meeting RFC 822 bytes (.eml in a ZIP, octet-stream)."""
+    nested = ParsedMessage(size=len(data))
+    _fill(nested, parse_bytes(data), ctx.limits, ctx.depth + 1, "", ctx.budget)
+    return nested_text(nested)
+
+
+def parse(raw: bytes, limits: Limits | None = None) -> ParsedMessage:
+    """Parse one RFC 5322 message; NEVER raises.
+
+    On any failure the returned message has ``parse_error`` set (short reason) and
+    keeps whatever could be read. Attachment extraction failures do not make the
+    message a parse error; they are in ``Attachment.extract_error``.
+    """
+    limits = limits or DEFAULT_LIMITS
+    result = ParsedMessage(size=len(raw) if isinstance(raw, bytes | bytearray) else 0)
+    try:
+        if not isinstance(raw, bytes | bytearray | memoryview):
+            result.parse_error = f"input is {type(raw).__name__}, not bytes"
+            return result
+        if not raw.strip():
+            result.parse_error = "empty input"
+            return result
+        msg = parse_bytes(bytes(raw))
+        _fill(result, msg, limits, 0, "", None)
+    except (Exception, RecursionError, ExtractionTimeout) as exc:
+        result.parse_error = _reason("parse", exc)
+    return result
