@@ -13,6 +13,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
 from fakecloud.google.keys import DWD_SCOPES, make_service_account
 from fakecloud.testing import FakeCloudProcess, generated_message, running_fakecloud
 

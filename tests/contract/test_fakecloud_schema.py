@@ -17,10 +17,10 @@ from typing import Any
 
 import httpx
 import pytest
+
 from fakecloud.app import FakeCloud
 from fakecloud.google.keys import DWD_SCOPES, make_service_account
 from fakecloud.testing import FakeCloudProcess, generated_message, running_fakecloud
-
 from kustos.sources.gmail.auth import DelegatedTokens
 from kustos.sources.http import HttpClient
 

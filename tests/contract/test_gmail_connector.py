@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from fakecloud.client import Control
 from fakecloud.google.keys import DWD_SCOPES, make_service_account
 from fakecloud.testing import (
@@ -25,10 +26,9 @@ from fakecloud.testing import (
     running_fakecloud,
     throttle_obeyed,
 )
-from tests.contract.connector_contract import ConnectorContract, drain
-
 from kustos.sources.base import AuthenticationFailed, Item, PermissionMissing, Scope
 from kustos.sources.gmail import GmailConnector
+from tests.contract.connector_contract import ConnectorContract, drain
 
 ADMIN = "admin@example.com"
 USER = "bob@example.com"
@@ -151,9 +151,9 @@ def test_expired_history_resyncs_without_duplicates(source: GmailSource) -> None
 
 def test_interrupted_full_sync_resumes(source: GmailSource) -> None:
     created = source.create(5)
-    batches = source.connector().fetch(source.scope(), None)
+    batches = iter(source.connector().fetch(source.scope(), None))
     first_batch = next(batches)
-    batches.close()  # the job died after storing one batch
+    del batches  # the job died after storing one batch
     assert first_batch.next_cursor is not None and "pageToken" in first_batch.next_cursor
     rest = drain(source.connector(), source.scope(), first_batch.next_cursor)
     assert sorted(_sha(i.data) for i in first_batch.items + rest.items) == sorted(_sha(c) for c in created)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from fakecloud.client import Control
 from fakecloud.testing import (
     FakeCloudProcess,
@@ -23,10 +24,9 @@ from fakecloud.testing import (
     running_fakecloud,
     throttle_obeyed,
 )
-from tests.contract.connector_contract import ConnectorContract, drain
-
 from kustos.sources.base import AuthenticationFailed, Item, PermissionMissing, Scope
 from kustos.sources.graph import GraphMailConnector
+from tests.contract.connector_contract import ConnectorContract, drain
 
 TENANT = "contoso.onmicrosoft.com"
 CLIENT_ID = "11111111-2222-3333-4444-555555555555"

@@ -39,10 +39,10 @@ def token_error(response: httpx.Response, tenant: str, client_id: str) -> Connec
     if 700016 in codes:
         return AuthenticationFailed(f"application (client) id '{client_id}' is not registered in tenant "
                                     f"'{tenant}'; check the client id")
-    if 7000215 in codes or error == "invalid_client":
-        return AuthenticationFailed("the client secret is wrong; create a new secret in the app registration")
     if 7000222 in codes:
         return AuthenticationFailed("the client secret has expired; create a new secret in the app registration")
+    if 7000215 in codes or error == "invalid_client":
+        return AuthenticationFailed("the client secret is wrong; create a new secret in the app registration")
     description = re.sub(r"\s*Trace ID:.*", "", str(body.get("error_description", "")), flags=re.S)
     return AuthenticationFailed(f"Microsoft sign-in failed ({error}): {description}".rstrip(": "))
 
