@@ -4,4 +4,5 @@ from __future__ import annotations
 
 pytest_plugins: list[str] = [
     "tests.servers.dovecot",
+    "tests.servers.smtp",
 ]

@@ -124,6 +124,7 @@ def make_authenticator(check: Authenticator) -> Callable[..., AuthResult]:
         except Exception:  # noqa: BLE001 - treat a failing credential store as a failed login
             log.exception("SMTP AUTH check failed")
             ok = False
-        return AuthResult(success=ok, auth_data=auth_data if ok else None)
+        # handled=False: aiosmtpd then answers 235 or 535 itself.
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     return authenticator
