@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
-from tests.contract.connector_contract import ConnectorContract, ContractSource, drain
-from tests.servers.dovecot import Dovecot, corpus_messages
 
 from kustos.sources.base import AuthenticationFailed, Connector, HostUnreachable, Item, Scope, TLSFailure
 from kustos.sources.imap import ImapConnector
+from tests.contract.connector_contract import ConnectorContract, ContractSource, drain
+from tests.servers.dovecot import Dovecot, corpus_messages
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.corpus]
 

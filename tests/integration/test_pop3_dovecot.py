@@ -8,11 +8,11 @@ import ssl
 from pathlib import Path
 
 import pytest
-from tests.contract.connector_contract import ConnectorContract, ContractSource, drain
-from tests.servers.dovecot import Dovecot, corpus_messages
 
 from kustos.sources.base import AuthenticationFailed, Connector, HostUnreachable, Item, Scope, TLSFailure
 from kustos.sources.pop3 import Pop3Connector, decode_seen
+from tests.contract.connector_contract import ConnectorContract, ContractSource, drain
+from tests.servers.dovecot import Dovecot, corpus_messages
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.corpus]
 

@@ -7,11 +7,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from tests.servers.smtp import AUTH_PASSWORD, AUTH_USER, JOURNAL_ADDRESS, MAX_BYTES, RunningReceiver, swaks
-from tests.unit.sources_mail.journal_samples import ORIGINAL, build_report
 
 from kustos.sources.journal_report import unwrap_journal
 from kustos.sources.smtp import Spool
+from tests.servers.smtp import AUTH_PASSWORD, AUTH_USER, JOURNAL_ADDRESS, MAX_BYTES, RunningReceiver, swaks
+from tests.unit.sources_mail.journal_samples import ORIGINAL, build_report
 
 pytestmark = pytest.mark.smtp
 

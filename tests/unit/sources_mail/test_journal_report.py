@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from tests.unit.sources_mail.journal_samples import ORIGINAL, build_report
 
 from kustos.sources.journal_report import JournalReportInvalid, unwrap_journal
+from tests.unit.sources_mail.journal_samples import ORIGINAL, build_report
 
 
 def test_exchange_report_unwrapped_byte_exact_with_bcc_and_expanded() -> None:
