@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import json
+import os
 from email.message import EmailMessage
+from pathlib import Path
 
 from fakecloud.app import FakeCloud
+from fakecloud.google.keys import DWD_SCOPES, make_service_account
 
 DEMO_TENANT = "contoso.onmicrosoft.com"
 DEMO_CLIENT_ID = "00000000-0000-0000-0000-00000000d3m0"
 DEMO_CLIENT_SECRET = "demo-secret"
+DEMO_GOOGLE_ADMIN = "admin@example.com"
 
 
 def demo_message(sender: str, to: str, subject: str, body: str) -> bytes:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = sender, to, subject
-    message["Message-ID"] = f"<{abs(hash((sender, to, subject)))}@demo.invalid>"
+    message["Message-ID"] = f"<{subject.replace(' ', '.')}.{to}>"
     message["Date"] = "Mon, 04 Sep 2017 10:00:00 +0000"
     message.set_content(body)
     return message.as_bytes()
 
 
-def seed_demo(cloud: FakeCloud) -> None:
-    """Microsoft 365 tenant ``contoso`` with two mailboxes (Google needs a key; tests seed it)."""
+def seed_demo(cloud: FakeCloud, base_url: str, google_key_out: Path | None = None) -> None:
+    """Microsoft 365 tenant ``contoso`` with two mailboxes and one room without a mailbox.
+
+    With ``google_key_out``, also a Workspace domain (admin + one user with labelled
+    mail) whose service-account JSON key is written there (mode 0600).
+    """
     ms = cloud.microsoft
     ms.add_app(DEMO_TENANT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, ["User.Read.All", "Mail.Read"])
     for name in ("adele", "megan"):
@@ -30,3 +39,16 @@ def seed_demo(cloud: FakeCloud) -> None:
         for n in range(3):
             ms.add_message(DEMO_TENANT, upn, "inbox", demo_message("boss@contoso.com", upn, f"Demo {n}", "Hi."))
     ms.add_user(DEMO_TENANT, "room1@contoso.onmicrosoft.com", mailbox=False)
+    if google_key_out is None:
+        return
+    info, public_pem = make_service_account(base_url)
+    cloud.google.add_service_account(info["client_email"], info["client_id"], public_pem.encode(), DWD_SCOPES)
+    cloud.google.add_user(DEMO_GOOGLE_ADMIN, "Demo Admin", is_admin=True)
+    cloud.google.add_user("kim@example.com", "Kim Lee")
+    label = cloud.google.add_label("kim@example.com", "Projects")
+    for n, labels in enumerate((["INBOX"], ["INBOX", label], ["SENT"])):
+        cloud.google.add_message("kim@example.com", demo_message("a@example.org", "kim@example.com",
+                                                                 f"Gmail demo {n}", "Hi."), labels)
+    fd = os.open(google_key_out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(info, handle, indent=2)

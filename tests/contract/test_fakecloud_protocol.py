@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,8 +18,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from fakecloud.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_GOOGLE_ADMIN, DEMO_TENANT
 from fakecloud.google.keys import DWD_SCOPES, make_service_account
-from fakecloud.testing import FakeCloudProcess, generated_message, running_fakecloud
+from fakecloud.testing import ROOT, FakeCloudProcess, generated_message, running_fakecloud
+from kustos.sources.gmail import GmailConnector
+from kustos.sources.graph import GraphMailConnector
 
 TENANT = "t.onmicrosoft.com"
 
@@ -200,3 +207,25 @@ def test_gmail_listing_history_and_expiry(cloud: FakeCloudProcess, http: httpx.C
     assert expired.status_code == 404 and expired.json()["error"]["status"] == "NOT_FOUND"
     other = http.get("/gmail/v1/users/someone@example.com/profile", headers=auth)
     assert other.status_code == 403
+
+
+def test_demo_mode_serves_both_clouds(tmp_path: Path) -> None:
+    key_file = tmp_path / "sa.json"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "fakecloud", "--port", "0", "--demo",
+                                "--google-key-out", str(key_file)], stdout=subprocess.PIPE, text=True,
+                               env=env, cwd=ROOT)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        graph = GraphMailConnector(DEMO_TENANT, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, endpoint=url, login_endpoint=url)
+        graph.check()
+        assert [s.name for s in graph.scopes()] == ["adele@contoso.onmicrosoft.com", "megan@contoso.onmicrosoft.com"]
+        assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+        gmail = GmailConnector(json.loads(key_file.read_text()), DEMO_GOOGLE_ADMIN, endpoint=url)
+        gmail.check()
+        kim = [s for s in gmail.scopes() if s.id == "kim@example.com"][0]
+        assert sorted(i.folder for b in gmail.fetch(kim, None) for i in b.items) == ["INBOX", "Projects", "Sent"]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

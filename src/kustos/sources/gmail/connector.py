@@ -76,7 +76,7 @@ class GmailConnector:
     def check(self) -> None:
         """Delegation for both scopes, admin rights for listing users, Gmail access to one mailbox."""
         self.tokens.for_user(self.admin_email, DIRECTORY_SCOPE).token(force_refresh=True)
-        self._users(max_results=1, pages=1)
+        list(self._users(max_results=1, pages=1))  # admin rights, even if no user has a mailbox
         first = next(iter(self.scopes()), None)
         if first is not None:
             self._get(first, f"{self._user_url(first)}/profile")

@@ -58,9 +58,9 @@ class GraphMailConnector:
         self.base = f"{self.endpoint}/v1.0"
         self.max_concurrency = max_concurrency_per_mailbox
         self.page_size = page_size
-        self.http = HttpClient(limiter=KeyedLimiter(max_concurrency_per_mailbox), retry=retry,
-                               timeout=timeout, on_error=graph_error)
-        self.http.token = CachedToken(self._fetch_token)
+        self._token = CachedToken(self._fetch_token)
+        self.http = HttpClient(token=self._token, limiter=KeyedLimiter(max_concurrency_per_mailbox),
+                               retry=retry, timeout=timeout, on_error=graph_error)
 
     def close(self) -> None:
         self.http.close()
@@ -82,7 +82,7 @@ class GraphMailConnector:
     # --- contract ---------------------------------------------------------------------
     def check(self) -> None:
         """Sign in, read the directory (User.Read.All) and one mailbox's folders (Mail.Read)."""
-        self.http.token.token(force_refresh=True)  # type: ignore[union-attr]
+        self._token.token(force_refresh=True)
         self.http.get_json(f"{self.base}/users", params={"$top": "1", "$select": "id"})
         first = next(iter(self.scopes()), None)
         if first is not None:
