@@ -11,6 +11,7 @@ import asyncio
 import ipaddress
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,7 +72,9 @@ class JournalHandler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         try:
-            customer = self.resolve_recipient(address)
+            # The resolver may block (database lookup) and may refuse to run inside an
+            # event loop (Django's ORM does): run it in a worker thread.
+            customer = await asyncio.get_running_loop().run_in_executor(None, self.resolve_recipient, address)
         except Exception:  # noqa: BLE001 - a broken lookup must not drop the connection
             log.exception("journal recipient lookup failed")
             return "451 4.3.0 Recipient lookup failed, try again later"
@@ -111,8 +114,16 @@ class JournalHandler:
         return "250 2.0.0 OK: queued"
 
 
+_AUTH_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kustos-smtp-auth")
+AUTH_TIMEOUT = 30.0
+
+
 def make_authenticator(check: Authenticator) -> Callable[..., AuthResult]:
-    """Adapt ``check(username, password) -> bool`` to aiosmtpd's authenticator API."""
+    """Adapt ``check(username, password) -> bool`` to aiosmtpd's authenticator API.
+
+    aiosmtpd calls authenticators synchronously on the event loop; ``check`` runs in
+    a worker thread so it may use APIs that refuse to run inside a loop (Django ORM).
+    """
 
     def authenticator(server: SMTP, session: Session, envelope: Envelope, mechanism: str, auth_data: Any) -> AuthResult:
         if not isinstance(auth_data, LoginPassword):
@@ -120,7 +131,7 @@ def make_authenticator(check: Authenticator) -> Callable[..., AuthResult]:
         login = auth_data.login.decode("utf-8", "replace")
         password = auth_data.password.decode("utf-8", "replace")
         try:
-            ok = bool(check(login, password))
+            ok = bool(_AUTH_THREADS.submit(check, login, password).result(AUTH_TIMEOUT))
         except Exception:  # noqa: BLE001 - treat a failing credential store as a failed login
             log.exception("SMTP AUTH check failed")
             ok = False
