@@ -18,7 +18,6 @@ class EmlReader:
 
     name: str = "eml"
     extensions: tuple[str, ...] = (".eml", ".txt", ".msg822", ".rfc822")
-    names_folder: bool = False
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return looks_like_message(head)

@@ -20,7 +20,6 @@ class EmlxReader:
 
     name: str = "emlx"
     extensions: tuple[str, ...] = (".emlx",)
-    names_folder: bool = False
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return looks_like_emlx(head)

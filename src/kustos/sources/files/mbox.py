@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .eml import MAX_MESSAGE_BYTES
 from .labels import labels_to_folders
 from .mbox_split import NotAnMbox, iter_mbox
 from .model import Entry, ImportItem, Quarantined, quarantine_file
@@ -15,6 +16,7 @@ from .sniff import looks_like_mbox
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 # Counting separators is cheap for files up to this size; bigger files get no estimate.
 _COUNT_LIMIT = 2 * 1024**3
+_CONTAINER_SUFFIXES = (".mbox", ".mbx", ".mbs", ".mboxrd", ".txt")
 _DATE_FORMATS = ("%a %b %d %H:%M:%S %Y", "%a %b %d %H:%M:%S %z %Y", "%a %b %d %H:%M %Y")
 _STATUS_FLAGS = {b"R": "\\Seen", b"O": "", b"A": "\\Answered", b"F": "\\Flagged", b"D": "\\Deleted", b"T": "\\Draft"}
 
@@ -24,16 +26,34 @@ class MboxReader:
 
     name: str = "mbox"
     extensions: tuple[str, ...] = (".mbox", ".mbx", ".mbs", ".mboxrd")
-    names_folder: bool = True  # the file name is a folder name (Thunderbird, Takeout)
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        return looks_like_mbox(head)
+        # A .eml that starts with a From_ line is one message (notmuch, mutt save it so);
+        # splitting it would cut at a "From " line inside, e.g. an attached git patch.
+        return looks_like_mbox(head) and path.suffix.lower() != ".eml"
 
     def read(self, path: Path, folder: str = "") -> Iterator[Entry]:
+        """Messages of ``path``; the file's name (``Sent.mbox`` → ``Sent``) is their folder.
+
+        A file with a non-mbox extension (``.txt``) that holds a single message is a saved
+        message with a From_ line, not a mailbox: it is imported byte-exact, like EML.
+        """
+        box = "/".join(p for p in (folder, folder_name_of_file(path)) if p)
+        single = bool(path.suffix) and path.suffix.lower() not in self.extensions
         with path.open("rb") as fh:
             try:
-                for number, msg in enumerate(iter_mbox(fh), start=1):
-                    yield _item(msg.raw, msg.from_line, folder, f"{path}#{number}")
+                messages = iter_mbox(fh)
+                first = next(messages)
+                second = next(messages, None)
+                if second is None and single and path.stat().st_size <= MAX_MESSAGE_BYTES:
+                    item = _item(path.read_bytes(), first.from_line, folder, str(path))
+                    yield item
+                    return
+                yield _item(first.raw, first.from_line, box, f"{path}#1")
+                if second is not None:
+                    yield _item(second.raw, second.from_line, box, f"{path}#2")
+                for number, msg in enumerate(messages, start=3):
+                    yield _item(msg.raw, msg.from_line, box, f"{path}#{number}")
             except NotAnMbox as exc:
                 yield quarantine_file(str(path), str(exc))
             except OSError as exc:
@@ -110,3 +130,15 @@ def _from_date(from_line: bytes) -> datetime | None:
                 continue
             return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
     return None
+
+
+def folder_name_of_file(path: Path) -> str:
+    """``Sent.mbox`` → ``Sent``, ``content-length.mbox.txt`` → ``content-length``."""
+    name = path.name
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _CONTAINER_SUFFIXES:
+            if name.lower().endswith(suffix) and len(name) > len(suffix):
+                name, changed = name[: -len(suffix)], True
+    return name

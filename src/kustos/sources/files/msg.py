@@ -23,7 +23,6 @@ class MsgReader:
 
     name: str = "msg"
     extensions: tuple[str, ...] = (".msg",)
-    names_folder: bool = False
 
     def sniff(self, head: bytes, path: Path) -> bool:
         # Other OLE2 files (.doc, .xls) share the signature; only take them by extension.

@@ -86,7 +86,7 @@ def content(msg: Any, depth: int = 0) -> MapiContent:
     charset = {65001: "utf-8", 28591: "iso-8859-1", 20127: "us-ascii"}.get(codepage) or (
         f"windows-{codepage}" if codepage else None
     )
-    html = safe(lambda: msg.htmlBody, None)
+    html, charset = _stored_html(msg, charset)
     rtf = safe(lambda: msg.rtfBody, None)
     body = safe(lambda: msg.body, None)
     return MapiContent(
@@ -105,6 +105,22 @@ def content(msg: Any, depth: int = 0) -> MapiContent:
         rtf=bytes(rtf) if isinstance(rtf, bytes | bytearray) else None,
         attachments=_attachments(msg, depth),
     )
+
+
+def _stored_html(msg: Any, charset: str | None) -> tuple[bytes | None, str | None]:
+    """The HTML body as stored (PR_HTML), never one derived from RTF.
+
+    extract-msg's ``htmlBody`` de-encapsulates RTF when no HTML is stored, which takes
+    seconds on ordinary messages and is unbounded on hostile ones; the RTF itself is
+    kept as a text/rtf part instead (and the original .msg is archived beside).
+    """
+    binary = safe(lambda: msg.getStream("__substg1.0_10130102"), None)
+    if isinstance(binary, bytes | bytearray) and binary:
+        return bytes(binary), charset
+    text = safe(lambda: msg.getStringStream("__substg1.0_1013"), None)
+    if isinstance(text, str) and text:
+        return text.encode("utf-8"), "utf-8"
+    return None, charset
 
 
 def msg_bytes(msg: Any, depth: int = 0) -> bytes:

@@ -30,7 +30,6 @@ class PstReader:
 
     name: str = "pst"
     extensions: tuple[str, ...] = (".pst", ".ost")
-    names_folder: bool = False
 
     def sniff(self, head: bytes, path: Path) -> bool:
         return head.startswith(PST_MAGIC)

@@ -22,13 +22,12 @@ class Reader(Protocol):
     for formats whose signature is shared, like OLE2); ``extensions`` are the fallback
     when no reader recognises the content. ``read`` yields entries one at a time and must
     never load a whole multi-item container into memory; ``folder`` is the folder path
-    the directory walk assigned (for ``names_folder`` readers it already ends with the
-    file's own name). ``count`` is a cheap item estimate or None.
+    the directory walk assigned to the file's directory (a container may add its own
+    name, as mbox does). ``count`` is a cheap item estimate or None.
     """
 
     name: str
     extensions: tuple[str, ...]
-    names_folder: bool
 
     def sniff(self, head: bytes, path: Path) -> bool: ...
 

@@ -73,7 +73,8 @@ def is_from_line(line: bytes, next_line: bytes | None) -> bool:
 
 def looks_like_message(head: bytes) -> bool:
     """True if ``head`` starts with RFC 5322 header fields."""
-    lines = strip_bom(head).split(b"\n", 8)
+    # Leading blank space is tolerated: real exports carry it (" From: ..." after a bad cut).
+    lines = strip_bom(head).lstrip(b" \t\r\n").split(b"\n", 8)
     fields = [ln.rstrip(b"\r") for ln in lines[:-1] if ln.strip()]
     if not fields or not is_header_line(fields[0]):
         return False

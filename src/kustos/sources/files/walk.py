@@ -16,19 +16,6 @@ _MAILDIR = MaildirReader()
 # Mail-client bookkeeping files found beside mail; never messages, not worth a report.
 _IGNORED = {"maildirfolder", "subscriptions", "courierimapsubscribed", "courierimapuiddb", "courierimapacl"}
 _IGNORED_PREFIXES = ("dovecot", "courierimap", ".")
-_CONTAINER_SUFFIXES = (".mbox", ".mbx", ".mbs", ".mboxrd", ".txt")
-
-
-def folder_name_of_file(path: Path) -> str:
-    """``Sent.mbox`` → ``Sent``, ``content-length.mbox.txt`` → ``content-length``."""
-    name = path.name
-    changed = True
-    while changed:
-        changed = False
-        for suffix in _CONTAINER_SUFFIXES:
-            if name.lower().endswith(suffix) and len(name) > len(suffix):
-                name, changed = name[: -len(suffix)], True
-    return name
 
 
 def _dir_component(child: Path) -> str | None:
@@ -67,8 +54,6 @@ def read_file(path: Path, folder: str, in_walk: bool) -> Iterator[Entry]:
                 str(path), f"unrecognised file format: {what}; expected EML, EMLX, MBOX, MSG or PST/OST"
             )
         return
-    if reader.names_folder:
-        folder = _join([folder, folder_name_of_file(path)])
     yield from reader.read(path, folder)
 
 
