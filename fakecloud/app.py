@@ -37,7 +37,7 @@ class FakeCloud:
         self.graph.register(self.router)
         OAuthService(self.google).register(self.router)
         DirectoryService(self.google).register(self.router)
-        GmailService(self.google).register(self.router)
+        GmailService(self.google, self.faults).register(self.router)
 
     def reset(self) -> None:
         self.faults.reset()
@@ -54,7 +54,7 @@ class FakeCloud:
             rule = self.faults.take_throttle(request.path)
             if rule is not None:
                 return self._throttled(request.path, rule.retry_after, rule.status)
-            if not request.path.startswith("/v1.0/"):  # Graph applies latency per mailbox itself
+            if not request.path.startswith(("/v1.0/", "/gmail/")):  # those apply latency per mailbox
                 delay = self.faults.latency_for(request.path)
                 if delay:
                     time.sleep(delay)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from typing import Any
 
 from fakecloud import tokens
+from fakecloud.faults import Faults
 from fakecloud.google.auth import authorize
 from fakecloud.google.errors import api_error
 from fakecloud.google.store import GmailMessage, GoogleStore, GoogleUser, HistoryRecord
@@ -34,8 +36,9 @@ def _page(request: Request, default: int) -> tuple[int, int]:
 
 
 class GmailService:
-    def __init__(self, store: GoogleStore) -> None:
+    def __init__(self, store: GoogleStore, faults: Faults) -> None:
         self.store = store
+        self.faults = faults
 
     def register(self, router: Router) -> None:
         router.add("GET", USER + r"/profile", self._user(self.profile))
@@ -57,8 +60,16 @@ class GmailService:
                 return api_error(400, "invalidArgument", "Invalid user id specified in request/Delegation denied")
             if not user.mailbox:
                 return api_error(400, "failedPrecondition", "Mail service not enabled")
-            with self.store.lock:
-                return handler(request, user)
+            key = f"gmail:{user.email}"
+            self.faults.enter(key)  # counted for tests of the client's per-user concurrency bound
+            try:
+                delay = self.faults.latency_for(request.path)
+                if delay:
+                    time.sleep(delay)
+                with self.store.lock:
+                    return handler(request, user)
+            finally:
+                self.faults.leave(key)
 
         return wrapped
 

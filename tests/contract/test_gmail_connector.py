@@ -196,3 +196,12 @@ def test_unknown_admin_is_a_clear_error(source: GmailSource) -> None:
 def test_broken_key_file_is_a_clear_error(source: GmailSource) -> None:
     with pytest.raises(AuthenticationFailed, match="JSON key is not usable"):
         GmailConnector({**source.info, "private_key": "garbage"}, ADMIN, endpoint=source.base)
+
+
+def test_at_most_four_concurrent_requests_per_user(source: GmailSource) -> None:
+    created = source.create(10)
+    source.control.call("faults/latency", prefix=f"/gmail/v1/users/{USER}/messages/", seconds=0.15)
+    connector = GmailConnector(source.info, ADMIN, endpoint=source.base, page_size=10)
+    result = drain(connector, source.scope(), None)
+    assert sorted(_sha(i.data) for i in result.items) == sorted(_sha(c) for c in created)
+    assert 2 <= source.control.stats()["max_in_flight"][f"gmail:{USER}"] <= 4
