@@ -205,3 +205,11 @@ def test_at_most_four_concurrent_requests_per_user(source: GmailSource) -> None:
     result = drain(connector, source.scope(), None)
     assert sorted(_sha(i.data) for i in result.items) == sorted(_sha(c) for c in created)
     assert 2 <= source.control.stats()["max_in_flight"][f"gmail:{USER}"] <= 4
+
+
+def test_403_rate_limit_is_retried_like_429(source: GmailSource) -> None:
+    created = source.create(2)
+    source.control.throttle("/gmail/v1/", count=1, retry_after=0.5, status=403)
+    result = drain(source.connector(), source.scope(), None)
+    assert sorted(_sha(i.data) for i in result.items) == sorted(_sha(c) for c in created)
+    assert source.connector().http.waits == [0.5] and throttle_obeyed(source.control.stats())

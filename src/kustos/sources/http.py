@@ -59,7 +59,9 @@ class RetryPolicy:
     max_wait: float = 300.0  # one Retry-After longer than this is reported instead of slept
     backoff: float = 0.5  # first wait when the server gives no Retry-After; doubles each time
     max_backoff: float = 30.0
-    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 503}))
+    # 429/503 are the throttling answers; 500/502/504 are the transient failures Graph and
+    # Google both document as "retry with backoff".
+    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 500, 502, 503, 504}))
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -122,6 +124,7 @@ class KeyedLimiter:
 
 
 ErrorMapper = Callable[[httpx.Response], ConnectorError]
+RetryPredicate = Callable[[httpx.Response], bool]
 
 
 def default_error(response: httpx.Response) -> ConnectorError:
@@ -138,12 +141,14 @@ class HttpClient:
 
     def __init__(self, *, token: TokenSource | None = None, limiter: KeyedLimiter | None = None,
                  retry: RetryPolicy | None = None, timeout: float = 60.0,
-                 on_error: ErrorMapper = default_error, sleep: Callable[[float], None] = time.sleep,
+                 on_error: ErrorMapper = default_error, retryable: RetryPredicate | None = None,
+                 sleep: Callable[[float], None] = time.sleep,
                  headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None) -> None:
         self.token = token
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
         self.on_error = on_error
+        self.retryable = retryable  # extra throttling answers, e.g. Google's 403 rateLimitExceeded
         self.sleep = sleep
         self.waits: list[float] = []  # every throttling wait slept, for observability and tests
         self._client = httpx.Client(timeout=timeout, headers=dict(headers or {}), transport=transport,
@@ -186,7 +191,7 @@ class HttpClient:
             if response.status_code == 401 and auth and source is not None and not refreshed:
                 refreshed = True  # an expired or revoked token: fetch a fresh one once
                 continue
-            if response.status_code in self.retry.statuses:
+            if response.status_code in self.retry.statuses or (self.retryable and self.retryable(response)):
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
                 wait = self._backoff(attempt) if wait is None else wait
                 if attempt == self.retry.max_attempts or wait > self.retry.max_wait:

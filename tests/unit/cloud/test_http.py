@@ -61,7 +61,7 @@ def test_429_waits_exactly_retry_after() -> None:
 
 
 def test_backoff_without_retry_after_grows() -> None:
-    script = Script([(503, {}), (503, {}), (503, {}), (200, {})])
+    script = Script([(503, {}), (502, {}), (500, {}), (200, {})])
     http, slept = client(script, retry=RetryPolicy(backoff=1.0))
     http.get_json("https://api.test/x")
     assert len(slept) == 3 and 0.5 <= slept[0] <= 1.0 and 2.0 <= slept[2] <= 4.0

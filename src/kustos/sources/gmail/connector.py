@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.gmail.auth import DelegatedTokens
-from kustos.sources.gmail.errors import HistoryExpired, api_error
+from kustos.sources.gmail.errors import HistoryExpired, api_error, is_rate_limited
 from kustos.sources.gmail.labels import Label, folder_for, label_names
 from kustos.sources.http import (
     CachedToken,
@@ -63,7 +63,7 @@ class GmailConnector:
         self.max_concurrency = max_concurrency_per_user
         self.page_size = page_size
         self.http = HttpClient(limiter=KeyedLimiter(max_concurrency_per_user), retry=retry,
-                               timeout=timeout, on_error=api_error)
+                               timeout=timeout, on_error=api_error, retryable=is_rate_limited)
         self.tokens = DelegatedTokens(service_account_info, self.token_uri, self.http)
 
     def close(self) -> None:

@@ -26,6 +26,19 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
+RATE_LIMIT_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
+
+
+def is_rate_limited(response: httpx.Response) -> bool:
+    """Google also throttles with 403 + reason rateLimitExceeded / userRateLimitExceeded."""
+    if response.status_code != 403:
+        return False
+    error = _json(response).get("error")
+    if not isinstance(error, dict):
+        return False
+    return any(e.get("reason") in RATE_LIMIT_REASONS for e in error.get("errors", []) if isinstance(e, dict))
+
+
 def token_error(response: httpx.Response, client_id: str, subject: str, scopes: str) -> ConnectorError:
     """Map a failed JWT-bearer token request to a clear error."""
     body = _json(response)
