@@ -140,14 +140,13 @@ def test_maildir_trees_folders_and_counts(corpus: Path, tree: str) -> None:
     root = corpus / "email/edge" / tree
     entries = list(read_path(root))
     items = [e for e in entries if isinstance(e, ImportItem)]
-    in_maildirs = Counter(
-        i.folders[0] for i in items if Path(i.source_path).parent.name in ("cur", "new")
-    )
+    in_maildirs = Counter(i.folders[0] for i in items if Path(i.source_path).parent.name in ("cur", "new"))
     assert in_maildirs == _expected_maildir(root, plus=False)
     # Everything else is a loose file: imported with its directory as folder, or reported.
     loose = [e for e in entries if Path(e.source_path).parent.name not in ("cur", "new")]
     files = [
-        p for p in root.rglob("*")
+        p
+        for p in root.rglob("*")
         if p.is_file() and p.parent.name not in ("cur", "new", "tmp") and not p.name.startswith(".")
     ]
     assert len(loose) == len(files)
@@ -159,3 +158,25 @@ def test_maildir_trees_folders_and_counts(corpus: Path, tree: str) -> None:
         else:
             assert isinstance(entry, Skipped) and Path(entry.source_path).name == "README"
     assert count_estimate(root) == len(entries)
+
+
+def test_whole_edge_set_imports_every_message_byte_exact(corpus: Path) -> None:
+    """Item 7 of issue 4: every message under email/edge comes back with its exact bytes."""
+    counts: Counter[str] = Counter()
+    current: tuple[str, bytes] = ("", b"")
+    for entry in read_path(corpus / "email/edge"):
+        counts[type(entry).__name__] += 1
+        if isinstance(entry, Skipped):
+            assert Path(entry.source_path).suffix.lower() not in (".eml", ".emlx", ".mbox", ".msg")
+            assert entry.reason.startswith("not a mail file: ")
+            continue
+        assert isinstance(entry, ImportItem), entry
+        file = entry.source_path.split("#")[0]
+        if current[0] != file:
+            current = (file, Path(file).read_bytes())
+        if "#" in entry.source_path or file.endswith(".emlx"):
+            assert entry.raw in current[1], entry.source_path  # a slice of the container
+        else:
+            assert _sha(entry.raw) == _sha(current[1]), entry.source_path
+    # 1390 messages; the rest are fixtures' companions (JSON/HTML/TNEF/expected outputs).
+    assert counts == {"ImportItem": 1390, "Skipped": 317}

@@ -70,3 +70,10 @@ def test_non_msg_file_with_msg_extension_is_quarantined(corpus: Path) -> None:
     assert isinstance(entry, Quarantined)
     assert entry.reason == "not an Outlook MSG file: no OLE2 signature (it looks like a PNG image)"
     assert entry.data == path.read_bytes()
+
+
+def test_msg_without_extension_is_recognised_by_content(corpus: Path, tmp_path: Path) -> None:
+    data = (corpus / "msg/python-oxmsg/no-attachments.msg").read_bytes()
+    (tmp_path / "mail-item").write_bytes(data)
+    (item,) = list(read_path(tmp_path))
+    assert isinstance(item, ImportItem) and item.original == data and item.original_kind == "msg"

@@ -46,7 +46,9 @@ def expected_enron(output_txt: Path) -> dict[str, list[str]]:
 
 def _items(path: Path) -> list[ImportItem]:
     entries = list(read_path(path))
-    assert all(isinstance(e, ImportItem) for e in entries), [e for e in entries if not isinstance(e, ImportItem)]
+    assert all(isinstance(e, ImportItem) for e in entries), [
+        e for e in entries if not isinstance(e, ImportItem)
+    ]
     return [e for e in entries if isinstance(e, ImportItem)]
 
 
@@ -87,15 +89,19 @@ def test_aleph_test_pst_gives_its_six_messages(corpus: Path) -> None:
     assert items[0].folders == []  # stored directly in the (French) root of the data file
     subjects = {_subject(i.raw) for i in items}
     assert "Re: Feature Generators" in subjects
-    assert "[WEBINAR] - \"Introducing Couchbase Server 2.5\"" in subjects
+    assert '[WEBINAR] - "Introducing Couchbase Server 2.5"' in subjects
     assert all(i.received is not None and "\\Seen" in i.flags for i in items)
 
 
 def test_passworded_pst_opens_and_contacts_become_vcards(corpus: Path) -> None:
     items = _items(corpus / "pst/java-libpst/passworded.pst")
     assert [(i.kind, i.folders) for i in items] == [("contact", ["Contacts"])] * 2
-    vcards = [p for i in items for p in BytesParser(policy=policy.default).parsebytes(i.raw).walk()
-              if p.get_content_type() == "text/vcard"]
+    vcards = [
+        p
+        for i in items
+        for p in BytesParser(policy=policy.default).parsebytes(i.raw).walk()
+        if p.get_content_type() == "text/vcard"
+    ]
     assert any("EMAIL;TYPE=INTERNET:contact1@rjohnson.id.au" in p.get_content() for p in vcards)
 
 

@@ -62,9 +62,16 @@ def test_wrong_content_length_falls_back_to_separators(tmp_path: Path) -> None:
 
 
 def test_gmail_labels_become_folders_and_flags(tmp_path: Path) -> None:
-    msg = b'X-Gmail-Labels: Inbox,Starred,"Work, Projects",Clients/ACME,Category Updates\nSubject: x\n\nbody\n'
+    msg = (
+        b'X-Gmail-Labels: Inbox,Starred,"Work, Projects",Clients/ACME,Category Updates\nSubject: x\n\nbody\n'
+    )
     unread = b"X-Gmail-Labels: Archived,Unread\nSubject: y\n\nbody\n"
-    data = b"From 1@xxx Mon Jan 01 00:00:00 +0000 2024\n" + msg + b"\nFrom 2@xxx Mon Jan 01 00:00:00 +0000 2024\n" + unread
+    data = (
+        b"From 1@xxx Mon Jan 01 00:00:00 +0000 2024\n"
+        + msg
+        + b"\nFrom 2@xxx Mon Jan 01 00:00:00 +0000 2024\n"
+        + unread
+    )
     first, second = (i for i in read_path(_mbox(tmp_path, data, "takeout.mbox")) if isinstance(i, ImportItem))
     assert first.folders == ["Inbox", "Work, Projects", "Clients/ACME"]
     assert first.flags == ["\\Seen", "\\Flagged"]

@@ -14,7 +14,7 @@ HEADERS = (
     "Received: from a by b; Mon, 1 Jan 2024 10:00:00 +0000\r\n"
     "Subject: Stored subject\r\n"
     "From: Alice <alice@example.org>\r\n"
-    "Content-Type: multipart/mixed; boundary=\"gone\"\r\n"
+    'Content-Type: multipart/mixed; boundary="gone"\r\n'
     "\tcontinued=param\r\n"
     "MIME-Version: 1.0\r\n"
     "broken line without colon\r\n"
@@ -34,7 +34,7 @@ def test_transport_headers_are_kept_and_structure_rebuilt() -> None:
         to=[("Bób", "bob@example.org")],
         date=datetime(2024, 1, 1, 10, 0, tzinfo=UTC),
         plain="Grüße\nline two",
-        html=b"<p>Gr\xfc\xdfe <img src=\"cid:logo@x\"></p>",
+        html=b'<p>Gr\xfc\xdfe <img src="cid:logo@x"></p>',
         html_charset="windows-1252",
         attachments=[
             Attachment(b"\x89PNG logo", "logo.png", "image/png", content_id="logo@x", inline=True),
@@ -44,8 +44,10 @@ def test_transport_headers_are_kept_and_structure_rebuilt() -> None:
     )
     raw = build_message(content)
     assert raw == build_message(content), "output must be deterministic for deduplication"
-    assert raw.startswith(b"Received: from a by b; Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: Stored subject\r\n")
-    assert b"boundary=\"gone\"" not in raw and b"continued=param" not in raw
+    assert raw.startswith(
+        b"Received: from a by b; Mon, 1 Jan 2024 10:00:00 +0000\r\nSubject: Stored subject\r\n"
+    )
+    assert b'boundary="gone"' not in raw and b"continued=param" not in raw
     msg = _parse(raw)
     assert msg["subject"] == "Stored subject"
     assert msg["to"] == "Bób <bob@example.org>"
@@ -90,16 +92,27 @@ def test_headers_synthesised_when_no_transport_headers() -> None:
 
 
 def test_contact_and_calendar_renderings() -> None:
-    card = ContactCard(full_name="Ada Lovelace", given="Ada", surname="Lovelace", emails=["ada@example.org"],
-                       phones=[("cell", "+44 1")], note="line1\nline2; x")
+    card = ContactCard(
+        full_name="Ada Lovelace",
+        given="Ada",
+        surname="Lovelace",
+        emails=["ada@example.org"],
+        phones=[("cell", "+44 1")],
+        note="line1\nline2; x",
+    )
     msg = _parse(contact_message(card, datetime(2024, 1, 1, tzinfo=UTC), []))
     assert msg["x-kustos-item-kind"] == "contact" and msg["subject"] == "Ada Lovelace"
     vcard = next(p for p in msg.iter_attachments() if p.get_content_type() == "text/vcard").get_content()
     assert "FN:Ada Lovelace\r\n" in vcard and "N:Lovelace;Ada;;;\r\n" in vcard
     assert "EMAIL;TYPE=INTERNET:ada@example.org" in vcard and "NOTE:line1\\nline2\\; x" in vcard
 
-    entry = CalendarEntry(kind="appointment", summary="Review", start=datetime(2024, 2, 1, 9, tzinfo=UTC),
-                          end=datetime(2024, 2, 1, 10, tzinfo=UTC), location="Room 1")
+    entry = CalendarEntry(
+        kind="appointment",
+        summary="Review",
+        start=datetime(2024, 2, 1, 9, tzinfo=UTC),
+        end=datetime(2024, 2, 1, 10, tzinfo=UTC),
+        location="Room 1",
+    )
     msg = _parse(calendar_message(entry, "file.pst#Calendar/1", []))
     assert msg["x-kustos-item-kind"] == "appointment"
     ics = next(p for p in msg.iter_attachments() if p.get_content_type() == "text/calendar").get_content()

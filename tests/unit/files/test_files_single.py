@@ -95,7 +95,9 @@ def test_directory_walk_names_folders_and_reports_everything(tmp_path: Path) -> 
     entries = list(read_path(tmp_path))
     items = {e.source_path.removeprefix(str(tmp_path) + "/"): e for e in entries}
     assert set(items) == {"Archive/2023/a.eml", "Local.sbd/Lists#1", "notes.pdf", "bad.msg"}
-    assert isinstance(items["Archive/2023/a.eml"], ImportItem) and items["Archive/2023/a.eml"].folders == ["Archive/2023"]
+    assert isinstance(items["Archive/2023/a.eml"], ImportItem) and items["Archive/2023/a.eml"].folders == [
+        "Archive/2023"
+    ]
     lists = items["Local.sbd/Lists#1"]
     assert isinstance(lists, ImportItem) and lists.folders == ["Local/Lists"] and lists.raw == EML
     assert isinstance(items["notes.pdf"], Skipped) and "PDF" in items["notes.pdf"].reason

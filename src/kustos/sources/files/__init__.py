@@ -35,7 +35,9 @@ __all__ = [
 ]
 
 
-def read_path(path: Path | str, progress: Progress | None = None) -> Iterator[ImportItem | Quarantined | Skipped]:
+def read_path(
+    path: Path | str, progress: Progress | None = None
+) -> Iterator[ImportItem | Quarantined | Skipped]:
     """Yield every item under ``path`` one at a time (streaming; memory stays bounded).
 
     ``progress(done, total)`` is called after each yielded entry with the number of

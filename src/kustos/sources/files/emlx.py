@@ -12,7 +12,14 @@ from .model import Entry, ImportItem, quarantine_file
 from .sniff import looks_like_emlx
 
 # Apple Mail's message flag bits (documented by reverse engineering, stable since 10.4).
-_FLAG_BITS = ((0, "\\Seen"), (1, "\\Deleted"), (2, "\\Answered"), (4, "\\Flagged"), (6, "\\Draft"), (8, "$Forwarded"))
+_FLAG_BITS = (
+    (0, "\\Seen"),
+    (1, "\\Deleted"),
+    (2, "\\Answered"),
+    (4, "\\Flagged"),
+    (6, "\\Draft"),
+    (8, "$Forwarded"),
+)
 
 
 class EmlxReader:
@@ -28,7 +35,9 @@ class EmlxReader:
         data = path.read_bytes()
         line, sep, rest = data.partition(b"\n")
         if not sep or not line.strip().isdigit():
-            yield quarantine_file(str(path), "not an Apple Mail .emlx file: the first line is not a byte count")
+            yield quarantine_file(
+                str(path), "not an Apple Mail .emlx file: the first line is not a byte count"
+            )
             return
         length = int(line.strip())
         if length > len(rest):

@@ -13,7 +13,14 @@ from .model import Entry, ImportItem, quarantine_file
 # on file systems that forbid colons.
 _INFO = re.compile(r"[:;!]2,([A-Za-z]*)$")
 _LEADING_TIME = re.compile(r"^(\d{9,10})\.")
-_FLAG_LETTERS = {"S": "\\Seen", "R": "\\Answered", "F": "\\Flagged", "T": "\\Deleted", "D": "\\Draft", "P": "$Forwarded"}
+_FLAG_LETTERS = {
+    "S": "\\Seen",
+    "R": "\\Answered",
+    "F": "\\Flagged",
+    "T": "\\Deleted",
+    "D": "\\Draft",
+    "P": "$Forwarded",
+}
 MESSAGE_DIRS = ("cur", "new")
 
 
@@ -84,7 +91,11 @@ def _flags(name: str, subdir: str) -> list[str]:
     match = _INFO.search(name)
     letters = match.group(1) if match else ""
     # Messages in new/ have never been seen by a client, whatever the name says.
-    return [_FLAG_LETTERS[c] for c in sorted(set(letters)) if c in _FLAG_LETTERS and not (subdir == "new" and c == "S")]
+    return [
+        _FLAG_LETTERS[c]
+        for c in sorted(set(letters))
+        if c in _FLAG_LETTERS and not (subdir == "new" and c == "S")
+    ]
 
 
 def _received(file: Path) -> datetime | None:

@@ -18,7 +18,14 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 _COUNT_LIMIT = 2 * 1024**3
 _CONTAINER_SUFFIXES = (".mbox", ".mbx", ".mbs", ".mboxrd", ".txt")
 _DATE_FORMATS = ("%a %b %d %H:%M:%S %Y", "%a %b %d %H:%M:%S %z %Y", "%a %b %d %H:%M %Y")
-_STATUS_FLAGS = {b"R": "\\Seen", b"O": "", b"A": "\\Answered", b"F": "\\Flagged", b"D": "\\Deleted", b"T": "\\Draft"}
+_STATUS_FLAGS = {
+    b"R": "\\Seen",
+    b"O": "",
+    b"A": "\\Answered",
+    b"F": "\\Flagged",
+    b"D": "\\Deleted",
+    b"T": "\\Draft",
+}
 
 
 class MboxReader:
@@ -81,7 +88,9 @@ def _item(raw: bytes, from_line: bytes, folder: str, source: str) -> ImportItem:
         label_folders, label_flags = labels_to_folders(labels)
         folders = label_folders or folders
         flags = label_flags
-    return ImportItem(raw=raw, folders=folders, source_path=source, received=_from_date(from_line), flags=flags)
+    return ImportItem(
+        raw=raw, folders=folders, source_path=source, received=_from_date(from_line), flags=flags
+    )
 
 
 def _header_block(raw: bytes) -> bytes:

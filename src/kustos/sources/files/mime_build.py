@@ -196,7 +196,11 @@ def _attachment(att: Attachment) -> bytes:
     disposition = "inline" if att.inline else "attachment"
     if att.filename:
         disposition += f"; {_param('filename', att.filename)}"
-    headers = [f"Content-Type: {ctype}", "Content-Transfer-Encoding: base64", f"Content-Disposition: {disposition}"]
+    headers = [
+        f"Content-Type: {ctype}",
+        "Content-Transfer-Encoding: base64",
+        f"Content-Disposition: {disposition}",
+    ]
     if att.content_id and att.content_id.isascii():
         headers.append(f"Content-ID: <{att.content_id.strip('<>')}>")
     return _part(headers, _b64(att.data))
@@ -214,7 +218,9 @@ def _body(content: MapiContent) -> bytes:
         alternatives.append(_text("plain", b"", "utf-8"))
     body = _multipart("alternative", alternatives)
     html = content.html or b""
-    related = [a for a in content.attachments if a.content_id and b"cid:" + a.content_id.strip("<>").encode() in html]
+    related = [
+        a for a in content.attachments if a.content_id and b"cid:" + a.content_id.strip("<>").encode() in html
+    ]
     related_ids = {id(a) for a in related}
     mixed = [a for a in content.attachments if id(a) not in related_ids]
     if related:

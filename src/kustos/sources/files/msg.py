@@ -17,6 +17,8 @@ from .sniff import OLE2_MAGIC, describe
 # may include message contents, which must not reach the logs.
 logging.getLogger("extract_msg").setLevel(logging.CRITICAL)
 
+_SUBSTG = "__substg1.0_".encode("utf-16-le")
+
 
 class MsgReader:
     """One item per file: ``raw`` is the converted message, ``original`` the file's bytes."""
@@ -25,14 +27,19 @@ class MsgReader:
     extensions: tuple[str, ...] = (".msg",)
 
     def sniff(self, head: bytes, path: Path) -> bool:
-        # Other OLE2 files (.doc, .xls) share the signature; only take them by extension.
-        return head.startswith(OLE2_MAGIC) and path.suffix.lower() == ".msg"
+        # Other OLE2 files (.doc, .xls) share the signature: take them by extension, or
+        # when a MAPI property stream name shows in the first directory sector.
+        if not head.startswith(OLE2_MAGIC):
+            return False
+        return path.suffix.lower() == ".msg" or _SUBSTG in head
 
     def read(self, path: Path, folder: str = "") -> Iterator[Entry]:
         with path.open("rb") as fh:
             data = fh.read(QUARANTINE_MAX_BYTES + 1)
         if not data.startswith(OLE2_MAGIC):
-            yield quarantine_file(str(path), f"not an Outlook MSG file: no OLE2 signature ({describe(data[:64])})")
+            yield quarantine_file(
+                str(path), f"not an Outlook MSG file: no OLE2 signature ({describe(data[:64])})"
+            )
             return
         if len(data) > QUARANTINE_MAX_BYTES:
             yield quarantine_file(str(path), f"Outlook MSG file larger than {QUARANTINE_MAX_BYTES} bytes")

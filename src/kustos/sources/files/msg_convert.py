@@ -62,7 +62,9 @@ def _attachments(msg: Any, depth: int) -> list[Attachment]:
         name = _clean(attr(att, "longFilename", "")) or _clean(attr(att, "shortFilename", ""))
         data: Any = attr(att, "data", b"")
         if kind == _ATTACHMENT_MSG and depth < MAX_DEPTH and not isinstance(data, bytes | bytearray):
-            found.append(Attachment(msg_bytes(data, depth + 1), name or None, "message/rfc822", is_message=True))
+            found.append(
+                Attachment(msg_bytes(data, depth + 1), name or None, "message/rfc822", is_message=True)
+            )
             continue
         if not isinstance(data, bytes | bytearray):
             continue  # web references and unsupported kinds carry no bytes
@@ -139,7 +141,11 @@ def _text(msg: Any, name: str) -> str:
 
 def _contact(msg: Any) -> bytes:
     emails = [_text(msg, f"email{n}EmailAddress") for n in (1, 2, 3)]
-    phones = (("work", "businessTelephoneNumber"), ("home", "homeTelephoneNumber"), ("cell", "mobileTelephoneNumber"))
+    phones = (
+        ("work", "businessTelephoneNumber"),
+        ("home", "homeTelephoneNumber"),
+        ("cell", "mobileTelephoneNumber"),
+    )
     addresses = (("work", "workAddress"), ("home", "homeAddress"), ("other", "otherAddress"))
     card = ContactCard(
         full_name=_text(msg, "displayName") or _text(msg, "subject"),
@@ -151,7 +157,9 @@ def _contact(msg: Any) -> bytes:
         department=_text(msg, "departmentName"),
         emails=[e for e in emails if e],
         phones=[(kind, _text(msg, attr)) for kind, attr in phones if _text(msg, attr)],
-        addresses=[(kind, " ".join(_text(msg, attr).split())) for kind, attr in addresses if _text(msg, attr)],
+        addresses=[
+            (kind, " ".join(_text(msg, attr).split())) for kind, attr in addresses if _text(msg, attr)
+        ],
         birthday=aware(safe(lambda: msg.birthday, None)),
         note=_text(msg, "body"),
     )

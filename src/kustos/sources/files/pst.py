@@ -38,13 +38,17 @@ class PstReader:
         with path.open("rb") as fh:
             head = fh.read(16)
         if not head.startswith(PST_MAGIC):
-            yield quarantine_file(str(path), f"not an Outlook PST/OST file: no '!BDN' signature ({describe(head)})")
+            yield quarantine_file(
+                str(path), f"not an Outlook PST/OST file: no '!BDN' signature ({describe(head)})"
+            )
             return
         pst = pypff.file()
         try:
             pst.open(str(path))
         except OSError as exc:
-            yield quarantine_file(str(path), f"Outlook PST/OST file could not be opened by libpff: {_short(exc)}")
+            yield quarantine_file(
+                str(path), f"Outlook PST/OST file could not be opened by libpff: {_short(exc)}"
+            )
             return
         try:
             names = NameMap(pst)
@@ -81,7 +85,9 @@ class PstReader:
                 sub = folder.get_sub_folder(index)
                 name = (sub.name or "").replace("/", "_") or f"folder-{sub.identifier}"
             except OSError as exc:
-                yield Quarantined(f"{path}#{label}", f"PST subfolder {index} could not be read: {_short(exc)}", b"")
+                yield Quarantined(
+                    f"{path}#{label}", f"PST subfolder {index} could not be read: {_short(exc)}", b""
+                )
                 continue
             yield from self._folder(sub, [*parts, name], path, names)
 
@@ -104,7 +110,9 @@ class PstReader:
             else:
                 raw = message_bytes(item, names)
         except (OSError, ValueError, UnicodeError) as exc:
-            return Quarantined(source, f"PST item ({message_class}) could not be converted: {_short(exc)}", b"")
+            return Quarantined(
+                source, f"PST item ({message_class}) could not be converted: {_short(exc)}", b""
+            )
         return ImportItem(
             raw=raw,
             folders=[label] if label else [],
