@@ -11,6 +11,8 @@ from kustos.sources.base import AuthenticationFailed, ConnectorError, CursorExpi
 from kustos.sources.gmail.errors import HistoryExpired, MailboxUnavailable
 from kustos.sources.gmail.errors import api_error as google_error
 from kustos.sources.gmail.errors import token_error as google_token_error
+from kustos.sources.graph import GraphMailConnector
+from kustos.sources.graph.connector import login_endpoint_for
 from kustos.sources.graph.errors import SyncStateLost, graph_error, token_error
 
 
@@ -69,3 +71,14 @@ def test_google_errors() -> None:
     sig = google_token_error(answer(400, {"error": "invalid_grant", "error_description": "Invalid JWT Signature."}),
                              "123", "a@b", "s")
     assert isinstance(sig, AuthenticationFailed) and "invalid JWT signature" in str(sig)
+
+
+def test_login_endpoint_follows_the_graph_cloud() -> None:
+    assert login_endpoint_for("https://graph.microsoft.com") == "https://login.microsoftonline.com"
+    assert login_endpoint_for("https://graph.microsoft.us") == "https://login.microsoftonline.us"
+    assert login_endpoint_for("https://microsoftgraph.chinacloudapi.cn") == "https://login.chinacloudapi.cn"
+    assert login_endpoint_for("http://127.0.0.1:8081") == "http://127.0.0.1:8081"
+    connector = GraphMailConnector("t", "c", "hunter2-secret", endpoint=None)
+    assert (connector.base, connector.login_endpoint) == ("https://graph.microsoft.com/v1.0",
+                                                          "https://login.microsoftonline.com")
+    assert "hunter2" not in repr(connector)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -31,6 +31,19 @@ from kustos.sources.http import (
 log = logging.getLogger(__name__)
 
 DELTA_SELECT = "id,parentFolderId,internetMessageId,receivedDateTime"
+GRAPH = "https://graph.microsoft.com"
+# National clouds: Graph host -> identity-platform host (learn.microsoft.com, "National cloud deployments").
+LOGIN_FOR_GRAPH = {
+    "graph.microsoft.com": "https://login.microsoftonline.com",
+    "graph.microsoft.us": "https://login.microsoftonline.us",
+    "dod-graph.microsoft.us": "https://login.microsoftonline.us",
+    "microsoftgraph.chinacloudapi.cn": "https://login.chinacloudapi.cn",
+}
+
+
+def login_endpoint_for(endpoint: str) -> str:
+    """The sign-in host paired with a Graph endpoint; any other URL (an emulator) serves both."""
+    return LOGIN_FOR_GRAPH.get(urlsplit(endpoint).netloc.lower(), endpoint)
 
 
 class GraphMailConnector:
@@ -41,20 +54,21 @@ class GraphMailConnector:
     from the client-credentials grant posted with httpx directly: MSAL insists on
     authority validation/instance discovery over HTTPS, which national-cloud and
     emulator endpoints given as plain URLs cannot satisfy, and the grant is one POST.
+    ``login_endpoint`` defaults to the sign-in host of ``endpoint``'s cloud (global,
+    US Government, China), or to ``endpoint`` itself for any other URL (emulators).
     """
 
     name: ClassVar[str] = "graph"
 
     def __init__(self, tenant_id: str, client_id: str, client_secret: str,
-                 endpoint: str = "https://graph.microsoft.com",
-                 login_endpoint: str = "https://login.microsoftonline.com",
+                 endpoint: str | None = GRAPH, login_endpoint: str | None = None,
                  max_concurrency_per_mailbox: int = 4, page_size: int = 50,
                  retry: RetryPolicy | None = None, timeout: float = 60.0) -> None:
         self.tenant_id = tenant_id
         self.client_id = client_id
         self._secret = client_secret
-        self.endpoint = endpoint.rstrip("/")
-        self.login_endpoint = login_endpoint.rstrip("/")
+        self.endpoint = (endpoint or GRAPH).rstrip("/")
+        self.login_endpoint = (login_endpoint or login_endpoint_for(self.endpoint)).rstrip("/")
         self.base = f"{self.endpoint}/v1.0"
         self.max_concurrency = max_concurrency_per_mailbox
         self.page_size = page_size
