@@ -117,11 +117,13 @@ def test_graph_users_paging_and_mailbox_less_user(cloud: FakeCloudProcess, http:
 def test_graph_mailbox_concurrency_limit(cloud: FakeCloudProcess, http: httpx.Client,
                                          mailbox: dict[str, Any]) -> None:
     cloud.control.call("ms/concurrency", limit=1)
-    cloud.control.call("faults/latency", prefix="/v1.0/users/", seconds=0.3)
+    cloud.control.call("faults/latency", prefix="/v1.0/users/", seconds=0.5)
     statuses: list[int] = []
     url = f"{cloud.base_url}/v1.0/users/{mailbox['user']}/mailFolders"
+    start = threading.Barrier(3)
 
     def get() -> None:
+        start.wait()
         statuses.append(httpx.get(url, headers=mailbox["auth"]).status_code)
 
     threads = [threading.Thread(target=get) for _ in range(3)]
