@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kustos.sources.files import ImportItem, count_estimate, read_path
+from kustos.sources.files import ImportItem, Quarantined, count_estimate, read_path
 
 pytestmark = pytest.mark.corpus
 
@@ -117,3 +117,12 @@ def test_dist_list_pst_appointment_becomes_icalendar(corpus: Path) -> None:
     ics = next(p for p in msg.walk() if p.get_content_type() == "text/calendar").get_content()
     assert "SUMMARY:Test appointment" in ics
     assert "DTSTART:20160802T150000Z" in ics and "DTEND:20160802T153000Z" in ics
+
+
+def test_truncated_pst_is_quarantined_with_its_bytes(corpus: Path, tmp_path: Path) -> None:
+    head = (corpus / "pst/pst-extractor-npm/enron.pst").read_bytes()[:200_000]
+    path = tmp_path / "cut.pst"
+    path.write_bytes(head)
+    (entry,) = list(read_path(path))
+    assert isinstance(entry, Quarantined) and entry.data == head
+    assert entry.reason.startswith("Outlook PST/OST file could not be opened (damaged or truncated?): unable to read")

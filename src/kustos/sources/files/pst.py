@@ -47,7 +47,7 @@ class PstReader:
             pst.open(str(path))
         except OSError as exc:
             yield quarantine_file(
-                str(path), f"Outlook PST/OST file could not be opened by libpff: {_short(exc)}"
+                str(path), f"Outlook PST/OST file could not be opened (damaged or truncated?): {_short(exc)}"
             )
             return
         try:
@@ -124,7 +124,18 @@ class PstReader:
 
 
 def _short(exc: BaseException) -> str:
-    return str(exc).split(". ")[-1].strip() or type(exc).__name__
+    """The innermost libpff cause, without function names.
+
+    libpff chains messages outermost-last after pypff's own prefix, e.g.
+    "pypff_file_open: unable to open file. libpff_index_node_read...: unable to read
+    index node data at offset: 13916672 (0x00d45a00). ...".
+    """
+    parts = [p.strip().rstrip(".") for p in str(exc).split(". ") if p.strip()]
+    causes = [p for p in parts if not p.startswith("pypff_")] or parts
+    if not causes:
+        return type(exc).__name__
+    _, sep, text = causes[0].partition(": ")
+    return text if sep and causes[0].split(":", 1)[0].startswith("libpff") else causes[0]
 
 
 def _ipm_root(pst: Any) -> tuple[Any, bool]:
