@@ -8,7 +8,8 @@ from pathlib import Path
 
 import extract_msg
 
-from .model import QUARANTINE_MAX_BYTES, Entry, ImportItem, quarantine_file
+from .eml import MAX_MESSAGE_BYTES
+from .model import Entry, ImportItem, quarantine_file
 from .msg_convert import attr, aware, message_class, msg_bytes, safe
 from .pst_convert import item_kind
 from .sniff import OLE2_MAGIC, describe
@@ -35,14 +36,14 @@ class MsgReader:
 
     def read(self, path: Path, folder: str = "") -> Iterator[Entry]:
         with path.open("rb") as fh:
-            data = fh.read(QUARANTINE_MAX_BYTES + 1)
+            data = fh.read(MAX_MESSAGE_BYTES + 1)
         if not data.startswith(OLE2_MAGIC):
             yield quarantine_file(
                 str(path), f"not an Outlook MSG file: no OLE2 signature ({describe(data[:64])})"
             )
             return
-        if len(data) > QUARANTINE_MAX_BYTES:
-            yield quarantine_file(str(path), f"Outlook MSG file larger than {QUARANTINE_MAX_BYTES} bytes")
+        if len(data) > MAX_MESSAGE_BYTES:
+            yield quarantine_file(str(path), f"Outlook MSG file larger than {MAX_MESSAGE_BYTES} bytes")
             return
         try:
             msg = extract_msg.openMsg(data, strict=False)

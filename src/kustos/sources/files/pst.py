@@ -17,7 +17,7 @@ from typing import Any
 import pypff
 
 from .model import Entry, ImportItem, Quarantined, Skipped, quarantine_file
-from .pst_convert import calendar_bytes, contact_bytes, flags, item_kind, message_bytes, received
+from .pst_convert import calendar_bytes, contact_bytes, flags, item_kind, message_bytes, received, salvage
 from .pst_props import NameMap, Props
 from .sniff import PST_MAGIC, describe
 
@@ -109,10 +109,9 @@ class PstReader:
                 raw = calendar_bytes(item, names, kind, source)
             else:
                 raw = message_bytes(item, names)
-        except (OSError, ValueError, UnicodeError) as exc:
-            return Quarantined(
-                source, f"PST item ({message_class}) could not be converted: {_short(exc)}", b""
-            )
+        except Exception as exc:  # one damaged item must not stop the rest of the store
+            reason = f"PST item ({message_class}) could not be converted: {_short(exc)}"
+            return Quarantined(source, reason, salvage(item))
         return ImportItem(
             raw=raw,
             folders=[label] if label else [],

@@ -233,3 +233,18 @@ def calendar_bytes(item: Any, names: NameMap, kind: str, fallback_uid: str) -> b
         complete=complete,
     )
     return calendar_message(entry, fallback_uid, content.attachments)
+
+
+def salvage(item: Any) -> bytes:
+    """Whatever raw content of a damaged item can still be read: headers and plain body."""
+    parts: list[bytes] = []
+    for attribute in ("transport_headers", "plain_text_body"):
+        try:
+            value = getattr(item, attribute)
+        except Exception:  # the item is already known to be damaged
+            continue
+        if isinstance(value, str):
+            parts.append(value.encode("utf-8", "surrogateescape"))
+        elif value:
+            parts.append(bytes(value))
+    return b"\r\n\r\n".join(parts)
