@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.message import Message
 
 from .attachments import Result, extract_text
 from .charsets import decode_bytes
 from .deadline import Budget, ExtractionTimeout, time_budget
 from .extractors import Context, Extracted
-from .headers import decode_header, decode_words, unfold
+from .headers import decode_header, unfold
 from .limits import Limits
+from .mime import Part
 from .model import Attachment, ParsedMessage
-from .parts import encapsulated, message_children
+from .params import parse_params
+from .parts import message_children
 
-MAX_MIME_DEPTH = 64  # multipart nesting; beyond this the rest is ignored (defect noted)
-
-FillNested = Callable[[ParsedMessage, Message, int, str, "Budget | None"], None]
+FillNested = Callable[[ParsedMessage, Part, int, str, "Budget | None"], None]
 
 
 @dataclass
@@ -43,91 +42,55 @@ class Walk:
     chars: int = 0  # extracted attachment characters so far
 
 
-def part_filename(part: Message) -> str:
-    """Filename from Content-Disposition/Content-Type (RFC 2231 and, non-standard
-    but common, RFC 2047 inside the quotes); "" when none."""
-    try:
-        name = part.get_filename() or part.get_param("name") or ""
-    except Exception:  # malformed RFC 2231 continuations raise deep in email.utils
-        return ""
-    if isinstance(name, tuple):  # undecodable RFC 2231 triple
-        name = name[2] if len(name) == 3 and isinstance(name[2], str) else ""
-    return decode_header(str(name)).replace("\x00", "").strip()
+def _disposition(part: Part) -> tuple[str, dict[str, str]]:
+    return parse_params(part.get("content-disposition"))
 
 
-def _disposition(part: Message) -> str:
-    value = part.get("Content-Disposition")
-    return str(value).split(";", 1)[0].strip().lower() if value else ""
+def part_filename(part: Part, disp_params: dict[str, str]) -> str:
+    """Filename from Content-Disposition, else Content-Type ``name`` (RFC 2231, and,
+    non-standard but common, RFC 2047 inside the quotes); "" when none."""
+    name = disp_params.get("filename") or part.params.get("name") or ""
+    return decode_header(name).replace("\x00", "").strip() if name else ""
 
 
-def _content_type(part: Message) -> str:
-    try:
-        return part.get_content_type()
-    except Exception:  # a Content-Type header the parser cannot split
-        return "application/octet-stream"
-
-
-def _leaf_bytes(part: Message) -> bytes:
-    try:
-        data = part.get_payload(decode=True)
-    except Exception:  # broken base64/uuencode: fall back to the undecoded text
-        data = None
-    if isinstance(data, bytes):
-        return data
-    raw = part.get_payload()
-    return raw.encode("utf-8", "surrogateescape") if isinstance(raw, str) else b""
-
-
-def _charset(part: Message) -> str | None:
-    try:
-        return part.get_content_charset()
-    except Exception:  # odd RFC 2231 charset parameters
-        return None
-
-
-def _note_defects(walk: Walk, part: Message) -> None:
-    for defect in getattr(part, "defects", ()):
-        name = type(defect).__name__
+def _note_defects(walk: Walk, part: Part) -> None:
+    for name in part.defects:
         if name not in walk.defects:
             walk.defects.append(name)
 
 
-def walk_message(msg: Message, prefix: str, walk: Walk) -> None:
+def walk_message(msg: Part, prefix: str, walk: Walk) -> None:
     """Walk the parts of a message (top level or encapsulated) below ``prefix``."""
     _note_defects(walk, msg)
     for child, path in message_children(msg, prefix):
-        _walk(child, path, walk, 0)
+        _walk(child, path, walk)
 
 
-def _walk(part: Message, path: str, walk: Walk, level: int) -> None:
+def _walk(part: Part, path: str, walk: Walk) -> None:
     _note_defects(walk, part)
-    ctype = _content_type(part)
-    payload = part.get_payload()
-    if isinstance(payload, list) and ctype.startswith("multipart/"):
-        if level >= MAX_MIME_DEPTH:
-            if "MimeNestingTooDeep" not in walk.defects:
-                walk.defects.append("MimeNestingTooDeep")
-            return
-        for index, child in enumerate(payload, 1):
-            if isinstance(child, Message):
-                _walk(child, f"{path}.{index}", walk, level + 1)
+    if part.children is not None:
+        for index, child in enumerate(part.children, 1):
+            _walk(child, f"{path}.{index}", walk)
         return
-    disposition = _disposition(part)
-    filename = part_filename(part)
+    ctype = part.content_type
+    disposition, disp_params = _disposition(part)
+    filename = part_filename(part, disp_params)
     if ctype.startswith("multipart/"):  # no boundary found: keep its text findable
         ctype = "text/plain"
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
-        text = decode_bytes(_leaf_bytes(part), _charset(part))
+        text = decode_bytes(part.decoded(), part.params.get("charset"))
+        if "\r" in text:
+            text = text.replace("\r\n", "\n")
         (walk.texts if ctype == "text/plain" else walk.htmls).append(text)
         return
-    if ctype == "message/rfc822" and encapsulated(part) is not None:
-        _nested(part, path, filename, disposition, walk)
+    if part.message is not None:
+        _nested(part, part.message, path, filename, disposition, walk)
         return
     _attachment(part, path, ctype, filename, disposition, walk)
 
 
-def _new_attachment(part: Message, path: str, ctype: str, filename: str, disposition: str, size: int) -> Attachment:
-    cid = unfold(str(part.get("Content-ID") or "")).strip().strip("<>").strip()
+def _new_attachment(part: Part, path: str, ctype: str, filename: str, disposition: str, size: int) -> Attachment:
+    cid = unfold(part.get("content-id")).strip().strip("<>").strip()
     inline = disposition == "inline" or (not disposition and bool(cid))
     return Attachment(filename, ctype, size, path, content_id=cid, inline=inline)
 
@@ -143,16 +106,25 @@ def _record(walk: Walk, att: Attachment, result: Result) -> None:
     walk.chars += len(text)
 
 
-def _attachment(part: Message, path: str, ctype: str, filename: str, disposition: str, walk: Walk) -> None:
-    data = _leaf_bytes(part)
-    if isinstance(part.get_payload(), list):  # header blocks (delivery-status, ...)
-        data = b"\n".join(p.as_bytes() for p in part.get_payload() if isinstance(p, Message))
-        ctype = "text/plain" if ctype.startswith("message/") else ctype
-    att = _new_attachment(part, path, _content_type(part), filename, disposition, len(data))
+def _attachment(part: Part, path: str, ctype: str, filename: str, disposition: str, walk: Walk) -> None:
+    data = part.decoded()
+    att = _new_attachment(part, path, part.content_type, filename, disposition, len(data))
+    if ctype in _HEADER_BLOCKS:  # delivery reports: their fields are worth indexing
+        ctype = "text/plain"
     if _room(walk):
         result = extract_text(data, ctype, filename, walk.limits, walk.depth, walk.parse_message, walk.budget)
         _record(walk, att, result)
     walk.attachments.append(att)
+
+
+_HEADER_BLOCKS = {
+    "message/delivery-status",
+    "message/global-delivery-status",
+    "message/disposition-notification",
+    "message/feedback-report",
+    "text/rfc822-headers",
+    "message/global-headers",
+}
 
 
 def nested_text(nested: ParsedMessage) -> Extracted:
@@ -176,15 +148,10 @@ def nested_text(nested: ParsedMessage) -> Extracted:
     return Extracted(text="\n\n".join(b for b in blocks if b), members=members)
 
 
-def _nested(part: Message, path: str, filename: str, disposition: str, walk: Walk) -> None:
-    inner = encapsulated(part)
-    assert inner is not None  # checked by the caller
-    subject = decode_words(unfold(str(inner.get("Subject") or ""))).strip()
+def _nested(part: Part, inner: Part, path: str, filename: str, disposition: str, walk: Walk) -> None:
+    subject = decode_header(inner.get("subject"))
     name = filename or (f"{subject}.eml" if subject else "message.eml")
-    try:
-        size = len(inner.as_bytes())
-    except Exception:  # regenerating a broken message can fail; size is informative only
-        size = 0
+    size = len(inner.raw)
     att = _new_attachment(part, path, "message/rfc822", name, disposition, size)
     walk.attachments.append(att)
     if not _room(walk):

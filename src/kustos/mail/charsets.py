@@ -134,6 +134,8 @@ def decode_8bit_header(value: str) -> str:
     The parser keeps undecodable bytes as lone surrogates (surrogateescape); we turn
     them back into bytes and decode them as UTF-8, else by guessing.
     """
+    if value.isascii():
+        return value
     try:
         value.encode("utf-8")
         return value

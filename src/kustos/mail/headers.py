@@ -15,8 +15,6 @@ from email.utils import getaddresses, parsedate_tz
 
 from .charsets import decode_8bit_header, decode_bytes
 
-_FOLD = re.compile(r"\r?\n(?=[ \t])|\r(?=[ \t])")
-_NEWLINES = re.compile(r"[\r\n]+")
 # Lenient: allows "?" free text with spaces (some mailers do not encode spaces).
 _EWORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?(.*?)\?=")
 _EWORD_GAP = re.compile(r"(\?=)[ \t]+(?==\?)")  # whitespace between adjacent words is dropped
@@ -24,10 +22,11 @@ _MSGID = re.compile(r"<[^<>\s]*>")
 
 
 def unfold(value: str) -> str:
-    """Remove header folding; stray CR/LF become spaces."""
+    """Remove header folding (the parser only keeps line breaks that precede
+    whitespace, so dropping CR and LF is exactly RFC 5322 unfolding)."""
     if "\n" not in value and "\r" not in value:
         return value
-    return _NEWLINES.sub(" ", _FOLD.sub("", value))
+    return value.replace("\r", "").replace("\n", "")
 
 
 def _b_decode(text: str) -> bytes:
@@ -92,12 +91,44 @@ def decode_header(value: str) -> str:
         return unfold(value).encode("utf-8", "replace").decode("utf-8").strip()
 
 
+_ITEM = re.compile(r'(?:"(?:[^"\\]|\\.)*"?|[^,"])+')
+_ANGLE = re.compile(r'\s*(?:"((?:[^"\\]|\\.)*)"|([^"<>]*?))\s*<\s*([^<>\s]*)\s*>\s*')
+_BARE = re.compile(r"\s*([^\s<>\"(),;:]+)\s*")
+_QUOTED_PAIR = re.compile(r"\\(.)")
+
+
+def _fast_addresses(value: str) -> list[tuple[str, str]] | None:
+    """The common shapes (``Name <a@b>``, ``"Last, First" <a@b>``, ``a@b``) without
+    the stdlib's character-by-character parser; None means "use the full parser"
+    (comments, groups, anything unusual)."""
+    if "(" in value or ";" in value or ":" in value:
+        return None
+    out: list[tuple[str, str]] = []
+    for item in _ITEM.findall(value):
+        match = _ANGLE.fullmatch(item)
+        if match is not None:
+            quoted, plain, addr = match.groups()
+            name = _QUOTED_PAIR.sub(r"\1", quoted) if quoted is not None else (plain or "")
+            out.append((name.strip(), addr))
+            continue
+        match = _BARE.fullmatch(item)
+        if match is not None:
+            out.append(("", match.group(1)))
+        elif item.strip():
+            return None
+    return out
+
+
 def parse_addresses(values: list[str]) -> list[tuple[str, str]]:
     """Address-list headers -> [(display name, addr)], names decoded."""
     try:
         raw = [unfold(decode_8bit_header(v)) for v in values]
+        pairs: list[tuple[str, str]] = []
+        for value in raw:
+            fast = _fast_addresses(value)
+            pairs.extend(getaddresses([value]) if fast is None else fast)
         result: list[tuple[str, str]] = []
-        for name, addr in getaddresses(raw):
+        for name, addr in pairs:
             name = decode_words(name).strip()
             addr = addr.strip()
             if "=?" in addr:  # some senders encode the whole mailbox

@@ -1,14 +1,12 @@
 """``parse(raw) -> ParsedMessage``: the never-raising entry point.
 
-Parsing uses the stdlib compat32 policy (lenient, and several times faster than
-``policy.default``) plus our own header decoding (headers.py, charsets.py). Each
+Parsing uses our own byte-level MIME parser (mime.py; the stdlib parser is too slow
+for ingest) and header decoding (headers.py, charsets.py). Each
 stage runs guarded: if one fails, ``parse_error`` names it and the fields filled by
 the other stages are kept, so even a message we cannot fully read stays findable.
 """
 
 from __future__ import annotations
-
-from email.message import Message
 
 from .body import Walk, nested_text, walk_message
 from .deadline import Budget, ExtractionTimeout
@@ -16,21 +14,18 @@ from .envelope import fill_envelope
 from .extractors import Context, Extracted
 from .html_text import html_to_text
 from .limits import DEFAULT_LIMITS, Limits
+from .mime import Part, parse_entity
 from .model import ParsedMessage
-from .parts import parse_bytes
 
 
 def _reason(stage: str, exc: BaseException) -> str:
     return f"{stage} failed: {type(exc).__name__}: {str(exc)[:120]}"
 
 
-def _fill(result: ParsedMessage, msg: Message, limits: Limits, depth: int, prefix: str, budget: Budget | None) -> None:
+def _fill(result: ParsedMessage, msg: Part, limits: Limits, depth: int, prefix: str, budget: Budget | None) -> None:
     """Fill ``result`` from a parsed Message (top level or nested); never raises
     except ExtractionTimeout, which belongs to the caller's budget."""
-    try:
-        result.content_type = msg.get_content_type()
-    except Exception:  # an unsplittable Content-Type header
-        result.content_type = "application/octet-stream"
+    result.content_type = msg.content_type
     try:
         fill_envelope(result, msg)
     except (Exception, RecursionError) as exc:
@@ -56,7 +51,7 @@ def _fill(result: ParsedMessage, msg: Message, limits: Limits, depth: int, prefi
 
 
 def _fill_nested(limits: Limits):  # type: ignore[no-untyped-def]
-    def fill(result: ParsedMessage, msg: Message, depth: int, prefix: str, budget: Budget | None) -> None:
+    def fill(result: ParsedMessage, msg: Part, depth: int, prefix: str, budget: Budget | None) -> None:
         _fill(result, msg, limits, depth, prefix, budget)
 
     return fill
@@ -65,7 +60,7 @@ def _fill_nested(limits: Limits):  # type: ignore[no-untyped-def]
 def _parse_message_bytes(data: bytes, ctx: Context) -> Extracted:
     """Callback for extractors meeting RFC 822 bytes (.eml in a ZIP, octet-stream)."""
     nested = ParsedMessage(size=len(data))
-    _fill(nested, parse_bytes(data), ctx.limits, ctx.depth + 1, "", ctx.budget)
+    _fill(nested, parse_entity(data), ctx.limits, ctx.depth + 1, "", ctx.budget)
     return nested_text(nested)
 
 
@@ -85,7 +80,7 @@ def parse(raw: bytes, limits: Limits | None = None) -> ParsedMessage:
         if not raw.strip():
             result.parse_error = "empty input"
             return result
-        msg = parse_bytes(bytes(raw))
+        msg = parse_entity(bytes(raw))
         _fill(result, msg, limits, 0, "", None)
     except (Exception, RecursionError, ExtractionTimeout) as exc:
         result.parse_error = _reason("parse", exc)
