@@ -125,4 +125,6 @@ def test_truncated_pst_is_quarantined_with_its_bytes(corpus: Path, tmp_path: Pat
     path.write_bytes(head)
     (entry,) = list(read_path(path))
     assert isinstance(entry, Quarantined) and entry.data == head
-    assert entry.reason.startswith("Outlook PST/OST file could not be opened (damaged or truncated?): unable to read")
+    assert entry.reason.startswith(
+        "Outlook PST/OST file could not be opened (damaged or truncated?): unable to read"
+    )

@@ -127,3 +127,22 @@ def test_progress_reports_each_entry(tmp_path: Path) -> None:
 def test_missing_path_raises(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         list(read_path(tmp_path / "nope"))
+
+
+def test_apple_mail_tree_folders(tmp_path: Path) -> None:
+    emlx = b"%d\n" % len(EML) + EML + plistlib.dumps({"flags": 1})
+    layout = [
+        "Mailboxes/Work.mbox/Messages/1.emlx",
+        "Mailboxes/Work.mbox/Projects.mbox/0A1B-UUID/Data/1/2/Messages/22.emlx",
+        "Mailboxes/Work.mbox/Info.plist",
+    ]
+    for rel in layout:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(emlx if rel.endswith(".emlx") else plistlib.dumps({}))
+    (tmp_path / "link.eml").symlink_to(tmp_path / layout[0])
+    entries = list(read_path(tmp_path))
+    items = [e for e in entries if isinstance(e, ImportItem)]
+    assert sorted(i.folders[0] for i in items) == ["Mailboxes/Work", "Mailboxes/Work/Projects"]
+    assert all(i.raw == EML and i.flags == ["\\Seen"] for i in items)
+    skipped = sorted(Path(e.source_path).name for e in entries if isinstance(e, Skipped))
+    assert skipped == ["Info.plist", "link.eml"]

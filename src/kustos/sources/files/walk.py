@@ -18,14 +18,21 @@ _IGNORED = {"maildirfolder", "subscriptions", "courierimapsubscribed", "courieri
 _IGNORED_PREFIXES = ("dovecot", "courierimap", ".")
 
 
-def _dir_component(child: Path) -> str | None:
-    """Folder name for a subdirectory: Thunderbird ``X.sbd`` and Apple ``X.mbox`` → ``X``."""
-    if child.name == "Messages" and child.parent.name.lower().endswith(".mbox"):
+def _dir_component(child: Path, in_apple_mailbox: bool) -> str | None:
+    """Folder name for a subdirectory, or None when it is storage layout, not a folder.
+
+    Thunderbird ``X.sbd`` and Apple Mail ``X.mbox`` directories name folder ``X``; inside
+    an Apple ``.mbox`` directory the storage levels (``Messages``, ``<UUID>/Data/1/2``)
+    are not folders, only nested ``.mbox`` directories are.
+    """
+    name = child.name
+    if name.lower().endswith(".mbox") and len(name) > 5:
+        return name[:-5]
+    if in_apple_mailbox:
         return None
-    for suffix in (".sbd", ".mbox"):
-        if child.name.lower().endswith(suffix) and len(child.name) > len(suffix):
-            return child.name[: -len(suffix)]
-    return child.name
+    if name.lower().endswith(".sbd") and len(name) > 4:
+        return name[:-4]
+    return name
 
 
 def _join(parts: list[str]) -> str:
@@ -57,8 +64,12 @@ def read_file(path: Path, folder: str, in_walk: bool) -> Iterator[Entry]:
     yield from reader.read(path, folder)
 
 
-def walk(root: Path, parts: list[str] | None = None) -> Iterator[Entry]:
-    """Everything importable under directory ``root``, in sorted order."""
+def walk(root: Path, parts: list[str] | None = None, in_apple_mailbox: bool = False) -> Iterator[Entry]:
+    """Everything importable under directory ``root``, in sorted order.
+
+    Symbolic links are not followed (they could loop or leave the tree); each one is
+    reported as Skipped.
+    """
     parts = parts or []
     skip: set[str] = set()
     if is_maildir(root):
@@ -66,11 +77,14 @@ def walk(root: Path, parts: list[str] | None = None) -> Iterator[Entry]:
         yield from _MAILDIR.read(root, _join(parts) or "INBOX", _join(parts))
         skip = {*MESSAGE_DIRS, "tmp", *(sub.name for sub, _ in plus_subfolders(root))}
     for child in sorted(root.iterdir()):
-        if child.name in skip or _ignored(child) or child.is_symlink():
+        if child.name in skip or _ignored(child):
             continue
-        if child.is_dir():
-            component = _dir_component(child)
-            yield from walk(child, [*parts, component] if component else parts)
+        if child.is_symlink():
+            yield Skipped(str(child), "symbolic link not followed")
+        elif child.is_dir():
+            component = _dir_component(child, in_apple_mailbox)
+            apple = in_apple_mailbox or child.name.lower().endswith(".mbox")
+            yield from walk(child, [*parts, component] if component else parts, apple)
         elif child.is_file():
             yield from read_file(child, _join(parts), in_walk=True)
 
