@@ -5,6 +5,7 @@ Framework-free: imports no Django. Public API::
     parse(raw, limits=None) -> ParsedMessage      # never raises
     get_part(raw, part_path) -> bytes             # an attachment's bytes again
     sanitize_html(html, allow_remote=False, cid_url=None) -> str
+    has_remote_content(html) -> bool
     html_to_text(html) -> str
 """
 
@@ -15,6 +16,7 @@ from .limits import DEFAULT_LIMITS, Limits
 from .model import Address, Attachment, ParsedMessage
 from .parse import parse
 from .parts import PartNotFound, get_part
+from .sanitize import has_remote_content, sanitize_html
 
 __all__ = [
     "DEFAULT_LIMITS",
@@ -24,6 +26,8 @@ __all__ = [
     "ParsedMessage",
     "PartNotFound",
     "get_part",
+    "has_remote_content",
     "html_to_text",
     "parse",
+    "sanitize_html",
 ]

@@ -116,6 +116,13 @@ def _header_end(data: bytes, pos: int) -> int:
     return min(ends) if ends else len(data)
 
 
+def _field(match: re.Match[bytes]) -> tuple[str, str]:
+    value = match.group(2)
+    if value.endswith(b"\r"):
+        value = value[:-1]
+    return match.group(1).decode("ascii"), value.decode("ascii", "surrogateescape")
+
+
 def split_headers(data: bytes, defects: list[str]) -> tuple[list[tuple[str, str]], int]:
     """Parse the header block; return headers and the offset where the body starts.
 
@@ -128,23 +135,15 @@ def split_headers(data: bytes, defects: list[str]) -> tuple[list[tuple[str, str]
         eol = data.find(b"\n")
         pos = len(data) if eol == -1 else eol + 1
     end = _header_end(data, pos)
-    for match in _HEADER_FIELD.finditer(data, pos, end):  # fast path: a clean block
-        if match.start() != pos:
+    for found in _HEADER_FIELD.finditer(data, pos, end):  # fast path: a clean block
+        if found.start() != pos:
             break
-        value = match.group(2)
-        if value.endswith(b"\r"):
-            value = value[:-1]
-        headers.append((match.group(1).decode("ascii"), value.decode("ascii", "surrogateescape")))
-        pos = match.end()
+        headers.append(_field(found))
+        pos = found.end()
     while pos < end:  # slow path: only after an irregular line
         match = _HEADER_FIELD.match(data, pos, end)
         if match is not None:
-            value = match.group(2)
-            if value.endswith(b"\r"):
-                value = value[:-1]
-            headers.append(
-                (match.group(1).decode("ascii"), value.decode("ascii", "surrogateescape"))
-            )
+            headers.append(_field(match))
             pos = match.end()
             continue
         cont = _CONTINUATION.match(data, pos, end)
