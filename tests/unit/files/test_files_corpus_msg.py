@@ -40,6 +40,8 @@ def test_every_outlook_msg_keeps_original_and_converts(corpus: Path) -> None:
         assert msg.get_content_type().startswith(("multipart/", "text/"))
         if rel in SUBJECTS:
             assert msg["subject"] == SUBJECTS[rel], rel
+        (again,) = list(read_path(path))
+        assert isinstance(again, ImportItem) and again.raw == entry.raw, "conversion must be deterministic"
         converted += 1
     assert converted == 13
 
