@@ -18,7 +18,7 @@ from kustos.search.backends.tantivy_facets import DOMAIN_BUCKETS
 from kustos.search.base import SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
-from kustos.search.snippets import fallback, mark_sentinels
+from kustos.search.snippets import SCAN_CHARS, Highlighter
 from kustos.search.types import (
     Facets,
     Hit,
@@ -28,13 +28,6 @@ from kustos.search.types import (
     visible_mailboxes,
 )
 
-_START, _STOP = "\ue000", "\ue001"
-_HEADLINE_OPTIONS = (
-    # Fragment mode cuts too eagerly around matches; one cover of 15-35 words reads better.
-    f'StartSel="{_START}", StopSel="{_STOP}", MaxWords=35, MinWords=15'
-)
-#: ts_headline re-parses the text; bound the work per hit.
-_HEADLINE_CHARS = 100_000
 _BATCH = 500
 
 
@@ -108,40 +101,46 @@ class PostgresIndex(SearchIndex):
         ranking = rank_query(ast)
         found = self._read.execute(f"SELECT count(*) FROM {TABLE} WHERE {condition}", params).fetchone()
         total = int(found[0]) if found else 0
-        hits = self._page(request, condition, params, ranking) if total and request.limit else []
+        hits = self._page(request, condition, params, ranking, Highlighter(ast)) if total and request.limit else []
         facets = self._facets(condition, params, request.mailbox_filter) if request.facets else None
         return SearchResult(total, hits, facets)
 
-    def _page(self, request: SearchRequest, condition: str, params: list[Any], ranking: str | None) -> list[Hit]:
+    def _page(
+        self, request: SearchRequest, condition: str, params: list[Any], ranking: str | None, highlighter: Highlighter
+    ) -> list[Hit]:
+        # Two steps: ordering touches only the narrow columns; wide ones (bodies) are read
+        # for the page's rows alone.
         if request.sort == "relevance" and ranking is not None:
-            score = "ts_rank_cd(tsv_all, %s::tsquery)"
-            score_params: list[Any] = [ranking]
-            order = "score DESC, date DESC, id"
-        else:
-            score, score_params, order = "0.0", [], "date DESC, id"
-        headline = "NULL::text"
-        headline_params: list[Any] = []
-        if ranking is not None:
-            headline = "ts_headline('simple', left(body || E'\\n' || attachment, %s), %s::tsquery, %s)"
-            headline_params = [_HEADLINE_CHARS, ranking, _HEADLINE_OPTIONS]
-        sql = (
-            f"SELECT id, score, date, subject, from_, size, has_attachment, mailboxes, folders, "
-            f"left(body, 1000), {headline} FROM ("
-            f"SELECT *, {score} AS score FROM {TABLE} WHERE {condition} "
-            f"ORDER BY {order} LIMIT %s OFFSET %s) AS page ORDER BY {order}"
-        )
-        rows = self._read.execute(
-            sql, [*headline_params, *score_params, *params, request.limit, request.offset]
-        ).fetchall()
-        allowed = request.mailbox_filter
-        return [
-            Hit(
-                id=r[0], score=float(r[1]), date=r[2], snippet=_snippet(r[10], r[9], r[3]),
-                subject=r[3], from_=r[4], size=int(r[5]), has_attachment=bool(r[6]),
-                mailboxes=visible_mailboxes(r[7], allowed), folders=visible_folders(r[8], allowed),
+            page_sql = (
+                f"SELECT id, ts_rank_cd(tsv_all, %s::tsquery) AS score FROM {TABLE} WHERE {condition} "
+                "ORDER BY score DESC, date DESC, id LIMIT %s OFFSET %s"
             )
-            for r in rows
-        ]
+            page_params: list[Any] = [ranking, *params, request.limit, request.offset]
+        else:
+            page_sql = f"SELECT id, 0.0 FROM {TABLE} WHERE {condition} ORDER BY date DESC, id LIMIT %s OFFSET %s"
+            page_params = [*params, request.limit, request.offset]
+        page = self._read.execute(page_sql, page_params).fetchall()
+        if not page:
+            return []
+        rows = {
+            r[0]: r
+            for r in self._read.execute(
+                f"SELECT id, date, subject, from_, size, has_attachment, mailboxes, folders, "
+                f"left(body, {SCAN_CHARS}), left(attachment, {SCAN_CHARS}) "
+                f"FROM {TABLE} WHERE customer = %s AND id = ANY(%s)",
+                (request.customer, [p[0] for p in page]),
+            ).fetchall()
+        }
+        allowed = request.mailbox_filter
+        hits = []
+        for doc_id, score in page:
+            r = rows[doc_id]
+            hits.append(Hit(
+                id=doc_id, score=float(score), date=r[1], snippet=highlighter.make(r[8], r[9], r[2]),
+                subject=r[2], from_=r[3], size=int(r[4]), has_attachment=bool(r[5]),
+                mailboxes=visible_mailboxes(r[6], allowed), folders=visible_folders(r[7], allowed),
+            ))
+        return hits
 
     def _facets(self, condition: str, params: list[Any], allowed: list[str] | None) -> Facets:
         folders: dict[str, int] = dict(self._read.execute(
@@ -160,9 +159,3 @@ class PostgresIndex(SearchIndex):
             year={int(k): int(v) for k, v in years.items()},
             sender_domain={k: int(v) for k, v in domains.items()},
         )
-
-
-def _snippet(headline: str | None, body_head: str, subject: str) -> str:
-    if headline and _START in headline:
-        return mark_sentinels(headline, _START, _STOP)
-    return fallback(body_head if body_head.strip() else subject)

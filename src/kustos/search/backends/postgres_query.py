@@ -83,9 +83,10 @@ class PostgresCompiler:
 
     def text(self, node: Text) -> str:
         query = tsquery(node)
-        column = _FIELD_COLUMNS[node.field]
-        condition = f"{column} @@ {self.p(query)}::tsquery"
-        if node.field is None and len(node.tokens) > 1:
+        condition = f"tsv_all @@ {self.p(query)}::tsquery"
+        if node.field is not None:
+            return f"({condition} AND {_FIELD_COLUMNS[node.field]} @@ {self.p(query)}::tsquery)"
+        if len(node.tokens) > 1:
             # tsv_all concatenates fields, so a phrase could span two of them: the index
             # narrows with tsv_all, the recheck demands the phrase inside one field.
             per_field = " OR ".join(f"{c} @@ {self.p(query)}::tsquery" for c in _PER_FIELD)

@@ -47,8 +47,9 @@ DDL = [
     f"CREATE INDEX IF NOT EXISTS {TABLE}_mailboxes ON {TABLE} USING gin (mailboxes)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_folders ON {TABLE} USING gin (folder_keys)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_folder_rels ON {TABLE} USING gin (folder_rels)",
+    # One GIN index only (per-field ones cost ~40% of the write speed): a field query is
+    # "tsv_all @@ q AND tsv_<field> @@ q", the index narrows, the row check decides.
     f"CREATE INDEX IF NOT EXISTS {TABLE}_tsv_all ON {TABLE} USING gin (tsv_all)",
-    *(f"CREATE INDEX IF NOT EXISTS {TABLE}_tsv_{f} ON {TABLE} USING gin (tsv_{f})" for f in TSV_FIELDS),
 ]
 
 COLUMNS = (

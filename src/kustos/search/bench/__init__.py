@@ -1,0 +1,1 @@
+"""Search benchmark on the bulk corpus: ``python -m kustos.search.bench --help``."""

@@ -1,0 +1,112 @@
+"""Index the bulk corpus and time queries: index msg/s, query p50/p95 (ms).
+
+    python -m kustos.search.bench [--limit N] [--backend tantivy|postgres] [--dsn DSN]
+
+Parsing (compat32, stdlib) is timed separately from indexing. Every query runs once to
+warm up and then ``--rounds`` times; latencies are per search() call (parse query,
+search, snippets for 20 hits). The last line is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from kustos.search.backends.postgres_index import PostgresIndex
+from kustos.search.backends.tantivy_index import TantivyIndex
+from kustos.search.base import SearchIndex
+from kustos.search.bench.corpus import raw_messages, to_document
+from kustos.search.bench.queries import BENCH_QUERIES
+from kustos.search.document import Document
+from kustos.search.types import SearchRequest
+
+CUSTOMER = "bench"
+MAILBOX = "archive@bench.example"
+
+
+def _index(backend: SearchIndex, docs: list[Document], batch: int) -> float:
+    start = time.perf_counter()
+    for i in range(0, len(docs), batch):
+        backend.add(docs[i : i + batch])
+        backend.commit()
+    return time.perf_counter() - start
+
+
+def _queries(backend: SearchIndex, rounds: int, facets: bool) -> tuple[list[float], dict[str, int]]:
+    latencies: list[float] = []
+    totals: dict[str, int] = {}
+    for query in BENCH_QUERIES:
+        request = SearchRequest(query, CUSTOMER, limit=20, facets=facets)
+        totals[query] = backend.search(request).total
+        for _ in range(rounds):
+            start = time.perf_counter()
+            backend.search(request)
+            latencies.append((time.perf_counter() - start) * 1000)
+    return latencies, totals
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _size_mb(path: Path) -> float:
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("KUSTOS_CORPUS", "../shared/corpus")))
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--backend", choices=["tantivy", "postgres"], default="tantivy")
+    parser.add_argument("--dsn", default=os.environ.get("KUSTOS_TEST_DATABASE_URL", ""))
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--facets", action="store_true", help="also compute facets in every query")
+    args = parser.parse_args()
+
+    raws = list(raw_messages(args.corpus, args.limit))
+    start = time.perf_counter()
+    docs = [to_document(CUSTOMER, MAILBOX, name, raw, i) for i, (name, raw) in enumerate(raws, 1)]
+    parse_s = time.perf_counter() - start
+
+    with tempfile.TemporaryDirectory(prefix="kustos-search-bench-") as tmp:
+        backend: SearchIndex
+        if args.backend == "tantivy":
+            backend = TantivyIndex(Path(tmp))
+        else:
+            pg = PostgresIndex(args.dsn)
+            pg.ensure_schema()
+            pg.clear(CUSTOMER)
+            pg.commit()
+            backend = pg
+        index_s = _index(backend, docs, args.batch)
+        latencies, totals = _queries(backend, args.rounds, args.facets)
+        index_mb = _size_mb(Path(tmp)) if args.backend == "tantivy" else 0.0
+        count = backend.count(CUSTOMER)
+        backend.close()
+
+    for query, total in totals.items():
+        print(f"{total:7d}  {query}")
+    figures = {
+        "backend": args.backend,
+        "messages": len(docs),
+        "indexed": count,
+        "parse_msg_s": round(len(docs) / parse_s, 1),
+        "index_msg_s": round(len(docs) / index_s, 1),
+        "index_mb": round(index_mb, 1),
+        "queries": len(BENCH_QUERIES),
+        "search_p50_ms": round(statistics.median(latencies), 2),
+        "search_p95_ms": round(_pct(latencies, 0.95), 2),
+        "search_max_ms": round(max(latencies), 2),
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
