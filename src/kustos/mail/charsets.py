@@ -60,7 +60,7 @@ _ALIASES = {
 # tries first (UTF-8).
 _UNKNOWN = {"", "us-ascii", "ascii", "ansi_x3.4-1968", "fakescii", "unknown-8bit", "x-unknown", "unknown", "default", "charset", "8bit", "x-user-defined"}
 
-_SNIFF_MIN = 32  # below this, statistics are noise; fall back to cp1252
+_SNIFF_MIN = 256  # below this, statistics are noise; fall back to cp1252
 
 
 @lru_cache(maxsize=512)
@@ -128,12 +128,28 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
     return data.decode(codec, "replace")
 
 
-def decode_8bit_header(value: str) -> str:
-    """Repair a header string from the compat32 parser that holds raw 8-bit bytes.
+def decode_raw_header_bytes(data: bytes, hint: str | None = None) -> str:
+    """Raw 8-bit header bytes as text: UTF-8, else the message's body charset
+    (``hint``; clients that send raw headers use it), else cp1252.
 
-    The parser keeps undecodable bytes as lone surrogates (surrogateescape); we turn
-    them back into bytes and decode them as UTF-8, else by guessing.
+    No statistical guessing: header values are too short for it to be reliable.
     """
+    if data.isascii():
+        return data.decode("ascii")
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return text
+    codec = codec_for(hint)
+    if codec is not None:
+        text = _strict(data, codec)
+        if text is not None:
+            return text
+    return data.decode("cp1252", "replace")
+
+
+def decode_8bit_header(value: str, hint: str | None = None) -> str:
+    """Repair a header string that holds raw 8-bit bytes as lone surrogates
+    (surrogateescape, as our parser and the stdlib's keep them)."""
     if value.isascii():
         return value
     try:
@@ -141,8 +157,4 @@ def decode_8bit_header(value: str) -> str:
         return value
     except UnicodeEncodeError:
         pass
-    data = value.encode("utf-8", "surrogateescape")
-    text = _strict(data, "utf-8")
-    if text is not None:
-        return text
-    return sniff(data)
+    return decode_raw_header_bytes(value.encode("utf-8", "surrogateescape"), hint)

@@ -16,11 +16,25 @@ _ADDRESS_FIELDS = {
 }
 
 
+def charset_hint(msg: Part) -> str | None:
+    """The charset of the message's first text part: the best guess for raw 8-bit
+    header bytes (clients that send them use their body charset)."""
+    part: Part | None = msg
+    for _ in range(4):
+        if part is None:
+            break
+        if part.params.get("charset"):
+            return part.params["charset"]
+        part = part.children[0] if part.children else None
+    return None
+
+
 def fill_envelope(result: ParsedMessage, msg: Part) -> None:
     """Set addresses, date, ids, subject, list and all-headers fields of ``result``.
 
     Repeated address headers are merged; for single-valued fields the first wins.
     """
+    hint = charset_hint(msg)
     addresses: dict[str, list[str]] = {}
     headers: list[tuple[str, str]] = []
     references: list[str] = []
@@ -29,7 +43,7 @@ def fill_envelope(result: ParsedMessage, msg: Part) -> None:
         if raw.isascii() and "=?" not in raw and "\n" not in raw:
             value = raw.strip()  # the common case, without the decoding machinery
         else:
-            value = decode_header(raw)
+            value = decode_header(raw, hint)
         headers.append((name, value))
         if key in _ADDRESS_FIELDS:
             addresses.setdefault(key, []).append(raw)
@@ -40,8 +54,8 @@ def fill_envelope(result: ParsedMessage, msg: Part) -> None:
     result.headers = headers
     for key, attr in _ADDRESS_FIELDS.items():
         if key in addresses:
-            setattr(result, attr, parse_addresses(addresses[key]))
-    result.subject = decode_header(msg.get("subject"))
+            setattr(result, attr, parse_addresses(addresses[key], hint))
+    result.subject = decode_header(msg.get("subject"), hint)
     result.date_raw = unfold(msg.get("date")).strip()
     result.date = parse_date(result.date_raw) if result.date_raw else None
     ids = parse_msgids(msg.get("message-id"))

@@ -13,12 +13,13 @@ import re
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import getaddresses, parsedate_tz
 
-from .charsets import decode_8bit_header, decode_bytes
+from .charsets import decode_8bit_header, decode_bytes, decode_raw_header_bytes
 
-# Lenient: allows "?" free text with spaces (some mailers do not encode spaces).
-_EWORD = re.compile(r"=\?([^?\s]+)\?([QqBb])\?(.*?)\?=")
-_EWORD_GAP = re.compile(r"(\?=)[ \t]+(?==\?)")  # whitespace between adjacent words is dropped
+# Lenient: allows "?"-free text with spaces (some mailers do not encode spaces).
+_EWORD = re.compile(rb"=\?([^?\s]+)\?([QqBb])\?(.*?)\?=")
+_EWORD_GAP = re.compile(rb"(\?=)[ \t]+(?==\?)")  # whitespace between adjacent words is dropped
 _MSGID = re.compile(r"<[^<>\s]*>")
+_B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
 
 
 def unfold(value: str) -> str:
@@ -29,64 +30,56 @@ def unfold(value: str) -> str:
     return value.replace("\r", "").replace("\n", "")
 
 
-def _b_decode(text: str) -> bytes:
-    data = text.strip().encode("ascii", "ignore")
-    data = re.sub(rb"[^A-Za-z0-9+/]", b"", data)
-    data += b"=" * (-len(data) % 4)
+def _b_decode(data: bytes) -> bytes:
+    data = _B64_JUNK.sub(b"", data)
+    if len(data) % 4 == 1:
+        data = data[:-1]
     try:
-        return binascii.a2b_base64(data)
+        return binascii.a2b_base64(data + b"=" * (-len(data) % 4))
     except (binascii.Error, ValueError):
-        if len(data) > 4:
-            return _b_decode(data[: len(data) // 4 * 4 - 4].decode())
         return b""
 
 
-def _q_decode(text: str) -> bytes:
-    raw = text.encode("ascii", "surrogateescape") if text.isascii() else text.encode("utf-8", "surrogateescape")
-    return binascii.a2b_qp(raw, header=True)
-
-
-def decode_words(value: str) -> str:
+def decode_words(value: str, hint: str | None = None) -> str:
     """Decode RFC 2047 encoded words in an (unfolded) header value.
 
-    Adjacent encoded words in the same charset are joined before decoding so a
-    multi-byte character split across two words survives.
+    Works on bytes so that raw 8-bit bytes inside an encoded word (seen in the
+    wild) are decoded with the word's charset, and raw 8-bit text outside words
+    with UTF-8 / ``hint`` / cp1252. Adjacent encoded words in the same charset are
+    joined before decoding so a multi-byte character split across words survives.
     """
     if "=?" not in value:
-        return value
-    value = _EWORD_GAP.sub(r"\1", value)
+        return value if value.isascii() else decode_8bit_header(value, hint)
+    data = _EWORD_GAP.sub(rb"\1", value.encode("utf-8", "surrogateescape"))
     out: list[str] = []
     pending: list[bytes] = []
-    pending_cs: str | None = None
+    pending_cs = ""
     pos = 0
-
-    def flush() -> None:
-        nonlocal pending, pending_cs
-        if pending:
-            out.append(decode_bytes(b"".join(pending), pending_cs))
-        pending, pending_cs = [], None
-
-    for match in _EWORD.finditer(value):
+    for match in _EWORD.finditer(data):
         if match.start() > pos:
-            flush()
-            out.append(value[pos : match.start()])
-        charset, enc, text = match.group(1), match.group(2), match.group(3)
-        data = _b_decode(text) if enc in "Bb" else _q_decode(text)
-        cs = charset.split("*", 1)[0].lower()
-        if pending and cs != pending_cs:
-            flush()
-        pending.append(data)
-        pending_cs = cs
+            if pending:
+                out.append(decode_bytes(b"".join(pending), pending_cs))
+                pending = []
+            out.append(decode_raw_header_bytes(data[pos : match.start()], hint))
+        charset = match.group(1).split(b"*", 1)[0].decode("ascii", "replace").lower()
+        text = match.group(3)
+        chunk = _b_decode(text) if match.group(2) in b"Bb" else binascii.a2b_qp(text, header=True)
+        if pending and charset != pending_cs:
+            out.append(decode_bytes(b"".join(pending), pending_cs))
+            pending = []
+        pending.append(chunk)
+        pending_cs = charset
         pos = match.end()
-    flush()
-    out.append(value[pos:])
+    if pending:
+        out.append(decode_bytes(b"".join(pending), pending_cs))
+    out.append(decode_raw_header_bytes(data[pos:], hint))
     return "".join(out)
 
 
-def decode_header(value: str) -> str:
-    """A raw header value as display text: 8-bit repaired, unfolded, words decoded."""
+def decode_header(value: str, hint: str | None = None) -> str:
+    """A raw header value as display text: unfolded, words and 8-bit decoded."""
     try:
-        return decode_words(unfold(decode_8bit_header(value))).strip()
+        return decode_words(unfold(value), hint).strip()
     except Exception:  # defensive: header text is attacker-controlled
         return unfold(value).encode("utf-8", "replace").decode("utf-8").strip()
 
@@ -119,10 +112,10 @@ def _fast_addresses(value: str) -> list[tuple[str, str]] | None:
     return out
 
 
-def parse_addresses(values: list[str]) -> list[tuple[str, str]]:
+def parse_addresses(values: list[str], hint: str | None = None) -> list[tuple[str, str]]:
     """Address-list headers -> [(display name, addr)], names decoded."""
     try:
-        raw = [unfold(decode_8bit_header(v)) for v in values]
+        raw = [unfold(decode_8bit_header(v, hint)) for v in values]
         pairs: list[tuple[str, str]] = []
         for value in raw:
             fast = _fast_addresses(value)

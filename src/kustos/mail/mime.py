@@ -44,6 +44,8 @@ class Part:
         for name, value in headers:
             self._index.setdefault(name.lower(), value)
         ctype, self.params = parse_params(self._index.get("content-type", ""))
+        if " " in ctype or "\t" in ctype:  # 'application/pdf name="x.pdf"' (no ";")
+            ctype = ctype.split()[0]
         if ctype.count("/") != 1 or not ctype.split("/")[0] or not ctype.split("/")[1]:
             ctype = default_type
         self.content_type = ctype

@@ -10,12 +10,28 @@ at most the byte budget, never memory or time beyond it.
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 from .containers import add_member, joined
 from .registry import Context, Extracted, ExtractionError
 
 _SMALL = 1024 * 1024  # below this, a high ratio is harmless (e.g. a text of spaces)
+_LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
+
+
+def local_header_names(data: bytes, limit: int) -> list[str]:
+    """Member names from local file headers, for archives whose central directory
+    is missing (truncated downloads, some malware droppers)."""
+    names: list[str] = []
+    pos = data.find(b"PK\x03\x04")
+    while pos != -1 and len(names) < limit and pos + _LOCAL_HEADER.size <= len(data):
+        fields = _LOCAL_HEADER.unpack_from(data, pos)
+        flags, name_len = fields[2], fields[9]
+        raw = data[pos + _LOCAL_HEADER.size : pos + _LOCAL_HEADER.size + name_len]
+        names.append(raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+        pos = data.find(b"PK\x03\x04", pos + _LOCAL_HEADER.size + name_len)
+    return [n for n in names if n and not n.endswith("/")]
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -35,6 +51,9 @@ class ZipExtractor:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            names = local_header_names(data, ctx.limits.max_zip_members)
+            if names:
+                return Extracted(text="\n".join(names), members=names)
             raise ExtractionError(f"not a readable ZIP archive: {exc}") from exc
         limits = ctx.limits
         texts: list[str] = []
