@@ -12,8 +12,8 @@ from kustos.tenants.models import EU_COUNTRIES, Customer, Partner, StorageLocati
 
 
 class LoginForm(forms.Form):
-    # Named "username" because django-axes reads that field to count failures per account.
-    username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True,
+    # Named like User.USERNAME_FIELD because django-axes reads that name to count failures per account.
+    email = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True,
                                                                                 "autocomplete": "username"}))
     password = forms.CharField(label=_("Password"),
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))

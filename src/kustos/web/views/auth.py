@@ -30,8 +30,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next(request))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["username"].lower()
-        user = authenticate(request, username=email, password=form.cleaned_data["password"])
+        email = form.cleaned_data["email"].lower()
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if user is None:
             audit.record("auth.login_failed", actor="anonymous", outcome="failed", ip=client_ip(request),
                          detail={"email": email, "locked": bool(getattr(request, "axes_locked_out", False))})
