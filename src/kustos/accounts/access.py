@@ -113,7 +113,9 @@ def users_for(user: User) -> QuerySet[User]:
     if user.role == Role.OPERATOR:
         return User.objects.all()
     if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_TECH) and user.partner_id:
-        return User.objects.filter(Q(partner_id=user.partner_id) | Q(customer__partner_id=user.partner_id))
+        # Auditors belong to no partner; they are in scope through grants on the partner's customers.
+        return User.objects.filter(Q(partner_id=user.partner_id) | Q(customer__partner_id=user.partner_id)
+                                   | Q(grants__customer__partner_id=user.partner_id)).distinct()
     if user.role == Role.CUSTOMER_ADMIN and user.customer_id:
         return User.objects.filter(Q(customer_id=user.customer_id) | Q(grants__customer_id=user.customer_id)).distinct()
     return User.objects.filter(id=user.id)

@@ -80,7 +80,7 @@ def attachment(request, message_id: str, part: str):
 def export_messages(request, customer_id: str, body: ExportIn):
     customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_EXPORT)
     scope = search_service.scope_for(request.auth, customer)
-    first = search_service.run(customer, body.query, scope, limit=0)
+    first = search_service.run(customer, body.query, scope, limit=1)  # only .total is used; tantivy needs limit > 0
     ids: list[str] = []
     for offset in range(0, min(first.total, 10000), 1000):
         ids += [h.id for h in search_service.run(customer, body.query, scope, limit=1000, offset=offset).hits]
