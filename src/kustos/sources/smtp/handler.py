@@ -107,13 +107,16 @@ class JournalHandler:
                     auth_user=auth_user, tls=session.ssl is not None,
                 )
                 # fsync blocks; run it off the event loop so other sessions keep flowing.
-                await loop.run_in_executor(None, self.spool.put, spool_envelope, data)
+                await loop.run_in_executor(_SPOOL_THREADS, self.spool.put, spool_envelope, data)
         except OSError:
             log.exception("spool write failed")
             return "451 4.3.0 Could not store the message, try again later"
         return "250 2.0.0 OK: queued"
 
 
+# Spool writes wait in fsync, not on the CPU: enough threads let concurrent sessions
+# fsyncs share journal commits instead of queueing behind each other.
+_SPOOL_THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="kustos-spool")
 _AUTH_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kustos-smtp-auth")
 AUTH_TIMEOUT = 30.0
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 from aiosmtpd.smtp import SMTP
 
+from kustos.sources.smtp.fastdata import FastDataSMTP
 from kustos.sources.smtp.handler import (
     Authenticator,
     JournalHandler,
@@ -27,12 +28,6 @@ from kustos.sources.smtp.handler import (
 from kustos.sources.smtp.spool import Spool
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-
-
-class _JournalSMTP(SMTP):
-    # RFC 5321 says 1000, but real journal traffic contains longer lines; refusing
-    # them would lose mail. Up to the stream reader's 64 KiB limit is accepted.
-    line_length_limit = 65536
 
 
 class ReceiverStartFailed(RuntimeError):
@@ -86,7 +81,7 @@ class JournalReceiver:
         self._thread: threading.Thread | None = None
 
     def _factory(self) -> SMTP:
-        return _JournalSMTP(self.handler, **self._smtp_kwargs)  # type: ignore[arg-type]
+        return FastDataSMTP(self.handler, **self._smtp_kwargs)  # type: ignore[arg-type]
 
     async def _listen(self) -> None:
         loop = asyncio.get_running_loop()

@@ -31,6 +31,7 @@ import itertools
 import json
 import os
 import secrets
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -106,6 +107,45 @@ def _owner_alive(owner: str) -> bool:
     return True
 
 
+class _GroupSync:
+    """Group commit of directory fsyncs for concurrent writers.
+
+    A writer that renamed a file into the directory needs *an* fsync of the
+    directory that started after its rename; one fsync covers every rename made
+    before it began, so concurrent writers share it instead of queueing their own.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._cond = threading.Condition()
+        self._changed = 0  # generation of the latest rename
+        self._synced = 0  # highest generation known to be durable
+        self._syncing = False
+
+    def sync_after_change(self) -> None:
+        with self._cond:
+            self._changed += 1
+            mine = self._changed
+            while True:
+                if self._synced >= mine:
+                    return
+                if not self._syncing:
+                    self._syncing = True
+                    target = self._changed
+                    break
+                self._cond.wait()
+        ok = False
+        try:
+            _fsync_dir(self.directory)
+            ok = True
+        finally:
+            with self._cond:
+                self._syncing = False
+                if ok:  # after a failed fsync the waiters run their own
+                    self._synced = max(self._synced, target)
+                self._cond.notify_all()
+
+
 def read_item(path: Path) -> tuple[Envelope, bytes]:
     blob = path.read_bytes()
     header, newline, rest = blob.partition(b"\n")
@@ -132,6 +172,7 @@ class Spool:
         for directory in (self.tmp, self.new, self.work, self.failed):
             directory.mkdir(parents=True, exist_ok=True)
         self._counter = itertools.count()
+        self._new_sync = _GroupSync(self.new)
         self._owner = f"{os.getpid()}.{_start_time(os.getpid()) or ''}"
 
     # -- writing -----------------------------------------------------------------
@@ -153,7 +194,7 @@ class Spool:
         finally:
             os.close(fd)
         os.rename(tmp_path, self.new / name)
-        _fsync_dir(self.new)
+        self._new_sync.sync_after_change()
         return name
 
     # -- consuming ---------------------------------------------------------------
