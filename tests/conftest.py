@@ -29,3 +29,14 @@ def corpus() -> Path:
     if root is None:
         pytest.skip("shared corpus absent (set KUSTOS_CORPUS or put ../shared/corpus beside the checkout)")
     return root
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_inline():
+    """Jobs run synchronously in tests (huey immediate mode, in-memory queue)."""
+    from huey.contrib.djhuey import HUEY  # noqa: PLC0415  (Django is configured by pytest-django first)
+
+    previous = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = previous

@@ -113,7 +113,7 @@ def cmd_raw(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_export(ctx: Context, args: argparse.Namespace) -> dict:
     customer = lookup.customer(args.customer)
     query = " ".join(args.query)
-    first = _run_search(customer, query, limit=0)
+    first = _run_search(customer, query, limit=1)
     ids: list[str] = []
     page = 1000
     for offset in range(0, first.total, page):

@@ -46,6 +46,8 @@ def run(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kustos: configuration error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     except KeyboardInterrupt:
         print("kustos: interrupted", file=sys.stderr)
         return 130

@@ -2,5 +2,6 @@
 
 from kustos.archive.models.messages import Folder, IngestCounter, Mailbox, Message, MessageRef, Quarantine
 from kustos.archive.models.sources import JournalEndpoint, Source
+from kustos.archive.models.uploads import Upload
 
-__all__ = ["Folder", "IngestCounter", "JournalEndpoint", "Mailbox", "Message", "MessageRef", "Quarantine", "Source"]
+__all__ = ["Folder", "IngestCounter", "JournalEndpoint", "Mailbox", "Message", "MessageRef", "Quarantine", "Source", "Upload"]
