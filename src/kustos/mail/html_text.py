@@ -17,6 +17,7 @@ _BLOCK = {
     "blockquote", "pre", "hr", "section", "article", "header", "footer", "dd", "dt", "dl",
     "form", "address", "center", "caption", "thead", "tbody", "tfoot", "body", "html",
 }  # fmt: skip
+_LINE = {"li", "tr", "br", "div", "dt", "dd", "option"}  # one line each, no blank line between
 _CELL = {"td", "th"}
 _SPACES = re.compile(r"[ \t\f\v\r\u00a0\u200b]+")
 _BLANKS = re.compile(r"\n\s*\n\s*\n+")
@@ -47,7 +48,8 @@ def html_to_text(markup: str) -> str:
             if not tag or tag.lower() in _SKIP:
                 walker.skip_subtree()  # its "end" event still comes and emits the tail
                 continue
-            if tag.lower() in _BLOCK:
+            low = tag.lower()
+            if low == "br" or (low in _BLOCK and not (low in _LINE and out and out[-1].endswith("\n"))):
                 out.append("\n")
             if el.text:
                 out.append(el.text)
@@ -55,7 +57,7 @@ def html_to_text(markup: str) -> str:
                 out.append(f" {el.get('alt')} ")
         else:
             low = tag.lower()
-            if low in _BLOCK:
+            if low in _BLOCK and low != "br":  # <br> already broke the line at its start
                 out.append("\n")
             elif low in _CELL:
                 out.append("\t")
