@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable
 
 import pytest
@@ -55,6 +56,8 @@ def spooled(receiver: RunningReceiver) -> list[bytes]:
         (b"..leading dot\r\n...two\r\nmid.dle\r\n..\r\n.\r\n", b".leading dot\r\n..two\r\nmid.dle\r\n.\r\n"),
         (b"no final newline?.\r\n.\r\n", b"no final newline?.\r\n"),
         (b"bare\nlf.\n.\r\n.\r\n", b"bare\nlf.\n.\r\n"),  # only CRLF.CRLF ends the data
+        (b"x\r\n\r\n.\r\n", b"x\r\n\r\n"),
+        (b"\r\n.\r\n", b"\r\n"),
     ],
 )
 def test_data_unstuffing_and_end_marker(journal_receiver: RunningReceiver, stuffed: bytes, content: bytes) -> None:
@@ -86,3 +89,15 @@ def test_pipelined_quit_after_marker_is_not_swallowed(journal_receiver: RunningR
     assert session.send_message(b"Subject: p\r\n\r\nbody\r\n.\r\n", after=b"QUIT\r\n").startswith(b"250")
     assert session.reply().startswith(b"221")
     assert spooled(journal_receiver) == [b"Subject: p\r\n\r\nbody\r\n"]
+
+
+def test_end_marker_split_across_packets(journal_receiver: RunningReceiver) -> None:
+    session = RawSession(journal_receiver.port)
+    assert session.command(b"MAIL FROM:<a@contoso.example>").startswith(b"250")
+    assert session.command(b"RCPT TO:<" + JOURNAL_ADDRESS.encode() + b">").startswith(b"250")
+    assert session.command(b"DATA").startswith(b"354")
+    for part in (b"Subject: s\r\n\r\nbody\r", b"\n.", b"\r", b"\n"):
+        session.sock.sendall(part)
+        time.sleep(0.05)  # separate TCP segments: the marker straddles reads
+    assert session.reply().startswith(b"250")
+    assert spooled(journal_receiver) == [b"Subject: s\r\n\r\nbody\r\n"]

@@ -18,6 +18,8 @@ import asyncio
 from aiosmtpd.smtp import MISSING, SMTP
 
 MARKER = b".\r\n"
+END = b"\r\n" + MARKER
+_END_PREFIXES = tuple(END[:k] for k in range(1, len(END)))
 CHUNK_LIMIT = 65536  # StreamReader limit: the most read in one piece
 
 
@@ -27,30 +29,26 @@ class FastDataSMTP(SMTP):
     line_length_limit = CHUNK_LIMIT
 
     async def _read_data(self) -> tuple[bytes, bool]:
-        """Read until CRLF.CRLF; return (unstuffed content, too_big)."""
+        """Read up to and including CRLF.CRLF; return (unstuffed content, too_big)."""
         limit = self.data_size_limit
-        end = b"\r\n" + MARKER
-        data = bytearray(b"\r\n")  # virtual CRLF: a "." alone on the first line ends the data too
-        tail = b""  # once too big: only the last bytes, to find the end marker
+        # A virtual CRLF in front lets "." alone on the first line end the data too.
+        data = bytearray(b"\r\n")
         too_big = False
-        while True:
-            try:
-                piece = await self._reader.readuntil(MARKER)
-            except asyncio.LimitOverrunError as exc:
-                piece = await self._reader.readexactly(exc.consumed)
-            if too_big:
-                tail = (tail + piece)[-len(end):]
-                if tail == end:
-                    return b"", True
+        while not data.endswith(END):
+            if data.endswith(_END_PREFIXES):
+                # The marker may straddle what we have and what comes next: one byte at a time.
+                data += await self._reader.readexactly(1)
                 continue
-            data += piece
-            if data.endswith(end):
-                break
-            if limit and len(data) - 2 > limit:
-                too_big, tail = True, bytes(data[-len(end):])
-                data = bytearray()
-        stuffed = bytes(data[: -len(MARKER)])  # starts with the virtual CRLF, ends with the last CRLF
-        if limit and len(stuffed) - 2 > limit:
+            try:
+                data += await self._reader.readuntil(END)
+            except asyncio.LimitOverrunError as exc:
+                data += await self._reader.readexactly(exc.consumed)
+            if limit and not too_big and len(data) - 2 > limit + len(END):
+                too_big = True  # read on to the marker, keeping only a tail to recognise it
+            if too_big:
+                del data[: -len(END)]
+        stuffed = bytes(data[: -len(MARKER)])  # virtual CRLF + content incl. its final CRLF
+        if too_big or (limit and len(stuffed) - 2 > limit):
             return b"", True
         return stuffed.replace(b"\r\n.", b"\r\n")[2:], False
 
