@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from tests import factories
 
 from kustos.core import runtime
+from tests import factories
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests import factories
 
 from kustos.accounts.services import tokens, users
 from kustos.archive.models import Message
@@ -23,6 +22,7 @@ from kustos.archive.services import export, messages
 from kustos.archive.services import search as search_service
 from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 

@@ -95,10 +95,11 @@ def test(source: Source) -> dict[str, Any]:
     return {"ok": True, "error": None}
 
 
-def _mailbox_for(source: Source, scope_id: str) -> str:
+def _mailbox_for(source: Source, scope) -> str:
+    """IMAP/POP3: the configured mailbox; tenant sources: the user's address (the scope name)."""
     if source.kind in ("imap", "pop3"):
         return source.config.get("mailbox") or source.config["username"]
-    return scope_id
+    return (scope.name if "@" in scope.name else scope.id).lower()
 
 
 def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str, Any]:
@@ -112,7 +113,7 @@ def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str
             for scope in conn.scopes():
                 cursor = source.cursors.get(scope.id)
                 for batch in conn.fetch(scope, cursor):
-                    items = [Incoming(raw=i.data, mailbox=_mailbox_for(source, scope.id), folders=[i.folder] if i.folder else [],
+                    items = [Incoming(raw=i.data, mailbox=_mailbox_for(source, scope), folders=[i.folder] if i.folder else [],
                                       source=f"{source.kind}:{source.id}", source_ref=i.source_id)
                              for i in batch.items if not i.deleted and i.data]
                     fetched += len(batch.items)
