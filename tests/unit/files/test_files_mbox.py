@@ -105,7 +105,8 @@ def test_streaming_keeps_memory_bounded(tmp_path: Path) -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert seen == count
-    assert peak < 2 * 1024 * 1024, f"peak {peak} bytes: the reader is not streaming"
+    # Bounded by a few 1 MiB read chunks plus one message, far below the 20 MB file.
+    assert peak < 6 * 1024 * 1024, f"peak {peak} bytes: the reader is not streaming"
 
 
 def test_iter_mbox_offsets() -> None:
