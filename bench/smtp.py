@@ -264,7 +264,14 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {}
     try:
         for name, run in runs.items():
-            results[name] = run(workdir, messages, args.senders)
+            try:
+                results[name] = run(workdir, messages, args.senders)
+            except RuntimeError as exc:
+                if name == "kustos" or not args.smoke:
+                    raise
+                # A CI smoke run must not fail on the anchor's environment; say why it is missing.
+                print(f"{name} failed: {exc}", file=sys.stderr)
+                results[name] = None
             print(f"{name}: {results[name]}", file=sys.stderr)
     finally:
         if not args.keep:

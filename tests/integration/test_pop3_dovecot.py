@@ -25,7 +25,7 @@ def new_user(dovecot: Dovecot) -> tuple[str, str]:
     return user, f"pw-{user}"
 
 
-def pop3(dovecot: Dovecot, user: str, password: str, **kwargs: object) -> Pop3Connector:
+def pop3(dovecot: Dovecot, user: str, password: str | None, **kwargs: object) -> Pop3Connector:
     options: dict[str, object] = {"host": "127.0.0.1", "port": dovecot.pop3_port, "security": "none",
                                   "username": user, "password": password, "timeout": 10, "batch_size": 3}
     options.update(kwargs)
@@ -67,6 +67,13 @@ def test_delete_archived_then_deletion_markers(dovecot: Dovecot, corpus: Path) -
     after = drain(conn, scope, first.cursor)
     assert after.items == [] and sorted(item.source_id for item in after.deletions) == sorted(archived)
     assert [item.data for item in drain(conn, scope, None).items] == messages[2:]
+
+
+def test_xoauth2_login(dovecot: Dovecot) -> None:
+    dovecot.add_user("pop-oauth", "ya29.pop-token")  # Dovecot checks the bearer token like a password
+    pop3(dovecot, "pop-oauth", None, oauth2_token="ya29.pop-token").check()
+    with pytest.raises(AuthenticationFailed, match="wrong OAuth2 token"):
+        pop3(dovecot, "pop-oauth", None, oauth2_token="stale").check()
 
 
 def test_error_messages(dovecot: Dovecot) -> None:
