@@ -29,13 +29,22 @@ class Extracted:
 
 
 @dataclass
+class Allowance:
+    """Budgets shared by one attachment and everything nested inside it, so a
+    ZIP-of-ZIPs cannot multiply them level by level."""
+
+    zip_bytes: int
+    members: int
+
+
+@dataclass
 class Context:
     """What an extractor may use besides its input bytes.
 
     ``extract`` recursively extracts a member (ZIP entry, TNEF attachment) through
     the same registry; ``parse_message`` turns raw RFC 822 bytes into indexable text
     (supplied by the parser, so extractors do not import it). ``depth`` counts
-    nesting levels already entered.
+    nesting levels already entered; ``allowance`` is shared with child contexts.
     """
 
     limits: Limits
@@ -43,9 +52,19 @@ class Context:
     depth: int
     extract: Callable[[bytes, str, str, Context], Extracted]
     parse_message: Callable[[bytes, Context], Extracted]
+    allowance: Allowance | None = None
+
+    def __post_init__(self) -> None:
+        if self.allowance is None:
+            self.allowance = Allowance(self.limits.max_zip_total_bytes, self.limits.max_zip_members)
+
+    @property
+    def shared(self) -> Allowance:
+        assert self.allowance is not None  # set in __post_init__
+        return self.allowance
 
     def child(self) -> Context:
-        return Context(self.limits, self.budget, self.depth + 1, self.extract, self.parse_message)
+        return Context(self.limits, self.budget, self.depth + 1, self.extract, self.parse_message, self.allowance)
 
 
 class Extractor(Protocol):

@@ -52,6 +52,9 @@ class TnefExtractor:
             texts.append(body)
         for attachment in blob.attachments:
             ctx.budget.check()
+            if ctx.shared.members <= 0:
+                break
+            ctx.shared.members -= 1
             name = attachment.long_filename() or attachment.name or UNTITLED
             if isinstance(name, bytes):
                 name = sniff(name)

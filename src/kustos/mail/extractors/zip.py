@@ -1,7 +1,8 @@
 """ZIP archives: member names always, member text recursively within the limits.
 
-Bomb guards (all from Limits): at most ``max_zip_members`` entries are looked at,
-at most ``max_zip_total_bytes`` uncompressed bytes are read in total, a member whose
+Bomb guards (all from Limits, shared by nested archives through ``ctx.shared``): at
+most ``max_zip_members`` entries are looked at and at most ``max_zip_total_bytes``
+uncompressed bytes are read per top-level attachment; a member whose
 declared size/compressed size ratio exceeds ``max_zip_ratio`` is skipped, and every
 read is bounded by the bytes still allowed (declared sizes can lie), so a bomb costs
 at most the byte budget, never memory or time beyond it.
@@ -56,22 +57,23 @@ class ZipExtractor:
                 return Extracted(text="\n".join(names), members=names)
             raise ExtractionError(f"not a readable ZIP archive: {exc}") from exc
         limits = ctx.limits
+        shared = ctx.shared
         texts: list[str] = []
         members: list[str] = []
-        budget = limits.max_zip_total_bytes
         infos = archive.infolist()
         for index, info in enumerate(infos):
             ctx.budget.check()
-            if index >= limits.max_zip_members:
+            if shared.members <= 0:
                 texts.append(f"[{len(infos) - index} more members not read]")
                 break
+            shared.members -= 1
             if info.is_dir():
                 continue
             name = _member_name(info)
             ratio = info.file_size / max(info.compress_size, 1)
             readable = (
                 not info.flag_bits & 0x1  # encrypted
-                and budget > 0
+                and shared.zip_bytes > 0
                 and not (info.file_size > _SMALL and ratio > limits.max_zip_ratio)
                 and ctx.depth + 1 <= limits.max_depth
             )
@@ -80,10 +82,10 @@ class ZipExtractor:
                 continue
             try:
                 with archive.open(info) as handle:
-                    body = handle.read(min(budget, limits.max_attachment_bytes) + 1)
+                    body = handle.read(min(shared.zip_bytes, limits.max_attachment_bytes))
             except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, RuntimeError):
                 members.append(name)
                 continue
-            budget -= len(body)
+            shared.zip_bytes -= len(body)
             add_member(name, body, ctx, texts, members)
         return joined(texts, members)
