@@ -16,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .model import FileFormatError, ImportItem, Quarantined, Skipped
+from .model import ImportItem, Quarantined, Skipped
 from .registry import READERS, Reader, reader_for, register
 from .walk import Progress, estimate, read_file, walk
 
 __all__ = [
     "READERS",
-    "FileFormatError",
     "ImportItem",
     "Progress",
     "Quarantined",

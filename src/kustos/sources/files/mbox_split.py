@@ -73,7 +73,8 @@ class _Window:
         parts = [self.data]
         size = len(self.data)
         while size < upto and not self.eof:
-            chunk = self.fh.read(max(CHUNK, upto - size))
+            # Grow geometrically so a huge message costs O(n) copying, not O(n^2).
+            chunk = self.fh.read(max(CHUNK, upto - size, size // 2))
             if not chunk:
                 self.eof = True
                 break

@@ -57,10 +57,6 @@ class Skipped:
 Entry = ImportItem | Quarantined | Skipped
 
 
-class FileFormatError(Exception):
-    """A file is not in the format its reader expects; the message says what was found."""
-
-
 def quarantine_file(path: str, reason: str) -> Quarantined:
     """Quarantine a whole file, keeping at most QUARANTINE_MAX_BYTES of it."""
     try:
