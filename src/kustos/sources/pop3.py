@@ -225,7 +225,12 @@ class _Session:
             if s.oauth2_token is not None:
                 token = f"user={s.username}\x01auth=Bearer {s.oauth2_token}\x01\x01".encode()
                 # poplib has no AUTH command; _shortcmd sends one line and checks +OK.
-                client._shortcmd("AUTH XOAUTH2 " + base64.b64encode(token).decode("ascii"))  # type: ignore[attr-defined]
+                reply = client._shortcmd("AUTH XOAUTH2 " + base64.b64encode(token).decode("ascii"))  # type: ignore[attr-defined]
+                if not reply.startswith(b"+OK"):
+                    # A "+ <base64 JSON>" challenge carries the error (RFC 7628 style); the
+                    # client answers with an empty line and the server then says -ERR.
+                    client._shortcmd("")  # type: ignore[attr-defined]
+                    raise poplib.error_proto(b"-ERR XOAUTH2 rejected")
             else:
                 assert s.password is not None
                 client.user(s.username)
