@@ -1,0 +1,55 @@
+"""`kustos serve` on a fresh KUSTOS_HOME: first-start operator, web + API + SMTP, clean SIGTERM stop."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from tests.servers.tls import free_port
+
+
+def test_serve_first_start_and_clean_shutdown(tmp_path: Path):
+    port, smtp_port = free_port(), free_port()
+    env = {**os.environ, "KUSTOS_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    proc = subprocess.Popen([sys.executable, "-m", "kustos.cli", "serve", "--port", str(port), "--smtp-port",
+                             str(smtp_port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            line = proc.stdout.readline()
+            lines.append(line)
+            if "SMTP journaling receiver" in line:
+                break
+        text = "".join(lines)
+        assert re.search(r"operator account admin@kustos\.local with one-time password \S{12,}", text), text
+        assert f"http://127.0.0.1:{port}/" in text
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as resp:
+            assert resp.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=10) as resp:
+            assert b'"Kustos API"' in resp.read()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=10) as resp:
+            assert resp.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "Kustos stopped." in out
+    # a second start does not create another operator
+    proc2 = subprocess.Popen([sys.executable, "-m", "kustos.cli", "serve", "--port", str(port), "--no-smtp"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first = ""
+    while "Kustos is running" not in first and proc2.poll() is None:
+        first += proc2.stdout.readline()
+    time.sleep(1)
+    proc2.send_signal(signal.SIGINT)  # Ctrl-C
+    out2, _ = proc2.communicate(timeout=30)
+    assert "one-time password" not in first + out2
+    assert proc2.returncode == 0
