@@ -129,6 +129,14 @@ class JournalReceiver:
         async def shutdown() -> None:
             if self._server is not None:
                 self._server.close()
+            # End open sessions: a message whose 250 was not sent yet is retried by its
+            # sender (at worst spooled twice, never lost).
+            current = asyncio.current_task()
+            sessions = [task for task in asyncio.all_tasks() if task is not current]
+            for task in sessions:
+                task.cancel()
+            await asyncio.gather(*sessions, return_exceptions=True)
+            if self._server is not None:
                 await self._server.wait_closed()
             loop.stop()
 
