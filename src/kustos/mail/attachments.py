@@ -32,6 +32,8 @@ def _dispatch(data: bytes, content_type: str, filename: str, ctx: Context) -> Ex
     if extractor is None:
         return Extracted()
     result = extractor.extract(data, ctx)
+    if "\r" in result.text:
+        result.text = result.text.replace("\r\n", "\n")
     limit = ctx.limits.max_attachment_chars
     if len(result.text) > limit:
         result.text = result.text[:limit]

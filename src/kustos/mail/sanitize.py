@@ -74,6 +74,12 @@ def sanitize_html(html: str, allow_remote: bool = False, cid_url: CidUrl | None 
     Content-ID (without angle brackets), or None to leave it unresolved.
     """
 
+    html = html or ""
+    try:
+        html.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from broken decoding upstream
+        html = html.encode("utf-8", "replace").decode("utf-8")
+
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         low = value.strip().lower()
         if attr == "style":
@@ -91,7 +97,7 @@ def sanitize_html(html: str, allow_remote: bool = False, cid_url: CidUrl | None 
 
     try:
         return nh3.clean(
-            html or "",
+            html,
             tags=_TAGS,
             clean_content_tags=_DROP_WITH_CONTENT,
             attributes=_ATTRS,
@@ -101,4 +107,4 @@ def sanitize_html(html: str, allow_remote: bool = False, cid_url: CidUrl | None 
             strip_comments=True,
         )
     except Exception:  # nh3 raises only on option errors; fall back to plain escaping
-        return nh3.clean(html or "", tags=set())
+        return nh3.clean(html, tags=set())
