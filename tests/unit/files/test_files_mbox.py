@@ -113,3 +113,12 @@ def test_iter_mbox_offsets() -> None:
     data = b"From a Mon Jan  1 10:00:00 2024\n" + MSG_B + b"\nFrom b Mon Jan  1 10:00:00 2024\n" + MSG_B
     offsets = [m.offset for m in iter_mbox(io.BytesIO(data))]
     assert offsets == [0, data.index(b"From b")]
+
+
+def test_status_headers_become_flags(tmp_path: Path) -> None:
+    mutt = b"Status: RO\nX-Status: AF\nSubject: a\n\nbody\n"
+    thunderbird = b"X-Mozilla-Status: 1009\nX-Mozilla-Status2: 00000000\nSubject: b\n\nbody\n"
+    data = b"From - Mon Jan  1 10:00:00 2024\n" + mutt + b"\nFrom - Mon Jan  1 10:00:00 2024\n" + thunderbird
+    first, second = (i for i in read_path(_mbox(tmp_path, data, "Inbox")) if isinstance(i, ImportItem))
+    assert first.flags == ["\\Seen", "\\Answered", "\\Flagged"] and first.folders == ["Inbox"]
+    assert second.flags == ["\\Seen", "\\Deleted", "$Forwarded"]

@@ -15,6 +15,14 @@ from .sniff import looks_like_mbox
 # Counting separators is cheap for files up to this size; bigger files get no estimate.
 _COUNT_LIMIT = 2 * 1024**3
 _CONTAINER_SUFFIXES = (".mbox", ".mbx", ".mbs", ".mboxrd", ".txt")
+# nsMsgMessageFlags: Read, Replied, Marked, Expunged, Forwarded.
+_MOZILLA_FLAGS = (
+    (0x1, "\\Seen"),
+    (0x2, "\\Answered"),
+    (0x4, "\\Flagged"),
+    (0x8, "\\Deleted"),
+    (0x1000, "$Forwarded"),
+)
 _DATE_FORMATS = ("%a %b %d %H:%M:%S %Y", "%a %b %d %H:%M:%S %z %Y", "%a %b %d %H:%M %Y")
 _STATUS_FLAGS = {
     b"R": "\\Seen",
@@ -119,6 +127,11 @@ def _header(block: bytes, lower: bytes, name: bytes) -> str | None:
 
 
 def _status_flags(block: bytes, lower: bytes) -> list[str]:
+    """Flags from mutt/Pine ``Status``/``X-Status`` letters and Thunderbird's ``X-Mozilla-Status``.
+
+    Thunderbird keeps deleted (expunged) messages in the mbox until it is compacted;
+    they come out with ``\\Deleted`` so the caller can decide.
+    """
     if b"status:" not in lower:
         return []
     letters = (_header(block, lower, b"status") or "") + (_header(block, lower, b"x-status") or "")
@@ -127,6 +140,15 @@ def _status_flags(block: bytes, lower: bytes) -> list[str]:
         flag = _STATUS_FLAGS.get(bytes([letter]), "")
         if flag and flag not in flags:
             flags.append(flag)
+    mozilla = _header(block, lower, b"x-mozilla-status")
+    if mozilla:
+        try:
+            bits = int(mozilla.strip(), 16)
+        except ValueError:
+            bits = 0
+        for bit, flag in _MOZILLA_FLAGS:
+            if bits & bit and flag not in flags:
+                flags.append(flag)
     return flags
 
 
