@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import smtplib
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from kustos.sources.smtp import Spool
+from kustos.sources.smtp import JournalReceiver, Spool, address_map_resolver
 from tests.servers.smtp import JOURNAL_ADDRESS, RunningReceiver
 
 pytestmark = pytest.mark.smtp
@@ -101,3 +103,20 @@ def test_end_marker_split_across_packets(journal_receiver: RunningReceiver) -> N
         time.sleep(0.05)  # separate TCP segments: the marker straddles reads
     assert session.reply().startswith(b"250")
     assert spooled(journal_receiver) == [b"Subject: s\r\n\r\nbody\r\n"]
+
+
+def test_one_transaction_for_two_customers_spools_one_copy_each(tmp_path: Path) -> None:
+    resolver = address_map_resolver({"journal-a@archive.test": "A", "journal-b@archive.test": "B",
+                                     "journal-a2@archive.test": "A"})
+    receiver = JournalReceiver(tmp_path / "spool", resolver, port=0)
+    receiver.start()
+    try:
+        with smtplib.SMTP("127.0.0.1", receiver.port, timeout=10) as client:
+            refused = client.sendmail("a@contoso.example", ["journal-a@archive.test", "journal-b@archive.test",
+                                                            "JOURNAL-A2@archive.test", "nobody@archive.test"],
+                                      b"Subject: two\r\n\r\nx\r\n")
+    finally:
+        receiver.stop()
+    assert list(refused) == ["nobody@archive.test"] and refused["nobody@archive.test"][0] == 550
+    items = {envelope.customer: envelope.rcpt_tos for envelope, _data in Spool(tmp_path / "spool").iter_all()}
+    assert items == {"A": ["journal-a@archive.test", "JOURNAL-A2@archive.test"], "B": ["journal-b@archive.test"]}
