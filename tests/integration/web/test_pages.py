@@ -196,3 +196,9 @@ def test_pages_carry_csp_and_no_inline_code(client: Client, admin, partner):
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline script on {url}"
         assert not re.search(r"\sstyle=", html) and "<style" not in html, f"inline style on {url}"
         assert not re.search(r"\son[a-z]+=", html), f"inline event handler on {url}"
+
+
+def test_api_docs_load_no_external_assets(client: Client):
+    html = client.get("/api/v1/docs").content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/static/") for a in assets), assets
