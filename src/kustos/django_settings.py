@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "huey.contrib.djhuey",
+    "ninja",  # serves Swagger UI from local static files (no CDN, no inline script: CSP-clean)
     "kustos.accounts",
     "kustos.tenants",
     "kustos.audit",
