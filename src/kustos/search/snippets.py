@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from kustos.search.query.ast import Node, positive_texts
 
@@ -39,47 +40,66 @@ def _squash(snippet: str) -> str:
     return " ".join(snippet.split())
 
 
-_WORD = re.compile(r"[^\W_]+")
-#: Words shown around the best match, and how much text is scanned for it.
-WINDOW_WORDS = 30
+#: Characters shown around the densest cluster of matches, and how much text is scanned.
+WINDOW_CHARS = 200
+CONTEXT_CHARS = 50
 SCAN_CHARS = 60_000
+_WORD_CHAR = r"[^\W_]"
+
+
+@lru_cache(maxsize=256)
+def _pattern(terms: frozenset[str], prefixes: tuple[str, ...]) -> re.Pattern[str]:
+    # Whole analysed words only: no letter/digit may touch a match on either side.
+    alternatives = [re.escape(t) for t in sorted(terms, key=len, reverse=True)]
+    alternatives += [re.escape(p) + _WORD_CHAR + "*" for p in prefixes]
+    return re.compile(f"(?<!{_WORD_CHAR})(?:{'|'.join(alternatives)})(?!{_WORD_CHAR})", re.IGNORECASE)
 
 
 def highlight(text: str, terms: set[str], prefixes: tuple[str, ...]) -> str | None:
     """A window of ``text`` around the densest cluster of matching words, HTML-escaped,
-    matches in <mark>; None when no word of ``text`` matches. Words are compared in the
-    analysed form (kustos.search.analysis), so "Müller" matches the term "müller"."""
-    text = text[:SCAN_CHARS]
-    words = [(m.start(), m.end()) for m in _WORD.finditer(text)]
-    hits = [
-        i for i, (s, e) in enumerate(words)
-        if (w := text[s:e].lower()) in terms or (prefixes and w.startswith(prefixes))
-    ]
-    if not hits:
+    matches in <mark>; None when no word of ``text`` matches. Matching is case-insensitive
+    on whole words, so "Müller" matches the analysed term "müller"."""
+    if not terms and not prefixes:
         return None
-    # Slide over the matches: the window of WINDOW_WORDS words holding the most of them.
-    best, best_count, j = hits[0], 0, 0
-    for i, last in enumerate(hits):
-        while last - hits[j] >= WINDOW_WORDS:
+    text = text[:SCAN_CHARS]
+    matches = [m.span() for m in _pattern(frozenset(terms), prefixes).finditer(text)]
+    if not matches:
+        return None
+    best, best_count, j = 0, 0, 0
+    for i, (begin, _end) in enumerate(matches):
+        while begin - matches[j][0] > WINDOW_CHARS:
             j += 1
         if i - j + 1 > best_count:
-            best, best_count = hits[j], i - j + 1
-    start_word = max(0, best - WINDOW_WORDS // 6)
-    end_word = min(len(words), start_word + WINDOW_WORDS) - 1
-    start = words[start_word][0] if start_word > 0 else 0
-    end = words[end_word][1] if end_word < len(words) - 1 else len(text)
-    marked = set(hits)
+            best, best_count = j, i - j + 1
+    start = _word_start(text, max(0, matches[best][0] - CONTEXT_CHARS), matches[best][0])
+    end = _word_end(text, max(start + WINDOW_CHARS, matches[best][1]))
     out: list[str] = []
     pos = start
-    for i in range(start_word, end_word + 1):
-        s, e = words[i]
-        if i in marked:
-            out.append(html.escape(text[pos:s]) + MARK_OPEN + html.escape(text[s:e]) + MARK_CLOSE)
-            pos = e
+    for begin, finish in matches[best:]:
+        if finish > end:
+            break
+        out.append(html.escape(text[pos:begin]) + MARK_OPEN + html.escape(text[begin:finish]) + MARK_CLOSE)
+        pos = finish
     out.append(html.escape(text[pos:end]))
-    prefix = "… " if start > 0 else ""
-    suffix = " …" if end < len(text.rstrip()) else ""
-    return prefix + _squash("".join(out)) + suffix
+    lead = "… " if text[:start].strip() else ""
+    tail = " …" if text[end:].strip() else ""
+    return lead + _squash("".join(out)) + tail
+
+
+def _word_start(text: str, start: int, limit: int) -> int:
+    """Move ``start`` forward past a partial word (not beyond ``limit``)."""
+    if start == 0:
+        return 0
+    space = text.find(" ", start, limit)
+    return space + 1 if space >= 0 else start
+
+
+def _word_end(text: str, end: int) -> int:
+    """Extend ``end`` to the end of the word it cuts (a little at most)."""
+    if end >= len(text):
+        return len(text)
+    space = text.find(" ", end, end + 30)
+    return space if space >= 0 else end
 
 
 class Highlighter:

@@ -12,7 +12,7 @@ from typing import Any
 
 import psycopg
 
-from kustos.search.backends.postgres_query import rank_query, where
+from kustos.search.backends.postgres_query import has_text, rank_query, where
 from kustos.search.backends.postgres_schema import DDL, TABLE, UPSERT, row
 from kustos.search.backends.tantivy_facets import DOMAIN_BUCKETS
 from kustos.search.base import SearchIndex, check_customer
@@ -99,27 +99,35 @@ class PostgresIndex(SearchIndex):
         ast = parse_query(request.query)
         condition, params = where(request, ast)
         ranking = rank_query(ast)
-        found = self._read.execute(f"SELECT count(*) FROM {TABLE} WHERE {condition}", params).fetchone()
-        total = int(found[0]) if found else 0
-        hits = self._page(request, condition, params, ranking, Highlighter(ast)) if total and request.limit else []
-        facets = self._facets(condition, params, request.mailbox_filter) if request.facets else None
+        with self._read.transaction():
+            if has_text(ast):
+                # The planner underrates "tsv @@ q" per row (it de-toasts the vector) and picks
+                # the date index or a sequential scan; GIN bitmap scans cost what matches.
+                self._read.execute("SET LOCAL enable_seqscan = off")
+                self._read.execute("SET LOCAL enable_indexscan = off")
+            found = self._read.execute(f"SELECT count(*) FROM {TABLE} WHERE {condition}", params).fetchone()
+            total = int(found[0]) if found else 0
+            page = self._page_ids(request, condition, params, ranking) if total and request.limit else []
+            facets = self._facets(condition, params, request.mailbox_filter) if request.facets else None
+        hits = self._hits(request, page, Highlighter(ast))
         return SearchResult(total, hits, facets)
 
-    def _page(
-        self, request: SearchRequest, condition: str, params: list[Any], ranking: str | None, highlighter: Highlighter
-    ) -> list[Hit]:
-        # Two steps: ordering touches only the narrow columns; wide ones (bodies) are read
-        # for the page's rows alone.
+    def _page_ids(
+        self, request: SearchRequest, condition: str, params: list[Any], ranking: str | None
+    ) -> list[tuple[str, float]]:
         if request.sort == "relevance" and ranking is not None:
-            page_sql = (
+            sql = (
                 f"SELECT id, ts_rank_cd(tsv_all, %s::tsquery) AS score FROM {TABLE} WHERE {condition} "
                 "ORDER BY score DESC, date DESC, id LIMIT %s OFFSET %s"
             )
-            page_params: list[Any] = [ranking, *params, request.limit, request.offset]
+            values: list[Any] = [ranking, *params, request.limit, request.offset]
         else:
-            page_sql = f"SELECT id, 0.0 FROM {TABLE} WHERE {condition} ORDER BY date DESC, id LIMIT %s OFFSET %s"
-            page_params = [*params, request.limit, request.offset]
-        page = self._read.execute(page_sql, page_params).fetchall()
+            sql = f"SELECT id, 0.0 FROM {TABLE} WHERE {condition} ORDER BY date DESC, id LIMIT %s OFFSET %s"
+            values = [*params, request.limit, request.offset]
+        return [(r[0], float(r[1])) for r in self._read.execute(sql, values).fetchall()]
+
+    def _hits(self, request: SearchRequest, page: list[tuple[str, float]], highlighter: Highlighter) -> list[Hit]:
+        # Wide columns (bodies) are read for the page's rows only, after ordering.
         if not page:
             return []
         rows = {

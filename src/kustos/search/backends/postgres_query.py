@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from kustos.search.backends.folders import expand
+from kustos.search.backends.postgres_schema import TABLE
 from kustos.search.query.ast import (
     And,
     DateRange,
@@ -38,6 +39,14 @@ def tsquery(node: Text) -> str:
     return " <-> ".join(parts)
 
 
+def all_words(node: Text) -> str:
+    """tsquery text requiring every word of ``node`` anywhere (GIN-exact, no positions)."""
+    parts = [lexeme(t) for t in node.tokens]
+    if node.prefix:
+        parts[-1] += ":*"
+    return " & ".join(parts)
+
+
 def like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -45,7 +54,8 @@ def like_escape(value: str) -> str:
 class PostgresCompiler:
     """Accumulates SQL and parameters; ``compile`` returns a boolean SQL expression."""
 
-    def __init__(self, allowed: list[str] | None) -> None:
+    def __init__(self, customer: str, allowed: list[str] | None) -> None:
+        self.customer = customer
         self.allowed = allowed
         self.params: list[Any] = []
 
@@ -78,20 +88,28 @@ class PostgresCompiler:
         if isinstance(node, Or):
             return "(" + " OR ".join(self.compile(c) for c in node.children) + ")"
         if isinstance(node, Not):
+            if has_text(node.child):
+                # Evaluating "NOT tsv @@ q" row by row de-toasts every candidate's vector;
+                # an anti-join on the ids the GIN index finds for q is far cheaper.
+                inner = f"customer = {self.p(self.customer)} AND {self.compile(node.child)}"
+                return f"(id NOT IN (SELECT id FROM {TABLE} WHERE {inner}))"
             return f"(NOT {self.compile(node.child)})"
         raise TypeError(f"unknown query node {node!r}")
 
     def text(self, node: Text) -> str:
         query = tsquery(node)
-        condition = f"tsv_all @@ {self.p(query)}::tsquery"
-        if node.field is not None:
+        if len(node.tokens) == 1:
+            condition = f"tsv_all @@ {self.p(query)}::tsquery"
+            if node.field is None:
+                return condition
             return f"({condition} AND {_FIELD_COLUMNS[node.field]} @@ {self.p(query)}::tsquery)"
-        if len(node.tokens) > 1:
-            # tsv_all concatenates fields, so a phrase could span two of them: the index
-            # narrows with tsv_all, the recheck demands the phrase inside one field.
-            per_field = " OR ".join(f"{c} @@ {self.p(query)}::tsquery" for c in _PER_FIELD)
-            condition = f"({condition} AND ({per_field}))"
-        return condition
+        # Phrases: GIN answers "all words present" exactly; only those candidates get the
+        # positional check, on the field's own vector (tsv_all would also let a phrase
+        # span two fields, and it is the largest vector to de-toast).
+        condition = f"tsv_all @@ {self.p(all_words(node))}::tsquery"
+        columns = _PER_FIELD if node.field is None else [_FIELD_COLUMNS[node.field]]
+        phrase = " OR ".join(f"{c} @@ {self.p(query)}::tsquery" for c in columns)
+        return f"({condition} AND ({phrase}))"
 
     def keyword(self, node: Keyword) -> str:
         if node.field == "mailbox":
@@ -118,7 +136,7 @@ class PostgresCompiler:
 
 def where(request: SearchRequest, ast: Node) -> tuple[str, list[Any]]:
     """The WHERE expression (query AND permission filter AND date filter) and its params."""
-    compiler = PostgresCompiler(request.mailbox_filter)
+    compiler = PostgresCompiler(request.customer, request.mailbox_filter)
     parts = [f"customer = {compiler.p(request.customer)}"]
     allowed = request.mailbox_filter
     if allowed is not None:
@@ -129,6 +147,17 @@ def where(request: SearchRequest, ast: Node) -> tuple[str, list[Any]]:
         parts.append(compiler.date_range(request.date_from, request.date_to))
     parts.append(compiler.compile(ast))
     return " AND ".join(parts), compiler.params
+
+
+def has_text(node: Node) -> bool:
+    """Whether full-text conditions occur anywhere in ``node``."""
+    if isinstance(node, Text):
+        return True
+    if isinstance(node, And | Or):
+        return any(has_text(c) for c in node.children)
+    if isinstance(node, Not):
+        return has_text(node.child)
+    return False
 
 
 def rank_query(ast: Node) -> str | None:

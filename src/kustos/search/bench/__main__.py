@@ -23,7 +23,7 @@ from kustos.search.base import SearchIndex
 from kustos.search.bench.corpus import raw_messages, to_document
 from kustos.search.bench.queries import BENCH_QUERIES
 from kustos.search.document import Document
-from kustos.search.types import SearchRequest
+from kustos.search.types import SearchRequest, SortOrder
 
 CUSTOMER = "bench"
 MAILBOX = "archive@bench.example"
@@ -37,17 +37,22 @@ def _index(backend: SearchIndex, docs: list[Document], batch: int) -> float:
     return time.perf_counter() - start
 
 
-def _queries(backend: SearchIndex, rounds: int, facets: bool) -> tuple[list[float], dict[str, int]]:
+def _queries(
+    backend: SearchIndex, rounds: int, facets: bool, sort: SortOrder
+) -> tuple[list[float], dict[str, tuple[int, float]]]:
     latencies: list[float] = []
-    totals: dict[str, int] = {}
+    per_query: dict[str, tuple[int, float]] = {}
     for query in BENCH_QUERIES:
-        request = SearchRequest(query, CUSTOMER, limit=20, facets=facets)
-        totals[query] = backend.search(request).total
+        request = SearchRequest(query, CUSTOMER, limit=20, facets=facets, sort=sort)
+        total = backend.search(request).total
+        mine = []
         for _ in range(rounds):
             start = time.perf_counter()
             backend.search(request)
-            latencies.append((time.perf_counter() - start) * 1000)
-    return latencies, totals
+            mine.append((time.perf_counter() - start) * 1000)
+        latencies += mine
+        per_query[query] = (total, statistics.median(mine))
+    return latencies, per_query
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -68,6 +73,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--facets", action="store_true", help="also compute facets in every query")
+    parser.add_argument("--reuse", action="store_true", help="postgres: keep an already complete index")
+    parser.add_argument("--sort", choices=["date", "relevance"], default="date")
     args = parser.parse_args()
 
     raws = list(raw_messages(args.corpus, args.limit))
@@ -82,17 +89,18 @@ def main() -> None:
         else:
             pg = PostgresIndex(args.dsn)
             pg.ensure_schema()
-            pg.clear(CUSTOMER)
-            pg.commit()
             backend = pg
-        index_s = _index(backend, docs, args.batch)
-        latencies, totals = _queries(backend, args.rounds, args.facets)
+            if not (args.reuse and pg.count(CUSTOMER) == len(docs)):
+                pg.clear(CUSTOMER)
+                pg.commit()
+        index_s = _index(backend, docs, args.batch) if backend.count(CUSTOMER) != len(docs) else float("nan")
+        latencies, per_query = _queries(backend, args.rounds, args.facets, args.sort)
         index_mb = _size_mb(Path(tmp)) if args.backend == "tantivy" else 0.0
         count = backend.count(CUSTOMER)
         backend.close()
 
-    for query, total in totals.items():
-        print(f"{total:7d}  {query}")
+    for query, (total, median) in per_query.items():
+        print(f"{total:7d} hits {median:8.2f} ms  {query}")
     figures = {
         "backend": args.backend,
         "messages": len(docs),
@@ -104,6 +112,8 @@ def main() -> None:
         "search_p50_ms": round(statistics.median(latencies), 2),
         "search_p95_ms": round(_pct(latencies, 0.95), 2),
         "search_max_ms": round(max(latencies), 2),
+        "sort": args.sort,
+        "facets": args.facets,
     }
     print(json.dumps(figures))
 
