@@ -89,7 +89,9 @@ def _walk(part: Part, path: str, walk: Walk) -> None:
     _attachment(part, path, ctype, filename, disposition, walk)
 
 
-def _new_attachment(part: Part, path: str, ctype: str, filename: str, disposition: str, size: int) -> Attachment:
+def _new_attachment(
+    part: Part, path: str, ctype: str, filename: str, disposition: str, size: int
+) -> Attachment:
     cid = unfold(part.get("content-id")).strip().strip("<>").strip()
     inline = disposition == "inline" or (not disposition and bool(cid))
     return Attachment(filename, ctype, size, path, content_id=cid, inline=inline)

@@ -58,7 +58,20 @@ _ALIASES = {
 # Declared names that carry no information about the bytes: ASCII is included because
 # 8-bit text labelled ASCII is common and ASCII itself is a subset of what sniffing
 # tries first (UTF-8).
-_UNKNOWN = {"", "us-ascii", "ascii", "ansi_x3.4-1968", "fakescii", "unknown-8bit", "x-unknown", "unknown", "default", "charset", "8bit", "x-user-defined"}
+_UNKNOWN = {
+    "",
+    "us-ascii",
+    "ascii",
+    "ansi_x3.4-1968",
+    "fakescii",
+    "unknown-8bit",
+    "x-unknown",
+    "unknown",
+    "default",
+    "charset",
+    "8bit",
+    "x-user-defined",
+}
 
 _SNIFF_MIN = 256  # below this, statistics are noise; fall back to cp1252
 

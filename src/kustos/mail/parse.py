@@ -22,7 +22,9 @@ def _reason(stage: str, exc: BaseException) -> str:
     return f"{stage} failed: {type(exc).__name__}: {str(exc)[:120]}"
 
 
-def _fill(result: ParsedMessage, msg: Part, limits: Limits, depth: int, prefix: str, budget: Budget | None) -> None:
+def _fill(
+    result: ParsedMessage, msg: Part, limits: Limits, depth: int, prefix: str, budget: Budget | None
+) -> None:
     """Fill ``result`` from a parsed Message (top level or nested); never raises
     except ExtractionTimeout, which belongs to the caller's budget."""
     result.content_type = msg.content_type

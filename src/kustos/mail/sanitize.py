@@ -19,7 +19,19 @@ from collections.abc import Callable
 import nh3
 
 _TAGS = (nh3.ALLOWED_TAGS | {"font", "span", "div", "center", "big", "tfoot"}) - {"map", "area"}
-_GLOBAL_ATTRS = {"style", "align", "valign", "width", "height", "bgcolor", "color", "dir", "title", "lang", "border"}
+_GLOBAL_ATTRS = {
+    "style",
+    "align",
+    "valign",
+    "width",
+    "height",
+    "bgcolor",
+    "color",
+    "dir",
+    "title",
+    "lang",
+    "border",
+}
 _ATTRS: dict[str, set[str]] = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 _ATTRS["*"] = _GLOBAL_ATTRS | {"background"}
 _ATTRS.setdefault("a", set()).update({"href", "name", "title"})
@@ -29,7 +41,18 @@ _ATTRS.setdefault("table", set()).update({"cellpadding", "cellspacing", "border"
 _ATTRS.setdefault("td", set()).update({"nowrap", "colspan", "rowspan"})
 _ATTRS.setdefault("th", set()).update({"nowrap", "colspan", "rowspan"})
 _SCHEMES = {"http", "https", "mailto", "cid", "data", "tel"}
-_DROP_WITH_CONTENT = {"script", "style", "head", "title", "noscript", "template", "svg", "math", "iframe", "object"}
+_DROP_WITH_CONTENT = {
+    "script",
+    "style",
+    "head",
+    "title",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+    "iframe",
+    "object",
+}
 
 _REMOTE = re.compile(r"^\s*(?:https?:)?//", re.I)
 _CSS_URL = re.compile(r"url\s*\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)

@@ -33,13 +33,17 @@ def _no_parse(data, ctx):  # type: ignore[no-untyped-def]
 
 
 def test_pdf_text_from_hand_written_pdf() -> None:
-    text, _members, error = _extract(make_pdf(["Invoice 4711", "Total due: 99 EUR"]), "application/pdf", "i.pdf")
+    text, _members, error = _extract(
+        make_pdf(["Invoice 4711", "Total due: 99 EUR"]), "application/pdf", "i.pdf"
+    )
     assert error == ""
     assert "Invoice 4711" in text and "Total due: 99 EUR" in text
 
 
 def test_docx_paragraphs_and_tables() -> None:
-    text, _m, error = _extract(make_docx("Kündigung des Vertrags", "Tabellenzelle"), "application/octet-stream", "v.docx")
+    text, _m, error = _extract(
+        make_docx("Kündigung des Vertrags", "Tabellenzelle"), "application/octet-stream", "v.docx"
+    )
     assert error == ""
     assert "Kündigung des Vertrags" in text
     assert "Tabellenzelle\tsecond cell" in text

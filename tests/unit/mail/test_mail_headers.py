@@ -75,7 +75,10 @@ def test_raw_8bit_subject_in_message_uses_body_charset() -> None:
             "attachment; filename*0*=utf-8''%E4%B8%AD; filename*1*=%E6%96%87; filename*2=.doc",
             ("attachment", {"filename": "中文.doc"}),
         ),
-        ('Text/Plain; Charset="UTF-8"; format=flowed', ("text/plain", {"charset": "UTF-8", "format": "flowed"})),
+        (
+            'Text/Plain; Charset="UTF-8"; format=flowed',
+            ("text/plain", {"charset": "UTF-8", "format": "flowed"}),
+        ),
         ('inline; filename="a \\"quoted\\" name"', ("inline", {"filename": 'a "quoted" name'})),
         ('attachment; filename="unterminated', ("attachment", {"filename": "unterminated"})),
         ("multipart/mixed; boundary=abc; boundary=def", ("multipart/mixed", {"boundary": "abc"})),

@@ -122,8 +122,14 @@ def test_nested_zip_bomb_shares_member_and_depth_limits() -> None:
 
 def test_deeply_nested_multiparts_do_not_recurse_forever() -> None:
     depth = 5000
-    head = b"".join(b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i, i + 1) for i in range(depth))
-    raw = b"From: a@b.c\nSubject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n" + head + b"--b5000\n\ninner\n"
+    head = b"".join(
+        b"--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n" % (i, i + 1) for i in range(depth)
+    )
+    raw = (
+        b"From: a@b.c\nSubject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n"
+        + head
+        + b"--b5000\n\ninner\n"
+    )
     msg = parse(raw)
     assert msg.subject == "deep"
     assert "MimeNestingTooDeep" in msg.defects

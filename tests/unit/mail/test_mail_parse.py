@@ -65,7 +65,12 @@ def test_envelope_fields() -> None:
 def test_crlf_message_gives_same_result() -> None:
     lf = parse(SIMPLE)
     crlf = parse(SIMPLE.replace(b"\n", b"\r\n"))
-    assert (crlf.subject, crlf.to, crlf.references, crlf.body_text) == (lf.subject, lf.to, lf.references, lf.body_text)
+    assert (crlf.subject, crlf.to, crlf.references, crlf.body_text) == (
+        lf.subject,
+        lf.to,
+        lf.references,
+        lf.body_text,
+    )
 
 
 ALTERNATIVE = b"""\
@@ -111,7 +116,9 @@ def test_alternative_related_and_part_paths() -> None:
     msg = parse(ALTERNATIVE)
     assert msg.body_text == "Plain version"
     assert msg.body_html == '<p>HTML <b>version</b><img src="cid:logo@x"></p>'
-    assert [(a.part_path, a.content_type, a.filename, a.inline, a.content_id, a.size) for a in msg.attachments] == [
+    assert [
+        (a.part_path, a.content_type, a.filename, a.inline, a.content_id, a.size) for a in msg.attachments
+    ] == [
         ("1.2.2", "image/png", "", True, "logo@x", 8),
         ("2", "application/octet-stream", "data.bin", False, "", 4),
     ]
@@ -139,7 +146,9 @@ def test_single_part_message_is_part_1() -> None:
 
 
 def test_nested_message_text_and_numbering() -> None:
-    inner = message_with([("inner.docx", "application/octet-stream", make_docx("Nested docx words", "c"))], "Inner body")
+    inner = message_with(
+        [("inner.docx", "application/octet-stream", make_docx("Nested docx words", "c"))], "Inner body"
+    )
     raw = forward_of(inner)
     msg = parse(raw)
     assert msg.body_text == "See below"

@@ -64,7 +64,9 @@ class Context:
         return self.allowance
 
     def child(self) -> Context:
-        return Context(self.limits, self.budget, self.depth + 1, self.extract, self.parse_message, self.allowance)
+        return Context(
+            self.limits, self.budget, self.depth + 1, self.extract, self.parse_message, self.allowance
+        )
 
 
 class Extractor(Protocol):
