@@ -28,7 +28,7 @@ class IndexBusy(SearchError):
     """Another process holds the index writer of this customer for longer than we waited."""
 
     def __init__(self, customer: str, waited: float) -> None:
-        super().__init__(f"search index of customer {customer!r} is locked by another writer (waited {waited:.0f}s)")
+        super().__init__(f"search index of customer {customer!r} is locked by another writer (waited {waited:.1f}s)")
 
 
 def check_customer(customer: str) -> str:

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+
+# Dates tantivy can hold (about 1677..2262); mail carries any date at all, and both
+# backends must file a message under the same year.
+_MIN_DATE = datetime(1678, 1, 1, tzinfo=UTC)
+_MAX_DATE = datetime(2261, 12, 31, tzinfo=UTC)
+
+
+def index_date(value: datetime) -> datetime:
+    """``value`` in UTC, clamped to the range every backend can index."""
+    return min(max(value.astimezone(UTC), _MIN_DATE), _MAX_DATE)
 
 
 class InvalidDocument(ValueError):

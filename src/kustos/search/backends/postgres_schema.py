@@ -8,12 +8,11 @@ concatenation of the per-field vectors, kept by PostgreSQL as a generated column
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from kustos.search.analysis import fold_keyword, tokenize
 from kustos.search.backends.folders import full_path, relative_path
-from kustos.search.document import Document
+from kustos.search.document import Document, index_date
 
 TABLE = "kustos_search_doc"
 TSV_FIELDS = ("from", "to", "cc", "bcc", "subject", "body", "attachment")
@@ -96,6 +95,7 @@ def tsvector_literal(text: str, budget: list[int]) -> str:
 def row(doc: Document) -> tuple[Any, ...]:
     """Values for COLUMNS (caller validated ``doc``)."""
     folders = list(dict.fromkeys(doc.folders))
+    date = index_date(doc.date)
     budget = [_TSV_BUDGET]
     texts = {
         "from": doc.from_text,
@@ -110,7 +110,7 @@ def row(doc: Document) -> tuple[Any, ...]:
         doc.customer, doc.id, doc.mailbox_keys, folders,
         sorted({full_path(f) for f in folders}), sorted({relative_path(f) for f in folders}),
         _clean(doc.from_), _clean(doc.subject), _clean(doc.body), _clean(texts["attachment"]),
-        doc.date, doc.date.astimezone(UTC).year, doc.size, doc.seq, doc.has_attachment, doc.restricted,
+        date, date.year, doc.size, doc.seq, doc.has_attachment, doc.restricted,
         fold_keyword(doc.sender_domain), doc.message_id.strip(), doc.sha256.lower(),
         *(tsvector_literal(texts[f], budget) for f in TSV_FIELDS),
     )

@@ -8,13 +8,13 @@ mailbox-relative paths used by ``folder:``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import tantivy
 
 from kustos.search.analysis import fold_keyword
 from kustos.search.backends.folders import full_path, relative_path
-from kustos.search.document import Document
+from kustos.search.document import Document, index_date
 
 #: Bumped whenever the schema changes; an index of another version must be rebuilt.
 SCHEMA_VERSION = 1
@@ -30,9 +30,6 @@ TEXT_FIELD_NAMES = {
 }
 ALL_TEXT_FIELDS = tuple(TEXT_FIELD_NAMES.values())
 
-# tantivy dates must lie in roughly 1677..2262; archived mail carries any date at all.
-_MIN_DATE = datetime(1678, 1, 1, tzinfo=UTC)
-_MAX_DATE = datetime(2261, 12, 31, tzinfo=UTC)
 
 
 def build_schema() -> tantivy.Schema:
@@ -57,8 +54,7 @@ def build_schema() -> tantivy.Schema:
 
 
 def clamp_date(value: datetime) -> datetime:
-    value = value.astimezone(UTC)
-    return min(max(value, _MIN_DATE), _MAX_DATE)
+    return index_date(value)
 
 
 def to_tantivy(doc: Document) -> tantivy.Document:
