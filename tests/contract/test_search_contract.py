@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.contract.search_docs import ACME, ALICE, BOB, OTHER, documents, when
 
 from kustos.search import PostgresIndex, QuerySyntaxError, SearchIndex, SearchRequest, TantivyIndex
+from tests.contract.search_docs import ACME, ALICE, BOB, OTHER, documents, when
 
 VISIBLE = {"d1", "d2", "d3", "d5"}
 
