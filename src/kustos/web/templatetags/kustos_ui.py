@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.http import QueryDict
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
@@ -12,6 +13,19 @@ BADGES = {
     "active": "ok", "succeeded": "ok", "running": "info", "queued": "muted", "retrying": "warn",
     "failed": "danger", "deleting": "danger", "inactive": "muted",
 }
+
+
+JOB_KINDS = {
+    "customer.delete": _("Customer deletion"),
+    "source.run": _("Source fetch"),
+    "archive.import": _("Mail import"),
+}
+
+
+@register.filter
+def job_kind(kind: str) -> str:
+    """A readable name for a job kind; unknown kinds are shown as they are."""
+    return str(JOB_KINDS.get(kind, kind))
 
 
 @register.simple_tag(takes_context=True)
