@@ -9,6 +9,7 @@ same walker within ``Limits.max_depth``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ from .mime import Part
 from .model import Attachment, ParsedMessage
 from .params import parse_params
 from .parts import message_children
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 
 FillNested = Callable[[ParsedMessage, Part, int, str, "Budget | None"], None]
 
@@ -78,7 +81,12 @@ def _walk(part: Part, path: str, walk: Walk) -> None:
     if ctype.startswith("multipart/"):  # no boundary found: keep its text findable
         ctype = "text/plain"
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
-        text = decode_bytes(part.decoded(), part.params.get("charset"))
+        data = part.decoded()
+        charset = part.params.get("charset")
+        if not charset and ctype == "text/html":
+            found = _META_CHARSET.search(data, 0, 4096)
+            charset = found.group(1).decode("ascii") if found else None
+        text = decode_bytes(data, charset)
         if "\r" in text:
             text = text.replace("\r\n", "\n")
         (walk.texts if ctype == "text/plain" else walk.htmls).append(text)

@@ -66,16 +66,19 @@ def _clear_in(thread_id: int) -> None:
 
 class _Watchdog:
     def __init__(self) -> None:
+        self._reset()
+        # A fork while the watchdog thread holds the lock would leave the child's copy
+        # locked forever; the child starts from a fresh state instead.
+        os.register_at_fork(after_in_child=self._reset)
+
+    def _reset(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._budgets: set[Budget] = set()
         self._thread: threading.Thread | None = None
-        self._pid = 0
 
     def _ensure_thread(self) -> None:
-        # Re-create after fork: threads do not survive into a child process.
-        if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
-            self._pid = os.getpid()
+        if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="kustos-extract-watchdog", daemon=True)
             self._thread.start()
 

@@ -141,7 +141,8 @@ def parse_date(value: str) -> datetime | None:
     try:
         parts = parsedate_tz(unfold(value))
         if parts is None:
-            return None
+            iso = datetime.fromisoformat(value.strip())  # some exporters write ISO 8601
+            return iso if iso.tzinfo else iso.replace(tzinfo=UTC)
         offset = parts[9]
         tz = UTC if offset is None else timezone(timedelta(seconds=offset))
         return datetime(parts[0], parts[1], parts[2], parts[3], parts[4], parts[5], tzinfo=tz)

@@ -15,7 +15,18 @@ from .extractors import Context, Extracted
 from .html_text import html_to_text
 from .limits import DEFAULT_LIMITS, Limits
 from .mime import Part, parse_entity
-from .model import ParsedMessage
+from .model import Attachment, ParsedMessage
+
+_SIGNATURES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
+
+
+def counts_as_attachment(att: Attachment) -> bool:
+    """What ``has:attachment`` means: a file the user would see as attached, i.e.
+    not a signature and not an inline part shown inside the body (referenced by
+    Content-ID, or inline without a file name)."""
+    if att.content_type in _SIGNATURES:
+        return False
+    return not (att.inline and (att.content_id or not att.filename))
 
 
 def _reason(stage: str, exc: BaseException) -> str:
@@ -48,7 +59,7 @@ def _fill(
         except (Exception, RecursionError) as exc:
             result.parse_error = result.parse_error or _reason("html", exc)
     result.attachments = walk.attachments
-    result.has_attachment = any(not a.inline for a in walk.attachments)
+    result.has_attachment = any(counts_as_attachment(a) for a in walk.attachments)
     result.defects = walk.defects
 
 

@@ -3,6 +3,8 @@ and the never-raises contract."""
 
 from __future__ import annotations
 
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -245,3 +247,36 @@ def test_never_raises_on_mime_shaped_garbage(lines: list[bytes]) -> None:
     raw = b"".join(lines)
     msg = parse(raw)
     assert isinstance(msg.body_text, str)
+
+
+def test_has_attachment_ignores_inline_images_and_signatures() -> None:
+    def msg(parts: str) -> bytes:
+        return (b"From: a@b.c\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nhi\n"
+                + parts.encode() + b"--B--\n")  # fmt: skip
+
+    inline_img = "--B\nContent-Type: image/png\nContent-ID: <i@x>\nContent-Disposition: inline\n\nx\n"
+    signature = "--B\nContent-Type: application/pgp-signature; name=signature.asc\n\nsig\n"
+    inline_pdf = "--B\nContent-Type: application/pdf\nContent-Disposition: inline; filename=a.pdf\n\nx\n"
+    assert not parse(msg(inline_img)).has_attachment
+    assert not parse(msg(signature)).has_attachment
+    assert parse(msg(inline_pdf)).has_attachment  # Apple Mail style: inline, but a file
+
+
+def test_html_meta_charset_and_iso_date() -> None:
+    raw = (
+        b"From: a@b.c\nDate: 2024-07-01T10:00:00+02:00\nContent-Type: text/html\n\n"
+        b'<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1251"></head>'
+        + "<body>Привет</body></html>".encode("cp1251")
+    )
+    msg = parse(raw)
+    assert msg.body_text == "Привет"
+    assert msg.date is not None and msg.date.isoformat() == "2024-07-01T10:00:00+02:00"
+
+
+def test_parse_in_forked_workers_after_parent_used_budgets() -> None:
+    raw = message_with([("a.txt", "text/plain", b"attachment words")])
+    assert parse(raw).attachments[0].text == "attachment words"  # starts the parent's watchdog
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        results = list(pool.map(parse, [raw] * 8))
+    assert [r.attachments[0].text for r in results] == ["attachment words"] * 8
