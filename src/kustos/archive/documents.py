@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -34,19 +35,31 @@ def display(value: Any) -> list[str]:
     return out
 
 
-def message_row(customer: Any, work: Any, seq: int) -> Message:
-    p = work.parsed
+def message_row(customer: Any, *, parsed: Any, sha256: str, vault_id: str, size: int, seq: int,
+                retention_year: int | None, kind: str = "message", original_vault_id: str = "",
+                original_kind: str = "") -> Message:
+    """An unsaved Message row for a newly archived message."""
+    p = parsed
     attachments = list(getattr(p, "attachments", []) or [])
     froms = addresses(getattr(p, "from_", []))
     return Message(
-        customer=customer, seq=seq, sha256=work.sha256, vault_id=work.vault_id, size=len(work.item.raw),
-        original_vault_id=work.original_vault_id, original_kind=work.item.original_kind or "",
-        kind=work.item.kind, message_id=(getattr(p, "message_id", "") or "")[:998],
-        subject=(getattr(p, "subject", "") or "")[:998], from_addr=(froms[0] if froms else "")[:320],
-        to_addrs=addresses(getattr(p, "to", []))[:200], date=getattr(p, "date", None),
-        has_attachments=bool(attachments), attachment_count=len(attachments),
-        parse_error=(getattr(p, "parse_error", "") or "")[:300], retention_year=work.retention_year,
+        customer=customer, seq=seq, sha256=sha256, vault_id=vault_id, size=size,
+        original_vault_id=original_vault_id, original_kind=original_kind or "", kind=kind,
+        message_id=(getattr(p, "message_id", "") or "")[:998], subject=(getattr(p, "subject", "") or "")[:998],
+        from_addr=(froms[0] if froms else "")[:320], to_addrs=addresses(getattr(p, "to", []))[:200],
+        date=getattr(p, "date", None), has_attachments=bool(attachments), attachment_count=len(attachments),
+        parse_error=(getattr(p, "parse_error", "") or "")[:300], retention_year=retention_year,
     )
+
+
+def mailref(work: Any, retention_year: int | None) -> bytes:
+    """The self-describing record of one arrival, stored in the vault beside the message."""
+    item = work.item
+    record = {"v": 1, "sha256": work.sha256, "vault_id": work.vault_id, "original_vault_id": work.original_vault_id,
+              "original_kind": item.original_kind or "", "kind": item.kind, "mailbox": item.mailbox.strip().lower(),
+              "folders": item.folders, "source": item.source, "source_ref": item.source_ref[:300],
+              "envelope_from": item.envelope_from, "envelope_to": item.envelope_to, "retention_year": retention_year}
+    return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
 
 
 def _refs(messages: list[Message]) -> dict[str, tuple[set[str], set[str]]]:

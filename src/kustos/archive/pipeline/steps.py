@@ -51,7 +51,9 @@ class ClassifyStep:
 
 
 class StoreStep:
-    """Put raw bytes (and originals such as .msg files) into the vault and commit them."""
+    """Put raw bytes (and originals such as .msg files) into the vault, plus one small
+    ``mailref`` record per arrival (mailbox, folders, envelope) so the database can be
+    rebuilt from the vault alone; then commit (which also appends the ledger)."""
 
     name = "store"
 
@@ -59,14 +61,18 @@ class StoreStep:
         store = ctx.vault_store
         staged = False
         for w in batch:
-            if w.existing is not None or w.excluded:
+            if w.excluded:
                 continue
-            put = store.put(w.item.raw, kind="mail", retention_year=w.retention_year)
-            w.vault_id = put.id
+            if w.existing is None:
+                w.vault_id = store.put(w.item.raw, kind="mail", retention_year=w.retention_year).id
+                if w.item.original is not None:
+                    w.original_vault_id = store.put(w.item.original, kind=w.item.original_kind or "original",
+                                                    retention_year=w.retention_year).id
+            else:
+                w.vault_id, w.original_vault_id = w.existing.vault_id, w.existing.original_vault_id
+            year = w.retention_year if w.existing is None else w.existing.retention_year
+            store.put(documents.mailref(w, year), kind="mailref", retention_year=year)
             staged = True
-            if w.item.original is not None:
-                w.original_vault_id = store.put(w.item.original, kind=w.item.original_kind or "original",
-                                                retention_year=w.retention_year).id
         if staged:
             store.commit()
 
@@ -87,7 +93,10 @@ class RecordStep:
                 msg = w.existing or by_hash.get(w.sha256)
                 if msg is None:
                     seq += 1
-                    msg = documents.message_row(ctx.customer, w, seq)
+                    msg = documents.message_row(
+                        ctx.customer, parsed=w.parsed, sha256=w.sha256, vault_id=w.vault_id, size=len(w.item.raw),
+                        seq=seq, retention_year=w.retention_year, kind=w.item.kind,
+                        original_vault_id=w.original_vault_id, original_kind=w.item.original_kind or "")
                     msg.save(force_insert=True)
                     by_hash[w.sha256] = msg
                     w.new_refs = -1  # marks the creating item

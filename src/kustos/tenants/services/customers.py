@@ -86,7 +86,13 @@ def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] |
     if progress:
         progress(0, 2, "destroying keys and data")
     vault_record = runtime.vault().destroy_customer(customer.id)
-    runtime.search_index().clear(customer.id)
+    # The index holds message text in plaintext: it goes with the key.
+    index = runtime.search_index()
+    index.clear(customer.id)
+    index.commit()
+    destroy = getattr(index, "destroy", None)
+    if destroy is not None:
+        destroy(customer.id)
     if progress:
         progress(1, 2, "removing records")
     with transaction.atomic():
