@@ -2,7 +2,7 @@
 sibling (same partner, other customer) and foreign (other partner) objects.
 
 The URL patterns and OpenAPI operations are enumerated from the running configuration and
-must equal the expectation tables below, so a new endpoint without a row fails this test.
+must equal the tables in authz_expectations.py, so a new endpoint without a row fails this test.
 For every request the real HTTP status is asserted, and the names of objects a role must
 not see are asserted absent from the response body.
 
@@ -25,159 +25,11 @@ from django.utils import timezone
 
 from kustos.api.root import api
 from tests.integration import authz_world
+from tests.integration.authz_expectations import API, DASHBOARD, SHORT
 from tests.integration.authz_world import ROLES, World
 from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
-
-_ALL = "op pa pt ca eu au"
-_SHORT = dict(zip(_ALL.split(), ROLES, strict=True))
-
-# (method, route) -> (object kind or None, "anon=… op=… pa=… pt=… ca=… eu=… au=…")
-# Object codes are own/sibling/foreign (or own/foreign for partner and token).
-DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
-    ("GET", "healthz"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", ""): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "login/"): (None, "anon=200 op=302 pa=302 pt=302 ca=302 eu=302 au=302"),
-    ("POST", "login/"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "login/otp/"): (None, "anon=302 op=302 pa=302 pt=302 ca=302 eu=302 au=302"),
-    ("POST", "login/otp/"): (None, "anon=302 op=302 pa=302 pt=302 ca=302 eu=302 au=302"),
-    ("GET", "logout/"): (None, "anon=405 op=405 pa=405 pt=405 ca=405 eu=405 au=405"),
-    ("POST", "logout/"): (None, "anon=302 op=302 pa=302 pt=302 ca=302 eu=302 au=302"),
-    ("GET", "password-reset/"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "password-reset/"): (None, "anon=302 op=302 pa=302 pt=302 ca=302 eu=302 au=302"),
-    ("GET", "password-reset/sent/"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "password-reset/<uidb64>/<token>/"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "password-reset/complete/"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "account/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "account/language/"): (None, "anon=302 op=302 pa=302 pt=302 ca=302 eu=302 au=302"),
-    ("GET", "account/password/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "account/password/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "account/tokens/"): (None, "anon=302 op=405 pa=405 pt=405 ca=405 eu=405 au=405"),
-    ("POST", "account/tokens/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "account/tokens/<str:token_id>/revoke/"): (
-        "token", "anon=302 op=302/404 pa=302/404 pt=302/404 ca=302/404 eu=302/404 au=302/404"),
-    ("GET", "account/2fa/setup/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "account/2fa/setup/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "partners/"): (None, "anon=302 op=200 pa=403 pt=403 ca=403 eu=403 au=403"),
-    ("POST", "partners/"): (None, "anon=302 op=302 pa=403 pt=403 ca=403 eu=403 au=403"),
-    ("GET", "partners/<str:partner_id>/"): (
-        "partner", "anon=302 op=200/200 pa=403/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
-    ("POST", "partners/<str:partner_id>/"): (
-        "partner", "anon=302 op=302/302 pa=403/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
-    ("GET", "locations/"): (None, "anon=302 op=200 pa=403 pt=403 ca=403 eu=403 au=403"),
-    ("POST", "locations/"): (None, "anon=302 op=302 pa=403 pt=403 ca=403 eu=403 au=403"),
-    ("GET", "customers/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
-    ("GET", "customers/new/"): (None, "anon=302 op=200 pa=200 pt=200 ca=403 eu=403 au=403"),
-    ("POST", "customers/new/"): (None, "anon=302 op=302 pa=302 pt=302 ca=403 eu=403 au=403"),
-    ("GET", "customers/<str:customer_id>/"): (
-        "customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 "
-                    "au=403/404/404"),
-    ("GET", "customers/<str:customer_id>/edit/"): (
-        "customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=403/404/404 eu=403/404/404 "
-                    "au=403/404/404"),
-    ("POST", "customers/<str:customer_id>/edit/"): (
-        "customer", "anon=302 op=302/302/302 pa=302/302/404 pt=302/302/404 ca=403/404/404 eu=403/404/404 "
-                    "au=403/404/404"),
-    ("GET", "customers/<str:customer_id>/delete/"): (
-        "customer", "anon=302 op=200/200/200 pa=200/200/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 "
-                    "au=403/404/404"),
-    ("POST", "customers/<str:customer_id>/delete/"): (
-        "customer", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 "
-                    "au=403/404/404"),
-    ("GET", "users/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
-    ("GET", "users/new/"): (None, "anon=302 op=200 pa=200 pt=403 ca=200 eu=403 au=403"),
-    ("POST", "users/new/"): (None, "anon=302 op=302 pa=302 pt=403 ca=302 eu=403 au=403"),
-    ("GET", "users/<str:user_id>/"): (
-        "user", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=404/404/404 "
-                "au=404/404/404"),
-    ("POST", "users/<str:user_id>/role/"): (
-        "user", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=404/404/404 "
-                "au=404/404/404"),
-    ("POST", "users/<str:user_id>/active/"): (
-        "user", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=404/404/404 "
-                "au=404/404/404"),
-    ("POST", "users/<str:user_id>/grants/"): (
-        "auditor", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=404/404/404 "
-                   "au=404/404/404"),
-    ("GET", "jobs/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
-    ("GET", "jobs/<str:job_id>/"): (
-        "job", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=404/404/404 "
-               "au=404/404/404"),
-    ("GET", "help/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    # Django-side routes of the API package that are not OpenAPI operations.
-    ("GET", "api/v1/"): (None, "anon=404 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
-    ("GET", "api/v1/openapi.json"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "api/v1/docs"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-}
-
-_OBJ = "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404"
-API: dict[tuple[str, str], tuple[str | None, str]] = {
-    ("GET", "/api/v1/partners"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "/api/v1/partners"): (None, "op=201 pa=403 pt=403 ca=403 eu=403 au=403"),
-    ("GET", "/api/v1/partners/{partner_id}"): (
-        "partner", "op=200/200 pa=403/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
-    ("PATCH", "/api/v1/partners/{partner_id}"): (
-        "partner", "op=200/200 pa=403/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
-    ("GET", "/api/v1/locations"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "/api/v1/locations"): (None, "op=201 pa=403 pt=403 ca=403 eu=403 au=403"),
-    ("GET", "/api/v1/customers"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "/api/v1/customers"): (None, "op=201 pa=201 pt=201 ca=403 eu=403 au=403"),
-    ("GET", "/api/v1/customers/{customer_id}"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
-    ("PATCH", "/api/v1/customers/{customer_id}"): (
-        "customer", "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
-    ("POST", "/api/v1/customers/{customer_id}/delete"): (
-        "customer", "op=202/202/202 pa=202/202/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
-    ("GET", "/api/v1/me"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("GET", "/api/v1/users"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
-    ("POST", "/api/v1/users"): (None, "op=201 pa=201 pt=403 ca=201 eu=403 au=403"),
-    ("GET", "/api/v1/users/{user_id}"): ("user", f"{_OBJ} eu=404/404/404 au=404/404/404"),
-    ("PATCH", "/api/v1/users/{user_id}"): (
-        "user", "op=200/200/200 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=404/404/404 au=404/404/404"),
-    ("POST", "/api/v1/users/{user_id}/grants"): (
-        "auditor", "op=201/201/201 pa=201/201/404 pt=403/403/404 ca=201/404/404 eu=404/404/404 au=404/404/404"),
-    ("GET", "/api/v1/me/tokens"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
-    ("POST", "/api/v1/me/tokens"): (None, "op=201 pa=201 pt=201 ca=201 eu=201 au=201"),
-    ("DELETE", "/api/v1/me/tokens/{token_id}"): (
-        "token", "op=200/404 pa=200/404 pt=200/404 ca=200/404 eu=200/404 au=200/404"),
-    ("GET", "/api/v1/jobs"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
-    ("GET", "/api/v1/jobs/{job_id}"): ("job", f"{_OBJ} eu=404/404/404 au=404/404/404"),
-    # Archive: the operator runs the platform but never reads customer archives.
-    ("GET", "/api/v1/customers/{customer_id}/archive/search"): (
-        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
-    ("POST", "/api/v1/customers/{customer_id}/archive/export"): (
-        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
-    ("GET", "/api/v1/messages/{message_id}"): (
-        "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
-    ("GET", "/api/v1/messages/{message_id}/raw"): (
-        "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
-    ("GET", "/api/v1/messages/{message_id}/attachments/{part}"): (
-        "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
-    # Sources and journaling: partner roles and customer admins manage; the operator only views.
-    ("GET", "/api/v1/customers/{customer_id}/sources"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
-    ("POST", "/api/v1/customers/{customer_id}/sources"): (
-        "customer", "op=403/403/403 pa=201/201/404 pt=201/201/404 ca=201/404/404 eu=403/404/404 au=403/404/404"),
-    ("GET", "/api/v1/customers/{customer_id}/journal"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
-    ("GET", "/api/v1/sources/{source_id}"): ("source", f"{_OBJ} eu=403/404/404 au=403/404/404"),
-    ("PATCH", "/api/v1/sources/{source_id}"): (
-        "source", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
-    ("DELETE", "/api/v1/sources/{source_id}"): (
-        "source", "op=403/403/403 pa=204/204/404 pt=204/204/404 ca=204/404/404 eu=403/404/404 au=403/404/404"),
-    ("POST", "/api/v1/sources/{source_id}/test"): (
-        "source", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
-    ("POST", "/api/v1/sources/{source_id}/run"): (
-        "source", "op=403/403/403 pa=202/202/404 pt=202/202/404 ca=202/404/404 eu=403/404/404 au=403/404/404"),
-    # Resumable uploads for imports (partner roles and customer admins).
-    ("POST", "/api/v1/customers/{customer_id}/uploads"): (
-        "customer", "op=403/403/403 pa=201/201/404 pt=201/201/404 ca=201/404/404 eu=403/404/404 au=403/404/404"),
-    ("GET", "/api/v1/uploads/{upload_id}"): (
-        "upload", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
-    ("PUT", "/api/v1/uploads/{upload_id}"): (
-        "upload", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
-    ("POST", "/api/v1/uploads/{upload_id}/complete"): (
-        "upload_done", "op=403/403/403 pa=202/202/404 pt=202/202/404 ca=202/404/404 eu=403/404/404 "
-                       "au=403/404/404"),
-}
 
 EXCLUDED_PREFIXES = ("i18n/", "static/")
 
@@ -208,15 +60,19 @@ def test_enumeration_matches_the_expectation_tables():
     api_paths = {path for _, path in _openapi_operations()}
     routes = {route for route, _ in _walk(get_resolver("kustos.urls"))
               if not route.startswith(EXCLUDED_PREFIXES) and _api_route(route) not in api_paths}
-    assert routes == {route for _, route in DASHBOARD}, "dashboard URL without (or with stale) expectation"
-    assert _openapi_operations() == set(API), "API operation without (or with stale) expectation"
+    expected = {route for _, route in DASHBOARD}
+    assert not routes - expected, f"dashboard URLs without a row in authz_expectations.py: {sorted(routes - expected)}"
+    assert not expected - routes, f"stale rows in authz_expectations.py: {sorted(expected - routes)}"
+    ops, expected_ops = _openapi_operations(), set(API)
+    assert not ops - expected_ops, f"API operations without a row in authz_expectations.py: {sorted(ops - expected_ops)}"
+    assert not expected_ops - ops, f"stale API rows in authz_expectations.py: {sorted(expected_ops - ops)}"
 
 
 # --- requests --------------------------------------------------------------------
 
 def _codes(spec: str, role: str) -> list[int]:
     table = dict(part.split("=") for part in spec.split())
-    key = "anon" if role == "anon" else {v: k for k, v in _SHORT.items()}[role]
+    key = "anon" if role == "anon" else {v: k for k, v in SHORT.items()}[role]
     return [int(c) for c in table[key].split("/")]
 
 
