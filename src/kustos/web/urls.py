@@ -63,3 +63,30 @@ urlpatterns = [
     path("jobs/<str:job_id>/", jobs.job_detail, name="job"),
     path("help/", help.guide, name="help"),
 ]
+
+# --- archive search, messages, sources, journaling, imports (archive dashboard block) -----------
+from kustos.web.views import archive, archive_message, imports, sources, sources_journal  # noqa: E402
+
+urlpatterns += [
+    path("archive/search/", archive.search, name="archive-search"),
+    path("archive/export/", archive.export_selection, name="archive-export"),
+    path("archive/customers/<str:customer_id>/folders/", archive.folders, name="archive-folders"),
+    path("archive/messages/<str:message_id>/", archive_message.message_view, name="archive-message"),
+    path("archive/messages/<str:message_id>/body/", archive_message.message_body, name="archive-message-body"),
+    path("archive/messages/<str:message_id>/raw/", archive_message.message_raw, name="archive-message-raw"),
+    path("archive/messages/<str:message_id>/original/", archive_message.message_original,
+         name="archive-message-original"),
+    path("archive/messages/<str:message_id>/attachments/<str:part>/", archive_message.message_attachment,
+         name="archive-message-attachment"),
+    path("customers/<str:customer_id>/import/", imports.import_page, name="archive-import"),
+    path("customers/<str:customer_id>/journal/", sources_journal.journal_page, name="journal"),
+    path("customers/<str:customer_id>/sources/", sources.source_list, name="sources"),
+    path("customers/<str:customer_id>/sources/new/", sources.source_add, name="source-add"),
+    path("customers/<str:customer_id>/sources/bulk/", sources.source_bulk, name="source-bulk"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/edit/", sources.source_edit, name="source-edit"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/test/", sources.source_test, name="source-test"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/pause/", sources.source_pause, name="source-pause"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/run/", sources.source_run, name="source-run"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/remove/", sources.source_remove,
+         name="source-remove"),
+]

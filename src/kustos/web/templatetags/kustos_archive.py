@@ -1,0 +1,25 @@
+"""``{% archive_panel customer %}``: the archive links and source alerts on a customer's page."""
+
+from __future__ import annotations
+
+from django import template
+
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+from kustos.archive.services import alerts
+from kustos.tenants.models import Customer
+
+register = template.Library()
+
+
+@register.inclusion_tag("kustos/sources/_customer_panel.html", takes_context=True)
+def archive_panel(context, customer: Customer) -> dict:
+    user = context["request"].user
+    can_view_sources = access.has_perm(user, Perm.SOURCE_VIEW)
+    return {
+        "customer": customer,
+        "can_search": access.has_perm(user, Perm.ARCHIVE_SEARCH),
+        "can_import": access.has_perm(user, Perm.ARCHIVE_IMPORT),
+        "can_sources": can_view_sources,
+        "alerts": alerts.open_alerts(Customer.objects.filter(id=customer.id)) if can_view_sources else [],
+    }

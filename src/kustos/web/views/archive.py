@@ -1,0 +1,230 @@
+"""Archive search page (query, filters, facets, paging via htmx), folder tree and export.
+
+Thin views: the permission filter, scope and audit trail live in
+``kustos.archive.services.search`` / ``messages`` / ``export``; nothing here re-checks roles
+beyond calling ``access.get_customer`` with the matching permission.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+from kustos.archive.models import Folder, Mailbox, Message
+from kustos.archive.services import export, messages
+from kustos.archive.services import search as search_service
+from kustos.audit import services as audit
+from kustos.search import InvalidRequest, QuerySyntaxError
+from kustos.tenants.models import Customer
+from kustos.web.htmx import render_page
+
+PAGE_SIZE = 25
+EXPORT_LIMIT = 10000
+SORTS = ("date", "relevance")
+
+
+@dataclass
+class SearchForm:
+    """The search page's GET parameters; ``query()`` folds the filters into the query language."""
+
+    customer: str = ""
+    q: str = ""
+    mailbox: str = ""
+    folder: str = ""
+    domain: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    attachment: bool = False
+    sort: str = "date"
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: QueryDict) -> SearchForm:
+        page = params.get("page", "1")
+        sort = params.get("sort", "date")
+        return cls(customer=params.get("customer", "").strip(), q=params.get("q", "").strip()[:2000],
+                   mailbox=params.get("mailbox", "").strip().lower(), folder=params.get("folder", "").strip(),
+                   domain=params.get("domain", "").strip().lower(), date_from=params.get("from", "").strip(),
+                   date_to=params.get("to", "").strip(), attachment=params.get("attachment") in ("1", "on"),
+                   sort=sort if sort in SORTS else "date", page=max(1, int(page)) if page.isdigit() else 1)
+
+    def query(self) -> str:
+        parts = [f"({self.q})"] if self.q else []
+        if self.folder:
+            parts.append('folder:"{}"'.format(self.folder.replace('"', "")))
+        if self.domain:
+            parts.append('from:"{}"'.format(self.domain.replace('"', "")))
+        if self.date_from or self.date_to:
+            parts.append(f"date:{self.date_from.replace(' ', '')}..{self.date_to.replace(' ', '')}")
+        if self.attachment:
+            parts.append("has:attachment")
+        return " ".join(parts)
+
+    def params(self, **change: Any) -> str:
+        """Query string of this search with some parameters changed (page reset unless given)."""
+        values = {"customer": self.customer, "q": self.q, "mailbox": self.mailbox, "folder": self.folder,
+                  "domain": self.domain, "from": self.date_from, "to": self.date_to,
+                  "attachment": "1" if self.attachment else "", "sort": self.sort, "page": ""}
+        values.update({k: v for k, v in change.items()})
+        return "?" + urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.mailbox or self.folder or self.domain or self.date_from or self.date_to or self.attachment)
+
+
+def searchable_customers(user: Any) -> list[Customer]:
+    if not access.has_perm(user, Perm.ARCHIVE_SEARCH):
+        return []
+    return list(access.customers_for(user).order_by("name")[:1000])
+
+
+def _facet_links(form: SearchForm, facets: Any) -> dict[str, list[tuple[str, int, str, bool]]]:
+    if facets is None:
+        return {}
+    folders = sorted(facets.folder.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+    years = sorted(facets.year.items(), reverse=True)[:12]
+    domains = sorted(facets.sender_domain.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+    return {
+        "folder": [(name, n, form.params(folder=name), name == form.folder) for name, n in folders],
+        "year": [(str(y), n, form.params(**{"from": f"{y}-01-01", "to": f"{y}-12-31"}),
+                  form.date_from == f"{y}-01-01" and form.date_to == f"{y}-12-31") for y, n in years],
+        "domain": [(d, n, form.params(domain=d), d == form.domain) for d, n in domains if d],
+    }
+
+
+def _mailboxes(user: Any, customer: Customer) -> list[str]:
+    allowed = search_service.scope_for(user, customer).allowed_mailboxes
+    boxes = Mailbox.objects.filter(customer=customer).values_list("address", flat=True)
+    return [b for b in boxes if allowed is None or b in allowed][:500]
+
+
+def _run_search(user: Any, customer: Customer, form: SearchForm) -> dict[str, Any]:
+    try:
+        result = search_service.search_as(user, customer.id, form.query(), mailbox=form.mailbox or None,
+                                          limit=PAGE_SIZE, offset=(form.page - 1) * PAGE_SIZE, sort=form.sort,
+                                          facets=True)
+    except (QuerySyntaxError, InvalidRequest) as exc:
+        return {"error": getattr(exc, "message", str(exc)), "position": getattr(exc, "position", None)}
+    rows = search_service.hit_rows(result, search_service.scope_for(user, customer))
+    pages = max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE)
+    return {
+        "rows": rows, "total": result.total, "facets": _facet_links(form, result.facets),
+        "page": form.page, "pages": pages, "first": (form.page - 1) * PAGE_SIZE + 1 if rows else 0,
+        "last": (form.page - 1) * PAGE_SIZE + len(rows),
+        "prev_url": form.params(page=form.page - 1) if form.page > 1 else "",
+        "next_url": form.params(page=form.page + 1) if form.page < pages else "",
+    }
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    access.require(user, Perm.ARCHIVE_SEARCH)
+    customers = searchable_customers(user)
+    form = SearchForm.from_params(request.GET)
+    if not form.customer and len(customers) == 1:
+        form.customer = customers[0].id
+    context: dict[str, Any] = {"customers": customers, "form": form, "customer": None, "sorts": SORTS}
+    status = 200
+    if form.customer:
+        customer = access.get_customer(user, form.customer, Perm.ARCHIVE_SEARCH)
+        context.update(customer=customer, mailboxes=_mailboxes(user, customer),
+                       can_export=access.has_perm(user, Perm.ARCHIVE_EXPORT), **_run_search(user, customer, form))
+        context["effective_query"] = form.query()
+        status = 400 if "error" in context else 200
+    return render_page(request, "kustos/archive/search.html", "kustos/archive/_results.html", context, status=status)
+
+
+def _tree(customer: Customer, address: str, folders: list[Any]) -> list[dict[str, Any]]:
+    """Folder rows in path order with depth, last path segment and the search link, for an indented tree."""
+    rows = []
+    for folder in folders:
+        parts = [p for p in folder.path.split("/") if p] or [folder.path or "/"]
+        query = 'folder:"{}/{}"'.format(address, folder.path.replace('"', ""))
+        rows.append({"path": folder.path, "name": parts[-1], "depth": min(len(parts) - 1, 8), "count": folder.n,
+                     "url": "/archive/search/?" + urlencode({"customer": customer.id, "q": query})})
+    return rows
+
+
+@login_required
+@require_GET
+def folders(request: HttpRequest, customer_id: str) -> HttpResponse:
+    user = request.user
+    customer = access.get_customer(user, customer_id, Perm.ARCHIVE_SEARCH)
+    scope = search_service.scope_for(user, customer)
+    boxes = Mailbox.objects.filter(customer=customer).order_by("address")
+    if scope.allowed_mailboxes is not None:
+        boxes = boxes.filter(address__in=scope.allowed_mailboxes)
+    # Counts are references per folder; an auditor's date window is not applied to them, so
+    # auditors with a window see the tree without counts rather than numbers they may not know.
+    show_counts = scope.date_from is None and scope.date_to is None
+    folder_rows = Folder.objects.filter(mailbox__in=boxes).annotate(n=Count("refs")).order_by("path")
+    by_box: dict[int, list[Any]] = {}
+    for folder in folder_rows:
+        by_box.setdefault(folder.mailbox_id, []).append(folder)
+    tree = [{"address": box.address, "name": box.display_name, "folders": _tree(customer, box.address, by_box.get(box.id, [])),
+             "total": sum(f.n for f in by_box.get(box.id, []))} for box in boxes[:500]]
+    audit.record("archive.folders", actor=user, customer=customer)
+    return render(request, "kustos/archive/folders.html",
+                  {"customer": customer, "tree": tree, "show_counts": show_counts})
+
+
+def _selected(user: Any, customer: Customer, request: HttpRequest, form: SearchForm) -> list[Message]:
+    scope = search_service.scope_for(user, customer)
+    if request.POST.get("scope") == "all":
+        first = search_service.run(customer, form.query(), scope, mailbox=form.mailbox or None, limit=1)
+        ids: list[str] = []
+        for offset in range(0, min(first.total, EXPORT_LIMIT), 1000):
+            ids += [h.id for h in search_service.run(customer, form.query(), scope, mailbox=form.mailbox or None,
+                                                     limit=1000, offset=offset, sort=form.sort).hits]
+    else:
+        ids = request.POST.getlist("ids")[:EXPORT_LIMIT]
+    order = {mid: i for i, mid in enumerate(ids)}
+    found = Message.objects.filter(customer=customer, id__in=ids).select_related("customer")
+    return sorted((m for m in found if messages.visible(m, scope)), key=lambda m: order[m.id])
+
+
+@login_required
+@require_POST
+def export_selection(request: HttpRequest) -> HttpResponse:
+    """POST (CSRF) the search parameters plus ``ids`` or ``scope=all``; answers the file."""
+    user = request.user
+    form = SearchForm.from_params(request.POST)
+    customer = access.get_customer(user, form.customer, Perm.ARCHIVE_EXPORT)
+    fmt = request.POST.get("format", "eml-zip")
+    if fmt not in export.FORMATS:
+        return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
+    try:
+        selected = _selected(user, customer, request, form)
+    except (QuerySyntaxError, InvalidRequest) as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    if not selected:
+        return HttpResponse(_("Nothing selected to export."), status=400, content_type="text/plain; charset=utf-8")
+    suffix = ".zip" if fmt == "eml-zip" else ".mbox"
+    path = Path(tempfile.mkdtemp(prefix="kustos-export-")) / f"archive-export-{customer.id}{suffix}"
+    result = export.write(selected, fmt, path)
+    audit.record("archive.export", actor=user, customer=customer,
+                 detail={"query": form.query()[:500], "count": result["count"], "format": fmt,
+                         "selection": "all" if request.POST.get("scope") == "all" else "ids"})
+    handle = path.open("rb")
+    path.unlink()  # the open handle keeps the data until the response is sent; nothing stays on disk
+    path.parent.rmdir()
+    resp = FileResponse(handle, as_attachment=True, filename=path.name,
+                        content_type="application/zip" if fmt == "eml-zip" else "application/mbox")
+    resp["X-Export-Count"] = str(result["count"])
+    resp["X-Content-SHA256"] = result["sha256"]
+    return resp

@@ -1,0 +1,198 @@
+"""The archive in a real browser: a real `kustos serve` process with mail imported through
+`kustos import`, Debian's Chromium driven by Playwright. A customer admin signs in, searches,
+opens a message (sandboxed body frame), downloads the original and checks its SHA-256
+against `kustos message show --json`; the other archive pages are opened and photographed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mailbox
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+KUSTOS = Path(sys.executable).with_name("kustos")
+PASSWORD = "archive-browser-pass-42"
+ADMIN = "admin@praxis-lange.example"
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _mbox(path: Path) -> None:
+    """A small MBOX: plain mails, one HTML newsletter with a remote image, one with an attachment."""
+    box = mailbox.mbox(str(path))
+    base = datetime(2024, 2, 5, 9, 30, tzinfo=UTC)
+    subjects = ["Quartalsabrechnung Q1", "Terminbestätigung Praxis", "Laborbefund Müller",
+                "Rechnung 2024-117", "Newsletter März", "Dienstplan April"]
+    for i, subject in enumerate(subjects):
+        msg = EmailMessage()
+        msg["From"] = f"Absender {i} <sender{i}@partner{i % 2}.example>"
+        msg["To"] = "empfang@praxis-lange.example"
+        msg["Subject"] = subject
+        msg["Date"] = format_datetime(base + timedelta(days=9 * i))
+        msg["Message-ID"] = f"<browser{i}@praxis-lange.example>"
+        msg.set_content(f"Guten Tag,\n\nanbei {subject}. Quartalsbericht folgt.\n\nViele Grüße\nAbsender {i}\n")
+        if "Newsletter" in subject:
+            msg.add_alternative('<p>Unser <b>Newsletter</b> zum Quartalsbericht.</p>'
+                                '<img src="https://tracker.example/p.gif" alt="">'
+                                '<script>document.title="pwned"</script>', subtype="html")
+        if "Rechnung" in subject:
+            msg.add_attachment(b"Rechnung 2024-117 Betrag 480,00 EUR", maintype="text", subtype="plain",
+                               filename="rechnung-2024-117.txt")
+        box.add(msg)
+    box.flush()
+    box.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`kustos serve --no-smtp` on a free port with a temp home holding one customer with mail."""
+    home = tmp_path_factory.mktemp("kustos-archive-browser")
+    env = {**os.environ, "KUSTOS_HOME": str(home / "home"), "KUSTOS_REQUIRE_2FA_FOR_ADMINS": "0",
+           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+    env.pop("KUSTOS_DATABASE_URL", None)
+    env.pop("KUSTOS_REDIS_URL", None)
+
+    def cli(*args: str, stdin: str | None = None) -> dict:
+        done = subprocess.run([str(KUSTOS), *args, "--json"], env=env, input=stdin, capture_output=True, text=True,
+                              timeout=180)
+        assert done.returncode == 0, f"kustos {' '.join(args)} failed: {done.stderr[-2000:]}"
+        return json.loads(done.stdout)
+
+    partner = cli("partner", "create", "Systemhaus Nord")
+    customer = cli("customer", "create", "--partner", partner["id"], "Praxis Dr. Lange")
+    cli("user", "create", "--email", ADMIN, "--role", "customer_admin", "--customer", customer["id"],
+        "--password-stdin", stdin=PASSWORD + "\n")
+    mbox_path = home / "praxis.mbox"
+    _mbox(mbox_path)
+    imported = cli("import", "--customer", customer["id"], "--mailbox", "empfang@praxis-lange.example", str(mbox_path))
+    assert imported["imported"] == 6
+    port = _free_port()
+    log = (home / "serve.log").open("w")
+    proc = subprocess.Popen([str(KUSTOS), "serve", "--no-smtp", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("kustos serve did not start:\n" + (home / "serve.log").read_text()[-3000:])
+        time.sleep(0.2)
+    yield base, customer, cli
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (only needed when chromium exists)
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def test_customer_admin_searches_opens_and_downloads_original(server, browser):
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    base, customer, cli = server
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB", accept_downloads=True)
+    page = context.new_page()
+    csp_errors: list[str] = []
+    page.on("console", lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None)
+    remote_requests: list[str] = []
+    page.on("request", lambda r: remote_requests.append(r.url) if not r.url.startswith(base) else None)
+
+    page.goto(base + "/archive/search/")
+    page.fill("input[name=email]", ADMIN)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary[type=submit]")
+    page.wait_for_url(base + "/archive/search/")
+    # A customer admin has exactly one customer: its newest mail is listed right away.
+    expect(page.locator("[data-testid=archive-count]")).to_have_text("6 messages")
+    page.fill("input[name=q]", "quartalsbericht")
+    page.click("[data-testid=archive-search-submit]")
+    expect(page.locator("[data-testid=archive-count]")).to_have_text("6 messages")
+    page.fill("input[name=q]", 'subject:rechnung has:attachment')
+    page.click("[data-testid=archive-search-submit]")
+    expect(page.locator("[data-testid=archive-count]")).to_have_text("1 message")
+    assert "q=subject" in page.url
+    page.fill("input[name=q]", "")
+    page.click("[data-testid=archive-search-submit]")
+    expect(page.locator("[data-testid=archive-count]")).to_have_text("6 messages")
+    page.screenshot(path=str(ARTIFACTS / "archive-01-search.png"), full_page=True)
+    page.fill("input[name=q]", 'subject:"unclosed')
+    page.click("[data-testid=archive-search-submit]")
+    expect(page.locator("[data-testid=archive-error]")).to_be_visible()
+
+    page.fill("input[name=q]", "newsletter")
+    page.click("[data-testid=archive-search-submit]")
+    expect(page.locator("[data-testid=archive-count]")).to_have_text("1 message")
+    page.click("[data-testid=hit-link]")
+    page.wait_for_url("**/archive/messages/ms_*/")
+    frame = page.frame_locator("[data-testid=message-frame]")
+    expect(frame.locator("body")).to_contain_text("Newsletter")
+    assert frame.locator("script").count() == 0
+    assert frame.locator("img[src*='tracker.example']").count() == 0
+    assert page.title() != "pwned"
+    assert page.locator("[data-testid=load-remote]").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "archive-02-message.png"), full_page=True)
+
+    message_id = page.locator("[data-testid=archive-id]").inner_text().strip()
+    expected = cli("message", "show", message_id)["sha256"]
+    assert page.locator("[data-testid=sha256]").inner_text().strip() == expected
+    with page.expect_download() as info:
+        page.click("[data-testid=download-eml]")
+    data = Path(info.value.path()).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == expected
+
+    page.click("[data-testid=view-text]")
+    expect(page.locator("[data-testid=message-text]")).to_contain_text("Quartalsbericht")
+
+    page.goto(base + f"/archive/customers/{customer['id']}/folders/")
+    expect(page.locator("[data-testid=mailbox-tree]")).to_contain_text("empfang@praxis-lange.example")
+    page.screenshot(path=str(ARTIFACTS / "archive-03-folders.png"), full_page=True)
+    for path, name in ((f"/customers/{customer['id']}/sources/", "archive-04-sources"),
+                       (f"/customers/{customer['id']}/sources/new/?kind=imap", "archive-05-source-form"),
+                       (f"/customers/{customer['id']}/journal/", "archive-06-journal"),
+                       (f"/customers/{customer['id']}/import/", "archive-07-import"),
+                       (f"/customers/{customer['id']}/", "archive-08-customer")):
+        page.goto(base + path)
+        assert page.locator("h1").is_visible()
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    assert not csp_errors, csp_errors
+    assert not remote_requests, remote_requests
+    context.close()
