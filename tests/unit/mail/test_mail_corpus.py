@@ -18,6 +18,7 @@ import pytest
 
 from kustos.mail import get_part, parse
 from kustos.mail.attachments import extract_text
+from kustos.mail.extractors import Extracted
 from kustos.mail.limits import DEFAULT_LIMITS, Limits
 
 pytestmark = pytest.mark.corpus
@@ -216,3 +217,28 @@ def test_bulk_sample_parses_cleanly(corpus: Path) -> None:
             if count == 200:
                 break
     assert count == 200
+
+
+def test_outlook_msg_attachments(corpus: Path) -> None:
+    msg_dir = corpus / "msg"
+
+    def run(name: str) -> tuple[str, list[str], str]:
+        data = (msg_dir / name).read_bytes()
+        result = extract_text(
+            data, "application/octet-stream", Path(name).name, DEFAULT_LIMITS, 0, _as_message
+        )
+        return result.text, result.members, result.error
+
+    text, members, error = run("msg-extractor/unicode.msg")
+    assert error == "" and members == ["import OleFileIO.tif", "raised value error.tif"]
+    assert text.startswith("From: Brian Zhou <brizhou@gmail.com>\nTo: brianzhou@me.com\n")
+    text, members, error = run("python-oxmsg/message.msg")
+    assert members == ["serveimage.jpg"] and "Subject: Re: test intern" in text
+    text, _members, error = run("aleph-ingest-file/fnf.msg")  # RFC 822 text named .msg
+    assert error == "" and text == "parsed as RFC 822"
+    _text, _members, error = run("python-oxmsg/not-a-MSG-file.msg")
+    assert error == "not a readable Outlook item: InvalidFileFormatError"
+
+
+def _as_message(data, ctx):  # type: ignore[no-untyped-def]
+    return Extracted(text="parsed as RFC 822")

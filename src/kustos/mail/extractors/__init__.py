@@ -5,6 +5,7 @@ from __future__ import annotations
 from .message import MessageExtractor
 from .odf import OdfExtractor
 from .office import DocxExtractor, PptxExtractor, XlsxExtractor
+from .outlook import MsgExtractor
 from .pdf import PdfExtractor
 from .registry import Context, Extracted, ExtractionError, Extractor, Registry
 from .rtf import RtfExtractor
@@ -42,6 +43,7 @@ def default_registry() -> Registry:
         ("message/rfc822", "message/global", "application/eml"),
         ("eml",),
     )
+    reg.register(MsgExtractor(), ("application/vnd.ms-outlook", "application/x-ms-msg"), ("msg",))
     reg.register(
         ZipExtractor(),
         ("application/zip", "application/x-zip-compressed", "application/x-zip"),
