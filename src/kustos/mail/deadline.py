@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _RETRY = 0.05
+_MAX_FIRES = 100  # 5 s of re-raising every _RETRY seconds after expiry
 
 
 class ExtractionTimeout(BaseException):  # noqa: N818 - reads better at call sites
@@ -38,7 +39,7 @@ class ExtractionTimeout(BaseException):  # noqa: N818 - reads better at call sit
 class Budget:
     """A deadline that code can poll (:meth:`check`) and the watchdog enforces."""
 
-    __slots__ = ("seconds", "expires", "thread_id", "closed", "fired")
+    __slots__ = ("seconds", "expires", "thread_id", "closed", "fired", "fires")
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -46,6 +47,7 @@ class Budget:
         self.thread_id = threading.get_ident()
         self.closed = False
         self.fired = False
+        self.fires = 0
 
     def remaining(self) -> float:
         return self.expires - time.monotonic()
@@ -89,11 +91,21 @@ class _Watchdog:
             self._wake.notify()
 
     def remove(self, budget: Budget) -> None:
-        with self._lock:
-            budget.closed = True
-            self._budgets.discard(budget)
-            if budget.fired:
-                _clear_in(budget.thread_id)  # drop a timeout still pending delivery
+        """Close ``budget`` and cancel a timeout still pending for its thread.
+
+        The timeout may itself arrive while we are here; then we simply try again,
+        so a closed budget is always unregistered (it never fires later).
+        """
+        while True:
+            try:
+                with self._lock:
+                    budget.closed = True
+                    self._budgets.discard(budget)
+                    if budget.fired:
+                        _clear_in(budget.thread_id)  # drop a timeout still pending delivery
+                return
+            except ExtractionTimeout:
+                continue
 
     def _run(self) -> None:
         with self._lock:
@@ -102,16 +114,26 @@ class _Watchdog:
                 wait = 1.0
                 for budget in list(self._budgets):
                     left = budget.expires - now
-                    if left <= 0:
+                    if left > 0:
+                        wait = min(wait, left)
+                    elif budget.fires >= _MAX_FIRES:
+                        # The owner never closed it (it cannot have survived this many
+                        # timeouts inside the body): stop, rather than haunt the thread.
+                        self._budgets.discard(budget)
+                    else:
                         budget.fired = True
+                        budget.fires += 1
                         _raise_in(budget.thread_id)
                         wait = min(wait, _RETRY)
-                    else:
-                        wait = min(wait, left)
                 self._wake.wait(timeout=max(wait, 0.001))
 
 
 _WATCHDOG = _Watchdog()
+
+
+def active_budgets() -> int:
+    """How many budgets are open in this process (diagnostics and tests)."""
+    return len(_WATCHDOG._budgets)
 
 
 @contextmanager
