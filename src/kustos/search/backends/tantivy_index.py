@@ -191,7 +191,7 @@ class TantivyIndex(SearchIndex):
         if index is None:
             return SearchResult(0, [], None)
         searcher = index.searcher()
-        query = filtered(self.schema, request, TantivyCompiler(self.schema, request.mailbox_filter).compile(ast))
+        query = filtered(self.schema, request, TantivyCompiler(self.schema, request.mailbox_filter, searcher).compile(ast))
         if request.sort == "date":
             result = searcher.search(
                 query, request.limit, count=True, order_by_field="date",

@@ -25,6 +25,8 @@ from kustos.search.query.ast import (
 from kustos.search.types import SearchRequest
 
 _REGEX_META = set(r"\.+*?()|[]{}^$#&-~")
+#: Prefixes at least this long are expanded via the term dictionary (few terms expected).
+MIN_EXPANDED_PREFIX = 4
 
 
 def regex_escape(value: str) -> str:
@@ -35,9 +37,12 @@ def regex_escape(value: str) -> str:
 class TantivyCompiler:
     """Translates AST nodes for one schema; stateless apart from the schema and mailbox scope."""
 
-    def __init__(self, schema: tantivy.Schema, allowed: list[str] | None) -> None:
+    def __init__(
+        self, schema: tantivy.Schema, allowed: list[str] | None, searcher: tantivy.Searcher | None = None
+    ) -> None:
         self.schema = schema
         self.allowed = allowed
+        self.searcher = searcher
 
     def compile(self, node: Node) -> Query:
         if isinstance(node, MatchAll):
@@ -87,11 +92,28 @@ class TantivyCompiler:
         words: list[str | tuple[int, str]] = list(node.tokens)
         if len(words) == 1:
             if node.prefix:
-                return Query.regex_query(self.schema, field, regex_escape(node.tokens[0]) + ".*")
+                return self.prefix(field, node.tokens[0])
             return Query.term_query(self.schema, field, node.tokens[0])
         if node.prefix:
             return Query.phrase_prefix_query(self.schema, field, words)
         return Query.phrase_query(self.schema, field, words)
+
+    def prefix(self, field: str, prefix: str) -> Query:
+        """Words starting with ``prefix``. Building a regex automaton costs ~0.5 ms per field,
+        so prefixes long enough to be selective are expanded through the term dictionary."""
+        terms = self.expand_prefix(field, prefix)
+        if terms is None:
+            return Query.regex_query(self.schema, field, regex_escape(prefix) + ".*")
+        if not terms:
+            return Query.empty_query()
+        return Query.term_set_query(self.schema, field, terms)
+
+    def expand_prefix(self, field: str, prefix: str) -> list[str] | None:
+        """The indexed words of ``field`` starting with ``prefix``, or None when that list
+        could be long (short prefix) or no searcher is at hand."""
+        if self.searcher is None or len(prefix) < MIN_EXPANDED_PREFIX:
+            return None
+        return [term for term, _count in self.searcher.terms_with_prefix(field, prefix)]
 
     def keyword(self, node: Keyword) -> Query:
         if node.field == "mailbox":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import tempfile
 import time
@@ -29,11 +30,15 @@ CUSTOMER = "bench"
 MAILBOX = "archive@bench.example"
 
 
-def _index(backend: SearchIndex, docs: list[Document], batch: int) -> float:
+def _index(backend: SearchIndex, docs: list[Document], batch: int, bulk: bool) -> float:
     start = time.perf_counter()
-    for i in range(0, len(docs), batch):
-        backend.add(docs[i : i + batch])
-        backend.commit()
+    if bulk:
+        with backend.bulk():
+            backend.add(docs)
+    else:
+        for i in range(0, len(docs), batch):
+            backend.add(docs[i : i + batch])
+            backend.commit()
     return time.perf_counter() - start
 
 
@@ -73,6 +78,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--facets", action="store_true", help="also compute facets in every query")
+    parser.add_argument("--bulk", action="store_true", help="index in bulk mode (one commit)")
     parser.add_argument("--reuse", action="store_true", help="postgres: keep an already complete index")
     parser.add_argument("--sort", choices=["date", "relevance"], default="date")
     args = parser.parse_args()
@@ -93,7 +99,7 @@ def main() -> None:
             if not (args.reuse and pg.count(CUSTOMER) == len(docs)):
                 pg.clear(CUSTOMER)
                 pg.commit()
-        index_s = _index(backend, docs, args.batch) if backend.count(CUSTOMER) != len(docs) else float("nan")
+        index_s = _index(backend, docs, args.batch, args.bulk) if backend.count(CUSTOMER) != len(docs) else float("nan")
         latencies, per_query = _queries(backend, args.rounds, args.facets, args.sort)
         index_mb = _size_mb(Path(tmp)) if args.backend == "tantivy" else 0.0
         count = backend.count(CUSTOMER)
@@ -112,6 +118,7 @@ def main() -> None:
         "search_p50_ms": round(statistics.median(latencies), 2),
         "search_p95_ms": round(_pct(latencies, 0.95), 2),
         "search_max_ms": round(max(latencies), 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "sort": args.sort,
         "facets": args.facets,
     }
