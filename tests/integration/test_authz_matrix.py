@@ -98,6 +98,10 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
     values = {"customer_id": getattr(obj, "id", ""), "partner_id": getattr(obj, "id", ""),
               "user_id": getattr(obj, "id", ""), "job_id": getattr(obj, "id", ""),
               "token_id": getattr(obj, "id", ""), "uidb64": "MTIz", "token": "bogus-token"}
+    values.update(message_id=getattr(obj, "id", ""), source_id=getattr(obj, "id", ""),
+                  part=world.attachment_part.get(label, ""))
+    if kind == "source":
+        values["customer_id"] = obj.customer_id
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     if method == "GET":
         return client.get(path)
@@ -128,6 +132,8 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
             data = {"role": "end_user"}
         elif route.endswith("/active/"):
             data = {}
+        elif route == "archive/export/":
+            data = {"customer": obj.id, "format": "mbox", "scope": "all"}
         elif route.endswith("/grants/"):
             expires = (timezone.now() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
             data = {"customer": customer.id, "expires_at": expires, "tax_relevant_only": "on"}

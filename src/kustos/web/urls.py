@@ -58,6 +58,7 @@ urlpatterns = [
     path("users/<str:user_id>/role/", users.user_role, name="user-role"),
     path("users/<str:user_id>/active/", users.user_active, name="user-active"),
     path("users/<str:user_id>/grants/", users.user_grant, name="user-grant"),
+    path("users/<str:user_id>/2fa-reset/", users.user_reset_2fa, name="user-2fa-reset"),
     # jobs and help
     path("jobs/", jobs.job_list, name="jobs"),
     path("jobs/<str:job_id>/", jobs.job_detail, name="job"),

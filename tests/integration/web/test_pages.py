@@ -202,3 +202,14 @@ def test_api_docs_load_no_external_assets(client: Client):
     html = client.get("/api/v1/docs").content.decode()
     assets = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert assets and all(a.startswith("/static/") for a in assets), assets
+
+
+def test_admin_resets_a_lost_second_factor(client: Client, admin, partner):
+    tech = factories.user("tech@page-partner.example", "partner_tech", partner=partner, totp=True)
+    assert "Reset two-factor" in client.get(f"/users/{tech.id}/").content.decode()
+    assert client.post(f"/users/{tech.id}/2fa-reset/").status_code == 302
+    assert not tech.totpdevice_set.exists()
+    assert AuditEvent.objects.filter(action="auth.2fa_reset", target=tech.id).exists()
+    other = Client()
+    resp = other.post("/login/", {"email": tech.email, "password": factories.PASSWORD})
+    assert resp.status_code == 302 and resp["Location"] == "/account/2fa/setup/"

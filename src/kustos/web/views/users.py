@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kustos.accounts import access
 from kustos.accounts.access import MANAGEABLE_ROLES, Perm
 from kustos.accounts.roles import PARTNER_ROLES, Role
-from kustos.accounts.services import users
+from kustos.accounts.services import twofactor, users
+from kustos.audit import services as audit
 from kustos.web import tables
 from kustos.web.forms import ActiveForm, GrantForm, RoleForm, UserForm
 from kustos.web.htmx import render_page
@@ -92,6 +93,7 @@ def user_detail(request: HttpRequest, user_id: str) -> HttpResponse:
         "role_choices": [(v, label) for v, label in Role.choices if v in allowed],
         "grants": target.grants.select_related("customer").filter(customer__in=access.customers_for(actor)),
         "grant_form": GrantForm(customers=access.customers_for(actor)) if target.role == Role.AUDITOR else None,
+        "has_device": twofactor.confirmed_device(target) is not None,
     }
     return render(request, "kustos/users/detail.html", context)
 
@@ -130,6 +132,19 @@ def user_active(request: HttpRequest, user_id: str) -> HttpResponse:
     active = bool(form.cleaned_data.get("active"))
     users.set_active(target, active, actor=request.user)
     messages.success(request, _("User activated.") if active else _("User deactivated; they can no longer sign in."))
+    return redirect(f"/users/{target.id}/")
+
+
+@login_required
+@require_POST
+def user_reset_2fa(request: HttpRequest, user_id: str) -> HttpResponse:
+    """A user lost their authenticator: remove the device so they set up a new one at sign-in."""
+    target = _managed_target(request, user_id)
+    removed = twofactor.reset(target)
+    audit.record("auth.2fa_reset", actor=request.user, customer=target.customer, partner=target.partner_id or "",
+                 target=target.id, detail={"devices": removed})
+    messages.success(request, _("Two-factor authentication was reset; the user sets it up again at the next "
+                                "sign-in."))
     return redirect(f"/users/{target.id}/")
 
 
