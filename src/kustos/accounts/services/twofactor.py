@@ -48,3 +48,10 @@ def confirm(device: TOTPDevice, token: str) -> bool:
         TOTPDevice.objects.filter(user=device.user).exclude(id=device.id).delete()
         return True
     return False
+
+
+def reset(user: User) -> int:
+    """Remove all of ``user``'s TOTP devices (lost phone); the next sign-in starts setup again.
+    Returns the number of devices removed."""
+    deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+    return deleted
