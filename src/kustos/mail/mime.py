@@ -198,6 +198,18 @@ def _line_break_before(body: bytes, idx: int) -> int:
     return idx
 
 
+_EMLX = re.compile(rb"(\d{1,12})[ \t]*\r?\n(?=[\x21-\x39\x3b-\x7e]+:)")
+
+
+def strip_emlx(raw: bytes) -> tuple[bytes, bool]:
+    """Apple Mail .emlx: a byte-count line, the message, a plist trailer. Reading
+    only the counted bytes keeps the plist out of the body."""
+    match = _EMLX.match(raw)
+    if match is None:
+        return raw, False
+    return raw[match.end() : match.end() + int(match.group(1))], True
+
+
 def parse_entity(data: bytes, default_type: str = "text/plain", level: int = 0) -> Part:
     """Parse one entity (a whole message, a body part, an encapsulated message)."""
     if b"\n" not in data and b"\r" in data:  # old Mac line endings

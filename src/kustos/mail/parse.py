@@ -14,7 +14,7 @@ from .envelope import fill_envelope
 from .extractors import Context, Extracted
 from .html_text import html_to_text
 from .limits import DEFAULT_LIMITS, Limits
-from .mime import Part, parse_entity
+from .mime import Part, parse_entity, strip_emlx
 from .model import Attachment, ParsedMessage
 
 _SIGNATURES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
@@ -93,8 +93,11 @@ def parse(raw: bytes, limits: Limits | None = None) -> ParsedMessage:
         if not raw.strip():
             result.parse_error = "empty input"
             return result
-        msg = parse_entity(bytes(raw))
+        data, emlx = strip_emlx(bytes(raw))
+        msg = parse_entity(data)
         _fill(result, msg, limits, 0, "", None)
+        if emlx:
+            result.defects.append("EmlxEnvelope")
     except (Exception, RecursionError, ExtractionTimeout) as exc:
         result.parse_error = _reason("parse", exc)
     return result

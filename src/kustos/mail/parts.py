@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .mime import Part, parse_entity
+from .mime import Part, parse_entity, strip_emlx
 
 
 class PartNotFound(LookupError):
@@ -69,4 +69,4 @@ def get_part(raw: bytes, part_path: str) -> bytes:
 
     Raises PartNotFound when the section does not exist.
     """
-    return part_bytes(find_part(parse_entity(raw), part_path))
+    return part_bytes(find_part(parse_entity(strip_emlx(raw)[0]), part_path))

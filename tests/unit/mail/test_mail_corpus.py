@@ -51,6 +51,9 @@ def test_every_single_message_file_parses(corpus: Path) -> None:
             assert msg.headers, path
         elif kind.startswith("empty file"):
             assert msg.parse_error == "empty input", path
+        elif kind.startswith("Apple Mail .emlx"):
+            assert msg.parse_error == "" and "EmlxEnvelope" in msg.defects, path
+            assert "plist" not in msg.body_text, path
         outcomes[kind.split(";")[0].split(" (")[0]] += 1
     assert parsed == len(rows) == 1033
     assert outcomes == {

@@ -148,9 +148,8 @@ def test_single_part_message_is_part_1() -> None:
 
 
 def test_nested_message_text_and_numbering() -> None:
-    inner = message_with(
-        [("inner.docx", "application/octet-stream", make_docx("Nested docx words", "c"))], "Inner body"
-    )
+    docx_bytes = make_docx("Nested docx words", "c")
+    inner = message_with([("inner.docx", "application/octet-stream", docx_bytes)], "Inner body")
     raw = forward_of(inner)
     msg = parse(raw)
     assert msg.body_text == "See below"
@@ -162,7 +161,7 @@ def test_nested_message_text_and_numbering() -> None:
     assert "Inner body" in att.text and "Nested docx words" in att.text
     assert get_part(raw, "2") == inner  # the encapsulated message, byte for byte
     # sections inside the encapsulated message: 2.1 body, 2.2 the docx
-    assert get_part(raw, "2.2") == make_docx("Nested docx words", "c")
+    assert get_part(raw, "2.2") == docx_bytes
     assert get_part(raw, "2.1") == b"Inner body"
 
 
@@ -280,3 +279,12 @@ def test_parse_in_forked_workers_after_parent_used_budgets() -> None:
     with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
         results = list(pool.map(parse, [raw] * 8))
     assert [r.attachments[0].text for r in results] == ["attachment words"] * 8
+
+
+def test_apple_mail_emlx_envelope_is_stripped() -> None:
+    message = b"Subject: emlx\nFrom: a@b.c\n\nbody\n"
+    raw = b"%d\n" % len(message) + message + b'<?xml version="1.0"?><plist><dict/></plist>\n'
+    msg = parse(raw)
+    assert (msg.subject, msg.body_text, msg.size) == ("emlx", "body\n", len(raw))
+    assert msg.defects == ["EmlxEnvelope"]
+    assert get_part(raw, "1") == b"body\n"
