@@ -92,7 +92,9 @@
         return next();
       }, function (err) {
         attempts += 1;
-        if (attempts > MAX_ATTEMPTS || (err.status && err.status !== 400 && err.status < 500 && err.status !== 408 && err.status !== 429)) {
+        // Lost access or a vanished upload cannot be fixed by retrying; anything else
+        // (network error, server error, an offset mismatch answered 4xx) resyncs and retries.
+        if (attempts > MAX_ATTEMPTS || [401, 403, 404, 413].indexOf(err.status) >= 0) {
           throw err;
         }
         row.state(self.text.retrying);

@@ -1,0 +1,76 @@
+"""Authorisation rows for the archive dashboard URLs (search, messages, folders, export, imports,
+sources, journaling), in the format of tests/integration/authz_expectations.DASHBOARD, to be merged
+into the authorisation matrix. tests/integration/web_archive/test_authz_archive.py runs exactly
+these rows against authz_world, so they are verified as they stand.
+
+Object kinds: "customer" (fills <customer_id>; for archive/export/ the customer goes in the form
+data), "message" (fills <message_id> and <part> from World.attachment_part), "source" (fills
+<customer_id> with the source's customer and <source_id>). ``archive_path`` and ``archive_data``
+give the URL and POST data for a row; the matrix can call them for these routes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_SEE = "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"
+_MANAGE_GET = "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"
+_MANAGE_POST = "op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"
+_VIEW_SOURCES = "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"
+
+# (method, route) -> (object kind or None, "anon=… op=… pa=… pt=… ca=… eu=… au=…")
+ARCHIVE_DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
+    # Search: every role with archive.search; the operator never reads archives.
+    ("GET", "archive/search/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("POST", "archive/export/"): ("customer", f"anon=302 {_SEE}"),
+    ("GET", "archive/customers/<str:customer_id>/folders/"): ("customer", f"anon=302 {_SEE}"),
+    ("GET", "archive/messages/<str:message_id>/"): ("message", f"anon=302 {_SEE}"),
+    ("GET", "archive/messages/<str:message_id>/body/"): ("message", f"anon=302 {_SEE}"),
+    ("GET", "archive/messages/<str:message_id>/raw/"): ("message", f"anon=302 {_SEE}"),
+    # The matrix messages have no converted original (.msg): 404 where the message is visible.
+    ("GET", "archive/messages/<str:message_id>/original/"): (
+        "message", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 "
+                   "au=404/404/404"),
+    ("GET", "archive/messages/<str:message_id>/attachments/<str:part>/"): ("message", f"anon=302 {_SEE}"),
+    # Imports: partner roles and customer admins.
+    ("GET", "customers/<str:customer_id>/import/"): ("customer", f"anon=302 {_MANAGE_GET}"),
+    # Sources and journaling: the operator may look, partner roles and customer admins manage.
+    ("GET", "customers/<str:customer_id>/journal/"): ("customer", f"anon=302 {_VIEW_SOURCES}"),
+    ("GET", "customers/<str:customer_id>/sources/"): ("customer", f"anon=302 {_VIEW_SOURCES}"),
+    ("GET", "customers/<str:customer_id>/sources/new/"): ("customer", f"anon=302 {_MANAGE_GET}"),
+    ("POST", "customers/<str:customer_id>/sources/new/"): ("customer", f"anon=302 {_MANAGE_POST}"),
+    ("GET", "customers/<str:customer_id>/sources/bulk/"): ("customer", f"anon=302 {_MANAGE_GET}"),
+    ("POST", "customers/<str:customer_id>/sources/bulk/"): ("customer", f"anon=302 {_MANAGE_POST}"),
+    ("GET", "customers/<str:customer_id>/sources/<str:source_id>/edit/"): ("source", f"anon=302 {_MANAGE_GET}"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/edit/"): ("source", f"anon=302 {_MANAGE_POST}"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/test/"): ("source", f"anon=302 {_MANAGE_POST}"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/pause/"): ("source", f"anon=302 {_MANAGE_POST}"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/run/"): ("source", f"anon=302 {_MANAGE_POST}"),
+    ("GET", "customers/<str:customer_id>/sources/<str:source_id>/remove/"): ("source", f"anon=302 {_MANAGE_GET}"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/remove/"): (
+        "source", f"anon=302 {_MANAGE_POST}"),
+}
+
+
+def archive_path(route: str, world: Any, label: str, obj: Any) -> str:
+    """The concrete URL of ``route`` for the target ``obj`` (labelled own/sibling/foreign)."""
+    values = {"customer_id": getattr(obj, "customer_id", None) or getattr(obj, "id", ""),
+              "message_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""),
+              "part": world.attachment_part.get(label, "")}
+    return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
+
+
+def archive_data(route: str, world: Any, label: str, obj: Any) -> dict[str, Any]:
+    """POST data that succeeds for an allowed role, so the expected code is the redirect/file."""
+    if route == "archive/export/":
+        return {"customer": obj.id, "scope": "all", "format": "mbox"}
+    if route.endswith("sources/new/"):
+        return {"kind": "imap", "host": "127.0.0.1", "port": "9", "security": "none",
+                "username": "matrix@alpha-own.example", "password": "x", "interval_minutes": "15"}
+    if route.endswith("sources/bulk/"):
+        return {"csv_text": "127.0.0.1,9,none,bulk@alpha-own.example,secret,\n"}
+    if route.endswith("/edit/"):
+        return {"host": "127.0.0.1", "port": "9", "security": "none", "username": obj.config.get("username", ""),
+                "interval_minutes": "30"}
+    return {}

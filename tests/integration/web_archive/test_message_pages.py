@@ -1,0 +1,96 @@
+"""Message view: headers, sanitised body in its own strictly-confined document, downloads, audit."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from kustos.archive.models import Message
+from kustos.archive.services import messages
+from kustos.audit.models import AuditEvent
+from kustos.web.views.archive_message import BODY_CSP
+from tests import factories
+from tests.integration.web_archive.conftest import ALICE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(filled, client_for):
+    return client_for(factories.user("admin@kunde.example", "customer_admin", customer=filled))
+
+
+def _hostile(customer) -> Message:
+    return Message.objects.get(customer=customer, subject="Hostile newsletter")
+
+
+def test_message_page_shows_headers_record_and_sandboxed_frame(filled, admin):
+    msg = _hostile(filled)
+    resp = admin.get(f"/archive/messages/{msg.id}/")
+    html = resp.content.decode()
+    assert resp.status_code == 200
+    assert "phish@evil.example" in html and ALICE in html and "Hostile newsletter" in html
+    assert msg.sha256 in html and f"<code data-testid=\"archive-id\">{msg.id}</code>" in html
+    assert f"end of {msg.retention_year}" in html and f"<dd>{msg.seq}</dd>" in html
+    assert 'data-testid="all-headers"' in html and "<th>Message-ID</th>" in html
+    frame = html[html.index("<iframe"):html.index("</iframe>")]
+    assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in frame and "allow-scripts" not in frame
+    assert "allow-same-origin" not in frame
+    assert f'src="/archive/messages/{msg.id}/body/"' in frame
+    # Remote content is blocked by default and can be loaded on request.
+    assert 'data-testid="load-remote"' in html
+    # The hostile HTML never appears in the dashboard page itself.
+    assert "tracker.example" not in html and "alert(" not in html
+    assert "INBOX" in html  # its folder
+    assert AuditEvent.objects.filter(action="archive.view", target=msg.id).count() == 1
+
+
+def test_body_is_sanitised_and_served_with_strict_csp(filled, admin):
+    msg = _hostile(filled)
+    resp = admin.get(f"/archive/messages/{msg.id}/body/")
+    body = resp.content.decode()
+    assert resp.status_code == 200
+    assert resp["Content-Security-Policy"].startswith("default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'")
+    assert resp["Content-Security-Policy"] == BODY_CSP
+    assert resp["X-Frame-Options"] == "SAMEORIGIN"
+    assert "Quarterly <b>numbers</b>" in body
+    assert "<script" not in body.lower() and "alert(" not in body
+    assert "tracker.example" not in body and "onclick" not in body
+    assert 'href="https://example.org/info"' in body
+    remote = admin.get(f"/archive/messages/{msg.id}/body/", {"remote": "1"})
+    assert "https://tracker.example/pixel.gif" in remote.content.decode()
+    assert "https:" in remote["Content-Security-Policy"] and "<script" not in remote.content.decode().lower()
+
+
+def test_plain_text_view(filled, admin):
+    msg = _hostile(filled)
+    html = admin.get(f"/archive/messages/{msg.id}/", {"view": "text"}).content.decode()
+    assert 'data-testid="message-text"' in html and "numbers attached" in html and "<iframe" not in html
+    plain = Message.objects.get(customer=filled, subject="Angebot 1 Müller")
+    html = admin.get(f"/archive/messages/{plain.id}/").content.decode()
+    assert "Text 1 quarterly report" in html and "<iframe" not in html  # no HTML part: text shown
+
+
+def test_original_download_is_byte_exact_and_logged(filled, admin):
+    msg = Message.objects.get(customer=filled, subject="Angebot 3 Müller")
+    resp = admin.get(f"/archive/messages/{msg.id}/raw/")
+    assert resp.status_code == 200 and resp["Content-Type"] == "message/rfc822"
+    assert hashlib.sha256(resp.content).hexdigest() == msg.sha256 == resp["X-Content-SHA256"]
+    assert f'filename="{msg.id}.eml"' in resp["Content-Disposition"]
+    assert AuditEvent.objects.filter(action="archive.download", target=msg.id).count() == 1
+    # No converted original (.msg) exists for this message.
+    assert admin.get(f"/archive/messages/{msg.id}/original/").status_code == 404
+
+
+def test_attachment_listed_and_downloaded(filled, admin):
+    msg = Message.objects.get(customer=filled, subject="Angebot 3 Müller")
+    att = messages.parsed(msg).attachments[0]
+    html = admin.get(f"/archive/messages/{msg.id}/").content.decode()
+    assert "rechnung-3.txt" in html and f"/archive/messages/{msg.id}/attachments/{att.part_path}/" in html
+    resp = admin.get(f"/archive/messages/{msg.id}/attachments/{att.part_path}/")
+    assert resp.status_code == 200 and resp.content == b"Rechnung Nummer 3"
+    assert resp["Content-Type"] == "application/octet-stream" and resp["X-Content-Type-Options"] == "nosniff"
+    assert 'filename="rechnung-3.txt"' in resp["Content-Disposition"]
+    assert AuditEvent.objects.filter(action="archive.attachment", target=msg.id).count() == 1
+    assert admin.get(f"/archive/messages/{msg.id}/attachments/9.9/").status_code == 404
