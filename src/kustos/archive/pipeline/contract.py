@@ -61,6 +61,15 @@ class BatchContext:
     vault_store: Any  # kustos.vault CustomerStore
     index: Any  # kustos.search SearchIndex
     parse_pool: Any = None  # concurrent.futures.Executor or None (parse inline)
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run lookups (mailbox/folder ids)
+
+
+@dataclass
+class Prepared:
+    """A batch whose dedup lookup ran and whose parsing may already be under way."""
+
+    work: list[Work]
+    pending: Any = None  # futures of parse results for the new items, in order
 
 
 @dataclass

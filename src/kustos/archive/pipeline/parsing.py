@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
 
 from kustos.mail import parse
 
 # Below this many messages the pickling overhead outweighs a second process.
 POOL_THRESHOLD = 32
+CHUNK = 16
 
 
 def parse_one(raw: bytes) -> Any:
@@ -21,6 +22,21 @@ def parse_many(raws: Sequence[bytes], pool: Executor | None) -> list[Any]:
     if pool is None or len(raws) < POOL_THRESHOLD:
         return [parse(raw) for raw in raws]
     return list(pool.map(parse_one, raws, chunksize=16))
+
+
+def parse_chunk(raws: list[bytes]) -> list[Any]:
+    return [parse(raw) for raw in raws]
+
+
+def submit(raws: Sequence[bytes], pool: Executor | None) -> list[Future] | None:
+    """Start parsing in the pool now (overlapping the previous batch's store/index); None = parse inline."""
+    if pool is None or len(raws) < POOL_THRESHOLD:
+        return None
+    return [pool.submit(parse_chunk, list(raws[i:i + CHUNK])) for i in range(0, len(raws), CHUNK)]
+
+
+def collect(futures: list[Future]) -> list[Any]:
+    return [parsed for fut in futures for parsed in fut.result()]
 
 
 def make_pool(workers: int) -> Executor | None:

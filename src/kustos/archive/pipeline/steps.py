@@ -6,7 +6,7 @@ SHA-256 to the customer's ledger and seals Merkle batches on commit.
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 
 from kustos.archive import documents, retention
@@ -34,7 +34,7 @@ class ParseStep:
     name = "parse"
 
     def run(self, batch: list[Work], ctx: BatchContext) -> None:
-        todo = [w for w in batch if w.existing is None]
+        todo = [w for w in batch if w.existing is None and w.parsed is None]
         for w, parsed in zip(todo, parse_many([w.item.raw for w in todo], ctx.parse_pool), strict=True):
             w.parsed = parsed
 
@@ -78,32 +78,61 @@ class StoreStep:
 
 
 class RecordStep:
-    """Create Message rows with gap-free sequence numbers, and a MessageRef per arrival."""
+    """Create Message rows with gap-free sequence numbers, and a MessageRef per arrival.
+
+    Set-based: one query for known references, bulk inserts for messages and refs,
+    mailbox/folder rows cached per customer, so a batch costs a handful of statements.
+    """
 
     name = "record"
 
     def run(self, batch: list[Work], ctx: BatchContext) -> None:
         with transaction.atomic():
-            by_hash: dict[str, Message] = {}
-            new = [w for w in batch if w.existing is None and not w.excluded]
-            seq = self._reserve(ctx, len({w.sha256 for w in new}))
-            for w in batch:
-                if w.excluded:
+            new_rows = self._messages(batch, ctx)
+            planned = self._planned_refs(batch, ctx)
+            existing = set(MessageRef.objects.filter(message_id__in={m for m, _ in planned})
+                           .values_list("message_id", "folder_id"))
+            rows, seen = [], set()
+            for (msg_id, folder_id), (w, mailbox_id) in planned.items():
+                if (msg_id, folder_id) in existing or (msg_id, folder_id) in seen:
                     continue
-                msg = w.existing or by_hash.get(w.sha256)
-                if msg is None:
-                    seq += 1
-                    msg = documents.message_row(
-                        ctx.customer, parsed=w.parsed, sha256=w.sha256, vault_id=w.vault_id, size=len(w.item.raw),
-                        seq=seq, retention_year=w.retention_year, kind=w.item.kind,
-                        original_vault_id=w.original_vault_id, original_kind=w.item.original_kind or "")
-                    msg.save(force_insert=True)
-                    by_hash[w.sha256] = msg
-                    w.new_refs = -1  # marks the creating item
-                w.message = msg
-                created = self._refs(ctx, w, msg)
+                seen.add((msg_id, folder_id))
+                rows.append(MessageRef(message_id=msg_id, folder_id=folder_id, mailbox_id=mailbox_id,
+                                       source=w.item.source, source_ref=w.item.source_ref[:300],
+                                       envelope_from=w.item.envelope_from, envelope_to=w.item.envelope_to))
                 if w.new_refs != -1:
-                    w.new_refs = created
+                    w.new_refs += 1
+            Message.objects.bulk_create(new_rows)
+            MessageRef.objects.bulk_create(rows, ignore_conflicts=True)
+
+    def _messages(self, batch: list[Work], ctx: BatchContext) -> list[Message]:
+        # Authoritative dedup inside the transaction: a message may have been recorded since
+        # DedupStep looked (the previous, overlapping batch or a concurrent ingest).
+        fresh = {w.sha256 for w in batch if w.existing is None}
+        if fresh:
+            known = {m.sha256: m for m in Message.objects.filter(customer=ctx.customer, sha256__in=fresh)}
+            for w in batch:
+                if w.existing is None and w.sha256 in known:
+                    w.existing = known[w.sha256]
+        by_hash: dict[str, Message] = {}
+        new = [w for w in batch if w.existing is None and not w.excluded]
+        seq = self._reserve(ctx, len({w.sha256 for w in new}))
+        rows = []
+        for w in batch:
+            if w.excluded:
+                continue
+            msg = w.existing or by_hash.get(w.sha256)
+            if msg is None:
+                seq += 1
+                msg = documents.message_row(
+                    ctx.customer, parsed=w.parsed, sha256=w.sha256, vault_id=w.vault_id, size=len(w.item.raw),
+                    seq=seq, retention_year=w.retention_year, kind=w.item.kind,
+                    original_vault_id=w.original_vault_id, original_kind=w.item.original_kind or "")
+                by_hash[w.sha256] = msg
+                rows.append(msg)
+                w.new_refs = -1  # marks the creating item
+            w.message = msg
+        return rows
 
     def _reserve(self, ctx: BatchContext, count: int) -> int:
         counter, _ = IngestCounter.objects.select_for_update().get_or_create(customer=ctx.customer)
@@ -112,24 +141,22 @@ class RecordStep:
             IngestCounter.objects.filter(pk=counter.pk).update(last_seq=F("last_seq") + count)
         return start
 
-    def _refs(self, ctx: BatchContext, w: Work, msg: Message) -> int:
-        address = w.item.mailbox.strip().lower()
-        mailbox, _ = Mailbox.objects.get_or_create(customer=ctx.customer, address=address)
-        created = 0
-        for path in w.item.folders or [""]:
-            folder, _ = Folder.objects.get_or_create(mailbox=mailbox, path=path)
-            if MessageRef.objects.filter(message=msg, folder=folder).exists():
+    def _planned_refs(self, batch: list[Work], ctx: BatchContext) -> dict[tuple[str, int], tuple[Work, int]]:
+        cache = ctx.cache.setdefault("folders", {})
+        planned: dict[tuple[str, int], tuple[Work, int]] = {}
+        for w in batch:
+            if w.excluded or w.message is None:
                 continue
-            try:
-                with transaction.atomic():
-                    MessageRef.objects.create(
-                        message=msg, mailbox=mailbox, folder=folder, source=w.item.source,
-                        source_ref=w.item.source_ref[:300], envelope_from=w.item.envelope_from,
-                        envelope_to=w.item.envelope_to)
-                created += 1
-            except IntegrityError:  # a concurrent ingest added the same reference
-                continue
-        return created
+            address = w.item.mailbox.strip().lower()
+            for path in w.item.folders or [""]:
+                key = (address, path)
+                if key not in cache:
+                    mailbox, _ = Mailbox.objects.get_or_create(customer=ctx.customer, address=address)
+                    folder, _ = Folder.objects.get_or_create(mailbox=mailbox, path=path)
+                    cache[key] = (mailbox.id, folder.id)
+                mailbox_id, folder_id = cache[key]
+                planned.setdefault((w.message.id, folder_id), (w, mailbox_id))
+        return planned
 
 
 class IndexStep:

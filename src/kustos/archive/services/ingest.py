@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from kustos.archive.documents import build_documents
 from kustos.archive.models import Mailbox, Message, Quarantine
-from kustos.archive.pipeline.contract import BatchContext, BatchResult, Incoming, Work
-from kustos.archive.pipeline.parsing import make_pool
-from kustos.archive.pipeline.steps import PIPELINE
+from kustos.archive.pipeline.contract import BatchContext, BatchResult, Incoming, Prepared, Work
+from kustos.archive.pipeline.parsing import collect, make_pool, submit
+from kustos.archive.pipeline.steps import PIPELINE, DedupStep
 from kustos.core import runtime
 from kustos.tenants.models import Customer
 
@@ -50,17 +50,41 @@ class Ingestor:
             update_usage(self.customer)
 
     def ingest(self, items: Iterable[Incoming], progress: Callable[[int], None] | None = None) -> BatchResult:
+        """Run all items in batches; batch k+1 is parsed in the pool while batch k is stored."""
         it = iter(items)
+        previous: Prepared | None = None
         while batch := list(islice(it, self.batch_size)):
-            self.run_batch(batch)
-            if progress:
-                progress(len(batch))
+            current = self.prepare(batch)
+            if previous is not None:
+                self.finish(previous, progress)
+            previous = current
+        if previous is not None:
+            self.finish(previous, progress)
+        return self.result
+
+    def prepare(self, items: list[Incoming]) -> Prepared:
+        work = [Work.of(item) for item in items]
+        DedupStep().run(work, self.ctx)
+        new = [w for w in work if w.existing is None]
+        return Prepared(work, submit([w.item.raw for w in new], self.ctx.parse_pool))
+
+    def finish(self, prepared: Prepared, progress: Callable[[int], None] | None = None) -> BatchResult:
+        work = prepared.work
+        if prepared.pending is not None:
+            new = [w for w in work if w.existing is None]
+            for w, parsed in zip(new, collect(prepared.pending), strict=True):
+                w.parsed = parsed
+        for step in PIPELINE:
+            step.run(work, self.ctx)
+        self._count(work)
+        if progress:
+            progress(len(work))
         return self.result
 
     def run_batch(self, items: list[Incoming]) -> BatchResult:
-        work = [Work.of(item) for item in items]
-        for step in PIPELINE:
-            step.run(work, self.ctx)
+        return self.finish(self.prepare(items))
+
+    def _count(self, work: list[Work]) -> None:
         seen: set[str] = set()
         for w in work:
             if w.excluded:
@@ -71,7 +95,6 @@ class Ingestor:
             else:
                 self.result.duplicates += 1
             seen.add(w.sha256)
-        return self.result
 
     def quarantine(self, source: str, source_ref: str, reason: str, data: bytes) -> Quarantine:
         """Keep bad input: its bytes go to the vault, the reason to the database."""
