@@ -25,19 +25,24 @@ _PARSER = BytesParser(policy=policy.compat32)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def raw_messages(corpus: Path, limit: int | None = None) -> Iterator[tuple[str, bytes]]:
-    """(member name, raw bytes) of every message in ``email/bulk/*/*.tar.xz``, in a fixed order."""
+def raw_messages(
+    corpus: Path, limit: int | None = None, per_archive: int | None = None
+) -> Iterator[tuple[str, bytes]]:
+    """(member name, raw bytes) of the messages in ``email/bulk/*/*.tar.xz``, in a fixed order:
+    at most ``limit`` in all and ``per_archive`` from each archive."""
     count = 0
     for archive in sorted((corpus / "email" / "bulk").glob("*/*.tar.xz")):
+        taken = 0
         with tarfile.open(archive, "r:xz") as tar:
             for member in tar:
-                if not member.isfile():
-                    continue
-                handle = tar.extractfile(member)
+                if per_archive is not None and taken >= per_archive:
+                    break
+                handle = tar.extractfile(member) if member.isfile() else None
                 if handle is None:
                     continue
                 yield member.name, handle.read()
                 count += 1
+                taken += 1
                 if limit is not None and count >= limit:
                     return
 
