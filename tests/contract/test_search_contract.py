@@ -4,29 +4,53 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
 
 from kustos.search import PostgresIndex, QuerySyntaxError, SearchIndex, SearchRequest, TantivyIndex
 from tests.contract.search_docs import ACME, ALICE, BOB, OTHER, documents, when
+from tests.servers.postgres import fresh_database
 
 VISIBLE = {"d1", "d2", "d3", "d5"}
 
 
-@pytest.fixture(params=["tantivy", pytest.param("postgres", marks=pytest.mark.postgres)])
-def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+BACKENDS = ["tantivy", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@contextmanager
+def loaded_backend(request: pytest.FixtureRequest, kind: str, tmp: Path) -> Iterator[SearchIndex]:
     backend: SearchIndex
-    if request.param == "tantivy":
-        backend = TantivyIndex(tmp_path / "index", heap_bytes=15_000_000)
+    database: AbstractContextManager[str]
+    if kind == "tantivy":
+        backend = TantivyIndex(tmp / "index", heap_bytes=15_000_000)
+        database = nullcontext("")
     else:
-        pg = PostgresIndex(request.getfixturevalue("postgres_db"))
-        pg.ensure_schema()
-        backend = pg
-    backend.add(documents())
-    backend.commit()
-    yield backend
-    backend.close()
+        database = fresh_database(request.getfixturevalue("postgres_dsn"))
+    with database as dsn:
+        if dsn:
+            pg = PostgresIndex(dsn)
+            pg.ensure_schema()
+            backend = pg
+        backend.add(documents())
+        backend.commit()
+        yield backend
+        backend.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def index(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchIndex]:
+    """A loaded backend of its own, for tests that write."""
+    with loaded_backend(request, request.param, tmp_path) as backend:
+        yield backend
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchIndex]:
+    """A loaded backend shared by the read-only tests of this module (must not be written)."""
+    with loaded_backend(request, request.param, tmp_path_factory.mktemp("search")) as backend:
+        yield backend
 
 
 def ids(index: SearchIndex, query: str, **kw: object) -> set[str]:
@@ -93,49 +117,49 @@ def ids(index: SearchIndex, query: str, **kw: object) -> set[str]:
         ("!!!", set()),
     ],
 )
-def test_query_operators(index: SearchIndex, query: str, expected: set[str]) -> None:
-    assert ids(index, query) == expected
+def test_query_operators(shared: SearchIndex, query: str, expected: set[str]) -> None:
+    assert ids(shared, query) == expected
 
 
-def test_end_user_sees_only_own_mailboxes(index: SearchIndex) -> None:
-    assert ids(index, "*", allowed_mailboxes=[ALICE]) == {"d1", "d2", "d5"}
-    assert ids(index, "*", allowed_mailboxes=[BOB.upper()]) == {"d2", "d3"}
-    assert ids(index, "*", allowed_mailboxes=[]) == set()
+def test_end_user_sees_only_own_mailboxes(shared: SearchIndex) -> None:
+    assert ids(shared, "*", allowed_mailboxes=[ALICE]) == {"d1", "d2", "d5"}
+    assert ids(shared, "*", allowed_mailboxes=[BOB.upper()]) == {"d2", "d3"}
+    assert ids(shared, "*", allowed_mailboxes=[]) == set()
     # A relative folder means the user's own folder: d2 is in bob's INBOX, not alice's.
-    assert ids(index, "folder:inbox", allowed_mailboxes=[ALICE]) == {"d1"}
-    assert ids(index, "folder:alice@acme.de/inbox", allowed_mailboxes=[BOB]) == set()
-    hit = index.search(SearchRequest("quarterly", ACME, allowed_mailboxes=[BOB])).hits[0]
+    assert ids(shared, "folder:inbox", allowed_mailboxes=[ALICE]) == {"d1"}
+    assert ids(shared, "folder:alice@acme.de/inbox", allowed_mailboxes=[BOB]) == set()
+    hit = shared.search(SearchRequest("quarterly", ACME, allowed_mailboxes=[BOB])).hits[0]
     assert (hit.mailboxes, hit.folders) == ([BOB], [f"{BOB}/INBOX"])
 
 
-def test_other_customers_documents_never_appear(index: SearchIndex) -> None:
-    assert ids(index, "rechnung", customer=OTHER) == {"o1"}
-    assert ids(index, "*", customer=OTHER, allowed_mailboxes=[ALICE]) == {"o1"}
-    assert "o1" not in ids(index, "müller", allowed_mailboxes=[ALICE])
-    assert ids(index, "*", customer="nobody") == set()
+def test_other_customers_documents_never_appear(shared: SearchIndex) -> None:
+    assert ids(shared, "rechnung", customer=OTHER) == {"o1"}
+    assert ids(shared, "*", customer=OTHER, allowed_mailboxes=[ALICE]) == {"o1"}
+    assert "o1" not in ids(shared, "müller", allowed_mailboxes=[ALICE])
+    assert ids(shared, "*", customer="nobody") == set()
 
 
-def test_restricted_hidden_unless_asked(index: SearchIndex) -> None:
-    assert ids(index, "invoice") == {"d2"}
-    assert ids(index, "invoice", include_restricted=True) == {"d2", "d4"}
-    assert index.count(ACME) == 5
+def test_restricted_hidden_unless_asked(shared: SearchIndex) -> None:
+    assert ids(shared, "invoice") == {"d2"}
+    assert ids(shared, "invoice", include_restricted=True) == {"d2", "d4"}
+    assert shared.count(ACME) == 5
 
 
-def test_sort_by_date_and_paging(index: SearchIndex) -> None:
-    pages = [index.search(SearchRequest("*", ACME, limit=2, offset=o)) for o in (0, 2, 4)]
+def test_sort_by_date_and_paging(shared: SearchIndex) -> None:
+    pages = [shared.search(SearchRequest("*", ACME, limit=2, offset=o)) for o in (0, 2, 4)]
     assert [p.total for p in pages] == [4, 4, 4]
     assert [h.id for p in pages for h in p.hits] == ["d1", "d2", "d3", "d5"]
     assert pages[0].hits[0].date == when(2024, 3, 5)
 
 
-def test_sort_by_relevance(index: SearchIndex) -> None:
-    result = index.search(SearchRequest("sale OR lunch", ACME, sort="relevance"))
+def test_sort_by_relevance(shared: SearchIndex) -> None:
+    result = shared.search(SearchRequest("sale OR lunch", ACME, sort="relevance"))
     assert [h.id for h in result.hits] == ["d5", "d3"]  # "sale" three times beats one "lunch"
     assert result.hits[0].score >= result.hits[1].score > 0
 
 
-def test_facets(index: SearchIndex) -> None:
-    facets = index.search(SearchRequest("*", ACME, facets=True)).facets
+def test_facets(shared: SearchIndex) -> None:
+    facets = shared.search(SearchRequest("*", ACME, facets=True)).facets
     assert facets is not None
     assert facets.year == {2024: 2, 2023: 1, 2022: 1}
     assert facets.sender_domain == {"mueller.de": 1, "acme.de": 2, "shop.example": 1}
@@ -143,34 +167,34 @@ def test_facets(index: SearchIndex) -> None:
         f"{ALICE}/INBOX": 1, f"{ALICE}/INBOX/Projekte": 1, f"{BOB}/INBOX": 1,
         f"{BOB}/Sent": 1, f"{ALICE}/Archive/2022": 1,
     }
-    bob = index.search(SearchRequest("*", ACME, allowed_mailboxes=[BOB], facets=True)).facets
+    bob = shared.search(SearchRequest("*", ACME, allowed_mailboxes=[BOB], facets=True)).facets
     assert bob is not None and bob.folder == {f"{BOB}/INBOX": 1, f"{BOB}/Sent": 1}
-    assert index.search(SearchRequest("*", ACME)).facets is None
+    assert shared.search(SearchRequest("*", ACME)).facets is None
 
 
-def test_snippets_highlight_and_escape(index: SearchIndex) -> None:
-    [hit] = index.search(SearchRequest("rechnung", ACME)).hits
+def test_snippets_highlight_and_escape(shared: SearchIndex) -> None:
+    [hit] = shared.search(SearchRequest("rechnung", ACME)).hits
     assert "<mark>Rechnung</mark>" in hit.snippet and "4711" in hit.snippet
-    [hit] = index.search(SearchRequest("unsubscribe", ACME)).hits
+    [hit] = shared.search(SearchRequest("unsubscribe", ACME)).hits
     assert "<mark>Unsubscribe</mark>" in hit.snippet
     # tantivy keeps the source's tags as escaped text, PostgreSQL drops them: never raw.
     assert "<b>" not in hit.snippet and "&amp; now, 5 &lt; 6" in hit.snippet
-    [hit] = index.search(SearchRequest("payable", ACME)).hits
+    [hit] = shared.search(SearchRequest("payable", ACME)).hits
     assert "<mark>payable</mark>" in hit.snippet
-    [hit] = index.search(SearchRequest("from:news", ACME)).hits
+    [hit] = shared.search(SearchRequest("from:news", ACME)).hits
     assert hit.snippet.startswith("Sale sale sale") and "<mark>" not in hit.snippet
 
 
-def test_hit_fields(index: SearchIndex) -> None:
-    [hit] = index.search(SearchRequest("quarterly", ACME)).hits
+def test_hit_fields(shared: SearchIndex) -> None:
+    [hit] = shared.search(SearchRequest("quarterly", ACME)).hits
     assert (hit.subject, hit.from_, hit.size, hit.has_attachment) == (
         "Quarterly invoice", "Bob <bob@acme.de>", 2_500_000, True,
     )
     assert sorted(hit.mailboxes) == [ALICE, BOB]
 
 
-def test_request_date_filter(index: SearchIndex) -> None:
-    assert ids(index, "*", date_from=when(2023, 1, 1), date_to=when(2024, 2, 1)) == {"d2", "d3"}
+def test_request_date_filter(shared: SearchIndex) -> None:
+    assert ids(shared, "*", date_from=when(2023, 1, 1), date_to=when(2024, 2, 1)) == {"d2", "d3"}
 
 
 def test_upsert_with_merged_mailboxes(index: SearchIndex) -> None:
@@ -213,9 +237,9 @@ def test_bulk_mode_commits_once_at_end(index: SearchIndex) -> None:
 
 
 @pytest.mark.parametrize("query", ["(rechnung", "rechnung)", "a AND", '"open', "date:2024-13-01", "size:big", "has:wings"])
-def test_syntax_errors(index: SearchIndex, query: str) -> None:
+def test_syntax_errors(shared: SearchIndex, query: str) -> None:
     with pytest.raises(QuerySyntaxError):
-        index.search(SearchRequest(query, ACME))
+        shared.search(SearchRequest(query, ACME))
 
 
 def test_bulk_mode_discards_writes_on_error(index: SearchIndex) -> None:
