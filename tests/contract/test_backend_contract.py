@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from tests.contract.vault_backends import KINDS, make_backend
-from tests.servers.s3 import s3_bucket, s3_lock_bucket, s3_server  # noqa: F401
 
 from kustos.vault.backends.base import Backend
 from kustos.vault.backends.retry import RetryingBackend
 from kustos.vault.errors import InvalidName, NotFound, TransientError
+from tests.contract.vault_backends import KINDS, make_backend
+from tests.servers.s3 import s3_bucket, s3_lock_bucket, s3_server  # noqa: F401
 
 
 @pytest.fixture(params=KINDS)

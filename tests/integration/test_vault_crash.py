@@ -17,7 +17,7 @@ from kustos.vault.options import VaultOptions
 
 REPO = Path(__file__).resolve().parents[2]
 OPTIONS = VaultOptions(pack_size=48 * 1024, chunk_threshold=96 * 1024, chunk_avg=16 * 1024,
-                       train_at=(30, 150), dict_size=8 * 1024, ledger_batch=25, lock_timeout=20.0)
+                       train_at=30, retrain_every=120, dict_size=8 * 1024, ledger_batch=25, lock_timeout=20.0)
 MASTER = "11" * 32
 
 CHILD = r"""

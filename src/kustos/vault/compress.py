@@ -1,8 +1,9 @@
 """zstd compression with per-customer trained dictionaries.
 
 Small objects (mails, metadata) are compressed whole; once ``train_at`` sample objects
-have been seen by a writer and no dictionary exists yet (or ``retrain_at`` for the next
-version), a dictionary is trained from them, stored in the vault at
+have been seen and no dictionary exists yet, and again after every ``retrain_every``
+further samples (recent mail trains a better dictionary than old mail: measured ~5%
+smaller), a dictionary is trained from the recent samples, stored in the vault at
 ``customers/<id>/dicts/<version>`` (sealed with the customer key) and used for every later
 small object. The method recorded per object is ``"n"`` (stored), ``"z"`` (plain zstd) or
 ``"d<version>"`` (zstd with that dictionary), so old dictionaries stay readable; GC keeps
@@ -18,7 +19,8 @@ from kustos.vault.backends.base import Backend
 from kustos.vault.errors import IntegrityError, NotFound
 
 SAMPLE_MAX = 256 * 1024  # objects above this are not used as training samples
-SAMPLE_PREFIX = 8 * 1024  # only a prefix is kept: bounds memory, headers matter most
+SAMPLE_PREFIX = 64 * 1024  # only a prefix of each sample is kept
+SAMPLE_BYTES = 48 * 1024 * 1024  # training starts early when the samples reach this (bounds memory)
 
 
 def dict_name(customer_id: str, version: int) -> str:
@@ -29,13 +31,14 @@ class Compressor:
     """Compresses and decompresses one customer's objects; not thread-safe for writing."""
 
     def __init__(self, backend: Backend, customer_id: str, enc_key: bytes, *, level: int = 3,
-                 dict_size: int = 128 * 1024, train_at: tuple[int, ...] = (500, 4000)):
+                 dict_size: int = 1024 * 1024, train_at: int = 1000, retrain_every: int = 3000):
         self.backend = backend
         self.customer_id = customer_id
         self.enc_key = enc_key
         self.level = level
         self.dict_size = dict_size
         self.train_at = train_at
+        self.retrain_every = retrain_every
         self._plain_c = zstandard.ZstdCompressor(level=level)
         self._plain_d = zstandard.ZstdDecompressor()
         self._dicts: dict[int, zstandard.ZstdCompressionDict] = {}
@@ -43,7 +46,7 @@ class Compressor:
         self._decomp: dict[int, zstandard.ZstdDecompressor] = {}
         self.current: int = 0  # latest dictionary version, 0 = none
         self._samples: list[bytes | bytearray | memoryview] = []
-        self._sample_total = 0
+        self._sample_bytes = 0
 
     # --- dictionaries ---------------------------------------------------------------
     def versions(self) -> list[int]:
@@ -52,10 +55,10 @@ class Compressor:
 
     def load_latest(self) -> None:
         versions = self.versions()
-        self.current = versions[-1] if versions else 0
-        # Count samples from the threshold that produced the latest dictionary.
-        n = min(len(versions), len(self.train_at))
-        self._sample_total = self.train_at[n - 1] if n else 0
+        latest = versions[-1] if versions else 0
+        if latest != self.current:  # another writer trained meanwhile: start over from it
+            self.current = latest
+            self._samples, self._sample_bytes = [], 0
 
     def _dict(self, version: int) -> zstandard.ZstdCompressionDict:
         if version not in self._dicts:
@@ -64,31 +67,40 @@ class Compressor:
                 blob = self.backend.load(name)
             except NotFound:
                 raise IntegrityError(f"compression dictionary {version} of {self.customer_id} is missing")
-            raw = crypto.open_sealed(self.enc_key, blob, crypto.aad("dict", self.customer_id, str(version)), name)
+            packed = crypto.open_sealed(self.enc_key, blob, crypto.aad("dict", self.customer_id, str(version)), name)
+            try:
+                raw = zstandard.decompress(packed)
+            except zstandard.ZstdError as exc:
+                raise IntegrityError(f"{name}: undecodable dictionary ({exc})")
             self._dicts[version] = zstandard.ZstdCompressionDict(raw, dict_type=zstandard.DICT_TYPE_FULLDICT)
         return self._dicts[version]
 
     def _train(self) -> None:
         version = self.current + 1
-        trained = zstandard.train_dictionary(self.dict_size, self._samples, level=self.level)
+        # Fixed fastCOVER parameters (k, d) skip the slow parameter search; measured on mail.
+        trained = zstandard.train_dictionary(self.dict_size, self._samples, level=self.level, k=4096, d=8)
         raw = trained.as_bytes()
-        sealed = crypto.seal(self.enc_key, raw, crypto.aad("dict", self.customer_id, str(version)))
+        packed = zstandard.compress(raw, 19)  # dictionaries hold text: they shrink ~3x
+        sealed = crypto.seal(self.enc_key, packed, crypto.aad("dict", self.customer_id, str(version)))
         self.backend.store(dict_name(self.customer_id, version), sealed)
         self._dicts[version] = zstandard.ZstdCompressionDict(raw, dict_type=zstandard.DICT_TYPE_FULLDICT)
         self.current = version
         self._samples = []
+        self._sample_bytes = 0
 
     def observe(self, data: bytes) -> None:
-        """Offer a small object as a training sample; trains when a threshold is reached."""
-        if len(data) > SAMPLE_MAX or self._sample_total >= self.train_at[-1]:
+        """Offer a small object as a training sample; trains when enough were seen."""
+        due_at = self.retrain_every if self.current else self.train_at
+        if len(data) > SAMPLE_MAX or due_at <= 0:
             return
-        self._samples.append(data[:SAMPLE_PREFIX])
-        self._sample_total += 1
-        if self._sample_total in self.train_at:
+        sample = data[:SAMPLE_PREFIX]
+        self._samples.append(sample)
+        self._sample_bytes += len(sample)
+        if len(self._samples) >= due_at or self._sample_bytes >= SAMPLE_BYTES:
             try:
                 self._train()
             except zstandard.ZstdError:
-                self._samples = []  # too few distinct samples: keep going without one
+                self._samples, self._sample_bytes = [], 0  # too few distinct samples: go on
 
     # --- objects ----------------------------------------------------------------------
     def compress(self, data: bytes, use_dict: bool = True) -> tuple[str, bytes]:
@@ -96,7 +108,9 @@ class Compressor:
         if use_dict and self.current:
             comp = self._comp.get(self.current)
             if comp is None:
-                comp = zstandard.ZstdCompressor(level=self.level, dict_data=self._dict(self.current))
+                dictionary = self._dict(self.current)
+                dictionary.precompute_compress(level=self.level)  # else it is re-digested per call
+                comp = zstandard.ZstdCompressor(level=self.level, dict_data=dictionary)
                 self._comp[self.current] = comp
             method, out = f"d{self.current}", comp.compress(data)
         else:
@@ -104,6 +118,23 @@ class Compressor:
         if len(out) >= len(data):
             return "n", data
         return method, out
+
+    def compress_many(self, items: list[bytes], threads: int = -1) -> list[tuple[str, bytes]]:
+        """Like :meth:`compress` for many small objects, using ``threads`` cores (-1 = all)."""
+        if not items:
+            return []
+        if self.current:
+            self.compress(b"")  # makes sure the dictionary compressor exists
+            comp, method = self._comp[self.current], f"d{self.current}"
+        else:
+            comp, method = self._plain_c, "z"
+        if len(items) < 8:
+            outs = [comp.compress(x) for x in items]
+        else:
+            inputs: list[bytes | bytearray | memoryview] = list(items)
+            buffers = comp.multi_compress_to_buffer(inputs, threads=threads)
+            outs = [buffers[i].tobytes() for i in range(len(buffers))]
+        return [("n", x) if len(o) >= len(x) else (method, o) for x, o in zip(items, outs, strict=True)]
 
     def decompress(self, method: str, payload: bytes, size: int) -> bytes:
         if method == "n":

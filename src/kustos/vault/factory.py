@@ -54,8 +54,7 @@ def options_from(settings: Settings) -> VaultOptions:
         key = f"vault_{f.name}"
         if key in settings.extra:
             raw = settings.extra[key]
-            values[f.name] = tuple(int(x) for x in raw) if f.name == "train_at" else type(getattr(
-                VaultOptions(), f.name))(raw)
+            values[f.name] = type(getattr(VaultOptions(), f.name))(raw)
     return VaultOptions(**values)
 
 

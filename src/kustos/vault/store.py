@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -55,7 +56,8 @@ class CustomerStore:
         self.customer_id = key.customer_id
         opts = ctx.options
         self.compressor = Compressor(ctx.backend, self.customer_id, key.enc_key, level=opts.zstd_level,
-                                     dict_size=opts.dict_size, train_at=opts.train_at)
+                                     dict_size=opts.dict_size, train_at=opts.train_at,
+                                     retrain_every=opts.retrain_every)
         self.chunker = Chunker(opts.chunk_avg, opts.chunk_threshold)
         self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout)
         self._files: dict[str, list[Entry]] = {}
@@ -151,6 +153,38 @@ class CustomerStore:
         pack, off, length = writer.add(idx.group_of(year), BLOB, oid, payload)
         self._stage(Entry(oid, BLOB, pack, off, length, len(data), method, kind, year, 0, sha, time.time(), meta))
         return PutResult(oid, sha, len(data), length, True)
+
+    def put_many(self, items: Sequence[bytes], kind: str, retention_year: int | None = None,
+                 metas: Sequence[dict[str, Any] | None] | None = None, threads: int = -1) -> list[PutResult]:
+        """Stage many objects at once (bulk import): same results as repeated :meth:`put`,
+        but small objects are compressed in parallel on ``threads`` cores (-1 = all)."""
+        writer = self._begin()
+        metas = metas if metas is not None else [None] * len(items)
+        results: list[PutResult | None] = [None] * len(items)
+        todo: list[tuple[int, str, str]] = []  # (position, id, sha256) to compress and store
+        batch_ids: dict[str, int] = {}
+        for pos, data in enumerate(items):
+            if len(data) > self.chunker.threshold:
+                results[pos] = self.put(data, kind, retention_year, metas[pos])
+                continue
+            oid = object_id(self.key.id_key, data)
+            found = self._find(BLOB, oid, retention_year)
+            if found is not None or oid in batch_ids:
+                sha = found.sha256 if found is not None else todo[batch_ids[oid]][2]
+                results[pos] = PutResult(oid, sha, len(data), 0, False)
+                continue
+            batch_ids[oid] = len(todo)
+            todo.append((pos, oid, hashlib.sha256(data).hexdigest()))
+            self.compressor.observe(data)
+        compressed = self.compressor.compress_many([bytes(items[p]) for p, _, _ in todo], threads)
+        group = idx.group_of(retention_year)
+        for (pos, oid, sha), (method, payload) in zip(todo, compressed, strict=True):
+            pack, off, length = writer.add(group, BLOB, oid, payload)
+            size = len(items[pos])
+            self._stage(Entry(oid, BLOB, pack, off, length, size, method, kind, retention_year, 0, sha,
+                              time.time(), metas[pos]))
+            results[pos] = PutResult(oid, sha, size, length, True)
+        return [r for r in results if r is not None]
 
     def _put_chunked(self, writer: PackWriter, head: bytes, rest: BinaryIO | None, kind: str,
                      year: int | None, meta: dict[str, Any] | None) -> PutResult:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.unit.vault.vault_helpers import make_vault
 
 from kustos.vault.vault import Vault
+from tests.unit.vault.vault_helpers import make_vault
 
 
 @pytest.fixture

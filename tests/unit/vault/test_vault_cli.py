@@ -8,11 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.unit.vault.vault_helpers import SMALL, mail, make_settings
-
 from kustos.cli import vault as vault_cli
 from kustos.cli.base import Context, common_parser, emit
 from kustos.vault.factory import open_vault
+from tests.unit.vault.vault_helpers import SMALL, mail, make_settings
 
 
 def run(settings: Any, *argv: str) -> tuple[int, Any]:

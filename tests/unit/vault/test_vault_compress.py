@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.vault.vault_helpers import mail, make_vault
-
 from kustos.vault.options import VaultOptions
 from kustos.vault.vault import Vault
+from tests.unit.vault.vault_helpers import mail, make_vault
 
 
 def test_dictionary_is_trained_and_versioned(vault: Vault, tmp_path: Path) -> None:
@@ -27,7 +26,7 @@ def test_dictionary_is_trained_and_versioned(vault: Vault, tmp_path: Path) -> No
 
 
 def test_dictionaries_are_per_customer(tmp_path: Path) -> None:
-    vault = make_vault(tmp_path, VaultOptions(train_at=(30,), dict_size=8 * 1024))
+    vault = make_vault(tmp_path, VaultOptions(train_at=30, retrain_every=0, dict_size=8 * 1024))
     a = vault.store("acme")
     for i in range(35):
         a.put(mail(i, 600), "mail")

@@ -6,8 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.servers.s3 import s3_bucket, s3_server  # noqa: F401
-from tests.unit.vault.vault_helpers import SMALL, mail, make_settings
 
 from kustos.vault.backends.local import LocalBackend
 from kustos.vault.backends.memory import MemoryBackend
@@ -15,6 +13,8 @@ from kustos.vault.backends.s3 import S3Backend
 from kustos.vault.errors import VaultError
 from kustos.vault.factory import open_vault
 from kustos.vault.vault import Vault
+from tests.servers.s3 import s3_bucket, s3_server  # noqa: F401
+from tests.unit.vault.vault_helpers import SMALL, mail, make_settings
 
 
 def _roundtrip(vault: Vault) -> None:

@@ -8,12 +8,12 @@ import stat
 from pathlib import Path
 
 import pytest
-from tests.unit.vault.vault_helpers import SMALL, mail, make_vault
 
 from kustos.config import Settings
 from kustos.vault.errors import KeyError_
 from kustos.vault.factory import open_vault
 from kustos.vault.keys import MasterKeyError, load_master_key, parse_master_key
+from tests.unit.vault.vault_helpers import SMALL, mail, make_vault
 
 
 def test_parse_master_key_hex_and_base64() -> None:

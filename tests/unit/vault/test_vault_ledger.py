@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.unit.vault.vault_helpers import mail, make_vault
 
 from kustos.vault.ledger import merkle
 from kustos.vault.options import VaultOptions
 from kustos.vault.vault import Vault
+from tests.unit.vault.vault_helpers import mail, make_vault
 
 
 @settings(max_examples=60, deadline=None)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from tests.unit.vault.vault_helpers import mail
 
 from kustos.vault.errors import NotFound
 from kustos.vault.snapshots import ItemRef
 from kustos.vault.vault import Vault
+from tests.unit.vault.vault_helpers import mail
 
 
 def test_create_list_read_diff(vault: Vault) -> None:

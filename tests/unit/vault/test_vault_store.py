@@ -8,10 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.unit.vault.vault_helpers import mail, make_vault
 
 from kustos.vault.errors import LockedError, NotFound
 from kustos.vault.vault import Vault
+from tests.unit.vault.vault_helpers import mail, make_vault
 
 
 def test_put_commit_get_roundtrip(vault: Vault) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tests.unit.vault.vault_helpers import mail, make_vault
-
 from kustos.vault.vault import Vault
+from tests.unit.vault.vault_helpers import mail, make_vault
 
 
 def _pack_of(vault: Vault, customer: str, oid: str) -> tuple[Path, int, int]:

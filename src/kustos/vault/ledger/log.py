@@ -15,6 +15,8 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import zstandard
+
 from kustos.vault import crypto
 from kustos.vault.errors import IntegrityError, NotFound
 from kustos.vault.index import CHUNK, Entry
@@ -78,7 +80,7 @@ class Ledger:
         return {"batch": name, "entries": len(rows), "root": root.hex(), "tsa": tsa.label}
 
     def _store(self, name: str, doc: dict[str, Any]) -> None:
-        raw = json.dumps(doc, separators=(",", ":")).encode()
+        raw = zstandard.compress(json.dumps(doc, separators=(",", ":")).encode(), 9)
         sealed = crypto.seal(self.store.key.enc_key, raw, crypto.aad("ledger", self.store.customer_id, name))
         self.store.ctx.backend.store(name, sealed)
 
@@ -87,8 +89,8 @@ class Ledger:
         raw = crypto.open_sealed(self.store.key.enc_key, blob, crypto.aad("ledger", self.store.customer_id, name),
                                  name)
         try:
-            return dict(json.loads(raw))
-        except ValueError as exc:
+            return dict(json.loads(zstandard.decompress(raw)))
+        except (ValueError, zstandard.ZstdError) as exc:
             raise IntegrityError(f"{name}: undecodable ledger batch ({exc})")
 
     def proof(self, object_id: str) -> Evidence:

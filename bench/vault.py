@@ -1,0 +1,185 @@
+"""Benchmark: the Kustos vault against borg and restic on the shared mail corpus.
+
+Stores every message of ``email/bulk/usrp-users-public-inbox`` and
+``email/bulk/spamassassin-publiccorpus`` as an individual object (one customer), then the
+same set under three mailboxes (dedup scenario). In the same run the same files are backed
+up with borg (``--compression zstd,3``, repokey) and restic (repository v2, compression
+auto). Each tool runs as its own process; peak RSS is that process's ``ru_maxrss``.
+The last line printed is one JSON object::
+
+    {"kustos": {"stored_ratio", "mb_s", "peak_rss_mb"}, "borg": {...}, "restic": {...}, "dup3_cost"}
+
+Usage: ``python bench/vault.py [--limit N] [--workdir DIR] [--keep]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from kustos.config import Settings  # noqa: E402
+from kustos.vault.factory import open_vault  # noqa: E402
+
+SETS = ["email/bulk/usrp-users-public-inbox/usrp-users.tar.xz",
+        "email/bulk/spamassassin-publiccorpus/spamassassin-publiccorpus.tar.xz"]
+COMMIT_EVERY = 2000
+PUT_BATCH = 250
+
+
+def corpus_root() -> Path:
+    return Path(os.environ.get("KUSTOS_CORPUS", REPO.parent / "shared" / "corpus"))
+
+
+def extract(dest: Path, limit: int | None) -> tuple[int, int]:
+    """Write the messages as files below ``dest`` (what borg/restic read); (count, bytes)."""
+    count = total = 0
+    for rel in SETS:
+        with tarfile.open(corpus_root() / rel, "r:xz") as tf:
+            for member in tf:
+                if not member.isfile():
+                    continue
+                if limit is not None and count >= limit:
+                    return count, total
+                fh = tf.extractfile(member)
+                assert fh is not None
+                data = fh.read()
+                path = dest / Path(rel).parts[2] / member.name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                count += 1
+                total += len(data)
+    return count, total
+
+
+def files_of(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def dir_bytes(root: Path) -> int:
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run, reap with wait4 for this child's own peak RSS; (seconds, peak RSS MiB, stdout)."""
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        if proc.returncode != 0:
+            raise SystemExit(f"{cmd[:3]} failed ({proc.returncode}): {err.read().decode(errors='replace')[-3000:]}")
+        return seconds, usage.ru_maxrss / 1024.0, out.read().decode(errors="replace")
+
+
+def kustos_worker(src: Path, home: Path) -> None:
+    """Child mode: store every file of ``src`` as one object; prints the store seconds."""
+    vault = open_vault(Settings(home=home, master_key="42" * 32))
+    store = vault.store("bench")
+    started = time.perf_counter()
+    n = raw = 0
+    batch: list[bytes] = []
+    for path in files_of(src):
+        batch.append(path.read_bytes())
+        raw += len(batch[-1])
+        n += 1
+        if len(batch) == PUT_BATCH:
+            store.put_many(batch, "mail")  # individual objects, compressed on all cores
+            batch = []
+        if n % COMMIT_EVERY == 0:
+            store.commit()
+    store.put_many(batch, "mail")
+    store.commit()
+    print(json.dumps({"seconds": time.perf_counter() - started, "objects": n, "raw": raw}))
+
+
+def bench_kustos(src: Path, work: Path, name: str) -> dict[str, Any]:
+    home = work / f"kustos-{name}"
+    seconds, rss, out = run_child([sys.executable, __file__, "--worker", str(src), str(home)])
+    return {"seconds": seconds, "rss": rss, "stored": dir_bytes(home / "vault"), "inner": json.loads(out)}
+
+
+def bench_borg(src: Path, work: Path) -> dict[str, Any]:
+    repo = work / "borg-repo"
+    env = dict(os.environ, BORG_PASSPHRASE="bench-passphrase", BORG_BASE_DIR=str(work / "borg-base"),
+               BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK="yes", BORG_RELOCATED_REPO_ACCESS_IS_OK="yes")
+    subprocess.run(["borg", "init", "--encryption=repokey", str(repo)], env=env, check=True, capture_output=True)
+    seconds, rss, _ = _in_dir(["borg", "create", "--compression", "zstd,3", f"{repo}::single", "."], src, env)
+    return {"seconds": seconds, "rss": rss, "stored": dir_bytes(repo)}
+
+
+def bench_restic(src: Path, work: Path) -> dict[str, Any]:
+    repo = work / "restic-repo"
+    env = dict(os.environ, RESTIC_PASSWORD="bench-passphrase", RESTIC_CACHE_DIR=str(work / "restic-cache"))
+    subprocess.run(["restic", "init", "--repository-version", "2", "--repo", str(repo)], env=env, check=True,
+                   capture_output=True)
+    seconds, rss, _ = _in_dir(["restic", "backup", "--compression", "auto", "--repo", str(repo), "--quiet", "."],
+                              src, env)
+    return {"seconds": seconds, "rss": rss, "stored": dir_bytes(repo)}
+
+
+def _in_dir(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, str]:
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return run_child(cmd, env)
+    finally:
+        os.chdir(old)
+
+
+def figures(result: dict[str, Any], raw: int) -> dict[str, float]:
+    return {"stored_ratio": round(result["stored"] / raw, 4), "mb_s": round(raw / 1e6 / result["seconds"], 2),
+            "peak_rss_mb": round(result["rss"], 1)}
+
+
+def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
+        kustos_worker(Path(sys.argv[2]), Path(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N messages")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    args = parser.parse_args()
+    for tool in ("borg", "restic"):
+        if shutil.which(tool) is None:
+            raise SystemExit(f"{tool} is not installed (Debian package {'borgbackup' if tool == 'borg' else tool})")
+    work = Path(tempfile.mkdtemp(prefix="kustos-bench-", dir=args.workdir))
+    try:
+        single = work / "src-single"
+        count, raw = extract(single, args.limit)
+        dup3 = work / "src-dup3"
+        for i in range(1, 4):
+            shutil.copytree(single, dup3 / f"mailbox{i}")
+        print(f"corpus: {count} messages, {raw / 1e6:.1f} MB (dup3: {3 * raw / 1e6:.1f} MB)", file=sys.stderr)
+        kustos = bench_kustos(single, work, "single")
+        kustos3 = bench_kustos(dup3, work, "dup3")
+        borg = bench_borg(single, work)
+        restic = bench_restic(single, work)
+        result = {"kustos": figures(kustos, raw), "borg": figures(borg, raw), "restic": figures(restic, raw),
+                  "dup3_cost": round(kustos3["stored"] / kustos["stored"], 4)}
+        for name, res in (("kustos", kustos), ("kustos-dup3", kustos3), ("borg", borg), ("restic", restic)):
+            print(f"{name:12s} stored {res['stored'] / 1e6:8.1f} MB  {res['seconds']:7.1f} s  "
+                  f"peak RSS {res['rss']:6.1f} MiB", file=sys.stderr)
+        print(json.dumps(result))
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
