@@ -38,7 +38,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _mbox(path: Path) -> None:
+def _mbox(path: Path, subject_prefix: str = "") -> None:
     """A small MBOX: plain mails, one HTML newsletter with a remote image, one with an attachment."""
     box = mailbox.mbox(str(path))
     base = datetime(2024, 2, 5, 9, 30, tzinfo=UTC)
@@ -48,9 +48,9 @@ def _mbox(path: Path) -> None:
         msg = EmailMessage()
         msg["From"] = f"Absender {i} <sender{i}@partner{i % 2}.example>"
         msg["To"] = "empfang@praxis-lange.example"
-        msg["Subject"] = subject
+        msg["Subject"] = subject_prefix + subject
         msg["Date"] = format_datetime(base + timedelta(days=9 * i))
-        msg["Message-ID"] = f"<browser{i}@praxis-lange.example>"
+        msg["Message-ID"] = f"<browser{i}{subject_prefix.strip()}@praxis-lange.example>"
         msg.set_content(f"Guten Tag,\n\nanbei {subject}. Quartalsbericht folgt.\n\nViele Grüße\nAbsender {i}\n")
         if "Newsletter" in subject:
             msg.add_alternative('<p>Unser <b>Newsletter</b> zum Quartalsbericht.</p>'
@@ -195,4 +195,43 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     assert not csp_errors, csp_errors
     assert not remote_requests, remote_requests
+    context.close()
+
+
+def test_upload_resumes_after_a_network_error_and_imports(server, browser, tmp_path):
+    """upload.js sends the file through the upload API; the first chunk request is dropped by the
+    network, the script asks the server where to resume, finishes, and links the import job."""
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    base, customer, cli = server
+    mbox_path = tmp_path / "altbestand.mbox"
+    _mbox(mbox_path, subject_prefix="Altbestand ")
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
+    page = context.new_page()
+    dropped: list[str] = []
+
+    def flaky(route):
+        if route.request.method == "PUT" and not dropped:
+            dropped.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/uploads/*", flaky)
+    page.goto(base + f"/customers/{customer['id']}/import/")
+    page.fill("input[name=email]", ADMIN)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary[type=submit]")
+    page.wait_for_url(base + f"/customers/{customer['id']}/import/")
+    page.fill("[data-testid=upload-mailbox]", "archiv@praxis-lange.example")
+    page.set_input_files("[data-testid=upload-files]", str(mbox_path))
+    page.click("[data-testid=upload-start]")
+    expect(page.locator("[data-testid=upload-job-link]")).to_be_visible(timeout=60000)
+    assert dropped, "the first chunk was not sent through the API"
+    page.screenshot(path=str(ARTIFACTS / "archive-09-upload.png"), full_page=True)
+    job_url = page.locator("[data-testid=upload-job-link]").get_attribute("href")
+    page.goto(base + job_url)
+    expect(page.locator("#job-progress")).to_contain_text("succeeded", timeout=60000)
+    hits = cli("search", "--customer", customer["id"], "subject:altbestand")
+    assert hits["total"] == 6
     context.close()

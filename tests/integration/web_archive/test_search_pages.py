@@ -183,3 +183,14 @@ def test_export_needs_csrf(filled):
     client = sign_in(Client(enforce_csrf_checks=True), admin)
     resp = client.post("/archive/export/", {"customer": filled.id, "scope": "all", "format": "mbox"})
     assert resp.status_code == 403
+
+
+def test_pages_in_german(filled, admin, settings):
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    html = admin.get("/archive/search/", {"q": "angebot"}).content.decode()
+    assert "Filter und Suchsprache" in html and "24 Nachrichten" in html and "Absenderdomain" in html
+    msg = Message.objects.get(customer=filled, subject="Hostile newsletter")
+    html = admin.get(f"/archive/messages/{msg.id}/").content.decode()
+    assert "Original herunterladen (.eml)" in html and "Externe Inhalte laden" in html
+    html = admin.get(f"/customers/{filled.id}/journal/").content.decode()
+    assert "Journaling-Adresse dieses Kunden" in html

@@ -91,17 +91,31 @@ def searchable_customers(user: Any) -> list[Customer]:
     return list(access.customers_for(user).order_by("name")[:1000])
 
 
-def _facet_links(form: SearchForm, facets: Any) -> dict[str, list[tuple[str, int, str, bool]]]:
+def _folder_label(name: str, several_mailboxes: bool) -> str:
+    box, _, path = name.partition("/")
+    if not path:
+        return name
+    return f"{box.split('@')[0]}: {path}" if several_mailboxes else path
+
+
+def _facet_links(form: SearchForm, facets: Any) -> dict[str, list[dict[str, Any]]]:
+    """Facet values as clickable filters: label, count, link (this search plus the filter), active."""
     if facets is None:
         return {}
     folders = sorted(facets.folder.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+    several = len({name.partition("/")[0] for name in facets.folder}) > 1
     years = sorted(facets.year.items(), reverse=True)[:12]
     domains = sorted(facets.sender_domain.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+
+    def item(label: str, title: str, n: int, url: str, active: bool) -> dict[str, Any]:
+        return {"label": label, "title": title, "n": n, "url": url, "active": active}
+
     return {
-        "folder": [(name, n, form.params(folder=name), name == form.folder) for name, n in folders],
-        "year": [(str(y), n, form.params(**{"from": f"{y}-01-01", "to": f"{y}-12-31"}),
-                  form.date_from == f"{y}-01-01" and form.date_to == f"{y}-12-31") for y, n in years],
-        "domain": [(d, n, form.params(domain=d), d == form.domain) for d, n in domains if d],
+        "folder": [item(_folder_label(name, several), name, n, form.params(folder=name), name == form.folder)
+                   for name, n in folders],
+        "year": [item(str(y), str(y), n, form.params(**{"from": f"{y}-01-01", "to": f"{y}-12-31"}),
+                      form.date_from == f"{y}-01-01" and form.date_to == f"{y}-12-31") for y, n in years],
+        "domain": [item(d, d, n, form.params(domain=d), d == form.domain) for d, n in domains if d],
     }
 
 
