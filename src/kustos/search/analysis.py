@@ -21,13 +21,15 @@ MAX_TOKEN_BYTES = 40
 
 
 def tokenize(text: str) -> list[str]:
-    """The lower-cased index tokens of ``text``, in order."""
-    out = []
-    for match in _TOKEN.finditer(text):
-        token = match.group().lower()
-        if len(token.encode("utf-8")) < MAX_TOKEN_BYTES:
-            out.append(token)
-    return out
+    """The lower-cased index tokens of ``text``, in order (letters and digits only)."""
+    if text.isascii():
+        # Lower-casing first is equivalent for ASCII and lets one C call do the work.
+        return [t for t in _TOKEN.findall(text.lower()) if len(t) < MAX_TOKEN_BYTES]
+    # Tokenize before lower-casing, as tantivy does: "İ".lower() adds a combining mark.
+    return [
+        low for t in _TOKEN.findall(text)
+        if len(low := t.lower()) < 10 or len(low.encode("utf-8")) < MAX_TOKEN_BYTES
+    ]
 
 
 def fold_keyword(value: str) -> str:

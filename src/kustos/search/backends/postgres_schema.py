@@ -8,6 +8,7 @@ concatenation of the per-field vectors, kept by PostgreSQL as a generated column
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from kustos.search.analysis import fold_keyword, tokenize
@@ -73,23 +74,26 @@ _TSV_BUDGET = 900_000
 
 def tsvector_literal(text: str, budget: list[int]) -> str:
     """A tsvector literal of ``text``'s tokens with positions; ``budget[0]`` is the
-    remaining byte allowance for the row, decreased by what this vector uses."""
-    positions: dict[str, list[int]] = {}
-    for index, token in enumerate(tokenize(text), start=1):
-        entry = positions.get(token)
-        if entry is None:
-            cost = len(token.encode("utf-8")) + 8
-            if budget[0] < cost:
-                break
-            budget[0] -= cost
-            positions[token] = [min(index, _MAX_POS)]
-        elif len(entry) < _MAX_POSITIONS and entry[-1] < _MAX_POS and budget[0] >= 2:
-            budget[0] -= 2
-            entry.append(min(index, _MAX_POS))
-    return " ".join(
-        "'" + token.replace("\\", "\\\\").replace("'", "''") + "':" + ",".join(map(str, pos))
-        for token, pos in positions.items()
-    )
+    remaining byte allowance for the row, decreased by what this vector uses. Tokens are
+    letters and digits only, so they never need quoting beyond the enclosing quotes."""
+    tokens = tokenize(text)
+    positions: defaultdict[str, list[int]] = defaultdict(list)
+    for index, token in enumerate(tokens[:_MAX_POS], start=1):
+        positions[token].append(index)
+    for token in tokens[_MAX_POS:]:
+        if token not in positions:
+            positions[token].append(_MAX_POS)
+    parts = []
+    left = budget[0]
+    for token, pos in positions.items():
+        if len(pos) > _MAX_POSITIONS:
+            pos = pos[:_MAX_POSITIONS]
+        left -= len(token) * 4 + 8 + 2 * len(pos)  # upper bound: 4 bytes per character
+        if left < 0:
+            break
+        parts.append(f"'{token}':{','.join(map(str, pos))}")
+    budget[0] = max(left, 0)
+    return " ".join(parts)
 
 
 def row(doc: Document) -> tuple[Any, ...]:
