@@ -40,3 +40,21 @@ def _jobs_run_inline():
     HUEY.immediate = True
     yield
     HUEY.immediate = previous
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for running `kustos` as a subprocess on a fresh home (and, when the suite
+    runs on PostgreSQL, a fresh database of its own)."""
+    env = {**os.environ, "KUSTOS_HOME": str(tmp_path / "home")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    url = os.environ.get("KUSTOS_DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg  # noqa: PLC0415  (only needed on the PostgreSQL matrix)
+
+        name = "kustos_cli_" + os.urandom(6).hex()
+        base, _, _ = url.rpartition("/")
+        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        env["KUSTOS_DATABASE_URL"] = f"{base}/{name}"
+    return env

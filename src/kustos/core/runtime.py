@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.conf import settings as django_settings
+from django.db import connections
 
 from kustos.config import Settings
 from kustos.search import PostgresIndex, SearchIndex, TantivyIndex
@@ -28,10 +29,18 @@ def vault() -> Vault:
 def search_index() -> SearchIndex:
     s = settings()
     if s.effective_search_backend == "postgres":
-        index = PostgresIndex(s.database_url.replace("postgres://", "postgresql://", 1))
+        index = PostgresIndex(_dsn_of_default_database())
         index.ensure_schema()
         return index
     return TantivyIndex(s.index_path)
+
+
+def _dsn_of_default_database() -> str:
+    """The DSN of the database Django actually uses (the test database under pytest)."""
+    conf = connections["default"].settings_dict
+    parts = {"dbname": conf["NAME"], "user": conf.get("USER"), "password": conf.get("PASSWORD"),
+             "host": conf.get("HOST"), "port": conf.get("PORT")}
+    return " ".join(f"{k}={v}" for k, v in parts.items() if v)
 
 
 def reset() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import mailbox
-import os
 import subprocess
 import sys
 from email.message import EmailMessage
@@ -71,14 +70,12 @@ def test_resumable_upload_imports(archive_customer, tmp_path: Path, django_captu
     assert Upload.objects.get(id=up).state == "complete"
 
 
-def kustos(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KUSTOS_HOME": str(home)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+def kustos(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kustos.cli", *args], env=env, capture_output=True, timeout=300)
 
 
-def test_cli_import_search_show_raw_export(tmp_path: Path):
-    home = tmp_path / "home"
+def test_cli_import_search_show_raw_export(tmp_path: Path, cli_env: dict):
+    home = cli_env
     path = tmp_path / "box.mbox"
     raws = build_mbox(path, 6)
     partner = json.loads(kustos(home, "partner", "create", "P", "--json").stdout)

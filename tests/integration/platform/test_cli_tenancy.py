@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 
-def kustos(home: Path, *args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, "KUSTOS_HOME": str(home)}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+def kustos(env: dict, *args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess:
     proc = subprocess.run([sys.executable, "-m", "kustos.cli", *args], env=env, input=stdin,
                           capture_output=True, text=True, timeout=120)
     if ok:
@@ -21,16 +17,16 @@ def kustos(home: Path, *args: str, stdin: str | None = None, ok: bool = True) ->
     return proc
 
 
-def kjson(home: Path, *args: str, stdin: str | None = None):
-    return json.loads(kustos(home, *args, "--json", stdin=stdin).stdout)
+def kjson(env: dict, *args: str, stdin: str | None = None):
+    return json.loads(kustos(env, *args, "--json", stdin=stdin).stdout)
 
 
 @pytest.fixture
-def home(tmp_path: Path) -> Path:
-    return tmp_path / "home"
+def home(cli_env: dict) -> dict:
+    return cli_env
 
 
-def test_partner_customer_user_lifecycle(home: Path):
+def test_partner_customer_user_lifecycle(home: dict):
     admin = kjson(home, "createadmin", "--email", "ops@example.org", stdin="a-strong-password-1\n")
     assert admin["id"].startswith("us_")
 
@@ -54,7 +50,7 @@ def test_partner_customer_user_lifecycle(home: Path):
     assert end["id"] != user["id"]
 
 
-def test_errors_are_one_line_and_nonzero(home: Path):
+def test_errors_are_one_line_and_nonzero(home: dict):
     proc = kustos(home, "customer", "create", "--partner", "nope", "X", "--json", ok=False)
     assert proc.returncode == 1
     assert proc.stderr.strip() == "kustos: error: no partner with id or name 'nope'"
@@ -65,7 +61,7 @@ def test_errors_are_one_line_and_nonzero(home: Path):
     assert proc.returncode == 1 and "exists already" in proc.stderr
 
 
-def test_customer_delete_requires_yes_and_leaves_record(home: Path):
+def test_customer_delete_requires_yes_and_leaves_record(home: dict):
     partner = kjson(home, "partner", "create", "Del Partner")
     cust = kjson(home, "customer", "create", "--partner", partner["id"], "Gone GmbH")
     proc = kustos(home, "customer", "delete", cust["id"], ok=False)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 
 from tests.servers.tls import free_port
 
 
-def test_serve_first_start_and_clean_shutdown(tmp_path: Path):
+def test_serve_first_start_and_clean_shutdown(cli_env: dict):
     port, smtp_port = free_port(), free_port()
-    env = {**os.environ, "KUSTOS_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = {**cli_env, "COLUMNS": "200"}
     proc = subprocess.Popen([sys.executable, "-m", "kustos.cli", "serve", "--port", str(port), "--smtp-port",
                              str(smtp_port)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: list[str] = []
