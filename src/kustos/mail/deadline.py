@@ -114,7 +114,9 @@ class _Watchdog:
                 wait = 1.0
                 for budget in list(self._budgets):
                     left = budget.expires - now
-                    if left > 0:
+                    if budget.closed:  # its body is over, even if remove() never ran
+                        self._budgets.discard(budget)
+                    elif left > 0:
                         wait = min(wait, left)
                     elif budget.fires >= _MAX_FIRES:
                         # The owner never closed it (it cannot have survived this many
@@ -149,4 +151,7 @@ def time_budget(seconds: float) -> Iterator[Budget]:
     try:
         yield budget
     finally:
+        # A plain attribute store first: it cannot be interrupted, and from here on
+        # the watchdog will not fire for this budget even if remove() is cut short.
+        budget.closed = True
         _WATCHDOG.remove(budget)
