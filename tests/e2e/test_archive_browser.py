@@ -185,9 +185,23 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
     page.goto(base + f"/archive/customers/{customer['id']}/folders/")
     expect(page.locator("[data-testid=mailbox-tree]")).to_contain_text("empfang@praxis-lange.example")
     page.screenshot(path=str(ARTIFACTS / "archive-03-folders.png"), full_page=True)
-    for path, name in ((f"/customers/{customer['id']}/sources/", "archive-04-sources"),
-                       (f"/customers/{customer['id']}/sources/new/?kind=imap", "archive-05-source-form"),
-                       (f"/customers/{customer['id']}/journal/", "archive-06-journal"),
+    # Connect an IMAP mailbox through the form; testing it against a closed port explains the failure.
+    page.goto(base + f"/customers/{customer['id']}/sources/new/?kind=imap")
+    page.fill("input[name=name]", "Empfang (IMAP)")
+    page.fill("input[name=host]", "127.0.0.1")
+    page.fill("input[name=port]", str(_free_port()))
+    page.select_option("select[name=security]", "none")
+    page.fill("input[name=username]", "empfang@praxis-lange.example")
+    page.fill("input[name=password]", "imap-secret-1")
+    page.fill("textarea[name=exclude]", "Junk, Trash")
+    page.screenshot(path=str(ARTIFACTS / "archive-05-source-form.png"), full_page=True)
+    page.click("[data-testid=source-form] button.primary[type=submit]")
+    page.wait_for_url(base + f"/customers/{customer['id']}/sources/")
+    expect(page.locator("[data-testid=source-table]")).to_contain_text("Empfang (IMAP)")
+    page.click("[data-testid=source-test]")
+    expect(page.locator(".flash.error")).to_contain_text("failed")
+    page.screenshot(path=str(ARTIFACTS / "archive-04-sources.png"), full_page=True)
+    for path, name in ((f"/customers/{customer['id']}/journal/", "archive-06-journal"),
                        (f"/customers/{customer['id']}/import/", "archive-07-import"),
                        (f"/customers/{customer['id']}/", "archive-08-customer")):
         page.goto(base + path)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import pytest
 
 from kustos.archive.models import Message
+from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import messages
+from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
 from kustos.web.views.archive_message import BODY_CSP
 from tests import factories
-from tests.integration.web_archive.conftest import ALICE
+from tests.integration.web_archive.conftest import ALICE, make_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +97,21 @@ def test_attachment_listed_and_downloaded(filled, admin):
     assert 'filename="rechnung-3.txt"' in resp["Content-Disposition"]
     assert AuditEvent.objects.filter(action="archive.attachment", target=msg.id).count() == 1
     assert admin.get(f"/archive/messages/{msg.id}/attachments/9.9/").status_code == 404
+
+
+def test_converted_message_offers_its_original_msg_file(filled, admin):
+    fake_msg = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 4  # OLE2 signature + payload
+    raw = make_mail(700, "outlook@kunde.example", ALICE, "Aus Outlook", "konvertiert", datetime(2024, 1, 2, 9, 0,
+                                                                                                  tzinfo=UTC))
+    with Ingestor(filled, workers=1).session() as ing:
+        ing.ingest([Incoming(raw=raw, mailbox=ALICE, folders=["INBOX"], source="import", original=fake_msg,
+                             original_kind="msg")])
+    msg = Message.objects.get(customer=filled, subject="Aus Outlook")
+    html = admin.get(f"/archive/messages/{msg.id}/").content.decode()
+    assert 'data-testid="download-original"' in html and "Original .msg" in html
+    resp = admin.get(f"/archive/messages/{msg.id}/original/")
+    assert resp.status_code == 200 and resp.content == fake_msg
+    assert f'filename="{msg.id}.msg"' in resp["Content-Disposition"]
+    assert AuditEvent.objects.filter(action="archive.download_original", target=msg.id).count() == 1
+    # The .eml beside it is still the converted RFC 822 message, byte-exact.
+    assert hashlib.sha256(admin.get(f"/archive/messages/{msg.id}/raw/").content).hexdigest() == msg.sha256
