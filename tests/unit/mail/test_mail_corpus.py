@@ -40,7 +40,7 @@ def _manifest(corpus: Path) -> list[tuple[str, str]]:
 def test_every_single_message_file_parses(corpus: Path) -> None:
     rows = [(path, kind) for path, kind in _manifest(corpus) if kind.startswith(MESSAGE_KINDS)]
     outcomes: Counter[str] = Counter()
-    parsed = 0
+    parsed = refetched = 0
     for path, kind in rows:
         raw = (corpus / path).read_bytes()
         msg = parse(raw)
@@ -55,7 +55,14 @@ def test_every_single_message_file_parses(corpus: Path) -> None:
             assert msg.parse_error == "" and "EmlxEnvelope" in msg.defects, path
             assert "plist" not in msg.body_text, path
         outcomes[kind.split(";")[0].split(" (")[0]] += 1
+        if msg.attachments and len(raw) < 1_000_000:
+            # every attachment can be fetched again by its section number
+            assert [len(get_part(raw, a.part_path)) for a in msg.attachments] == [
+                a.size for a in msg.attachments
+            ], path
+            refetched += len(msg.attachments)
     assert parsed == len(rows) == 1033
+    assert refetched == 435
     assert outcomes == {
         "RFC 5322 message": 989,
         "not header-first RFC 822": 33,
