@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -43,7 +44,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                          detail={"second_factor": "pending" if device else "none"})
             target = safe_next(request)
             if device is not None:
-                response = redirect(f"/login/otp/?next={target}")
+                response = redirect("/login/otp/?" + urlencode({"next": target}))
             elif twofactor.required(user):
                 response = redirect("/account/2fa/setup/")
             else:
