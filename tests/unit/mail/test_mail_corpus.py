@@ -252,3 +252,11 @@ def test_outlook_msg_attachments(corpus: Path) -> None:
 
 def _as_message(data, ctx):  # type: ignore[no-untyped-def]
     return Extracted(text="parsed as RFC 822")
+
+
+def test_smime_signed_and_encrypted_samples(corpus: Path) -> None:
+    pkcs7 = corpus / "email/edge/notmuch"
+    [signed] = parse((pkcs7 / "pkcs7/smime-onepart-signed.eml").read_bytes()).attachments
+    assert signed.filename == "smime.p7m" and "Bob, we need to cancel this contract." in signed.text
+    [encrypted] = parse((pkcs7 / "protected-headers/smime-sign+enc.eml").read_bytes()).attachments
+    assert encrypted.extract_error == "S/MIME enveloped-data: content not readable without a key"

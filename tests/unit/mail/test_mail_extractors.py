@@ -5,6 +5,7 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from asn1crypto import cms
 
 from kustos.mail import get_part, parse
 from kustos.mail.attachments import REGISTRY, extract_text
@@ -170,3 +171,30 @@ def test_attachments_in_a_message_with_part_paths_and_get_part() -> None:
     assert "Quarterly numbers" in msg.attachments[0].text
     assert msg.attachments[1].text == "Heading\nMinutes"
     assert "Sheet value" in msg.attachments[2].text
+
+
+def test_smime_opaque_signed_content_is_parsed() -> None:
+    inner = b"Content-Type: text/plain\r\nSubject: signed inside\r\n\r\nContract cancelled.\r\n"
+    signed = cms.ContentInfo(
+        {
+            "content_type": "signed_data",
+            "content": cms.SignedData(
+                {
+                    "version": "v1",
+                    "digest_algorithms": [],
+                    "encap_content_info": {"content_type": "data", "content": inner},
+                    "signer_infos": [],
+                }
+            ),
+        }
+    ).dump()
+    raw = message_with([("smime.p7m", "application/pkcs7-mime", signed)], body="")
+    [att] = parse(raw).attachments
+    assert att.extract_error == ""
+    assert att.text == "Subject: signed inside\n\nContract cancelled.\n"
+    enveloped = cms.ContentInfo({"content_type": "enveloped_data", "content": cms.EnvelopedData(
+        {"version": "v0", "recipient_infos": [], "encrypted_content_info": {
+            "content_type": "data", "content_encryption_algorithm": {"algorithm": "aes256_cbc", "parameters": b"0" * 16}}}
+    )}).dump()  # fmt: skip
+    [att] = parse(message_with([("smime.p7m", "application/pkcs7-mime", enveloped)])).attachments
+    assert att.extract_error == "S/MIME enveloped-data: content not readable without a key"

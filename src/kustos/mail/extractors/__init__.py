@@ -9,6 +9,7 @@ from .outlook import MsgExtractor
 from .pdf import PdfExtractor
 from .registry import Context, Extracted, ExtractionError, Extractor, Registry
 from .rtf import RtfExtractor
+from .smime import SmimeExtractor
 from .text import HtmlExtractor, TextExtractor, XmlExtractor
 from .tnef import TnefExtractor
 from .zip import ZipExtractor
@@ -43,6 +44,7 @@ def default_registry() -> Registry:
         ("message/rfc822", "message/global", "application/eml"),
         ("eml",),
     )
+    reg.register(SmimeExtractor(), ("application/pkcs7-mime", "application/x-pkcs7-mime"), ("p7m",))
     reg.register(MsgExtractor(), ("application/vnd.ms-outlook", "application/x-ms-msg"), ("msg",))
     reg.register(
         ZipExtractor(),
