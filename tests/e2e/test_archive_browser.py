@@ -182,6 +182,11 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
     page.click("[data-testid=view-text]")
     expect(page.locator("[data-testid=message-text]")).to_contain_text("Quartalsbericht")
 
+    page.goto(base + "/archive/search/?q=rechnung")
+    page.click("[data-testid=hit-link]")
+    expect(page.locator("[data-testid=attachments]")).to_contain_text("rechnung-2024-117.txt")
+    page.screenshot(path=str(ARTIFACTS / "archive-02b-attachment.png"), full_page=True)
+
     page.goto(base + f"/archive/customers/{customer['id']}/folders/")
     expect(page.locator("[data-testid=mailbox-tree]")).to_contain_text("empfang@praxis-lange.example")
     page.screenshot(path=str(ARTIFACTS / "archive-03-folders.png"), full_page=True)
@@ -207,6 +212,12 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
         page.goto(base + path)
         assert page.locator("h1").is_visible()
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    # The same search in German.
+    page.goto(base + "/archive/search/?q=quartalsbericht")
+    page.click("form.lang button[value=de]")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-testid=archive-count]")).to_have_text("6 Nachrichten")
+    page.screenshot(path=str(ARTIFACTS / "archive-10-search-de.png"), full_page=True)
     assert not csp_errors, csp_errors
     assert not remote_requests, remote_requests
     context.close()

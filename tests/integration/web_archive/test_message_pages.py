@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from datetime import UTC, datetime
+from email.message import EmailMessage
 
 import pytest
 
@@ -115,3 +117,19 @@ def test_converted_message_offers_its_original_msg_file(filled, admin):
     assert AuditEvent.objects.filter(action="archive.download_original", target=msg.id).count() == 1
     # The .eml beside it is still the converted RFC 822 message, byte-exact.
     assert hashlib.sha256(admin.get(f"/archive/messages/{msg.id}/raw/").content).hexdigest() == msg.sha256
+
+
+def test_inline_cid_image_is_embedded_as_data_url(filled, admin):
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082")
+    mail = EmailMessage()
+    mail["From"], mail["To"], mail["Subject"] = "design@kunde.example", ALICE, "Mit Logo"
+    mail["Date"] = "Tue, 02 Jan 2024 10:00:00 +0100"
+    mail.set_content("Logo anbei")
+    mail.add_alternative('<p>Unser Logo: <img src="cid:logo1@kunde" alt="Logo"></p>', subtype="html")
+    mail.get_payload()[1].add_related(png, "image", "png", cid="<logo1@kunde>")
+    with Ingestor(filled, workers=1).session() as ing:
+        ing.ingest([Incoming(raw=mail.as_bytes(), mailbox=ALICE, folders=["INBOX"], source="test")])
+    msg = Message.objects.get(customer=filled, subject="Mit Logo")
+    body = admin.get(f"/archive/messages/{msg.id}/body/").content.decode()
+    assert 'src="data:image/png;base64,' + base64.b64encode(png).decode() + '"' in body

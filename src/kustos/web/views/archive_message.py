@@ -22,7 +22,7 @@ from kustos.accounts import access
 from kustos.archive.models import Message
 from kustos.archive.services import messages
 from kustos.archive.services import search as search_service
-from kustos.mail import get_part, has_remote_content, sanitize_html
+from kustos.mail import get_part, has_remote_content, parse, sanitize_html
 
 INLINE_IMAGE_LIMIT = 2 * 1024 * 1024
 BODY_CSP = "default-src 'none'; img-src data: cid:; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -56,15 +56,15 @@ def message_view(request: HttpRequest, message_id: str) -> HttpResponse:
         "has_remote": has_html and has_remote_content(parsed.body_html),
         "from": _addresses(parsed.from_), "to": _addresses(parsed.to), "cc": _addresses(parsed.cc),
         "bcc": _addresses(parsed.bcc), "reply_to": _addresses(parsed.reply_to),
-        "attachments": [a for a in parsed.attachments if not (a.inline and a.content_id and has_html)]
-        or parsed.attachments,
+        # All parts, inline images included: each is part of the archived record and downloadable.
+        "attachments": parsed.attachments,
         "refs": _refs(user, message),
         "can_export": access.has_perm(user, access.Perm.ARCHIVE_EXPORT),
     }
     return render(request, "kustos/archive/message.html", context)
 
 
-def _cid_resolver(message: Message, raw: bytes, parsed: Any):
+def _cid_resolver(raw: bytes, parsed: Any):
     """cid: references → data: URLs of the inline image parts (the body CSP allows only data:)."""
     by_cid = {a.content_id.strip("<>"): a for a in parsed.attachments if a.content_id}
 
@@ -86,11 +86,11 @@ def message_body(request: HttpRequest, message_id: str) -> HttpResponse:
     user = request.user
     message = messages.get_for(user, message_id)
     raw = messages.raw(message)
-    parsed = messages.parsed(message)
+    parsed = parse(raw)  # the same as messages.parsed(), without reading the vault twice
     remote = request.GET.get("remote") == "1"
     messages.log_view(user, message, "view_body")
     if parsed.body_html.strip():
-        body = sanitize_html(parsed.body_html, allow_remote=remote, cid_url=_cid_resolver(message, raw, parsed))
+        body = sanitize_html(parsed.body_html, allow_remote=remote, cid_url=_cid_resolver(raw, parsed))
     else:
         body = f"<pre>{html.escape(parsed.body_text)}</pre>"
     document = ('<!doctype html><html><head><meta charset="utf-8"><base target="_blank">'
