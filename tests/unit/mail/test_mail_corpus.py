@@ -260,3 +260,15 @@ def test_smime_signed_and_encrypted_samples(corpus: Path) -> None:
     assert signed.filename == "smime.p7m" and "Bob, we need to cancel this contract." in signed.text
     [encrypted] = parse((pkcs7 / "protected-headers/smime-sign+enc.eml").read_bytes()).attachments
     assert encrypted.extract_error == "S/MIME enveloped-data: content not readable without a key"
+
+
+def test_legacy_word_and_encrypted_office(corpus: Path) -> None:
+    doc = corpus / "email/edge/tnef/apache-poi-hmef/quick-contents/quick.doc"
+    result = extract_text(doc.read_bytes(), "application/octet-stream", "quick.doc", DEFAULT_LIMITS, 0, _fail)
+    assert (result.text, result.error) == ("The quick brown fox jumps over the lazy dog", "")
+    raw = (corpus / "email/edge/spamassassin-t-data/spam/olevbmacro/encrypted.eml").read_bytes()
+    [att] = parse(raw).attachments
+    assert (att.filename, att.extract_error) == (
+        "encrypted_word_doc.docx",
+        "encrypted Office document (password protected)",
+    )

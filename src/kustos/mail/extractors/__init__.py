@@ -5,6 +5,7 @@ from __future__ import annotations
 from .message import MessageExtractor
 from .odf import OdfExtractor
 from .office import DocxExtractor, PptxExtractor, XlsxExtractor
+from .ole import LegacyOfficeExtractor
 from .outlook import MsgExtractor
 from .pdf import PdfExtractor
 from .registry import Context, Extracted, ExtractionError, Extractor, Registry
@@ -43,6 +44,11 @@ def default_registry() -> Registry:
         MessageExtractor(),
         ("message/rfc822", "message/global", "application/eml"),
         ("eml",),
+    )
+    reg.register(
+        LegacyOfficeExtractor(),
+        ("application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint"),
+        ("doc", "dot", "xls", "xlt", "ppt", "pps"),
     )
     reg.register(SmimeExtractor(), ("application/pkcs7-mime", "application/x-pkcs7-mime"), ("p7m",))
     reg.register(MsgExtractor(), ("application/vnd.ms-outlook", "application/x-ms-msg"), ("msg",))

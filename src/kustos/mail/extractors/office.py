@@ -8,13 +8,22 @@ import docx
 import openpyxl
 from pptx import Presentation
 
-from .registry import Context, Extracted
+from .registry import Context, Extracted, ExtractionError
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _check_container(data: bytes) -> None:
+    """Password-protected OOXML files are OLE containers, not ZIPs: say so."""
+    if data.startswith(_OLE_MAGIC):
+        raise ExtractionError("encrypted Office document (password protected)")
 
 
 class DocxExtractor:
     name = "docx"
 
     def extract(self, data: bytes, ctx: Context) -> Extracted:
+        _check_container(data)
         document = docx.Document(io.BytesIO(data))
         out = [p.text for p in document.paragraphs]
         for table in document.tables:
@@ -31,6 +40,7 @@ class XlsxExtractor:
     name = "xlsx"
 
     def extract(self, data: bytes, ctx: Context) -> Extracted:
+        _check_container(data)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         out: list[str] = []
         size = 0
@@ -55,6 +65,7 @@ class PptxExtractor:
     name = "pptx"
 
     def extract(self, data: bytes, ctx: Context) -> Extracted:
+        _check_container(data)
         deck = Presentation(io.BytesIO(data))
         out: list[str] = []
         for slide in deck.slides:
