@@ -40,10 +40,6 @@ def _dispatch(data: bytes, content_type: str, filename: str, ctx: Context) -> Ex
     return result
 
 
-def has_extractor(content_type: str, filename: str, data: bytes) -> bool:
-    return REGISTRY.find(content_type, filename, data) is not None
-
-
 def extract_text(
     data: bytes,
     content_type: str,
