@@ -250,9 +250,17 @@ def test_upload_resumes_after_a_network_error_and_imports(server, browser, tmp_p
     page.wait_for_url(base + f"/customers/{customer['id']}/import/")
     page.fill("[data-testid=upload-mailbox]", "archiv@praxis-lange.example")
     page.set_input_files("[data-testid=upload-files]", str(mbox_path))
+    # Small chunks, so this small file goes up in several PUTs (the page default is 8 MiB).
+    page.evaluate("document.querySelector('form[data-upload]').dataset.chunk = '1000'")
+    puts: list[str] = []
+    page.on("request", lambda r: puts.append(r.url) if r.method == "PUT" else None)
     page.click("[data-testid=upload-start]")
     expect(page.locator("[data-testid=upload-job-link]")).to_be_visible(timeout=60000)
     assert dropped, "the first chunk was not sent through the API"
+    size = mbox_path.stat().st_size
+    offsets = [int(u.rsplit("offset=", 1)[1]) for u in puts]
+    assert offsets[0] == 0 and offsets[1] == 0  # the dropped chunk is sent again from where the server is
+    assert sorted(set(offsets)) == list(range(0, size, 1000))
     page.screenshot(path=str(ARTIFACTS / "archive-09-upload.png"), full_page=True)
     job_url = page.locator("[data-testid=upload-job-link]").get_attribute("href")
     page.goto(base + job_url)

@@ -11,7 +11,6 @@
   function Uploader(form) {
     this.form = form;
     this.customer = form.dataset.customer;
-    this.chunk = parseInt(form.dataset.chunk, 10) || 8 * 1024 * 1024;
     this.csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
     this.text = form.querySelector("[data-i18n]").dataset;
     this.list = form.querySelector("[data-upload-list]");
@@ -79,11 +78,12 @@
     var self = this;
     var offset = up.received || 0;
     var attempts = 0;
+    var chunk = parseInt(self.form.dataset.chunk, 10) || 8 * 1024 * 1024;
     row.progress(offset, file.size);
     function next() {
       if (offset >= file.size) return Promise.resolve();
       row.state(self.text.uploading);
-      var end = Math.min(offset + self.chunk, file.size);
+      var end = Math.min(offset + chunk, file.size);
       var url = "/api/v1/uploads/" + encodeURIComponent(up.id) + "?offset=" + offset;
       return self.api("PUT", url, file.slice(offset, end), "application/octet-stream").then(function (state) {
         offset = state.received;
