@@ -18,6 +18,7 @@ import re
 from .params import parse_params
 
 MAX_MIME_DEPTH = 64  # deeper multiparts / message parts are kept as opaque leaves
+MAX_PARTS = 5000  # per message; beyond it the rest of a multipart stays one opaque part
 
 _HEADER_NAME = re.compile(rb"[\x21-\x39\x3b-\x7e]+")
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
@@ -210,8 +211,16 @@ def strip_emlx(raw: bytes) -> tuple[bytes, bool]:
     return raw[match.end() : match.end() + int(match.group(1))], True
 
 
-def parse_entity(data: bytes, default_type: str = "text/plain", level: int = 0) -> Part:
-    """Parse one entity (a whole message, a body part, an encapsulated message)."""
+def parse_entity(
+    data: bytes, default_type: str = "text/plain", level: int = 0, count: list[int] | None = None
+) -> Part:
+    """Parse one entity (a whole message, a body part, an encapsulated message).
+
+    ``count`` is the number of entities parsed so far in this message (shared by
+    the recursion), which bounds the work a message with countless parts causes.
+    """
+    count = count if count is not None else [0]
+    count[0] += 1
     if b"\n" not in data and b"\r" in data:  # old Mac line endings
         data = data.replace(b"\r", b"\n")
     defects: list[str] = []
@@ -223,13 +232,13 @@ def parse_entity(data: bytes, default_type: str = "text/plain", level: int = 0) 
             defects.append("MimeNestingTooDeep")
         return part
     if part.maintype == "multipart":
-        _split_multipart(part, level)
+        _split_multipart(part, level, count)
     elif part.content_type in ("message/rfc822", "message/global") and part.body.strip():
-        part.message = parse_entity(part.decoded(), "text/plain", level + 1)
+        part.message = parse_entity(part.decoded(), "text/plain", level + 1, count)
     return part
 
 
-def _split_multipart(part: Part, level: int) -> None:
+def _split_multipart(part: Part, level: int, count: list[int]) -> None:
     boundary = part.params.get("boundary", "")
     if not boundary:
         part.defects.append("NoBoundaryInMultipartDefect")
@@ -244,8 +253,12 @@ def _split_multipart(part: Part, level: int) -> None:
     for (_start, begin, close), nxt in zip(found, found[1:] + [None], strict=True):
         if close:
             break
+        if count[0] >= MAX_PARTS:
+            children.append(Part([], body[begin:], body[begin:], "application/octet-stream"))
+            part.defects.append("TooManyParts")
+            break
         stop = len(body) if nxt is None else _line_break_before(body, nxt[0])
-        children.append(parse_entity(body[begin:stop], child_type, level + 1))
-    if not found[-1][2]:
+        children.append(parse_entity(body[begin:stop], child_type, level + 1, count))
+    if not found[-1][2] and "TooManyParts" not in part.defects:
         part.defects.append("CloseBoundaryNotFoundDefect")
     part.children = children

@@ -180,3 +180,15 @@ def test_huge_header_and_body_parse_quickly() -> None:
     assert time.monotonic() - start < 5.0
     assert len(msg.subject) == 2_000_000
     assert len(msg.body_text) == Limits().max_body_chars
+
+
+def test_countless_parts_are_bounded() -> None:
+    parts = b"".join(b"--B\nContent-Type: text/x-part\n\npart %d\n" % i for i in range(20000))
+    raw = b"From: a@b.c\nContent-Type: multipart/mixed; boundary=B\n\n" + parts + b"--B--\n"
+    start = time.monotonic()
+    msg = parse(raw, Limits(max_attachments=10))
+    assert time.monotonic() - start < 5.0
+    assert len(msg.attachments) == 5000  # MAX_PARTS - 1 real parts + 1 opaque remainder
+    assert "TooManyParts" in msg.defects
+    assert msg.attachments[-1].content_type == "application/octet-stream"
+    assert [a.text for a in msg.attachments[:2]] == ["part 0", "part 1"]
