@@ -8,7 +8,7 @@ the other stages are kept, so even a message we cannot fully read stays findable
 
 from __future__ import annotations
 
-from .body import Walk, nested_text, walk_message
+from .body import FillNested, Walk, nested_text, walk_message
 from .deadline import Budget, ExtractionTimeout
 from .envelope import fill_envelope
 from .extractors import Context, Extracted
@@ -63,7 +63,7 @@ def _fill(
     result.defects = walk.defects
 
 
-def _fill_nested(limits: Limits):  # type: ignore[no-untyped-def]
+def _fill_nested(limits: Limits) -> FillNested:
     def fill(result: ParsedMessage, msg: Part, depth: int, prefix: str, budget: Budget | None) -> None:
         _fill(result, msg, limits, depth, prefix, budget)
 
@@ -85,15 +85,17 @@ def parse(raw: bytes, limits: Limits | None = None) -> ParsedMessage:
     message a parse error; they are in ``Attachment.extract_error``.
     """
     limits = limits or DEFAULT_LIMITS
-    result = ParsedMessage(size=len(raw) if isinstance(raw, bytes | bytearray) else 0)
+    result = ParsedMessage()
     try:
         if not isinstance(raw, bytes | bytearray | memoryview):
             result.parse_error = f"input is {type(raw).__name__}, not bytes"
             return result
+        raw = bytes(raw)
+        result.size = len(raw)
         if not raw.strip():
             result.parse_error = "empty input"
             return result
-        data, emlx = strip_emlx(bytes(raw))
+        data, emlx = strip_emlx(raw)
         msg = parse_entity(data)
         _fill(result, msg, limits, 0, "", None)
         if emlx:

@@ -288,3 +288,8 @@ def test_apple_mail_emlx_envelope_is_stripped() -> None:
     assert (msg.subject, msg.body_text, msg.size) == ("emlx", "body\n", len(raw))
     assert msg.defects == ["EmlxEnvelope"]
     assert get_part(raw, "1") == b"body\n"
+
+
+def test_bytearray_and_memoryview_inputs() -> None:
+    assert parse(bytearray(SIMPLE)).subject == "Quartalsbericht für Q3"
+    assert parse(memoryview(SIMPLE)).size == len(SIMPLE)
