@@ -49,10 +49,24 @@ _WORD_CHAR = r"[^\W_]"
 
 @lru_cache(maxsize=256)
 def _pattern(terms: frozenset[str], prefixes: tuple[str, ...]) -> re.Pattern[str]:
-    # Whole analysed words only: no letter/digit may touch a match on either side.
+    # Plain alternatives only: look-arounds at every position made this 10x slower;
+    # word boundaries are checked on the few candidates instead (_whole_words).
     alternatives = [re.escape(t) for t in sorted(terms, key=len, reverse=True)]
     alternatives += [re.escape(p) + _WORD_CHAR + "*" for p in prefixes]
-    return re.compile(f"(?<!{_WORD_CHAR})(?:{'|'.join(alternatives)})(?!{_WORD_CHAR})", re.IGNORECASE)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+def _whole_words(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int]]:
+    """Spans of matches not glued to a letter or digit on either side."""
+    spans = []
+    for match in pattern.finditer(text):
+        begin, end = match.span()
+        if begin > 0 and text[begin - 1].isalnum():
+            continue
+        if end < len(text) and text[end].isalnum():
+            continue
+        spans.append((begin, end))
+    return spans
 
 
 def highlight(text: str, terms: set[str], prefixes: tuple[str, ...]) -> str | None:
@@ -62,7 +76,7 @@ def highlight(text: str, terms: set[str], prefixes: tuple[str, ...]) -> str | No
     if not terms and not prefixes:
         return None
     text = text[:SCAN_CHARS]
-    matches = [m.span() for m in _pattern(frozenset(terms), prefixes).finditer(text)]
+    matches = _whole_words(text, _pattern(frozenset(terms), prefixes))
     if not matches:
         return None
     best, best_count, j = 0, 0, 0

@@ -22,6 +22,7 @@ from kustos.search.backends.postgres_index import PostgresIndex
 from kustos.search.backends.tantivy_index import TantivyIndex
 from kustos.search.base import SearchIndex
 from kustos.search.bench.corpus import raw_messages, to_document
+from kustos.search.bench.notmuch import run_notmuch
 from kustos.search.bench.queries import BENCH_QUERIES
 from kustos.search.document import Document
 from kustos.search.types import SearchRequest, SortOrder
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--facets", action="store_true", help="also compute facets in every query")
     parser.add_argument("--bulk", action="store_true", help="index in bulk mode (one commit)")
+    parser.add_argument("--notmuch", action="store_true", help="also run notmuch on the same messages")
     parser.add_argument("--reuse", action="store_true", help="postgres: keep an already complete index")
     parser.add_argument("--sort", choices=["date", "relevance"], default="date")
     args = parser.parse_args()
@@ -107,7 +109,7 @@ def main() -> None:
 
     for query, (total, median) in per_query.items():
         print(f"{total:7d} hits {median:8.2f} ms  {query}")
-    figures = {
+    figures: dict[str, object] = {
         "backend": args.backend,
         "messages": len(docs),
         "indexed": count,
@@ -122,6 +124,16 @@ def main() -> None:
         "sort": args.sort,
         "facets": args.facets,
     }
+    if args.notmuch:
+        with tempfile.TemporaryDirectory(prefix="kustos-notmuch-bench-") as tmp:
+            nm_index_s, nm_latencies, nm_counts = run_notmuch([raw for _, raw in raws], Path(tmp), args.rounds)
+        for query, total in nm_counts.items():
+            print(f"{total:7d} hits (notmuch)  {query}")
+        figures["notmuch"] = {
+            "index_msg_s": round(len(raws) / nm_index_s, 1),
+            "search_p50_ms": round(statistics.median(nm_latencies), 2),
+            "search_p95_ms": round(_pct(nm_latencies, 0.95), 2),
+        }
     print(json.dumps(figures))
 
 
