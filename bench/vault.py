@@ -64,7 +64,7 @@ def extract(dest: Path, limit: int | None) -> tuple[int, int]:
 
 
 def files_of(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.is_file())
+    return [Path(p) for p in sorted(str(p) for p in root.rglob("*") if p.is_file())]
 
 
 def dir_bytes(root: Path) -> int:

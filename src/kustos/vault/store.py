@@ -57,7 +57,7 @@ class CustomerStore:
         opts = ctx.options
         self.compressor = Compressor(ctx.backend, self.customer_id, key.enc_key, level=opts.zstd_level,
                                      dict_size=opts.dict_size, train_at=opts.train_at,
-                                     retrain_every=opts.retrain_every)
+                                     retrain_every=opts.retrain_every, background=opts.train_in_background)
         self.chunker = Chunker(opts.chunk_avg, opts.chunk_threshold)
         self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout)
         self._files: dict[str, list[Entry]] = {}
@@ -77,21 +77,22 @@ class CustomerStore:
         """Pick up index files committed (or dropped) by other writers since the last look."""
         state = idx.load_index(self.ctx.backend, self.ctx.cache, self.customer_id, self.key.enc_key,
                                known=self._files)
+        if state.files.keys() == self._files.keys() and not state.errors:
+            return  # nothing changed (the common case on a read miss)
+        objects: dict[str, Entry] = {}
+        chunks: dict[str, Entry] = {}
+        max_seq = 0
+        for entry in state.all_entries():
+            max_seq = max(max_seq, _place(chunks if entry.type == CHUNK else objects, entry))
+        # Swap whole tables so concurrent readers in other threads never see a half-built index.
+        self._objects, self._chunks, self._max_seq = objects, chunks, max_seq
         self._files = state.files
         self.index_errors = state.errors
-        self._objects.clear()
-        self._chunks.clear()
-        self._max_seq = 0
-        for entry in state.all_entries():
-            self._add(entry)
         self.ledger.reload()
 
     def _add(self, entry: Entry) -> None:
-        table = self._chunks if entry.type == CHUNK else self._objects
-        old = table.get(entry.id)
-        if old is None or not idx.outlives(old.year, entry.year):
-            table[entry.id] = entry
-        self._max_seq = max(self._max_seq, entry.seq)
+        seq = _place(self._chunks if entry.type == CHUNK else self._objects, entry)
+        self._max_seq = max(self._max_seq, seq)
 
     def entries(self) -> list[Entry]:
         """Every committed index entry (all locations, chunks included)."""
@@ -115,6 +116,9 @@ class CustomerStore:
             self._lock.acquire()
             try:
                 self.refresh()
+                self.ledger.reload()
+                # Sealed batches outlive dropped retention years: never reuse their numbers.
+                self._max_seq = max(self._max_seq, self.ledger.sealed_upto)
                 self.compressor.load_latest()
             except BaseException:
                 self._lock.release()
@@ -343,3 +347,10 @@ class CustomerStore:
     def chunk_entry(self, cid: str) -> Entry | None:
         return self._chunks.get(cid)
 
+
+def _place(table: dict[str, Entry], entry: Entry) -> int:
+    """Record ``entry`` unless a longer-retained copy is known; returns its sequence number."""
+    old = table.get(entry.id)
+    if old is None or not idx.outlives(old.year, entry.year):
+        table[entry.id] = entry
+    return entry.seq

@@ -26,10 +26,22 @@ def test_dictionary_is_trained_and_versioned(vault: Vault, tmp_path: Path) -> No
 
 
 def test_dictionaries_are_per_customer(tmp_path: Path) -> None:
-    vault = make_vault(tmp_path, VaultOptions(train_at=30, retrain_every=0, dict_size=8 * 1024))
+    vault = make_vault(tmp_path, VaultOptions(train_at=30, retrain_every=0, train_in_background=False, dict_size=8 * 1024))
     a = vault.store("acme")
     for i in range(35):
         a.put(mail(i, 600), "mail")
     a.commit()
     assert a.compressor.versions() == [1]
     assert vault.store("globex").compressor.versions() == []
+
+
+def test_background_training_installs_before_use(tmp_path: Path) -> None:
+    options = VaultOptions(train_at=30, retrain_every=25, dict_size=8 * 1024, train_in_background=True)
+    store = make_vault(tmp_path, options).store("acme")
+    first = [store.put(mail(i, 600), "mail") for i in range(56)]  # v1 inline, v2 on the worker
+    store.compressor.finish_training()  # the worker's dictionary is stored, then used
+    later = store.put_many([mail(100 + i, 600) for i in range(20)], "mail")
+    store.commit()
+    assert store.compressor.versions() == [1, 2]
+    assert {store.objects()[r.id].method for r in later} == {"d2"}
+    assert all(store.get(r.id) == mail(i, 600) for i, r in enumerate(first))

@@ -140,3 +140,17 @@ def test_drop_retention_year_removes_only_that_year(vault: Vault) -> None:
 def test_invalid_customer_id_refused(vault: Vault) -> None:
     with pytest.raises(Exception, match="invalid customer id"):
         vault.store("../etc")
+
+
+def test_sequence_numbers_survive_dropping_the_newest_year(vault: Vault) -> None:
+    store = vault.store("acme")
+    store.put(mail(1), "mail")
+    store.commit()
+    last = [store.put(mail(10 + i), "mail", retention_year=2030) for i in range(3)]
+    store.commit()
+    store.drop_retention_year(2030)  # seals seq 1..4 first, then drops 2..4
+    fresh = store.put(mail(50), "mail")
+    store.commit()
+    assert store.objects()[fresh.id].seq == 5
+    assert store.ledger.proof(last[2].id).seq == 4
+    assert vault.verify().ok

@@ -12,7 +12,7 @@ from kustos.vault.options import VaultOptions
 from kustos.vault.vault import Vault
 
 SMALL = VaultOptions(pack_size=32 * 1024, chunk_threshold=128 * 1024, chunk_avg=16 * 1024,
-                     train_at=40, retrain_every=160, dict_size=16 * 1024, ledger_batch=1000, lock_timeout=1.0)
+                     train_at=40, retrain_every=160, train_in_background=False, dict_size=16 * 1024, ledger_batch=1000, lock_timeout=1.0)
 
 
 def make_settings(home: Path, **kw: str) -> Settings:
