@@ -56,6 +56,24 @@ def part_filename(part: Part, disp_params: dict[str, str]) -> str:
     return decode_header(name).replace("\x00", "").strip() if name else ""
 
 
+def unflow(text: str, delsp: bool) -> str:
+    """RFC 3676 format=flowed: join soft-broken lines (trailing space) so phrases
+    that the sender's client wrapped are found by phrase search."""
+    out: list[str] = []
+    pending = ""
+    for line in text.split("\n"):
+        if line.startswith(" "):  # space-stuffing
+            line = line[1:]
+        if line.endswith(" ") and line != "-- ":
+            pending += line[:-1] if delsp else line
+            continue
+        out.append(pending + line)
+        pending = ""
+    if pending:
+        out.append(pending)
+    return "\n".join(out)
+
+
 def _note_defects(walk: Walk, part: Part) -> None:
     for name in part.defects:
         if name not in walk.defects:
@@ -89,6 +107,8 @@ def _walk(part: Part, path: str, walk: Walk) -> None:
         text = decode_bytes(data, charset)
         if "\r" in text:
             text = text.replace("\r\n", "\n")
+        if ctype == "text/plain" and part.params.get("format", "").lower() == "flowed":
+            text = unflow(text, part.params.get("delsp", "").lower() == "yes")
         (walk.texts if ctype == "text/plain" else walk.htmls).append(text)
         return
     if part.message is not None:

@@ -293,3 +293,13 @@ def test_apple_mail_emlx_envelope_is_stripped() -> None:
 def test_bytearray_and_memoryview_inputs() -> None:
     assert parse(bytearray(SIMPLE)).subject == "Quartalsbericht für Q3"
     assert parse(memoryview(SIMPLE)).size == len(SIMPLE)
+
+
+def test_format_flowed_is_unwrapped() -> None:
+    raw = (
+        b"From: a@b.c\nContent-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n\n"
+        b"This sentence was wrapped by the sen \nder's client.\n>quoted\n \n-- \nsig\n"
+    )
+    assert parse(raw).body_text == "This sentence was wrapped by the sender's client.\n>quoted\n\n-- \nsig\n"
+    plain = raw.replace(b"; delsp=yes", b"")
+    assert parse(plain).body_text.startswith("This sentence was wrapped by the sen der's client.\n")
