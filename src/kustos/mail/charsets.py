@@ -53,7 +53,26 @@ _ALIASES = {
     "macintosh": "mac_roman",
     "koi8-r": "koi8_r",
     "koi8-u": "koi8_u",
+    "ucs-2": "utf-16",
+    "iso-10646-ucs-2": "utf-16",
+    "unicode": "utf-16",
+    "ansi": "cp1252",
+    "x-windows-949": "cp949",
 }
+
+
+def _variants(name: str) -> list[str]:
+    """Spellings to try when a declared name is unknown: "x-cp1251", "cp-850",
+    "iso-8859-8-i", "latin-2", "koi8r" and similar real-world variants."""
+    out = []
+    if name.startswith("x-"):
+        out.append(name[2:])
+    if name.endswith(("-i", "-e")) and name.startswith("iso-8859-"):
+        out.append(name[:-2])
+    out.append(name.replace("-", "").replace("_", "").replace(" ", ""))
+    out.append(name.replace(" ", "-"))
+    return [_ALIASES.get(v, v) for v in out]
+
 
 # Declared names that carry no information about the bytes: ASCII is included because
 # 8-bit text labelled ASCII is common and ASCII itself is a subset of what sniffing
@@ -86,10 +105,14 @@ def codec_for(charset: str | None) -> str | None:
         name = name.split("*", 1)[0]
     if name in _UNKNOWN:
         return None
-    name = _ALIASES.get(name, name)
-    try:
-        info = codecs.lookup(name)
-    except (LookupError, ValueError):
+    info = None
+    for candidate in [_ALIASES.get(name, name), *_variants(name)]:
+        try:
+            info = codecs.lookup(candidate)
+            break
+        except (LookupError, ValueError):
+            continue
+    if info is None:
         return None
     if not getattr(info, "_is_text_encoding", True):  # e.g. "base64", "rot13"
         return None

@@ -132,7 +132,9 @@ def test_message_ids() -> None:
     ("declared", "codec"),
     [("UTF8", "utf-8"), ("uft-8", "utf-8"), ("iso-8859-1", "cp1252"), ("GB2312", "gb18030"),
      ("shift_jis", "cp932"), ("ks_c_5601-1987", "cp949"), ("fakescii", None), ("base64", None),
-     ("utf-8*de", "utf-8"), ('"windows-1251"', "cp1251"), ("", None)],
+     ("utf-8*de", "utf-8"), ('"windows-1251"', "cp1251"), ("", None), ("x-cp1251", "cp1251"),
+     ("iso-8859-8-i", "iso8859-8"), ("latin-2", "iso8859-2"), ("cp-850", "cp850"), ("ucs-2", "utf-16"),
+     ("x-euc-jp", "euc_jp")],
 )  # fmt: skip
 def test_codec_mapping(declared: str, codec: str | None) -> None:
     assert codec_for(declared) == codec
