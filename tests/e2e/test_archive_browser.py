@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -154,6 +155,15 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
     page.click("[data-testid=archive-search-submit]")
     expect(page.locator("[data-testid=archive-count]")).to_have_text("6 messages")
     page.screenshot(path=str(ARTIFACTS / "archive-01-search.png"), full_page=True)
+    # Export two ticked messages as EML-zip: the button is enabled by the selection.
+    assert page.locator("[data-testid=export-selected]").is_disabled()
+    boxes = page.locator("input[name=ids]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    with page.expect_download() as info:
+        page.click("[data-testid=export-selected]")
+    with zipfile.ZipFile(info.value.path()) as zf:
+        assert len(zf.namelist()) == 2 and all(n.endswith(".eml") for n in zf.namelist())
     page.fill("input[name=q]", 'subject:"unclosed')
     page.click("[data-testid=archive-search-submit]")
     expect(page.locator("[data-testid=archive-error]")).to_be_visible()
@@ -212,6 +222,10 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
         page.goto(base + path)
         assert page.locator("h1").is_visible()
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": 820, "height": 1100})
+    page.goto(base + "/archive/search/?q=quartalsbericht")
+    page.screenshot(path=str(ARTIFACTS / "archive-11-search-tablet.png"), full_page=True)
+    page.set_viewport_size({"width": 1400, "height": 900})
     # The same search in German.
     page.goto(base + "/archive/search/?q=quartalsbericht")
     page.click("form.lang button[value=de]")

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages as messages_ui
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -215,19 +216,24 @@ def _selected(user: Any, customer: Customer, request: HttpRequest, form: SearchF
 @login_required
 @require_POST
 def export_selection(request: HttpRequest) -> HttpResponse:
-    """POST (CSRF) the search parameters plus ``ids`` or ``scope=all``; answers the file."""
+    """POST (CSRF) the search parameters plus ``ids`` or ``scope=all``; answers the file, or
+    redirects back to the search with a message when there is nothing to export."""
     user = request.user
     form = SearchForm.from_params(request.POST)
     customer = access.get_customer(user, form.customer, Perm.ARCHIVE_EXPORT)
     fmt = request.POST.get("format", "eml-zip")
+    back = redirect("/archive/search/" + form.params(page=form.page if form.page > 1 else ""))
     if fmt not in export.FORMATS:
-        return HttpResponse(_("Unknown export format."), status=400, content_type="text/plain; charset=utf-8")
+        messages_ui.error(request, _("Unknown export format."))
+        return back
     try:
         selected = _selected(user, customer, request, form)
     except (QuerySyntaxError, InvalidRequest) as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        messages_ui.error(request, str(exc))
+        return back
     if not selected:
-        return HttpResponse(_("Nothing selected to export."), status=400, content_type="text/plain; charset=utf-8")
+        messages_ui.error(request, _("Nothing selected to export."))
+        return back
     suffix = ".zip" if fmt == "eml-zip" else ".mbox"
     path = Path(tempfile.mkdtemp(prefix="kustos-export-")) / f"archive-export-{customer.id}{suffix}"
     result = export.write(selected, fmt, path)

@@ -8,12 +8,21 @@
       e.detail.isError = false;
     }
   });
+  // "Export selected" is only enabled while at least one message is ticked.
+  function updateExportButton() {
+    var any = document.querySelector("input[name=ids][form=archive-export]:checked") !== null;
+    document.querySelectorAll("[data-needs-selection]").forEach(function (b) { b.disabled = !any; });
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target && (e.target.name === "ids" || e.target.hasAttribute("data-select-all"))) updateExportButton();
+  });
   function bind(root) {
     root.querySelectorAll("[data-select-all]").forEach(function (box) {
       if (box.dataset.bound) return;
       box.dataset.bound = "1";
       box.addEventListener("change", function () {
         document.querySelectorAll("input[name=ids][form=archive-export]").forEach(function (c) { c.checked = box.checked; });
+        updateExportButton();
       });
     });
     root.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
