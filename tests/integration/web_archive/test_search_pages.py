@@ -7,10 +7,13 @@ import io
 import mailbox
 import re
 import zipfile
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from kustos.accounts.services import users
 from kustos.archive.models import Message
 from kustos.audit.models import AuditEvent
 from kustos.web.views import archive as archive_views
@@ -195,3 +198,19 @@ def test_pages_in_german(filled, admin, settings):
     assert "Original herunterladen (.eml)" in html and "Externe Inhalte laden" in html
     html = admin.get(f"/customers/{filled.id}/journal/").content.decode()
     assert "Journaling-Adresse dieses Kunden" in html
+
+
+def test_auditor_reads_only_inside_the_granted_period(filled):
+    auditor = factories.user("pruefer@finanzamt.example", "auditor")
+    users.grant(auditor, filled, expires_at=timezone.now() + timedelta(days=5), date_from=date(2024, 1, 1),
+                date_to=date(2024, 12, 31))
+    client = sign_in(Client(), auditor)
+    html = client.get("/archive/search/", {"q": "angebot"}).content.decode()
+    assert _count(html) == 8  # i = 0..7 fall into 2024
+    outside = Message.objects.get(customer=filled, subject="Angebot 20 Müller")
+    assert client.get(f"/archive/messages/{outside.id}/").status_code == 404
+    inside = Message.objects.get(customer=filled, subject="Angebot 2 Müller")
+    assert client.get(f"/archive/messages/{inside.id}/").status_code == 200
+    # The folder tree shows the structure but no counts the auditor could not verify.
+    tree = client.get(f"/archive/customers/{filled.id}/folders/").content.decode()
+    assert "Projekte" in tree and 'class="count"' not in tree
