@@ -139,6 +139,9 @@ def test_folder_tree_counts_and_links(filled, admin):
     html = admin.get(f"/archive/customers/{filled.id}/folders/").content.decode()
     assert ALICE in html and BOB in html
     assert re.search(r"<span>2024</span></a>\s*<span class=\"count\">6</span>", html)
+    # "Projekte" holds no message itself but appears as the parent of Projekte/2024, before it.
+    assert re.search(r'archive-folder-parent" title="Projekte">.*?<span>Projekte</span>', html)
+    assert html.index('title="Projekte"') < html.index('title="Projekte/2024"')
     assert "folder%3A%22alice%40kunde.example%2FProjekte%2F2024%22" in html
     alice = factories.user(ALICE, "end_user", customer=filled, mailboxes=[ALICE])
     own = sign_in(Client(), alice).get(f"/archive/customers/{filled.id}/folders/").content.decode()

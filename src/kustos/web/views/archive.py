@@ -153,22 +153,33 @@ def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm.from_params(request.GET)
     if not form.customer and len(customers) == 1:
         form.customer = customers[0].id
-    context: dict[str, Any] = {"customers": customers, "form": form, "customer": None, "sorts": SORTS}
+    context: dict[str, Any] = {"customers": customers, "form": form, "customer": None}
     status = 200
     if form.customer:
         customer = access.get_customer(user, form.customer, Perm.ARCHIVE_SEARCH)
         context.update(customer=customer, mailboxes=_mailboxes(user, customer),
                        can_export=access.has_perm(user, Perm.ARCHIVE_EXPORT), **_run_search(user, customer, form))
-        context["effective_query"] = form.query()
         status = 400 if "error" in context else 200
     return render_page(request, "kustos/archive/search.html", "kustos/archive/_results.html", context, status=status)
 
 
 def _tree(customer: Customer, address: str, folders: list[Any]) -> list[dict[str, Any]]:
-    """Folder rows in path order with depth, last path segment and the search link, for an indented tree."""
-    rows = []
-    for folder in folders:
+    """Folder rows in path order with depth, last path segment and search link, for an indented tree.
+
+    Parents that hold no message themselves (``Projekte`` of ``Projekte/2024``) have no Folder
+    row; they are inserted without count and link so the tree stays complete.
+    """
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for folder in sorted(folders, key=lambda f: [p.lower() for p in f.path.split("/")]):
         parts = [p for p in folder.path.split("/") if p] or [folder.path or "/"]
+        for depth in range(len(parts) - 1):
+            parent = "/".join(parts[:depth + 1])
+            if parent not in seen:
+                seen.add(parent)
+                rows.append({"path": parent, "name": parts[depth], "depth": min(depth, 8), "count": None,
+                             "url": ""})
+        seen.add("/".join(parts))
         query = 'folder:"{}/{}"'.format(address, folder.path.replace('"', ""))
         rows.append({"path": folder.path, "name": parts[-1], "depth": min(len(parts) - 1, 8), "count": folder.n,
                      "url": "/archive/search/?" + urlencode({"customer": customer.id, "q": query})})
@@ -191,8 +202,11 @@ def folders(request: HttpRequest, customer_id: str) -> HttpResponse:
     by_box: dict[int, list[Any]] = {}
     for folder in folder_rows:
         by_box.setdefault(folder.mailbox_id, []).append(folder)
-    tree = [{"address": box.address, "name": box.display_name, "folders": _tree(customer, box.address, by_box.get(box.id, [])),
-             "total": sum(f.n for f in by_box.get(box.id, []))} for box in boxes[:500]]
+    tree = []
+    for box in boxes[:500]:
+        box_folders = by_box.get(box.id, [])
+        tree.append({"address": box.address, "name": box.display_name,
+                     "folders": _tree(customer, box.address, box_folders), "total": sum(f.n for f in box_folders)})
     audit.record("archive.folders", actor=user, customer=customer)
     return render(request, "kustos/archive/folders.html",
                   {"customer": customer, "tree": tree, "show_counts": show_counts})
