@@ -20,7 +20,7 @@ from kustos.vault.errors import NotFound, VaultError
 from kustos.vault.index import TREE, Entry
 from kustos.vault.ledger import merkle
 from kustos.vault.ledger.evidence import leaf_bytes
-from kustos.vault.ledger.tsa import token_imprint
+from kustos.vault.ledger.tsa import verify_token
 from kustos.vault.packs import blob_aad
 from kustos.vault.reader import parse_tree
 from kustos.vault.store import CustomerStore
@@ -113,9 +113,9 @@ def _verify_ledger(store: CustomerStore, report: VerifyReport) -> None:
             root = merkle.root([merkle.leaf_hash(leaf_bytes(*r)) for r in rows])
             if root.hex() != doc["root"]:
                 raise VaultError("Merkle root does not match the entries")
-            imprint, _ = token_imprint(base64.b64decode(doc["token"]))
-            if imprint != hashlib.sha256(root).digest():
-                raise VaultError("time-stamp token does not cover the root")
+            tsa = store.ctx.tsa
+            certs = tsa.certificates() if doc.get("tsa") == tsa.label else None
+            verify_token(base64.b64decode(doc["token"]), root, certs[1] if certs else None)
         except (VaultError, ValueError, KeyError) as exc:
             report.damage(cid, name, str(exc), type="ledger")
             continue

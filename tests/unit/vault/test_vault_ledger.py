@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
@@ -77,3 +78,19 @@ def test_exported_evidence_verifies_with_openssl(vault: Vault, tmp_path: Path) -
     # A different root does not verify against the token.
     (out / "root.bin").write_bytes(bytes(32))
     assert subprocess.run(cmd, capture_output=True).returncode != 0
+
+
+def test_verify_checks_the_token_signature(vault: Vault) -> None:
+    store = vault.store("acme")
+    store.put(mail(1), "mail")
+    store.commit()
+    store.ledger.seal(force=True)
+    assert vault.verify().ok
+    name = store.ledger.batch_names()[0]
+    doc = store.ledger.read_batch(name)
+    token = bytearray(base64.b64decode(doc["token"]))
+    token[-3] ^= 0x01  # inside the RSA signature: imprint and root still match
+    doc["token"] = base64.b64encode(bytes(token)).decode()
+    store.ledger._store(name, doc)  # re-sealed with the customer key: only the signature is wrong
+    report = vault.verify()
+    assert [(d["item"], d["reason"]) for d in report.damaged] == [(name, "time-stamp token signature is invalid")]

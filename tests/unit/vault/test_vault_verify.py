@@ -42,7 +42,9 @@ def test_missing_pack_and_damaged_index_are_reported(vault: Vault) -> None:
     report = vault.verify("acme")
     assert not report.ok and {m["item"] for m in report.missing} == in_pack
     index_file = next((Path(vault.backend.properties()["root"]) / "customers" / "acme" / "index").rglob("*-*"))
-    index_file.write_bytes(index_file.read_bytes()[:-1] + b"\x00")
+    raw = bytearray(index_file.read_bytes())
+    raw[-1] ^= 0xFF  # always a change (a fixed replacement byte could equal the old one)
+    index_file.write_bytes(bytes(raw))
     report = make_vault_like(vault).verify("acme")
     assert any(d.get("type") == "index" for d in report.damaged)
 

@@ -20,6 +20,7 @@ import httpx
 from asn1crypto import algos, cms, core, tsp
 from asn1crypto import x509 as ax509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -61,6 +62,39 @@ def token_imprint(token: bytes) -> tuple[bytes, datetime]:
         raise TimestampError(f"time-stamp refused: {resp['status']['status'].native}")
     info = resp["time_stamp_token"]["content"]["encap_content_info"]["content"].parsed
     return info["message_imprint"]["hashed_message"].native, info["gen_time"].native
+
+
+def verify_token(token: bytes, data: bytes, tsa_cert_pem: bytes | None = None) -> None:
+    """Check a token stamps SHA-256(data) and its CMS signature is valid.
+
+    The signature is checked with the certificate embedded in the token; with
+    ``tsa_cert_pem`` (the local TSA) that certificate must also be exactly this one.
+    Raises :class:`TimestampError` naming what failed.
+    """
+    imprint, _ = token_imprint(token)
+    if imprint != hashlib.sha256(data).digest():
+        raise TimestampError("time-stamp token covers other data")
+    signed = tsp.TimeStampResp.load(token)["time_stamp_token"]["content"]
+    signer = signed["signer_infos"][0]
+    info_der = bytes(signed["encap_content_info"]["content"].contents)
+    attrs = {a["type"].native: a["values"][0] for a in signer["signed_attrs"]}
+    if attrs.get("message_digest") is None or attrs["message_digest"].native != hashlib.sha256(info_der).digest():
+        raise TimestampError("time-stamp token: signed digest does not match its content")
+    serial = signer["sid"].chosen["serial_number"].native
+    certs = [c.chosen for c in signed["certificates"] if c.chosen.serial_number == serial]
+    if not certs:
+        raise TimestampError("time-stamp token carries no signer certificate")
+    cert_der = certs[0].dump()
+    if tsa_cert_pem is not None and cert_der != x509.load_pem_x509_certificate(tsa_cert_pem).public_bytes(
+            serialization.Encoding.DER):
+        raise TimestampError("time-stamp token was not signed by this installation's TSA")
+    public = x509.load_der_x509_certificate(cert_der).public_key()
+    to_verify = b"\x31" + signer["signed_attrs"].dump()[1:]  # signed as a SET, stored as [0]
+    try:
+        assert isinstance(public, rsa.RSAPublicKey)
+        public.verify(signer["signature"].native, to_verify, padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, AssertionError):
+        raise TimestampError("time-stamp token signature is invalid")
 
 
 class RemoteTSA:
