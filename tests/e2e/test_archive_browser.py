@@ -164,6 +164,11 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
         page.click("[data-testid=export-selected]")
     with zipfile.ZipFile(info.value.path()) as zf:
         assert len(zf.namelist()) == 2 and all(n.endswith(".eml") for n in zf.namelist())
+    # Facets are filters: a sender domain narrows the list in place (htmx) and lands in the URL.
+    page.click("[data-testid=facet-domain] a[title='partner0.example']")
+    expect(page.locator("[data-testid=archive-count]")).to_have_text("3 messages")
+    assert "domain=partner0.example" in page.url
+    page.goto(base + "/archive/search/")
     page.fill("input[name=q]", 'subject:"unclosed')
     page.click("[data-testid=archive-search-submit]")
     expect(page.locator("[data-testid=archive-error]")).to_be_visible()
