@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.template import Context, Template
 from django.test import Client
 
 from kustos.archive.models import Source
@@ -159,3 +160,15 @@ def test_roles_without_source_rights(archive_customer):
     foreign = sign_in(Client(), factories.user("admin@fremd.example", "customer_admin", customer=other))
     assert foreign.get(base + "/sources/").status_code == 404
     assert foreign.get(base + "/import/").status_code == 404
+
+
+def test_source_alerts_tag_for_the_overview(archive_customer, admin, rf):
+    admin.post(f"/customers/{archive_customer.id}/sources/new/", IMAP)
+    Source.objects.update(consecutive_failures=4, last_error="TLS handshake failed")
+    request = rf.get("/")
+    request.user = factories.user("pa@partner.example", "partner_admin", partner=archive_customer.partner)
+    html = Template("{% load kustos_archive %}{% source_alerts %}").render(Context({"request": request}))
+    assert "Empfang" in html and "TLS handshake failed" in html and f"/customers/{archive_customer.id}/sources/" in html
+    request.user = factories.user("anna@kunde.example", "end_user", customer=archive_customer)
+    assert "source-alert" not in Template("{% load kustos_archive %}{% source_alerts %}").render(
+        Context({"request": request}))

@@ -23,3 +23,13 @@ def archive_panel(context, customer: Customer) -> dict:
         "can_sources": can_view_sources,
         "alerts": alerts.open_alerts(Customer.objects.filter(id=customer.id)) if can_view_sources else [],
     }
+
+
+@register.inclusion_tag("kustos/sources/_alerts.html", takes_context=True)
+def source_alerts(context) -> dict:
+    """Banners for failing or silent sources of every customer the user may see (for the overview):
+    ``{% load kustos_archive %}{% source_alerts %}``."""
+    user = context["request"].user
+    if not access.has_perm(user, Perm.SOURCE_VIEW):
+        return {"alerts": []}
+    return {"alerts": alerts.open_alerts(access.customers_for(user))[:10]}
