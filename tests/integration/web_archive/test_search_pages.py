@@ -97,6 +97,7 @@ def test_bad_query_gives_a_clear_error(filled, admin):
     html = resp.content.decode()
     assert resp.status_code == 400
     assert 'data-testid="archive-error"' in html and "The search could not be read." in html
+    assert "at character 8" in html  # where the unclosed quote starts in the text the user typed
     bad_date = admin.get("/archive/search/", {"q": "date:2024-13-45"})
     assert bad_date.status_code == 400 and "date" in bad_date.content.decode()
 

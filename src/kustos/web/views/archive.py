@@ -132,7 +132,10 @@ def _run_search(user: Any, customer: Customer, form: SearchForm) -> dict[str, An
                                           limit=PAGE_SIZE, offset=(form.page - 1) * PAGE_SIZE, sort=form.sort,
                                           facets=True)
     except (QuerySyntaxError, InvalidRequest) as exc:
-        return {"error": getattr(exc, "message", str(exc)), "position": getattr(exc, "position", None)}
+        position = getattr(exc, "position", None)
+        if position is not None and form.q:
+            position = max(0, position - 1)  # query() put "(" before the user's text
+        return {"error": getattr(exc, "message", str(exc)), "position": position}
     rows = search_service.hit_rows(result, search_service.scope_for(user, customer))
     pages = max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE)
     return {
