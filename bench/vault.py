@@ -72,7 +72,12 @@ def dir_bytes(root: Path) -> int:
 
 
 def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run, reap with wait4 for this child's own peak RSS; (seconds, peak RSS MiB, stdout)."""
+    """Run, reap with wait4 for this child's own peak RSS; (seconds, peak RSS MiB, stdout).
+
+    Dirty pages of earlier steps are flushed first (not timed), so no tool pays for the
+    write-back of the extracted corpus or of the tool that ran before it.
+    """
+    os.sync()
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err)

@@ -25,6 +25,7 @@ def drop_year(store: CustomerStore, year: int) -> dict[str, Any]:
     lock.acquire()
     try:
         store.refresh()
+        store.ledger.reload()
         store.ledger.seal(force=True, _locked=True)
         objects = sum(1 for n, es in store.index_files.items() if n.startswith(index_prefix(store.customer_id)
                       + group + "/") for e in es if e.type != "c")

@@ -56,6 +56,7 @@ class Ledger:
             lock.acquire()
             try:
                 self.store.refresh()
+                self.reload()  # another process may have sealed meanwhile
                 return self.seal(force, _locked=True)
             finally:
                 if took:
