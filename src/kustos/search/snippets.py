@@ -14,21 +14,6 @@ MARK_CLOSE = "</mark>"
 FALLBACK_CHARS = 200
 
 
-def mark_byte_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
-    """``text`` HTML-escaped with the UTF-8 byte ``ranges`` wrapped in <mark>."""
-    data = text.encode("utf-8")
-    out: list[str] = []
-    pos = 0
-    for start, end in sorted(ranges):
-        if start < pos:
-            continue
-        out.append(html.escape(data[pos:start].decode("utf-8", "replace")))
-        out.append(MARK_OPEN + html.escape(data[start:end].decode("utf-8", "replace")) + MARK_CLOSE)
-        pos = end
-    out.append(html.escape(data[pos:].decode("utf-8", "replace")))
-    return _squash("".join(out))
-
-
 def fallback(text: str) -> str:
     """The escaped beginning of ``text`` when there is nothing to highlight."""
     head = " ".join(text.split())[:FALLBACK_CHARS]

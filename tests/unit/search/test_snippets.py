@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from kustos.search.query.parser import parse_query
-from kustos.search.snippets import Highlighter, fallback, highlight, mark_byte_ranges
+from kustos.search.snippets import Highlighter, fallback, highlight
 
 
-def test_mark_byte_ranges_escapes_and_handles_utf8() -> None:
-    text = "Grüße <b>Müller</b> & Co"
-    start = len("Grüße <b>".encode())
-    end = start + len("Müller".encode())
-    assert mark_byte_ranges(text, [(start, end)]) == "Grüße &lt;b&gt;<mark>Müller</mark>&lt;/b&gt; &amp; Co"
+def test_highlight_escapes_and_matches_umlauts_whole_words() -> None:
+    text = "Grüße <b>MÜLLER</b> & Co, Müllerstraße"
+    assert highlight(text, {"müller"}, ()) == "Grüße &lt;b&gt;<mark>MÜLLER</mark>&lt;/b&gt; &amp; Co, Müllerstraße"
 
 
 def test_highlight_picks_densest_window() -> None:

@@ -21,10 +21,10 @@ import tantivy
 from kustos.search.backends.tantivy_facets import facets
 from kustos.search.backends.tantivy_query import TantivyCompiler, filtered
 from kustos.search.backends.tantivy_schema import SCHEMA_VERSION, build_schema, to_tantivy
-from kustos.search.backends.tantivy_snippets import TantivySnippets
 from kustos.search.base import IndexBusy, SearchError, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
+from kustos.search.snippets import Highlighter
 from kustos.search.types import Hit, SearchRequest, SearchResult, visible_folders, visible_mailboxes
 
 _VERSION_FILE = "kustos-schema-version"
@@ -201,18 +201,18 @@ class TantivyIndex(SearchIndex):
             )
         else:
             result = searcher.search(query, request.limit, count=True, offset=request.offset)
-        snippets = TantivySnippets(searcher, self.schema, ast) if result.hits else None
+        highlighter = Highlighter(ast)
         allowed = request.mailbox_filter
         hits = []
         for key, address in result.hits:
             doc = searcher.doc(address)
-            hits.append(_hit(doc, 0.0 if request.sort == "date" else float(key), snippets, allowed))
+            hits.append(_hit(doc, 0.0 if request.sort == "date" else float(key), highlighter, allowed))
         facet_counts = facets(searcher, query, allowed) if request.facets else None
         total: int = getattr(result, "count", None) or 0  # present at runtime; missing from the stubs
         return SearchResult(total, hits, facet_counts)
 
 
-def _hit(doc: tantivy.Document, score: float, snippets: TantivySnippets | None, allowed: list[str] | None) -> Hit:
+def _hit(doc: tantivy.Document, score: float, highlighter: Highlighter, allowed: list[str] | None) -> Hit:
     date = doc.get_first("date")
     if not isinstance(date, datetime):
         date = datetime.fromtimestamp(0, UTC)
@@ -221,7 +221,9 @@ def _hit(doc: tantivy.Document, score: float, snippets: TantivySnippets | None, 
         id=str(doc.get_first("id")),
         score=score,
         date=date if date.tzinfo else date.replace(tzinfo=UTC),
-        snippet=snippets.snippet(doc) if snippets else "",
+        snippet=highlighter.make(
+            doc.get_first("body") or "", doc.get_first("attachment") or "", doc.get_first("subject") or ""
+        ),
         subject=doc.get_first("subject") or "",
         from_=froms[0] if froms else "",
         size=int(doc.get_first("size") or 0),
