@@ -102,6 +102,11 @@ def main() -> None:
                 pg.clear(CUSTOMER)
                 pg.commit()
         index_s = _index(backend, docs, args.batch, args.bulk) if backend.count(CUSTOMER) != len(docs) else float("nan")
+        if args.backend == "tantivy":
+            # Searches run in another process than indexing (web vs worker): wait for the
+            # writer's merges and search through a fresh instance.
+            backend.close()
+            backend = TantivyIndex(Path(tmp))
         latencies, per_query = _queries(backend, args.rounds, args.facets, args.sort)
         index_mb = _size_mb(Path(tmp)) if args.backend == "tantivy" else 0.0
         count = backend.count(CUSTOMER)
