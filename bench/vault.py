@@ -23,6 +23,7 @@ import sys
 import tarfile
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,8 @@ def extract(dest: Path, limit: int | None) -> tuple[int, int]:
 
 
 def files_of(root: Path) -> list[Path]:
-    return [Path(p) for p in sorted(str(p) for p in root.rglob("*") if p.is_file())]
+    found = [os.path.join(d, f) for d, _dirs, files in os.walk(root) for f in files]
+    return [Path(p) for p in sorted(found)]
 
 
 def dir_bytes(root: Path) -> int:
@@ -91,23 +93,29 @@ def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float,
         return seconds, usage.ru_maxrss / 1024.0, out.read().decode(errors="replace")
 
 
+def read_all(paths: list[Path]) -> list[bytes]:
+    return [p.read_bytes() for p in paths]
+
+
 def kustos_worker(src: Path, home: Path) -> None:
     """Child mode: store every file of ``src`` as one object; prints the store seconds."""
     vault = open_vault(Settings(home=home, master_key="42" * 32))
     store = vault.store("bench")
     started = time.perf_counter()
+    paths = files_of(src)
+    batches = [paths[i:i + PUT_BATCH] for i in range(0, len(paths), PUT_BATCH)]
     n = raw = 0
-    batch: list[bytes] = []
-    for path in files_of(src):
-        batch.append(path.read_bytes())
-        raw += len(batch[-1])
-        n += 1
-        if len(batch) == PUT_BATCH:
+    with ThreadPoolExecutor(max_workers=1) as reader:  # read the next batch while storing this one
+        pending = reader.submit(read_all, batches[0]) if batches else None
+        for i in range(len(batches)):
+            assert pending is not None
+            batch = pending.result()
+            pending = reader.submit(read_all, batches[i + 1]) if i + 1 < len(batches) else None
             store.put_many(batch, "mail")  # individual objects, compressed on all cores
-            batch = []
-        if n % COMMIT_EVERY == 0:
-            store.commit()
-    store.put_many(batch, "mail")
+            n += len(batch)
+            raw += sum(map(len, batch))
+            if n % COMMIT_EVERY < PUT_BATCH:
+                store.commit()
     store.commit()
     print(json.dumps({"seconds": time.perf_counter() - started, "objects": n, "raw": raw}))
 

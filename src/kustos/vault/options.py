@@ -19,7 +19,7 @@ class VaultOptions:
     chunk_avg: int = 1 * MiB
     zstd_level: int = 5  # with dictionaries: ~30% of raw on the mail corpus (bench/vault.py)
     dict_size: int = 512 * 1024  # large dictionaries pay off on mail (shared footers, quoted text)
-    train_at: int = 1000  # small objects seen before the first dictionary is trained
+    train_at: int = 300  # small objects seen before the first dictionary is trained
     retrain_every: int = 2000  # then a new version from the most recent samples (0 = never)
     train_in_background: bool = False  # True: retrain on a worker thread (measured: no gain on 2 cores)
     ledger_batch: int = 10_000  # seal a Merkle batch at this many entries ...
