@@ -47,7 +47,8 @@ def message_row(customer: Any, *, parsed: Any, sha256: str, vault_id: str, size:
         original_vault_id=original_vault_id, original_kind=original_kind or "", kind=kind,
         message_id=(getattr(p, "message_id", "") or "")[:998], subject=(getattr(p, "subject", "") or "")[:998],
         from_addr=(froms[0] if froms else "")[:320], to_addrs=addresses(getattr(p, "to", []))[:200],
-        date=getattr(p, "date", None), has_attachments=bool(attachments), attachment_count=len(attachments),
+        date=getattr(p, "date", None), has_attachments=bool(getattr(p, "has_attachment", attachments)),
+        attachment_count=len(attachments),
         parse_error=(getattr(p, "parse_error", "") or "")[:300], retention_year=retention_year,
     )
 
@@ -94,8 +95,8 @@ def document(msg: Message, p: Any, mailboxes: list[str], folders: list[str]) -> 
         from_addr=addresses(from_pairs), to=display(getattr(p, "to", [])), cc=display(getattr(p, "cc", [])),
         bcc=display(getattr(p, "bcc", [])), subject=getattr(p, "subject", "") or "",
         body=getattr(p, "body_text", "") or "",
-        attachment_names=[a.filename for a in attachments if getattr(a, "filename", "")],
+        attachment_names=[n for a in attachments for n in [a.filename, *getattr(a, "members", [])] if n],
         attachment_text="\n".join(getattr(a, "text", "") or "" for a in attachments),
-        size=msg.size, has_attachment=bool(attachments), sender_domain=getattr(p, "sender_domain", "") or "",
+        size=msg.size, has_attachment=bool(getattr(p, "has_attachment", attachments)), sender_domain=getattr(p, "sender_domain", "") or "",
         message_id=msg.message_id, sha256=msg.sha256, seq=msg.seq, restricted=msg.restricted,
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
+import os
+import signal
 from collections.abc import Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from typing import Any
@@ -12,6 +15,7 @@ from kustos.mail import parse
 # Below this many messages the pickling overhead outweighs a second process.
 POOL_THRESHOLD = 32
 CHUNK = 16
+PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
 def parse_one(raw: bytes) -> Any:
@@ -39,8 +43,25 @@ def collect(futures: list[Future]) -> list[Any]:
     return [parsed for fut in futures for parsed in fut.result()]
 
 
+def _die_with_parent() -> None:
+    """Worker initializer: the kernel kills this worker when the ingesting process dies
+    (even by SIGKILL), so no orphan keeps the parent's pipes or file locks open."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the parent died before prctl took effect
+        os._exit(1)
+
+
 def make_pool(workers: int) -> Executor | None:
-    """A process pool for parsing, or None for a single core. Uses fork: workers inherit imports."""
+    """A process pool for parsing, or None for a single core.
+
+    Uses fork (workers inherit imports) and starts every worker now, before the caller
+    takes the vault's writer lock, so no worker inherits a locked file description.
+    """
     if workers <= 1:
         return None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with_parent)
+    for fut in [pool.submit(os.getpid) for _ in range(workers)]:
+        fut.result()
+    return pool

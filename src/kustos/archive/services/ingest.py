@@ -41,6 +41,7 @@ class Ingestor:
         self.ctx = BatchContext(customer=self.customer, vault_store=store, index=runtime.search_index(),
                                 parse_pool=pool)
         try:
+            self.reindex_pending()
             yield self
         finally:
             if store.has_pending():
@@ -96,6 +97,16 @@ class Ingestor:
                 self.result.duplicates += 1
             seen.add(w.sha256)
 
+    def reindex_pending(self) -> int:
+        """Index messages whose rows were committed but whose index commit was lost (a crash)."""
+        pending = list(Message.objects.filter(customer=self.customer, indexed=False)[:20000])
+        if not pending:
+            return 0
+        self.ctx.index.add(build_documents(self.ctx, pending, {}))
+        self.ctx.index.commit()
+        Message.objects.filter(id__in=[m.id for m in pending]).update(indexed=True)
+        return len(pending)
+
     def quarantine(self, source: str, source_ref: str, reason: str, data: bytes) -> Quarantine:
         """Keep bad input: its bytes go to the vault, the reason to the database."""
         store = self.ctx.vault_store
@@ -115,20 +126,6 @@ def update_usage(customer: Customer) -> None:
         mailbox_count=Mailbox.objects.filter(customer=customer).count(),
         last_activity_at=timezone.now(),
     )
-
-
-def reindex_pending(customer: Customer) -> int:
-    """Index messages whose rows exist but whose index commit was lost (crash recovery)."""
-    pending = list(Message.objects.filter(customer=customer, indexed=False)[:5000])
-    if not pending:
-        return 0
-    with Ingestor(customer).session() as ing:
-        work_ctx = ing.ctx
-        docs = build_documents(work_ctx, pending, {})
-        work_ctx.index.add(docs)
-        work_ctx.index.commit()
-    Message.objects.filter(id__in=[m.id for m in pending]).update(indexed=True)
-    return len(pending)
 
 
 def counts(customer: Customer) -> dict[str, int]:
