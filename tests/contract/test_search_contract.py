@@ -142,6 +142,8 @@ def test_other_customers_documents_never_appear(shared: SearchIndex) -> None:
 def test_restricted_hidden_unless_asked(shared: SearchIndex) -> None:
     assert ids(shared, "invoice") == {"d2"}
     assert ids(shared, "invoice", include_restricted=True) == {"d2", "d4"}
+    hits = shared.search(SearchRequest("invoice", ACME, include_restricted=True)).hits
+    assert {h.id: h.restricted for h in hits} == {"d2": False, "d4": True}
     assert shared.count(ACME) == 5
 
 

@@ -78,6 +78,7 @@ class Hit:
     has_attachment: bool = False
     mailboxes: list[str] = field(default_factory=list)
     folders: list[str] = field(default_factory=list)
+    restricted: bool = False  # only ever True with include_restricted=True
 
 
 @dataclass

@@ -134,7 +134,7 @@ class PostgresIndex(SearchIndex):
             r[0]: r
             for r in self._read.execute(
                 f"SELECT id, date, subject, from_, size, has_attachment, mailboxes, folders, "
-                f"left(body, {SCAN_CHARS}), left(attachment, {SCAN_CHARS}) "
+                f"left(body, {SCAN_CHARS}), left(attachment, {SCAN_CHARS}), restricted "
                 f"FROM {TABLE} WHERE customer = %s AND id = ANY(%s)",
                 (request.customer, [p[0] for p in page]),
             ).fetchall()
@@ -147,6 +147,7 @@ class PostgresIndex(SearchIndex):
                 id=doc_id, score=float(score), date=r[1], snippet=highlighter.make(r[8], r[9], r[2]),
                 subject=r[2], from_=r[3], size=int(r[4]), has_attachment=bool(r[5]),
                 mailboxes=visible_mailboxes(r[6], allowed), folders=visible_folders(r[7], allowed),
+                restricted=bool(r[10]),
             ))
         return hits
 

@@ -230,4 +230,5 @@ def _hit(doc: tantivy.Document, score: float, highlighter: Highlighter, allowed:
         has_attachment=bool(doc.get_first("has_attachment")),
         mailboxes=visible_mailboxes(doc.get_all("mailbox"), allowed),
         folders=visible_folders(doc.get_all("folder"), allowed),
+        restricted=bool(doc.get_first("restricted")),
     )

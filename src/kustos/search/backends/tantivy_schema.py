@@ -49,7 +49,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field("size", stored=True, indexed=True, fast=True)
     sb.add_unsigned_field("seq", stored=True, indexed=False, fast=True)
     sb.add_boolean_field("has_attachment", stored=True, indexed=True, fast=False)
-    sb.add_boolean_field("restricted", stored=False, indexed=True, fast=False)
+    sb.add_boolean_field("restricted", stored=True, indexed=True, fast=False)
     return sb.build()
 
 
