@@ -11,7 +11,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from kustos.archive.services import recover
 from kustos.cli.base import CLIError, Context
+from kustos.tenants.models import Customer
 from kustos.vault.errors import VaultError
 from kustos.vault.factory import open_vault
 from kustos.vault.vault import Vault
@@ -79,9 +81,15 @@ def cmd_gc(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_recover(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    """Rebuild the vault's index caches, then every customer's archive rows and search index."""
     vault = _vault(ctx)
     with ctx.progress("rebuilding index caches") as advance:
         result: dict[str, Any] = _run(vault.recover, progress=advance)
+    archive: dict[str, Any] = {}
+    for customer in Customer.objects.filter(status=Customer.Status.ACTIVE):
+        with ctx.progress(f"rebuilding archive of {customer.name}") as advance:
+            archive[customer.id] = recover.recover_customer(customer, lambda n: advance(n))
+    result["archive"] = archive
     return result
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mailbox
+import shutil
 import subprocess
 import sys
 from email.message import EmailMessage
@@ -107,3 +108,9 @@ def test_cli_import_search_show_raw_export(tmp_path: Path, cli_env: dict):
     assert bad.returncode == 1 and b"invalid query" in bad.stderr
     stats = json.loads(kustos(home, "vault", "stats", "--customer", cust["id"], "--json").stdout)
     assert stats["objects"] >= 6
+    # lose the search index entirely; `vault recover` rebuilds it from the vault
+    shutil.rmtree(Path(home["KUSTOS_HOME"]) / "index")
+    rec = json.loads(kustos(home, "vault", "recover", "--json").stdout)
+    assert rec["archive"][cust["id"]]["indexed"] == 6
+    again = json.loads(kustos(home, "search", "--customer", cust["id"], "--json", "zebra").stdout)
+    assert again["total"] == 6

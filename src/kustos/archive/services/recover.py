@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kustos.archive import documents, retention
+from kustos.archive import documents, index_admin, retention
 from kustos.archive.models import Folder, IngestCounter, Mailbox, Message, MessageRef
 from kustos.archive.pipeline.contract import BatchContext
 from kustos.core import runtime
@@ -80,7 +80,7 @@ def _refs(customer: Customer, msg: Message, record: dict[str, Any]) -> int:
 def rebuild_index(customer: Customer, progress: Callable[[int], None] | None = None) -> int:
     """Drop the customer's search index and index every message again from the vault."""
     index = runtime.search_index()
-    index.clear(customer.id)
+    index_admin.drop(index, customer.id)
     ctx = BatchContext(customer=customer, vault_store=runtime.vault().store(customer.id), index=index)
     done = 0
     ids = list(Message.objects.filter(customer=customer).order_by("seq").values_list("id", flat=True))

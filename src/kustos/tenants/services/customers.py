@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from kustos.archive import index_admin
 from kustos.audit import services as audit
 from kustos.core import runtime
 from kustos.jobs import services as jobs
@@ -87,12 +88,7 @@ def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] |
         progress(0, 2, "destroying keys and data")
     vault_record = runtime.vault().destroy_customer(customer.id)
     # The index holds message text in plaintext: it goes with the key.
-    index = runtime.search_index()
-    index.clear(customer.id)
-    index.commit()
-    destroy = getattr(index, "destroy", None)
-    if destroy is not None:
-        destroy(customer.id)
+    index_admin.drop(runtime.search_index(), customer.id)
     if progress:
         progress(1, 2, "removing records")
     with transaction.atomic():
