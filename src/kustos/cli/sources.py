@@ -32,6 +32,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         if kind == "imap":
             p.add_argument("--include", nargs="*", default=[])
             p.add_argument("--exclude", nargs="*", default=[])
+            p.add_argument("--delete-after-days", type=int, default=0,
+                           help="delete messages on the server N days after they were archived and verified")
         p.set_defaults(func=cmd_add)
     p = add.add_parser("graph", parents=[common], help="connect a Microsoft 365 tenant")
     p.add_argument("--customer", required=True)
@@ -73,7 +75,7 @@ def _config(args: argparse.Namespace) -> tuple[dict, str]:
         if args.no_verify_tls:
             config["tls_verify"] = False
         if args.kind == "imap":
-            config.update(include=args.include, exclude=args.exclude)
+            config.update(include=args.include, exclude=args.exclude, delete_after_days=args.delete_after_days or None)
         return config, sys.stdin.readline().rstrip("\n")
     if args.kind == "graph":
         return ({"tenant_id": args.tenant_id, "client_id": args.client_id, "endpoint": args.endpoint},

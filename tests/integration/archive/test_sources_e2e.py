@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import time
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from fakecloud.testing import running_fakecloud
 from kustos.archive.models import Message, MessageRef, Source
@@ -121,3 +123,31 @@ def test_smtp_journaling_into_archive(archive_customer, tmp_path: Path):
         recipients.update(ref.envelope_to)
     assert "dave@fabrikam.com" in recipients  # the BCC recipient of the report is kept
     assert Source.objects.count() == 0
+
+
+@pytest.mark.dovecot
+@pytest.mark.django_db
+def test_imap_delete_on_server_after_archiving(dovecot, archive_customer):
+    dovecot.add_user("bert", "bert-pw-1")
+    for i in range(3):
+        dovecot.deliver("bert", "INBOX", mail(i, "cleanup"))
+    config = {"host": "127.0.0.1", "port": dovecot.imaps_port, "security": "tls", "username": "bert",
+              "mailbox": "bert@kunde.example", "tls_verify": False}
+    source = service.add(archive_customer, "imap", config, "bert-pw-1")
+    first = service.run(source)
+    assert first["imported"] == 3 and "deleted_on_server" not in first
+    service.update(source, {"delete_after_days": 0})
+    # 0 days disables the clean-up; 1 day keeps fresh mail on the server
+    service.update(source, {"delete_after_days": 1})
+    source.refresh_from_db()
+    assert service.run(source)["deleted_on_server"] == 0
+    MessageRef.objects.filter(source=f"imap:{source.id}").update(added_at=timezone.now() - timedelta(days=2))
+    source.refresh_from_db()
+    assert service.run(source)["deleted_on_server"] == 3
+    source.refresh_from_db()
+    after = service.run(source)
+    assert after["imported"] == 0  # deletion markers are not archived; the mail stays in the archive
+    assert Message.objects.filter(customer=archive_customer).count() == 3
+    remaining = list((dovecot.maildir("bert", "INBOX") / "cur").iterdir()) + list(
+        (dovecot.maildir("bert", "INBOX") / "new").iterdir())
+    assert remaining == []

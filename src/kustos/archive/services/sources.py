@@ -18,7 +18,7 @@ from django.utils import timezone
 from kustos.archive import connectors
 from kustos.archive.models import Source
 from kustos.archive.pipeline.contract import Incoming
-from kustos.archive.services import alerts
+from kustos.archive.services import alerts, retention_on_server
 from kustos.archive.services.ingest import Ingestor
 from kustos.audit import services as audit
 from kustos.core.secrets import open_secret, seal_secret
@@ -113,8 +113,9 @@ def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str
             for scope in conn.scopes():
                 cursor = source.cursors.get(scope.id)
                 for batch in conn.fetch(scope, cursor):
-                    items = [Incoming(raw=i.data, mailbox=_mailbox_for(source, scope), folders=[i.folder] if i.folder else [],
-                                      source=f"{source.kind}:{source.id}", source_ref=i.source_id)
+                    items = [Incoming(raw=i.data, mailbox=_mailbox_for(source, scope),
+                                      folders=[i.folder] if i.folder else [], source=f"{source.kind}:{source.id}",
+                                      source_ref=source_ref(scope.id, i.source_id))
                              for i in batch.items if not i.deleted and i.data]
                     fetched += len(batch.items)
                     before = ingestor.result.imported
@@ -129,7 +130,15 @@ def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str
         _failed(source, str(exc))
         raise
     _succeeded(source, imported)
-    return {"id": source.id, "fetched": fetched, "imported": imported, "errors": errors}
+    result = {"id": source.id, "fetched": fetched, "imported": imported, "errors": errors}
+    if source.kind == "imap" and int(source.config.get("delete_after_days") or 0) > 0:
+        result["deleted_on_server"] = retention_on_server.expunge_archived(source, conn)
+    return result
+
+
+def source_ref(scope_id: str, item_id: str) -> str:
+    """Where an item came from inside the source: ``<folder>#<uidvalidity:uid>`` for IMAP."""
+    return f"{scope_id}#{item_id}"
 
 
 def _succeeded(source: Source, imported: int) -> None:
