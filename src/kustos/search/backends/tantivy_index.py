@@ -45,7 +45,7 @@ class TantivyIndex(SearchIndex):
         self,
         base_dir: Path,
         heap_bytes: int = 64 * 1024 * 1024,
-        bulk_heap_bytes: int = 256 * 1024 * 1024,
+        bulk_heap_bytes: int = 128 * 1024 * 1024,
         threads: int = 1,
         lock_timeout: float = 30.0,
         hold_writer: bool = True,
