@@ -18,7 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
+
 from kustos.search.backends.postgres_index import PostgresIndex
+from kustos.search.backends.postgres_schema import TABLE
 from kustos.search.backends.tantivy_index import TantivyIndex
 from kustos.search.base import SearchIndex
 from kustos.search.bench.corpus import raw_messages, to_document
@@ -70,6 +73,12 @@ def _size_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
+def _table_mb(dsn: str) -> float:
+    with psycopg.connect(dsn) as conn:
+        found = conn.execute(f"SELECT pg_total_relation_size('{TABLE}')").fetchone()
+    return (found[0] if found else 0) / 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=Path(os.environ.get("KUSTOS_CORPUS", "../shared/corpus")))
@@ -108,7 +117,7 @@ def main() -> None:
             backend.close()
             backend = TantivyIndex(Path(tmp))
         latencies, per_query = _queries(backend, args.rounds, args.facets, args.sort)
-        index_mb = _size_mb(Path(tmp)) if args.backend == "tantivy" else 0.0
+        index_mb = _size_mb(Path(tmp)) if args.backend == "tantivy" else _table_mb(args.dsn)
         count = backend.count(CUSTOMER)
         backend.close()
 
