@@ -21,6 +21,7 @@ import hashlib
 import io
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -38,6 +39,8 @@ from kustos.vault.packs import PackWriter, read_blob, retain_until
 from kustos.vault.reader import ChunkedReader, parse_tree, tree_payload
 from kustos.vault.retention import drop_year
 from kustos.vault.snapshots import Snapshots
+
+PIPELINE_STEP = 64  # put_many: objects per compression step (hashing overlaps compression)
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class CustomerStore:
         self._writer: PackWriter | None = None
         self._pending: list[Entry] = []
         self._pending_map: dict[tuple[str, str], Entry] = {}
+        self._bulk_pool: ThreadPoolExecutor | None = None
         self.ledger = Ledger(self)
         self.snapshots = Snapshots(self)
         self.refresh()
@@ -161,34 +165,50 @@ class CustomerStore:
     def put_many(self, items: Sequence[bytes], kind: str, retention_year: int | None = None,
                  metas: Sequence[dict[str, Any] | None] | None = None, threads: int = -1) -> list[PutResult]:
         """Stage many objects at once (bulk import): same results as repeated :meth:`put`,
-        but small objects are compressed in parallel on ``threads`` cores (-1 = all)."""
+        but small objects are compressed in parallel on ``threads`` cores (-1 = all) while
+        the next ones are hashed (a pipeline of sub-batches)."""
         writer = self._begin()
         metas = metas if metas is not None else [None] * len(items)
         results: list[PutResult | None] = [None] * len(items)
-        todo: list[tuple[int, str, str]] = []  # (position, id, sha256) to compress and store
-        batch_ids: dict[str, int] = {}
-        for pos, data in enumerate(items):
-            if len(data) > self.chunker.threshold:
-                results[pos] = self.put(data, kind, retention_year, metas[pos])
-                continue
-            oid = object_id(self.key.id_key, data)
-            found = self._find(BLOB, oid, retention_year)
-            if found is not None or oid in batch_ids:
-                sha = found.sha256 if found is not None else todo[batch_ids[oid]][2]
-                results[pos] = PutResult(oid, sha, len(data), 0, False)
-                continue
-            batch_ids[oid] = len(todo)
-            todo.append((pos, oid, hashlib.sha256(data).hexdigest()))
-            self.compressor.observe(data)
-        compressed = self.compressor.compress_many([bytes(items[p]) for p, _, _ in todo], threads)
-        group = idx.group_of(retention_year)
-        for (pos, oid, sha), (method, payload) in zip(todo, compressed, strict=True):
+        shas: dict[str, str] = {}  # ids first seen in this call -> sha256
+        if self._bulk_pool is None:
+            self._bulk_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault-compress")
+        in_flight: tuple[list[tuple[int, str, str]], Future[list[tuple[str, bytes]]]] | None = None
+        for start in range(0, len(items), PIPELINE_STEP):
+            todo: list[tuple[int, str, str]] = []  # (position, id, sha256) to compress and store
+            for pos in range(start, min(start + PIPELINE_STEP, len(items))):
+                data = items[pos]
+                if len(data) > self.chunker.threshold:
+                    results[pos] = self.put(data, kind, retention_year, metas[pos])
+                    continue
+                oid = object_id(self.key.id_key, data)
+                found = self._find(BLOB, oid, retention_year)
+                if found is not None or oid in shas:
+                    results[pos] = PutResult(oid, found.sha256 if found else shas[oid], len(data), 0, False)
+                    continue
+                shas[oid] = hashlib.sha256(data).hexdigest()
+                todo.append((pos, oid, shas[oid]))
+                self.compressor.observe(data)
+            job = self.compressor.bulk_job([bytes(items[p]) for p, _, _ in todo], threads)
+            submitted = (todo, self._bulk_pool.submit(job))
+            if in_flight is not None:
+                self._place(writer, in_flight, items, kind, retention_year, metas, results)
+            in_flight = submitted
+        if in_flight is not None:
+            self._place(writer, in_flight, items, kind, retention_year, metas, results)
+        return [r for r in results if r is not None]
+
+    def _place(self, writer: PackWriter, job: tuple[list[tuple[int, str, str]], Future[list[tuple[str, bytes]]]],
+               items: Sequence[bytes], kind: str, year: int | None, metas: Sequence[dict[str, Any] | None],
+               results: list[PutResult | None]) -> None:
+        """Seal and append the compressed results of one pipeline step, in input order."""
+        todo, future = job
+        group = idx.group_of(year)
+        for (pos, oid, sha), (method, payload) in zip(todo, future.result(), strict=True):
             pack, off, length = writer.add(group, BLOB, oid, payload)
             size = len(items[pos])
-            self._stage(Entry(oid, BLOB, pack, off, length, size, method, kind, retention_year, 0, sha,
-                              time.time(), metas[pos]))
+            self._stage(Entry(oid, BLOB, pack, off, length, size, method, kind, year, 0, sha, time.time(), metas[pos]))
             results[pos] = PutResult(oid, sha, size, length, True)
-        return [r for r in results if r is not None]
 
     def _put_chunked(self, writer: PackWriter, head: bytes, rest: BinaryIO | None, kind: str,
                      year: int | None, meta: dict[str, Any] | None) -> PutResult:
