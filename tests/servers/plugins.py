@@ -5,4 +5,5 @@ from __future__ import annotations
 pytest_plugins: list[str] = [
     "tests.servers.dovecot",
     "tests.servers.smtp",
+    "tests.servers.redis",
 ]
