@@ -8,6 +8,8 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kustos.search import PostgresIndex, QuerySyntaxError, SearchIndex, SearchRequest, TantivyIndex
 from tests.contract.search_docs import ACME, ALICE, BOB, OTHER, documents, when
@@ -252,3 +254,35 @@ def test_bulk_mode_discards_writes_on_error(index: SearchIndex) -> None:
     index.add(docs[:1])
     index.commit()
     assert index.count("bulk") == 1
+
+
+_WORDS = st.sampled_from(
+    ["rechnung", "müller", "invoice", "lunch", "sale", "bob", "inbox", "2024", "q1", "sa*", "invoi*",
+     '"die rechnung"', "from:bob", "to:alice", "subject:lunch", "body:sale", "attachment:pdf",
+     "has:attachment", "folder:inbox", "folder:archive*", "mailbox:bob@acme.de", "date:2024",
+     "before:2024-02", "after:2023", "size:>10k", "size:<1k", "AND", "OR", "NOT", "-", "(", ")"]
+)
+
+
+@pytest.fixture(scope="module")
+def both(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SearchIndex, SearchIndex]]:
+    tmp = tmp_path_factory.mktemp("both")
+    with loaded_backend(request, "tantivy", tmp) as left, loaded_backend(request, "postgres", tmp) as right:
+        yield left, right
+
+
+@pytest.mark.postgres
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(_WORDS, min_size=1, max_size=7), mailboxes=st.sampled_from([None, [ALICE], [BOB]]))
+def test_backends_agree_on_generated_queries(
+    both: tuple[SearchIndex, SearchIndex], words: list[str], mailboxes: list[str] | None
+) -> None:
+    query = " ".join(words)
+    answers = []
+    for backend in both:
+        try:
+            result = backend.search(SearchRequest(query, ACME, allowed_mailboxes=mailboxes, limit=50))
+            answers.append(("ok", result.total, sorted(h.id for h in result.hits)))
+        except QuerySyntaxError as error:
+            answers.append(("error", error.position, []))
+    assert answers[0] == answers[1], query

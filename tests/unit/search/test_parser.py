@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kustos.search.query.ast import (
     And,
@@ -117,3 +119,19 @@ def test_errors_carry_message_and_position(text: str, position: int, fragment: s
     assert info.value.position == position
     assert fragment in info.value.message
     assert f"position {position}" in str(info.value)
+
+
+_QUERY_ALPHABET = st.sampled_from(
+    list('abcü XYZ019"()-*:.<>=/@') + ["AND ", "OR ", "NOT ", "from:", "date:", "size:", "folder:", "has:", ".."]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_QUERY_ALPHABET, max_size=20).map("".join))
+def test_any_text_parses_or_raises_syntax_error(text: str) -> None:
+    try:
+        node = parse_query(text)
+    except QuerySyntaxError as error:
+        assert 0 <= error.position <= len(text)
+    else:
+        assert node is not None
