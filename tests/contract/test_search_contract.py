@@ -156,6 +156,15 @@ def test_sort_by_date_and_paging(shared: SearchIndex) -> None:
     assert pages[0].hits[0].date == when(2024, 3, 5)
 
 
+def test_count_only_and_paging_past_the_end(shared: SearchIndex) -> None:
+    for sort in ("date", "relevance"):
+        counted = shared.search(SearchRequest("*", ACME, limit=0, sort=sort, facets=True))  # type: ignore[arg-type]
+        assert (counted.total, counted.hits) == (4, [])
+        assert counted.facets is not None and sum(counted.facets.year.values()) == 4
+        beyond = shared.search(SearchRequest("*", ACME, offset=10, sort=sort))  # type: ignore[arg-type]
+        assert (beyond.total, beyond.hits) == (4, [])
+
+
 def test_sort_by_relevance(shared: SearchIndex) -> None:
     result = shared.search(SearchRequest("sale OR lunch", ACME, sort="relevance"))
     assert [h.id for h in result.hits] == ["d5", "d3"]  # "sale" three times beats one "lunch"

@@ -194,17 +194,17 @@ class TantivyIndex(SearchIndex):
             return SearchResult(0, [], None)
         searcher = index.searcher()
         query = filtered(self.schema, request, TantivyCompiler(self.schema, request.mailbox_filter, searcher).compile(ast))
+        limit = max(request.limit, 1)  # tantivy panics on 0; limit=0 means "count only"
         if request.sort == "date":
             result = searcher.search(
-                query, request.limit, count=True, order_by_field="date",
-                offset=request.offset, order=tantivy.Order.Desc,
+                query, limit, count=True, order_by_field="date", offset=request.offset, order=tantivy.Order.Desc
             )
         else:
-            result = searcher.search(query, request.limit, count=True, offset=request.offset)
+            result = searcher.search(query, limit, count=True, offset=request.offset)
         highlighter = Highlighter(ast)
         allowed = request.mailbox_filter
         hits = []
-        for key, address in result.hits:
+        for key, address in result.hits[: request.limit]:
             doc = searcher.doc(address)
             hits.append(_hit(doc, 0.0 if request.sort == "date" else float(key), highlighter, allowed))
         facet_counts = facets(searcher, query, allowed) if request.facets else None
