@@ -195,6 +195,18 @@ class LocalTSA:
         return ca, cert
 
     def timestamp(self, data: bytes) -> bytes:
+        return self.timestamp_digest(hashlib.sha256(data).digest())
+
+    def respond(self, request_der: bytes) -> bytes:
+        """Answer a DER TimeStampReq (SHA-256 imprints only): lets the local TSA serve HTTP."""
+        req = tsp.TimeStampReq.load(request_der)
+        imprint = req["message_imprint"]
+        if imprint["hash_algorithm"]["algorithm"].native != "sha256":
+            return tsp.TimeStampResp({"status": {"status": "rejection", "fail_info": {"bad_alg"}}}).dump()
+        return self.timestamp_digest(imprint["hashed_message"].native, req["nonce"].native)
+
+    def timestamp_digest(self, digest: bytes, nonce: int | None = None) -> bytes:
+        """A DER TimeStampResp stamping a SHA-256 ``digest``."""
         _, cert_pem, key_pem = self._material()
         cert = ax509.Certificate.load(x509.load_pem_x509_certificate(cert_pem).public_bytes(
             serialization.Encoding.DER))
@@ -203,10 +215,10 @@ class LocalTSA:
             raise TimestampError("local TSA key is not an EC key")
         info = tsp.TSTInfo({
             "version": "v1", "policy": POLICY_OID,
-            "message_imprint": {"hash_algorithm": {"algorithm": "sha256"},
-                                "hashed_message": hashlib.sha256(data).digest()},
+            "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": digest},
             "serial_number": secrets.randbits(63), "gen_time": datetime.now(UTC),
-            "accuracy": {"seconds": 1}, "ordering": False, "nonce": secrets.randbits(63)})
+            "accuracy": {"seconds": 1}, "ordering": False,
+            "nonce": secrets.randbits(63) if nonce is None else nonce})
         info_der = info.dump()
         ess = tsp.SigningCertificateV2({"certs": [{
             "hash_algorithm": {"algorithm": "sha256"},
