@@ -111,6 +111,8 @@ def main() -> None:
                 pg.clear(CUSTOMER)
                 pg.commit()
         index_s = _index(backend, docs, args.batch, args.bulk) if backend.count(CUSTOMER) != len(docs) else float("nan")
+        if isinstance(backend, PostgresIndex):
+            backend.maintain()  # what autovacuum does soon after a load; timed apart from indexing
         if args.backend == "tantivy":
             # Searches run in another process than indexing (web vs worker): wait for the
             # writer's merges and search through a fresh instance.
