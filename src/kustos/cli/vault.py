@@ -72,6 +72,9 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
             for item in report.missing:
                 ctx.console.print(f"MISSING {item['customer']} {item['item']}: {item['reason']}", markup=False)
     out: dict[str, Any] = report.as_dict()
+    ctx.render = lambda r: ctx.out.print(
+        f"{'OK' if r['ok'] else 'DAMAGED'}: {r['checked']} items checked, {len(r['damaged'])} damaged, "
+        f"{len(r['missing'])} missing", markup=False, highlight=False)
     return out
 
 
