@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 
@@ -163,6 +164,16 @@ def test_count_only_and_paging_past_the_end(shared: SearchIndex) -> None:
         assert counted.facets is not None and sum(counted.facets.year.values()) == 4
         beyond = shared.search(SearchRequest("*", ACME, offset=10, sort=sort))  # type: ignore[arg-type]
         assert (beyond.total, beyond.hits) == (4, [])
+
+
+def test_concurrent_searches_from_threads(shared: SearchIndex) -> None:
+    queries = ["müller", "invoi*", "*", "from:bob"]
+    expected = {q: shared.search(SearchRequest(q, ACME, facets=True)).total for q in queries}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda i: (queries[i % 4], shared.search(
+            SearchRequest(queries[i % 4], ACME, facets=True)).total), range(80)))
+    assert all(total == expected[q] for q, total in answers)
+    assert expected == {"müller": 2, "invoi*": 1, "*": 4, "from:bob": 2}
 
 
 def test_sort_by_relevance(shared: SearchIndex) -> None:

@@ -1,12 +1,13 @@
 """PostgresIndex: full-text search in PostgreSQL (tsvector + GIN), all customers in one table.
 
-Two connections: writes go through a transaction committed by ``commit()``; searches use
-an autocommit connection so they see committed data only and a failed search cannot
-abort pending writes. Not thread-safe: use one instance per thread.
+Writes go through one transaction committed by ``commit()`` (write from one thread at a
+time); searches use an autocommit connection per thread, so they see committed data only,
+a failed search cannot abort pending writes, and threads may search concurrently.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,9 +40,23 @@ class PostgresIndex(SearchIndex):
     def __init__(self, dsn: str) -> None:
         self.dsn = dsn
         self._write = psycopg.connect(dsn)
-        self._read = psycopg.connect(dsn, autocommit=True)
+        self._local = threading.local()
+        self._readers: list[psycopg.Connection[Any]] = []
+        self._readers_lock = threading.Lock()
         self._bulk = False
         self._maintain_after_commit = False
+
+    @property
+    def _read(self) -> psycopg.Connection[Any]:
+        # One autocommit connection per thread: searches run in transactions (SET LOCAL),
+        # which must not interleave on a shared connection (threaded web servers).
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = psycopg.connect(self.dsn, autocommit=True)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
 
     def ensure_schema(self) -> None:
         """Create the table and its indexes if missing."""
@@ -98,7 +113,10 @@ class PostgresIndex(SearchIndex):
     def close(self) -> None:
         self._write.rollback()
         self._write.close()
-        self._read.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
 
     # -- reads --------------------------------------------------------------------
     def count(self, customer: str) -> int:
