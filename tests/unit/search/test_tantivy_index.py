@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,3 +101,14 @@ def test_schema_version_mismatch_asks_for_rebuild(index: TantivyIndex, tmp_path:
 def test_factory_opens_tantivy_under_home(tmp_path: Path) -> None:
     index = open_index(Settings(home=tmp_path))
     assert isinstance(index, TantivyIndex) and index.base_dir == tmp_path / "index"
+
+
+def test_threads_share_the_writer(index: TantivyIndex) -> None:
+    def write(n: int) -> None:
+        index.add([doc(f"t{n}-{i}", body="threaded") for i in range(20)])
+        index.commit()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(8)))
+    assert index.count("c1") == 160
+    assert index.search(SearchRequest("threaded", "c1", limit=0)).total == 160

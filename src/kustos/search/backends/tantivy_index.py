@@ -11,6 +11,7 @@ visible to this instance's searches within about half a second (tantivy reloads 
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -62,6 +63,8 @@ class TantivyIndex(SearchIndex):
         self._dirty: set[str] = set()
         self._bulk = False
         self._writers_bulk = False  # writers were opened with the bulk heap
+        # Writes from several threads share one writer per customer; searches need no lock.
+        self._lock = threading.RLock()
 
     # -- plumbing ---------------------------------------------------------------
     def _path(self, customer: str) -> Path:
@@ -110,12 +113,13 @@ class TantivyIndex(SearchIndex):
         return writer
 
     def _set_bulk(self, on: bool) -> None:
-        # Writers keep the heap they were opened with: entering bulk mode commits pending
-        # writes and reopens writers with the bulk heap; commit() after bulk mode drops them.
-        if on and not self._bulk:
-            self.commit()
-            self._release_writers()
-        self._bulk = on
+        with self._lock:
+            # Writers keep the heap they were opened with: entering bulk mode commits pending
+            # writes and reopens writers with the bulk heap; commit() after bulk mode drops them.
+            if on and not self._bulk:
+                self.commit()
+                self._release_writers()
+            self._bulk = on
 
     def _release_writers(self) -> None:
         for writer in self._writers.values():
@@ -125,58 +129,65 @@ class TantivyIndex(SearchIndex):
 
     # -- writes -------------------------------------------------------------------
     def add(self, docs: Iterable[Document]) -> None:
-        for doc in docs:
-            doc.validate()
-            writer = self._writer(doc.customer)
-            writer.delete_documents_by_term("id", doc.id)
-            writer.add_document(to_tantivy(doc))
-            self._dirty.add(doc.customer)
+        with self._lock:
+            for doc in docs:
+                doc.validate()
+                writer = self._writer(doc.customer)
+                writer.delete_documents_by_term("id", doc.id)
+                writer.add_document(to_tantivy(doc))
+                self._dirty.add(doc.customer)
 
     def delete(self, customer: str, ids: Iterable[str]) -> None:
-        writer = self._writer(customer)
-        for doc_id in ids:
-            writer.delete_documents_by_term("id", doc_id)
-        self._dirty.add(customer)
+        with self._lock:
+            writer = self._writer(customer)
+            for doc_id in ids:
+                writer.delete_documents_by_term("id", doc_id)
+            self._dirty.add(customer)
 
     def clear(self, customer: str) -> None:
-        if self._index(customer, create=False) is None:
-            return
-        self._writer(customer).delete_all_documents()
-        self._dirty.add(customer)
+        with self._lock:
+            if self._index(customer, create=False) is None:
+                return
+            self._writer(customer).delete_all_documents()
+            self._dirty.add(customer)
 
     def commit(self) -> None:
-        if self._bulk:
-            return
-        for customer in sorted(self._dirty):
-            self._writers[customer].commit()
-            self._indexes[customer].reload()
-        self._dirty.clear()
-        if self._writers_bulk or not self.hold_writer:
-            self._release_writers()
+        with self._lock:
+            if self._bulk:
+                return
+            for customer in sorted(self._dirty):
+                self._writers[customer].commit()
+                self._indexes[customer].reload()
+            self._dirty.clear()
+            if self._writers_bulk or not self.hold_writer:
+                self._release_writers()
 
     def rollback(self) -> None:
-        for writer in self._writers.values():
-            writer.rollback()
-        self._dirty.clear()
-        if self._writers_bulk and not self._bulk:
-            self._release_writers()
+        with self._lock:
+            for writer in self._writers.values():
+                writer.rollback()
+            self._dirty.clear()
+            if self._writers_bulk and not self._bulk:
+                self._release_writers()
 
     def close(self) -> None:
-        for writer in self._writers.values():
-            writer.rollback()
-        self._release_writers()
-        self._indexes.clear()
-        self._dirty.clear()
+        with self._lock:
+            for writer in self._writers.values():
+                writer.rollback()
+            self._release_writers()
+            self._indexes.clear()
+            self._dirty.clear()
 
     def destroy(self, customer: str) -> None:
         """Delete the customer's index directory (crypto-shredding / customer removal)."""
-        writer = self._writers.pop(customer, None)
-        if writer is not None:
-            writer.rollback()
-            writer.wait_merging_threads()
-        self._indexes.pop(customer, None)
-        self._dirty.discard(customer)
-        shutil.rmtree(self._path(customer), ignore_errors=True)
+        with self._lock:
+            writer = self._writers.pop(customer, None)
+            if writer is not None:
+                writer.rollback()
+                writer.wait_merging_threads()
+            self._indexes.pop(customer, None)
+            self._dirty.discard(customer)
+            shutil.rmtree(self._path(customer), ignore_errors=True)
 
     # -- reads --------------------------------------------------------------------
     def count(self, customer: str) -> int:
