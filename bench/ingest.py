@@ -10,7 +10,10 @@ Maildir. Then, each as its own process:
   including process start, as a user would run it);
 * ``mu index`` indexes it.
 
-Peak RSS is the process's own ru_maxrss plus its children's (the parse workers).
+Peak memory: for notmuch and mu the process's ru_maxrss; for Kustos, which forks two
+parse workers sharing most pages with it, the peak of the summed PSS of the process tree
+(sampled every 0.2 s; summing RSS would count shared pages up to three times). The
+worker's own and its children's ru_maxrss are printed on stderr for comparison.
 The last line printed is one JSON object::
 
     {"kustos": {"msg_s", "peak_rss_mb", "index_mb", "search_p50_ms", "search_p95_ms"},
@@ -31,6 +34,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -77,15 +81,19 @@ def dir_mb(path: Path) -> float:
 
 
 def run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """(seconds, peak RSS MiB of the child plus its children, stdout)."""
+    """(seconds, this child's own peak RSS in MiB via wait4, stdout)."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
-    return seconds, peak, out.decode(errors="replace")
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err)
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {err.read().decode(errors='replace')[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024.0, out.decode(errors="replace")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -94,6 +102,50 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # --- Kustos (runs in a child process) ---------------------------------------------
+
+class TreeMemory:
+    """Samples the proportional set size (PSS) of this process and its children.
+
+    Forked parse workers share most pages with the parent; adding their RSS would count
+    those pages two or three times, PSS divides shared pages among their users.
+    """
+
+    def __init__(self, interval: float = 0.2):
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.interval = interval
+
+    def _pids(self) -> list[int]:
+        pids = [os.getpid()]
+        for task in Path(f"/proc/{os.getpid()}/task").iterdir():
+            children = (task / "children").read_text().split()
+            pids += [int(c) for c in children]
+        return pids
+
+    @staticmethod
+    def _pss_kb(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:
+            return 0
+        return 0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.peak_kb = max(self.peak_kb, sum(self._pss_kb(pid) for pid in self._pids()))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
 
 def kustos_worker(maildir: Path, home: Path) -> None:
     os.environ["KUSTOS_HOME"] = str(home)
@@ -112,7 +164,8 @@ def kustos_worker(maildir: Path, home: Path) -> None:
     call_command("migrate", verbosity=0)
     customer = customers.create(partners.create("Bench"), "Bench customer")
     start = time.perf_counter()
-    result = imports.import_paths(customer, "list@example.org", [maildir], workers=2)
+    with TreeMemory() as memory:
+        result = imports.import_paths(customer, "list@example.org", [maildir], workers=2)
     ingest_s = time.perf_counter() - start
     latencies = []
     totals = {}
@@ -126,7 +179,8 @@ def kustos_worker(maildir: Path, home: Path) -> None:
     kids_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     print(json.dumps({"imported": result.imported, "duplicates": result.duplicates,
                       "quarantined": result.quarantined, "ingest_s": ingest_s, "latencies": latencies,
-                      "totals": totals, "rss": self_rss + kids_rss}))
+                      "totals": totals, "rss": memory.peak_kb / 1024.0, "self_maxrss": self_rss,
+                      "children_maxrss": kids_rss}))
 
 
 def bench_kustos(maildir: Path, work: Path, count: int) -> dict[str, Any]:
@@ -137,6 +191,7 @@ def bench_kustos(maildir: Path, work: Path, count: int) -> dict[str, Any]:
             "index_mb": round(dir_mb(home / "index"), 1),
             "search_p50_ms": round(statistics.median(inner["latencies"]), 2),
             "search_p95_ms": round(percentile(inner["latencies"], 0.95), 2),
+            "_self_maxrss_mb": round(inner["self_maxrss"], 1), "_children_maxrss_mb": round(inner["children_maxrss"], 1),
             "_imported": inner["imported"], "_duplicates": inner["duplicates"], "_totals": inner["totals"]}
 
 
@@ -194,8 +249,8 @@ def main() -> None:
         results["kustos"] = bench_kustos(maildir, work, count)
         for name, res in results.items():
             if res:
-                print(f"{name:8} " + "  ".join(f"{k}={v}" for k, v in res.items() if not k.startswith("_")),
-                      file=sys.stderr)
+                print(f"{name:8} " + "  ".join(f"{k.lstrip('_')}={v}" for k, v in res.items()
+                                               if not k.startswith("_t")), file=sys.stderr)
         k, n, m = results["kustos"], results["notmuch"], results["mu"]
         if n:
             print(f"ratios: ingest kustos/notmuch {k['msg_s'] / n['msg_s']:.2f}x, "
