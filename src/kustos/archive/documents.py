@@ -53,14 +53,22 @@ def message_row(customer: Any, *, parsed: Any, sha256: str, vault_id: str, size:
     )
 
 
-def mailref(work: Any, retention_year: int | None) -> bytes:
+def mailref(work: Any, retention_year: int | None) -> dict[str, Any]:
     """The self-describing record of one arrival, stored in the vault beside the message."""
     item = work.item
     record = {"v": 1, "sha256": work.sha256, "vault_id": work.vault_id, "original_vault_id": work.original_vault_id,
               "original_kind": item.original_kind or "", "kind": item.kind, "mailbox": item.mailbox.strip().lower(),
               "folders": item.folders, "source": item.source, "source_ref": item.source_ref[:300],
               "envelope_from": item.envelope_from, "envelope_to": item.envelope_to, "retention_year": retention_year}
-    return json.dumps(record, sort_keys=True, separators=(",", ":")).encode()
+    return record
+
+
+def encode_mailrefs(records: list[dict[str, Any]]) -> bytes:
+    return json.dumps({"v": 1, "mailrefs": records}, sort_keys=True, separators=(",", ":")).encode()
+
+
+def decode_mailrefs(data: bytes) -> list[dict[str, Any]]:
+    return list(json.loads(data)["mailrefs"])
 
 
 def _refs(messages: list[Message]) -> dict[str, tuple[set[str], set[str]]]:

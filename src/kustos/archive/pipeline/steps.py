@@ -51,15 +51,16 @@ class ClassifyStep:
 
 
 class StoreStep:
-    """Put raw bytes (and originals such as .msg files) into the vault, plus one small
-    ``mailref`` record per arrival (mailbox, folders, envelope) so the database can be
-    rebuilt from the vault alone; then commit (which also appends the ledger)."""
+    """Put raw bytes (and originals such as .msg files) into the vault, plus the batch's
+    arrival records (mailbox, folders, envelope; one ``mailrefs`` object per retention
+    year) so the database can be rebuilt from the vault alone; then commit, which also
+    appends the ledger."""
 
     name = "store"
 
     def run(self, batch: list[Work], ctx: BatchContext) -> None:
         store = ctx.vault_store
-        staged = False
+        records: dict[int | None, list[dict]] = {}
         for w in batch:
             if w.excluded:
                 continue
@@ -71,9 +72,10 @@ class StoreStep:
             else:
                 w.vault_id, w.original_vault_id = w.existing.vault_id, w.existing.original_vault_id
             year = w.retention_year if w.existing is None else w.existing.retention_year
-            store.put(documents.mailref(w, year), kind="mailref", retention_year=year)
-            staged = True
-        if staged:
+            records.setdefault(year, []).append(documents.mailref(w, year))
+        for year, rows in records.items():
+            store.put(documents.encode_mailrefs(rows), kind="mailrefs", retention_year=year)
+        if records:
             store.commit()
 
 

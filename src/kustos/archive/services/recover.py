@@ -1,6 +1,6 @@
 """Rebuilding the archive's database rows and search index from the vault alone.
 
-The vault holds every message's raw bytes and one ``mailref`` record per arrival
+The vault holds every message's raw bytes and a ``mailref`` record per arrival
 (mailbox, folders, envelope). Replaying the mailrefs in ledger order recreates the
 Message rows with the same gap-free sequence and every MessageRef; the search index is
 then rebuilt from those rows and the raw bytes.
@@ -8,7 +8,6 @@ then rebuilt from those rows and the raw bytes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +24,9 @@ BATCH = 500
 
 
 def _mailrefs(store: Any) -> list[dict[str, Any]]:
-    entries = sorted((e for e in store.objects().values() if e.kind == "mailref"), key=lambda e: e.seq)
-    return [json.loads(store.get(e.id)) for e in entries]
+    """Every arrival record in the order the vault committed them (ledger sequence)."""
+    entries = sorted((e for e in store.objects().values() if e.kind == "mailrefs"), key=lambda e: e.seq)
+    return [record for e in entries for record in documents.decode_mailrefs(store.get(e.id))]
 
 
 def rebuild_database(customer: Customer, progress: Callable[[int], None] | None = None) -> dict[str, int]:
