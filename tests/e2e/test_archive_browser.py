@@ -12,15 +12,15 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.e2e.serving import kustos_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -89,40 +89,10 @@ def server(tmp_path_factory):
     imported = cli("import", "--customer", customer["id"], "--mailbox", "empfang@praxis-lange.example", str(mbox_path))
     assert imported["imported"] == 6
     port = _free_port()
-    log = (home / "serve.log").open("w")
-    proc = subprocess.Popen([str(KUSTOS), "serve", "--no-smtp", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("kustos serve did not start:\n" + (home / "serve.log").read_text()[-3000:])
-        time.sleep(0.2)
-    yield base, customer, cli
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with kustos_serve(KUSTOS, env, home, port) as base:
+        yield base, customer, cli
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (only needed when chromium exists)
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def test_customer_admin_searches_opens_and_downloads_original(server, browser):

@@ -14,9 +14,10 @@ import time
 from binascii import unhexlify
 from pathlib import Path
 
-import httpx
 import pytest
 from django_otp.oath import totp
+
+from tests.e2e.serving import kustos_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
@@ -46,40 +47,10 @@ def server(tmp_path_factory):
                           capture_output=True, text=True, timeout=120, check=True)
     info = json.loads(seed.stdout.strip().splitlines()[-1])
     port = _free_port()
-    log = (home / "serve.log").open("w")
-    proc = subprocess.Popen([str(KUSTOS), "serve", "--no-smtp", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("kustos serve did not start:\n" + (home / "serve.log").read_text()[-3000:])
-        time.sleep(0.2)
-    yield base, info
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with kustos_serve(KUSTOS, env, home, port) as base:
+        yield base, info
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415  (only needed when chromium exists)
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def _code(info: dict) -> str:

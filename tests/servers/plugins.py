@@ -6,4 +6,6 @@ pytest_plugins: list[str] = [
     "tests.servers.dovecot",
     "tests.servers.smtp",
     "tests.servers.redis",
+    "tests.servers.s3",
+    "tests.servers.postgres",
 ]

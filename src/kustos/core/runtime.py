@@ -32,7 +32,9 @@ def search_index() -> SearchIndex:
         index = PostgresIndex(_dsn_of_default_database())
         index.ensure_schema()
         return index
-    return TantivyIndex(s.index_path)
+    # Release the writer after every commit: `kustos import`, workers and `serve` may all index
+    # the same customer from different processes.
+    return TantivyIndex(s.index_path, hold_writer=False)
 
 
 def _dsn_of_default_database() -> str:

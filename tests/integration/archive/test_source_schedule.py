@@ -28,7 +28,7 @@ def test_due_sources_become_jobs_and_failures_alert(archive_customer, django_cap
     service.update(paused, paused=True)
     assert [s.id for s in service.due()] == [source.id]
 
-    for attempt in range(alerts.FAILURE_THRESHOLD):
+    for _ in range(alerts.FAILURE_THRESHOLD):
         with django_capture_on_commit_callbacks(execute=True):
             started = schedules.enqueue_due_sources.call_local()
         assert started == 1

@@ -1,1 +1,0 @@
-from tests.servers.postgres import postgres_db, postgres_dsn  # noqa: F401
