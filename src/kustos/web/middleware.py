@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -43,7 +44,7 @@ class TwoFactorMiddleware:
         if user is not None and user.is_authenticated and not request.path.startswith(_OPEN_PREFIXES):
             if not user.is_verified():
                 if twofactor.confirmed_device(user) is not None:
-                    return redirect(f"/login/otp/?next={request.path}")
+                    return redirect(f"/login/otp/?{urlencode({'next': request.get_full_path()})}")
                 if twofactor.required(user):
                     return redirect("/account/2fa/setup/")
         return self.get_response(request)
