@@ -61,8 +61,8 @@ def test_sigkill_at_random_moments_never_loses_acknowledged_puts(tmp_path: Path)
     env = dict(os.environ, PYTHONPATH=f"{REPO / 'src'}{os.pathsep}{REPO}")
     acked: dict[str, bytes] = {}
     rnd = random.Random(1234)
-    iterations, started = 0, time.monotonic()
-    while iterations < 40 and time.monotonic() - started < 60:
+    iterations = 0
+    while iterations < 40:
         proc = subprocess.Popen([sys.executable, "-c", CHILD, str(home), str(iterations)], cwd=REPO, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert proc.stdout is not None
@@ -78,7 +78,7 @@ def test_sigkill_at_random_moments_never_loses_acknowledged_puts(tmp_path: Path)
         iterations += 1
         if iterations % 8 == 0:
             check(home, acked)
-    assert iterations >= 10 and len(acked) > 50
+    assert iterations == 40 and len(acked) >= 20
     check(home, acked)
     vault = open_vault(Settings(home=home, master_key=MASTER), OPTIONS)
     collected = vault.gc(grace_seconds=0)  # leftovers of killed writers go away ...

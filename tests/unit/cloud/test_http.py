@@ -190,4 +190,4 @@ def test_bounded_map_keeps_order_and_runs_in_parallel() -> None:
 
     started = time.monotonic()
     assert bounded_map(slow_square, range(8), 4) == [n * n for n in range(8)]
-    assert time.monotonic() - started < 0.6  # 8 x 0.1 s sequentially would be 0.8 s
+    assert time.monotonic() - started < 0.75  # 8 x 0.1 s sequentially would be 0.8 s; 4 at a time 0.2 s

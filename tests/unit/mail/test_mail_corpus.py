@@ -207,7 +207,7 @@ def test_tnef_bodies_and_bad_blobs(corpus: Path) -> None:
     oom = extract_text((tnef / "apache-poi-hmef/oom.tnef").read_bytes(), "application/ms-tnef", "x.dat",
                        Limits(attachment_seconds=0.5), 0, _fail)  # fmt: skip
     assert oom.error == "extraction timed out after 0.5s"
-    assert time.monotonic() - start < 3.0
+    assert time.monotonic() - start < 10.0  # 0.5 s budget; generous for a loaded 2-core CI machine
 
 
 def test_bulk_sample_parses_cleanly(corpus: Path) -> None:

