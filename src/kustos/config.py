@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -100,7 +101,7 @@ class Settings:
         return "postgres" if self.uses_postgres else "tantivy"
 
 
-_CASTS = {"production": _bool, "debug": _bool, "require_2fa_for_admins": _bool,
+_CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, "require_2fa_for_admins": _bool,
           "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int}
 
 
