@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from kustos.archive.pipeline.contract import Incoming
-from kustos.archive.services.ingest import Ingestor
+from kustos.archive.services.ingest import IMPORT_BATCH_SIZE, Ingestor
 from kustos.audit import services as audit
 from kustos.sources.files import ImportItem, Quarantined, Skipped, count_estimate, read_path
 from kustos.tenants.models import Customer
@@ -41,7 +41,7 @@ def import_paths(customer: Customer, mailbox: str, paths: list[Path], *, actor: 
                  progress: Callable[[int], None] | None = None) -> ImportResult:
     """Import every message under ``paths``; bad input is quarantined with its reason, never dropped."""
     result = ImportResult()
-    ingestor = Ingestor(customer, workers=workers)
+    ingestor = Ingestor(customer, workers=workers, batch_size=IMPORT_BATCH_SIZE)
     with ingestor.session():
         def items() -> Iterator[Incoming]:
             for path in paths:

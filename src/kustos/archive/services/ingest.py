@@ -23,6 +23,9 @@ from kustos.core import runtime
 from kustos.tenants.models import Customer
 
 BATCH_SIZE = 200
+# Bulk imports: fewer, larger batches amortise the vault, database and index commits
+# (measured on the bulk corpus: ~0.2 s of commits per batch).
+IMPORT_BATCH_SIZE = 500
 
 
 class Ingestor:
