@@ -61,6 +61,7 @@ def metadata(message: Message) -> dict[str, Any]:
             for r in message.refs.select_related("mailbox", "folder").order_by("id")]
     return {
         "id": message.id, "customer": message.customer_id, "seq": message.seq, "sha256": message.sha256,
+        "vault_id": message.vault_id,
         "size": message.size, "message_id": message.message_id, "subject": message.subject,
         "from": message.from_addr, "to": message.to_addrs, "date": message.date.isoformat() if message.date else None,
         "archived_at": message.archived_at.isoformat(), "has_attachments": message.has_attachments,
