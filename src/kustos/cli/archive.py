@@ -113,15 +113,9 @@ def cmd_raw(ctx: Context, args: argparse.Namespace) -> None:
 def cmd_export(ctx: Context, args: argparse.Namespace) -> dict:
     customer = lookup.customer(args.customer)
     query = " ".join(args.query)
-    first = _run_search(customer, query, limit=1)
-    ids: list[str] = []
-    page = 1000
-    for offset in range(0, first.total, page):
-        ids += [h.id for h in _run_search(customer, query, limit=page, offset=offset).hits]
-    order = {mid: i for i, mid in enumerate(ids)}
-    selected = sorted(Message.objects.filter(id__in=ids), key=lambda m: order[m.id])
-    with ctx.progress("exporting", len(selected)) as advance:
-        result = export.write(selected, args.format, args.output, progress=advance)
-    audit.record("archive.export", actor="cli", customer=customer,
-                 detail={"query": query[:500], "count": result["count"], "format": args.format})
-    return result
+    try:
+        with ctx.progress("exporting") as advance:
+            return export.export_query(customer, query, search_service.Scope(), args.format, args.output,
+                                       actor="cli", progress=advance)
+    except QuerySyntaxError as exc:
+        raise CLIError(f"invalid query: {exc}") from exc

@@ -5,15 +5,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from ninja import Router, Schema
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.archive.models import Message
 from kustos.archive.services import export, messages
 from kustos.archive.services import search as search_service
-from kustos.audit import services as audit
 
 router = Router(tags=["archive"])
 
@@ -79,18 +78,12 @@ def attachment(request, message_id: str, part: str):
              response={200: None})
 def export_messages(request, customer_id: str, body: ExportIn):
     customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_EXPORT)
+    if body.format not in export.FORMATS:
+        raise ValidationError(f"unknown export format {body.format!r}; use one of {', '.join(export.FORMATS)}")
     scope = search_service.scope_for(request.auth, customer)
-    first = search_service.run(customer, body.query, scope, limit=1)  # only .total is used; tantivy needs limit > 0
-    ids: list[str] = []
-    for offset in range(0, min(first.total, 10000), 1000):
-        ids += [h.id for h in search_service.run(customer, body.query, scope, limit=1000, offset=offset).hits]
-    order = {mid: i for i, mid in enumerate(ids)}
-    selected = sorted(Message.objects.filter(id__in=ids), key=lambda m: order[m.id])
     suffix = ".zip" if body.format == "eml-zip" else ".mbox"
     path = Path(tempfile.mkdtemp(prefix="kustos-export-")) / f"export-{customer.id}{suffix}"
-    result = export.write(selected, body.format, path)
-    audit.record("archive.export", actor=request.auth, customer=customer,
-                 detail={"query": body.query[:500], "count": result["count"], "format": body.format})
+    result = export.export_query(customer, body.query, scope, body.format, path, actor=request.auth)
     resp = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
     resp["X-Export-Count"] = str(result["count"])
     resp["X-Content-SHA256"] = result["sha256"]

@@ -10,8 +10,13 @@ from typing import Any
 
 from kustos.archive.models import Message
 from kustos.archive.services import messages
+from kustos.archive.services import search as search_service
+from kustos.audit import services as audit
+from kustos.tenants.models import Customer
 
 FORMATS = ("eml-zip", "mbox")
+MAX_MESSAGES = 10_000  # per export; larger sets are exported in several queries
+PAGE = 1000
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -56,3 +61,31 @@ def write(items: Iterable[Message], fmt: str, path: Path, progress: Callable[[in
                     progress(1)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return {"count": count, "path": str(path), "sha256": digest}
+
+
+def matching_ids(customer: Customer, query: str, scope: search_service.Scope, *, mailbox: str | None = None,
+                 sort: str = "date", cap: int = MAX_MESSAGES) -> list[str]:
+    """Ids of every message matching ``query`` that ``scope`` may see (at most ``cap``), in result order."""
+    first = search_service.run(customer, query, scope, mailbox=mailbox, limit=1)
+    ids: list[str] = []
+    for offset in range(0, min(first.total, cap), PAGE):
+        ids += [h.id for h in search_service.run(customer, query, scope, mailbox=mailbox, limit=PAGE,
+                                                 offset=offset, sort=sort).hits]  # type: ignore[arg-type]
+    return ids[:cap]
+
+
+def select(customer: Customer, ids: list[str], scope: search_service.Scope) -> list[Message]:
+    """The messages with these ids that ``scope`` may see, in the order of ``ids``."""
+    order = {mid: i for i, mid in enumerate(ids)}
+    found = Message.objects.filter(customer=customer, id__in=ids).select_related("customer")
+    return sorted((m for m in found if messages.visible(m, scope)), key=lambda m: order[m.id])
+
+
+def export_query(customer: Customer, query: str, scope: search_service.Scope, fmt: str, path: Path, *,
+                 actor: Any, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Export every message matching ``query`` (within ``scope``) and record it in the audit log."""
+    selected = select(customer, matching_ids(customer, query, scope), scope)
+    result = write(selected, fmt, path, progress)
+    audit.record("archive.export", actor=actor, customer=customer,
+                 detail={"query": query[:500], "count": result["count"], "format": fmt})
+    return result

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Folder, Mailbox, Message
-from kustos.archive.services import export, messages
+from kustos.archive.services import export
 from kustos.archive.services import search as search_service
 from kustos.audit import services as audit
 from kustos.search import InvalidRequest, QuerySyntaxError
@@ -218,16 +218,11 @@ def folders(request: HttpRequest, customer_id: str) -> HttpResponse:
 def _selected(user: Any, customer: Customer, request: HttpRequest, form: SearchForm) -> list[Message]:
     scope = search_service.scope_for(user, customer)
     if request.POST.get("scope") == "all":
-        first = search_service.run(customer, form.query(), scope, mailbox=form.mailbox or None, limit=1)
-        ids: list[str] = []
-        for offset in range(0, min(first.total, EXPORT_LIMIT), 1000):
-            ids += [h.id for h in search_service.run(customer, form.query(), scope, mailbox=form.mailbox or None,
-                                                     limit=1000, offset=offset, sort=form.sort).hits]
+        ids = export.matching_ids(customer, form.query(), scope, mailbox=form.mailbox or None, sort=form.sort,
+                                  cap=EXPORT_LIMIT)
     else:
         ids = request.POST.getlist("ids")[:EXPORT_LIMIT]
-    order = {mid: i for i, mid in enumerate(ids)}
-    found = Message.objects.filter(customer=customer, id__in=ids).select_related("customer")
-    return sorted((m for m in found if messages.visible(m, scope)), key=lambda m: order[m.id])
+    return export.select(customer, ids, scope)
 
 
 @login_required
