@@ -32,16 +32,15 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import bulk_corpus  # bench/ is the script's directory, so this is importable
+
 REPO = Path(__file__).resolve().parents[1]
-SETS = ["email/bulk/usrp-users-public-inbox/usrp-users.tar.xz",
-        "email/bulk/spamassassin-publiccorpus/spamassassin-publiccorpus.tar.xz"]
 
 # The same query strings work in Kustos and notmuch (both accept these operators).
 QUERIES = [
@@ -52,27 +51,14 @@ QUERIES = [
 ]
 
 
-def corpus_root() -> Path:
-    return Path(os.environ.get("KUSTOS_CORPUS", REPO.parent / "shared" / "corpus"))
-
-
 def write_maildir(dest: Path, limit: int | None) -> tuple[int, int]:
     for sub in ("cur", "new", "tmp"):
         (dest / sub).mkdir(parents=True, exist_ok=True)
     count = total = 0
-    for rel in SETS:
-        with tarfile.open(corpus_root() / rel, "r:xz") as tf:
-            for member in tf:
-                if not member.isfile():
-                    continue
-                if limit is not None and count >= limit:
-                    return count, total
-                fh = tf.extractfile(member)
-                assert fh is not None
-                data = fh.read()
-                (dest / "cur" / f"{count:06d}.bench:2,S").write_bytes(data)
-                count += 1
-                total += len(data)
+    for _, _, data in bulk_corpus.messages(limit):
+        (dest / "cur" / f"{count:06d}.bench:2,S").write_bytes(data)
+        count += 1
+        total += len(data)
     return count, total
 
 
@@ -234,7 +220,7 @@ def main() -> None:
     if args.worker:
         kustos_worker(Path(args.worker[0]), Path(args.worker[1]))
         return
-    if not (corpus_root() / SETS[0]).exists():
+    if not bulk_corpus.available():
         print(json.dumps({"skipped": "shared corpus absent"}))
         return
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kustos-bench-ingest-"))

@@ -21,12 +21,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+
+import bulk_corpus  # bench/ is the script's directory, so this is importable
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -34,34 +35,19 @@ sys.path.insert(0, str(REPO / "src"))
 from kustos.config import Settings  # noqa: E402
 from kustos.vault.factory import open_vault  # noqa: E402
 
-SETS = ["email/bulk/usrp-users-public-inbox/usrp-users.tar.xz",
-        "email/bulk/spamassassin-publiccorpus/spamassassin-publiccorpus.tar.xz"]
 COMMIT_EVERY = 2000
 PUT_BATCH = 250
-
-
-def corpus_root() -> Path:
-    return Path(os.environ.get("KUSTOS_CORPUS", REPO.parent / "shared" / "corpus"))
 
 
 def extract(dest: Path, limit: int | None) -> tuple[int, int]:
     """Write the messages as files below ``dest`` (what borg/restic read); (count, bytes)."""
     count = total = 0
-    for rel in SETS:
-        with tarfile.open(corpus_root() / rel, "r:xz") as tf:
-            for member in tf:
-                if not member.isfile():
-                    continue
-                if limit is not None and count >= limit:
-                    return count, total
-                fh = tf.extractfile(member)
-                assert fh is not None
-                data = fh.read()
-                path = dest / Path(rel).parts[2] / member.name
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                count += 1
-                total += len(data)
+    for set_name, member, data in bulk_corpus.messages(limit):
+        path = dest / set_name / member
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        count += 1
+        total += len(data)
     return count, total
 
 
@@ -179,6 +165,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--repeat", type=int, default=3, help="runs per tool; the fastest counts")
     args = parser.parse_args()
+    if not bulk_corpus.available():
+        print(json.dumps({"skipped": f"shared corpus absent ({bulk_corpus.corpus_root()})"}))
+        return
     for tool in ("borg", "restic"):
         if shutil.which(tool) is None:
             raise SystemExit(f"{tool} is not installed (Debian package {'borgbackup' if tool == 'borg' else tool})")
