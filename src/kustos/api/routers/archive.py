@@ -34,11 +34,9 @@ class ExportIn(Schema):
             summary="Full-text search in a customer's archive (your permissions apply inside the query)")
 def search(request, customer_id: str, q: str = "", mailbox: str = "", limit: int = 20, offset: int = 0,
            sort: str = "date", facets: bool = False):
-    customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_SEARCH)
-    scope = search_service.scope_for(request.auth, customer)
-    result = search_service.search_as(request.auth, customer_id, q, mailbox=mailbox or None, limit=min(limit, 200),
-                                      offset=offset, sort=sort, facets=facets)
-    out = {"total": result.total, "hits": search_service.hit_rows(result, scope)}
+    result, rows = search_service.search_rows_as(request.auth, customer_id, q, mailbox=mailbox or None,
+                                                 limit=min(limit, 200), offset=offset, sort=sort, facets=facets)
+    out = {"total": result.total, "hits": rows}
     if facets and result.facets is not None:
         out["facets"] = {"folder": result.facets.folder, "year": result.facets.year,
                          "sender_domain": result.facets.sender_domain}

@@ -51,12 +51,29 @@ def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = N
     return runtime.search_index().search(request)
 
 
-def search_as(user: Any, customer_id: str, query: str, **kwargs: Any) -> SearchResult:
+def _authorised(user: Any, customer_id: str) -> tuple[Customer, Scope]:
     customer = access.get_customer(user, customer_id, Perm.ARCHIVE_SEARCH)
-    result = run(customer, query, scope_for(user, customer), **kwargs)
+    return customer, scope_for(user, customer)
+
+
+def _logged(user: Any, customer: Customer, scope: Scope, query: str, **kwargs: Any) -> SearchResult:
+    result = run(customer, query, scope, **kwargs)
     audit.record("archive.search", actor=user, customer=customer,
                  detail={"query": query[:500], "total": result.total})
     return result
+
+
+def search_as(user: Any, customer_id: str, query: str, **kwargs: Any) -> SearchResult:
+    """Search as ``user``: scope check, permission filter inside the query, audit record."""
+    customer, scope = _authorised(user, customer_id)
+    return _logged(user, customer, scope, query, **kwargs)
+
+
+def search_rows_as(user: Any, customer_id: str, query: str, **kwargs: Any) -> tuple[SearchResult, list[dict[str, Any]]]:
+    """Like ``search_as``, plus the hit rows (metadata of what the user may see) for display."""
+    customer, scope = _authorised(user, customer_id)
+    result = _logged(user, customer, scope, query, **kwargs)
+    return result, hit_rows(result, scope)
 
 
 def hit_rows(result: SearchResult, scope: Scope) -> list[dict[str, Any]]:

@@ -128,15 +128,14 @@ def _mailboxes(user: Any, customer: Customer) -> list[str]:
 
 def _run_search(user: Any, customer: Customer, form: SearchForm) -> dict[str, Any]:
     try:
-        result = search_service.search_as(user, customer.id, form.query(), mailbox=form.mailbox or None,
-                                          limit=PAGE_SIZE, offset=(form.page - 1) * PAGE_SIZE, sort=form.sort,
-                                          facets=True)
+        result, rows = search_service.search_rows_as(user, customer.id, form.query(), mailbox=form.mailbox or None,
+                                                     limit=PAGE_SIZE, offset=(form.page - 1) * PAGE_SIZE,
+                                                     sort=form.sort, facets=True)
     except (QuerySyntaxError, InvalidRequest) as exc:
         position = getattr(exc, "position", None)
         if position is not None and form.q:
             position = max(0, position - 1)  # query() put "(" before the user's text
         return {"error": getattr(exc, "message", str(exc)), "position": position}
-    rows = search_service.hit_rows(result, search_service.scope_for(user, customer))
     pages = max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE)
     return {
         "rows": rows, "total": result.total, "facets": _facet_links(form, result.facets),
