@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 
-from django.db.models import Count
 from django.utils import timezone
 
 from kustos.archive.documents import build_documents
@@ -131,5 +130,3 @@ def update_usage(customer: Customer) -> None:
     )
 
 
-def counts(customer: Customer) -> dict[str, int]:
-    return Message.objects.filter(customer=customer).aggregate(messages=Count("id"))
