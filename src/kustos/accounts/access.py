@@ -105,7 +105,8 @@ def customers_for(user: User) -> QuerySet[Customer]:
     if user.role in (Role.CUSTOMER_ADMIN, Role.END_USER) and user.customer_id:
         return base.filter(id=user.customer_id)
     if user.role == Role.AUDITOR:
-        return base.filter(auditor_grants__user=user, auditor_grants__expires_at__gt=timezone.now())
+        return base.filter(auditor_grants__user=user, auditor_grants__expires_at__gt=timezone.now(),
+                           auditor_grants__revoked_at__isnull=True)
     return base.none()
 
 
@@ -195,7 +196,7 @@ def auditor_window(user: User, customer: Customer) -> tuple[Any, Any] | None:
     """An auditor's (date_from, date_to) for ``customer``; None for other roles."""
     if user.role != Role.AUDITOR:
         return None
-    grant = user.grants.filter(customer=customer, expires_at__gt=timezone.now()).first()
+    grant = user.grants.filter(customer=customer, expires_at__gt=timezone.now(), revoked_at__isnull=True).first()
     if grant is None:
         raise Http404("no such customer")
     return grant.date_from, grant.date_to

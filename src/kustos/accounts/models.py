@@ -39,6 +39,9 @@ class User(AbstractBaseUser):
     mailboxes = models.JSONField(_("own mailboxes"), default=list, blank=True)
     language = models.CharField(max_length=5, blank=True)
     is_active = models.BooleanField(default=True)
+    # Set for one-time passwords (the first operator, invitations by CLI): the next login
+    # must choose a new password before anything else works.
+    must_change_password = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     USERNAME_FIELD = "email"
@@ -70,15 +73,18 @@ class AuditorGrant(models.Model):
     date_to = models.DateField(null=True, blank=True)
     expires_at = models.DateTimeField()
     tax_relevant_only = models.BooleanField(default=True)
+    # Lower-case addresses the grant is limited to; empty = every mailbox of the customer.
+    mailboxes = models.JSONField(default=list, blank=True)
     granted_by = models.CharField(max_length=254, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "customer"], name="uniq_grant")]
 
     @property
     def active(self) -> bool:
-        return self.expires_at > timezone.now()
+        return self.revoked_at is None and self.expires_at > timezone.now()
 
 
 class ApiToken(models.Model):
@@ -91,6 +97,7 @@ class ApiToken(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -98,4 +105,4 @@ class ApiToken(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

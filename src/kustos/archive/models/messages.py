@@ -71,6 +71,9 @@ class Message(models.Model):
     retention_year = models.IntegerField(null=True, blank=True)
     indexed = models.BooleanField(default=False, db_index=True)
     restricted = models.BooleanField(default=False)
+    # Flagged by the customer as tax-relevant (first qualification, BFH XI R 15/23); auditors
+    # whose grant says "tax-relevant only" see nothing else.
+    tax_relevant = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         ordering = ["-date"]
@@ -107,6 +110,9 @@ class Quarantine(models.Model):
     vault_id = models.CharField(max_length=80, blank=True)
     size = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when a retry archived the kept bytes (the archive id of the resulting message).
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_message = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

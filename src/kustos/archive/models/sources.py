@@ -48,4 +48,11 @@ class JournalEndpoint(models.Model):
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True,
                                     related_name="journal_endpoint")
     local_part = models.CharField(max_length=64, unique=True)
+    # Client networks (IPs/CIDRs) that may deliver to this address at all; empty = any.
+    allowed_hosts = models.JSONField(default=list, blank=True)
+    # Journal reports are unwrapped only when they come from one of these networks, or over
+    # authenticated SMTP when trust_authenticated is set; otherwise only the bytes as received
+    # are archived.
+    trusted_hosts = models.JSONField(default=list, blank=True)
+    trust_authenticated = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
