@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
+import django
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Every test session gets its own KUSTOS_HOME before Django reads its settings.
-os.environ.setdefault("KUSTOS_HOME", tempfile.mkdtemp(prefix="kustos-test-home-"))
-os.environ.setdefault("KUSTOS_MASTER_KEY", "a" * 64)
+# Tests are hermetic: settings of the shell (a developer's own KUSTOS_HOME, production flags)
+# never reach them; only the addresses of the servers a CI leg provides pass through.
+_PASS_THROUGH = {"KUSTOS_DATABASE_URL", "KUSTOS_REDIS_URL", "KUSTOS_TEST_DATABASE_URL", "KUSTOS_CORPUS",
+                 "KUSTOS_TEST_ARTIFACTS", "KUSTOS_UPDATE_SCREENSHOTS"}
+for _name in [n for n in os.environ if n.startswith("KUSTOS_") and n not in _PASS_THROUGH]:
+    del os.environ[_name]
+
+# Every test process gets its own KUSTOS_HOME and master key before Django reads its settings
+# (this conftest configures Django itself; the settings module is not named in pytest's ini, so
+# pytest-django cannot load it earlier against the default ./var of the checkout).
+SESSION_HOME = tempfile.mkdtemp(prefix="kustos-test-home-")
+atexit.register(shutil.rmtree, SESSION_HOME, ignore_errors=True)
+os.environ["KUSTOS_HOME"] = SESSION_HOME
+os.environ["KUSTOS_MASTER_KEY"] = os.urandom(32).hex()
+os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
+django.setup()
 
 pytest_plugins = ["tests.servers.plugins"]
 

@@ -20,11 +20,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.artifacts import ARTIFACTS
 from tests.e2e.serving import kustos_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 KUSTOS = Path(sys.executable).with_name("kustos")
 PASSWORD = "archive-browser-pass-42"
 ADMIN = "admin@praxis-lange.example"
@@ -99,7 +99,7 @@ def test_customer_admin_searches_opens_and_downloads_original(server, browser):
     from playwright.sync_api import expect  # noqa: PLC0415
 
     base, customer, cli = server
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB", accept_downloads=True)
     page = context.new_page()
     csp_errors: list[str] = []

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from django_otp.oath import totp
 
+from tests.e2e.artifacts import ARTIFACTS
 from tests.e2e.serving import kustos_serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO = Path(__file__).resolve().parents[2]
-ARTIFACTS = REPO / "test-artifacts"
 KUSTOS = Path(sys.executable).with_name("kustos")
 
 pytestmark = [pytest.mark.browser,
@@ -64,7 +64,7 @@ def test_partner_creates_customer_and_switches_to_german(server, browser):
     from playwright.sync_api import expect  # noqa: PLC0415
 
     base, info = server
-    ARTIFACTS.mkdir(exist_ok=True)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-GB")
     page = context.new_page()
     csp_errors: list[str] = []

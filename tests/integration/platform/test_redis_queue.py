@@ -37,6 +37,18 @@ def token_for(env: dict, email: str) -> str:
                           check=True).stdout.strip()
 
 
+def redis_command_calls(url: str) -> dict[str, int]:
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    out = subprocess.run(["redis-cli", "-p", port, "info", "commandstats"], capture_output=True, text=True,
+                         check=True).stdout
+    calls = {}
+    for line in out.splitlines():
+        if line.startswith("cmdstat_"):
+            name, _, stats = line.partition(":")
+            calls[name.removeprefix("cmdstat_")] = int(stats.split("calls=")[1].split(",")[0])
+    return calls
+
+
 @pytest.mark.redis
 def test_deletion_job_runs_through_the_redis_queue(cli_env, redis_url):
     env = {**cli_env, "KUSTOS_REDIS_URL": redis_url, "KUSTOS_REQUIRE_2FA_FOR_ADMINS": "0"}
@@ -68,6 +80,11 @@ def test_deletion_job_runs_through_the_redis_queue(cli_env, redis_url):
         assert state == "succeeded"
         customers = api(port, "GET", "/customers", token)
         assert all(c["id"] != cust for c in customers)
+        # The job went through this Redis server: huey pushed it onto a list there and a
+        # consumer popped it (the server counts the commands it executed).
+        calls = redis_command_calls(redis_url)
+        assert calls.get("lpush", 0) >= 1, calls
+        assert calls.get("brpop", 0) + calls.get("rpop", 0) >= 1, calls
     finally:
         for proc in (web, worker):
             if proc is not None:
