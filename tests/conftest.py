@@ -10,6 +10,8 @@ from pathlib import Path
 
 import django
 import pytest
+from hypothesis import settings as hypothesis_settings
+from hypothesis.database import InMemoryExampleDatabase
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,6 +31,11 @@ os.environ["KUSTOS_HOME"] = SESSION_HOME
 os.environ["KUSTOS_MASTER_KEY"] = os.urandom(32).hex()
 os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
 django.setup()
+
+# Hypothesis keeps its example database in memory (by default it writes .hypothesis/ into the
+# working directory, which is the checkout).
+hypothesis_settings.register_profile("kustos", database=InMemoryExampleDatabase())
+hypothesis_settings.load_profile("kustos")
 
 pytest_plugins = ["tests.servers.plugins"]
 
@@ -74,3 +81,31 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
             conn.execute(f'CREATE DATABASE "{name}"')
         env["KUSTOS_DATABASE_URL"] = f"{base}/{name}"
     return env
+
+
+# --- the checkout stays clean --------------------------------------------------------------
+# Tests write only into temp directories. The controller process notes what is at the top of
+# the checkout when the session starts and fails the session if anything new appears there
+# (a `var/` from a settings default, screenshots, exports ...).
+
+def _top_level() -> set[str]:
+    return {p.name for p in REPO.iterdir()}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_CHECKOUT_KEY] = _top_level()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if hasattr(session.config, "workerinput"):  # xdist worker: the controller checks
+        return
+    before = session.config.stash.get(_CHECKOUT_KEY, None)
+    if before is None:
+        return
+    new = sorted(_top_level() - before)
+    if new:
+        print(f"\nERROR: tests wrote into the checkout: {', '.join(new)}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_CHECKOUT_KEY = pytest.StashKey[set[str]]()
