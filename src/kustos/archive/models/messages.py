@@ -110,6 +110,9 @@ class Quarantine(models.Model):
     vault_id = models.CharField(max_length=80, blank=True)
     size = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where a retry files the message: the import's mailbox and the folder of the input.
+    mailbox = models.CharField(max_length=320, blank=True)
+    folder = models.CharField(max_length=1000, blank=True)
     # Set when a retry archived the kept bytes (the archive id of the resulting message).
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_message = models.CharField(max_length=20, blank=True)
