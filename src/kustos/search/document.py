@@ -53,6 +53,7 @@ class Document:
     sha256: str = ""
     seq: int = 0
     restricted: bool = False
+    tax_relevant: bool = False
 
     def validate(self) -> None:
         """Raise InvalidDocument when the contract above is violated."""

@@ -6,14 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from kustos.search.limits import InvalidRequest as InvalidRequest
+from kustos.search.limits import check_paging
+
 SortOrder = Literal["date", "relevance"]
-
-#: Upper bound on ``limit`` so one request cannot ask the index for everything at once.
-MAX_LIMIT = 1000
-
-
-class InvalidRequest(ValueError):
-    """A SearchRequest violates its contract; the message says which part."""
 
 
 @dataclass(frozen=True)
@@ -24,7 +20,9 @@ class SearchRequest:
     a list restricts hits to messages in at least one of those mailboxes (an end user).
     An empty list matches nothing. Restricted (GDPR) documents are only returned with
     ``include_restricted=True``. ``date_from``/``date_to`` filter ``date_from <= date <
-    date_to`` in addition to the query. The permission filter is part of the index query.
+    date_to`` in addition to the query; ``tax_relevant_only`` keeps documents flagged
+    tax-relevant (auditors). The permission filter is part of the index query.
+    ``limit``/``offset`` are bounded by ``search.limits``.
     """
 
     query: str
@@ -37,16 +35,16 @@ class SearchRequest:
     facets: bool = False
     date_from: datetime | None = None
     date_to: datetime | None = None
+    tax_relevant_only: bool = False
 
     def validate(self) -> None:
         if not self.customer:
             raise InvalidRequest("customer is empty")
         if self.sort not in ("date", "relevance"):
             raise InvalidRequest(f"sort must be 'date' or 'relevance', not {self.sort!r}")
-        if not 0 <= self.limit <= MAX_LIMIT:
-            raise InvalidRequest(f"limit must be between 0 and {MAX_LIMIT}")
-        if self.offset < 0:
-            raise InvalidRequest("offset must not be negative")
+        problem = check_paging(self.limit, self.offset)
+        if problem is not None:
+            raise InvalidRequest(problem)
         for name in ("date_from", "date_to"):
             value = getattr(self, name)
             if value is not None and value.tzinfo is None:

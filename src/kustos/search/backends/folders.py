@@ -37,3 +37,17 @@ def expand(value: str, allowed: list[str] | None) -> tuple[str, list[str]]:
     if allowed is None:
         return "relative", [value]
     return "full", [f"{mailbox}/{value}" for mailbox in allowed]
+
+
+def visible_mailbox_values(value: str, prefix: bool, allowed: list[str] | None) -> list[str]:
+    """The mailbox keys ``mailbox:value`` may match for a requester limited to ``allowed``.
+
+    A mailbox outside ``allowed`` matches nothing, exactly like an address that does not
+    exist, so ``mailbox:`` cannot probe which other mailboxes hold a visible message. With a
+    limit, a prefix is expanded here to the allowed mailboxes it matches (exact values).
+    """
+    if allowed is None:
+        return [value]
+    if prefix:
+        return [m for m in allowed if m.startswith(value)]
+    return [value] if value in allowed else []

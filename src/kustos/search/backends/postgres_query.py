@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kustos.search.backends.folders import expand
+from kustos.search.backends.folders import expand, visible_mailbox_values
 from kustos.search.backends.postgres_schema import TABLE
 from kustos.search.query.ast import (
     And,
@@ -113,7 +113,8 @@ class PostgresCompiler:
 
     def keyword(self, node: Keyword) -> str:
         if node.field == "mailbox":
-            return self.array_match("mailboxes", [node.value], node.prefix)
+            return self.array_match("mailboxes", visible_mailbox_values(node.value, node.prefix, self.allowed),
+                                    node.prefix and self.allowed is None)
         kind, values = expand(node.value, self.allowed)
         return self.array_match("folder_keys" if kind == "full" else "folder_rels", values, node.prefix)
 
@@ -143,6 +144,8 @@ def where(request: SearchRequest, ast: Node) -> tuple[str, list[Any]]:
         parts.append(f"mailboxes && {compiler.p(allowed)}::text[]" if allowed else "FALSE")
     if not request.include_restricted:
         parts.append("NOT restricted")
+    if request.tax_relevant_only:
+        parts.append("tax_relevant")
     if request.date_from is not None or request.date_to is not None:
         parts.append(compiler.date_range(request.date_from, request.date_to))
     parts.append(compiler.compile(ast))

@@ -36,6 +36,7 @@ DDL = [
     seq bigint NOT NULL,
     has_attachment boolean NOT NULL,
     restricted boolean NOT NULL,
+    tax_relevant boolean NOT NULL DEFAULT false,
     sender_domain text NOT NULL,
     message_id text NOT NULL,
     sha256 text NOT NULL,
@@ -43,6 +44,8 @@ DDL = [
     tsv_all tsvector GENERATED ALWAYS AS ({" || ".join(f"tsv_{f}" for f in TSV_FIELDS)}) STORED,
     PRIMARY KEY (customer, id)
 )""",
+    # Tables created before the tax-relevant flag existed gain the column (false = not flagged).
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS tax_relevant boolean NOT NULL DEFAULT false",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_date ON {TABLE} (customer, date DESC)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_mailboxes ON {TABLE} USING gin (mailboxes)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_folders ON {TABLE} USING gin (folder_keys)",
@@ -54,7 +57,7 @@ DDL = [
 
 COLUMNS = (
     "customer", "id", "mailboxes", "folders", "folder_keys", "folder_rels", "from_", "subject",
-    "body", "attachment", "date", "year", "size", "seq", "has_attachment", "restricted",
+    "body", "attachment", "date", "year", "size", "seq", "has_attachment", "restricted", "tax_relevant",
     "sender_domain", "message_id", "sha256", *(f"tsv_{f}" for f in TSV_FIELDS),
 )
 _TSV_CASTS = {f"tsv_{f}" for f in TSV_FIELDS}
@@ -114,7 +117,7 @@ def row(doc: Document) -> tuple[Any, ...]:
         doc.customer, doc.id, doc.mailbox_keys, folders,
         sorted({full_path(f) for f in folders}), sorted({relative_path(f) for f in folders}),
         _clean(doc.from_), _clean(doc.subject), _clean(doc.body), _clean(texts["attachment"]),
-        date, date.year, doc.size, doc.seq, doc.has_attachment, doc.restricted,
+        date, date.year, doc.size, doc.seq, doc.has_attachment, doc.restricted, doc.tax_relevant,
         fold_keyword(doc.sender_domain), doc.message_id.strip(), doc.sha256.lower(),
         *(tsvector_literal(texts[f], budget) for f in TSV_FIELDS),
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 import tantivy
 from tantivy import Occur, Query
 
-from kustos.search.backends.folders import expand
+from kustos.search.backends.folders import expand, visible_mailbox_values
 from kustos.search.backends.tantivy_schema import ALL_TEXT_FIELDS, TEXT_FIELD_NAMES, clamp_date
 from kustos.search.query.ast import (
     And,
@@ -117,7 +117,8 @@ class TantivyCompiler:
 
     def keyword(self, node: Keyword) -> Query:
         if node.field == "mailbox":
-            return self.keyword_values("mailbox", [node.value], node.prefix)
+            return self.keyword_values("mailbox", visible_mailbox_values(node.value, node.prefix, self.allowed),
+                                       node.prefix and self.allowed is None)
         kind, values = expand(node.value, self.allowed)
         return self.keyword_values("folder_key" if kind == "full" else "folder_rel", values, node.prefix)
 
@@ -142,7 +143,8 @@ class TantivyCompiler:
 
 
 def filtered(schema: tantivy.Schema, request: SearchRequest, query: Query) -> Query:
-    """``query`` AND the permission filter (customer, mailboxes, restricted) AND date filters.
+    """``query`` AND the permission filter (customer, mailboxes, restricted, tax-relevant only)
+    AND date filters.
 
     The filter clauses score 0 so they do not distort relevance.
     """
@@ -153,6 +155,8 @@ def filtered(schema: tantivy.Schema, request: SearchRequest, query: Query) -> Qu
         filters.append(Query.term_set_query(schema, "mailbox", allowed) if allowed else Query.empty_query())
     if request.date_from is not None or request.date_to is not None:
         filters.append(compiler.date_range(request.date_from, request.date_to))
+    if request.tax_relevant_only:
+        filters.append(Query.term_query(schema, "tax_relevant", True))
     clauses = [(Occur.Must, query)]
     clauses += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
     if not request.include_restricted:

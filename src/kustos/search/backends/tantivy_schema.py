@@ -17,7 +17,7 @@ from kustos.search.backends.folders import full_path, relative_path
 from kustos.search.document import Document, index_date
 
 #: Bumped whenever the schema changes; an index of another version must be rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: tax_relevant
 
 TEXT_FIELD_NAMES = {
     "from": "from",
@@ -29,7 +29,6 @@ TEXT_FIELD_NAMES = {
     "attachment": "attachment",
 }
 ALL_TEXT_FIELDS = tuple(TEXT_FIELD_NAMES.values())
-
 
 
 def build_schema() -> tantivy.Schema:
@@ -50,6 +49,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_unsigned_field("seq", stored=True, indexed=False, fast=True)
     sb.add_boolean_field("has_attachment", stored=True, indexed=True, fast=False)
     sb.add_boolean_field("restricted", stored=True, indexed=True, fast=False)
+    sb.add_boolean_field("tax_relevant", stored=False, indexed=True, fast=False)
     return sb.build()
 
 
@@ -91,4 +91,5 @@ def to_tantivy(doc: Document) -> tantivy.Document:
     out.add_unsigned("seq", max(doc.seq, 0))
     out.add_boolean("has_attachment", doc.has_attachment)
     out.add_boolean("restricted", doc.restricted)
+    out.add_boolean("tax_relevant", doc.tax_relevant)
     return out

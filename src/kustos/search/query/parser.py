@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from kustos.search import limits
 from kustos.search.analysis import fold_keyword, tokenize
 from kustos.search.query.ast import (
     TEXT_FIELDS,
@@ -52,11 +53,14 @@ def parse_query(text: str) -> Node:
     """Parse ``text``; raises QuerySyntaxError(message, position) for malformed input.
 
     The empty query and ``*`` match everything; a query whose words all analyse away
-    (only punctuation) matches nothing.
+    (only punctuation) matches nothing. Queries beyond the bounds of ``search.limits``
+    (length, terms, nesting, wildcards) raise LimitExceeded, a QuerySyntaxError.
     """
+    limits.check_query_text(text)
     tokens = tokenize_query(text)
     if not tokens:
         return MatchAll()
+    limits.check_tokens(len(tokens), tokens[min(len(tokens), limits.MAX_TOKENS + 1) - 1].position)
     parser = _Parser(tokens, len(text))
     node = parser.parse()
     return MatchNone() if node is None else node
@@ -67,6 +71,8 @@ class _Parser:
         self.tokens = tokens
         self.i = 0
         self.length = length
+        self.depth = 0
+        self.wildcards = 0
 
     # -- token helpers ------------------------------------------------------
     def peek(self) -> Token | None:
@@ -109,7 +115,10 @@ class _Parser:
             raise QuerySyntaxError("query ends where a search term was expected", self.end_position())
         if token.kind == "NOT":
             self.take()
+            self.depth += 1
+            limits.check_depth(self.depth, token.position)
             child = self.parse_unary(field)
+            self.depth -= 1
             return _negate(child)
         return self.parse_primary(field)
 
@@ -124,7 +133,7 @@ class _Parser:
                 raise QuerySyntaxError(f"{token.value}: cannot be applied to a group", token.position)
             return self.parse_group(self.take(), token.value)
         if token.kind in ("WORD", "PHRASE"):
-            return _leaf(token, field)
+            return self.bounded(_leaf(token, field), token)
         what = "')'" if token.kind == "RPAREN" else repr(token.value)
         raise QuerySyntaxError(f"unexpected {what} where a search term was expected", token.position)
 
@@ -132,11 +141,25 @@ class _Parser:
         token = self.peek()
         if token is not None and token.kind == "RPAREN":
             raise QuerySyntaxError("empty parentheses", opening.position)
+        self.depth += 1
+        limits.check_depth(self.depth, opening.position)
         node = self.parse_or(field)
+        self.depth -= 1
         closing = self.peek()
         if closing is None or closing.kind != "RPAREN":
             raise QuerySyntaxError("missing ')'", opening.position)
         self.take()
+        return node
+
+    def bounded(self, node: Maybe, token: Token) -> Maybe:
+        """``node`` after checking its wildcard against the limits (prefix length, count)."""
+        if isinstance(node, Text) and node.prefix:
+            self.wildcards += 1
+            limits.check_wildcard(node.tokens[-1], self.wildcards, token.position)
+        elif isinstance(node, Keyword) and node.prefix:
+            self.wildcards += 1
+            limits.check_wildcard(node.value.rsplit("/", 1)[-1] if node.field == "folder" and "/" in node.value
+                                  else node.value, self.wildcards, token.position)
         return node
 
 

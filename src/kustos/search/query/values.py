@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from kustos.search import limits
 from kustos.search.query.ast import DateRange, SizeRange
 from kustos.search.query.errors import QuerySyntaxError
 
 _ISO = re.compile(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?$")
 _GERMAN = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_SIZE = re.compile(r"^(\d+(?:[.,]\d+)?)\s*([kmg]i?b?|b)?$", re.IGNORECASE)
-_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
+_SIZE = re.compile(r"^(\d{1,13}(?:[.,]\d{1,6})?)\s*([kmgt]i?b?|b)?$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3, "t": 1024**4}
 
 
 def _period(value: str, position: int) -> tuple[datetime, datetime]:
@@ -69,7 +70,9 @@ def _bytes(value: str, position: int) -> int:
         raise QuerySyntaxError(f"invalid size {value!r} (examples: 500, 10k, 1.5MB, 2G)", position)
     number = float(match.group(1).replace(",", "."))
     unit = (match.group(2) or "").lower()[:1]
-    return int(number * _UNITS[unit])
+    amount = int(number * _UNITS[unit])
+    limits.check_size(amount, value, position)
+    return amount
 
 
 def parse_size(value: str, position: int) -> SizeRange:
