@@ -12,6 +12,7 @@ SQLite storage, all under ``$KUSTOS_HOME`` (default ``./var``). With
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import tomllib
@@ -19,6 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from kustos.vault.keys import master_key_weakness
+
+log = logging.getLogger("kustos.config")
 
 
 class ConfigError(Exception):
@@ -46,7 +51,9 @@ class Settings:
     s3_access_key: str = ""
     s3_secret_key: str = ""
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "testserver")
-    base_url: str = "http://127.0.0.1:8000"
+    base_url: str = ""  # links in e-mails; empty = http://{host}:{port} (never the request's Host header)
+    proxy_ssl_header: str = ""  # e.g. "HTTP_X_FORWARDED_PROTO" when a TLS proxy sets X-Forwarded-Proto: https
+    token_lifetime_days: int = 90  # default lifetime of new API tokens
     host: str = "127.0.0.1"
     port: int = 8000
     smtp_port: int = 2525
@@ -54,7 +61,7 @@ class Settings:
     smtp_max_bytes: int = 50 * 1024 * 1024
     tsa_url: str = ""  # empty = built-in local TSA (self-signed, labelled as such)
     search_backend: str = ""  # "tantivy" | "postgres"; empty = by database
-    email_backend: str = "django.core.mail.backends.console.EmailBackend"
+    email_backend: str = "kustos.accounts.outbox.OutboxBackend"  # files under home/outbox (0600), never logs
     email_from: str = "kustos@localhost"
     require_2fa_for_admins: bool = True
     workers: int = 2
@@ -91,6 +98,11 @@ class Settings:
         return self.home / "master.key"
 
     @property
+    def public_url(self) -> str:
+        """The installation's address for links in e-mails (configured, never taken from a request)."""
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
     def uses_postgres(self) -> bool:
         return self.database_url.startswith(("postgres://", "postgresql://"))
 
@@ -102,7 +114,8 @@ class Settings:
 
 
 _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, "require_2fa_for_admins": _bool,
-          "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int}
+          "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int,
+          "token_lifetime_days": int}
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -132,6 +145,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
 def _check(settings: Settings) -> None:
     if not settings.production:
+        weakness = master_key_weakness(settings.master_key) if settings.master_key else ""
+        if weakness:
+            log.warning("KUSTOS_MASTER_KEY is weak (%s); it would be refused with KUSTOS_PRODUCTION=1", weakness)
         return
     if not settings.secret_key or settings.secret_key.startswith("insecure-"):
         raise ConfigError("KUSTOS_SECRET_KEY must be set to a random value in production mode")
@@ -139,6 +155,9 @@ def _check(settings: Settings) -> None:
         raise ConfigError("KUSTOS_SECRET_KEY is too short (at least 32 characters) in production mode")
     if not settings.master_key:
         raise ConfigError("KUSTOS_MASTER_KEY must be set in production mode (no key file is created)")
+    weakness = master_key_weakness(settings.master_key)
+    if weakness:
+        raise ConfigError(f"KUSTOS_MASTER_KEY is refused in production mode: {weakness}")
 
 
 def ensure_home(settings: Settings) -> None:

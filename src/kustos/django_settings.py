@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
-    "huey.contrib.djhuey",
     "ninja",  # serves Swagger UI from local static files (no CDN, no inline script: CSP-clean)
     "kustos.accounts",
     "kustos.tenants",
@@ -108,8 +107,11 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("email", "name")}},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -133,6 +135,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"
+if KUSTOS.production:
+    # HTTPS only from the first answer on (SecurityHeadersMiddleware also sends it behind a TLS proxy).
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+if KUSTOS.proxy_ssl_header:
+    # Trust the proxy's scheme header only when the operator says a proxy sets it.
+    SECURE_PROXY_SSL_HEADER = (KUSTOS.proxy_ssl_header, "https")
 
 LANGUAGE_CODE = KUSTOS.language
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
@@ -146,6 +155,7 @@ STATIC_ROOT = KUSTOS.home / "static"
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = KUSTOS.email_backend
+EMAIL_FILE_PATH = str(KUSTOS.home / "outbox")  # the default outbox backend (0700 directory, 0600 files)
 DEFAULT_FROM_EMAIL = KUSTOS.email_from
 
 if KUSTOS.redis_url:

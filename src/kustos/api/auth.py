@@ -1,20 +1,36 @@
-"""API authentication: per-user bearer tokens, or the dashboard session (with CSRF and 2FA)."""
+"""API authentication: per-user bearer tokens, or the dashboard session (with CSRF and 2FA).
+
+An expired token answers 401 with a problem detail saying so; a user who signed in with a
+one-time password gets 403 "password change required" until a new password is chosen."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from kustos.accounts.services import tokens, twofactor
 
+PASSWORD_CHANGE_REQUIRED = "password change required: sign in to the dashboard and choose a new password first"
+
+
+def _ready(user):
+    if user.must_change_password:
+        raise PermissionDenied(PASSWORD_CHANGE_REQUIRED)
+    return user
+
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str):
-        user = tokens.authenticate(token)
+        try:
+            user = tokens.authenticate(token)
+        except tokens.TokenExpired as exc:
+            raise HttpError(401, str(exc)) from None
         if user is None:
             return None
         request.user = user
-        return user
+        return _ready(user)
 
 
 class DashboardSession(APIKeyCookie):
@@ -29,7 +45,7 @@ class DashboardSession(APIKeyCookie):
         if twofactor.required(user) or twofactor.confirmed_device(user) is not None:
             if not user.is_verified():
                 return None
-        return user
+        return _ready(user)
 
 
 AUTH = [BearerToken(), DashboardSession()]

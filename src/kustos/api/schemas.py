@@ -124,6 +124,7 @@ class TokenOut(Schema):
     prefix: str
     created_at: datetime
     last_used_at: datetime | None
+    expires_at: datetime | None
     revoked: bool
 
 
@@ -133,6 +134,7 @@ class TokenCreated(TokenOut):
 
 class TokenIn(Schema):
     name: str
+    expires_days: int | None = None  # default: KUSTOS_TOKEN_LIFETIME_DAYS (90)
 
 
 class Page(Schema):

@@ -41,4 +41,4 @@ def job(j: Job) -> dict[str, Any]:
 
 def token(t: ApiToken) -> dict[str, Any]:
     return {"id": t.id, "name": t.name, "prefix": t.prefix, "created_at": t.created_at,
-            "last_used_at": t.last_used_at, "revoked": t.revoked_at is not None}
+            "last_used_at": t.last_used_at, "expires_at": t.expires_at, "revoked": t.revoked_at is not None}

@@ -19,10 +19,7 @@ from huey.consumer import ConsumerStopped
 from huey.contrib.djhuey import HUEY
 from waitress.server import create_server
 
-from kustos.accounts.models import User
-from kustos.accounts.roles import Role
-from kustos.accounts.services import users
-from kustos.cli import smtp_service
+from kustos.cli import first_operator, smtp_service
 from kustos.cli.base import Context
 from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
 from kustos.tenants.services import locations
@@ -50,13 +47,8 @@ def cmd_migrate(ctx: Context, args: argparse.Namespace) -> dict:
 
 
 def ensure_first_operator(ctx: Context) -> None:
-    """On first start create an operator and print a one-time password."""
-    if User.objects.filter(role=Role.OPERATOR).exists():
-        return
-    password = users.generate_password()
-    user = users.create("admin@kustos.local", Role.OPERATOR, password=password, actor="serve")
-    ctx.out.print(f"First start: operator account [bold]{user.email}[/] with one-time password "
-                  f"[bold]{password}[/] (you will set up two-factor authentication at first login).")
+    """On first start create an operator with a one-time password (terminal or 0600 file, never logs)."""
+    first_operator.ensure(ctx)
 
 
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
@@ -72,6 +64,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     smtp = None
     if not args.no_smtp:
         smtp = smtp_service.start(settings, host=host, port=args.smtp_port or settings.smtp_port)
+        smtp_service.publish_port(smtp.port)
     ctx.out.print(f"Kustos is running at [bold]http://{host}:{web.effective_port}/[/] "
                   f"(API docs: /api/v1/docs). Press Ctrl-C to stop.")
     if smtp is not None:

@@ -48,6 +48,29 @@ def parse_master_key(text: str) -> bytes:
     return raw
 
 
+MIN_DISTINCT_BYTES = 16  # 32 random bytes have ~30 distinct values; fewer than 16 is not random
+
+
+def master_key_weakness(text: str) -> str:
+    """Why a configured master key is unfit (names the rule), or "" for a strong key.
+
+    Rules: exactly 32 bytes after decoding (64 hex digits or base64); not one byte or a
+    short pattern repeated; at least MIN_DISTINCT_BYTES distinct byte values."""
+    try:
+        raw = parse_master_key(text)
+    except MasterKeyError:
+        return "it must decode to exactly 32 bytes (64 hex digits or base64)"
+    for period in range(1, len(raw) // 2 + 1):
+        if all(raw[i] == raw[i - period] for i in range(period, len(raw))):
+            return (f"it repeats a pattern of {period} byte{'s' if period > 1 else ''}; "
+                    "generate it with `openssl rand -hex 32`")
+    distinct = len(set(raw))
+    if distinct < MIN_DISTINCT_BYTES:
+        return (f"it has only {distinct} distinct byte values (at least {MIN_DISTINCT_BYTES} required); "
+                "generate it with `openssl rand -hex 32`")
+    return ""
+
+
 def load_master_key(key_text: str, key_file: Path) -> bytes:
     """The configured key, else the key file (created with mode 0600 if missing)."""
     if key_text:

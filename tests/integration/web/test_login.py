@@ -4,6 +4,7 @@ password reset by e-mail — through the real views, middleware and django-otp/a
 from __future__ import annotations
 
 import base64
+import dataclasses
 import re
 import time
 
@@ -15,6 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kustos.audit.models import AuditEvent
 from tests import factories
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -126,11 +128,12 @@ def test_open_redirect_is_refused(client: Client):
     assert resp.status_code == 302 and resp["Location"] == "/"
 
 
-def test_password_reset_sends_a_working_link(client: Client, partner_admin):
+def test_password_reset_sends_a_working_link(client: Client, partner_admin, settings):
     resp = client.post("/password-reset/", {"email": partner_admin.email})
     assert resp.status_code == 302 and resp["Location"] == "/password-reset/sent/"
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [partner_admin.email]
-    link = re.search(r"http://testserver(/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body).group(1)
+    base = re.escape(settings.KUSTOS.public_url)
+    link = re.search(base + r"(/password-reset/[^/\s]+/[^/\s]+/)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200 and b"new_password1" in form_page.content
     resp = client.post(form_page.redirect_chain[-1][0], {"new_password1": "a-brand-new-pass-77",
@@ -141,3 +144,28 @@ def test_password_reset_sends_a_working_link(client: Client, partner_admin):
     # Unknown addresses get the same answer and no mail (no account enumeration).
     resp = client.post("/password-reset/", {"email": "nobody@nowhere.example"})
     assert resp.status_code == 302 and len(mail.outbox) == 1
+
+
+def test_reset_link_ignores_a_forged_host_header(client: Client, partner_admin, settings):
+    """An attacker asks for a reset of the victim's account with ``Host: evil.example``: the
+    mailed link still points at the configured KUSTOS_BASE_URL."""
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.KUSTOS = dataclasses.replace(settings.KUSTOS, base_url="https://archive.example.org/")
+    resp = client.post("/password-reset/", {"email": partner_admin.email}, HTTP_HOST="evil.example")
+    assert resp.status_code == 302
+    body = mail.outbox[0].body
+    assert "evil.example" not in body
+    assert re.search(r"https://archive\.example\.org/password-reset/[^/\s]+/[^/\s]+/", body)
+
+
+def test_invitation_link_ignores_a_forged_host_header(client: Client, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.KUSTOS = dataclasses.replace(settings.KUSTOS, base_url="https://archive.example.org")
+    partner = factories.partner("Invite Partner")
+    admin = factories.user("boss@invite.example", "partner_admin", partner=partner, totp=True)
+    sign_in(client, admin)
+    resp = client.post("/users/new/", {"email": "new-tech@invite.example", "role": "partner_tech", "name": "T"},
+                       HTTP_HOST="evil.example")
+    assert resp.status_code == 302, resp.content.decode()[:500]
+    assert len(mail.outbox) == 1 and "evil.example" not in mail.outbox[0].body
+    assert "https://archive.example.org/password-reset/" in mail.outbox[0].body

@@ -89,7 +89,7 @@ def list_tokens(request):
 
 @router.post("/me/tokens", response={201: TokenCreated}, summary="Create an API token (shown once)")
 def create_token(request, body: TokenIn):
-    token, secret = tokens.create(request.auth, body.name, actor=request.auth)
+    token, secret = tokens.create(request.auth, body.name, expires_days=body.expires_days, actor=request.auth)
     return Status(201, {**ser.token(token), "token": secret})
 
 

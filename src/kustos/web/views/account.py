@@ -25,6 +25,7 @@ def _page(request: HttpRequest, *, token_form: ApiTokenForm | None = None, new_s
         "new_secret": new_secret,
         "has_device": twofactor.confirmed_device(user) is not None,
         "twofactor_required": twofactor.required(user),
+        "token_lifetime_days": tokens.default_lifetime_days(),
     }
     return render(request, "kustos/account/index.html", context, status=status)
 

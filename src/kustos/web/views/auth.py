@@ -17,7 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
 
+from kustos.accounts.forms import ServicePasswordChangeForm, ServiceSetPasswordForm
 from kustos.accounts.services import twofactor
+from kustos.accounts.services.passwords import ConfiguredLinkResetForm
 from kustos.audit import services as audit
 from kustos.web.forms import LoginForm, TokenForm
 from kustos.web.views.common import client_ip, safe_next, set_language_cookie
@@ -45,6 +47,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             target = safe_next(request)
             if device is not None:
                 response = redirect("/login/otp/?" + urlencode({"next": target}))
+            elif user.must_change_password:
+                response = redirect("/account/password/")
             elif twofactor.required(user):
                 response = redirect("/account/2fa/setup/")
             else:
@@ -82,16 +86,21 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def _reset_views():
-    """Django's password reset views with our templates; mails go to the configured backend."""
+    """Django's password views with our templates and forms: reset links are built from
+    KUSTOS_BASE_URL (never the request's Host), and every new password goes through
+    ``accounts.services.passwords.set_password`` (rules; all sessions and tokens end)."""
     return {
         "reset": auth_views.PasswordResetView.as_view(
+            form_class=ConfiguredLinkResetForm,
             template_name="kustos/auth/reset_form.html", email_template_name="kustos/auth/reset_email.txt",
             subject_template_name="kustos/auth/reset_subject.txt", success_url=reverse_lazy("web:reset-done")),
         "done": auth_views.PasswordResetDoneView.as_view(template_name="kustos/auth/reset_done.html"),
         "confirm": auth_views.PasswordResetConfirmView.as_view(
+            form_class=ServiceSetPasswordForm,
             template_name="kustos/auth/reset_confirm.html", success_url=reverse_lazy("web:reset-complete")),
         "complete": auth_views.PasswordResetCompleteView.as_view(template_name="kustos/auth/reset_complete.html"),
         "change": login_required(auth_views.PasswordChangeView.as_view(
+            form_class=ServicePasswordChangeForm,
             template_name="kustos/account/password.html", success_url=reverse_lazy("web:account"))),
     }
 

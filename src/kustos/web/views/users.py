@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
@@ -16,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kustos.accounts import access
 from kustos.accounts.access import MANAGEABLE_ROLES, Perm
 from kustos.accounts.roles import PARTNER_ROLES, Role
-from kustos.accounts.services import twofactor, users
+from kustos.accounts.services import passwords, twofactor, users
 from kustos.audit import services as audit
 from kustos.web import tables
 from kustos.web.forms import ActiveForm, GrantForm, RoleForm, UserForm
@@ -41,12 +40,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
 
 
 def _invite(request: HttpRequest, email: str) -> None:
-    """Send the new user a link to choose a password (console mail backend by default)."""
-    form = PasswordResetForm({"email": email})
-    if form.is_valid():
-        form.save(request=request, use_https=request.is_secure(),
-                  email_template_name="kustos/auth/invite_email.txt",
-                  subject_template_name="kustos/auth/invite_subject.txt")
+    """Send the new user a link to choose a password (built from KUSTOS_BASE_URL, not the request)."""
+    passwords.send_reset(email, invitation=True)
 
 
 @login_required
