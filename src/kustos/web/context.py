@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
+from kustos.accounts.roles import Role
 
 _NAV = [
     ("/", _("Overview"), None),
@@ -36,4 +37,26 @@ def navigation(request: HttpRequest) -> dict:
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = [(url, label) for url, label, perm in _NAV if (perm is None or access.has_perm(user, perm)) and _exists(url)]
-    return {"nav": items, "current_path": request.path}
+    return {"nav": items, "current_path": request.path, "scope_label": scope_label(user)}
+
+
+SCOPE_NAMES = 3
+
+
+def scope_label(user) -> str:
+    """What the user sees, for the header: the installation, a partner, a customer, or an
+    auditor's granted customers (with their partner)."""
+    if user.role == Role.OPERATOR:
+        return str(_("Installation"))
+    if user.partner_id:
+        return user.partner.name
+    if user.customer_id:
+        return user.customer.name
+    if user.role == Role.AUDITOR:
+        granted = list(access.customers_for(user).order_by("name")[:SCOPE_NAMES + 1])
+        if not granted:
+            return str(_("no customer granted"))
+        names = ", ".join(f"{c.name} ({c.partner.name})" for c in granted[:SCOPE_NAMES])
+        more = access.customers_for(user).count() - SCOPE_NAMES if len(granted) > SCOPE_NAMES else 0
+        return str(_("%(names)s and %(n)d more") % {"names": names, "n": more}) if more else names
+    return ""

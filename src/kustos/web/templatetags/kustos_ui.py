@@ -7,6 +7,8 @@ from django.http import QueryDict
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from kustos.tenants.services import stats
+
 register = template.Library()
 
 BADGES = {
@@ -90,3 +92,37 @@ ICONS = {
 def nav_icon(url: str):
     path = ICONS.get(url, "M4 12h16")
     return format_html('<svg class="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="{}"/></svg>', path)
+
+
+@register.simple_tag
+def customer_health(customer) -> stats.Health:
+    """The status badge data of a customer (failing or paused sources, deletion, active)."""
+    return stats.health(customer)
+
+
+FOLDER_LABEL_CHARS = 32
+
+
+@register.filter
+def folder_tail(path: str, limit: int = FOLDER_LABEL_CHARS) -> str:
+    """A folder path shortened from the front, keeping its last segments: a long
+    ``INBOX/Clients/Projects/2024/Invoices`` becomes ``…/Projects/2024/Invoices``.
+    A ``mailbox: `` prefix (facets of several mailboxes) is kept in front."""
+    text = str(path or "")
+    prefix, sep, rest = text.partition(": ")
+    if not sep or "/" in prefix:
+        prefix, rest = "", text
+    else:
+        prefix += sep
+    budget = max(1, int(limit) - len(prefix))
+    if len(rest) <= budget:
+        return prefix + rest
+    kept: list[str] = []
+    for segment in reversed(rest.split("/")):
+        if kept and len("…/" + "/".join([segment, *kept])) > budget:
+            break
+        kept.insert(0, segment)
+    tail = "/".join(kept)
+    if len(tail) + 2 > budget:  # the last segment alone is too long: keep its end
+        return prefix + "…" + tail[-max(1, budget - 1):]
+    return f"{prefix}…/{tail}"

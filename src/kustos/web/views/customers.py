@@ -15,13 +15,13 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.accounts.roles import Role
 from kustos.tenants.models import Customer
-from kustos.tenants.services import customers, locations
+from kustos.tenants.services import customers, locations, stats
 from kustos.web import tables
 from kustos.web.forms import CustomerForm, DeleteCustomerForm
 from kustos.web.htmx import render_page
 
 SORTS = {"name": "name", "partner": "partner__name", "storage": "storage_bytes", "mailboxes": "mailbox_count",
-         "activity": "last_activity_at", "status": "status"}
+         "activity": "last_archived_at", "status": "status"}
 FIELDS = ("name", "legal_name", "customer_number", "notes", "archiving_enabled", "backup_enabled")
 
 
@@ -35,7 +35,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(Q(name__icontains=q) | Q(legal_name__icontains=q) | Q(customer_number__icontains=q)
                        | Q(partner__name__icontains=q))
     context = {
-        "table": tables.build(request, qs, SORTS, "name"),
+        "table": tables.build(request, stats.customers_with_health(qs), SORTS, "name"),
         "show_partner": request.user.role == Role.OPERATOR,
         "can_create": access.has_perm(request.user, Perm.CUSTOMER_CREATE),
         "total": access.customers_for(request.user).count(),
@@ -76,6 +76,7 @@ def customer_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
     customer = access.get_customer(user, customer_id, Perm.CUSTOMER_VIEW)
     context = {
         "customer": customer,
+        "health": stats.health(customer),
         "users": access.users_for(user).filter(customer=customer)[:20]
         if access.has_perm(user, Perm.USER_VIEW) else [],
         "jobs": access.jobs_for(user).filter(customer_id=customer.id)[:10]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.tenants.services import partners
+from kustos.tenants.services import partners, stats
 from kustos.web.forms import PartnerForm
 
 
@@ -32,9 +31,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Partner “%(name)s” created.") % {"name": partner.name})
                 return redirect("/partners/")
-    rows = access.partners_for(request.user).annotate(
-        n_customers=Count("customers", distinct=True), n_users=Count("users", distinct=True),
-        storage=Sum("customers__storage_bytes"))
+    rows = stats.partners_with_totals(access.partners_for(request.user))
     return render(request, "kustos/partners/list.html", {"partners": rows, "form": form},
                   status=400 if form.errors else 200)
 
@@ -56,7 +53,7 @@ def partner_detail(request: HttpRequest, partner_id: str) -> HttpResponse:
                 return redirect(f"/partners/{partner.id}/")
     context = {
         "partner": partner, "form": form,
-        "customers": access.customers_for(request.user).filter(partner=partner)[:50],
+        "customers": stats.customers_with_health(access.customers_for(request.user).filter(partner=partner))[:50],
         "users": access.users_for(request.user).filter(partner=partner)[:50],
     }
     return render(request, "kustos/partners/detail.html", context, status=400 if form.errors else 200)
