@@ -40,6 +40,21 @@ def _dispatch(data: bytes, content_type: str, filename: str, ctx: Context) -> Ex
     return result
 
 
+def precheck(
+    size: int, content_type: str, filename: str, head: bytes, limits: Limits, depth: int
+) -> Result | None:
+    """The result for an attachment that will not be extracted (too big, too deep,
+    no extractor for its format), decided from its size and first bytes alone; None
+    when it should be extracted. Lets callers skip decoding such attachments."""
+    if size > limits.max_attachment_bytes:
+        return Result(error=f"not extracted: larger than {limits.max_attachment_bytes} bytes")
+    if depth > limits.max_depth:
+        return Result(error=f"not extracted: nested deeper than {limits.max_depth}")
+    if REGISTRY.find(content_type, filename, head) is None:
+        return Result()
+    return None
+
+
 def extract_text(
     data: bytes,
     content_type: str,
@@ -55,12 +70,9 @@ def extract_text(
     passes the one it is already running under (nested messages share their
     parent attachment's budget).
     """
-    if len(data) > limits.max_attachment_bytes:
-        return Result(error=f"not extracted: larger than {limits.max_attachment_bytes} bytes")
-    if depth > limits.max_depth:
-        return Result(error=f"not extracted: nested deeper than {limits.max_depth}")
-    if REGISTRY.find(content_type, filename, data) is None:
-        return Result()
+    early = precheck(len(data), content_type, filename, data, limits, depth)
+    if early is not None:
+        return early
     try:
         if budget is not None:
             ctx = Context(limits, budget, depth, _dispatch, parse_message)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .attachments import Result, extract_text
+from .attachments import Result, extract_text, precheck
 from .charsets import decode_bytes
 from .deadline import Budget, ExtractionTimeout, time_budget
 from .extractors import Context, Extracted
@@ -25,6 +25,8 @@ from .params import parse_params
 from .parts import message_children
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
+
+_MAGIC_BYTES = 64  # enough leading bytes for the registry's magic-number lookup
 
 FillNested = Callable[[ParsedMessage, Part, int, str, "Budget | None"], None]
 
@@ -43,6 +45,8 @@ class Walk:
     attachments: list[Attachment] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
     chars: int = 0  # extracted attachment characters so far
+    text_chars: int = 0  # characters in ``texts`` so far
+    html_chars: int = 0  # characters in ``htmls`` so far
 
 
 def _disposition(part: Part) -> tuple[str, dict[str, str]]:
@@ -98,23 +102,68 @@ def _walk(part: Part, path: str, walk: Walk) -> None:
     filename = part_filename(part, disp_params)
     if ctype.startswith("multipart/"):  # no boundary found: keep its text findable
         ctype = "text/plain"
+    if part.opaque:
+        _opaque(part, path, filename, disposition, walk)
+        return
     if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
-        data = part.decoded()
-        charset = part.params.get("charset")
-        if not charset and ctype == "text/html":
-            found = _META_CHARSET.search(data, 0, 4096)
-            charset = found.group(1).decode("ascii") if found else None
-        text = decode_bytes(data, charset)
-        if "\r" in text:
-            text = text.replace("\r\n", "\n")
-        if ctype == "text/plain" and part.params.get("format", "").lower() == "flowed":
-            text = unflow(text, part.params.get("delsp", "").lower() == "yes")
-        (walk.texts if ctype == "text/plain" else walk.htmls).append(text)
+        _body_part(part, ctype, walk)
         return
     if part.message is not None:
         _nested(part, part.message, path, filename, disposition, walk)
         return
     _attachment(part, path, ctype, filename, disposition, walk)
+
+
+def _trim_partial_utf8(data: bytes) -> bytes:
+    """Drop a UTF-8 sequence cut off at the end of ``data`` (so a truncated prefix
+    still decodes strictly and charset sniffing is not misled)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return data
+        if byte >= 0xC0:  # lead byte: is its sequence complete?
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data if back >= need else data[:-back]
+    return data
+
+
+def _body_part(part: Part, ctype: str, walk: Walk) -> None:
+    """A text/plain or text/html body part, decoded only as far as the body cap
+    needs (a 20 MB body yields at most ``max_body_chars`` characters)."""
+    plain = ctype == "text/plain"
+    room = walk.limits.max_body_chars - (walk.text_chars if plain else walk.html_chars)
+    if room <= 0:
+        return
+    limit = room * 4  # no charset needs more than 4 bytes per character
+    data = part.decoded(limit)
+    if len(data) >= limit:
+        data = _trim_partial_utf8(data)
+    charset = part.params.get("charset")
+    if not charset and not plain:
+        found = _META_CHARSET.search(data, 0, 4096)
+        charset = found.group(1).decode("ascii") if found else None
+    text = decode_bytes(data, charset)
+    del data
+    if len(text) > room:
+        text = text[:room]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n")
+    if plain and part.params.get("format", "").lower() == "flowed":
+        text = unflow(text, part.params.get("delsp", "").lower() == "yes")
+    if plain:
+        walk.texts.append(text)
+        walk.text_chars += len(text) + 1
+    else:
+        walk.htmls.append(text)
+        walk.html_chars += len(text) + 1
+
+
+def _opaque(part: Part, path: str, filename: str, disposition: str, walk: Walk) -> None:
+    """A part the parser kept unparsed (a limit was reached): listed with the
+    reason, never decoded or extracted."""
+    att = _new_attachment(part, path, part.content_type, filename, disposition, part.end - part.body_start)
+    att.extract_error = f"not parsed: {part.opaque}"
+    walk.attachments.append(att)
 
 
 def _new_attachment(
@@ -137,12 +186,16 @@ def _record(walk: Walk, att: Attachment, result: Result) -> None:
 
 
 def _attachment(part: Part, path: str, ctype: str, filename: str, disposition: str, walk: Walk) -> None:
-    data = part.decoded()
-    att = _new_attachment(part, path, part.content_type, filename, disposition, len(data))
+    size = part.decoded_size()  # large bodies are only decoded if they are extracted
+    att = _new_attachment(part, path, part.content_type, filename, disposition, size)
     if ctype in _HEADER_BLOCKS:  # delivery reports: their fields are worth indexing
         ctype = "text/plain"
     if _room(walk):
-        result = extract_text(data, ctype, filename, walk.limits, walk.depth, walk.parse_message, walk.budget)
+        result = precheck(size, ctype, filename, part.decoded(_MAGIC_BYTES), walk.limits, walk.depth)
+        if result is None:
+            data = part.decoded()
+            result = extract_text(data, ctype, filename, walk.limits, walk.depth, walk.parse_message, walk.budget)
+            del data
         _record(walk, att, result)
     walk.attachments.append(att)
 
@@ -181,7 +234,7 @@ def nested_text(nested: ParsedMessage) -> Extracted:
 def _nested(part: Part, inner: Part, path: str, filename: str, disposition: str, walk: Walk) -> None:
     subject = decode_header(inner.get("subject"))
     name = filename or (f"{subject}.eml" if subject else "message.eml")
-    size = len(inner.raw)
+    size = inner.size
     att = _new_attachment(part, path, "message/rfc822", name, disposition, size)
     walk.attachments.append(att)
     if not _room(walk):

@@ -25,7 +25,26 @@ class Limits:
       guards (members looked at, uncompressed bytes read in total, and the
       largest accepted uncompressed/compressed ratio per member).
     - ``max_attachments``: attachments beyond this count are listed, not extracted.
-    - ``max_body_chars``: body_text / body_html are cut at this many characters.
+    - ``max_body_chars``: body_text / body_html are cut at this many characters;
+      body parts are decoded only as far as that needs.
+    - ``max_mime_depth``: nesting of multipart and message parts the MIME parser
+      follows; a deeper entity is kept as one opaque part (defect
+      ``MimeNestingTooDeep``).
+    - ``max_parts``: MIME entities parsed per message; the rest of the multipart
+      that reaches it is kept as one opaque part (defect ``TooManyParts``).
+    - ``max_header_fields``: header fields kept per message, all entities
+      together; further fields of a header block are skipped (defect
+      ``TooManyHeaderFields``).
+    - ``max_header_bytes``: longer header values are cut (defect
+      ``HeaderTooLong``).
+    - ``max_nested_decode_ratio``: encapsulated messages sent with a transfer
+      encoding must be decoded into a buffer of their own; all such buffers of one
+      message together may hold this many times the message's size, after which
+      further ones stay opaque (defect ``NestedMessageNotDecoded``).
+
+    Memory: the parser keeps offsets into the one message buffer, never a copy per
+    level, so parsing needs a small multiple of the message size plus a constant
+    that these limits bound (``tests/unit/mail/test_mail_memory.py`` measures it).
     """
 
     max_attachment_bytes: int = 25 * 1024 * 1024
@@ -38,6 +57,11 @@ class Limits:
     max_zip_ratio: int = 200
     max_attachments: int = 100
     max_body_chars: int = 2_000_000
+    max_mime_depth: int = 64
+    max_parts: int = 5000
+    max_header_fields: int = 20_000
+    max_header_bytes: int = 1024 * 1024
+    max_nested_decode_ratio: float = 1.0
 
 
 DEFAULT_LIMITS = Limits()

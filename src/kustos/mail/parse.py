@@ -14,7 +14,7 @@ from .envelope import fill_envelope
 from .extractors import Context, Extracted
 from .html_text import html_to_text
 from .limits import DEFAULT_LIMITS, Limits
-from .mime import Part, parse_entity, strip_emlx
+from .mime import ParseState, Part, parse_entity, parse_tree
 from .model import Attachment, ParsedMessage
 
 _SIGNATURES = {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
@@ -73,7 +73,8 @@ def _fill_nested(limits: Limits) -> FillNested:
 def _parse_message_bytes(data: bytes, ctx: Context) -> Extracted:
     """Callback for extractors meeting RFC 822 bytes (.eml in a ZIP, octet-stream)."""
     nested = ParsedMessage(size=len(data))
-    _fill(nested, parse_entity(data), ctx.limits, ctx.depth + 1, "", ctx.budget)
+    tree = parse_entity(data, state=ParseState(ctx.limits, len(data)))
+    _fill(nested, tree, ctx.limits, ctx.depth + 1, "", ctx.budget)
     return nested_text(nested)
 
 
@@ -95,8 +96,7 @@ def parse(raw: bytes, limits: Limits | None = None) -> ParsedMessage:
         if not raw.strip():
             result.parse_error = "empty input"
             return result
-        data, emlx = strip_emlx(raw)
-        msg = parse_entity(data)
+        msg, emlx = parse_tree(raw, limits)
         _fill(result, msg, limits, 0, "", None)
         if emlx:
             result.defects.append("EmlxEnvelope")

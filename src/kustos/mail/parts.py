@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .mime import Part, parse_entity, strip_emlx
+from .limits import Limits
+from .mime import Part, parse_tree
 
 
 class PartNotFound(LookupError):
@@ -61,12 +62,13 @@ def find_part(msg: Part, path: str) -> Part:
 def part_bytes(part: Part) -> bytes:
     """Decoded content of a part; for message/rfc822 the encapsulated message's
     exact bytes; for a multipart its raw body."""
-    return part.decoded() if part.children is None else part.body
+    return part.decoded() if part.children is None else bytes(part.body_view())
 
 
-def get_part(raw: bytes, part_path: str) -> bytes:
+def get_part(raw: bytes, part_path: str, limits: Limits | None = None) -> bytes:
     """The decoded bytes of the part ``part_path`` (as in Attachment.part_path).
 
-    Raises PartNotFound when the section does not exist.
+    Pass the ``limits`` the message was parsed with (they decide where parsing
+    stopped, hence the numbering). Raises PartNotFound when the section does not exist.
     """
-    return part_bytes(find_part(parse_entity(strip_emlx(raw)[0]), part_path))
+    return part_bytes(find_part(parse_tree(raw, limits)[0], part_path))
