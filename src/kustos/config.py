@@ -66,6 +66,7 @@ class Settings:
     require_2fa_for_admins: bool = True
     workers: int = 2
     language: str = "en"
+    export_lifetime: int = 3600  # seconds an export file may stay under exports/ before it is purged
     extra: dict[str, Any] = field(default_factory=dict)
 
     # --- derived paths -------------------------------------------------------
@@ -88,6 +89,10 @@ class Settings:
     @property
     def upload_path(self) -> Path:
         return self.home / "uploads"
+
+    @property
+    def export_path(self) -> Path:
+        return self.home / "exports"
 
     @property
     def huey_path(self) -> Path:
@@ -115,7 +120,7 @@ class Settings:
 
 _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, "require_2fa_for_admins": _bool,
           "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int,
-          "token_lifetime_days": int}
+          "token_lifetime_days": int, "export_lifetime": int}
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -161,10 +166,11 @@ def _check(settings: Settings) -> None:
 
 
 def ensure_home(settings: Settings) -> None:
-    """Create the home directory tree (idempotent)."""
-    for path in (settings.home, settings.vault_path, settings.index_path,
-                 settings.spool_path, settings.upload_path, settings.home / "static"):
-        path.mkdir(parents=True, exist_ok=True)
+    """Create the home directory tree (idempotent), readable by the server's user only (0700)."""
+    for path in (settings.home, settings.vault_path, settings.index_path, settings.spool_path,
+                 settings.upload_path, settings.export_path, settings.home / "static"):
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path.chmod(0o700)
 
 
 def dev_secret_key(settings: Settings) -> str:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
 from ninja import Router, Schema
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.archive.services import export, messages
+from kustos.archive.services import export, export_files, messages
 from kustos.archive.services import search as search_service
 
 router = Router(tags=["archive"])
@@ -80,9 +77,9 @@ def export_messages(request, customer_id: str, body: ExportIn):
         raise ValidationError(f"unknown export format {body.format!r}; use one of {', '.join(export.FORMATS)}")
     scope = search_service.scope_for(request.auth, customer)
     suffix = ".zip" if body.format == "eml-zip" else ".mbox"
-    path = Path(tempfile.mkdtemp(prefix="kustos-export-")) / f"export-{customer.id}{suffix}"
+    path = export_files.new_path(customer.id, f"export-{customer.id}{suffix}")
     result = export.export_query(customer, body.query, scope, body.format, path, actor=request.auth)
-    resp = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    resp = FileResponse(export_files.open_once(path), as_attachment=True, filename=path.name)
     resp["X-Export-Count"] = str(result["count"])
     resp["X-Content-SHA256"] = result["sha256"]
     return resp

@@ -7,9 +7,7 @@ beyond calling ``access.get_customer`` with the matching permission.
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Folder, Mailbox, Message
-from kustos.archive.services import export
+from kustos.archive.services import export, export_files
 from kustos.archive.services import search as search_service
 from kustos.audit import services as audit
 from kustos.search import InvalidRequest, QuerySyntaxError
@@ -246,14 +244,12 @@ def export_selection(request: HttpRequest) -> HttpResponse:
         messages_ui.error(request, _("Nothing selected to export."))
         return back
     suffix = ".zip" if fmt == "eml-zip" else ".mbox"
-    path = Path(tempfile.mkdtemp(prefix="kustos-export-")) / f"archive-export-{customer.id}{suffix}"
+    path = export_files.new_path(customer.id, f"archive-export-{customer.id}{suffix}")
     result = export.write(selected, fmt, path)
     audit.record("archive.export", actor=user, customer=customer,
                  detail={"query": form.query()[:500], "count": result["count"], "format": fmt,
                          "selection": "all" if request.POST.get("scope") == "all" else "ids"})
-    handle = path.open("rb")
-    path.unlink()  # the open handle keeps the data until the response is sent; nothing stays on disk
-    path.parent.rmdir()
+    handle = export_files.open_once(path)  # streamed from the open handle; nothing stays on disk
     resp = FileResponse(handle, as_attachment=True, filename=path.name,
                         content_type="application/zip" if fmt == "eml-zip" else "application/mbox")
     resp["X-Export-Count"] = str(result["count"])

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.accounts.roles import Role
+from kustos.accounts.services import operator_access
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer
 
@@ -32,7 +33,7 @@ def _job_summary(user) -> dict:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    context: dict = {"role": user.role}
+    context: dict = {"role": user.role, "operator_access": operator_access.notices_for(user)}
     if access.has_perm(user, Perm.CUSTOMER_VIEW):
         customers = access.customers_for(user)
         context["customer_stats"] = customers.aggregate(
