@@ -100,6 +100,27 @@ def huge_headers(size: int) -> bytes:
     return HEAD + fields + b"To: " + recipients + b"\n\nbody\n"
 
 
+def _attachment_message(ctype: bytes, name: bytes, data: bytes) -> bytes:
+    return (
+        HEAD
+        + b"Content-Type: multipart/mixed; boundary=sep\n\n--sep\nContent-Type: text/plain\n\nsee attached\n"
+        + b"--sep\nContent-Type: " + ctype + b"; name=\"" + name + b"\"\nContent-Disposition: attachment\n"
+        + b"Content-Transfer-Encoding: base64\n\n" + base64.encodebytes(data) + b"--sep--\n"
+    )
+
+
+def huge_html_attachment(size: int) -> bytes:
+    """An HTML file of tiny tags (text extraction builds a tree of it)."""
+    html = b"<html><body>" + b"<div><span>w</span></div>" * (size // 25 // 4 * 3) + b"</body></html>"
+    return _attachment_message(b"text/html", b"page.html", html)
+
+
+def huge_xml_attachment(size: int) -> bytes:
+    """An XML file of tiny elements."""
+    xml = b"<r>" + b"<a><b>w</b></a>" * (size // 15 // 4 * 3) + b"</r>"
+    return _attachment_message(b"text/xml", b"data.xml", xml)
+
+
 BUILDERS = {
     "deep_multipart": deep_multipart,
     "rfc822_chain": rfc822_chain,
@@ -109,4 +130,6 @@ BUILDERS = {
     "huge_quoted_printable": huge_quoted_printable,
     "huge_html_only": huge_html_only,
     "huge_headers": huge_headers,
+    "huge_html_attachment": huge_html_attachment,
+    "huge_xml_attachment": huge_xml_attachment,
 }

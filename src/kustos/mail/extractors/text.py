@@ -8,6 +8,15 @@ from ..charsets import sniff
 from ..html_text import html_to_text
 from .registry import Context, Extracted
 
+# Markup bytes read per character of text kept: enough for markup-heavy documents
+# (10:1 is typical of exported Office HTML) while the parsed tree stays bounded; a
+# 25 MB HTML file would otherwise build a tree of several hundred MB.
+MARKUP_BYTES_PER_CHAR = 10
+
+
+def markup_prefix(data: bytes, ctx: Context) -> bytes:
+    return data[: ctx.limits.max_attachment_chars * MARKUP_BYTES_PER_CHAR]
+
 
 class TextExtractor:
     """Charset-sniffed text, returned as is."""
@@ -24,7 +33,7 @@ class HtmlExtractor:
     name = "html"
 
     def extract(self, data: bytes, ctx: Context) -> Extracted:
-        return Extracted(text=html_to_text(sniff(data)))
+        return Extracted(text=html_to_text(sniff(markup_prefix(data, ctx))))
 
 
 class XmlExtractor:
@@ -37,6 +46,7 @@ class XmlExtractor:
 
     def extract(self, data: bytes, ctx: Context) -> Extracted:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=True, huge_tree=False)
+        data = markup_prefix(data, ctx)  # a cut document still parses: recover=True
         try:
             root = etree.fromstring(data, parser=parser)
         except etree.XMLSyntaxError:
