@@ -59,6 +59,14 @@ class Settings:
     smtp_port: int = 2525
     smtp_domain: str = "journal.kustos.local"
     smtp_max_bytes: int = 50 * 1024 * 1024
+    smtp_tls_cert: str = ""  # PEM certificate (chain) file: enables STARTTLS
+    smtp_tls_key: str = ""  # its private key file
+    smtp_auth_user: str = ""  # SMTP AUTH is offered only when user and password are set
+    smtp_auth_password: str = ""
+    smtp_auth_required: bool = False  # refuse mail without SMTP AUTH
+    smtp_max_connections: int = 200
+    smtp_max_connections_per_client: int = 20
+    smtp_idle_timeout: int = 60  # seconds, 1-60
     tsa_url: str = ""  # empty = built-in local TSA (self-signed, labelled as such)
     search_backend: str = ""  # "tantivy" | "postgres"; empty = by database
     email_backend: str = "kustos.accounts.outbox.OutboxBackend"  # files under home/outbox (0600), never logs
@@ -119,6 +127,8 @@ class Settings:
 
 
 _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, "require_2fa_for_admins": _bool,
+          "smtp_auth_required": _bool, "smtp_max_connections": int, "smtp_max_connections_per_client": int,
+          "smtp_idle_timeout": int,
           "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int,
           "token_lifetime_days": int, "export_lifetime": int}
 

@@ -104,6 +104,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     # Imports, sources and journaling pages (partner roles and customer admins manage; operator views).
     ("GET", "customers/<str:customer_id>/import/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/journal/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/journal/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/new/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/new/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
@@ -169,6 +170,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "/api/v1/customers/{customer_id}/sources"): (
         "customer", "op=403/403/403 pa=201/201/404 pt=201/201/404 ca=201/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/journal"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("PATCH", "/api/v1/customers/{customer_id}/journal"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}"): ("source", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("PATCH", "/api/v1/sources/{source_id}"): (
         "source", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),

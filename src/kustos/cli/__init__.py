@@ -15,6 +15,7 @@ from kustos.config import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)  # everything Kustos writes (vault, index, spool, exports, keys) is private
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kustos.django_settings")
     try:
         django.setup()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task
 
-from kustos.archive.services import alerts
+from kustos.archive.services import alerts, export_files
 from kustos.archive.services import sources as archive_sources
 from kustos.core import runtime
 from kustos.tenants.models import Customer
@@ -33,3 +33,15 @@ def seal_ledgers() -> int:
         if runtime.vault().store(customer_id).ledger.seal(force=False):
             sealed += 1
     return sealed
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def purge_expired_exports() -> int:
+    """Every 10 minutes: delete export files older than the export lifetime (left by a crash)."""
+    return export_files.purge_expired(runtime.settings().export_lifetime)
+
+
+@HUEY.on_startup()
+def purge_exports_at_start() -> None:
+    """Worker start (serve, worker, scheduler): the same purge, so nothing waits for the timer."""
+    export_files.purge_expired(runtime.settings().export_lifetime)

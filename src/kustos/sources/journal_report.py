@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from email.utils import getaddresses
 
 REPORT_FIELDS = ("to", "cc", "bcc", "recipient")
 _LINE = re.compile(r"^(?P<name>[A-Za-z-]+):[ \t]*(?P<value>.*)$")
@@ -86,6 +87,33 @@ def is_journal_report(headers: Message) -> bool:
     if headers.get("X-MS-Journal-Report") is not None:
         return True
     return (headers.get("Content-Identifier") or "").strip().lower() == "exjournalreport"
+
+
+def looks_like_journal_report(raw: bytes) -> bool:
+    """Whether ``raw`` is marked as an Exchange journal report (its top-level header says so)."""
+    head, _ = _split_head(raw)
+    return is_journal_report(_headers(head))
+
+
+@dataclass(frozen=True)
+class Participants:
+    """Addresses named in a message's own header (lower case): From/Sender and To/Cc."""
+
+    senders: list[str]
+    recipients: list[str]
+
+
+def header_participants(raw: bytes) -> Participants:
+    """From/Sender and To/Cc of a message, from its header only (never raises)."""
+    head, _ = _split_head(raw)
+    headers = _headers(head)
+
+    def addresses(*names: str) -> list[str]:
+        values = [str(v) for name in names for v in (headers.get_all(name) or [])]
+        found = [addr.strip().lower() for _, addr in getaddresses(values)]
+        return _unique([addr for addr in found if "@" in addr and " " not in addr])
+
+    return Participants(senders=addresses("From", "Sender"), recipients=addresses("To", "Cc"))
 
 
 def _parts(body: bytes, boundary: str) -> list[bytes]:

@@ -30,8 +30,9 @@ REPORT_TEXT = (
 
 
 def build_report(original: bytes = ORIGINAL, *, text_cte: str = "8bit", rfc822_cte: str = "",
-                 newline: bytes = b"\r\n", marker: bytes = b"X-MS-Journal-Report:") -> bytes:
-    text = REPORT_TEXT.encode("utf-8")
+                 newline: bytes = b"\r\n", marker: bytes = b"X-MS-Journal-Report:",
+                 report_text: str = REPORT_TEXT) -> bytes:
+    text = report_text.encode("utf-8")
     if text_cte == "base64":
         text = base64.encodebytes(text).replace(b"\n", b"\r\n")
     attached = original

@@ -89,7 +89,24 @@ def run_source(request, source_id: str):
     return Status(202, ser.job(job))
 
 
-@router.get("/customers/{customer_id}/journal", response=dict, summary="The customer's SMTP journaling address")
+class JournalPatch(Schema):
+    allowed_hosts: list[str] | None = None
+    trusted_hosts: list[str] | None = None
+    trust_authenticated: bool | None = None
+
+
+@router.get("/customers/{customer_id}/journal", response=dict,
+            summary="The customer's SMTP journaling address, receiving host and port, allowed and trusted senders")
 def journal_address(request, customer_id: str):
     customer = access.get_customer(request.auth, customer_id, Perm.SOURCE_VIEW)
-    return {"address": journal.address(customer)}
+    return journal.public(customer)
+
+
+@router.patch("/customers/{customer_id}/journal", response=dict,
+              summary="Set who may deliver to the journaling address (allowed_hosts) and whose journal reports "
+                      "are unwrapped (trusted_hosts: IPs/CIDRs; trust_authenticated: reports over SMTP AUTH)")
+def journal_configure(request, customer_id: str, body: JournalPatch):
+    customer = access.get_customer(request.auth, customer_id, Perm.SOURCE_MANAGE)
+    journal.configure(customer, allowed_hosts=body.allowed_hosts, trusted_hosts=body.trusted_hosts,
+                      trust_authenticated=body.trust_authenticated, actor=request.auth)
+    return journal.public(customer)

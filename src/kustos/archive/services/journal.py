@@ -1,23 +1,24 @@
-"""SMTP journaling: per-customer addresses, the recipient resolver, and the spool consumer.
+"""SMTP journaling endpoints: per-customer address, who may deliver, whose reports are trusted.
 
-The receiver (kustos.sources.smtp) answers 250 only after the raw bytes and envelope
-are fsynced into the spool; ``drain`` ingests spooled items and acknowledges each one
-only after its batch is committed, so a crash at any point re-ingests (deduplicated)
-rather than loses mail. Exchange journal reports are unwrapped: the original message
-is archived byte-exact and the report's recipients (BCC included) kept as envelope.
+Each customer has one journaling address ``<local_part>@<smtp_domain>``. Its endpoint says
+which client networks may deliver to it at all (``allowed_hosts``; others are refused at
+RCPT) and whose Exchange journal reports are unwrapped (``trusted_hosts``, and
+``trust_authenticated`` for reports that arrived over authenticated SMTP). The spool
+consumer is :mod:`kustos.archive.services.journal_drain`.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
+from typing import Any
 
-from kustos.archive.models import JournalEndpoint, Mailbox
-from kustos.archive.pipeline.contract import Incoming
-from kustos.archive.services.ingest import Ingestor
+from django.core.exceptions import ValidationError
+
+from kustos.archive.models import JournalEndpoint
+from kustos.audit import services as audit
+from kustos.config import Settings
 from kustos.core import runtime
-from kustos.sources.journal_report import JournalReportInvalid, unwrap_journal
-from kustos.sources.smtp import Spool, SpoolItem
+from kustos.sources.smtp import BadNetwork, Envelope, JournalTarget, ip_in, normalize_networks, peer_ip
 from kustos.tenants.models import Customer
 
 
@@ -32,68 +33,66 @@ def address(customer: Customer) -> str:
     return f"{endpoint(customer).local_part}@{runtime.settings().smtp_domain}"
 
 
-def resolve_recipient(rcpt: str) -> str | None:
-    """Journal address → customer id, None for unknown addresses (rejected at RCPT)."""
-    local, _, domain = rcpt.strip().lower().rpartition("@")
+def public(customer: Customer, settings: Settings | None = None) -> dict[str, Any]:
+    """The endpoint as API, CLI and dashboard show it (where senders deliver, and its policy)."""
+    settings = settings or runtime.settings()
+    ep = endpoint(customer)
+    return {
+        "address": f"{ep.local_part}@{settings.smtp_domain}",
+        "host": settings.smtp_domain,
+        "port": settings.smtp_port,
+        "starttls": bool(settings.smtp_tls_cert),
+        "auth": bool(settings.smtp_auth_user and settings.smtp_auth_password),
+        "allowed_hosts": list(ep.allowed_hosts or []),
+        "trusted_hosts": list(ep.trusted_hosts or []),
+        "trust_authenticated": ep.trust_authenticated,
+    }
+
+
+def _networks(values: list[str], what: str) -> list[str]:
+    try:
+        return normalize_networks(values)
+    except BadNetwork as exc:
+        raise ValidationError(f"{what}: {exc}") from None
+
+
+def configure(customer: Customer, *, allowed_hosts: list[str] | None = None, trusted_hosts: list[str] | None = None,
+              trust_authenticated: bool | None = None, actor: Any = None) -> JournalEndpoint:
+    """Change who may deliver to the journaling address and whose journal reports are trusted.
+
+    ``None`` leaves a value unchanged; an empty list clears it. Bad networks raise
+    ValidationError naming the value.
+    """
+    ep = endpoint(customer)
+    if allowed_hosts is not None:
+        ep.allowed_hosts = _networks(allowed_hosts, "allowed hosts")
+    if trusted_hosts is not None:
+        ep.trusted_hosts = _networks(trusted_hosts, "trusted hosts")
+    if trust_authenticated is not None:
+        ep.trust_authenticated = bool(trust_authenticated)
+    ep.save(update_fields=["allowed_hosts", "trusted_hosts", "trust_authenticated"])
+    audit.record("journal.configure", actor=actor, customer=customer, target=ep.local_part,
+                 detail={"allowed_hosts": ep.allowed_hosts, "trusted_hosts": ep.trusted_hosts,
+                         "trust_authenticated": ep.trust_authenticated})
+    return ep
+
+
+def resolve_recipient(rcpt: str) -> JournalTarget | None:
+    """Journal address → customer id and the networks allowed to deliver to it; None for
+    unknown addresses (rejected at RCPT)."""
+    local, _, domain = rcpt.strip().strip("<>").lower().rpartition("@")
     if domain != runtime.settings().smtp_domain.lower():
         return None
     found = JournalEndpoint.objects.filter(local_part=local).select_related("customer").first()
     if found is None or found.customer.status != Customer.Status.ACTIVE:
         return None
-    return found.customer_id
+    return JournalTarget(found.customer_id, tuple(found.allowed_hosts or ()))
 
 
-def _mailboxes(customer: Customer, sender: str, recipients: list[str]) -> list[str]:
-    """Mailboxes a journaled message is filed under: internal participants when known."""
-    addresses = [a.lower() for a in [sender, *recipients] if a]
-    domains = {a.rpartition("@")[2] for a in Mailbox.objects.filter(customer=customer).values_list("address", flat=True)}
-    internal = [a for a in addresses if a.rpartition("@")[2] in domains] if domains else []
-    return sorted(set(internal)) or sorted(set(recipients)) or ["journal"]
-
-
-def incoming_for(item: SpoolItem, raw: bytes, customer: Customer) -> list[Incoming]:
-    env = item.envelope
-    result = unwrap_journal(raw, env.mail_from, env.rcpt_tos)
-    recipients = [r.lower() for r in result.recipients]
-    return [Incoming(raw=result.original, mailbox=box, folders=["Journal"], source="smtp", source_ref=item.name,
-                     envelope_from=result.envelope_sender, envelope_to=recipients)
-            for box in _mailboxes(customer, result.envelope_sender, recipients)]
-
-
-def drain(spool: Spool, limit: int = 200) -> int:
-    """Ingest up to ``limit`` spooled items; returns how many were acknowledged."""
-    claimed = spool.claim(limit)
-    by_customer: dict[str, list[SpoolItem]] = defaultdict(list)
-    for item in claimed:
-        by_customer[item.envelope.customer].append(item)
-    done = 0
-    for customer_id, items in by_customer.items():
-        customer = Customer.objects.filter(id=customer_id).first()
-        if customer is None:
-            for item in items:
-                spool.fail(item, f"customer {customer_id} no longer exists")
-            continue
-        done += _drain_customer(spool, customer, items)
-    return done
-
-
-def _drain_customer(spool: Spool, customer: Customer, items: list[SpoolItem]) -> int:
-    ready: list[tuple[SpoolItem, list[Incoming]]] = []
-    with Ingestor(customer, workers=1).session() as ingestor:
-        for item in items:
-            raw = item.read()
-            try:
-                ready.append((item, incoming_for(item, raw, customer)))
-            except JournalReportInvalid as exc:
-                # Keep the bytes as they arrived: quarantined with the reason, then acknowledged.
-                ingestor.quarantine("smtp", item.name, f"broken journal report: {exc}", raw)
-                spool.ack(item)
-        try:
-            ingestor.run_batch([inc for _, incs in ready for inc in incs])
-        except Exception:
-            for item, _ in ready:
-                spool.release(item)
-            raise
-    for item, _ in ready:
-        spool.ack(item)
-    return len(ready)
+def trusted(envelope: Envelope, ep: JournalEndpoint) -> bool:
+    """Whether a delivery comes from a sender whose journal reports the customer trusts:
+    a client IP in ``trusted_hosts``, or SMTP AUTH when ``trust_authenticated`` is set."""
+    client = envelope.client_ip or peer_ip(envelope.peer)
+    if ep.trusted_hosts and ip_in(client, ep.trusted_hosts):
+        return True
+    return bool(ep.trust_authenticated and (envelope.authenticated or envelope.auth_user))

@@ -38,9 +38,23 @@ def create(customer: Customer, filename: str, size: int, mailbox: str, *, actor:
     upload = Upload.objects.create(customer=customer, filename=os.path.basename(filename), size=size,
                                    mailbox=mailbox.strip().lower(), created_by=getattr(actor, "email", str(actor)))
     path = path_of(upload)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch()
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
     return upload
+
+
+def purge_customer(customer: Customer) -> int:
+    """Delete the files of every upload of ``customer`` (partial and complete); returns the count.
+
+    Part of the customer wipe: the rows go with the customer, the files must go first.
+    """
+    removed = 0
+    for upload in Upload.objects.filter(customer=customer):
+        path = path_of(upload)
+        if path.exists():
+            path.unlink()
+            removed += 1
+    return removed
 
 
 def append(upload: Upload, offset: int, stream: BinaryIO, length: int) -> Upload:

@@ -10,7 +10,8 @@ import argparse
 import ssl
 import sys
 
-from kustos.sources.smtp.receiver import DEFAULT_MAX_BYTES, JournalReceiver
+from kustos.sources.smtp.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_CLIENT
+from kustos.sources.smtp.receiver import DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BYTES, JournalReceiver
 from kustos.sources.smtp.static import address_map_resolver, password_map_authenticator
 
 
@@ -40,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--tls-cert", default=None)
     parser.add_argument("--tls-key", default=None)
     parser.add_argument("--require-tls", action="store_true")
+    parser.add_argument("--auth-optional", action="store_true",
+                        help="offer SMTP AUTH (with --auth) without requiring it")
+    parser.add_argument("--idle-timeout", type=float, default=DEFAULT_IDLE_TIMEOUT, help="seconds")
+    parser.add_argument("--max-connections", type=int, default=DEFAULT_MAX_CONNECTIONS)
+    parser.add_argument("--max-connections-per-client", type=int, default=DEFAULT_MAX_PER_CLIENT)
     return parser
 
 
@@ -60,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         port=args.port,
         require_tls=args.require_tls,
+        auth_required=not args.auth_optional,
+        timeout=args.idle_timeout,
+        max_connections=args.max_connections,
+        max_connections_per_client=args.max_connections_per_client,
     )
 
     def ready(port: int) -> None:

@@ -8,30 +8,35 @@ so the sending MTA keeps the message and retries.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from kustos.sources.smtp.net import Network, ip_in, parse_networks, peer_ip
 from kustos.sources.smtp.spool import Envelope as SpoolEnvelope
 from kustos.sources.smtp.spool import Spool
 
 log = logging.getLogger(__name__)
 
-RecipientResolver = Callable[[str], "str | None"]
+
+@dataclass(frozen=True)
+class JournalTarget:
+    """A journaling address as the resolver sees it: its customer and the client networks
+    allowed to deliver to it (empty = any client the receiver accepts)."""
+
+    customer: str
+    allowed_networks: tuple[str, ...] = ()
+
+
+RecipientResolver = Callable[[str], "str | JournalTarget | None"]
 Authenticator = Callable[[str, str], bool]
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-
-def parse_networks(networks: Iterable[str | Network] | None) -> list[Network] | None:
-    """``None`` (everyone may connect) or the parsed allow-list (``"10.0.0.0/8"``, ``"::1"``)."""
-    if networks is None:
-        return None
-    return [net if not isinstance(net, str) else ipaddress.ip_network(net, strict=False) for net in networks]
+__all__ = ["JournalHandler", "JournalTarget", "Network", "parse_networks"]
 
 
 class JournalHandler:
@@ -50,14 +55,14 @@ class JournalHandler:
     def peer_allowed(self, peer: Any) -> bool:
         if self.allowed_networks is None:
             return True
-        host = peer[0] if isinstance(peer, tuple) else str(peer)
-        try:
-            address = ipaddress.ip_address(str(host).split("%", 1)[0])
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        return any(address in net for net in self.allowed_networks)
+        return ip_in(peer_ip(peer), self.allowed_networks)
+
+    async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        if not getattr(server, "offers_auth", True):
+            responses = [line for line in responses if not line.startswith("250-AUTH")]
+        return responses
 
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
@@ -80,6 +85,13 @@ class JournalHandler:
             return "451 4.3.0 Recipient lookup failed, try again later"
         if customer is None:
             return f"550 5.1.1 <{address}>: Recipient address rejected: not a journaling address"
+        if isinstance(customer, JournalTarget):
+            allowed = customer.allowed_networks
+            customer = customer.customer
+            client = peer_ip(session.peer)
+            if allowed and not ip_in(client, allowed):
+                return (f"550 5.7.1 <{address}>: Recipient address rejected: client host [{client}] "
+                        "is not allowed to deliver to this journaling address")
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         customers: dict[str, str] = getattr(envelope, "kustos_customers", {})
@@ -98,6 +110,8 @@ class JournalHandler:
         peer_text = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         auth_user = session.auth_data.login.decode("utf-8", "replace") \
             if isinstance(session.auth_data, LoginPassword) else ""
+        authenticated = bool(session.authenticated)
+        client_ip = peer_ip(peer)
         loop = asyncio.get_running_loop()
         try:
             for customer, rcpts in by_customer.items():
@@ -105,6 +119,7 @@ class JournalHandler:
                     mail_from=envelope.mail_from or "", rcpt_tos=rcpts, customer=customer,
                     received_at=received_at, peer=peer_text, helo=session.host_name or "",
                     auth_user=auth_user, tls=session.ssl is not None,
+                    client_ip=client_ip, authenticated=authenticated,
                 )
                 # fsync blocks; run it off the event loop so other sessions keep flowing.
                 await loop.run_in_executor(_SPOOL_THREADS, self.spool.put, spool_envelope, data)

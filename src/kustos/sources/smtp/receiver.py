@@ -16,18 +16,14 @@ from collections.abc import Callable, Iterable
 
 from aiosmtpd.smtp import SMTP
 
-from kustos.sources.smtp.fastdata import FastDataSMTP
-from kustos.sources.smtp.handler import (
-    Authenticator,
-    JournalHandler,
-    Network,
-    RecipientResolver,
-    make_authenticator,
-    parse_networks,
-)
+from kustos.sources.smtp.handler import Authenticator, JournalHandler, RecipientResolver, make_authenticator
+from kustos.sources.smtp.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_PER_CLIENT, ConnectionLimiter
+from kustos.sources.smtp.net import Network, parse_networks
+from kustos.sources.smtp.session import JournalSMTP
 from kustos.sources.smtp.spool import Spool
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_IDLE_TIMEOUT = 60.0
 
 
 class ReceiverStartFailed(RuntimeError):
@@ -38,12 +34,17 @@ class ReceiverStartFailed(RuntimeError):
 class JournalReceiver:
     """SMTP server that spools journal mail durably before answering 250.
 
-    ``resolve_recipient(address)`` maps a journaling address to a customer id, or
-    ``None`` to reject it at RCPT with 550. ``max_bytes`` is announced as SIZE and
-    enforced with 552. ``auth(username, password)`` makes SMTP AUTH mandatory (over
-    TLS only when a ``tls_context`` is given, unless ``auth_require_tls`` says
-    otherwise). ``allowed_networks`` limits client IPs (550 at MAIL FROM).
-    ``tls_context`` enables STARTTLS; ``require_tls`` makes it mandatory.
+    ``resolve_recipient(address)`` maps a journaling address to a customer id or a
+    :class:`JournalTarget` (customer + client networks allowed to deliver to that
+    address, others get 550 at RCPT), or ``None`` to reject it at RCPT with 550.
+    ``max_bytes`` is announced as SIZE and enforced with 552. ``auth(username,
+    password)`` enables SMTP AUTH (over TLS only when a ``tls_context`` is given,
+    unless ``auth_require_tls`` says otherwise); it is mandatory unless
+    ``auth_required=False``. Without ``auth`` AUTH is not offered at all.
+    ``allowed_networks`` limits client IPs (550 at MAIL FROM). ``tls_context``
+    enables STARTTLS; ``require_tls`` makes it mandatory. ``max_connections`` and
+    ``max_connections_per_client`` cap open connections (421 and close above them);
+    ``timeout`` is the idle timeout in seconds.
     """
 
     def __init__(
@@ -59,18 +60,22 @@ class JournalReceiver:
         port: int = 2525,
         require_tls: bool = False,
         auth_require_tls: bool | None = None,
-        timeout: float = 300.0,
+        timeout: float = DEFAULT_IDLE_TIMEOUT,
+        auth_required: bool = True,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_connections_per_client: int = DEFAULT_MAX_PER_CLIENT,
     ) -> None:
         self.spool = Spool(spool_dir)
         self.handler = JournalHandler(self.spool, resolve_recipient, parse_networks(allowed_networks))
         self.host = host
         self.port = port
+        self.limiter = ConnectionLimiter(max_connections_per_client, max_connections)
         self._smtp_kwargs = {
             "data_size_limit": max_bytes,
             "hostname": hostname,
             "tls_context": tls_context,
             "require_starttls": require_tls and tls_context is not None,
-            "auth_required": auth is not None,
+            "auth_required": auth is not None and auth_required,
             "auth_require_tls": (tls_context is not None) if auth_require_tls is None else auth_require_tls,
             "authenticator": make_authenticator(auth) if auth is not None else None,
             "enable_SMTPUTF8": True,
@@ -81,7 +86,7 @@ class JournalReceiver:
         self._thread: threading.Thread | None = None
 
     def _factory(self) -> SMTP:
-        return FastDataSMTP(self.handler, **self._smtp_kwargs)  # type: ignore[arg-type]
+        return JournalSMTP(self.handler, limiter=self.limiter, **self._smtp_kwargs)
 
     async def _listen(self) -> None:
         loop = asyncio.get_running_loop()

@@ -60,6 +60,11 @@ class Envelope:
     size: int = 0
     sha256: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # The client's IP address (IPv4-mapped IPv6 given as IPv4) and whether it authenticated
+    # with SMTP AUTH (``auth_user`` names the login): the drain decides from these whether a
+    # journal report comes from a sender the customer trusts.
+    client_ip: str = ""
+    authenticated: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from kustos.core import runtime
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer, DeletionRecord, Partner, StorageLocation
-from kustos.tenants.services import locations
+from kustos.tenants.services import locations, purge
 
 EDITABLE = ("name", "legal_name", "customer_number", "notes", "archiving_enabled", "backup_enabled")
 
@@ -78,28 +78,36 @@ def request_deletion(customer: Customer, *, confirmation: str, actor: Any = None
 
 
 def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] | None = None) -> DeletionRecord:
-    """Crypto-shred the customer's vault data, then remove its rows. Idempotent per customer."""
+    """Crypto-shred the customer's vault data, then remove every other trace: search index,
+    spool items, uploads, exports, jobs and database rows. Idempotent per customer; what
+    remains is the DeletionRecord, the deletion job and the audit trail."""
     done = DeletionRecord.objects.filter(customer_id=customer_id).first()
     if done is not None:
         return done
     customer = Customer.objects.select_related("partner").get(id=customer_id)
     requested_at = timezone.now()
     if progress:
-        progress(0, 2, "destroying keys and data")
+        progress(0, 3, "destroying keys and data")
     vault_record = runtime.vault().destroy_customer(customer.id)
     # The index holds message text in plaintext: it goes with the key.
     index_admin.drop(runtime.search_index(), customer.id)
     if progress:
-        progress(1, 2, "removing records")
+        progress(1, 3, "removing files")
+    removed = purge.files(customer, runtime.settings().spool_path)
+    if progress:
+        progress(2, 3, "removing records")
+    purge.secure_delete_on()
     with transaction.atomic():
         record = DeletionRecord.objects.create(
             customer_id=customer.id, customer_name=customer.name, partner=customer.partner,
             location_id=customer.location_id, requested_by=requested_by, requested_at=requested_at,
-            deleted_at=timezone.now(), vault_record=_jsonable(vault_record),
+            deleted_at=timezone.now(), vault_record=_jsonable({**vault_record, "files_outside_vault": removed}),
         )
+        purge.jobs(customer.id)
         customer.delete()
         audit.record("customer.deleted", actor=requested_by, partner=record.partner, target=customer_id,
                      detail={"deletion_record": record.id})
+    purge.empty_write_ahead_log()
     return record
 
 
