@@ -5,7 +5,8 @@ meta refresh or ``<style>`` element (CSS in ``<style>`` cannot be filtered safel
 so it is dropped with its content; inline ``style`` attributes are kept). With
 ``allow_remote=False`` (the default) every http/https/protocol-relative URL that a
 browser would *load* (img src, background attributes, ``url(...)`` in inline
-styles) is removed, so opening a message makes no network request; links
+styles, also when hidden by CSS escapes or comments, see css.py) is removed, so
+opening a message makes no network request; links
 (``a href``) stay, with ``rel="noopener noreferrer"``. ``cid:`` references to
 inline parts can be rewritten to local URLs through ``cid_url``. The result should
 still be shown in a sandboxed iframe with a restrictive CSP: defence in depth.
@@ -14,9 +15,10 @@ still be shown in a sandboxed iframe with a restrictive CSP: defence in depth.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import nh3
+
+from .css import CidUrl, clean_style
 
 _TAGS = (nh3.ALLOWED_TAGS | {"font", "span", "div", "center", "big", "tfoot"}) - {"map", "area"}
 _GLOBAL_ATTRS = {
@@ -54,40 +56,18 @@ _DROP_WITH_CONTENT = {
     "object",
 }
 
-_REMOTE = re.compile(r"^\s*(?:https?:)?//", re.I)
-_CSS_URL = re.compile(r"url\s*\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
-_CSS_IMPORT = re.compile(r"@import|expression\s*\(|behavior\s*:|-moz-binding", re.I)
 _RESOURCE_ATTRS = {"src", "background"}
 _HAS_REMOTE = re.compile(
-    r"""(?:\bsrc|\bbackground)\s*=\s*["']?\s*(?:https?:)?//|url\s*\(\s*["']?\s*(?:https?:)?//""",
+    r"""(?:\bsrc|\bbackground)\s*=\s*["']?\s*(?:https?:)?//|url\s*\(\s*["']?\s*(?:https?:)?//"""
+    r"""|(?:image-set|image|cross-fade|src)\s*\([^)]*?["']\s*(?:https?:)?//""",
     re.I,
 )
-
-CidUrl = Callable[[str], "str | None"]
 
 
 def has_remote_content(html: str) -> bool:
     """True when the (unsanitised) HTML would load remote images or styles; the UI
     uses it to offer "load remote content"."""
     return bool(_HAS_REMOTE.search(html or ""))
-
-
-def _style(value: str, allow_remote: bool, cid_url: CidUrl | None) -> str | None:
-    if _CSS_IMPORT.search(value):
-        return None
-
-    def replace(match: re.Match[str]) -> str:
-        url = match.group(2).strip()
-        if url.lower().startswith("cid:"):
-            local = cid_url(url[4:]) if cid_url else None
-            return f"url('{local}')" if local and "'" not in local and ")" not in local else "none"
-        if url.lower().startswith("data:image/"):
-            return match.group(0)
-        if allow_remote and _REMOTE.match(url):
-            return match.group(0)
-        return "none"
-
-    return _CSS_URL.sub(replace, value)
 
 
 def sanitize_html(html: str, allow_remote: bool = False, cid_url: CidUrl | None = None) -> str:
@@ -106,7 +86,7 @@ def sanitize_html(html: str, allow_remote: bool = False, cid_url: CidUrl | None 
     def attribute_filter(tag: str, attr: str, value: str) -> str | None:
         low = value.strip().lower()
         if attr == "style":
-            return _style(value, allow_remote, cid_url)
+            return clean_style(value, allow_remote, cid_url)
         if attr in _RESOURCE_ATTRS or attr == "href":
             if low.startswith("cid:"):
                 if attr == "href":
