@@ -29,6 +29,9 @@ SESSION_HOME = tempfile.mkdtemp(prefix="kustos-test-home-")
 atexit.register(shutil.rmtree, SESSION_HOME, ignore_errors=True)
 os.environ["KUSTOS_HOME"] = SESSION_HOME
 os.environ["KUSTOS_MASTER_KEY"] = os.urandom(32).hex()
+# The test servers (Dovecot, fakecloud) listen on loopback: sources may reach loopback and nothing
+# else private (tests/unit/sources_mail/test_egress.py proves the refusals with this allowance off).
+os.environ["KUSTOS_SOURCES_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1/128"
 os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
 django.setup()
 

@@ -12,6 +12,7 @@ SQLite storage, all under ``$KUSTOS_HOME`` (default ``./var``). With
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -34,6 +35,18 @@ def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _networks(value: Any) -> tuple[str, ...]:
+    """Comma-separated (or TOML list of) CIDRs; ConfigError names a bad entry."""
+    items = [str(v).strip() for v in (value.split(",") if isinstance(value, str) else value)]
+    for item in filter(None, items):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"KUSTOS_SOURCES_ALLOWED_NETWORKS: {item!r} is not an IP network "
+                              f"(expected CIDR such as 10.0.0.0/8)") from None
+    return tuple(filter(None, items))
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,10 @@ class Settings:
     require_2fa_for_admins: bool = True
     workers: int = 2
     language: str = "en"
+    # Egress of archive sources (IMAP/POP3/Graph/Gmail): loopback, link-local, private, CGNAT, multicast
+    # and reserved addresses are refused unless allowed here (kustos.sources.egress).
+    sources_allow_private_networks: bool = False  # RFC 1918, fc00::/7 and CGNAT (on-premises mail servers)
+    sources_allowed_networks: tuple[str, ...] = ()  # CIDRs always allowed, e.g. 127.0.0.1/32 for a local server
     export_lifetime: int = 3600  # seconds an export file may stay under exports/ before it is purged
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -131,6 +148,7 @@ _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, 
           "smtp_idle_timeout": int,
           "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int,
           "token_lifetime_days": int, "export_lifetime": int}
+_CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_networks)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

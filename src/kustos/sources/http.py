@@ -10,6 +10,9 @@
 * :func:`iter_link_pages`, :func:`iter_token_pages` — paging by next-link (OData,
   Box ``next_marker`` URLs) or by page token (Google, Dropbox cursors).
 * :func:`bounded_map` — run a function over items with at most N threads, in order.
+* :class:`EgressTransport` — an httpx transport whose every connection (first request,
+  redirects, next-page links) goes through :class:`kustos.sources.egress.EgressPolicy`:
+  resolved once, checked, connected to the checked address; TLS still verifies the name.
 
 Bearer tokens and response bodies are never logged.
 """
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 import ssl
 import threading
 import time
@@ -30,9 +34,11 @@ from email.utils import parsedate_to_datetime
 from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 
 from kustos.sources.base import ConnectorError, HostUnreachable, TLSFailure
+from kustos.sources.egress import EgressPolicy
 
 log = logging.getLogger(__name__)
 
@@ -136,14 +142,56 @@ def default_error(response: httpx.Response) -> ConnectorError:
     return HttpStatusError(f"{host} answered HTTP {response.status_code}", response.status_code, body)
 
 
+class _EgressBackend(httpcore.SyncBackend):
+    """httpcore network backend that connects only to addresses the egress policy allows."""
+
+    def __init__(self, policy: EgressPolicy) -> None:
+        self.policy = policy
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        try:
+            infos = self.policy.resolve(host, port)  # raises EgressRefused (a ConnectorError) as is
+        except (socket.gaierror, UnicodeError) as exc:
+            raise httpcore.ConnectError(f"{host} could not be resolved ({exc})") from exc
+        last: Exception | None = None
+        for info in infos:
+            try:  # the checked IP literal: no second resolution that could answer differently
+                return super().connect_tcp(str(info[4][0]), port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+
+class EgressTransport(httpx.HTTPTransport):
+    """``httpx.HTTPTransport`` whose connections obey an :class:`EgressPolicy`.
+
+    The URL's host name stays the TLS server name (SNI and certificate check); only the
+    TCP connection goes to the address that was resolved and checked.
+    """
+
+    def __init__(self, policy: EgressPolicy, verify: ssl.SSLContext | bool = True) -> None:
+        super().__init__(verify=verify, trust_env=False)
+        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        # HTTPTransport builds its pool without a network_backend parameter; replace it by
+        # the same pool over the egress backend (guarded by tests/unit/sources_mail/test_egress.py).
+        self._pool = httpcore.ConnectionPool(ssl_context=ssl_context, network_backend=_EgressBackend(policy))
+
+
 class HttpClient:
-    """Thread-safe HTTP client with retries, token refresh and per-key concurrency bounds."""
+    """Thread-safe HTTP client with retries, token refresh and per-key concurrency bounds.
+
+    With ``egress`` every connection (including redirects when ``follow_redirects`` is on,
+    and next-page links) is checked against the policy; environment proxies are not used then.
+    """
 
     def __init__(self, *, token: TokenSource | None = None, limiter: KeyedLimiter | None = None,
                  retry: RetryPolicy | None = None, timeout: float = 60.0,
                  on_error: ErrorMapper = default_error, retryable: RetryPredicate | None = None,
                  sleep: Callable[[float], None] = time.sleep,
-                 headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None) -> None:
+                 headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None,
+                 egress: EgressPolicy | None = None, follow_redirects: bool = False) -> None:
         self.token = token
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
@@ -151,8 +199,10 @@ class HttpClient:
         self.retryable = retryable  # extra throttling answers, e.g. Google's 403 rateLimitExceeded
         self.sleep = sleep
         self.waits: list[float] = []  # every throttling wait slept, for observability and tests
+        if transport is None and egress is not None:
+            transport = EgressTransport(egress)
         self._client = httpx.Client(timeout=timeout, headers=dict(headers or {}), transport=transport,
-                                    follow_redirects=False)
+                                    follow_redirects=follow_redirects, trust_env=egress is None)
 
     def close(self) -> None:
         self._client.close()

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import base64
 import poplib
+import socket
 import ssl
 import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any, ClassVar
 
 from kustos.sources.base import AuthenticationFailed, Batch, ConnectorError, Cursor, Item, Scope, TLSFailure
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.imap.connection import ImapSettings, translate_network_error
 
 MAX_LINE = 1 << 20  # poplib's 2048-byte line limit rejects real-world mail; RFC 5322 allows 998+ (folded)
@@ -42,11 +44,27 @@ class _LongLines:
 
 
 class _POP3(_LongLines, poplib.POP3):
-    pass
+    def __init__(self, host: str, port: int, timeout: float, egress: EgressPolicy | None = None) -> None:
+        self._egress = egress
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float) -> socket.socket:
+        if self._egress is None:
+            return super()._create_socket(timeout)
+        return self._egress.connect(self.host, self.port, timeout)  # a checked address, never a re-resolution
 
 
 class _POP3SSL(_LongLines, poplib.POP3_SSL):
-    pass
+    def __init__(self, host: str, port: int, timeout: float, context: ssl.SSLContext,
+                 egress: EgressPolicy | None = None) -> None:
+        self._egress = egress
+        super().__init__(host, port, timeout=timeout, context=context)
+
+    def _create_socket(self, timeout: float) -> socket.socket:
+        if self._egress is None:
+            return super()._create_socket(timeout)
+        sock = self._egress.connect(self.host, self.port, timeout)
+        return self.context.wrap_socket(sock, server_hostname=self.host)  # SNI and certificate check: the name
 
 
 def encode_seen(uidls: Iterable[str]) -> str:
@@ -92,10 +110,11 @@ class Pop3Connector:
         ssl_context: ssl.SSLContext | None = None,
         timeout: float = 60.0,
         batch_size: int = 50,
+        egress: EgressPolicy | None = None,
     ) -> None:
         self.settings = ImapSettings(host=host, port=port, security=security, username=username,
                                      password=password, oauth2_token=oauth2_token,
-                                     ssl_context=ssl_context, timeout=timeout)
+                                     ssl_context=ssl_context, timeout=timeout, egress=egress)
         self.batch_size = max(1, batch_size)
 
     @property
@@ -178,9 +197,9 @@ class _Session:
         context = s.ssl_context or ssl.create_default_context()
         try:
             if s.security == "tls":
-                self.client = _POP3SSL(s.host, s.port, timeout=s.timeout, context=context)
+                self.client = _POP3SSL(s.host, s.port, timeout=s.timeout, context=context, egress=s.egress)
             else:
-                self.client = _POP3(s.host, s.port, timeout=s.timeout)
+                self.client = _POP3(s.host, s.port, timeout=s.timeout, egress=s.egress)
             if s.security == "starttls":
                 self._stls(self.client, context)
             self._login(self.client)

@@ -7,9 +7,11 @@ one batch (deduplication makes that harmless).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -21,20 +23,38 @@ from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import alerts, retention_on_server
 from kustos.archive.services.ingest import Ingestor
 from kustos.audit import services as audit
+from kustos.core import runtime
 from kustos.core.secrets import open_secret, seal_secret
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
 from kustos.sources.base import ConnectorError
+from kustos.sources.cacerts import CaPemInvalid, normalise_ca_pem
+from kustos.sources.egress import EgressPolicy, EgressRefused
 from kustos.tenants.models import Customer
 
-PUBLIC_KEYS = {"host", "port", "security", "username", "mailbox", "include", "exclude", "tls_verify", "ca_file",
+PUBLIC_KEYS = {"host", "port", "security", "username", "mailbox", "include", "exclude", "tls_verify", "ca_pem",
                "tenant_id", "client_id", "endpoint", "login_endpoint", "admin_email", "delete_after_days",
                "timeout"}
+# Settings that decide where the stored secret is sent: changing one needs the secret entered again.
+SECRET_BOUND = {"host": "host", "port": "port", "security": "security mode", "username": "username",
+                "endpoint": "endpoint", "login_endpoint": "login endpoint", "tenant_id": "tenant id",
+                "ca_pem": "CA certificate", "tls_verify": "TLS verification"}
+SECRET_NAMES = {"imap": "password", "pop3": "password", "graph": "client secret", "gmail": "service-account key"}
+LEGACY_KEYS = {"ca_file"}  # a server path; replaced by uploaded PEM (ca_pem), dropped from stored configs
+
+
+def egress_policy() -> EgressPolicy:
+    """The installation's egress policy for sources (from Settings, read at every use)."""
+    settings = runtime.settings()
+    return EgressPolicy.from_values(settings.sources_allow_private_networks, settings.sources_allowed_networks)
 
 
 def _validate(kind: str, config: dict[str, Any]) -> dict[str, Any]:
     if kind not in connectors.FACTORIES:
         raise ValidationError(f"unknown source kind {kind!r}; kinds: {', '.join(connectors.FACTORIES)}")
+    if "ca_file" in config:
+        raise ValidationError("ca_file (a path on the server) is not accepted; upload the CA certificate "
+                              "as PEM text (ca_pem)")
     unknown = set(config) - PUBLIC_KEYS
     if unknown:
         raise ValidationError(f"unknown source settings: {', '.join(sorted(unknown))}")
@@ -43,12 +63,99 @@ def _validate(kind: str, config: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(f"{kind} source needs: {', '.join(missing)}")
     if config.get("security", "tls") not in ("none", "starttls", "tls"):
         raise ValidationError("security must be none, starttls or tls")
-    return {k: v for k, v in config.items() if v not in (None, "")}
+    config = {k: v for k, v in config.items() if v not in (None, "")}
+    if "port" in config:
+        config["port"] = _port(config["port"])
+    if "host" in config:
+        config["host"] = _host(config["host"])
+    for key in ("endpoint", "login_endpoint"):
+        if key in config:
+            config[key] = _url(key, config[key])
+    if "tls_verify" in config and not isinstance(config["tls_verify"], bool):
+        raise ValidationError("tls_verify must be true or false")
+    if "ca_pem" in config:
+        try:
+            config["ca_pem"] = normalise_ca_pem(config["ca_pem"])
+        except CaPemInvalid as exc:
+            raise ValidationError(str(exc)) from None
+    return config
+
+
+def _port(value: Any) -> int:
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        raise ValidationError(f"port must be a number from 1 to 65535, not {value!r}") from None
+    if not 0 < port < 65536:
+        raise ValidationError(f"port must be a number from 1 to 65535, not {value!r}")
+    return port
+
+
+def _host(value: Any) -> str:
+    host = str(value).strip()
+    if not host or any(c.isspace() or c in "/@?#\\" for c in host):
+        raise ValidationError(f"host must be a server name or IP address, not {value!r}")
+    return host
+
+
+def _url(key: str, value: Any) -> str:
+    url = str(value).strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise ValidationError(f"{key} must be an http(s) URL such as https://graph.microsoft.com, not {value!r}")
+    return url
+
+
+def _destination(kind: str, config: dict[str, Any]) -> dict[str, Any]:
+    """Where the secret goes, normalised (an omitted port is the default port of the mode)."""
+    security = config.get("security", "tls")
+    port = config.get("port") or connectors.DEFAULT_PORTS.get((kind, security))
+    return {"host": str(config.get("host") or "").lower(), "port": int(port) if port else None, "security": security,
+            "username": config.get("username") or "", "endpoint": config.get("endpoint") or "",
+            "login_endpoint": config.get("login_endpoint") or "", "tenant_id": config.get("tenant_id") or "",
+            "ca_pem": config.get("ca_pem") or "", "tls_verify": config.get("tls_verify") is not False}
+
+
+def _secret_bound_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    old, new = _destination(kind, before), _destination(kind, after)
+    return [label for key, label in SECRET_BOUND.items() if old[key] != new[key]]
+
+
+def _check_egress(kind: str, config: dict[str, Any], secret: str | None) -> None:
+    """Save-time check (fast, friendly); the connect-time check in the connectors is the one that counts."""
+    policy = egress_policy()
+    targets: list[tuple[str, int]] = []
+    if kind in ("imap", "pop3"):
+        dest = _destination(kind, config)
+        targets.append((dest["host"], dest["port"]))
+    urls = [config.get("endpoint"), config.get("login_endpoint")]
+    if kind == "gmail" and secret:
+        try:
+            urls.append(json.loads(secret).get("token_uri"))
+        except (ValueError, AttributeError):
+            pass
+    for url in urls:
+        if url:
+            parts = urlsplit(str(url))
+            if parts.hostname:
+                try:
+                    port = parts.port or (443 if parts.scheme == "https" else 80)
+                except ValueError:
+                    raise ValidationError(f"{url!r} has an invalid port") from None
+                targets.append((parts.hostname, port))
+    for host, port in targets:
+        try:
+            policy.check_destination(host, port)
+        except EgressRefused as exc:
+            raise ValidationError(str(exc)) from None
+        except (OSError, ValueError):
+            continue  # unresolvable now; the connect-time check decides
 
 
 def add(customer: Customer, kind: str, config: dict[str, Any], secret: str, *, name: str = "",
         interval_minutes: int = 15, actor: Any = None) -> Source:
     config = _validate(kind, config)
+    _check_egress(kind, config, secret)
     if kind in ("imap", "pop3"):
         config.setdefault("mailbox", config["username"])
     source = Source(customer=customer, kind=kind, config=config, interval_minutes=max(1, interval_minutes),
@@ -61,8 +168,20 @@ def add(customer: Customer, kind: str, config: dict[str, Any], secret: str, *, n
 
 def update(source: Source, config: dict[str, Any] | None = None, secret: str | None = None, *,
            interval_minutes: int | None = None, paused: bool | None = None, actor: Any = None) -> Source:
+    """Edit a source. Changing where the secret goes (host, port, security mode, username,
+    endpoints, tenant, CA certificate, TLS verification) needs the secret entered again, so
+    nobody who cannot see the secret can send it to a server of their choice."""
+    changed: list[str] = []
     if config is not None:
-        source.config = _validate(source.kind, {**source.config, **config})
+        stored = {k: v for k, v in source.config.items() if k not in LEGACY_KEYS}
+        new_config = _validate(source.kind, {**stored, **config})
+        changed = _secret_bound_changes(source.kind, stored, new_config)
+        if changed and not secret:
+            raise ValidationError(f"changing the {' and '.join(changed)} requires the "
+                                  f"{SECRET_NAMES[source.kind]} to be entered again")
+        if changed:
+            _check_egress(source.kind, new_config, secret)
+        source.config = new_config
     if secret:
         source.secret = seal_secret(secret, source.id)
     if interval_minutes is not None:
@@ -71,7 +190,7 @@ def update(source: Source, config: dict[str, Any] | None = None, secret: str | N
         source.paused = paused
     source.save()
     audit.record("source.update", actor=actor, customer=source.customer, target=source.id,
-                 detail={"paused": source.paused, "secret_changed": bool(secret)})
+                 detail={"paused": source.paused, "secret_changed": bool(secret), "destination_changed": changed})
     return source
 
 
@@ -82,7 +201,7 @@ def remove(source: Source, *, actor: Any = None) -> None:
 
 
 def connector(source: Source):
-    return connectors.build(source.kind, source.config, open_secret(source.secret, source.id))
+    return connectors.build(source.kind, source.config, open_secret(source.secret, source.id), egress_policy())
 
 
 def test(source: Source) -> dict[str, Any]:

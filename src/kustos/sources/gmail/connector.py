@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.gmail.auth import DelegatedTokens
 from kustos.sources.gmail.errors import HistoryExpired, api_error, is_rate_limited
 from kustos.sources.gmail.labels import Label, folder_for, label_names
@@ -44,6 +45,7 @@ class GmailConnector:
     ``admin.directory.user.readonly``; ``admin_email`` is a Workspace administrator
     (impersonated to list users). ``endpoint`` points every Google host (token,
     Gmail, Directory) at one base URL (emulators); the three specific overrides win.
+    ``egress`` checks every connection (token URI, Gmail and Directory APIs) against the policy.
     """
 
     name: ClassVar[str] = "gmail"
@@ -52,7 +54,8 @@ class GmailConnector:
                  endpoint: str | None = None, token_uri: str | None = None,
                  gmail_endpoint: str | None = None, directory_endpoint: str | None = None,
                  max_concurrency_per_user: int = 4, page_size: int = 100,
-                 retry: RetryPolicy | None = None, timeout: float = 60.0) -> None:
+                 retry: RetryPolicy | None = None, timeout: float = 60.0,
+                 egress: EgressPolicy | None = None) -> None:
         base = endpoint.rstrip("/") if endpoint else None
         self.admin_email = admin_email
         self.token_uri = token_uri or (f"{base}/token" if base else None) or str(
@@ -63,7 +66,7 @@ class GmailConnector:
         self.max_concurrency = max_concurrency_per_user
         self.page_size = page_size
         self.http = HttpClient(limiter=KeyedLimiter(max_concurrency_per_user), retry=retry,
-                               timeout=timeout, on_error=api_error, retryable=is_rate_limited)
+                               timeout=timeout, on_error=api_error, retryable=is_rate_limited, egress=egress)
         self.tokens = DelegatedTokens(service_account_info, self.token_uri, self.http)
 
     def close(self) -> None:

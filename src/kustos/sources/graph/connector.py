@@ -17,6 +17,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.errors import SyncStateLost, graph_error, token_error
 from kustos.sources.graph.folders import MailFolder, walk_folders
 from kustos.sources.http import (
@@ -56,6 +57,7 @@ class GraphMailConnector:
     emulator endpoints given as plain URLs cannot satisfy, and the grant is one POST.
     ``login_endpoint`` defaults to the sign-in host of ``endpoint``'s cloud (global,
     US Government, China), or to ``endpoint`` itself for any other URL (emulators).
+    ``egress`` checks every connection (token, API, next/delta links) against the policy.
     """
 
     name: ClassVar[str] = "graph"
@@ -63,7 +65,8 @@ class GraphMailConnector:
     def __init__(self, tenant_id: str, client_id: str, client_secret: str,
                  endpoint: str | None = GRAPH, login_endpoint: str | None = None,
                  max_concurrency_per_mailbox: int = 4, page_size: int = 50,
-                 retry: RetryPolicy | None = None, timeout: float = 60.0) -> None:
+                 retry: RetryPolicy | None = None, timeout: float = 60.0,
+                 egress: EgressPolicy | None = None) -> None:
         self.tenant_id = tenant_id
         self.client_id = client_id
         self._secret = client_secret
@@ -74,7 +77,7 @@ class GraphMailConnector:
         self.page_size = page_size
         self._token = CachedToken(self._fetch_token)
         self.http = HttpClient(token=self._token, limiter=KeyedLimiter(max_concurrency_per_mailbox),
-                               retry=retry, timeout=timeout, on_error=graph_error)
+                               retry=retry, timeout=timeout, on_error=graph_error, egress=egress)
 
     def close(self) -> None:
         self.http.close()

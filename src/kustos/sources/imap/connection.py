@@ -1,7 +1,9 @@
 """Opening an authenticated IMAP session, with failures mapped to ConnectorError classes.
 
 The messages name the host and the kind of failure only; they never include the
-password, the token or server text that could echo them.
+password, the token or server text that could echo them. With an egress policy the TCP
+connection goes to an address the policy checked (see :mod:`kustos.sources.egress`); the
+host name stays the TLS server name.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from imapclient import IMAPClient
+from imapclient import IMAPClient, imap4, tls
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from kustos.sources.base import AuthenticationFailed, ConnectorError, HostUnreachable, TLSFailure
+from kustos.sources.egress import EgressPolicy
 
 SECURITY_MODES = ("none", "starttls", "tls")
 _UNREACHABLE_ERRNOS = {errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET}
@@ -40,6 +43,7 @@ class ImapSettings:
     oauth2_token: str | None = None
     ssl_context: ssl.SSLContext | None = None
     timeout: float = 60.0
+    egress: EgressPolicy | None = None
 
     def __post_init__(self) -> None:
         if self.security not in SECURITY_MODES:
@@ -72,6 +76,40 @@ def translate_network_error(exc: BaseException, where: str) -> ConnectorError:
     return ConnectorError(f"IMAP error talking to {where}: {exc.__class__.__name__}")
 
 
+class _PlainIMAP4(imap4.IMAP4WithTimeout):
+    def __init__(self, egress: EgressPolicy, host: str, port: int, timeout: float | None) -> None:
+        self._egress = egress
+        super().__init__(host, port, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        return self._egress.connect(self.host, self.port, timeout if timeout is not None else self._timeout)
+
+
+class _TlsIMAP4(tls.IMAP4_TLS):
+    def __init__(self, egress: EgressPolicy, host: str, port: int, ssl_context: ssl.SSLContext | None,
+                 timeout: float | None) -> None:
+        self._egress = egress
+        super().__init__(host, port, ssl_context, timeout)
+
+    def _create_socket(self, timeout: float | None = None) -> socket.socket:
+        sock = self._egress.connect(self.host, self.port, self._timeout if timeout is None else timeout)
+        return tls.wrap_socket(sock, self.ssl_context, self.host)  # SNI and certificate check: the name
+
+
+class EgressIMAPClient(IMAPClient):
+    """IMAPClient whose connection goes to an address the egress policy resolved and checked."""
+
+    def __init__(self, *args: object, egress: EgressPolicy, **kwargs: object) -> None:
+        self._egress = egress
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def _create_IMAP4(self):  # noqa: N802 - IMAPClient's hook name
+        timeout = getattr(self._timeout, "connect", None)
+        if self.ssl:
+            return _TlsIMAP4(self._egress, self.host, self.port, self.ssl_context, timeout)
+        return _PlainIMAP4(self._egress, self.host, self.port, timeout)
+
+
 def _login(client: IMAPClient, settings: ImapSettings) -> None:
     where = f"{settings.host}:{settings.port}"
     try:
@@ -96,13 +134,17 @@ def open_client(settings: ImapSettings) -> IMAPClient:
     where = f"{settings.host}:{settings.port}"
     context = settings.ssl_context or ssl.create_default_context()
     try:
-        client = IMAPClient(
-            settings.host,
-            port=settings.port,
-            ssl=settings.security == "tls",
-            ssl_context=context,
-            timeout=settings.timeout,
-        )
+        if settings.egress is not None:
+            client = EgressIMAPClient(settings.host, port=settings.port, ssl=settings.security == "tls",
+                                      ssl_context=context, timeout=settings.timeout, egress=settings.egress)
+        else:
+            client = IMAPClient(
+                settings.host,
+                port=settings.port,
+                ssl=settings.security == "tls",
+                ssl_context=context,
+                timeout=settings.timeout,
+            )
     except (OSError, EOFError, IMAPClientError) as exc:
         raise translate_network_error(exc, where)
     client.folder_encode = False

@@ -24,6 +24,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.imap.connection import ImapSettings, session, translate_network_error
 from kustos.sources.imap.expunge import expunge_older_than
 from kustos.sources.imap.folders import FolderInfo, folder_from_list_entry, select_folders
@@ -52,6 +53,7 @@ class ImapConnector:
         timeout: float = 60.0,
         batch_size: int = 100,
         max_batch_bytes: int = 32 * 1024 * 1024,
+        egress: EgressPolicy | None = None,
     ) -> None:
         self.settings = ImapSettings(
             host=host,
@@ -62,6 +64,7 @@ class ImapConnector:
             oauth2_token=oauth2_token,
             ssl_context=ssl_context,
             timeout=timeout,
+            egress=egress,
         )
         self.include = list(include)
         self.exclude = list(exclude)
