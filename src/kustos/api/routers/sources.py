@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
@@ -16,18 +16,25 @@ from kustos.archive.services import sources as service
 router = Router(tags=["sources"])
 
 
+CONFIG_DOC = ("Settings by kind. imap/pop3: host, port, security (none|starttls|tls), username, mailbox, "
+              "include, exclude (imap), tls_verify, ca_pem (PEM text of the CA certificates to trust; "
+              "no server paths). graph: tenant_id, client_id, endpoint, login_endpoint. gmail: admin_email, endpoint.")
+SECRET_DOC = ("Password, client secret or service-account JSON. Required again when the change moves where it "
+              "goes: host, port, security, username, endpoint, login_endpoint, tenant_id, ca_pem, tls_verify.")
+
+
 class SourceIn(Schema):
     kind: str
     name: str = ""
-    config: dict
+    config: dict = Field(..., description=CONFIG_DOC)
     secret: str = ""
     interval_minutes: int = 15
 
 
 class SourcePatch(Schema):
     name: str | None = None
-    config: dict | None = None
-    secret: str | None = None
+    config: dict | None = Field(None, description=CONFIG_DOC)
+    secret: str | None = Field(None, description=SECRET_DOC)
     interval_minutes: int | None = None
     paused: bool | None = None
 

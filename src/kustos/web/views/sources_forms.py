@@ -10,6 +10,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+MAX_CA_UPLOAD = 256 * 1024
+
 SECURITY = [("tls", _("TLS (implicit, e.g. 993/995)")), ("starttls", "STARTTLS"),
             ("none", _("None (unencrypted, lab only)"))]
 
@@ -30,9 +32,10 @@ class _SourceForm(forms.Form):
         secret_field = self.fields.get(self.secret_field)
         if editing and secret_field is not None:
             secret_field.required = False
-            secret_field.help_text = _("Leave empty to keep the stored one.")
+            secret_field.help_text = self.keep_secret_help
 
     secret_field = ""
+    keep_secret_help = _("Leave empty to keep the stored one.")
 
     def config(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -58,7 +61,14 @@ class MailboxSourceForm(_SourceForm):
                               help_text=_("One per line or comma-separated; empty: all folders."))
     exclude = forms.CharField(label=_("Skip these folders"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                               help_text=_("For example Junk, Trash."))
+    ca_upload = forms.FileField(label=_("CA certificate (PEM file)"), required=False,
+                                help_text=_("Only for servers whose certificate is issued by your own CA."))
+    ca_pem = forms.CharField(label=_("…or paste the CA certificate (PEM)"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 3, "placeholder": "-----BEGIN CERTIFICATE-----"}),
+                             help_text=_("Empty: the public certificate authorities are trusted."))
     secret_field = "password"
+    keep_secret_help = _("Leave empty to keep the stored one. Required again when you change the server, port, "
+                         "security, user name or CA certificate.")
 
     def __init__(self, *args: Any, kind: str = "imap", **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -66,11 +76,24 @@ class MailboxSourceForm(_SourceForm):
             del self.fields["include"]
             del self.fields["exclude"]
 
+    def clean_ca_upload(self) -> str:
+        upload = self.cleaned_data.get("ca_upload")
+        if not upload:
+            return ""
+        if upload.size > MAX_CA_UPLOAD:
+            raise forms.ValidationError(_("This is not a CA certificate file (too large)."))
+        try:
+            return upload.read().decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise forms.ValidationError(_("The CA certificate must be PEM text (-----BEGIN CERTIFICATE-----).")) from exc
+
     def config(self) -> dict[str, Any]:
         data = self.cleaned_data
         config: dict[str, Any] = {"host": data["host"].strip(), "port": data.get("port"),
                                   "security": data["security"], "username": data["username"].strip(),
-                                  "mailbox": (data.get("mailbox") or "").strip().lower()}
+                                  "mailbox": (data.get("mailbox") or "").strip().lower(),
+                                  # PEM text (validated by the service); empty removes a stored one
+                                  "ca_pem": data.get("ca_upload") or (data.get("ca_pem") or "").strip()}
         if "include" in self.fields:
             config["include"] = _names(data.get("include", ""))
             config["exclude"] = _names(data.get("exclude", ""))
@@ -84,6 +107,7 @@ class GraphSourceForm(_SourceForm):
     client_secret = forms.CharField(label=_("Client secret"), max_length=2000,
                                     widget=forms.PasswordInput(render_value=False))
     secret_field = "client_secret"
+    keep_secret_help = _("Leave empty to keep the stored one. Required again when you change the tenant ID.")
 
     def config(self) -> dict[str, Any]:
         return {"tenant_id": self.cleaned_data["tenant_id"].strip(), "client_id": self.cleaned_data["client_id"].strip()}
