@@ -94,3 +94,19 @@ def test_operator_setting_a_customer_users_password_is_shown_and_ended_access_di
     assert "ca@kanzlei.example" in _overview(world["admin"])
     users.set_active(victim, False, actor=world["admin"])
     assert "operator-access" not in _overview(world["admin"])  # no longer in effect
+
+
+def test_operator_turning_a_user_into_a_customer_role_or_taking_over_an_auditor_is_shown(world):
+    customer, operator = world["customer"], world["operator"]
+    end_user = factories.user("anna@kanzlei.example", "end_user", customer=customer)
+    auditor = users.create("pruefer@audit.example", "auditor", customer=customer, password=OWN_PASSWORD,
+                           actor=world["admin"])
+    assert not AuditEvent.objects.filter(action=operator_access.ACTION).exists()
+    users.change_role(end_user, "customer_admin", actor=operator)  # own mailboxes -> every mailbox
+    users.set_password(auditor, "taken-over-by-ops-77", actor=operator)
+    events = list(AuditEvent.objects.filter(action=operator_access.ACTION).order_by("seq"))
+    assert [(e.target, e.customer_id, e.detail["via"]) for e in events] == [
+        (end_user.id, customer.id, "user.role_change"), (auditor.id, customer.id, "user.set_password")]
+    page = _overview(world["admin"])
+    assert "pruefer@audit.example" in page and "anna@kanzlei.example" in page
+    assert len(mail.outbox) == 2 and mail.outbox[0].to == [world["admin"].email]

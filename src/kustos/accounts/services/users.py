@@ -92,7 +92,7 @@ def change_role(user: User, role: str, *, actor: Any = None) -> User:
     user.save(update_fields=["role"])
     audit.record("user.role_change", actor=actor, customer=user.customer, partner=user.partner_id or "",
                  target=user.id, detail={"from": old, "to": role})
-    if role in CUSTOMER_ROLES and old not in CUSTOMER_ROLES:
+    if role in CUSTOMER_ROLES and role != old:  # e.g. end user (own mailboxes) -> customer admin (all)
         operator_access.record(actor, user, user.customer, via="user.role_change")
     return user
 
@@ -118,8 +118,11 @@ def set_password(user: User, password: str, *, actor: Any = None, one_time: bool
     if one_time:
         user.must_change_password = True
         user.save(update_fields=["must_change_password"])
-    if user.role in CUSTOMER_ROLES and user.customer is not None:
-        operator_access.record(actor, user, user.customer, via="user.set_password")
+    reached = [user.customer] if user.role in CUSTOMER_ROLES and user.customer is not None else []
+    if user.role == Role.AUDITOR:
+        reached = [g.customer for g in user.grants.select_related("customer") if g.active]
+    for customer in reached:
+        operator_access.record(actor, user, customer, via="user.set_password")
     return user
 
 
