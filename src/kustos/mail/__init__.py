@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from .html_text import html_to_text
 from .limits import DEFAULT_LIMITS, Limits
-from .model import Address, Attachment, ParsedMessage
+from .model import Address, Attachment, ParsedMessage, SkippedMember, skipped_summary
 from .parse import parse
 from .parts import PartNotFound, get_part
 from .sanitize import has_remote_content, sanitize_html
@@ -36,4 +36,6 @@ __all__ = [
     "html_to_text",
     "parse",
     "sanitize_html",
+    "SkippedMember",
+    "skipped_summary",
 ]

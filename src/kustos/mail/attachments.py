@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .deadline import Budget, ExtractionTimeout, time_budget
 from .extractors import Context, Extracted, ExtractionError, default_registry
 from .limits import Limits
+from .model import SkippedMember
 
 REGISTRY = default_registry()
 
@@ -24,13 +25,14 @@ class Result:
     text: str = ""
     members: list[str] = field(default_factory=list)
     error: str = ""
+    skipped: list[SkippedMember] = field(default_factory=list)
 
 
 def _dispatch(data: bytes, content_type: str, filename: str, ctx: Context) -> Extracted:
     """Extract through the registry (also used for members of containers)."""
     extractor = REGISTRY.find(content_type, filename, data)
     if extractor is None:
-        return Extracted()
+        return Extracted(supported=False)
     result = extractor.extract(data, ctx)
     if "\r" in result.text:
         result.text = result.text.replace("\r\n", "\n")
@@ -91,4 +93,4 @@ def extract_text(
         return Result(error="extraction failed: out of memory")
     except Exception as exc:  # third-party parsers raise anything on hostile input
         return Result(error=f"extraction failed: {type(exc).__name__}: {str(exc)[:150]}")
-    return Result(text=out.text, members=out.members)
+    return Result(text=out.text, members=out.members, skipped=out.skipped)

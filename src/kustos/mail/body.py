@@ -20,7 +20,7 @@ from .extractors import Context, Extracted
 from .headers import decode_header, unfold
 from .limits import Limits
 from .mime import Part
-from .model import Attachment, ParsedMessage
+from .model import Attachment, ParsedMessage, SkippedMember, skipped_summary
 from .params import parse_params
 from .parts import message_children
 
@@ -182,6 +182,9 @@ def _room(walk: Walk) -> bool:
 def _record(walk: Walk, att: Attachment, result: Result) -> None:
     text = result.text[: max(walk.limits.max_message_chars - walk.chars, 0)]
     att.text, att.members, att.extract_error = text, result.members, result.error
+    att.skipped = result.skipped
+    if result.skipped and not result.error:
+        att.extract_error = skipped_summary(result.skipped)
     walk.chars += len(text)
 
 
@@ -222,13 +225,18 @@ def nested_text(nested: ParsedMessage) -> Extracted:
         lines.append(f"Subject: {nested.subject}")
     blocks = ["\n".join(lines), nested.body_text]
     members: list[str] = []
+    skipped: list[SkippedMember] = []
     for att in nested.attachments:
         if att.filename:
             members.append(att.filename)
         members.extend(f"{att.filename}/{m}" for m in att.members)
         if att.text:
             blocks.append(f"{att.filename}\n{att.text}")
-    return Extracted(text="\n\n".join(b for b in blocks if b), members=members)
+        if att.skipped:
+            skipped.extend(SkippedMember(f"{att.filename}/{s.name}", s.reason, s.count) for s in att.skipped)
+        elif att.extract_error:
+            skipped.append(SkippedMember(att.filename or att.part_path, att.extract_error))
+    return Extracted(text="\n\n".join(b for b in blocks if b), members=members, skipped=skipped)
 
 
 def _nested(part: Part, inner: Part, path: str, filename: str, disposition: str, walk: Walk) -> None:
@@ -252,6 +260,7 @@ def _nested(part: Part, inner: Part, path: str, filename: str, disposition: str,
     except ExtractionTimeout:
         att.extract_error = f"extraction timed out after {walk.limits.attachment_seconds:g}s"
     extracted = nested_text(nested)
-    _record(walk, att, Result(extracted.text[: walk.limits.max_attachment_chars], extracted.members))
+    text = extracted.text[: walk.limits.max_attachment_chars]
+    _record(walk, att, Result(text, extracted.members, att.extract_error, extracted.skipped))
     if nested.parse_error and not att.extract_error:
         att.extract_error = nested.parse_error

@@ -8,6 +8,28 @@ from datetime import datetime
 Address = tuple[str, str]  # (display name, addr-spec); either may be ""
 
 
+@dataclass(frozen=True)
+class SkippedMember:
+    """A member of a container attachment whose text was not indexed, and why.
+
+    ``name`` is the member's path inside the attachment ("docs/a.pdf",
+    "inner.zip/b.txt"); ``count`` > 1 stands for that many further members skipped
+    for the same reason (only a bounded number are listed one by one)."""
+
+    name: str
+    reason: str
+    count: int = 1
+
+
+def skipped_summary(skipped: list[SkippedMember], shown: int = 5) -> str:
+    """One line for people: "3 members not indexed: secret.pdf (encrypted), ..."."""
+    total = sum(s.count for s in skipped)
+    listed = [f"{s.name} ({s.reason})" for s in skipped[:shown]]
+    more = total - sum(s.count for s in skipped[:shown])
+    tail = f", and {more} more" if more > 0 else ""
+    return f"{total} member{'s' if total != 1 else ''} not indexed: {', '.join(listed)}{tail}"
+
+
 @dataclass
 class Attachment:
     """One non-body MIME part.
@@ -16,7 +38,11 @@ class Attachment:
     :func:`kustos.mail.get_part` accepts to fetch the decoded bytes again.
     ``text`` is the extracted text (possibly truncated, possibly ""); when extraction
     failed or was skipped, ``extract_error`` says why. ``members`` lists names found
-    inside a container (ZIP members, TNEF attachments, nested-message attachments).
+    inside a container (ZIP members, TNEF attachments, nested-message attachments);
+    ``skipped`` those members whose text was not indexed, each with the reason
+    (encrypted, too big, ratio bomb, nested too deep, unsupported type, member
+    limit, ...). When members were skipped and the attachment itself did not fail,
+    ``extract_error`` carries the :func:`skipped_summary` line.
     """
 
     filename: str
@@ -28,6 +54,7 @@ class Attachment:
     text: str = ""
     extract_error: str = ""
     members: list[str] = field(default_factory=list)
+    skipped: list[SkippedMember] = field(default_factory=list)
 
 
 @dataclass

@@ -8,7 +8,7 @@ import re
 import extract_msg
 
 from ..html_text import html_to_text
-from .containers import add_member, joined
+from .containers import Members
 from .registry import Context, Extracted, ExtractionError
 
 # extract-msg logs every unsupported property; that is noise at ingest scale.
@@ -44,8 +44,8 @@ class MsgExtractor:
             body = _text(getattr(item, "body", ""))
             if not body.strip():
                 body = html_to_text(_text(getattr(item, "htmlBody", b"")))
-            texts = ["\n".join(lines), body]
-            members: list[str] = []
+            found = Members(ctx)
+            found.texts.extend(t for t in ("\n".join(lines), body) if t)
             for attachment in getattr(item, "attachments", []):
                 ctx.budget.check()
                 name = _text(getattr(attachment, "longFilename", "")) or _text(
@@ -53,9 +53,10 @@ class MsgExtractor:
                 )
                 payload = getattr(attachment, "data", None)
                 if isinstance(payload, bytes):
-                    add_member(name or "attachment", payload, ctx, texts, members)
-                elif name:
-                    members.append(name)
-            return joined([t for t in texts if t], members)
+                    found.add(name or "attachment", payload)
+                elif name:  # an embedded item or a link: no bytes to read
+                    found.names.append(name)
+                    found.skip(name, "embedded object without file data")
+            return found.result()
         finally:
             item.close()

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from ..deadline import Budget
 from ..limits import Limits
+from ..model import SkippedMember
 
 
 class ExtractionError(Exception):
@@ -22,10 +23,14 @@ class ExtractionError(Exception):
 
 @dataclass
 class Extracted:
-    """Text and, for containers, the names of members found inside."""
+    """Text and, for containers, the names of members found inside and the members
+    whose text was not indexed (with the reason). ``supported`` is False when no
+    extractor exists for the format (set by the dispatcher, not by extractors)."""
 
     text: str = ""
     members: list[str] = field(default_factory=list)
+    skipped: list[SkippedMember] = field(default_factory=list)
+    supported: bool = True
 
 
 @dataclass

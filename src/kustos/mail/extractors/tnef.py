@@ -8,7 +8,7 @@ from tnefparse import TNEF
 
 from ..charsets import sniff
 from ..html_text import html_to_text
-from .containers import add_member, joined
+from .containers import Members
 from .registry import Context, Extracted, ExtractionError
 from .rtf import rtf_bytes_to_text
 
@@ -45,18 +45,19 @@ class TnefExtractor:
             blob = TNEF(data)
         except Exception as exc:  # tnefparse raises bare ValueError/struct.error/...
             raise ExtractionError(f"not a readable TNEF blob: {type(exc).__name__}") from exc
-        texts: list[str] = []
-        members: list[str] = []
+        found = Members(ctx)
         body = tnef_body(blob)
         if body:
-            texts.append(body)
-        for attachment in blob.attachments:
+            found.texts.append(body)
+        attachments = blob.attachments
+        for index, attachment in enumerate(attachments):
             ctx.budget.check()
             if ctx.shared.members <= 0:
+                found.skip("", f"member limit of {ctx.limits.max_zip_members} reached", len(attachments) - index)
                 break
             ctx.shared.members -= 1
             name = attachment.long_filename() or attachment.name or UNTITLED
             if isinstance(name, bytes):
                 name = sniff(name)
-            add_member(str(name).strip("\x00"), _as_bytes(attachment.data), ctx, texts, members)
-        return joined(texts, members)
+            found.add(str(name).strip("\x00"), _as_bytes(attachment.data))
+        return found.result()

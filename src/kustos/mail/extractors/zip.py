@@ -6,6 +6,12 @@ uncompressed bytes are read per top-level attachment; a member whose
 declared size/compressed size ratio exceeds ``max_zip_ratio`` is skipped, and every
 read is bounded by the bytes still allowed (declared sizes can lie), so a bomb costs
 at most the byte budget, never memory or time beyond it.
+
+Every member that is not read (encrypted, ratio bomb, declared larger than
+``max_attachment_bytes``, nested too deep, byte budget used up, member limit
+reached, unreadable, or failing in its own extractor) is reported in
+``Extracted.skipped`` with the reason; the parser turns that into the
+attachment's ``skipped`` list and ``extract_error`` line.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import io
 import struct
 import zipfile
 
-from .containers import add_member, joined
+from .containers import Members
 from .registry import Context, Extracted, ExtractionError
 
 _SMALL = 1024 * 1024  # below this, a high ratio is harmless (e.g. a text of spaces)
@@ -54,38 +60,59 @@ class ZipExtractor:
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
             names = local_header_names(data, ctx.limits.max_zip_members)
             if names:
-                return Extracted(text="\n".join(names), members=names)
+                found = Members(ctx)
+                found.names.extend(names)
+                for name in names:
+                    found.skip(name, "archive damaged (no central directory)")
+                found.texts.append("\n".join(names))
+                return found.result()
             raise ExtractionError(f"not a readable ZIP archive: {exc}") from exc
-        limits = ctx.limits
-        shared = ctx.shared
-        texts: list[str] = []
-        members: list[str] = []
+        found = Members(ctx)
         infos = archive.infolist()
         for index, info in enumerate(infos):
             ctx.budget.check()
-            if shared.members <= 0:
-                texts.append(f"[{len(infos) - index} more members not read]")
+            if ctx.shared.members <= 0:
+                rest = [i for i in infos[index:] if not i.is_dir()]
+                for other in rest[: ctx.limits.max_zip_members]:  # named in ``skipped`` only
+                    found.skip(_member_name(other), _LIMIT.format(ctx.limits.max_zip_members))
+                if len(rest) > ctx.limits.max_zip_members:
+                    found.skip("", _LIMIT.format(ctx.limits.max_zip_members), len(rest) - ctx.limits.max_zip_members)
                 break
-            shared.members -= 1
+            ctx.shared.members -= 1
             if info.is_dir():
                 continue
             name = _member_name(info)
-            ratio = info.file_size / max(info.compress_size, 1)
-            readable = (
-                not info.flag_bits & 0x1  # encrypted
-                and shared.zip_bytes > 0
-                and not (info.file_size > _SMALL and ratio > limits.max_zip_ratio)
-                and ctx.depth + 1 <= limits.max_depth
-            )
-            if not readable:
-                members.append(name)
+            reason = _unreadable(info, ctx)
+            if reason:
+                found.names.append(name)
+                found.skip(name, reason)
                 continue
             try:
                 with archive.open(info) as handle:
-                    body = handle.read(min(shared.zip_bytes, limits.max_attachment_bytes))
-            except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, RuntimeError):
-                members.append(name)
+                    body = handle.read(min(ctx.shared.zip_bytes, ctx.limits.max_attachment_bytes))
+            except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError, RuntimeError) as exc:
+                found.names.append(name)
+                found.skip(name, f"not readable: {type(exc).__name__}")
                 continue
-            shared.zip_bytes -= len(body)
-            add_member(name, body, ctx, texts, members)
-        return joined(texts, members)
+            ctx.shared.zip_bytes -= len(body)
+            found.add(name, body)
+        return found.result()
+
+
+_LIMIT = "member limit of {} reached"
+
+
+def _unreadable(info: zipfile.ZipInfo, ctx: Context) -> str:
+    """Why member ``info`` is not read, or "" when it is."""
+    limits = ctx.limits
+    if info.flag_bits & 0x1:
+        return "encrypted"
+    if ctx.depth + 1 > limits.max_depth:
+        return f"nested deeper than {limits.max_depth}"
+    if info.file_size > _SMALL and info.file_size / max(info.compress_size, 1) > limits.max_zip_ratio:
+        return f"compression ratio above {limits.max_zip_ratio}:1 (possible ZIP bomb)"
+    if info.file_size > limits.max_attachment_bytes:
+        return f"larger than {limits.max_attachment_bytes} bytes"
+    if ctx.shared.zip_bytes <= 0:
+        return f"archive byte budget of {limits.max_zip_total_bytes} bytes used up"
+    return ""
