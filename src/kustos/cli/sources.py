@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p.add_argument("--password-stdin", action="store_true", required=True)
         p.add_argument("--mailbox", default=None, help="archive mailbox address (default: the username)")
         p.add_argument("--no-verify-tls", action="store_true", help="accept self-signed certificates")
+        p.add_argument("--ca-file", type=Path, default=None,
+                       help="CA certificate (PEM) to trust; this command reads the file and stores its content")
         if kind == "imap":
             p.add_argument("--include", nargs="*", default=[])
             p.add_argument("--exclude", nargs="*", default=[])
@@ -68,12 +70,27 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=cmd_smtpd, immediate_jobs=False)
 
 
+def _ca_pem(path: Path | None) -> str | None:
+    """The CA certificate file is read here, by the command; the server stores only its PEM text."""
+    if path is None:
+        return None
+    try:
+        return Path(path).read_text(encoding="ascii")
+    except FileNotFoundError:
+        raise CLIError(f"CA certificate file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CLIError(f"cannot read the CA certificate file {path}: {type(exc).__name__}") from None
+
+
 def _config(args: argparse.Namespace) -> tuple[dict, str]:
     if args.kind in ("imap", "pop3"):
         config = {"host": args.host, "port": args.port, "security": args.security, "username": args.username,
                   "mailbox": args.mailbox}
         if args.no_verify_tls:
             config["tls_verify"] = False
+        ca_pem = _ca_pem(getattr(args, "ca_file", None))
+        if ca_pem is not None:
+            config["ca_pem"] = ca_pem
         if args.kind == "imap":
             config.update(include=args.include, exclude=args.exclude, delete_after_days=args.delete_after_days or None)
         return config, sys.stdin.readline().rstrip("\n")

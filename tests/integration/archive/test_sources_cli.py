@@ -50,3 +50,27 @@ def test_source_commands(dovecot, cli_env):
     address = json.loads(run(cli_env, "journal", "address", "--customer", cust, "--json").stdout)["address"]
     assert address.startswith("journal-") and address.endswith("@journal.kustos.local")
     assert json.loads(run(cli_env, "journal", "address", "--customer", cust, "--json").stdout)["address"] == address
+
+
+@pytest.mark.dovecot
+def test_ca_file_is_read_by_the_cli_and_stored_as_pem(dovecot, cli_env, tmp_path):
+    dovecot.add_user("dora", "dora-pw-1")
+    partner = json.loads(run(cli_env, "partner", "create", "P", "--json").stdout)["id"]
+    cust = json.loads(run(cli_env, "customer", "create", "--partner", partner, "K", "--json").stdout)["id"]
+    base = ("source", "add", "imap", "--customer", cust, "--host", "localhost", "--port", str(dovecot.imaps_port),
+            "--username", "dora", "--password-stdin", "--json")
+    added = run(cli_env, *base, "--ca-file", str(dovecot.certs.cert), stdin="dora-pw-1\n")
+    assert added.returncode == 0, added.stderr
+    source = json.loads(added.stdout)["id"]
+    listed = json.loads(run(cli_env, "source", "list", "--customer", cust, "--json").stdout)
+    assert listed[0]["config"]["ca_pem"] == dovecot.certs.cert.read_text()
+    assert str(dovecot.certs.cert) not in json.dumps(listed)  # the content is stored, never the path
+    assert json.loads(run(cli_env, "source", "test", source, "--json").stdout) == {"ok": True, "error": None}
+
+    missing = run(cli_env, *base, "--ca-file", str(tmp_path / "nope.pem"), stdin="dora-pw-1\n")
+    assert missing.returncode == 1
+    assert missing.stderr.strip().splitlines()[-1].endswith(f"CA certificate file not found: {tmp_path / 'nope.pem'}")
+    (tmp_path / "bad.pem").write_text("not a certificate\n")
+    bad = run(cli_env, *base, "--ca-file", str(tmp_path / "bad.pem"), stdin="dora-pw-1\n")
+    assert bad.returncode == 1 and "the CA certificate is not PEM text" in bad.stderr
+    assert len(json.loads(run(cli_env, "source", "list", "--customer", cust, "--json").stdout)) == 1
