@@ -28,6 +28,10 @@ ARCHIVE_DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "archive/messages/<str:message_id>/"): ("message", f"anon=302 {_SEE}"),
     ("GET", "archive/messages/<str:message_id>/body/"): ("message", f"anon=302 {_SEE}"),
     ("GET", "archive/messages/<str:message_id>/raw/"): ("message", f"anon=302 {_SEE}"),
+    # Marking mail tax-relevant: partner roles and customer admins (end users and auditors may only read).
+    ("POST", "archive/messages/<str:message_id>/tax-relevant/"): (
+        "message", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 "
+                   "au=403/404/404"),
     # The matrix messages have no converted original (.msg): 404 where the message is visible.
     ("GET", "archive/messages/<str:message_id>/original/"): (
         "message", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 "

@@ -85,6 +85,9 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "users/<str:user_id>/grants/"): (
         "auditor", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=404/404/404 "
                    "au=404/404/404"),
+    ("POST", "users/<str:user_id>/grants/revoke/"): (
+        "auditor", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=404/404/404 "
+                   "au=404/404/404"),
     ("GET", "jobs/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
     ("GET", "jobs/<str:job_id>/"): (
         "job", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=404/404/404 "
@@ -97,6 +100,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "archive/messages/<str:message_id>/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/body/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/raw/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("POST", "archive/messages/<str:message_id>/tax-relevant/"): ("message", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "archive/messages/<str:message_id>/original/"): (
         "message", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 "
                    "au=404/404/404"),  # no original file stored for these messages
@@ -148,6 +152,10 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "user", "op=200/200/200 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=404/404/404 au=404/404/404"),
     ("POST", "/api/v1/users/{user_id}/grants"): (
         "auditor", "op=201/201/201 pa=201/201/404 pt=403/403/404 ca=201/404/404 eu=404/404/404 au=404/404/404"),
+    ("GET", "/api/v1/users/{user_id}/grants"): ("auditor", f"{_OBJ} eu=404/404/404 au=404/404/404"),
+    # The matrix puts the auditor's id where the customer id belongs: no such grant.
+    ("DELETE", "/api/v1/users/{user_id}/grants/{customer_id}"): (
+        "auditor", "op=404/404/404 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=404/404/404 au=404/404/404"),
     ("GET", "/api/v1/me/tokens"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "/api/v1/me/tokens"): (None, "op=201 pa=201 pt=201 ca=201 eu=201 au=201"),
     ("DELETE", "/api/v1/me/tokens/{token_id}"): (
@@ -161,6 +169,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "/api/v1/messages/{message_id}"): (
         "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("POST", "/api/v1/messages/{message_id}/tax-relevant"): (
+        "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/messages/{message_id}/raw"): (
         "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "/api/v1/messages/{message_id}/attachments/{part}"): (

@@ -130,6 +130,8 @@ def build() -> World:
                    _archive(a2, "x@alpha-sibling.example", "Sibling quarterly figures", 2),
                    _archive(b1, "y@bravo.example", "Bravo board minutes", 3))
     parts = {label: message_service.parsed(m).attachments[0].part_path for label, m in msgs.items()}
+    for _label, m in msgs.items():  # auditors' grants default to tax-relevant mail only
+        message_service.flag_tax_relevant(m, True, actor="matrix")
     foreign_token, _ = tokens.create(factories.user("admin@bravo.example", "partner_admin", partner=pb), "other")
     world = World(
         actors=actors, customers=Targets(a1, a2, b1), partners=Targets(pa, pa, pb), users=users, auditors=auditors,

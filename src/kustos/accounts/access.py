@@ -12,18 +12,24 @@ Two questions are answered separately:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from kustos.accounts.models import User
+from kustos.accounts.models import AuditorGrant, User
 from kustos.accounts.roles import Role
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer, Partner, StorageLocation
+
+#: Grant date ranges are calendar days in the archive's time zone.
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 class Perm(StrEnum):
@@ -40,13 +46,15 @@ class Perm(StrEnum):
     ARCHIVE_SEARCH = "archive.search"
     ARCHIVE_IMPORT = "archive.import"
     ARCHIVE_EXPORT = "archive.export"
+    ARCHIVE_FLAG = "archive.flag"  # mark messages tax-relevant
     SOURCE_VIEW = "source.view"
     SOURCE_MANAGE = "source.manage"
 
 
 _PARTNER_COMMON = {
     Perm.CUSTOMER_VIEW, Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.USER_VIEW, Perm.JOB_VIEW,
-    Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
+    Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW,
+    Perm.SOURCE_MANAGE,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -60,7 +68,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
-        Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
+        Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
     }),
     Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
     Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
@@ -185,18 +193,75 @@ def check_can_assign(user: User, role: str, partner_id: str | None, customer_id:
         raise Http404("no such partner")
 
 
-def archive_mailbox_filter(user: User, customer: Customer) -> list[str] | None:
-    """Mailboxes ``user`` may search in ``customer`` (None = all). Used inside the index query."""
-    if user.role == Role.END_USER:
-        return user.own_mailboxes()
-    return None
+@dataclass(frozen=True)
+class Visibility:
+    """What of one customer's archive a user may see; the defaults mean everything.
+
+    ``allowed_mailboxes`` None = every mailbox, a list = messages in at least one of them
+    (lower-case addresses; empty = nothing). ``date_from <= date < date_to`` (aware
+    datetimes, None = unbounded). ``tax_relevant_only`` keeps messages flagged
+    tax-relevant. ``include_restricted`` lets the user open messages under a GDPR
+    restriction. Search (inside the index query), message view, downloads and export all
+    apply the same Visibility.
+    """
+
+    allowed_mailboxes: list[str] | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    tax_relevant_only: bool = False
+    include_restricted: bool = True
 
 
-def auditor_window(user: User, customer: Customer) -> tuple[Any, Any] | None:
-    """An auditor's (date_from, date_to) for ``customer``; None for other roles."""
-    if user.role != Role.AUDITOR:
+def _day_start(d: date | None, next_day: bool = False) -> datetime | None:
+    if d is None:
         return None
-    grant = user.grants.filter(customer=customer, expires_at__gt=timezone.now(), revoked_at__isnull=True).first()
+    return datetime.combine(d + timedelta(days=1) if next_day else d, time.min, tzinfo=BERLIN)
+
+
+def active_grant(user: User, customer: Customer) -> AuditorGrant | None:
+    """The auditor's grant on ``customer`` that is neither expired nor revoked."""
+    return user.grants.filter(customer=customer, expires_at__gt=timezone.now(), revoked_at__isnull=True).first()
+
+
+def visibility(user: User, customer: Customer) -> Visibility:
+    """The complete visibility filter of ``user`` in ``customer`` (call after get_customer).
+
+    End users see their own mailboxes; auditors what their active grant allows (mailboxes,
+    mail date range in Europe/Berlin days, tax-relevant only) and a customer without an
+    active grant is not found; every other role that can see the customer sees all of it.
+    """
+    if user.role == Role.END_USER:
+        return Visibility(allowed_mailboxes=user.own_mailboxes(), include_restricted=False)
+    if user.role == Role.AUDITOR:
+        grant = active_grant(user, customer)
+        if grant is None:
+            raise Http404("no such customer")
+        boxes = sorted({m.strip().lower() for m in (grant.mailboxes or []) if m.strip()})
+        return Visibility(allowed_mailboxes=boxes or None, date_from=_day_start(grant.date_from),
+                          date_to=_day_start(grant.date_to, next_day=True),
+                          tax_relevant_only=grant.tax_relevant_only, include_restricted=False)
+    return Visibility()
+
+
+def can_flag_tax_relevant(user: User, customer: Customer) -> bool:
+    """Customer admins and partner staff (not end users, auditors or the operator)."""
+    return has_perm(user, Perm.ARCHIVE_FLAG) and customers_for(user).filter(id=customer.id).exists()
+
+
+def grants_for(user: User) -> QuerySet[AuditorGrant]:
+    """Auditor grants on customers ``user`` can see (auditors: their own grants)."""
+    qs = AuditorGrant.objects.select_related("user", "customer")
+    if user.role == Role.AUDITOR:
+        return qs.filter(user=user)
+    return qs.filter(customer__in=customers_for(user))
+
+
+def get_grant(user: User, auditor_id: str, customer_id: str) -> AuditorGrant:
+    """The grant of auditor ``auditor_id`` on ``customer_id`` that ``user`` may manage; else 404/403."""
+    target = get_user(user, auditor_id, Perm.USER_MANAGE)
+    require(user, Perm.USER_MANAGE)
+    grant = grants_for(user).filter(user=target, customer_id=customer_id).first()
     if grant is None:
-        raise Http404("no such customer")
-    return grant.date_from, grant.date_to
+        raise Http404("no such grant")
+    check_can_assign(user, Role.AUDITOR, None, grant.customer_id)
+    return grant

@@ -101,6 +101,7 @@ class GrantIn(Schema):
     date_from: date | None = None
     date_to: date | None = None
     tax_relevant_only: bool = True
+    mailboxes: list[str] = []  # empty = every mailbox of the customer
 
 
 class JobOut(Schema):

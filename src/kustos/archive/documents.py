@@ -107,4 +107,5 @@ def document(msg: Message, p: Any, mailboxes: list[str], folders: list[str]) -> 
         attachment_text="\n".join(getattr(a, "text", "") or "" for a in attachments),
         size=msg.size, has_attachment=bool(getattr(p, "has_attachment", attachments)), sender_domain=getattr(p, "sender_domain", "") or "",
         message_id=msg.message_id, sha256=msg.sha256, seq=msg.seq, restricted=msg.restricted,
+        tax_relevant=msg.tax_relevant,
     )

@@ -86,9 +86,11 @@ def parse_paging(limit: str | int, offset: str | int) -> tuple[int, int]:
     for name, raw in (("limit", limit), ("offset", offset)):
         text = str(raw).strip()
         digits = text[1:] if text.startswith("-") else text
-        if not digits.isdigit() or len(digits) > 12:
+        if not digits.isascii() or not digits.isdigit():
             raise InvalidRequest(f"{name} must be a whole number (got {text[:20]!r})")
-        values.append(int(text))
+        # Never convert thousands of digits: any number this long is out of bounds anyway.
+        number = int(digits) if len(digits) <= 12 else 10**12
+        values.append(-number if text.startswith("-") else number)
     problem = check_paging(values[0], values[1])
     if problem is not None:
         raise InvalidRequest(problem)

@@ -128,8 +128,18 @@ class GrantForm(forms.Form):
                                      widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"])
     tax_relevant_only = forms.BooleanField(label=_("Only tax-relevant mail"), required=False, initial=True)
+    mailboxes = forms.CharField(label=_("Only these mailboxes"), required=False,
+                                help_text=_("Comma-separated addresses; empty = every mailbox of the customer."))
 
     def __init__(self, *args, customers=None, **kwargs):
         super().__init__(*args, **kwargs)
         if customers is not None:
             self.fields["customer"].queryset = customers
+
+    def mailbox_list(self) -> list[str]:
+        raw = self.cleaned_data.get("mailboxes") or ""
+        return [m.strip() for m in raw.replace(";", ",").split(",") if m.strip()]
+
+
+class GrantRevokeForm(forms.Form):
+    customer = forms.CharField(max_length=40)

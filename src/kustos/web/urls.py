@@ -58,6 +58,7 @@ urlpatterns = [
     path("users/<str:user_id>/role/", users.user_role, name="user-role"),
     path("users/<str:user_id>/active/", users.user_active, name="user-active"),
     path("users/<str:user_id>/grants/", users.user_grant, name="user-grant"),
+    path("users/<str:user_id>/grants/revoke/", users.user_grant_revoke, name="user-grant-revoke"),
     path("users/<str:user_id>/2fa-reset/", users.user_reset_2fa, name="user-2fa-reset"),
     # jobs and help
     path("jobs/", jobs.job_list, name="jobs"),
@@ -75,6 +76,7 @@ urlpatterns += [
     path("archive/messages/<str:message_id>/", archive_message.message_view, name="archive-message"),
     path("archive/messages/<str:message_id>/body/", archive_message.message_body, name="archive-message-body"),
     path("archive/messages/<str:message_id>/raw/", archive_message.message_raw, name="archive-message-raw"),
+    path("archive/messages/<str:message_id>/tax-relevant/", archive_message.message_tax_relevant, name="archive-message-tax"),
     path("archive/messages/<str:message_id>/original/", archive_message.message_original,
          name="archive-message-original"),
     path("archive/messages/<str:message_id>/attachments/<str:part>/", archive_message.message_attachment,

@@ -86,7 +86,7 @@ def test_auditor_window_and_foreign_customer(filled):
     customer, alice, _ = filled
     auditor = factories.user("pruefer@finanzamt.example", "auditor", customer=customer)
     users.grant(auditor, customer, expires_at=timezone.now() + timedelta(days=5),
-                date_from=date(2024, 3, 1), date_to=date(2024, 3, 10))
+                date_from=date(2024, 3, 1), date_to=date(2024, 3, 10), tax_relevant_only=False)
     result = search_service.search_as(auditor, customer.id, "angebot")
     assert result.total == 10  # 1..10 March
     other = factories.customer(factories.partner("Foreign"), "Foreign Customer")

@@ -207,7 +207,7 @@ def test_pages_in_german(filled, admin, settings):
 def test_auditor_reads_only_inside_the_granted_period(filled):
     auditor = factories.user("pruefer@finanzamt.example", "auditor")
     users.grant(auditor, filled, expires_at=timezone.now() + timedelta(days=5), date_from=date(2024, 1, 1),
-                date_to=date(2024, 12, 31))
+                date_to=date(2024, 12, 31), tax_relevant_only=False)
     client = sign_in(Client(), auditor)
     html = client.get("/archive/search/", {"q": "angebot"}).content.decode()
     assert _count(html) == 8  # i = 0..7 fall into 2024

@@ -68,10 +68,15 @@ def test_page_numbers(raw: str, reason: str) -> None:
     assert limits.parse_page("", 25) == 1 and limits.parse_page(str(limits.max_page(25)), 25) == limits.max_page(25)
 
 
-@pytest.mark.parametrize(("limit", "offset"), [("x", "0"), ("20", "9" * 5000), ("20", "1e9"), ("20", "")])
-def test_paging_text_input(limit: str, offset: str) -> None:
-    with pytest.raises(InvalidRequest):
+@pytest.mark.parametrize(("limit", "offset", "reason"), [
+    ("x", "0", "limit must be a whole number"), ("20", "9" * 5000, "offset must be at most"),
+    ("20", "-" + "9" * 5000, "offset must not be negative"), ("20", "1e9", "offset must be a whole number"),
+    ("20", "", "offset must be a whole number"), ("٣", "0", "limit must be a whole number"),
+])
+def test_paging_text_input(limit: str, offset: str, reason: str) -> None:
+    with pytest.raises(InvalidRequest, match=reason):
         limits.parse_paging(limit, offset)
+    assert limits.parse_paging(" 7 ", "10") == (7, 10)
 
 
 @pytest.fixture(scope="module")

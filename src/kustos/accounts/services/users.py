@@ -63,7 +63,8 @@ def create(email: str, role: str, *, password: str | None = None, partner: Partn
 
 
 def grant(user: User, customer: Customer, *, expires_at: datetime, date_from: date | None = None,
-          date_to: date | None = None, tax_relevant_only: bool = True, actor: Any = None) -> AuditorGrant:
+          date_to: date | None = None, tax_relevant_only: bool = True, mailboxes: list[str] | None = None,
+          actor: Any = None) -> AuditorGrant:
     if user.role != Role.AUDITOR:
         raise ValidationError("only auditors get customer grants")
     if expires_at <= timezone.now():
@@ -71,11 +72,14 @@ def grant(user: User, customer: Customer, *, expires_at: datetime, date_from: da
     obj, _ = AuditorGrant.objects.update_or_create(
         user=user, customer=customer,
         defaults={"expires_at": expires_at, "date_from": date_from, "date_to": date_to,
-                  "tax_relevant_only": tax_relevant_only, "granted_by": getattr(actor, "email", str(actor or ""))},
+                  "tax_relevant_only": tax_relevant_only, "granted_by": getattr(actor, "email", str(actor or "")),
+                  "mailboxes": sorted({m.strip().lower() for m in (mailboxes or []) if m.strip()}),
+                  "revoked_at": None},
     )
     audit.record("auditor.grant", actor=actor, customer=customer, target=user.id,
                  detail={"expires_at": expires_at.isoformat(), "date_from": str(date_from or ""),
-                         "date_to": str(date_to or "")})
+                         "date_to": str(date_to or ""), "tax_relevant_only": tax_relevant_only,
+                         "mailboxes": obj.mailboxes})
     operator_access.record(actor, user, customer, via="auditor.grant")
     return obj
 

@@ -10,6 +10,7 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.services import export, export_files, messages
 from kustos.archive.services import search as search_service
+from kustos.search import limits
 
 router = Router(tags=["archive"])
 
@@ -27,12 +28,19 @@ class ExportIn(Schema):
     format: str = "eml-zip"
 
 
+class TaxFlagIn(Schema):
+    tax_relevant: bool = True
+
+
 @router.get("/customers/{customer_id}/archive/search", response=SearchOut,
-            summary="Full-text search in a customer's archive (your permissions apply inside the query)")
-def search(request, customer_id: str, q: str = "", mailbox: str = "", limit: int = 20, offset: int = 0,
+            summary="Full-text search in a customer's archive (your permissions apply inside the query)",
+            description=f"`limit` 0..{limits.MAX_LIMIT}, `offset` 0..{limits.MAX_OFFSET}, `q` at most "
+                        f"{limits.MAX_QUERY_LENGTH} characters; anything beyond answers 400 with the reason.")
+def search(request, customer_id: str, q: str = "", mailbox: str = "", limit: str = "20", offset: str = "0",
            sort: str = "date", facets: bool = False):
+    page_limit, page_offset = limits.parse_paging(limit, offset)
     result, rows = search_service.search_rows_as(request.auth, customer_id, q, mailbox=mailbox or None,
-                                                 limit=min(limit, 200), offset=offset, sort=sort, facets=facets)
+                                                 limit=page_limit, offset=page_offset, sort=sort, facets=facets)
     out = {"total": result.total, "hits": rows}
     if facets and result.facets is not None:
         out["facets"] = {"folder": result.facets.folder, "year": result.facets.year,
@@ -44,7 +52,14 @@ def search(request, customer_id: str, q: str = "", mailbox: str = "", limit: int
 def message(request, message_id: str):
     msg = messages.get_for(request.auth, message_id)
     messages.log_view(request.auth, msg, "view")
-    return messages.metadata(msg)
+    return messages.metadata(msg, messages.scope_of(request.auth, msg))
+
+
+@router.post("/messages/{message_id}/tax-relevant", response=dict,
+             summary="Mark a message tax-relevant (or not); auditors limited to tax-relevant mail see it")
+def tax_relevant(request, message_id: str, body: TaxFlagIn):
+    msg = messages.flag_tax_relevant_as(request.auth, message_id, body.tax_relevant)
+    return messages.metadata(msg, messages.scope_of(request.auth, msg))
 
 
 @router.get("/messages/{message_id}/raw", summary="The original message bytes (.eml), byte-exact",

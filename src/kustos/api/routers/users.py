@@ -10,7 +10,7 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.accounts.models import ApiToken
 from kustos.accounts.roles import Role
-from kustos.accounts.services import tokens, users
+from kustos.accounts.services import grants, tokens, users
 from kustos.api import serializers as ser
 from kustos.api.schemas import GrantIn, TokenCreated, TokenIn, TokenOut, UserIn, UserOut, UserPatch
 from kustos.tenants.models import Partner
@@ -78,8 +78,21 @@ def grant(request, user_id: str, body: GrantIn):
     access.check_can_assign(request.auth, Role.AUDITOR, None, body.customer)
     customer = access.get_customer(request.auth, body.customer, Perm.USER_VIEW)
     g = users.grant(target, customer, expires_at=body.expires_at, date_from=body.date_from, date_to=body.date_to,
-                    tax_relevant_only=body.tax_relevant_only, actor=request.auth)
-    return Status(201, {"user": target.id, "customer": customer.id, "expires_at": g.expires_at})
+                    tax_relevant_only=body.tax_relevant_only, mailboxes=grants.clean_mailboxes(body.mailboxes),
+                    actor=request.auth)
+    return Status(201, {**grants.row(g), "expires_at": g.expires_at})
+
+
+@router.get("/users/{user_id}/grants", response=list[dict], summary="An auditor's grants (revoked ones included)")
+def list_grants(request, user_id: str):
+    target = access.get_user(request.auth, user_id, Perm.USER_VIEW)
+    return [grants.row(g) for g in access.grants_for(request.auth).filter(user=target).order_by("customer_id")]
+
+
+@router.delete("/users/{user_id}/grants/{customer_id}", response=dict,
+               summary="Revoke an auditor's access to a customer (effective at once, kept for the record)")
+def revoke_grant(request, user_id: str, customer_id: str):
+    return grants.row(grants.revoke(access.get_grant(request.auth, user_id, customer_id), actor=request.auth))
 
 
 @router.get("/me/tokens", response=list[TokenOut], summary="Your API tokens")

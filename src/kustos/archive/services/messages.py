@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
+from kustos.archive.documents import build_documents
 from kustos.archive.models import Message
 from kustos.archive.services.search import Scope, scope_for
 from kustos.audit import services as audit
@@ -20,18 +22,28 @@ from kustos.mail import get_part, parse
 
 
 def visible(message: Message, scope: Scope) -> bool:
+    """Whether ``scope`` (accounts.access.visibility) lets its user see ``message``: the same
+    conditions the search applies inside the index query."""
+    if scope.tax_relevant_only and not message.tax_relevant:
+        return False
     if scope.allowed_mailboxes is not None:
         boxes = set(message.refs.values_list("mailbox__address", flat=True))
         if not boxes & set(scope.allowed_mailboxes):
             return False
     if scope.date_from or scope.date_to:
-        if message.date is None:
+        when = message.date or message.archived_at  # the date the search index files it under
+        if when is None:
             return False
-        if scope.date_from and message.date < scope.date_from:
+        if scope.date_from and when < scope.date_from:
             return False
-        if scope.date_to and message.date >= scope.date_to:
+        if scope.date_to and when >= scope.date_to:
             return False
-    return not message.restricted or scope.allowed_mailboxes is None
+    return not message.restricted or scope.include_restricted
+
+
+def scope_of(user: Any, message: Message) -> Scope:
+    """The visibility filter of ``user`` in the message's customer."""
+    return scope_for(user, message.customer)
 
 
 def get_for(user: Any, message_id: str) -> Message:
@@ -55,10 +67,31 @@ def original(message: Message) -> bytes | None:
     return runtime.vault().store(message.customer_id).get(message.original_vault_id)
 
 
-def metadata(message: Message) -> dict[str, Any]:
-    refs = [{"mailbox": r.mailbox.address, "folder": r.folder.path, "source": r.source,
-             "envelope_from": r.envelope_from, "envelope_to": r.envelope_to, "added_at": r.added_at.isoformat()}
-            for r in message.refs.select_related("mailbox", "folder").order_by("id")]
+def visible_refs(message: Message, scope: Scope) -> list[dict[str, Any]]:
+    """The message's references (mailbox, folder, envelope) that ``scope`` may see.
+
+    A user limited to some mailboxes sees only the references of those mailboxes, and of
+    their envelope recipients only those addresses: other mailboxes' folders and other
+    recipients (BCC of a journal envelope included) stay hidden.
+    """
+    allowed = None if scope.allowed_mailboxes is None else set(scope.allowed_mailboxes)
+    refs = []
+    for r in message.refs.select_related("mailbox", "folder").order_by("id"):
+        if allowed is not None and r.mailbox.address not in allowed:
+            continue
+        envelope_to = list(r.envelope_to or [])
+        if allowed is not None:
+            envelope_to = [a for a in envelope_to if str(a).strip().lower() in allowed]
+        refs.append({"mailbox": r.mailbox.address, "folder": r.folder.path, "source": r.source,
+                     "envelope_from": r.envelope_from, "envelope_to": envelope_to,
+                     "added_at": r.added_at.isoformat()})
+    return refs
+
+
+def metadata(message: Message, scope: Scope | None = None) -> dict[str, Any]:
+    """The message's metadata; ``scope`` limits the references to what its user may see
+    (None = all, for the local CLI)."""
+    refs = visible_refs(message, scope or Scope())
     return {
         "id": message.id, "customer": message.customer_id, "seq": message.seq, "sha256": message.sha256,
         "vault_id": message.vault_id,
@@ -66,7 +99,8 @@ def metadata(message: Message) -> dict[str, Any]:
         "from": message.from_addr, "to": message.to_addrs, "date": message.date.isoformat() if message.date else None,
         "archived_at": message.archived_at.isoformat(), "has_attachments": message.has_attachments,
         "attachment_count": message.attachment_count, "parse_error": message.parse_error,
-        "retention_year": message.retention_year, "original_kind": message.original_kind, "refs": refs,
+        "retention_year": message.retention_year, "original_kind": message.original_kind,
+        "tax_relevant": message.tax_relevant, "refs": refs,
     }
 
 
@@ -85,3 +119,32 @@ def attachment(message: Message, part_path: str) -> tuple[bytes, str, str]:
 
 def log_view(user: Any, message: Message, what: str) -> None:
     audit.record(f"archive.{what}", actor=user, customer=message.customer, target=message.id)
+
+
+def flag_tax_relevant(message: Message, on: bool, *, actor: Any) -> Message:
+    """Mark (or unmark) ``message`` tax-relevant and reindex it, so auditor grants limited to
+    tax-relevant mail find it inside the index query. Callers check the permission first
+    (``flag_tax_relevant_as`` for users; the local CLI has the installation's authority)."""
+    if message.tax_relevant != on:
+        Message.objects.filter(id=message.id).update(tax_relevant=on, indexed=False)
+        message.tax_relevant = on
+        reindex(message)
+    audit.record("archive.tax_relevant", actor=actor, customer=message.customer, target=message.id,
+                 detail={"tax_relevant": on})
+    return message
+
+
+def flag_tax_relevant_as(user: Any, message_id: str, on: bool) -> Message:
+    """Dashboard/API: the message if ``user`` may see it (else 404) and flag it (else 403)."""
+    message = get_for(user, message_id)
+    if not access.can_flag_tax_relevant(user, message.customer):
+        raise PermissionDenied("your role may not mark messages tax-relevant")
+    return flag_tax_relevant(message, on, actor=user)
+
+
+def reindex(message: Message) -> None:
+    """Replace the message's search document (after a change of an indexed field)."""
+    index = runtime.search_index()
+    index.add(build_documents(None, [message], {message.id: parsed(message)}))
+    index.commit()
+    Message.objects.filter(id=message.id).update(indexed=True)

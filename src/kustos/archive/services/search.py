@@ -2,41 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Message, MessageRef
-from kustos.archive.retention import BERLIN
 from kustos.audit import services as audit
 from kustos.core import runtime
 from kustos.search import SearchRequest, SearchResult
 from kustos.tenants.models import Customer
 
-
-@dataclass
-class Scope:
-    """Who may see what inside one customer: None = every mailbox; dates limit auditors."""
-
-    allowed_mailboxes: list[str] | None = None
-    date_from: datetime | None = None
-    date_to: datetime | None = None
-
-
-def _day(d: date | None, end: bool = False) -> datetime | None:
-    if d is None:
-        return None
-    return datetime.combine(d + timedelta(days=1) if end else d, time.min, tzinfo=BERLIN)
+#: What a user may see in one customer (the permission filter applied inside the index query).
+#: ``Scope()`` sees everything (the local CLI, which runs with the installation's authority).
+Scope = access.Visibility
 
 
 def scope_for(user: Any, customer: Customer) -> Scope:
-    allowed = access.archive_mailbox_filter(user, customer)
-    window = access.auditor_window(user, customer)
-    if window is None:
-        return Scope(allowed)
-    return Scope(allowed, _day(window[0]), _day(window[1], end=True))
+    """The user's complete visibility filter in ``customer`` (decided by accounts.access)."""
+    return access.visibility(user, customer)
 
 
 def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = None, limit: int = 20,
@@ -47,7 +30,8 @@ def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = N
         allowed = [box] if allowed is None or box in allowed else []
     request = SearchRequest(query=query.strip() or "*", customer=customer.id, allowed_mailboxes=allowed,
                             sort=sort, limit=limit, offset=offset, facets=facets,  # type: ignore[arg-type]
-                            date_from=scope.date_from, date_to=scope.date_to)
+                            date_from=scope.date_from, date_to=scope.date_to,
+                            tax_relevant_only=scope.tax_relevant_only)
     return runtime.search_index().search(request)
 
 

@@ -25,7 +25,7 @@ from kustos.archive.models import Folder, Mailbox, Message
 from kustos.archive.services import export, export_files
 from kustos.archive.services import search as search_service
 from kustos.audit import services as audit
-from kustos.search import InvalidRequest, QuerySyntaxError
+from kustos.search import InvalidRequest, QuerySyntaxError, limits
 from kustos.tenants.models import Customer
 from kustos.web.htmx import render_page
 
@@ -48,16 +48,21 @@ class SearchForm:
     attachment: bool = False
     sort: str = "date"
     page: int = 1
+    page_error: str = ""
 
     @classmethod
     def from_params(cls, params: QueryDict) -> SearchForm:
-        page = params.get("page", "1")
         sort = params.get("sort", "date")
-        return cls(customer=params.get("customer", "").strip(), q=params.get("q", "").strip()[:2000],
+        try:
+            page, page_error = limits.parse_page(params.get("page", "1"), PAGE_SIZE), ""
+        except ValueError as exc:
+            page, page_error = 1, str(exc)
+        # The query text is not cut here: the parser rejects what exceeds search.limits with a reason.
+        return cls(customer=params.get("customer", "").strip(), q=params.get("q", "").strip(),
                    mailbox=params.get("mailbox", "").strip().lower(), folder=params.get("folder", "").strip(),
                    domain=params.get("domain", "").strip().lower(), date_from=params.get("from", "").strip(),
                    date_to=params.get("to", "").strip(), attachment=params.get("attachment") in ("1", "on"),
-                   sort=sort if sort in SORTS else "date", page=max(1, int(page)) if page.isdigit() else 1)
+                   sort=sort if sort in SORTS else "date", page=page, page_error=page_error)
 
     def query(self) -> str:
         parts = [f"({self.q})"] if self.q else []
@@ -125,6 +130,8 @@ def _mailboxes(user: Any, customer: Customer) -> list[str]:
 
 
 def _run_search(user: Any, customer: Customer, form: SearchForm) -> dict[str, Any]:
+    if form.page_error:
+        return {"error": form.page_error, "position": None}
     try:
         result, rows = search_service.search_rows_as(user, customer.id, form.query(), mailbox=form.mailbox or None,
                                                      limit=PAGE_SIZE, offset=(form.page - 1) * PAGE_SIZE,
@@ -134,7 +141,7 @@ def _run_search(user: Any, customer: Customer, form: SearchForm) -> dict[str, An
         if position is not None and form.q:
             position = max(0, position - 1)  # query() put "(" before the user's text
         return {"error": getattr(exc, "message", str(exc)), "position": position}
-    pages = max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE)
+    pages = min(max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE), limits.max_page(PAGE_SIZE))
     return {
         "rows": rows, "total": result.total, "facets": _facet_links(form, result.facets),
         "page": form.page, "pages": pages, "first": (form.page - 1) * PAGE_SIZE + 1 if rows else 0,
@@ -195,9 +202,9 @@ def folders(request: HttpRequest, customer_id: str) -> HttpResponse:
     boxes = Mailbox.objects.filter(customer=customer).order_by("address")
     if scope.allowed_mailboxes is not None:
         boxes = boxes.filter(address__in=scope.allowed_mailboxes)
-    # Counts are references per folder; an auditor's date window is not applied to them, so
-    # auditors with a window see the tree without counts rather than numbers they may not know.
-    show_counts = scope.date_from is None and scope.date_to is None
+    # Counts are references per folder; an auditor's date window or tax-relevant limit is not
+    # applied to them, so such auditors see the tree without counts rather than numbers they may not know.
+    show_counts = scope.date_from is None and scope.date_to is None and not scope.tax_relevant_only
     folder_rows = Folder.objects.filter(mailbox__in=boxes).annotate(n=Count("refs")).order_by("path")
     by_box: dict[int, list[Any]] = {}
     for folder in folder_rows:

@@ -12,16 +12,16 @@ import base64
 import html
 from typing import Any
 
+from django.contrib import messages as ui
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from kustos.accounts import access
-from kustos.archive.models import Message
 from kustos.archive.services import messages
-from kustos.archive.services import search as search_service
 from kustos.mail import get_part, has_remote_content, parse, sanitize_html
 
 INLINE_IMAGE_LIMIT = 2 * 1024 * 1024
@@ -33,10 +33,11 @@ def _addresses(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} <{addr}>" if name and addr else (addr or name) for name, addr in pairs)
 
 
-def _refs(user: Any, message: Message) -> list[dict[str, str]]:
-    """The message's mailboxes/folders the user may see (an end user: only own mailboxes)."""
-    allowed = search_service.scope_for(user, message.customer).allowed_mailboxes
-    return [r for r in messages.metadata(message)["refs"] if allowed is None or r["mailbox"] in allowed]
+def _own_only(pairs: list[tuple[str, str]], allowed: list[str] | None) -> list[tuple[str, str]]:
+    """Bcc recipients a user limited to ``allowed`` mailboxes may see: only their own addresses."""
+    if allowed is None:
+        return pairs
+    return [(name, addr) for name, addr in pairs if (addr or "").strip().lower() in allowed]
 
 
 @login_required
@@ -44,6 +45,7 @@ def _refs(user: Any, message: Message) -> list[dict[str, str]]:
 def message_view(request: HttpRequest, message_id: str) -> HttpResponse:
     user = request.user
     message = messages.get_for(user, message_id)
+    scope = messages.scope_of(user, message)
     parsed = messages.parsed(message)
     messages.log_view(user, message, "view")
     view = request.GET.get("view", "html")
@@ -55,13 +57,24 @@ def message_view(request: HttpRequest, message_id: str) -> HttpResponse:
         "remote": request.GET.get("remote") == "1",
         "has_remote": has_html and has_remote_content(parsed.body_html),
         "from": _addresses(parsed.from_), "to": _addresses(parsed.to), "cc": _addresses(parsed.cc),
-        "bcc": _addresses(parsed.bcc), "reply_to": _addresses(parsed.reply_to),
+        "bcc": _addresses(_own_only(parsed.bcc, scope.allowed_mailboxes)), "reply_to": _addresses(parsed.reply_to),
         # All parts, inline images included: each is part of the archived record and downloadable.
         "attachments": parsed.attachments,
-        "refs": _refs(user, message),
+        "refs": messages.visible_refs(message, scope),
         "can_export": access.has_perm(user, access.Perm.ARCHIVE_EXPORT),
+        "can_flag": access.can_flag_tax_relevant(user, message.customer),
     }
     return render(request, "kustos/archive/message.html", context)
+
+
+@login_required
+@require_POST
+def message_tax_relevant(request: HttpRequest, message_id: str) -> HttpResponse:
+    """Mark the message tax-relevant (``tax_relevant=1``) or not (``0``), then show it again."""
+    on = request.POST.get("tax_relevant", "1") in ("1", "on", "true")
+    messages.flag_tax_relevant_as(request.user, message_id, on)
+    ui.success(request, _("Marked as tax-relevant.") if on else _("No longer marked as tax-relevant."))
+    return redirect(f"/archive/messages/{message_id}/")
 
 
 def _cid_resolver(raw: bytes, parsed: Any):

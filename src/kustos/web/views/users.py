@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kustos.accounts import access
 from kustos.accounts.access import MANAGEABLE_ROLES, Perm
 from kustos.accounts.roles import PARTNER_ROLES, Role
-from kustos.accounts.services import passwords, twofactor, users
+from kustos.accounts.services import grants, passwords, twofactor, users
 from kustos.audit import services as audit
 from kustos.web import tables
-from kustos.web.forms import ActiveForm, GrantForm, RoleForm, UserForm
+from kustos.web.forms import ActiveForm, GrantForm, GrantRevokeForm, RoleForm, UserForm
 from kustos.web.htmx import render_page
 
 SORTS = {"email": "email", "name": "name", "role": "role", "created": "created_at"}
@@ -159,8 +159,25 @@ def user_grant(request: HttpRequest, user_id: str) -> HttpResponse:
     access.check_can_assign(actor, Role.AUDITOR, None, data["customer"].id)
     try:
         users.grant(target, data["customer"], expires_at=data["expires_at"], date_from=data["date_from"],
-                    date_to=data["date_to"], tax_relevant_only=data["tax_relevant_only"], actor=actor)
+                    date_to=data["date_to"], tax_relevant_only=data["tax_relevant_only"],
+                    mailboxes=grants.clean_mailboxes(form.mailbox_list()), actor=actor)
         messages.success(request, _("Access granted."))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    return redirect(f"/users/{target.id}/")
+
+
+@login_required
+@require_POST
+def user_grant_revoke(request: HttpRequest, user_id: str) -> HttpResponse:
+    """End an auditor's access to one customer now (POST ``customer``)."""
+    actor = request.user
+    target = access.get_user(actor, user_id, Perm.USER_MANAGE)
+    form = GrantRevokeForm(request.POST)
+    if not form.is_valid():
+        access.require(actor, Perm.USER_MANAGE)
+        messages.error(request, _("Choose the grant to revoke."))
+        return redirect(f"/users/{target.id}/")
+    grants.revoke(access.get_grant(actor, target.id, form.cleaned_data["customer"]), actor=actor)
+    messages.success(request, _("Access revoked."))
     return redirect(f"/users/{target.id}/")
