@@ -27,18 +27,24 @@ _SMALL = 1024 * 1024  # below this, a high ratio is harmless (e.g. a text of spa
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 
 
-def local_header_names(data: bytes, limit: int) -> list[str]:
-    """Member names from local file headers, for archives whose central directory
-    is missing (truncated downloads, some malware droppers)."""
-    names: list[str] = []
+def local_entries(data: bytes, limit: int) -> list[tuple[str, int]]:
+    """(name, general purpose flags) of each member from local file headers, for
+    archives whose central directory is missing (truncated downloads, some malware
+    droppers)."""
+    entries: list[tuple[str, int]] = []
     pos = data.find(b"PK\x03\x04")
-    while pos != -1 and len(names) < limit and pos + _LOCAL_HEADER.size <= len(data):
+    while pos != -1 and len(entries) < limit and pos + _LOCAL_HEADER.size <= len(data):
         fields = _LOCAL_HEADER.unpack_from(data, pos)
         flags, name_len = fields[2], fields[9]
         raw = data[pos + _LOCAL_HEADER.size : pos + _LOCAL_HEADER.size + name_len]
-        names.append(raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"))
+        entries.append((raw.decode("utf-8" if flags & 0x800 else "cp437", "replace"), flags))
         pos = data.find(b"PK\x03\x04", pos + _LOCAL_HEADER.size + name_len)
-    return [n for n in names if n and not n.endswith("/")]
+    return [(n, f) for n, f in entries if n and not n.endswith("/")]
+
+
+def local_header_names(data: bytes, limit: int) -> list[str]:
+    """Member names from local file headers (see :func:`local_entries`)."""
+    return [name for name, _flags in local_entries(data, limit)]
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -58,13 +64,13 @@ class ZipExtractor:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
         except (zipfile.BadZipFile, ValueError, OSError) as exc:
-            names = local_header_names(data, ctx.limits.max_zip_members)
-            if names:
+            entries = local_entries(data, ctx.limits.max_zip_members)
+            if entries:
                 found = Members(ctx)
-                found.names.extend(names)
-                for name in names:
-                    found.skip(name, "archive damaged (no central directory)")
-                found.texts.append("\n".join(names))
+                for name, flags in entries:
+                    found.names.append(name)
+                    found.skip(name, "encrypted" if flags & 0x1 else "archive damaged (no central directory)")
+                found.texts.append("\n".join(found.names))
                 return found.result()
             raise ExtractionError(f"not a readable ZIP archive: {exc}") from exc
         found = Members(ctx)
