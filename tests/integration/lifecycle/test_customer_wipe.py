@@ -22,6 +22,7 @@ from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import export_files
 from kustos.archive.services.ingest import Ingestor
 from kustos.core import runtime
+from kustos.jobs import schedules
 from kustos.jobs.models import Job
 from kustos.sources.smtp.spool import Envelope, Spool
 from kustos.tenants.models import DeletionRecord
@@ -92,6 +93,8 @@ def test_customer_deletion_leaves_no_file_and_no_row(home_customer, django_captu
     assert tok["body"].encode() in b"".join(resp.streaming_content)
     # export via the dashboard
     web = sign_in(Client(), admin)
+    failed = Client().post("/login/", {"email": admin.email, "password": "not-the-password-1"})
+    assert failed.status_code in (200, 400, 403, 429)  # a failed sign-in leaves records naming the user
     resp = web.post("/archive/export/", {"customer": customer.id, "q": "", "scope": "all", "format": "mbox"})
     assert resp.status_code == 200 and resp["X-Export-Count"] == "3"
     assert tok["subject"].encode() in b"".join(resp.streaming_content)
@@ -123,6 +126,7 @@ def test_customer_deletion_leaves_no_file_and_no_row(home_customer, django_captu
     spool.put(envelope, _mail(7, tok))
     spool.fail(spool.claim(1)[0], f"test failure for {tok['mailbox']}")
 
+    assert rows_mentioning([admin.email]).keys() - {"audit_auditevent", "accounts_user"}, "sign-in records expected"
     needles = [v.encode() for v in tok.values()]
     roots = [home, Path(tempfile.gettempdir())]
     assert files_containing([home], needles, start), "the setup should have left traces to remove"
@@ -136,7 +140,7 @@ def test_customer_deletion_leaves_no_file_and_no_row(home_customer, django_captu
     assert files_containing(roots, needles, start) == []
     assert not list((home / "uploads").iterdir())
     assert not (home / "exports" / customer.id).exists()
-    leftovers = rows_mentioning([customer.id, *tok.values()])
+    leftovers = rows_mentioning([customer.id, admin.email, *tok.values()])
     jobs = leftovers.pop("jobs_job", [])
     assert [j["kind"] for j in jobs] == ["customer.delete"]
     assert set(leftovers) <= ALLOWED_TABLES, {t: rows[:2] for t, rows in leftovers.items()}
@@ -152,7 +156,7 @@ def test_export_files_live_under_home_and_expire(home_customer):
     fresh.write_bytes(b"zip")
     old = time.time() - 7200
     os.utime(path, (old, old))
-    assert export_files.purge_expired(3600) == 1
+    assert schedules.purge_expired_exports.call_local() == 1  # the periodic job, lifetime from the settings
     assert not path.exists() and not path.parent.exists()
     assert fresh.exists()
     with export_files.open_once(fresh) as handle:

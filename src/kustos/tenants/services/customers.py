@@ -104,6 +104,7 @@ def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] |
             deleted_at=timezone.now(), vault_record=_jsonable({**vault_record, "files_outside_vault": removed}),
         )
         purge.jobs(customer.id)
+        purge.sign_ins(customer)
         customer.delete()
         audit.record("customer.deleted", actor=requested_by, partner=record.partner, target=customer_id,
                      detail={"deletion_record": record.id})

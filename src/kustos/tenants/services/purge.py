@@ -3,7 +3,8 @@
 Files outside the vault that hold the customer's mail or names: SMTP spool items
 (waiting, claimed, failed), upload files (partial and complete) and export files.
 Database rows: the customer's jobs (their parameters, errors and progress texts name
-files and mailboxes) — every other row goes with the customer by cascade. On SQLite
+files and mailboxes), its users' sessions and sign-in records — every other row goes
+with the customer by cascade. On SQLite
 the freed pages are overwritten and the write-ahead log emptied, so deleted rows do not
 survive in the database files either. What remains is the DeletionRecord, the deletion
 job and the audit trail.
@@ -15,8 +16,11 @@ import json
 import os
 from pathlib import Path
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.db import connection
 
+from kustos.accounts.models import User
+from kustos.accounts.services import sessions
 from kustos.archive.services import export_files, uploads
 from kustos.jobs.models import Job
 from kustos.sources.smtp.spool import MAGIC
@@ -72,6 +76,17 @@ def _spool_customer(path: Path) -> str | None:
     except (OSError, ValueError):
         return None
     return envelope.get("customer") if isinstance(envelope, dict) else None
+
+
+def sign_ins(customer: Customer) -> int:
+    """End the sessions of the customer's users and drop their sign-in records (the user rows
+    themselves go with the customer); returns how many sign-in records were removed."""
+    people = list(User.objects.filter(customer=customer))
+    for user in people:
+        sessions.end_all(user, reason="customer_deleted", actor="system")
+    names = [u.email for u in people]
+    return sum(model.objects.filter(username__in=names).delete()[0]
+               for model in (AccessAttempt, AccessFailureLog, AccessLog))
 
 
 def jobs(customer_id: str) -> int:
