@@ -27,6 +27,7 @@ from fakecloud.testing import (
     throttle_obeyed,
 )
 from kustos.sources.base import AuthenticationFailed, Item, PermissionMissing, Scope
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.gmail import GmailConnector
 from tests.contract.connector_contract import ConnectorContract, drain
 
@@ -67,7 +68,8 @@ class GmailSource:
 
     def connector(self) -> GmailConnector:
         if self._connector is None:
-            self._connector = GmailConnector(self.info, ADMIN, endpoint=self.base, page_size=2)
+            self._connector = GmailConnector(self.info, ADMIN, endpoint=self.base, page_size=2,
+                                             egress=EgressPolicy.from_values(False, ["127.0.0.1/32"]))
         return self._connector
 
     def scope(self) -> Scope:

@@ -25,6 +25,7 @@ from fakecloud.testing import (
     throttle_obeyed,
 )
 from kustos.sources.base import AuthenticationFailed, Item, PermissionMissing, Scope
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph import GraphMailConnector
 from tests.contract.connector_contract import ConnectorContract, drain
 
@@ -60,7 +61,8 @@ class GraphSource:
     def connector(self) -> GraphMailConnector:
         if self._connector is None:
             self._connector = GraphMailConnector(TENANT, CLIENT_ID, SECRET, endpoint=self.base,
-                                                 login_endpoint=self.base, page_size=2)
+                                                 login_endpoint=self.base, page_size=2,
+                                                 egress=EgressPolicy.from_values(False, ["127.0.0.1/32"]))
         return self._connector
 
     def scope(self) -> Scope:

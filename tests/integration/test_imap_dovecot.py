@@ -12,6 +12,7 @@ import pytest
 from imapclient import IMAPClient
 
 from kustos.sources.base import AuthenticationFailed, Connector, HostUnreachable, Item, Scope, TLSFailure
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.imap import ImapConnector
 from tests.contract.connector_contract import ConnectorContract, ContractSource, drain
 from tests.servers.dovecot import Dovecot, corpus_messages
@@ -41,9 +42,12 @@ def mailbox(dovecot: Dovecot, corpus: Path) -> dict[str, list[bytes]]:
     return delivered
 
 
+LOOPBACK_ONLY = EgressPolicy.from_values(False, ["127.0.0.1/32"])  # the server under test, nothing else
+
+
 def connector(dovecot: Dovecot, **kwargs: object) -> ImapConnector:
     options: dict[str, object] = {"host": "127.0.0.1", "port": dovecot.imap_port, "security": "none",
-                                  "username": USER, "password": PASSWORD, "timeout": 10}
+                                  "username": USER, "password": PASSWORD, "timeout": 10, "egress": LOOPBACK_ONLY}
     options.update(kwargs)
     return ImapConnector(**options)  # type: ignore[arg-type]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from kustos.sources.base import AuthenticationFailed, Connector, HostUnreachable, Item, Scope, TLSFailure
+from kustos.sources.egress import EgressPolicy
 from kustos.sources.pop3 import Pop3Connector, decode_seen
 from tests.contract.connector_contract import ConnectorContract, ContractSource, drain
 from tests.servers.dovecot import Dovecot, corpus_messages
@@ -25,9 +26,13 @@ def new_user(dovecot: Dovecot) -> tuple[str, str]:
     return user, f"pw-{user}"
 
 
+LOOPBACK_ONLY = EgressPolicy.from_values(False, ["127.0.0.1/32"])  # the server under test, nothing else
+
+
 def pop3(dovecot: Dovecot, user: str, password: str | None, **kwargs: object) -> Pop3Connector:
     options: dict[str, object] = {"host": "127.0.0.1", "port": dovecot.pop3_port, "security": "none",
-                                  "username": user, "password": password, "timeout": 10, "batch_size": 3}
+                                  "username": user, "password": password, "timeout": 10, "batch_size": 3,
+                                  "egress": LOOPBACK_ONLY}
     options.update(kwargs)
     return Pop3Connector(**options)  # type: ignore[arg-type]
 
