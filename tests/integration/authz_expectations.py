@@ -158,6 +158,7 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "auditor", "op=404/404/404 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=404/404/404 au=404/404/404"),
     ("GET", "/api/v1/me/tokens"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "/api/v1/me/tokens"): (None, "op=201 pa=201 pt=201 ca=201 eu=201 au=201"),
+    ("POST", "/api/v1/me/password"): (None, "op=422 pa=422 pt=422 ca=422 eu=422 au=422"),
     ("DELETE", "/api/v1/me/tokens/{token_id}"): (
         "token", "op=200/404 pa=200/404 pt=200/404 ca=200/404 eu=200/404 au=200/404"),
     ("GET", "/api/v1/jobs"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),

@@ -12,11 +12,15 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from kustos.accounts.services import tokens, twofactor
 
-PASSWORD_CHANGE_REQUIRED = "password change required: sign in to the dashboard and choose a new password first"
+PASSWORD_CHANGE_REQUIRED = ("password change required: choose a new password first (dashboard: /account/password/, "
+                            "API: POST /api/v1/me/password)")
 
 
-def _ready(user):
-    if user.must_change_password:
+PASSWORD_PATH = "/api/v1/me/password"  # the one operation open while a new password is owed
+
+
+def _ready(request: HttpRequest, user):
+    if user.must_change_password and request.path != PASSWORD_PATH:
         raise PermissionDenied(PASSWORD_CHANGE_REQUIRED)
     return user
 
@@ -30,7 +34,7 @@ class BearerToken(HttpBearer):
         if user is None:
             return None
         request.user = user
-        return _ready(user)
+        return _ready(request, user)
 
 
 class DashboardSession(APIKeyCookie):
@@ -45,7 +49,7 @@ class DashboardSession(APIKeyCookie):
         if twofactor.required(user) or twofactor.confirmed_device(user) is not None:
             if not user.is_verified():
                 return None
-        return _ready(user)
+        return _ready(request, user)
 
 
 AUTH = [BearerToken(), DashboardSession()]

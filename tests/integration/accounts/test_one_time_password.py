@@ -72,3 +72,23 @@ def test_api_answers_403_until_the_password_is_changed():
     assert resp.status_code == 302 and resp["Location"] == "/account/"
     assert client.get("/api/v1/me").json()["email"] == user.email
     assert client.get("/").status_code == 200
+
+
+def test_api_password_change_is_the_one_open_operation_and_ends_every_token():
+    operator = users.create("script-ops@otp.example", "operator", password="one-time-pass-9917",
+                            one_time_password=True, actor="cli")
+    _, secret = tokens.create(operator, "automation")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert Client().get("/api/v1/me/tokens", **auth).status_code == 403
+    wrong = Client().post("/api/v1/me/password", {"old_password": "nope-nope-nope", "new_password": NEW_PASSWORD},
+                          content_type="application/json", **auth)
+    assert wrong.status_code == 422 and wrong.json()["detail"] == "the current password is not correct"
+    weak = Client().post("/api/v1/me/password", {"old_password": "one-time-pass-9917", "new_password": "12345"},
+                         content_type="application/json", **auth)
+    assert weak.status_code == 422 and "too short" in weak.json()["detail"]
+    done = Client().post("/api/v1/me/password", {"old_password": "one-time-pass-9917", "new_password": NEW_PASSWORD},
+                         content_type="application/json", **auth)
+    assert done.status_code == 204
+    operator.refresh_from_db()
+    assert not operator.must_change_password and operator.check_password(NEW_PASSWORD)
+    assert Client().get("/api/v1/me", **auth).status_code == 401  # every token ended, this one included

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from ninja import Router, Status
+from ninja import Router, Schema, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.accounts.models import ApiToken
 from kustos.accounts.roles import Role
 from kustos.accounts.services import grants, tokens, users
+from kustos.accounts.services.passwords import set_password
 from kustos.api import serializers as ser
 from kustos.api.schemas import GrantIn, TokenCreated, TokenIn, TokenOut, UserIn, UserOut, UserPatch
 from kustos.tenants.models import Partner
@@ -112,3 +113,19 @@ def revoke_token(request, token_id: str):
     if token is None:
         raise Http404("no such token")
     return ser.token(tokens.revoke(token, actor=request.auth))
+
+
+class PasswordChangeIn(Schema):
+    old_password: str
+    new_password: str
+
+
+@router.post("/me/password", response={204: None},
+             summary="Change your password (password rules apply; ends your other sessions and ALL your API "
+                     "tokens, including the one used for this call)")
+def change_password(request, body: PasswordChangeIn):
+    user = request.auth
+    if not user.check_password(body.old_password):
+        raise ValidationError("the current password is not correct")
+    set_password(user, body.new_password, actor=user, reason="password_change")
+    return Status(204, None)
