@@ -12,7 +12,7 @@ Layout: mime.py (byte-level MIME tree), params.py (RFC 2231), headers.py and
 charsets.py (RFC 2047, addresses, dates, broken charsets), envelope.py and body.py
 (filling ParsedMessage), parts.py (IMAP section numbers), attachments.py and
 extractors/ (registry + one module per format), deadline.py (time budgets),
-limits.py, sanitize.py, html_text.py.
+limits.py, sanitize.py and css.py (inline styles), html_text.py.
 """
 
 from __future__ import annotations

@@ -2,12 +2,17 @@
 
 Why not ``email.parser``: its feedparser walks every line in Python and compiles a
 regex per boundary; it caps us near 400 msg/s, and ingest needs well over 1,000.
-Here headers are read line by line (they are short) but bodies are only sliced:
-multipart boundaries are located with ``bytes.find`` and transfer decoding is done
-lazily by ``binascii``. Tolerance follows the stdlib's compat32 behaviour (a line
-that is not a header ends the header block; a multipart without its boundary is
-kept as text; a missing close delimiter ends the part at the end of the data) and
-every tolerated problem is recorded in ``defects`` with the stdlib's defect names.
+Here headers are read one regex match per field, and bodies are never copied:
+every part is a span (offsets) of the one message buffer, multipart boundaries are
+located with ``bytes.find`` within the span, and transfer decoding is done lazily by
+``binascii`` (only a prefix when text extraction needs no more). Tolerance follows
+the stdlib's compat32 behaviour (a line that is not a header ends the header block;
+a multipart without its boundary is kept as text; a missing close delimiter ends the
+part at the end of the data) and every tolerated problem is recorded in ``defects``
+with the stdlib's defect names, plus our own when a limit of :class:`Limits` stops
+parsing (``MimeNestingTooDeep``, ``TooManyParts``, ``TooManyHeaderFields``,
+``HeaderTooLong``, ``NestedMessageNotDecoded``); the rest is then kept as one
+opaque part (``Part.opaque`` says why).
 """
 
 from __future__ import annotations
