@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from fakecloud.google.keys import make_service_account
+from kustos.config import ConfigError, load_settings
 from kustos.sources.base import TLSFailure
 from kustos.sources.egress import EgressPolicy, EgressRefused, classify, parse_networks
 from kustos.sources.gmail import GmailConnector
@@ -348,3 +349,14 @@ def test_graph_next_link_into_the_metadata_service_is_refused(connects: list) ->
         assert {host for host, _port in connects} == {"127.0.0.1"}
     finally:
         server.close()
+
+
+def test_settings_carry_the_policy_values(tmp_path: Path) -> None:
+    settings = load_settings({"KUSTOS_HOME": str(tmp_path), "KUSTOS_SOURCES_ALLOW_PRIVATE_NETWORKS": "1",
+                              "KUSTOS_SOURCES_ALLOWED_NETWORKS": "127.0.0.1/32, ::1/128,"})
+    assert settings.sources_allow_private_networks is True
+    assert settings.sources_allowed_networks == ("127.0.0.1/32", "::1/128")
+    default = load_settings({"KUSTOS_HOME": str(tmp_path)})
+    assert (default.sources_allow_private_networks, default.sources_allowed_networks) == (False, ())
+    with pytest.raises(ConfigError, match="KUSTOS_SOURCES_ALLOWED_NETWORKS: 'intranet' is not an IP network"):
+        load_settings({"KUSTOS_HOME": str(tmp_path), "KUSTOS_SOURCES_ALLOWED_NETWORKS": "intranet"})
