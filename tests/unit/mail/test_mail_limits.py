@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 import zipfile
@@ -12,6 +13,8 @@ from kustos.mail import Limits, parse
 from kustos.mail.attachments import REGISTRY, extract_text
 from kustos.mail.deadline import ExtractionTimeout, active_budgets, time_budget
 from kustos.mail.extractors import Context, Extracted
+from kustos.mail.mime import parse_tree
+from tests.unit.mail.adversarial import deep_multipart, rfc822_chain
 from tests.unit.mail.mail_samples import make_pdf, make_zip, message_with
 
 
@@ -194,3 +197,40 @@ def test_countless_parts_are_bounded() -> None:
     assert msg.attachments[-1].content_type == "application/octet-stream"
     assert msg.attachments[-1].extract_error == "not parsed: more than 5000 MIME parts"
     assert [a.text for a in msg.attachments[:2]] == ["part 0", "part 1"]
+
+
+def test_body_decoded_only_to_the_cap_still_decodes_cleanly() -> None:
+    # The cap cuts the base64-decoded prefix inside a two-byte character; the cut
+    # character must not turn the undeclared UTF-8 text into a charset guess.
+    text = "x" + "\u00e4" * 5000
+    raw = (
+        b"From: a@b.c\nSubject: cap\nContent-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+        + base64.encodebytes(text.encode())
+    )
+    msg = parse(raw, Limits(max_body_chars=1000))
+    assert msg.body_text == text[:1000]
+
+
+def test_parts_beyond_the_nesting_cap_are_listed_with_the_reason() -> None:
+    msg = parse(deep_multipart(200_000, depth=80))
+    assert "MimeNestingTooDeep" in msg.defects
+    [opaque] = msg.attachments
+    assert opaque.extract_error == "not parsed: MIME nesting deeper than 64"
+    assert opaque.part_path == ".".join(["1"] * 64)
+
+
+def test_encoded_nested_messages_are_decoded_within_a_budget() -> None:
+    raw = rfc822_chain(200_000, depth=6, encoding=b"quoted-printable")
+    tree, _emlx = parse_tree(raw)
+    levels = []
+    node = tree
+    while node is not None:
+        levels.append(node)
+        node = node.message
+    # The message's own body is the first encoded message: decoding it copies almost
+    # the whole message, which uses up the budget of one message size, so the next
+    # encoded level stays opaque.
+    assert len(levels) == 2
+    assert levels[-1].opaque == "encoded nested messages exceed the decoding budget"
+    assert "NestedMessageNotDecoded" in levels[-1].defects
+    assert parse(raw).subject == "hostile"
