@@ -16,7 +16,8 @@ from kustos.archive.services import search as search_service
 from kustos.audit import services as audit
 from kustos.cli import lookup
 from kustos.cli.base import CLIError, Context
-from kustos.search import QuerySyntaxError
+from kustos.core.lazy import Deferred
+from kustos.search import InvalidRequest, QuerySyntaxError
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -42,6 +43,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     s = m.add_parser("raw", parents=[common], help="original bytes to stdout, byte-exact")
     s.add_argument("id")
     s.set_defaults(func=cmd_raw)
+    s = m.add_parser("flag-tax", parents=[common], help="mark a message tax-relevant (--off: unmark)")
+    s.add_argument("id")
+    s.add_argument("--off", action="store_true", help="remove the tax-relevant mark")
+    s.set_defaults(func=Deferred("kustos.cli.auditor:cmd_flag_tax"))
 
     p = sub.add_parser("export", parents=[common], help="export matching messages as EML-zip or MBOX")
     p.add_argument("--customer", required=True)
@@ -69,7 +74,7 @@ def cmd_import(ctx: Context, args: argparse.Namespace) -> dict:
 def _run_search(customer, query: str, **kwargs):
     try:
         return search_service.run(customer, query, search_service.Scope(), **kwargs)
-    except QuerySyntaxError as exc:
+    except (QuerySyntaxError, InvalidRequest) as exc:
         raise CLIError(f"invalid query: {exc}") from exc
 
 

@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from kustos.cli import archive, base, platform, server, sources, tenants, vault
+from kustos.cli.parsers import auditor
 from kustos.config import ConfigError
 
-COMMAND_MODULES = (platform, tenants, vault, archive, sources)
+COMMAND_MODULES = (platform, tenants, vault, archive, sources, auditor)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -83,6 +83,8 @@ def _rewrite_urls(decl: str, allow_remote: bool, cid_url: CidUrl | None) -> str 
 def declarations(text: str) -> list[str]:
     """``text`` split at the semicolons that end declarations (not those inside
     strings or parentheses, as in ``url(data:image/png;base64,...)``)."""
+    if "(" not in text and '"' not in text and "'" not in text:
+        return text.split(";")  # the common case, without the character loop
     out: list[str] = []
     depth, quote, begin = 0, "", 0
     for index, char in enumerate(text):
