@@ -42,6 +42,7 @@ def _measure(path: Path) -> dict:
     return json.loads(out.stdout)
 
 
+@pytest.mark.slow  # ten child processes parsing 20 MB each: ~25 s
 @pytest.mark.parametrize("shape", sorted(BUILDERS))
 def test_parsing_a_hostile_message_needs_at_most_ten_times_its_size(shape: str, tmp_path: Path) -> None:
     path = tmp_path / f"{shape}.eml"
