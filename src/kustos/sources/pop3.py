@@ -50,7 +50,7 @@ class _POP3(_LongLines, poplib.POP3):
 
     def _create_socket(self, timeout: float) -> socket.socket:
         if self._egress is None:
-            return super()._create_socket(timeout)
+            return super()._create_socket(timeout)  # type: ignore[misc]  # poplib's hook, not in typeshed
         return self._egress.connect(self.host, self.port, timeout)  # a checked address, never a re-resolution
 
 
@@ -58,13 +58,14 @@ class _POP3SSL(_LongLines, poplib.POP3_SSL):
     def __init__(self, host: str, port: int, timeout: float, context: ssl.SSLContext,
                  egress: EgressPolicy | None = None) -> None:
         self._egress = egress
+        self._tls_context = context
         super().__init__(host, port, timeout=timeout, context=context)
 
     def _create_socket(self, timeout: float) -> socket.socket:
         if self._egress is None:
-            return super()._create_socket(timeout)
+            return super()._create_socket(timeout)  # type: ignore[misc]  # poplib's hook, not in typeshed
         sock = self._egress.connect(self.host, self.port, timeout)
-        return self.context.wrap_socket(sock, server_hostname=self.host)  # SNI and certificate check: the name
+        return self._tls_context.wrap_socket(sock, server_hostname=self.host)  # SNI and certificate check: the name
 
 
 def encode_seen(uidls: Iterable[str]) -> str:
