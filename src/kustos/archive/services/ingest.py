@@ -11,8 +11,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import islice
 
-from django.utils import timezone
-
 from kustos.archive.documents import build_documents
 from kustos.archive.models import Mailbox, Message, Quarantine
 from kustos.archive.pipeline.contract import BatchContext, BatchResult, Incoming, Prepared, Work
@@ -126,7 +124,9 @@ def update_usage(customer: Customer) -> None:
     Customer.objects.filter(id=customer.id).update(
         storage_bytes=int(stats.get("stored_bytes", 0)),
         mailbox_count=Mailbox.objects.filter(customer=customer).count(),
-        last_activity_at=timezone.now(),
+        # the newest message actually archived: a failed or empty run is no activity
+        last_activity_at=Message.objects.filter(customer=customer).order_by("-archived_at")
+        .values_list("archived_at", flat=True).first(),
     )
 
 
