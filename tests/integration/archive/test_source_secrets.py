@@ -278,3 +278,13 @@ def test_uploaded_ca_verifies_dovecot_by_name(dovecot, archive_customer):
     pop3 = service.add(archive_customer, "pop3", {**config, "port": dovecot.pop3s_port,
                                                    "ca_pem": dovecot.certs.cert.read_text()}, "lena-pw-1")
     assert service.test(pop3) == {"ok": True, "error": None}
+
+
+def test_new_gmail_key_with_a_token_uri_in_the_servers_network_is_refused(archive_customer, settings):
+    info, _ = make_service_account("http://127.0.0.1:9")
+    gmail = service.add(archive_customer, "gmail", {"admin_email": "admin@kunde.example"}, json.dumps(info))
+    settings.KUSTOS = replace(settings.KUSTOS, sources_allowed_networks=())
+    evil, _ = make_service_account("http://169.254.169.254")
+    with pytest.raises(ValidationError, match="169.254.169.254:80 refused: link-local"):
+        service.update(gmail, secret=json.dumps(evil))
+    assert json.loads(stored(gmail)[1])["token_uri"] == "http://127.0.0.1:9/token"

@@ -172,6 +172,7 @@ def update(source: Source, config: dict[str, Any] | None = None, secret: str | N
     endpoints, tenant, CA certificate, TLS verification) needs the secret entered again, so
     nobody who cannot see the secret can send it to a server of their choice."""
     changed: list[str] = []
+    new_config = source.config
     if config is not None:
         stored = {k: v for k, v in source.config.items() if k not in LEGACY_KEYS}
         new_config = _validate(source.kind, {**stored, **config})
@@ -179,9 +180,9 @@ def update(source: Source, config: dict[str, Any] | None = None, secret: str | N
         if changed and not secret:
             raise ValidationError(f"changing the {' and '.join(changed)} requires the "
                                   f"{SECRET_NAMES[source.kind]} to be entered again")
-        if changed:
-            _check_egress(source.kind, new_config, secret)
-        source.config = new_config
+    if changed or (secret and source.kind == "gmail"):  # a new key file may name its own token_uri
+        _check_egress(source.kind, new_config, secret)
+    source.config = new_config
     if secret:
         source.secret = seal_secret(secret, source.id)
     if interval_minutes is not None:
