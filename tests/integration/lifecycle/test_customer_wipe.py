@@ -14,6 +14,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 
 from kustos.accounts.services import tokens
@@ -131,6 +132,7 @@ def test_customer_deletion_leaves_no_file_and_no_row(home_customer, django_captu
     roots = [home, Path(tempfile.gettempdir())]
     assert files_containing([home], needles, start), "the setup should have left traces to remove"
 
+    assert Session.objects.filter(session_key=web.session.session_key).exists()
     with django_capture_on_commit_callbacks(execute=True):
         job = customers.request_deletion(customer, confirmation=customer.name, actor=admin)
     job.refresh_from_db()
@@ -140,6 +142,7 @@ def test_customer_deletion_leaves_no_file_and_no_row(home_customer, django_captu
     assert files_containing(roots, needles, start) == []
     assert not list((home / "uploads").iterdir())
     assert not (home / "exports" / customer.id).exists()
+    assert not Session.objects.filter(session_key=web.session.session_key).exists()
     leftovers = rows_mentioning([customer.id, admin.email, *tok.values()])
     jobs = leftovers.pop("jobs_job", [])
     assert [j["kind"] for j in jobs] == ["customer.delete"]

@@ -17,10 +17,11 @@ import os
 from pathlib import Path
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import connection
 
 from kustos.accounts.models import User
-from kustos.accounts.services import sessions
 from kustos.archive.services import export_files, uploads
 from kustos.jobs.models import Job
 from kustos.sources.smtp.spool import MAGIC
@@ -81,11 +82,13 @@ def _spool_customer(path: Path) -> str | None:
 def sign_ins(customer: Customer) -> int:
     """End the sessions of the customer's users and drop their sign-in records (the user rows
     themselves go with the customer); returns how many sign-in records were removed."""
-    people = list(User.objects.filter(customer=customer))
-    for user in people:
-        sessions.end_all(user, reason="customer_deleted", actor="system")
-    names = [u.email for u in people]
-    return sum(model.objects.filter(username__in=names).delete()[0]
+    people = dict(User.objects.filter(customer=customer).values_list("pk", "email"))
+    if not people:
+        return 0
+    ids = {str(pk) for pk in people}
+    keys = [s.session_key for s in Session.objects.iterator() if s.get_decoded().get(SESSION_KEY) in ids]
+    Session.objects.filter(session_key__in=keys).delete()
+    return sum(model.objects.filter(username__in=list(people.values())).delete()[0]
                for model in (AccessAttempt, AccessFailureLog, AccessLog))
 
 
