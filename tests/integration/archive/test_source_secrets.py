@@ -260,6 +260,10 @@ def test_dashboard_uploads_the_ca_certificate(archive_customer, tmp_path):
     edit = f"/customers/{archive_customer.id}/sources/{source.id}/edit/"
     page = admin.get(edit).content.decode()
     assert "BEGIN CERTIFICATE" in page and 'name="ca_upload"' in page
+    assert "can only be reached when the operator allows them" in page
+    admin.cookies.load({"django_language": "de"})
+    german = admin.get(edit, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "CA-Zertifikat (PEM-Datei)" in german and "nur erreichbar, wenn der Betreiber sie freigibt" in german
     resp = admin.post(edit, {**form, "password": "", "ca_pem": text})  # unchanged CA: no password needed
     assert resp.status_code == 302
     resp = admin.post(edit, {**form, "password": "", "ca_pem": ""})  # removing the CA moves the trust
