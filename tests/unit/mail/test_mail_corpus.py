@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kustos.mail import get_part, parse
+from kustos.mail import SkippedMember, get_part, parse
 from kustos.mail.attachments import extract_text
 from kustos.mail.extractors import Extracted
 from kustos.mail.limits import DEFAULT_LIMITS, Limits
@@ -189,6 +189,15 @@ def test_tnef_attachment_names_match_the_list_files(corpus: Path) -> None:
 
 def _fail(data, ctx):  # type: ignore[no-untyped-def]
     raise AssertionError("no nested message expected")
+
+
+def test_tnef_members_not_indexed_are_reported(corpus: Path) -> None:
+    blob = (corpus / "email/edge/tnef/mimekit/christmas.tnef").read_bytes()
+    result = extract_text(blob, "application/ms-tnef", "winmail.dat", Limits(max_zip_members=1), 0, _fail)
+    assert result.skipped == [
+        SkippedMember("kitten-playing-with-a-christmas-tree.jpg", "unsupported type image/jpeg"),
+        SkippedMember("2 further members", "member limit of 1 reached", 2),
+    ]
 
 
 def test_tnef_bodies_and_bad_blobs(corpus: Path) -> None:

@@ -28,7 +28,7 @@ class Members:
         self._folded: dict[str, int] = {}
 
     def skip(self, name: str, reason: str, count: int = 1) -> None:
-        if len(self.skipped) < self.ctx.limits.max_zip_members and count == 1:
+        if name and count == 1 and len(self.skipped) < self.ctx.limits.max_zip_members:
             self.skipped.append(SkippedMember(name, reason))
         else:
             self._folded[reason] = self._folded.get(reason, 0) + count
@@ -67,5 +67,8 @@ class Members:
             self.skip(f"{name}/{inner.name}", inner.reason, inner.count)
 
     def result(self) -> Extracted:
-        skipped = self.skipped + [SkippedMember(f"{n} further members", r, n) for r, n in self._folded.items()]
+        skipped = self.skipped + [
+            SkippedMember(f"{n} further member{'s' if n != 1 else ''}", reason, n)
+            for reason, n in self._folded.items()
+        ]
         return Extracted(text="\n\n".join(self.texts), members=self.names, skipped=skipped)

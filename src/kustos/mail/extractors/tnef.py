@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from tnefparse import TNEF
+from tnefparse import TNEF, TNEFAttachment
 
 from ..charsets import sniff
 from ..html_text import html_to_text
@@ -49,15 +49,20 @@ class TnefExtractor:
         body = tnef_body(blob)
         if body:
             found.texts.append(body)
-        attachments = blob.attachments
+        attachments = list(blob.attachments)
         for index, attachment in enumerate(attachments):
             ctx.budget.check()
             if ctx.shared.members <= 0:
-                found.skip("", f"member limit of {ctx.limits.max_zip_members} reached", len(attachments) - index)
+                for other in attachments[index:]:
+                    found.skip(_name(other), f"member limit of {ctx.limits.max_zip_members} reached")
                 break
             ctx.shared.members -= 1
-            name = attachment.long_filename() or attachment.name or UNTITLED
-            if isinstance(name, bytes):
-                name = sniff(name)
-            found.add(str(name).strip("\x00"), _as_bytes(attachment.data))
+            found.add(_name(attachment), _as_bytes(attachment.data))
         return found.result()
+
+
+def _name(attachment: TNEFAttachment) -> str:
+    name = attachment.long_filename() or attachment.name or UNTITLED
+    if isinstance(name, bytes):
+        name = sniff(name)
+    return str(name).strip("\x00")
