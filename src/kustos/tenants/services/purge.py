@@ -4,10 +4,9 @@ Files outside the vault that hold the customer's mail or names: SMTP spool items
 (waiting, claimed, failed), upload files (partial and complete) and export files.
 Database rows: the customer's jobs (their parameters, errors and progress texts name
 files and mailboxes), its users' sessions and sign-in records — every other row goes
-with the customer by cascade. On SQLite
-the freed pages are overwritten and the write-ahead log emptied, so deleted rows do not
-survive in the database files either. What remains is the DeletionRecord, the deletion
-job and the audit trail.
+with the customer by cascade. On SQLite the freed pages are overwritten and the
+write-ahead log emptied, so deleted rows do not survive in the database files either.
+What remains is the DeletionRecord, the deletion job and the audit trail.
 """
 
 from __future__ import annotations
