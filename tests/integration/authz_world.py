@@ -20,8 +20,9 @@ from kustos.accounts.services import tokens
 from kustos.archive.models import Message
 from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import messages as message_service
-from kustos.archive.services import sources, uploads
+from kustos.archive.services import quarantine, sources, uploads
 from kustos.archive.services.ingest import Ingestor
+from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer
 from tests import factories
@@ -64,6 +65,7 @@ class World:
     attachment_part: dict[str, str]
     foreign_token: Any
     secrets: dict[str, str] = field(default_factory=dict)
+    quarantine: Targets | None = None
 
     def markers_hidden_from(self, role: str) -> tuple[str, ...]:
         if role == "operator":
@@ -108,6 +110,13 @@ def _upload(customer: Customer, done: bool):
     return upload
 
 
+def _quarantined(customer: Customer):
+    store = runtime.vault().store(customer.id)
+    return quarantine.keep(store, customer, source="import", source_ref="/srv/import/scan.msg",
+                           reason="not an Outlook MSG file", data=b"\x89PNG\r\n\x1a\nmatrix",
+                           mailbox="import@example.org")
+
+
 def build() -> World:
     pa, pb = factories.partner("Alpha Partner"), factories.partner("Bravo Partner Secret")
     a1, a2 = factories.customer(pa, "Alpha Own GmbH"), factories.customer(pa, "Alpha Sibling AG")
@@ -143,6 +152,7 @@ def build() -> World:
         uploads_done=Targets(*(_upload(c, True) for c in (a1, a2, b1))),
         attachment_part=parts, foreign_token=foreign_token,
     )
+    world.quarantine = Targets(*(_quarantined(c) for c in (a1, a2, b1)))
     for role, user in actors.items():
         world.secrets[role] = tokens.create(user, "matrix")[1]
     assert all(TOTPDevice.objects.filter(user=actors[r]).exists() for r in TWO_FACTOR)

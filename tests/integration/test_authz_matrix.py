@@ -84,7 +84,8 @@ def _targets(world: World, kind: str | None, role: str, n: int) -> list[tuple[st
         return [("own", own), ("foreign", world.foreign_token)]
     group = {"customer": world.customers, "partner": world.partners, "user": world.users,
              "auditor": world.auditors, "job": world.jobs, "source": world.sources,
-             "message": world.messages, "upload": world.uploads, "upload_done": world.uploads_done}[kind]
+             "message": world.messages, "upload": world.uploads, "upload_done": world.uploads_done,
+             "quarantine": world.quarantine}[kind]
     items = group.items()
     return [items[0], items[2]] if n == 2 else items
 
@@ -100,8 +101,10 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
               "token_id": getattr(obj, "id", ""), "uidb64": "MTIz", "token": "bogus-token"}
     values.update(message_id=getattr(obj, "id", ""), source_id=getattr(obj, "id", ""),
                   part=world.attachment_part.get(label, ""))
-    if kind == "source":
+    if kind in ("source", "quarantine"):
         values["customer_id"] = obj.customer_id
+    if kind == "quarantine":
+        values["item_id"] = obj.id
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), path)
     if method == "GET":
         return client.get(path)
@@ -147,6 +150,8 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
               "user_id": getattr(obj, "id", ""), "job_id": getattr(obj, "id", ""),
               "token_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""),
               "message_id": getattr(obj, "id", ""), "upload_id": getattr(obj, "id", ""), "part": world.attachment_part.get(label, "")}
+    if kind == "quarantine":
+        values.update(customer_id=obj.customer_id, item_id=obj.id)
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
     headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if secret else {}
     customer = _customer_of(world, kind, label)

@@ -1,4 +1,9 @@
-"""Builds the argument parser from every area's command module and runs one command."""
+"""Builds the argument parser from every area's parser module and runs one command.
+
+To add a command module: write ``register(sub, common)`` in a module that imports nothing
+heavy (the handlers are ``kustos.core.lazy.Deferred("kustos.cli.<area>:cmd_x")``, imported when
+the command runs) and add ONE line to ``COMMAND_MODULES``.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
-from kustos.cli import archive, base, platform, server, sources, tenants, vault
-from kustos.cli.parsers import auditor
+from kustos.cli import base, startup
+from kustos.cli.parsers import archive, auditor, platform, quarantine, sources, tenants, vault
 from kustos.config import ConfigError
 
-COMMAND_MODULES = (platform, tenants, vault, archive, sources, auditor)
+COMMAND_MODULES = (
+    platform,
+    tenants,
+    vault,
+    archive,
+    sources,
+    quarantine,
+    auditor,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,8 +42,8 @@ def run(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if getattr(args, "auto_migrate", True):
-            server.migrate_if_needed()
-        server.prepare_jobs(immediate=getattr(args, "immediate_jobs", True))
+            startup.migrate_if_needed()
+        startup.prepare_jobs(immediate=getattr(args, "immediate_jobs", True))
         ctx = base.Context(settings.KUSTOS, json_output=getattr(args, "json", False))
         result = args.func(ctx, args)
         base.emit(ctx, result)

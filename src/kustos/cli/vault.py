@@ -1,46 +1,24 @@
 """`kustos vault stats|verify|gc|recover|seal|proof` — storage engine maintenance (CLI.md).
 
 ``--customer`` takes the vault customer id (the id the archive and backup layers store
-the customer under). JSON keys are the contract in CLI.md; ``verify`` exits 1 and names
+the customer under) or the name of a customer (``lookup.vault_customer``). JSON keys are the
+contract in CLI.md; ``verify`` exits 1 and names
 every damaged or missing item.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from kustos.archive.services import recover
+from kustos.cli import lookup
 from kustos.cli.base import CLIError, Context
+from kustos.cli.parsers.vault import register as register  # the parser beside its commands (tests build it)
 from kustos.tenants.models import Customer
 from kustos.vault.errors import VaultError
 from kustos.vault.factory import open_vault
 from kustos.vault.vault import Vault
-
-
-def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("vault", help="object storage: stats, verify, gc, recover")
-    vsub = p.add_subparsers(dest="vault_command", required=True)
-    s = vsub.add_parser("stats", parents=[common], help="raw vs stored bytes")
-    s.add_argument("--customer")
-    s.set_defaults(func=cmd_stats)
-    s = vsub.add_parser("verify", parents=[common], help="authenticate every object and ledger proof")
-    s.add_argument("--customer")
-    s.set_defaults(func=cmd_verify)
-    s = vsub.add_parser("gc", parents=[common], help="delete unreferenced data after a grace period")
-    s.add_argument("--grace-hours", type=float, default=24.0)
-    s.set_defaults(func=cmd_gc)
-    s = vsub.add_parser("recover", parents=[common], help="rebuild the index caches from the vault alone")
-    s.set_defaults(func=cmd_recover)
-    s = vsub.add_parser("seal", parents=[common], help="seal pending ledger entries into a time-stamped batch")
-    s.add_argument("--customer", required=True)
-    s.set_defaults(func=cmd_seal)
-    s = vsub.add_parser("proof", parents=[common], help="export ledger evidence (RFC 3161 token + Merkle path)")
-    s.add_argument("--customer", required=True)
-    s.add_argument("-o", "--output", required=True, type=Path)
-    s.add_argument("object_id")
-    s.set_defaults(func=cmd_proof)
 
 
 def _vault(ctx: Context) -> Vault:
@@ -55,15 +33,19 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise CLIError(str(exc))
 
 
+def _customer(ctx: Context, ref: str | None) -> str | None:
+    return None if ref is None else lookup.vault_customer(_vault(ctx).customers(), ref)
+
+
 def cmd_stats(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    result: dict[str, Any] = _run(_vault(ctx).stats, args.customer)
+    result: dict[str, Any] = _run(_vault(ctx).stats, _customer(ctx, args.customer))
     return result
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     vault = _vault(ctx)
     with ctx.progress("verifying objects") as advance:
-        report = _run(vault.verify, args.customer, progress=advance)
+        report = _run(vault.verify, _customer(ctx, args.customer), progress=advance)
     if not report.ok:
         ctx.exit_code = 1
         if not ctx.json:
@@ -97,12 +79,12 @@ def cmd_recover(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_seal(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    sealed = _run(_vault(ctx).store(args.customer).ledger.seal, force=True)
+    sealed = _run(_vault(ctx).store(_customer(ctx, args.customer)).ledger.seal, force=True)
     return sealed or {"batch": None, "entries": 0}
 
 
 def cmd_proof(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    evidence = _run(_vault(ctx).store(args.customer).ledger.proof, args.object_id)
+    evidence = _run(_vault(ctx).store(_customer(ctx, args.customer)).ledger.proof, args.object_id)
     files = evidence.export(args.output)
     return {"object_id": evidence.object_id, "batch": evidence.batch, "root": evidence.root.hex(),
             "tsa": evidence.tsa_label, "files": [str(f) for f in files]}

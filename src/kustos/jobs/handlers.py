@@ -13,12 +13,9 @@ from kustos.archive.models import Source
 from kustos.archive.services import imports
 from kustos.archive.services import sources as archive_sources
 from kustos.jobs.models import Job
+from kustos.jobs.services import PermanentJobError
 from kustos.tenants.models import Customer
 from kustos.tenants.services import customers
-
-
-class PermanentJobError(Exception):
-    """A failure that retrying cannot fix (the job fails at once)."""
 
 
 def _customer_delete(job: Job, progress: Callable[..., None]) -> dict[str, Any]:

@@ -1,26 +1,36 @@
 """Creating and updating jobs. Handlers live in jobs/handlers.py; huey runs them (jobs/tasks.py).
 
 The huey task is enqueued after the creating transaction commits, so a worker never
-sees a job id that is not yet in the database.
+sees a job id that is not yet in the database. This module does not import huey: the queue
+(jobs/tasks.py) is loaded when the first job is enqueued, so processes that never start a
+job (most `kustos` commands) do not pay for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from kustos.core.lazy import resolve
 from kustos.jobs.models import Job
 
-# Set by kustos.jobs.tasks at import; kept as a hook so this module needs no huey import.
-_enqueue: Callable[[str, int], None] | None = None
+
+class PermanentJobError(Exception):
+    """A failure that retrying cannot fix (the job fails at once)."""
 
 
-def set_enqueuer(fn: Callable[[str, int], None]) -> None:
-    global _enqueue
-    _enqueue = fn
+QUEUE = "kustos.jobs.tasks:enqueue"
+
+# None: the queue's own configuration decides; True/False: run jobs inline (the `kustos`
+# commands) or through the queue (serve/worker/scheduler). Read by jobs/tasks.py.
+inline: bool | None = None
+
+
+def set_inline(flag: bool) -> None:
+    global inline
+    inline = flag
 
 
 def create(kind: str, *, customer: Any = None, partner: Any = None, params: dict | None = None,
@@ -35,10 +45,21 @@ def create(kind: str, *, customer: Any = None, partner: Any = None, params: dict
     return job
 
 
+def start(kind: str, *, customer: Any = None, partner: Any = None, params: dict | None = None,
+          created_by: str = "") -> Job:
+    """Record a job that the calling process runs itself (e.g. `kustos import`): it starts in
+    state running and is never queued; the caller reports progress and marks the outcome."""
+    now = timezone.now()
+    return Job.objects.create(
+        kind=kind, params=params or {}, created_by=created_by, max_attempts=1, attempts=1,
+        state=Job.State.RUNNING, started_at=now,
+        customer_id=getattr(customer, "id", "") or "", customer_name=getattr(customer, "name", "") or "",
+        partner_id=getattr(partner, "id", None) or getattr(customer, "partner_id", None),
+    )
+
+
 def enqueue(job_id: str, delay: int) -> None:
-    if _enqueue is None:
-        raise RuntimeError("job queue not initialised (kustos.jobs.tasks not imported)")
-    _enqueue(job_id, delay)
+    resolve(QUEUE)(job_id, delay)
 
 
 class Progress:

@@ -6,8 +6,13 @@ import logging
 
 from huey.contrib.djhuey import HUEY, db_task
 
-from kustos.jobs import handlers, services
+from kustos.core.lazy import resolve
+from kustos.jobs import services
 from kustos.jobs.models import Job
+
+# Handlers import the services that do the work (ingest, connectors, vault); they are loaded
+# when the first job runs, not in every process that only enqueues jobs.
+HANDLERS = "kustos.jobs.handlers:HANDLERS"
 
 log = logging.getLogger("kustos.jobs")
 
@@ -22,7 +27,7 @@ def execute(job_id: str) -> None:
     job = Job.objects.filter(id=job_id).first()
     if job is None or job.done:
         return
-    handler = handlers.HANDLERS.get(job.kind)
+    handler = resolve(HANDLERS).get(job.kind)
     if handler is None:
         services.mark_failed(job, f"unknown job kind {job.kind!r}", None)
         return
@@ -31,7 +36,7 @@ def execute(job_id: str) -> None:
         result = handler(job, services.Progress(job))
     except Exception as exc:  # a job failure must never kill the worker
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
-        retry = job.attempts < job.max_attempts and not isinstance(exc, handlers.PermanentJobError)
+        retry = job.attempts < job.max_attempts and not isinstance(exc, services.PermanentJobError)
         delay = services.backoff_seconds(job.attempts) if retry else None
         services.mark_failed(job, f"{type(exc).__name__}: {exc}", delay)
         if delay is not None:
@@ -40,11 +45,11 @@ def execute(job_id: str) -> None:
     services.mark_succeeded(job, result)
 
 
-def _enqueue(job_id: str, delay: int) -> None:
+def enqueue(job_id: str, delay: int) -> None:
+    """Hand a job to huey (jobs.services.enqueue calls this; it runs inline in immediate mode)."""
+    if services.inline is not None:
+        HUEY.immediate = services.inline
     if HUEY.immediate or delay <= 0:
         run_job(job_id)
     else:
         run_job.schedule((job_id,), delay=delay)
-
-
-services.set_enqueuer(_enqueue)

@@ -93,3 +93,14 @@ urlpatterns += [
     path("customers/<str:customer_id>/sources/<str:source_id>/remove/", sources.source_remove,
          name="source-remove"),
 ]
+
+# --- quarantine: input that could not be archived (list, kept bytes, retry) ---------------------
+from kustos.web.views import quarantine  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/quarantine/", quarantine.quarantine_list, name="quarantine"),
+    path("customers/<str:customer_id>/quarantine/<str:item_id>/raw/", quarantine.quarantine_raw,
+         name="quarantine-raw"),
+    path("customers/<str:customer_id>/quarantine/<str:item_id>/retry/", quarantine.quarantine_retry,
+         name="quarantine-retry"),
+]

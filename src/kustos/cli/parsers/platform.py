@@ -1,0 +1,29 @@
+"""Parsers of serve, migrate, worker, scheduler, createadmin (implementations: cli/server.py, cli/platform.py)."""
+
+from __future__ import annotations
+
+import argparse
+
+from kustos.core.lazy import Deferred
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("serve", parents=[common], help="run everything on one machine")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--smtp-port", type=int, default=None)
+    p.add_argument("--no-smtp", action="store_true", help="do not start the SMTP journaling receiver")
+    p.set_defaults(func=Deferred("kustos.cli.server:cmd_serve"), auto_migrate=False, immediate_jobs=False)
+
+    p = sub.add_parser("migrate", parents=[common], help="apply database migrations")
+    p.set_defaults(func=Deferred("kustos.cli.server:cmd_migrate"), auto_migrate=False)
+    p = sub.add_parser("worker", parents=[common], help="run job workers (scale-out)")
+    p.add_argument("--workers", type=int, default=None)
+    p.set_defaults(func=Deferred("kustos.cli.server:cmd_worker"), immediate_jobs=False)
+    p = sub.add_parser("scheduler", parents=[common], help="run the periodic scheduler (scale-out)")
+    p.set_defaults(func=Deferred("kustos.cli.server:cmd_scheduler"), immediate_jobs=False)
+
+    p = sub.add_parser("createadmin", parents=[common], help="create an operator account")
+    p.add_argument("--email", required=True)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.set_defaults(func=Deferred("kustos.cli.platform:cmd_createadmin"))
