@@ -108,6 +108,8 @@ def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] |
         customer.delete()
         audit.record("customer.deleted", actor=requested_by, partner=record.partner, target=customer_id,
                      detail={"deletion_record": record.id})
+    # An item a running drain claimed before the purge is parked as failed once the rows are gone.
+    purge.spool_items(runtime.settings().spool_path, customer_id)
     purge.empty_write_ahead_log()
     return record
 
