@@ -27,6 +27,7 @@ from .parts import message_children
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.-]+)""", re.I)
 
 _MAGIC_BYTES = 64  # enough leading bytes for the registry's magic-number lookup
+_SMALL_PART = 1 << 20  # encoded bytes up to which an attachment is simply decoded once
 
 FillNested = Callable[[ParsedMessage, Part, int, str, "Budget | None"], None]
 
@@ -189,16 +190,19 @@ def _record(walk: Walk, att: Attachment, result: Result) -> None:
 
 
 def _attachment(part: Part, path: str, ctype: str, filename: str, disposition: str, walk: Walk) -> None:
-    size = part.decoded_size()  # large bodies are only decoded if they are extracted
+    # Small bodies are decoded once; large ones are sized chunk by chunk and decoded
+    # whole only if they are extracted.
+    data = part.decoded() if part.end - part.body_start <= _SMALL_PART else None
+    size = len(data) if data is not None else part.decoded_size()
     att = _new_attachment(part, path, part.content_type, filename, disposition, size)
     if ctype in _HEADER_BLOCKS:  # delivery reports: their fields are worth indexing
         ctype = "text/plain"
     if _room(walk):
-        result = precheck(size, ctype, filename, part.decoded(_MAGIC_BYTES), walk.limits, walk.depth)
+        head = data[:_MAGIC_BYTES] if data is not None else part.decoded(_MAGIC_BYTES)
+        result = precheck(size, ctype, filename, head, walk.limits, walk.depth)
         if result is None:
-            data = part.decoded()
+            data = data if data is not None else part.decoded()
             result = extract_text(data, ctype, filename, walk.limits, walk.depth, walk.parse_message, walk.budget)
-            del data
         _record(walk, att, result)
     walk.attachments.append(att)
 
