@@ -91,13 +91,13 @@ def notices_for(viewer: User, *, customer_id: str = "") -> list[Notice]:
     events = list(events.order_by("seq")[:500])
     users = User.objects.in_bulk({e.target for e in events})
     names = dict(Customer.objects.filter(id__in={e.customer_id for e in events}).values_list("id", "name"))
-    latest: dict[tuple[str, str], Notice] = {}
+    first: dict[tuple[str, str], Notice] = {}  # the earliest event of an access still in effect
     for e in events:
         user = users.get(e.target)
         key = (e.target, e.customer_id)
-        if key in latest or not _still_has_access(user, e.customer_id):
+        if key in first or not _still_has_access(user, e.customer_id):
             continue
-        latest[key] = Notice(operator=e.detail.get("operator", e.actor), user=user.email, user_id=user.id,
+        first[key] = Notice(operator=e.detail.get("operator", e.actor), user=user.email, user_id=user.id,
                              role=user.get_role_display(), customer=names.get(e.customer_id, e.customer_id),
                              customer_id=e.customer_id, since=e.at)
-    return sorted(latest.values(), key=lambda n: n.since, reverse=True)
+    return sorted(first.values(), key=lambda n: n.since, reverse=True)
