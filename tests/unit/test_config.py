@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -34,5 +35,5 @@ def test_production_refuses_default_or_missing_secrets(tmp_path: Path, env: dict
         load_settings({"KUSTOS_HOME": str(tmp_path), "KUSTOS_PRODUCTION": "1", **env})
     assert problem in str(exc.value)
     ok = load_settings({"KUSTOS_HOME": str(tmp_path), "KUSTOS_PRODUCTION": "1", "KUSTOS_SECRET_KEY": "s" * 40,
-                        "KUSTOS_MASTER_KEY": "k" * 64})
+                        "KUSTOS_MASTER_KEY": os.urandom(32).hex()})  # a weak key ("k" * 64) is refused
     assert ok.production
