@@ -82,6 +82,8 @@ def test_cli_import_is_a_job_with_counts(cli_env: dict, tmp_path: Path):
     assert (job["kind"], job["customer"], job["state"], job["progress"]) == ("archive.import", cust["id"],
                                                                           "succeeded", 1.0)
     assert job["result"] == result and job["error"] == "" and job["finished_at"]
+    # the vault commands take the customer's name as well
+    assert ok(cli_env, "vault", "stats", "--customer", "Kunde")["objects"] >= 2
 
 
 @pytest.mark.django_db
