@@ -5,12 +5,15 @@ links and invitations cannot leak through log collection. Configure SMTP to deli
 from __future__ import annotations
 
 import os
+from typing import IO, Any
 
 from django.core.mail.backends import filebased
 
 
 class OutboxBackend(filebased.EmailBackend):
-    def __init__(self, *args, **kwargs):
+    stream: IO[bytes] | None
+
+    def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         os.chmod(self.file_path, 0o700)
 

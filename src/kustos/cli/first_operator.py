@@ -38,7 +38,7 @@ def ensure(ctx: Context) -> User | None:
     if User.objects.filter(role=Role.OPERATOR).exists():
         return None
     password = users.generate_password()
-    user = users.create(EMAIL, Role.OPERATOR, password=password, actor="serve", one_time_password=True)
+    user = users.create(EMAIL, "operator", password=password, actor="serve", one_time_password=True)
     if sys.stdout.isatty():
         ctx.out.print(f"First start: operator account [bold]{user.email}[/] with one-time password "
                       f"[bold]{password}[/] — sign in now; you will choose a new password and set up "
