@@ -34,7 +34,11 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _customer(ctx: Context, ref: str | None) -> str | None:
-    return None if ref is None else lookup.vault_customer(_vault(ctx).customers(), ref)
+    return None if ref is None else _required_customer(ctx, ref)
+
+
+def _required_customer(ctx: Context, ref: str) -> str:
+    return lookup.vault_customer(_vault(ctx).customers(), ref)
 
 
 def cmd_stats(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
@@ -79,12 +83,12 @@ def cmd_recover(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_seal(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    sealed = _run(_vault(ctx).store(_customer(ctx, args.customer)).ledger.seal, force=True)
+    sealed = _run(_vault(ctx).store(_required_customer(ctx, args.customer)).ledger.seal, force=True)
     return sealed or {"batch": None, "entries": 0}
 
 
 def cmd_proof(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    evidence = _run(_vault(ctx).store(_customer(ctx, args.customer)).ledger.proof, args.object_id)
+    evidence = _run(_vault(ctx).store(_required_customer(ctx, args.customer)).ledger.proof, args.object_id)
     files = evidence.export(args.output)
     return {"object_id": evidence.object_id, "batch": evidence.batch, "root": evidence.root.hex(),
             "tsa": evidence.tsa_label, "files": [str(f) for f in files]}
