@@ -16,14 +16,12 @@ from pathlib import Path
 from kustos.accounts.models import User
 from kustos.accounts.roles import Role
 from kustos.accounts.services import users
+from kustos.accounts.services.passwords import FIRST_OPERATOR_PASSWORD_FILE
 from kustos.cli.base import Context
 
 EMAIL = "admin@kustos.local"
-FILE_NAME = "first-operator-password.txt"
-
-
 def password_file(home: Path) -> Path:
-    return home / FILE_NAME
+    return home / FIRST_OPERATOR_PASSWORD_FILE
 
 
 def _write_private(path: Path, text: str) -> None:

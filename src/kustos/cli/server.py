@@ -8,10 +8,12 @@ background threads; when a signal stops the consumer, the others are closed too.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import io
 import logging
 import threading
 
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -51,6 +53,13 @@ def ensure_first_operator(ctx: Context) -> None:
     first_operator.ensure(ctx)
 
 
+def publish_web_address(host: str, port: int) -> None:
+    """Let this process's settings name the address the web server really listens on (``kustos
+    serve --host/--port``), so links in e-mails (password reset, invitations) point there when
+    KUSTOS_BASE_URL is not set."""
+    django_settings.KUSTOS = dataclasses.replace(django_settings.KUSTOS, host=host, port=port)
+
+
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     settings = ctx.settings
     migrate_if_needed()
@@ -61,6 +70,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     web = create_server(application, host=host, port=port, threads=8, ident="kustos")
     web_thread = threading.Thread(target=web.run, name="web", daemon=True)
     web_thread.start()
+    publish_web_address(host, web.effective_port)
     smtp = None
     if not args.no_smtp:
         smtp = smtp_service.start(settings, host=host, port=args.smtp_port or settings.smtp_port)

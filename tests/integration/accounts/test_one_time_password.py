@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from kustos.accounts.models import User
-from kustos.accounts.services import tokens, users
+from kustos.accounts.services import passwords, tokens, users
 from kustos.cli import first_operator
 from kustos.cli.base import Context
 from tests import factories
@@ -92,3 +92,12 @@ def test_api_password_change_is_the_one_open_operation_and_ends_every_token():
     operator.refresh_from_db()
     assert not operator.must_change_password and operator.check_password(NEW_PASSWORD)
     assert Client().get("/api/v1/me", **auth).status_code == 401  # every token ended, this one included
+
+
+def test_first_operator_password_file_goes_when_the_password_is_replaced():
+    user, _ = _first_operator()
+    path = first_operator.password_file(settings.KUSTOS.home)
+    passwords.set_password(factories.user("someone@example.com", "operator"), NEW_PASSWORD)
+    assert path.exists()  # another user's change leaves the operator's file alone
+    passwords.set_password(user, NEW_PASSWORD)
+    assert not path.exists()

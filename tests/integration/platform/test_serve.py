@@ -68,10 +68,11 @@ def test_serve_first_start_and_clean_shutdown(cli_env: dict):
     outbox = Path(env["KUSTOS_HOME"]) / "outbox"
     mails = list(outbox.iterdir())
     assert len(mails) == 1 and stat.S_IMODE(mails[0].stat().st_mode) == 0o600
-    link = re.search(r"http://127\.0\.0\.1:\d+/password-reset/\S+/\S+/", mails[0].read_text()).group(0)
+    # the link names the address the server really listens on (--port), not a Host header
+    link = re.search(rf"http://127\.0\.0\.1:{port}/password-reset/\S+/\S+/", mails[0].read_text()).group(0)
     assert "/password-reset/" not in text + out and link not in text + out
     # a second start does not create another operator
-    proc2 = subprocess.Popen([sys.executable, "-m", "kustos.cli", "serve", "--port", str(port), "--no-smtp"],
+    proc2 = subprocess.Popen([sys.executable, "-m", "kustos.cli", "serve", "--port", str(free_port()), "--no-smtp"],
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     first = ""
     while "Kustos is running" not in first and proc2.poll() is None:

@@ -14,6 +14,9 @@ from kustos.accounts.models import User
 from kustos.accounts.services import sessions
 from kustos.audit import services as audit
 
+# The first operator's one-time password, when `kustos serve` could not show it on a terminal.
+FIRST_OPERATOR_PASSWORD_FILE = "first-operator-password.txt"
+
 
 def validate(password: str, user: User) -> None:
     """Raise ValidationError with the reasons when ``password`` breaks a rule (length, common,
@@ -31,7 +34,19 @@ def set_password(user: User, password: str, *, actor: Any = None, reason: str = 
     audit.record("auth.password_changed", actor=actor or user, customer=user.customer,
                  partner=user.partner_id or "", target=user.id, detail={"reason": reason})
     sessions.end_all(user, reason=reason, actor=actor or user)
+    _forget_first_operator_password(user)
     return user
+
+
+def _forget_first_operator_password(user: User) -> None:
+    """The file holding the first operator's one-time password goes once that password is replaced."""
+    path = settings.KUSTOS.home / FIRST_OPERATOR_PASSWORD_FILE
+    try:
+        owner = path.read_text().split()[0]
+    except (OSError, IndexError):
+        return
+    if owner == user.email:
+        path.unlink(missing_ok=True)
 
 
 def link_base() -> str:
