@@ -120,7 +120,11 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# A correct password alone is not a complete sign-in when a code follows: the pair's failures
+# are cleared by accounts.services.signin_throttle.signed_in once the sign-in is complete.
+AXES_RESET_ON_SUCCESS = False
+# Wrong codes are counted per (account, address) by signin_throttle, never on the device.
+OTP_TOTP_THROTTLE_FACTOR = 0
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "kustos/auth/locked.html"
 

@@ -18,7 +18,7 @@ from django_otp import login as otp_login
 from django_otp import match_token
 
 from kustos.accounts.forms import ServicePasswordChangeForm, ServiceSetPasswordForm
-from kustos.accounts.services import twofactor
+from kustos.accounts.services import signin_throttle, twofactor
 from kustos.accounts.services.passwords import ConfiguredLinkResetForm
 from kustos.audit import services as audit
 from kustos.web.forms import LoginForm, TokenForm
@@ -53,6 +53,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 response = redirect("/account/2fa/setup/")
             else:
                 response = redirect(target)
+            if device is None:
+                signin_throttle.signed_in(request, email)
             return set_language_cookie(response, user.language)
     return render(request, "kustos/auth/login.html", {"form": form, "next": safe_next(request, "")})
 
@@ -69,9 +71,14 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, form.cleaned_data["token"].strip().replace(" ", ""))
         if device is not None:
             otp_login(request, device)
+            signin_throttle.signed_in(request, request.user.email)
             audit.record("auth.otp_verified", actor=request.user, ip=client_ip(request))
             return redirect(safe_next(request))
         audit.record("auth.otp_failed", actor=request.user, outcome="failed", ip=client_ip(request))
+        if signin_throttle.code_failed(request, request.user.email):
+            django_logout(request)
+            messages.error(request, _("Too many wrong codes. Sign in again."))
+            return redirect("/login/")
         form.add_error("token", _("This code is not valid. Check the time on your phone and try again."))
     return render(request, "kustos/auth/otp.html", {"form": form, "next": safe_next(request, "")})
 
