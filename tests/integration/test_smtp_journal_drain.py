@@ -76,6 +76,7 @@ def test_untrusted_network_is_not_unwrapped(tmp_path, customer):
 
 
 def test_plain_bcc_journaling_filed_under_the_customers_participants_only(tmp_path, customer):
+    journal.configure(customer, trusted_hosts=["203.0.113.0/24"])
     Mailbox.objects.create(customer=customer, address="info@kunde.example")  # makes kunde.example the customer's
     Mailbox.objects.create(customer=customer, address="chef@gmail.com")  # a public mail domain: address only
     factories.user("max@kunde.example", "end_user", customer=customer)
@@ -87,6 +88,20 @@ def test_plain_bcc_journaling_filed_under_the_customers_participants_only(tmp_pa
                                  ("neu@kunde.example", JOURNAL_FOLDER)}
     ref = MessageRef.objects.get(mailbox__address="max@kunde.example")
     assert ref.envelope_to == ["max@kunde.example"] and ref.envelope_from == "p@partner.example"
+
+
+def test_plain_mail_from_an_untrusted_sender_stays_in_the_journaling_mailbox(tmp_path, customer):
+    """Anyone on the internet can send to the journaling address: the mail is archived as it
+    arrived, but its claimed recipients do not gain it in their mailboxes."""
+    journal.configure(customer, trusted_hosts=["198.51.100.0/24"], trust_authenticated=True)
+    Mailbox.objects.create(customer=customer, address="info@kunde.example")
+    factories.user("max@kunde.example", "end_user", customer=customer)
+    planted = (b"From: Bank <ceo@kunde.example>\r\nTo: max@kunde.example\r\nBcc: info@kunde.example\r\n"
+               b"Subject: planted\r\n\r\nbody\r\n")
+    spool_and_drain(tmp_path, customer, planted, mail_from="ceo@kunde.example")  # from 203.0.113.9, no AUTH
+    assert folders_of(planted) == {(journal.address(customer).lower(), JOURNAL_FOLDER)}
+    assert not MessageRef.objects.filter(mailbox__address__in=["max@kunde.example", "ceo@kunde.example",
+                                                               "info@kunde.example"]).exists()
 
 
 def test_broken_trusted_report_is_archived_as_received(tmp_path, customer):

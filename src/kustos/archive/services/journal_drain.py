@@ -8,7 +8,10 @@ than loses mail.
 What arrived is always archived byte-exact:
 
 * plain journal mail (BCC journaling) is the message itself: filed under the journaling
-  mailbox and under every participant mailbox of the customer (journal_filing);
+  mailbox and, when it comes from a sender the customer trusts (journal.trusted), under
+  every participant mailbox of the customer (journal_filing). From anyone else the archive
+  does not believe the claimed sender and recipients: the mail stays in the journaling
+  mailbox only, so nobody can plant a "received" mail in an employee's archive;
 * an Exchange journal report is archived as received, under the journaling mailbox
   (folder ``Journal reports``). Only when it comes from a sender the customer trusts
   (journal.trusted) is it unwrapped as well: the embedded original is archived byte-exact
@@ -80,6 +83,8 @@ def incoming_for(item: SpoolItem, raw: bytes, ctx: _Context) -> list[Incoming]:
                    "envelope_to": smtp_to}
     if not looks_like_journal_report(raw):
         journal_copy = Incoming(raw=raw, mailbox=ctx.mailbox, folders=[JOURNAL_FOLDER], **as_received)
+        if not journal.trusted(env, ctx.endpoint):
+            return [journal_copy]
         return [journal_copy, *_participants(ctx, raw_original=raw, senders=[env.mail_from], recipients=smtp_to,
                                              source_ref=item.name, envelope_from=env.mail_from)]
     if not journal.trusted(env, ctx.endpoint):
