@@ -11,6 +11,7 @@ from pathlib import Path
 import django
 import pytest
 from hypothesis import settings as hypothesis_settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis.database import InMemoryExampleDatabase
 
 REPO = Path(__file__).resolve().parent.parent
@@ -35,8 +36,9 @@ os.environ["KUSTOS_SOURCES_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1/128"
 os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
 django.setup()
 
-# Hypothesis keeps its example database in memory (by default it writes .hypothesis/ into the
-# working directory, which is the checkout).
+# Hypothesis keeps its example database in memory and its caches (the unicode charmap) under
+# the temp directory: by default it writes .hypothesis/ into the working directory, the checkout.
+set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "kustos-hypothesis"))
 hypothesis_settings.register_profile("kustos", database=InMemoryExampleDatabase())
 hypothesis_settings.load_profile("kustos")
 

@@ -16,7 +16,13 @@ def files_containing(roots: list[Path], needles: list[bytes], since: float) -> l
     hits: list[str] = []
     seen: set[str] = set()
     for root in roots:
-        for dirpath, _dirs, names in os.walk(root):
+        for dirpath, dirs, names in os.walk(root):
+            if "PG_VERSION" in names:
+                # A PostgreSQL server's own storage (its WAL, dead tuples until VACUUM) is the
+                # database's business, not a file Kustos writes: on PostgreSQL the rows
+                # themselves are checked by SQL (rows_mentioning).
+                dirs[:] = []
+                continue
             for name in names:
                 path = os.path.join(dirpath, name)
                 if path in seen:
