@@ -1,4 +1,4 @@
-"""Archive sources (IMAP, POP3, Graph, Gmail) and per-customer SMTP journaling endpoints."""
+"""Connected sources (any kind of ``kustos.sources.kinds``) and per-customer SMTP journaling endpoints."""
 
 from __future__ import annotations
 
@@ -10,16 +10,19 @@ from kustos.core.ids import new_id
 from kustos.tenants.models import Customer
 
 
+def default_services() -> list[str]:
+    return ["archive"]
+
+
 class Source(models.Model):
-    class Kind(models.TextChoices):
-        IMAP = "imap", "IMAP"
-        POP3 = "pop3", "POP3"
-        GRAPH = "graph", "Microsoft 365"
-        GMAIL = "gmail", "Google Workspace"
+    """One connection to a source of a kind in ``kustos.sources.kinds.registry`` (the kind's name is
+    stored, never a fixed list of choices, so a new kind needs no schema change). ``services`` is the
+    set of services this one connection serves: ``archive`` today, ``backup`` with the backup engine."""
 
     id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "sr"), editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sources")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=40)
+    services = models.JSONField(default=default_services)  # enabled services: "archive", later "backup"
     name = models.CharField(max_length=200)
     config = models.JSONField(default=dict)  # never holds secrets
     secret = models.TextField(blank=True)  # sealed with kustos.core.secrets
