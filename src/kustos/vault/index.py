@@ -25,6 +25,7 @@ from kustos.vault.backends.base import Backend
 from kustos.vault.errors import IntegrityError, NotFound
 
 BLOB, CHUNK, TREE = "b", "c", "t"
+BACKUP = "backup"  # the pool of backup objects: kept while a snapshot references them (prune)
 
 
 class Entry(NamedTuple):
@@ -41,6 +42,38 @@ class Entry(NamedTuple):
     sha256: str  # of the plaintext; "" for chunks
     time: float
     meta: dict[str, Any] | None
+    group: str = ""  # "" = the retention group of ``year``; BACKUP for backup objects
+
+
+def entry_group(e: Entry) -> str:
+    """The pack/index group of an entry: ``backup`` or the retention group of its year."""
+    return e.group or group_of(e.year)
+
+
+def usable(e: Entry, year: int | None, group: str = "") -> bool:
+    """May a put into (``year``, ``group``) reuse the stored location ``e``?
+
+    Archive puts never reuse backup objects (prune may delete those); backup puts reuse
+    anything that is kept forever.
+    """
+    if group == BACKUP:
+        return e.year is None
+    return not e.group and outlives(e.year, year)
+
+
+def preferred(old: Entry, new: Entry) -> bool:
+    """True when ``new`` should replace ``old`` as the known location of an id."""
+    if bool(old.group) != bool(new.group):
+        return not new.group  # an archive location is never pruned: prefer it
+    return not outlives(old.year, new.year)
+
+
+def row(e: Entry) -> list[Any]:
+    """An entry as stored; archive rows keep the original 13 fields (older readers)."""
+    out = list(e)
+    if not e.group:
+        out.pop()
+    return out
 
 
 def group_of(year: int | None) -> str:
@@ -61,7 +94,7 @@ def new_index_name(customer_id: str, group: str) -> str:
 
 
 def encode(customer_id: str, name: str, enc_key: bytes, entries: Iterable[Entry]) -> bytes:
-    raw = json.dumps({"v": 1, "entries": [list(e) for e in entries]}, separators=(",", ":")).encode()
+    raw = json.dumps({"v": 1, "entries": [row(e) for e in entries]}, separators=(",", ":")).encode()
     return crypto.seal(enc_key, zstandard.compress(raw, 3), crypto.aad("index", customer_id, name))
 
 
@@ -111,7 +144,7 @@ class IndexCache:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        raw = json.dumps({n: [list(e) for e in es] for n, es in files.items()}, separators=(",", ":")).encode()
+        raw = json.dumps({n: [row(e) for e in es] for n, es in files.items()}, separators=(",", ":")).encode()
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         tmp.write_bytes(crypto.seal(enc_key, zstandard.compress(raw, 1), crypto.aad("cache", customer_id)))
         os.replace(tmp, path)

@@ -71,6 +71,7 @@ class CustomerStore(StoreReader):
         self._pending: list[Entry] = []
         self._pending_map: dict[tuple[str, str], Entry] = {}
         self._bulk_pool: ThreadPoolExecutor | None = None
+        self.committed_bytes = 0  # pack bytes this store object committed (snapshot new_bytes)
         self.ledger = Ledger(self)
         self.snapshots = Snapshots(self)
         self.refresh()
@@ -105,11 +106,11 @@ class CustomerStore(StoreReader):
     def index_files(self) -> dict[str, list[Entry]]:
         return self._files
 
-    def _find(self, table: str, blob_id: str, year: int | None) -> Entry | None:
+    def _find(self, table: str, blob_id: str, year: int | None, pool: str = "") -> Entry | None:
         entry = self._pending_map.get((table, blob_id))
-        if entry is None:
+        if entry is None or not idx.usable(entry, year, pool):
             entry = (self._chunks if table == CHUNK else self._objects).get(blob_id)
-        if entry is not None and idx.outlives(entry.year, year):
+        if entry is not None and idx.usable(entry, year, pool):
             return entry
         return None
 
@@ -135,8 +136,17 @@ class CustomerStore(StoreReader):
         self._pending_map[(CHUNK if entry.type == CHUNK else BLOB, entry.id)] = entry
 
     def put(self, data: bytes | bytearray | memoryview | BinaryIO, kind: str,
-            retention_year: int | None = None, meta: dict[str, Any] | None = None) -> PutResult:
-        """Stage an object (bytes or a binary stream); durable after :meth:`commit`."""
+            retention_year: int | None = None, meta: dict[str, Any] | None = None, pool: str = "") -> PutResult:
+        """Stage an object (bytes or a binary stream); durable after :meth:`commit`.
+
+        ``pool=index.BACKUP`` puts a backup object: kept while a snapshot references it
+        (``prune`` deletes it afterwards); archive objects (``pool=""``) are never pruned.
+        A stream is read and chunked piece by piece (memory does not grow with its size).
+        """
+        if pool not in ("", idx.BACKUP):
+            raise ValueError(f"unknown object pool {pool!r} (use '' or {idx.BACKUP!r})")
+        if pool and retention_year is not None:
+            raise ValueError("backup objects have no retention year (snapshot retention applies)")
         writer = self._begin()
         threshold = self.chunker.threshold
         if isinstance(data, (bytes, bytearray, memoryview)):
@@ -145,20 +155,21 @@ class CustomerStore(StoreReader):
             head = data.read(threshold + 1)
             rest = data if len(head) > threshold else None
         if len(head) <= threshold:
-            return self._put_whole(writer, head, kind, retention_year, meta)
-        return self._put_chunked(writer, head, rest, kind, retention_year, meta)
+            return self._put_whole(writer, head, kind, retention_year, meta, pool)
+        return self._put_chunked(writer, head, rest, kind, retention_year, meta, pool)
 
     def _put_whole(self, writer: PackWriter, data: bytes, kind: str, year: int | None,
-                   meta: dict[str, Any] | None) -> PutResult:
+                   meta: dict[str, Any] | None, pool: str = "") -> PutResult:
         oid = object_id(self.key.id_key, data)
-        found = self._find(BLOB, oid, year)
+        found = self._find(BLOB, oid, year, pool)
         if found is not None:
             return PutResult(oid, found.sha256, found.size, 0, False)
         sha = hashlib.sha256(data).hexdigest()
         self.compressor.observe(data)
         method, payload = self.compressor.compress(data)
-        pack, off, length = writer.add(idx.group_of(year), BLOB, oid, payload)
-        self._stage(Entry(oid, BLOB, pack, off, length, len(data), method, kind, year, 0, sha, time.time(), meta))
+        pack, off, length = writer.add(pool or idx.group_of(year), BLOB, oid, payload)
+        self._stage(Entry(oid, BLOB, pack, off, length, len(data), method, kind, year, 0, sha, time.time(), meta,
+                          pool))
         return PutResult(oid, sha, len(data), length, True)
 
     def put_many(self, items: Sequence[bytes], kind: str, retention_year: int | None = None,
@@ -210,8 +221,8 @@ class CustomerStore(StoreReader):
             results[pos] = PutResult(oid, sha, size, length, True)
 
     def _put_chunked(self, writer: PackWriter, head: bytes, rest: BinaryIO | None, kind: str,
-                     year: int | None, meta: dict[str, Any] | None) -> PutResult:
-        hasher, sha, group = IdHasher(self.key.id_key), hashlib.sha256(), idx.group_of(year)
+                     year: int | None, meta: dict[str, Any] | None, pool: str = "") -> PutResult:
+        hasher, sha, group = IdHasher(self.key.id_key), hashlib.sha256(), pool or idx.group_of(year)
         chunks: list[tuple[str, int]] = []
         staged: list[Entry] = []
         stored = total = 0
@@ -221,22 +232,23 @@ class CustomerStore(StoreReader):
             total += len(chunk)
             cid = object_id(self.key.id_key, chunk)
             chunks.append((cid, len(chunk)))
-            if self._find(CHUNK, cid, year) is not None or any(e.id == cid for e in staged[-64:]):
+            if self._find(CHUNK, cid, year, pool) is not None or any(e.id == cid for e in staged[-64:]):
                 continue
             method, payload = self.compressor.compress(chunk, use_dict=False)
             pack, off, length = writer.add(group, CHUNK, cid, payload)
-            entry = Entry(cid, CHUNK, pack, off, length, len(chunk), method, "chunk", year, 0, "", time.time(), None)
+            entry = Entry(cid, CHUNK, pack, off, length, len(chunk), method, "chunk", year, 0, "", time.time(), None,
+                          pool)
             self._stage(entry)
             staged.append(entry)
             stored += length
         oid = hasher.hexdigest()
-        found = self._find(BLOB, oid, year)
+        found = self._find(BLOB, oid, year, pool)
         if found is not None:
             return PutResult(oid, found.sha256, found.size, stored, False)
         method, payload = self.compressor.compress(tree_payload(chunks), use_dict=False)
         pack, off, length = writer.add(group, TREE, oid, payload)
         self._stage(Entry(oid, TREE, pack, off, length, total, method, kind, year, 0, sha.hexdigest(),
-                          time.time(), meta))
+                          time.time(), meta, pool))
         return PutResult(oid, sha.hexdigest(), total, stored + length, True)
 
     def commit(self) -> int:
@@ -249,14 +261,14 @@ class CustomerStore(StoreReader):
             return 0
         try:
             writer.flush()
-            groups = sorted({idx.group_of(e.year) for e in self._pending})
+            groups = sorted({idx.entry_group(e) for e in self._pending})
             new_objects = 0
             for group in groups:
                 # Sequence numbers are assigned group by group in commit order, so a crash
                 # between two index files leaves a gap-free ledger prefix.
                 rows = []
                 for e in self._pending:
-                    if idx.group_of(e.year) != group:
+                    if idx.entry_group(e) != group:
                         continue
                     if e.type != CHUNK:
                         self._max_seq += 1
@@ -267,6 +279,7 @@ class CustomerStore(StoreReader):
                 self.ctx.backend.store(name, idx.encode(self.customer_id, name, self.key.enc_key, rows),
                                        retain_until(group))
                 self._files[name] = rows
+                self.committed_bytes += sum(e.length for e in rows)
                 for e in rows:
                     self._add(e)
                 self.ledger.appended([e for e in rows if e.type != CHUNK])
@@ -300,8 +313,8 @@ class CustomerStore(StoreReader):
 
 
 def _place(table: dict[str, Entry], entry: Entry) -> int:
-    """Record ``entry`` unless a longer-retained copy is known; returns its sequence number."""
+    """Record ``entry`` unless a better copy is known (see index.preferred); returns its sequence."""
     old = table.get(entry.id)
-    if old is None or not idx.outlives(old.year, entry.year):
+    if old is None or idx.preferred(old, entry):
         table[entry.id] = entry
     return entry.seq

@@ -140,7 +140,7 @@ def _verify_snapshots(store: CustomerStore, report: VerifyReport) -> None:
             continue
         report.checked += 1
         for key, item in doc["items"].items():
-            if item["id"] not in objects:
+            if item.get("id") is not None and item["id"] not in objects:
                 report.miss(cid, item["id"], f"referenced by snapshot {sid} as {key!r}", type="snapshot-item")
 
 
