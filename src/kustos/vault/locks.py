@@ -2,8 +2,9 @@
 
 A ``flock`` on ``<lock_dir>/<customer>.lock``: it works between processes and between
 two stores in one process, and the kernel drops it when the holder dies (kill -9), so a
-crashed writer never leaves a stale lock. With an S3 vault shared by several machines the
-lock is per machine: the job queue must route a customer's writes to one worker at a time.
+crashed writer never leaves a stale lock. With an S3 vault shared by several machines a
+``writer`` lock object in the backend (:mod:`kustos.vault.replock`) is taken as well,
+after the flock (so the processes of one machine queue locally, not on S3).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ import time
 from pathlib import Path
 
 from kustos.vault.errors import LockedError
+from kustos.vault.replock import BackendLock
 
 
 class WriterLock:
-    def __init__(self, lock_dir: Path, customer_id: str, timeout: float = 60.0):
+    def __init__(self, lock_dir: Path, customer_id: str, timeout: float = 60.0, remote: BackendLock | None = None):
+        self.remote = remote
         self.path = Path(lock_dir) / f"{customer_id}.lock"
         self.customer_id = customer_id
         self.timeout = timeout
@@ -37,14 +40,22 @@ class WriterLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 self._fd = fd
-                return
+                break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     os.close(fd)
                     raise LockedError(self.customer_id, self.timeout)
                 time.sleep(0.05)
+        if self.remote is not None:
+            try:
+                self.remote.acquire()
+            except BaseException:
+                self.release()
+                raise
 
     def release(self) -> None:
+        if self.remote is not None:
+            self.remote.release()
         if self._fd is not None:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)

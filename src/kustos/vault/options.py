@@ -25,6 +25,8 @@ class VaultOptions:
     ledger_batch: int = 10_000  # seal a Merkle batch at this many entries ...
     ledger_interval: float = 24 * 3600.0  # ... or when the oldest unsealed entry is this old
     lock_timeout: float = 60.0
+    lock_ttl: float = 120.0  # backend lock objects expire this long after their last refresh
+    backend_locks: str = "auto"  # writer lock objects in the backend: auto (S3 only) | on | off
 
 
 @dataclass

@@ -55,6 +55,15 @@ class PackWriter:
             self._store(group)
         return name, offset, len(sealed)
 
+    def add_sealed(self, group: str, sealed: bytes) -> tuple[str, int, int]:
+        """Append an already sealed blob (repacking: the AAD names no pack, so it moves as is)."""
+        name, buf = self._open.get(group) or self._new(group)
+        offset = len(buf)
+        buf += sealed
+        if len(buf) >= self.pack_size:
+            self._store(group)
+        return name, offset, len(sealed)
+
     def _new(self, group: str) -> tuple[str, bytearray]:
         entry = (f"packs/{group}/{secrets.token_hex(16)}", bytearray(MAGIC))
         self._open[group] = entry

@@ -5,6 +5,8 @@ parent (``inherit=True``: what a delta source needs; items not mentioned stay) o
 (``inherit=False``: a full listing; :meth:`unchanged` carries items or whole subtrees over).
 At :meth:`commit` the staged content and the changed directory nodes are committed, then
 the snapshot document is written (one atomic store: the commit point of the snapshot).
+A builder holds the customer's shared repository lock from creation to :meth:`commit` or
+:meth:`abort` (prune waits meanwhile); use it as a context manager to abort on errors.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from kustos.vault.errors import NotFound
 from kustos.vault.index import BACKUP
+from kustos.vault.replock import REPO
 from kustos.vault.snaptree import TREE_KIND, Node, SnapEntry, check_account, encode_node, split_path
 
 if TYPE_CHECKING:
@@ -39,6 +42,20 @@ class SnapshotBuilder:
         self._start_bytes = self.store.committed_bytes
         self.counts = {"added": 0, "unchanged": 0, "removed": 0}
         self.done: str | None = None
+        self._lock = self.store.backend_lock(REPO, exclusive=False)
+        self._lock.acquire()
+
+    def __enter__(self) -> SnapshotBuilder:
+        return self
+
+    def __exit__(self, exc_type: Any, *rest: Any) -> None:
+        if self.done is None:
+            self.abort()
+
+    def abort(self) -> None:
+        """Forget staged content and release the shared lock (no snapshot is written)."""
+        self.store.abort()
+        self._lock.release()
 
     # --- navigation -----------------------------------------------------------------------
     def _dir(self, names: list[str], create: bool) -> _Dir | None:
@@ -134,10 +151,13 @@ class SnapshotBuilder:
         """Commit content and tree nodes, then write the snapshot; returns its id."""
         if self.done is not None:
             raise RuntimeError(f"snapshot {self.done} is already committed")
-        root, items, size = self._seal(self._root)
-        if root is None:
-            root = self.store.put(encode_node({}), TREE_KIND, pool=BACKUP).id
-        self.store.commit()
-        new_bytes = self.store.committed_bytes - self._start_bytes
-        self.done = self.snapshots.write_tree_doc(root, self.parent, self.meta, items, size, new_bytes)
+        try:
+            root, items, size = self._seal(self._root)
+            if root is None:
+                root = self.store.put(encode_node({}), TREE_KIND, pool=BACKUP).id
+            self.store.commit()
+            new_bytes = self.store.committed_bytes - self._start_bytes
+            self.done = self.snapshots.write_tree_doc(root, self.parent, self.meta, items, size, new_bytes)
+        finally:
+            self._lock.release()
         return self.done

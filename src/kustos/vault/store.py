@@ -10,7 +10,9 @@ Contracts:
   group (so dropping a year never removes data still needed by a later one). The first
   put's ``kind`` and ``meta`` stay attached to deduplicated content.
 - One writer per customer: the first ``put`` takes the customer's writer lock
-  (:mod:`kustos.vault.locks`), ``commit``/``abort`` release it. Readers never lock; they see
+  (:mod:`kustos.vault.locks`; on S3 also a lock object), ``commit``/``abort`` release it.
+  Backups hold the shared repository lock (:meth:`shared`), forget/prune the exclusive
+  one (:meth:`exclusive`), see :mod:`kustos.vault.replock`. Readers never lock; they see
   commits of other processes after :meth:`refresh` (done automatically on a miss).
 - A store object is not thread-safe; use one per thread.
 """
@@ -19,9 +21,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, BinaryIO
 
 from kustos.vault import index as idx
@@ -33,8 +37,11 @@ from kustos.vault.keys import DataKey
 from kustos.vault.ledger.log import Ledger
 from kustos.vault.locks import WriterLock
 from kustos.vault.options import StoreContext
-from kustos.vault.packs import PackWriter, retain_until
+from kustos.vault.packs import MAGIC, PackWriter, retain_until
+from kustos.vault.policy import Policy, select
+from kustos.vault.prune import prune
 from kustos.vault.reader import tree_payload
+from kustos.vault.replock import REPO, WRITER, BackendLock
 from kustos.vault.retention import drop_year
 from kustos.vault.snapshots import Snapshots
 from kustos.vault.store_read import StoreReader
@@ -61,7 +68,8 @@ class CustomerStore(StoreReader):
                                      dict_size=opts.dict_size, train_at=opts.train_at,
                                      retrain_every=opts.retrain_every, background=opts.train_in_background)
         self.chunker = Chunker(opts.chunk_avg, opts.chunk_threshold)
-        self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout)
+        remote = self.backend_lock(WRITER, exclusive=True) if _remote_writer_lock(ctx) else None
+        self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout, remote)
         self._files: dict[str, list[Entry]] = {}
         self.index_errors: dict[str, str] = {}
         self._objects: dict[str, Entry] = {}
@@ -310,6 +318,76 @@ class CustomerStore(StoreReader):
     def locked(self) -> WriterLock:
         """The writer lock (held by callers that write outside put/commit: ledger, retention)."""
         return self._lock
+
+    # --- repository locks, retention, prune, usage -------------------------------------------
+    def backend_lock(self, scope: str, exclusive: bool) -> BackendLock:
+        opts = self.ctx.options
+        return BackendLock(self.ctx.backend, self.customer_id, scope, exclusive, opts.lock_ttl, opts.lock_timeout)
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """The shared repository lock a backup run holds (prune waits for it)."""
+        with self.backend_lock(REPO, exclusive=False):
+            yield
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The exclusive repository lock plus the writer lock (forget, prune)."""
+        if self.has_pending():
+            raise RuntimeError("commit or abort staged puts before forget or prune")
+        with self.backend_lock(REPO, exclusive=True):
+            self._lock.acquire()
+            try:
+                yield
+            finally:
+                self._lock.release()
+
+    def forget(self, policy: Policy, match: dict[str, Any] | None = None) -> list[str]:
+        """Delete the tree snapshots (whose meta contains ``match``) that ``policy`` does not
+        keep; returns their ids. Data goes at the next :meth:`prune`."""
+        with self.exclusive():
+            candidates = []
+            for row in self.snapshots.list():
+                if row.get("bytes") is None:
+                    continue  # v1 manifests are not backup snapshots
+                if match and any(row["meta"].get(k) != v for k, v in match.items()):
+                    continue
+                candidates.append((row["id"], datetime.fromisoformat(row["time"])))
+            _keep, remove = select(policy, candidates)
+            for sid in remove:
+                self.snapshots.delete(sid)
+            return remove
+
+    def prune(self, max_unused: float = 0.0) -> dict[str, Any]:
+        """Delete unreferenced backup objects, repack packs with more than ``max_unused``
+        unused bytes, compact index files (see :mod:`kustos.vault.prune`)."""
+        with self.exclusive():
+            return prune(self, max_unused)
+
+    def usage(self) -> dict[str, Any]:
+        """Usage from the index (kept up to date by every commit and prune; no backend scan):
+        raw bytes of unique objects, stored pack bytes, per pool (archive / backup)."""
+        self.refresh()
+        objects = self._objects.values()
+        located: dict[tuple[str, int], Entry] = {(e.pack, e.offset): e for e in self.entries()}
+        packs = {e.pack for e in located.values()}
+        backup_packs = {p for p in packs if p.startswith(f"packs/{idx.BACKUP}/")}
+        stored = {"archive": 0, "backup": 0}
+        for e in located.values():
+            stored["backup" if e.pack in backup_packs else "archive"] += e.length
+        stored["archive"] += len(MAGIC) * (len(packs) - len(backup_packs))
+        stored["backup"] += len(MAGIC) * len(backup_packs)
+        return {"raw_bytes": sum(e.size for e in objects), "stored_bytes": stored["archive"] + stored["backup"],
+                "objects": len(self._objects), "packs": len(packs),
+                "archive_stored_bytes": stored["archive"], "backup_stored_bytes": stored["backup"],
+                "backup_objects": sum(1 for e in objects if e.group == idx.BACKUP)}
+
+
+def _remote_writer_lock(ctx: StoreContext) -> bool:
+    mode = ctx.options.backend_locks
+    if mode not in ("auto", "on", "off"):
+        raise ValueError(f"vault backend_locks must be auto, on or off, not {mode!r}")
+    return mode == "on" or (mode == "auto" and ctx.backend.properties().get("kind") == "s3")
 
 
 def _place(table: dict[str, Entry], entry: Entry) -> int:

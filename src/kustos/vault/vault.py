@@ -9,7 +9,9 @@ Backend layout::
     customers/<id>/index/<group>/<commit>     index files (commit points)
     customers/<id>/dicts/<version>            zstd dictionaries
     customers/<id>/ledger/<first>-<last>      sealed Merkle batches with RFC 3161 tokens
-    customers/<id>/snapshots/<snapshot>       snapshot manifests
+    customers/<id>/snapshots/<snapshot>       snapshot documents (v1 manifest | v2 tree root)
+    customers/<id>/locks/<scope>-<s|x>-<token> repository / writer lock objects (replock.py)
+    packs/backup, index/backup                backup objects (pruned when unreferenced)
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from kustos.vault.keys import KeyStore, key_name, master_id
 from kustos.vault.ledger.tsa import LocalTSA
 from kustos.vault.locks import WriterLock
 from kustos.vault.options import StoreContext
+from kustos.vault.policy import Policy
 from kustos.vault.store import CustomerStore
 from kustos.vault.verify import VerifyReport, verify_store
 
@@ -136,18 +139,20 @@ class Vault:
         return recover_mod.rebuild(self, progress)
 
     def stats(self, customer_id: str | None = None) -> dict[str, Any]:
-        """raw_bytes (unique objects), stored_bytes (everything under the customer), objects, packs."""
+        """raw_bytes (unique objects), stored_bytes (committed pack bytes), objects, packs:
+        the numbers the index tracks as commits and prunes change it (no backend scan)."""
         out = {"raw_bytes": 0, "stored_bytes": 0, "objects": 0, "packs": 0}
         for cid in self._targets(customer_id):
-            store = self.store(cid)
-            store.refresh()
-            objects = store.objects()
-            out["objects"] += len(objects)
-            out["raw_bytes"] += sum(e.size for e in objects.values())
-            for name in self.backend.list(f"customers/{cid}/"):
-                out["stored_bytes"] += self.backend.info(name).size
-                out["packs"] += "/packs/" in name
+            usage = self.store(cid).usage()
+            for key in out:
+                out[key] += usage[key]
         return out
+
+    def forget(self, customer_id: str, policy: Policy, match: dict[str, Any] | None = None) -> list[str]:
+        return self.store(customer_id).forget(policy, match)
+
+    def prune(self, customer_id: str, max_unused: float = 0.0) -> dict[str, Any]:
+        return self.store(customer_id).prune(max_unused)
 
     def rotate_master_key(self, new_master: bytes) -> dict[str, Any]:
         """Rewrap every data key (and the local TSA key) under ``new_master``; no data is rewritten."""
