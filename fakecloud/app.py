@@ -11,10 +11,15 @@ from fakecloud.google.errors import api_error, rate_limited
 from fakecloud.google.gmail import GmailService
 from fakecloud.google.oauth import OAuthService
 from fakecloud.google.store import GoogleStore
+from fakecloud.microsoft.drive import DriveService
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.graph import GraphService
 from fakecloud.microsoft.identity import IdentityService
+from fakecloud.microsoft.mail_write import MailWriteService
+from fakecloud.microsoft.pim import PimService
+from fakecloud.microsoft.sites import SitesService
 from fakecloud.microsoft.store import MicrosoftStore
+from fakecloud.microsoft.teams import TeamsService
 from fakecloud.web import Request, Response, Router, json_response
 
 CONTROL_PREFIX = "/_fakecloud/"
@@ -35,6 +40,8 @@ class FakeCloud:
         ControlService(self).register(self.router)
         IdentityService(self.microsoft).register(self.router)
         self.graph.register(self.router)
+        for workload in (DriveService, SitesService, TeamsService, PimService, MailWriteService):
+            workload(self.microsoft, self.faults).register(self.router)
         OAuthService(self.google).register(self.router)
         DirectoryService(self.google).register(self.router)
         GmailService(self.google, self.faults).register(self.router)
@@ -54,7 +61,7 @@ class FakeCloud:
             rule = self.faults.take_throttle(request.path)
             if rule is not None:
                 return self._throttled(request.path, rule.retry_after, rule.status)
-            if not request.path.startswith(("/v1.0/", "/gmail/")):  # those apply latency per mailbox
+            if not request.path.startswith(("/v1.0/", "/gmail/")):  # those apply latency per endpoint
                 delay = self.faults.latency_for(request.path)
                 if delay:
                     time.sleep(delay)

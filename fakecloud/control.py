@@ -14,7 +14,9 @@ from typing import Any, Protocol
 from fakecloud.faults import Faults
 from fakecloud.google.store import GoogleStore
 from fakecloud.microsoft.graph import GraphService
+from fakecloud.microsoft.seed import MicrosoftSeeder
 from fakecloud.microsoft.store import MicrosoftStore
+from fakecloud.seeding import Seeding
 from fakecloud.web import Request, Response, Router, json_response
 
 Op = Callable[[dict[str, Any]], Any]
@@ -35,7 +37,54 @@ class ControlService:
 
     def register(self, router: Router) -> None:
         router.add("GET", r"/_fakecloud/stats", lambda request: json_response(200, self.cloud.faults.stats()))
+        router.add("POST", r"/_fakecloud/credentials", self._guard(
+            lambda request: self.seeding().credentials(request.json(), request.base_url)))
+        router.add("POST", r"/_fakecloud/seed", self._guard(lambda request: self.seeding().seed(request.json())))
+        router.add("POST", r"/_fakecloud/remove", self._guard(lambda request: self.seeding().remove(request.json())))
+        router.add("GET", r"/_fakecloud/items", self._guard(lambda request: self.seeding().items(request.query)))
         router.add("POST", r"/_fakecloud/(?P<op>[a-z_]+/?[a-z_]*)", self.dispatch)
+
+    def seeding(self) -> Seeding:
+        return Seeding(self.cloud.microsoft, self.cloud.google)
+
+    @staticmethod
+    def _guard(handler: Callable[[Request], Any]) -> Callable[[Request], Response]:
+        """JSON answer of ``handler``; bad input is a 400 with a one-line error."""
+
+        def wrapped(request: Request) -> Response:
+            try:
+                result = handler(request)
+            except (KeyError, ValueError, TypeError) as exc:
+                return json_response(400, {"error": f"{type(exc).__name__}: {exc}"})
+            return json_response(200, result if result is not None else {})
+
+        return wrapped
+
+    def _invalidate(self, args: dict[str, Any]) -> None:
+        """Mail folders as before (``user``, ``folder``); other workloads by ``kind``, ``account``, ``path``."""
+        ms, code = self.cloud.microsoft, args.get("code", "SyncStateNotFound")
+        if "kind" not in args:
+            ms.invalidate_delta(args["tenant"], args["user"], args["folder"], code)
+            return
+        with ms.lock:
+            feeds = MicrosoftSeeder(ms).feeds(args["tenant"], args.get("account", ""), args["kind"],
+                                              args.get("path", ""))
+            if not feeds:
+                raise KeyError(f"no {args['kind']} delta for {args.get('account', '')} {args.get('path', '')}")
+            for feed in feeds:
+                feed.invalidate(code)
+
+    def _invalidate_all(self, args: dict[str, Any]) -> None:
+        """Every delta of one user: mail folders, OneDrive, calendars, contact folders, To Do lists."""
+        ms, code = self.cloud.microsoft, args.get("code", "SyncStateNotFound")
+        with ms.lock:
+            user = ms.user(args["tenant"], args["user"])
+            if user is not None and user.mail is not None:
+                ms.invalidate_all_deltas(args["tenant"], args["user"], code)
+            seeder = MicrosoftSeeder(ms)
+            for kind in ("file", "event", "contact", "task"):
+                for feed in seeder.feeds(args["tenant"], user.upn if user else args["user"], kind):
+                    feed.invalidate(code)
 
     def dispatch(self, request: Request) -> Response:
         op = self.ops().get(request.params["op"])
@@ -69,10 +118,9 @@ class ControlService:
             "ms/delete": lambda a: ms.delete_message(a["tenant"], a["user"], a["message"]),
             "ms/move": lambda a: ms.move_message(a["tenant"], a["user"], a["message"], a["folder"]),
             "ms/mark_read": lambda a: ms.mark_read(a["tenant"], a["user"], a["message"]),
-            "ms/invalidate_delta": lambda a: ms.invalidate_delta(a["tenant"], a["user"], a["folder"],
-                                                                 a.get("code", "SyncStateNotFound")),
-            "ms/invalidate_all_deltas": lambda a: ms.invalidate_all_deltas(a["tenant"], a["user"],
-                                                                           a.get("code", "SyncStateNotFound")),
+            "ms/invalidate_delta": self._invalidate,
+            "ms/download_url_lifetime": lambda a: setattr(ms.drives, "download_lifetime", float(a["seconds"])),
+            "ms/invalidate_all_deltas": self._invalidate_all,
             "google/service_account": lambda a: g.add_service_account(
                 a["client_email"], a["client_id"], a["public_key_pem"].encode(), a["scopes"]),
             "google/delegated_scopes": lambda a: g.set_delegated_scopes(a["client_email"], a["scopes"]),

@@ -37,6 +37,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = _serve
     do_DELETE = _serve
     do_PATCH = _serve
+    do_PUT = _serve
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         """Silence per-request logging (it would only clutter test output)."""

@@ -12,10 +12,12 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from fakecloud.microsoft.drive_store import Drive, DriveStore
+from fakecloud.microsoft.feed import now_iso
+from fakecloud.microsoft.models import Chat, Pim, Site, Team
 from fakecloud.tokens import new_id
 
 WELL_KNOWN = (
@@ -26,10 +28,6 @@ WELL_KNOWN = (
     ("junkemail", "Junk Email"),
     ("archive", "Archive"),
 )
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -101,6 +99,12 @@ class MicrosoftStore:
         self.users: dict[str, dict[str, User]] = {}  # tenant -> user id -> user
         self.tokens: dict[str, IssuedToken] = {}
         self.token_lifetime = 3599
+        # Workloads beyond mail (drives, sites, teams, chats, calendars/contacts/tasks).
+        self.drives = DriveStore()
+        self.sites: dict[str, Site] = {}
+        self.teams: dict[str, Team] = {}
+        self.chats: dict[str, Chat] = {}
+        self.pim: dict[tuple[str, str], Pim] = {}
 
     # --- identity -------------------------------------------------------------------
     def add_app(self, tenant: str, client_id: str, client_secret: str, roles: list[str]) -> None:
@@ -214,6 +218,27 @@ class MicrosoftStore:
             for folder in self._mailbox(tenant, user_id).folders.values():
                 folder.epoch += 1
                 folder.invalid_code = code
+
+    def user_drive(self, tenant: str, user: User) -> Drive | None:
+        """The user's OneDrive, provisioned on first use; None for a user without a licence (mailbox)."""
+        if user.mail is None:
+            return None
+        drive_id = self.drives.user_drives.get((tenant, user.id))
+        if drive_id is None:
+            host = tenant.split(".")[0]
+            personal = user.upn.replace("@", "_").replace(".", "_")
+            drive = self.drives.new_drive(tenant, "OneDrive", "business",
+                                          {"id": user.id, "displayName": user.display_name},
+                                          f"https://{host}-my.sharepoint.com/personal/{personal}/Documents",
+                                          owner_account=user.upn)
+            self.drives.user_drives[(tenant, user.id)] = drive_id = drive.id
+        return self.drives.drives[drive_id]
+
+    def user_pim(self, tenant: str, user: User) -> Pim | None:
+        """Calendars, contact folders and To Do lists of a user with a mailbox."""
+        if user.mail is None:
+            return None
+        return self.pim.setdefault((tenant, user.id), Pim.create())
 
     def _mailbox(self, tenant: str, user_id: str) -> User:
         user = self.user(tenant, user_id)

@@ -1,0 +1,82 @@
+"""Creating mail for restore: ``POST /users/{id}/messages`` and ``.../mailFolders/{id}/messages``.
+
+As documented for "Create message": a JSON message, or MIME content base64-encoded
+with ``Content-Type: text/plain`` (kept byte for byte, so ``$value`` returns exactly
+what was sent). ``POST /users/{id}/messages`` creates in Drafts; ``.../move`` with
+``destinationId`` moves (the message gets a new id, as in Exchange).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from email.message import EmailMessage
+from typing import Any
+
+from fakecloud.microsoft import common
+from fakecloud.microsoft.common import Workload
+from fakecloud.microsoft.errors import graph_error
+from fakecloud.microsoft.shapes import message_json
+from fakecloud.microsoft.store import IssuedToken
+from fakecloud.web import Request, Response, Router
+
+USER = r"/users/(?P<user>[^/]+)"
+
+
+def mime_from_json(body: dict[str, Any]) -> bytes:
+    message = EmailMessage()
+    sender = ((body.get("from") or {}).get("emailAddress") or {}).get("address")
+    if sender:
+        message["From"] = sender
+    recipients = [r["emailAddress"]["address"] for r in body.get("toRecipients") or []]
+    if recipients:
+        message["To"] = ", ".join(recipients)
+    message["Subject"] = str(body.get("subject") or "")
+    content = body.get("body") or {}
+    message.set_content(str(content.get("content", "")),
+                        subtype="html" if content.get("contentType", "").lower() == "html" else "plain")
+    return message.as_bytes()
+
+
+class MailWriteService(Workload):
+    write_roles = frozenset({"Mail.ReadWrite"})
+    denied_code = "ErrorAccessDenied"
+    denied_message = "Access is denied. Check credentials and try again."
+
+    def register(self, router: Router) -> None:
+        self.route(router, "POST", USER + r"/messages", self.create, write=True)
+        self.route(router, "POST", USER + r"/mailFolders/(?P<folder>[^/]+)/messages", self.create, write=True)
+        self.route(router, "POST", USER + r"/messages/(?P<message>[^/]+)/move", self.move, write=True)
+
+    def create(self, request: Request, issued: IssuedToken) -> Response:
+        user = self.store.user(issued.tenant, request.params["user"])
+        if user is None or user.mail is None:
+            return graph_error(404, "ErrorInvalidUser", f"The requested user '{request.params['user']}' is invalid.")
+        folder = self.store.folder(user, request.params.get("folder", "drafts"))
+        if folder is None:
+            return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        if request.headers.get("content-type", "").lower().startswith("text/plain"):
+            try:
+                mime = base64.b64decode(request.body, validate=True)
+            except (binascii.Error, ValueError):
+                return graph_error(400, "ErrorMimeContentInvalidBase64String",
+                                   "Invalid base64 string for MIME content.")
+        else:
+            body = request.json()
+            if not isinstance(body, dict):
+                return common.bad_request("The message must be a JSON object.", "ErrorInvalidRequest")
+            mime = mime_from_json(body)
+        message_id = self.store.add_message(issued.tenant, user.id, folder.id, mime)
+        return common.entity(f"users('{user.id}')/messages", message_json(user.messages[message_id], None),
+                             status=201)
+
+    def move(self, request: Request, issued: IssuedToken) -> Response:
+        user = self.store.user(issued.tenant, request.params["user"])
+        if user is None or user.mail is None or request.params["message"] not in user.messages:
+            return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        body = request.json()
+        target = self.store.folder(user, str(body.get("destinationId", ""))) if isinstance(body, dict) else None
+        if target is None:
+            return graph_error(400, "ErrorInvalidIdMalformed", "Id is malformed.")
+        moved = self.store.move_message(issued.tenant, user.id, request.params["message"], target.id)
+        return common.entity(f"users('{user.id}')/messages", message_json(user.messages[moved], None), status=201)
