@@ -86,11 +86,11 @@ def prune(store: CustomerStore, max_unused: float = 0.0) -> dict[str, Any]:
     moved: dict[tuple[str, str], Entry] = {}
     drop_packs: list[str] = []
     for pack, pack_entries in sorted(by_pack.items()):
-        total = sum(e.length for e in pack_entries) + len(MAGIC)
+        total = sum(e.length for e in pack_entries)
         used = sum(e.length for e in kept_in[pack])
         if not kept_in[pack]:
             drop_packs.append(pack)
-        elif (total - used) / total > max_unused:
+        elif (total - used) / (total + len(MAGIC)) > max_unused:
             blob = backend.load(f"customers/{cid}/{pack}")
             for e in kept_in[pack]:
                 new_pack, off, length = writer.add_sealed(BACKUP, blob[e.offset:e.offset + e.length])
