@@ -1,8 +1,9 @@
-"""`kustos source ...`, `kustos journal address`, `kustos smtpd` — archive sources of CLI.md."""
+"""`kustos source ...`, `kustos journal address`, `kustos smtpd` — sources of CLI.md. `source add` is\ngenerated from the kind's declared fields (or reads them from ``--settings-file``)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 import threading
@@ -14,44 +15,66 @@ from kustos.archive.services import sources as service
 from kustos.cli import lookup, smtp_service
 from kustos.cli.base import CLIError, Context
 from kustos.sources.base import ConnectorError
+from kustos.sources.kinds import fields, registry
+from kustos.sources.kinds.fields import Kind
 
 
-def _ca_pem(path: Path | None) -> str | None:
-    """The CA certificate file is read here, by the command; the server stores only its PEM text."""
-    if path is None:
-        return None
+def _read(path: Path, noun: str, encoding: str) -> str:
+    """A local file named on the command line is read here, by the command; the server stores its content."""
     try:
-        return Path(path).read_text(encoding="ascii")
+        return Path(path).read_text(encoding=encoding)
     except FileNotFoundError:
-        raise CLIError(f"CA certificate file not found: {path}") from None
+        raise CLIError(f"{noun} file not found: {path}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise CLIError(f"cannot read the CA certificate file {path}: {type(exc).__name__}") from None
+        raise CLIError(f"cannot read the {noun} file {path}: {type(exc).__name__}") from None
 
 
-def _config(args: argparse.Namespace) -> tuple[dict, str]:
-    if args.kind in ("imap", "pop3"):
-        config = {"host": args.host, "port": args.port, "security": args.security, "username": args.username,
-                  "mailbox": args.mailbox}
-        if args.no_verify_tls:
-            config["tls_verify"] = False
-        ca_pem = _ca_pem(getattr(args, "ca_file", None))
-        if ca_pem is not None:
-            config["ca_pem"] = ca_pem
-        if args.kind == "imap":
-            config.update(include=args.include, exclude=args.exclude, delete_after_days=args.delete_after_days or None)
-        return config, sys.stdin.readline().rstrip("\n")
-    if args.kind == "graph":
-        return ({"tenant_id": args.tenant_id, "client_id": args.client_id, "endpoint": args.endpoint},
-                sys.stdin.readline().rstrip("\n"))
-    if not args.service_account_file.is_file():
-        raise CLIError(f"service account file not found: {args.service_account_file}")
-    return {"admin_email": args.admin_email, "endpoint": args.endpoint}, args.service_account_file.read_text()
+def _from_options(kind: Kind, args: argparse.Namespace) -> tuple[dict, str]:
+    """Settings and secret from the options generated for the kind's fields."""
+    config: dict = {}
+    secret = ""
+    for spec in kind.fields:
+        value = getattr(args, spec.name, None)
+        if spec.type == fields.PASSWORD:
+            if not value and spec.required:
+                raise CLIError(f"{spec.option} is required (or give --settings-file)")
+            secret = sys.stdin.readline().rstrip("\n") if value else ""
+        elif spec.type == fields.JSON_FILE:
+            if value is None and spec.required:
+                raise CLIError(f"{spec.option} is required (or give --settings-file)")
+            secret = _read(value, spec.noun or spec.name, "utf-8") if value is not None else ""
+        elif value is None:
+            if spec.required:
+                raise CLIError(f"{spec.option} is required (or give --settings-file)")
+        elif spec.type == fields.PEM:
+            config[spec.name] = _read(value, spec.noun or spec.name, "ascii")
+        else:
+            config[spec.name] = value
+    return config, secret
+
+
+def _from_file(kind: Kind, args: argparse.Namespace) -> tuple[dict, str]:
+    given = [spec.option for spec in kind.fields if getattr(args, spec.name, None) not in (None, False)
+             and spec.name != "endpoint"]
+    if given:
+        raise CLIError(f"--settings-file and {given[0]} exclude each other: put every setting into the file")
+    text = _read(args.settings_file, "settings", "utf-8")
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CLIError(f"the settings file {args.settings_file} is not valid JSON: {exc.msg} "
+                       f"(line {exc.lineno})") from None
+    config, secret = service.settings_from_file(kind, data)
+    if getattr(args, "endpoint", None):
+        config["endpoint"] = args.endpoint
+    return config, secret
 
 
 def cmd_add(ctx: Context, args: argparse.Namespace) -> dict:
     customer = lookup.customer(args.customer)
-    config, secret = _config(args)
-    source = service.add(customer, args.kind, config, secret, actor="cli")
+    kind = registry.get(args.source_kind)
+    config, secret = _from_file(kind, args) if args.settings_file else _from_options(kind, args)
+    source = service.add(customer, kind.name, config, secret, actor="cli")
     return {"id": source.id, "kind": source.kind}
 
 

@@ -8,7 +8,7 @@ the cursor and everything is being re-enumerated (deduplication makes that cheap
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
@@ -32,6 +32,9 @@ class Item:
     For mail: ``data`` is the raw RFC 5322 bytes, ``folder`` the source folder path
     (``/``-separated), ``source_id`` the source's id (UID, Graph id, Gmail id).
     ``deleted=True`` is a deletion marker (``data`` empty); archives ignore those.
+    For files and other large items ``data`` stays empty and ``stream`` opens the content as an
+    iterator of byte chunks (read once, so memory does not grow with the item's size); ``meta``
+    carries what a backup keeps beside the content (eTag/cTag, timestamps, owners, permissions).
     """
 
     source_id: str
@@ -40,6 +43,7 @@ class Item:
     kind: str = "message"
     deleted: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
+    stream: Callable[[], Iterator[bytes]] | None = None
 
 
 @dataclass

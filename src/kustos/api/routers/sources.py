@@ -1,42 +1,20 @@
-"""/api/v1 archive sources and SMTP journaling (partner roles and customer admins)."""
+"""/api/v1 sources and SMTP journaling (partner roles and customer admins). The settings schema of
+each kind is generated from its declared fields (``api.schemas.settings_schema``)."""
 
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Schema, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.api import serializers as ser
-from kustos.api.schemas import JobOut
+from kustos.api.schemas import JobOut, SourceIn, SourcePatch
 from kustos.archive.models import Source
 from kustos.archive.services import journal
 from kustos.archive.services import sources as service
 
 router = Router(tags=["sources"])
-
-
-CONFIG_DOC = ("Settings by kind. imap/pop3: host, port, security (none|starttls|tls), username, mailbox, "
-              "include, exclude (imap), tls_verify, ca_pem (PEM text of the CA certificates to trust; "
-              "no server paths). graph: tenant_id, client_id, endpoint, login_endpoint. gmail: admin_email, endpoint.")
-SECRET_DOC = ("Password, client secret or service-account JSON. Required again when the change moves where it "
-              "goes: host, port, security, username, endpoint, login_endpoint, tenant_id, ca_pem, tls_verify.")
-
-
-class SourceIn(Schema):
-    kind: str
-    name: str = ""
-    config: dict = Field(..., description=CONFIG_DOC)
-    secret: str = ""
-    interval_minutes: int = 15
-
-
-class SourcePatch(Schema):
-    name: str | None = None
-    config: dict | None = Field(None, description=CONFIG_DOC)
-    secret: str | None = Field(None, description=SECRET_DOC)
-    interval_minutes: int | None = None
-    paused: bool | None = None
 
 
 def _source(user, source_id: str, perm: Perm) -> Source:
@@ -55,7 +33,7 @@ def list_sources(request, customer_id: str):
 
 
 @router.post("/customers/{customer_id}/sources", response={201: dict},
-             summary="Connect an archive source (imap, pop3, graph, gmail); the secret is stored encrypted")
+             summary="Connect a source of any registered kind; the secret is stored encrypted")
 def add_source(request, customer_id: str, body: SourceIn):
     customer = access.get_customer(request.auth, customer_id, Perm.SOURCE_MANAGE)
     source = service.add(customer, body.kind, body.config, body.secret, name=body.name,

@@ -22,7 +22,7 @@ from kustos.core import runtime
 def expunge_archived(source: Source, connector: Any) -> int:
     days = int(source.config.get("delete_after_days") or 0)
     cutoff = timezone.now() - timedelta(days=days)
-    refs = (MessageRef.objects.filter(source=f"imap:{source.id}", added_at__lte=cutoff)
+    refs = (MessageRef.objects.filter(source=f"{source.kind}:{source.id}", added_at__lte=cutoff)
             .select_related("message").order_by("id"))
     store = runtime.vault().store(source.customer_id)
     by_folder: dict[str, list[str]] = defaultdict(list)

@@ -1,8 +1,10 @@
-"""Archive sources: add, edit, test, pause, remove, run (as jobs, on schedule and on demand).
+"""Sources: add, edit, test, pause, remove, run (as jobs, on schedule and on demand).
 
-A run fetches every scope (folder, mailbox, user) from its stored cursor and commits
-the cursor only after the batch is durably archived, so a crash re-fetches at most
-one batch (deduplication makes that harmless).
+What a kind accepts and how it connects is declared in ``kustos.sources.kinds`` (the registry);
+this module applies it: settings validation, the secret-bound rule, the save-time egress check,
+sealing the secret, and the run (``sources.runloop.drive`` into the archive sink), which commits a
+scope's cursor only after its batch is durably archived, so a crash re-fetches at most one batch
+(deduplication makes that harmless).
 """
 
 from __future__ import annotations
@@ -11,36 +13,35 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kustos.archive import connectors
 from kustos.archive.models import Source
-from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import alerts, retention_on_server
 from kustos.archive.services.ingest import Ingestor
+from kustos.archive.services.source_run import IngestSink, SourceCursors, source_ref
 from kustos.audit import services as audit
 from kustos.core import runtime
 from kustos.core.secrets import open_secret, seal_secret
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
-from kustos.sources.base import ConnectorError
-from kustos.sources.cacerts import CaPemInvalid, normalise_ca_pem
+from kustos.sources import runloop
+from kustos.sources.base import Connector, ConnectorError, Scope
 from kustos.sources.egress import EgressPolicy, EgressRefused
+from kustos.sources.imap.bulk import MailboxCsvError, parse_mailbox_csv
+from kustos.sources.kinds import registry
+from kustos.sources.kinds import settings as kind_settings
+from kustos.sources.kinds.fields import Kind, KindError
 from kustos.tenants.models import Customer
 
-PUBLIC_KEYS = {"host", "port", "security", "username", "mailbox", "include", "exclude", "tls_verify", "ca_pem",
-               "tenant_id", "client_id", "endpoint", "login_endpoint", "admin_email", "delete_after_days",
-               "timeout"}
-# Settings that decide where the stored secret is sent: changing one needs the secret entered again.
-SECRET_BOUND = {"host": "host", "port": "port", "security": "security mode", "username": "username",
-                "endpoint": "endpoint", "login_endpoint": "login endpoint", "tenant_id": "tenant id",
-                "ca_pem": "CA certificate", "tls_verify": "TLS verification"}
-SECRET_NAMES = {"imap": "password", "pop3": "password", "graph": "client secret", "gmail": "service-account key"}
-LEGACY_KEYS = {"ca_file"}  # a server path; replaced by uploaded PEM (ca_pem), dropped from stored configs
+__all__ = ["MailboxCsvError", "add", "add_bulk", "connector", "due", "kind_of", "public", "remove", "run", "run_now",
+           "scopes", "source_ref", "status", "test", "update"]
+
+SERVICES = ("archive", "backup")
 
 
 def egress_policy() -> EgressPolicy:
@@ -49,100 +50,35 @@ def egress_policy() -> EgressPolicy:
     return EgressPolicy.from_values(settings.sources_allow_private_networks, settings.sources_allowed_networks)
 
 
-def _validate(kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    if kind not in connectors.FACTORIES:
-        raise ValidationError(f"unknown source kind {kind!r}; kinds: {', '.join(connectors.FACTORIES)}")
-    if "ca_file" in config:
-        raise ValidationError("ca_file (a path on the server) is not accepted; upload the CA certificate "
-                              "as PEM text (ca_pem)")
-    unknown = set(config) - PUBLIC_KEYS
-    if unknown:
-        raise ValidationError(f"unknown source settings: {', '.join(sorted(unknown))}")
-    missing = [k for k in connectors.REQUIRED[kind] if not config.get(k)]
-    if missing:
-        raise ValidationError(f"{kind} source needs: {', '.join(missing)}")
-    if config.get("security", "tls") not in ("none", "starttls", "tls"):
-        raise ValidationError("security must be none, starttls or tls")
-    config = {k: v for k, v in config.items() if v not in (None, "")}
-    if "port" in config:
-        config["port"] = _port(config["port"])
-    if "host" in config:
-        config["host"] = _host(config["host"])
-    for key in ("endpoint", "login_endpoint"):
-        if key in config:
-            config[key] = _url(key, config[key])
-    if "tls_verify" in config and not isinstance(config["tls_verify"], bool):
-        raise ValidationError("tls_verify must be true or false")
-    if "ca_pem" in config:
-        try:
-            config["ca_pem"] = normalise_ca_pem(config["ca_pem"])
-        except CaPemInvalid as exc:
-            raise ValidationError(str(exc)) from None
-    return config
-
-
-def _port(value: Any) -> int:
+def kind_of(name: str) -> Kind:
+    """The registered kind; ValidationError naming the known kinds otherwise."""
     try:
-        port = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(f"port must be a number from 1 to 65535, not {value!r}") from None
-    if not 0 < port < 65536:
-        raise ValidationError(f"port must be a number from 1 to 65535, not {value!r}")
-    return port
+        return registry.get(name)
+    except KeyError as exc:
+        raise ValidationError(exc.args[0]) from None
 
 
-def _host(value: Any) -> str:
-    host = str(value).strip()
-    if not host or any(c.isspace() or c in "/@?#\\" for c in host):
-        raise ValidationError(f"host must be a server name or IP address, not {value!r}")
-    return host
+def _validate(kind: Kind, config: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return kind_settings.clean(kind, config)
+    except KindError as exc:
+        raise ValidationError(str(exc)) from None
 
 
-def _url(key: str, value: Any) -> str:
-    url = str(value).strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        raise ValidationError(f"{key} must be an http(s) URL such as https://graph.microsoft.com, not {value!r}")
-    return url
+def _secret(kind: Kind, secret: str) -> str:
+    try:
+        return kind.check_secret(secret)
+    except KindError as exc:
+        raise ValidationError(str(exc)) from None
 
 
-def _destination(kind: str, config: dict[str, Any]) -> dict[str, Any]:
-    """Where the secret goes, normalised (an omitted port is the default port of the mode)."""
-    security = config.get("security", "tls")
-    port = config.get("port") or connectors.DEFAULT_PORTS.get((kind, security))
-    return {"host": str(config.get("host") or "").lower(), "port": int(port) if port else None, "security": security,
-            "username": config.get("username") or "", "endpoint": config.get("endpoint") or "",
-            "login_endpoint": config.get("login_endpoint") or "", "tenant_id": config.get("tenant_id") or "",
-            "ca_pem": config.get("ca_pem") or "", "tls_verify": config.get("tls_verify") is not False}
-
-
-def _secret_bound_changes(kind: str, before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    old, new = _destination(kind, before), _destination(kind, after)
-    return [label for key, label in SECRET_BOUND.items() if old[key] != new[key]]
-
-
-def _check_egress(kind: str, config: dict[str, Any], secret: str | None) -> None:
+def _check_egress(kind: Kind, config: dict[str, Any], secret: str | None) -> None:
     """Save-time check (fast, friendly); the connect-time check in the connectors is the one that counts."""
     policy = egress_policy()
-    targets: list[tuple[str, int]] = []
-    if kind in ("imap", "pop3"):
-        dest = _destination(kind, config)
-        targets.append((dest["host"], dest["port"]))
-    urls = [config.get("endpoint"), config.get("login_endpoint")]
-    if kind == "gmail" and secret:
-        try:
-            urls.append(json.loads(secret).get("token_uri"))
-        except (ValueError, AttributeError):
-            pass
-    for url in urls:
-        if url:
-            parts = urlsplit(str(url))
-            if parts.hostname:
-                try:
-                    port = parts.port or (443 if parts.scheme == "https" else 80)
-                except ValueError:
-                    raise ValidationError(f"{url!r} has an invalid port") from None
-                targets.append((parts.hostname, port))
+    try:
+        targets = kind_settings.destinations(kind, config, secret)
+    except KindError as exc:
+        raise ValidationError(str(exc)) from None
     for host, port in targets:
         try:
             policy.check_destination(host, port)
@@ -154,34 +90,47 @@ def _check_egress(kind: str, config: dict[str, Any], secret: str | None) -> None
 
 def add(customer: Customer, kind: str, config: dict[str, Any], secret: str, *, name: str = "",
         interval_minutes: int = 15, actor: Any = None) -> Source:
-    config = _validate(kind, config)
-    _check_egress(kind, config, secret)
-    if kind in ("imap", "pop3"):
-        config.setdefault("mailbox", config["username"])
+    spec = kind_of(kind)
+    config = spec.on_add(_validate(spec, config))
+    _check_egress(spec, config, secret)
+    secret = _secret(spec, secret) if secret else secret
     source = Source(customer=customer, kind=kind, config=config, interval_minutes=max(1, interval_minutes),
-                    name=name or config.get("mailbox") or config.get("tenant_id") or config.get("admin_email") or kind)
+                    services=["archive"], name=name or spec.display_name(config) or kind)
     source.secret = seal_secret(secret, source.id)
     source.save(force_insert=True)
     audit.record("source.add", actor=actor, customer=customer, target=source.id, detail={"kind": kind})
     return source
 
 
+def add_bulk(customer: Customer, text: str, *, actor: Any = None) -> list[Source]:
+    """Many mailboxes from one CSV (``sources.imap.bulk``); nothing is added unless every line is valid.
+    Raises MailboxCsvError (per-line problems) or ValidationError."""
+    entries = parse_mailbox_csv(text)
+    if not entries:
+        raise MailboxCsvError([(0, _("the file contains no mailboxes"))])
+    with transaction.atomic():
+        return [add(customer, entry.pop("kind"), entry, entry.pop("password"), actor=actor) for entry in entries]
+
+
 def update(source: Source, config: dict[str, Any] | None = None, secret: str | None = None, *,
            interval_minutes: int | None = None, paused: bool | None = None, actor: Any = None) -> Source:
-    """Edit a source. Changing where the secret goes (host, port, security mode, username,
-    endpoints, tenant, CA certificate, TLS verification) needs the secret entered again, so
-    nobody who cannot see the secret can send it to a server of their choice."""
+    """Edit a source. Changing a setting its kind marks secret-bound (where the secret goes: host,
+    port, security mode, username, endpoints, tenant, CA certificate, TLS verification) needs the
+    secret entered again, so nobody who cannot see the secret can send it to a server of their choice."""
+    spec = kind_of(source.kind)
     changed: list[str] = []
     new_config = source.config
     if config is not None:
-        stored = {k: v for k, v in source.config.items() if k not in LEGACY_KEYS}
-        new_config = _validate(source.kind, {**stored, **config})
-        changed = _secret_bound_changes(source.kind, stored, new_config)
+        stored = {k: v for k, v in source.config.items() if k not in spec.legacy}
+        new_config = _validate(spec, {**stored, **config})
+        changed = kind_settings.bound_changes(spec, stored, new_config)
         if changed and not secret:
             raise ValidationError(f"changing the {' and '.join(changed)} requires the "
-                                  f"{SECRET_NAMES[source.kind]} to be entered again")
-    if changed or (secret and source.kind == "gmail"):  # a new key file may name its own token_uri
-        _check_egress(source.kind, new_config, secret)
+                                  f"{spec.secret_field.noun or spec.secret_field.name} to be entered again")
+    if changed or (secret and spec.secret_has_destinations):  # a new key file may name its own token_uri
+        _check_egress(spec, new_config, secret)
+    if secret:
+        secret = _secret(spec, secret)
     source.config = new_config
     if secret:
         source.secret = seal_secret(secret, source.id)
@@ -201,13 +150,13 @@ def remove(source: Source, *, actor: Any = None) -> None:
     source.delete()
 
 
-def connector(source: Source):
-    return connectors.build(source.kind, source.config, open_secret(source.secret, source.id), egress_policy())
+def connector(source: Source) -> Connector:
+    return kind_of(source.kind).build(source.config, open_secret(source.secret, source.id), egress_policy())
 
 
 def test(source: Source) -> dict[str, Any]:
     try:
-        connector(source).check()
+        kind_of(source.kind).test(connector(source))
     except ConnectorError as exc:
         return {"ok": False, "error": str(exc)}
     except (OSError, ValueError, KeyError) as exc:
@@ -215,50 +164,34 @@ def test(source: Source) -> dict[str, Any]:
     return {"ok": True, "error": None}
 
 
-def _mailbox_for(source: Source, scope) -> str:
-    """IMAP/POP3: the configured mailbox; tenant sources: the user's address (the scope name)."""
-    if source.kind in ("imap", "pop3"):
-        return source.config.get("mailbox") or source.config["username"]
-    return (scope.name if "@" in scope.name else scope.id).lower()
+def scopes(source: Source) -> list[Scope]:
+    """What the connection can fetch (mailboxes, users, later drives, sites, teams)."""
+    return kind_of(source.kind).discover(connector(source))
 
 
 def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str, Any]:
     """Fetch everything new from the source into the archive; returns counts."""
+    spec = kind_of(source.kind)
     source.last_run_at = timezone.now()
-    fetched = imported = 0
     errors: list[str] = []
+
+    def report(fetched: int, scope: Scope) -> None:
+        if progress:
+            progress(fetched, None, f"{scope.name or scope.id}: {fetched} fetched")
+
     try:
         conn = connector(source)
         with Ingestor(source.customer, workers=1).session() as ingestor:
-            for scope in conn.scopes():
-                cursor = source.cursors.get(scope.id)
-                for batch in conn.fetch(scope, cursor):
-                    items = [Incoming(raw=i.data, mailbox=_mailbox_for(source, scope),
-                                      folders=[i.folder] if i.folder else [], source=f"{source.kind}:{source.id}",
-                                      source_ref=source_ref(scope.id, i.source_id))
-                             for i in batch.items if not i.deleted and i.data]
-                    fetched += len(batch.items)
-                    before = ingestor.result.imported
-                    ingestor.run_batch(items) if items else None
-                    imported += ingestor.result.imported - before
-                    if batch.next_cursor is not None:
-                        source.cursors = {**source.cursors, scope.id: batch.next_cursor}
-                        Source.objects.filter(id=source.id).update(cursors=source.cursors)
-                    if progress:
-                        progress(fetched, None, f"{scope.name or scope.id}: {fetched} fetched")
+            sink = IngestSink(source, spec, ingestor)
+            counts = runloop.drive(conn, SourceCursors(source), sink, progress=report)
     except (ConnectorError, OSError) as exc:
         _failed(source, str(exc))
         raise
-    _succeeded(source, imported)
-    result = {"id": source.id, "fetched": fetched, "imported": imported, "errors": errors}
-    if source.kind == "imap" and int(source.config.get("delete_after_days") or 0) > 0:
+    _succeeded(source, sink.imported)
+    result = {"id": source.id, "fetched": counts.fetched, "imported": sink.imported, "errors": errors}
+    if spec.deletes_on_server and int(source.config.get("delete_after_days") or 0) > 0:
         result["deleted_on_server"] = retention_on_server.expunge_archived(source, conn)
     return result
-
-
-def source_ref(scope_id: str, item_id: str) -> str:
-    """Where an item came from inside the source: ``<folder>#<uidvalidity:uid>`` for IMAP."""
-    return f"{scope_id}#{item_id}"
 
 
 def _succeeded(source: Source, imported: int) -> None:
@@ -297,11 +230,21 @@ def due(now=None) -> list[Source]:
     return result
 
 
+def services(source: Source) -> dict[str, bool]:
+    """The services this source's kind offers, each with whether it is enabled for this source
+    (read-only for now: archive is enabled, backup comes with the backup engine)."""
+    offered = kind_of(source.kind).services if source.kind in registry.KINDS else ("archive",)
+    return {name: name in (source.services or []) for name in SERVICES if name in offered}
+
+
 def public(source: Source) -> dict[str, Any]:
     """What API/CLI/dashboard show: never the secret."""
+    spec = registry.KINDS.get(source.kind)
     return {
-        "id": source.id, "kind": source.kind, "customer": source.customer_id, "name": source.name,
-        "config": source.config, "paused": source.paused, "interval_minutes": source.interval_minutes,
+        "id": source.id, "kind": source.kind, "kind_label": spec.label if spec else source.kind,
+        "customer": source.customer_id, "name": source.name,
+        "config": source.config, "summary": spec.summary(source.config) if spec else "",
+        "services": services(source), "paused": source.paused, "interval_minutes": source.interval_minutes,
         "last_run_at": source.last_run_at, "last_success_at": source.last_success_at,
         "last_error": source.last_error, "consecutive_failures": source.consecutive_failures,
         "items_archived": source.items_archived, "status": status(source),
@@ -318,3 +261,19 @@ def status(source: Source) -> str:
     if source.last_success_at is None:
         return "pending"
     return "ok"
+
+
+def settings_from_file(kind: Kind, data: Any) -> tuple[dict[str, Any], str]:
+    """A settings document (the kind's declared fields as JSON) split into config and secret.
+    The secret is the kind's secret field; a JSON document secret may be given as an object."""
+    if not isinstance(data, dict):
+        raise ValidationError("the settings file must hold a JSON object of the kind's fields")
+    config = dict(data)
+    secret = config.pop(kind.secret_field.name, "")
+    if isinstance(secret, dict):
+        secret = json.dumps(secret)
+    if not isinstance(secret, str):
+        raise ValidationError(f"{kind.secret_field.name} must be a string")
+    if not secret and kind.secret_field.required:
+        raise ValidationError(f"the settings file lacks {kind.secret_field.name}")
+    return config, secret

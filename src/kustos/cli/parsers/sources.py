@@ -7,46 +7,54 @@ from pathlib import Path
 
 from kustos.cli.parsers import journal as journal_parsers
 from kustos.core.lazy import Deferred
+from kustos.sources.kinds import fields, registry
+from kustos.sources.kinds.fields import Field, Kind
 
 
 def _run(name: str) -> Deferred:
     return Deferred(f"kustos.cli.sources:{name}")
 
 
+def _option(p: argparse.ArgumentParser, spec: Field) -> None:
+    """One option per declared field; ``required`` is checked by the command (a settings file may
+    give the fields instead)."""
+    dest = spec.name
+    helptext = spec.cli_help or spec.label
+    if spec.type == fields.PASSWORD:
+        p.add_argument(spec.option, dest=dest, action="store_true", help=f"read the {spec.noun or spec.name} "
+                       "from the first line of standard input")
+    elif spec.type in (fields.JSON_FILE, fields.PEM):
+        p.add_argument(spec.option, dest=dest, type=Path, default=None, metavar="FILE", help=helptext)
+    elif spec.type == fields.BOOL:
+        negative = spec.option.startswith("--no-")
+        p.add_argument(spec.option, dest=dest, action="store_false" if negative else "store_true", default=None,
+                       help=helptext)
+    elif spec.type == fields.LIST:
+        p.add_argument(spec.option, dest=dest, nargs="*", default=None, help=helptext)
+    elif spec.type == fields.INT:
+        p.add_argument(spec.option, dest=dest, type=int, default=None, help=helptext)
+    elif spec.type == fields.CHOICE:
+        p.add_argument(spec.option, dest=dest, choices=[c[0] for c in spec.choices], default=None, help=helptext)
+    else:
+        p.add_argument(spec.option, dest=dest, default=None, help=helptext)
+
+
+def add_kind(add: argparse._SubParsersAction, common: argparse.ArgumentParser, kind: Kind) -> None:
+    """`kustos source add KIND`: the kind's declared fields as options, or ``--settings-file``."""
+    p = add.add_parser(kind.name, parents=[common], help=f"connect a {kind.label} source")
+    p.add_argument("--customer", required=True, help="customer id or name")
+    p.add_argument("--settings-file", type=Path, default=None, metavar="FILE.json",
+                   help="the kind's fields as a JSON object (secrets included; read from the file, never arguments)")
+    for spec in kind.fields:
+        _option(p, spec)
+    p.set_defaults(func=_run("cmd_add"), source_kind=kind.name)
+
+
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     src = sub.add_parser("source", help="archive sources").add_subparsers(dest="sub", required=True)
     add = src.add_parser("add", help="connect a source").add_subparsers(dest="kind", required=True)
-    for kind in ("imap", "pop3"):
-        p = add.add_parser(kind, parents=[common], help=f"connect an {kind.upper()} mailbox")
-        p.add_argument("--customer", required=True, help="customer id or name")
-        p.add_argument("--host", required=True)
-        p.add_argument("--port", type=int, default=None)
-        p.add_argument("--security", choices=["none", "starttls", "tls"], default="tls")
-        p.add_argument("--username", required=True)
-        p.add_argument("--password-stdin", action="store_true", required=True)
-        p.add_argument("--mailbox", default=None, help="archive mailbox address (default: the username)")
-        p.add_argument("--no-verify-tls", action="store_true", help="accept self-signed certificates")
-        p.add_argument("--ca-file", type=Path, default=None,
-                       help="CA certificate (PEM) to trust; this command reads the file and stores its content")
-        if kind == "imap":
-            p.add_argument("--include", nargs="*", default=[])
-            p.add_argument("--exclude", nargs="*", default=[])
-            p.add_argument("--delete-after-days", type=int, default=0,
-                           help="delete messages on the server N days after they were archived and verified")
-        p.set_defaults(func=_run("cmd_add"))
-    p = add.add_parser("graph", parents=[common], help="connect a Microsoft 365 tenant")
-    p.add_argument("--customer", required=True, help="customer id or name")
-    p.add_argument("--tenant-id", required=True)
-    p.add_argument("--client-id", required=True)
-    p.add_argument("--client-secret-stdin", action="store_true", required=True)
-    p.add_argument("--endpoint", default=None)
-    p.set_defaults(func=_run("cmd_add"))
-    p = add.add_parser("gmail", parents=[common], help="connect a Google Workspace domain")
-    p.add_argument("--customer", required=True, help="customer id or name")
-    p.add_argument("--service-account-file", required=True, type=Path)
-    p.add_argument("--admin-email", required=True)
-    p.add_argument("--endpoint", default=None)
-    p.set_defaults(func=_run("cmd_add"))
+    for kind in registry.all_kinds():
+        add_kind(add, common, kind)
 
     p = src.add_parser("list", parents=[common], help="list sources")
     p.add_argument("--customer", default=None, help="customer id or name")

@@ -1,5 +1,6 @@
-"""Archive sources per customer: list with status, add, bulk-add from CSV, edit, test,
-pause/resume, run now, remove. Thin views over ``kustos.archive.services.sources``."""
+"""Sources per customer: list with status, add, bulk-add from CSV, edit, test, pause/resume,
+run now, remove. Thin views over ``kustos.archive.services.sources``; the kinds and their forms
+come from ``kustos.sources.kinds.registry`` (no kind is named here)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -19,11 +20,11 @@ from kustos.accounts.access import Perm
 from kustos.archive.models import Source
 from kustos.archive.services import alerts
 from kustos.archive.services import sources as source_service
-from kustos.sources.imap.bulk import MailboxCsvError, parse_mailbox_csv
+from kustos.sources.kinds import registry
+from kustos.sources.kinds.fields import Kind, pick
 from kustos.tenants.models import Customer
 from kustos.web.views import sources_forms
 
-KINDS = [("imap", "IMAP"), ("pop3", "POP3"), ("graph", "Microsoft 365"), ("gmail", "Google Workspace")]
 BADGE = {"ok": "ok", "warning": "warn", "failing": "danger", "paused": "muted", "pending": "info"}
 
 
@@ -33,6 +34,19 @@ def _source(user: Any, customer_id: str, source_id: str, perm: Perm) -> tuple[Cu
     if source is None:
         raise Http404("no such source")
     return customer, source
+
+
+def _kinds() -> list[tuple[str, str]]:
+    language = get_language()
+    return [(k.name, pick(language, k.label, k.label_de)) for k in registry.all_kinds()]
+
+
+def _hint(kind: Kind) -> dict[str, Any]:
+    """The text beside the form: the kind's label, description and setup steps in the request's language."""
+    language = get_language()
+    return {"label": pick(language, kind.label, kind.label_de),
+            "description": pick(language, kind.description, kind.description_de),
+            "steps": [pick(language, en, de) for en, de in kind.steps]}
 
 
 def _back(customer: Customer) -> HttpResponse:
@@ -47,8 +61,8 @@ def source_list(request: HttpRequest, customer_id: str) -> HttpResponse:
     rows = []
     for source in Source.objects.filter(customer=customer).order_by("name"):
         info = source_service.public(source)
-        rows.append({**info, "badge": BADGE.get(info["status"], "muted"), "kind_label": source.get_kind_display()})
-    context = {"customer": customer, "sources": rows, "kinds": KINDS,
+        rows.append({**info, "badge": BADGE.get(info["status"], "muted")})
+    context = {"customer": customer, "sources": rows,
                "alerts": alerts.open_alerts(Customer.objects.filter(id=customer.id)),
                "can_manage": access.has_perm(user, Perm.SOURCE_MANAGE)}
     return render(request, "kustos/sources/list.html", context)
@@ -59,13 +73,15 @@ def source_list(request: HttpRequest, customer_id: str) -> HttpResponse:
 def source_add(request: HttpRequest, customer_id: str) -> HttpResponse:
     user = request.user
     customer = access.get_customer(user, customer_id, Perm.SOURCE_MANAGE)
-    kind = request.POST.get("kind") or request.GET.get("kind") or "imap"
-    if kind not in dict(KINDS):
+    kinds = _kinds()
+    kind_name = request.POST.get("kind") or request.GET.get("kind") or kinds[0][0]
+    if kind_name not in registry.KINDS:
         raise Http404("unknown source kind")
+    kind = registry.get(kind_name)
     form = sources_forms.build(kind, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            source = source_service.add(customer, kind, form.config(), form.secret(),
+            source = source_service.add(customer, kind.name, form.config(), form.secret(),
                                         name=form.cleaned_data.get("name") or "",
                                         interval_minutes=form.cleaned_data["interval_minutes"], actor=user)
         except ValidationError as exc:
@@ -74,7 +90,8 @@ def source_add(request: HttpRequest, customer_id: str) -> HttpResponse:
             messages.success(request, _("Source “%(name)s” added. Test the connection, then it runs on its "
                                         "schedule.") % {"name": source.name})
             return _back(customer)
-    context = {"customer": customer, "form": form, "kind": kind, "kinds": KINDS, "creating": True}
+    context = {"customer": customer, "form": form, "kind": kind.name, "kinds": kinds, "hint": _hint(kind),
+               "creating": True}
     return render(request, "kustos/sources/form.html", context, status=400 if form.errors else 200)
 
 
@@ -83,7 +100,8 @@ def source_add(request: HttpRequest, customer_id: str) -> HttpResponse:
 def source_edit(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
     user = request.user
     customer, source = _source(user, customer_id, source_id, Perm.SOURCE_MANAGE)
-    form = sources_forms.build(source.kind, request.POST or None, request.FILES or None,
+    kind = source_service.kind_of(source.kind)
+    form = sources_forms.build(kind, request.POST or None, request.FILES or None,
                                initial=sources_forms.initial_for(source), editing=True)
     if request.method == "POST" and form.is_valid():
         try:
@@ -96,7 +114,8 @@ def source_edit(request: HttpRequest, customer_id: str, source_id: str) -> HttpR
         else:
             messages.success(request, _("Changes saved."))
             return _back(customer)
-    context = {"customer": customer, "form": form, "kind": source.kind, "source": source}
+    context = {"customer": customer, "form": form, "kind": source.kind, "hint": _hint(kind), "source": source,
+               "info": source_service.public(source)}
     return render(request, "kustos/sources/form.html", context, status=400 if form.errors else 200)
 
 
@@ -142,27 +161,22 @@ def source_remove(request: HttpRequest, customer_id: str, source_id: str) -> Htt
         messages.success(request, _("Source “%(name)s” removed. Its archived mail stays in the archive.")
                          % {"name": name})
         return _back(customer)
-    return render(request, "kustos/sources/remove.html", {"customer": customer, "source": source})
+    return render(request, "kustos/sources/remove.html", {"customer": customer, "source": source,
+                                                          "info": source_service.public(source)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def source_bulk(request: HttpRequest, customer_id: str) -> HttpResponse:
-    """Many IMAP/POP3 mailboxes from one CSV; nothing is added unless every line is valid."""
+    """Many mailboxes from one CSV; nothing is added unless every line is valid."""
     user = request.user
     customer = access.get_customer(user, customer_id, Perm.SOURCE_MANAGE)
     form = sources_forms.BulkForm(request.POST or None, request.FILES or None)
     line_errors: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
         try:
-            entries = parse_mailbox_csv(form.text())
-            if not entries:
-                raise MailboxCsvError([(0, _("the file contains no mailboxes"))])
-            with transaction.atomic():
-                for entry in entries:
-                    kind, password = entry.pop("kind"), entry.pop("password")
-                    source_service.add(customer, kind, entry, password, actor=user)
-        except MailboxCsvError as exc:
+            entries = source_service.add_bulk(customer, form.text(), actor=user)
+        except source_service.MailboxCsvError as exc:
             line_errors = exc.errors
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))

@@ -1,0 +1,73 @@
+"""Google Workspace through the Gmail API: every user of a domain (service account, domain-wide delegation)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from kustos.core.lazy import Deferred
+from kustos.sources.kinds.fields import EMAIL, JSON_FILE, URL, Field, Kind, KindError
+
+if TYPE_CHECKING:
+    from kustos.sources.base import Connector
+    from kustos.sources.egress import EgressPolicy
+
+_Connector = Deferred("kustos.sources.gmail:GmailConnector")
+
+
+def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
+    return _Connector(json.loads(secret), config["admin_email"], endpoint=config.get("endpoint") or None,
+                      egress=egress)
+
+
+def check_key(secret: str) -> str:
+    """The service-account key as canonical JSON; raises KindError naming what is wrong."""
+    try:
+        info = json.loads(secret)
+    except ValueError:
+        raise KindError("The key file is not valid JSON.", "Die Schlüsseldatei ist kein gültiges JSON.") from None
+    if not isinstance(info, dict) or not info.get("client_email") or not info.get("private_key"):
+        raise KindError("The key file lacks client_email or private_key.",
+                        "In der Schlüsseldatei fehlt client_email oder private_key.")
+    return json.dumps(info)
+
+
+def token_uri(config: dict[str, Any], secret: str | None) -> list[Any]:
+    """A key file names its own token URI: it is a destination too."""
+    if not secret:
+        return []
+    try:
+        return [json.loads(secret).get("token_uri")]
+    except (ValueError, AttributeError):
+        return []
+
+
+KIND = Kind(
+    name="gmail", label="Google Workspace", label_de="Google Workspace", build=build, scope_kinds=("user",),
+    fields=(
+        Field("admin_email", EMAIL, "Workspace admin e-mail", "E-Mail eines Workspace-Administrators", required=True,
+              summary=True, max_length=320,
+              help="The service account impersonates this admin to list the users.",
+              help_de="Das Dienstkonto handelt im Namen dieses Administrators, um die Benutzer aufzulisten."),
+        Field("service_account", JSON_FILE, "Service-account key (JSON)", "Dienstkonto-Schlüssel (JSON)",
+              required=True, noun="service-account key", max_upload=64 * 1024,
+              help="The key file of the service account with domain-wide delegation.",
+              help_de="Die Schlüsseldatei des Dienstkontos mit domainweiter Delegierung."),
+        Field("endpoint", URL, "API endpoint", "API-Endpunkt", secret_bound="endpoint", dashboard=False,
+              cli_help="API endpoint for test emulators"),
+    ),
+    steps=(("In Google Cloud: create a service account, enable the Gmail API and Admin SDK API, and create a JSON "
+            "key.",
+            "In Google Cloud: ein Dienstkonto anlegen, die Gmail API und die Admin SDK API aktivieren und einen "
+            "JSON-Schlüssel erstellen."),
+           ("In the Admin console: Security → API controls → Domain-wide delegation → add the service account's "
+            "client ID with the scopes https://www.googleapis.com/auth/gmail.readonly and "
+            "https://www.googleapis.com/auth/admin.directory.user.readonly.",
+            "In der Admin-Konsole: Sicherheit → API-Steuerung → Domainweite Delegierung → die Client-ID des "
+            "Dienstkontos mit den Bereichen https://www.googleapis.com/auth/gmail.readonly und "
+            "https://www.googleapis.com/auth/admin.directory.user.readonly hinzufügen."),
+           ("Enter an admin's e-mail address and upload the JSON key here.",
+            "Geben Sie hier die E-Mail-Adresse eines Administrators ein und laden Sie den JSON-Schlüssel hoch.")),
+    extra_destinations=token_uri, secret_has_destinations=True, check_secret=check_key,
+    display_name=lambda config: config.get("admin_email") or "",
+)

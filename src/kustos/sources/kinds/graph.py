@@ -1,0 +1,57 @@
+"""Microsoft 365 through Microsoft Graph: every mailbox of a tenant (app registration, client secret).
+
+One connection serves archiving now and backup later (``services``); the scopes it discovers are
+the tenant's users (drives, sites and teams come with the backup workloads).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kustos.core.lazy import Deferred
+from kustos.sources.kinds.fields import PASSWORD, TEXT, URL, Field, Kind
+
+if TYPE_CHECKING:
+    from kustos.sources.base import Connector
+    from kustos.sources.egress import EgressPolicy
+
+GRAPH = "https://graph.microsoft.com"
+LOGIN = "https://login.microsoftonline.com"
+_Connector = Deferred("kustos.sources.graph:GraphMailConnector")
+
+
+def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
+    endpoint = config.get("endpoint") or GRAPH
+    login = config.get("login_endpoint") or (endpoint if config.get("endpoint") else LOGIN)
+    return _Connector(tenant_id=config["tenant_id"], client_id=config["client_id"], client_secret=secret,
+                      endpoint=endpoint, login_endpoint=login, egress=egress)
+
+
+KIND = Kind(
+    name="graph", label="Microsoft 365", label_de="Microsoft 365", build=build,
+    services=("archive", "backup"), scope_kinds=("user",),
+    fields=(
+        Field("tenant_id", TEXT, "Tenant ID", "Mandanten-ID (Tenant ID)", required=True, secret_bound="tenant id",
+              summary=True, max_length=100, placeholder="00000000-0000-0000-0000-000000000000"),
+        Field("client_id", TEXT, "Application (client) ID", "Anwendungs-ID (Client ID)", required=True,
+              max_length=100),
+        Field("client_secret", PASSWORD, "Client secret", "Geheimer Clientschlüssel", required=True,
+              noun="client secret", max_length=2000),
+        Field("endpoint", URL, "Graph endpoint", "Graph-Endpunkt", secret_bound="endpoint", dashboard=False,
+              cli_help="Graph endpoint for national clouds and test emulators"),
+        Field("login_endpoint", URL, "Login endpoint", "Anmelde-Endpunkt", secret_bound="login endpoint",
+              dashboard=False),
+    ),
+    steps=(("In Microsoft Entra admin center: App registrations → New registration (single tenant).",
+            "Im Microsoft Entra Admin Center: App-Registrierungen → Neue Registrierung (einzelner Mandant)."),
+           ("API permissions → Microsoft Graph → Application permissions: Mail.Read and User.Read.All; then grant "
+            "admin consent.",
+            "API-Berechtigungen → Microsoft Graph → Anwendungsberechtigungen: Mail.Read und User.Read.All; danach "
+            "die Administratorzustimmung erteilen."),
+           ("Certificates & secrets → New client secret; copy its value.",
+            "Zertifikate & Geheimnisse → Neuer geheimer Clientschlüssel; den Wert kopieren."),
+           ("Enter the Directory (tenant) ID, the Application (client) ID and the secret here.",
+            "Tragen Sie hier die Verzeichnis-ID (Mandant), die Anwendungs-ID (Client) und den geheimen Schlüssel "
+            "ein.")),
+    display_name=lambda config: config.get("tenant_id") or "",
+)
