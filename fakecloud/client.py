@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -27,6 +28,35 @@ class Control:
         except urllib.error.HTTPError as exc:
             raise ControlError(f"{op}: {exc.read().decode(errors='replace')}") from None
 
+    def get(self, op: str, **params: str) -> Any:
+        query = urllib.parse.urlencode(params)
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/_fakecloud/{op}?{query}", timeout=30) as response:
+                return json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            raise ControlError(f"{op}: {exc.read().decode(errors='replace')}") from None
+
+    # --- generic, the same for every service (service = "ms" | "google") -----------------
+    def credentials(self, service: str, tenant: str) -> dict[str, Any]:
+        """Settings of an app registration (or service account) that works against the emulator."""
+        settings: dict[str, Any] = self.call("credentials", service=service, tenant=tenant)["settings"]
+        return settings
+
+    def seed(self, service: str, tenant: str, account: str, kind: str, path: str, content: bytes,
+             meta: dict[str, Any] | None = None) -> dict[str, str]:
+        """Store one item in its natural form; returns ``{"id", "path"}`` (the item path)."""
+        return {k: str(v) for k, v in self.call("seed", service=service, tenant=tenant, account=account, kind=kind,
+                                                path=path, content_b64=base64.b64encode(content).decode(),
+                                                meta=meta or {}).items()}
+
+    def remove(self, service: str, tenant: str, account: str, kind: str, path: str) -> None:
+        self.call("remove", service=service, tenant=tenant, account=account, kind=kind, path=path)
+
+    def items(self, service: str, tenant: str, kind: str, account: str = "") -> list[dict[str, Any]]:
+        """``[{"path", "sha256", "size", "modified"}]`` of the stored items of ``kind``."""
+        rows: list[dict[str, Any]] = self.get("items", service=service, tenant=tenant, account=account, kind=kind)
+        return rows
+
     def stats(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.base_url}/_fakecloud/stats", timeout=30) as response:
             result: dict[str, Any] = json.loads(response.read())
@@ -45,6 +75,14 @@ class Control:
     def ms_message(self, tenant: str, user: str, folder: str, mime: bytes) -> str:
         return str(self.call("ms/message", tenant=tenant, user=user, folder=folder,
                              mime=base64.b64encode(mime).decode())["id"])
+
+    def ms_invalidate_delta(self, tenant: str, kind: str, account: str = "", path: str = "",
+                            code: str = "SyncStateNotFound") -> None:
+        """Invalidate the delta tokens of a workload (``kind`` as in :meth:`seed`): the next use is 410."""
+        self.call("ms/invalidate_delta", tenant=tenant, kind=kind, account=account, path=path, code=code)
+
+    def ms_download_url_lifetime(self, seconds: float) -> None:
+        self.call("ms/download_url_lifetime", seconds=seconds)
 
     # --- Google -------------------------------------------------------------------------
     def google_user(self, email: str, is_admin: bool = False, mailbox: bool = True) -> str:

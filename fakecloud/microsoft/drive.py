@@ -68,6 +68,7 @@ class DriveService(Workload):
         r(router, "POST", DRIVE + r"/root/children", self.create_child, write=True)
         r(router, "POST", ITEM + r"/children", self.create_child, write=True)
         r(router, "DELETE", ITEM, self.delete, write=True)
+        r(router, "PATCH", ITEM, self.update, write=True)
         for method in ("GET", "PUT", "POST", "DELETE"):
             r(router, method, r"/(?P<owner>users|sites|groups)/(?P<key>[^/]+)/drive/(?P<rest>.+)",
               self._alias(router), write=method != "GET")
@@ -345,6 +346,18 @@ class DriveService(Workload):
         except Conflict:
             return graph_error(409, "nameAlreadyExists", "The specified item name already exists.")
         return common.entity(f"drives('{drive.id}')/items", self.item_json(drive, folder, request), status=201)
+
+    def update(self, request: Request, issued: IssuedToken) -> Response:
+        """Rename (``name``): a metadata change, so the eTag moves and the cTag stays."""
+        found = self._item(request, issued)
+        if isinstance(found, Response):
+            return found
+        drive, item = found
+        body = request.json()
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
+            return common.bad_request("Only a new name can be set.")
+        self.drives.rename(drive, item, body["name"])
+        return common.entity(f"drives('{drive.id}')/items", self.item_json(drive, item, request))
 
     def delete(self, request: Request, issued: IssuedToken) -> Response:
         found = self._item(request, issued)

@@ -181,7 +181,7 @@ class SitesService(Workload):
         root_site(self.store, issued.tenant)
         sites = sorted((s for s in self.store.sites.values() if s.tenant == issued.tenant), key=lambda s: s.path)
         rows = [self.site_json(s) for s in sites
-                if not query or query == "*" or query in s.display_name.lower() or query in s.path.lower()]
+                if not query or query == "*" or query in s.display_name.lower() or query in s.name.lower()]
         return common.collection(request, "sites", rows)
 
     def get_site(self, request: Request, issued: IssuedToken) -> Response:
