@@ -68,7 +68,7 @@ class CustomerStore(StoreReader):
                                      dict_size=opts.dict_size, train_at=opts.train_at,
                                      retrain_every=opts.retrain_every, background=opts.train_in_background)
         self.chunker = Chunker(opts.chunk_avg, opts.chunk_threshold)
-        remote = self.backend_lock(WRITER, exclusive=True) if _remote_writer_lock(ctx) else None
+        remote = self.backend_lock(WRITER, exclusive=True) if remote_writer_lock(ctx) else None
         self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout, remote)
         self._files: dict[str, list[Entry]] = {}
         self.index_errors: dict[str, str] = {}
@@ -383,7 +383,7 @@ class CustomerStore(StoreReader):
                 "backup_objects": sum(1 for e in objects if e.group == idx.BACKUP)}
 
 
-def _remote_writer_lock(ctx: StoreContext) -> bool:
+def remote_writer_lock(ctx: StoreContext) -> bool:
     mode = ctx.options.backend_locks
     if mode not in ("auto", "on", "off"):
         raise ValueError(f"vault backend_locks must be auto, on or off, not {mode!r}")

@@ -33,7 +33,8 @@ from kustos.vault.ledger.tsa import LocalTSA
 from kustos.vault.locks import WriterLock
 from kustos.vault.options import StoreContext
 from kustos.vault.policy import Policy
-from kustos.vault.store import CustomerStore
+from kustos.vault.replock import WRITER, BackendLock
+from kustos.vault.store import CustomerStore, remote_writer_lock
 from kustos.vault.verify import VerifyReport, verify_store
 
 Progress = Callable[[int], None]
@@ -57,7 +58,7 @@ class Vault:
             except KeyError_:
                 if self.backend.exists(key_name(customer_id)):
                     raise
-                lock = WriterLock(self.ctx.lock_dir, customer_id, self.ctx.options.lock_timeout)
+                lock = self._writer_lock(customer_id)
                 lock.acquire()
                 try:
                     exists = self.backend.exists(key_name(customer_id))
@@ -66,6 +67,13 @@ class Vault:
                     lock.release()
             self._stores[customer_id] = CustomerStore(self.ctx, key)
         return self._stores[customer_id]
+
+    def _writer_lock(self, customer_id: str) -> WriterLock:
+        """The customer's writer lock outside a store (data key creation, destruction)."""
+        opts = self.ctx.options
+        remote = (BackendLock(self.backend, customer_id, WRITER, True, opts.lock_ttl, opts.lock_timeout)
+                  if remote_writer_lock(self.ctx) else None)
+        return WriterLock(self.ctx.lock_dir, customer_id, opts.lock_timeout, remote)
 
     @contextmanager
     def writer(self, customer_id: str) -> Iterator[CustomerStore]:
@@ -95,7 +103,7 @@ class Vault:
     def destroy_customer(self, customer_id: str) -> dict[str, Any]:
         """Crypto-shred: destroy the data key first, then delete all data; returns the record."""
         check_customer_id(customer_id)
-        lock = WriterLock(self.ctx.lock_dir, customer_id, self.ctx.options.lock_timeout)
+        lock = self._writer_lock(customer_id)
         lock.acquire()
         try:
             usage = self.stats(customer_id) if self.has_key(customer_id) else {}
