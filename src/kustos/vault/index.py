@@ -164,22 +164,29 @@ def load_index(backend: Backend, cache: IndexCache, customer_id: str, enc_key: b
     Files already decoded (``known``, from this process) or in the local cache are not
     fetched again; the cache is rewritten only by a first load that had to fetch.
     """
-    names = list(backend.list(index_prefix(customer_id)))
     first_load = not known
     cached = dict(known) if known else (cache.read(customer_id, enc_key) if use_cache else {})
-    state = IndexState()
     fetched = False
-    for name in names:
-        if name in cached:
-            state.files[name] = cached[name]
-            continue
-        try:
-            state.files[name] = decode(customer_id, name, enc_key, backend.load(name))
-            fetched = True
-        except NotFound:
-            continue  # deleted while listing (retention drop)
-        except IntegrityError as exc:
-            state.errors[name] = str(exc)
+    for _ in range(3):
+        names = list(backend.list(index_prefix(customer_id)))
+        state = IndexState()
+        vanished = False
+        for name in names:
+            if name in cached:
+                state.files[name] = cached[name]
+                continue
+            try:
+                state.files[name] = decode(customer_id, name, enc_key, backend.load(name))
+                cached[name] = state.files[name]
+                fetched = True
+            except NotFound:
+                # Deleted after listing: a retention drop, or a prune/compaction that stored
+                # its replacement after our listing: list again to see the replacement.
+                vanished = True
+            except IntegrityError as exc:
+                state.errors[name] = str(exc)
+        if not vanished:
+            break
     if first_load and (fetched or set(cached) != set(state.files)):
         cache.write(customer_id, enc_key, state.files)
     return state

@@ -159,3 +159,28 @@ def test_old_snapshots_outlive_their_parent_being_forgotten(vault: Vault) -> Non
     store.forget(Policy(last=1))
     store.prune()
     assert _restores(store, s2) == {"a": b"one", "b": b"two", "c": b"three"}
+
+
+def test_a_reader_listing_before_a_compaction_still_sees_every_object(vault: Vault) -> None:
+    store = vault.store("acme")
+    ids = [store.put(mail(i), "mail").id for i in range(5)]
+    store.commit()
+    ids += [store.put(mail(10 + i), "mail").id for i in range(5)]
+    store.commit()
+    s1 = _backup(store, None, {"a": b"1"})
+    prefix = "customers/acme/index/"
+    stale = list(vault.backend.list(prefix))
+    store.prune()  # compacts: the listed index files are replaced by new ones
+    assert len(set(stale) - set(vault.backend.list(prefix))) == 2  # the two archive index files
+    real = vault.backend.list
+    calls = []
+
+    def racing_list(p: str = "") -> object:
+        calls.append(p)
+        return iter(stale) if p == prefix and len(calls) == 1 else real(p)
+
+    vault.backend.list = racing_list  # type: ignore[method-assign, assignment]
+    vault.cache.drop("acme")
+    vault.forget_store("acme")
+    fresh = vault.store("acme")
+    assert set(ids) <= set(fresh.objects()) and fresh.snapshots.lookup(s1, "anna", "a") is not None
