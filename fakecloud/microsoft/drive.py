@@ -33,6 +33,24 @@ MAX_FRAGMENT = 60 * 1024 * 1024
 RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
+def owner_set(drive: Drive) -> dict[str, Any]:
+    """A library is owned by its site's group (a sharePointIdentitySet), a OneDrive by its user."""
+    if drive.drive_type == "documentLibrary":
+        return {"@odata.type": "#microsoft.graph.sharePointIdentitySet", "group": dict(drive.owner)}
+    return {"user": dict(drive.owner)}
+
+
+def drive_json(drive: Drive) -> dict[str, Any]:
+    used = sum(len(i.content) for i in drive.feed.items.values())
+    total = 1024 ** 4
+    root = drive.item(drive.root_id)
+    return {"id": drive.id, "name": drive.name, "driveType": drive.drive_type, "description": "",
+            "createdDateTime": root.created if root else None,
+            "lastModifiedDateTime": root.modified if root else None, "webUrl": drive.web_url,
+            "owner": owner_set(drive),
+            "quota": {"deleted": 0, "remaining": total - used, "state": "normal", "total": total, "used": used}}
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -177,16 +195,9 @@ class DriveService(Workload):
     def _size(self, drive: Drive, folder: DriveItem) -> int:
         return sum(len(c.content) if not c.is_folder else self._size(drive, c) for c in drive.children(folder))
 
-    def drive_json(self, drive: Drive) -> dict[str, Any]:
-        used = sum(len(i.content) for i in drive.feed.items.values())
-        total = 1024 ** 4
-        root = drive.item(drive.root_id)
-        return {"id": drive.id, "name": drive.name, "driveType": drive.drive_type, "description": "",
-                "createdDateTime": root.created if root else None,
-                "lastModifiedDateTime": root.modified if root else None, "webUrl": drive.web_url,
-                "owner": {("group" if drive.drive_type == "documentLibrary" else "user"): dict(drive.owner)},
-                "quota": {"deleted": 0, "remaining": total - used, "state": "normal", "total": total,
-                          "used": used}}
+    @staticmethod
+    def drive_json(drive: Drive) -> dict[str, Any]:
+        return drive_json(drive)
 
     # --- reads ------------------------------------------------------------------------------
     def user_drive(self, request: Request, issued: IssuedToken) -> Response:

@@ -82,7 +82,11 @@ def contact_json(entity: Entity, folder: Folder) -> dict[str, Any]:
                            "parentFolderId": folder.id, "birthday": None, "fileAs": "", "displayName": "",
                            "givenName": None, "surname": None, "jobTitle": None, "companyName": None,
                            "emailAddresses": [], "businessPhones": [], "homePhones": [], "mobilePhone": None,
-                           "personalNotes": ""}
+                           "personalNotes": "", "initials": None, "middleName": None, "nickName": None, "title": None,
+                           "generation": None, "imAddresses": [], "department": None, "officeLocation": None,
+                           "profession": None, "businessHomePage": None, "assistantName": None, "manager": None,
+                           "spouseName": None, "children": [], "homeAddress": {}, "businessAddress": {},
+                           "otherAddress": {}}
     row.update({k: v for k, v in entity.props.items() if k in CONTACT_KEYS})
     return row
 

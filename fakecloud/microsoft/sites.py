@@ -12,6 +12,7 @@ from typing import Any
 
 from fakecloud.microsoft import common
 from fakecloud.microsoft.common import Workload
+from fakecloud.microsoft.drive import drive_json
 from fakecloud.microsoft.feed import Entity, now_iso
 from fakecloud.microsoft.models import Site, SPList, site_id
 from fakecloud.microsoft.store import IssuedToken, MicrosoftStore
@@ -20,7 +21,6 @@ from fakecloud.web import Request, Response, Router
 SITE = r"/sites/(?P<site>[^/]+)"
 LIST = SITE + r"/lists/(?P<list>[^/]+)"
 ITEM_CT = {"id": "0x0100A7B3C4D5E6F708192A3B4C5D6E7F8091", "name": "Item"}
-PAGE_CT = {"id": "0x0101009D1CB255DA76424F860D91F20E6C4118", "name": "Site Page"}
 
 
 def host_of(tenant: str) -> str:
@@ -148,10 +148,11 @@ class SitesService(Workload):
             "description": entity.props.get("description", ""),
             "webUrl": f"{site.web_url}/SitePages/{entity.name}", "pageLayout": entity.props.get("pageLayout",
                                                                                                "article"),
-            "promotionKind": "page", "showComments": True, "showRecommendedPages": False,
+            "promotionKind": "page", "showComments": True, "showRecommendedPages": False, "reactions": {},
+            "thumbnailWebUrl": f"{site.web_url}/_layouts/15/images/sitepagethumbnail.png",
             "createdDateTime": entity.extra["created"], "lastModifiedDateTime": entity.extra["modified"],
             "createdBy": {"user": entity.extra["by"]}, "lastModifiedBy": {"user": entity.extra["by"]},
-            "parentReference": {"siteId": site.id}, "contentType": dict(PAGE_CT),
+            "parentReference": {"siteId": site.id},
             "publishingState": {"level": "published", "versionId": f"{entity.extra['version']}.0"},
         }
         expand = (request.arg("expand") or request.arg("$expand") or "").lower()
@@ -201,10 +202,7 @@ class SitesService(Workload):
         for splist in site.lists.values():
             drive = self.store.drives.drives.get(splist.drive_id or "")
             if drive is not None:
-                rows.append({"id": drive.id, "name": drive.name, "driveType": drive.drive_type,
-                             "createdDateTime": splist.created, "lastModifiedDateTime": splist.created,
-                             "description": "", "webUrl": drive.web_url,
-                             "owner": {"group": dict(drive.owner)}})
+                rows.append(drive_json(drive))
         return rows
 
     def drives(self, request: Request, issued: IssuedToken) -> Response:

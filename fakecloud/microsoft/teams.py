@@ -167,11 +167,10 @@ class TeamsService(Workload):
             "webUrl": None, "policyViolation": None, "eventDetail": None,
             "from": {"application": None, "device": None,
                      "user": {"@odata.type": "#microsoft.graph.teamworkUserIdentity", "id": sender["id"],
-                              "displayName": sender["displayName"], "userIdentityType": "aadUser",
-                              "tenantId": sender["tenantId"]}},
+                              "displayName": sender["displayName"], "userIdentityType": "aadUser"}},
             "body": {"contentType": "html", "content": ""} if deleted else dict(entity.props["body"]),
             "attachments": [] if deleted else list(entity.props.get("attachments", [])),
-            "mentions": [], "reactions": [],
+            "mentions": [], "reactions": [], "messageHistory": [],
         }
         if team is not None and channel is not None:
             row["channelIdentity"] = {"teamId": team.id, "channelId": channel.id}

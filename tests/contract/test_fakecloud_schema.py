@@ -28,7 +28,8 @@ pytestmark = pytest.mark.corpus
 
 EDM = "{http://docs.oasis-open.org/odata/ns/edm}"
 TENANT = "fabrikam.onmicrosoft.com"
-ANNOTATIONS = re.compile(r"^@odata\.(type|etag|context|nextLink|deltaLink)$|^@removed$")
+ANNOTATIONS = re.compile(r"^@odata\.(type|etag|context|nextLink|deltaLink)$|^@removed$"
+                         r"|^@microsoft\.graph\.downloadUrl$")
 
 
 @cache
