@@ -74,6 +74,8 @@ class DriveService(Workload):
         r(router, "GET", PATH, self.get_item)
         r(router, "GET", DRIVE + r"/root/children", self.children)
         r(router, "GET", ITEM + r"/children", self.children)
+        r(router, "GET", DRIVE + r"/root:/(?P<path>[^:]+):/children", self.children)
+        r(router, "GET", DRIVE + r"/root:/(?P<path>[^:]+):/content", self.content)
         r(router, "GET", DRIVE + r"/root/delta(?:\(\))?", self.delta)
         r(router, "GET", ITEM + r"/content", self.content)
         r(router, "GET", ITEM + r"/permissions", self.permissions)

@@ -11,8 +11,9 @@ event           calendar name (default ``Calendar``)          ``Calendar/<event 
 contact         contact folder (default ``Contacts``)         ``Contacts/<contact id>``
 task            To Do list (default ``Tasks``)                ``Tasks/<task id>``
 file            file path in the account's OneDrive,          the same path; with ``meta.site``:
-                e.g. ``/Reports/q1.xlsx``; with                ``sites/<site>/<library>/<path>``
-                ``meta.site`` (+ ``meta.library``) in a site
+                e.g. ``/Reports/q1.xlsx``; with                ``sites/<site>/<library>/<path>``;
+                ``meta.site`` (+ ``meta.library``) in a site   listed without ``account``:
+                                                               ``users/<upn>/<path>`` for OneDrives
 listitem        ``<site path>/<list name>``                   ``<site>/<list>/<item id>``
 page            ``<site path>/<page name>``                   ``<site>/<page name>.aspx``
 channelmessage  ``<team>/<channel>`` (``meta.replyTo``,       ``<team>/<channel>/<id>`` (replies:
@@ -124,9 +125,9 @@ class MicrosoftSeeder:
             if site.tenant == tenant and (not account or account == f"sites/{site.path}"):
                 out += [(self.store.drives.drives[x.drive_id], f"sites/{site.path}/{x.name}")
                         for x in site.lists.values() if x.drive_id]
-        if not account:
-            out += [(self.store.drives.drives[d], "") for (t, _u), d in self.store.drives.user_drives.items()
-                    if t == tenant]
+        if not account:  # every OneDrive, told apart by its owner
+            drives = [self.store.drives.drives[d] for (t, _u), d in self.store.drives.user_drives.items() if t == tenant]
+            out += [(d, f"users/{d.owner_account}") for d in drives]
         return out
 
     # --- seed -----------------------------------------------------------------------------------
@@ -275,9 +276,10 @@ class MicrosoftSeeder:
                 raise KeyError(f"no {kind} {path}")
             owner[0].feed.remove(leaf)
         elif kind == "file":
-            for drive, prefix in self._drives(tenant, "" if path.startswith("sites/") else account):
-                if path.startswith(prefix) and (item := drive.by_path(path[len(prefix):])) is not None \
-                        and item.parent_id is not None and (prefix or not path.startswith("sites/")):
+            qualified = path.startswith(("sites/", "users/"))
+            for drive, prefix in self._drives(tenant, "" if qualified else account):
+                if path.startswith(prefix + "/") and (item := drive.by_path(path[len(prefix):])) is not None \
+                        and item.parent_id is not None and (prefix or not qualified):
                     self.store.drives.delete(drive, item)
                     return
             raise KeyError(f"no file {path}")

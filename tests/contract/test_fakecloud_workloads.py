@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,7 +15,8 @@ import httpx
 import pytest
 
 from fakecloud.client import ControlError
-from fakecloud.testing import FakeCloudProcess, generated_message, running_fakecloud
+from fakecloud.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TENANT
+from fakecloud.testing import ROOT, FakeCloudProcess, generated_message, running_fakecloud
 
 TENANT = "wl.onmicrosoft.com"
 ANN, BOB = "ann@wl.onmicrosoft.com", "bob@wl.onmicrosoft.com"
@@ -90,10 +94,16 @@ def test_seed_items_remove_round_trip_for_every_kind(graph: dict[str, Any]) -> N
             (paths[kind], hashlib.sha256(content).hexdigest(), len(content))], kind
     site_file = control.seed("ms", TENANT, ANN, "file", "/Shared/a.bin", b"\x00\x01", {"site": "projects"})
     assert site_file["path"] == "sites/projects/Shared Documents/Shared/a.bin"
-    assert {r["path"] for r in control.items("ms", TENANT, "file")} == {"/Docs/plan.txt", site_file["path"]}
+    bob_file = control.seed("ms", TENANT, BOB, "file", "/Docs/plan.txt", b"bob's plan")
+    assert {r["path"] for r in control.items("ms", TENANT, "file")} == {
+        f"users/{ANN}/Docs/plan.txt", f"users/{BOB}/Docs/plan.txt", site_file["path"]}
+    control.remove("ms", TENANT, "", "file", f"users/{BOB}/Docs/plan.txt")
+    assert control.items("ms", TENANT, "file", BOB) == [] and bob_file["path"] == "/Docs/plan.txt"
     for kind, path in [*paths.items(), ("file", site_file["path"])]:
+        before = control.items("ms", TENANT, kind, "" if path.startswith("sites/") else ANN)
         control.remove("ms", TENANT, ANN, kind, path)
-        assert path not in {r["path"] for r in control.items("ms", TENANT, kind)}, kind
+        after = control.items("ms", TENANT, kind, "" if path.startswith("sites/") else ANN)
+        assert [r["path"] for r in before if r not in after] == [path], kind
     with pytest.raises(ControlError, match="unknown kind 'fax'"):
         control.seed("ms", TENANT, ANN, "fax", "x", b"x")
     with pytest.raises(ControlError, match="no file /nope"):
@@ -282,3 +292,36 @@ def test_restore_creates_items_byte_identical_mail(graph: dict[str, Any]) -> Non
     task = http.post(f"/v1.0/users/{BOB}/todo/lists/{lists[0]['id']}/tasks", headers=auth, json={"title": "Again"})
     assert (event.status_code, contact.status_code, task.status_code) == (201, 201, 201)
     assert [len(control.items("ms", TENANT, kind, BOB)) for kind in ("event", "contact", "task")] == [1, 1, 1]
+
+
+def test_demo_tenant_has_every_workload() -> None:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "fakecloud", "--port", "0", "--demo"], stdout=subprocess.PIPE,
+                               text=True, env=env, cwd=ROOT)
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().split()[-1]
+        with httpx.Client(base_url=url, timeout=10) as http:
+            answer = http.post(f"/{DEMO_TENANT}/oauth2/v2.0/token", data={
+                "grant_type": "client_credentials", "client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET,
+                "scope": "https://graph.microsoft.com/.default"})
+            auth = {"Authorization": "Bearer " + answer.json()["access_token"]}
+
+            def get(path: str) -> Any:
+                return http.get("/v1.0" + path, headers=auth).json()
+
+            adele = "adele@contoso.onmicrosoft.com"
+            files = get(f"/users/{adele}/drive/root:/Documents:/children")["value"]
+            assert sorted(f["name"] for f in files) == ["Reports", "welcome.txt"]
+            marketing = get("/sites?search=marketing")["value"][0]
+            assert [s["name"] for s in get(f"/sites/{marketing['id']}/sites")["value"]] == ["emea"]
+            tasks = get(f"/sites/{marketing['id']}/lists/Campaign tasks/items?expand=fields")["value"]
+            assert sorted(t["fields"]["Title"] for t in tasks) == ["Book venue", "Print flyers"]
+            team = get("/groups")["value"][0]
+            channels = get(f"/teams/{team['id']}/channels")["value"]
+            assert sorted((c["displayName"], c["membershipType"]) for c in channels) == [
+                ("Design", "private"), ("General", "standard")]
+            assert len(get(f"/users/{adele}/chats")["value"]) == 1
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
