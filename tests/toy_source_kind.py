@@ -24,6 +24,7 @@ class ToyConnector:
             raise AuthenticationFailed("toy: the token was refused")
 
     def scopes(self) -> list[Scope]:
+        self.check()
         return [Scope(id="box-1", kind="mailbox", name="anna@kunde.example")]
 
     def fetch(self, scope: Scope, cursor: dict | None) -> Iterator[Batch]:

@@ -194,6 +194,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "source", "op=403/403/403 pa=204/204/404 pt=204/204/404 ca=204/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/test"): (
         "source", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/sources/{source_id}/scopes"): (
+        "source", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/run"): (
         "source", "op=403/403/403 pa=202/202/404 pt=202/202/404 ca=202/404/404 eu=403/404/404 au=403/404/404"),
     # Quarantine: listing with source.view (the operator may look), kept bytes and retry with archive.import.

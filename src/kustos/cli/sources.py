@@ -107,6 +107,13 @@ def cmd_test(ctx: Context, args: argparse.Namespace) -> dict:
     return result
 
 
+def cmd_scopes(ctx: Context, args: argparse.Namespace) -> dict:
+    result = service.scopes(_source(args.id))
+    if not result["ok"]:
+        ctx.exit_code = 1
+    return result
+
+
 def cmd_journal_address(ctx: Context, args: argparse.Namespace) -> dict:
     return {"address": journal.address(lookup.customer(args.customer))}
 

@@ -168,3 +168,15 @@ def test_one_microsoft_365_connection_shows_backup_not_enabled(archive_customer,
     admin.cookies.load({"django_language": "de"})
     german = text(admin.get(f"/customers/{archive_customer.id}/sources/", HTTP_ACCEPT_LANGUAGE="de"))
     assert "Archiv: aktiviert · Backup: nicht aktiviert" in german
+
+
+def test_scopes_are_discovered_by_the_kind_in_api_and_cli(toy, archive_customer, api, capsys, monkeypatch):
+    good = service.add(archive_customer, "toy", {"region": "eu"}, "good-token")
+    bad = service.add(archive_customer, "toy", {"region": "eu"}, "wrong-token")
+    toy_scopes = [{"id": "box-1", "kind": "mailbox", "name": "anna@kunde.example"}]
+    resp = Client().post(f"/api/v1/sources/{good.id}/scopes", **api)
+    assert resp.status_code == 200 and resp.json() == {"ok": True, "error": None, "scopes": toy_scopes}
+    code, out, _ = cli_run(capsys, monkeypatch, "source", "scopes", good.id, "--json")
+    assert code == 0 and json.loads(out)["scopes"] == toy_scopes
+    code, out, _ = cli_run(capsys, monkeypatch, "source", "scopes", bad.id, "--json")
+    assert code == 1 and json.loads(out) == {"ok": False, "error": "toy: the token was refused", "scopes": []}

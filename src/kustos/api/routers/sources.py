@@ -67,6 +67,12 @@ def test_source(request, source_id: str):
     return service.test(_source(request.auth, source_id, Perm.SOURCE_MANAGE))
 
 
+@router.post("/sources/{source_id}/scopes", response=dict,
+             summary="Discover what the connection can fetch (mailboxes, users, drives, sites, teams)")
+def source_scopes(request, source_id: str):
+    return service.scopes(_source(request.auth, source_id, Perm.SOURCE_MANAGE))
+
+
 @router.post("/sources/{source_id}/run", response={202: JobOut}, summary="Fetch now (runs as a job)")
 def run_source(request, source_id: str):
     job = service.run_now(_source(request.auth, source_id, Perm.SOURCE_MANAGE), actor=request.auth)

@@ -164,9 +164,17 @@ def test(source: Source) -> dict[str, Any]:
     return {"ok": True, "error": None}
 
 
-def scopes(source: Source) -> list[Scope]:
-    """What the connection can fetch (mailboxes, users, later drives, sites, teams)."""
-    return kind_of(source.kind).discover(connector(source))
+def scopes(source: Source) -> dict[str, Any]:
+    """What the connection can fetch (mailboxes, users, later drives, sites, teams), as the kind
+    discovers them; a failure is reported like ``test`` (clear text, no secret)."""
+    try:
+        found = kind_of(source.kind).discover(connector(source))
+    except ConnectorError as exc:
+        return {"ok": False, "error": str(exc), "scopes": []}
+    except (OSError, ValueError, KeyError) as exc:
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}", "scopes": []}
+    return {"ok": True, "error": None,
+            "scopes": [{"id": s.id, "kind": s.kind, "name": s.name} for s in found]}
 
 
 def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str, Any]:

@@ -59,7 +59,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = src.add_parser("list", parents=[common], help="list sources")
     p.add_argument("--customer", default=None, help="customer id or name")
     p.set_defaults(func=_run("cmd_list"))
-    for name, func, text in (("run", "cmd_run", "fetch now"), ("test", "cmd_test", "test the connection")):
+    for name, func, text in (("run", "cmd_run", "fetch now"), ("test", "cmd_test", "test the connection"),
+                             ("scopes", "cmd_scopes", "discover mailboxes, users, drives, sites, teams")):
         p = src.add_parser(name, parents=[common], help=text)
         p.add_argument("id")
         p.set_defaults(func=_run(func))
