@@ -105,12 +105,17 @@ def select(row: dict[str, Any], request: Request) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k in fields or k == "id" or k.startswith("@")}
 
 
-def collection(request: Request, context: str, rows: list[dict[str, Any]], default_size: int = 200) -> Response:
-    """A paged collection: ``value`` plus ``@odata.nextLink`` (opaque ``$skiptoken``) while more remain."""
+def collection(request: Request, context: str, rows: list[Any], default_size: int = 200,
+               render: Render | None = None) -> Response:
+    """A paged collection: ``value`` plus ``@odata.nextLink`` (opaque ``$skiptoken``) while more remain.
+
+    With ``render``, ``rows`` are objects and only the page served is rendered.
+    """
     state = tokens.decode(request.arg("$skiptoken") or "") or {"o": 0}
     offset, size = int(state.get("o", 0)), page_size(request, default_size)
+    page = rows[offset:offset + size]
     body: dict[str, Any] = {"@odata.context": f"{ODATA}#{context}",
-                            "value": [select(r, request) for r in rows[offset:offset + size]]}
+                            "value": [select(render(r) if render else r, request) for r in page]}
     if offset + size < len(rows):
         body["@odata.nextLink"] = link(request, **{"$skiptoken": tokens.encode({"o": offset + size})})
     return json_response(200, body)
@@ -154,11 +159,11 @@ def delta(request: Request, feed: Feed, context: str, render: Render, removed: C
                                "token is expired and data must be synchronized again.")
         since = int(state["s"])
         upto, offset = (int(state["t"]), int(state["o"])) if "t" in state else (feed.seq, 0)
-    rows = feed.rows(since, upto)
+    rows = feed.ids(since, upto)
     if keep is not None:  # e.g. the calendarView window; removals are always reported
-        rows = [(item_id, item) for item_id, item in rows if item is None or keep(item)]
-    value = [select(render(item), request) if item is not None else removed(item_id)
-             for item_id, item in rows[offset:offset + size]]
+        rows = [item_id for item_id in rows if item_id not in feed.items or keep(feed.items[item_id])]
+    value = [select(render(feed.items[item_id]), request) if item_id in feed.items else removed(item_id)
+             for item_id in rows[offset:offset + size]]
     body: dict[str, Any] = {"@odata.context": f"{ODATA}#{context}", "value": value}
     base = {"f": feed.key, "e": feed.epoch, "s": since}
     if offset + size < len(rows):

@@ -30,6 +30,7 @@ PATH = DRIVE + r"/root:/(?P<path>[^:]+):?"
 CHILD = DRIVE + r"/items/(?P<item>[^/:]+):/(?P<name>[^:]+):"
 ROOT_CHILD = DRIVE + r"/root:/(?P<name>[^:]+):"
 MAX_FRAGMENT = 60 * 1024 * 1024
+FRAGMENT_UNIT = 320 * 1024
 RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
 
 
@@ -160,7 +161,8 @@ class DriveService(Workload):
         return drive
 
     # --- shapes -----------------------------------------------------------------------------
-    def item_json(self, drive: Drive, item: DriveItem, request: Request) -> dict[str, Any]:
+    def item_json(self, drive: Drive, item: DriveItem, request: Request, in_delta: bool = False) -> dict[str, Any]:
+        """The driveItem; in a delta ``parentReference`` has no ``path`` (as documented for delta)."""
         row: dict[str, Any] = {
             "id": item.id,
             "name": item.name,
@@ -168,7 +170,7 @@ class DriveService(Workload):
             "cTag": f'"c:{{{item.guid}}},{item.content_version}"',
             "createdDateTime": item.created,
             "lastModifiedDateTime": item.modified,
-            "size": len(item.content) if not item.is_folder else self._size(drive, item),
+            "size": len(item.content) if not item.is_folder else drive.folder_size(item),
             "webUrl": drive.web_url + drive.path_of(item),
             "createdBy": {"user": dict(item.owner)},
             "lastModifiedBy": {"user": dict(item.owner)},
@@ -176,8 +178,9 @@ class DriveService(Workload):
         }
         if item.parent_id is not None:
             parent = drive.item(item.parent_id)
-            reference = {"driveType": drive.drive_type, "driveId": drive.id, "id": item.parent_id,
-                         "path": "/drive/root:" + (drive.path_of(parent) if parent else "")}
+            reference = {"driveType": drive.drive_type, "driveId": drive.id, "id": item.parent_id}
+            if not in_delta:
+                reference["path"] = "/drive/root:" + (drive.path_of(parent) if parent else "")
             if drive.site_id:
                 reference["siteId"] = drive.site_id
             row["parentReference"] = reference
@@ -186,16 +189,13 @@ class DriveService(Workload):
             row["name"] = "root"
             row["parentReference"] = {"driveType": drive.drive_type, "driveId": drive.id}
         if item.is_folder:
-            row["folder"] = {"childCount": len(drive.children(item))}
+            row["folder"] = {"childCount": len(drive.kids.get(item.id, {}))}
         else:
             row["file"] = {"mimeType": mime_type(item.name), "hashes": {"quickXorHash": item.quick_xor}}
             token = self.drives.download_token(drive, item)
             row["@microsoft.graph.downloadUrl"] = (f"{request.base_url}/_layouts/15/download.aspx?"
                                                    f"UniqueId={item.guid}&tempauth={token}")
         return row
-
-    def _size(self, drive: Drive, folder: DriveItem) -> int:
-        return sum(len(c.content) if not c.is_folder else self._size(drive, c) for c in drive.children(folder))
 
     @staticmethod
     def drive_json(drive: Drive) -> dict[str, Any]:
@@ -232,8 +232,8 @@ class DriveService(Workload):
         if isinstance(found, Response):
             return found
         drive, item = found
-        rows = [self.item_json(drive, child, request) for child in drive.children(item)]
-        return common.collection(request, f"drives('{drive.id}')/items('{item.id}')/children", rows)
+        return common.collection(request, f"drives('{drive.id}')/items('{item.id}')/children", drive.children(item),
+                                 render=lambda child: self.item_json(drive, child, request))
 
     def delta(self, request: Request, issued: IssuedToken) -> Response:
         drive = self._drive(request, issued)
@@ -250,7 +250,8 @@ class DriveService(Workload):
                                {"Location": fresh})
 
         return common.delta(request, drive.feed, "Collection(driveItem)",
-                            lambda item: self.item_json(drive, item, request), removed, default_size=200,
+                            lambda item: self.item_json(drive, item, request, in_delta=True), removed,
+                            default_size=200,
                             token_param="token", gone=gone)
 
     def content(self, request: Request, issued: IssuedToken) -> Response:
@@ -273,7 +274,7 @@ class DriveService(Workload):
 
     def download(self, request: Request) -> Response:
         """The pre-authenticated download URL: no bearer token, short-lived (401 once expired)."""
-        link = self.drives.downloads.get(request.arg("tempauth") or "")
+        link = self.drives.download_link(request.arg("tempauth") or "")
         if link is None or link.expires_at < time.time():
             return graph_error(401, "unauthenticated", "The download URL has expired or is not valid.")
         drive = self.drives.drives.get(link.drive_id)
@@ -439,6 +440,9 @@ class DriveService(Workload):
                 return graph_error(400, "invalidRequest", "The Content-Range does not match the body length.")
             if start != len(session.received) or (session.total is not None and total not in (None, session.total)):
                 return graph_error(416, "invalidRange", "The fragment does not start at the next expected byte.")
+            if (total is None or end + 1 < total) and len(request.body) % FRAGMENT_UNIT:
+                return graph_error(400, "invalidRequest", "Every fragment but the last must be a multiple of "
+                                                          "320 KiB (327,680 bytes).")
             session.received += request.body
             session.total = total if total is not None else session.total
             if session.total is None or len(session.received) < session.total:

@@ -9,6 +9,8 @@ or a permission change keeps it). Each drive is one :class:`Feed`, so
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import mimetypes
 import secrets
 import time
@@ -16,6 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from fakecloud import tokens
 from fakecloud.microsoft.feed import Feed, now_iso
 from fakecloud.microsoft.quickxor import quick_xor_hash
 from fakecloud.tokens import new_id
@@ -63,13 +66,48 @@ class Drive:
     site_id: str | None = None
     root_id: str = ""
     feed: Feed = field(default_factory=Feed)
+    kids: dict[str, dict[str, None]] = field(default_factory=dict)  # folder id -> child ids (ordered set)
+    _sizes: tuple[int, dict[str, int]] = (-1, {})  # (feed seq, folder id -> bytes below it)
+
+    def add(self, item: DriveItem) -> None:
+        self.feed.put(item.id, item)
+        if item.parent_id is not None:
+            self.kids.setdefault(item.parent_id, {})[item.id] = None
+
+    def drop(self, item: DriveItem) -> None:
+        self.feed.remove(item.id)
+        self.kids.pop(item.id, None)
+        if item.parent_id is not None:
+            self.kids.get(item.parent_id, {}).pop(item.id, None)
 
     def item(self, item_id: str) -> DriveItem | None:
         found = self.feed.items.get(item_id)
         return found if isinstance(found, DriveItem) else None
 
     def children(self, folder: DriveItem) -> list[DriveItem]:
-        return sorted((i for i in self.feed.items.values() if i.parent_id == folder.id), key=lambda i: i.name.lower())
+        found = [self.feed.items[i] for i in self.kids.get(folder.id, {})]
+        return sorted(found, key=lambda i: i.name.lower())
+
+    def child_named(self, folder: DriveItem, name: str) -> DriveItem | None:
+        lowered = name.lower()
+        return next((self.feed.items[i] for i in self.kids.get(folder.id, {})
+                     if self.feed.items[i].name.lower() == lowered), None)
+
+    def folder_size(self, folder: DriveItem) -> int:
+        """Bytes of every file below ``folder`` (computed once per change of the drive)."""
+        seq, sizes = self._sizes
+        if seq != self.feed.seq:
+            sizes = {}
+            for item in self.feed.items.values():
+                if item.is_folder:
+                    continue
+                parent = item.parent_id
+                while parent is not None:
+                    sizes[parent] = sizes.get(parent, 0) + len(item.content)
+                    above = self.feed.items.get(parent)
+                    parent = above.parent_id if above is not None else None
+            self._sizes = (self.feed.seq, sizes)
+        return sizes.get(folder.id, 0)
 
     def path_of(self, item: DriveItem) -> str:
         """``/a/b`` relative to the root ("" for the root)."""
@@ -85,7 +123,7 @@ class Drive:
         for part in [p for p in path.strip("/").split("/") if p]:
             if current is None:
                 return None
-            current = next((c for c in self.children(current) if c.name.lower() == part.lower()), None)
+            current = self.child_named(current, part)
         return current
 
 
@@ -112,7 +150,7 @@ class DriveStore:
     def __init__(self) -> None:
         self.drives: dict[str, Drive] = {}
         self.user_drives: dict[tuple[str, str], str] = {}  # (tenant, user id) -> drive id
-        self.downloads: dict[str, DownloadLink] = {}
+        self._secret = secrets.token_bytes(32)
         self.uploads: dict[str, UploadSession] = {}
         self.download_lifetime = 3600.0
         self.upload_lifetime = 3600.0
@@ -122,13 +160,13 @@ class DriveStore:
         drive = Drive("b!" + new_id(32), tenant, name, drive_type, owner, web_url, owner_account, site_id)
         root = DriveItem("01" + secrets.token_hex(16).upper(), "root", None, True, owner=owner)
         drive.root_id = root.id
-        drive.feed.put(root.id, root)
+        drive.add(root)
         self.drives[drive.id] = drive
         return drive
 
     # --- changes ------------------------------------------------------------------------
     def _free_name(self, drive: Drive, parent: DriveItem, name: str, conflict: str) -> tuple[str, DriveItem | None]:
-        existing = next((c for c in drive.children(parent) if c.name.lower() == name.lower()), None)
+        existing = drive.child_named(parent, name)
         if existing is None:
             return name, None
         if conflict == "fail":
@@ -138,7 +176,7 @@ class DriveStore:
         stem, dot, ext = name.rpartition(".")
         stem, ext = (stem, dot + ext) if dot and stem else (name, "")
         n = 1
-        while any(c.name.lower() == f"{stem} {n}{ext}".lower() for c in drive.children(parent)):
+        while drive.child_named(parent, f"{stem} {n}{ext}") is not None:
             n += 1
         return f"{stem} {n}{ext}", None
 
@@ -157,7 +195,7 @@ class DriveStore:
         item.set_content(content)
         item.version, item.content_version = 1, 1
         item.permissions = [owner_permission(item.owner)]
-        drive.feed.put(item.id, item)
+        drive.add(item)
         return item, True
 
     def make_folder(self, drive: Drive, parent: DriveItem, name: str, conflict: str = "fail",
@@ -169,14 +207,14 @@ class DriveStore:
             self.delete(drive, existing)
         item = DriveItem("01" + secrets.token_hex(16).upper(), final, parent.id, True, owner=owner or drive.owner)
         item.permissions = [owner_permission(item.owner)]
-        drive.feed.put(item.id, item)
+        drive.add(item)
         return item
 
     def ensure_folders(self, drive: Drive, path: str) -> DriveItem:
         current = drive.item(drive.root_id)
         assert current is not None
         for part in [p for p in path.strip("/").split("/") if p]:
-            found = next((c for c in drive.children(current) if c.name.lower() == part.lower()), None)
+            found = drive.child_named(current, part)
             current = found if found is not None and found.is_folder else self.make_folder(drive, current, part)
         return current
 
@@ -190,13 +228,24 @@ class DriveStore:
     def delete(self, drive: Drive, item: DriveItem) -> None:
         for child in drive.children(item):
             self.delete(drive, child)
-        drive.feed.remove(item.id)
+        drive.drop(item)
 
     # --- links ----------------------------------------------------------------------------
     def download_token(self, drive: Drive, item: DriveItem) -> str:
-        token = secrets.token_urlsafe(24)
-        self.downloads[token] = DownloadLink(drive.id, item.id, time.time() + self.download_lifetime)
-        return token
+        """A signed, self-contained ``tempauth`` (nothing is stored per URL handed out)."""
+        payload = tokens.encode({"d": drive.id, "i": item.id, "x": time.time() + self.download_lifetime})
+        return payload + "." + self._sign(payload)
+
+    def download_link(self, token: str) -> DownloadLink | None:
+        """The link a ``tempauth`` grants, or None when forged or malformed (expiry is the caller's check)."""
+        payload, _, signature = token.partition(".")
+        state = tokens.decode(payload) if hmac.compare_digest(signature, self._sign(payload)) else None
+        if state is None:
+            return None
+        return DownloadLink(str(state["d"]), str(state["i"]), float(state["x"]))
+
+    def _sign(self, payload: str) -> str:
+        return hmac.new(self._secret, payload.encode(), hashlib.sha256).hexdigest()[:32]
 
     def new_upload(self, drive: Drive, parent: DriveItem, name: str, conflict: str, total: int | None) -> UploadSession:
         session = UploadSession(new_id(18), drive.id, parent.id, name, conflict,

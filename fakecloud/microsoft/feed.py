@@ -28,6 +28,7 @@ class Feed:
     seq: int = 0
     epoch: int = 0
     invalid_code: str = "SyncStateNotFound"
+    _range: tuple[int, int, list[str]] = field(default=(-1, -1, []), repr=False)
 
     def touch(self, item_id: str) -> None:
         self.seq += 1
@@ -46,16 +47,16 @@ class Feed:
         self.epoch += 1
         self.invalid_code = code
 
-    def rows(self, since: int, upto: int) -> list[tuple[str, Any]]:
-        """``(id, current object or None when removed)`` changed in ``(since, upto]``, first change first."""
-        order: dict[str, None] = {}
-        for seq, item_id in self.log:
-            if since < seq <= upto:
-                order.setdefault(item_id)
-        rows = [(item_id, self.items.get(item_id)) for item_id in order]
-        if since == 0:  # an initial round does not report what was deleted before it
-            rows = [(item_id, item) for item_id, item in rows if item is not None]
-        return rows
+    def ids(self, since: int, upto: int) -> list[str]:
+        """Ids changed in ``(since, upto]``, first change first; an initial round (``since == 0``) leaves out
+        what was already deleted. Computed once per range, so paging through a big round stays cheap and
+        its offsets stay stable while the data changes; callers read each id's current state."""
+        if self._range[:2] != (since, upto):
+            ids = list(dict.fromkeys(item_id for _seq, item_id in self.log[since:upto]))  # log[k] has seq k + 1
+            if since == 0:
+                ids = [item_id for item_id in ids if item_id in self.items]
+            self._range = (since, upto, ids)
+        return self._range[2]
 
 
 @dataclass

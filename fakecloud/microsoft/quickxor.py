@@ -34,12 +34,14 @@ class QuickXorHash:
         buffer += bytes(-len(buffer) % WIDTH)
         acc = 0
         for start in range(0, len(buffer), _FOLD):
-            acc ^= int.from_bytes(buffer[start:start + _FOLD], "little")
-        blocks = _FOLD // WIDTH
-        while blocks > 1:  # fold the wide accumulator in halves down to 160 bytes
-            blocks //= 2
-            bits = blocks * WIDTH * 8
-            acc = (acc & ((1 << bits) - 1)) ^ (acc >> bits)
+            chunk = buffer[start:start + _FOLD]
+            value, blocks = int.from_bytes(chunk, "little"), len(chunk) // WIDTH
+            while blocks > 1:  # fold the chunk in halves down to 160 bytes
+                half = (blocks + 1) // 2
+                bits = half * WIDTH * 8
+                value = (value & ((1 << bits) - 1)) ^ (value >> bits)
+                blocks = half
+            acc ^= value
         self._folded ^= acc
 
     def digest(self) -> bytes:

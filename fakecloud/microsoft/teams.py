@@ -263,10 +263,10 @@ class TeamsService(Workload):
         folder = self.store.drives.ensure_folders(drive, channel.display_name)
         row = {"id": folder.id, "name": folder.name, "createdDateTime": folder.created,
                "lastModifiedDateTime": folder.modified, "webUrl": drive.web_url + drive.path_of(folder),
-               "size": sum(len(c.content) for c in drive.children(folder)),
+               "size": drive.folder_size(folder),
                "parentReference": {"driveId": drive.id, "driveType": drive.drive_type},
                "fileSystemInfo": {"createdDateTime": folder.created, "lastModifiedDateTime": folder.modified},
-               "folder": {"childCount": len(drive.children(folder))}}
+               "folder": {"childCount": len(drive.kids.get(folder.id, {}))}}
         return common.entity(f"teams('{team.id}')/channels('{channel.id}')/filesFolder", row, request)
 
     # --- channel messages -------------------------------------------------------------------

@@ -128,6 +128,8 @@ def test_upload_session_in_ranges(drive: dict[str, Any]) -> None:
     url = session.json()["uploadUrl"]
     with_auth = httpx.put(url, content=data[:10], headers={**auth, "Content-Range": f"bytes 0-9/{len(data)}"})
     assert with_auth.status_code == 401
+    odd = httpx.put(url, content=data[:1000], headers={"Content-Range": f"bytes 0-999/{len(data)}"})
+    assert odd.status_code == 400 and "320 KiB" in odd.json()["error"]["message"]
     cuts = [0, 327_680, 655_360, len(data)]
     answers = []
     for start, end in zip(cuts, cuts[1:], strict=False):

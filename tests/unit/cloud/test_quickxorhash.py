@@ -34,3 +34,21 @@ def test_streaming_in_odd_pieces_equals_one_shot() -> None:
         hasher.update(data[start:start + 7919])
     assert hasher.b64digest() == quick_xor_hash(data)
     assert quick_xor_hash(data[:-1]) != quick_xor_hash(data)
+
+
+def reference(data: bytes) -> str:
+    """The published algorithm, byte by byte (slow, obviously right)."""
+    state = 0
+    for index, value in enumerate(data):
+        shifted = value << ((index * 11) % 160)
+        state ^= (shifted & ((1 << 160) - 1)) | (shifted >> 160)
+    out = bytearray(state.to_bytes(20, "little"))
+    for n, byte in enumerate(len(data).to_bytes(8, "little")):
+        out[12 + n] ^= byte
+    return base64.b64encode(bytes(out)).decode()
+
+
+@pytest.mark.parametrize("size", [159, 160, 161, 333, 481, 4096 * 160 + 7])
+def test_matches_the_byte_by_byte_algorithm(size: int) -> None:
+    data = os.urandom(size)
+    assert quick_xor_hash(data) == reference(data)
