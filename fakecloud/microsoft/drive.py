@@ -350,11 +350,13 @@ class DriveService(Workload):
         if request.arg("@microsoft.graph.conflictBehavior") is None and "@microsoft.graph.conflictBehavior" \
                 not in body:
             conflict = "fail"
+        existing = drive.child_named(parent, body["name"])
+        if conflict == "replace" and existing is not None and existing.is_folder:
+            # as the service does: the folder is kept as it is, with its content, and answered 200
+            return common.entity(f"drives('{drive.id}')/items", self.item_json(drive, existing, request))
         try:
-            if conflict == "replace":
-                existing = next((c for c in drive.children(parent) if c.name.lower() == body["name"].lower()), None)
-                if existing is not None:
-                    self.drives.delete(drive, existing)
+            if conflict == "replace" and existing is not None:
+                self.drives.delete(drive, existing)
             folder = self.drives.make_folder(drive, parent, body["name"], "fail" if conflict == "replace"
                                              else conflict)
         except Conflict:
@@ -394,7 +396,7 @@ class DriveService(Workload):
         conflict = self._conflict(request, item)
         if isinstance(conflict, Response):
             return conflict
-        if conflict == "fail" and any(c.name.lower() == name.lower() for c in drive.children(parent)):
+        if conflict == "fail" and drive.child_named(parent, name) is not None:
             return graph_error(409, "nameAlreadyExists", "The specified item name already exists.")
         total = item.get("fileSize") if isinstance(item.get("fileSize"), int) else None
         session = self.drives.new_upload(drive, parent, name, conflict, total)

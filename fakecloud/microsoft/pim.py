@@ -16,7 +16,7 @@ from typing import Any
 from fakecloud.microsoft import common
 from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.errors import graph_error
-from fakecloud.microsoft.feed import Entity, now_iso
+from fakecloud.microsoft.feed import Entity, Feed, now_iso
 from fakecloud.microsoft.models import Folder, Pim
 from fakecloud.microsoft.pim_formats import ics_from_event, vcf_from_contact
 from fakecloud.microsoft.store import IssuedToken, User
@@ -40,11 +40,11 @@ TASK_KEYS = {"title", "body", "status", "importance", "dueDateTime", "completedD
              "isReminderOn", "reminderDateTime", "recurrence", "startDateTime"}
 
 
-def new_entity(folder: Folder, props: dict[str, Any], content: bytes, owner: str) -> Entity:
+def new_entity(feed: Feed, props: dict[str, Any], content: bytes, owner: str) -> Entity:
     now = now_iso()
     entity = Entity("AAMk" + new_id(36), dict(props), content, owner)
     entity.extra.update({"created": now, "modified": now, "change_key": new_id(12), "attachments": []})
-    folder.feed.put(entity.id, entity)
+    feed.put(entity.id, entity)
     return entity
 
 
@@ -269,7 +269,7 @@ class PimService(Workload):
                                                                                                    dict):
             return graph_error(400, "ErrorInvalidRequest", "An event needs start and end.")
         props = {k: v for k, v in body.items() if k in EVENT_KEYS}
-        entity = new_entity(folder, props, ics_from_event(props), user.upn)
+        entity = new_entity(folder.feed, props, ics_from_event(props), user.upn)
         return common.entity(f"users('{user.id}')/events", event_json(entity, user), status=201)
 
     def create_attachment(self, request: Request, issued: IssuedToken) -> Response:
@@ -334,7 +334,7 @@ class PimService(Workload):
         if not isinstance(body, dict):
             return graph_error(400, "ErrorInvalidRequest", "The contact must be a JSON object.")
         props = {k: v for k, v in body.items() if k in CONTACT_KEYS}
-        entity = new_entity(folder, props, vcf_from_contact(props), user.upn)
+        entity = new_entity(folder.feed, props, vcf_from_contact(props), user.upn)
         return common.entity(f"users('{user.id}')/contacts", contact_json(entity, folder), status=201)
 
     # --- To Do ------------------------------------------------------------------------------------
@@ -400,5 +400,5 @@ class PimService(Workload):
         if not isinstance(body, dict) or not body.get("title"):
             return graph_error(400, "invalidRequest", "A task needs a title.")
         props = {k: v for k, v in body.items() if k in TASK_KEYS}
-        entity = new_entity(folder, props, json.dumps(props, sort_keys=True).encode(), user.upn)
+        entity = new_entity(folder.feed, props, json.dumps(props, sort_keys=True).encode(), user.upn)
         return common.entity(f"users('{user.id}')/todo/lists('{folder.id}')/tasks", task_json(entity), status=201)

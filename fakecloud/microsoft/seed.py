@@ -7,7 +7,8 @@ returns, ``items`` lists and ``remove`` takes:
 kind            seed ``path`` (container)                    item path
 =============== ============================================ ===================================
 mail            mail folder path, e.g. ``Inbox/Receipts``    ``Inbox/Receipts/<message id>``
-event           calendar name (default ``Calendar``)          ``Calendar/<event id>``
+event           calendar name (default ``Calendar``), or       ``Calendar/<event id>``,
+                ``groups/<team>`` for a team's group calendar  ``groups/<team>/<event id>``
 contact         contact folder (default ``Contacts``)         ``Contacts/<contact id>``
 task            To Do list (default ``Tasks``)                ``Tasks/<task id>``
 file            file path in the account's OneDrive,          the same path; with ``meta.site``:
@@ -141,6 +142,10 @@ class MicrosoftSeeder:
             folder = self.mail_folder(tenant, user, path)
             message = self.store.add_message(tenant, user.id, folder, content)
             return {"id": message, "path": f"{self.folder_path(user, folder)}/{message}"}
+        if kind == "event" and path.startswith("groups/"):  # the team's group calendar
+            team = ensure_team(self.store, tenant, path.removeprefix("groups/"))
+            entity = new_entity(team.events, {**event_from_ics(content), **meta}, content, user.upn)
+            return {"id": entity.id, "path": f"groups/{team.display_name}/{entity.id}"}
         if kind in PIM_GROUPS:
             pim_folder = self.pim_folder(tenant, user, kind, path)
             assert pim_folder is not None
@@ -150,7 +155,7 @@ class MicrosoftSeeder:
                 props = {**contact_from_vcf(content), **meta}
             else:
                 props = {k: v for k, v in json.loads(content).items() if k in TASK_KEYS}
-            entity = new_entity(pim_folder, props, content, user.upn)
+            entity = new_entity(pim_folder.feed, props, content, user.upn)
             for attachment in meta.get("attachments", []) if kind == "event" else []:
                 new_attachment(entity, attachment["name"], attachment.get("contentType", "application/octet-stream"),
                                attachment["content_b64"])
@@ -226,6 +231,11 @@ class MicrosoftSeeder:
                 for folder in getattr(pim, PIM_GROUPS[kind][0]).values() if pim else []:
                     rows += [_row(f"{folder.name}/{e.id}", e.content, e.extra["modified"])
                              for e in folder.feed.items.values()]
+            if kind == "event":
+                for team in self.store.teams.values():
+                    rows += [_row(f"groups/{team.display_name}/{e.id}", e.content, e.extra["modified"])
+                             for e in team.events.items.values() if team.tenant == tenant
+                             and (not account or e.owner.lower() == account.lower())]
         elif kind == "file":
             for drive, prefix in self._drives(tenant, account):
                 rows += [_row(prefix + drive.path_of(i), i.content, i.modified) for i in drive.feed.items.values()
@@ -268,6 +278,11 @@ class MicrosoftSeeder:
         leaf = path.rstrip("/").rsplit("/", 1)[-1]
         if kind == "mail":
             self.store.delete_message(tenant, account, leaf)
+        elif kind == "event" and path.startswith("groups/"):
+            team = next((t for t in self.store.teams.values() if t.tenant == tenant and leaf in t.events.items), None)
+            if team is None:
+                raise KeyError(f"no event {path}")
+            team.events.remove(leaf)
         elif kind in PIM_GROUPS:
             user = self.store.user(tenant, account)
             pim = self.store.user_pim(tenant, user) if user else None

@@ -20,6 +20,7 @@ from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.feed import Entity, Feed, now_iso
 from fakecloud.microsoft.models import Channel, Chat, Team, channel_id
+from fakecloud.microsoft.pim import event_json
 from fakecloud.microsoft.sites import ensure_site
 from fakecloud.microsoft.store import IssuedToken, MicrosoftStore, User
 from fakecloud.web import Request, Response, Router
@@ -234,7 +235,7 @@ class TeamsService(Workload):
         team = self._team(request, issued)
         if isinstance(team, Response):
             return team
-        rows = [event_row(e) for e in team.events.items.values()]
+        rows = [event_json(e) for e in team.events.items.values()]
         return common.collection(request, f"groups('{team.id}')/events", rows, default_size=10)
 
     def channels(self, request: Request, issued: IssuedToken) -> Response:
@@ -385,8 +386,3 @@ class TeamsService(Workload):
             return sender
         entity = new_message(chat.messages, sender, chat.tenant, body["body"])
         return common.entity(f"chats('{chat.id}')/messages", self.message_json(entity, chat=chat), status=201)
-
-
-def event_row(entity: Entity) -> dict[str, Any]:
-    """Group calendar events share the user event shape (see :mod:`.pim`)."""
-    return dict(entity.props)

@@ -167,6 +167,9 @@ def test_small_upload_and_folder_conflict_behaviour(drive: dict[str, Any]) -> No
     again = http.post(f"/v1.0/drives/{drive_id}/root/children", json={"name": "New", "folder": {}}, headers=auth)
     other = http.post(f"/v1.0/drives/{drive_id}/root/children", headers=auth,
                       json={"name": "New", "folder": {}, "@microsoft.graph.conflictBehavior": "rename"})
+    kept = http.post(f"/v1.0/drives/{drive_id}/root/children", headers=auth,
+                     json={"name": "A", "folder": {}, "@microsoft.graph.conflictBehavior": "replace"})
+    assert kept.status_code == 200 and kept.json()["folder"]["childCount"] == 5  # replace keeps a folder as is
     assert (made.status_code, again.status_code, other.status_code) == (201, 409, 201)
     assert made.json()["folder"] == {"childCount": 0} and other.json()["name"] == "New 1"
     listing = http.get(f"/v1.0/drives/{drive_id}/root/children?$top=2", headers=auth).json()

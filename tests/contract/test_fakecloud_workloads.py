@@ -208,6 +208,12 @@ def test_chats_and_group_calendar(graph: dict[str, Any]) -> None:
     control.seed("ms", TENANT, ANN, "channelmessage", "Ops/General", b"x")
     team = get("/groups")["value"][0]["id"]
     assert get(f"/groups/{team}/events")["value"] == []
+    offsite = control.seed("ms", TENANT, ANN, "event", "groups/Ops", ICS)
+    events = get(f"/groups/{team}/events")["value"]
+    assert [(e["id"], e["subject"], e["type"]) for e in events] == [(offsite["id"], "Standup", "seriesMaster")]
+    assert [r["path"] for r in control.items("ms", TENANT, "event")] == [f"groups/Ops/{offsite['id']}"]
+    control.remove("ms", TENANT, ANN, "event", offsite["path"])
+    assert get(f"/groups/{team}/events")["value"] == []
 
 
 def test_calendar_contacts_and_todo_deltas(graph: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ def answers() -> Iterator[dict[str, Any]]:
         control.seed("ms", TENANT, ANN, "chatmessage", "Lunch", b"hi", {"members": ["bob@schema.onmicrosoft.com"]})
         event = control.seed("ms", TENANT, ANN, "event", "Calendar", ICS,
                              {"attachments": [{"name": "n.txt", "content_b64": b64(b"n")}]})
+        control.seed("ms", TENANT, ANN, "event", "groups/Sales", ICS)
         control.seed("ms", TENANT, ANN, "contact", "Contacts", VCF)
         control.seed("ms", TENANT, ANN, "task", "Tasks", json.dumps({"title": "Do", "importance": "high"}).encode())
         with httpx.Client(base_url=cloud.base_url, timeout=10) as http:
@@ -106,8 +107,9 @@ def answers() -> Iterator[dict[str, Any]]:
                 "chat": get(f"/users/{ANN}/chats")["value"],
                 "driveItem:filesFolder": [get(f"/teams/{team['id']}/channels/{channels[0]['id']}/filesFolder")],
                 "calendar": get(f"/users/{ANN}/calendars")["value"],
-                "event": get(f"/users/{ANN}/calendarView/delta?startDateTime=2026-01-01T00:00:00Z"
-                             f"&endDateTime=2026-12-31T00:00:00Z")["value"],
+                "event": [*get(f"/users/{ANN}/calendarView/delta?startDateTime=2026-01-01T00:00:00Z"
+                               f"&endDateTime=2026-12-31T00:00:00Z")["value"],
+                          *get(f"/groups/{team['id']}/events")["value"]],
                 "fileAttachment": get(f"/users/{ANN}/events/{event['id']}/attachments")["value"],
                 "contactFolder": contact_folders,
                 "contact": get(f"/users/{ANN}/contacts/delta")["value"],
