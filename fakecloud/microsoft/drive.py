@@ -32,6 +32,7 @@ ROOT_CHILD = DRIVE + r"/root:/(?P<name>[^:]+):"
 MAX_FRAGMENT = 60 * 1024 * 1024
 FRAGMENT_UNIT = 320 * 1024
 RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+DOWNLOAD_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 
 
 def owner_set(drive: Drive) -> dict[str, Any]:
@@ -281,8 +282,18 @@ class DriveService(Workload):
         item = drive.item(link.item_id) if drive else None
         if item is None:
             return graph_error(404, "itemNotFound", "The resource could not be found.")
-        return Response(200, item.content, {"Content-Type": mime_type(item.name), "ETag": f'"{{{item.guid}}},'
-                                            f'{item.version}"'})
+        headers = {"Content-Type": mime_type(item.name), "ETag": f'"{{{item.guid}}},{item.version}"',
+                   "Accept-Ranges": "bytes"}
+        wanted = DOWNLOAD_RANGE.fullmatch(request.headers.get("range", "").strip())
+        if wanted is None:
+            return Response(200, item.content, headers)
+        size = len(item.content)
+        first, last = wanted.groups()
+        start = int(first) if first else max(0, size - int(last or 0))
+        end = min(int(last), size - 1) if first and last else size - 1
+        if start >= size or start > end:
+            return Response(416, b"", {"Content-Range": f"bytes */{size}"})
+        return Response(206, item.content[start:end + 1], {**headers, "Content-Range": f"bytes {start}-{end}/{size}"})
 
     # --- writes -----------------------------------------------------------------------------
     def _conflict(self, request: Request, body: dict[str, Any] | None = None) -> str | Response:

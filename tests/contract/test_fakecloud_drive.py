@@ -108,6 +108,9 @@ def test_download_url_is_preauthenticated_and_expires(drive: dict[str, Any]) -> 
     url = item["@microsoft.graph.downloadUrl"]
     fresh = httpx.get(url)  # no Authorization header: the URL itself authorizes
     assert fresh.status_code == 200 and fresh.content == bytes(range(256)) * 4
+    part = httpx.get(url, headers={"Range": "bytes=1000-"})  # resuming an interrupted download
+    assert (part.status_code, part.headers["Content-Range"], part.content) == (206, "bytes 1000-1023/1024",
+                                                                                fresh.content[1000:])
     redirect = http.get(f"/v1.0/drives/{drive_id}/items/{item['id']}/content", headers=auth)
     assert redirect.status_code == 302 and httpx.get(redirect.headers["Location"]).content == fresh.content
     time.sleep(0.4)

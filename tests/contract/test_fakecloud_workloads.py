@@ -255,6 +255,11 @@ def test_calendar_contacts_and_todo_deltas(graph: dict[str, Any]) -> None:
     assert [t["title"] for t in page["value"] + rest] == ["t0", "t1", "t2"] and "$deltatoken=" in link
     control.remove("ms", TENANT, ANN, "task", tasks[1]["path"])
     assert [t["id"] for t in rounds(get, link)[0]] == [tasks[1]["id"]]
+    control.seed("ms", TENANT, ANN, "file", "/f.txt", b"f")
+    drive_link = rounds(get, f"/users/{ANN}/drive/root/delta")[1]
+    control.call("ms/invalidate_all_deltas", tenant=TENANT, user=ANN, code="resyncRequired")
+    assert get(link, status=410)["error"]["code"] == "resyncRequired"
+    assert get(drive_link, status=410)["error"]["code"] == "resyncRequired"
 
 
 def test_throttling_and_roles_on_new_endpoints(graph: dict[str, Any]) -> None:
