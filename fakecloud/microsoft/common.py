@@ -10,6 +10,7 @@ applied, then the handler runs under the store lock. Throttling (429/503 with
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -78,7 +79,11 @@ class Workload:
             if delay:
                 time.sleep(delay)
             with self.store.lock:
-                return handler(request, issued)
+                try:
+                    return handler(request, issued)
+                except json.JSONDecodeError:
+                    return graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure "
+                                       "Content-Type header is set and payload is of valid JSON format.")
 
         router.add(method, r"/v1\.0" + pattern, wrapped)
 

@@ -62,6 +62,13 @@ def credentials(store: MicrosoftStore, tenant: str, base_url: str) -> dict[str, 
                          "endpoint": base_url, "login_endpoint": base_url}}
 
 
+def _json_object(content: bytes, kind: str) -> dict[str, Any]:
+    value = json.loads(content)
+    if not isinstance(value, dict):
+        raise ValueError(f"a {kind} is seeded as a JSON object")
+    return value
+
+
 def _row(path: str, content: bytes, modified: str) -> dict[str, Any]:
     return {"path": path, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content), "modified": modified}
 
@@ -154,7 +161,7 @@ class MicrosoftSeeder:
             elif kind == "contact":
                 props = {**contact_from_vcf(content), **meta}
             else:
-                props = {k: v for k, v in json.loads(content).items() if k in TASK_KEYS}
+                props = {k: v for k, v in _json_object(content, kind).items() if k in TASK_KEYS}
             entity = new_entity(pim_folder.feed, props, content, user.upn)
             for attachment in meta.get("attachments", []) if kind == "event" else []:
                 new_attachment(entity, attachment["name"], attachment.get("contentType", "application/octet-stream"),
@@ -175,10 +182,10 @@ class MicrosoftSeeder:
         if kind in ("listitem", "page"):
             site_path, _, leaf = path.strip("/").rpartition("/")
             site = ensure_site(self.store, tenant, site_path) if site_path else root_site(self.store, tenant)
-            data = json.loads(content)
+            data = _json_object(content, kind)
             if kind == "listitem":
                 splist = ensure_list(site, leaf)
-                fields = data.get("fields", data) if isinstance(data, dict) else {}
+                fields = data["fields"] if isinstance(data.get("fields"), dict) else data
                 entity = new_list_item(splist, fields, by, content, user.upn)
                 return {"id": entity.id, "path": f"{site.path}/{splist.display_name}/{entity.id}"}
             entity = new_page(site, leaf, data, by, content, user.upn)

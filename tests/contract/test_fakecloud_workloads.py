@@ -108,6 +108,12 @@ def test_seed_items_remove_round_trip_for_every_kind(graph: dict[str, Any]) -> N
         control.seed("ms", TENANT, ANN, "fax", "x", b"x")
     with pytest.raises(ControlError, match="no file /nope"):
         control.remove("ms", TENANT, ANN, "file", "/nope")
+    with pytest.raises(ControlError, match="a task is seeded as a JSON object"):
+        control.seed("ms", TENANT, ANN, "task", "Tasks", b"[1]")
+    with pytest.raises(ControlError, match="the ICS has no VEVENT with DTSTART"):
+        control.seed("ms", TENANT, ANN, "event", "Calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    malformed = graph["http"].post(f"/v1.0/users/{ANN}/contacts", content=b"{nope", headers=graph["auth"])
+    assert (malformed.status_code, malformed.json()["error"]["code"]) == (400, "BadRequest")
 
 
 def test_google_mail_uses_the_same_control(cloud: FakeCloudProcess) -> None:
