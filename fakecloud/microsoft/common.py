@@ -147,10 +147,10 @@ def delta(request: Request, feed: Feed, context: str, render: Render, removed: C
                                                                    or request.arg("$skiptoken"))
     size = page_size(request, default_size)
     if raw == "latest" and token_param == "token":
-        body = {"@odata.context": f"{ODATA}#{context}", "value": [],
-                "@odata.deltaLink": link(request, token=tokens.encode({"f": feed.key, "e": feed.epoch,
-                                                                       "s": feed.seq}))}
-        return json_response(200, body)
+        latest = {"@odata.context": f"{ODATA}#{context}", "value": [],
+                  "@odata.deltaLink": link(request, token=tokens.encode({"f": feed.key, "e": feed.epoch,
+                                                                         "s": feed.seq}))}
+        return json_response(200, latest)
     if raw is None:
         since, upto, offset = 0, feed.seq, 0
     else:
