@@ -7,6 +7,10 @@ At :meth:`commit` the staged content and the changed directory nodes are committ
 the snapshot document is written (one atomic store: the commit point of the snapshot).
 A builder holds the customer's shared repository lock from creation to :meth:`commit` or
 :meth:`abort` (prune waits meanwhile); use it as a context manager to abort on errors.
+Content is committed in checkpoints (every ``flush_items`` puts or ``flush_bytes`` bytes), so
+the customer's writer lock is held only briefly and other writers (archive ingestion, other
+workers) take turns during a long backup; committed content no snapshot references yet is
+protected from prune by the shared lock, and removed by the next prune after a crash.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ class _Dir:
 
 
 class SnapshotBuilder:
-    def __init__(self, snapshots: Snapshots, parent: str | None, meta: dict[str, Any] | None, inherit: bool = True):
+    def __init__(self, snapshots: Snapshots, parent: str | None, meta: dict[str, Any] | None, inherit: bool = True,
+                 flush_items: int = 1000, flush_bytes: int = 256 * 1024 * 1024):
         self.snapshots = snapshots
         self.store = snapshots.store
         self.parent = parent
@@ -42,6 +47,8 @@ class SnapshotBuilder:
         self._start_bytes = self.store.committed_bytes
         self.counts = {"added": 0, "unchanged": 0, "removed": 0}
         self.done: str | None = None
+        self.flush_items, self.flush_bytes = flush_items, flush_bytes
+        self._since = [0, 0]  # puts, bytes since the last checkpoint
         self._lock = self.store.backend_lock(REPO, exclusive=False)
         self._lock.acquire()
 
@@ -105,7 +112,16 @@ class SnapshotBuilder:
         r = self.store.put(data, kind, pool=BACKUP)
         entry = SnapEntry(kind=kind, id=r.id, size=r.size, sha256=r.sha256, modified=modified, meta=meta or {})
         self.add(account, path, entry)
+        self._since[0] += 1
+        self._since[1] += r.size
+        if self._since[0] >= self.flush_items or self._since[1] >= self.flush_bytes:
+            self.checkpoint()
         return entry
+
+    def checkpoint(self) -> None:
+        """Commit the content put so far (releases the writer lock until the next put)."""
+        self.store.commit()
+        self._since = [0, 0]
 
     def unchanged(self, account: str, path: str = "") -> None:
         """Carry an item (with everything below it) over from the parent without reading it."""

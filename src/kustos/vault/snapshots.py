@@ -80,12 +80,13 @@ class Snapshots:
         return sid
 
     # --- v2: trees ------------------------------------------------------------------------
-    def builder(self, parent: str | None = None, meta: dict[str, Any] | None = None,
-                inherit: bool = True) -> SnapshotBuilder:
-        """A new snapshot based on ``parent`` (see :mod:`kustos.vault.snapbuilder`)."""
+    def builder(self, parent: str | None = None, meta: dict[str, Any] | None = None, inherit: bool = True,
+                **flush: int) -> SnapshotBuilder:
+        """A new snapshot based on ``parent`` (see :mod:`kustos.vault.snapbuilder`);
+        ``flush_items``/``flush_bytes`` set how often content is committed."""
         if parent is not None and parent not in self.ids():
             raise NotFound(parent, "parent snapshot")
-        return SnapshotBuilder(self, parent, meta, inherit)
+        return SnapshotBuilder(self, parent, meta, inherit, **flush)
 
     def write_tree_doc(self, root: str, parent: str | None, meta: dict[str, Any], items: int, size: int,
                        new_bytes: int) -> str:

@@ -138,3 +138,20 @@ def test_bad_entries_are_refused_with_clear_errors(vault: Vault) -> None:
         b.add("anna", "", SnapEntry(kind="file"))
     with pytest.raises(NotFound, match="parent snapshot"):
         store.snapshots.builder(parent="nope")
+
+
+def test_builder_commits_content_in_checkpoints_so_other_writers_get_turns(vault: Vault) -> None:
+    store = vault.store("acme")
+    b = store.snapshots.builder(flush_items=3)
+    b.put("anna", "a", b"1", "file")
+    b.put("anna", "b", b"2", "file")
+    assert store.has_pending()  # the writer lock is held between checkpoints
+    b.put("anna", "c", b"3", "file")
+    assert not store.has_pending()
+    # Another store (as another worker would) writes while the backup is still open.
+    vault.forget_store("acme")
+    second = vault.store("acme")
+    second.put(mail(1), "mail")
+    second.commit()
+    sid = b.commit()
+    assert [p for p, _ in store.snapshots.walk(sid, "anna")] == ["a", "b", "c"]
