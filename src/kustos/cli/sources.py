@@ -54,8 +54,8 @@ def _from_options(kind: Kind, args: argparse.Namespace) -> tuple[dict, str]:
 
 
 def _from_file(kind: Kind, args: argparse.Namespace) -> tuple[dict, str]:
-    given = [spec.option for spec in kind.fields if getattr(args, spec.name, None) not in (None, False)
-             and spec.name != "endpoint"]
+    given = [spec.option for spec in kind.fields if spec.name != "endpoint" and (
+        getattr(args, spec.name, None) if spec.type == fields.PASSWORD else getattr(args, spec.name, None) is not None)]
     if given:
         raise CLIError(f"--settings-file and {given[0]} exclude each other: put every setting into the file")
     text = _read(args.settings_file, "settings", "utf-8")

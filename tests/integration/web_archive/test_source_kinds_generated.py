@@ -152,6 +152,9 @@ def test_every_kind_adds_from_a_settings_file_with_secrets_from_the_file(archive
     code, _, err = cli_run(capsys, monkeypatch, "source", "add", "imap", "--customer", archive_customer.id,
                            "--settings-file", str(path), "--host", "h", "--json")
     assert code == 1 and "--settings-file and --host exclude each other" in err
+    code, _, err = cli_run(capsys, monkeypatch, "source", "add", "imap", "--customer", archive_customer.id,
+                           "--settings-file", str(path), "--no-verify-tls", "--json")
+    assert code == 1 and "--settings-file and --no-verify-tls exclude each other" in err
     assert Source.objects.count() == 2
 
 
