@@ -40,8 +40,10 @@ class FakeCloud:
         ControlService(self).register(self.router)
         IdentityService(self.microsoft).register(self.router)
         self.graph.register(self.router)
-        for workload in (DriveService, SitesService, TeamsService, PimService, MailWriteService):
+        for workload in (DriveService, SitesService, TeamsService):
             workload(self.microsoft, self.faults).register(self.router)
+        for exchange in (PimService, MailWriteService):  # the mailbox concurrency limit applies to these too
+            exchange(self.microsoft, self.faults, lambda: self.graph.mailbox_concurrency).register(self.router)
         OAuthService(self.google).register(self.router)
         DirectoryService(self.google).register(self.router)
         GmailService(self.google, self.faults).register(self.router)

@@ -57,9 +57,11 @@ class Workload:
     denied_code = "accessDenied"
     denied_message = "Either scp or roles claim need to be present in the token."
 
-    def __init__(self, store: MicrosoftStore, faults: Faults) -> None:
+    def __init__(self, store: MicrosoftStore, faults: Faults, mailbox_limit: Callable[[], int] | None = None) -> None:
         self.store = store
         self.faults = faults
+        # Exchange workloads share the mail endpoints' per-mailbox concurrency limit (429 ApplicationThrottled).
+        self.mailbox_limit = mailbox_limit
 
     def register(self, router: Router) -> None:
         raise NotImplementedError
@@ -75,15 +77,26 @@ class Workload:
                 return issued
             if not issued.app.roles & allowed:
                 return graph_error(403, self.denied_code, self.denied_message)
-            delay = self.faults.latency_for(request.path)
-            if delay:
-                time.sleep(delay)
-            with self.store.lock:
-                try:
-                    return handler(request, issued)
-                except json.JSONDecodeError:
-                    return graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure "
-                                       "Content-Type header is set and payload is of valid JSON format.")
+            user = self.store.user(issued.tenant, request.params["user"]) if "user" in request.params else None
+            key = f"graph:{user.id}" if user is not None and self.mailbox_limit is not None else None
+            try:
+                if key is not None and self.mailbox_limit is not None and \
+                        self.faults.enter(key) > self.mailbox_limit():
+                    self.faults.note_throttled(request.path, 1)
+                    return graph_error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency "
+                                       "limit.", {"Retry-After": "1"})
+                delay = self.faults.latency_for(request.path)
+                if delay:
+                    time.sleep(delay)
+                with self.store.lock:
+                    try:
+                        return handler(request, issued)
+                    except json.JSONDecodeError:
+                        return graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure "
+                                           "Content-Type header is set and payload is of valid JSON format.")
+            finally:
+                if key is not None:
+                    self.faults.leave(key)
 
         router.add(method, r"/v1\.0" + pattern, wrapped)
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -342,3 +343,24 @@ def test_demo_tenant_has_every_workload() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_mailbox_concurrency_limit_covers_calendars(cloud: FakeCloudProcess, graph: dict[str, Any]) -> None:
+    control = graph["control"]
+    control.seed("ms", TENANT, ANN, "event", "Calendar", ICS)
+    control.call("ms/concurrency", limit=1)
+    control.call("faults/latency", prefix=f"/v1.0/users/{ANN}/calendars", seconds=0.5)
+    statuses: list[int] = []
+    start = threading.Barrier(3)
+
+    def get() -> None:
+        start.wait()
+        statuses.append(httpx.get(f"{cloud.base_url}/v1.0/users/{ANN}/calendars", headers=graph["auth"]).status_code)
+
+    threads = [threading.Thread(target=get) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 429, 429]
+    assert control.stats()["max_in_flight"][f"graph:{graph['get'](f'/users/{ANN}')['id']}"] >= 2
