@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from fakecloud.microsoft import common
 from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.errors import graph_error
-from fakecloud.microsoft.feed import Entity, Feed, now_iso
+from fakecloud.microsoft.feed import Entity, Feed
 from fakecloud.microsoft.models import Channel, Chat, Team, channel_id
 from fakecloud.microsoft.pim import event_json
 from fakecloud.microsoft.sites import ensure_site
@@ -29,6 +31,7 @@ TEAM = r"/teams/(?P<team>[^/]+)"
 CHANNEL = TEAM + r"/channels/(?P<channel>[^/]+)"
 MESSAGE = CHANNEL + r"/messages/(?P<message>\d+)"
 CHAT = r"/chats/(?P<chat>[^/]+)"
+MODIFIED_FILTER = re.compile(r"lastModifiedDateTime (gt|lt) (\S+)")
 TEAM_READ = {"Team.ReadBasic.All", "TeamSettings.Read.All", "TeamSettings.ReadWrite.All", "Group.Read.All",
              "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
 CHANNEL_READ = {"Channel.ReadBasic.All", "ChannelSettings.Read.All", "ChannelSettings.ReadWrite.All",
@@ -78,7 +81,7 @@ def message_id() -> str:
 def new_message(feed: Feed, sender: User, tenant: str, body: dict[str, Any], content: bytes | None = None,
                 reply_to: Entity | None = None) -> Entity:
     """Post a message (or a reply, which touches its parent so the parent shows up in the delta)."""
-    now = now_iso()
+    now = stamp()
     entity = Entity(message_id(), {"body": body}, content if content is not None else
                     json.dumps({"body": body}, sort_keys=True).encode(), sender.upn)
     entity.extra.update({"created": now, "modified": now, "deleted": None, "etag": str(int(time.time() * 1000)),
@@ -93,8 +96,13 @@ def new_message(feed: Feed, sender: User, tenant: str, body: dict[str, Any], con
     return entity
 
 
+def stamp() -> str:
+    """Teams timestamps carry milliseconds (``2019-02-04T19:58:15.511Z``)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def soft_delete(feed: Feed, entity: Entity, parent: Entity | None = None) -> None:
-    entity.extra["deleted"] = entity.extra["modified"] = now_iso()
+    entity.extra["deleted"] = entity.extra["modified"] = stamp()
     if parent is not None:
         parent.extra["replies"].touch(entity.id)
         feed.touch(parent.id)
@@ -362,8 +370,15 @@ class TeamsService(Workload):
         chat = self._chat(request, issued)
         if isinstance(chat, Response):
             return chat
-        rows = [self.message_json(e, chat=chat) for e in reversed(list(chat.messages.items.values()))]
-        return common.collection(request, f"chats('{chat.id}')/messages", rows, default_size=50)
+        entities = list(reversed(list(chat.messages.items.values())))  # newest first (createdDateTime desc)
+        order = (request.arg("$orderby") or "").strip()
+        if order == "lastModifiedDateTime desc":
+            entities.sort(key=lambda e: e.extra["modified"], reverse=True)
+        for op, value in MODIFIED_FILTER.findall(request.arg("$filter") or ""):
+            entities = [e for e in entities if (e.extra["modified"] > value if op == "gt" else
+                                                e.extra["modified"] < value)]
+        return common.collection(request, f"chats('{chat.id}')/messages", entities, default_size=50,
+                                 render=lambda e: self.message_json(e, chat=chat))
 
     def chat_message(self, request: Request, issued: IssuedToken) -> Response:
         chat = self._chat(request, issued)

@@ -6,9 +6,11 @@ import base64
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -212,6 +214,13 @@ def test_chats_and_group_calendar(graph: dict[str, Any]) -> None:
     messages = get(f"/chats/{chats[0]['id']}/messages?$top=1")
     assert messages["value"][0]["body"]["content"] == "Yes!" and "@odata.nextLink" in messages
     assert get(messages["@odata.nextLink"])["value"][0]["chatId"] == chats[0]["id"]
+    since = messages["value"][0]["lastModifiedDateTime"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", since)
+    time.sleep(0.01)
+    control.seed("ms", TENANT, ANN, "chatmessage", "Lunch", b"Booked.")
+    newer = get(f"/chats/{chats[0]['id']}/messages?$orderby=lastModifiedDateTime desc"
+                f"&$filter=lastModifiedDateTime gt {since}")["value"]
+    assert [m["body"]["content"] for m in newer] == ["Booked."]
     control.seed("ms", TENANT, ANN, "channelmessage", "Ops/General", b"x")
     team = get("/groups")["value"][0]["id"]
     assert get(f"/groups/{team}/events")["value"] == []
