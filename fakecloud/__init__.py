@@ -9,6 +9,8 @@ real hosts use them, so a single base URL stands in for all real hosts:
 * ``/token``                                  Google OAuth 2.0 token endpoint (oauth2.googleapis.com)
 * ``/gmail/v1/...``                           Gmail API (gmail.googleapis.com)
 * ``/admin/directory/v1/...``                 Admin SDK Directory API (admin.googleapis.com)
+* ``/_layouts/15/download.aspx``             SharePoint/OneDrive pre-authenticated download URLs
+* ``/up/{session}``                           OneDrive upload-session URLs
 * ``/_fakecloud/...``                         control API: seed data, inject faults, read stats
 
 Run it with ``python -m fakecloud --port P``; drive it from tests with
