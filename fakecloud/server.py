@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from fakecloud.app import FakeCloud
-from fakecloud.web import Request
+from fakecloud.web import Request, Streamed
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -29,9 +29,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        answer = response.body
+        self.send_header("Content-Length", str(answer.length if isinstance(answer, Streamed) else len(answer)))
         self.end_headers()
-        self.wfile.write(response.body)
+        if isinstance(answer, Streamed):  # large downloads go out piece by piece
+            for piece in answer.pieces:
+                self.wfile.write(piece)
+        else:
+            self.wfile.write(answer)
 
     do_GET = _serve
     do_POST = _serve

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -38,9 +38,17 @@ class Request:
 
 
 @dataclass
+class Streamed:
+    """A body written piece by piece (large downloads); ``length`` is sent as Content-Length."""
+
+    length: int
+    pieces: Iterator[bytes]
+
+
+@dataclass
 class Response:
     status: int = 200
-    body: bytes = b""
+    body: bytes | Streamed = b""
     headers: dict[str, str] = field(default_factory=dict)
 
 

@@ -17,12 +17,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fakecloud.microsoft import common
+from fakecloud.microsoft.blob import Content, chunks
 from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.drive_store import CONFLICT, Conflict, Drive, DriveItem, DriveStore, mime_type
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.feed import Feed
 from fakecloud.microsoft.store import IssuedToken
-from fakecloud.web import Request, Response, Router, json_response
+from fakecloud.web import Request, Response, Router, Streamed, json_response
 
 DRIVE = r"/drives/(?P<drive>[^/]+)"
 ITEM = DRIVE + r"/items/(?P<item>[^/:]+)"
@@ -51,6 +52,13 @@ def drive_json(drive: Drive) -> dict[str, Any]:
             "lastModifiedDateTime": root.modified if root else None, "webUrl": drive.web_url,
             "owner": owner_set(drive),
             "quota": {"deleted": 0, "remaining": total - used, "state": "normal", "total": total, "used": used}}
+
+
+def body(content: Content, start: int, end: int) -> bytes | Streamed:
+    """Bytes as they are; synthetic content streamed, never held whole."""
+    if isinstance(content, bytes):
+        return content[start:end]
+    return Streamed(end - start, chunks(content, start, end))
 
 
 def iso(ts: float) -> str:
@@ -286,14 +294,15 @@ class DriveService(Workload):
                    "Accept-Ranges": "bytes"}
         wanted = DOWNLOAD_RANGE.fullmatch(request.headers.get("range", "").strip())
         if wanted is None:
-            return Response(200, item.content, headers)
+            return Response(200, body(item.content, 0, len(item.content)), headers)
         size = len(item.content)
         first, last = wanted.groups()
         start = int(first) if first else max(0, size - int(last or 0))
         end = min(int(last), size - 1) if first and last else size - 1
         if start >= size or start > end:
             return Response(416, b"", {"Content-Range": f"bytes */{size}"})
-        return Response(206, item.content[start:end + 1], {**headers, "Content-Range": f"bytes {start}-{end}/{size}"})
+        return Response(206, body(item.content, start, end + 1), {**headers,
+                                                                 "Content-Range": f"bytes {start}-{end}/{size}"})
 
     # --- writes -----------------------------------------------------------------------------
     def _conflict(self, request: Request, body: dict[str, Any] | None = None) -> str | Response:

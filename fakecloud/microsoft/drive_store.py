@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fakecloud import tokens
+from fakecloud.microsoft.blob import Content, SyntheticContent
 from fakecloud.microsoft.feed import Feed, now_iso
 from fakecloud.microsoft.quickxor import quick_xor_hash
 from fakecloud.tokens import new_id
@@ -36,7 +37,7 @@ class DriveItem:
     name: str
     parent_id: str | None
     is_folder: bool
-    content: bytes = b""
+    content: Content = b""
     created: str = field(default_factory=now_iso)
     modified: str = field(default_factory=now_iso)
     guid: str = field(default_factory=lambda: str(uuid.uuid4()).upper())
@@ -46,9 +47,9 @@ class DriveItem:
     owner: dict[str, str] = field(default_factory=dict)
     permissions: list[dict[str, Any]] = field(default_factory=list)
 
-    def set_content(self, content: bytes) -> None:
+    def set_content(self, content: Content) -> None:
         self.content = content
-        self.quick_xor = quick_xor_hash(content)
+        self.quick_xor = content.digests()[1] if isinstance(content, SyntheticContent) else quick_xor_hash(content)
         self.content_version += 1
         self.version += 1
         self.modified = now_iso()
@@ -180,7 +181,7 @@ class DriveStore:
             n += 1
         return f"{stem} {n}{ext}", None
 
-    def put_file(self, drive: Drive, parent: DriveItem, name: str, content: bytes, conflict: str = "replace",
+    def put_file(self, drive: Drive, parent: DriveItem, name: str, content: Content, conflict: str = "replace",
                  owner: dict[str, str] | None = None) -> tuple[DriveItem, bool]:
         """Create or replace ``name`` under ``parent``; True when created."""
         final, existing = self._free_name(drive, parent, name, conflict)

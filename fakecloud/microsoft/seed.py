@@ -13,7 +13,9 @@ contact         contact folder (default ``Contacts``)         ``Contacts/<contac
 task            To Do list (default ``Tasks``)                ``Tasks/<task id>``
 file            file path in the account's OneDrive,          the same path; with ``meta.site``:
                 e.g. ``/Reports/q1.xlsx``; with                ``sites/<site>/<library>/<path>``;
-                ``meta.site`` (+ ``meta.library``) in a site   listed without ``account``:
+                ``meta.site`` (+ ``meta.library``) in a site;  listed without ``account``:
+                ``meta.size`` (+ ``meta.seed``): a synthetic
+                file of that many bytes, generated on demand
                                                                ``users/<upn>/<path>`` for OneDrives
 listitem        ``<site path>/<list name>``                   ``<site>/<list>/<item id>``
 page            ``<site path>/<page name>``                   ``<site>/<page name>.aspx``
@@ -30,12 +32,12 @@ created on first use. ``items`` hashes the stored bytes (sha256).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 import uuid
 from typing import Any
 
+from fakecloud.microsoft.blob import Content, SyntheticContent, sha256_of
 from fakecloud.microsoft.drive_store import Drive, owner_permission
 from fakecloud.microsoft.feed import Entity, Feed
 from fakecloud.microsoft.models import Chat, Folder, Pim, SPList, chat_id
@@ -69,8 +71,8 @@ def _json_object(content: bytes, kind: str) -> dict[str, Any]:
     return value
 
 
-def _row(path: str, content: bytes, modified: str) -> dict[str, Any]:
-    return {"path": path, "sha256": hashlib.sha256(content).hexdigest(), "size": len(content), "modified": modified}
+def _row(path: str, content: Content, modified: str) -> dict[str, Any]:
+    return {"path": path, "sha256": sha256_of(content), "size": len(content), "modified": modified}
 
 
 class MicrosoftSeeder:
@@ -176,7 +178,10 @@ class MicrosoftSeeder:
                 drive, prefix = found, ""
             folder, _, name = path.strip("/").rpartition("/")
             parent = self.store.drives.ensure_folders(drive, folder)
-            item, _created = self.store.drives.put_file(drive, parent, name, content, "replace", owner=by)
+            stored: Content = content
+            if "size" in meta:  # a large synthetic file, generated on demand from meta.seed
+                stored = SyntheticContent(int(meta["size"]), str(meta.get("seed", path)))
+            item, _created = self.store.drives.put_file(drive, parent, name, stored, "replace", owner=by)
             item.permissions = [owner_permission(by), *meta.get("permissions", [])]
             return {"id": item.id, "path": prefix + drive.path_of(item)}
         if kind in ("listitem", "page"):

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fakecloud.microsoft.quickxor import quick_xor_hash
+from fakecloud.microsoft.quickxor import QuickXorHash, quick_xor_hash
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 
 TENANT = "drv.onmicrosoft.com"
@@ -214,3 +214,25 @@ def test_app_roles_are_enforced(drive: dict[str, Any]) -> None:
     write = http.put(f"/v1.0/drives/{drive_id}/root:/x.txt:/content", content=b"x", headers=reader)
     assert write.status_code == 403
     assert http.get(f"/v1.0/drives/{drive_id}/root").json()["error"]["code"] == "InvalidAuthenticationToken"
+
+
+def test_synthetic_large_file_is_streamed_and_hashed(drive: dict[str, Any]) -> None:
+    """A file seeded by size is generated on demand: the emulator never holds it whole."""
+    http, auth, drive_id, control = drive["http"], drive["auth"], drive["id"], drive["control"]
+    size = 5 * 1024 * 1024 + 123
+    control.seed("ms", TENANT, USER, "file", "/big/synthetic.bin", b"", {"size": size, "seed": "s1"})
+    item = http.get(f"/v1.0/drives/{drive_id}/root:/big/synthetic.bin:", headers=auth).json()
+    sha, qxh, received = hashlib.sha256(), QuickXorHash(), 0
+    with httpx.stream("GET", item["@microsoft.graph.downloadUrl"]) as answer:
+        assert answer.headers["Content-Length"] == str(size)
+        for piece in answer.iter_bytes():
+            sha.update(piece)
+            qxh.update(piece)
+            received += len(piece)
+    stored = {r["path"]: r for r in control.items("ms", TENANT, "file", USER)}["/big/synthetic.bin"]
+    assert (received, item["size"], stored["size"]) == (size, size, size)
+    assert stored["sha256"] == sha.hexdigest() and item["file"]["hashes"]["quickXorHash"] == qxh.b64digest()
+    tail = httpx.get(item["@microsoft.graph.downloadUrl"], headers={"Range": f"bytes={size - 200}-"})
+    assert tail.status_code == 206 and len(tail.content) == 200
+    other = control.seed("ms", TENANT, USER, "file", "/big/other.bin", b"", {"size": size, "seed": "s2"})
+    assert {r["path"]: r for r in control.items("ms", TENANT, "file", USER)}[other["path"]]["sha256"] != sha.hexdigest()
