@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "kustos.audit",
     "kustos.jobs",
     "kustos.archive",
+    "kustos.backup",
     "kustos.web",
     "kustos.api",
 ]

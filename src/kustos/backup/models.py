@@ -1,0 +1,75 @@
+"""Backup plans (one per source), the accounts a plan has seen and snapshot rows mirroring the vault."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import models
+from django.utils import timezone
+
+from kustos.archive.models import Source
+from kustos.core.ids import new_id
+from kustos.tenants.models import Customer
+
+# Three runs a day by default.
+DEFAULT_INTERVAL_MINUTES = 8 * 60
+
+
+class BackupPlan(models.Model):
+    """What of a source is backed up and how often. ``all_scopes`` means every scope the connection
+    offers, including new ones; otherwise ``scopes`` lists the scope ids. ``services`` is a subset of
+    what the kind offers (empty = all). ``activated_at`` is the billing start."""
+
+    id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "bp"), editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="backup_plans")
+    source = models.OneToOneField(Source, on_delete=models.CASCADE, related_name="backup_plan")
+    all_scopes = models.BooleanField(default=True)
+    scopes = models.JSONField(default=list, blank=True)
+    services = models.JSONField(default=list, blank=True)
+    interval_minutes = models.PositiveIntegerField(default=DEFAULT_INTERVAL_MINUTES)
+    paused = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(default=timezone.now)
+    cursors = models.JSONField(default=dict, blank=True)  # scope id -> cursor, committed with snapshots
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer", "created_at"]
+
+
+class BackupAccount(models.Model):
+    """A scope (user, drive, site, team) a plan has backed up; departed ones are kept and marked."""
+
+    plan = models.ForeignKey(BackupPlan, on_delete=models.CASCADE, related_name="accounts")
+    scope_id = models.CharField(max_length=300)
+    name = models.CharField(max_length=300, blank=True)
+    kind = models.CharField(max_length=40, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    departed_at = models.DateTimeField(null=True, blank=True)
+    last_snapshot = models.CharField(max_length=64, blank=True)
+    last_status = models.CharField(max_length=20, blank=True)  # ok | failed (items failed)
+    items = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["plan", "name", "scope_id"]
+        constraints = [models.UniqueConstraint(fields=["plan", "scope_id"], name="backup_account_unique")]
+
+
+class BackupSnapshot(models.Model):
+    """A committed vault snapshot of a plan (the vault is the truth; this row lists it fast)."""
+
+    id = models.CharField(primary_key=True, max_length=64)  # the vault snapshot id
+    plan = models.ForeignKey(BackupPlan, on_delete=models.CASCADE, related_name="snapshots")
+    parent = models.CharField(max_length=64, blank=True)
+    time = models.DateTimeField(db_index=True)
+    complete = models.BooleanField(default=True)
+    items = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+    new_bytes = models.BigIntegerField(default=0)
+    failed = models.JSONField(default=list, blank=True)  # [{"account", "path", "source_id", "error"}]
+
+    class Meta:
+        ordering = ["-time"]
