@@ -12,6 +12,7 @@ from typing import Any
 from kustos.archive.models import Source
 from kustos.archive.services import imports
 from kustos.archive.services import sources as archive_sources
+from kustos.backup import jobs as backup_jobs
 from kustos.jobs.models import Job
 from kustos.jobs.services import PermanentJobError
 from kustos.tenants.models import Customer
@@ -54,4 +55,5 @@ HANDLERS: dict[str, Callable[[Job, Callable[..., None]], dict[str, Any]]] = {
     "customer.delete": _customer_delete,
     "source.run": _source_run,
     "archive.import": _archive_import,
+    "backup.run": backup_jobs.run,
 }

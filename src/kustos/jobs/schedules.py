@@ -7,6 +7,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task
 
 from kustos.archive.services import alerts, export_files
 from kustos.archive.services import sources as archive_sources
+from kustos.backup import jobs as backup_jobs
 from kustos.core import runtime
 from kustos.tenants.models import Customer
 
@@ -18,6 +19,12 @@ def enqueue_due_sources() -> int:
     for source in due:
         archive_sources.run_now(source, actor="scheduler")
     return len(due)
+
+
+@db_periodic_task(crontab(minute="*"))
+def enqueue_due_backups() -> int:
+    """Every minute: start a backup run for every plan whose interval (default 8 hours) has elapsed."""
+    return backup_jobs.enqueue_due()
 
 
 @db_periodic_task(crontab(minute="7"))

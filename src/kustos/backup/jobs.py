@@ -1,0 +1,26 @@
+"""The job handler of a backup run (registered in ``jobs/handlers.py``) and the due-plan scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kustos.backup.models import BackupPlan
+from kustos.backup.services import plans, runs
+from kustos.jobs.models import Job
+from kustos.jobs.services import PermanentJobError
+
+
+def run(job: Job, progress: Callable[..., None]) -> dict[str, Any]:
+    plan = BackupPlan.objects.select_related("customer", "source").filter(id=job.params.get("plan")).first()
+    if plan is None:
+        raise PermanentJobError("the backup plan was removed")
+    return runs.run(plan, progress)
+
+
+def enqueue_due() -> int:
+    """Start a run for every plan that is due (called every minute by the scheduler)."""
+    due = plans.due()
+    for plan in due:
+        plans.run_now(plan, actor="scheduler")
+    return len(due)

@@ -1,0 +1,116 @@
+"""Backup plans: enable backup for a source (scopes, services, schedule), pause, due plans, run now."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kustos.archive.models import Source
+from kustos.audit import services as audit
+from kustos.backup.models import BackupPlan
+from kustos.jobs import services as jobs
+from kustos.jobs.models import Job
+from kustos.sources.kinds import registry
+from kustos.sources.kinds.fields import Kind
+
+JOB_KIND = "backup.run"
+ALL = "all"
+
+
+def kind_for(source: Source) -> Kind:
+    try:
+        kind = registry.get(source.kind)
+    except KeyError as exc:
+        raise ValidationError(exc.args[0]) from None
+    if "backup" not in kind.services or getattr(kind, "build_backup", None) is None:
+        raise ValidationError(f"source kind {source.kind!r} offers no backup")
+    return kind
+
+
+def offered_services(kind: Kind) -> tuple[str, ...]:
+    return tuple(getattr(kind, "backup_services", ()) or ())
+
+
+def _clean_services(kind: Kind, services: list[str] | None) -> list[str]:
+    offered = offered_services(kind)
+    chosen = [s.strip() for s in (services or []) if s and s.strip()]
+    unknown = [s for s in chosen if s not in offered]
+    if unknown:
+        raise ValidationError(f"unknown backup service {unknown[0]!r}; {kind.label} offers: {', '.join(offered)}")
+    return list(dict.fromkeys(chosen)) or list(offered)
+
+
+def _clean_scopes(scopes: list[str] | None) -> tuple[bool, list[str]]:
+    chosen = [s.strip() for s in (scopes or [ALL]) if s and s.strip()]
+    if not chosen or chosen == [ALL]:
+        return True, []
+    if ALL in chosen:
+        raise ValidationError("--scope all cannot be combined with scope ids")
+    return False, list(dict.fromkeys(chosen))
+
+
+def enable(source: Source, *, scopes: list[str] | None = None, services: list[str] | None = None,
+           interval_minutes: int | None = None, actor: Any = None) -> BackupPlan:
+    """Create or update the source's plan and mark backup enabled on the source."""
+    kind = kind_for(source)
+    all_scopes, scope_ids = _clean_scopes(scopes)
+    chosen = _clean_services(kind, services)
+    if interval_minutes is not None and not 15 <= interval_minutes <= 7 * 24 * 60:
+        raise ValidationError("the backup interval must be between 15 minutes and 7 days")
+    with transaction.atomic():
+        plan = BackupPlan.objects.filter(source=source).first()
+        created = plan is None
+        if plan is None:
+            plan = BackupPlan(customer_id=source.customer_id, source=source)
+        plan.all_scopes, plan.scopes, plan.services = all_scopes, scope_ids, chosen
+        if interval_minutes is not None:
+            plan.interval_minutes = interval_minutes
+        plan.paused = False
+        plan.save()
+        if "backup" not in (source.services or []):
+            source.services = [*(source.services or []), "backup"]
+            Source.objects.filter(id=source.id).update(services=source.services)
+    audit.record("backup.enable", actor=actor, customer=source.customer, target=plan.id,
+                 detail={"source": source.id, "created": created, "scopes": scope_ids or ALL, "services": chosen})
+    return plan
+
+
+def pause(plan: BackupPlan, paused: bool, *, actor: Any = None) -> BackupPlan:
+    plan.paused = paused
+    plan.save(update_fields=["paused"])
+    audit.record("backup.pause" if paused else "backup.resume", actor=actor, customer=plan.customer, target=plan.id)
+    return plan
+
+
+def for_source(source: Source) -> BackupPlan:
+    plan = BackupPlan.objects.select_related("customer", "source").filter(source=source).first()
+    if plan is None:
+        raise ValidationError(f"backup is not enabled for source {source.id}")
+    return plan
+
+
+def public(plan: BackupPlan) -> dict[str, Any]:
+    return {"plan": plan.id, "source": plan.source_id, "customer": plan.customer_id,
+            "scopes": ALL if plan.all_scopes else plan.scopes, "services": plan.services,
+            "interval_minutes": plan.interval_minutes, "paused": plan.paused,
+            "activated_at": plan.activated_at, "last_run_at": plan.last_run_at,
+            "last_success_at": plan.last_success_at, "last_error": plan.last_error}
+
+
+def run_now(plan: BackupPlan, *, actor: Any = None) -> Job:
+    return jobs.create(JOB_KIND, customer=plan.customer, params={"plan": plan.id},
+                       created_by=getattr(actor, "email", actor) or "system", max_attempts=1)
+
+
+def due(now=None) -> list[BackupPlan]:
+    """Unpaused plans whose interval has elapsed and that have no queued or running run."""
+    now = now or timezone.now()
+    busy = set(Job.objects.filter(kind=JOB_KIND, state__in=["queued", "running", "retrying"])
+               .values_list("params__plan", flat=True))
+    return [plan for plan in BackupPlan.objects.select_related("customer").filter(paused=False, source__paused=False)
+            if plan.id not in busy and (plan.last_run_at is None
+                                        or plan.last_run_at + timedelta(minutes=plan.interval_minutes) <= now)]
