@@ -129,6 +129,23 @@ class KeyedLimiter:
             yield
 
 
+class SharedPause:
+    """A Retry-After seen by one client holds back every client sharing this pause (a tenant-wide throttle)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._until = 0.0
+
+    def hold(self, seconds: float) -> None:
+        with self._lock:
+            self._until = max(self._until, self._clock() + seconds)
+
+    def remaining(self) -> float:
+        with self._lock:
+            return max(0.0, self._until - self._clock())
+
+
 ErrorMapper = Callable[[httpx.Response], ConnectorError]
 RetryPredicate = Callable[[httpx.Response], bool]
 
@@ -191,8 +208,10 @@ class HttpClient:
                  on_error: ErrorMapper = default_error, retryable: RetryPredicate | None = None,
                  sleep: Callable[[float], None] = time.sleep,
                  headers: Mapping[str, str] | None = None, transport: httpx.BaseTransport | None = None,
-                 egress: EgressPolicy | None = None, follow_redirects: bool = False) -> None:
+                 egress: EgressPolicy | None = None, follow_redirects: bool = False,
+                 pause: SharedPause | None = None) -> None:
         self.token = token
+        self.pause = pause
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
         self.on_error = on_error
@@ -224,6 +243,7 @@ class HttpClient:
         source = token or self.token
         refreshed = False
         for attempt in range(1, self.retry.max_attempts + 1):
+            self.wait_shared_pause()
             send_headers = dict(headers or {})
             if auth and source is not None:
                 send_headers["Authorization"] = f"Bearer {source.token(force_refresh=refreshed)}"
@@ -249,10 +269,23 @@ class HttpClient:
                                     f"retry after {wait:.0f} s); try again later")
                 log.info("throttled by %s (HTTP %s), waiting %.1f s", urlsplit(url).netloc,
                          response.status_code, wait)
+                if self.pause is not None:
+                    self.pause.hold(wait)
                 self._wait(wait)
                 continue
             return response
         raise AssertionError("unreachable: the loop returns or raises")
+
+    def wait_shared_pause(self) -> None:
+        """Sleep out a Retry-After another client sharing ``pause`` was given."""
+        remaining = self.pause.remaining() if self.pause is not None else 0.0
+        if remaining > 0:
+            self._wait(remaining)
+
+    def stream(self, method: str, url: str, *,
+               headers: Mapping[str, str] | None = None) -> AbstractContextManager[httpx.Response]:
+        """One unauthenticated, unretried streaming request (pre-authenticated download URLs)."""
+        return self._client.stream(method, url, headers=dict(headers or {}))
 
     def expect(self, response: httpx.Response, ok: Iterable[int] = (200,)) -> httpx.Response:
         if response.status_code not in tuple(ok):

@@ -84,6 +84,8 @@ class Field:
 
 
 Builder = Callable[[dict[str, Any], str, "EgressPolicy"], Connector]
+# (settings, secret, egress, service names) -> one connector over those backup services.
+BackupBuilder = Callable[[dict[str, Any], str, "EgressPolicy", "Iterable[str]"], Connector]
 
 
 def _check(connector: Connector) -> None:
@@ -132,6 +134,9 @@ class Kind:
     display_name: Callable[[dict[str, Any]], str] = lambda config: ""
     # Archived items may be deleted on the server N days later (setting ``delete_after_days``).
     deletes_on_server: bool = False
+    # Backup: the services the backup engine may select (e.g. mail, onedrive) and the connector for them.
+    backup_services: tuple[str, ...] = ()
+    build_backup: BackupBuilder | None = None
 
     def __post_init__(self) -> None:
         secrets = [f for f in self.fields if f.secret]

@@ -12,12 +12,18 @@ from kustos.core.lazy import Deferred
 from kustos.sources.kinds.fields import PASSWORD, TEXT, URL, Field, Kind
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from kustos.sources.base import Connector
     from kustos.sources.egress import EgressPolicy
 
 GRAPH = "https://graph.microsoft.com"
 LOGIN = "https://login.microsoftonline.com"
 _Connector = Deferred("kustos.sources.graph:GraphMailConnector")
+_build_backup = Deferred("kustos.sources.graph.backup:build_backup")
+# The backup services that work end to end (sources/graph/backup/; contract tests in
+# tests/contract/test_graph_backup_*.py).
+BACKUP_SERVICES = ("mail", "onedrive")
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
@@ -27,9 +33,19 @@ def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connecto
                       endpoint=endpoint, login_endpoint=login, egress=egress)
 
 
+def build_backup(config: dict[str, Any], secret: str, egress: EgressPolicy, services: Iterable[str]) -> Connector:
+    """One connector over the selected backup services; scope ids are ``<service>:<user id>``."""
+    endpoint = config.get("endpoint") or GRAPH
+    login = config.get("login_endpoint") or (endpoint if config.get("endpoint") else LOGIN)
+    connector: Connector = _build_backup({**config, "endpoint": endpoint, "login_endpoint": login}, secret, egress,
+                                         services)
+    return connector
+
+
 KIND = Kind(
     name="graph", label="Microsoft 365", label_de="Microsoft 365", build=build,
     services=("archive", "backup"), scope_kinds=("user",),
+    backup_services=BACKUP_SERVICES, build_backup=build_backup,
     fields=(
         Field("tenant_id", TEXT, "Tenant ID", "Mandanten-ID (Tenant ID)", required=True, secret_bound="tenant id",
               summary=True, max_length=100, placeholder="00000000-0000-0000-0000-000000000000"),
