@@ -1,0 +1,86 @@
+"""Exchange mail backup through Graph against fakecloud as a real process: the contract suite,
+every folder with its path, MIME sha256 equal to fakecloud's ``/_fakecloud/items``, backup metadata."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from fakecloud.testing import FakeCloudProcess, generated_message, running_fakecloud, throttle_obeyed
+from kustos.sources.base import Item, Scope
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.graph.backup import GraphBackupConnector, build_backup
+from tests.contract.connector_contract import ConnectorContract, drain
+
+TENANT = "mailbackup.onmicrosoft.com"
+USER = "olga@mailbackup.onmicrosoft.com"
+EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
+FOLDERS = ("Inbox", "Inbox/Projects/2024", "Archive")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def fakecloud() -> Iterator[FakeCloudProcess]:
+    with running_fakecloud() as process:
+        yield process
+
+
+class MailSource:
+    def __init__(self, cloud: FakeCloudProcess) -> None:
+        self.control = cloud.control
+        self.control.call("reset")
+        self.settings = self.control.credentials("ms", TENANT)
+        self.user_id = self.control.ms_user(TENANT, USER)
+        self.backup: GraphBackupConnector = build_backup(self.settings, self.settings["client_secret"], EGRESS,
+                                                         ["mail"])
+
+    def connector(self) -> GraphBackupConnector:
+        return self.backup
+
+    def scope(self) -> Scope:
+        return Scope(id=f"mail:{self.user_id}", kind="mailbox", name=USER)
+
+    def create(self, count: int) -> list[bytes]:
+        created = []
+        for n in range(count):
+            data = generated_message(next(_counter), "backup")
+            self.control.seed("ms", TENANT, USER, "mail", FOLDERS[n % len(FOLDERS)], data)
+            created.append(data)
+        return created
+
+    def delete(self, item: Item) -> None:
+        self.control.remove("ms", TENANT, USER, "mail", f"{item.folder}/{item.source_id}")
+
+    def invalidate_cursor(self) -> None:
+        self.control.call("ms/invalidate_all_deltas", tenant=TENANT, user=self.user_id)
+
+    def throttle(self, requests: int, retry_after: float) -> None:
+        self.control.throttle("/v1.0/", requests, retry_after)
+
+    def throttle_obeyed(self) -> bool:
+        return throttle_obeyed(self.control.stats())
+
+
+class TestMailBackupContract(ConnectorContract):
+    @pytest.fixture
+    def contract_source(self, fakecloud: FakeCloudProcess) -> MailSource:
+        return MailSource(fakecloud)
+
+
+def test_every_folder_kind_meta_and_sha256(fakecloud: FakeCloudProcess) -> None:
+    source = MailSource(fakecloud)
+    source.create(6)
+    result = drain(source.backup, source.scope(), None)
+    assert {i.kind for i in result.items} == {"mail"}
+    assert sorted({i.folder for i in result.items}) == sorted(FOLDERS)
+    ours = {f"{i.folder}/{i.source_id}": hashlib.sha256(i.data).hexdigest() for i in result.items}
+    theirs = {row["path"]: row["sha256"] for row in source.control.items("ms", TENANT, "mail", USER)}
+    assert ours == theirs and len(ours) == 6
+    meta = result.items[0].meta
+    assert meta["id"] == result.items[0].source_id and meta["changeKey"] and meta["receivedDateTime"]
+    assert meta["categories"] == [] and meta["isRead"] is False and meta["importance"] == "normal"
+    scopes = [s.id for s in source.backup.scopes()]
+    assert f"mail:{source.user_id}" in scopes
