@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from kustos.cli import base, startup
-from kustos.cli.parsers import archive, auditor, platform, quarantine, sources, tenants, vault
+from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
 from kustos.config import ConfigError
 
 COMMAND_MODULES = (
@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     sources,
     quarantine,
     auditor,
+    backup,
 )
 
 

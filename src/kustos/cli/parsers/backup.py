@@ -1,0 +1,45 @@
+"""Parsers of `kustos backup ...` (implementation: cli/backup.py)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kustos.core.lazy import Deferred
+
+
+def _run(name: str) -> Deferred:
+    return Deferred(f"kustos.cli.backup:{name}")
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    b = sub.add_parser("backup", help="cloud-to-cloud backup").add_subparsers(dest="sub", required=True)
+
+    p = b.add_parser("enable", parents=[common], help="back up a source (creates or updates its plan)")
+    p.add_argument("--source", required=True, help="source id")
+    p.add_argument("--scope", nargs="+", default=None, metavar="all|ID",
+                   help="'all' (default: every scope, including new ones) or scope ids")
+    p.add_argument("--services", default=None, help="comma-separated subset of the kind's backup services")
+    p.add_argument("--interval-minutes", type=int, default=None, help="run interval (default 480: three a day)")
+    p.set_defaults(func=_run("cmd_enable"))
+
+    p = b.add_parser("run", parents=[common], help="back up now and wait for the snapshot")
+    p.add_argument("--source", required=True, help="source id")
+    p.set_defaults(func=_run("cmd_run"))
+
+    p = b.add_parser("snapshots", parents=[common], help="list a source's snapshots, newest first")
+    p.add_argument("--source", required=True, help="source id")
+    p.set_defaults(func=_run("cmd_snapshots"))
+
+    p = b.add_parser("ls", parents=[common], help="list one level of a snapshot")
+    p.add_argument("snapshot")
+    p.add_argument("--account", default=None)
+    p.add_argument("--path", default="")
+    p.set_defaults(func=_run("cmd_ls"))
+
+    p = b.add_parser("download", parents=[common], help="download a snapshot subtree as a ZIP file")
+    p.add_argument("snapshot")
+    p.add_argument("--account", default=None)
+    p.add_argument("--path", default="")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.zip")
+    p.set_defaults(func=_run("cmd_download"))
