@@ -31,7 +31,7 @@ lint: setup
 	$(BIN)/ruff check src tests bench fakecloud
 
 typecheck: setup
-	$(BIN)/mypy src/kustos/vault src/kustos/mail src/kustos/search src/kustos/sources src/kustos/config.py
+	$(BIN)/mypy src/kustos/vault src/kustos/mail src/kustos/search src/kustos/sources src/kustos/backupguard src/kustos/config.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts
