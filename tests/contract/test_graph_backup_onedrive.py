@@ -125,10 +125,12 @@ def everything(source: OneDriveSource, cursor: Cursor | None = None) -> tuple[li
 
 def test_kind_declares_backup_services_and_builds_the_connector(source: OneDriveSource) -> None:
     kind = registry.get("graph")
-    assert "onedrive" in kind.backup_services and "mail" in kind.backup_services
+    assert kind.backup_services == ("mail", "calendar", "contacts", "tasks", "onedrive")
     assert kind.build_backup is not None
-    connector = kind.build_backup(source.settings, source.settings["client_secret"], EGRESS, ["onedrive"])
-    assert [s.id for s in connector.scopes()] == [f"onedrive:{source.user_id}"]
+    connector = kind.build_backup(source.settings, source.settings["client_secret"], EGRESS, kind.backup_services)
+    connector.check()
+    scopes = {s.id: s.meta["service"] for s in connector.scopes()}
+    assert scopes == {f"{name}:{source.user_id}": name for name in kind.backup_services}
     with pytest.raises(ValueError, match="unknown Microsoft 365 backup service.*: sharepoint"):
         build_backup(source.settings, "x", EGRESS, ["sharepoint"])
 

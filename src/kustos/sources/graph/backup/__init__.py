@@ -1,7 +1,8 @@
 """Microsoft 365 backup through Microsoft Graph: one connector over the selected services.
 
 ``build_backup(settings, secret, egress, services)`` is what the graph kind's ``build_backup`` hook
-calls. Services: ``onedrive`` (files and folders, streamed), ``mail`` (every folder, MIME). Every
+calls. Services: ``mail`` (every folder, MIME), ``calendar``, ``contacts``, ``tasks`` (Graph entities as
+canonical JSON, see ``pim.py``), ``onedrive`` (files and folders, streamed). Every
 session of a tenant in this process shares one throttle (``throttle.py``).
 """
 
@@ -14,10 +15,14 @@ from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.backup.connector import GraphBackupConnector, Service
 from kustos.sources.graph.backup.mail import MailService
 from kustos.sources.graph.backup.onedrive import OneDriveService
+from kustos.sources.graph.backup.pim import CalendarService, ContactsService, TasksService
 from kustos.sources.graph.backup.session import GraphSession
 
 SERVICES: Mapping[str, Callable[[GraphSession], Service]] = {
     "mail": MailService,
+    "calendar": CalendarService,
+    "contacts": ContactsService,
+    "tasks": TasksService,
     "onedrive": OneDriveService,
 }
 
@@ -36,4 +41,5 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
     return GraphBackupConnector(session, {name: SERVICES[name](session) for name in wanted})
 
 
-__all__ = ["SERVICES", "GraphBackupConnector", "GraphSession", "MailService", "OneDriveService", "build_backup"]
+__all__ = ["SERVICES", "CalendarService", "ContactsService", "GraphBackupConnector", "GraphSession", "MailService",
+           "OneDriveService", "TasksService", "build_backup"]
