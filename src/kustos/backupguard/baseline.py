@@ -57,11 +57,10 @@ class Baseline:
         return [d for d in self.days if d.day < today]
 
     def today(self, day: str, files: int) -> Day:
-        """The bucket of ``day`` (created with ``files`` on the day's first run)."""
-        if self.days and self.days[-1].day == day:
+        """The bucket of ``day`` (created with ``files`` on the day's first run). A run dated
+        before the newest bucket (a clock step back) counts into the newest bucket."""
+        if self.days and self.days[-1].day >= day:
             return self.days[-1]
-        if self.days and self.days[-1].day > day:
-            raise ValueError(f"invalid run day {day}: the baseline of {self.account!r} already has {self.days[-1].day}")
         bucket = Day(day=day, files=files)
         self.days.append(bucket)
         del self.days[:-WINDOW]

@@ -195,9 +195,45 @@ def test_bad_input_is_refused() -> None:
         assess(cs, None, "yesterday")
     with pytest.raises(ValueError, match="baseline of 'ben' given for account 'anna'"):
         assess(cs, Baseline("ben"), day(0))
-    with pytest.raises(ValueError, match="already has"):
-        assess(cs, assess(cs, None, day(3)).baseline, day(2))
     with pytest.raises(ValueError, match="invalid change op 'renamed'"):
         Change("renamed", "a.txt")
     with pytest.raises(ValueError, match="bits per byte lie in 0..8"):
         Change("added", "a.txt", entropy=9.0)
+
+
+def test_a_run_dated_before_the_newest_day_counts_into_that_day() -> None:
+    acct = Account(100, seed=14)
+    later = assess(acct.delete(3), None, day(3)).baseline
+    late = assess(acct.delete(2), later, day(2)).baseline
+    assert [(d.day, d.deleted, d.runs) for d in late.days] == [(day(3), 5, 2)]
+
+
+def test_an_attack_day_does_not_teach_the_baseline() -> None:
+    acct, baseline = Account(1000, seed=15), None
+    for i in range(6):
+        baseline = assess(acct.delete(5), baseline, day(i)).baseline
+    attack = assess(acct.delete(400), baseline, day(6))
+    assert attack.kinds == {MASS_DELETION} and attack.baseline.days[-1].flagged == [MASS_DELETION]
+    # The next day another 100 deletions (16%) are still far from the calm days' 0.5%.
+    again = assess(acct.delete(100), attack.baseline, day(7))
+    assert again.kinds == {MASS_DELETION} and "over 6 days" in again.findings[0].detail
+
+
+def test_renames_pair_deletions_with_additions_in_the_same_folder() -> None:
+    changes = [Change("deleted", "a/report.docx"), Change("added", "a/report.docx.id-42.[x@y].crypt", entropy=7.9),
+               Change("deleted", "a/plan.xlsx", previous_entropy=7.5), Change("added", "a/plan.locked"),
+               Change("deleted", "b/notes.txt"), Change("added", "c/notes.txt.locked"),
+               Change("added", "a/folder", kind="folder")]
+    cs = ChangeSet.build("anna", 10, changes)
+    pairs = {c.path: (c.previous_path, c.previous_entropy) for c in cs.modified}
+    assert pairs == {"a/report.docx.id-42.[x@y].crypt": ("a/report.docx", None), "a/plan.locked": ("a/plan.xlsx", 7.5)}
+    assert [c.path for c in cs.added] == ["c/notes.txt.locked"] and [c.path for c in cs.deleted] == ["b/notes.txt"]
+    assert cs.modified[0].previous_extension == "docx" and cs.modified[0].extension == "crypt"
+    unpaired = ChangeSet.build("anna", 10, changes, pair_renames=False)
+    assert len(unpaired.deleted) == 3 and len(unpaired.changes) == 6
+
+
+def test_finding_as_dict() -> None:
+    finding = assess(Account(400, seed=16).delete(200), None, day(0)).findings[0]
+    assert finding.to_dict() == {"account": "anna", "kind": MASS_DELETION, "severity": "high", "count": 200,
+                                 "detail": finding.detail}
