@@ -216,4 +216,19 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "/api/v1/uploads/{upload_id}/complete"): (
         "upload_done", "op=403/403/403 pa=202/202/404 pt=202/202/404 ca=202/404/404 eu=403/404/404 "
                        "au=403/404/404"),
+    # Backup (partner roles and customer admins manage and restore; the operator views lists). The
+    # world's sources are IMAP (no backup): enabling answers 422, plan-bound operations 404.
+    ("GET", "/api/v1/customers/{customer_id}/backup"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup"): (
+        "source", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/sources/{source_id}/backup"): (
+        "source", "op=403/403/403 pa=422/422/404 pt=422/422/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/sources/{source_id}/backup/run"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup/snapshots"): (
+        "source", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup/ls"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup/download"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
 }

@@ -49,12 +49,15 @@ class Perm(StrEnum):
     ARCHIVE_FLAG = "archive.flag"  # mark messages tax-relevant
     SOURCE_VIEW = "source.view"
     SOURCE_MANAGE = "source.manage"
+    BACKUP_VIEW = "backup.view"
+    BACKUP_MANAGE = "backup.manage"
+    BACKUP_RESTORE = "backup.restore"  # browse item contents and download
 
 
 _PARTNER_COMMON = {
     Perm.CUSTOMER_VIEW, Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.USER_VIEW, Perm.JOB_VIEW,
     Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW,
-    Perm.SOURCE_MANAGE,
+    Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -62,13 +65,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset({
         Perm.PARTNER_VIEW, Perm.PARTNER_MANAGE, Perm.LOCATION_MANAGE, Perm.CUSTOMER_VIEW,
         Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_DELETE, Perm.USER_VIEW, Perm.USER_MANAGE,
-        Perm.JOB_VIEW, Perm.SOURCE_VIEW,
+        Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW,
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
         Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
+        Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE,
     }),
     Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
     Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),

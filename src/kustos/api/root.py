@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
-from kustos.api.routers import archive, customers, jobs, partners, quarantine, sources, uploads, users
+from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
 
 api = NinjaAPI(
     title="Kustos API",
@@ -27,3 +27,4 @@ api.add_router("", archive.router)
 api.add_router("", sources.router)
 api.add_router("", uploads.router)
 api.add_router("", quarantine.router)
+api.add_router("", backup.router)

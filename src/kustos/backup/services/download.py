@@ -10,6 +10,7 @@ from datetime import datetime
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
+from kustos.audit import services as audit
 from kustos.backup.models import BackupSnapshot
 from kustos.core import runtime
 from kustos.vault.snaptree import split_path
@@ -54,8 +55,9 @@ def _date(modified: str) -> tuple[int, int, int, int, int, int]:
     return (1980, 1, 1, 0, 0, 0)
 
 
-def zip_stream(snap: BackupSnapshot, account: str | None = None, path: str = "") -> Iterator[bytes]:
-    """The ZIP's bytes piece by piece; without ``account`` every account of the snapshot."""
+def zip_stream(snap: BackupSnapshot, account: str | None = None, path: str = "", *, actor: object = None
+               ) -> Iterator[bytes]:
+    """The ZIP's bytes piece by piece; without ``account`` every account of the snapshot (audited)."""
     store = runtime.vault().store(snap.plan.customer_id)
     try:
         split_path(path)
@@ -65,6 +67,8 @@ def zip_stream(snap: BackupSnapshot, account: str | None = None, path: str = "")
     if account and path and store.snapshots.lookup(snap.id, account, path) is None \
             and not any(True for _ in store.snapshots.walk(snap.id, account, path)):
         raise Http404(f"{account}/{path} is not in snapshot {snap.id}")
+    audit.record("backup.download", actor=actor, customer=snap.plan.customer, target=snap.id,
+                 detail={"account": account or "", "path": path})
     return _generate(store, snap.id, accounts, path)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 
 from kustos.archive.models import Source
@@ -89,7 +90,7 @@ def pause(plan: BackupPlan, paused: bool, *, actor: Any = None) -> BackupPlan:
 def for_source(source: Source) -> BackupPlan:
     plan = BackupPlan.objects.select_related("customer", "source").filter(source=source).first()
     if plan is None:
-        raise ValidationError(f"backup is not enabled for source {source.id}")
+        raise Http404(f"backup is not enabled for source {source.id}")
     return plan
 
 
