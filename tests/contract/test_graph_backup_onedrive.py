@@ -17,12 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
 from kustos.sources.base import Batch, Connector, Cursor, Item, Scope
 from kustos.sources.egress import EgressPolicy
-from kustos.sources.graph.backup import GraphBackupConnector, build_backup
+from kustos.sources.graph.backup import GraphBackupConnector, OneDriveService, build_backup
 from kustos.sources.kinds import registry
 from tests.contract.connector_contract import ConnectorContract, drain
 
@@ -254,3 +255,33 @@ def test_large_file_streams_with_flat_memory(source: OneDriveSource) -> None:
     expected: dict[str, Any] = next(r for r in source.control.items("ms", TENANT, "file", USER)
                                     if r["path"] == "/huge.bin")
     assert digest.hexdigest() == expected["sha256"]
+
+
+def test_renamed_folder_moves_the_files_below_it(source: OneDriveSource) -> None:
+    source.control.seed("ms", TENANT, USER, "file", "/Old/a.txt", b"alpha")
+    source.control.seed("ms", TENANT, USER, "file", "/Old/deeper/b.txt", b"beta")
+    items, cursor, _ = everything(source)
+    folder = next(i for i in items if i.kind == "folder" and i.meta["path"] == "Old")
+    session = source.backup.session
+    drive_id = session.http.get_json(f"{session.base}/users/{source.user_id}/drive")["id"]
+    renamed = httpx.patch(f"{session.base}/drives/{drive_id}/items/{folder.source_id}",
+                          json={"name": "New"}, headers={"Authorization": f"Bearer {session._token.token()}"})
+    assert renamed.status_code == 200, renamed.text
+    later, _, _ = everything(source, cursor)
+    assert sorted((i.kind, i.meta["path"]) for i in later) == [
+        ("file", "New/a.txt"), ("file", "New/deeper/b.txt"), ("folder", "New"), ("folder", "New/deeper")]
+    assert {read(i) for i in later if i.kind == "file"} == {b"alpha", b"beta"}
+
+
+def test_permissions_are_kept_when_asked_for(source: OneDriveSource) -> None:
+    source.control.seed("ms", TENANT, USER, "file", "/shared.txt", b"s",
+                        {"permissions": [{"id": "link1", "roles": ["read"],
+                                          "link": {"type": "view", "scope": "organization"}}]})
+    service = OneDriveService(source.backup.session, permissions=True)
+    scope = next(s for s in service.scopes() if s.id == source.user_id)
+    items = [i for batch in service.fetch(scope, None) for i in batch.items]
+    [file] = [i for i in items if i.kind == "file"]
+    assert {tuple(p["roles"]) for p in file.meta["permissions"]} == {("owner",), ("read",)}
+    assert file.meta["drive_id"] == scope.meta["drive_id"] != ""
+    plain = [i for batch in source.backup.fetch(source.scope(), None) for i in batch.items if i.kind == "file"]
+    assert "permissions" not in plain[0].meta

@@ -20,6 +20,7 @@ from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.graph.backup.download import stream_download
 from kustos.sources.graph.backup.session import GraphSession
 from kustos.sources.graph.errors import SyncStateLost
+from kustos.sources.http import iter_link_pages
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ class OneDriveService:
                 log.warning("delta state of the OneDrive of %s expired; resynchronising", scope.id)
                 link, reset, folders = self._delta_start(scope), True, {}
                 continue
-            items = [item for row in page.get("value", []) if (item := self._item(scope, row, folders))]
+            items = self._items(scope, page.get("value", []), folders)
             next_link = page.get("@odata.nextLink")
             link = str(next_link or page["@odata.deltaLink"])
             yield Batch(items, {"link": link, "folders": dict(folders)}, reset=reset)
@@ -121,6 +122,34 @@ class OneDriveService:
 
     def _delta_start(self, scope: Scope) -> str:
         return self._drive_url(scope, "/root/delta")
+
+    def _items(self, scope: Scope, rows: list[Mapping[str, Any]], folders: dict[str, str]) -> list[Item]:
+        """Items of one delta page; a folder that was renamed or moved brings everything below it
+        again (delta reports only the folder, but every path under it changed)."""
+        items: list[Item] = []
+        for row in rows:
+            before = folders.get(str(row["id"]))
+            item = self._item(scope, row, folders)
+            if item is None:
+                continue
+            items.append(item)
+            if item.kind == "folder" and not item.deleted and before is not None and before != item.meta["path"]:
+                items += self._below(scope, item.source_id, folders)
+        return items
+
+    def _below(self, scope: Scope, folder_id: str, folders: dict[str, str]) -> list[Item]:
+        items: list[Item] = []
+        stack = [folder_id]
+        while stack:
+            url = self._drive_url(scope, f"/items/{quote(stack.pop(), safe='')}/children?$top=200")
+            for page in iter_link_pages(lambda link: self.http.get_json(link, key=scope.id), url):
+                for row in page.get("value", []):
+                    item = self._item(scope, row, folders)
+                    if item is not None:
+                        items.append(item)
+                        if item.kind == "folder":
+                            stack.append(item.source_id)
+        return items
 
     def _item(self, scope: Scope, row: Mapping[str, Any], folders: dict[str, str]) -> Item | None:
         item_id = str(row["id"])
