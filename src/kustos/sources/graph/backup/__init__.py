@@ -2,7 +2,8 @@
 
 ``build_backup(settings, secret, egress, services)`` is what the graph kind's ``build_backup`` hook
 calls. Services: ``mail`` (every folder, MIME), ``calendar``, ``contacts``, ``tasks`` (Graph entities as
-canonical JSON, see ``pim.py``), ``onedrive`` (files and folders, streamed). Every
+canonical JSON, see ``pim.py``), ``onedrive`` (files and folders, streamed), ``sharepoint`` (sites and subsites: libraries, lists,
+pages). Every
 session of a tenant in this process shares one throttle (``throttle.py``).
 """
 
@@ -17,6 +18,7 @@ from kustos.sources.graph.backup.mail import MailService
 from kustos.sources.graph.backup.onedrive import OneDriveService
 from kustos.sources.graph.backup.pim import CalendarService, ContactsService, TasksService
 from kustos.sources.graph.backup.session import GraphSession
+from kustos.sources.graph.backup.sharepoint import SharePointService
 
 SERVICES: Mapping[str, Callable[[GraphSession], Service]] = {
     "mail": MailService,
@@ -24,6 +26,7 @@ SERVICES: Mapping[str, Callable[[GraphSession], Service]] = {
     "contacts": ContactsService,
     "tasks": TasksService,
     "onedrive": OneDriveService,
+    "sharepoint": SharePointService,
 }
 
 
@@ -42,4 +45,4 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
 
 
 __all__ = ["SERVICES", "CalendarService", "ContactsService", "GraphBackupConnector", "GraphSession", "MailService",
-           "OneDriveService", "TasksService", "build_backup"]
+           "OneDriveService", "SharePointService", "TasksService", "build_backup"]
