@@ -134,8 +134,8 @@ def test_kind_declares_backup_services_and_builds_the_connector(source: OneDrive
     assert scopes == {f"{name}:{source.user_id}": name for name in kind.backup_services if name != "sharepoint"}
     assert [s.id for s in connector.scopes() if s.kind == "site"] == [
         f"sharepoint:{s.id}" for s in connector.services["sharepoint"].scopes()] != []
-    with pytest.raises(ValueError, match="unknown Microsoft 365 backup service.*: sharepoint"):
-        build_backup(source.settings, "x", EGRESS, ["sharepoint"])
+    with pytest.raises(ValueError, match="unknown Microsoft 365 backup service.*: dropbox"):
+        build_backup(source.settings, "x", EGRESS, ["mail", "dropbox"])
 
 
 def test_folders_paths_and_metadata(source: OneDriveSource) -> None:
