@@ -104,3 +104,16 @@ urlpatterns += [
     path("customers/<str:customer_id>/quarantine/<str:item_id>/retry/", quarantine.quarantine_retry,
          name="quarantine-retry"),
 ]
+
+# --- backup: overview, snapshots of a source's plan, browse and ZIP download ---------------------
+from kustos.web.views import backup  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/backup/", backup.backup_overview, name="backup"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/backup/", backup.backup_snapshots,
+         name="backup-snapshots"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/backup/browse/", backup.backup_browse,
+         name="backup-browse"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/backup/download/", backup.backup_download,
+         name="backup-download"),
+]

@@ -1,0 +1,88 @@
+"""Backup pages per customer: overview (each account's last snapshot, status, protected size), the
+snapshot list of a source's plan, and a browse page with ZIP download. Thin views over
+``kustos.backup.services``; permissions come from ``accounts/access.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+from kustos.archive.models import Source
+from kustos.backup.models import BackupSnapshot
+from kustos.backup.services import browse, download, plans
+from kustos.tenants.models import Customer
+
+
+def _source(user: Any, customer_id: str, source_id: str, perm: Perm) -> tuple[Customer, Source]:
+    customer = access.get_customer(user, customer_id, perm)
+    source = Source.objects.filter(customer=customer, id=source_id).select_related("customer").first()
+    if source is None:
+        raise Http404("no such source")
+    return customer, source
+
+
+def _snapshot(source: Source, snapshot_id: str) -> BackupSnapshot:
+    plan = plans.for_source(source)
+    snap = plan.snapshots.filter(id=snapshot_id).first() if snapshot_id else plan.snapshots.order_by("-time").first()
+    if snap is None:
+        raise Http404("no such backup snapshot")
+    return snap
+
+
+@login_required
+@require_GET
+def backup_overview(request: HttpRequest, customer_id: str) -> HttpResponse:
+    customer = access.get_customer(request.user, customer_id, Perm.BACKUP_VIEW)
+    plan_rows = [{"plan": plans.public(p), "source": p.source, "snapshots": p.snapshots.count()}
+                 for p in customer.backup_plans.select_related("source")]
+    return render(request, "kustos/backup/overview.html", {
+        "customer": customer, "accounts": browse.overview(customer), "plans": plan_rows,
+        "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
+
+
+@login_required
+@require_GET
+def backup_snapshots(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
+    customer, source = _source(request.user, customer_id, source_id, Perm.BACKUP_VIEW)
+    plan = plans.for_source(source)
+    return render(request, "kustos/backup/snapshots.html", {
+        "customer": customer, "source": source, "plan": plans.public(plan), "snapshots": browse.snapshots(plan),
+        "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
+
+
+@login_required
+@require_GET
+def backup_browse(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
+    customer, source = _source(request.user, customer_id, source_id, Perm.BACKUP_RESTORE)
+    snap = _snapshot(source, request.GET.get("snapshot", ""))
+    account = request.GET.get("account") or None
+    path = request.GET.get("path", "") if account else ""
+    rows = browse.ls(snap, account, path)
+    crumbs = []
+    if account:
+        crumbs.append({"name": account, "path": ""})
+        walked = []
+        for part in [p for p in path.split("/") if p]:
+            walked.append(part)
+            crumbs.append({"name": part, "path": "/".join(walked)})
+    return render(request, "kustos/backup/browse.html", {
+        "customer": customer, "source": source, "snapshot": snap, "account": account or "", "path": path,
+        "rows": rows, "crumbs": crumbs})
+
+
+@login_required
+@require_GET
+def backup_download(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
+    _, source = _source(request.user, customer_id, source_id, Perm.BACKUP_RESTORE)
+    snap = _snapshot(source, request.GET.get("snapshot", ""))
+    account = request.GET.get("account") or None
+    stream = download.zip_stream(snap, account, request.GET.get("path", "") if account else "", actor=request.user)
+    resp = StreamingHttpResponse(stream, content_type="application/zip")
+    resp["Content-Disposition"] = f'attachment; filename="backup-{snap.id}.zip"'
+    return resp
