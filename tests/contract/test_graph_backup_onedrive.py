@@ -126,14 +126,16 @@ def everything(source: OneDriveSource, cursor: Cursor | None = None) -> tuple[li
 
 def test_kind_declares_backup_services_and_builds_the_connector(source: OneDriveSource) -> None:
     kind = registry.get("graph")
-    assert kind.backup_services == ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint")
+    assert kind.backup_services == ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint", "teams")
     assert kind.build_backup is not None
     connector = kind.build_backup(source.settings, source.settings["client_secret"], EGRESS, kind.backup_services)
     connector.check()
-    scopes = {s.id: s.meta["service"] for s in connector.scopes() if s.kind != "site"}
-    assert scopes == {f"{name}:{source.user_id}": name for name in kind.backup_services if name != "sharepoint"}
+    scopes = {s.id: s.meta["service"] for s in connector.scopes() if s.kind in ("mailbox", "drive")}
+    per_user = [name for name in kind.backup_services if name not in ("sharepoint", "teams")]
+    assert scopes == {f"{name}:{source.user_id}": name for name in per_user}
     assert [s.id for s in connector.scopes() if s.kind == "site"] == [
         f"sharepoint:{s.id}" for s in connector.services["sharepoint"].scopes()] != []
+    assert [s.id for s in connector.scopes() if s.kind == "chats"] == [f"teams:chats/{source.user_id}"]
     with pytest.raises(ValueError, match="unknown Microsoft 365 backup service.*: dropbox"):
         build_backup(source.settings, "x", EGRESS, ["mail", "dropbox"])
 

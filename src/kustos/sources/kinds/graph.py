@@ -23,7 +23,7 @@ _Connector = Deferred("kustos.sources.graph:GraphMailConnector")
 _build_backup = Deferred("kustos.sources.graph.backup:build_backup")
 # The backup services that work end to end (sources/graph/backup/; contract tests in
 # tests/contract/test_graph_backup_*.py).
-BACKUP_SERVICES = ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint")
+BACKUP_SERVICES = ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint", "teams")
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:

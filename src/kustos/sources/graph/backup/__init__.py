@@ -3,7 +3,7 @@
 ``build_backup(settings, secret, egress, services)`` is what the graph kind's ``build_backup`` hook
 calls. Services: ``mail`` (every folder, MIME), ``calendar``, ``contacts``, ``tasks`` (Graph entities as
 canonical JSON, see ``pim.py``), ``onedrive`` (files and folders, streamed), ``sharepoint`` (sites and subsites: libraries, lists,
-pages). Every
+pages), ``teams`` (channels with threads, channel files, group calendar; chats). Every
 session of a tenant in this process shares one throttle (``throttle.py``).
 """
 
@@ -19,6 +19,7 @@ from kustos.sources.graph.backup.onedrive import OneDriveService
 from kustos.sources.graph.backup.pim import CalendarService, ContactsService, TasksService
 from kustos.sources.graph.backup.session import GraphSession
 from kustos.sources.graph.backup.sharepoint import SharePointService
+from kustos.sources.graph.backup.teams import TeamsService
 
 SERVICES: Mapping[str, Callable[[GraphSession], Service]] = {
     "mail": MailService,
@@ -27,6 +28,7 @@ SERVICES: Mapping[str, Callable[[GraphSession], Service]] = {
     "tasks": TasksService,
     "onedrive": OneDriveService,
     "sharepoint": SharePointService,
+    "teams": TeamsService,
 }
 
 
@@ -45,4 +47,5 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
 
 
 __all__ = ["SERVICES", "CalendarService", "ContactsService", "GraphBackupConnector", "GraphSession", "MailService",
-           "OneDriveService", "SharePointService", "TasksService", "build_backup"]
+           "OneDriveService", "SharePointService", "TasksService", "TeamsService",
+           "build_backup"]
