@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -47,7 +47,7 @@ def read(item: Item) -> bytes:
 class FilesOnly:
     """Contract view of the backup connector: files only, their content read through ``stream()``."""
 
-    name = "graph-backup-files"
+    name: ClassVar[str] = "graph-backup-files"
 
     def __init__(self, inner: GraphBackupConnector) -> None:
         self.inner = inner
@@ -129,6 +129,7 @@ def test_kind_declares_backup_services_and_builds_the_connector(source: OneDrive
     assert kind.backup_services == ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint", "teams")
     assert kind.build_backup is not None
     connector = kind.build_backup(source.settings, source.settings["client_secret"], EGRESS, kind.backup_services)
+    assert isinstance(connector, GraphBackupConnector)
     connector.check()
     scopes = {s.id: s.meta["service"] for s in connector.scopes() if s.kind in ("mailbox", "drive")}
     per_user = [name for name in kind.backup_services if name not in ("sharepoint", "teams")]

@@ -54,7 +54,7 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
 class KeyedByField:
     """Contract view: each item's ``data`` replaced by the seeded key found in its JSON."""
 
-    name = "graph-backup-keyed"
+    name: ClassVar[str] = "graph-backup-keyed"
 
     def __init__(self, inner: GraphBackupConnector, field: str) -> None:
         self.inner, self.field = inner, field

@@ -9,6 +9,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import ClassVar
 
 import pytest
 
@@ -33,7 +34,7 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
 class ListItemsByTitle:
     """Contract view: list items only, keyed by their ``Title`` field."""
 
-    name = "graph-backup-listitems"
+    name: ClassVar[str] = "graph-backup-listitems"
 
     def __init__(self, inner: GraphBackupConnector) -> None:
         self.inner = inner

@@ -9,6 +9,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from typing import ClassVar
 
 import pytest
 
@@ -39,7 +40,7 @@ def body(item: Item) -> str:
 class ThreadsByBody:
     """Contract view: channel threads only, keyed by the root message's body."""
 
-    name = "graph-backup-threads"
+    name: ClassVar[str] = "graph-backup-threads"
 
     def __init__(self, inner: GraphBackupConnector) -> None:
         self.inner = inner
