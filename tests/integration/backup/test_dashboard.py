@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from kustos.backup.services import plans
+from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from tests import factories
 from tests.integration.web.session import sign_in
@@ -50,3 +51,27 @@ def test_overview_snapshots_browse_and_download(source, cloud):
     admin.post("/account/language/", {"language": "de"})
     page = text(admin.get(f"{base}/sources/{source.id}/backup/", HTTP_ACCEPT_LANGUAGE="de"))
     assert "Momentaufnahmen" in page and "Durchsuchen" in page and "1 Element fehlgeschlagen" in page
+
+
+def test_partner_enables_backup_and_runs_it_from_the_dashboard(source, cloud):
+    tech = sign_in(Client(), factories.user("pt@partner.example", "partner_tech", partner=source.customer.partner,
+                                            totp=True))
+    base = f"/customers/{source.customer_id}"
+    page = text(tech.get(f"{base}/backup/"))
+    assert "not backed up" in page and "Enable backup" in page
+    form = f"{base}/sources/{source.id}/backup/enable/"
+    assert tech.get(form).status_code == 200
+    resp = tech.post(form, {"scope": "list", "scope_ids": "", "services": ["files"], "interval_minutes": "480"})
+    assert resp.status_code == 400 and "Name at least one user" in text(resp)
+    resp = tech.post(form, {"scope": "list", "scope_ids": "anna", "services": ["files"], "interval_minutes": "480"})
+    assert resp.status_code == 302
+    plan = source.backup_plan
+    plan.refresh_from_db()
+    assert (plan.all_scopes, plan.scopes, plan.services) == (False, ["anna"], ["files"])
+    resp = tech.post(f"{base}/sources/{source.id}/backup/run/")
+    assert resp.status_code == 302
+    job = Job.objects.get(kind="backup.run")
+    execute(job.id)
+    page = text(tech.get(f"{base}/sources/{source.id}/backup/"))
+    assert "complete" in page and "Back up now" in page
+    assert plan.snapshots.get().items == 3  # anna's folder and two files; no mail, no ben

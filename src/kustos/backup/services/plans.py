@@ -87,6 +87,16 @@ def pause(plan: BackupPlan, paused: bool, *, actor: Any = None) -> BackupPlan:
     return plan
 
 
+def backup_capable(customer: Any) -> list[Source]:
+    """The customer's sources whose kind offers backup and that have no plan yet."""
+    out = []
+    for source in Source.objects.filter(customer=customer, backup_plan__isnull=True).order_by("name"):
+        kind = registry.KINDS.get(source.kind)
+        if kind is not None and "backup" in kind.services and getattr(kind, "build_backup", None) is not None:
+            out.append(source)
+    return out
+
+
 def for_source(source: Source) -> BackupPlan:
     plan = BackupPlan.objects.select_related("customer", "source").filter(source=source).first()
     if plan is None:

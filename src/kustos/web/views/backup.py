@@ -6,15 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Source
-from kustos.backup.models import BackupSnapshot
+from kustos.backup.models import BackupPlan, BackupSnapshot
 from kustos.backup.services import browse, download, plans
 from kustos.tenants.models import Customer
 
@@ -43,7 +46,56 @@ def backup_overview(request: HttpRequest, customer_id: str) -> HttpResponse:
                  for p in customer.backup_plans.select_related("source")]
     return render(request, "kustos/backup/overview.html", {
         "customer": customer, "accounts": browse.overview(customer), "plans": plan_rows,
+        "unprotected": plans.backup_capable(customer),
+        "can_manage": access.has_perm(request.user, Perm.BACKUP_MANAGE),
         "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def backup_enable(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
+    """Enable backup for a source or change its plan: all scopes (incl. new ones) or listed ids, services."""
+    customer, source = _source(request.user, customer_id, source_id, Perm.BACKUP_MANAGE)
+    try:
+        offered = plans.offered_services(plans.kind_for(source))
+    except ValidationError:
+        raise Http404("this source offers no backup") from None
+    plan = BackupPlan.objects.filter(source=source).first()
+    form = {"scope": "all" if plan is None or plan.all_scopes else "list",
+            "scope_ids": "\n".join(plan.scopes) if plan else "",
+            "services": plan.services if plan else list(offered),
+            "interval_minutes": plan.interval_minutes if plan else 480}
+    error, status = "", 200
+    if request.method == "POST":
+        ids = [s for s in request.POST.get("scope_ids", "").replace(",", " ").split() if s]
+        form = {"scope": request.POST.get("scope", "all"), "scope_ids": request.POST.get("scope_ids", ""),
+                "services": request.POST.getlist("services"), "interval_minutes": request.POST.get("interval_minutes")}
+        try:
+            interval = int(form["interval_minutes"] or 480)
+        except ValueError:
+            interval = -1
+        try:
+            if form["scope"] != "all" and not ids:
+                raise ValidationError(_("Name at least one user, site or team, or choose all."))
+            plans.enable(source, scopes=None if form["scope"] == "all" else ids,
+                         services=form["services"] or None, interval_minutes=interval, actor=request.user)
+        except ValidationError as exc:
+            error, status = "; ".join(exc.messages), 400
+        else:
+            messages.success(request, _("Backup is enabled for %(name)s.") % {"name": source.name})
+            return redirect(f"/customers/{customer.id}/sources/{source.id}/backup/")
+    return render(request, "kustos/backup/enable.html", {
+        "customer": customer, "source": source, "offered": offered, "form": form, "error": error,
+        "plan": plan}, status=status)
+
+
+@login_required
+@require_POST
+def backup_run(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
+    customer, source = _source(request.user, customer_id, source_id, Perm.BACKUP_MANAGE)
+    job = plans.run_now(plans.for_source(source), actor=request.user)
+    messages.success(request, _("The backup run was started (job %(id)s).") % {"id": job.id})
+    return redirect(f"/customers/{customer.id}/sources/{source.id}/backup/")
 
 
 @login_required
@@ -53,6 +105,7 @@ def backup_snapshots(request: HttpRequest, customer_id: str, source_id: str) -> 
     plan = plans.for_source(source)
     return render(request, "kustos/backup/snapshots.html", {
         "customer": customer, "source": source, "plan": plans.public(plan), "snapshots": browse.snapshots(plan),
+        "can_manage": access.has_perm(request.user, Perm.BACKUP_MANAGE),
         "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
 
 
