@@ -16,6 +16,7 @@ from kustos.backup.models import BackupAccount, BackupPlan, BackupSnapshot
 from kustos.backup.services import browse, download, plans
 from kustos.core import runtime
 from kustos.jobs.models import Job
+from kustos.jobs.schedules import enqueue_due_backups
 from kustos.jobs.tasks import execute
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +183,27 @@ def test_due_plans_follow_the_interval_and_pause(source):
     assert plans.due() == [plan]
     plans.pause(plan, True)
     assert plans.due() == []
+
+
+def test_a_large_file_failing_mid_stream_leaves_a_consistent_vault(source, cloud):
+    plan = plans.enable(source)
+    cloud.put("ben", "d5", "file", "", "huge.bin", os.urandom(10 * 1024 * 1024))
+    cloud.failing.add("d5")  # breaks off after 5 MiB, inside the chunked put
+    first = run(plan)
+    assert [f["path"] for f in first["failed"]] == ["huge.bin"]
+    assert "huge.bin" not in paths(first["snapshot"], plan, "ben")
+    cloud.failing.clear()
+    second = run(plan)
+    assert second["failed"] == [] and cloud.downloads.count("d5") == 2
+    store = runtime.vault().store(plan.customer_id)
+    entry = store.snapshots.lookup(second["snapshot"], "ben", "huge.bin")
+    assert store.get(entry.id) == cloud.accounts["ben"]["d5"].content
+    report = runtime.vault().verify(plan.customer_id)
+    assert report.ok, report
+
+
+def test_the_scheduler_starts_due_plans_once(source):
+    plan = plans.enable(source)
+    assert enqueue_due_backups.call_local() == 1
+    assert Job.objects.filter(kind="backup.run", params__plan=plan.id).count() == 1
+    assert enqueue_due_backups.call_local() == 0  # the queued run is not started twice
