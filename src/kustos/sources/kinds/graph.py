@@ -64,6 +64,12 @@ KIND = Kind(
             "admin consent.",
             "API-Berechtigungen → Microsoft Graph → Anwendungsberechtigungen: Mail.Read und User.Read.All; danach "
             "die Administratorzustimmung erteilen."),
+           ("For backup, also: Files.Read.All, Sites.Read.All, Calendars.Read, Contacts.Read, Tasks.Read.All, "
+            "Group.Read.All, Team.ReadBasic.All, Channel.ReadBasic.All, ChannelMessage.Read.All and Chat.Read.All "
+            "(application permissions, admin consent).",
+            "Für die Sicherung zusätzlich: Files.Read.All, Sites.Read.All, Calendars.Read, Contacts.Read, "
+            "Tasks.Read.All, Group.Read.All, Team.ReadBasic.All, Channel.ReadBasic.All, ChannelMessage.Read.All und "
+            "Chat.Read.All (Anwendungsberechtigungen, Administratorzustimmung)."),
            ("Certificates & secrets → New client secret; copy its value.",
             "Zertifikate & Geheimnisse → Neuer geheimer Clientschlüssel; den Wert kopieren."),
            ("Enter the Directory (tenant) ID, the Application (client) ID and the secret here.",
