@@ -69,3 +69,25 @@ def test_onedrive_backup_browse_and_download_match_fakecloud(fakecloud, customer
     assert second["stored"] == 1 and second["new_bytes"] < 100_000
     assert browse.ls(BackupSnapshot.objects.get(id=second["snapshot"]), accounts[0], "top.md")[0]["sha256"] == (
         hashlib.sha256(b"# changed\n").hexdigest())
+
+
+def test_mail_is_backed_up_byte_identical_and_downloads_as_eml(fakecloud, customer):
+    control = fakecloud.control
+    control.call("reset")
+    settings = control.credentials("ms", TENANT)
+    mime = (b"From: Max <max@example.org>\r\nTo: lena@kustos-backup.onmicrosoft.com\r\nSubject: Angebot\r\n"
+            b"Message-ID: <angebot-1@example.org>\r\nDate: Mon, 1 Jun 2026 10:00:00 +0000\r\n\r\nHallo Lena\r\n")
+    seeded = control.seed("ms", TENANT, USER, "mail", "Inbox", mime)
+    config = {k: v for k, v in settings.items() if k != "client_secret"}
+    source = sources.add(customer, "graph", config, settings["client_secret"], actor="test")
+    plan = plans.enable(source, services=["mail"])
+    result = backup(plan)
+    assert result["failed"] == []
+    snap = BackupSnapshot.objects.get(id=result["snapshot"])
+    [account] = [r["account"] for r in browse.ls(snap)]
+    assert account.startswith("mail:")
+    with zipfile.ZipFile(io.BytesIO(b"".join(download.zip_stream(snap, account, "Inbox")))) as zf:
+        [name] = zf.namelist()
+        assert name.endswith(".eml") and seeded["id"] in name
+        assert hashlib.sha256(zf.read(name)).hexdigest() == hashlib.sha256(mime).hexdigest() == next(
+            r["sha256"] for r in control.items("ms", TENANT, "mail", USER))
