@@ -75,3 +75,9 @@ def test_partner_enables_backup_and_runs_it_from_the_dashboard(source, cloud):
     page = text(tech.get(f"{base}/sources/{source.id}/backup/"))
     assert "complete" in page and "Back up now" in page
     assert plan.snapshots.get().items == 3  # anna's folder and two files; no mail, no ben
+
+
+def test_the_customer_page_links_to_the_backup_overview(customer):
+    admin = sign_in(Client(), factories.user("admin@kunde.example", "customer_admin", customer=customer))
+    page = admin.get(f"/customers/{customer.id}/").content.decode()
+    assert f'href="/customers/{customer.id}/backup/" data-testid="backup-link"' in page
