@@ -23,7 +23,7 @@ def _source(ref: str) -> Source:
 def cmd_enable(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     services = [s for s in args.services.split(",")] if args.services else None
     plan = plans.enable(_source(args.source), scopes=args.scope, services=services,
-                        interval_minutes=args.interval_minutes, actor="cli")
+                        interval_minutes=args.interval_minutes, paused=args.paused, actor="cli")
     return {"plan": plan.id}
 
 

@@ -49,6 +49,9 @@ def test_backup_api_contract(source, cloud):
         got = hashlib.sha256(zf.read("anna/Documents/report.pdf")).hexdigest()
     assert got == hashlib.sha256(cloud.accounts["anna"]["d1"].content).hexdigest()
 
+    resp = client.post(base, {"services": ["files"], "paused": True}, content_type="application/json", **auth)
+    assert resp.json()["paused"] is True and client.get(base, **auth).json()["paused"] is True
+
     overview = client.get(f"/api/v1/customers/{source.customer_id}/backup", **auth).json()
     assert {(r["account"], r["status"]) for r in overview} == {("anna", "ok"), ("ben", "ok")}
 

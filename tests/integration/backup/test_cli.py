@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 
+from kustos.backup.services import plans
 from kustos.cli import registry as cli
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +60,10 @@ def test_backup_cli_errors_are_one_line(source, cloud, capsys):
     cloud.broken_scope = "anna"
     code, _, err = kustos(capsys, "backup", "run", "--source", source.id, "--json")
     assert code == 1 and "the service is unavailable" in err
+
+
+def test_a_paused_plan_is_kept_but_not_scheduled(source, cloud, capsys):
+    code, out, _ = kustos(capsys, "backup", "enable", "--source", source.id, "--paused", "--json")
+    assert code == 0 and plans.due() == []
+    code, out, _ = kustos(capsys, "backup", "enable", "--source", source.id, "--json")
+    assert [p.id for p in plans.due()] == [out["plan"]]

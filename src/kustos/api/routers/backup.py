@@ -21,6 +21,7 @@ class BackupEnableIn(Schema):
     scopes: list[str] | None = None  # ["all"] (default) or scope ids
     services: list[str] | None = None  # default: every service the kind offers
     interval_minutes: int | None = None
+    paused: bool = False  # keep the plan without scheduled runs
 
 
 def _source(user, source_id: str, perm: Perm) -> Source:
@@ -56,7 +57,8 @@ def get_plan(request, source_id: str):
              summary="Enable backup for a source or change its plan (scopes, services, interval)")
 def enable(request, source_id: str, body: BackupEnableIn):
     plan = plans.enable(_source(request.auth, source_id, Perm.BACKUP_MANAGE), scopes=body.scopes,
-                        services=body.services, interval_minutes=body.interval_minutes, actor=request.auth)
+                        services=body.services, interval_minutes=body.interval_minutes, paused=body.paused,
+                        actor=request.auth)
     return plans.public(plan)
 
 

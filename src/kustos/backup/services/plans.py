@@ -55,8 +55,9 @@ def _clean_scopes(scopes: list[str] | None) -> tuple[bool, list[str]]:
 
 
 def enable(source: Source, *, scopes: list[str] | None = None, services: list[str] | None = None,
-           interval_minutes: int | None = None, actor: Any = None) -> BackupPlan:
-    """Create or update the source's plan and mark backup enabled on the source."""
+           interval_minutes: int | None = None, paused: bool = False, actor: Any = None) -> BackupPlan:
+    """Create or update the source's plan and mark backup enabled on the source (``paused``: kept,
+    not run on schedule)."""
     kind = kind_for(source)
     all_scopes, scope_ids = _clean_scopes(scopes)
     chosen = _clean_services(kind, services)
@@ -70,13 +71,14 @@ def enable(source: Source, *, scopes: list[str] | None = None, services: list[st
         plan.all_scopes, plan.scopes, plan.services = all_scopes, scope_ids, chosen
         if interval_minutes is not None:
             plan.interval_minutes = interval_minutes
-        plan.paused = False
+        plan.paused = paused
         plan.save()
         if "backup" not in (source.services or []):
             source.services = [*(source.services or []), "backup"]
             Source.objects.filter(id=source.id).update(services=source.services)
     audit.record("backup.enable", actor=actor, customer=source.customer, target=plan.id,
-                 detail={"source": source.id, "created": created, "scopes": scope_ids or ALL, "services": chosen})
+                 detail={"source": source.id, "created": created, "scopes": scope_ids or ALL, "services": chosen,
+                         "paused": paused})
     return plan
 
 

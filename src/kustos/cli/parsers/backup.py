@@ -21,6 +21,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="'all' (default: every scope, including new ones) or scope ids")
     p.add_argument("--services", default=None, help="comma-separated subset of the kind's backup services")
     p.add_argument("--interval-minutes", type=int, default=None, help="run interval (default 480: three a day)")
+    p.add_argument("--paused", action="store_true", help="keep the plan but do not run it on schedule")
     p.set_defaults(func=_run("cmd_enable"))
 
     p = b.add_parser("run", parents=[common], help="back up now and wait for the snapshot")

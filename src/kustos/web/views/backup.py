@@ -64,12 +64,13 @@ def backup_enable(request: HttpRequest, customer_id: str, source_id: str) -> Htt
     form = {"scope": "all" if plan is None or plan.all_scopes else "list",
             "scope_ids": "\n".join(plan.scopes) if plan else "",
             "services": plan.services if plan else list(offered),
-            "interval_minutes": plan.interval_minutes if plan else 480}
+            "interval_minutes": plan.interval_minutes if plan else 480, "paused": bool(plan and plan.paused)}
     error, status = "", 200
     if request.method == "POST":
         ids = [s for s in request.POST.get("scope_ids", "").replace(",", " ").split() if s]
         form = {"scope": request.POST.get("scope", "all"), "scope_ids": request.POST.get("scope_ids", ""),
-                "services": request.POST.getlist("services"), "interval_minutes": request.POST.get("interval_minutes")}
+                "services": request.POST.getlist("services"), "interval_minutes": request.POST.get("interval_minutes"),
+                "paused": request.POST.get("paused") == "on"}
         try:
             interval = int(form["interval_minutes"] or 480)
         except ValueError:
@@ -78,7 +79,8 @@ def backup_enable(request: HttpRequest, customer_id: str, source_id: str) -> Htt
             if form["scope"] != "all" and not ids:
                 raise ValidationError(_("Name at least one user, site or team, or choose all."))
             plans.enable(source, scopes=None if form["scope"] == "all" else ids,
-                         services=form["services"] or None, interval_minutes=interval, actor=request.user)
+                         services=form["services"] or None, interval_minutes=interval, paused=form["paused"],
+                         actor=request.user)
         except ValidationError as exc:
             error, status = "; ".join(exc.messages), 400
         else:
