@@ -57,6 +57,7 @@ def test_onedrive_backup_browse_and_download_match_fakecloud(fakecloud, customer
     assert len(accounts) == 1 and accounts[0].startswith("onedrive:")
     stored = {row["path"]: row["sha256"] for row in control.items("ms", TENANT, "file", USER)}
     with zipfile.ZipFile(io.BytesIO(b"".join(download.zip_stream(snap)))) as zf:
+        assert all(name.startswith("onedrive_") for name in zf.namelist())  # no ':' (Windows refuses it)
         got = {"/" + name.split("/", 1)[1]: hashlib.sha256(zf.read(name)).hexdigest() for name in zf.namelist()}
     assert got == {p: hashlib.sha256(d).hexdigest() for p, d in files.items()} == {
         p: s for p, s in stored.items() if p in files}

@@ -3,6 +3,7 @@ events .ics, contacts .vcf, tasks, messages, list items and pages as .json."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
@@ -39,9 +40,14 @@ class _Pipe:
         return out
 
 
+_UNSAFE = re.compile(r'[<>:"\\|?*\x00-\x1f]')
+
+
 def entry_name(account: str, path: str, kind: str) -> str:
+    """The ZIP member name: account/path plus the kind's extension; characters Windows refuses in
+    file names (``:`` in ``onedrive:<id>`` accounts, ...) become ``_`` so the archive extracts anywhere."""
     ext = EXTENSIONS.get(kind, "")
-    name = f"{account}/{path}"
+    name = _UNSAFE.sub("_", f"{account}/{path}")
     return name if not ext or name.lower().endswith(ext) else name + ext
 
 
