@@ -264,6 +264,9 @@ def bench(work: Path, limit: int, large_count: int) -> int:
         "restic": {"first_s": round(r_first, 2), "incr_s": round(r_incr, 2),
                    "stored_bytes": dir_bytes(work / "restic-repo"), "peak_rss_mb": round(max(r_rss1, r_rss2), 1)},
     }
+    database = kustos.home / "kustos.sqlite3"
+    if database.exists():
+        print(f"kustos database file (not counted in stored_bytes): {database.stat().st_size / 1e6:.1f} MB", flush=True)
     k, r = results["kustos"], results["restic"]
     print(f"ratios: incremental time kustos/restic {k['incr_s'] / r['incr_s']:.2f}x, "
           f"first time kustos/restic {k['first_s'] / r['first_s']:.2f}x, "
