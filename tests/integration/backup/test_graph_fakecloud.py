@@ -92,3 +92,28 @@ def test_mail_is_backed_up_byte_identical_and_downloads_as_eml(fakecloud, custom
         assert name.endswith(".eml") and seeded["id"] in name
         assert hashlib.sha256(zf.read(name)).hexdigest() == hashlib.sha256(mime).hexdigest() == next(
             r["sha256"] for r in control.items("ms", TENANT, "mail", USER))
+
+
+def test_events_and_contacts_download_as_ics_and_vcf(fakecloud, customer):
+    control = fakecloud.control
+    control.call("reset")
+    settings = control.credentials("ms", TENANT)
+    event = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:review-1\r\nSUMMARY:Quartalsreview\r\n"
+             b"DTSTART:20260601T090000Z\r\nDTEND:20260601T100000Z\r\nLOCATION:Raum 4\r\n"
+             b"RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;COUNT=4\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    card = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Max Muster\r\nN:Muster;Max;;;\r\nEMAIL:max@example.org\r\nEND:VCARD\r\n"
+    control.seed("ms", TENANT, USER, "event", "Calendar", event)
+    control.seed("ms", TENANT, USER, "contact", "Contacts", card)
+    config = {k: v for k, v in settings.items() if k != "client_secret"}
+    source = sources.add(customer, "graph", config, settings["client_secret"], actor="test")
+    result = backup(plans.enable(source, services=["calendar", "contacts"]))
+    assert result["failed"] == []
+    snap = BackupSnapshot.objects.get(id=result["snapshot"])
+    with zipfile.ZipFile(io.BytesIO(b"".join(download.zip_stream(snap)))) as zf:
+        files = {name: zf.read(name).decode() for name in zf.namelist()}
+    [ics] = [text for name, text in files.items() if name.endswith(".ics")]
+    [vcf] = [text for name, text in files.items() if name.endswith(".vcf")]
+    assert ics.startswith("BEGIN:VCALENDAR\r\n") and "SUMMARY:Quartalsreview\r\n" in ics
+    assert "DTSTART:20260601T090000Z" in ics and "LOCATION:Raum 4" in ics
+    assert "RRULE:FREQ=WEEKLY;INTERVAL=1;BYDAY=MO;COUNT=4" in ics
+    assert vcf.startswith("BEGIN:VCARD\r\n") and "FN:Max Muster\r\n" in vcf and "EMAIL;TYPE=INTERNET:max@example.org" in vcf

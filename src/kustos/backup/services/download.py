@@ -1,5 +1,6 @@
 """A ZIP of a snapshot subtree, streamed (never built in memory): files in their tree, mail as .eml,
-events .ics, contacts .vcf, tasks, messages, list items and pages as .json."""
+events .ics and contacts .vcf (rendered from the stored Graph JSON by ``backup/formats.py``), tasks,
+messages, list items and pages as .json."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from kustos.audit import services as audit
+from kustos.backup.formats import RENDERERS
 from kustos.backup.models import BackupSnapshot
 from kustos.core import runtime
 from kustos.vault.snaptree import split_path
@@ -87,12 +89,16 @@ def _generate(store, sid: str, accounts: list[str], path: str) -> Iterator[bytes
                     continue
                 info = zipfile.ZipInfo(entry_name(account, item_path, entry.kind), _date(entry.modified))
                 info.compress_type = zipfile.ZIP_DEFLATED
-                with zf.open(info, "w", force_zip64=entry.size > 2 ** 31) as out, store.open(entry.id) as src:
-                    while piece := src.read(PIECE):
-                        out.write(piece)
-                        chunk = pipe.take()
-                        if chunk:
-                            yield chunk
+                render = RENDERERS.get(entry.kind)
+                if render is not None:  # small items stored as Graph JSON: ICS / VCF
+                    zf.writestr(info, render(store.get(entry.id)))
+                else:
+                    with zf.open(info, "w", force_zip64=entry.size > 2 ** 31) as out, store.open(entry.id) as src:
+                        while piece := src.read(PIECE):
+                            out.write(piece)
+                            chunk = pipe.take()
+                            if chunk:
+                                yield chunk
                 chunk = pipe.take()
                 if chunk:
                     yield chunk
