@@ -163,6 +163,10 @@ class VaultBackupSink:
             self.builder.remove(account, old)
             self._move_children(account, old, path)
         prev = self.builder.parent_entry(account, path)
+        if old and old != path:  # a moved item is compared with its version at the old path
+            before = self.builder.parent_entry(account, old)
+            if before is not None and before.meta.get("source_id") == item.source_id:
+                prev = before
         if item.stream is None and not item.data and item.kind == "folder":
             self.builder.add(account, path, SnapEntry(kind="folder", modified=modified, meta=meta))
         elif prev is not None and prev.id and _same_content(prev.meta, item.meta):

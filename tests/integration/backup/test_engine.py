@@ -207,3 +207,15 @@ def test_the_scheduler_starts_due_plans_once(source):
     assert enqueue_due_backups.call_local() == 1
     assert Job.objects.filter(kind="backup.run", params__plan=plan.id).count() == 1
     assert enqueue_due_backups.call_local() == 0  # the queued run is not started twice
+
+
+def test_a_renamed_file_moves_without_download(source, cloud):
+    plan = plans.enable(source)
+    run(plan)
+    cloud.downloads.clear()
+    content = cloud.accounts["anna"]["d1"].content
+    cloud.put("anna", "d1", "file", "Archive", "report-2026.pdf", content)  # same id: moved and renamed
+    result = run(plan)
+    now = paths(result["snapshot"], plan, "anna")
+    assert "Documents/report.pdf" not in now and now["Archive/report-2026.pdf"] == hashlib.sha256(content).hexdigest()
+    assert cloud.downloads == [] and result["unchanged"] == 1 and result["items"] == 7
