@@ -52,6 +52,7 @@ class BackupAccount(models.Model):
     last_status = models.CharField(max_length=20, blank=True)  # ok | failed (items failed)
     items = models.BigIntegerField(default=0)
     bytes = models.BigIntegerField(default=0)
+    baseline = models.JSONField(null=True, blank=True)  # backupguard baseline (day buckets) of this account
 
     class Meta:
         ordering = ["plan", "name", "scope_id"]
@@ -73,3 +74,29 @@ class BackupSnapshot(models.Model):
 
     class Meta:
         ordering = ["-time"]
+
+
+class BackupAlert(models.Model):
+    """An anomaly found in a snapshot of one account (backupguard finding)."""
+
+    class Kind(models.TextChoices):
+        MASS_DELETION = "mass_deletion", "mass deletion"
+        MASS_MODIFICATION = "mass_modification", "mass modification"
+        EXTENSION_CHANGE = "extension_change", "extension change"
+        ENCRYPTED_CONTENT = "encrypted_content", "encrypted content"
+
+    id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "ba"), editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="backup_alerts")
+    plan = models.ForeignKey(BackupPlan, on_delete=models.CASCADE, related_name="alerts")
+    account = models.ForeignKey(BackupAccount, on_delete=models.CASCADE, related_name="alerts")
+    time = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    severity = models.CharField(max_length=20)  # warning | high | critical
+    detail = models.TextField()
+    count = models.PositiveIntegerField(default=0)
+    snapshot = models.CharField(max_length=64)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-time", "id"]
