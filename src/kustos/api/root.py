@@ -8,6 +8,7 @@ from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
 from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
+from kustos.api.routers.backup_restore import router as backup_restore_router
 
 api = NinjaAPI(
     title="Kustos API",
@@ -28,3 +29,4 @@ api.add_router("", sources.router)
 api.add_router("", uploads.router)
 api.add_router("", quarantine.router)
 api.add_router("", backup.router)
+api.add_router("", backup_restore_router)

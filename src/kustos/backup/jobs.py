@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kustos.backup.models import BackupPlan
-from kustos.backup.services import plans, runs
+from kustos.backup.models import BackupPlan, BackupSnapshot
+from kustos.backup.services import plans, restore, runs
 from kustos.jobs.models import Job
 from kustos.jobs.services import PermanentJobError
 
@@ -16,6 +16,14 @@ def run(job: Job, progress: Callable[..., None]) -> dict[str, Any]:
     if plan is None:
         raise PermanentJobError("the backup plan was removed")
     return runs.run(plan, progress)
+
+
+def restore_run(job: Job, progress: Callable[..., None]) -> dict[str, Any]:
+    snap = BackupSnapshot.objects.select_related("plan", "plan__customer", "plan__source").filter(
+        id=job.params.get("snapshot")).first()
+    if snap is None:
+        raise PermanentJobError("the backup snapshot was removed")
+    return restore.run(snap, job.params, progress)
 
 
 def enqueue_due() -> int:

@@ -56,4 +56,5 @@ HANDLERS: dict[str, Callable[[Job, Callable[..., None]], dict[str, Any]]] = {
     "source.run": _source_run,
     "archive.import": _archive_import,
     "backup.run": backup_jobs.run,
+    "backup.restore": backup_jobs.restore_run,
 }

@@ -234,7 +234,8 @@ class HttpClient:
 
     def request(self, method: str, url: str, *, key: str | None = None, auth: bool = True,
                 params: Mapping[str, Any] | None = None, data: Mapping[str, str] | None = None,
-                headers: Mapping[str, str] | None = None, token: TokenSource | None = None) -> httpx.Response:
+                headers: Mapping[str, str] | None = None, token: TokenSource | None = None,
+                content: bytes | None = None) -> httpx.Response:
         """Send with retries; returns the final response whatever its status (see :meth:`expect`).
 
         ``key`` selects the concurrency slot (e.g. the mailbox); ``token`` overrides the
@@ -250,7 +251,8 @@ class HttpClient:
             slot: AbstractContextManager[None] = self.limiter.slot(key) if self.limiter and key else nullcontext()
             try:
                 with slot:
-                    response = self._client.request(method, url, params=params, data=data, headers=send_headers)
+                    response = self._client.request(method, url, params=params, data=data, headers=send_headers,
+                                                    content=content)
             except (httpx.TimeoutException, httpx.RemoteProtocolError) as exc:
                 if attempt == self.retry.max_attempts:
                     raise HostUnreachable(f"{urlsplit(url).netloc} did not answer ({type(exc).__name__})")

@@ -38,6 +38,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--path", default="")
     p.set_defaults(func=_run("cmd_ls"))
 
+    p = b.add_parser("restore", parents=[common], help="restore from a snapshot and wait for the report")
+    p.add_argument("snapshot")
+    p.add_argument("--account", default=None, help="the snapshot account (default: every account)")
+    p.add_argument("--path", nargs="+", default=None, metavar="P", help="items or folders (needs --account)")
+    p.add_argument("--to-account", default=None, help="restore into this user instead (id or principal name)")
+    p.add_argument("--to-path", default=None, help="restore below this folder")
+    p.add_argument("--conflict", choices=("skip", "copy", "replace"), default="skip")
+    p.set_defaults(func=Deferred("kustos.cli.backup_restore:cmd_restore"))
+
     p = b.add_parser("download", parents=[common], help="download a snapshot subtree as a ZIP file")
     p.add_argument("snapshot")
     p.add_argument("--account", default=None)

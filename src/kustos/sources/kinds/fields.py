@@ -137,6 +137,8 @@ class Kind:
     # Backup: the services the backup engine may select (e.g. mail, onedrive) and the connector for them.
     backup_services: tuple[str, ...] = ()
     build_backup: BackupBuilder | None = None
+    # Restore: (settings, secret, egress) -> a writer with ``write(account, path, kind, size, meta, open, ...)``.
+    build_restore: Callable[[dict[str, Any], str, EgressPolicy], Any] | None = None
 
     def __post_init__(self) -> None:
         secrets = [f for f in self.fields if f.secret]

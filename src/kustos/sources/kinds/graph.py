@@ -21,6 +21,7 @@ GRAPH = "https://graph.microsoft.com"
 LOGIN = "https://login.microsoftonline.com"
 _Connector = Deferred("kustos.sources.graph:GraphMailConnector")
 _build_backup = Deferred("kustos.sources.graph.backup:build_backup")
+_build_restore = Deferred("kustos.sources.graph.backup.restore_writer:build_restore")
 # The backup services that work end to end (sources/graph/backup/; contract tests in
 # tests/contract/test_graph_backup_*.py).
 BACKUP_SERVICES = ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint", "teams")
@@ -42,10 +43,17 @@ def build_backup(config: dict[str, Any], secret: str, egress: EgressPolicy, serv
     return connector
 
 
+def build_restore(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
+    """The writer that puts backed-up items back (files, mail, events, contacts, tasks)."""
+    endpoint = config.get("endpoint") or GRAPH
+    login = config.get("login_endpoint") or (endpoint if config.get("endpoint") else LOGIN)
+    return _build_restore({**config, "endpoint": endpoint, "login_endpoint": login}, secret, egress)
+
+
 KIND = Kind(
     name="graph", label="Microsoft 365", label_de="Microsoft 365", build=build,
     services=("archive", "backup"), scope_kinds=("user",),
-    backup_services=BACKUP_SERVICES, build_backup=build_backup,
+    backup_services=BACKUP_SERVICES, build_backup=build_backup, build_restore=build_restore,
     fields=(
         Field("tenant_id", TEXT, "Tenant ID", "Mandanten-ID (Tenant ID)", required=True, secret_bound="tenant id",
               summary=True, max_length=100, placeholder="00000000-0000-0000-0000-000000000000"),

@@ -1,0 +1,121 @@
+"""Restore from a backup snapshot: one item, a folder (path prefix), an account or the whole snapshot,
+to the same place or to another account and/or below a target folder, with a conflict mode.
+
+``request(...)`` validates, audits and queues a ``backup.restore`` job; the job runs ``run(...)``,
+which walks the snapshot in the vault and hands every item to the source kind's restore writer
+(``Kind.build_restore``; content streams from the vault, so memory does not grow with file size).
+The report is ``{"restored", "skipped", "failed": [{"path", "error"}]}``; an item that fails is
+listed and the restore goes on. Folders are recreated (empty ones too) but not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from kustos.archive.services.sources import egress_policy
+from kustos.audit import services as audit
+from kustos.backup.models import BackupSnapshot
+from kustos.backup.services.plans import kind_for
+from kustos.core import runtime
+from kustos.core.secrets import open_secret
+from kustos.jobs import services as jobs
+from kustos.jobs.models import Job
+from kustos.vault.snaptree import split_path
+
+JOB_KIND = "backup.restore"
+CONFLICTS = ("skip", "copy", "replace")
+ITEM_ERRORS = (Exception,)  # any failure of one item is reported, the restore goes on
+
+
+def matching(accounts: list[str], account: str) -> list[str]:
+    """The snapshot accounts ``account`` names: itself, or every service of a bare user id."""
+    if account in accounts:
+        return [account]
+    return [a for a in accounts if a.partition(":")[2] == account]
+
+
+def clean(snap: BackupSnapshot, *, account: str | None = None, paths: list[str] | None = None,
+          to_account: str | None = None, to_path: str | None = None, conflict: str = "skip") -> dict[str, Any]:
+    """The job parameters, or ValidationError naming the problem."""
+    if conflict not in CONFLICTS:
+        raise ValidationError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
+    paths = [p.strip("/") for p in (paths or []) if p and p.strip("/")]
+    if paths and not account:
+        raise ValidationError("a path needs an account (--account)")
+    for path in [*paths, (to_path or "").strip("/")]:
+        try:
+            split_path(path)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+    kind = kind_for(snap.plan.source)
+    if getattr(kind, "build_restore", None) is None:
+        raise ValidationError(f"source kind {kind.name!r} cannot restore")
+    store = runtime.vault().store(snap.plan.customer_id)
+    if account and not matching([r["account"] for r in store.snapshots.ls(snap.id)], account):
+        raise ValidationError(f"account {account!r} is not in snapshot {snap.id}")
+    return {"snapshot": snap.id, "account": account or "", "paths": paths, "to_account": (to_account or "").strip(),
+            "to_path": (to_path or "").strip("/"), "conflict": conflict}
+
+
+def request(snap: BackupSnapshot, *, actor: Any = None, **options: Any) -> Job:
+    """Validate, audit and queue the restore; returns the job (its result is the report)."""
+    params = clean(snap, **options)
+    customer = snap.plan.customer
+    audit.record("backup.restore", actor=actor, customer=customer, target=snap.id,
+                 detail={k: v for k, v in params.items() if k != "snapshot"})
+    return jobs.create(JOB_KIND, customer=customer, params=params,
+                       created_by=getattr(actor, "email", actor) or "system", max_attempts=1)
+
+
+def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., None] | None = None,
+        writer: Any = None) -> dict[str, Any]:
+    """Put the selected items back; returns the report."""
+    source = snap.plan.source
+    store = runtime.vault().store(snap.plan.customer_id)
+    if writer is None:
+        kind = kind_for(source)
+        writer = kind.build_restore(source.config, open_secret(source.secret, source.id), egress_policy())
+    report: dict[str, Any] = {"restored": 0, "skipped": 0, "failed": []}
+    accounts = [r["account"] for r in store.snapshots.ls(snap.id)]
+    if params.get("account"):
+        accounts = matching(accounts, params["account"])
+    done = 0
+    missing: dict[str, int] = {}
+    try:
+        for account in accounts:
+            for path in params.get("paths") or [""]:
+                found = False
+                for item_path, entry in store.snapshots.walk(snap.id, account, path):
+                    found = True
+                    where = f"{account}/{item_path}"
+                    opener = (lambda oid=entry.id: store.open(oid)) if entry.id else None
+                    try:
+                        outcome = writer.write(account, item_path, entry.kind, entry.size, entry.meta, opener,
+                                               to_account=params.get("to_account") or None,
+                                               to_path=params.get("to_path") or None,
+                                               conflict=params.get("conflict", "skip"))
+                    except ITEM_ERRORS as exc:
+                        report["failed"].append({"path": where, "error": f"{type(exc).__name__}: {exc}"[:500]})
+                        continue
+                    if entry.kind == "folder":
+                        continue
+                    report[outcome] += 1
+                    done += 1
+                    if progress:
+                        progress(done, None, f"{done} restored or skipped")
+                if path and not found:
+                    missing[path] = missing.get(path, 0) + 1
+        report["failed"] += [{"path": f"{params['account']}/{path}", "error": "not in the snapshot"}
+                             for path, count in missing.items() if count == len(accounts)]
+    finally:
+        close = getattr(writer, "close", None)
+        if close is not None:
+            close()
+    audit.record("backup.restore.done", actor="system", customer=snap.plan.customer, target=snap.id,
+                 outcome="ok" if not report["failed"] else "partial",
+                 detail={"restored": report["restored"], "skipped": report["skipped"],
+                         "failed": len(report["failed"])})
+    return report

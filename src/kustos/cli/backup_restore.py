@@ -1,0 +1,23 @@
+"""`kustos backup restore SNAPSHOT [--account A] [--path P...] [--to-account B] [--to-path P]
+[--conflict skip|copy|replace]` → ``{"restored", "skipped", "failed"}`` (waits for the restore job)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from kustos.backup.services import browse, restore
+from kustos.cli.base import CLIError, Context
+from kustos.jobs.models import Job
+from kustos.jobs.tasks import execute
+
+
+def cmd_restore(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    job = restore.request(browse.find(args.snapshot), actor="cli", account=args.account, paths=args.path,
+                          to_account=args.to_account, to_path=args.to_path, conflict=args.conflict)
+    execute(job.id)  # waits: runs it here unless the queue ran it already
+    job.refresh_from_db()
+    if job.state != Job.State.SUCCEEDED:
+        raise CLIError(f"restore from snapshot {args.snapshot} failed: {job.error or job.state}")
+    r = job.result
+    return {"restored": r["restored"], "skipped": r["skipped"], "failed": r["failed"]}

@@ -1,0 +1,94 @@
+"""The restore side of a Microsoft 365 connection: one writer over files and items.
+
+``build_restore(settings, secret, egress)`` (the graph kind's ``build_restore`` hook) returns a
+:class:`GraphRestoreWriter`. ``write(account, path, kind, size, meta, open_content, ...)`` puts one
+backed-up item back: ``account`` is the snapshot's account (``<service>:<user id>``), the target is
+the same user or ``to_account`` (a user id or principal name, with or without the service prefix),
+and the item's path is kept below ``to_path`` when one is given. Supported: ``onedrive`` files and
+folders, ``mail``, ``calendar`` events, ``contacts``, ``tasks``; other services answer a clear error
+per item. What "conflict" means per kind is in ``restore_files.py`` and ``restore_items.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
+
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.graph.backup.restore_files import FileRestorer, behaviour
+from kustos.sources.graph.backup.restore_items import ItemRestorer
+from kustos.sources.graph.backup.session import GraphSession
+
+SERVICES = ("onedrive", "mail", "calendar", "contacts", "tasks")
+ITEM_KINDS = {"event", "contact", "task"}
+
+
+class RestoreError(ValueError):
+    """An item this writer cannot put back (unsupported service or kind, bad target)."""
+
+
+def target_user(account: str, to_account: str | None) -> tuple[str, str]:
+    """(service, user) of the target from the snapshot account and an optional other account."""
+    service, sep, user = account.partition(":")
+    if not sep or not user:
+        raise RestoreError(f"snapshot account {account!r} names no service (expected service:user)")
+    if to_account:
+        other_service, sep, other = to_account.partition(":")
+        if sep and other_service in SERVICES:
+            if other_service != service:
+                raise RestoreError(f"cannot restore {service} data into a {other_service} account")
+            user = other
+        else:
+            user = to_account
+    return service, user
+
+
+def join(to_path: str | None, path: str) -> str:
+    parts = [p for p in (to_path or "").strip("/").split("/") if p] + [p for p in path.strip("/").split("/") if p]
+    if any(p in (".", "..") for p in parts):
+        raise RestoreError(f"invalid target path {'/'.join(parts)!r}")
+    return "/".join(parts)
+
+
+class GraphRestoreWriter:
+    def __init__(self, session: GraphSession, fragment: int | None = None) -> None:
+        self.session = session
+        self.files = FileRestorer(session) if fragment is None else FileRestorer(session, fragment=fragment)
+        self.items = ItemRestorer(session)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def write(self, account: str, path: str, kind: str, size: int, meta: Mapping[str, Any],
+              open_content: Callable[[], BinaryIO] | None, *, to_account: str | None = None,
+              to_path: str | None = None, conflict: str = "skip") -> str:
+        """Put one item back; returns ``restored`` or ``skipped``. Raises on failure."""
+        behaviour(conflict)  # refuse an unknown mode before anything is written
+        service, user = target_user(account, to_account)
+        if service not in SERVICES:
+            raise RestoreError(f"restoring {service} items is not supported yet")
+        same = user == account.partition(":")[2]
+        target = join(to_path, path)
+        if kind == "folder":
+            self.files.folder(user, target)
+            return "restored"
+        if open_content is None:
+            raise RestoreError(f"{path!r} has no backed-up content")
+        if kind == "file" and service == "onedrive":
+            return self.files.put(user, target, size, open_content, conflict)
+        if kind == "mail" and service == "mail":
+            with open_content() as stream:
+                mime = stream.read()
+            return self.items.mail(user, target, mime, meta, same_account=same, conflict=conflict)
+        if kind in ITEM_KINDS:
+            with open_content() as stream:
+                data = stream.read()
+            return self.items.entity(user, kind, target, data, meta, same_account=same, conflict=conflict)
+        raise RestoreError(f"items of kind {kind!r} of {service} cannot be restored yet")
+
+
+def build_restore(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> GraphRestoreWriter:
+    session = GraphSession(str(settings["tenant_id"]), str(settings["client_id"]), secret,
+                           endpoint=settings.get("endpoint") or None,
+                           login_endpoint=settings.get("login_endpoint") or None, egress=egress)
+    return GraphRestoreWriter(session)
