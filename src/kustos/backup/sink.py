@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from kustos.backupguard.entropy import EntropyEstimator
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.runloop import Durable
 from kustos.vault.snaptree import SnapEntry
@@ -73,6 +74,32 @@ class IterStream:
         out = bytes(self._buf[:size])
         del self._buf[:size]
         return out
+
+
+class EntropyFeed:
+    """Passes a stream (or bytes) through to the vault while an :class:`EntropyEstimator` samples it,
+    so the anomaly check later needs no second read of the content."""
+
+    def __init__(self, data: Any) -> None:
+        self.estimator = EntropyEstimator()
+        if isinstance(data, bytes | bytearray | memoryview):
+            self.estimator.feed(data)
+            self.data: Any = data
+        else:
+            self._stream = data
+            self.data = self
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._stream.read(size)
+        if chunk:
+            self.estimator.feed(chunk)
+        return chunk
+
+    def meta(self) -> dict[str, Any]:
+        entropy = self.estimator.entropy
+        if entropy is None:
+            return {}
+        return {"entropy": round(entropy, 4), "entropy_sample": self.estimator.sample_size}
 
 
 class VaultBackupSink:
@@ -174,8 +201,12 @@ class VaultBackupSink:
                                                       modified=modified, meta=meta))
             self.counts["unchanged"] += 1
         else:
-            data = IterStream(item.stream()) if item.stream is not None else item.data
-            self.builder.put(account, path, data, item.kind, modified, meta)
+            feed = EntropyFeed(IterStream(item.stream()) if item.stream is not None else item.data)
+            entry = self.builder.put(account, path, feed.data, item.kind, modified, meta)
+            # Re-added with the entropy sampled while streaming (meta["entropy"], ["entropy_sample"]).
+            self.builder.add(account, path, SnapEntry(kind=entry.kind, id=entry.id, size=entry.size,
+                                                      sha256=entry.sha256, modified=modified,
+                                                      meta={**meta, **feed.meta()}))
             self.counts["stored"] += 1
         run[item.source_id] = path
 

@@ -3,6 +3,7 @@ record the snapshot row and the accounts, and only then let the run loop commit 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -12,12 +13,15 @@ from django.utils import timezone
 
 from kustos.archive.services.sources import egress_policy
 from kustos.backup.models import BackupAccount, BackupPlan, BackupSnapshot
+from kustos.backup.services import alerts
 from kustos.backup.services.plans import kind_for
 from kustos.backup.sink import VaultBackupSink, account_of
 from kustos.core import runtime
 from kustos.core.secrets import open_secret
 from kustos.sources import runloop
 from kustos.sources.base import Connector, Cursor, Scope
+
+log = logging.getLogger("kustos.backup")
 
 
 class PlanCursors:
@@ -110,6 +114,10 @@ def run(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[s
         if close is not None:
             close()
     snap = recorded[0]
+    try:
+        alerts.check(plan, snap, store)
+    except Exception:  # noqa: BLE001 - the snapshot is committed; a failed check must not fail the run
+        log.exception("anomaly check of backup snapshot %s failed", snap.id)
     return {"snapshot": snap.id, "items": snap.items, "bytes": snap.bytes, "new_bytes": snap.new_bytes,
             "stored": sink.counts["stored"], "unchanged": sink.counts["unchanged"],
             "removed": sink.counts["removed"], "complete": snap.complete, "failed": snap.failed}

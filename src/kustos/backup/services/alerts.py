@@ -1,0 +1,138 @@
+"""Anomaly alerts of backups: after each committed snapshot, every account that has a parent snapshot
+is judged by ``kustos.backupguard`` against its own baseline (kept on ``BackupAccount.baseline``);
+each finding becomes a ``BackupAlert`` (audited), critical ones are mailed to the partner's admins and
+the customer's admins. An account's first snapshot only seeds its baseline. Entropy comes from the
+item metadata the sink recorded while streaming, so no content is read again."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from kustos.accounts.models import User
+from kustos.accounts.roles import Role
+from kustos.audit import services as audit
+from kustos.backup.models import BackupAccount, BackupAlert, BackupPlan, BackupSnapshot
+from kustos.backupguard import Baseline, ChangeSet, assess, changes_between
+from kustos.tenants.models import Customer
+
+log = logging.getLogger("kustos.backup")
+
+CRITICAL = "critical"
+
+
+def check(plan: BackupPlan, snap: BackupSnapshot, store: Any) -> list[BackupAlert]:
+    """Judge the accounts of ``snap`` against its parent; returns the alerts raised."""
+    day = snap.time.date()
+    accounts = {a.scope_id: a for a in BackupAccount.objects.filter(plan=plan)}
+    current = {row["account"]: int(row.get("items", 0)) for row in store.snapshots.ls(snap.id)}
+    before = {row["account"]: int(row.get("items", 0)) for row in store.snapshots.ls(snap.parent)} \
+        if snap.parent else {}
+    changed = changes_between(store, snap.parent, snap.id, read_content=False) if snap.parent else {}
+    raised: list[BackupAlert] = []
+    with transaction.atomic():
+        for name, account in sorted(accounts.items()):
+            if name not in current and name not in before:
+                continue
+            if name not in before or account.baseline is None:
+                # The account's first snapshot (or no baseline yet): seed the baseline only.
+                account.baseline = Baseline(account=name).to_json()
+                BackupAccount.objects.filter(pk=account.pk).update(baseline=account.baseline)
+                continue
+            cs = changed.get(name) or ChangeSet.build(name, before.get(name, 0), [])
+            result = assess(cs, Baseline.from_json(account.baseline), day=day)
+            BackupAccount.objects.filter(pk=account.pk).update(baseline=result.baseline.to_json())
+            for f in result.findings:
+                alert = BackupAlert.objects.create(
+                    customer_id=plan.customer_id, plan=plan, account=account, time=snap.time, kind=f.kind,
+                    severity=f.severity, detail=f.detail, count=f.count, snapshot=snap.id)
+                audit.record("backup.alert", actor="system", customer=plan.customer_id, target=alert.id,
+                             detail={"account": name, "kind": f.kind, "severity": f.severity, "count": f.count,
+                                     "snapshot": snap.id})
+                raised.append(alert)
+    critical = [a for a in raised if a.severity == CRITICAL]
+    if critical:
+        _mail(plan, critical)
+    return raised
+
+
+def _recipients(customer: Customer) -> list[str]:
+    users = User.objects.filter(is_active=True).filter(
+        Q(role=Role.PARTNER_ADMIN, partner_id=customer.partner_id) | Q(role=Role.CUSTOMER_ADMIN, customer=customer))
+    return sorted(users.values_list("email", flat=True))
+
+
+def _mail(plan: BackupPlan, alerts: list[BackupAlert]) -> None:
+    customer = plan.customer
+    recipients = _recipients(customer)
+    lines = [f"- {a.account.name or a.account.scope_id}: {a.kind} ({a.severity}): {a.detail}" for a in alerts]
+    subject = f"[Kustos] backup anomaly at {customer.name}: {len(alerts)} critical alert(s)"
+    text = (f"The backup of source {plan.source.name} of customer {customer.name} found changes that look like "
+            f"an attack (snapshot {alerts[0].snapshot}):\n\n" + "\n".join(lines) +
+            "\n\nEarlier snapshots are kept; check the accounts before restoring.\n")
+    if recipients:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
+    audit.record("backup.alert.mail", actor="system", customer=customer, target=plan.id,
+                 detail={"alerts": len(alerts), "recipients": len(recipients)})
+
+
+def for_customer(customer: Customer, since: datetime | None = None, open_only: bool = False) -> QuerySet[BackupAlert]:
+    """The customer's alerts, newest first."""
+    qs = BackupAlert.objects.filter(customer=customer).select_related("account")
+    if since is not None:
+        qs = qs.filter(time__gte=since)
+    if open_only:
+        qs = qs.filter(acknowledged_at__isnull=True)
+    return qs
+
+
+def open_critical(customer: Customer) -> int:
+    """Unacknowledged critical alerts (the dashboard shows a banner while there are any)."""
+    return for_customer(customer, open_only=True).filter(severity=CRITICAL).count()
+
+
+def public(alert: BackupAlert) -> dict[str, Any]:
+    return {"id": alert.id, "time": alert.time.isoformat(), "account": alert.account.scope_id,
+            "kind": alert.kind, "severity": alert.severity, "detail": alert.detail, "snapshot": alert.snapshot,
+            "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+            "acknowledged_by": alert.acknowledged_by}
+
+
+def parse_since(text: str | None) -> datetime | None:
+    """``YYYY-MM-DD`` or an ISO timestamp; a clear error otherwise."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationError(f"invalid --since {text!r}: use YYYY-MM-DD or an ISO 8601 time") from None
+    return value if value.tzinfo else timezone.make_aware(value)
+
+
+def get(customers: QuerySet[Customer], alert_id: str) -> BackupAlert:
+    alert = BackupAlert.objects.select_related("account", "customer").filter(
+        id=alert_id, customer__in=customers).first()
+    if alert is None:
+        raise Http404(f"no backup alert {alert_id!r}")
+    return alert
+
+
+def acknowledge(alert: BackupAlert, actor: Any) -> BackupAlert:
+    """Mark an alert as seen (idempotent: a second acknowledgement keeps the first)."""
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at = timezone.now()
+        alert.acknowledged_by = str(getattr(actor, "email", actor) or "")[:254]
+        BackupAlert.objects.filter(id=alert.id).update(acknowledged_at=alert.acknowledged_at,
+                                                       acknowledged_by=alert.acknowledged_by)
+        audit.record("backup.alert.ack", actor=actor, customer=alert.customer_id, target=alert.id,
+                     detail={"kind": alert.kind})
+    return alert
