@@ -11,7 +11,8 @@ fakecloud OneDrive (what Kustos reads). Then, each as its own child process:
 * restic: ``restic init`` and two timed ``restic backup DIR`` around the same 1 % change.
 
 stored_bytes is the size on disk of the Kustos vault directory or of the restic repository;
-peak_rss_mb is the child's own ``ru_maxrss`` (wait4), the larger of its two runs. fakecloud
+peak_rss_mb is the child's own ``ru_maxrss`` (wait4), the larger of its two runs; children are started by a small
+launcher process (bench/rss_launcher.py), as a child's figure starts from its parent's peak. fakecloud
 serves HTTP from a separate process on the same cores: its CPU time is part of what Kustos's
 wall time pays for (restic reads a local disk), but its memory is not in Kustos's RSS figure.
 The last line printed is one JSON object::
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import bulk_corpus  # bench/ is the script's directory, so this is importable
+from rss_launcher import Launcher
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -61,14 +63,30 @@ def corpus_files() -> list[Path]:
     return sorted(p for p in found if p.stat().st_size > 0)
 
 
-def small_files(limit: int) -> list[tuple[str, bytes]]:
-    """``limit`` (relative path, content) pairs: up to a fifth loose corpus files, the rest bulk mail."""
+def write_small(dest: Path, limit: int) -> tuple[list[str], int]:
+    """Write ``limit`` files below ``dest``: up to a fifth loose corpus files, the rest bulk mail.
+
+    Contents go straight to disk and are never held together in this process: a child's
+    ``ru_maxrss`` starts from this process's peak (fork, then exec keeps the high-water mark).
+    Returns (relative paths, bytes).
+    """
     root = bulk_corpus.corpus_root()
-    loose = corpus_files()[:max(1, limit // 5)]
-    chosen = [(str(p.relative_to(root)), p.read_bytes()) for p in loose]
-    for set_name, member, data in bulk_corpus.messages(limit - len(chosen)):
-        chosen.append((f"mail/{set_name}/{member}", data))
-    return chosen
+    written: list[str] = []
+    total = 0
+
+    def put(rel: str, data: bytes) -> None:
+        nonlocal total
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+        written.append(rel)
+        total += len(data)
+
+    for loose in corpus_files()[:max(1, limit // 5)]:
+        put(str(loose.relative_to(root)), loose.read_bytes())
+    for set_name, member, data in bulk_corpus.messages(limit - len(written)):
+        put(f"mail/{set_name}/{member}", data)
+    return written, total
 
 
 def large_files(count: int) -> list[tuple[str, SyntheticContent]]:
@@ -87,13 +105,8 @@ def changed(data: bytes, index: int) -> bytes:
     return data + CHANGED_MARK + f"revision {index}\n".encode()
 
 
-def write_tree(dest: Path, small: list[tuple[str, bytes]], large: list[tuple[str, SyntheticContent]]) -> int:
+def write_large(dest: Path, large: list[tuple[str, SyntheticContent]]) -> int:
     total = 0
-    for rel, data in small:
-        path = dest / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        total += len(data)
     for rel, blob in large:
         path = dest / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -104,9 +117,10 @@ def write_tree(dest: Path, small: list[tuple[str, bytes]], large: list[tuple[str
     return total
 
 
-def seed_tree(control: Any, small: list[tuple[str, bytes]], large: list[tuple[str, SyntheticContent]]) -> None:
-    def one(item: tuple[str, bytes]) -> None:
-        control.seed("ms", TENANT, USER, "file", f"/{ROOT}/{item[0]}", item[1])
+def seed_tree(control: Any, tree: Path, small: list[str], large: list[tuple[str, SyntheticContent]]) -> None:
+    """The same tree into the OneDrive (small files read back from disk; large ones synthetic)."""
+    def one(rel: str) -> None:
+        control.seed("ms", TENANT, USER, "file", f"/{ROOT}/{rel}", (tree / rel).read_bytes())
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(one, small))
@@ -114,11 +128,11 @@ def seed_tree(control: Any, small: list[tuple[str, bytes]], large: list[tuple[st
         control.seed("ms", TENANT, USER, "file", f"/{ROOT}/{rel}", b"", meta={"size": blob.size, "seed": blob.seed})
 
 
-def apply_change(control: Any, tree: Path, small: list[tuple[str, bytes]], indexes: list[int]) -> None:
+def apply_change(control: Any, tree: Path, small: list[str], indexes: list[int]) -> None:
     """Rewrite the same files in fakecloud (seed again) and in restic's directory."""
     for i in indexes:
-        rel, data = small[i]
-        new = changed(data, i)
+        rel = small[i]
+        new = changed((tree / rel).read_bytes(), i)
         control.seed("ms", TENANT, USER, "file", f"/{ROOT}/{rel}", new)
         (tree / rel).write_bytes(new)
 
@@ -128,31 +142,25 @@ def dir_bytes(root: Path) -> int:
     return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
 
 
-def run_child(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run, reap with wait4 for this child's own peak RSS; (seconds, peak RSS MiB, stdout).
+def run_child(launcher: Launcher, cmd: list[str], env: dict[str, str],
+              cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run through the launcher, reaped with wait4 for its own peak RSS; (seconds, peak RSS MiB, stdout).
 
     Dirty pages of earlier steps are flushed first (not timed), so no tool pays for the
     write-back of the tree or of the tool that ran before it.
     """
     os.sync()
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=err, cwd=cwd)
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        seconds = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd[:4])} failed ({proc.returncode}): "
-                             f"{err.read().decode(errors='replace')[-3000:]}")
-        return seconds, usage.ru_maxrss / 1024.0, out.read().decode(errors="replace")
+    result = launcher.run(cmd, env, str(cwd) if cwd else None)
+    if result["rc"] != 0:
+        raise SystemExit(f"{' '.join(cmd[:4])} failed ({result['rc']}): {result['err']}")
+    return result["seconds"], result["maxrss_kib"] / 1024.0, result["out"]
 
 
 class Kustos:
     """The ``kustos`` CLI on a fresh home, every command its own process."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, launcher: Launcher, home: Path) -> None:
+        self.launcher = launcher
         self.home = home
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("KUSTOS_")}
         self.env.update(KUSTOS_HOME=str(home), KUSTOS_MASTER_KEY=hashlib.sha256(b"bench/backup.py").hexdigest(),
@@ -163,7 +171,7 @@ class Kustos:
         return [self.exe, *args, "--json"]
 
     def call(self, *args: str) -> Any:
-        out = run_child(self.cmd(*args), self.env)[2]
+        out = run_child(self.launcher, self.cmd(*args), self.env)[2]
         return json.loads(out) if out.strip() else None
 
     def setup(self, settings: dict[str, Any]) -> str:
@@ -179,7 +187,7 @@ class Kustos:
         return str(source)
 
     def run(self, source: str) -> tuple[float, float, dict[str, Any]]:
-        seconds, rss, out = run_child(self.cmd("backup", "run", "--source", source), self.env)
+        seconds, rss, out = run_child(self.launcher, self.cmd("backup", "run", "--source", source), self.env)
         result: dict[str, Any] = json.loads(out)
         if result["failed"]:
             raise SystemExit(f"kustos backup run: {len(result['failed'])} items failed: {result['failed'][:3]}")
@@ -210,20 +218,24 @@ def main() -> int:
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="kustos-bench-backup-"))
     work.mkdir(parents=True, exist_ok=True)
+    launcher = Launcher()  # started while this script is small: children inherit its peak RSS
+    probe = launcher.run(["true"], dict(os.environ))["maxrss_kib"] / 1024.0
+    print(f"peak RSS of a trivial child (the floor under every figure): {probe:.1f} MiB", flush=True)
     try:
-        return bench(work, args.limit, args.large)
+        return bench(launcher, work, args.limit, args.large)
     finally:
+        launcher.close()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def bench(work: Path, limit: int, large_count: int) -> int:
+def bench(launcher: Launcher, work: Path, limit: int, large_count: int) -> int:
     started = time.perf_counter()
-    small = small_files(limit)
-    large = large_files(large_count)
-    indexes = changed_indexes(len(small))
     tree = work / "tree"
-    total = write_tree(tree, small, large)
+    small, total = write_small(tree, limit)
+    large = large_files(large_count)
+    total += write_large(tree, large)
+    indexes = changed_indexes(len(small))
     print(f"tree: {len(small)} files from the corpus + {len(large)} large synthetic "
           f"({sum(b.size for _, b in large) / MB:.0f} MiB), {total / 1e6:.1f} MB in all; "
           f"{len(indexes)} files change before the incremental run", flush=True)
@@ -234,10 +246,10 @@ def bench(work: Path, limit: int, large_count: int) -> int:
         control = fakecloud.control
         control.call("reset")
         settings = control.credentials("ms", TENANT)
-        seed_tree(control, small, large)
+        seed_tree(control, tree, small, large)
         print(f"seeded fakecloud OneDrive ({time.perf_counter() - started:.1f}s so far)", flush=True)
 
-        kustos = Kustos(work / "kustos-home")
+        kustos = Kustos(launcher, work / "kustos-home")
         kustos.home.mkdir()
         source = kustos.setup(settings)
         renv = restic_env(work)
@@ -247,7 +259,7 @@ def bench(work: Path, limit: int, large_count: int) -> int:
         k_first, k_rss1, k_res1 = kustos.run(source)
         print(f"kustos first: {k_first:.1f}s, {k_res1['items']} items, {k_res1['new_bytes'] / 1e6:.1f} MB new, "
               f"peak RSS {k_rss1:.0f} MiB", flush=True)
-        r_first, r_rss1, _ = run_child(restic_cmd, renv, cwd=tree)
+        r_first, r_rss1, _ = run_child(launcher, restic_cmd, renv, cwd=tree)
         print(f"restic first: {r_first:.1f}s, peak RSS {r_rss1:.0f} MiB", flush=True)
 
         apply_change(control, tree, small, indexes)
@@ -255,8 +267,9 @@ def bench(work: Path, limit: int, large_count: int) -> int:
         k_incr, k_rss2, k_res2 = kustos.run(source)
         print(f"kustos incremental: {k_incr:.1f}s, {k_res2['items']} items, "
               f"{k_res2['new_bytes'] / 1e6:.2f} MB new, peak RSS {k_rss2:.0f} MiB", flush=True)
-        r_incr, r_rss2, _ = run_child(restic_cmd, renv, cwd=tree)
+        r_incr, r_rss2, _ = run_child(launcher, restic_cmd, renv, cwd=tree)
         print(f"restic incremental: {r_incr:.1f}s, peak RSS {r_rss2:.0f} MiB", flush=True)
+        startup = run_child(launcher, kustos.cmd("backup", "snapshots", "--source", source), kustos.env)[0]
 
     results = {
         "kustos": {"first_s": round(k_first, 2), "incr_s": round(k_incr, 2),
@@ -264,9 +277,9 @@ def bench(work: Path, limit: int, large_count: int) -> int:
         "restic": {"first_s": round(r_first, 2), "incr_s": round(r_incr, 2),
                    "stored_bytes": dir_bytes(work / "restic-repo"), "peak_rss_mb": round(max(r_rss1, r_rss2), 1)},
     }
-    database = kustos.home / "kustos.sqlite3"
-    if database.exists():
-        print(f"kustos database file (not counted in stored_bytes): {database.stat().st_size / 1e6:.1f} MB", flush=True)
+    other = dir_bytes(kustos.home) - results["kustos"]["stored_bytes"]
+    print(f"kustos home outside the vault (database, queue, cache; not in stored_bytes): {other / 1e6:.1f} MB; "
+          f"the kustos CLI's start-up alone (backup snapshots) takes {startup:.1f}s of each run", flush=True)
     k, r = results["kustos"], results["restic"]
     print(f"ratios: incremental time kustos/restic {k['incr_s'] / r['incr_s']:.2f}x, "
           f"first time kustos/restic {k['first_s'] / r['first_s']:.2f}x, "
