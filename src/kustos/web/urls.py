@@ -120,3 +120,7 @@ urlpatterns += [
     path("customers/<str:customer_id>/sources/<str:source_id>/backup/download/", backup.backup_download,
          name="backup-download"),
 ]
+from kustos.web.views import backup_restore  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/sources/<str:source_id>/backup/restore/",
+                     backup_restore.backup_restore, name="backup-restore")]

@@ -200,3 +200,35 @@ def test_restore_cli_and_api_contract(fakecloud, customer, capsys):
     assert resp.status_code == 422 and resp.json()["detail"] == "a path needs an account (--account)"
     resp = client.post(url, {"snapshot": "nope"}, content_type="application/json", **auth)
     assert resp.status_code == 404
+
+
+ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:kickoff-1\r\nSUMMARY:Kickoff\r\n"
+       b"DTSTART:20260601T090000Z\r\nDTEND:20260601T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+VCF = b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Anna Muster\r\nN:Muster;Anna;;;\r\nEMAIL:anna@example.org\r\nEND:VCARD\r\n"
+
+
+def test_events_contacts_and_tasks_restore_into_another_user_and_in_place(fakecloud, customer):
+    control = fakecloud.control
+    source, plan = setup_source(control, customer, ["calendar", "contacts", "tasks"], {})
+    control.seed("ms", TENANT, USER, "event", "Calendar", ICS)
+    control.seed("ms", TENANT, USER, "contact", "Contacts", VCF)
+    control.seed("ms", TENANT, USER, "task", "Einkauf", json.dumps({"title": "Milch kaufen"}).encode())
+    control.seed("ms", TENANT, OTHER, "contact", "Contacts", b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Max\r\nEND:VCARD\r\n")
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    store = runtime.vault().store(customer.id)
+    lena = next(r["account"].partition(":")[2] for r in store.snapshots.ls(snap.id)
+                if r["account"].startswith("tasks:") and any(store.snapshots.walk(snap.id, r["account"], "Einkauf")))
+
+    def containers(account: str) -> Counter:
+        return Counter((kind, row["path"].rpartition("/")[0]) for kind in ("event", "contact", "task")
+                       for row in control.items("ms", TENANT, kind, account))
+
+    before = containers(OTHER)
+    assert do_restore(snap, account=lena, to_account=OTHER) == {"restored": 3, "skipped": 0, "failed": []}
+    assert containers(OTHER) - before == Counter({("event", "Calendar"): 1, ("contact", "Contacts"): 1,
+                                                  ("task", "Einkauf"): 1})  # the To Do list was created
+
+    assert do_restore(snap, account=lena, conflict="skip") == {"restored": 0, "skipped": 3, "failed": []}
+    assert do_restore(snap, account=lena, conflict="replace") == {"restored": 0, "skipped": 3, "failed": []}
+    assert do_restore(snap, account=lena, conflict="copy") == {"restored": 3, "skipped": 0, "failed": []}
+    assert containers(USER) == Counter({("event", "Calendar"): 2, ("contact", "Contacts"): 2, ("task", "Einkauf"): 2})

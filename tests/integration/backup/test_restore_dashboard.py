@@ -1,0 +1,71 @@
+"""Dashboard restore: the browse page offers the restore form (English and German); posting it starts a
+restore job whose report matches what fakecloud then stores; a kind without restore is refused in one line."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+from django.test import Client
+
+from kustos.backup.models import BackupSnapshot
+from kustos.backup.services import plans
+from kustos.core import runtime
+from kustos.jobs.models import Job
+from kustos.jobs.tasks import execute
+from tests import factories
+from tests.integration.backup.test_restore_graph import OTHER, TENANT, USER, backup, fakecloud, setup_source
+from tests.integration.web.session import sign_in
+
+pytestmark = pytest.mark.django_db
+__all__ = ["fakecloud"]  # the module-scoped fixture, shared
+
+
+def text(resp) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", resp.content.decode()))
+
+
+def test_restore_form_starts_a_job_that_restores_into_another_user(fakecloud, customer):
+    control = fakecloud.control
+    source, plan = setup_source(control, customer, ["onedrive"], {"/Docs/a.txt": b"alpha\n", "/b.txt": b"beta\n"})
+    control.seed("ms", TENANT, OTHER, "file", "/x.txt", b"x\n")
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    store = runtime.vault().store(customer.id)
+    account = next(r["account"] for r in store.snapshots.ls(snap.id) if store.snapshots.lookup(snap.id, r["account"], "Docs"))
+    tech = sign_in(Client(), factories.user("pt@restore.example", "partner_tech", partner=customer.partner, totp=True))
+    browse = f"/customers/{customer.id}/sources/{source.id}/backup/browse/"
+
+    page = tech.get(browse, {"snapshot": snap.id, "account": account, "path": "Docs"})
+    assert page.status_code == 200 and 'data-testid="backup-restore"' in page.content.decode()
+    assert f"Restores {account}/Docs from this snapshot." in text(page)
+    assert "Wenn ein Element schon vorhanden ist" in text(tech.get(browse, {"snapshot": snap.id},
+                                                                    HTTP_ACCEPT_LANGUAGE="de"))
+
+    resp = tech.post(f"/customers/{customer.id}/sources/{source.id}/backup/restore/",
+                     {"snapshot": snap.id, "account": account, "path": "Docs", "to_account": OTHER,
+                      "to_path": "Zurück", "conflict": "copy"})
+    job = Job.objects.get(kind="backup.restore")
+    assert resp.status_code == 302 and resp["Location"] == f"/jobs/{job.id}/"
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED and job.result == {"restored": 1, "skipped": 0, "failed": []}
+    got = {r["path"]: r["sha256"] for r in control.items("ms", TENANT, "file", OTHER)}
+    assert got["/Zurück/Docs/a.txt"] == hashlib.sha256(b"alpha\n").hexdigest()
+
+    resp = tech.post(f"/customers/{customer.id}/sources/{source.id}/backup/restore/",
+                     {"snapshot": snap.id, "account": "onedrive:nobody", "conflict": "skip"}, follow=True)
+    assert f"account &#x27;onedrive:nobody&#x27; is not in snapshot {snap.id}" in resp.content.decode()
+    assert Job.objects.filter(kind="backup.restore").count() == 1
+    assert sorted(r["path"] for r in control.items("ms", TENANT, "file", USER)) == ["/Docs/a.txt", "/b.txt"]
+
+
+def test_a_kind_without_restore_is_refused(source, cloud):
+    plan = plans.enable(source)
+    execute(plans.run_now(plan, actor="test").id)
+    snap = plan.snapshots.get()
+    admin = sign_in(Client(), factories.user("admin@kunde.example", "customer_admin", customer=source.customer))
+    resp = admin.post(f"/customers/{source.customer_id}/sources/{source.id}/backup/restore/",
+                      {"snapshot": snap.id, "conflict": "skip"}, follow=True)
+    assert "source kind &#x27;toybackup&#x27; cannot restore" in resp.content.decode()
+    assert not Job.objects.filter(kind="backup.restore").exists()
