@@ -131,6 +131,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "api/v1/docs"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     # Backup pages (the world's IMAP sources have no plan: 404 where the role may look).
     ("GET", "customers/<str:customer_id>/backup/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/backup/alerts/ack/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/enable/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/enable/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
@@ -228,6 +229,9 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     # Backup (partner roles and customer admins manage and restore; the operator views lists). The
     # world's sources are IMAP (no backup): enabling answers 422, plan-bound operations 404.
     ("GET", "/api/v1/customers/{customer_id}/backup"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/backup/alerts"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/backup/alerts/acknowledge"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}/backup"): (
         "source", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/backup"): (

@@ -8,6 +8,7 @@ from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
 from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
+from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 
 api = NinjaAPI(
@@ -30,3 +31,4 @@ api.add_router("", uploads.router)
 api.add_router("", quarantine.router)
 api.add_router("", backup.router)
 api.add_router("", backup_restore_router)
+api.add_router("", backup_alerts_router)

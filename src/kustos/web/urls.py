@@ -106,10 +106,11 @@ urlpatterns += [
 ]
 
 # --- backup: overview, snapshots of a source's plan, browse and ZIP download ---------------------
-from kustos.web.views import backup  # noqa: E402
+from kustos.web.views import backup, backup_alerts  # noqa: E402
 
 urlpatterns += [
     path("customers/<str:customer_id>/backup/", backup.backup_overview, name="backup"),
+    path("customers/<str:customer_id>/backup/alerts/ack/", backup_alerts.backup_alert_ack, name="backup-alert-ack"),
     path("customers/<str:customer_id>/sources/<str:source_id>/backup/", backup.backup_snapshots,
          name="backup-snapshots"),
     path("customers/<str:customer_id>/sources/<str:source_id>/backup/enable/", backup.backup_enable,

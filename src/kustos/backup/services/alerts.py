@@ -136,3 +136,12 @@ def acknowledge(alert: BackupAlert, actor: Any) -> BackupAlert:
         audit.record("backup.alert.ack", actor=actor, customer=alert.customer_id, target=alert.id,
                      detail={"kind": alert.kind})
     return alert
+
+
+def acknowledge_ids(customer: Customer, ids: list[str], actor: Any) -> list[dict[str, Any]]:
+    """Acknowledge the customer's alerts ``ids`` (all or none: an unknown id is a 404)."""
+    found = {a.id: a for a in BackupAlert.objects.select_related("account").filter(customer=customer, id__in=ids)}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise Http404(f"no backup alert {missing[0]!r}")
+    return [public(acknowledge(found[i], actor)) for i in dict.fromkeys(ids)]

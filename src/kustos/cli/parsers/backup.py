@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from kustos.cli.parsers import backup_alerts
 from kustos.core.lazy import Deferred
 
 
@@ -53,3 +54,5 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--path", default="")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.zip")
     p.set_defaults(func=_run("cmd_download"))
+
+    backup_alerts.register(b, common)

@@ -18,7 +18,7 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Source
 from kustos.backup.models import BackupPlan, BackupSnapshot
-from kustos.backup.services import browse, download, plans
+from kustos.backup.services import alerts, browse, download, plans
 from kustos.tenants.models import Customer
 
 
@@ -47,6 +47,7 @@ def backup_overview(request: HttpRequest, customer_id: str) -> HttpResponse:
     return render(request, "kustos/backup/overview.html", {
         "customer": customer, "accounts": browse.overview(customer), "plans": plan_rows,
         "unprotected": plans.backup_capable(customer),
+        "backup_alerts": alerts.for_customer(customer)[:50], "open_critical": alerts.open_critical(customer),
         "can_manage": access.has_perm(request.user, Perm.BACKUP_MANAGE),
         "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
 
