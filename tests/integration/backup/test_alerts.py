@@ -46,10 +46,10 @@ def office(source, cloud):
 def age_baselines(plan: BackupPlan, days: int = 1) -> None:
     """Let time pass: move every stored baseline day back by ``days`` (as if the runs were earlier days)."""
     for account in BackupAccount.objects.filter(plan=plan, baseline__isnull=False):
-        data = json.loads(account.baseline)
+        data = account.baseline
         for d in data["days"]:
             d["day"] = (date.fromisoformat(d["day"]) - timedelta(days=days)).isoformat()
-        account.baseline = json.dumps(data)
+        account.baseline = data
         account.save(update_fields=["baseline"])
 
 
@@ -82,7 +82,7 @@ def kinds(plan: BackupPlan) -> set[str]:
 
 def test_first_snapshot_seeds_baseline_and_sink_records_entropy(office):
     carla = BackupAccount.objects.get(plan=office, scope_id="carla")
-    assert Baseline.from_json(carla.baseline).days == [] and BackupAlert.objects.count() == 0
+    assert Baseline.from_dict(carla.baseline).days == [] and BackupAlert.objects.count() == 0
     store = runtime.vault().store(office.customer_id)
     entry = store.snapshots.lookup(carla.last_snapshot, "carla", "Docs/file0.docx")
     assert 4.0 < entry.meta["entropy"] < 5.5 and entry.meta["entropy_sample"] == len(doc(0))
@@ -95,7 +95,7 @@ def test_normal_working_day_raises_no_alert(office, cloud):
     result = runs.run(office)
     assert result["failed"] == []
     assert BackupAlert.objects.count() == 0 and len(mail.outbox) == 0
-    days = Baseline.from_json(BackupAccount.objects.get(plan=office, scope_id="carla").baseline).days
+    days = Baseline.from_dict(BackupAccount.objects.get(plan=office, scope_id="carla").baseline).days
     assert len(days) == 7 and (days[-1].modified, days[-1].deleted) == (3, 2)
 
 
@@ -175,6 +175,11 @@ def test_alerts_visible_in_cli_api_dashboard_and_acknowledged(office, cloud, cap
     assert client.post(ack, {"ids": ["ba_nope"]}, content_type="application/json", **auth).status_code == 404
     eu = factories.user("eu@kunde.example", "end_user", customer=customer)
     assert client.get(f"/api/v1/customers/{customer.id}/backup/alerts", **bearer(eu)).status_code == 403
+    admin = sign_in(Client(), factories.user("ca@kunde.example", "customer_admin", customer=customer))
+    admin.post("/account/language/", {"language": "de"})
+    german = admin.get(f"/customers/{customer.id}/backup/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Verschlüsselter Inhalt" in german and "Massenänderung" in german and "2 kritische Backup-Warnungen" in german
+
     mod = next(r for r in rows if r["kind"] == "mass_modification")
     resp = web.post(f"/customers/{customer.id}/backup/alerts/ack/", {"alert": mod["id"]})
     assert resp.status_code == 302 and BackupAlert.objects.get(id=mod["id"]).acknowledged_by == "pt@partner.example"
@@ -186,3 +191,11 @@ def test_alerts_visible_in_cli_api_dashboard_and_acknowledged(office, cloud, cap
     assert "backup-alert-banner" not in web.get(f"/customers/{customer.id}/backup/").content.decode()
     code, _, err = kustos(capsys, "backup", "alerts", "ack", "ba_nope", "--json")
     assert code == 1 and err.strip() == "kustos: error: no backup alert 'ba_nope'"
+
+
+def test_unusable_baseline_is_seeded_again(office, cloud):
+    BackupAccount.objects.filter(plan=office, scope_id="carla").update(baseline={"v": 99})
+    ransomware(cloud)
+    result = runs.run(office)
+    assert result["failed"] == [] and BackupAlert.objects.count() == 0
+    assert Baseline.from_dict(BackupAccount.objects.get(plan=office, scope_id="carla").baseline).days == []

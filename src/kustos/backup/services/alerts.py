@@ -43,14 +43,14 @@ def check(plan: BackupPlan, snap: BackupSnapshot, store: Any) -> list[BackupAler
         for name, account in sorted(accounts.items()):
             if name not in current and name not in before:
                 continue
-            if name not in before or account.baseline is None:
-                # The account's first snapshot (or no baseline yet): seed the baseline only.
-                account.baseline = Baseline(account=name).to_json()
-                BackupAccount.objects.filter(pk=account.pk).update(baseline=account.baseline)
+            baseline = _baseline(account) if name in before else None
+            if baseline is None:
+                # The account's first snapshot (or no usable baseline yet): seed the baseline only.
+                BackupAccount.objects.filter(pk=account.pk).update(baseline=Baseline(account=name).to_dict())
                 continue
             cs = changed.get(name) or ChangeSet.build(name, before.get(name, 0), [])
-            result = assess(cs, Baseline.from_json(account.baseline), day=day)
-            BackupAccount.objects.filter(pk=account.pk).update(baseline=result.baseline.to_json())
+            result = assess(cs, baseline, day=day)
+            BackupAccount.objects.filter(pk=account.pk).update(baseline=result.baseline.to_dict())
             for f in result.findings:
                 alert = BackupAlert.objects.create(
                     customer_id=plan.customer_id, plan=plan, account=account, time=snap.time, kind=f.kind,
@@ -63,6 +63,16 @@ def check(plan: BackupPlan, snap: BackupSnapshot, store: Any) -> list[BackupAler
     if critical:
         _mail(plan, critical)
     return raised
+
+
+def _baseline(account: BackupAccount) -> Baseline | None:
+    if account.baseline is None:
+        return None
+    try:
+        return Baseline.from_dict(account.baseline)
+    except ValueError as exc:
+        log.warning("backup baseline of account %s is unusable, seeding it again: %s", account.scope_id, exc)
+        return None
 
 
 def _recipients(customer: Customer) -> list[str]:
