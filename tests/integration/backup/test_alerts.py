@@ -11,7 +11,9 @@ import pytest
 from django.core import mail
 from django.test import Client
 
+from fakecloud.testing import running_fakecloud
 from kustos.accounts.services import tokens
+from kustos.archive.services import sources
 from kustos.audit.models import AuditEvent
 from kustos.backup.models import BackupAccount, BackupAlert, BackupPlan
 from kustos.backup.services import plans, runs
@@ -199,3 +201,33 @@ def test_unusable_baseline_is_seeded_again(office, cloud):
     result = runs.run(office)
     assert result["failed"] == [] and BackupAlert.objects.count() == 0
     assert Baseline.from_dict(BackupAccount.objects.get(plan=office, scope_id="carla").baseline).days == []
+
+
+def test_ransomware_on_fakecloud_onedrive_raises_alerts(customer, capsys):
+    """End to end through Graph: OneDrive documents backed up, then encrypted and renamed .locked."""
+    tenant, user = "kustos-guard.onmicrosoft.com", "lena@kustos-guard.onmicrosoft.com"
+    with running_fakecloud() as fc:
+        control = fc.control
+        control.call("reset")
+        settings = control.credentials("ms", tenant)
+        for i in range(60):
+            control.seed("ms", tenant, user, "file", f"/Docs/file{i}.docx", doc(i))
+        config = {k: v for k, v in settings.items() if k != "client_secret"}
+        source = sources.add(customer, "graph", config, settings["client_secret"], actor="test")
+        plan = plans.enable(source, services=["onedrive"])
+        first = runs.run(plan)
+        assert first["failed"] == [] and BackupAlert.objects.count() == 0
+
+        control.seed("ms", tenant, user, "file", "/Docs/file0.docx", doc(0, 1))  # a normal edit
+        runs.run(plan)
+        assert BackupAlert.objects.count() == 0
+
+        for i in range(55):
+            control.remove("ms", tenant, user, "file", f"/Docs/file{i}.docx")
+            control.seed("ms", tenant, user, "file", f"/Docs/file{i}.docx.locked", os.urandom(len(doc(i))))
+        third = runs.run(plan)
+    assert third["failed"] == []
+    assert kinds(plan) == {"encrypted_content", "extension_change", "mass_modification"}
+    code, rows, _ = kustos(capsys, "backup", "alerts", "--customer", customer.id, "--json")
+    assert code == 0 and {r["snapshot"] for r in rows} == {third["snapshot"]}
+    assert all(r["account"].startswith("onedrive:") for r in rows)
