@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
 
@@ -16,6 +17,7 @@ from django.test import Client
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.accounts.services import tokens
 from kustos.archive.services import sources
+from kustos.audit.models import AuditEvent
 from kustos.backup.models import BackupSnapshot
 from kustos.backup.services import plans, restore
 from kustos.cli import registry as cli
@@ -75,11 +77,15 @@ def setup_source(control, customer, services, files):
     return source, plans.enable(source, services=services)
 
 
-def user_id(snap: BackupSnapshot) -> str:
-    """The id of USER: the OneDrive account holding Docs/."""
+def user_id_of(snap: BackupSnapshot, folder: str) -> str:
+    """The id of the user whose OneDrive account holds ``folder``."""
     store = runtime.vault().store(snap.plan.customer_id)
     return next(r["account"].partition(":")[2] for r in store.snapshots.ls(snap.id)
-                if r["account"].startswith("onedrive:") and store.snapshots.lookup(snap.id, r["account"], "Docs"))
+                if r["account"].startswith("onedrive:") and store.snapshots.lookup(snap.id, r["account"], folder))
+
+
+def user_id(snap: BackupSnapshot) -> str:
+    return user_id_of(snap, "Docs")
 
 
 def snapshot_files(snap: BackupSnapshot, user: str) -> dict[str, str]:
@@ -232,3 +238,24 @@ def test_events_contacts_and_tasks_restore_into_another_user_and_in_place(fakecl
     assert do_restore(snap, account=lena, conflict="replace") == {"restored": 0, "skipped": 3, "failed": []}
     assert do_restore(snap, account=lena, conflict="copy") == {"restored": 3, "skipped": 0, "failed": []}
     assert containers(USER) == Counter({("event", "Calendar"): 2, ("contact", "Contacts"): 2, ("task", "Einkauf"): 2})
+
+
+def test_a_large_file_restores_through_an_upload_session_with_flat_memory(fakecloud, customer):
+    control = fakecloud.control
+    source, plan = setup_source(control, customer, ["onedrive"], {"/small.txt": b"small\n"})
+    control.seed("ms", TENANT, USER, "file", "/Big/large.bin", b"", meta={"size": BIG, "seed": 11})
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    lena = user_id_of(snap, "Big")
+    tracemalloc.start()
+    try:
+        report = do_restore(snap, account=f"onedrive:{lena}", paths=["Big/large.bin"], conflict="copy")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report == {"restored": 1, "skipped": 0, "failed": []}
+    files = files_of(control, USER)
+    assert files["/Big/large 1.bin"] == files["/Big/large.bin"]
+    assert peak < 24 * 1024 * 1024, f"restoring a {BIG} byte file peaked at {peak} bytes"
+    events = AuditEvent.objects.filter(action__startswith="backup.restore", target=snap.id).order_by("seq")
+    assert [(e.action, e.detail.get("conflict"), e.detail.get("restored")) for e in events] == [
+        ("backup.restore", "copy", None), ("backup.restore.done", None, 1)]

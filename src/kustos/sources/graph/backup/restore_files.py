@@ -12,6 +12,7 @@ kept), ``copy`` → ``rename`` (Graph stores ``name 1.ext`` beside it), ``replac
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable
 from typing import BinaryIO
@@ -141,6 +142,11 @@ class FileRestorer:
                     if answer.status_code == 409 and mode == "fail":
                         return SKIPPED
                     self.http.expect(answer, (200, 201) if sent >= size else (202,))
+                    # httpx keeps each request (holding the fragment) and its response in reference cycles
+                    # that only the cyclic collector frees, usually once they reached the oldest
+                    # generation: collect now, or memory would grow with the file.
+                    del answer, piece
+                    gc.collect()
         except BaseException:
             if sent < size:
                 self.http.request("DELETE", upload_url, key=user, auth=False)
