@@ -259,3 +259,31 @@ def test_a_large_file_restores_through_an_upload_session_with_flat_memory(fakecl
     events = AuditEvent.objects.filter(action__startswith="backup.restore", target=snap.id).order_by("seq")
     assert [(e.action, e.detail.get("conflict"), e.detail.get("restored")) for e in events] == [
         ("backup.restore", "copy", None), ("backup.restore.done", None, 1)]
+
+
+def test_sharepoint_library_files_restore_in_place_and_into_another_site(fakecloud, customer):
+    control = fakecloud.control
+    source, plan = setup_source(control, customer, ["sharepoint"], {})
+    control.seed("ms", TENANT, USER, "file", "/Specs/a.txt", b"spec a\n", meta={"site": "projekte"})
+    control.seed("ms", TENANT, USER, "file", "/b.txt", b"b\n", meta={"site": "projekte"})
+    control.seed("ms", TENANT, USER, "file", "/old.txt", b"old\n", meta={"site": "archiv"})
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    store = runtime.vault().store(customer.id)
+    accounts = {r["account"]: [p for p, e in store.snapshots.walk(snap.id, r["account"]) if e.kind == "file"]
+                for r in store.snapshots.ls(snap.id)}
+    projekte = next(a for a, paths in accounts.items() if any(p.endswith("Specs/a.txt") for p in paths))
+    archiv = next(a for a, paths in accounts.items() if any(p.endswith("old.txt") for p in paths))
+    library = next(p for p in accounts[projekte] if p.endswith("Specs/a.txt")).split("/")[0]
+
+    def site_files(site: str) -> dict[str, str]:
+        return {r["path"].split("/", 3)[3]: r["sha256"] for r in control.items("ms", TENANT, "file")
+                if r["path"].startswith(f"sites/{site}/")}
+
+    control.seed("ms", TENANT, USER, "file", "/Specs/a.txt", b"encrypted!\n", meta={"site": "projekte"})
+    assert do_restore(snap, account=projekte, conflict="replace") == {"restored": 2, "skipped": 0, "failed": []}
+    assert site_files("projekte")["Specs/a.txt"] == sha(b"spec a\n")
+
+    report = do_restore(snap, account=projekte, paths=[f"{library}/Specs"], to_account=archiv.partition(":")[2],
+                        to_path="Aus Projekte")
+    assert report == {"restored": 1, "skipped": 0, "failed": []}
+    assert site_files("archiv") == {"old.txt": sha(b"old\n"), "Aus Projekte/Specs/a.txt": sha(b"spec a\n")}

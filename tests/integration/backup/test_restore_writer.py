@@ -60,8 +60,8 @@ def test_conflict_modes_and_fragment_sizes():
 def test_unsupported_services_and_kinds_fail_by_name_before_any_request():
     writer = GraphRestoreWriter(session())
     try:
-        with pytest.raises(RestoreError, match="restoring sharepoint items is not supported yet"):
-            writer.write("sharepoint:site-1", "Documents/a.txt", "file", 1, {}, None)
+        with pytest.raises(RestoreError, match="restoring teams items is not supported yet"):
+            writer.write("teams:team-1", "General/1", "channelmessage", 1, {}, None)
         with pytest.raises(RestoreError, match="items of kind 'channelmessage' of mail cannot be restored yet"):
             writer.write("mail:u-1", "Inbox/x", "channelmessage", 1, {}, lambda: None)
         with pytest.raises(ValueError, match="unknown conflict mode"):

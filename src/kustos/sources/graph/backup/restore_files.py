@@ -51,7 +51,8 @@ def _path_url(path: str) -> str:
 
 
 class FileRestorer:
-    """Files and folders into ``/users/{user}/drive`` (OneDrive for Business)."""
+    """Files and folders into a drive: ``drive`` is its Graph URL (``.../users/{id}/drive`` for a
+    OneDrive, ``.../drives/{id}`` for a document library), ``key`` the throttle key (user or site)."""
 
     def __init__(self, session: GraphSession, fragment: int = FRAGMENT, small: int = SMALL) -> None:
         if fragment <= 0 or fragment % UNIT:
@@ -60,28 +61,31 @@ class FileRestorer:
         self.http = session.http
         self.fragment = fragment
         self.small = small
-        self._folders: dict[tuple[str, str], str] = {}  # (user, folder path) -> item id
+        self._folders: dict[tuple[str, str], str] = {}  # (drive URL, folder path) -> item id
 
-    def _drive(self, user: str) -> str:
+    def user_drive(self, user: str) -> str:
         return self.session.user_url(user, "/drive")
+
+    def drive(self, drive_id: str) -> str:
+        return f"{self.session.base}/drives/{quote(drive_id, safe='')}"
 
     def _json(self, method: str, url: str, user: str, body: object, ok: tuple[int, ...]) -> dict:
         response = self.http.request(method, url, key=user, content=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"})
         return self.http.expect(response, ok).json()
 
-    def folder(self, user: str, path: str) -> str:
-        """The id of folder ``path`` of the user's drive ("" = root), created level by level."""
+    def folder(self, drive: str, user: str, path: str) -> str:
+        """The id of folder ``path`` of the drive ("" = root), created level by level."""
         path = path.strip("/")
-        key = (user, path)
+        key = (drive, path)
         if key in self._folders:
             return self._folders[key]
         if not path:
-            found = self.http.get_json(self._drive(user) + "/root", key=user)
+            found = self.http.get_json(drive + "/root", key=user)
             self._folders[key] = str(found["id"])
             return self._folders[key]
         parent_path, _, name = path.rpartition("/")
-        response = self.http.request("GET", f"{self._drive(user)}/root:/{_path_url(path)}:", key=user)
+        response = self.http.request("GET", f"{drive}/root:/{_path_url(path)}:", key=user)
         if response.status_code == 200:
             row = response.json()
             if "folder" not in row:
@@ -90,21 +94,22 @@ class FileRestorer:
             return self._folders[key]
         if response.status_code != 404:
             raise self.http.on_error(response)
-        parent = self.folder(user, parent_path)
-        row = self._json("POST", f"{self._drive(user)}/items/{quote(parent, safe='')}/children", user,
+        parent = self.folder(drive, user, parent_path)
+        row = self._json("POST", f"{drive}/items/{quote(parent, safe='')}/children", user,
                          {"name": name, "folder": {}, "@microsoft.graph.conflictBehavior": "replace"}, (200, 201))
         self._folders[key] = str(row["id"])
         return self._folders[key]
 
-    def put(self, user: str, path: str, size: int, open_content: Callable[[], BinaryIO], conflict: str) -> str:
+    def put(self, drive: str, user: str, path: str, size: int, open_content: Callable[[], BinaryIO],
+            conflict: str) -> str:
         """Write the file at ``path``; returns ``restored`` or ``skipped`` (conflict mode ``skip``)."""
         mode = behaviour(conflict)
         path = path.strip("/")
         parent, _, name = path.rpartition("/")
         if not name:
             raise ValueError("a file restore needs a file name")
-        self.folder(user, parent)
-        target = f"{self._drive(user)}/root:/{_path_url(path)}:"
+        self.folder(drive, user, parent)
+        target = f"{drive}/root:/{_path_url(path)}:"
         if size <= self.small:
             with open_content() as stream:
                 data = _read_exactly(stream, size)

@@ -4,7 +4,8 @@
 :class:`GraphRestoreWriter`. ``write(account, path, kind, size, meta, open_content, ...)`` puts one
 backed-up item back: ``account`` is the snapshot's account (``<service>:<user id>``), the target is
 the same user or ``to_account`` (a user id or principal name, with or without the service prefix),
-and the item's path is kept below ``to_path`` when one is given. Supported: ``onedrive`` files and
+and the item's path is kept below ``to_path`` when one is given (a SharePoint path keeps its library and
+goes below ``to_path`` inside it). Supported: ``onedrive`` and ``sharepoint`` library files and
 folders, ``mail``, ``calendar`` events, ``contacts``, ``tasks``; other services answer a clear error
 per item. What "conflict" means per kind is in ``restore_files.py`` and ``restore_items.py``.
 """
@@ -13,13 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
+from urllib.parse import quote
 
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.backup.restore_files import FileRestorer, behaviour
 from kustos.sources.graph.backup.restore_items import ItemRestorer
 from kustos.sources.graph.backup.session import GraphSession
 
-SERVICES = ("onedrive", "mail", "calendar", "contacts", "tasks")
+SERVICES = ("onedrive", "sharepoint", "mail", "calendar", "contacts", "tasks")
 ITEM_KINDS = {"event", "contact", "task"}
 
 
@@ -55,6 +57,7 @@ class GraphRestoreWriter:
         self.session = session
         self.files = FileRestorer(session) if fragment is None else FileRestorer(session, fragment=fragment)
         self.items = ItemRestorer(session)
+        self._libraries: dict[tuple[str, str], str] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -68,23 +71,48 @@ class GraphRestoreWriter:
         if service not in SERVICES:
             raise RestoreError(f"restoring {service} items is not supported yet")
         same = user == account.partition(":")[2]
-        target = join(to_path, path)
-        if kind == "folder":
-            self.files.folder(user, target)
-            return "restored"
+        if kind in ("folder", "file") and service in ("onedrive", "sharepoint"):
+            drive, target = self._drive(service, user, same, path, to_path, meta)
+            if kind == "folder":
+                self.files.folder(drive, user, target)
+                return "restored"
+            if open_content is None:
+                raise RestoreError(f"{path!r} has no backed-up content")
+            return self.files.put(drive, user, target, size, open_content, conflict)
         if open_content is None:
             raise RestoreError(f"{path!r} has no backed-up content")
-        if kind == "file" and service == "onedrive":
-            return self.files.put(user, target, size, open_content, conflict)
         if kind == "mail" and service == "mail":
             with open_content() as stream:
                 mime = stream.read()
-            return self.items.mail(user, target, mime, meta, same_account=same, conflict=conflict)
+            return self.items.mail(user, join(to_path, path), mime, meta, same_account=same, conflict=conflict)
         if kind in ITEM_KINDS:
             with open_content() as stream:
                 data = stream.read()
-            return self.items.entity(user, kind, target, data, meta, same_account=same, conflict=conflict)
+            return self.items.entity(user, kind, join(to_path, path), data, meta, same_account=same, conflict=conflict)
         raise RestoreError(f"items of kind {kind!r} of {service} cannot be restored yet")
+
+    def _drive(self, service: str, owner: str, same: bool, path: str, to_path: str | None,
+               meta: Mapping[str, Any]) -> tuple[str, str]:
+        """(drive URL, path in the drive). A SharePoint path starts with its library's name: the same
+        library (by id when restoring into the same site, else by name in the target site)."""
+        if service == "onedrive":
+            return self.files.user_drive(owner), join(to_path, path)
+        library, _, inner = path.strip("/").partition("/")
+        drive_id = str(meta.get("drive_id") or "") if same else ""
+        if not drive_id:
+            drive_id = self._library(owner, str(meta.get("library") or library))
+        return self.files.drive(drive_id), join(to_path, inner)
+
+    def _library(self, site: str, name: str) -> str:
+        key = (site, name.lower())
+        if key not in self._libraries:
+            url = f"{self.session.base}/sites/{quote(site, safe='')}/drives"
+            rows = self.session.http.get_json(url, key=site).get("value", [])
+            found = next((str(r["id"]) for r in rows if str(r.get("name") or "").lower() == name.lower()), None)
+            if found is None:
+                raise RestoreError(f"site {site!r} has no document library {name!r}")
+            self._libraries[key] = found
+        return self._libraries[key]
 
 
 def build_restore(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> GraphRestoreWriter:
