@@ -182,6 +182,12 @@ def test_restore_cli_and_api_contract(fakecloud, customer, capsys):
     assert code == 0, err
     assert out == {"restored": 1, "skipped": 0, "failed": []}
     assert files_of(control, OTHER)["/b/c.txt"] == sha(b"gamma\n")
+    code, out, err = kustos(capsys, "backup", "restore", snap_id, "--account", account, "--path", "a.txt",
+                            "--path", "b", "--to-account", OTHER, "--json")
+    assert (code, out) == (0, {"restored": 1, "skipped": 1, "failed": []}), err  # b/c.txt is there already
+    with pytest.raises(SystemExit) as exited:
+        cli.run(["backup", "restore", snap_id, "--conflict", "merge", "--json"])
+    assert exited.value.code == 2 and "invalid choice: 'merge'" in capsys.readouterr().err
 
     code, _, err = kustos(capsys, "backup", "restore", snap_id, "--path", "b", "--json")
     assert code == 1 and err.strip() == "kustos: error: a path needs an account (--account)"

@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = b.add_parser("restore", parents=[common], help="restore from a snapshot and wait for the report")
     p.add_argument("snapshot")
     p.add_argument("--account", default=None, help="the snapshot account (default: every account)")
-    p.add_argument("--path", nargs="+", default=None, metavar="P", help="items or folders (needs --account)")
+    p.add_argument("--path", nargs="+", action="extend", default=None, metavar="P",
+                   help="items or folders (needs --account; repeatable)")
     p.add_argument("--to-account", default=None, help="restore into this user instead (id or principal name)")
     p.add_argument("--to-path", default=None, help="restore below this folder")
     p.add_argument("--conflict", choices=("skip", "copy", "replace"), default="skip")
