@@ -25,13 +25,13 @@ from kustos.archive.services import alerts, retention_on_server
 from kustos.archive.services.ingest import Ingestor
 from kustos.archive.services.source_run import IngestSink, SourceCursors, source_ref
 from kustos.audit import services as audit
-from kustos.core import runtime
+from kustos.core.egress import egress_policy
 from kustos.core.secrets import open_secret, seal_secret
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
 from kustos.sources import runloop
 from kustos.sources.base import Connector, ConnectorError, Scope
-from kustos.sources.egress import EgressPolicy, EgressRefused
+from kustos.sources.egress import EgressRefused
 from kustos.sources.imap.bulk import MailboxCsvError, parse_mailbox_csv
 from kustos.sources.kinds import registry
 from kustos.sources.kinds import settings as kind_settings
@@ -42,12 +42,6 @@ __all__ = ["MailboxCsvError", "add", "add_bulk", "connector", "due", "kind_of", 
            "scopes", "source_ref", "status", "test", "update"]
 
 SERVICES = ("archive", "backup")
-
-
-def egress_policy() -> EgressPolicy:
-    """The installation's egress policy for sources (from Settings, read at every use)."""
-    settings = runtime.settings()
-    return EgressPolicy.from_values(settings.sources_allow_private_networks, settings.sources_allowed_networks)
 
 
 def kind_of(name: str) -> Kind:

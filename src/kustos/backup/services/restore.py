@@ -15,11 +15,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from kustos.archive.services.sources import egress_policy
 from kustos.audit import services as audit
 from kustos.backup.models import BackupSnapshot
 from kustos.backup.services.plans import kind_for
 from kustos.core import runtime
+from kustos.core.egress import egress_policy
 from kustos.core.secrets import open_secret
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job

@@ -11,12 +11,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from kustos.archive.services.sources import egress_policy
 from kustos.backup.models import BackupAccount, BackupPlan, BackupSnapshot
 from kustos.backup.services import alerts
 from kustos.backup.services.plans import kind_for
 from kustos.backup.sink import VaultBackupSink, account_of
 from kustos.core import runtime
+from kustos.core.egress import egress_policy
 from kustos.core.secrets import open_secret
 from kustos.sources import runloop
 from kustos.sources.base import Connector, Cursor, Scope
