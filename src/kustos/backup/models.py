@@ -34,6 +34,13 @@ class BackupPlan(models.Model):
     last_success_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Retention (restic's forget --keep-*): every count 0 = unlimited, keep every snapshot.
+    keep_last = models.PositiveIntegerField(default=0)
+    keep_daily = models.PositiveIntegerField(default=0)
+    keep_weekly = models.PositiveIntegerField(default=0)
+    keep_monthly = models.PositiveIntegerField(default=0)
+    keep_yearly = models.PositiveIntegerField(default=0)
+    last_retention_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["customer", "created_at"]
