@@ -7,7 +7,7 @@ import os
 from typing import Any
 
 from kustos.archive.models import Source
-from kustos.backup.services import browse, download, plans
+from kustos.backup.services import browse, download, plans, retention
 from kustos.cli.base import CLIError, Context
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
@@ -22,9 +22,15 @@ def _source(ref: str) -> Source:
 
 def cmd_enable(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     services = [s for s in args.services.split(",")] if args.services else None
+    keep = {name: getattr(args, name) for name in retention.RULES}
     plan = plans.enable(_source(args.source), scopes=args.scope, services=services,
-                        interval_minutes=args.interval_minutes, paused=args.paused, actor="cli")
+                        interval_minutes=args.interval_minutes, paused=args.paused, keep=keep, actor="cli")
     return {"plan": plan.id}
+
+
+def cmd_forget(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    r = retention.apply(plans.for_source(_source(args.source)), dry_run=args.dry_run, actor="cli")
+    return {"removed": r["removed"], "kept": r["kept"], "freed_bytes": r["freed_bytes"]}
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:

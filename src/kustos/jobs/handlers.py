@@ -15,4 +15,5 @@ HANDLERS: dict[str, Deferred] = {
     "archive.import": Deferred("kustos.archive.jobs:archive_import"),
     "backup.run": Deferred("kustos.backup.jobs:run"),
     "backup.restore": Deferred("kustos.backup.jobs:restore_run"),
+    "backup.retention": Deferred("kustos.backup.jobs:retention_run"),
 }

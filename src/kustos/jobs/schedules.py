@@ -27,6 +27,12 @@ def enqueue_due_backups() -> int:
     return backup_jobs.enqueue_due()
 
 
+@db_periodic_task(crontab(minute="41", hour="2"))
+def enqueue_backup_retention() -> int:
+    """Daily: forget and prune what each backup plan's retention policy drops."""
+    return backup_jobs.enqueue_retention()
+
+
 @db_periodic_task(crontab(minute="7"))
 def check_silent_sources() -> int:
     return alerts.check_silent()

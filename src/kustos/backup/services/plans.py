@@ -13,6 +13,7 @@ from django.utils import timezone
 from kustos.archive.models import Source
 from kustos.audit import services as audit
 from kustos.backup.models import BackupPlan
+from kustos.backup.services import retention
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
 from kustos.sources.kinds import registry
@@ -55,14 +56,16 @@ def _clean_scopes(scopes: list[str] | None) -> tuple[bool, list[str]]:
 
 
 def enable(source: Source, *, scopes: list[str] | None = None, services: list[str] | None = None,
-           interval_minutes: int | None = None, paused: bool = False, actor: Any = None) -> BackupPlan:
+           interval_minutes: int | None = None, paused: bool = False, keep: dict[str, Any] | None = None,
+           actor: Any = None) -> BackupPlan:
     """Create or update the source's plan and mark backup enabled on the source (``paused``: kept,
-    not run on schedule)."""
+    not run on schedule; ``keep``: retention counts such as ``{"keep_last": 7}``, None = unchanged)."""
     kind = kind_for(source)
     all_scopes, scope_ids = _clean_scopes(scopes)
     chosen = _clean_services(kind, services)
     if interval_minutes is not None and not 15 <= interval_minutes <= 7 * 24 * 60:
         raise ValidationError("the backup interval must be between 15 minutes and 7 days")
+    keep_counts = retention.clean(keep or {})
     with transaction.atomic():
         plan = BackupPlan.objects.filter(source=source).first()
         created = plan is None
@@ -72,13 +75,15 @@ def enable(source: Source, *, scopes: list[str] | None = None, services: list[st
         if interval_minutes is not None:
             plan.interval_minutes = interval_minutes
         plan.paused = paused
+        for name, value in keep_counts.items():
+            setattr(plan, name, value)
         plan.save()
         if "backup" not in (source.services or []):
             source.services = [*(source.services or []), "backup"]
             Source.objects.filter(id=source.id).update(services=source.services)
     audit.record("backup.enable", actor=actor, customer=source.customer, target=plan.id,
                  detail={"source": source.id, "created": created, "scopes": scope_ids or ALL, "services": chosen,
-                         "paused": paused})
+                         "paused": paused, "retention": retention.public(plan)})
     return plan
 
 
@@ -111,7 +116,8 @@ def public(plan: BackupPlan) -> dict[str, Any]:
             "scopes": ALL if plan.all_scopes else plan.scopes, "services": plan.services,
             "interval_minutes": plan.interval_minutes, "paused": plan.paused,
             "activated_at": plan.activated_at, "last_run_at": plan.last_run_at,
-            "last_success_at": plan.last_success_at, "last_error": plan.last_error}
+            "last_success_at": plan.last_success_at, "last_error": plan.last_error,
+            **retention.public(plan)}
 
 
 def run_now(plan: BackupPlan, *, actor: Any = None) -> Job:

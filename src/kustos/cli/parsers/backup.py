@@ -23,7 +23,15 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--services", default=None, help="comma-separated subset of the kind's backup services")
     p.add_argument("--interval-minutes", type=int, default=None, help="run interval (default 480: three a day)")
     p.add_argument("--paused", action="store_true", help="keep the plan but do not run it on schedule")
+    for rule in ("last", "daily", "weekly", "monthly", "yearly"):
+        p.add_argument(f"--keep-{rule}", type=int, default=None, metavar="N",
+                       help=f"retention: keep the {rule} N snapshots (0 = no such rule; all 0 = keep everything)")
     p.set_defaults(func=_run("cmd_enable"))
+
+    p = b.add_parser("forget", parents=[common], help="apply the plan's retention now: forget and prune")
+    p.add_argument("--source", required=True, help="source id")
+    p.add_argument("--dry-run", action="store_true", help="only show what would be removed")
+    p.set_defaults(func=_run("cmd_forget"))
 
     p = b.add_parser("run", parents=[common], help="back up now and wait for the snapshot")
     p.add_argument("--source", required=True, help="source id")
