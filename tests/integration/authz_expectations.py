@@ -238,6 +238,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "source", "op=403/403/403 pa=422/422/404 pt=422/422/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/backup/run"): (
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/sources/{source_id}/backup/forget"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}/backup/snapshots"): (
         "source", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}/backup/ls"): (

@@ -11,7 +11,9 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
+from kustos.accounts.services import tokens
 from kustos.audit.models import AuditEvent
 from kustos.backup.models import BackupPlan, BackupSnapshot
 from kustos.backup.services import browse, download, plans, retention
@@ -20,6 +22,7 @@ from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.schedules import enqueue_backup_retention
 from kustos.jobs.tasks import execute
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +152,26 @@ def test_cli_enable_keep_and_forget_contract(source, cloud, capsys):
 
     code, _, err = kustos(capsys, "backup", "enable", "--source", source.id, "--keep-daily", "-3", "--json")
     assert code == 1 and "keep-daily must be a whole number >= 0" in err and err.count("\n") == 1
+
+
+def test_api_plan_retention_fields_and_forget(source, cloud):
+    client = Client()
+    _, token = tokens.create(factories.user("pt@partner.example", "partner_tech", partner=source.customer.partner,
+                                            totp=True), "t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    base = f"/api/v1/sources/{source.id}/backup"
+    resp = client.post(base, {"keep_last": 2, "keep_monthly": 6}, content_type="application/json", **auth)
+    assert resp.status_code == 200 and resp.json()["keep_last"] == 2 and resp.json()["keep_monthly"] == 6
+    assert client.get(base, **auth).json()["keep_yearly"] == 0
+    resp = client.post(base, {"keep_weekly": -1}, content_type="application/json", **auth)
+    assert resp.status_code == 422 and resp.json()["detail"] == "keep-weekly must be a whole number >= 0, not -1"
+
+    plan = BackupPlan.objects.get(source=source)
+    ids = four_runs(plan, cloud)
+    resp = client.post(base + "/forget?dry_run=true", **auth)
+    assert resp.status_code == 200 and sorted(resp.json()["removed"]) == sorted(ids[:2])
+    assert BackupSnapshot.objects.filter(plan=plan).count() == 4
+    resp = client.post(base + "/forget", **auth)
+    assert resp.status_code == 200 and set(resp.json()) == {"removed", "kept", "freed_bytes"}
+    assert sorted(resp.json()["kept"]) == sorted(ids[2:]) and resp.json()["freed_bytes"] > 300_000
+    assert [s["id"] for s in client.get(base + "/snapshots", **auth).json()] == ids[:1:-1]

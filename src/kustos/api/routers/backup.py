@@ -12,7 +12,7 @@ from kustos.api import serializers as ser
 from kustos.api.schemas import JobOut
 from kustos.archive.models import Source
 from kustos.backup.models import BackupSnapshot
-from kustos.backup.services import browse, download, plans
+from kustos.backup.services import browse, download, plans, retention
 
 router = Router(tags=["backup"])
 
@@ -22,6 +22,19 @@ class BackupEnableIn(Schema):
     services: list[str] | None = None  # default: every service the kind offers
     interval_minutes: int | None = None
     paused: bool = False  # keep the plan without scheduled runs
+    # Retention (None = unchanged; all 0 = unlimited, the default): keep the N newest snapshots and
+    # the newest of each of the N most recent days, weeks, months, years.
+    keep_last: int | None = None
+    keep_daily: int | None = None
+    keep_weekly: int | None = None
+    keep_monthly: int | None = None
+    keep_yearly: int | None = None
+
+
+class BackupForgetOut(Schema):
+    removed: list[str]
+    kept: list[str]
+    freed_bytes: int
 
 
 def _source(user, source_id: str, perm: Perm) -> Source:
@@ -58,7 +71,7 @@ def get_plan(request, source_id: str):
 def enable(request, source_id: str, body: BackupEnableIn):
     plan = plans.enable(_source(request.auth, source_id, Perm.BACKUP_MANAGE), scopes=body.scopes,
                         services=body.services, interval_minutes=body.interval_minutes, paused=body.paused,
-                        actor=request.auth)
+                        keep={name: getattr(body, name) for name in retention.RULES}, actor=request.auth)
     return plans.public(plan)
 
 
@@ -67,6 +80,13 @@ def run(request, source_id: str):
     job = plans.run_now(plans.for_source(_source(request.auth, source_id, Perm.BACKUP_MANAGE)), actor=request.auth)
     job.refresh_from_db()
     return Status(202, ser.job(job))
+
+
+@router.post("/sources/{source_id}/backup/forget", response=BackupForgetOut,
+             summary="Apply the plan's retention now: forget the snapshots it drops and prune (dry_run: only list)")
+def forget(request, source_id: str, dry_run: bool = False):
+    plan = plans.for_source(_source(request.auth, source_id, Perm.BACKUP_MANAGE))
+    return retention.apply(plan, dry_run=dry_run, actor=request.auth)
 
 
 @router.get("/sources/{source_id}/backup/snapshots", response=list[dict], summary="The source's snapshots, newest first")
