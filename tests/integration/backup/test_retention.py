@@ -23,6 +23,7 @@ from kustos.jobs.models import Job
 from kustos.jobs.schedules import enqueue_backup_retention
 from kustos.jobs.tasks import execute
 from tests import factories
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +176,23 @@ def test_api_plan_retention_fields_and_forget(source, cloud):
     assert resp.status_code == 200 and set(resp.json()) == {"removed", "kept", "freed_bytes"}
     assert sorted(resp.json()["kept"]) == sorted(ids[2:]) and resp.json()["freed_bytes"] > 300_000
     assert [s["id"] for s in client.get(base + "/snapshots", **auth).json()] == ids[:1:-1]
+
+
+def test_dashboard_plan_form_sets_retention_in_english_and_german(source, cloud):
+    tech = sign_in(Client(), factories.user("pt@partner.example", "partner_tech", partner=source.customer.partner,
+                                            totp=True))
+    form = f"/customers/{source.customer_id}/sources/{source.id}/backup/enable/"
+    page = tech.get(form).content.decode()
+    assert "Retention" in page and 'name="keep_last" min="0" value="0"' in page
+    resp = tech.post(form, {"scope": "all", "services": ["files"], "interval_minutes": "480", "keep_last": "-2"})
+    assert resp.status_code == 400 and "keep-last must be a whole number &gt;= 0, not -2" in resp.content.decode()
+    resp = tech.post(form, {"scope": "all", "services": ["files"], "interval_minutes": "480", "keep_last": "2",
+                            "keep_daily": "7", "keep_yearly": ""})
+    assert resp.status_code == 302
+    plan = BackupPlan.objects.get(source=source)
+    assert (plan.keep_last, plan.keep_daily, plan.keep_weekly, plan.keep_yearly) == (2, 7, 0, 0)
+    assert 'name="keep_daily" min="0" value="7"' in tech.get(form).content.decode()
+    tech.post("/account/language/", {"language": "de"})
+    german = tech.get(form, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Aufbewahrung" in german and "Einen Momentaufnahme pro Tag" not in german
+    assert "Eine Momentaufnahme pro Tag behalten für (Tage)" in german

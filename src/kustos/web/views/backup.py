@@ -18,7 +18,7 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Source
 from kustos.backup.models import BackupPlan, BackupSnapshot
-from kustos.backup.services import alerts, browse, download, plans
+from kustos.backup.services import alerts, browse, download, plans, retention
 from kustos.tenants.models import Customer
 
 
@@ -52,6 +52,15 @@ def backup_overview(request: HttpRequest, customer_id: str) -> HttpResponse:
         "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
 
 
+def _count(raw: str) -> int | str:
+    """A retention count from the form: empty is 0; anything not a number is left for the service to refuse."""
+    raw = raw.strip()
+    try:
+        return int(raw) if raw else 0
+    except ValueError:
+        return raw
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def backup_enable(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
@@ -65,13 +74,15 @@ def backup_enable(request: HttpRequest, customer_id: str, source_id: str) -> Htt
     form = {"scope": "all" if plan is None or plan.all_scopes else "list",
             "scope_ids": "\n".join(plan.scopes) if plan else "",
             "services": plan.services if plan else list(offered),
-            "interval_minutes": plan.interval_minutes if plan else 480, "paused": bool(plan and plan.paused)}
+            "interval_minutes": plan.interval_minutes if plan else 480, "paused": bool(plan and plan.paused),
+            **{name: getattr(plan, name) if plan else 0 for name in retention.RULES}}
     error, status = "", 200
     if request.method == "POST":
         ids = [s for s in request.POST.get("scope_ids", "").replace(",", " ").split() if s]
         form = {"scope": request.POST.get("scope", "all"), "scope_ids": request.POST.get("scope_ids", ""),
                 "services": request.POST.getlist("services"), "interval_minutes": request.POST.get("interval_minutes"),
-                "paused": request.POST.get("paused") == "on"}
+                "paused": request.POST.get("paused") == "on",
+                **{name: _count(request.POST.get(name, "")) for name in retention.RULES}}
         try:
             interval = int(form["interval_minutes"] or 480)
         except ValueError:
@@ -81,7 +92,7 @@ def backup_enable(request: HttpRequest, customer_id: str, source_id: str) -> Htt
                 raise ValidationError(_("Name at least one user, site or team, or choose all."))
             plans.enable(source, scopes=None if form["scope"] == "all" else ids,
                          services=form["services"] or None, interval_minutes=interval, paused=form["paused"],
-                         actor=request.user)
+                         keep={name: form[name] for name in retention.RULES}, actor=request.user)
         except ValidationError as exc:
             error, status = "; ".join(exc.messages), 400
         else:
