@@ -79,7 +79,25 @@ def setup_source(env: dict, control) -> str:
     return source
 
 
-def crash_and_resume(tmp_path: Path, env: dict, control, delays: list[float], small: int, large_size: int) -> None:
+def downloads(control) -> int:
+    return sum(1 for r in control.stats()["requests"]
+               if r["method"] == "GET" and ("/content" in r["path"] or "download" in r["path"]))
+
+
+def wait_for_kill_point(proc: subprocess.Popen, control, point: tuple[str, float]) -> None:
+    """Return after ``point`` = ("seconds", s) or ("downloads", n) of this run, or when it ended."""
+    kind, amount = point
+    start, base = time.monotonic(), downloads(control)
+    while proc.poll() is None and time.monotonic() - start < 60:
+        if kind == "seconds" and time.monotonic() - start >= amount:
+            return
+        if kind == "downloads" and downloads(control) - base >= amount:
+            return
+        time.sleep(0.05)
+
+
+def crash_and_resume(tmp_path: Path, env: dict, control, points: list[tuple[str, float]], small: int,
+                     large_size: int) -> None:
     control.call("reset")
     seed(control, small, large_size)
     source = setup_source(env, control)
@@ -88,24 +106,27 @@ def crash_and_resume(tmp_path: Path, env: dict, control, delays: list[float], sm
     first_files = expected(control)
     assert snapshot_files(env, first["snapshot"], tmp_path / "first.zip") == first_files
 
-    # change: every tenth small file rewritten, the large files replaced, a few new files
-    for i in range(0, small, 10):
-        control.seed("ms", TENANT, USER, "file", f"/Docs/d{i % 7}/f{i:04d}.txt", f"changed {i}\n".encode() * 30)
-    for i in range(LARGE):
-        control.seed("ms", TENANT, USER, "file", f"/Big/large{i}.bin", b"", {"size": large_size, "seed": 100 + i})
-    for i in range(5):
-        control.seed("ms", TENANT, USER, "file", f"/New/n{i}.txt", f"new {i}\n".encode())
-
     kills = 0
-    for delay in delays:
+    for k, point in enumerate(points, start=1):
+        # change before each attempt (a killed run resumes, so each attempt needs fresh work): every tenth
+        # small file rewritten, the large files replaced, a few new files
+        for i in range(k % 10, small, 10):
+            control.seed("ms", TENANT, USER, "file", f"/Docs/d{i % 7}/f{i:04d}.txt", f"changed {k} {i}\n".encode() * 30)
+        for i in range(LARGE):
+            control.seed("ms", TENANT, USER, "file", f"/Big/large{i}.bin", b"", {"size": large_size, "seed": 100 * k + i})
+        for i in range(5):
+            control.seed("ms", TENANT, USER, "file", f"/New/{k}/n{i}.txt", f"new {k} {i}\n".encode())
         proc = subprocess.Popen([sys.executable, "-m", "kustos.cli", "backup", "run", "--source", source, "--json"],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(delay)
+        wait_for_kill_point(proc, control, point)
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
+        else:
+            print(f"run {k} ended before its kill point {point}")
         proc.communicate()
-    assert kills >= 1, "every run finished before it could be killed: make the tree larger"
+    # a run killed after N downloads is killed for sure; a time-based kill may miss on a fast machine
+    assert kills >= max(1, sum(kind == "downloads" for kind, _ in points)), f"only {kills} runs were killed"
 
     verify = kustos(env, "vault", "verify", "--json", check=False)
     report = json.loads(verify.stdout)
@@ -127,10 +148,11 @@ def crash_and_resume(tmp_path: Path, env: dict, control, delays: list[float], sm
 
 
 def test_backup_killed_once_then_completes(fakecloud, tmp_path, cli_env):
-    crash_and_resume(tmp_path, cli_env, fakecloud.control, [1.8], small=200, large_size=16 * 1024 * 1024)
+    crash_and_resume(tmp_path, cli_env, fakecloud.control, [("seconds", 1.8)], small=200, large_size=16 * 1024 * 1024)
 
 
 @pytest.mark.slow
 def test_backup_killed_repeatedly_then_completes(fakecloud, tmp_path, cli_env):
-    crash_and_resume(tmp_path, cli_env, fakecloud.control, [1.5, 2.5, 3.5, 5.0], small=400,
+    crash_and_resume(tmp_path, cli_env, fakecloud.control, [("seconds", 1.5), ("downloads", 3), ("seconds", 2.2), ("downloads", 30), ("downloads", 1)],
+                     small=400,
                      large_size=40 * 1024 * 1024)
