@@ -148,7 +148,7 @@ def crash_and_resume(tmp_path: Path, env: dict, control, points: list[tuple[str,
 
 
 def test_backup_killed_once_then_completes(fakecloud, tmp_path, cli_env):
-    crash_and_resume(tmp_path, cli_env, fakecloud.control, [("seconds", 1.8)], small=200, large_size=16 * 1024 * 1024)
+    crash_and_resume(tmp_path, cli_env, fakecloud.control, [("downloads", 5)], small=150, large_size=8 * 1024 * 1024)
 
 
 @pytest.mark.slow
