@@ -15,8 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
+from kustos.backup.services import plans, runs
+from kustos.jobs.models import Job
+from kustos.jobs.tasks import execute
 
 TENANT = "kustos-crash.onmicrosoft.com"
 USER = "lena@kustos-crash.onmicrosoft.com"
@@ -156,3 +160,29 @@ def test_backup_killed_repeatedly_then_completes(fakecloud, tmp_path, cli_env):
     crash_and_resume(tmp_path, cli_env, fakecloud.control, [("seconds", 1.5), ("downloads", 3), ("seconds", 2.2), ("downloads", 30), ("downloads", 1)],
                      small=400,
                      large_size=40 * 1024 * 1024)
+
+
+@pytest.mark.django_db
+def test_a_killed_runs_job_stops_blocking_the_schedule(source, cloud, monkeypatch):
+    """A process killed mid-run leaves its job "running" (no except clause runs, as with SystemExit
+    here); the scheduler must not skip the plan for ever because of it."""
+    plan = plans.enable(source)
+    assert [p.id for p in plans.due()] == [plan.id]
+
+    def killed(*args, **kwargs):
+        raise SystemExit(-9)
+
+    monkeypatch.setattr(runs, "run", killed)
+    with pytest.raises(SystemExit):
+        execute(plans.run_now(plan, actor="test").id)
+    job = Job.objects.get(kind=plans.JOB_KIND, params__plan=plan.id)
+    assert job.state == Job.State.RUNNING
+    assert plans.due() == []  # a run that may still be alive keeps its plan busy
+    later = timezone.now() + plans.STALE_RUNNING + timezone.timedelta(minutes=1)
+    assert [p.id for p in plans.due(later)] == [plan.id]
+
+    monkeypatch.undo()
+    nxt = plans.run_now(plan, actor="test")
+    execute(nxt.id)
+    nxt.refresh_from_db()
+    assert nxt.state == Job.State.SUCCEEDED and nxt.result["items"] == 7 and nxt.result["failed"] == []
