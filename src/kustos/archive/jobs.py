@@ -29,15 +29,7 @@ def archive_import(job: Job, progress: Callable[..., None]) -> dict[str, Any]:
     if customer is None:
         raise PermanentJobError("the customer no longer exists")
     paths = [Path(p) for p in job.params["paths"]]
-    total = imports.estimate(paths)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        progress(done, total, f"{done} items")
-
-    result = imports.import_paths(customer, job.params["mailbox"], paths, actor=job.created_by, progress=advance)
+    result = imports.import_reporting(customer, job.params["mailbox"], paths, progress, actor=job.created_by)
     if job.params.get("delete_after"):
         for path in paths:
             path.unlink(missing_ok=True)

@@ -100,6 +100,23 @@ def import_paths(customer: Customer, mailbox: str, paths: list[Path], *, actor: 
     return result
 
 
+def import_reporting(customer: Customer, mailbox: str, paths: list[Path], report: Callable[..., None], *,
+                     actor: Any, workers: int = 2, on_items: Callable[[int], None] | None = None) -> ImportResult:
+    """``import_paths`` reporting ``(done, total, text)`` to a job's progress as items are read
+    (total estimated up front); ``on_items`` also gets each increment (a CLI progress bar)."""
+    total = estimate(paths)
+    done = 0
+
+    def advance(n: int) -> None:
+        nonlocal done
+        done += n
+        report(done, total, f"{done} items")
+        if on_items:
+            on_items(n)
+
+    return import_paths(customer, mailbox, paths, actor=actor, workers=workers, progress=advance)
+
+
 def run_as_job(customer: Customer, mailbox: str, paths: list[Path], *, actor: Any, workers: int = 2,
                progress: Callable[[int], None] | None = None) -> tuple[Job, ImportResult]:
     """Import in this process, recorded as a running Job (progress, counts, error, final state)."""
@@ -108,19 +125,9 @@ def run_as_job(customer: Customer, mailbox: str, paths: list[Path], *, actor: An
         raise FileNotFoundError(f"no such file or directory: {', '.join(str(p) for p in absent)}")
     job = jobs.start(JOB_KIND, customer=customer, created_by=getattr(actor, "email", str(actor)),
                      params={"paths": [str(p.resolve()) for p in paths], "mailbox": mailbox, "origin": "cli"})
-    total = estimate(paths)
-    report = jobs.Progress(job)
-    done = 0
-
-    def advance(n: int) -> None:
-        nonlocal done
-        done += n
-        report(done, total, f"{done} items")
-        if progress:
-            progress(n)
-
     try:
-        result = import_paths(customer, mailbox, paths, actor=actor, workers=workers, progress=advance)
+        result = import_reporting(customer, mailbox, paths, jobs.Progress(job), actor=actor, workers=workers,
+                                  on_items=progress)
     except BaseException as exc:  # interrupted (Ctrl-C) or failed: the job must not stay "running"
         jobs.mark_failed(job, f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, None)
         raise
