@@ -16,9 +16,10 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.egress import EgressPolicy
-from kustos.sources.graph.errors import SyncStateLost, graph_error, token_error
+from kustos.sources.graph.delta import delta_round
+from kustos.sources.graph.errors import graph_error, token_error
 from kustos.sources.graph.folders import MailFolder, walk_folders
 from kustos.sources.http import (
     CachedToken,
@@ -137,26 +138,13 @@ class GraphMailConnector:
                 f"/messages/delta?$select={DELTA_SELECT}")
 
     def _fetch_folder(self, scope: Scope, folder: MailFolder, state: dict[str, str]) -> Iterator[Batch]:
-        link = state.get(folder.id) or self._delta_start(scope, folder)
-        reset = False
-        while True:
-            try:
-                page = self.http.get_json(link, key=scope.id,
-                                          headers={"Prefer": f"odata.maxpagesize={self.page_size}"})
-            except SyncStateLost:
-                if reset:
-                    raise ConnectorError(f"Microsoft Graph refused a fresh delta round for folder "
-                                         f"{folder.path!r}") from None
-                log.warning("delta state of a folder in mailbox %s expired; resynchronising", scope.id)
-                link, reset = self._delta_start(scope, folder), True
-                continue
-            items = self._items(scope, folder, page.get("value", []))
-            next_link = page.get("@odata.nextLink")
-            state[folder.id] = str(next_link or page["@odata.deltaLink"])
-            yield Batch(items, dict(state), reset=reset)
-            if not next_link:
-                return
-            link = str(next_link)
+        start = self._delta_start(scope, folder)
+        for page in delta_round(self.http, state.get(folder.id) or start, start, key=scope.id,
+                                page_size=self.page_size, what=f"folder {folder.path!r}",
+                                where=f"a folder in mailbox {scope.id}"):
+            items = self._items(scope, folder, page.rows)
+            state[folder.id] = page.link
+            yield Batch(items, dict(state), reset=page.reset)
 
     def _items(self, scope: Scope, folder: MailFolder, rows: list[Mapping[str, Any]]) -> list[Item]:
         removed = [Item(source_id=str(r["id"]), folder=folder.path, deleted=True,

@@ -19,7 +19,7 @@ from urllib.parse import quote, unquote
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.graph.backup.download import stream_download
 from kustos.sources.graph.backup.session import GraphSession
-from kustos.sources.graph.errors import SyncStateLost
+from kustos.sources.graph.delta import delta_round
 from kustos.sources.http import iter_link_pages
 
 log = logging.getLogger(__name__)
@@ -94,24 +94,15 @@ class OneDriveService:
     # --- fetch --------------------------------------------------------------------------
     def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
         folders: dict[str, str] = {str(k): str(v) for k, v in ((cursor or {}).get("folders") or {}).items()}
-        link = (cursor or {}).get("link") or self._delta_start(scope)
-        reset = False
-        while True:
-            try:
-                page = self.http.get_json(link, key=scope.id,
-                                          headers={"Prefer": f"odata.maxpagesize={self.page_size}"})
-            except SyncStateLost:
-                if reset:
-                    raise ConnectorError("Microsoft Graph refused a fresh delta round for a OneDrive") from None
-                log.warning("delta state of the OneDrive of %s expired; resynchronising", scope.id)
-                link, reset, folders = self._delta_start(scope), True, {}
-                continue
-            items = self._items(scope, page.get("value", []), folders)
-            next_link = page.get("@odata.nextLink")
-            link = str(next_link or page["@odata.deltaLink"])
-            yield Batch(items, {"link": link, "folders": dict(folders)}, reset=reset)
-            if not next_link:
-                return
+        start = self._delta_start(scope)
+        resynced = False
+        for page in delta_round(self.http, (cursor or {}).get("link") or start, start, key=scope.id,
+                                page_size=self.page_size, what="a OneDrive", where=f"the OneDrive of {scope.id}"):
+            if page.reset and not resynced:  # the round starts again: so do the known folder paths
+                folders.clear()
+                resynced = True
+            items = self._items(scope, page.rows, folders)
+            yield Batch(items, {"link": page.link, "folders": dict(folders)}, reset=page.reset)
 
     # --- internals ----------------------------------------------------------------------
     def _drive_url(self, scope: Scope, path: str) -> str:

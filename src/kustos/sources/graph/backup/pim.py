@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.graph.backup.session import GraphSession
-from kustos.sources.graph.errors import SyncStateLost
+from kustos.sources.graph.delta import delta_round
 from kustos.sources.http import iter_link_pages
 
 log = logging.getLogger(__name__)
@@ -87,24 +87,12 @@ class _PimService:
             yield Batch([], dict(state))
 
     def _round(self, scope: Scope, container: Container, state: dict[str, str]) -> Iterator[Batch]:
-        link = state.get(container.id) or container.delta
-        reset = False
-        while True:
-            try:
-                page = self.http.get_json(link, key=scope.id, headers={"Prefer": f"odata.maxpagesize={self.page_size}"})
-            except SyncStateLost:
-                if reset:
-                    raise ConnectorError(f"Microsoft Graph refused a fresh delta round for {container.path!r}") from None
-                log.warning("delta state of a %s container of %s expired; resynchronising", self.name, scope.id)
-                link, reset = container.delta, True
-                continue
-            items = [self._item(scope, container, row) for row in page.get("value", [])]
-            next_link = page.get("@odata.nextLink")
-            state[container.id] = str(next_link or page["@odata.deltaLink"])
-            yield Batch(items, dict(state), reset=reset)
-            if not next_link:
-                return
-            link = str(next_link)
+        for page in delta_round(self.http, state.get(container.id) or container.delta, container.delta,
+                                key=scope.id, page_size=self.page_size, what=repr(container.path),
+                                where=f"a {self.name} container of {scope.id}"):
+            items = [self._item(scope, container, row) for row in page.rows]
+            state[container.id] = page.link
+            yield Batch(items, dict(state), reset=page.reset)
 
     def _item(self, scope: Scope, container: Container, row: Mapping[str, Any]) -> Item:
         item_id = str(row["id"])

@@ -23,11 +23,11 @@ from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.graph.backup.onedrive import OneDriveService
 from kustos.sources.graph.backup.pim import canonical
 from kustos.sources.graph.backup.session import GraphSession
-from kustos.sources.graph.errors import SyncStateLost
+from kustos.sources.graph.delta import delta_round
 from kustos.sources.http import iter_link_pages
 
 log = logging.getLogger(__name__)
@@ -122,24 +122,12 @@ class SharePointService:
         for splist in lists:
             list_id, name = str(splist["id"]), str(splist.get("displayName") or splist.get("name"))
             start = self._site_url(scope.id, f"/lists/{quote(list_id, safe='')}/items/delta?expand=fields")
-            link, reset = str(state["lists"].get(list_id) or start), False
-            while True:
-                try:
-                    page = self.http.get_json(link, key=scope.id,
-                                              headers={"Prefer": f"odata.maxpagesize={self.page_size}"})
-                except SyncStateLost:
-                    if reset:
-                        raise ConnectorError(f"Microsoft Graph refused a fresh delta round for list {name!r}") from None
-                    log.warning("delta state of a SharePoint list of site %s expired; resynchronising", scope.id)
-                    link, reset = start, True
-                    continue
-                items = [self._list_item(row, name, list_id) for row in page.get("value", [])]
-                next_link = page.get("@odata.nextLink")
-                state["lists"][list_id] = str(next_link or page["@odata.deltaLink"])
-                yield Batch(items, self._snapshot(state), reset=reset)
-                if not next_link:
-                    break
-                link = str(next_link)
+            for page in delta_round(self.http, str(state["lists"].get(list_id) or start), start, key=scope.id,
+                                    page_size=self.page_size, what=f"list {name!r}",
+                                    where=f"a SharePoint list of site {scope.id}"):
+                items = [self._list_item(row, name, list_id) for row in page.rows]
+                state["lists"][list_id] = page.link
+                yield Batch(items, self._snapshot(state), reset=page.reset)
 
     @staticmethod
     def _list_item(row: Mapping[str, Any], list_name: str, list_id: str) -> Item:

@@ -32,11 +32,11 @@ from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.graph.backup.onedrive import OneDriveService
 from kustos.sources.graph.backup.pim import canonical
 from kustos.sources.graph.backup.session import GraphSession
-from kustos.sources.graph.errors import SyncStateLost
+from kustos.sources.graph.delta import delta_round
 from kustos.sources.http import iter_link_pages
 
 log = logging.getLogger(__name__)
@@ -133,26 +133,16 @@ class TeamsService:
         channel_id, name = str(channel["id"]), str(channel.get("displayName") or channel["id"])
         base = f"/teams/{quote(scope.id, safe='')}/channels/{quote(channel_id, safe='')}"
         start = self._url(f"{base}/messages/delta")
-        link, reset = str(state["channels"].get(channel_id) or start), False
-        fresh = link == start
-        while True:
-            try:
-                page = self.http.get_json(link, key=scope.id, headers={"Prefer": f"odata.maxpagesize={self.page_size}"})
-            except SyncStateLost:
-                if reset:
-                    raise ConnectorError(f"Microsoft Graph refused a fresh delta round for channel {name!r}") from None
-                log.warning("delta state of a channel of team %s expired; resynchronising", scope.id)
-                link, reset, fresh = start, True, True
-                continue
+        link = str(state["channels"].get(channel_id) or start)
+        first = link == start
+        for page in delta_round(self.http, link, start, key=scope.id, page_size=self.page_size,
+                                what=f"channel {name!r}", where=f"a channel of team {scope.id}"):
             # A full round (first or resync) lists soft-deleted threads too: nothing to delete there.
-            rows = [row for row in page.get("value", []) if not (fresh and self._gone(row))]
+            fresh = first or page.reset
+            rows = [row for row in page.rows if not (fresh and self._gone(row))]
             items = [self._thread(scope, base, name, channel, row) for row in rows]
-            next_link = page.get("@odata.nextLink")
-            state["channels"][channel_id] = str(next_link or page["@odata.deltaLink"])
-            yield Batch(items, self._snapshot(state), reset=reset)
-            if not next_link:
-                return
-            link = str(next_link)
+            state["channels"][channel_id] = page.link
+            yield Batch(items, self._snapshot(state), reset=page.reset)
 
     @staticmethod
     def _gone(row: Mapping[str, Any]) -> bool:
