@@ -57,7 +57,11 @@ class Vault:
                 key = self.keys.load(customer_id)
             except KeyError_:
                 if self.backend.exists(key_name(customer_id)):
-                    raise
+                    # absent when loaded, present now: another writer just created it (a key
+                    # that exists but cannot be unwrapped raises again here)
+                    key = self.keys.load(customer_id)
+                    self._stores[customer_id] = CustomerStore(self.ctx, key)
+                    return self._stores[customer_id]
                 lock = self._writer_lock(customer_id)
                 lock.acquire()
                 try:

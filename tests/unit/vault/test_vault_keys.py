@@ -92,3 +92,28 @@ def test_destroy_customer_crypto_shreds(tmp_path: Path) -> None:
     fresh = make_vault(tmp_path, master_key=key)
     assert not fresh.store("acme").exists(ids[0])  # a new, empty customer
     assert fresh.store("globex").get(other.id) == mail(1)
+
+
+def test_data_key_created_by_another_writer_between_load_and_check_is_used(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another machine creates the customer's key after our load found none: we use its key
+    (before the fix, the existence check raised "has no data key")."""
+    key = os.urandom(32).hex()
+    other = make_vault(tmp_path, master_key=key)
+    vault = make_vault(tmp_path, master_key=key)
+    real_load = vault.keys.load
+    calls = []
+
+    def racing_load(customer_id: str):  # type: ignore[no-untyped-def]
+        calls.append(customer_id)
+        if len(calls) == 1:
+            other.store(customer_id)  # the other writer wins the race
+            raise KeyError_(f"customer {customer_id!r} has no data key (never used or destroyed)")
+        return real_load(customer_id)
+
+    monkeypatch.setattr(vault.keys, "load", racing_load)
+    res = other.store("acme").put(mail(3), "mail")
+    other.store("acme").commit()
+    vault._stores.clear()
+    assert vault.store("acme").get(res.id) == mail(3)
+    assert len(calls) == 2
