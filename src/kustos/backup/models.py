@@ -107,3 +107,22 @@ class BackupAlert(models.Model):
 
     class Meta:
         ordering = ["-time", "id"]
+
+
+class BackupAccountSnapshot(models.Model):
+    """One account in one snapshot: the per-account timeline and the protected-data chart read these."""
+
+    snapshot = models.ForeignKey(BackupSnapshot, on_delete=models.CASCADE, related_name="account_rows")
+    account = models.ForeignKey(BackupAccount, on_delete=models.CASCADE, related_name="snapshot_rows")
+    time = models.DateTimeField(db_index=True)  # the snapshot's time (kept here to chart without a join)
+    status = models.CharField(max_length=20, blank=True)  # ok | failed (items failed)
+    items = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+    added = models.BigIntegerField(default=0)
+    changed = models.BigIntegerField(default=0)
+    removed = models.BigIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-time"]
+        constraints = [models.UniqueConstraint(fields=["snapshot", "account"], name="backup_account_snapshot_unique")]
