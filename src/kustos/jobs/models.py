@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kustos.core.ids import new_id
@@ -37,6 +38,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # While running: refreshed by the executing process (jobs.heartbeat); a running job whose
+    # heartbeat is too old is reaped as failed (its process was killed or its machine lost).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)  # host:pid/thread of the executing process
 
     class Meta:
         ordering = ["-created_at"]
@@ -44,6 +49,13 @@ class Job(models.Model):
     @property
     def done(self) -> bool:
         return self.state in (self.State.SUCCEEDED, self.State.FAILED)
+
+    @property
+    def heartbeat_age(self) -> int | None:
+        """Seconds since the last heartbeat of a running job (None when not running)."""
+        if self.state != self.State.RUNNING or self.heartbeat_at is None:
+            return None
+        return max(0, int((timezone.now() - self.heartbeat_at).total_seconds()))
 
     @property
     def percent(self) -> int:
