@@ -126,3 +126,40 @@ class BackupAccountSnapshot(models.Model):
     class Meta:
         ordering = ["-time"]
         constraints = [models.UniqueConstraint(fields=["snapshot", "account"], name="backup_account_snapshot_unique")]
+
+
+class BackupItemVersion(models.Model):
+    """One version (content) of one backed-up item, indexed once for full-text search.
+
+    It is current from the snapshot that first held this content (``first_*``) until the snapshot in
+    which it changed or disappeared (``gone_*``; null while current): it is in every snapshot of the
+    plan with ``first_time <= time < gone_time``. The search document's id is ``id``."""
+
+    id = models.CharField(primary_key=True, max_length=40)  # stable: derived from plan, account, path, first snapshot
+    plan = models.ForeignKey(BackupPlan, on_delete=models.CASCADE, related_name="item_versions")
+    account = models.CharField(max_length=300)
+    path = models.TextField()
+    kind = models.CharField(max_length=40)
+    size = models.BigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    content_id = models.CharField(max_length=128, blank=True)  # the vault object id of the content
+    modified = models.CharField(max_length=64, blank=True)  # ISO 8601 from the source
+    first_snapshot = models.CharField(max_length=64)
+    first_time = models.DateTimeField()
+    gone_snapshot = models.CharField(max_length=64, blank=True)
+    gone_time = models.DateTimeField(null=True, blank=True)
+    text_skipped = models.CharField(max_length=200, blank=True)  # why the content's text was not indexed
+
+    class Meta:
+        ordering = ["plan", "account", "path", "first_time"]
+        indexes = [models.Index(fields=["plan", "account", "path"], name="backup_itemversion_path"),
+                   models.Index(fields=["plan", "gone_time"], name="backup_itemversion_gone")]
+
+
+class BackupSearchState(models.Model):
+    """How far the search index of a plan has come: the last snapshot whose changes are indexed."""
+
+    plan = models.OneToOneField(BackupPlan, on_delete=models.CASCADE, primary_key=True, related_name="search_state")
+    snapshot = models.CharField(max_length=64, blank=True)
+    time = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
