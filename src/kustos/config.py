@@ -92,6 +92,8 @@ class Settings:
     sources_allow_private_networks: bool = False  # RFC 1918, fc00::/7 and CGNAT (on-premises mail servers)
     sources_allowed_networks: tuple[str, ...] = ()  # CIDRs always allowed, e.g. 127.0.0.1/32 for a local server
     export_lifetime: int = 3600  # seconds an export file may stay under exports/ before it is purged
+    job_heartbeat_interval: int = 30  # seconds between the heartbeats of a running job
+    job_heartbeat_timeout: int = 300  # a running job without a heartbeat for this long is reaped as failed
     extra: dict[str, Any] = field(default_factory=dict)
 
     # --- derived paths -------------------------------------------------------
@@ -147,7 +149,8 @@ _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, 
           "smtp_auth_required": _bool, "smtp_max_connections": int, "smtp_max_connections_per_client": int,
           "smtp_idle_timeout": int,
           "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int,
-          "token_lifetime_days": int, "export_lifetime": int}
+          "token_lifetime_days": int, "export_lifetime": int,
+          "job_heartbeat_interval": int, "job_heartbeat_timeout": int}
 _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_networks)
 
 

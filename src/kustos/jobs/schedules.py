@@ -9,6 +9,7 @@ from kustos.archive.services import alerts, export_files
 from kustos.archive.services import sources as archive_sources
 from kustos.backup import jobs as backup_jobs
 from kustos.core import runtime
+from kustos.jobs import reaper
 from kustos.tenants.models import Customer
 
 
@@ -31,6 +32,12 @@ def enqueue_due_backups() -> int:
 def enqueue_backup_retention() -> int:
     """Daily: forget and prune what each backup plan's retention policy drops."""
     return backup_jobs.enqueue_retention()
+
+
+@db_periodic_task(crontab(minute="*"))
+def reap_stale_jobs() -> int:
+    """Every minute: fail (or retry) running jobs whose process stopped beating (killed, machine lost)."""
+    return len(reaper.reap(runtime.settings().job_heartbeat_timeout))
 
 
 @db_periodic_task(crontab(minute="7"))
@@ -58,3 +65,9 @@ def purge_expired_exports() -> int:
 def purge_exports_at_start() -> None:
     """Worker start (serve, worker, scheduler): the same purge, so nothing waits for the timer."""
     export_files.purge_expired(runtime.settings().export_lifetime)
+
+
+@HUEY.on_startup()
+def reap_stale_jobs_at_start() -> None:
+    """Worker start: jobs left running by a killed worker are reaped without waiting for the scheduler."""
+    reaper.reap(runtime.settings().job_heartbeat_timeout)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from kustos.core.lazy import resolve
+from kustos.jobs.heartbeat import Heartbeat, worker_identity
 from kustos.jobs.models import Job
 
 
@@ -50,12 +52,19 @@ def start(kind: str, *, customer: Any = None, partner: Any = None, params: dict 
     """Record a job that the calling process runs itself (e.g. `kustos import`): it starts in
     state running and is never queued; the caller reports progress and marks the outcome."""
     now = timezone.now()
-    return Job.objects.create(
+    job = Job.objects.create(
         kind=kind, params=params or {}, created_by=created_by, max_attempts=1, attempts=1,
-        state=Job.State.RUNNING, started_at=now,
+        state=Job.State.RUNNING, started_at=now, heartbeat_at=now, worker=worker_identity(),
         customer_id=getattr(customer, "id", "") or "", customer_name=getattr(customer, "name", "") or "",
         partner_id=getattr(partner, "id", None) or getattr(customer, "partner_id", None),
     )
+    # beats until the caller marks the outcome (the thread sees the job leave "running" and ends)
+    Heartbeat(job.id, job.worker, heartbeat_interval()).start()
+    return job
+
+
+def heartbeat_interval() -> int:
+    return settings.KUSTOS.job_heartbeat_interval
 
 
 def enqueue(job_id: str, delay: int) -> None:
@@ -63,7 +72,8 @@ def enqueue(job_id: str, delay: int) -> None:
 
 
 class Progress:
-    """Handed to a handler: ``progress(done, total, text)`` updates the job row (throttled)."""
+    """Handed to a handler: ``progress(done, total, text)`` updates the job row (throttled) and
+    its heartbeat."""
 
     def __init__(self, job: Job):
         self.job = job
@@ -75,12 +85,15 @@ class Progress:
         if now - self._last < 0.5 and fraction < 1.0:
             return
         self._last = now
-        Job.objects.filter(id=self.job.id).update(progress=fraction, progress_text=text[:200])
+        Job.objects.filter(id=self.job.id).update(progress=fraction, progress_text=text[:200],
+                                                  heartbeat_at=timezone.now())
 
 
 def mark_running(job: Job) -> None:
-    job.state, job.started_at, job.attempts = Job.State.RUNNING, timezone.now(), job.attempts + 1
-    job.save(update_fields=["state", "started_at", "attempts"])
+    now = timezone.now()
+    job.state, job.started_at, job.attempts = Job.State.RUNNING, now, job.attempts + 1
+    job.heartbeat_at, job.worker = now, worker_identity()
+    job.save(update_fields=["state", "started_at", "attempts", "heartbeat_at", "worker"])
 
 
 def mark_succeeded(job: Job, result: dict | None) -> None:

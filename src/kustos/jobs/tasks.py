@@ -8,6 +8,7 @@ from huey.contrib.djhuey import HUEY, db_task
 
 from kustos.core.lazy import resolve
 from kustos.jobs import services
+from kustos.jobs.heartbeat import Heartbeat
 from kustos.jobs.models import Job
 
 # Handlers import the services that do the work (ingest, connectors, vault); they are loaded
@@ -32,6 +33,7 @@ def execute(job_id: str) -> None:
         services.mark_failed(job, f"unknown job kind {job.kind!r}", None)
         return
     services.mark_running(job)
+    heartbeat = Heartbeat(job.id, job.worker, services.heartbeat_interval()).start()
     try:
         result = handler(job, services.Progress(job))
     except Exception as exc:  # a job failure must never kill the worker
@@ -42,6 +44,8 @@ def execute(job_id: str) -> None:
         if delay is not None:
             services.enqueue(job.id, delay)
         return
+    finally:
+        heartbeat.stop()
     services.mark_succeeded(job, result)
 
 

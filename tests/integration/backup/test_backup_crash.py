@@ -12,13 +12,14 @@ import sys
 import time
 import zipfile
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.backup.services import plans, runs
+from kustos.jobs import reaper
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 
@@ -163,9 +164,10 @@ def test_backup_killed_repeatedly_then_completes(fakecloud, tmp_path, cli_env):
 
 
 @pytest.mark.django_db
-def test_a_killed_runs_job_stops_blocking_the_schedule(source, cloud, monkeypatch):
+def test_a_killed_runs_job_is_reaped_and_stops_blocking_the_schedule(source, cloud, monkeypatch):
     """A process killed mid-run leaves its job "running" (no except clause runs, as with SystemExit
-    here); the scheduler must not skip the plan for ever because of it."""
+    here); once its heartbeat is older than the timeout the reaper fails it and the scheduler starts
+    the plan again."""
     plan = plans.enable(source)
     assert [p.id for p in plans.due()] == [plan.id]
 
@@ -176,10 +178,16 @@ def test_a_killed_runs_job_stops_blocking_the_schedule(source, cloud, monkeypatc
     with pytest.raises(SystemExit):
         execute(plans.run_now(plan, actor="test").id)
     job = Job.objects.get(kind=plans.JOB_KIND, params__plan=plan.id)
-    assert job.state == Job.State.RUNNING
+    assert job.state == Job.State.RUNNING and job.heartbeat_at is not None and job.worker
     assert plans.due() == []  # a run that may still be alive keeps its plan busy
-    later = timezone.now() + plans.STALE_RUNNING + timezone.timedelta(minutes=1)
-    assert [p.id for p in plans.due(later)] == [plan.id]
+    assert reaper.reap(300) == []  # its heartbeat is fresh
+    assert plans.due() == []
+    later = job.heartbeat_at + timedelta(seconds=301)
+    assert [r["id"] for r in reaper.reap(300, now=later)] == [job.id]
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and job.finished_at is not None  # backup.run: one attempt
+    assert job.error.startswith("worker stopped (no heartbeat since ")
+    assert [p.id for p in plans.due()] == [plan.id]
 
     monkeypatch.undo()
     nxt = plans.run_now(plan, actor="test")

@@ -21,9 +21,6 @@ from kustos.sources.kinds.fields import Kind
 
 JOB_KIND = "backup.run"
 ALL = "all"
-# A run whose process was killed leaves its job "running" for ever; past this age such a job no longer
-# keeps the scheduler from starting the plan's next run (that run resumes from the vault's checkpoints).
-STALE_RUNNING = timedelta(hours=24)
 
 
 def kind_for(source: Source) -> Kind:
@@ -129,11 +126,10 @@ def run_now(plan: BackupPlan, *, actor: Any = None) -> Job:
 
 
 def due(now=None) -> list[BackupPlan]:
-    """Unpaused plans whose interval has elapsed and that have no queued or running run (a run
-    "running" for longer than ``STALE_RUNNING`` is taken as crashed)."""
+    """Unpaused plans whose interval has elapsed and that have no queued or running run (a run whose
+    process was killed is failed by the job reaper when its heartbeat stops, ``jobs/reaper.py``)."""
     now = now or timezone.now()
     busy = set(Job.objects.filter(kind=JOB_KIND, state__in=["queued", "running", "retrying"])
-               .exclude(state="running", started_at__lt=now - STALE_RUNNING)
                .values_list("params__plan", flat=True))
     return [plan for plan in BackupPlan.objects.select_related("customer").filter(paused=False, source__paused=False)
             if plan.id not in busy and (plan.last_run_at is None
