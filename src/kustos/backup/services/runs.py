@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kustos.backup.models import BackupAccount, BackupPlan, BackupSnapshot
-from kustos.backup.services import alerts
+from kustos.backup.services import alerts, timeline
 from kustos.backup.services.plans import kind_for
 from kustos.backup.sink import VaultBackupSink, account_of
 from kustos.core import runtime
@@ -59,9 +59,11 @@ def _record(plan: BackupPlan, sink: VaultBackupSink, scopes: list[Scope], sid: s
     store = sink.store
     doc = store.snapshots.doc(sid)
     now = timezone.now()
+    time = datetime.fromisoformat(doc["time"])
+    changes = timeline.account_changes(store, timeline.base_of(plan, doc.get("parent") or "", time), sid)
     with transaction.atomic():
         snap = BackupSnapshot.objects.create(
-            id=sid, plan=plan, parent=doc.get("parent") or "", time=datetime.fromisoformat(doc["time"]),
+            id=sid, plan=plan, parent=doc.get("parent") or "", time=time,
             complete=not sink.failed, items=doc.get("items", 0), bytes=doc.get("bytes", 0),
             new_bytes=doc.get("new_bytes", 0), failed=sink.failed)
         sizes = {row["account"]: row for row in store.snapshots.ls(sid)}
@@ -78,6 +80,7 @@ def _record(plan: BackupPlan, sink: VaultBackupSink, scopes: list[Scope], sid: s
         # Accounts no longer offered by the source: their data stays in the snapshot, marked departed.
         BackupAccount.objects.filter(plan=plan, departed_at__isnull=True).exclude(scope_id__in=seen).update(
             departed_at=now)
+        timeline.record(plan, snap, sizes, seen, sink.failed, changes)
         BackupPlan.objects.filter(id=plan.id).update(last_success_at=now, last_error="")
     return snap
 
