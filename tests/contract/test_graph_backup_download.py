@@ -105,3 +105,22 @@ def test_an_expired_url_is_replaced_and_a_429_waited(server: Server) -> None:
 def test_a_download_that_never_progresses_is_a_clear_error(server: Server) -> None:
     with pytest.raises(ConnectorError, match="failed 8 times in a row at byte 0"):
         b"".join(stream_download(client(), "u1", server.url + "/dead", len(CONTENT), lambda: server.url + "/dead"))
+
+
+def test_expired_urls_are_renewed_while_every_slot_of_the_owner_is_busy(server: Server) -> None:
+    """With one slot per owner (the worst case of four parallel downloads expiring at once) asking
+    Graph for a fresh URL takes a slot of its own: the download must not hold one meanwhile."""
+    http = HttpClient(limiter=KeyedLimiter(1), pause=SharedPause(), timeout=10)
+
+    def renew() -> str:
+        with http.limiter.slot("u1"):  # what ``OneDriveService._fresh_url`` does (``get_json(..., key=owner)``)
+            return server.url + "/fresh"
+
+    result: list[bytes] = []
+    worker = threading.Thread(target=lambda: result.append(
+        b"".join(stream_download(http, "u1", server.url + "/dead", len(CONTENT), renew))), daemon=True)
+    worker.start()
+    worker.join(timeout=10)
+    assert not worker.is_alive(), "the download deadlocked on its own concurrency slot"
+    assert result == [CONTENT]
+    assert server.paths == ["/dead", "/fresh"]

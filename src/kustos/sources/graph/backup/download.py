@@ -4,11 +4,17 @@ The URL is short-lived: a 401/403 (expired) makes the stream ask Graph for the i
 URL) and resume with ``Range`` where it stopped; a broken connection resumes the same way. Chunks
 are yielded as they arrive, so memory does not grow with the file's size. 429/503 honour
 ``Retry-After`` and hold back the whole tenant (the session's shared pause).
+
+Safe to run from several threads at once (the sink prefetches a few files in parallel): the
+owner's concurrency slot is held only while a response streams, never while sleeping out a
+Retry-After or while asking Graph for a fresh URL (that request takes a slot of its own, so
+holding one here could starve the owner's slots when several downloads expire together).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 
 import httpx
 
@@ -27,21 +33,19 @@ def stream_download(http: HttpClient, owner: str, url: str, size: int,
     while True:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         progressed = False
+        wait: float | None = None
+        expired = False
         limiter = http.limiter
-        with limiter.slot(owner) if limiter is not None else _nothing():
-            http.wait_shared_pause()
+        http.wait_shared_pause()
+        with limiter.slot(owner) if limiter is not None else nullcontext():
             try:
                 with http.stream("GET", url, headers=headers) as response:
                     status = response.status_code
                     if status in (429, 503):
                         wait = retry_after_seconds(response.headers.get("Retry-After"))
                         wait = 1.0 if wait is None else wait
-                        if http.pause is not None:
-                            http.pause.hold(wait)
-                        http.sleep(wait)
-                        http.waits.append(wait)
                     elif status in (401, 403, 410):
-                        url = fresh_url()  # the download URL expired: a new one, resumed below
+                        expired = True  # the download URL expired: a new one, resumed below
                     elif status == 416 and offset >= size:
                         return
                     elif status not in (200, 206):
@@ -61,14 +65,13 @@ def stream_download(http: HttpClient, owner: str, url: str, size: int,
                             return
             except (httpx.TransportError, httpx.StreamError):
                 pass  # the connection broke: resume where we stopped
+        if wait is not None:  # outside the slot: the owner's other requests are held by the shared pause
+            if http.pause is not None:
+                http.pause.hold(wait)
+            http.sleep(wait)
+            http.waits.append(wait)
+        if expired:
+            url = fresh_url()
         restarts = 0 if progressed else restarts + 1
         if restarts > MAX_RESTARTS:
             raise ConnectorError(f"the download of a file failed {MAX_RESTARTS} times in a row at byte {offset}")
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
