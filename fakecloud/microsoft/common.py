@@ -78,10 +78,12 @@ class Workload:
             if not issued.app.roles & allowed:
                 return graph_error(403, self.denied_code, self.denied_message)
             user = self.store.user(issued.tenant, request.params["user"]) if "user" in request.params else None
-            key = f"graph:{user.id}" if user is not None and self.mailbox_limit is not None else None
+            key = stats_key(request, user.id if user is not None else None)
             try:
-                if key is not None and self.mailbox_limit is not None and \
-                        self.faults.enter(key) > self.mailbox_limit():
+                # Every endpoint counts its requests in flight (``/_fakecloud/stats``); only the Exchange
+                # workloads (``mailbox_limit``) answer 429 over the per-mailbox limit.
+                in_flight = self.faults.enter(key)
+                if user is not None and self.mailbox_limit is not None and in_flight > self.mailbox_limit():
                     self.faults.note_throttled(request.path, 1)
                     return graph_error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency "
                                        "limit.", {"Retry-After": "1"})
@@ -95,10 +97,25 @@ class Workload:
                         return graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure "
                                            "Content-Type header is set and payload is of valid JSON format.")
             finally:
-                if key is not None:
-                    self.faults.leave(key)
+                self.faults.leave(key)
 
         router.add(method, r"/v1\.0" + pattern, wrapped)
+
+
+# Path parameters naming the resource a request is counted against, most specific owner first.
+STATS_OWNERS = ("drive", "site", "team", "chat", "owner")
+
+
+def stats_key(request: Request, user_id: str | None) -> str:
+    """The concurrency-statistics key of a request: ``graph:<user id>`` for a user's resources (as the mail
+    endpoints count), else the drive, site, team or chat it addresses, else its first path segment."""
+    if user_id is not None:
+        return f"graph:{user_id}"
+    for name in STATS_OWNERS:
+        value = request.params.get(name)
+        if value:
+            return f"graph:{name}:{request.params.get('key', value) if name == 'owner' else value}"
+    return "graph:" + request.path.removeprefix("/v1.0/").split("/", 1)[0]
 
 
 def link(request: Request, **extra: str) -> str:

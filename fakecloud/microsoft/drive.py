@@ -99,7 +99,7 @@ class DriveService(Workload):
         r(router, "POST", ITEM + r"/children", self.create_child, write=True)
         r(router, "DELETE", ITEM, self.delete, write=True)
         r(router, "PATCH", ITEM, self.update, write=True)
-        for method in ("GET", "PUT", "POST", "DELETE"):
+        for method in ("GET", "PUT", "POST", "DELETE", "PATCH"):
             r(router, method, r"/(?P<owner>users|sites|groups)/(?P<key>[^/]+)/drive/(?P<rest>.+)",
               self._alias(router), write=method != "GET")
         router.add("GET", r"/_layouts/15/download\.aspx", self.download)

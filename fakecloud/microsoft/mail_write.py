@@ -4,6 +4,10 @@ As documented for "Create message": a JSON message, or MIME content base64-encod
 with ``Content-Type: text/plain`` (kept byte for byte, so ``$value`` returns exactly
 what was sent). ``POST /users/{id}/messages`` creates in Drafts; ``.../move`` with
 ``destinationId`` moves (the message gets a new id, as in Exchange).
+
+Folders: ``POST /users/{id}/mailFolders`` (a top-level folder) and
+``POST /users/{id}/mailFolders/{id}/childFolders`` with ``displayName`` (and ``isHidden``): 201 with
+the mailFolder; a name already used under the same parent is 409 ``ErrorFolderExists``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 from fakecloud.microsoft import common
 from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.errors import graph_error
-from fakecloud.microsoft.shapes import message_json
+from fakecloud.microsoft.shapes import folder_json, message_json
 from fakecloud.microsoft.store import IssuedToken
 from fakecloud.web import Request, Response, Router
 
@@ -47,6 +51,29 @@ class MailWriteService(Workload):
         self.route(router, "POST", USER + r"/messages", self.create, write=True)
         self.route(router, "POST", USER + r"/mailFolders/(?P<folder>[^/]+)/messages", self.create, write=True)
         self.route(router, "POST", USER + r"/messages/(?P<message>[^/]+)/move", self.move, write=True)
+        self.route(router, "POST", USER + r"/mailFolders", self.create_folder, write=True)
+        self.route(router, "POST", USER + r"/mailFolders/(?P<folder>[^/]+)/childFolders", self.create_folder,
+                   write=True)
+
+    def create_folder(self, request: Request, issued: IssuedToken) -> Response:
+        user = self.store.user(issued.tenant, request.params["user"])
+        if user is None or user.mail is None:
+            return graph_error(404, "ErrorInvalidUser", f"The requested user '{request.params['user']}' is invalid.")
+        parent = self.store.folder(user, request.params["folder"]) if "folder" in request.params else \
+            user.folders[user.root_id]
+        if parent is None:
+            return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        body = request.json()
+        name = str(body.get("displayName") or "").strip() if isinstance(body, dict) else ""
+        if not name:
+            return common.bad_request("The folder needs a displayName.", "ErrorInvalidRequest")
+        if any(f.parent_id == parent.id and f.display_name.lower() == name.lower() for f in user.folders.values()):
+            return graph_error(409, "ErrorFolderExists", "A folder with the specified name already exists.")
+        folder_id = self.store.add_folder(issued.tenant, user.id, name, parent.id)
+        folder = user.folders[folder_id]
+        folder.hidden = bool(body.get("isHidden"))
+        kind = "childFolders" if "folder" in request.params else "mailFolders"
+        return common.entity(f"users('{user.id}')/{kind}", folder_json(user, folder), status=201)
 
     def create(self, request: Request, issued: IssuedToken) -> Response:
         user = self.store.user(issued.tenant, request.params["user"])

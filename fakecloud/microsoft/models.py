@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from fakecloud.microsoft.feed import Entity, Feed, now_iso
 from fakecloud.tokens import new_id
@@ -24,6 +25,8 @@ class SPList:
     created: str = field(default_factory=now_iso)
     feed: Feed = field(default_factory=Feed)
     next_item: int = 1
+    description: str = ""
+    columns: list[dict[str, Any]] = field(default_factory=list)  # columnDefinition rows (besides the built-in ones)
 
     def new_item_id(self) -> str:
         value, self.next_item = self.next_item, self.next_item + 1

@@ -43,7 +43,14 @@ from fakecloud.microsoft.feed import Entity, Feed
 from fakecloud.microsoft.models import Chat, Folder, Pim, SPList, chat_id
 from fakecloud.microsoft.pim import TASK_KEYS, new_attachment, new_entity
 from fakecloud.microsoft.pim_formats import contact_from_vcf, event_from_ics
-from fakecloud.microsoft.sites import ensure_list, ensure_site, new_list_item, new_page, root_site
+from fakecloud.microsoft.sites import (
+    add_columns,
+    ensure_list,
+    ensure_site,
+    new_list_item,
+    new_page,
+    root_site,
+)
 from fakecloud.microsoft.store import MicrosoftStore, User
 from fakecloud.microsoft.teams import ensure_channel, ensure_team, new_message, soft_delete
 from fakecloud.tokens import new_id
@@ -150,6 +157,8 @@ class MicrosoftSeeder:
         if kind == "mail":
             folder = self.mail_folder(tenant, user, path)
             message = self.store.add_message(tenant, user.id, folder, content)
+            if isinstance(meta.get("flag"), dict):  # a followupFlag, e.g. {"flagStatus": "flagged"}
+                user.messages[message].flag = dict(meta["flag"])
             return {"id": message, "path": f"{self.folder_path(user, folder)}/{message}"}
         if kind == "event" and path.startswith("groups/"):  # the team's group calendar
             team = ensure_team(self.store, tenant, path.removeprefix("groups/"))
@@ -191,6 +200,7 @@ class MicrosoftSeeder:
             if kind == "listitem":
                 splist = ensure_list(site, leaf)
                 fields = data["fields"] if isinstance(data.get("fields"), dict) else data
+                add_columns(splist, fields)
                 entity = new_list_item(splist, fields, by, content, user.upn)
                 return {"id": entity.id, "path": f"{site.path}/{splist.display_name}/{entity.id}"}
             entity = new_page(site, leaf, data, by, content, user.upn)

@@ -82,6 +82,7 @@ def message_json(message: Message, select: list[str] | None) -> dict[str, Any]:
         "parentFolderId": message.folder_id,
         "isRead": False,
         "isDraft": False,
+        "flag": dict(message.flag),
         "from": _address(message.sender),
         "sender": _address(message.sender),
         "id": message.id,

@@ -1,7 +1,12 @@
 """SharePoint sites: ``/sites/root``, ``/sites/{id}``, ``/sites/{id}/sites``, ``/sites?search=``,
 ``/sites/{id}/drives`` (document libraries, served as drives by :mod:`.drive`),
 ``/sites/{id}/lists``, ``/lists/{id}/items?expand=fields`` (+ ``/items/delta``) and
-``/sites/{id}/pages`` (``sitePage``), plus creating list items and pages for restore.
+``/sites/{id}/pages`` (``sitePage``), plus what a restore writes: ``POST /sites/{id}/lists`` (with
+``columns`` and ``list.template``), ``POST .../items`` (every field must be a column of the list, as
+in SharePoint: 400 ``invalidRequest`` otherwise), ``PATCH .../items/{id}/fields``, ``POST .../pages``
+(a new page is checked out, ``publishingState.level`` ``checkout``, version 0.1),
+``PATCH .../pages/{id}/microsoft.graph.sitePage`` and ``POST .../microsoft.graph.sitePage/publish``
+(204, the page becomes ``published``).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from typing import Any
 from fakecloud.microsoft import common
 from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.drive import drive_json
+from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.feed import Entity, now_iso
 from fakecloud.microsoft.models import Site, SPList, site_id
 from fakecloud.microsoft.store import IssuedToken, MicrosoftStore
@@ -21,6 +27,17 @@ from fakecloud.web import Request, Response, Router
 SITE = r"/sites/(?P<site>[^/]+)"
 LIST = SITE + r"/lists/(?P<list>[^/]+)"
 ITEM_CT = {"id": "0x0100A7B3C4D5E6F708192A3B4C5D6E7F8091", "name": "Item"}
+PAGE = SITE + r"/pages/(?P<page>[0-9a-f-]{36})"
+# Fields SharePoint sets itself; every list has them, so they never need a column of their own.
+BUILT_IN_FIELDS = frozenset({"id", "ID", "Title", "Created", "Modified", "Author", "Editor", "ContentType",
+                             "Attachments", "Edit", "LinkTitle", "LinkTitleNoMenu", "DocIcon", "ItemChildCount",
+                             "FolderChildCount", "AppAuthor", "AppEditor", "ComplianceAssetId"})
+TITLE_COLUMN = {"name": "Title", "displayName": "Title", "description": "", "columnGroup": "Custom Columns",
+                "enforceUniqueValues": False, "hidden": False, "indexed": False, "readOnly": False,
+                "required": False, "text": {"allowMultipleLines": False, "appendChangesToExistingText": False,
+                                            "linesForEditing": 0, "maxLength": 255}}
+COLUMN_TYPES = ("text", "number", "boolean", "dateTime", "choice", "currency", "personOrGroup", "lookup",
+                "hyperlinkOrPicture", "calculated")
 
 
 def host_of(tenant: str) -> str:
@@ -67,12 +84,40 @@ def add_library(store: MicrosoftStore, site: Site, display_name: str, url_name: 
     return library
 
 
-def ensure_list(site: Site, name: str) -> SPList:
+def ensure_list(site: Site, name: str, template: str = "genericList") -> SPList:
     found = site.list_named(name)
     if found is None:
-        found = SPList(str(uuid.uuid4()), name.replace(" ", ""), name)
+        found = SPList(str(uuid.uuid4()), name.replace(" ", ""), name, template)
         site.lists[found.id] = found
     return found
+
+
+def column_for(name: str, value: Any) -> dict[str, Any]:
+    """A columnDefinition fitting a seeded field value (text unless it is a number or a yes/no)."""
+    kind: dict[str, Any] = ({"boolean": {}} if isinstance(value, bool) else
+                            {"number": {"decimalPlaces": "automatic", "displayAs": "number"}}
+                            if isinstance(value, int | float) else
+                            {"text": {"allowMultipleLines": False, "appendChangesToExistingText": False,
+                                      "linesForEditing": 0, "maxLength": 255}})
+    return {"id": str(uuid.uuid4()), "name": name, "displayName": name, "description": "", "hidden": False,
+            "indexed": False, "readOnly": False, "required": False, "enforceUniqueValues": False,
+            "columnGroup": "Custom Columns", **kind}
+
+
+def add_columns(splist: SPList, fields: dict[str, Any]) -> None:
+    """Seeding: every field that is not built in gets a column (as if the list had been designed so)."""
+    known = {c["name"] for c in splist.columns}
+    for name, value in fields.items():
+        if name not in BUILT_IN_FIELDS and name not in known and not name.startswith(("@", "_")):
+            splist.columns.append(column_for(name, value))
+            known.add(name)
+
+
+def unknown_field(splist: SPList, fields: dict[str, Any]) -> str | None:
+    """The first field that is neither built in nor a column of the list (SharePoint refuses it)."""
+    known = {c["name"] for c in splist.columns}
+    return next((name for name in fields if not name.startswith("@odata.") and name not in BUILT_IN_FIELDS
+                 and name not in known), None)
 
 
 def resolve_site(store: MicrosoftStore, tenant: str, key: str) -> Site | None:
@@ -101,10 +146,14 @@ class SitesService(Workload):
         r(router, "GET", LIST + r"/items/delta", self.items_delta)
         r(router, "GET", LIST + r"/items/(?P<item>\d+)", self.get_item)
         r(router, "POST", LIST + r"/items", self.create_item, write=True)
+        r(router, "PATCH", LIST + r"/items/(?P<item>\d+)/fields", self.update_fields, write=True)
+        r(router, "POST", SITE + r"/lists", self.create_list, write=True)
         r(router, "GET", SITE + r"/pages", self.pages)
         r(router, "GET", SITE + r"/pages/microsoft\.graph\.sitePage", self.pages)
-        r(router, "GET", SITE + r"/pages/(?P<page>[0-9a-f-]{36})(?:/microsoft\.graph\.sitePage)?", self.get_page)
+        r(router, "GET", PAGE + r"(?:/microsoft\.graph\.sitePage)?", self.get_page)
         r(router, "POST", SITE + r"/pages", self.create_page, write=True)
+        r(router, "PATCH", PAGE + r"/microsoft\.graph\.sitePage", self.update_page, write=True)
+        r(router, "POST", PAGE + r"/microsoft\.graph\.sitePage/publish", self.publish_page, write=True)
 
     # --- shapes ---------------------------------------------------------------------------
     def site_json(self, site: Site) -> dict[str, Any]:
@@ -117,9 +166,18 @@ class SitesService(Workload):
             row["root"] = {}
         return row
 
-    def list_json(self, site: Site, splist: SPList) -> dict[str, Any]:
+    def list_json(self, site: Site, splist: SPList, request: Request | None = None) -> dict[str, Any]:
+        row = self._list_row(site, splist)
+        expand = ((request.arg("expand") or request.arg("$expand") or "") if request else "").lower()
+        if "columns" in expand:
+            row["columns"] = [dict(TITLE_COLUMN, id=str(uuid.uuid5(uuid.NAMESPACE_URL, splist.id + "/Title")))] + [
+                dict(c) for c in splist.columns]
+        return row
+
+    def _list_row(self, site: Site, splist: SPList) -> dict[str, Any]:
         return {"@odata.etag": f'"{splist.id},{splist.feed.seq}"', "id": splist.id, "name": splist.name,
-                "displayName": splist.display_name, "description": "", "createdDateTime": splist.created,
+                "displayName": splist.display_name, "description": splist.description,
+                "createdDateTime": splist.created,
                 "lastModifiedDateTime": splist.created, "webUrl": f"{site.web_url}/Lists/{splist.name}"
                 if splist.template != "documentLibrary" else f"{site.web_url}/{splist.name}",
                 "list": {"contentTypesEnabled": False, "hidden": False, "template": splist.template},
@@ -153,8 +211,12 @@ class SitesService(Workload):
             "createdDateTime": entity.extra["created"], "lastModifiedDateTime": entity.extra["modified"],
             "createdBy": {"user": entity.extra["by"]}, "lastModifiedBy": {"user": entity.extra["by"]},
             "parentReference": {"siteId": site.id},
-            "publishingState": {"level": "published", "versionId": f"{entity.extra['version']}.0"},
+            "publishingState": {"level": "published", "versionId": f"{entity.extra['version']}.0"}
+            if entity.extra.get("published", True) else {"level": "checkout", "versionId": f"{entity.extra['version'] - 1}.1",
+                                                          "checkedOutBy": {"user": entity.extra["by"]}},
         }
+        if "titleArea" in entity.props:
+            row["titleArea"] = entity.props["titleArea"]
         expand = (request.arg("expand") or request.arg("$expand") or "").lower()
         if "canvaslayout" in expand and "canvasLayout" in entity.props:
             row["canvasLayout"] = entity.props["canvasLayout"]
@@ -222,14 +284,14 @@ class SitesService(Workload):
         site = self._site(request, issued)
         if isinstance(site, Response):
             return site
-        rows = [self.list_json(site, x) for x in site.lists.values()]
+        rows = [self.list_json(site, x, request) for x in site.lists.values()]
         return common.collection(request, f"sites('{site.id}')/lists", rows)
 
     def get_list(self, request: Request, issued: IssuedToken) -> Response:
         found = self._list(request, issued)
         if isinstance(found, Response):
             return found
-        return common.entity(f"sites('{found[0].id}')/lists", self.list_json(*found), request)
+        return common.entity(f"sites('{found[0].id}')/lists", self.list_json(*found, request), request)
 
     def items(self, request: Request, issued: IssuedToken) -> Response:
         found = self._list(request, issued)
@@ -268,9 +330,67 @@ class SitesService(Workload):
         body = request.json()
         if not isinstance(body, dict) or not isinstance(body.get("fields"), dict):
             return common.bad_request("The request body needs a fields object.")
+        unknown = unknown_field(splist, body["fields"])
+        if unknown is not None:
+            return common.bad_request(f"Field '{unknown}' is not recognized")
         entity = new_list_item(splist, body["fields"], {"displayName": "SharePoint App"})
         return common.entity(f"sites('{site.id}')/lists('{splist.id}')/items",
                              self.item_json(site, splist, entity, request), status=201)
+
+    def update_fields(self, request: Request, issued: IssuedToken) -> Response:
+        """``PATCH .../items/{id}/fields``: the given fields change; answers the item's fieldValueSet."""
+        found = self._list(request, issued)
+        if isinstance(found, Response):
+            return found
+        site, splist = found
+        entity = splist.feed.items.get(request.params["item"])
+        if entity is None:
+            return common.not_found()
+        body = request.json()
+        if not isinstance(body, dict):
+            return common.bad_request("The request body must be a JSON object of fields.")
+        unknown = unknown_field(splist, body)
+        if unknown is not None:
+            return common.bad_request(f"Field '{unknown}' is not recognized")
+        entity.props.update({k: v for k, v in body.items() if not k.startswith("@odata.")})
+        entity.content = common_json(entity.props)
+        entity.extra["version"] += 1
+        entity.extra["modified"] = now_iso()
+        splist.feed.touch(entity.id)
+        etag = f'"{entity.extra["guid"]},{entity.extra["version"]}"'
+        return common.entity(f"sites('{site.id}')/lists('{splist.id}')/items('{entity.id}')/fields",
+                             {"@odata.etag": etag, "id": entity.id, **entity.props,
+                              "Created": entity.extra["created"], "Modified": entity.extra["modified"]})
+
+    def create_list(self, request: Request, issued: IssuedToken) -> Response:
+        """``POST /sites/{id}/lists`` with ``displayName``, ``columns`` and ``list.template``."""
+        site = self._site(request, issued)
+        if isinstance(site, Response):
+            return site
+        body = request.json()
+        if not isinstance(body, dict) or not str(body.get("displayName") or "").strip():
+            return common.bad_request("A list needs a displayName.")
+        name = str(body["displayName"]).strip()
+        if site.list_named(name) is not None:
+            return graph_error(409, "nameAlreadyExists", f"A list, survey, discussion board, or document library "
+                               f"with the specified title '{name}' already exists in this Web site.")
+        template = str((body.get("list") or {}).get("template") or "genericList")
+        columns = body.get("columns") or []
+        if not isinstance(columns, list) or any(not isinstance(c, dict) or not c.get("name") for c in columns):
+            return common.bad_request("Every column needs a name.")
+        for column in columns:
+            if not any(kind in column for kind in COLUMN_TYPES):
+                return common.bad_request(f"Column '{column['name']}' has no column type facet.")
+        if template == "documentLibrary":
+            splist = add_library(self.store, site, name, name.replace(" ", ""))
+        else:
+            splist = ensure_list(site, name, template)
+        splist.description = str(body.get("description") or "")
+        splist.columns = [{"id": str(uuid.uuid4()), "displayName": c.get("displayName") or c["name"],
+                           "description": "", "hidden": False, "indexed": False, "readOnly": False,
+                           "required": False, "enforceUniqueValues": False, "columnGroup": "Custom Columns", **c}
+                          for c in columns if c["name"] not in BUILT_IN_FIELDS]
+        return common.entity(f"sites('{site.id}')/lists", self.list_json(site, splist), status=201)
 
     def pages(self, request: Request, issued: IssuedToken) -> Response:
         site = self._site(request, issued)
@@ -297,7 +417,43 @@ class SitesService(Workload):
             return common.bad_request("A page needs a name.")
         entity = new_page(site, str(body["name"]), {k: v for k, v in body.items() if k not in ("name", "@odata.type")},
                           {"displayName": "SharePoint App"})
+        entity.extra.update({"published": False, "version": 1})
         return common.entity(f"sites('{site.id}')/pages", self.page_json(site, entity, request), status=201)
+
+    def _page(self, request: Request, issued: IssuedToken) -> tuple[Site, Entity] | Response:
+        site = self._site(request, issued)
+        if isinstance(site, Response):
+            return site
+        entity = site.pages.items.get(request.params["page"])
+        return (site, entity) if entity is not None else common.not_found()
+
+    def update_page(self, request: Request, issued: IssuedToken) -> Response:
+        """``PATCH .../pages/{id}/microsoft.graph.sitePage``: title, layout, canvas; the page is checked out."""
+        found = self._page(request, issued)
+        if isinstance(found, Response):
+            return found
+        site, entity = found
+        body = request.json()
+        if not isinstance(body, dict):
+            return common.bad_request("The request body must be a sitePage object.")
+        entity.props.update({k: v for k, v in body.items() if k not in ("name", "@odata.type", "id")})
+        entity.content = common_json(entity.props)
+        entity.extra.update({"modified": now_iso(), "published": False})
+        site.pages.touch(entity.id)
+        return common.entity(f"sites('{site.id}')/pages", self.page_json(site, entity, request))
+
+    def publish_page(self, request: Request, issued: IssuedToken) -> Response:
+        """``POST .../microsoft.graph.sitePage/publish``: 204; the page's next major version is published."""
+        found = self._page(request, issued)
+        if isinstance(found, Response):
+            return found
+        site, entity = found
+        if not entity.extra.get("published", True):
+            entity.extra.update({"published": True, "modified": now_iso()})
+            site.pages.touch(entity.id)
+        else:
+            entity.extra["version"] += 1
+        return Response(204, b"", {})
 
 
 def _stamp(entity: Entity, by: dict[str, str]) -> Entity:

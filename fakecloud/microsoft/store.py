@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
+from typing import Any
 
 from fakecloud.microsoft.drive_store import Drive, DriveStore
 from fakecloud.microsoft.feed import now_iso
@@ -58,6 +59,7 @@ class Message:
     internet_message_id: str
     sender: str
     change_key: str = field(default_factory=lambda: new_id(9))
+    flag: dict[str, Any] = field(default_factory=lambda: {"flagStatus": "notFlagged"})  # a followupFlag
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Microsoft Teams: ``/groups`` (Team filter), ``/teams/{id}``, channels (standard, private,
 shared), channel messages with ``/replies`` and ``/messages/delta``, ``filesFolder``, the
 team's group calendar ``/groups/{id}/events``, ``/users/{id}/chats`` and
-``/chats/{id}/messages``; posting messages (migration-style restore).
+``/chats/{id}/messages``; posting messages (migration-style restore) and creating channels
+(``POST /teams/{id}/channels``: 201 with the channel; a display name already used in the team is
+400 ``NameAlreadyExists``).
 
 Deleting a message is a soft delete as in Teams: the message stays, with
 ``deletedDateTime`` set and an empty body, and shows up again in the delta.
@@ -40,6 +42,8 @@ MESSAGES_READ = {"ChannelMessage.Read.All", "ChannelMessage.ReadWrite.All", "Gro
 MESSAGES_WRITE = {"Teamwork.Migrate.All", "ChannelMessage.ReadWrite.All"}
 CHAT_READ = {"Chat.Read.All", "Chat.ReadWrite.All", "Chat.ReadBasic.All"}
 CHAT_WRITE = {"Chat.ReadWrite.All", "Teamwork.Migrate.All"}
+CHANNEL_CREATE = {"Channel.Create", "Teamwork.Migrate.All", "Group.ReadWrite.All", "Directory.ReadWrite.All"}
+MEMBERSHIP_TYPES = ("standard", "private", "shared")
 FILES_READ = {"Files.Read.All", "Files.ReadWrite.All", "Sites.Read.All", "Sites.ReadWrite.All", "Group.Read.All",
               "Group.ReadWrite.All"}
 GROUP_READ = {"Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"}
@@ -121,6 +125,7 @@ class TeamsService(Workload):
         r(router, "GET", TEAM, self.get_team, roles=TEAM_READ)
         r(router, "GET", TEAM + r"/channels", self.channels, roles=CHANNEL_READ)
         r(router, "GET", TEAM + r"/allChannels", self.channels, roles=CHANNEL_READ)
+        r(router, "POST", TEAM + r"/channels", self.create_channel, roles=CHANNEL_CREATE)
         r(router, "GET", CHANNEL, self.get_channel, roles=CHANNEL_READ)
         r(router, "GET", CHANNEL + r"/filesFolder", self.files_folder, roles=FILES_READ)
         r(router, "GET", CHANNEL + r"/messages", self.channel_messages, roles=MESSAGES_READ)
@@ -254,6 +259,24 @@ class TeamsService(Workload):
         rows = [self.channel_json(team, c) for c in team.channels.values()
                 if not wanted or f"'{c.membership_type}'" in wanted]
         return common.collection(request, f"teams('{team.id}')/channels", rows)
+
+    def create_channel(self, request: Request, issued: IssuedToken) -> Response:
+        team = self._team(request, issued)
+        if isinstance(team, Response):
+            return team
+        body = request.json()
+        name = str(body.get("displayName") or "").strip() if isinstance(body, dict) else ""
+        if not name:
+            return common.bad_request("A channel needs a displayName.", "BadRequest")
+        membership = str(body.get("membershipType") or "standard")
+        if membership not in MEMBERSHIP_TYPES:
+            return common.bad_request(f"Invalid membershipType '{membership}'.", "BadRequest")
+        if team.channel_named(name) is not None:
+            return graph_error(400, "NameAlreadyExists", f"Channel name already existed, please use other name. "
+                               f"Name: {name}")
+        channel = ensure_channel(team, name, membership)
+        channel.description = str(body.get("description") or "")
+        return common.entity(f"teams('{team.id}')/channels", self.channel_json(team, channel), status=201)
 
     def get_channel(self, request: Request, issued: IssuedToken) -> Response:
         found = self._channel(request, issued)

@@ -236,6 +236,7 @@ DOCUMENTED_ELSEWHERE = {
     ("GET", "/users/*/calendars/*"), ("GET", "/users/*/calendars/*/events"),  # Get calendar / List events
     ("GET", "/users/*/calendars/*/calendarView/delta"), ("POST", "/users/*/calendar/events"),  # event: delta / Create
     ("GET", "/users/*/contacts/delta"),  # contact: delta
+    ("POST", "/sites/*/pages/*/microsoft.graph.sitePage/publish"),  # sitePage: publish (a bound action in the CSDL)
 }
 
 
