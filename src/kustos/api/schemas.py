@@ -120,6 +120,9 @@ class JobOut(Schema):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    heartbeat_at: datetime | None = None  # last sign of life of a running job's process
+    heartbeat_age: int | None = None  # seconds since then (running jobs only)
+    worker: str = ""  # host:pid/thread running it
 
 
 class TokenOut(Schema):

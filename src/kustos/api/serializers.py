@@ -36,6 +36,7 @@ def job(j: Job) -> dict[str, Any]:
         "id": j.id, "kind": j.kind, "customer": j.customer_id, "state": j.state, "progress": j.progress,
         "progress_text": j.progress_text, "error": j.error, "attempts": j.attempts, "result": j.result,
         "created_at": j.created_at, "started_at": j.started_at, "finished_at": j.finished_at,
+        "heartbeat_at": j.heartbeat_at, "heartbeat_age": j.heartbeat_age, "worker": j.worker,
     }
 
 

@@ -55,3 +55,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     s.add_argument("--state", default=None)
     s.add_argument("--customer", default=None, help="customer id or name")
     s.set_defaults(func=_run("cmd_jobs_list"))
+    s = j.add_parser("reap", parents=[common], help="fail (or retry) running jobs whose worker stopped beating")
+    s.add_argument("--timeout", type=int, default=None, help="seconds without heartbeat (default: setting)")
+    s.set_defaults(func=Deferred("kustos.cli.jobs:cmd_jobs_reap"), immediate_jobs=False)
