@@ -148,6 +148,7 @@ class SitesService(Workload):
         r(router, "POST", LIST + r"/items", self.create_item, write=True)
         r(router, "PATCH", LIST + r"/items/(?P<item>\d+)/fields", self.update_fields, write=True)
         r(router, "POST", SITE + r"/lists", self.create_list, write=True)
+        r(router, "POST", LIST + r"/columns", self.create_column, write=True)
         r(router, "GET", SITE + r"/pages", self.pages)
         r(router, "GET", SITE + r"/pages/microsoft\.graph\.sitePage", self.pages)
         r(router, "GET", PAGE + r"(?:/microsoft\.graph\.sitePage)?", self.get_page)
@@ -361,6 +362,24 @@ class SitesService(Workload):
         return common.entity(f"sites('{site.id}')/lists('{splist.id}')/items('{entity.id}')/fields",
                              {"@odata.etag": etag, "id": entity.id, **entity.props,
                               "Created": entity.extra["created"], "Modified": entity.extra["modified"]})
+
+    def create_column(self, request: Request, issued: IssuedToken) -> Response:
+        """``POST .../lists/{id}/columns``: a columnDefinition with a type facet; 201."""
+        found = self._list(request, issued)
+        if isinstance(found, Response):
+            return found
+        site, splist = found
+        body = request.json()
+        if not isinstance(body, dict) or not body.get("name"):
+            return common.bad_request("A column needs a name.")
+        if not any(kind in body for kind in COLUMN_TYPES):
+            return common.bad_request(f"Column '{body['name']}' has no column type facet.")
+        if body["name"] in BUILT_IN_FIELDS or any(c["name"] == body["name"] for c in splist.columns):
+            return graph_error(409, "nameAlreadyExists", f"A column named '{body['name']}' already exists.")
+        column = column_for(str(body["name"]), "")
+        column = {**{k: v for k, v in column.items() if k != "text"}, **body, "id": column["id"]}
+        splist.columns.append(column)
+        return common.entity(f"sites('{site.id}')/lists('{splist.id}')/columns", dict(column), status=201)
 
     def create_list(self, request: Request, issued: IssuedToken) -> Response:
         """``POST /sites/{id}/lists`` with ``displayName``, ``columns`` and ``list.template``."""

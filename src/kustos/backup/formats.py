@@ -1,10 +1,12 @@
 """Downloads render Graph entities stored as canonical JSON into their natural formats: an event
 (recurrence, attendees, file attachments) as iCalendar (RFC 5545), a contact as vCard 3.0 (RFC 2426).
 Content that is not a JSON object (a connector that stores ICS/VCF already) is handed back as is.
-Framework-free."""
+Teams messages and To Do tasks stay JSON and get a readable HTML page next to it (``COMPANIONS``;
+message HTML without scripts, frames or event handlers). Framework-free."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from datetime import datetime
@@ -197,3 +199,74 @@ def vcf(data: bytes) -> bytes:
 
 
 RENDERERS = {"event": ics, "contact": vcf}
+
+
+# --- readable HTML next to the JSON of Teams messages and To Do tasks ---------------------------------
+_ACTIVE = re.compile(r"(?is)<(script|style|iframe|object|embed)\b.*?(</\1\s*>|$)")
+_HANDLERS = re.compile(r"""(?i)\s+on\w+\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)""")
+_JS_URLS = re.compile(r"""(?i)(href|src)\s*=\s*(["']?)\s*javascript:[^"'\s>]*\2""")
+_PAGE = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title>'
+         "<style>body{{font-family:sans-serif;max-width:50em;margin:2em auto}}"
+         ".msg{{border-left:3px solid #6264a7;padding:.2em 1em;margin:1em 0}}.reply{{margin-left:2em}}"
+         ".meta{{color:#555;font-size:.9em}}</style></head><body>\n<h1>{title}</h1>\n{body}\n</body></html>\n")
+
+
+def _safe_html(content: str) -> str:
+    """Message HTML without active content (scripts, frames, event handlers, javascript: links)."""
+    return _JS_URLS.sub(r'\1="#"', _HANDLERS.sub("", _ACTIVE.sub("", content)))
+
+
+def _message_block(message: dict[str, Any], css: str) -> str:
+    sender = message.get("from") or {}
+    who = ((sender.get("user") or sender.get("application") or sender.get("device") or {}).get("displayName")
+           or "unknown")
+    body = message.get("body") or {}
+    content = str(body.get("content") or "")
+    if message.get("deletedDateTime"):
+        content = "<p><em>(deleted)</em></p>"
+    elif str(body.get("contentType") or "html").lower() == "html":
+        content = _safe_html(content)
+    else:
+        content = "<p>" + html.escape(content).replace("\n", "<br>") + "</p>"
+    subject = f"<h2>{html.escape(str(message['subject']))}</h2>" if message.get("subject") else ""
+    names = [html.escape(str(a.get("name") or "")) for a in message.get("attachments") or [] if a.get("name")]
+    attached = f'<p class="meta">Attachments: {", ".join(names)}</p>' if names else ""
+    return (f'<div class="{css}"><p class="meta"><strong>{html.escape(str(who))}</strong> '
+            f'{html.escape(str(message.get("createdDateTime") or ""))}</p>{subject}{content}{attached}</div>')
+
+
+def message_html(data: bytes) -> bytes:
+    """A Teams channel thread (with its ``replies``) or chat message as a readable HTML page."""
+    message = _entity(data)
+    if message is None:
+        message = {"body": {"contentType": "text", "content": data.decode("utf-8", errors="replace")}}
+    blocks = [_message_block(message, "msg")]
+    blocks += [_message_block(r, "msg reply") for r in sorted(
+        (r for r in message.get("replies") or [] if isinstance(r, dict)),
+        key=lambda r: str(r.get("createdDateTime") or ""))]
+    title = str(message.get("subject") or message.get("createdDateTime") or "Teams message")
+    return _PAGE.format(title=html.escape(title), body="\n".join(blocks)).encode("utf-8")
+
+
+def task_html(data: bytes) -> bytes:
+    """A To Do task as a readable HTML page (title, status, dates, notes, checklist)."""
+    task = _entity(data) or {"title": data.decode("utf-8", errors="replace")}
+    rows = []
+    for label, value in (("Status", task.get("status")), ("Importance", task.get("importance")),
+                         ("Due", (task.get("dueDateTime") or {}).get("dateTime")),
+                         ("Completed", (task.get("completedDateTime") or {}).get("dateTime")),
+                         ("Categories", ", ".join(str(c) for c in task.get("categories") or []))):
+        if value:
+            rows.append(f"<tr><th>{label}</th><td>{html.escape(str(value))}</td></tr>")
+    notes = _text(task.get("body"))
+    checklist = "".join(f"<li>{'&#9745;' if item.get('isChecked') else '&#9744;'} "
+                        f"{html.escape(str(item.get('displayName') or ''))}</li>"
+                        for item in task.get("checklistItems") or [] if isinstance(item, dict))
+    body = (f"<table>{''.join(rows)}</table>" + (f"<p>{html.escape(notes)}</p>" if notes else "")
+            + (f"<ul>{checklist}</ul>" if checklist else ""))
+    return _PAGE.format(title=html.escape(str(task.get("title") or "Task")), body=body).encode("utf-8")
+
+
+# kind -> [(extension, renderer)]: extra ZIP members written next to the item's own (JSON) member.
+COMPANIONS = {"channelmessage": [(".html", message_html)], "chatmessage": [(".html", message_html)],
+              "task": [(".html", task_html)]}

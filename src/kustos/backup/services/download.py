@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from kustos.audit import services as audit
-from kustos.backup.formats import RENDERERS
+from kustos.backup.formats import COMPANIONS, RENDERERS
 from kustos.backup.models import BackupSnapshot
 from kustos.core import runtime
 from kustos.vault.snaptree import split_path
@@ -99,6 +99,9 @@ def _generate(store, sid: str, accounts: list[str], path: str) -> Iterator[bytes
                             chunk = pipe.take()
                             if chunk:
                                 yield chunk
+                for suffix, extra in COMPANIONS.get(entry.kind, ()):  # e.g. readable HTML next to the JSON
+                    zf.writestr(zipfile.ZipInfo(info.filename.rpartition(".")[0] + suffix, info.date_time),
+                                extra(store.get(entry.id)), compress_type=zipfile.ZIP_DEFLATED)
                 chunk = pipe.take()
                 if chunk:
                     yield chunk

@@ -6,8 +6,12 @@ backed-up item back: ``account`` is the snapshot's account (``<service>:<user id
 the same user or ``to_account`` (a user id or principal name, with or without the service prefix),
 and the item's path is kept below ``to_path`` when one is given (a SharePoint path keeps its library and
 goes below ``to_path`` inside it). Supported: ``onedrive`` and ``sharepoint`` library files and
-folders, ``mail``, ``calendar`` events, ``contacts``, ``tasks``; other services answer a clear error
-per item. What "conflict" means per kind is in ``restore_files.py`` and ``restore_items.py``.
+folders, ``mail``, ``calendar`` events, ``contacts``, ``tasks``, SharePoint list items and site pages
+(the target account is a site; ``to_path`` names the target list), Teams channel threads (the target
+account is a team; ``to_path`` names the target channel) and channel files (into the team's library);
+chat messages are "download only" (Graph lets no application post into users' chats) and a team's
+group calendar is not restored yet: each such item answers a clear error. What "conflict" means per
+kind is in ``restore_files.py``, ``restore_items.py``, ``restore_sharepoint.py`` and ``restore_teams.py``.
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from urllib.parse import quote
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.backup.restore_files import FileRestorer, behaviour
 from kustos.sources.graph.backup.restore_items import ItemRestorer
+from kustos.sources.graph.backup.restore_sharepoint import SharePointRestorer
+from kustos.sources.graph.backup.restore_teams import CHAT_DOWNLOAD_ONLY, DownloadOnly, TeamsRestorer
 from kustos.sources.graph.backup.session import GraphSession
 
-SERVICES = ("onedrive", "sharepoint", "mail", "calendar", "contacts", "tasks")
+SERVICES = ("onedrive", "sharepoint", "mail", "calendar", "contacts", "tasks", "teams")
 ITEM_KINDS = {"event", "contact", "task"}
 
 
@@ -57,6 +63,8 @@ class GraphRestoreWriter:
         self.session = session
         self.files = FileRestorer(session) if fragment is None else FileRestorer(session, fragment=fragment)
         self.items = ItemRestorer(session)
+        self.sharepoint = SharePointRestorer(session)
+        self.teams = TeamsRestorer(session)
         self._libraries: dict[tuple[str, str], str] = {}
 
     def close(self) -> None:
@@ -70,8 +78,11 @@ class GraphRestoreWriter:
         service, user = target_user(account, to_account)
         if service not in SERVICES:
             raise RestoreError(f"restoring {service} items is not supported yet")
-        same = user == account.partition(":")[2]
-        if kind in ("folder", "file") and service in ("onedrive", "sharepoint"):
+        source_owner = account.partition(":")[2]
+        same = user == source_owner
+        if kind == "chatmessage":
+            raise DownloadOnly(CHAT_DOWNLOAD_ONLY)
+        if kind in ("folder", "file") and service in ("onedrive", "sharepoint", "teams"):
             drive, target = self._drive(service, user, same, path, to_path, meta)
             if kind == "folder":
                 self.files.folder(drive, user, target)
@@ -81,6 +92,19 @@ class GraphRestoreWriter:
             return self.files.put(drive, user, target, size, open_content, conflict)
         if open_content is None:
             raise RestoreError(f"{path!r} has no backed-up content")
+        if service == "sharepoint" and kind in ("listitem", "page"):
+            with open_content() as stream:
+                data = stream.read()
+            if kind == "page":
+                return self.sharepoint.page(user, data, conflict=conflict)
+            return self.sharepoint.list_item(user, source_owner, path, data, meta, to_path=to_path,
+                                             conflict=conflict)
+        if service == "teams" and kind == "channelmessage":
+            with open_content() as stream:
+                data = stream.read()
+            return self.teams.thread(user, source_owner, path, data, meta, to_path=to_path, conflict=conflict)
+        if service == "teams":
+            raise RestoreError(f"items of kind {kind!r} of a team (its group calendar) cannot be restored yet")
         if kind == "mail" and service == "mail":
             with open_content() as stream:
                 mime = stream.read()
@@ -97,6 +121,9 @@ class GraphRestoreWriter:
         library (by id when restoring into the same site, else by name in the target site)."""
         if service == "onedrive":
             return self.files.user_drive(owner), join(to_path, path)
+        if service == "teams":  # channel files live in the team's document library, below "Files/"
+            inner = path.strip("/").removeprefix("Files").strip("/")
+            return f"{self.session.base}/groups/{quote(owner, safe='')}/drive", join(to_path, inner)
         library, _, inner = path.strip("/").partition("/")
         drive_id = str(meta.get("drive_id") or "") if same else ""
         if not drive_id:
