@@ -214,3 +214,15 @@ def _in_any(times: list[datetime], first: datetime, gone: datetime | None) -> bo
     """Whether a snapshot time t with first <= t < gone (gone None: no end) is in the sorted ``times``."""
     i = bisect.bisect_left(times, first)
     return i < len(times) and (gone is None or times[i] < gone)
+
+
+def rebuild(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[str, Any]:
+    """Drop the plan's versions (rows and documents) and index its remaining snapshots again."""
+    ids = list(plan.item_versions.values_list("id", flat=True))
+    if ids:
+        index = runtime.search_index()
+        index.delete(searchdoc.partition(plan.customer_id), ids)
+        index.commit()
+    plan.item_versions.all().delete()
+    BackupSearchState.objects.filter(plan=plan).update(snapshot="", time=None)
+    return catch_up(plan, progress)
