@@ -131,6 +131,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "api/v1/docs"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     # Backup pages (the world's IMAP sources have no plan: 404 where the role may look).
     ("GET", "customers/<str:customer_id>/backup/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/backup/search/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/backup/alerts/ack/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/enable/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
@@ -139,6 +140,9 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/download/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/restore/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
 }
 
 _OBJ = "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404"
@@ -230,6 +234,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     # world's sources are IMAP (no backup): enabling answers 422, plan-bound operations 404.
     ("GET", "/api/v1/customers/{customer_id}/backup"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/backup/alerts"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/backup/search"): (  # no query given: 400 once allowed
+        "customer", "op=403/403/403 pa=400/400/404 pt=400/400/404 ca=400/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/backup/alerts/acknowledge"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}/backup"): (
@@ -248,4 +254,11 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/backup/restore"): (
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup/accounts"): (
+        "source", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup/accounts/{account}/snapshots"): (
+        "source", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/sources/{source_id}/backup/activate-csv"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/backup/history"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
 }

@@ -100,7 +100,7 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
               "user_id": getattr(obj, "id", ""), "job_id": getattr(obj, "id", ""),
               "token_id": getattr(obj, "id", ""), "uidb64": "MTIz", "token": "bogus-token"}
     values.update(message_id=getattr(obj, "id", ""), source_id=getattr(obj, "id", ""),
-                  part=world.attachment_part.get(label, ""))
+                  part=world.attachment_part.get(label, ""), account="nobody")
     if kind in ("source", "quarantine"):
         values["customer_id"] = obj.customer_id
     if kind == "quarantine":
@@ -149,7 +149,8 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
     values = {"customer_id": getattr(obj, "id", ""), "partner_id": getattr(obj, "id", ""),
               "user_id": getattr(obj, "id", ""), "job_id": getattr(obj, "id", ""),
               "token_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""),
-              "message_id": getattr(obj, "id", ""), "upload_id": getattr(obj, "id", ""), "part": world.attachment_part.get(label, "")}
+              "message_id": getattr(obj, "id", ""), "upload_id": getattr(obj, "id", ""), "part": world.attachment_part.get(label, ""),
+              "account": "nobody"}
     if kind == "quarantine":
         values.update(customer_id=obj.customer_id, item_id=obj.id)
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

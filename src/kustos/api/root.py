@@ -8,8 +8,10 @@ from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
 from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
+from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
+from kustos.api.routers.backup_search import router as backup_search_router
 
 api = NinjaAPI(
     title="Kustos API",
@@ -32,3 +34,5 @@ api.add_router("", quarantine.router)
 api.add_router("", backup.router)
 api.add_router("", backup_restore_router)
 api.add_router("", backup_alerts_router)
+api.add_router("", backup_search_router)
+api.add_router("", backup_accounts_router)

@@ -125,3 +125,17 @@ from kustos.web.views import backup_restore  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/sources/<str:source_id>/backup/restore/",
                      backup_restore.backup_restore, name="backup-restore")]
+from kustos.web.views import backup_accounts, backup_activation  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/", backup_accounts.backup_accounts,
+         name="backup-accounts"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/",
+         backup_accounts.backup_account, name="backup-account"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/backup/activate/", backup_activation.backup_activate,
+         name="backup-activate"),
+]
+from kustos.web.views import backup_search  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/backup/search/", backup_search.backup_search_page,
+                      name="backup-search")]

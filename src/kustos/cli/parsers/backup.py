@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kustos.cli.parsers import backup_alerts
+from kustos.cli.parsers import backup_accounts, backup_alerts, backup_search
 from kustos.core.lazy import Deferred
 
 
@@ -65,3 +65,5 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(func=_run("cmd_download"))
 
     backup_alerts.register(b, common)
+    backup_accounts.register(b, common)
+    backup_search.register(b, common)

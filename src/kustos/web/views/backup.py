@@ -1,5 +1,6 @@
-"""Backup pages per customer: overview (each account's last snapshot, status, protected size), the
-snapshot list of a source's plan, and a browse page with ZIP download. Thin views over
+"""Backup pages per customer: overview (each account's last snapshot, status, protected size, a chart of
+protected data over time), the snapshot list of a source's plan (with its chart), and a browse page
+with ZIP download. Thin views over
 ``kustos.backup.services``; permissions come from ``accounts/access.py``."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kustos.archive.models import Source
 from kustos.backup.models import BackupPlan, BackupSnapshot
 from kustos.backup.services import alerts, browse, download, plans, retention
 from kustos.tenants.models import Customer
+from kustos.web.views.backup_chart import protected_charts
 
 
 def _source(user: Any, customer_id: str, source_id: str, perm: Perm) -> tuple[Customer, Source]:
@@ -46,7 +48,7 @@ def backup_overview(request: HttpRequest, customer_id: str) -> HttpResponse:
                  for p in customer.backup_plans.select_related("source")]
     return render(request, "kustos/backup/overview.html", {
         "customer": customer, "accounts": browse.overview(customer), "plans": plan_rows,
-        "unprotected": plans.backup_capable(customer),
+        "unprotected": plans.backup_capable(customer), "charts": protected_charts(customer, request.GET.get("days")),
         "backup_alerts": alerts.for_customer(customer)[:50], "open_critical": alerts.open_critical(customer),
         "can_manage": access.has_perm(request.user, Perm.BACKUP_MANAGE),
         "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
@@ -119,6 +121,7 @@ def backup_snapshots(request: HttpRequest, customer_id: str, source_id: str) -> 
     plan = plans.for_source(source)
     return render(request, "kustos/backup/snapshots.html", {
         "customer": customer, "source": source, "plan": plans.public(plan), "snapshots": browse.snapshots(plan),
+        "charts": protected_charts(customer, request.GET.get("days"), plan=plan),
         "can_manage": access.has_perm(request.user, Perm.BACKUP_MANAGE),
         "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
 
