@@ -8,6 +8,12 @@ drops the account and re-enumerates (unchanged items are still referenced, not d
 that fails is listed with its reason and the snapshot still commits; the cursor of a scope with a
 failed item is not handed back, so the next run fetches it again. Cursors are handed back from
 ``finish`` only after the snapshot is committed.
+
+Contents are downloaded a few at once ahead of the writer (``prefetch.py``: bounded window and
+queues, large files streamed), while the snapshot is written in the batch's order. Finding an
+item's previous version costs one lookup of its own path in the parent snapshot; only an item not
+found there (new, moved, or a deletion without a path) makes the sink index the parent account's
+source ids once per run, so an incremental run touches the parent only along the changed paths.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from kustos.backup.prefetch import Opener, Prefetcher
 from kustos.backupguard.entropy import EntropyEstimator
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.runloop import Durable
@@ -107,7 +114,7 @@ class VaultBackupSink:
     the cursors are handed back (the caller records the snapshot there)."""
 
     def __init__(self, store: Any, parent: str | None, meta: dict[str, Any],
-                 on_commit: Callable[[str], None] | None = None) -> None:
+                 on_commit: Callable[[str], None] | None = None, downloads: int = 4) -> None:
         self.store = store
         self.parent = parent
         self.builder = store.snapshots.builder(parent=parent, meta=meta, inherit=True)
@@ -120,6 +127,7 @@ class VaultBackupSink:
         self._run_paths: dict[str, dict[str, str | None]] = {}  # account -> source id -> path (None: gone)
         self._parent_paths: dict[str, dict[str, str]] = {}
         self._resetting: dict[str, bool] = {}
+        self.prefetch = Prefetcher(workers=downloads, window=2 * downloads)
 
     # --- the run loop's side ----------------------------------------------------------------
     def write(self, scope: Scope, batch: Batch) -> Durable:
@@ -129,18 +137,24 @@ class VaultBackupSink:
             self._run_paths[account] = {}
             self._parent_paths[account] = {}  # nothing of the parent is there any more
         self._resetting[account] = batch.reset
-        for item in batch.items:
-            try:
-                self._item(account, item)
-            except ITEM_ERRORS as exc:
-                self.failed.append({"account": account, "path": self._safe_path(item), "source_id": item.source_id,
-                                    "error": f"{type(exc).__name__}: {exc}"[:500]})
-                self.failed_scopes.add(scope.id)
+        ahead = self.prefetch.ahead([self._opener(account, item) for item in batch.items])
+        try:
+            for position, item in enumerate(batch.items):
+                ahead.advance(position)
+                try:
+                    self._item(account, item, lambda opener, at=position: ahead.content(at, opener))
+                except ITEM_ERRORS as exc:
+                    self.failed.append({"account": account, "path": self._safe_path(item),
+                                        "source_id": item.source_id, "error": f"{type(exc).__name__}: {exc}"[:500]})
+                    self.failed_scopes.add(scope.id)
+        finally:
+            ahead.close()
         if batch.next_cursor is not None:
             self.staged[scope.id] = batch.next_cursor
         return []
 
     def finish(self) -> Durable:
+        self.prefetch.close()
         self.builder.meta.update(failed=self.failed, complete=not self.failed)
         self.snapshot = self.builder.commit()
         if self.on_commit is not None:
@@ -149,6 +163,7 @@ class VaultBackupSink:
 
     def abort(self, error: str) -> None:
         log.warning("backup run aborted: %s", error)
+        self.prefetch.close()
         self.builder.abort()
 
     # --- items ------------------------------------------------------------------------------
@@ -159,23 +174,53 @@ class VaultBackupSink:
         except Exception:  # noqa: BLE001 - a path only for the failure report
             return item.source_id
 
-    def _locate(self, account: str, source_id: str) -> str | None:
+    def _locate(self, account: str, source_id: str, path: str | None = None) -> str | None:
+        """Where the item is in this run so far, else in the parent (None: nowhere). ``path``, where
+        the item says it is now, is tried first; the parent account is indexed only on a miss."""
         run = self._run_paths.setdefault(account, {})
         if source_id in run:
             return run[source_id]
         if account not in self._parent_paths:
+            if path is not None and self.parent is not None:
+                entry = self.builder.parent_entry(account, path)
+                if entry is not None and entry.meta.get("source_id") == source_id:
+                    return path
             found: dict[str, str] = {}
             if self.parent is not None:
-                for path, entry in self.store.snapshots.walk(self.parent, account):
+                for sub, entry in self.store.snapshots.walk(self.parent, account):
                     sid = entry.meta.get("source_id")
                     if sid:
-                        found[str(sid)] = path
+                        found[str(sid)] = sub
             self._parent_paths[account] = found
         return self._parent_paths[account].get(source_id)
 
-    def _item(self, account: str, item: Item) -> None:
+    def _previous(self, account: str, item: Item, path: str, old: str | None) -> SnapEntry | None:
+        """The item's version in the parent: at its path, or at its old path when it moved."""
+        prev = self.builder.parent_entry(account, path)
+        if old and old != path:  # a moved item is compared with its version at the old path
+            before = self.builder.parent_entry(account, old)
+            if before is not None and before.meta.get("source_id") == item.source_id:
+                prev = before
+        return prev
+
+    def _opener(self, account: str, item: Item) -> Opener | None:
+        """The item's content opener when its content will have to be read (to download it ahead)."""
+        if item.deleted or item.stream is None:
+            return None
+        try:
+            path = item_path(item)
+            prev = self._previous(account, item, path, self._locate(account, item.source_id, path))
+        except ITEM_ERRORS:
+            return None  # reported when the item is written
+        if prev is not None and prev.id and _same_content(prev.meta, item.meta):
+            return None
+        return item.stream
+
+    def _item(self, account: str, item: Item,
+              content: Callable[[Opener], Iterator[bytes]] | None = None) -> None:
         run = self._run_paths.setdefault(account, {})
-        old = self._locate(account, item.source_id)
+        path = item_path(item) if not item.deleted else None
+        old = self._locate(account, item.source_id, path)
         if item.deleted:
             target = old or (item_path(item) if item.meta.get("name") else None)
             if target:
@@ -183,17 +228,13 @@ class VaultBackupSink:
                 self.counts["removed"] += 1
             run[item.source_id] = None
             return
-        path = item_path(item)
+        assert path is not None
         meta = {**item.meta, "source_id": item.source_id}
         modified = modified_of(item.meta)
         if old and old != path:  # moved or renamed: its subtree moves along
             self.builder.remove(account, old)
             self._move_children(account, old, path)
-        prev = self.builder.parent_entry(account, path)
-        if old and old != path:  # a moved item is compared with its version at the old path
-            before = self.builder.parent_entry(account, old)
-            if before is not None and before.meta.get("source_id") == item.source_id:
-                prev = before
+        prev = self._previous(account, item, path, old)
         if item.stream is None and not item.data and item.kind == "folder":
             self.builder.add(account, path, SnapEntry(kind="folder", modified=modified, meta=meta))
         elif prev is not None and prev.id and _same_content(prev.meta, item.meta):
@@ -201,7 +242,10 @@ class VaultBackupSink:
                                                       modified=modified, meta=meta))
             self.counts["unchanged"] += 1
         else:
-            feed = EntropyFeed(IterStream(item.stream()) if item.stream is not None else item.data)
+            if item.stream is None:
+                feed = EntropyFeed(item.data)
+            else:
+                feed = EntropyFeed(IterStream(content(item.stream) if content is not None else item.stream()))
             entry = self.builder.put(account, path, feed.data, item.kind, modified, meta)
             # Re-added with the entropy sampled while streaming (meta["entropy"], ["entropy_sample"]).
             self.builder.add(account, path, SnapEntry(kind=entry.kind, id=entry.id, size=entry.size,
