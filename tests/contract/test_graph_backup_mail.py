@@ -9,15 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from fakecloud.testing import FakeCloudProcess, generated_message, running_fakecloud, throttle_obeyed
+from fakecloud.testing import FakeCloudProcess, generated_message, running_fakecloud
 from kustos.sources.base import Item, Scope
-from kustos.sources.egress import EgressPolicy
-from kustos.sources.graph.backup import GraphBackupConnector, build_backup
+from kustos.sources.graph.backup import GraphBackupConnector
 from tests.contract.connector_contract import ConnectorContract, drain
+from tests.contract.graph_backup_view import GraphSource
 
 TENANT = "mailbackup.onmicrosoft.com"
 USER = "olga@mailbackup.onmicrosoft.com"
-EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
 FOLDERS = ("Inbox", "Inbox/Projects/2024", "Archive")
 _counter = itertools.count()
 
@@ -28,14 +27,13 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
         yield process
 
 
-class MailSource:
+class MailSource(GraphSource):
+    tenant = TENANT
+
     def __init__(self, cloud: FakeCloudProcess) -> None:
-        self.control = cloud.control
-        self.control.call("reset")
-        self.settings = self.control.credentials("ms", TENANT)
+        super().__init__(cloud, ["mail"])
         self.user_id = self.control.ms_user(TENANT, USER)
-        self.backup: GraphBackupConnector = build_backup(self.settings, self.settings["client_secret"], EGRESS,
-                                                         ["mail"])
+        self.backup = self.build()
 
     def connector(self) -> GraphBackupConnector:
         return self.backup
@@ -56,12 +54,6 @@ class MailSource:
 
     def invalidate_cursor(self) -> None:
         self.control.call("ms/invalidate_all_deltas", tenant=TENANT, user=self.user_id)
-
-    def throttle(self, requests: int, retry_after: float) -> None:
-        self.control.throttle("/v1.0/", requests, retry_after)
-
-    def throttle_obeyed(self) -> bool:
-        return throttle_obeyed(self.control.stats())
 
 
 class TestMailBackupContract(ConnectorContract):

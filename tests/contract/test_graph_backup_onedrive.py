@@ -14,22 +14,20 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any, ClassVar
 
 import httpx
 import pytest
 
-from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
-from kustos.sources.base import Batch, Connector, Cursor, Item, Scope
-from kustos.sources.egress import EgressPolicy
+from fakecloud.testing import FakeCloudProcess, running_fakecloud
+from kustos.sources.base import Connector, Cursor, Item, Scope
 from kustos.sources.graph.backup import GraphBackupConnector, OneDriveService, build_backup
 from kustos.sources.kinds import registry
 from tests.contract.connector_contract import ConnectorContract, drain
+from tests.contract.graph_backup_view import EGRESS, ContractView, GraphSource
 
 TENANT = "backup.onmicrosoft.com"
 USER = "nina@backup.onmicrosoft.com"
-EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
 _counter = itertools.count()
 
 
@@ -44,41 +42,25 @@ def read(item: Item) -> bytes:
     return b"".join(item.stream())
 
 
-class FilesOnly:
+class FilesOnly(ContractView):
     """Contract view of the backup connector: files only, their content read through ``stream()``."""
 
     name: ClassVar[str] = "graph-backup-files"
+    kinds = frozenset({"file"})
 
-    def __init__(self, inner: GraphBackupConnector) -> None:
-        self.inner = inner
-
-    def check(self) -> None:
-        self.inner.check()
-
-    def scopes(self) -> Iterator[Scope]:
-        yield from self.inner.scopes()
-
-    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
-        for batch in self.inner.fetch(scope, cursor):
-            files = [replace(i, data=b"" if i.deleted else read(i)) for i in batch.items if i.kind == "file"]
-            yield Batch(files, batch.next_cursor, batch.reset)
+    def key(self, item: Item) -> bytes:
+        return read(item)
 
 
-class OneDriveSource:
+class OneDriveSource(GraphSource):
+    tenant = TENANT
+
     def __init__(self, cloud: FakeCloudProcess) -> None:
-        self.cloud = cloud
-        self.control = cloud.control
-        self.control.call("reset")
-        self.settings = self.control.credentials("ms", TENANT)
+        super().__init__(cloud, ["onedrive"])
         self.control.seed("ms", TENANT, USER, "file", "/.keep", b"")  # creates the user and the drive
         self.control.remove("ms", TENANT, USER, "file", "/.keep")
         self.backup = self.build()
         self.user_id = next(s for s in self.backup.scopes() if s.name == USER).meta["account"]
-
-    def build(self, services: tuple[str, ...] = ("onedrive",)) -> GraphBackupConnector:
-        connector: GraphBackupConnector = build_backup(self.settings, self.settings["client_secret"], EGRESS,
-                                                       services)
-        return connector
 
     def connector(self) -> Connector:
         return FilesOnly(self.backup)
@@ -100,12 +82,6 @@ class OneDriveSource:
 
     def invalidate_cursor(self) -> None:
         self.control.ms_invalidate_delta(TENANT, "file", USER)
-
-    def throttle(self, requests: int, retry_after: float) -> None:
-        self.control.throttle("/v1.0/", requests, retry_after)
-
-    def throttle_obeyed(self) -> bool:
-        return throttle_obeyed(self.control.stats())
 
 
 class TestOneDriveBackupContract(ConnectorContract):

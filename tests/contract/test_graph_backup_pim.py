@@ -11,20 +11,18 @@ import base64
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any, ClassVar
 
 import pytest
 
-from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
-from kustos.sources.base import Batch, Cursor, Item, Scope
-from kustos.sources.egress import EgressPolicy
-from kustos.sources.graph.backup import GraphBackupConnector, build_backup
+from fakecloud.testing import FakeCloudProcess, running_fakecloud
+from kustos.sources.base import Item, Scope
+from kustos.sources.graph.backup import GraphBackupConnector
 from tests.contract.connector_contract import ConnectorContract, drain
+from tests.contract.graph_backup_view import ContractView, GraphSource
 
 TENANT = "pim.onmicrosoft.com"
 USER = "pia@pim.onmicrosoft.com"
-EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
 _counter = itertools.count()
 
 
@@ -51,36 +49,28 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
         yield process
 
 
-class KeyedByField:
+class KeyedByField(ContractView):
     """Contract view: each item's ``data`` replaced by the seeded key found in its JSON."""
 
     name: ClassVar[str] = "graph-backup-keyed"
 
     def __init__(self, inner: GraphBackupConnector, field: str) -> None:
-        self.inner, self.field = inner, field
+        super().__init__(inner)
+        self.field = field
 
-    def check(self) -> None:
-        self.inner.check()
-
-    def scopes(self) -> Iterator[Scope]:
-        yield from self.inner.scopes()
-
-    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
-        for batch in self.inner.fetch(scope, cursor):
-            yield Batch([i if i.deleted else replace(i, data=str(json.loads(i.data)[self.field]).encode())
-                         for i in batch.items], batch.next_cursor, batch.reset)
+    def key(self, item: Item) -> bytes:
+        return str(json.loads(item.data)[self.field]).encode()
 
 
-class PimSource:
+class PimSource(GraphSource):
+    tenant = TENANT
+
     def __init__(self, cloud: FakeCloudProcess, service: str) -> None:
-        self.control = cloud.control
-        self.control.call("reset")
+        super().__init__(cloud, [service])
         self.service = service
         self.kind, self.containers, self.content, self.field = SERVICES[service]
-        self.settings = self.control.credentials("ms", TENANT)
         self.user_id = self.control.ms_user(TENANT, USER)
-        self.backup: GraphBackupConnector = build_backup(self.settings, self.settings["client_secret"], EGRESS,
-                                                         [service])
+        self.backup = self.build()
 
     def connector(self) -> KeyedByField:
         return KeyedByField(self.backup, self.field)
@@ -101,12 +91,6 @@ class PimSource:
 
     def invalidate_cursor(self) -> None:
         self.control.ms_invalidate_delta(TENANT, self.kind, USER)
-
-    def throttle(self, requests: int, retry_after: float) -> None:
-        self.control.throttle("/v1.0/", requests, retry_after)
-
-    def throttle_obeyed(self) -> bool:
-        return throttle_obeyed(self.control.stats())
 
 
 class _PimContract(ConnectorContract):

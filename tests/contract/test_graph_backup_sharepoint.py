@@ -8,20 +8,17 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import ClassVar
 
 import pytest
 
-from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
-from kustos.sources.base import Batch, Cursor, Item, Scope
-from kustos.sources.egress import EgressPolicy
-from kustos.sources.graph.backup import GraphBackupConnector, build_backup
+from fakecloud.testing import FakeCloudProcess, running_fakecloud
+from kustos.sources.base import Item, Scope
 from tests.contract.connector_contract import ConnectorContract, drain
+from tests.contract.graph_backup_view import ContractView, GraphSource
 
 TENANT = "sp.onmicrosoft.com"
 USER = "sam@sp.onmicrosoft.com"
-EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
 _counter = itertools.count()
 
 
@@ -31,34 +28,23 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
         yield process
 
 
-class ListItemsByTitle:
+class ListItemsByTitle(ContractView):
     """Contract view: list items only, keyed by their ``Title`` field."""
 
     name: ClassVar[str] = "graph-backup-listitems"
+    kinds = frozenset({"listitem"})
 
-    def __init__(self, inner: GraphBackupConnector) -> None:
-        self.inner = inner
-
-    def check(self) -> None:
-        self.inner.check()
-
-    def scopes(self) -> Iterator[Scope]:
-        yield from self.inner.scopes()
-
-    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
-        for batch in self.inner.fetch(scope, cursor):
-            yield Batch([i if i.deleted else replace(i, data=json.loads(i.data)["fields"]["Title"].encode())
-                         for i in batch.items if i.kind == "listitem"], batch.next_cursor, batch.reset)
+    def key(self, item: Item) -> bytes:
+        return str(json.loads(item.data)["fields"]["Title"]).encode()
 
 
-class SiteSource:
+class SiteSource(GraphSource):
+    tenant = TENANT
+
     def __init__(self, cloud: FakeCloudProcess) -> None:
-        self.control = cloud.control
-        self.control.call("reset")
-        self.settings = self.control.credentials("ms", TENANT)
+        super().__init__(cloud, ["sharepoint"])
         self.control.seed("ms", TENANT, USER, "page", "proj/Home", json.dumps({"title": "Home"}).encode())
-        self.backup: GraphBackupConnector = build_backup(self.settings, self.settings["client_secret"], EGRESS,
-                                                         ["sharepoint"])
+        self.backup = self.build()
         self.site = next(s for s in self.backup.scopes() if s.name.endswith("/sites/proj"))
 
     def connector(self) -> ListItemsByTitle:
@@ -80,12 +66,6 @@ class SiteSource:
 
     def invalidate_cursor(self) -> None:
         self.control.ms_invalidate_delta(TENANT, "listitem", path="proj/Tickets")
-
-    def throttle(self, requests: int, retry_after: float) -> None:
-        self.control.throttle("/v1.0/", requests, retry_after)
-
-    def throttle_obeyed(self) -> bool:
-        return throttle_obeyed(self.control.stats())
 
 
 class TestSharePointListItemsContract(ConnectorContract):

@@ -8,20 +8,17 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import ClassVar
 
 import pytest
 
-from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
-from kustos.sources.base import Batch, Cursor, Item, Scope
-from kustos.sources.egress import EgressPolicy
-from kustos.sources.graph.backup import GraphBackupConnector, build_backup
+from fakecloud.testing import FakeCloudProcess, running_fakecloud
+from kustos.sources.base import Item, Scope
 from tests.contract.connector_contract import ConnectorContract, drain
+from tests.contract.graph_backup_view import ContractView, GraphSource
 
 TENANT = "teams.onmicrosoft.com"
 ANN, BOB = "ann@teams.onmicrosoft.com", "bob@teams.onmicrosoft.com"
-EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
 ICS = (b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:offsite\r\nSUMMARY:Offsite\r\n"
        b"DTSTART:20260105T090000Z\r\nDTEND:20260105T170000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
 _counter = itertools.count()
@@ -37,36 +34,25 @@ def body(item: Item) -> str:
     return str(json.loads(item.data)["body"]["content"])
 
 
-class ThreadsByBody:
+class ThreadsByBody(ContractView):
     """Contract view: channel threads only, keyed by the root message's body."""
 
     name: ClassVar[str] = "graph-backup-threads"
+    kinds = frozenset({"channelmessage"})
 
-    def __init__(self, inner: GraphBackupConnector) -> None:
-        self.inner = inner
-
-    def check(self) -> None:
-        self.inner.check()
-
-    def scopes(self) -> Iterator[Scope]:
-        yield from self.inner.scopes()
-
-    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
-        for batch in self.inner.fetch(scope, cursor):
-            yield Batch([i if i.deleted else replace(i, data=body(i).encode())
-                         for i in batch.items if i.kind == "channelmessage"], batch.next_cursor, batch.reset)
+    def key(self, item: Item) -> bytes:
+        return body(item).encode()
 
 
-class TeamSource:
+class TeamSource(GraphSource):
+    tenant = TENANT
+
     def __init__(self, cloud: FakeCloudProcess) -> None:
-        self.control = cloud.control
-        self.control.call("reset")
-        self.settings = self.control.credentials("ms", TENANT)
+        super().__init__(cloud, ["teams"])
         self.control.seed("ms", TENANT, ANN, "channelmessage", "Sales/General", b"<p>welcome</p>")
         self.control.remove("ms", TENANT, ANN, "channelmessage",
                             self.control.items("ms", TENANT, "channelmessage")[0]["path"])
-        self.backup: GraphBackupConnector = build_backup(self.settings, self.settings["client_secret"], EGRESS,
-                                                         ["teams"])
+        self.backup = self.build()
         self.team = next(s for s in self.backup.scopes() if s.kind == "team")
         self.first = True
 
@@ -93,12 +79,6 @@ class TeamSource:
     def invalidate_cursor(self) -> None:
         for channel in ("Sales/General", "Sales/Deals"):
             self.control.ms_invalidate_delta(TENANT, "channelmessage", path=channel)
-
-    def throttle(self, requests: int, retry_after: float) -> None:
-        self.control.throttle("/v1.0/", requests, retry_after)
-
-    def throttle_obeyed(self) -> bool:
-        return throttle_obeyed(self.control.stats())
 
 
 class TestTeamsChannelContract(ConnectorContract):
