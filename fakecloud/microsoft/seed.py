@@ -24,6 +24,7 @@ channelmessage  ``<team>/<channel>`` (``meta.replyTo``,       ``<team>/<channel>
 chatmessage     chat topic (``meta.members``: UPNs)            ``<topic>/<message id>``
 =============== ============================================ ===================================
 
+``remove`` of a listitem also takes a list's path (``<site>/<list>``): the whole list is deleted.
 Content is the natural form: MIME, ICS, VCF, JSON (task fields, list item fields,
 page properties, chatMessage with ``body`` or plain HTML text) or file bytes. Sites,
 lists, teams, channels, chats, folders and unknown accounts (as licensed users) are
@@ -320,6 +321,8 @@ class MicrosoftSeeder:
                     self.store.drives.delete(drive, item)
                     return
             raise KeyError(f"no file {path}")
+        elif kind == "listitem" and self._remove_list(tenant, path):
+            return
         else:
             found = next(((e, feed, parent) for p, e, feed, parent in self._entities(tenant, kind) if p == path), None)
             if found is None:
@@ -329,6 +332,16 @@ class MicrosoftSeeder:
                 soft_delete(feed, entity, parent)
             else:
                 feed.remove(entity.id)
+
+    def _remove_list(self, tenant: str, path: str) -> bool:
+        """``remove`` of kind listitem with a list's path (``<site>/<list>``) deletes the whole list."""
+        for site in self.store.sites.values():
+            for splist in list(site.lists.values()) if site.tenant == tenant else []:
+                if splist.template != "documentLibrary" and \
+                        f"{site.path}/{splist.display_name}".strip("/").lower() == path.strip("/").lower():
+                    del site.lists[splist.id]
+                    return True
+        return False
 
     # --- delta invalidation -----------------------------------------------------------------------
     def feeds(self, tenant: str, account: str, kind: str, path: str = "") -> list[Feed]:

@@ -164,6 +164,26 @@ def test_list_items_restore_with_each_conflict_mode_and_into_another_site(fakecl
     assert list_shas(control, "archiv", "Aus Projekte") == original
 
 
+def test_a_deleted_list_is_created_again_with_columns_from_its_items(fakecloud, customer, capsys):
+    control = fakecloud.control
+    settings, plan = setup(control, customer, ["sharepoint"])
+    control.seed("ms", TENANT, USER, "listitem", "projekte/Aufgaben", canonical(ANGEBOT))
+    control.seed("ms", TENANT, USER, "listitem", "projekte/Aufgaben", canonical(RECHNUNG))
+    snap = backup(plan)
+    site = account_with(snap, "sharepoint:", "Aufgaben")
+    graph = Graph(fakecloud, settings)
+    projekte = graph.site("projekte")
+    control.call("remove", service="ms", tenant=TENANT, account=USER, kind="listitem", path="projekte/Aufgaben")
+    assert "Aufgaben" not in [x["displayName"] for x in graph.get(f"/sites/{projekte}/lists")["value"]]
+
+    assert restore(capsys, snap, "--account", site) == {"restored": 2, "skipped": 0, "failed": []}
+    created = graph.get(f"/sites/{projekte}/lists/Aufgaben?expand=columns")
+    assert {c["name"]: ("number" in c) for c in created["columns"]} == {"Title": False, "Status": False,
+                                                                         "Menge": True}
+    assert list_shas(control, "projekte", "Aufgaben") == Counter([sha(canonical(ANGEBOT)), sha(canonical(RECHNUNG))])
+    assert restore(capsys, snap, "--account", site) == {"restored": 0, "skipped": 2, "failed": []}  # by Title
+
+
 def test_site_pages_restore_published_with_their_web_parts(fakecloud, customer, capsys):
     control = fakecloud.control
     settings, plan = setup(control, customer, ["sharepoint"])

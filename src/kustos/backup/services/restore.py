@@ -5,7 +5,9 @@ to the same place or to another account and/or below a target folder, with a con
 which walks the snapshot in the vault and hands every item to the source kind's restore writer
 (``Kind.build_restore``; content streams from the vault, so memory does not grow with file size).
 The report is ``{"restored", "skipped", "failed": [{"path", "error"}]}``; an item that fails is
-listed and the restore goes on. Folders are recreated (empty ones too) but not counted.
+listed and the restore goes on; so is an item the writer can only offer for download (Teams chat
+messages: the error says "download only" and why). Folders are recreated (empty ones too) but not
+counted.
 """
 
 from __future__ import annotations
