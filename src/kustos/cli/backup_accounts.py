@@ -63,4 +63,4 @@ def _render_activation(report: dict[str, Any]) -> None:
         detail = f"  {line['detail']}" if line["detail"] else ""
         print(f"line {line['line']:>5}  {line['status']:16}  {line['account']}{detail}")
     counts = ", ".join(f"{n} {status}" for status, n in report["counts"].items() if n)
-    print(f"{'applied' if report['applied'] else 'not applied'}: {counts}")
+    print(f"{'changed' if report['changed'] else 'nothing changed'}: {counts}")

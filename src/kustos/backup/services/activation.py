@@ -153,12 +153,14 @@ def _offered(plan: BackupPlan) -> list[Scope]:
             close()
 
 
-def _judge(plan: BackupPlan, lines: list[Line], offered: list[Scope], explicit: bool) -> list[Scope]:
+def judge(plan: BackupPlan, lines: list[Line], offered: list[Scope], explicit: bool) -> list[Scope]:
     """Sets each line's status; returns the scopes to add (in file order)."""
-    index: dict[str, list[Scope]] = {}
+    index: dict[str, set[str]] = {}  # a name of a scope -> the accounts owning such scopes
+    owned: dict[str, list[Scope]] = {}  # account -> its scopes (one per service on a per-service connection)
     for scope in offered:
+        owned.setdefault(_owner(scope), []).append(scope)
         for key in _keys(scope):
-            index.setdefault(key, []).append(scope)
+            index.setdefault(key, set()).add(_owner(scope))
     kind_services = plans.offered_services(plans.kind_for(plan.source))
     plan_services = list(plan.services or kind_services)
     as_list = explicit and plan.all_scopes
@@ -167,8 +169,8 @@ def _judge(plan: BackupPlan, lines: list[Line], offered: list[Scope], explicit: 
     for line in lines:
         if line.status:
             continue
-        matched = index.get(_norm(line.account), [])
-        owners = sorted({_owner(s) for s in matched})
+        owners = sorted(index.get(_norm(line.account), set()))
+        matched = [s for owner in owners for s in owned[owner]]
         if not matched:
             line.status, line.detail = "unknown_account", f"no user, site or team {line.account!r} in this source"
             continue
@@ -216,11 +218,12 @@ def activate(plan: BackupPlan, data: bytes, *, partial: bool = False, explicit: 
              actor: Any = None) -> dict[str, Any]:
     """Judge every line of the CSV ``data`` and apply the activations (see the module docstring)."""
     lines = parse(data)
-    adding = _judge(plan, lines, _offered(plan), explicit)
+    adding = judge(plan, lines, _offered(plan), explicit)
     errors = sum(1 for line in lines if line.status in ERRORS)
-    apply = bool(adding) and (not errors or partial)
+    applied = not errors or partial  # the valid lines take effect
+    changed = applied and bool(adding)
     converted = False
-    if apply:
+    if changed:
         now = timezone.now()
         with transaction.atomic():
             fresh = BackupPlan.objects.select_for_update().get(id=plan.id)
@@ -233,15 +236,15 @@ def activate(plan: BackupPlan, data: bytes, *, partial: bool = False, explicit: 
                 BackupAccount.objects.get_or_create(plan=fresh, scope_id=account_of(scope), defaults={
                     "name": scope.name or scope.id, "kind": scope.kind, "first_seen_at": now})
         plan.scopes, plan.all_scopes = fresh.scopes, fresh.all_scopes
-    else:
+    elif not applied:
         for line in lines:
             if line.status == "activated":
                 line.status = "would_activate"
     counts = Counter(line.status for line in lines)
-    result = {"plan": plan.id, "source": plan.source_id, "applied": apply, "partial": partial,
+    result = {"plan": plan.id, "source": plan.source_id, "applied": applied, "changed": changed, "partial": partial,
               "explicit": converted, "errors": errors, "counts": {s: counts.get(s, 0) for s in STATUSES},
               "scopes": plans.ALL if plan.all_scopes else plan.scopes, "lines": [asdict(line) for line in lines]}
     audit.record("backup.activate", actor=actor, customer=plan.customer_id, target=plan.id,
-                 detail={"source": plan.source_id, "applied": apply, "partial": partial, "explicit": converted,
-                         "lines": len(lines), "errors": errors, "activated": [s.id for s in adding] if apply else []})
+                 detail={"source": plan.source_id, "changed": changed, "partial": partial, "explicit": converted,
+                         "lines": len(lines), "errors": errors, "activated": [s.id for s in adding] if changed else []})
     return result
