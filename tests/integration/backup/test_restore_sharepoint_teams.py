@@ -1,7 +1,8 @@
 """Restore of SharePoint list items and site pages and of Teams channel threads against fakecloud (a real
 process), through the CLI (`kustos backup restore ... --json`): items removed at the source come back
 with the same fields (sha256 of the stored item equal), each conflict mode, another site / list and
-another team / channel (created when missing); chat messages are reported as download only, and the ZIP
+another team / channel (created when missing), channel files into another team's library; chat messages are reported
+as download only, and the ZIP
 download renders them as JSON and readable HTML; mail restored into a new folder path of another user
 is byte-identical."""
 
@@ -227,6 +228,7 @@ def test_channel_threads_restore_with_a_header_and_chats_are_download_only(fakec
     control.seed("ms", TENANT, USER, "channelmessage", "Vertrieb/General", b"<p>Willkommen</p>")
     control.seed("ms", TENANT, OTHER, "channelmessage", "Einkauf/General", b"<p>Hallo Einkauf</p>")
     control.seed("ms", TENANT, USER, "chatmessage", "Mittag", b"<p>Pizza?</p>", {"members": [OTHER]})
+    control.seed("ms", TENANT, USER, "file", "/Angebote/preise.txt", b"42 CHF\n", {"site": "Vertrieb"})
     snap = backup(plan)
     team = account_with(snap, "teams:", "Angebote")
     chats = account_with(snap, "teams:", "Mittag")
@@ -259,12 +261,19 @@ def test_channel_threads_restore_with_a_header_and_chats_are_download_only(fakec
     assert len(channel_messages(control, "Vertrieb", "General")) == 2
 
     # another team, a channel that does not exist there yet
-    report = restore(capsys, snap, "--account", team, "--to-account", einkauf, "--to-path", "Aus dem Vertrieb")
+    report = restore(capsys, snap, "--account", team, "--path", "Angebote", "--path", "General", "--to-account",
+                     einkauf, "--to-path", "Aus dem Vertrieb")
     assert report == {"restored": 2, "skipped": 0, "failed": []}
     created = [c for c in graph.get(f"/teams/{einkauf}/channels")["value"] if c["displayName"] == "Aus dem Vertrieb"]
     assert len(created) == 1
     restored = channel_messages(control, "Einkauf", "Aus dem Vertrieb")
     assert len(restored) == 3  # two threads, one reply
+
+    # channel files go into the other team's library
+    assert restore(capsys, snap, "--account", team, "--path", "Files", "--to-account", einkauf) == {
+        "restored": 1, "skipped": 0, "failed": []}
+    files = {r["path"]: r["sha256"] for r in control.items("ms", TENANT, "file")}
+    assert files["sites/Einkauf/Shared Documents/Angebote/preise.txt"] == sha(b"42 CHF\n")
 
     report = restore(capsys, snap, "--account", chats)
     assert report["restored"] == report["skipped"] == 0 and len(report["failed"]) == 1
