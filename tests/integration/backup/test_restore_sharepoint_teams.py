@@ -1,10 +1,9 @@
 """Restore of SharePoint list items and site pages and of Teams channel threads against fakecloud (a real
 process), through the CLI (`kustos backup restore ... --json`): items removed at the source come back
 with the same fields (sha256 of the stored item equal), each conflict mode, another site / list and
-another team / channel (created when missing), channel files into another team's library; chat messages are reported
-as download only, and the ZIP
-download renders them as JSON and readable HTML; mail restored into a new folder path of another user
-is byte-identical."""
+another team / channel (created when missing), channel files into another team's library; chat
+messages are reported as download only, and the ZIP download renders them as JSON and readable HTML;
+mail restored into a new folder path of another user is byte-identical."""
 
 from __future__ import annotations
 
