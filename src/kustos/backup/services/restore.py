@@ -100,7 +100,9 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
                                                to_path=params.get("to_path") or None,
                                                conflict=params.get("conflict", "skip"))
                     except ITEM_ERRORS as exc:
-                        report["failed"].append({"path": where, "error": f"{type(exc).__name__}: {exc}"[:500]})
+                        # an item a writer can only offer for download says so itself, without a type name
+                        error = str(exc) if getattr(exc, "download_only", False) else f"{type(exc).__name__}: {exc}"
+                        report["failed"].append({"path": where, "error": error[:500]})
                         continue
                     if entry.kind == "folder":
                         continue

@@ -31,7 +31,10 @@ CHAT_DOWNLOAD_ONLY = ("download only: Microsoft Graph does not let an applicatio
 
 
 class DownloadOnly(ValueError):
-    """An item Graph gives no way to write back; it can be downloaded."""
+    """An item Graph gives no way to write back; it can be downloaded (the restore report shows the
+    message as is: ``download_only``)."""
+
+    download_only = True
 
 
 def header(message: Mapping[str, Any]) -> str:
