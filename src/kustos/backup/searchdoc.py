@@ -17,20 +17,15 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from kustos.archive.documents import addresses, display
+from kustos.backup.searchkey import partition
 from kustos.mail import DEFAULT_LIMITS, Limits, parse
 from kustos.mail.attachments import extract_text
 from kustos.mail.extractors import Context, Extracted
 from kustos.search import Document
 
-SUFFIX = ".backup"
 READ = 1024 * 1024
 #: JSON items (events, contacts, tasks, list items, messages): characters of their text indexed.
 MAX_JSON_CHARS = 200_000
-
-
-def partition(customer_id: str) -> str:
-    """The search index key of a customer's backup items (``search.base.check_customer`` accepts it)."""
-    return customer_id + SUFFIX
 
 
 def version_id(plan_id: str, account: str, path: str, first_snapshot: str) -> str:

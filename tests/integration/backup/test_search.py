@@ -18,6 +18,7 @@ from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from kustos.search import InvalidRequest, QuerySyntaxError
+from kustos.tenants.services import customers
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -152,3 +153,13 @@ def test_search_as_checks_the_scope_and_is_audited(source, cloud):
                               customer=factories.customer(source.customer.partner, "Fremd"))
     with pytest.raises(Http404):
         backup_search.search_as(stranger, source.customer_id, "plain")
+
+
+def test_customer_wipe_drops_the_backup_partition_of_the_index(source, cloud):
+    plan = plans.enable(source)
+    backup_and_index(plan)
+    key = f"{source.customer_id}.backup"
+    index = runtime.search_index()
+    assert index.count(key) == 6  # anna: report.pdf, notes.txt, m1, e1; ben: big.bin, c1 (folders: none)
+    customers.wipe(source.customer_id, requested_by="test")
+    assert index.count(key) == 0

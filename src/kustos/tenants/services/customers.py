@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from kustos.archive import index_admin
 from kustos.audit import services as audit
+from kustos.backup.searchkey import partition as backup_partition
 from kustos.core import runtime
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
@@ -91,6 +92,7 @@ def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] |
     vault_record = runtime.vault().destroy_customer(customer.id)
     # The index holds message text in plaintext: it goes with the key.
     index_admin.drop(runtime.search_index(), customer.id)
+    index_admin.drop(runtime.search_index(), backup_partition(customer.id))  # backed-up items' text
     if progress:
         progress(1, 3, "removing files")
     removed = purge.files(customer, runtime.settings().spool_path)
