@@ -266,3 +266,14 @@ def test_permissions_are_kept_when_asked_for(source: OneDriveSource) -> None:
     assert file.meta["drive_id"] == scope.meta["drive_id"] != ""
     plain = [i for batch in source.backup.fetch(source.scope(), None) for i in batch.items if i.kind == "file"]
     assert "permissions" not in plain[0].meta
+
+
+def test_a_first_listing_of_a_few_hundred_files_is_one_delta_page(source: OneDriveSource) -> None:
+    """The delta asks for the largest page the drive listing allows (1,000 rows), so a first backup
+    of a drive costs a request per thousand items, not one per two hundred."""
+    source.create(250)
+    before = len([r for r in source.control.stats()["requests"] if r["path"].endswith("/root/delta")])
+    items, cursor, _ = everything(source)
+    requests = [r for r in source.control.stats()["requests"] if r["path"].endswith("/root/delta")]
+    assert len([i for i in items if i.kind == "file"]) >= 250 and cursor is not None
+    assert len(requests) - before == 1

@@ -25,6 +25,10 @@ from kustos.sources.http import iter_link_pages
 log = logging.getLogger(__name__)
 
 ROOT_PREFIX = "/drive/root:"
+#: Delta rows per page asked for (``Prefer: odata.maxpagesize``): the 1,000 OneDrive and SharePoint
+#: accept for drive listings (the service may send fewer; the paging follows ``@odata.nextLink``).
+#: Large pages keep a first full listing to a few requests.
+DELTA_PAGE = 1000
 FILE_META = ("name", "eTag", "cTag", "size", "createdDateTime", "lastModifiedDateTime", "webUrl")
 
 
@@ -65,7 +69,7 @@ class OneDriveService:
     name: ClassVar[str] = "onedrive"
     scope_kind: ClassVar[str] = "drive"
 
-    def __init__(self, session: GraphSession, *, page_size: int = 200, permissions: bool = False,
+    def __init__(self, session: GraphSession, *, page_size: int = DELTA_PAGE, permissions: bool = False,
                  chunk_size: int = 1024 * 1024) -> None:
         self.session = session
         self.http = session.http
