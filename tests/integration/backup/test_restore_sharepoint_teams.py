@@ -153,8 +153,8 @@ def test_list_items_restore_with_each_conflict_mode_and_into_another_site(fakecl
         "restored": 0, "skipped": 2, "failed": []}
 
     # another site and list name: the list is created with the source list's columns and template
-    report = restore(capsys, snap, "--account", site, "--path", "Aufgaben", "--to-account", archiv,
-                     "--to-path", "Aus Projekte")
+    report = restore(capsys, snap, "--account", site, "--path", "Aufgaben", "--to-account", "archiv",
+                     "--to-path", "Aus Projekte")  # a site by its name (or id, or web URL)
     assert report == {"restored": 2, "skipped": 0, "failed": []}
     assert graph.fields(archiv, "Aus Projekte") == [ANGEBOT, RECHNUNG]
     created = graph.get(f"/sites/{archiv}/lists/Aus Projekte?expand=columns")
@@ -162,6 +162,11 @@ def test_list_items_restore_with_each_conflict_mode_and_into_another_site(fakecl
     assert {c["name"]: ("number" in c) for c in created["columns"]} == {"Title": False, "Status": False,
                                                                          "Menge": True}
     assert list_shas(control, "archiv", "Aus Projekte") == original
+    assert restore(capsys, snap, "--account", site, "--path", "Aufgaben", "--to-account", archiv,
+                   "--to-path", "Aus Projekte") == {"restored": 0, "skipped": 2, "failed": []}  # by id, by Title
+    report = restore(capsys, snap, "--account", site, "--path", "Aufgaben", "--to-account", "nirgendwo")
+    assert report["restored"] == 0 and {f["error"] for f in report["failed"]} == {
+        "RestoreError: no SharePoint site 'nirgendwo' in the tenant"}
 
 
 def test_a_deleted_list_is_created_again_with_columns_from_its_items(fakecloud, customer, capsys):
@@ -269,7 +274,7 @@ def test_channel_threads_restore_with_a_header_and_chats_are_download_only(fakec
     assert len(restored) == 3  # two threads, one reply
 
     # channel files go into the other team's library
-    assert restore(capsys, snap, "--account", team, "--path", "Files", "--to-account", einkauf) == {
+    assert restore(capsys, snap, "--account", team, "--path", "Files", "--to-account", "Einkauf") == {
         "restored": 1, "skipped": 0, "failed": []}
     files = {r["path"]: r["sha256"] for r in control.items("ms", TENANT, "file")}
     assert files["sites/Einkauf/Shared Documents/Angebote/preise.txt"] == sha(b"42 CHF\n")

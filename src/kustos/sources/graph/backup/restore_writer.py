@@ -7,8 +7,9 @@ the same user or ``to_account`` (a user id or principal name, with or without th
 and the item's path is kept below ``to_path`` when one is given (a SharePoint path keeps its library and
 goes below ``to_path`` inside it). Supported: ``onedrive`` and ``sharepoint`` library files and
 folders, ``mail``, ``calendar`` events, ``contacts``, ``tasks``, SharePoint list items and site pages
-(the target account is a site; ``to_path`` names the target list), Teams channel threads (the target
-account is a team; ``to_path`` names the target channel) and channel files (into the team's library);
+(the target account is a site: its id, name or web URL; ``to_path`` names the target list), Teams
+channel threads (the target account is a team: its id or display name; ``to_path`` names the target
+channel) and channel files (into the team's library);
 chat messages are "download only" (Graph lets no application post into users' chats) and a team's
 group calendar is not restored yet: each such item answers a clear error. What "conflict" means per
 kind is in ``restore_files.py``, ``restore_items.py``, ``restore_sharepoint.py`` and ``restore_teams.py``.
@@ -26,6 +27,8 @@ from kustos.sources.graph.backup.restore_items import ItemRestorer
 from kustos.sources.graph.backup.restore_sharepoint import SharePointRestorer
 from kustos.sources.graph.backup.restore_teams import CHAT_DOWNLOAD_ONLY, DownloadOnly, TeamsRestorer
 from kustos.sources.graph.backup.session import GraphSession
+from kustos.sources.graph.backup.teams import TEAMS_FILTER
+from kustos.sources.http import iter_link_pages
 
 SERVICES = ("onedrive", "sharepoint", "mail", "calendar", "contacts", "tasks", "teams")
 ITEM_KINDS = {"event", "contact", "task"}
@@ -66,6 +69,7 @@ class GraphRestoreWriter:
         self.sharepoint = SharePointRestorer(session)
         self.teams = TeamsRestorer(session)
         self._libraries: dict[tuple[str, str], str] = {}
+        self._owners: dict[tuple[str, str], str] = {}  # (service, site or team name/id) -> id
 
     def close(self) -> None:
         self.session.close()
@@ -78,6 +82,8 @@ class GraphRestoreWriter:
         service, user = target_user(account, to_account)
         if service not in SERVICES:
             raise RestoreError(f"restoring {service} items is not supported yet")
+        if to_account and service in ("sharepoint", "teams") and kind != "chatmessage":
+            user = self._owner(service, user)
         source_owner = account.partition(":")[2]
         same = user == source_owner
         if kind == "chatmessage":
@@ -129,6 +135,35 @@ class GraphRestoreWriter:
         if not drive_id:
             drive_id = self._library(owner, str(meta.get("library") or library))
         return self.files.drive(drive_id), join(to_path, inner)
+
+    def _owner(self, service: str, key: str) -> str:
+        """The id of the target site or team ``key``: its id, or its name (site name, display name or web
+        URL; team display name or mail nickname)."""
+        cache_key = (service, key.lower())
+        if cache_key in self._owners:
+            return self._owners[cache_key]
+        kind = "site" if service == "sharepoint" else "team"
+        direct = f"{self.session.base}/{kind}s/{quote(key, safe=',')}"
+        response = self.session.http.request("GET", direct, key=key)
+        if response.status_code == 200:
+            found: str | None = str(response.json()["id"])
+        elif response.status_code in (400, 404):
+            if service == "sharepoint":
+                url, names = f"{self.session.base}/sites?search=*", ("name", "displayName", "webUrl")
+            else:
+                url, names = f"{self.session.base}/groups?$filter={TEAMS_FILTER}", ("displayName", "mailNickname")
+            found = None
+            for page in iter_link_pages(lambda link: self.session.http.get_json(link, key=kind), url):
+                found = next((str(r["id"]) for r in page.get("value", [])
+                              if key.lower() in (str(r.get(n) or "").lower() for n in names)), None)
+                if found is not None:
+                    break
+        else:
+            raise self.session.http.on_error(response)
+        if found is None:
+            raise RestoreError(f"no {'SharePoint site' if kind == 'site' else 'team'} {key!r} in the tenant")
+        self._owners[cache_key] = found
+        return found
 
     def _library(self, site: str, name: str) -> str:
         key = (site, name.lower())
