@@ -74,5 +74,14 @@ def test_every_folder_kind_meta_and_sha256(fakecloud: FakeCloudProcess) -> None:
     meta = result.items[0].meta
     assert meta["id"] == result.items[0].source_id and meta["changeKey"] and meta["receivedDateTime"]
     assert meta["categories"] == [] and meta["isRead"] is False and meta["importance"] == "normal"
+    assert meta["flag"] == {"flagStatus": "notFlagged"}
     scopes = [s.id for s in source.backup.scopes()]
     assert f"mail:{source.user_id}" in scopes
+
+
+def test_a_flagged_message_keeps_its_flag_in_the_backup_metadata(fakecloud: FakeCloudProcess) -> None:
+    source = MailSource(fakecloud)
+    flag = {"flagStatus": "flagged", "dueDateTime": {"dateTime": "2026-06-05T00:00:00.0000000", "timeZone": "UTC"}}
+    source.control.seed("ms", TENANT, USER, "mail", "Inbox", generated_message(next(_counter), "flag"), {"flag": flag})
+    [item] = drain(source.backup, source.scope(), None).items
+    assert item.meta["flag"] == flag
