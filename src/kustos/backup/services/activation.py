@@ -119,10 +119,11 @@ def parse(data: bytes) -> list[Line]:
     return lines
 
 
-def _keys(scope: Scope) -> set[str]:
-    keys = {scope.id, account_of(scope), scope.name}
-    keys |= {str(scope.meta[k]) for k in MATCH_META if scope.meta.get(k)}
-    return {_norm(k) for k in keys if k}
+def _keys(scope: Scope) -> list[tuple[int, str]]:
+    """The names a scope answers to, strongest first: its ids (0), its name (1), other metadata (2)."""
+    tiers = [(0, {scope.id, account_of(scope)}), (1, {scope.name}),
+             (2, {str(scope.meta[k]) for k in MATCH_META if scope.meta.get(k)})]
+    return [(tier, _norm(k)) for tier, keys in tiers for k in keys if k]
 
 
 def _norm(value: str) -> str:
@@ -130,8 +131,9 @@ def _norm(value: str) -> str:
 
 
 def _owner(scope: Scope) -> str:
-    """The account a scope belongs to (one user has a mail, a OneDrive, a calendar scope ...)."""
-    return str(scope.meta.get("account") or scope.id)
+    """The account a scope belongs to (one user has a mail, a OneDrive, a calendar and a Teams chats
+    scope; the chats scope names its user in ``meta["user"]``)."""
+    return str(scope.meta.get("user") or scope.meta.get("account") or scope.id)
 
 
 def covered(plan: BackupPlan, scope: Scope, scopes: list[str] | None = None) -> bool:
@@ -155,12 +157,14 @@ def _offered(plan: BackupPlan) -> list[Scope]:
 
 def judge(plan: BackupPlan, lines: list[Line], offered: list[Scope], explicit: bool) -> list[Scope]:
     """Sets each line's status; returns the scopes to add (in file order)."""
-    index: dict[str, set[str]] = {}  # a name of a scope -> the accounts owning such scopes
+    # A name -> the accounts owning scopes of that name, per tier: a team's name finds the team, not its
+    # group site of the same display name (the site answers to its URL).
+    index: dict[str, dict[int, set[str]]] = {}
     owned: dict[str, list[Scope]] = {}  # account -> its scopes (one per service on a per-service connection)
     for scope in offered:
         owned.setdefault(_owner(scope), []).append(scope)
-        for key in _keys(scope):
-            index.setdefault(key, set()).add(_owner(scope))
+        for tier, key in _keys(scope):
+            index.setdefault(key, {}).setdefault(tier, set()).add(_owner(scope))
     kind_services = plans.offered_services(plans.kind_for(plan.source))
     plan_services = list(plan.services or kind_services)
     as_list = explicit and plan.all_scopes
@@ -169,7 +173,8 @@ def judge(plan: BackupPlan, lines: list[Line], offered: list[Scope], explicit: b
     for line in lines:
         if line.status:
             continue
-        owners = sorted(index.get(_norm(line.account), set()))
+        tiers = index.get(_norm(line.account), {})
+        owners = sorted(tiers[min(tiers)]) if tiers else []
         matched = [s for owner in owners for s in owned[owner]]
         if not matched:
             line.status, line.detail = "unknown_account", f"no user, site or team {line.account!r} in this source"
