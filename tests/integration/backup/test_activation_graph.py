@@ -4,9 +4,11 @@ and the next backup run backs up exactly the activated scopes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
+from django.test import Client
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.services import sources
@@ -15,6 +17,8 @@ from kustos.backup.services import activation, browse, plans, runs
 from kustos.backup.sink import account_of
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from tests import factories
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +71,12 @@ def test_names_urls_and_services_of_a_microsoft_365_tenant(fakecloud, customer):
     backed_up = {row["account"] for row in browse.ls(snap)}
     assert backed_up <= {account_of(s) for s in offered if s.id in activated}
     assert {a.split(":")[0] for a in backed_up} == {"onedrive", "sharepoint", "teams"}
+
+    # The overview links each account (ids with ':' and ',') to its timeline.
+    admin = sign_in(Client(), factories.user("admin@kunde.example", "customer_admin", customer=customer))
+    overview = admin.get(f"/customers/{customer.id}/backup/").content.decode()
+    links = re.findall(r'href="([^"]+)" data-testid="backup-account-link"', overview)
+    site = next(link for link in links if "sharepoint%3A" in link)
+    assert "%2C" in site and ":" not in site
+    page = admin.get(site).content.decode()
+    assert page.count('data-testid="backup-timeline-row"') == 1 and "marketing" in page
