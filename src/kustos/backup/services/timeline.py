@@ -18,7 +18,7 @@ from typing import Any
 from django.http import Http404
 
 from kustos.backup.models import BackupAccount, BackupAccountSnapshot, BackupPlan, BackupSnapshot
-from kustos.vault.errors import NotFound
+from kustos.vault.errors import VaultError
 
 log = logging.getLogger("kustos.backup")
 
@@ -39,16 +39,17 @@ def account_changes(store: Any, base: str | None, sid: str) -> dict[str, Counter
     snapshot) to ``sid``."""
     snaps = store.snapshots
     trees = snaps.trees
-    new = trees.load(snaps.root(sid))
     try:
+        new = trees.load(snaps.root(sid))
         old = trees.load(snaps.root(base)) if base else {}
-    except NotFound:
-        log.warning("backup snapshot %s is gone; changes of %s are not counted", base, sid)
+        out: dict[str, Counter[str]] = {}
+        for account in sorted(set(old) | set(new)):
+            a, b = old.get(account, {}).get("t"), new.get(account, {}).get("t")
+            out[account] = Counter(_diff(trees, a, b)) if a != b else Counter()
+    except (VaultError, ValueError) as exc:
+        # The snapshot is committed; counts it cannot get must not fail the run (they stay 0).
+        log.warning("changes of backup snapshot %s against %s are not counted: %s", sid, base, exc)
         return {}
-    out: dict[str, Counter[str]] = {}
-    for account in sorted(set(old) | set(new)):
-        a, b = old.get(account, {}).get("t"), new.get(account, {}).get("t")
-        out[account] = Counter(_diff(trees, a, b)) if a != b else Counter()
     return out
 
 
