@@ -3,7 +3,8 @@
 As documented for "Create message": a JSON message, or MIME content base64-encoded
 with ``Content-Type: text/plain`` (kept byte for byte, so ``$value`` returns exactly
 what was sent). ``POST /users/{id}/messages`` creates in Drafts; ``.../move`` with
-``destinationId`` moves (the message gets a new id, as in Exchange).
+``destinationId`` moves (the message gets a new id, as in Exchange); ``PATCH /users/{id}/messages/{id}``
+changes ``flag``, ``categories`` and ``isRead`` (a new changeKey; the message shows up in the delta).
 
 Folders: ``POST /users/{id}/mailFolders`` (a top-level folder) and
 ``POST /users/{id}/mailFolders/{id}/childFolders`` with ``displayName`` (and ``isHidden``): 201 with
@@ -22,6 +23,7 @@ from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.shapes import folder_json, message_json
 from fakecloud.microsoft.store import IssuedToken
+from fakecloud.tokens import new_id
 from fakecloud.web import Request, Response, Router
 
 USER = r"/users/(?P<user>[^/]+)"
@@ -51,9 +53,31 @@ class MailWriteService(Workload):
         self.route(router, "POST", USER + r"/messages", self.create, write=True)
         self.route(router, "POST", USER + r"/mailFolders/(?P<folder>[^/]+)/messages", self.create, write=True)
         self.route(router, "POST", USER + r"/messages/(?P<message>[^/]+)/move", self.move, write=True)
+        self.route(router, "PATCH", USER + r"/messages/(?P<message>[^/]+)", self.update, write=True)
         self.route(router, "POST", USER + r"/mailFolders", self.create_folder, write=True)
         self.route(router, "POST", USER + r"/mailFolders/(?P<folder>[^/]+)/childFolders", self.create_folder,
                    write=True)
+
+    def update(self, request: Request, issued: IssuedToken) -> Response:
+        user = self.store.user(issued.tenant, request.params["user"])
+        message = user.messages.get(request.params["message"]) if user is not None and user.mail else None
+        if user is None or message is None:
+            return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        body = request.json()
+        if not isinstance(body, dict):
+            return common.bad_request("The message must be a JSON object.", "ErrorInvalidRequest")
+        if "flag" in body:
+            if not isinstance(body["flag"], dict) or body["flag"].get("flagStatus") not in (
+                    None, "notFlagged", "complete", "flagged"):
+                return common.bad_request("Invalid followupFlag.", "ErrorInvalidRequest")
+            message.flag = {"flagStatus": "notFlagged", **body["flag"]}
+        if "categories" in body:
+            message.categories = [str(c) for c in body["categories"] or []]
+        if "isRead" in body:
+            message.is_read = bool(body["isRead"])
+        message.change_key = new_id(9)
+        user.append(message.folder_id, message.id, "update")
+        return common.entity(f"users('{user.id}')/messages", message_json(message, None))
 
     def create_folder(self, request: Request, issued: IssuedToken) -> Response:
         user = self.store.user(issued.tenant, request.params["user"])

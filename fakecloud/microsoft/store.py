@@ -60,6 +60,8 @@ class Message:
     sender: str
     change_key: str = field(default_factory=lambda: new_id(9))
     flag: dict[str, Any] = field(default_factory=lambda: {"flagStatus": "notFlagged"})  # a followupFlag
+    categories: list[str] = field(default_factory=list)
+    is_read: bool = False
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """fakecloud's write endpoints that restores use, over real HTTP, checked against the v1.0 CSDL and the
-docs examples: mail folders and child folders, the message ``flag``, SharePoint lists (with columns),
+docs examples: mail folders and child folders, the message ``flag`` (and ``PATCH`` of flag, categories,
+read state), SharePoint lists (with columns),
 list items and ``PATCH .../fields``, site pages (create checked out, publish), Teams channels and
 channel messages with replies, ``PATCH /users/{id}/drive/items/{id}``; concurrency statistics for every
 endpoint, not only mail."""
@@ -81,9 +82,20 @@ def test_mail_folders_and_child_folders_are_created(graph: dict[str, Any], corpu
                  headers={"Content-Type": "text/plain"}), 201)
     assert [r["path"].rpartition("/")[0] for r in control.items("ms", TENANT, "mail", ANN)] == ["Archiv/2026", "Inbox"]
 
-    inbox = ok(http.get(f"/users/{ANN}/mailFolders/inbox/messages/delta"), 200)["value"]
+    delta = ok(http.get(f"/users/{ANN}/mailFolders/inbox/messages/delta"), 200)
+    inbox = delta["value"]
     assert [m["flag"] for m in inbox] == [{"flagStatus": "flagged"}]
     check_deep({k: v for k, v in inbox[0].items() if k != "@odata.context"}, "message", types)
+    patched = http.patch(f"/users/{ANN}/messages/{inbox[0]['id']}",
+                         json={"flag": {"flagStatus": "complete"}, "categories": ["Rot"], "isRead": True})
+    assert patched.status_code == docs_example(corpus, "PATCH", "/me/messages/*")["statusCode"] == 200
+    assert (patched.json()["flag"], patched.json()["categories"], patched.json()["isRead"]) == (
+        {"flagStatus": "complete"}, ["Rot"], True)
+    assert patched.json()["changeKey"] != inbox[0]["changeKey"]
+    changed = ok(http.get(delta["@odata.deltaLink"]), 200)["value"]
+    assert [m["id"] for m in changed] == [inbox[0]["id"]]
+    assert http.patch(f"/users/{ANN}/messages/{inbox[0]['id']}", json={"flag": {"flagStatus": "odd"}}
+                      ).status_code == 400
 
 
 def test_lists_items_and_fields_are_written(graph: dict[str, Any], corpus: Path, types: Any) -> None:

@@ -302,8 +302,9 @@ MIME = [(b"From: Max <max@example.org>\r\nTo: " + USER.encode() + b"\r\nSubject:
 def test_a_mail_folder_restores_into_a_new_folder_path_of_another_user(fakecloud, customer, capsys):
     control = fakecloud.control
     settings, plan = setup(control, customer, ["mail"])
-    for mime in MIME:
-        control.seed("ms", TENANT, USER, "mail", "Inbox/Projekte", mime)
+    flag = {"flagStatus": "flagged", "dueDateTime": {"dateTime": "2026-06-05T00:00:00.0000000", "timeZone": "UTC"}}
+    for n, mime in enumerate(MIME):
+        control.seed("ms", TENANT, USER, "mail", "Inbox/Projekte", mime, {"flag": flag} if n == 0 else {})
     control.seed("ms", TENANT, USER, "mail", "Inbox", b"Subject: other\r\n\r\nnot restored\r\n")
     control.seed("ms", TENANT, OTHER, "mail", "Inbox", b"Subject: own\r\n\r\nmax's own mail\r\n")
     snap = backup(plan)
@@ -317,3 +318,13 @@ def test_a_mail_folder_restores_into_a_new_folder_path_of_another_user(fakecloud
     assert restored == Counter(sha(m) for m in MIME)  # every message byte for byte, in the new folders
     assert Counter(r["path"].rpartition("/")[0] for r in rows) == Counter(
         {"Archiv/2026/Inbox/Projekte": 3, "Inbox": 1})
+    graph = Graph(fakecloud, settings)  # the flag is not in the MIME: set after the message was created
+    folders = {f["displayName"]: f["id"] for f in graph.get(f"/users/{OTHER}/mailFolders")["value"]}
+    archiv = {f["displayName"]: f["id"] for f in graph.get(
+        f"/users/{OTHER}/mailFolders/{folders['Archiv']}/childFolders")["value"]}
+    inbox = graph.get(f"/users/{OTHER}/mailFolders/{archiv['2026']}/childFolders")["value"][0]
+    projekte = graph.get(f"/users/{OTHER}/mailFolders/{inbox['id']}/childFolders")["value"][0]
+    messages = graph.get(f"/users/{OTHER}/mailFolders/{projekte['id']}/messages/delta")["value"]
+    assert sorted((m["subject"], m["flag"]["flagStatus"]) for m in messages) == [
+        ("Projekt 0", "flagged"), ("Projekt 1", "notFlagged"), ("Projekt 2", "notFlagged")]
+    assert next(m["flag"] for m in messages if m["subject"] == "Projekt 0") == flag

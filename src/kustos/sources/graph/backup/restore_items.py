@@ -3,7 +3,8 @@ and ``pim.py``).
 
 Mail: the stored MIME, base64 in a ``POST /users/{id}/mailFolders/{folder}/messages`` with
 ``Content-Type: text/plain`` (Graph keeps the MIME as sent, so the restored message is byte-identical);
-the folder is found by its display-name path and created level by level when missing. Events,
+the folder is found by its display-name path and created level by level when missing; a backed-up
+flag, categories and read state are set afterwards with a ``PATCH`` (they are not part of the MIME). Events,
 contacts and tasks: the stored Graph JSON minus the read-only properties, posted into the calendar,
 contact folder or To Do list of the same name (the default one when there is none of that name; a
 missing To Do list is created).
@@ -48,6 +49,20 @@ def writable(kind: str, entity: Mapping[str, Any]) -> dict[str, Any]:
     drop = READ_ONLY[kind]
     return {k: v for k, v in entity.items()
             if k not in drop and (not k.startswith("@odata.") or k == "@odata.type")}
+
+
+def mail_state(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """What a restored message gets besides its MIME: the backed-up flag, categories and read state,
+    where they differ from a new message's."""
+    state: dict[str, Any] = {}
+    flag = meta.get("flag")
+    if isinstance(flag, Mapping) and flag.get("flagStatus") not in (None, "notFlagged"):
+        state["flag"] = {k: v for k, v in flag.items() if not k.startswith("@odata.")}
+    if meta.get("categories"):
+        state["categories"] = list(meta["categories"])
+    if meta.get("isRead"):
+        state["isRead"] = True
+    return state
 
 
 def _leaf_container(path: str) -> str:
@@ -121,7 +136,13 @@ class ItemRestorer:
         url = self.session.user_url(user, f"/mailFolders/{quote(folder, safe='')}/messages")
         response = self.http.request("POST", url, key=user, content=base64.b64encode(mime),
                                      headers={"Content-Type": "text/plain"})
-        self.http.expect(response, (200, 201))
+        created = self.http.expect(response, (200, 201)).json()
+        state = mail_state(meta)
+        if state:  # the flag, categories and read state are not in the MIME
+            message_url = self.session.user_url(user, f"/messages/{quote(str(created['id']), safe='')}")
+            patch = self.http.request("PATCH", message_url, key=user, content=json.dumps(state).encode(),
+                                      headers={"Content-Type": "application/json"})
+            self.http.expect(patch, (200,))
         return RESTORED
 
     # --- events, contacts, tasks --------------------------------------------------------------
