@@ -4,7 +4,9 @@
 parent (``inherit=True``: what a delta source needs; items not mentioned stay) or empty
 (``inherit=False``: a full listing; :meth:`unchanged` carries items or whole subtrees over).
 At :meth:`commit` the staged content and the changed directory nodes are committed, then
-the snapshot document is written (one atomic store: the commit point of the snapshot).
+the snapshot document is written (one atomic store: the commit point of the snapshot). The
+nodes written are kept in the tree reader's cache, so what reads the new snapshot next (the
+diff against its parent for the timeline and the anomaly check) decodes no node twice.
 A builder holds the customer's shared repository lock from creation to :meth:`commit` or
 :meth:`abort` (prune waits meanwhile); use it as a context manager to abort on errors.
 Content is committed in checkpoints (every ``flush_items`` puts or ``flush_bytes`` bytes), so
@@ -161,7 +163,9 @@ class SnapshotBuilder:
             return None, 0, 0
         items = sum(("i" in s) + s.get("n", 0) for s in node.entries.values())
         size = sum((s["i"]["size"] if "i" in s else 0) + s.get("b", 0) for s in node.entries.values())
-        return self.store.put(encode_node(node.entries), TREE_KIND, pool=BACKUP).id, items, size
+        tree_id = self.store.put(encode_node(node.entries), TREE_KIND, pool=BACKUP).id
+        self.snapshots.trees.remember(tree_id, node.entries)  # sealed: never changed again
+        return tree_id, items, size
 
     def commit(self) -> str:
         """Commit content and tree nodes, then write the snapshot; returns its id."""

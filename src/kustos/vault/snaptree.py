@@ -104,6 +104,14 @@ class TreeReader:
             self._cache.move_to_end(tree_id)
         return node
 
+    def remember(self, tree_id: str, node: Node) -> None:
+        """Cache a node this process has just written (its id is its content's), so reading the new
+        snapshot right after (diffs, listings) does not fetch and decode it again."""
+        self._cache[tree_id] = node
+        self._cache.move_to_end(tree_id)
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+
     def slot(self, root: str, names: list[str]) -> dict[str, Any] | None:
         """The raw node entry at ``names`` below ``root`` (None when absent)."""
         node = self.load(root)

@@ -155,3 +155,22 @@ def test_builder_commits_content_in_checkpoints_so_other_writers_get_turns(vault
     second.commit()
     sid = b.commit()
     assert [p for p, _ in store.snapshots.walk(sid, "anna")] == ["a", "b", "c"]
+
+
+def test_diff_right_after_commit_decodes_no_node_the_builder_wrote(vault: Vault) -> None:
+    """The timeline and the anomaly check diff a new snapshot against its parent right after the
+    backup: the changed nodes were just written by this process and are read from its cache."""
+    sid, files = _first(vault)
+    store = vault.store("acme")
+    child = store.snapshots.builder(parent=sid, meta={"plan": "m365"})
+    child.put("anna", "docs/sub1/f2.txt", b"changed", "file", meta=META)
+    child.put("anna", "docs/sub2/new.txt", b"new", "file")
+    new = child.commit()
+    before = store.snapshots.trees.loads
+    diff = store.snapshots.diff(sid, new)
+    assert diff == {"added": ["anna/docs/sub2/new.txt"], "changed": ["anna/docs/sub1/f2.txt"], "removed": []}
+    assert store.snapshots.trees.loads == before
+    # A fresh reader (another process) still reads the committed nodes from the store.
+    fresh = vault.store("acme")
+    fresh.snapshots.trees._cache.clear()
+    assert fresh.snapshots.lookup(new, "anna", "docs/sub2/new.txt") is not None
