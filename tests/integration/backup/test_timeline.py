@@ -11,7 +11,7 @@ from django.test import Client
 
 from kustos.accounts.services import tokens
 from kustos.backup.models import BackupAccount, BackupAccountSnapshot
-from kustos.backup.services import plans
+from kustos.backup.services import plans, retention
 from kustos.cli import registry as cli
 from kustos.jobs.tasks import execute
 from tests import factories
@@ -129,3 +129,14 @@ def test_timeline_in_the_cli(source, cloud, capsys):
     assert cli.run(["backup", "timeline", "--source", source.id, "--account", "zed", "--json"]) == 1
     err = capsys.readouterr().err
     assert err.strip() == f"kustos: error: no backup account 'zed' in the plan of source {source.id}"
+
+
+def test_forgotten_snapshots_leave_the_timeline_and_the_next_run_counts_against_what_is_kept(source, cloud):
+    first, second, third = three_backups(source, cloud)
+    plan = plans.enable(source, keep={"keep_last": 1})
+    retention.apply(plan, actor="test")
+    assert list(BackupAccountSnapshot.objects.filter(account__scope_id="anna").values_list("snapshot_id", flat=True)) \
+        == [third]
+    cloud.put("anna", "d5", "file", "", "later.txt", b"later\n")
+    fourth = backup(plan)
+    assert counts(fourth, "anna") == ("ok", 6, 1, 0, 0, 0)
