@@ -132,7 +132,7 @@ class SharePointRestorer:
             body["columns"] = [{k: v for k, v in column.items() if k not in COLUMN_READ_ONLY}
                                for column in source.get("columns") or []
                                if column.get("name") not in BUILT_IN_COLUMNS and not column.get("readOnly")
-                               and not str(column.get("name") or "").startswith("_")]
+                               and not column.get("hidden") and not str(column.get("name") or "").startswith("_")]
         list_id = str(self._send("POST", self._site(site, "/lists"), site, body, (200, 201))["id"])
         if source is None:  # columns are inferred from the items' fields as they come
             self._undefined.add((site, list_id))
