@@ -75,6 +75,9 @@ def test_the_overview_draws_the_chart_with_labels_and_a_table(two_plans):
     assert chart.count("<tr><td>") == 11  # the table for screen readers
     items = re.search(r'data-testid="chart-items">(.*?)</figure>', html, re.S).group(1)
     assert ">21</text>" in items and items.count('<rect class="chart-bar"') == 11
+    # y labels 0, 10, 21, each at the height of its value (plot from y=10 to y=174)
+    ticks = re.findall(r'<text class="chart-label" x="70" y="([\d.]+)"[^>]*>([\d,]+)</text>', items)
+    assert ticks == [("174", "0"), ("95.9", "10"), ("10", "21")]
     # the tallest bar reaches the top of the plot, the bar 10 days ago a third of a per-mille of it
     heights = [float(h) for h in re.findall(r'<rect class="chart-bar"[^>]* height="([\d.]+)"', chart)]
     assert max(heights) == 164 and min(heights) < 0.1

@@ -43,8 +43,8 @@ def bar_chart(key: str, title: str, points: list[tuple[date, int]], fmt: Callabl
         rows.append({"day": date_format(day, "SHORT_DATE_FORMAT"), "value": fmt(value)})
     yticks = []
     if top:
-        for share in (0, 0.5, 1):
-            yticks.append({"y": _n(TOP + plot_h * (1 - share)), "label": fmt(round(top * share))})
+        for value in sorted({0, round(top / 2), top}):  # each label at the height of the value it names
+            yticks.append({"y": _n(TOP + plot_h * (1 - value / top)), "label": fmt(value)})
     xticks = []
     if points:
         picks = sorted({0, len(points) // 2, len(points) - 1})
