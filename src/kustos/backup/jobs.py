@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kustos.backup.models import BackupPlan, BackupSnapshot
-from kustos.backup.services import plans, restore, retention, runs, search_index
+from kustos.backup.services import plans, restore, retention, runs
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
 from kustos.jobs.services import PermanentJobError
@@ -52,10 +52,3 @@ def enqueue_retention() -> int:
                     max_attempts=1)
     return len(targets)
 
-
-def index_run(job: Job, progress: Callable[..., None]) -> dict[str, Any]:
-    """Index the plan's snapshots not indexed yet for full-text search (``backup.index``)."""
-    plan = BackupPlan.objects.select_related("customer").filter(id=job.params.get("plan")).first()
-    if plan is None:
-        raise PermanentJobError("the backup plan was removed")
-    return search_index.catch_up(plan, progress)

@@ -15,6 +15,8 @@ from kustos.search import InvalidRequest, QuerySyntaxError
 
 def cmd_search(ctx: Context, args: argparse.Namespace) -> list[dict[str, Any]]:
     customer = lookup.customer(args.customer)
+    # Runs started here do not queue indexing (it would hold them up): catch up on what is not indexed yet.
+    search_index.catch_up_plans(backup_search.plans_of(customer, args.source))
     try:
         page = backup_search.run(customer, args.query, source=args.source, snapshot=args.snapshot,
                                  limit=args.limit, offset=args.offset)

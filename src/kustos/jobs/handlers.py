@@ -16,5 +16,5 @@ HANDLERS: dict[str, Deferred] = {
     "backup.run": Deferred("kustos.backup.jobs:run"),
     "backup.restore": Deferred("kustos.backup.jobs:restore_run"),
     "backup.retention": Deferred("kustos.backup.jobs:retention_run"),
-    "backup.index": Deferred("kustos.backup.jobs:index_run"),
+    "backup.index": Deferred("kustos.backup.search_jobs:index_run"),
 }

@@ -15,6 +15,7 @@ from kustos.backup.models import BackupItemVersion, BackupPlan, BackupSearchStat
 from kustos.backup.services import plans, retention, search_index
 from kustos.backup.services import search as backup_search
 from kustos.core import runtime
+from kustos.jobs import services as job_services
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from kustos.search import InvalidRequest, QuerySyntaxError
@@ -22,6 +23,16 @@ from kustos.tenants.services import customers
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _queued_jobs():
+    """Runs queue their index job as under workers (a `kustos` command earlier in this process switched
+    it to running jobs inline)."""
+    previous = job_services.inline
+    job_services.set_inline(None)
+    yield
+    job_services.set_inline(previous)
 
 
 def docx_bytes(text: str) -> bytes:
@@ -35,6 +46,7 @@ def docx_bytes(text: str) -> bytes:
 def backup_and_index(plan: BackupPlan) -> str:
     """One run; then the index job the run queued (queued jobs start after the commit, which a test
     transaction never reaches, so the test runs it)."""
+    job_services.set_inline(None)  # as under workers (`kustos` commands run jobs inline)
     job = plans.run_now(plan, actor="test")
     execute(job.id)
     job.refresh_from_db()

@@ -18,12 +18,23 @@ from kustos.accounts.services import tokens
 from kustos.archive.services import sources
 from kustos.backup.services import plans
 from kustos.cli import registry as cli
+from kustos.jobs import services as job_services
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from tests import factories
 from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _queued_jobs():
+    """Runs queue their index job as under workers (a `kustos` command earlier in this process switched
+    it to running jobs inline)."""
+    previous = job_services.inline
+    job_services.set_inline(None)
+    yield
+    job_services.set_inline(previous)
 
 TENANT = "kustos-search.onmicrosoft.com"
 USER = "lena@kustos-search.onmicrosoft.com"
@@ -44,6 +55,7 @@ def docx_bytes(text: str) -> bytes:
 
 
 def backup_and_index(plan) -> str:
+    job_services.set_inline(None)  # as under workers (`kustos` commands run jobs inline)
     job = plans.run_now(plan, actor="test")
     execute(job.id)
     job.refresh_from_db()

@@ -14,6 +14,7 @@ from kustos.accounts.services import tokens
 from kustos.backup.models import BackupItemVersion, BackupPlan
 from kustos.backup.services import plans
 from kustos.cli import registry as cli
+from kustos.jobs import services as job_services
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from tests import factories
@@ -21,10 +22,21 @@ from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _queued_jobs():
+    """Runs queue their index job as under workers (a `kustos` command earlier in this process switched
+    it to running jobs inline)."""
+    previous = job_services.inline
+    job_services.set_inline(None)
+    yield
+    job_services.set_inline(previous)
+
 NOTES = b"Quartals Notizen mit dem Stichwort Kolibrinest\n"
 
 
 def backup_and_index(plan: BackupPlan) -> str:
+    job_services.set_inline(None)  # as under workers (`kustos` commands run jobs inline)
     job = plans.run_now(plan, actor="test")
     execute(job.id)
     job.refresh_from_db()
@@ -163,3 +175,13 @@ def test_dashboard_search_page(source, two_snapshots):
     stranger = sign_in(Client(), factories.user("admin@fremd.example", "customer_admin",
                                                 customer=factories.customer(customer.partner, "Fremd")))
     assert stranger.get(url, {"q": "Kolibrinest"}).status_code == 404
+
+
+def test_a_cli_run_does_not_wait_for_indexing_and_cli_search_catches_up(source, cloud, capsys):
+    cloud.put("anna", "d2", "file", "Documents", "notes.txt", NOTES)
+    kustos(capsys, "backup", "enable", "--source", source.id, "--json")
+    code, run, _ = kustos(capsys, "backup", "run", "--source", source.id, "--json")
+    assert code == 0 and not Job.objects.filter(kind="backup.index").exists()
+    assert not BackupItemVersion.objects.exists()  # nothing indexed inside the run
+    code, rows, _ = kustos(capsys, "backup", "search", "--customer", source.customer_id, "Kolibrinest", "--json")
+    assert code == 0 and [(r["path"], r["snapshot"]) for r in rows] == [("Documents/notes.txt", run["snapshot"])]

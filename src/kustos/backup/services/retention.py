@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kustos.audit import services as audit
 from kustos.backup.models import BackupPlan, BackupSnapshot
-from kustos.backup.services import search_index
+from kustos.backup.services import search_hooks
 from kustos.core import runtime
 from kustos.vault.policy import Policy, select
 
@@ -60,7 +60,7 @@ def apply(plan: BackupPlan, *, dry_run: bool = False, actor: Any = None) -> dict
     with transaction.atomic():
         BackupSnapshot.objects.filter(plan=plan, id__in=removed).delete()
         BackupPlan.objects.filter(id=plan.id).update(last_retention_at=timezone.now())
-    search_index.forget_unreferenced(plan)  # versions in no remaining snapshot leave the search index
+    search_hooks.forget_unreferenced(plan)  # versions in no remaining snapshot leave the search index
     kept = list(BackupSnapshot.objects.filter(plan=plan).order_by("-time").values_list("id", flat=True))
     audit.record("backup.retention", actor=actor or "system", customer=plan.customer, target=plan.id,
                  detail={"policy": pol.as_dict(), "removed": removed, "kept": len(kept), "freed_bytes": freed})

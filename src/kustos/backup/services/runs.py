@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kustos.backup.models import BackupAccount, BackupPlan, BackupSnapshot
-from kustos.backup.services import alerts, search_index, timeline
+from kustos.backup.services import alerts, search_hooks, timeline
 from kustos.backup.services.plans import kind_for
 from kustos.backup.sink import VaultBackupSink, account_of
 from kustos.core import runtime
@@ -121,7 +121,7 @@ def run(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[s
         alerts.check(plan, snap, store)
     except Exception:  # noqa: BLE001 - the snapshot is committed; a failed check must not fail the run
         log.exception("anomaly check of backup snapshot %s failed", snap.id)
-    search_index.enqueue(plan)  # full-text indexing of the new snapshot runs as its own job
+    search_hooks.enqueue(plan)  # full-text indexing of the new snapshot runs as its own job
     return {"snapshot": snap.id, "items": snap.items, "bytes": snap.bytes, "new_bytes": snap.new_bytes,
             "stored": sink.counts["stored"], "unchanged": sink.counts["unchanged"],
             "removed": sink.counts["removed"], "complete": snap.complete, "failed": snap.failed}

@@ -58,7 +58,8 @@ class _Snaps:
         return lo, max(lo, hi)
 
 
-def _plans(customer: Customer, source_id: str | None) -> list[BackupPlan]:
+def plans_of(customer: Customer, source_id: str | None) -> list[BackupPlan]:
+    """The customer's backup plans (one source's when given; 404 for a source outside the customer)."""
     plans = BackupPlan.objects.filter(customer=customer).select_related("source")
     if source_id:
         if not Source.objects.filter(customer=customer, id=source_id).exists():
@@ -84,7 +85,7 @@ def run(customer: Customer, query: str, *, source: str | None = None, snapshot: 
     if problem is not None:
         raise InvalidRequest(problem)
     parse_query(query)  # a malformed query is refused even when there is nothing to search yet
-    plans = _plans(customer, source)
+    plans = plans_of(customer, source)
     snap = _snapshot(plans, snapshot) if snapshot else None
     if snap is not None:
         plans = [p for p in plans if p.id == snap.plan_id]

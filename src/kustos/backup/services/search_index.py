@@ -14,11 +14,9 @@ that are in no remaining snapshot.
 
 from __future__ import annotations
 
-import bisect
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db.models import Q
@@ -26,25 +24,25 @@ from django.db.models import Q
 from kustos.backup import searchdoc
 from kustos.backup.models import BackupItemVersion, BackupPlan, BackupSearchState, BackupSnapshot
 from kustos.core import runtime
-from kustos.jobs import services as jobs
 from kustos.search import SearchIndex
 from kustos.vault.errors import NotFound
 from kustos.vault.snaptree import SnapEntry
 
 log = logging.getLogger("kustos.backup")
 
-JOB = "backup.index"
 #: Items larger than this are indexed by name only (their content is not read).
 TEXT_CAP = 50 * 1024 * 1024
 BATCH = 200
 
 
-def enqueue(plan: BackupPlan) -> None:
-    """Start indexing the plan's new snapshot(s) as a job; never fails the caller (the run)."""
-    try:
-        jobs.create(JOB, customer=plan.customer, params={"plan": plan.id}, created_by="system", max_attempts=3)
-    except Exception:  # noqa: BLE001 - the snapshot is committed; indexing catches up with the next one
-        log.exception("could not start indexing the backup of plan %s", plan.id)
+def catch_up_plans(plans: Iterable[BackupPlan]) -> dict[str, Any]:
+    """``catch_up`` for each plan with snapshots not indexed yet; summed counts."""
+    totals = {"snapshots": 0, "versions": 0, "closed": 0}
+    for plan in plans:
+        if pending([plan]):
+            for key, value in catch_up(plan).items():
+                totals[key] += value
+    return totals
 
 
 def pending(plans: Iterable[BackupPlan]) -> int:
@@ -193,27 +191,6 @@ def _text(store: Any, path: str, entry: SnapEntry) -> searchdoc.ItemText:
         text.skipped = f"content unreadable: {type(exc).__name__}"
         return text
     return searchdoc.item_text(entry.kind, name, data)
-
-
-def forget_unreferenced(plan: BackupPlan) -> int:
-    """Delete the versions (rows and documents) that are in no remaining snapshot of the plan."""
-    times = sorted(plan.snapshots.values_list("time", flat=True))
-    dead = [vid for vid, first, gone in plan.item_versions.values_list("id", "first_time", "gone_time")
-            if not _in_any(times, first, gone)]
-    if not dead:
-        return 0
-    index = runtime.search_index()
-    index.delete(searchdoc.partition(plan.customer_id), dead)
-    index.commit()
-    for start in range(0, len(dead), 500):
-        BackupItemVersion.objects.filter(id__in=dead[start:start + 500]).delete()
-    return len(dead)
-
-
-def _in_any(times: list[datetime], first: datetime, gone: datetime | None) -> bool:
-    """Whether a snapshot time t with first <= t < gone (gone None: no end) is in the sorted ``times``."""
-    i = bisect.bisect_left(times, first)
-    return i < len(times) and (gone is None or times[i] < gone)
 
 
 def rebuild(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[str, Any]:

@@ -1,0 +1,53 @@
+"""What a backup run and retention do for search: queue the ``backup.index`` job after a snapshot and
+drop versions in no remaining snapshot after forget. Light on purpose: a run must not load the mail
+parser and the extractors (``search_index`` does, in the index job)."""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from datetime import datetime
+
+from kustos.backup.models import BackupItemVersion, BackupPlan
+from kustos.backup.searchkey import partition
+from kustos.core import runtime
+from kustos.jobs import services as jobs
+
+log = logging.getLogger("kustos.backup")
+
+JOB = "backup.index"
+
+
+def enqueue(plan: BackupPlan) -> None:
+    """Start indexing the plan's new snapshot(s) as a job for the workers; never fails the caller (the run).
+
+    A `kustos` command runs its jobs inline: indexing there would hold up `kustos backup run` until
+    every new item's text is extracted, so it is left to the next index job, `kustos backup index` or
+    `kustos backup search` (which catch up on every snapshot not indexed yet)."""
+    if jobs.inline:
+        return
+    try:
+        jobs.create(JOB, customer=plan.customer, params={"plan": plan.id}, created_by="system", max_attempts=3)
+    except Exception:  # noqa: BLE001 - the snapshot is committed; indexing catches up with the next one
+        log.exception("could not start indexing the backup of plan %s", plan.id)
+
+
+def forget_unreferenced(plan: BackupPlan) -> int:
+    """Delete the versions (rows and documents) that are in no remaining snapshot of the plan."""
+    times = sorted(plan.snapshots.values_list("time", flat=True))
+    dead = [vid for vid, first, gone in plan.item_versions.values_list("id", "first_time", "gone_time")
+            if not in_any(times, first, gone)]
+    if not dead:
+        return 0
+    index = runtime.search_index()
+    index.delete(partition(plan.customer_id), dead)
+    index.commit()
+    for start in range(0, len(dead), 500):
+        BackupItemVersion.objects.filter(id__in=dead[start:start + 500]).delete()
+    return len(dead)
+
+
+def in_any(times: list[datetime], first: datetime, gone: datetime | None) -> bool:
+    """Whether a snapshot time t with first <= t < gone (gone None: no end) is in the sorted ``times``."""
+    i = bisect.bisect_left(times, first)
+    return i < len(times) and (gone is None or times[i] < gone)
