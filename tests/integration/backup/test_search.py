@@ -175,3 +175,15 @@ def test_customer_wipe_drops_the_backup_partition_of_the_index(source, cloud):
     assert index.count(key) == 6  # anna: report.pdf, notes.txt, m1, e1; ben: big.bin, c1 (folders: none)
     customers.wipe(source.customer_id, requested_by="test")
     assert index.count(key) == 0
+
+
+def test_items_over_the_size_cap_are_found_by_name_only(source, cloud, monkeypatch):
+    monkeypatch.setattr(search_index, "TEXT_CAP", 1000)
+    cloud.put("anna", "d5", "file", "Documents", "Seeadler-Bericht.txt", b"Fischotter " * 200)  # 2200 bytes
+    cloud.put("anna", "d6", "file", "Documents", "klein.txt", b"Fischotter klein\n")
+    plan = plans.enable(source)
+    sid = backup_and_index(plan)
+    assert found(source.customer, "Fischotter") == [("anna", "Documents/klein.txt", sid)]
+    assert found(source.customer, "Seeadler-Bericht.txt") == [("anna", "Documents/Seeadler-Bericht.txt", sid)]
+    big = BackupItemVersion.objects.get(plan=plan, path="Documents/Seeadler-Bericht.txt")
+    assert big.text_skipped == "larger than 1000 bytes: name only" and big.size == 2200
