@@ -14,6 +14,9 @@ Contract for a command module ``kustos.cli.<area>``::
 The returned value is printed as one JSON document with ``--json``; otherwise
 ``ctx.render`` (or a plain key/value listing) is used. Failures raise ``CLIError``
 (one-line message, exit 1); a command may set ``ctx.exit_code`` (e.g. verify).
+
+``rich`` (consoles, progress bars) is imported only when a command prints for humans: a
+``--json`` command that never touches ``ctx.console`` / ``ctx.out`` does not pay for it.
 """
 
 from __future__ import annotations
@@ -23,12 +26,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
-
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typing import TYPE_CHECKING, Any
 
 from kustos.config import Settings
+from kustos.core.lazy import resolve
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class CLIError(Exception):
@@ -46,10 +50,24 @@ class Context:
         self.settings = settings
         self.json = json_output
         self.exit_code = 0
-        self.console = Console(stderr=True)
-        self.out = Console()
+        self._console: Console | None = None
+        self._out: Console | None = None
         self.render: Callable[[Any], None] | None = None
         self._cache: dict[str, Any] = {}
+
+    @property
+    def console(self) -> Console:
+        """Human text on stderr (created on first use)."""
+        if self._console is None:
+            self._console = resolve("rich.console:Console")(stderr=True)
+        return self._console
+
+    @property
+    def out(self) -> Console:
+        """Human output on stdout (created on first use)."""
+        if self._out is None:
+            self._out = resolve("rich.console:Console")()
+        return self._out
 
     def resource(self, name: str, factory: Callable[[], Any]) -> Any:
         """Open a resource once per command (e.g. the vault)."""
@@ -68,8 +86,11 @@ class Context:
         if self.json or not sys.stderr.isatty():
             yield lambda n=1: None
             return
-        columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
-        with Progress(*columns, console=self.console, transient=False) as bar:
+        part = {name: resolve(f"rich.progress:{name}") for name in
+                ("BarColumn", "MofNCompleteColumn", "Progress", "TextColumn", "TimeRemainingColumn")}
+        columns = [part["TextColumn"]("{task.description}"), part["BarColumn"](), part["MofNCompleteColumn"](),
+                   part["TimeRemainingColumn"]()]
+        with part["Progress"](*columns, console=self.console, transient=False) as bar:
             task = bar.add_task(description, total=total)
             yield lambda n=1: bar.advance(task, n)
 
@@ -84,8 +105,9 @@ def emit(ctx: Context, result: Any) -> None:
     if result is None:
         return
     if ctx.json:
-        ctx.out.file.write(json.dumps(result, default=str, ensure_ascii=False, indent=None) + "\n")
-        ctx.out.file.flush()
+        out = ctx._out.file if ctx._out is not None else sys.stdout  # no console needed for JSON
+        out.write(json.dumps(result, default=str, ensure_ascii=False, indent=None) + "\n")
+        out.flush()
         return
     if ctx.render is not None:
         ctx.render(result)

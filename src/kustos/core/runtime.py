@@ -6,14 +6,18 @@ Django-side code asks here instead of opening its own; library packages never do
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from django.conf import settings as django_settings
 from django.db import connections
 
 from kustos.config import Settings
-from kustos.search import PostgresIndex, SearchIndex, TantivyIndex
+from kustos.core.lazy import resolve
 from kustos.vault.factory import open_vault
 from kustos.vault.vault import Vault
+
+if TYPE_CHECKING:  # the index backends (tantivy, psycopg) load on first use: a backup run needs neither
+    from kustos.search import SearchIndex
 
 
 def settings() -> Settings:
@@ -29,12 +33,12 @@ def vault() -> Vault:
 def search_index() -> SearchIndex:
     s = settings()
     if s.effective_search_backend == "postgres":
-        index = PostgresIndex(_dsn_of_default_database())
+        index = resolve("kustos.search:PostgresIndex")(_dsn_of_default_database())
         index.ensure_schema()
         return index
     # Release the writer after every commit: `kustos import`, workers and `serve` may all index
     # the same customer from different processes.
-    return TantivyIndex(s.index_path, hold_writer=False)
+    return resolve("kustos.search:TantivyIndex")(s.index_path, hold_writer=False)
 
 
 def _dsn_of_default_database() -> str:

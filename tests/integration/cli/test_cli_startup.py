@@ -93,3 +93,17 @@ def test_help_and_partner_list_finish_within_the_bound(cli_env: dict):
 
 def test_export_formats_of_the_parser_match_the_service():
     assert tuple(archive_parser.EXPORT_FORMATS) == export.FORMATS
+
+
+def test_backup_commands_load_neither_the_search_backends_nor_rich_for_json(cli_env: dict):
+    """`kustos backup run|snapshots --json` open the vault but no search index (tantivy, the PostgreSQL
+    backend) and print JSON without a rich console: the start-up a scheduled-looking run pays."""
+    subprocess.run([sys.executable, "-m", "kustos.cli", "migrate"], env=cli_env, capture_output=True, check=True,
+                   timeout=300)
+    report = _probe(cli_env, "backup", "snapshots", "--source", "sr_missing", "--json")
+    assert report["code"] == 1  # no such source: the command module and its services were loaded all the same
+    assert "kustos.backup.services.browse" in report["loaded"] and "kustos.vault.factory" in report["loaded"]
+    heavy = [m for m in report["loaded"] if m == "tantivy" or m.startswith(("kustos.search.backends", "tantivy."))]
+    assert heavy == [], f"`kustos backup snapshots` imported the search backends: {heavy}"
+    report = _probe(cli_env, "partner", "list", "--json")
+    assert not [m for m in report["loaded"] if m == "rich" or m.startswith("rich.")]
