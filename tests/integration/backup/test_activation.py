@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from kustos.accounts.services import tokens
+from kustos.audit.models import AuditEvent
 from kustos.backup.models import BackupAccount, BackupPlan
 from kustos.backup.services import activation, plans
 from kustos.cli import registry as cli
@@ -70,6 +71,8 @@ def test_cli_reports_every_line_and_changes_nothing_on_errors_unless_partial(pla
     assert code == 0 and err == "" and report["applied"] is True and report["changed"] is True
     assert report["counts"]["activated"] == 1 and report["lines"][0]["scopes"] == ["ben"]
     assert scopes_of(plan) == (False, ["anna", "ben"])
+    event = AuditEvent.objects.filter(action="backup.activate", target=plan.id).order_by("-seq").first()
+    assert event.detail["activated"] == ["ben"] and event.detail["errors"] == 3 and event.actor == "cli"
     ben = BackupAccount.objects.get(plan=plan, scope_id="ben")  # activation date recorded at once (billing)
     assert (timezone.now() - ben.first_seen_at).total_seconds() < 60 and ben.last_snapshot == ""
 
