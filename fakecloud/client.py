@@ -15,6 +15,9 @@ class ControlError(Exception):
 
 
 class Control:
+    # generous: seeding a generated multi-gigabyte file hashes it (sha256, QuickXorHash) before answering
+    TIMEOUT = 600.0
+
     def __init__(self, base_url: str) -> None:
         self.base_url = base_url.rstrip("/")
 
@@ -22,7 +25,7 @@ class Control:
         request = urllib.request.Request(f"{self.base_url}/_fakecloud/{op}", data=json.dumps(args).encode(),
                                          headers={"Content-Type": "application/json"}, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=self.TIMEOUT) as response:
                 result: dict[str, Any] = json.loads(response.read() or b"{}")
                 return result
         except urllib.error.HTTPError as exc:
@@ -31,7 +34,7 @@ class Control:
     def get(self, op: str, **params: str) -> Any:
         query = urllib.parse.urlencode(params)
         try:
-            with urllib.request.urlopen(f"{self.base_url}/_fakecloud/{op}?{query}", timeout=30) as response:
+            with urllib.request.urlopen(f"{self.base_url}/_fakecloud/{op}?{query}", timeout=self.TIMEOUT) as response:
                 return json.loads(response.read())
         except urllib.error.HTTPError as exc:
             raise ControlError(f"{op}: {exc.read().decode(errors='replace')}") from None
