@@ -125,6 +125,8 @@ def test_the_api_takes_text_or_multipart(plan):
     resp = client.post(url, {"file": _upload(semicolons)}, **auth)
     assert resp.status_code == 200 and resp.json()["lines"][0]["status"] == "activated"
     assert scopes_of(plan) == (False, ["anna", "ben", "carl"])
+    resp = client.post(url, {"csv": _upload(semicolons)}, **auth)  # multipart, but not the field 'file'
+    assert resp.status_code == 422 and resp.json()["detail"] == "the multipart body has no 'file' field"
     resp = client.post(url, b"name\nx\n", content_type="text/csv", **auth)
     assert resp.status_code == 422 and "no 'account' column" in resp.json()["detail"]
     ops = client.get("/api/v1/openapi.json", **auth).json()["paths"]

@@ -3,6 +3,7 @@ CSV, and the customer's protected data over time. Thin over ``kustos.backup.serv
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Router, Status
 
@@ -40,8 +41,13 @@ def account_snapshots(request, source_id: str, account: str):
                      "covering all accounts into the file's list")
 def activate_csv(request, source_id: str, partial: bool = False, explicit: bool = False):
     plan = plans.for_source(_source(request.auth, source_id, Perm.BACKUP_MANAGE))
-    upload = request.FILES.get("file")
-    data = upload.read(activation.MAX_BYTES + 1) if upload is not None else request.body
+    if request.content_type.startswith("multipart/"):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError("the multipart body has no 'file' field")
+        data = upload.read(activation.MAX_BYTES + 1)
+    else:
+        data = request.body
     report = activation.activate(plan, data, partial=partial, explicit=explicit, actor=request.auth)
     if report["errors"] and not report["applied"]:
         return Status(422, report)
