@@ -21,7 +21,8 @@ import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.sources.base import Connector, Cursor, Item, Scope
-from kustos.sources.graph.backup import GraphBackupConnector, OneDriveService, build_backup
+from kustos.sources.graph.backup import GraphBackupConnector, GraphSession, OneDriveService, build_backup
+from kustos.sources.graph.backup.throttle import for_tenant
 from kustos.sources.kinds import registry
 from tests.contract.connector_contract import ConnectorContract, drain
 from tests.contract.graph_backup_view import EGRESS, ContractView, GraphSource
@@ -277,3 +278,23 @@ def test_a_first_listing_of_a_few_hundred_files_is_one_delta_page(source: OneDri
     requests = [r for r in source.control.stats()["requests"] if r["path"].endswith("/root/delta")]
     assert len([i for i in items if i.kind == "file"]) >= 250 and cursor is not None
     assert len(requests) - before == 1
+
+
+def test_a_session_sets_up_one_http_client_under_the_tenant_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every backup run opens a session: it costs one HTTP client (one TLS set-up), and that client
+    obeys the tenant-wide throttle (per-owner slots and the shared Retry-After pause)."""
+    clients: list[object] = []
+    real_init = httpx.Client.__init__
+
+    def counting_init(self: httpx.Client, *args: Any, **kwargs: Any) -> None:
+        clients.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpx.Client, "__init__", counting_init)
+    session = GraphSession("tenant-one-client", "client", "secret", endpoint="https://graph.example.test")
+    try:
+        assert len(clients) == 1
+        throttle = for_tenant("https://graph.example.test", "tenant-one-client")
+        assert session.http.limiter is throttle.limiter and session.http.pause is throttle.pause
+    finally:
+        session.close()

@@ -1,5 +1,5 @@
-"""The Graph session every backup service uses: the mail connector's token and HTTP client, rebuilt
-over the tenant-wide throttle (no second HTTP stack)."""
+"""The Graph session every backup service uses: the mail connector's token and HTTP client, put
+under the tenant-wide throttle (no second HTTP stack)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from urllib.parse import quote
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.backup.throttle import TenantThrottle, for_tenant
 from kustos.sources.graph.connector import GRAPH, GraphMailConnector
-from kustos.sources.graph.errors import graph_error
-from kustos.sources.http import HttpClient, RetryPolicy, iter_link_pages
+from kustos.sources.http import RetryPolicy, iter_link_pages
 
 
 class GraphSession(GraphMailConnector):
@@ -26,9 +25,10 @@ class GraphSession(GraphMailConnector):
                          page_size=page_size, retry=retry, timeout=timeout, egress=egress)
         self.throttle = throttle or for_tenant(self.endpoint, tenant_id)
         self.max_concurrency = self.throttle.limiter.limit
-        self.http.close()
-        self.http = HttpClient(token=self._token, limiter=self.throttle.limiter, pause=self.throttle.pause,
-                               retry=retry, timeout=timeout, on_error=graph_error, egress=egress)
+        # The connector's client (token, retries, error mapping, egress) is kept and put under the
+        # tenant's throttle: a second client would set up TLS (certificate store) once more per run.
+        self.http.limiter = self.throttle.limiter
+        self.http.pause = self.throttle.pause
 
     def __repr__(self) -> str:  # never show the secret
         return f"GraphSession(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
