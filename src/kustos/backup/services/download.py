@@ -93,7 +93,9 @@ def _generate(store, sid: str, accounts: list[str], path: str) -> Iterator[bytes
                 if render is not None:  # small items stored as Graph JSON: ICS / VCF
                     zf.writestr(info, render(store.get(entry.id)))
                 else:
-                    with zf.open(info, "w", force_zip64=entry.size > 2 ** 31) as out, store.open(entry.id) as src:
+                    # ZIP64 well below its limit (2 GiB - 1): a file of exactly 2 GiB needs it, and
+                    # deflate can make incompressible data a little larger
+                    with zf.open(info, "w", force_zip64=entry.size >= 1 << 30) as out, store.open(entry.id) as src:
                         while piece := src.read(PIECE):
                             out.write(piece)
                             chunk = pipe.take()
