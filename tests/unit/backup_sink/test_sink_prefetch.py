@@ -159,3 +159,39 @@ def test_an_abandoned_download_is_stopped() -> None:
     chunks.close()  # the writer gave up on the item (e.g. the vault refused it)
     assert closed.wait(5), "the download kept running"
     prefetcher.close()
+
+
+def test_an_item_not_started_ahead_frees_the_slots_first_and_the_rest_starts_again() -> None:
+    """When the writer needs an item it did not download ahead, every download ahead is stopped (their
+    concurrency slots are free for the writer's own request) and started again after that item."""
+    opened: list[str] = []
+    closed: list[str] = []
+
+    def opener(name: str, pieces: int = 1) -> Iterator[bytes]:
+        def stream() -> Iterator[bytes]:
+            opened.append(name)
+            try:
+                for _ in range(pieces):
+                    yield name.encode()
+            finally:
+                closed.append(name)
+        return stream
+
+    prefetcher = Prefetcher(workers=2, window=2, chunks=1)
+    ahead = prefetcher.ahead([opener("a"), None, opener("c", pieces=50)])
+    ahead.advance(0)
+    assert b"".join(ahead.content(0, opener("a"))) == b"a"
+    ahead.advance(1)  # "c" is under way (held back by its one-piece queue)
+    deadline = time.monotonic() + 5
+    while "c" not in opened and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert b"".join(ahead.content(1, opener("b"))) == b"b"  # read here, after "c" was stopped
+    deadline = time.monotonic() + 5
+    while "c" not in closed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert "c" in closed
+    ahead.advance(2)
+    assert b"".join(ahead.content(2, opener("c", pieces=50))) == b"c" * 50
+    assert opened.count("c") == 2
+    ahead.close()
+    prefetcher.close()
