@@ -76,7 +76,7 @@ def out(env: dict, *args: str, stdin: str | None = None):
 def seed(control, round_no: int) -> None:
     """Per user: 40 own files in /Docs, 8 files in /Shared whose bytes every user has (deduplicated
     content written by several workers at once), a 3 MiB file of the same content for all; round 2
-    rewrites every fifth file, adds new ones and removes some."""
+    rewrites every fifth file, adds new ones and removes some; round 3 changes one file each."""
     for u, user in enumerate(USERS):
         if round_no == 1:
             for i in range(40):
@@ -84,6 +84,8 @@ def seed(control, round_no: int) -> None:
             for i in range(8):
                 control.seed("ms", TENANT, user, "file", f"/Shared/s{i}.txt", f"shared {i}\n".encode() * 200)
             control.seed("ms", TENANT, user, "file", "/Shared/big.bin", b"", {"size": 3 << 20, "seed": "shared-big"})
+        elif round_no == 3:
+            control.seed("ms", TENANT, user, "file", "/Docs/f039.txt", f"{user} third round\n".encode())
         else:
             for i in range(0, 40, 5):
                 control.seed("ms", TENANT, user, "file", f"/Docs/f{i:03d}.txt", f"{user} changed {i}\n".encode() * 50)
@@ -167,20 +169,24 @@ def test_three_workers_back_up_one_tenant_on_postgres_redis_and_s3(fakecloud, tm
                                 env={**base, **shared, "KUSTOS_HOME": str(tmp_path / f"worker{w}")},
                                 stdout=subprocess.DEVNULL, stderr=(tmp_path / f"worker{w}.log").open("w"))
                for w in range(WORKERS)]
-    all_jobs: list[dict] = []
+    all_jobs: list[list[dict]] = []
     try:
-        for round_no in (1, 2):
-            if round_no == 2:
-                seed(control, 2)
-            ids = script(env, ENQUEUE, *sources)
+        counts = dict.fromkeys(sources, 0)
+        # round 3 also starts the first plan twice at once (as two "back up now" clicks would)
+        for round_no, batch in ((1, sources), (2, sources), (3, [sources[0], *sources])):
+            if round_no > 1:
+                seed(control, round_no)
+            ids = script(env, ENQUEUE, *batch)
             rows = wait_for_jobs(env, ids, 600)
             logs = "".join((tmp_path / f"worker{w}.log").read_text()[-3000:] for w in range(WORKERS))
-            assert [r["state"] for r in rows] == ["succeeded"] * SOURCES, (rows, logs)
+            assert [r["state"] for r in rows] == ["succeeded"] * len(batch), (rows, logs)
             assert all(r["result"]["failed"] == [] and r["result"]["complete"] for r in rows), rows
-            all_jobs.extend(rows)
+            all_jobs.append(rows)
+            for source in batch:
+                counts[source] += 1
             print(f"round {round_no}: workers {sorted({r['worker'] for r in rows})}, "
                   f"{overlapping(rows)} overlapping runs")
-            check_tenant(env, control, customer, sources, users_of, round_no)
+            check_tenant(env, control, customer, sources, users_of, counts)
     finally:
         for proc in workers:
             proc.send_signal(signal.SIGTERM)
@@ -191,17 +197,17 @@ def test_three_workers_back_up_one_tenant_on_postgres_redis_and_s3(fakecloud, tm
                 proc.kill()
                 proc.wait()
     # the runs were spread over the worker processes and ran at the same time
-    pids = {r["worker"].split("/")[0] for r in all_jobs}
+    pids = {r["worker"].split("/")[0] for rows in all_jobs for r in rows}
     assert len(pids) >= 2, pids
-    assert sum(overlapping(all_jobs[i:i + SOURCES]) for i in (0, SOURCES)) >= 1, all_jobs
+    assert sum(overlapping(rows) for rows in all_jobs) >= 1, all_jobs
 
 
 def check_tenant(env: dict, control, customer: str, sources: list[str], users_of: dict[str, list[str]],
-                 round_no: int) -> None:
+                 counts: dict[str, int]) -> None:
     rows = []
     for source in sources:
         snaps = out(env, "backup", "snapshots", "--source", source)
-        assert len(snaps) == round_no and all(s["complete"] for s in snaps), snaps
+        assert len(snaps) == counts[source] and all(s["complete"] for s in snaps), snaps
         rows.extend(s["id"] for s in snaps)
         latest = max(snaps, key=lambda s: s["time"])
         got = snapshot_files(env, latest["id"])
