@@ -9,6 +9,7 @@ import pytest
 
 from kustos.archive.services import sources
 from kustos.core import runtime
+from kustos.jobs import services as job_services
 from kustos.sources.kinds import registry
 from tests import factories
 from tests.integration.backup import toy_backup
@@ -44,3 +45,13 @@ def cloud():
 @pytest.fixture
 def source(customer, cloud):
     return sources.add(customer, "toybackup", {"cloud": "t"}, "secret-token", actor="test")
+
+
+@pytest.fixture
+def queued_jobs():
+    """Jobs are queued as under workers (a `kustos` command earlier in this process may have switched
+    it to running jobs inline); restored afterwards."""
+    previous = job_services.inline
+    job_services.set_inline(None)
+    yield
+    job_services.set_inline(previous)

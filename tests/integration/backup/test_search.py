@@ -22,17 +22,7 @@ from kustos.search import InvalidRequest, QuerySyntaxError
 from kustos.tenants.services import customers
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _queued_jobs():
-    """Runs queue their index job as under workers (a `kustos` command earlier in this process switched
-    it to running jobs inline)."""
-    previous = job_services.inline
-    job_services.set_inline(None)
-    yield
-    job_services.set_inline(previous)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_jobs")]
 
 
 def docx_bytes(text: str) -> bytes:

@@ -24,17 +24,8 @@ from kustos.jobs.tasks import execute
 from tests import factories
 from tests.integration.web.session import sign_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_jobs")]
 
-
-@pytest.fixture(autouse=True)
-def _queued_jobs():
-    """Runs queue their index job as under workers (a `kustos` command earlier in this process switched
-    it to running jobs inline)."""
-    previous = job_services.inline
-    job_services.set_inline(None)
-    yield
-    job_services.set_inline(previous)
 
 TENANT = "kustos-search.onmicrosoft.com"
 USER = "lena@kustos-search.onmicrosoft.com"
