@@ -187,6 +187,9 @@ def test_three_workers_back_up_one_tenant_on_postgres_redis_and_s3(fakecloud, tm
             print(f"round {round_no}: workers {sorted({r['worker'] for r in rows})}, "
                   f"{overlapping(rows)} overlapping runs")
             check_tenant(env, control, customer, sources, users_of, counts)
+        # every job of the installation (the runs and whatever they started, e.g. search indexing) succeeded
+        everything = wait_for_jobs(env, [r["id"] for r in out(env, "jobs", "list")], 300)
+        assert [(r["kind"], r["state"], r["error"]) for r in everything if r["state"] != "succeeded"] == []
     finally:
         for proc in workers:
             proc.send_signal(signal.SIGTERM)
