@@ -25,10 +25,10 @@ from urllib.parse import quote
 
 from kustos.sources.base import ConnectorError
 from kustos.sources.graph.backup.restore_files import RESTORED, SKIPPED
+from kustos.sources.graph.backup.restore_http import all_rows, check_conflict, get_or_none, send_json
 from kustos.sources.graph.backup.session import GraphSession
 from kustos.sources.graph.folders import walk_folders
 
-CONFLICTS = ("skip", "copy", "replace")
 # Properties Graph sets itself (refused or ignored on create), per item kind.
 READ_ONLY_COMMON = frozenset({"id", "createdDateTime", "lastModifiedDateTime", "changeKey", "parentFolderId"})
 READ_ONLY = {
@@ -81,30 +81,17 @@ class ItemRestorer:
 
     # --- helpers ----------------------------------------------------------------------------
     def _post(self, url: str, user: str, body: object) -> dict[str, Any]:
-        response = self.http.request("POST", url, key=user, content=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-        return self.http.expect(response, (200, 201)).json()
+        return send_json(self.http, "POST", url, user, body)
 
     def _exists(self, url: str, user: str) -> bool:
-        response = self.http.request("GET", url, key=user)
-        if response.status_code == 200:
-            return True
-        if response.status_code in (400, 404):
-            return False
-        raise self.http.on_error(response)
+        return get_or_none(self.http, url, user) is not None
 
     def _conflicts(self, conflict: str, same_account: bool, url: str | None, user: str) -> bool:
-        if conflict not in CONFLICTS:
-            raise ValueError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
+        check_conflict(conflict)
         return conflict != "copy" and same_account and url is not None and self._exists(url, user)
 
     def _list(self, url: str, user: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        while url:
-            page = self.http.get_json(url, key=user)
-            rows.extend(page.get("value", []))
-            url = page.get("@odata.nextLink") or ""
-        return rows
+        return all_rows(self.http, url, user)
 
     # --- mail -------------------------------------------------------------------------------
     def mail_folder(self, user: str, path: str) -> str:
@@ -140,9 +127,7 @@ class ItemRestorer:
         state = mail_state(meta)
         if state:  # the flag, categories and read state are not in the MIME
             message_url = self.session.user_url(user, f"/messages/{quote(str(created['id']), safe='')}")
-            patch = self.http.request("PATCH", message_url, key=user, content=json.dumps(state).encode(),
-                                      headers={"Content-Type": "application/json"})
-            self.http.expect(patch, (200,))
+            send_json(self.http, "PATCH", message_url, user, state, (200,))
         return RESTORED
 
     # --- events, contacts, tasks --------------------------------------------------------------

@@ -29,9 +29,9 @@ from urllib.parse import quote
 
 from kustos.sources.base import ConnectorError
 from kustos.sources.graph.backup.restore_files import RESTORED, SKIPPED
+from kustos.sources.graph.backup.restore_http import all_rows, check_conflict, get_or_none, send_json
 from kustos.sources.graph.backup.session import GraphSession
 
-CONFLICTS = ("skip", "copy", "replace")
 COPY_SUFFIX = " (restored)"
 READ_ONLY_FIELDS = frozenset({"id", "ID", "Created", "Modified", "Author", "Editor", "AuthorLookupId",
                               "EditorLookupId", "ContentType", "ContentTypeId", "Attachments", "Edit", "DocIcon",
@@ -59,11 +59,6 @@ def inferred_column(name: str, value: Any) -> dict[str, Any]:
     return {"name": name, "displayName": name, **kind}
 
 
-def _check(conflict: str) -> None:
-    if conflict not in CONFLICTS:
-        raise ValueError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
-
-
 class SharePointRestorer:
     """List items and site pages into ``/sites/{site}``."""
 
@@ -80,26 +75,13 @@ class SharePointRestorer:
         return f"{self.session.base}/sites/{quote(site, safe='')}{path}"
 
     def _send(self, method: str, url: str, key: str, body: object | None, ok: tuple[int, ...]) -> dict[str, Any]:
-        response = self.http.request(method, url, key=key, content=json.dumps(body).encode() if body is not None
-                                     else b"", headers={"Content-Type": "application/json"})
-        answer = self.http.expect(response, ok)
-        return answer.json() if answer.content else {}
+        return send_json(self.http, method, url, key, body, ok)
 
     def _get(self, url: str, key: str) -> dict[str, Any] | None:
-        response = self.http.request("GET", url, key=key)
-        if response.status_code == 200:
-            return response.json()
-        if response.status_code in (400, 404):
-            return None
-        raise self.http.on_error(response)
+        return get_or_none(self.http, url, key)
 
     def _rows(self, url: str, key: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        while url:
-            page = self.http.get_json(url, key=key)
-            rows.extend(page.get("value", []))
-            url = page.get("@odata.nextLink") or ""
-        return rows
+        return all_rows(self.http, url, key)
 
     # --- lists ----------------------------------------------------------------------------------
     def _target_list(self, site: str, name: str, source_site: str, source_list: str) -> str:
@@ -159,7 +141,7 @@ class SharePointRestorer:
 
     def list_item(self, site: str, source_site: str, path: str, data: bytes, meta: Mapping[str, Any], *,
                   to_path: str | None, conflict: str) -> str:
-        _check(conflict)
+        check_conflict(conflict)
         try:
             item = json.loads(data)
         except ValueError:
@@ -200,7 +182,7 @@ class SharePointRestorer:
         return self._pages[site]
 
     def page(self, site: str, data: bytes, *, conflict: str) -> str:
-        _check(conflict)
+        check_conflict(conflict)
         try:
             page = json.loads(data)
         except ValueError:

@@ -23,9 +23,9 @@ from urllib.parse import quote
 
 from kustos.sources.base import ConnectorError
 from kustos.sources.graph.backup.restore_files import RESTORED, SKIPPED
+from kustos.sources.graph.backup.restore_http import check_conflict, get_or_none, send_json
 from kustos.sources.graph.backup.session import GraphSession
 
-CONFLICTS = ("skip", "copy", "replace")
 CHAT_DOWNLOAD_ONLY = ("download only: Microsoft Graph does not let an application post into users' chats; "
                       "download the chat instead (ZIP with JSON and HTML)")
 
@@ -71,17 +71,10 @@ class TeamsRestorer:
         return f"{self.session.base}/teams/{quote(team, safe='')}{path}"
 
     def _post(self, url: str, key: str, body: object) -> dict[str, Any]:
-        response = self.http.request("POST", url, key=key, content=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-        return self.http.expect(response, (200, 201)).json()
+        return send_json(self.http, "POST", url, key, body)
 
     def _get(self, url: str, key: str) -> dict[str, Any] | None:
-        response = self.http.request("GET", url, key=key)
-        if response.status_code == 200:
-            return response.json()
-        if response.status_code in (400, 404):
-            return None
-        raise self.http.on_error(response)
+        return get_or_none(self.http, url, key)
 
     def channel(self, team: str, name: str, source_team: str, source_channel: str) -> str:
         """The id of channel ``name`` in ``team`` (the backed-up channel itself when it is there), created
@@ -110,8 +103,7 @@ class TeamsRestorer:
 
     def thread(self, team: str, source_team: str, path: str, data: bytes, meta: Mapping[str, Any], *,
                to_path: str | None, conflict: str) -> str:
-        if conflict not in CONFLICTS:
-            raise ValueError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
+        check_conflict(conflict)
         try:
             root = json.loads(data)
         except ValueError:

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.backup.restore_files import FileRestorer, behaviour
+from kustos.sources.graph.backup.restore_http import get_or_none
 from kustos.sources.graph.backup.restore_items import ItemRestorer
 from kustos.sources.graph.backup.restore_sharepoint import SharePointRestorer
 from kustos.sources.graph.backup.restore_teams import CHAT_DOWNLOAD_ONLY, DownloadOnly, TeamsRestorer
@@ -144,10 +145,10 @@ class GraphRestoreWriter:
             return self._owners[cache_key]
         kind = "site" if service == "sharepoint" else "team"
         direct = f"{self.session.base}/{kind}s/{quote(key, safe=',')}"
-        response = self.session.http.request("GET", direct, key=key)
-        if response.status_code == 200:
-            found: str | None = str(response.json()["id"])
-        elif response.status_code in (400, 404):
+        names: tuple[str, ...]
+        hit = get_or_none(self.session.http, direct, key)
+        found: str | None = str(hit["id"]) if hit is not None else None
+        if hit is None:
             if service == "sharepoint":
                 url, names = f"{self.session.base}/sites?search=*", ("name", "displayName", "webUrl")
             else:
@@ -158,8 +159,6 @@ class GraphRestoreWriter:
                               if key.lower() in (str(r.get(n) or "").lower() for n in names)), None)
                 if found is not None:
                     break
-        else:
-            raise self.session.http.on_error(response)
         if found is None:
             raise RestoreError(f"no {'SharePoint site' if kind == 'site' else 'team'} {key!r} in the tenant")
         self._owners[cache_key] = found
