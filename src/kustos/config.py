@@ -180,6 +180,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 
 
 def _check(settings: Settings) -> None:
+    if settings.job_heartbeat_interval < 1:
+        raise ConfigError("KUSTOS_JOB_HEARTBEAT_INTERVAL must be at least 1 second")
+    if settings.job_heartbeat_timeout < 2 * settings.job_heartbeat_interval:
+        raise ConfigError("KUSTOS_JOB_HEARTBEAT_TIMEOUT must be at least twice KUSTOS_JOB_HEARTBEAT_INTERVAL "
+                          f"({settings.job_heartbeat_interval} s), or live jobs would be reaped")
     if not settings.production:
         weakness = master_key_weakness(settings.master_key) if settings.master_key else ""
         if weakness:

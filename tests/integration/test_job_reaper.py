@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.accounts.services import tokens
+from kustos.config import ConfigError, load_settings
 from kustos.jobs import handlers, reaper, schedules, services
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
@@ -40,6 +41,17 @@ def running_job(kind: str = "customer.delete", *, beat_ago: float, attempts: int
     return Job.objects.create(kind=kind, state=Job.State.RUNNING, attempts=attempts, max_attempts=max_attempts,
                               started_at=now - timedelta(seconds=beat_ago + 60),
                               heartbeat_at=now - timedelta(seconds=beat_ago), worker=worker)
+
+
+def test_heartbeat_settings_are_checked(tmp_path):
+    env = {"KUSTOS_HOME": str(tmp_path)}
+    default = load_settings(env)
+    assert (default.job_heartbeat_interval, default.job_heartbeat_timeout) == (30, 300)
+    assert load_settings({**env, "KUSTOS_JOB_HEARTBEAT_INTERVAL": "5", "KUSTOS_JOB_HEARTBEAT_TIMEOUT": "10"})
+    with pytest.raises(ConfigError, match="KUSTOS_JOB_HEARTBEAT_TIMEOUT must be at least twice"):
+        load_settings({**env, "KUSTOS_JOB_HEARTBEAT_TIMEOUT": "45"})
+    with pytest.raises(ConfigError, match="KUSTOS_JOB_HEARTBEAT_INTERVAL must be at least 1 second"):
+        load_settings({**env, "KUSTOS_JOB_HEARTBEAT_INTERVAL": "0"})
 
 
 @pytest.mark.django_db
