@@ -69,3 +69,45 @@ def test_a_kind_without_restore_is_refused(source, cloud):
                       {"snapshot": snap.id, "conflict": "skip"}, follow=True)
     assert "source kind &#x27;toybackup&#x27; cannot restore" in resp.content.decode()
     assert not Job.objects.filter(kind="backup.restore").exists()
+
+
+def test_wizard_ticks_items_reviews_counts_and_restores_only_those(fakecloud, customer):
+    control = fakecloud.control
+    files = {"/Docs/a.txt": b"alpha\n", "/Docs/b.txt": b"beta beta\n", "/Docs/c.txt": b"gamma\n"}
+    source, plan = setup_source(control, customer, ["onedrive"], files)
+    control.seed("ms", TENANT, OTHER, "file", "/x.txt", b"x\n")
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    store = runtime.vault().store(customer.id)
+    account = next(r["account"] for r in store.snapshots.ls(snap.id) if store.snapshots.lookup(snap.id, r["account"], "Docs"))
+    tech = sign_in(Client(), factories.user("pt2@restore.example", "partner_tech", partner=customer.partner, totp=True))
+    base = f"/customers/{customer.id}/sources/{source.id}/backup/"
+
+    page = tech.get(base + "browse/", {"snapshot": snap.id, "account": account, "path": "Docs"}).content.decode()
+    assert page.count('data-testid="backup-pick"') == 3 and 'form="restore-form"' in page
+    assert 'name="step" value="review"' in page
+
+    form = {"snapshot": snap.id, "account": account, "path": "Docs", "item": ["Docs/a.txt", "Docs/b.txt"],
+            "to_account": OTHER, "to_path": "Wizard", "conflict": "replace", "step": "review"}
+    review = tech.post(base + "restore/", form)
+    assert review.status_code == 200 and not Job.objects.filter(kind="backup.restore").exists()
+    shown = text(review)
+    assert "2 items, 16 bytes" in shown  # 6 + 10 bytes: only the ticked files
+    assert f"{account}/Docs/a.txt" in shown and f"{account}/Docs/c.txt" not in shown
+    assert f"{OTHER} / Wizard" in shown and "Replace it" in shown
+    german = text(tech.post(base + "restore/", form, HTTP_ACCEPT_LANGUAGE="de"))
+    assert "Wiederherstellung prüfen" in german and "Wiederherstellung starten" in german
+
+    missing = text(tech.post(base + "restore/", {**form, "item": ["Docs/nope.txt"]}))
+    assert "Not in this snapshot: Docs/nope.txt" in missing and "0 items" in missing
+
+    confirm = {k: v for k, v in form.items() if k not in ("step", "path")}
+    resp = tech.post(base + "restore/", confirm)
+    job = Job.objects.get(kind="backup.restore")
+    assert resp.status_code == 302 and resp["Location"] == f"/jobs/{job.id}/"
+    assert job.params["paths"] == ["Docs/a.txt", "Docs/b.txt"]
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.result == {"restored": 2, "skipped": 0, "failed": []}
+    got = {r["path"]: r["sha256"] for r in control.items("ms", TENANT, "file", OTHER)}
+    assert {p: h for p, h in got.items() if p.startswith("/Wizard/")} == {
+        f"/Wizard/Docs/{n}.txt": hashlib.sha256(files[f"/Docs/{n}.txt"]).hexdigest() for n in "ab"}

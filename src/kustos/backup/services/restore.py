@@ -72,6 +72,34 @@ def request(snap: BackupSnapshot, *, actor: Any = None, **options: Any) -> Job:
                        created_by=getattr(actor, "email", actor) or "system", max_attempts=1)
 
 
+def _accounts(store: Any, snap: BackupSnapshot, params: dict[str, Any]) -> list[str]:
+    accounts = [r["account"] for r in store.snapshots.ls(snap.id)]
+    return matching(accounts, params["account"]) if params.get("account") else accounts
+
+
+def preview(snap: BackupSnapshot, params: dict[str, Any]) -> dict[str, Any]:
+    """What a restore with these (cleaned) parameters would put back: items and bytes per account
+    (folders not counted), and the selected paths not in the snapshot."""
+    store = runtime.vault().store(snap.plan.customer_id)
+    out: dict[str, Any] = {"items": 0, "bytes": 0, "accounts": {}, "missing": []}
+    accounts = _accounts(store, snap, params)
+    for path in params.get("paths") or [""]:
+        found = False
+        for account in accounts:
+            for _item_path, entry in store.snapshots.walk(snap.id, account, path):
+                found = True
+                if entry.kind == "folder":
+                    continue
+                row = out["accounts"].setdefault(account, {"items": 0, "bytes": 0})
+                row["items"] += 1
+                row["bytes"] += entry.size
+                out["items"] += 1
+                out["bytes"] += entry.size
+        if path and not found:
+            out["missing"].append(path)
+    return out
+
+
 def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., None] | None = None,
         writer: Any = None) -> dict[str, Any]:
     """Put the selected items back; returns the report."""
@@ -81,9 +109,7 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
         kind = kind_for(source)
         writer = kind.build_restore(source.config, open_secret(source.secret, source.id), egress_policy())
     report: dict[str, Any] = {"restored": 0, "skipped": 0, "failed": []}
-    accounts = [r["account"] for r in store.snapshots.ls(snap.id)]
-    if params.get("account"):
-        accounts = matching(accounts, params["account"])
+    accounts = _accounts(store, snap, params)
     done = 0
     missing: dict[str, int] = {}
     try:
