@@ -9,6 +9,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -117,6 +118,25 @@ def test_a_running_job_beats_from_a_background_thread(monkeypatch, settings):
     assert job.state == Job.State.SUCCEEDED and job.worker.count(":") == 1
     first, later = seen
     assert later - first >= timedelta(seconds=0.8), (first, later)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_run_by_its_own_process_beats_until_it_is_marked_done(settings):
+    """`services.start` (e.g. `kustos import`): the caller runs the job and reports progress rarely."""
+    settings.KUSTOS = dataclasses.replace(settings.KUSTOS, job_heartbeat_interval=0.2)
+    job = services.start("archive.import")
+    first = job.heartbeat_at
+    time.sleep(1.2)
+    job.refresh_from_db()
+    assert job.state == Job.State.RUNNING and job.heartbeat_at - first >= timedelta(seconds=0.6)
+    services.mark_succeeded(job, {})
+    time.sleep(0.5)  # the thread sees the job done and stops beating
+    job.refresh_from_db()
+    last = job.heartbeat_at
+    time.sleep(0.6)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED and job.heartbeat_at == last
+    assert not [t for t in threading.enumerate() if t.name == f"heartbeat-{job.id}"]
 
 
 @pytest.mark.django_db

@@ -58,8 +58,10 @@ def start(kind: str, *, customer: Any = None, partner: Any = None, params: dict 
         customer_id=getattr(customer, "id", "") or "", customer_name=getattr(customer, "name", "") or "",
         partner_id=getattr(partner, "id", None) or getattr(customer, "partner_id", None),
     )
-    # beats until the caller marks the outcome (the thread sees the job leave "running" and ends)
-    Heartbeat(job.id, job.worker, heartbeat_interval()).start()
+    # beats until the caller marks the outcome (the thread sees the job leave "running" and ends);
+    # started once the row is committed, so the thread can see it
+    beat = Heartbeat(job.id, job.worker, heartbeat_interval())
+    transaction.on_commit(beat.start)
     return job
 
 
