@@ -1,5 +1,6 @@
 """`kustos backup restore SNAPSHOT [--account A] [--path P...] [--to-account B] [--to-path P]
-[--conflict skip|copy|replace]` → ``{"restored", "skipped", "failed"}`` (waits for the restore job)."""
+[--conflict skip|copy|replace] [--dry-run]` → ``{"restored", "skipped", "failed"}`` (waits for the restore
+job); with ``--dry-run`` → ``{"items", "bytes", "accounts", "missing"}`` and nothing is restored."""
 
 from __future__ import annotations
 
@@ -13,8 +14,12 @@ from kustos.jobs.tasks import execute
 
 
 def cmd_restore(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    job = restore.request(browse.find(args.snapshot), actor="cli", account=args.account, paths=args.path,
-                          to_account=args.to_account, to_path=args.to_path, conflict=args.conflict)
+    snap = browse.find(args.snapshot)
+    options = {"account": args.account, "paths": args.path, "to_account": args.to_account,
+               "to_path": args.to_path, "conflict": args.conflict}
+    if args.dry_run:
+        return restore.preview(snap, restore.clean(snap, **options))
+    job = restore.request(snap, actor="cli", **options)
     execute(job.id)  # waits: runs it here unless the queue ran it already
     job.refresh_from_db()
     if job.state != Job.State.SUCCEEDED:

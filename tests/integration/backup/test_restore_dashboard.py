@@ -4,13 +4,16 @@ restore job whose report matches what fakecloud then stores; a kind without rest
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 
 import pytest
 from django.test import Client
 
+from kustos.accounts.services import tokens
 from kustos.backup.models import BackupSnapshot
 from kustos.backup.services import plans
+from kustos.cli import registry as cli
 from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
@@ -111,3 +114,27 @@ def test_wizard_ticks_items_reviews_counts_and_restores_only_those(fakecloud, cu
     got = {r["path"]: r["sha256"] for r in control.items("ms", TENANT, "file", OTHER)}
     assert {p: h for p, h in got.items() if p.startswith("/Wizard/")} == {
         f"/Wizard/Docs/{n}.txt": hashlib.sha256(files[f"/Docs/{n}.txt"]).hexdigest() for n in "ab"}
+
+
+def test_preview_in_the_api_and_the_cli_restores_nothing(fakecloud, customer, capsys):
+    control = fakecloud.control
+    files = {"/P/a.txt": b"12345\n", "/P/b.txt": b"123\n", "/q.txt": b"q\n"}
+    source, plan = setup_source(control, customer, ["onedrive"], files)
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    store = runtime.vault().store(customer.id)
+    account = next(r["account"] for r in store.snapshots.ls(snap.id) if store.snapshots.lookup(snap.id, r["account"], "P"))
+    admin = factories.user("ca@preview.example", "customer_admin", customer=customer)
+    _, token = tokens.create(admin, "t")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    resp = api.post(f"/api/v1/sources/{source.id}/backup/restore/preview",
+                    {"snapshot": snap.id, "account": account, "paths": ["P", "gone"]}, content_type="application/json")
+    assert resp.status_code == 200, resp.content
+    assert resp.json() == {"items": 2, "bytes": 10, "accounts": {account: {"items": 2, "bytes": 10}}, "missing": ["gone"]}
+    bad = api.post(f"/api/v1/sources/{source.id}/backup/restore/preview", {"snapshot": snap.id, "paths": ["P"]},
+                   content_type="application/json")
+    assert bad.status_code == 422 and "needs an account" in bad.content.decode()
+
+    assert cli.run(["backup", "restore", snap.id, "--account", account, "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] == 3
+    assert not Job.objects.filter(kind="backup.restore").exists()
+    assert sorted(r["path"] for r in control.items("ms", TENANT, "file", USER)) == ["/P/a.txt", "/P/b.txt", "/q.txt"]

@@ -34,3 +34,20 @@ def restore_snapshot(request, source_id: str, body: BackupRestoreIn):
                           to_account=body.to_account, to_path=body.to_path, conflict=body.conflict)
     job.refresh_from_db()
     return Status(202, ser.job(job))
+
+
+class BackupRestorePreviewOut(Schema):
+    items: int  # files, messages and other items (folders not counted)
+    bytes: int
+    accounts: dict[str, dict[str, int]]  # account -> {"items", "bytes"}
+    missing: list[str]  # selected paths that are not in the snapshot
+
+
+@router.post("/sources/{source_id}/backup/restore/preview", response=BackupRestorePreviewOut,
+             summary="What a restore with these options would put back (items and bytes per account); "
+                     "restores nothing")
+def restore_preview(request, source_id: str, body: BackupRestoreIn):
+    snap = _snapshot(_source(request.auth, source_id, Perm.BACKUP_RESTORE), body.snapshot)
+    return restore.preview(snap, restore.clean(snap, account=body.account, paths=body.paths,
+                                               to_account=body.to_account, to_path=body.to_path,
+                                               conflict=body.conflict))

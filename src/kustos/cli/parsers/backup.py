@@ -55,6 +55,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--to-account", default=None, help="restore into this user instead (id or principal name)")
     p.add_argument("--to-path", default=None, help="restore below this folder")
     p.add_argument("--conflict", choices=("skip", "copy", "replace"), default="skip")
+    p.add_argument("--dry-run", action="store_true",
+                   help="only show what would be restored: {\"items\", \"bytes\", \"accounts\", \"missing\"}")
     p.set_defaults(func=Deferred("kustos.cli.backup_restore:cmd_restore"))
 
     p = b.add_parser("download", parents=[common], help="download a snapshot subtree as a ZIP file")
