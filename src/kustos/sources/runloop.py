@@ -56,6 +56,11 @@ class BackupSink(Sink, Protocol):
     that failed and why) and only then returns every staged (scope id, cursor) pair, which the loop
     commits: cursors are committed together with the snapshot that used them. ``abort`` drops what
     was staged without committing a cursor.
+
+    Streams are opened ahead: the backup sink reads the contents of a batch's next items a few at a
+    time on download threads (writing the snapshot in the batch's order), so a connector's
+    ``stream()`` must be safe to call from another thread while the connector keeps fetching; its
+    concurrency bound per mailbox/drive owner (Graph: four requests) stays the connector's limiter's.
     """
 
     def abort(self, error: str) -> None:
