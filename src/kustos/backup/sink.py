@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from kustos.backup.prefetch import Opener, Prefetcher
@@ -142,7 +143,7 @@ class VaultBackupSink:
             for position, item in enumerate(batch.items):
                 ahead.advance(position)
                 try:
-                    self._item(account, item, lambda opener, at=position: ahead.content(at, opener))
+                    self._item(account, item, partial(ahead.content, position))
                 except ITEM_ERRORS as exc:
                     self.failed.append({"account": account, "path": self._safe_path(item),
                                         "source_id": item.source_id, "error": f"{type(exc).__name__}: {exc}"[:500]})
