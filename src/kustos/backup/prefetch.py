@@ -133,6 +133,7 @@ class Ahead:
         self._wanted = [i for i, opener in enumerate(openers) if opener is not None]
         self._next = 0  # position in _wanted of the next download to start
         self._pending: dict[int, Pending] = {}
+        self._handed: Pending | None = None  # the content the writer reads now
         self.started = 0
 
     def advance(self, position: int) -> None:
@@ -151,8 +152,10 @@ class Ahead:
 
     def content(self, position: int, opener: Opener) -> Iterator[bytes]:
         """Item ``position``'s chunks: prefetched, else read here (after freeing every slot held ahead)."""
+        self._release()
         pending = self._pending.pop(position, None)
         if pending is not None:
+            self._handed = pending
             return pending.chunks()
         self.cancel()
         self._next = bisect_right(self._wanted, position)  # started again after this item
@@ -163,4 +166,13 @@ class Ahead:
             pending.cancel()
         self._pending.clear()
 
-    close = cancel
+    def close(self) -> None:
+        """Stop every download of the batch, including one the writer left half read (a vault error
+        ends the batch while the item's chunks are still referenced by the error's traceback)."""
+        self._release()
+        self.cancel()
+
+    def _release(self) -> None:
+        if self._handed is not None:
+            self._handed.cancel()  # a no-op once it was read to the end
+            self._handed = None

@@ -195,3 +195,42 @@ def test_an_item_not_started_ahead_frees_the_slots_first_and_the_rest_starts_aga
     assert opened.count("c") == 2
     ahead.close()
     prefetcher.close()
+
+
+def test_a_vault_error_mid_item_stops_its_download_and_the_run_can_be_aborted(tmp_path: Path) -> None:
+    """An error that is not the item's (the vault refusing a write) ends the batch while the item's
+    content is half read: its download is stopped, so aborting the run does not wait for it."""
+    store = make_vault(tmp_path / "home").store("c1")
+    stopped = threading.Event()
+
+    def endless() -> Iterator[bytes]:
+        try:
+            while True:
+                yield b"z" * 65536
+        finally:
+            stopped.set()
+
+    sink = VaultBackupSink(store, None, {}, downloads=2)
+    calls = {"n": 0}
+    real_put = store.put
+
+    def failing_put(data, *args, **kwargs):
+        calls["n"] += 1
+        data.read(100_000)  # part of the content, then the vault gives up
+        raise RuntimeError("the vault backend is gone")
+
+    store.put = failing_put
+    items = [Item(source_id="big", kind="file", meta={"name": "big.bin", "cTag": "c"}, stream=endless)]
+    try:
+        sink.write(SCOPE, Batch(items, {"link": "a"}))
+    except RuntimeError as exc:
+        error = exc  # the traceback keeps the half-read content alive while the run is aborted
+        assert stopped.wait(5), "the download of the abandoned item kept running"
+        finished = threading.Event()
+        threading.Thread(target=lambda: (sink.abort(str(error)), finished.set()), daemon=True).start()
+        assert finished.wait(5), "aborting the run waited for a download nobody reads"
+    else:
+        raise AssertionError("the vault error was swallowed")
+    finally:
+        store.put = real_put
+    assert calls["n"] == 1
