@@ -181,8 +181,9 @@ if sys.argv[2] == "now":
     with transaction.atomic():
         job = plans.run_now(plan, actor="test")
     print(json.dumps([job.id]))
-else:  # a scheduler pass after the plan's interval has elapsed
-    BackupPlan.objects.filter(id=plan.id).update(last_run_at=plan.last_run_at - timedelta(minutes=plan.interval_minutes))
+else:  # a scheduler pass once a run that did not succeed may be tried again (well before the interval)
+    BackupPlan.objects.filter(id=plan.id).update(last_run_at=plan.last_run_at - plans.RETRY_FAILED_AFTER,
+                                                 last_success_at=plan.last_success_at - plans.RETRY_FAILED_AFTER)
     before = set(services.Job.objects.values_list("id", flat=True))
     with transaction.atomic():
         backup_jobs.enqueue_due()

@@ -7,9 +7,11 @@ import hashlib
 import io
 import os
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from kustos.archive.models import Source
 from kustos.backup.models import BackupAccount, BackupPlan, BackupSnapshot
@@ -183,6 +185,18 @@ def test_due_plans_follow_the_interval_and_pause(source):
     assert plans.due() == [plan]
     plans.pause(plan, True)
     assert plans.due() == []
+
+
+def test_a_run_that_did_not_succeed_is_tried_again_before_the_interval(source):
+    plan = plans.enable(source)
+    started = timezone.now()
+    BackupPlan.objects.filter(id=plan.id).update(last_run_at=started, last_success_at=started)
+    assert plans.due(now=started + timedelta(minutes=plan.interval_minutes - 1)) == []
+    assert plans.due(now=started + timedelta(minutes=plan.interval_minutes)) == [plan]
+    # the next run fails (or its process is killed and the reaper fails its job): due again in 30 minutes
+    BackupPlan.objects.filter(id=plan.id).update(last_run_at=started + timedelta(hours=1))
+    assert plans.due(now=started + timedelta(hours=1, minutes=29)) == []
+    assert plans.due(now=started + timedelta(hours=1, minutes=30)) == [plan]
 
 
 def test_a_large_file_failing_mid_stream_leaves_a_consistent_vault(source, cloud):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -20,6 +20,8 @@ from kustos.sources.kinds import registry
 from kustos.sources.kinds.fields import Kind
 
 JOB_KIND = "backup.run"
+# A run that did not succeed is tried again this long after it started (unless the interval is shorter).
+RETRY_FAILED_AFTER = timedelta(minutes=30)
 ALL = "all"
 
 
@@ -125,12 +127,23 @@ def run_now(plan: BackupPlan, *, actor: Any = None) -> Job:
                        created_by=getattr(actor, "email", actor) or "system", max_attempts=1)
 
 
+def _next_run(plan: BackupPlan) -> datetime | None:
+    """When the plan is due: never run → now; the last run did not succeed (failed, or its process was
+    killed and the job reaper failed it) → ``RETRY_FAILED_AFTER`` after it started, if that is sooner
+    than the interval; else one interval after the last run started."""
+    if plan.last_run_at is None:
+        return None
+    wait = timedelta(minutes=plan.interval_minutes)
+    if plan.last_success_at is None or plan.last_success_at < plan.last_run_at:
+        wait = min(wait, RETRY_FAILED_AFTER)
+    return plan.last_run_at + wait
+
+
 def due(now=None) -> list[BackupPlan]:
-    """Unpaused plans whose interval has elapsed and that have no queued or running run (a run whose
+    """Unpaused plans that are due (``_next_run``) and have no queued or running run (a run whose
     process was killed is failed by the job reaper when its heartbeat stops, ``jobs/reaper.py``)."""
     now = now or timezone.now()
     busy = set(Job.objects.filter(kind=JOB_KIND, state__in=["queued", "running", "retrying"])
                .values_list("params__plan", flat=True))
-    return [plan for plan in BackupPlan.objects.select_related("customer").filter(paused=False, source__paused=False)
-            if plan.id not in busy and (plan.last_run_at is None
-                                        or plan.last_run_at + timedelta(minutes=plan.interval_minutes) <= now)]
+    plans = BackupPlan.objects.select_related("customer").filter(paused=False, source__paused=False)
+    return [plan for plan in plans if plan.id not in busy and ((nxt := _next_run(plan)) is None or nxt <= now)]
