@@ -8,6 +8,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task
 from kustos.archive.services import alerts, export_files
 from kustos.archive.services import sources as archive_sources
 from kustos.backup import jobs as backup_jobs
+from kustos.backup.services import search_hooks
 from kustos.core import runtime
 from kustos.jobs import reaper
 from kustos.tenants.models import Customer
@@ -32,6 +33,13 @@ def enqueue_due_backups() -> int:
 def enqueue_backup_retention() -> int:
     """Daily: forget and prune what each backup plan's retention policy drops."""
     return backup_jobs.enqueue_retention()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def enqueue_backup_indexing() -> int:
+    """Every 10 minutes: index backup snapshots the search index does not hold yet (made by `kustos backup
+    run`, or whose index job failed)."""
+    return search_hooks.enqueue_pending()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -14,6 +14,7 @@ from kustos.accounts.services import tokens
 from kustos.backup.models import BackupItemVersion, BackupPlan
 from kustos.backup.services import plans
 from kustos.cli import registry as cli
+from kustos.jobs import schedules
 from kustos.jobs import services as job_services
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
@@ -176,3 +177,18 @@ def test_a_cli_run_does_not_wait_for_indexing_and_cli_search_catches_up(source, 
     assert not BackupItemVersion.objects.exists()  # nothing indexed inside the run
     code, rows, _ = kustos(capsys, "backup", "search", "--customer", source.customer_id, "Kolibrinest", "--json")
     assert code == 0 and [(r["path"], r["snapshot"]) for r in rows] == [("Documents/notes.txt", run["snapshot"])]
+
+
+def test_the_scheduler_indexes_snapshots_a_cli_run_left_unindexed(source, cloud, capsys):
+    cloud.put("anna", "d2", "file", "Documents", "notes.txt", NOTES)
+    kustos(capsys, "backup", "enable", "--source", source.id, "--json")
+    code, run, _ = kustos(capsys, "backup", "run", "--source", source.id, "--json")
+    job_services.set_inline(None)  # the scheduler queues jobs for the workers
+    assert code == 0 and not Job.objects.filter(kind="backup.index").exists()
+    assert schedules.enqueue_backup_indexing.call_local() == 1
+    assert schedules.enqueue_backup_indexing.call_local() == 0  # one index job queued is enough
+    job = Job.objects.get(kind="backup.index")
+    assert job.params == {"plan": BackupPlan.objects.get(source=source).id}
+    execute(job.id)
+    assert BackupItemVersion.objects.filter(path="Documents/notes.txt", first_snapshot=run["snapshot"]).count() == 1
+    assert schedules.enqueue_backup_indexing.call_local() == 0  # nothing left to index

@@ -8,10 +8,13 @@ import bisect
 import logging
 from datetime import datetime
 
-from kustos.backup.models import BackupItemVersion, BackupPlan
+from django.db.models import Max
+
+from kustos.backup.models import BackupItemVersion, BackupPlan, BackupSearchState
 from kustos.backup.searchkey import partition
 from kustos.core import runtime
 from kustos.jobs import services as jobs
+from kustos.jobs.models import Job
 
 log = logging.getLogger("kustos.backup")
 
@@ -30,6 +33,24 @@ def enqueue(plan: BackupPlan) -> None:
         jobs.create(JOB, customer=plan.customer, params={"plan": plan.id}, created_by="system", max_attempts=3)
     except Exception:  # noqa: BLE001 - the snapshot is committed; indexing catches up with the next one
         log.exception("could not start indexing the backup of plan %s", plan.id)
+
+
+def enqueue_pending() -> int:
+    """Queue an index job for every plan with snapshots newer than what its index holds and no index job
+    queued or running (snapshots of `kustos backup run`, or of a run whose index job failed for good)."""
+    busy = set(Job.objects.filter(kind=JOB, state__in=["queued", "running", "retrying"])
+               .values_list("params__plan", flat=True))
+    latest = dict(BackupPlan.objects.annotate(latest=Max("snapshots__time")).filter(latest__isnull=False)
+                  .values_list("id", "latest"))
+    indexed = dict(BackupSearchState.objects.values_list("plan_id", "time"))
+    started = 0
+    for plan in BackupPlan.objects.select_related("customer").filter(id__in=list(latest)).exclude(id__in=busy):
+        done = indexed.get(plan.id)
+        if done is None or latest[plan.id] > done:
+            jobs.create(JOB, customer=plan.customer, params={"plan": plan.id}, created_by="scheduler",
+                        max_attempts=3)
+            started += 1
+    return started
 
 
 def forget_unreferenced(plan: BackupPlan) -> int:
