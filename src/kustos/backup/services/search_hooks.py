@@ -25,8 +25,9 @@ def enqueue(plan: BackupPlan) -> None:
     """Start indexing the plan's new snapshot(s) as a job for the workers; never fails the caller (the run).
 
     A `kustos` command runs its jobs inline: indexing there would hold up `kustos backup run` until
-    every new item's text is extracted, so it is left to the next index job, `kustos backup index` or
-    `kustos backup search` (which catch up on every snapshot not indexed yet)."""
+    every new item's text is extracted, so it is left to the scheduler (``enqueue_pending``, every 10
+    minutes), the next index job, `kustos backup index` or `kustos backup search` (which catch up on every
+    snapshot not indexed yet)."""
     if jobs.inline:
         return
     try:
