@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 import zipfile
@@ -28,14 +27,25 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
         yield process
 
 
+# Linux carries a process's RSS high-water mark across exec, and a child starts from its parent's: a
+# `kustos` child of this (large, long-lived) pytest process would report at least pytest's peak. A small
+# interpreter started here spawns the command instead and reports that child's own ru_maxrss.
+_SPAWN = """
+import json, os, subprocess, sys
+proc = subprocess.Popen(sys.argv[3:], stdout=open(sys.argv[1], "w"), stderr=open(sys.argv[2], "w"))
+_, status, usage = os.wait4(proc.pid, 0)
+print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_maxrss]))
+"""
+
+
 def measured(env: dict, tmp_path: Path, *args: str) -> tuple[int, str, str, float]:
     """Run `kustos ARGS` and return (exit code, stdout, stderr, peak RSS in MB of that very process)."""
     out_path, err_path = tmp_path / "out.txt", tmp_path / "err.txt"
-    with out_path.open("w") as out, err_path.open("w") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "kustos.cli", *args], env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)  # the rusage of this child alone
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, out_path.read_text(), err_path.read_text(), usage.ru_maxrss / 1024  # KiB on Linux
+    spawner = subprocess.run([sys.executable, "-I", "-c", _SPAWN, str(out_path), str(err_path),
+                              sys.executable, "-m", "kustos.cli", *args], env=env, capture_output=True, text=True,
+                             check=True)
+    code, maxrss_kib = json.loads(spawner.stdout)
+    return code, out_path.read_text(), err_path.read_text(), maxrss_kib / 1024
 
 
 def zip_member_sha256(path: Path, name: str) -> tuple[str, int]:
