@@ -136,3 +136,19 @@ def test_chats_are_read_incrementally(source: TeamSource) -> None:
     source.control.seed("ms", TENANT, ANN, "chatmessage", "Lunch", b"Booked.")
     later = drain(source.backup, bob, first.cursor)
     assert [body(i) for i in later.items] == ["Booked."]
+
+
+def test_a_team_calendar_refused_to_the_app_is_skipped_and_the_rest_backed_up(source: TeamSource) -> None:
+    """Graph documents group calendars as delegated-only: a 403 there skips the calendar for this round
+    (events kept so far are not reported deleted) and the team's threads and files are still read."""
+    source.control.seed("ms", TENANT, ANN, "event", "groups/Sales", ICS)
+    first = drain(source.backup, source.team, None)
+    assert [i.kind for i in first.items].count("event") == 1
+    source.control.seed("ms", TENANT, ANN, "channelmessage", "Sales/General", b"<p>after the refusal</p>")
+    group = source.team.id.removeprefix("teams:")
+    source.control.throttle(f"/v1.0/groups/{group}/events", count=1, retry_after=0, status=403)
+    later = drain(source.backup, source.team, first.cursor)
+    assert [body(i) for i in later.items if i.kind == "channelmessage"] == ["<p>after the refusal</p>"]
+    assert [i for i in later.items if i.kind == "event"] == [] and later.deletions == []
+    again = drain(source.backup, source.team, later.cursor)  # readable again: nothing new, nothing deleted
+    assert again.items == [] and again.deletions == []

@@ -26,6 +26,8 @@ from kustos.sources.graph.backup.restore_files import RESTORED, SKIPPED
 from kustos.sources.graph.backup.restore_http import check_conflict, get_or_none, send_json
 from kustos.sources.graph.backup.session import GraphSession
 
+GROUP_EVENT_DOWNLOAD_ONLY = ("download only: Microsoft Graph does not let an application write to a team's group "
+                             "calendar (delegated permission only); download the calendar instead (ZIP with .ics)")
 CHAT_DOWNLOAD_ONLY = ("download only: Microsoft Graph does not let an application post into users' chats; "
                       "download the chat instead (ZIP with JSON and HTML)")
 

@@ -26,7 +26,12 @@ from kustos.sources.graph.backup.restore_files import FileRestorer, behaviour
 from kustos.sources.graph.backup.restore_http import get_or_none
 from kustos.sources.graph.backup.restore_items import ItemRestorer
 from kustos.sources.graph.backup.restore_sharepoint import SharePointRestorer
-from kustos.sources.graph.backup.restore_teams import CHAT_DOWNLOAD_ONLY, DownloadOnly, TeamsRestorer
+from kustos.sources.graph.backup.restore_teams import (
+    CHAT_DOWNLOAD_ONLY,
+    GROUP_EVENT_DOWNLOAD_ONLY,
+    DownloadOnly,
+    TeamsRestorer,
+)
 from kustos.sources.graph.backup.session import GraphSession
 from kustos.sources.graph.backup.teams import TEAMS_FILTER
 from kustos.sources.http import iter_link_pages
@@ -110,8 +115,8 @@ class GraphRestoreWriter:
             with open_content() as stream:
                 data = stream.read()
             return self.teams.thread(user, source_owner, path, data, meta, to_path=to_path, conflict=conflict)
-        if service == "teams":
-            raise RestoreError(f"items of kind {kind!r} of a team (its group calendar) cannot be restored yet")
+        if service == "teams":  # the team's group calendar
+            raise DownloadOnly(GROUP_EVENT_DOWNLOAD_ONLY)
         if kind == "mail" and service == "mail":
             with open_content() as stream:
                 mime = stream.read()

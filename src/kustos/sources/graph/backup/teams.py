@@ -32,7 +32,7 @@ from dataclasses import replace
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-from kustos.sources.base import Batch, Cursor, Item, Scope
+from kustos.sources.base import Batch, Cursor, Item, PermissionMissing, Scope
 from kustos.sources.graph.backup.onedrive import OneDriveService
 from kustos.sources.graph.backup.pim import canonical
 from kustos.sources.graph.backup.session import GraphSession
@@ -163,8 +163,14 @@ class TeamsService:
 
     def _events(self, scope: Scope, state: dict[str, dict[str, Any]]) -> Batch:
         known = state["events"]
-        current = {str(e["id"]): e for e in self._list(
-            scope.id, self._url(f"/groups/{quote(scope.id, safe='')}/events?$top=50"))}
+        try:
+            current = {str(e["id"]): e for e in self._list(
+                scope.id, self._url(f"/groups/{quote(scope.id, safe='')}/events?$top=50"))}
+        except PermissionMissing:
+            # Graph documents group calendars as delegated-only: a tenant may refuse the app. The team's
+            # channels, files and chats are still backed up; events already kept stay (none is "deleted").
+            log.info("the calendar of team %s is not readable with application permissions; skipped", scope.id)
+            return Batch([], self._snapshot(state))
         items: list[Item] = []
         for event_id, event in current.items():
             tag = event.get("changeKey") or event.get("lastModifiedDateTime")
