@@ -197,6 +197,12 @@ class DriveService(Workload):
             row["root"] = {}
             row["name"] = "root"
             row["parentReference"] = {"driveType": drive.drive_type, "driveId": drive.id}
+        shared = [p for p in item.permissions if "owner" not in (p.get("roles") or [])]
+        if shared:  # the shared facet: the item has permissions or links beyond its owner's
+            scopes = {str((p.get("link") or {}).get("scope") or "users") for p in shared}
+            row["shared"] = {"owner": {"user": dict(item.owner)},
+                             "scope": next(s for s in ("anonymous", "organization", "users") if s in scopes
+                                           or s == "users")}
         if item.is_folder:
             row["folder"] = {"childCount": len(drive.kids.get(item.id, {}))}
         else:

@@ -265,8 +265,16 @@ def test_permissions_are_kept_when_asked_for(source: OneDriveSource) -> None:
     [file] = [i for i in items if i.kind == "file"]
     assert {tuple(p["roles"]) for p in file.meta["permissions"]} == {("owner",), ("read",)}
     assert file.meta["drive_id"] == scope.meta["drive_id"] != ""
-    plain = [i for batch in source.backup.fetch(source.scope(), None) for i in batch.items if i.kind == "file"]
-    assert "permissions" not in plain[0].meta
+    source.control.seed("ms", TENANT, USER, "file", "/private.txt", b"p")
+    before = len(source.control.stats()["requests"])
+    plain = {i.meta["name"]: i for batch in source.backup.fetch(source.scope(), None) for i in batch.items
+             if i.kind == "file"}
+    # without asking: a shared file's sharing links are kept (its "shared" facet), a private one costs nothing
+    assert {tuple(p["roles"]) for p in plain["shared.txt"].meta["permissions"]} == {("owner",), ("read",)}
+    assert plain["shared.txt"].meta["shared"]["scope"] == "organization"
+    assert "permissions" not in plain["private.txt"].meta
+    asked = [r["path"] for r in source.control.stats()["requests"][before:] if r["path"].endswith("/permissions")]
+    assert len(asked) == 1
 
 
 def test_a_first_listing_of_a_few_hundred_files_is_one_delta_page(source: OneDriveSource) -> None:

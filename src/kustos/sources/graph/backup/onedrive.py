@@ -74,7 +74,7 @@ class OneDriveService:
         self.session = session
         self.http = session.http
         self.page_size = page_size
-        self.permissions = permissions  # one extra request per file: off unless asked for
+        self.permissions = permissions  # every file's (one extra request each); shared files' always
         self.chunk_size = chunk_size
 
     # --- scopes -------------------------------------------------------------------------
@@ -169,7 +169,7 @@ class OneDriveService:
             return Item(source_id=item_id, kind="folder", folder=parent, meta=meta)
         if "file" not in row:
             return None  # packages, notebooks and other facets are not files (content cannot be read)
-        if self.permissions:
+        if self.permissions or row.get("shared"):  # shared items always: their links and grants are kept
             meta["permissions"] = self._permissions(scope, item_id)
         url = row.get("@microsoft.graph.downloadUrl")
         size = int(row.get("size") or 0)
