@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "kustos.jobs",
     "kustos.archive",
     "kustos.backup",
+    "kustos.compliance",
     "kustos.web",
     "kustos.api",
 ]

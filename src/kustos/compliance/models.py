@@ -1,0 +1,33 @@
+"""Stored versions of a customer's procedure documentation (GoBD Verfahrensdokumentation).
+
+A version is immutable once written: the content is kept byte-exact with its SHA-256, so an
+old version downloads identically years later. A new version is stored only when the generated
+content differs from the newest one.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from django.db import models
+
+from kustos.core.ids import new_id
+from kustos.tenants.models import Customer
+
+
+class ProcedureDocVersion(models.Model):
+    id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "pd"), editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="procedure_docs")
+    version = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=254)
+    sha256 = models.CharField(max_length=64)
+    software_version = models.CharField(max_length=40)
+    content = models.TextField()  # Markdown, UTF-8
+
+    class Meta:
+        ordering = ["customer", "-version"]
+        constraints = [models.UniqueConstraint(fields=["customer", "version"], name="uniq_procdoc_version")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} v{self.version}"
