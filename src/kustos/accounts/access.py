@@ -52,12 +52,14 @@ class Perm(StrEnum):
     BACKUP_VIEW = "backup.view"
     BACKUP_MANAGE = "backup.manage"
     BACKUP_RESTORE = "backup.restore"  # browse item contents and download
+    AUDIT_VIEW = "audit.view"  # read the audit log, scoped by audit_scope
+    AUDIT_VERIFY = "audit.verify"  # verify the whole audit chain
 
 
 _PARTNER_COMMON = {
     Perm.CUSTOMER_VIEW, Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.USER_VIEW, Perm.JOB_VIEW,
     Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW,
-    Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE,
+    Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -65,17 +67,17 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.OPERATOR: frozenset({
         Perm.PARTNER_VIEW, Perm.PARTNER_MANAGE, Perm.LOCATION_MANAGE, Perm.CUSTOMER_VIEW,
         Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_DELETE, Perm.USER_VIEW, Perm.USER_MANAGE,
-        Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW,
+        Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
     }),
-    Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE}),
+    Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
         Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
-        Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE,
+        Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
     }),
     Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
-    Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
+    Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT, Perm.AUDIT_VIEW}),
 }
 
 # Which roles a given role may create or manage.
@@ -269,3 +271,23 @@ def get_grant(user: User, auditor_id: str, customer_id: str) -> AuditorGrant:
         raise Http404("no such grant")
     check_can_assign(user, Role.AUDITOR, None, grant.customer_id)
     return grant
+
+
+def audit_scope(user: User) -> Q:
+    """Which audit events ``user`` may read (403 for roles that read none).
+
+    * operator: every event;
+    * partner admin / technician: events of the partner and of its customers, and their own;
+    * customer admin: events of their customer, and their own;
+    * auditor: only their own actions (sign-ins, searches, views, exports under their grants);
+    * end user: none (PermissionDenied).
+    """
+    require(user, Perm.AUDIT_VIEW)
+    own = Q(actor=user.email)
+    if user.role == Role.OPERATOR:
+        return Q()
+    if user.role in (Role.PARTNER_ADMIN, Role.PARTNER_TECH) and user.partner_id:
+        return own | Q(partner_id=user.partner_id) | Q(customer_id__in=customers_for(user).values("id"))
+    if user.role == Role.CUSTOMER_ADMIN and user.customer_id:
+        return own | Q(customer_id=user.customer_id)
+    return own

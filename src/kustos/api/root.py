@@ -8,6 +8,7 @@ from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
 from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
+from kustos.api.routers.audit import router as audit_router
 from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
@@ -36,3 +37,4 @@ api.add_router("", backup_restore_router)
 api.add_router("", backup_alerts_router)
 api.add_router("", backup_search_router)
 api.add_router("", backup_accounts_router)
+api.add_router("", audit_router)

@@ -16,6 +16,7 @@ from django.http import Http404
 
 from kustos.cli import base, startup
 from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
+from kustos.cli.parsers import audit as audit_log
 from kustos.config import ConfigError
 
 COMMAND_MODULES = (
@@ -27,6 +28,7 @@ COMMAND_MODULES = (
     quarantine,
     auditor,
     backup,
+    audit_log,
 )
 
 

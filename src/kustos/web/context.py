@@ -17,6 +17,7 @@ _NAV = [
     ("/archive/search/", _("Archive search"), Perm.ARCHIVE_SEARCH),
     ("/users/", _("Users"), Perm.USER_VIEW),
     ("/jobs/", _("Jobs"), Perm.JOB_VIEW),
+    ("/audit/", _("Audit log"), Perm.AUDIT_VIEW),
     ("/locations/", _("Storage locations"), Perm.LOCATION_MANAGE),
     ("/account/", _("My account"), None),
     ("/help/", _("Help"), None),

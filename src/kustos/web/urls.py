@@ -139,3 +139,6 @@ from kustos.web.views import backup_search  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/backup/search/", backup_search.backup_search_page,
                       name="backup-search")]
+from kustos.web.views import audit as audit_views  # noqa: E402
+
+urlpatterns += [path("audit/", audit_views.audit_log, name="audit")]

@@ -33,6 +33,7 @@ from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import journal
 from kustos.archive.services.ingest import Ingestor
 from kustos.archive.services.journal_filing import CustomerAddresses, customer_addresses, filings
+from kustos.audit import ingest as audit_ingest
 from kustos.core import runtime
 from kustos.sources.journal_report import (
     JournalReportInvalid,
@@ -131,6 +132,8 @@ def _drain_customer(spool: Spool, customer: Customer, items: list[SpoolItem]) ->
         for item in items:
             spool.release(item)
         raise
+    audit_ingest.record_batch(customer, source="smtp", endpoint=ctx.endpoint.local_part, count=len(items),
+                              result=ingestor.result)
     for item in items:
         spool.ack(item)
     return len(items)

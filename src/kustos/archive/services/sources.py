@@ -24,6 +24,7 @@ from kustos.archive.models import Source
 from kustos.archive.services import alerts, retention_on_server
 from kustos.archive.services.ingest import Ingestor
 from kustos.archive.services.source_run import IngestSink, SourceCursors, source_ref
+from kustos.audit import ingest as audit_ingest
 from kustos.audit import services as audit
 from kustos.core.egress import egress_policy
 from kustos.core.secrets import open_secret, seal_secret
@@ -190,6 +191,8 @@ def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str
         _failed(source, str(exc))
         raise
     _succeeded(source, sink.imported)
+    audit_ingest.record_batch(source.customer, source=source.kind, endpoint=source.id, count=counts.fetched,
+                              result=ingestor.result)
     result = {"id": source.id, "fetched": counts.fetched, "imported": sink.imported, "errors": errors}
     if spec.deletes_on_server and int(source.config.get("delete_after_days") or 0) > 0:
         result["deleted_on_server"] = retention_on_server.expunge_archived(source, conn)

@@ -1,0 +1,32 @@
+"""One audit event per ingest batch (COMPLIANCE.md 7): SMTP journaling drains and source runs.
+
+The event names the source and endpoint, how many items came in and what became of them, and
+the archive ids and per-customer sequence range of the new messages; never message contents.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Max, Min
+
+from kustos.archive.models import Message
+from kustos.audit.models import AuditEvent
+from kustos.audit.services import record
+
+ACTION = "ingest.batch"
+
+
+def record_batch(customer: Any, *, source: str, endpoint: str, count: int, result: Any,
+                 actor: Any = "system") -> AuditEvent:
+    """``result`` is the ingest's BatchResult (imported, duplicates, excluded, message_ids)."""
+    ids = list(result.message_ids)
+    seqs = (Message.objects.filter(customer_id=customer.id, id__in=ids).aggregate(first=Min("seq"), last=Max("seq"))
+            if ids else {"first": None, "last": None})
+    detail = {
+        "source": source, "endpoint": endpoint, "count": count, "imported": result.imported,
+        "duplicates": result.duplicates, "excluded": result.excluded,
+        "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
+        "seq_from": seqs["first"], "seq_to": seqs["last"],
+    }
+    return record(ACTION, actor=actor, customer=customer, target=endpoint, detail=detail)
