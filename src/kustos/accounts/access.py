@@ -54,12 +54,19 @@ class Perm(StrEnum):
     BACKUP_RESTORE = "backup.restore"  # browse item contents and download
     AUDIT_VIEW = "audit.view"  # read the audit log, scoped by audit_scope
     AUDIT_VERIFY = "audit.verify"  # verify the whole audit chain
+    # Compliance documents. Auditors may read the stored procedure-documentation versions (the tax
+    # auditor may ask for the Verfahrensdokumentation); the Art. 30 record and creating a new
+    # version are for customer admins and partner staff.
+    COMPLIANCE_VIEW = "compliance.view"
+    COMPLIANCE_MANAGE = "compliance.manage"
+    PROCEDURE_DOC_READ = "compliance.procedure_doc.read"
 
 
 _PARTNER_COMMON = {
     Perm.CUSTOMER_VIEW, Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.USER_VIEW, Perm.JOB_VIEW,
     Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW,
     Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
+    Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -75,9 +82,10 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
         Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
         Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
+        Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ,
     }),
     Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
-    Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT, Perm.AUDIT_VIEW}),
+    Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT, Perm.AUDIT_VIEW, Perm.PROCEDURE_DOC_READ}),
 }
 
 # Which roles a given role may create or manage.
