@@ -22,6 +22,8 @@ from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import messages as message_service
 from kustos.archive.services import quarantine, sources, uploads
 from kustos.archive.services.ingest import Ingestor
+from kustos.compliance.services import procedure_doc
+from kustos.compliance.services.facts import InstallationFacts
 from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer
@@ -153,6 +155,8 @@ def build() -> World:
         attachment_part=parts, foreign_token=foreign_token,
     )
     world.quarantine = Targets(*(_quarantined(c) for c in (a1, a2, b1)))
+    for c in (a1, a2, b1):  # version 1 of each customer's procedure documentation
+        procedure_doc.create(c, InstallationFacts("0", "local", "local TSA", "j.example", True, False), actor="matrix")
     for role, user in actors.items():
         world.secrets[role] = tokens.create(user, "matrix")[1]
     assert all(TOTPDevice.objects.filter(user=actors[r]).exists() for r in TWO_FACTOR)
