@@ -123,6 +123,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/remove/"): ("source", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     # Quarantine: the operator may look at the list; the kept bytes and retry are for importers.
     ("GET", "customers/<str:customer_id>/quarantine/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/reconcile/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/quarantine/<str:item_id>/raw/"): ("quarantine", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/quarantine/<str:item_id>/retry/"): ("quarantine", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     # Django-side routes of the API package that are not OpenAPI operations.
@@ -214,6 +215,7 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "source", "op=403/403/403 pa=202/202/404 pt=202/202/404 ca=202/404/404 eu=403/404/404 au=403/404/404"),
     # Quarantine: listing with source.view (the operator may look), kept bytes and retry with archive.import.
     ("GET", "/api/v1/customers/{customer_id}/quarantine"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/reconcile"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/quarantine/{item_id}"): (
         "quarantine", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/quarantine/{item_id}/raw"): (

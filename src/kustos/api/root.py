@@ -13,6 +13,7 @@ from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
+from kustos.api.routers.reconcile import router as reconcile_router
 
 api = NinjaAPI(
     title="Kustos API",
@@ -38,3 +39,4 @@ api.add_router("", backup_alerts_router)
 api.add_router("", backup_search_router)
 api.add_router("", backup_accounts_router)
 api.add_router("", audit_router)
+api.add_router("", reconcile_router)

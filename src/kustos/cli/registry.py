@@ -17,6 +17,7 @@ from django.http import Http404
 from kustos.cli import base, startup
 from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
 from kustos.cli.parsers import audit as audit_log
+from kustos.cli.parsers import reconcile as reconcile_parser
 from kustos.config import ConfigError
 
 COMMAND_MODULES = (
@@ -29,6 +30,7 @@ COMMAND_MODULES = (
     auditor,
     backup,
     audit_log,
+    reconcile_parser,
 )
 
 

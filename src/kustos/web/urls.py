@@ -142,3 +142,6 @@ urlpatterns += [path("customers/<str:customer_id>/backup/search/", backup_search
 from kustos.web.views import audit as audit_views  # noqa: E402
 
 urlpatterns += [path("audit/", audit_views.audit_log, name="audit")]
+from kustos.web.views import reconcile as reconcile_views  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/reconcile/", reconcile_views.reconcile_page, name="reconcile")]
