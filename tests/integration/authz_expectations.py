@@ -89,6 +89,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
         "auditor", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=404/404/404 "
                    "au=404/404/404"),
     ("GET", "jobs/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
+    ("GET", "audit/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
     ("GET", "jobs/<str:job_id>/"): (
         "job", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=404/404/404 "
                "au=404/404/404"),
@@ -96,6 +97,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     # Archive dashboard (search, messages, export): the operator never reads archives.
     ("GET", "archive/search/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "archive/export/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("POST", "archive/export/z3/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/customers/<str:customer_id>/folders/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/body/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
@@ -126,6 +128,11 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/reconcile/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/quarantine/<str:item_id>/raw/"): ("quarantine", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/quarantine/<str:item_id>/retry/"): ("quarantine", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    # Compliance documents: customer admins and partner staff; auditors read the procedure doc.
+    ("GET", "customers/<str:customer_id>/compliance/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
+    ("POST", "customers/<str:customer_id>/compliance/procedure-doc/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/compliance/procedure-doc/<int:version>/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
+    ("GET", "customers/<str:customer_id>/compliance/art30/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     # Django-side routes of the API package that are not OpenAPI operations.
     ("GET", "api/v1/"): (None, "anon=404 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "api/v1/openapi.json"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
@@ -181,11 +188,15 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): (
         "token", "op=200/404 pa=200/404 pt=200/404 ca=200/404 eu=200/404 au=200/404"),
     ("GET", "/api/v1/jobs"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
+    ("GET", "/api/v1/audit"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
+    ("GET", "/api/v1/audit/verify"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("GET", "/api/v1/jobs/{job_id}"): ("job", f"{_OBJ} eu=404/404/404 au=404/404/404"),
     # Archive: the operator runs the platform but never reads customer archives.
     ("GET", "/api/v1/customers/{customer_id}/archive/search"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/archive/export"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/exports/z3"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "/api/v1/messages/{message_id}"): (
         "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
@@ -265,4 +276,13 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "/api/v1/sources/{source_id}/backup/activate-csv"): (
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/backup/history"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    # Compliance documents (procedure documentation, Art. 30 record).
+    ("POST", "/api/v1/customers/{customer_id}/procedure-doc"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/procedure-doc/versions"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/procedure-doc/versions/{version}"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/art30"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
 }

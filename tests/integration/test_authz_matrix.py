@@ -100,7 +100,7 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
               "user_id": getattr(obj, "id", ""), "job_id": getattr(obj, "id", ""),
               "token_id": getattr(obj, "id", ""), "uidb64": "MTIz", "token": "bogus-token"}
     values.update(message_id=getattr(obj, "id", ""), source_id=getattr(obj, "id", ""),
-                  part=world.attachment_part.get(label, ""), account="nobody")
+                  part=world.attachment_part.get(label, ""), account="nobody", version=1)
     if kind in ("source", "quarantine"):
         values["customer_id"] = obj.customer_id
     if kind == "quarantine":
@@ -135,7 +135,7 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
             data = {"role": "end_user"}
         elif route.endswith("/active/"):
             data = {}
-        elif route == "archive/export/":
+        elif route.startswith("archive/export/"):  # the export and the Z3 export
             data = {"customer": obj.id, "format": "mbox", "scope": "all"}
         elif route.endswith("/grants/"):
             expires = (timezone.now() + timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
@@ -150,7 +150,7 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
               "user_id": getattr(obj, "id", ""), "job_id": getattr(obj, "id", ""),
               "token_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""),
               "message_id": getattr(obj, "id", ""), "upload_id": getattr(obj, "id", ""), "part": world.attachment_part.get(label, ""),
-              "account": "nobody"}
+              "account": "nobody", "version": 1}
     if kind == "quarantine":
         values.update(customer_id=obj.customer_id, item_id=obj.id)
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)

@@ -13,7 +13,9 @@ from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
+from kustos.api.routers.compliance import router as compliance_router
 from kustos.api.routers.reconcile import router as reconcile_router
+from kustos.api.routers.z3 import router as z3_router
 
 api = NinjaAPI(
     title="Kustos API",
@@ -38,5 +40,7 @@ api.add_router("", backup_restore_router)
 api.add_router("", backup_alerts_router)
 api.add_router("", backup_search_router)
 api.add_router("", backup_accounts_router)
+api.add_router("", compliance_router)
 api.add_router("", audit_router)
+api.add_router("", z3_router)
 api.add_router("", reconcile_router)

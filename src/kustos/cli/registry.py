@@ -17,7 +17,9 @@ from django.http import Http404
 from kustos.cli import base, startup
 from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
 from kustos.cli.parsers import audit as audit_log
+from kustos.cli.parsers import compliance as compliance_docs
 from kustos.cli.parsers import reconcile as reconcile_parser
+from kustos.cli.parsers import z3 as z3_parser
 from kustos.config import ConfigError
 
 COMMAND_MODULES = (
@@ -29,8 +31,10 @@ COMMAND_MODULES = (
     quarantine,
     auditor,
     backup,
+    compliance_docs,
     audit_log,
     reconcile_parser,
+    z3_parser,  # after archive: routes `export z3`
 )
 
 

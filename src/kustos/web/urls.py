@@ -68,10 +68,12 @@ urlpatterns = [
 
 # --- archive search, messages, sources, journaling, imports (archive dashboard block) -----------
 from kustos.web.views import archive, archive_message, imports, sources, sources_journal  # noqa: E402
+from kustos.web.views import archive_z3 as z3_views  # noqa: E402
 
 urlpatterns += [
     path("archive/search/", archive.search, name="archive-search"),
     path("archive/export/", archive.export_selection, name="archive-export"),
+    path("archive/export/z3/", z3_views.export_z3, name="archive-export-z3"),
     path("archive/customers/<str:customer_id>/folders/", archive.folders, name="archive-folders"),
     path("archive/messages/<str:message_id>/", archive_message.message_view, name="archive-message"),
     path("archive/messages/<str:message_id>/body/", archive_message.message_body, name="archive-message-body"),
@@ -145,3 +147,13 @@ urlpatterns += [path("audit/", audit_views.audit_log, name="audit")]
 from kustos.web.views import reconcile as reconcile_views  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/reconcile/", reconcile_views.reconcile_page, name="reconcile")]
+from kustos.web.views import compliance as compliance_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/compliance/", compliance_views.compliance_page, name="compliance"),
+    path("customers/<str:customer_id>/compliance/procedure-doc/", compliance_views.procedure_doc_create,
+         name="procedure-doc-create"),
+    path("customers/<str:customer_id>/compliance/procedure-doc/<int:version>/",
+         compliance_views.procedure_doc_download, name="procedure-doc-download"),
+    path("customers/<str:customer_id>/compliance/art30/", compliance_views.art30_download, name="art30-download"),
+]
