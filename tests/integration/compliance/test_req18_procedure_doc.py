@@ -133,6 +133,9 @@ def test_req18_dashboard_versions_create_and_download(world: World):
     assert "procedure-doc-" in download["Content-Disposition"]
     assert "/compliance/" in _text(client.get(f"/customers/{world.customer.id}/"))
     assert sign_in(Client(), world.auditor).get(f"/customers/{world.customer.id}/compliance/").status_code == 200
+    german = _text(sign_in(Client(), world.admin).get(f"/customers/{world.customer.id}/compliance/",
+                                                      HTTP_ACCEPT_LANGUAGE="de"))
+    assert "Compliance-Dokumente" in german and "Aktuelle Version erstellen" in german
 
 
 def test_req18_cli_writes_lists_and_fetches_old_versions(world: World, tmp_path, capsys):
