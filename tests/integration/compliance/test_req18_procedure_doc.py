@@ -30,6 +30,7 @@ from tests.integration.web.session import sign_in
 pytestmark = pytest.mark.django_db
 
 SECRET = "Imap-Secret-Zq81!xv"
+VAULT_URL = "s3://AKIAEXAMPLEKEY:S3-Secret-k9Tz@archive-bucket/kustos?endpoint=https://s3.example"
 
 
 @dataclass
@@ -47,7 +48,7 @@ class World:
 
 @pytest.fixture
 def world() -> World:
-    loc = locations.create("de-fra-7", "Frankfurt DC 7", "DE")
+    loc = locations.create("de-fra-7", "Frankfurt DC 7", "DE", vault_url=VAULT_URL)
     partner, other = factories.partner("Systemhaus Nord"), factories.partner("Other Partner")
     customer = factories.customer(partner, "Muster GmbH")
     customer.location = loc
@@ -81,6 +82,8 @@ def test_req18_document_names_the_configuration_and_no_secret(world: World):
                      "AES-256-GCM", "RFC 3161"):
         assert expected in doc, expected
     assert SECRET not in doc
+    assert "s3://archive-bucket/kustos (recorded; data placement by location is not built yet)" in doc
+    assert "S3-Secret-k9Tz" not in doc and "AKIAEXAMPLEKEY" not in doc
     stored = ProcedureDocVersion.objects.get(customer=world.customer, version=1)
     assert SECRET not in stored.content
 

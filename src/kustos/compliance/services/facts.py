@@ -56,10 +56,12 @@ def _vault_backend(url: str) -> str:
 
 
 def location_of(customer: Customer, default_backend: str) -> dict[str, Any]:
+    """The customer's recorded location. Data is written to the installation's vault today; a vault
+    URL configured on the location is recorded but not yet used to place data (requirement 26)."""
     loc = customer.location
     return {"id": loc.id, "name": loc.name, "country": loc.country.upper(), "in_eu": loc.in_eu,
-            "outside_eu_override": loc.outside_eu_override,
-            "vault": _vault_backend(loc.vault_url) if loc.vault_url else default_backend}
+            "outside_eu_override": loc.outside_eu_override, "vault": default_backend,
+            "location_vault": _vault_backend(loc.vault_url) if loc.vault_url else ""}
 
 
 def _safe_config(source: Source) -> dict[str, Any]:

@@ -27,7 +27,7 @@ DATA_FLOW = (
     "2. Each mail is stored with its exact received bytes; its SHA-256 is recorded and duplicates "
     "(per customer only) only gain references (mailbox, folder, envelope).",
     "3. The bytes are compressed and encrypted with the customer's own data key (AES-256-GCM) and "
-    "written to immutable packs in the customer's storage location.",
+    "written to immutable packs in the installation's vault (storage backend above).",
     "4. Every object's SHA-256 is appended to the customer's ledger; Merkle batches of the ledger "
     "are sealed with an RFC 3161 timestamp from the configured TSA.",
     "5. Database rows (gap-free per-customer sequence number) and the search index are written "
@@ -72,8 +72,9 @@ def render(customer: Customer, inst: InstallationFacts) -> str:
     lines += _table(("item", "value"), [
         ("Location", f"{loc['id']} — {loc['name']}"), ("Country", loc["country"]),
         ("Inside the EU", _yes(loc["in_eu"])), ("Outside-EU override", _yes(loc["outside_eu_override"])),
-        ("Storage backend", loc["vault"]),
-    ])
+        ("Storage backend (installation vault)", loc["vault"]),
+    ] + ([("Vault configured for the location", f"{loc['location_vault']} (recorded; data placement by "
+                                                   "location is not built yet)")] if loc["location_vault"] else []))
     lines += ["", "## 3. Sources and journaling", ""]
     sources = F.sources_of(customer)
     if sources:
