@@ -130,6 +130,7 @@ def test_req18_dashboard_versions_create_and_download(world: World):
     assert client.post(f"/customers/{world.customer.id}/compliance/procedure-doc/").status_code == 302
     page = _text(client.get(f"/customers/{world.customer.id}/compliance/"))
     assert page.count('data-testid="procdoc-row"') == 1 and "127.0.0.1" in page and SECRET not in page
+    assert "<td>Muster GmbH</td>" in page and "<h3>2. Storage location</h3>" in page  # rendered as HTML
     download = client.get(f"/customers/{world.customer.id}/compliance/procedure-doc/1/")
     assert download.status_code == 200
     assert download.content == ProcedureDocVersion.objects.get(customer=world.customer, version=1).content.encode()

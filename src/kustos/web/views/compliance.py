@@ -15,6 +15,7 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.compliance.services import art30, procedure_doc
 from kustos.compliance.services.facts import InstallationFacts
+from kustos.compliance.services.html import to_html
 
 
 @login_required
@@ -24,6 +25,7 @@ def compliance_page(request: HttpRequest, customer_id: str) -> HttpResponse:
     docs = procedure_doc.versions(customer)
     context = {
         "customer": customer, "versions": docs, "latest": docs[0] if docs else None,
+        "latest_html": to_html(docs[0].content) if docs else "",
         "can_manage": access.has_perm(request.user, Perm.COMPLIANCE_MANAGE),
         "can_art30": access.has_perm(request.user, Perm.COMPLIANCE_VIEW),
     }
