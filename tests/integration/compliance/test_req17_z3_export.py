@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from lxml import etree
 
 from kustos.archive.models import Message
+from kustos.archive.services import z3_files
 from kustos.archive.z3 import DTD_NAME, DTD_PATH
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
@@ -232,3 +233,11 @@ def test_req17_foreign_customer_is_not_found(world: World, tmp_path, capsys):
     assert "cu_nothere" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
     assert not AuditEvent.objects.filter(action="export.z3").exists()
+
+
+def test_req17_index_xml_stays_valid_with_control_characters_in_names_and_query():
+    data = z3_files.index_xml(supplier="Müller & Söhne <GmbH>", location="K-1", comment="query: \x00a\x07b \"c\"",
+                              media="m", valid_from=None, valid_to=None)
+    root = _validate({"index.xml": data, DTD_NAME: DTD_PATH.read_bytes()})
+    assert root.findtext("DataSupplier/Name") == "Müller & Söhne <GmbH>"
+    assert root.findtext("DataSupplier/Comment") == 'query: ab "c"'

@@ -6,9 +6,10 @@ messages always give the same bytes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape as _escape
 from zoneinfo import ZoneInfo
 
 from kustos.archive.z3 import DTD_NAME
@@ -45,6 +46,14 @@ class Row:
     @property
     def file_name(self) -> str:
         return f"{MAIL_DIR}/{self.archive_id}.eml"
+
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def escape(text: str) -> str:
+    """XML text: special characters escaped, characters XML 1.0 forbids (e.g. NUL) dropped."""
+    return _escape(_NOT_XML.sub("", text))
 
 
 def _field(value: str) -> str:
