@@ -9,7 +9,7 @@ The CLI runs as the installation (``user=None``): it sees everything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -38,16 +38,17 @@ class Filters:
     limit: int = DEFAULT_LIMIT
 
 
-def parse_time(value: str | None, name: str) -> datetime | None:
-    """An ISO date or date-time (naive = UTC); a clear error naming the option otherwise."""
+def parse_time(value: str | None, name: str, *, end_of_day: bool = False) -> datetime | None:
+    """An ISO date or date-time (naive = UTC); a clear error naming the option otherwise. A bare
+    date means the start of that day, or with ``end_of_day`` its last instant (``until`` includes it)."""
     value = (value or "").strip()
     if not value:
         return None
     try:
-        parsed = parse_datetime(value)
-        if parsed is None:
-            day = parse_date(value)
-            parsed = datetime(day.year, day.month, day.day) if day else None
+        day = parse_date(value) if len(value) == 10 else None
+        parsed = datetime(day.year, day.month, day.day) if day else parse_datetime(value)
+        if day and end_of_day:
+            parsed += timedelta(days=1, microseconds=-1)
     except ValueError:
         parsed = None
     if parsed is None:
@@ -65,7 +66,7 @@ def filters(*, customer: str = "", user: str = "", action: str = "", since: str 
     if not 0 <= offset <= MAX_OFFSET:
         raise ValidationError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
     f = Filters(customer=(customer or "").strip(), user=(user or "").strip().lower(),
-                action=(action or "").strip(), since=parse_time(since, "since"), until=parse_time(until, "until"),
+                action=(action or "").strip(), since=parse_time(since, "since"), until=parse_time(until, "until", end_of_day=True),
                 offset=offset, limit=limit)
     if f.since and f.until and f.since > f.until:
         raise ValidationError("since must not be after until")

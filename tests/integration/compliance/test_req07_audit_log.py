@@ -91,6 +91,9 @@ def test_req07_real_actions_appear_in_cli_api_and_dashboard_with_filters(world, 
     logins = cli_json(capsys, monkeypatch, "audit", "log", "--user", ca.email, "--action", "auth.")
     assert [r["action"] for r in logins] == ["auth.login"]
     assert cli_json(capsys, monkeypatch, "audit", "log", "--since", "2999-01-01") == []
+    today = timezone.now().astimezone(UTC).date().isoformat()
+    assert len(cli_json(capsys, monkeypatch, "audit", "log", "--customer", world.a.id, "--since", today,
+                        "--until", today, "--action", "archive.")) == 2  # a bare --until date includes that day
     assert len(cli_json(capsys, monkeypatch, "audit", "log", "--limit", "2")) == 2
     code, _, err = cli_run(capsys, monkeypatch, "audit", "log", "--limit", "0")
     assert code == 1 and "limit must be between 1 and 1000" in err
