@@ -18,8 +18,9 @@ ACTION = "ingest.batch"
 
 
 def record_batch(customer: Any, *, source: str, endpoint: str, count: int, result: Any,
-                 actor: Any = "system") -> AuditEvent:
-    """``result`` is the ingest's BatchResult (imported, duplicates, excluded, message_ids)."""
+                 actor: Any = "system", outcome: str = "ok") -> AuditEvent:
+    """``result`` is the ingest's BatchResult (imported, duplicates, excluded, message_ids); a run
+    that failed part-way records what it archived before the failure with outcome ``failed``."""
     ids = list(result.message_ids)
     seqs = (Message.objects.filter(customer_id=customer.id, id__in=ids).aggregate(first=Min("seq"), last=Max("seq"))
             if ids else {"first": None, "last": None})
@@ -29,4 +30,4 @@ def record_batch(customer: Any, *, source: str, endpoint: str, count: int, resul
         "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
         "seq_from": seqs["first"], "seq_to": seqs["last"],
     }
-    return record(ACTION, actor=actor, customer=customer, target=endpoint, detail=detail)
+    return record(ACTION, actor=actor, customer=customer, target=endpoint, outcome=outcome, detail=detail)

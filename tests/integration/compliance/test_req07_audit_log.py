@@ -21,6 +21,7 @@ from kustos.audit import services as audit
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry as cli
 from kustos.core import runtime
+from kustos.sources.base import Batch, ConnectorError, Item
 from kustos.sources.kinds import registry as kinds
 from kustos.sources.smtp import Envelope, Spool
 from tests import factories, toy_source_kind
@@ -232,3 +233,18 @@ def test_req07_source_run_records_one_ingest_batch(world, toy, capsys, monkeypat
     source_service.run(source)  # nothing new: still one event per run, with count 0
     rows = cli_json(capsys, monkeypatch, "audit", "log", "--action", "ingest.batch", "--customer", world.a.id)
     assert [r["detail"]["count"] for r in rows] == [0, 1]
+
+
+def test_req07_source_run_failing_part_way_records_what_it_archived(world, toy, monkeypatch):
+    def fetch(self, scope, cursor):
+        yield Batch(items=[Item(source_id="m1", data=toy_source_kind.MESSAGE, folder="Inbox")], next_cursor={"seen": 1})
+        raise ConnectorError("toy: the connection dropped")
+
+    monkeypatch.setattr(toy_source_kind.ToyConnector, "fetch", fetch)
+    source = source_service.add(world.a, "toy", {"region": "eu"}, "good-token", actor="cli")
+    with pytest.raises(ConnectorError):
+        source_service.run(source)
+    ev = AuditEvent.objects.get(action="ingest.batch")
+    msg = Message.objects.get(customer=world.a)
+    assert ev.outcome == "failed" and ev.detail["count"] == 1 and ev.detail["imported"] == 1
+    assert ev.detail["first_id"] == msg.id and ev.detail["seq_from"] == msg.seq

@@ -182,13 +182,17 @@ def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str
         if progress:
             progress(fetched, None, f"{scope.name or scope.id}: {fetched} fetched")
 
+    ingestor = Ingestor(source.customer, workers=1)
     try:
         conn = connector(source)
-        with Ingestor(source.customer, workers=1).session() as ingestor:
+        with ingestor.session():
             sink = IngestSink(source, spec, ingestor)
             counts = runloop.drive(conn, SourceCursors(source), sink, progress=report)
     except (ConnectorError, OSError) as exc:
         _failed(source, str(exc))
+        done = ingestor.result
+        audit_ingest.record_batch(source.customer, source=source.kind, endpoint=source.id, outcome="failed",
+                                  count=done.imported + done.duplicates + done.excluded, result=done)
         raise
     _succeeded(source, sink.imported)
     audit_ingest.record_batch(source.customer, source=source.kind, endpoint=source.id, count=counts.fetched,
