@@ -157,6 +157,10 @@ def test_req07_edited_entry_is_named_by_cli_api_and_dashboard(world, capsys, mon
         audit.record("test.event", actor="system", customer=world.a, target=f"t{i}", detail={"n": i})
     assert cli_json(capsys, monkeypatch, "audit", "verify") == {
         "ok": True, "events": AuditEvent.objects.count(), "first_broken": None}
+    intact = sign_in(Client(), world.users["op"]).get("/audit/", {"verify": "1"}).content.decode()
+    assert "The audit chain is intact" in intact
+    bad = sign_in(Client(), world.users["op"]).get("/audit/", {"since": "soon"}).content.decode()
+    assert "since must be an ISO date" in bad
     victim = AuditEvent.objects.get(target="t1")
     AuditEvent.objects.filter(seq=victim.seq).update(detail={"n": 99})
 
