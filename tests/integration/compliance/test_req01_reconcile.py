@@ -129,6 +129,41 @@ def test_req01_live_imap_count_reports_the_message_not_archived_yet(dovecot, cus
     assert code == 0 and after["verdict"] == "ok" and after["totals"]["not_archived_at_sources"] == 0
 
 
+@pytest.mark.dovecot
+def test_req01_live_pop3_count_reports_the_message_not_archived_yet(dovecot, customer, capsys):
+    dovecot.add_user("paul", "paul-pw-1")
+    for i in range(2):
+        dovecot.deliver("paul", "INBOX", mail(i, "pop"))
+    source = source_service.add(customer, "pop3", {"host": "127.0.0.1", "port": dovecot.pop3s_port,
+                                                   "security": "tls", "username": "paul",
+                                                   "mailbox": "paul@kunde.example", "tls_verify": False},
+                                "paul-pw-1")
+    assert source_service.run(source)["imported"] == 2
+    dovecot.deliver("paul", "INBOX", mail(7, "pop-late"))
+    code, live = reconcile(capsys, customer, "--live")
+    assert code == 0
+    [line] = live["sources"]
+    [scope] = line["scopes"]
+    assert line["live_error"] == ""
+    assert (scope["delivered"], scope["archived"], scope["at_source"], scope["not_archived"], scope["verdict"]) == (
+        2, 2, 3, 1, "pending")
+
+
+def test_req01_a_cursor_ahead_of_the_archive_is_a_gap(customer, capsys):
+    source = source_service.add(customer, "imap", {"host": "127.0.0.1", "port": 9, "security": "none",
+                                                   "username": "x", "mailbox": "anna@kunde.example"}, "pw")
+    source.cursors = {"INBOX": {"uidvalidity": 7, "last_uid": 3, "uids": "1:3", "modseq": None}}
+    source.save(update_fields=["cursors"])  # three UIDs committed, nothing archived: a lost batch
+    code, report = reconcile(capsys, customer)
+    assert code == 1
+    [line] = report["sources"]
+    assert line["verdict"] == "gap"
+    assert [(s["scope"], s["delivered"], s["archived"], s["verdict"]) for s in line["scopes"]] == [
+        ("INBOX", 3, 0, "gap")]
+    code, live = reconcile(capsys, customer, "--live")  # the server is unreachable: said so, still a gap
+    assert code == 1 and "refused" in live["sources"][0]["live_error"]
+
+
 def test_req01_journaled_mail_in_the_spool_is_pending(customer, capsys):
     journal.endpoint(customer)
     spool = Spool(runtime.settings().spool_path)
@@ -166,5 +201,5 @@ def test_req01_api_and_dashboard_show_the_report(customer):
     assert "Completeness" in html and 'data-testid="reconcile-gap"' in html and "missing 2" in html
     assert f'href="/customers/{customer.id}/reconcile/"' in client.get(f"/customers/{customer.id}/").content.decode()
     german = client.get(f"/customers/{customer.id}/reconcile/", HTTP_ACCEPT_LANGUAGE="de")
-    assert "Vollständigkeit" in german.content.decode()
+    assert "Vollständigkeit" in german.content.decode() and "Lücke" in german.content.decode()
     assert AuditEvent.objects.filter(action="archive.reconcile", customer_id=customer.id).count() == 3

@@ -1,16 +1,17 @@
 """Per source and scope: items the source delivered (its cursors) against what was archived.
 
-Stored figures (no connection): a scope's cursor that lists the delivered item ids (IMAP and
-POP3 style ``uids``) is compared with the MessageRefs carrying that source and scope; more ids
+Stored figures (no connection): a scope's cursor that lists the delivered item ids (IMAP ``uids``,
+POP3 ``seen``) is compared with the MessageRefs carrying that source and scope; more ids
 committed than archived is a gap (a cursor must never move past an item that is not durable).
 With ``live`` the source is asked, where that is cheap: for IMAP each folder's UIDs (one
-``UID SEARCH ALL`` per folder) — items at the server that no cursor holds are ``pending`` (the
-next run fetches them). Identical bytes delivered twice into one folder are one archived item,
+``UID SEARCH ALL`` per folder), for POP3 the UIDL listing — items at the server that no cursor
+holds are ``pending`` (the next run fetches them). Identical bytes delivered twice into one folder are one archived item,
 so such a folder shows one more delivered than archived.
 """
 
 from __future__ import annotations
 
+import poplib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from kustos.sources.base import ConnectorError
 from kustos.sources.imap import ImapConnector
 from kustos.sources.imap.connection import session
 from kustos.sources.imap.uidset import UidSetInvalid, decode_uids
+from kustos.sources.pop3 import Pop3Connector, parse_uidl
 
 
 @dataclass
@@ -69,21 +71,29 @@ class SourceLine:
                 "verdict": self.verdict}
 
 
-def _delivered(cursor: Any) -> set[int] | None:
-    if not isinstance(cursor, dict) or "uids" not in cursor:
+def _delivered(cursor: Any) -> set[Any] | None:
+    """The item ids a cursor says were delivered: IMAP ``uids``, POP3 ``seen`` UIDLs; else None."""
+    if not isinstance(cursor, dict):
         return None
-    try:
-        return decode_uids(str(cursor.get("uids") or ""))
-    except UidSetInvalid:
-        return None
+    if "uids" in cursor:
+        try:
+            return set(decode_uids(str(cursor.get("uids") or "")))
+        except UidSetInvalid:
+            return None
+    if "seen" in cursor:
+        seen, reset = Pop3Connector._load(cursor)
+        return None if reset else set(seen)
+    return None
 
 
-def _archived_per_scope(source: Source) -> dict[str, int]:
+def _archived_per_scope(source: Source, scope_ids: list[str]) -> dict[str, int]:
+    """Distinct source references ``<scope>#<item>`` per scope (the longest matching scope id wins)."""
     refs = (MessageRef.objects.filter(source=f"{source.kind}:{source.id}").values_list("source_ref", flat=True)
             .distinct())
+    prefixes = sorted(scope_ids, key=len, reverse=True)
     counts: dict[str, int] = {}
     for ref in refs.iterator():
-        scope = ref.rsplit("#", 1)[0] if "#" in ref else ""
+        scope = next((p for p in prefixes if ref.startswith(f"{p}#")), "")
         counts[scope] = counts.get(scope, 0) + 1
     return counts
 
@@ -104,6 +114,17 @@ def _live_imap(connector: ImapConnector, source: Source, lines: dict[str, ScopeL
             line.not_archived = len(uids - known)
 
 
+def _live_pop3(connector: Pop3Connector, source: Source, lines: dict[str, ScopeLine]) -> None:
+    """The mailbox's UIDLs at the server against the UIDLs the cursor holds."""
+    [scope] = list(connector.scopes())
+    with connector._session() as client:
+        current = set(parse_uidl(client.uidl()[1]).values())
+    known = _delivered(source.cursors.get(scope.id)) or set()
+    line = lines.setdefault(scope.id, ScopeLine(scope=scope.id, delivered=None, archived=0))
+    line.at_source = len(current)
+    line.not_archived = len(current - known)
+
+
 def source_lines(customer: Any, *, live: bool, connector_for: Any = None) -> list[SourceLine]:
     """One line per archive source of the customer; ``connector_for(source)`` builds the live connector."""
     result = []
@@ -111,7 +132,7 @@ def source_lines(customer: Any, *, live: bool, connector_for: Any = None) -> lis
     archived = dict(MessageRef.objects.filter(message__customer=customer, source__in=[f"{s.kind}:{s.id}" for s in sources])
                     .values_list("source").annotate(n=Count("message", distinct=True)))
     for source in sources:
-        per_scope = _archived_per_scope(source)
+        per_scope = _archived_per_scope(source, list(source.cursors))
         lines: dict[str, ScopeLine] = {}
         for scope_id, cursor in sorted(source.cursors.items()):
             known = _delivered(cursor)
@@ -126,9 +147,11 @@ def source_lines(customer: Any, *, live: bool, connector_for: Any = None) -> lis
                 connector = connector_for(source)
                 if isinstance(connector, ImapConnector):
                     _live_imap(connector, source, lines)
+                elif isinstance(connector, Pop3Connector):
+                    _live_pop3(connector, source, lines)
                 else:
                     line.live_error = "no live count for this kind of source"
-            except (ConnectorError, IMAPClientError, OSError, ValueError, KeyError) as exc:
+            except (ConnectorError, IMAPClientError, poplib.error_proto, OSError, ValueError, KeyError) as exc:
                 line.live_error = str(exc) or type(exc).__name__
         line.scopes = [lines[k] for k in sorted(lines)]
         result.append(line)
