@@ -35,7 +35,8 @@ def _render(r: dict[str, Any]) -> None:
             delivered = "-" if sc["delivered"] is None else sc["delivered"]
             print(f"{sc['verdict']:8}   {sc['scope']}: delivered {delivered}, archived {sc['archived']}{live}")
     for j in r["journal"]:
-        print(f"{j['verdict']:8} journaling {j['address']}: {j['archived']} archived, {j['pending']} pending, "
+        print(f"{j['verdict']:8} journaling {j['address']}: {j['accepted']} accepted, {j['archived']} archived, "
+              f"{j['pending']} pending, "
               f"{j['failed']} failed, {j['quarantined']} quarantined")
     t = r["totals"]
     print(f"verdict: {r['verdict']} ({t['gaps']} with gaps, {t['pending']} pending)")

@@ -13,7 +13,7 @@ from django.test import Client
 from kustos.accounts.services import tokens
 from kustos.archive.models import Message
 from kustos.archive.pipeline.contract import Incoming
-from kustos.archive.services import journal
+from kustos.archive.services import journal, journal_drain
 from kustos.archive.services import sources as source_service
 from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
@@ -167,23 +167,40 @@ def test_req01_a_cursor_ahead_of_the_archive_is_a_gap(customer, capsys):
 def test_req01_journaled_mail_in_the_spool_is_pending(customer, capsys):
     journal.endpoint(customer)
     spool = Spool(runtime.settings().spool_path)
-    envelope = Envelope(mail_from="chef@kunde.example", rcpt_tos=[journal.address(customer)], customer=customer.id,
-                        received_at="2026-01-05T10:00:00Z", peer="192.0.2.1")
-    spool.put(envelope, mail(1, "journal"))
-    other = Envelope(mail_from="x@y.example", rcpt_tos=["a@b.example"], customer="cu_someoneelse",
-                     received_at="2026-01-05T10:00:00Z", peer="192.0.2.1")
-    spool.put(other, mail(2, "journal"))  # another customer's item is not counted here
+
+    def accept(i: int, customer_id: str = customer.id) -> None:
+        spool.put(Envelope(mail_from="chef@kunde.example", rcpt_tos=[journal.address(customer)],
+                           customer=customer_id, received_at="2026-01-05T10:00:00Z", peer="192.0.2.1"),
+                  mail(i, "journal"))
+
+    accept(1)
+    accept(2, "cu_someoneelse")  # another customer's item is not counted here
     code, report = reconcile(capsys, customer)
     assert code == 0
     [line] = report["journal"]
     assert line["address"] == journal.address(customer)
-    assert (line["archived"], line["pending"], line["failed"], line["verdict"]) == (0, 1, 0, "pending")
+    assert (line["accepted"], line["archived"], line["pending"], line["failed"], line["verdict"]) == (
+        1, 0, 1, 0, "pending")
     assert report["verdict"] == "pending" and report["totals"]["spool_pending"] == 1
 
-    [item] = [i for i in spool.claim() if i.envelope.customer == customer.id]
+    for item in spool.claim():  # the other customer's item out of the way, ours back for the drain
+        if item.envelope.customer == customer.id:
+            spool.release(item)
+        else:
+            spool.fail(item, "not ours")
+    assert journal_drain.drain(spool) == 1
+    code, report = reconcile(capsys, customer)
+    assert code == 0
+    assert {k: report["journal"][0][k] for k in ("accepted", "drained", "archived", "pending", "verdict")} == {
+        "accepted": 1, "drained": 1, "archived": 1, "pending": 0, "verdict": "ok"}
+
+    accept(3)
+    [item] = spool.claim()
     spool.fail(item, "unreadable")
     code, report = reconcile(capsys, customer)
-    assert code == 1 and report["journal"][0]["failed"] == 1 and report["journal"][0]["verdict"] == "gap"
+    assert code == 1
+    assert {k: report["journal"][0][k] for k in ("accepted", "archived", "failed", "verdict")} == {
+        "accepted": 2, "archived": 1, "failed": 1, "verdict": "gap"}
 
 
 def test_req01_api_and_dashboard_show_the_report(customer):
