@@ -90,7 +90,6 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
                    "au=404/404/404"),
     ("GET", "jobs/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
     ("GET", "audit/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
-    ("GET", "audit/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
     ("GET", "jobs/<str:job_id>/"): (
         "job", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=404/404/404 "
                "au=404/404/404"),
@@ -189,8 +188,6 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): (
         "token", "op=200/404 pa=200/404 pt=200/404 ca=200/404 eu=200/404 au=200/404"),
     ("GET", "/api/v1/jobs"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
-    ("GET", "/api/v1/audit"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
-    ("GET", "/api/v1/audit/verify"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("GET", "/api/v1/audit"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
     ("GET", "/api/v1/audit/verify"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("GET", "/api/v1/jobs/{job_id}"): ("job", f"{_OBJ} eu=404/404/404 au=404/404/404"),
