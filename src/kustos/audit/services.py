@@ -47,13 +47,25 @@ def record(action: str, *, actor: Any = None, customer: Any = None, partner: Any
             customer_id=str(customer_id), partner_id=str(partner_id), target=str(target)[:200],
             outcome=outcome, detail=detail or {}, ip=ip or "", prev_digest=head.digest,
         )
-        # Round-trip the detail through JSON so the digest matches what the DB returns later.
-        ev.detail = json.loads(json.dumps(ev.detail, default=str))
+        # Round-trip the detail through JSON so the digest matches what the DB returns later; NUL
+        # characters (user input: a search for "\x00") become U+FFFD, PostgreSQL's JSON cannot hold them.
+        ev.detail = _no_nul(json.loads(json.dumps(ev.detail, default=str)))
+        ev.target = ev.target.replace("\x00", "\ufffd")
         ev.digest = _digest(head.digest, ev)
         ev.save(force_insert=True)
         head.seq, head.digest = ev.seq, ev.digest
         head.save()
     return ev
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_no_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_no_nul(k): _no_nul(v) for k, v in value.items()}
+    return value
 
 
 def _actor(actor: Any) -> tuple[str, str]:

@@ -252,3 +252,13 @@ def test_req07_source_run_failing_part_way_records_what_it_archived(world, toy, 
     msg = Message.objects.get(customer=world.a)
     assert ev.outcome == "failed" and ev.detail["count"] == 1 and ev.detail["imported"] == 1
     assert ev.detail["first_id"] == msg.id and ev.detail["seq_from"] == msg.seq
+
+
+@pytest.mark.django_db
+def test_req07_nul_characters_from_user_input_are_recorded_and_the_chain_verifies():
+    """A search for "\\x00" is audited like any other (PostgreSQL's JSON cannot hold NUL: it becomes
+    U+FFFD) and the chain still verifies."""
+    ev = audit.record("archive.search", actor="cli", target="q\x00", detail={"query": "\x00", "k\x00": ["a\x00"]})
+    stored = AuditEvent.objects.get(seq=ev.seq)
+    assert stored.detail == {"query": "\ufffd", "k\ufffd": ["a\ufffd"]} and stored.target == "q\ufffd"
+    assert audit.verify_chain().ok
