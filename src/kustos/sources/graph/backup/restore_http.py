@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from kustos.sources.base import ConnectorError
 from kustos.sources.http import HttpClient
 
 CONFLICTS = ("skip", "copy", "replace")
@@ -44,3 +45,19 @@ def all_rows(http: HttpClient, url: str, key: str) -> list[dict[str, Any]]:
         rows.extend(page.get("value", []))
         url = page.get("@odata.nextLink") or ""
     return rows
+
+
+def stored_json(data: bytes, what: str) -> dict[str, Any]:
+    """A backed-up JSON item (list item, channel thread); ConnectorError naming ``what`` if it is not."""
+    try:
+        return dict(json.loads(data))
+    except (ValueError, TypeError):
+        raise ConnectorError(f"the stored {what} is not JSON") from None
+
+
+def container_name(path: str, to_path: str | None, what: str) -> str:
+    """The one list or channel an item goes into: ``to_path``, else the item's own parent folder."""
+    name = (to_path or "").strip("/") or path.strip("/").rpartition("/")[0]
+    if not name or "/" in name:
+        raise ValueError(f"{path!r}: the target {what} name {name!r} is not one {what}'s name")
+    return name

@@ -29,7 +29,14 @@ from urllib.parse import quote
 
 from kustos.sources.base import ConnectorError
 from kustos.sources.graph.backup.restore_files import RESTORED, SKIPPED
-from kustos.sources.graph.backup.restore_http import all_rows, check_conflict, get_or_none, send_json
+from kustos.sources.graph.backup.restore_http import (
+    all_rows,
+    check_conflict,
+    container_name,
+    get_or_none,
+    send_json,
+    stored_json,
+)
 from kustos.sources.graph.backup.session import GraphSession
 
 COPY_SUFFIX = " (restored)"
@@ -142,13 +149,8 @@ class SharePointRestorer:
     def list_item(self, site: str, source_site: str, path: str, data: bytes, meta: Mapping[str, Any], *,
                   to_path: str | None, conflict: str) -> str:
         check_conflict(conflict)
-        try:
-            item = json.loads(data)
-        except ValueError:
-            raise ConnectorError("the stored list item is not JSON") from None
-        list_name = (to_path or "").strip("/") or path.strip("/").rpartition("/")[0]
-        if not list_name or "/" in list_name:
-            raise ValueError(f"{path!r}: the target list name {list_name!r} is not one list's name")
+        item = stored_json(data, "list item")
+        list_name = container_name(path, to_path, "list")
         source_list = str(meta.get("list_id") or "")
         list_id = self._target_list(site, list_name, source_site, source_list)
         items_url = self._site(site, f"/lists/{quote(list_id, safe='')}/items")

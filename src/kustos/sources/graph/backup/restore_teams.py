@@ -16,14 +16,18 @@ reported as "download only"; the ZIP download has them as JSON and readable HTML
 from __future__ import annotations
 
 import html
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-from kustos.sources.base import ConnectorError
 from kustos.sources.graph.backup.restore_files import RESTORED, SKIPPED
-from kustos.sources.graph.backup.restore_http import check_conflict, get_or_none, send_json
+from kustos.sources.graph.backup.restore_http import (
+    check_conflict,
+    container_name,
+    get_or_none,
+    send_json,
+    stored_json,
+)
 from kustos.sources.graph.backup.session import GraphSession
 
 GROUP_EVENT_DOWNLOAD_ONLY = ("download only: Microsoft Graph does not let an application write to a team's group "
@@ -106,13 +110,8 @@ class TeamsRestorer:
     def thread(self, team: str, source_team: str, path: str, data: bytes, meta: Mapping[str, Any], *,
                to_path: str | None, conflict: str) -> str:
         check_conflict(conflict)
-        try:
-            root = json.loads(data)
-        except ValueError:
-            raise ConnectorError("the stored channel message is not JSON") from None
-        name = (to_path or "").strip("/") or path.strip("/").rpartition("/")[0]
-        if not name or "/" in name:
-            raise ValueError(f"{path!r}: the target channel name {name!r} is not one channel's name")
+        root = stored_json(data, "channel message")
+        name = container_name(path, to_path, "channel")
         source_channel = str(meta.get("channel_id") or "")
         channel = self.channel(team, name, source_team, source_channel)
         messages = self._team(team, f"/channels/{quote(channel, safe='')}/messages")
