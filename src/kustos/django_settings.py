@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "kustos.archive",
     "kustos.backup",
     "kustos.compliance",
+    "kustos.lifecycle",
     "kustos.web",
     "kustos.api",
 ]

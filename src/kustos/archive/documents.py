@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from kustos.archive.models import Message, MessageRef
@@ -50,6 +50,7 @@ def message_row(customer: Any, *, parsed: Any, sha256: str, vault_id: str, size:
         date=getattr(p, "date", None), has_attachments=bool(getattr(p, "has_attachment", attachments)),
         attachment_count=len(attachments),
         parse_error=(getattr(p, "parse_error", "") or "")[:300], retention_year=retention_year,
+        retention_end=date(retention_year, 12, 31) if retention_year else None,
     )
 
 

@@ -15,6 +15,23 @@ from kustos.core.ids import new_id
 from kustos.tenants.models import Customer
 
 
+class SavedSearch(models.Model):
+    """A named archive search of a customer; shared read-only with the customer's auditors it
+    is the Z2 evaluation the tax office asked for (requirement 16)."""
+
+    id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "ss"), editable=False)
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="saved_searches")
+    name = models.CharField(max_length=200)
+    query = models.CharField(max_length=2000)
+    owner = models.CharField(max_length=254)  # e-mail of the creating user
+    shared_with_auditors = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["customer", "name"]
+        constraints = [models.UniqueConstraint(fields=["customer", "name"], name="uniq_saved_search")]
+
+
 class ProcedureDocVersion(models.Model):
     id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "pd"), editable=False)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="procedure_docs")

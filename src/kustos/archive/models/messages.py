@@ -33,6 +33,7 @@ class Mailbox(models.Model):
 class Folder(models.Model):
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="folders")
     path = models.CharField(max_length=1000)  # original path, "/"-separated
+    tax_relevant = models.BooleanField(default=False)  # flagged by the customer (req. 15)
 
     class Meta:
         ordering = ["path"]
@@ -68,7 +69,12 @@ class Message(models.Model):
     has_attachments = models.BooleanField(default=False)
     attachment_count = models.IntegerField(default=0)
     parse_error = models.CharField(max_length=300, blank=True)
-    retention_year = models.IntegerField(null=True, blank=True)
+    retention_year = models.IntegerField(null=True, blank=True)  # the vault pack group (expiry year at ingest)
+    # Retention (req. 8–10): the end only ever grows; class/rule/version record what set it.
+    retention_end = models.DateField(null=True, blank=True, db_index=True)
+    retention_class = models.CharField(max_length=100, blank=True)
+    retention_rule = models.CharField(max_length=20, blank=True)
+    retention_rule_version = models.PositiveIntegerField(null=True, blank=True)
     indexed = models.BooleanField(default=False, db_index=True)
     restricted = models.BooleanField(default=False)
     # Flagged by the customer as tax-relevant (first qualification, BFH XI R 15/23); auditors
