@@ -14,6 +14,7 @@ from django.db import connections
 from kustos.config import Settings
 from kustos.core.lazy import resolve
 from kustos.vault.factory import open_vault
+from kustos.vault.store import CustomerStore
 from kustos.vault.vault import Vault
 
 if TYPE_CHECKING:  # the index backends (tantivy, psycopg) load on first use: a backup run needs neither
@@ -27,6 +28,16 @@ def settings() -> Settings:
 @lru_cache(maxsize=1)
 def vault() -> Vault:
     return open_vault(settings())
+
+
+def vault_for(customer_id: str) -> Vault:
+    """The vault that holds ``customer_id``'s data (its storage location decides; requirement 26)."""
+    return vault()
+
+
+def store_for(customer_id: str) -> CustomerStore:
+    """The customer's store in the vault of its storage location."""
+    return vault_for(customer_id).store(customer_id)
 
 
 @lru_cache(maxsize=1)

@@ -58,7 +58,7 @@ def seal_ledgers() -> int:
     """Hourly: seal every customer's pending ledger entries that are due by age (RFC 3161 timestamp)."""
     sealed = 0
     for customer_id in Customer.objects.filter(status=Customer.Status.ACTIVE).values_list("id", flat=True):
-        if runtime.vault().store(customer_id).ledger.seal(force=False):
+        if runtime.store_for(customer_id).ledger.seal(force=False):
             sealed += 1
     return sealed
 

@@ -37,7 +37,7 @@ class Ingestor:
     @contextmanager
     def session(self) -> Iterator[Ingestor]:
         pool = make_pool(self.workers)
-        store = runtime.vault().store(self.customer.id)
+        store = runtime.store_for(self.customer.id)
         self.ctx = BatchContext(customer=self.customer, vault_store=store, index=runtime.search_index(),
                                 parse_pool=pool)
         try:
@@ -120,7 +120,7 @@ class Ingestor:
 
 def update_usage(customer: Customer) -> None:
     """Refresh the usage columns shown in the customer table."""
-    stats = runtime.vault().stats(customer.id)
+    stats = runtime.vault_for(customer.id).stats(customer.id)
     Customer.objects.filter(id=customer.id).update(
         storage_bytes=int(stats.get("stored_bytes", 0)),
         mailbox_count=Mailbox.objects.filter(customer=customer).count(),

@@ -58,13 +58,13 @@ def get_for(user: Any, message_id: str) -> Message:
 
 
 def raw(message: Message) -> bytes:
-    return runtime.vault().store(message.customer_id).get(message.vault_id)
+    return runtime.store_for(message.customer_id).get(message.vault_id)
 
 
 def original(message: Message) -> bytes | None:
     if not message.original_vault_id:
         return None
-    return runtime.vault().store(message.customer_id).get(message.original_vault_id)
+    return runtime.store_for(message.customer_id).get(message.original_vault_id)
 
 
 def visible_refs(message: Message, scope: Scope) -> list[dict[str, Any]]:

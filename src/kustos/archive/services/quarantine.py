@@ -84,7 +84,7 @@ def raw(item: Quarantine, *, actor: Any) -> bytes:
     """The kept bytes, byte-exact (audit-logged: they are message contents)."""
     if not item.vault_id:
         raise ValidationError(f"quarantine item {item.id} has no kept bytes (the input could not be read)")
-    data: bytes = runtime.vault().store(item.customer_id).get(item.vault_id)
+    data: bytes = runtime.store_for(item.customer_id).get(item.vault_id)
     audit.record("archive.quarantine_raw", actor=actor, customer=item.customer, target=item.id,
                  detail={"size": len(data)})
     return data
@@ -128,7 +128,7 @@ def retry(item: Quarantine, *, actor: Any, mailbox: str | None = None, workers: 
         raise ValidationError(f"quarantine item {item.id} has no mailbox recorded: give the mailbox to file it under")
     if not item.vault_id:
         return _failed(item, actor, "no bytes were kept for this item, so there is nothing to read again")
-    data = runtime.vault().store(item.customer_id).get(item.vault_id)
+    data = runtime.store_for(item.customer_id).get(item.vault_id)
     name = download_name(item) if "#" not in item.source_ref else _ITEM_NAME
     with tempfile.TemporaryDirectory(prefix="kustos-retry-") as tmp:
         path = Path(tmp) / name

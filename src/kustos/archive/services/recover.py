@@ -31,7 +31,7 @@ def _mailrefs(store: Any) -> list[dict[str, Any]]:
 
 def rebuild_database(customer: Customer, progress: Callable[[int], None] | None = None) -> dict[str, int]:
     """Recreate Message/MessageRef rows missing from the database; existing rows are kept."""
-    store = runtime.vault().store(customer.id)
+    store = runtime.store_for(customer.id)
     known = dict(Message.objects.filter(customer=customer).values_list("sha256", "id"))
     created = refs = 0
     with transaction.atomic():
@@ -81,7 +81,7 @@ def rebuild_index(customer: Customer, progress: Callable[[int], None] | None = N
     """Drop the customer's search index and index every message again from the vault."""
     index = runtime.search_index()
     index_admin.drop(index, customer.id)
-    ctx = BatchContext(customer=customer, vault_store=runtime.vault().store(customer.id), index=index)
+    ctx = BatchContext(customer=customer, vault_store=runtime.store_for(customer.id), index=index)
     done = 0
     ids = list(Message.objects.filter(customer=customer).order_by("seq").values_list("id", flat=True))
     for start in range(0, len(ids), BATCH):

@@ -24,7 +24,7 @@ def expunge_archived(source: Source, connector: Any) -> int:
     cutoff = timezone.now() - timedelta(days=days)
     refs = (MessageRef.objects.filter(source=f"{source.kind}:{source.id}", added_at__lte=cutoff)
             .select_related("message").order_by("id"))
-    store = runtime.vault().store(source.customer_id)
+    store = runtime.store_for(source.customer_id)
     by_folder: dict[str, list[str]] = defaultdict(list)
     for ref in refs.iterator():
         folder, sep, uid = ref.source_ref.rpartition("#")

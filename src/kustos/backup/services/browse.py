@@ -36,7 +36,7 @@ def find(snapshot_id: str) -> BackupSnapshot:
 
 def ls(snap: BackupSnapshot, account: str | None = None, path: str = "") -> list[dict[str, Any]]:
     """One level of the snapshot: the accounts, or the children of ``account``/``path``."""
-    store = runtime.vault().store(snap.plan.customer_id)
+    store = runtime.store_for(snap.plan.customer_id)
     try:
         rows = store.snapshots.ls(snap.id, account or None, path or "")
     except NotFound:

@@ -66,7 +66,7 @@ def _date(modified: str) -> tuple[int, int, int, int, int, int]:
 def zip_stream(snap: BackupSnapshot, account: str | None = None, path: str = "", *, actor: object = None
                ) -> Iterator[bytes]:
     """The ZIP's bytes piece by piece; without ``account`` every account of the snapshot (audited)."""
-    store = runtime.vault().store(snap.plan.customer_id)
+    store = runtime.store_for(snap.plan.customer_id)
     try:
         split_path(path)
     except ValueError as exc:

@@ -55,7 +55,7 @@ def clean(snap: BackupSnapshot, *, account: str | None = None, paths: list[str] 
     kind = kind_for(snap.plan.source)
     if getattr(kind, "build_restore", None) is None:
         raise ValidationError(f"source kind {kind.name!r} cannot restore")
-    store = runtime.vault().store(snap.plan.customer_id)
+    store = runtime.store_for(snap.plan.customer_id)
     if account and not matching([r["account"] for r in store.snapshots.ls(snap.id)], account):
         raise ValidationError(f"account {account!r} is not in snapshot {snap.id}")
     return {"snapshot": snap.id, "account": account or "", "paths": paths, "to_account": (to_account or "").strip(),
@@ -80,7 +80,7 @@ def _accounts(store: Any, snap: BackupSnapshot, params: dict[str, Any]) -> list[
 def preview(snap: BackupSnapshot, params: dict[str, Any]) -> dict[str, Any]:
     """What a restore with these (cleaned) parameters would put back: items and bytes per account
     (folders not counted), and the selected paths not in the snapshot."""
-    store = runtime.vault().store(snap.plan.customer_id)
+    store = runtime.store_for(snap.plan.customer_id)
     out: dict[str, Any] = {"items": 0, "bytes": 0, "accounts": {}, "missing": []}
     accounts = _accounts(store, snap, params)
     for path in params.get("paths") or [""]:
@@ -104,7 +104,7 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
         writer: Any = None) -> dict[str, Any]:
     """Put the selected items back; returns the report."""
     source = snap.plan.source
-    store = runtime.vault().store(snap.plan.customer_id)
+    store = runtime.store_for(snap.plan.customer_id)
     if writer is None:
         kind = kind_for(source)
         writer = kind.build_restore(source.config, open_secret(source.secret, source.id), egress_policy())

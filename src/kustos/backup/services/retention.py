@@ -46,7 +46,7 @@ def apply(plan: BackupPlan, *, dry_run: bool = False, actor: Any = None) -> dict
     """Forget what the plan's policy drops and prune; ``removed``/``kept`` snapshot ids newest
     first, ``freed_bytes`` the stored bytes of the backup pool that prune gave back."""
     pol = policy(plan)
-    store = runtime.vault().store(plan.customer_id)
+    store = runtime.store_for(plan.customer_id)
     match = {"plan": plan.id}
     if dry_run or pol.keeps_all:
         rows = [r for r in store.snapshots.list() if r.get("bytes") is not None

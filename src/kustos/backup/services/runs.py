@@ -89,7 +89,7 @@ def run(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[s
     """Back the plan's scopes up into one snapshot; returns snapshot, items, new_bytes, failed."""
     plan.last_run_at = timezone.now()
     BackupPlan.objects.filter(id=plan.id).update(last_run_at=plan.last_run_at)
-    store = runtime.vault().store(plan.customer_id)
+    store = runtime.store_for(plan.customer_id)
     parent = latest(plan)
     try:
         conn = connector(plan)

@@ -70,7 +70,7 @@ def catch_up(plan: BackupPlan, progress: Callable[..., None] | None = None) -> d
     snaps = plan.snapshots.order_by("time")
     if state.time is not None:
         snaps = snaps.filter(time__gt=state.time)
-    store = runtime.vault().store(plan.customer_id)
+    store = runtime.store_for(plan.customer_id)
     index = runtime.search_index()
     totals = {"snapshots": 0, "versions": 0, "closed": 0}
     base = state.snapshot or None

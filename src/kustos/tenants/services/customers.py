@@ -89,7 +89,7 @@ def wipe(customer_id: str, *, requested_by: str, progress: Callable[..., None] |
     requested_at = timezone.now()
     if progress:
         progress(0, 3, "destroying keys and data")
-    vault_record = runtime.vault().destroy_customer(customer.id)
+    vault_record = runtime.vault_for(customer.id).destroy_customer(customer.id)
     # The index holds message text in plaintext: it goes with the key.
     index_admin.drop(runtime.search_index(), customer.id)
     index_admin.drop(runtime.search_index(), backup_partition(customer.id))  # backed-up items' text
