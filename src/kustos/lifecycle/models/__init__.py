@@ -9,6 +9,7 @@ from kustos.lifecycle.models.retention import (
     RetentionRule,
     Tombstone,
 )
+from kustos.lifecycle.models.settings import LifecycleSetting
 
 __all__ = ["DeletionApproval", "DeletionProposal", "GdprDecision", "GdprRequest", "HoldItem", "IngestRule",
-           "LegalCase", "LegalHold", "ProposalItem", "RetentionClass", "RetentionRule", "Tombstone"]
+           "LegalCase", "LegalHold", "LifecycleSetting", "ProposalItem", "RetentionClass", "RetentionRule", "Tombstone"]
