@@ -60,6 +60,10 @@ class Perm(StrEnum):
     COMPLIANCE_VIEW = "compliance.view"
     COMPLIANCE_MANAGE = "compliance.manage"
     PROCEDURE_DOC_READ = "compliance.procedure_doc.read"
+    # Legal holds (cases) and data-subject requests (GDPR Art. 15/17/18): partner and customer
+    # admins; never auditors.
+    LEGAL_HOLD = "lifecycle.hold"
+    GDPR_REQUEST = "lifecycle.gdpr"
 
 
 _PARTNER_COMMON = {
@@ -76,13 +80,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_DELETE, Perm.USER_VIEW, Perm.USER_MANAGE,
         Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
     }),
-    Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY}),
+    Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
+                                                     Perm.LEGAL_HOLD, Perm.GDPR_REQUEST}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
         Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
         Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
-        Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ,
+        Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ, Perm.LEGAL_HOLD, Perm.GDPR_REQUEST,
     }),
     Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
     Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT, Perm.AUDIT_VIEW, Perm.PROCEDURE_DOC_READ}),
