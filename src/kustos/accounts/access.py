@@ -267,6 +267,32 @@ def can_flag_tax_relevant(user: User, customer: Customer) -> bool:
     return has_perm(user, Perm.ARCHIVE_FLAG) and customers_for(user).filter(id=customer.id).exists()
 
 
+def saved_search_visible(user: User, owner: str, shared_with_auditors: bool) -> bool:
+    """Which saved searches of a customer (seen with Perm.ARCHIVE_SEARCH) ``user`` sees: auditors
+    the ones shared with auditors, end users their own, customer admins and partner staff all."""
+    if user.role == Role.AUDITOR:
+        return shared_with_auditors
+    if user.role == Role.END_USER:
+        return owner == user.email
+    return has_perm(user, Perm.ARCHIVE_SEARCH)
+
+
+def can_edit_saved_search(user: User, owner: str) -> bool:
+    """Auditors never (shared searches are read-only for them); end users their own; customer
+    admins and partner staff any of the customer's."""
+    if user.role == Role.AUDITOR:
+        return False
+    if user.role == Role.END_USER:
+        return owner == user.email
+    return has_perm(user, Perm.ARCHIVE_SEARCH)
+
+
+def can_share_with_auditors(user: User, customer: Customer) -> bool:
+    """Sharing a saved search with the customer's auditors is for those who decide what is
+    tax-relevant: customer admins and partner staff."""
+    return can_flag_tax_relevant(user, customer)
+
+
 def grants_for(user: User) -> QuerySet[AuditorGrant]:
     """Auditor grants on customers ``user`` can see (auditors: their own grants)."""
     qs = AuditorGrant.objects.select_related("user", "customer")

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from kustos.archive.models import Message, MessageRef
+from kustos.archive.tax_relevance import effective_ids
 from kustos.mail import parse
 from kustos.search import Document
 
@@ -85,17 +86,20 @@ def _refs(messages: list[Message]) -> dict[str, tuple[set[str], set[str]]]:
 
 def build_documents(ctx: Any, messages: list[Message], parsed_by_id: dict[str, Any]) -> list[Document]:
     refs = _refs(messages)
+    tax = effective_ids(messages)  # own flag, a flagged folder, class or rule (requirement 15)
     docs = []
     for msg in messages:
         parsed = parsed_by_id.get(msg.id)
         if parsed is None:
             parsed = parse(ctx.vault_store.get(msg.vault_id))
         boxes, folders = refs.get(msg.id, (set(), set()))
-        docs.append(document(msg, parsed, sorted(boxes), sorted(folders)))
+        docs.append(document(msg, parsed, sorted(boxes), sorted(folders), tax_relevant=msg.id in tax))
     return docs
 
 
-def document(msg: Message, p: Any, mailboxes: list[str], folders: list[str]) -> Document:
+def document(msg: Message, p: Any, mailboxes: list[str], folders: list[str], *,
+             tax_relevant: bool | None = None) -> Document:
+    """The search document; ``tax_relevant`` is the effective flag (None: the message's own)."""
     attachments = list(getattr(p, "attachments", []) or [])
     from_pairs = getattr(p, "from_", []) or []
     return Document(
@@ -108,5 +112,5 @@ def document(msg: Message, p: Any, mailboxes: list[str], folders: list[str]) -> 
         attachment_text="\n".join(getattr(a, "text", "") or "" for a in attachments),
         size=msg.size, has_attachment=bool(getattr(p, "has_attachment", attachments)), sender_domain=getattr(p, "sender_domain", "") or "",
         message_id=msg.message_id, sha256=msg.sha256, seq=msg.seq, restricted=msg.restricted,
-        tax_relevant=msg.tax_relevant,
+        tax_relevant=msg.tax_relevant if tax_relevant is None else tax_relevant,
     )

@@ -15,10 +15,16 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from kustos.cli import base, startup
+from kustos.cli.parsers import alerts as archive_alerts
 from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
 from kustos.cli.parsers import audit as audit_log
 from kustos.cli.parsers import compliance as compliance_docs
+from kustos.cli.parsers import gdpr as gdpr_parser
+from kustos.cli.parsers import holds as holds_parser
 from kustos.cli.parsers import reconcile as reconcile_parser
+from kustos.cli.parsers import retention as retention_parser
+from kustos.cli.parsers import saved_searches as saved_searches_parser
+from kustos.cli.parsers import tax_flags as tax_flags_parser
 from kustos.cli.parsers import z3 as z3_parser
 from kustos.config import ConfigError
 
@@ -35,6 +41,12 @@ COMMAND_MODULES = (
     audit_log,
     reconcile_parser,
     z3_parser,  # after archive: routes `export z3`
+    holds_parser,
+    gdpr_parser,
+    retention_parser,
+    tax_flags_parser,
+    saved_searches_parser,
+    archive_alerts,
 )
 
 

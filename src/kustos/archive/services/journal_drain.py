@@ -30,7 +30,7 @@ from collections import defaultdict
 
 from kustos.archive.models import JournalEndpoint
 from kustos.archive.pipeline.contract import Incoming
-from kustos.archive.services import journal
+from kustos.archive.services import alerts_ingest, journal
 from kustos.archive.services.ingest import Ingestor
 from kustos.archive.services.journal_filing import CustomerAddresses, customer_addresses, filings
 from kustos.audit import ingest as audit_ingest
@@ -134,6 +134,8 @@ def _drain_customer(spool: Spool, customer: Customer, items: list[SpoolItem]) ->
         raise
     audit_ingest.record_batch(customer, source="smtp", endpoint=ctx.endpoint.local_part, count=len(items),
                               result=ingestor.result)
+    alerts_ingest.batch_lag(customer, source="smtp", endpoint=ctx.endpoint.local_part,
+                            message_ids=ingestor.result.message_ids)
     for item in items:
         spool.ack(item)
     return len(items)

@@ -16,6 +16,7 @@ from kustos.accounts.access import Perm
 from kustos.archive.documents import build_documents
 from kustos.archive.models import Message
 from kustos.archive.services.search import Scope, scope_for
+from kustos.archive.tax_relevance import is_tax_relevant
 from kustos.audit import services as audit
 from kustos.core import runtime
 from kustos.mail import get_part, parse
@@ -24,7 +25,7 @@ from kustos.mail import get_part, parse
 def visible(message: Message, scope: Scope) -> bool:
     """Whether ``scope`` (accounts.access.visibility) lets its user see ``message``: the same
     conditions the search applies inside the index query."""
-    if scope.tax_relevant_only and not message.tax_relevant:
+    if scope.tax_relevant_only and not is_tax_relevant(message):  # own flag, folder, class or rule
         return False
     if scope.allowed_mailboxes is not None:
         boxes = set(message.refs.values_list("mailbox__address", flat=True))

@@ -1,0 +1,52 @@
+"""What the archive's alerts share: who is told (mail + audit) and how silence is counted
+(working days, Monday to Friday, in Europe/Berlin)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db.models import Q
+
+from kustos.accounts.models import User
+from kustos.accounts.roles import Role
+from kustos.core import runtime
+from kustos.tenants.models import Customer
+
+SILENT_DAYS = 2  # default of Settings.alert_silent_working_days
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def working_days_between(since: datetime, now: datetime) -> int:
+    """Complete working days (Mon-Fri, Europe/Berlin) after the day of ``since`` and before the day of ``now``."""
+    day = since.astimezone(BERLIN).date() + timedelta(days=1)
+    last = now.astimezone(BERLIN).date()
+    if day >= last:
+        return 0
+    weeks, rest = divmod((last - day).days, 7)
+    count = weeks * 5
+    for offset in range(rest):
+        if (day + timedelta(days=weeks * 7 + offset)).weekday() < 5:
+            count += 1
+    return count
+
+
+def silent_threshold() -> int:
+    return max(1, int(runtime.settings().alert_silent_working_days))
+
+
+def recipients(customer: Customer) -> list[str]:
+    """The partner's admins and the customer's admins (active users)."""
+    users = User.objects.filter(is_active=True).filter(
+        Q(role=Role.PARTNER_ADMIN, partner_id=customer.partner_id) | Q(role=Role.CUSTOMER_ADMIN, customer=customer))
+    return sorted(users.values_list("email", flat=True))
+
+
+def mail(customer: Customer, subject: str, text: str) -> int:
+    """Mail ``subject``/``text`` to the customer's and its partner's admins; returns how many."""
+    to = recipients(customer)
+    if to:
+        send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, to, fail_silently=True)
+    return len(to)
