@@ -17,6 +17,7 @@ from kustos.archive.pipeline.contract import BatchContext, BatchResult, Incoming
 from kustos.archive.pipeline.parsing import collect, make_pool, submit
 from kustos.archive.pipeline.steps import PIPELINE, DedupStep
 from kustos.core import runtime
+from kustos.lifecycle.services import holds
 from kustos.tenants.models import Customer
 
 BATCH_SIZE = 200
@@ -43,6 +44,7 @@ class Ingestor:
         try:
             self.reindex_pending()
             yield self
+            holds.refresh_holds(self.customer, self.result.message_ids)  # new mail matching an active legal hold
         finally:
             if store.has_pending():
                 store.abort()
