@@ -22,10 +22,11 @@ from django.db import transaction
 
 from kustos.accounts.access import Visibility
 from kustos.archive import retention
+from kustos.archive.documents import addresses
 from kustos.archive.models import Message, MessageRef
 from kustos.archive.services.export import matching_ids
 from kustos.audit.services import record
-from kustos.lifecycle.models import RetentionRule
+from kustos.lifecycle.models import RetentionClass, RetentionRule
 from kustos.lifecycle.services.classes import RetentionError
 from kustos.tenants.models import Customer
 
@@ -103,6 +104,31 @@ class Classifier:
         if stamp.years is None:
             return None, stamp
         return retention.expiry_year(when, stamp.years, now=now), stamp
+
+
+def at_ingest(classifier: Classifier, work: Any, customer: Customer) -> None:
+    """Set a new arrival's pack-group year and remember its stamp (``ClassifyStep``): an ingest
+    rule's short-retention class (``work.retention_class_id``) wins, else the rules."""
+    parsed = work.parsed
+    when = getattr(parsed, "date", None)
+    if getattr(work, "retention_class_id", ""):
+        rc = RetentionClass.objects.filter(customer=customer, id=work.retention_class_id).first()
+        if rc is not None:
+            stamp = Stamp(rc.years, rc.name, "", None)
+            work.retention_year = None if rc.years is None else retention.expiry_year(when, rc.years)
+            work.retention_fields = stamp.fields()
+            return
+    senders = addresses(getattr(parsed, "from_", []))
+    year, stamp = classifier.at_ingest(work.item.mailbox, work.item.folders or [""], senders[0] if senders else "",
+                                       when)
+    work.retention_year = year
+    work.retention_fields = stamp.fields()
+
+
+def stamp_row(msg: Message, work: Any) -> None:
+    """Copy the class, rule and rule version :func:`at_ingest` decided onto the new row."""
+    for key, value in getattr(work, "retention_fields", {}).items():
+        setattr(msg, key, value)
 
 
 def _base(msg: Message) -> datetime | None:
