@@ -2,8 +2,9 @@
 
 Every blob is authenticated (AES-GCM), decompressed and re-hashed against its id (and its
 SHA-256 for whole objects); trees must reference existing chunks; ledger batches must
-recompute to their Merkle root, carry a token over that root and cover every committed
-object; snapshots must reference existing objects. Problems are reported, never raised.
+recompute to their Merkle root, carry a token over that root (and renewals chained over
+root and the previous token, ``ledger/renew.py``) and cover every committed object;
+snapshots must reference existing objects. Problems are reported, never raised.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kustos.vault.errors import NotFound, VaultError
 from kustos.vault.index import TREE, Entry
 from kustos.vault.ledger import merkle
 from kustos.vault.ledger.evidence import leaf_bytes
+from kustos.vault.ledger.renew import Renewals
 from kustos.vault.ledger.tsa import verify_token
 from kustos.vault.packs import blob_aad
 from kustos.vault.reader import parse_tree
@@ -116,6 +118,7 @@ def _verify_ledger(store: CustomerStore, report: VerifyReport) -> None:
             tsa = store.ctx.tsa
             certs = tsa.certificates() if doc.get("tsa") == tsa.label else None
             verify_token(base64.b64decode(doc["token"]), root, certs[1] if certs else None)
+            Renewals(store).verify(name, doc)
         except (VaultError, ValueError, KeyError) as exc:
             report.damage(cid, name, str(exc), type="ledger")
             continue
