@@ -48,6 +48,7 @@ class World:
 
 @pytest.fixture
 def world() -> World:
+    locations.default()  # the installation's default location stays the first (and local) one
     loc = locations.create("de-fra-7", "Frankfurt DC 7", "DE", vault_url=VAULT_URL)
     partner, other = factories.partner("Systemhaus Nord"), factories.partner("Other Partner")
     customer = factories.customer(partner, "Muster GmbH")
@@ -82,7 +83,7 @@ def test_req18_document_names_the_configuration_and_no_secret(world: World):
                      "AES-256-GCM", "RFC 3161"):
         assert expected in doc, expected
     assert SECRET not in doc
-    assert "s3://archive-bucket/kustos (recorded; data placement by location is not built yet)" in doc
+    assert "s3://archive-bucket/kustos (the customer's data is stored in this vault)" in doc
     assert "S3-Secret-k9Tz" not in doc and "AKIAEXAMPLEKEY" not in doc
     stored = ProcedureDocVersion.objects.get(customer=world.customer, version=1)
     assert SECRET not in stored.content

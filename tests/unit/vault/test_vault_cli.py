@@ -53,6 +53,7 @@ def test_stats_verify_gc_recover(tmp_path: Path) -> None:
     assert code == 0 and rec["customers"] == 1 and rec["objects"] == 30 and rec["archive"] == {}
 
 
+@pytest.mark.django_db  # the customer's storage location decides the vault (requirement 26)
 def test_proof_export(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     store = open_vault(settings, SMALL).store("c1")

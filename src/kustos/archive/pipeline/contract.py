@@ -45,6 +45,8 @@ class Work:
     parsed: Any = None  # kustos.mail.ParsedMessage, for new messages only
     retention_year: int | None = None
     excluded: str = ""  # ingest rules: reason this item is not archived
+    retention_class_id: str = ""  # ingest rules (short_retain): the class ClassifyStep applies
+    archive_id: str = ""  # the Message id, chosen before the store step so the mailref names it
     vault_id: str = ""
     original_vault_id: str = ""
     message: Message | None = None  # the row, new or existing
@@ -78,6 +80,7 @@ class BatchResult:
     duplicates: int = 0
     excluded: int = 0
     message_ids: list[str] = field(default_factory=list)
+    excluded_by: dict[str, int] = field(default_factory=dict)  # ingest rule id -> items excluded
 
 
 class Step(Protocol):

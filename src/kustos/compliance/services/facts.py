@@ -52,16 +52,20 @@ def _vault_backend(url: str) -> str:
         return "local directory under KUSTOS_HOME"
     parts = urlsplit(url)
     host = parts.hostname or ""
-    return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else "local directory"
+    if parts.scheme in ("", "file"):
+        return f"local directory {parts.path}"
+    return f"{parts.scheme}://{host}{parts.path}"
 
 
 def location_of(customer: Customer, default_backend: str) -> dict[str, Any]:
-    """The customer's recorded location. Data is written to the installation's vault today; a vault
-    URL configured on the location is recorded but not yet used to place data (requirement 26)."""
+    """The customer's location and the vault its data is written to: the location's own vault
+    (``runtime.vault_for``, requirement 26; shown without credentials) or, when the location
+    names none, the installation's vault."""
     loc = customer.location
+    own = _vault_backend(loc.vault_url) if loc.vault_url else ""
     return {"id": loc.id, "name": loc.name, "country": loc.country.upper(), "in_eu": loc.in_eu,
-            "outside_eu_override": loc.outside_eu_override, "vault": default_backend,
-            "location_vault": _vault_backend(loc.vault_url) if loc.vault_url else ""}
+            "outside_eu_override": loc.outside_eu_override, "vault": own or default_backend,
+            "location_vault": own}
 
 
 def _safe_config(source: Source) -> dict[str, Any]:

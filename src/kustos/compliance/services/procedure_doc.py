@@ -72,9 +72,8 @@ def render(customer: Customer, inst: InstallationFacts) -> str:
     lines += _table(("item", "value"), [
         ("Location", f"{loc['id']} — {loc['name']}"), ("Country", loc["country"]),
         ("Inside the EU", _yes(loc["in_eu"])), ("Outside-EU override", _yes(loc["outside_eu_override"])),
-        ("Storage backend (installation vault)", loc["vault"]),
-    ] + ([("Vault configured for the location", f"{loc['location_vault']} (recorded; data placement by "
-                                                   "location is not built yet)")] if loc["location_vault"] else []))
+    ] + ([("Vault of the location", f"{loc['location_vault']} (the customer's data is stored in this vault)")]
+         if loc["location_vault"] else [("Storage backend (installation vault)", loc["vault"])]))
     lines += ["", "## 3. Sources and journaling", ""]
     sources = F.sources_of(customer)
     if sources:

@@ -21,7 +21,7 @@ from kustos.core import runtime
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer, DeletionRecord, Partner, StorageLocation
-from kustos.tenants.services import locations, purge
+from kustos.tenants.services import locations, purge, vault_record
 
 EDITABLE = ("name", "legal_name", "customer_number", "notes", "archiving_enabled", "backup_enabled")
 
@@ -41,6 +41,7 @@ def create(partner: Partner, name: str, *, legal_name: str = "", customer_number
         partner=partner, name=name, legal_name=legal_name.strip(), customer_number=customer_number.strip(),
         notes=notes, location=location, archiving_enabled=archiving_enabled, backup_enabled=backup_enabled,
     )
+    vault_record.write(customer)  # `vault recover` recreates the customer from it
     audit.record("customer.create", actor=actor, customer=customer, target=customer.id,
                  detail={"location": location.id})
     return customer
@@ -59,6 +60,7 @@ def update(customer: Customer, changes: dict[str, Any], *, actor: Any = None) ->
     if Customer.objects.filter(partner=customer.partner, name=customer.name).exclude(id=customer.id).exists():
         raise ValidationError(f"this partner already has a customer named {customer.name!r}")
     customer.save()
+    vault_record.write(customer)
     changed = sorted(k for k in changes if before[k] != getattr(customer, k))
     audit.record("customer.update", actor=actor, customer=customer, target=customer.id, detail={"fields": changed})
     return customer

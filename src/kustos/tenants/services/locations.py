@@ -1,11 +1,20 @@
-"""Storage locations (operator-defined). Outside the EU only with an explicit override."""
+"""Storage locations (operator-defined). Outside the EU only with an explicit override.
+
+A location's ``vault_url`` decides where its customers' data is written (requirement 26;
+``runtime.vault_for``); empty = the installation's vault. A customer's location is fixed
+once it has data: there is no silent move."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.core.exceptions import ValidationError
 
+from kustos.archive.models import Message
 from kustos.audit import services as audit
-from kustos.tenants.models import StorageLocation
+from kustos.backup.models import BackupSnapshot
+from kustos.core import runtime
+from kustos.tenants.models import Customer, StorageLocation
 
 DEFAULT_LOCATION = ("de-local-1", "Local storage (Germany)", "DE")
 
@@ -19,8 +28,45 @@ def create(location_id: str, name: str, country: str, *, vault_url: str = "", ou
                               "set the explicit outside-EU override to allow it (§ 146(2) AO)")
     loc.full_clean()
     loc.save()
-    audit.record("location.create", actor=actor, target=loc.id, detail={"country": loc.country})
+    audit.record("location.create", actor=actor, target=loc.id,
+                 detail={"country": loc.country, "in_eu": loc.in_eu, "outside_eu_override": loc.outside_eu_override,
+                         "vault_url": public_url(loc.vault_url)})
     return loc
+
+
+def public_url(url: str) -> str:
+    """The vault URL without user name and password (for audit events and vault records)."""
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
+    return url
+
+
+def has_data(customer: Customer) -> bool:
+    """Archived messages, backup snapshots or any vault object of the customer."""
+    if Message.objects.filter(customer=customer).exists() or BackupSnapshot.objects.filter(
+            plan__customer=customer).exists():
+        return True
+    vault = runtime.vault_for(customer.id)
+    return vault.has_key(customer.id) and int(vault.stats(customer.id).get("objects", 0) or 0) > 0
+
+
+def assign(customer: Customer, location: StorageLocation, *, actor=None) -> Customer:
+    """Put a customer without data into another location; refused once data exists."""
+    if customer.location_id == location.id:
+        return customer
+    if not location.in_eu and not location.outside_eu_override:
+        raise ValidationError(f"storage location {location.id} is outside the EU and not approved")
+    if has_data(customer):
+        raise ValidationError(f"customer {customer.id} already has data in location {customer.location_id}; "
+                              "its storage location cannot be changed (data is never moved silently)")
+    before = customer.location_id
+    customer.location = location
+    customer.save(update_fields=["location"])
+    runtime.forget_location(customer.id)
+    audit.record("customer.location", actor=actor, customer=customer, target=customer.id,
+                 detail={"from": before, "to": location.id})
+    return customer
 
 
 def default() -> StorageLocation:

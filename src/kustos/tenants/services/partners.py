@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from kustos.audit import services as audit
 from kustos.tenants.models import Partner
+from kustos.tenants.services import vault_record
 
 
 def create(name: str, *, actor=None) -> Partner:
@@ -24,6 +25,7 @@ def rename(partner: Partner, name: str, *, actor=None) -> Partner:
     partner.name = name.strip()
     partner.full_clean()
     partner.save()
+    vault_record.write_partner(partner)  # the customers' vault records name the partner
     audit.record("partner.update", actor=actor, partner=partner, target=partner.id,
                  detail={"old_name": old, "new_name": partner.name})
     return partner
