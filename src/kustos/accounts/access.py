@@ -64,13 +64,17 @@ class Perm(StrEnum):
     # admins; never auditors.
     LEGAL_HOLD = "lifecycle.hold"
     GDPR_REQUEST = "lifecycle.gdpr"
+    # Retention classes, rules, deletion proposals and their approval, tombstones: partner and
+    # customer admins manage (partner technicians may look); never auditors.
+    RETENTION_VIEW = "lifecycle.retention.view"
+    RETENTION_MANAGE = "lifecycle.retention.manage"
 
 
 _PARTNER_COMMON = {
     Perm.CUSTOMER_VIEW, Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.USER_VIEW, Perm.JOB_VIEW,
     Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW,
     Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
-    Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ,
+    Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ, Perm.RETENTION_VIEW,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -81,13 +85,14 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
-                                                     Perm.LEGAL_HOLD, Perm.GDPR_REQUEST}),
+                                                     Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
         Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
         Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
         Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ, Perm.LEGAL_HOLD, Perm.GDPR_REQUEST,
+        Perm.RETENTION_VIEW, Perm.RETENTION_MANAGE,
     }),
     Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
     Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT, Perm.AUDIT_VIEW, Perm.PROCEDURE_DOC_READ}),

@@ -96,11 +96,8 @@ def cmd_approve(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 @_errors
 def cmd_settings(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     customer = lookup.customer(args.customer)
-    try:
-        if args.approvals is not None:
-            settings.set_required_approvals(customer, args.approvals, actor="cli")
-    except ValueError as exc:
-        raise CLIError(str(exc)) from None
+    if args.approvals is not None:
+        settings.set_required_approvals(customer, args.approvals, actor="cli")
     return {"customer": customer.id, "required_approvals": settings.required_approvals(customer)}
 
 

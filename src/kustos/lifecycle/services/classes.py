@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from kustos.audit.services import record
@@ -22,8 +23,12 @@ SUGGESTED = (
 )
 
 
-class RetentionError(ValueError):
-    """Bad input for a retention operation (one line, names the problem)."""
+class RetentionError(ValidationError):
+    """Bad input for a retention operation (one line, names the problem): the CLI prints it as
+    ``kustos: error: …``, the API answers 422 with it as the problem detail."""
+
+    def __str__(self) -> str:
+        return "; ".join(self.messages)
 
 
 def _years(years: int | str | None) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kustos.audit.services import record
 from kustos.lifecycle.models.settings import LifecycleSetting
+from kustos.lifecycle.services.classes import RetentionError
 from kustos.tenants.models import Customer
 
 MAX_APPROVALS = 5
@@ -15,8 +16,8 @@ def required_approvals(customer: Customer) -> int:
 
 
 def set_required_approvals(customer: Customer, count: int, *, actor: object = None) -> int:
-    if not 1 <= int(count) <= MAX_APPROVALS:
-        raise ValueError(f"required approvals must be between 1 and {MAX_APPROVALS}, not {count}")
+    if not isinstance(count, int) or not 1 <= count <= MAX_APPROVALS:
+        raise RetentionError(f"required approvals must be between 1 and {MAX_APPROVALS}, not {count}")
     row, _ = LifecycleSetting.objects.get_or_create(customer=customer)
     row.required_approvals = int(count)
     row.updated_by = str(getattr(actor, "email", actor) or "")[:254]
