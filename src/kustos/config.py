@@ -94,6 +94,8 @@ class Settings:
     export_lifetime: int = 3600  # seconds an export file may stay under exports/ before it is purged
     job_heartbeat_interval: int = 30  # seconds between the heartbeats of a running job
     job_heartbeat_timeout: int = 300  # a running job without a heartbeat for this long is reaped as failed
+    alert_ingest_lag_minutes: int = 1440  # live sources: a batch whose median mail lags more (archive time - Date) alerts
+    alert_silent_working_days: int = 2  # a source or journaling address silent this many working days (Mon-Fri) alerts
     extra: dict[str, Any] = field(default_factory=dict)
 
     # --- derived paths -------------------------------------------------------
@@ -151,6 +153,7 @@ _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, 
           "port": int, "smtp_port": int, "smtp_max_bytes": int, "workers": int,
           "token_lifetime_days": int, "export_lifetime": int,
           "job_heartbeat_interval": int, "job_heartbeat_timeout": int}
+_CASTS.update(alert_ingest_lag_minutes=int, alert_silent_working_days=int)
 _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_networks)
 
 

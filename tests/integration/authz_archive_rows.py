@@ -38,6 +38,18 @@ ARCHIVE_DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
         "message", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 "
                    "au=404/404/404"),
     ("GET", "archive/messages/<str:message_id>/attachments/<str:part>/"): ("message", f"anon=302 {_SEE}"),
+    # Saved searches: saving for every role that searches but auditors; share/delete/run take the id
+    # in the request (none given here: not found). Folder flags: partner roles and customer admins.
+    ("GET", "archive/saved-searches/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("POST", "archive/saved-searches/create/"): (
+        "customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=302/404/404 "
+                    "au=403/404/404"),
+    ("POST", "archive/saved-searches/share/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "archive/saved-searches/remove/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("GET", "archive/saved-searches/run/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "archive/customers/<str:customer_id>/folders/tax-relevant/"): (
+        "customer", "anon=302 op=403/403/403 pa=302/404/404 pt=302/404/404 ca=302/404/404 eu=403/404/404 "
+                    "au=403/404/404"),
     # Imports: partner roles and customer admins.
     ("GET", "customers/<str:customer_id>/import/"): ("customer", f"anon=302 {_MANAGE_GET}"),
     # Sources and journaling: the operator may look, partner roles and customer admins manage.
@@ -72,6 +84,10 @@ def archive_data(route: str, world: Any, label: str, obj: Any) -> dict[str, Any]
         return {"customer": obj.id, "scope": "all", "format": "mbox"}
     if route == "archive/export/z3/":
         return {"customer": obj.id, "q": ""}
+    if route == "archive/saved-searches/create/":
+        return {"customer": obj.id, "name": "matrix", "query": ""}
+    if route.endswith("/folders/tax-relevant/"):
+        return {"mailbox": "anna@alpha-own.example", "folder": "INBOX"}
     if route.endswith("sources/new/"):
         return {"kind": "imap", "host": "127.0.0.1", "port": "9", "security": "none",
                 "username": "matrix@alpha-own.example", "password": "x", "interval_minutes": "15"}

@@ -133,6 +133,13 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "customers/<str:customer_id>/compliance/procedure-doc/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/compliance/procedure-doc/<int:version>/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
     ("GET", "customers/<str:customer_id>/compliance/art30/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    # Saved searches (the matrix posts no id / customer: not found once signed in) and the folder flag.
+    ("GET", "archive/saved-searches/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("POST", "archive/saved-searches/create/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "archive/saved-searches/share/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "archive/saved-searches/remove/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("GET", "archive/saved-searches/run/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "archive/customers/<str:customer_id>/folders/tax-relevant/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     # Django-side routes of the API package that are not OpenAPI operations.
     ("GET", "api/v1/"): (None, "anon=404 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "api/v1/openapi.json"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
@@ -227,6 +234,22 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     # Quarantine: listing with source.view (the operator may look), kept bytes and retry with archive.import.
     ("GET", "/api/v1/customers/{customer_id}/quarantine"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/reconcile"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    # Saved searches: every role that searches; auditors read shared ones only (the matrix's saved_id
+    # is a customer id: not found); the folder flag for partner roles and customer admins.
+    ("GET", "/api/v1/customers/{customer_id}/saved-searches"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/saved-searches"): (
+        "customer", "op=403/403/403 pa=201/201/404 pt=201/201/404 ca=201/404/404 eu=201/404/404 au=403/404/404"),
+    ("POST", "/api/v1/saved-searches/{saved_id}/share"): (
+        "customer", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 au=404/404/404"),
+    ("GET", "/api/v1/saved-searches/{saved_id}/results"): (
+        "customer", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 au=404/404/404"),
+    ("DELETE", "/api/v1/saved-searches/{saved_id}"): (
+        "customer", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 au=404/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/archive/folders"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): (
+        "customer", "op=403/403/403 pa=200/404/404 pt=200/404/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/quarantine/{item_id}"): (
         "quarantine", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/quarantine/{item_id}/raw"): (

@@ -150,6 +150,7 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
               "user_id": getattr(obj, "id", ""), "job_id": getattr(obj, "id", ""),
               "token_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""),
               "message_id": getattr(obj, "id", ""), "upload_id": getattr(obj, "id", ""), "part": world.attachment_part.get(label, ""),
+              "saved_id": getattr(obj, "id", ""),
               "account": "nobody", "version": 1}
     if kind == "quarantine":
         values.update(customer_id=obj.customer_id, item_id=obj.id)
@@ -178,6 +179,9 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
             ("PATCH", "/api/v1/sources/{source_id}"): {"paused": True},
             ("POST", "/api/v1/customers/{customer_id}/uploads"): {"filename": "a.mbox", "size": 10,
                                                                    "mailbox": "import@example.org"},
+            ("POST", "/api/v1/customers/{customer_id}/saved-searches"): {"name": "matrix", "query": ""},
+            ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): {
+                "mailbox": "anna@alpha-own.example", "folder": "INBOX"},
         }.get((method, path), {})
     if method == "PUT":
         return client.put(url + "?offset=0", b"From x\n\nhi", content_type="application/octet-stream", **headers)

@@ -157,3 +157,14 @@ urlpatterns += [
          compliance_views.procedure_doc_download, name="procedure-doc-download"),
     path("customers/<str:customer_id>/compliance/art30/", compliance_views.art30_download, name="art30-download"),
 ]
+from kustos.web.views import saved_searches as saved_search_views  # noqa: E402
+
+urlpatterns += [
+    path("archive/saved-searches/", saved_search_views.index, name="saved-searches"),
+    path("archive/saved-searches/create/", saved_search_views.create, name="saved-search-create"),
+    path("archive/saved-searches/share/", saved_search_views.share, name="saved-search-share"),
+    path("archive/saved-searches/remove/", saved_search_views.delete, name="saved-search-delete"),
+    path("archive/saved-searches/run/", saved_search_views.run, name="saved-search-run"),
+    path("archive/customers/<str:customer_id>/folders/tax-relevant/", saved_search_views.flag_folder,
+         name="archive-folder-tax"),
+]

@@ -88,10 +88,9 @@ def flag_folder_as(user: Any, customer_id: str, mailbox: str, path: str, on: boo
     """Dashboard/API: 404 for a customer or folder the user cannot see, 403 for a user who may
     not flag (end users, auditors, the operator)."""
     customer = access.get_customer(user, customer_id, Perm.ARCHIVE_SEARCH)
-    folder = get_folder(customer, mailbox, path)
     if not access.can_flag_tax_relevant(user, customer):
         raise PermissionDenied("your role may not mark folders tax-relevant")
-    return flag_folder(folder, on, actor=user)
+    return flag_folder(get_folder(customer, mailbox, path), on, actor=user)
 
 
 def folders_as(user: Any, customer_id: str) -> list[dict[str, Any]]:

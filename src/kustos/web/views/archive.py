@@ -189,7 +189,8 @@ def _tree(customer: Customer, address: str, folders: list[Any]) -> list[dict[str
         seen.add("/".join(parts))
         query = 'folder:"{}/{}"'.format(address, folder.path.replace('"', ""))
         rows.append({"path": folder.path, "name": parts[-1], "depth": min(len(parts) - 1, 8), "count": folder.n,
-                     "url": "/archive/search/?" + urlencode({"customer": customer.id, "q": query})})
+                     "url": "/archive/search/?" + urlencode({"customer": customer.id, "q": query}),
+                     "tax_relevant": folder.tax_relevant})
     return rows
 
 
@@ -216,7 +217,8 @@ def folders(request: HttpRequest, customer_id: str) -> HttpResponse:
                      "folders": _tree(customer, box.address, box_folders), "total": sum(f.n for f in box_folders)})
     audit.record("archive.folders", actor=user, customer=customer)
     return render(request, "kustos/archive/folders.html",
-                  {"customer": customer, "tree": tree, "show_counts": show_counts})
+                  {"customer": customer, "tree": tree, "show_counts": show_counts,
+                   "can_flag": access.can_flag_tax_relevant(user, customer)})
 
 
 def _selected(user: Any, customer: Customer, request: HttpRequest, form: SearchForm) -> list[Message]:
