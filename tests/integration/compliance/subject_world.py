@@ -2,7 +2,7 @@
 
 A customer whose mailbox anna@kunde.example holds mail that concerns the data subject
 kunde.person@extern.example in every way the archive knows (sender, To, Cc, Bcc, Reply-To,
-journal envelope only), a look-alike address that must not count, and unrelated mail; a mail of
+journal envelope only, named in the text), a look-alike address that must not count, and unrelated mail; a mail of
 another mailbox; a customer admin, a partner admin, anna as end user and an auditor.
 """
 
@@ -42,23 +42,28 @@ MAILS: dict[str, tuple[dict[str, str], list[str], date, str]] = {
                      "Subject": "Rechnung Kopie"}, [], EXPIRED, ANNA),
     "envelope_only": ({"From": "chef@kunde.example", "To": ANNA, "Subject": "Rundschreiben"},
                       [ANNA, SUBJECT], EXPIRED, ANNA),
-    "reply_to": ({"From": "newsletter@shop.example", "To": ANNA, "Reply-To": SUBJECT, "Subject": "Antwort bitte"},
-                 [], EXPIRED, ANNA),
-    "lookalike": ({"From": LOOKALIKE, "To": ANNA, "Subject": "Andere Person"}, [], EXPIRED, ANNA),
+    # Reply-To is not indexed apart: this mail is found by the address in its text (the signature).
+    "reply_to": ({"From": "newsletter@shop.example", "To": ANNA, "Reply-To": SUBJECT, "Subject": "Antwort bitte",
+                  "Body": f"Mit Gruessen\nKunde Person <{SUBJECT}>"}, [], EXPIRED, ANNA),
+    "text_only": ({"From": "kollege@kunde.example", "To": ANNA, "Subject": "Rueckruf",
+                   "Body": f"Bitte {SUBJECT} zurueckrufen."}, [], EXPIRED, ANNA),
+    "lookalike": ({"From": LOOKALIKE, "To": ANNA, "Subject": "Andere Person",
+                   "Body": f"Kontakt: {LOOKALIKE}"}, [], EXPIRED, ANNA),
     "unrelated": ({"From": "lieferant@supplier.example", "To": ANNA, "Subject": "Lieferschein"}, [], EXPIRED, ANNA),
     "bob_supplier": ({"From": "lieferant@supplier.example", "To": BOB, "Subject": "Lieferung Bob"},
                      [], EXPIRED, BOB),
 }
-CONCERNING = ["from_subject", "to_subject", "cc_subject", "bcc_subject", "envelope_only", "reply_to"]
+CONCERNING = ["from_subject", "to_subject", "cc_subject", "bcc_subject", "envelope_only", "reply_to", "text_only"]
 
 
 def mail(i: int, headers: dict[str, str]) -> bytes:
     msg = EmailMessage()
     for key, value in headers.items():
-        msg[key] = value
+        if key != "Body":
+            msg[key] = value
     msg["Date"] = format_datetime(datetime(2020, 3, 1, 10, 0, tzinfo=timezone.get_current_timezone()) + timedelta(days=i))
     msg["Message-ID"] = f"<subject{i}@kunde.example>"
-    msg.set_content(f"Text {i} der Nachricht {headers['Subject']}")
+    msg.set_content(headers.get("Body", f"Text {i} der Nachricht {headers['Subject']}"))
     return msg.as_bytes()
 
 

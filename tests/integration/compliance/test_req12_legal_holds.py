@@ -117,7 +117,7 @@ def test_req12_a_hold_covers_every_hit_beyond_one_search_window(world: World, mo
     # Shrink the pages and the reachable window so the mails need several date windows.
     monkeypatch.setattr(holds_select, "MAX_LIMIT", 1)
     monkeypatch.setattr(holds_select, "REACH", 2)
-    hold = holds.create(world.customer, "Alles Text", "Text", actor="test")
+    hold = holds.create(world.customer, "Alle Kunden", "kunde", actor="test")
     assert hold.messages == len(subject_world.MAILS)
     assert set(HoldItem.objects.filter(hold=hold).values_list("message_id", flat=True)) == \
         {m.id for m in world.by_name.values()}

@@ -1,11 +1,12 @@
 """Which messages of a customer concern a data subject (GDPR Art. 15/17/18).
 
 A message concerns ``address`` when the address is its sender, a recipient (To, Cc, Bcc),
-named in another address header (Sender, Reply-To, ...) or in the envelope of any of its
-arrivals (journaling: envelope sender and recipients, BCC included). Candidates come from the
-search index (``from:``/``to:``/``cc:``/``bcc:`` phrases, restricted messages included) and
-from the envelope data of ``MessageRef``; each candidate is then confirmed against the exact
-address in its stored header block and envelopes, so ``x.anna@example.org`` never counts for
+named in another header (Sender, Reply-To, ...), in the envelope of any of its arrivals
+(journaling: envelope sender and recipients, BCC included) or in its text or an attachment's
+text. Candidates come from the search index (``from:``/``to:``/``cc:``/``bcc:`` phrases and the
+address as a phrase anywhere, restricted messages included) and from the envelope data of
+``MessageRef``; each candidate is then confirmed against the exact address in its stored header
+block, envelopes and decoded text, so ``x.anna@example.org`` never counts for
 ``anna@example.org``.
 """
 
@@ -42,7 +43,9 @@ def clean_subject(address: str) -> str:
 
 
 def subject_query(address: str) -> str:
-    return " OR ".join(f'{f}:"{address}"' for f in ("from", "to", "cc", "bcc"))
+    """Address fields, and the address as a phrase anywhere (other headers are not indexed apart,
+    the text of the message is)."""
+    return " OR ".join([*(f'{f}:"{address}"' for f in ("from", "to", "cc", "bcc")), f'"{address}"'])
 
 
 @dataclass
@@ -70,6 +73,14 @@ def _header_roles(raw: bytes, pattern: re.Pattern[str]) -> list[str]:
             if role not in roles:
                 roles.append(role)
     return roles
+
+
+def _in_text(msg: Message, pattern: re.Pattern[str]) -> bool:
+    """Whether the message's text or an attachment's text names the address (decoded, as indexed)."""
+    parsed = message_service.parsed(msg)
+    texts = [getattr(parsed, "body_text", "") or ""]
+    texts += [getattr(a, "text", "") or "" for a in getattr(parsed, "attachments", []) or []]
+    return any(pattern.search(t) for t in texts)
 
 
 def find(customer: Customer, address: str) -> list[Concern]:
@@ -101,6 +112,8 @@ def concerns(customer: Customer, address: str, ids: Iterable[str]) -> list[Conce
             if ref.source not in sources:
                 sources.append(ref.source)
             places.append(f"{ref.mailbox.address}/{ref.folder.path}")
+        if not roles and _in_text(msg, pattern):
+            roles.append("text")
         if roles:
             found.append(Concern(msg, roles, sources, places))
     return found
