@@ -14,6 +14,7 @@ from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
 from kustos.api.routers.compliance import router as compliance_router
+from kustos.api.routers.ingest_rules import router as ingest_rules_router
 from kustos.api.routers.reconcile import router as reconcile_router
 from kustos.api.routers.saved_searches import router as saved_searches_router
 from kustos.api.routers.tax_flags import router as tax_flags_router
@@ -48,3 +49,4 @@ api.add_router("", z3_router)
 api.add_router("", reconcile_router)
 api.add_router("", saved_searches_router)
 api.add_router("", tax_flags_router)
+api.add_router("", ingest_rules_router)

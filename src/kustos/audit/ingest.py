@@ -27,6 +27,7 @@ def record_batch(customer: Any, *, source: str, endpoint: str, count: int, resul
     detail = {
         "source": source, "endpoint": endpoint, "count": count, "imported": result.imported,
         "duplicates": result.duplicates, "excluded": result.excluded,
+        "excluded_by_rule": dict(getattr(result, "excluded_by", {}) or {}),
         "first_id": ids[0] if ids else None, "last_id": ids[-1] if ids else None,
         "seq_from": seqs["first"], "seq_to": seqs["last"],
     }

@@ -21,6 +21,7 @@ from kustos.cli.parsers import audit as audit_log
 from kustos.cli.parsers import compliance as compliance_docs
 from kustos.cli.parsers import gdpr as gdpr_parser
 from kustos.cli.parsers import holds as holds_parser
+from kustos.cli.parsers import ingest_rules as ingest_rules_parser
 from kustos.cli.parsers import reconcile as reconcile_parser
 from kustos.cli.parsers import retention as retention_parser
 from kustos.cli.parsers import saved_searches as saved_searches_parser
@@ -46,6 +47,7 @@ COMMAND_MODULES = (
     retention_parser,
     tax_flags_parser,
     saved_searches_parser,
+    ingest_rules_parser,
     archive_alerts,
 )
 

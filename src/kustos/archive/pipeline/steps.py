@@ -12,7 +12,9 @@ from django.db.models import F
 from kustos.archive import documents, retention
 from kustos.archive.models import Folder, IngestCounter, Mailbox, Message, MessageRef
 from kustos.archive.pipeline.contract import BatchContext, Work
+from kustos.archive.pipeline.ingest_rules import IngestRulesStep
 from kustos.archive.pipeline.parsing import parse_many
+from kustos.core.ids import new_id
 
 
 class DedupStep:
@@ -61,9 +63,11 @@ class StoreStep:
     def run(self, batch: list[Work], ctx: BatchContext) -> None:
         store = ctx.vault_store
         records: dict[int | None, list[dict]] = {}
+        ids: dict[str, str] = {}  # the same bytes twice in a batch become one message
         for w in batch:
             if w.excluded:
                 continue
+            w.archive_id = w.existing.id if w.existing is not None else ids.setdefault(w.sha256, new_id("ms"))
             if w.existing is None:
                 w.vault_id = store.put(w.item.raw, kind="mail", retention_year=w.retention_year).id
                 if w.item.original is not None:
@@ -72,7 +76,7 @@ class StoreStep:
             else:
                 w.vault_id, w.original_vault_id = w.existing.vault_id, w.existing.original_vault_id
             year = w.retention_year if w.existing is None else w.existing.retention_year
-            records.setdefault(year, []).append(documents.mailref(w, year))
+            records.setdefault(year, []).append({**documents.mailref(w, year), "message_id": w.archive_id})
         for year, rows in records.items():
             store.put(documents.encode_mailrefs(rows), kind="mailrefs", retention_year=year)
         if records:
@@ -130,6 +134,7 @@ class RecordStep:
                     ctx.customer, parsed=w.parsed, sha256=w.sha256, vault_id=w.vault_id, size=len(w.item.raw),
                     seq=seq, retention_year=w.retention_year, kind=w.item.kind,
                     original_vault_id=w.original_vault_id, original_kind=w.item.original_kind or "")
+                msg.id = w.archive_id or msg.id  # the id the vault's mailref records
                 by_hash[w.sha256] = msg
                 rows.append(msg)
                 w.new_refs = -1  # marks the creating item
@@ -177,4 +182,4 @@ class IndexStep:
         Message.objects.filter(id__in=list(changed)).update(indexed=True)
 
 
-PIPELINE = (DedupStep(), ParseStep(), ClassifyStep(), StoreStep(), RecordStep(), IndexStep())
+PIPELINE = (DedupStep(), ParseStep(), IngestRulesStep(), ClassifyStep(), StoreStep(), RecordStep(), IndexStep())

@@ -31,10 +31,13 @@ class ImportResult:
     quarantined: int = 0
     skipped: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    excluded: int = 0  # by ingest rules (requirement 24)
+    excluded_by: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {"imported": self.imported, "duplicates": self.duplicates, "quarantined": self.quarantined,
-                "skipped": self.skipped, "errors": self.errors}
+                "skipped": self.skipped, "errors": self.errors, "excluded": self.excluded,
+                "excluded_by_rule": self.excluded_by}
 
 
 def missing(paths: list[Path]) -> list[Path]:
@@ -94,9 +97,11 @@ def import_paths(customer: Customer, mailbox: str, paths: list[Path], *, actor: 
 
         batch = ingestor.ingest(items(), progress=progress)
     result.imported, result.duplicates = batch.imported, batch.duplicates
+    result.excluded, result.excluded_by = batch.excluded, dict(batch.excluded_by)
     audit.record("archive.import", actor=actor, customer=customer,
                  detail={"mailbox": mailbox, "imported": result.imported, "duplicates": result.duplicates,
-                         "quarantined": result.quarantined, "paths": len(paths)})
+                         "quarantined": result.quarantined, "paths": len(paths), "excluded": result.excluded,
+                         "excluded_by_rule": result.excluded_by})
     return result
 
 

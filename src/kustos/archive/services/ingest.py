@@ -92,6 +92,7 @@ class Ingestor:
         for w in work:
             if w.excluded:
                 self.result.excluded += 1
+                self.result.excluded_by[w.excluded] = self.result.excluded_by.get(w.excluded, 0) + 1
             elif w.new_refs == -1 and w.sha256 not in seen:
                 self.result.imported += 1
                 self.result.message_ids.append(w.message.id)
