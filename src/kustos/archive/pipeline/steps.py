@@ -64,7 +64,8 @@ class StoreStep:
         store = ctx.vault_store
         records: dict[int | None, list[dict]] = {}
         ids: dict[str, str] = {}  # the same bytes twice in a batch become one message
-        for w in batch:
+        batch_id = new_id("ib")  # with "pos": `vault recover` replays arrivals in the sequence's order
+        for pos, w in enumerate(batch):
             if w.excluded:
                 continue
             w.archive_id = w.existing.id if w.existing is not None else ids.setdefault(w.sha256, new_id("ms"))
@@ -76,7 +77,8 @@ class StoreStep:
             else:
                 w.vault_id, w.original_vault_id = w.existing.vault_id, w.existing.original_vault_id
             year = w.retention_year if w.existing is None else w.existing.retention_year
-            records.setdefault(year, []).append({**documents.mailref(w, year), "message_id": w.archive_id})
+            records.setdefault(year, []).append({**documents.mailref(w, year), "message_id": w.archive_id,
+                                                 "batch": batch_id, "pos": pos})
         for year, rows in records.items():
             store.put(documents.encode_mailrefs(rows), kind="mailrefs", retention_year=year)
         if records:

@@ -31,9 +31,18 @@ BATCH = 500
 
 
 def _mailrefs(store: Any) -> list[dict[str, Any]]:
-    """Every arrival record in the order the vault committed them (ledger sequence)."""
+    """Every arrival record in the order the vault committed them (ledger sequence); inside one
+    ingest batch (its mailrefs objects, one per retention year) in the batch's own order, which
+    is the order the sequence numbers were given in."""
     entries = sorted((e for e in store.objects().values() if e.kind == "mailrefs"), key=lambda e: e.seq)
-    return [record for e in entries for record in documents.decode_mailrefs(store.get(e.id))]
+    records = [(e.seq, i, record) for e in entries for i, record in enumerate(documents.decode_mailrefs(store.get(e.id)))]
+    first: dict[str, int] = {}
+    for seq, _, record in records:
+        if record.get("batch"):
+            first.setdefault(record["batch"], seq)
+    records.sort(key=lambda r: (first.get(r[2].get("batch", ""), r[0]), r[2].get("pos", r[1]) if r[2].get("batch")
+                                else r[1]))
+    return [record for _, _, record in records]
 
 
 def _tombstoned(store: Any) -> tuple[set[str], set[str]]:
