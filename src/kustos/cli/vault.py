@@ -15,7 +15,7 @@ from kustos.archive.services import recover
 from kustos.cli import lookup
 from kustos.cli.base import CLIError, Context
 from kustos.cli.parsers.vault import register as register  # the parser beside its commands (tests build it)
-from kustos.tenants.models import Customer
+from kustos.core import runtime
 from kustos.vault.errors import VaultError
 from kustos.vault.factory import open_vault
 from kustos.vault.vault import Vault
@@ -24,6 +24,30 @@ from kustos.vault.vault import Vault
 def _vault(ctx: Context) -> Vault:
     vault: Vault = ctx.resource("vault", lambda: open_vault(ctx.settings))
     return vault
+
+
+def _vaults(ctx: Context) -> list[Vault]:
+    """The installation's vault and every storage location's own vault (requirement 26)."""
+    return [_vault(ctx)] + runtime.vaults()[1:]
+
+
+def _vault_of(ctx: Context, customer_id: str | None) -> Vault:
+    """The vault of the customer's storage location (the installation's vault by default)."""
+    url = "" if customer_id is None else runtime.location_url(customer_id).strip()
+    return runtime.vault_at(url) if url else _vault(ctx)
+
+
+def _summed(results: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for result in results:
+        for key, value in result.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                out[key] = out.get(key, 0) + value
+            elif isinstance(value, list):
+                out[key] = out.get(key, []) + value
+            else:
+                out.setdefault(key, value)
+    return out
 
 
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -38,18 +62,27 @@ def _customer(ctx: Context, ref: str | None) -> str | None:
 
 
 def _required_customer(ctx: Context, ref: str) -> str:
-    return lookup.vault_customer(_vault(ctx).customers(), ref)
+    return lookup.vault_customer(sorted({c for v in _vaults(ctx) for c in v.customers()}), ref)
 
 
 def cmd_stats(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    result: dict[str, Any] = _run(_vault(ctx).stats, _customer(ctx, args.customer))
-    return result
+    customer = _customer(ctx, args.customer)
+    if customer is not None:
+        result: dict[str, Any] = _run(_vault_of(ctx, customer).stats, customer)
+        return result
+    return _summed([_run(v.stats, None) for v in _vaults(ctx)])
 
 
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    vault = _vault(ctx)
+    customer = _customer(ctx, args.customer)
     with ctx.progress("verifying objects") as advance:
-        report = _run(vault.verify, _customer(ctx, args.customer), progress=advance)
+        reports = [_run(v.verify, customer, progress=advance)
+                   for v in ([_vault_of(ctx, customer)] if customer else _vaults(ctx))]
+    report = reports[0]
+    for other in reports[1:]:  # each storage location's vault
+        report.ok, report.checked = report.ok and other.ok, report.checked + other.checked
+        report.damaged += other.damaged
+        report.missing += other.missing
     if not report.ok:
         ctx.exit_code = 1
         if not ctx.json:
@@ -65,30 +98,29 @@ def cmd_verify(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_gc(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    result: dict[str, Any] = _run(_vault(ctx).gc, grace_seconds=args.grace_hours * 3600)
-    return result
+    return _summed([_run(v.gc, grace_seconds=args.grace_hours * 3600) for v in _vaults(ctx)])
 
 
 def cmd_recover(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    """Rebuild the vault's index caches, then every customer's archive rows and search index."""
-    vault = _vault(ctx)
+    """Rebuild every vault's index caches, then partners and customers missing from the database
+    (from each customer's vault record), and every customer's archive rows and search index."""
+    vaults = _vaults(ctx)
     with ctx.progress("rebuilding index caches") as advance:
-        result: dict[str, Any] = _run(vault.recover, progress=advance)
-    archive: dict[str, Any] = {}
-    for customer in Customer.objects.filter(status=Customer.Status.ACTIVE):
-        with ctx.progress(f"rebuilding archive of {customer.name}") as advance:
-            archive[customer.id] = recover.recover_customer(customer, lambda n: advance(n))
-    result["archive"] = archive
+        result: dict[str, Any] = _summed([_run(v.recover, progress=advance) for v in vaults])
+    with ctx.progress("rebuilding the archive") as advance:
+        result.update(_run(recover.recover_all, vaults, lambda n: advance(n)))
     return result
 
 
 def cmd_seal(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    sealed = _run(_vault(ctx).store(_required_customer(ctx, args.customer)).ledger.seal, force=True)
+    customer = _required_customer(ctx, args.customer)
+    sealed = _run(_vault_of(ctx, customer).store(customer).ledger.seal, force=True)
     return sealed or {"batch": None, "entries": 0}
 
 
 def cmd_proof(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    evidence = _run(_vault(ctx).store(_required_customer(ctx, args.customer)).ledger.proof, args.object_id)
+    customer = _required_customer(ctx, args.customer)
+    evidence = _run(_vault_of(ctx, customer).store(customer).ledger.proof, args.object_id)
     files = evidence.export(args.output)
     return {"object_id": evidence.object_id, "batch": evidence.batch, "root": evidence.root.hex(),
             "tsa": evidence.tsa_label, "files": [str(f) for f in files]}
