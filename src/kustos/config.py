@@ -81,6 +81,12 @@ class Settings:
     smtp_max_connections_per_client: int = 20
     smtp_idle_timeout: int = 60  # seconds, 1-60
     tsa_url: str = ""  # empty = built-in local TSA (self-signed, labelled as such)
+    tsa_ca_file: str = ""  # PEM of the configured TSA's CA (trust anchor put into court bundles and proofs)
+    evidence_renew_days: int = 365  # `vault renew`: re-timestamp batches whose TSA certificate expires within
+    evidence_warn_days: int = 90  # daily check: warn operators when a TSA certificate expires within
+    evidence_auto_renew: bool = False  # the daily check also renews what is due
+    evidence_renew_algorithm: str = "sha256"  # hash of renewal time-stamps (sha256, sha384, sha512)
+    evidence_hash_sunset: str = ""  # weakening hashes, "sha256:2031,...": renew their tokens from that year on
     search_backend: str = ""  # "tantivy" | "postgres"; empty = by database
     email_backend: str = "kustos.accounts.outbox.OutboxBackend"  # files under home/outbox (0600), never logs
     email_from: str = "kustos@localhost"
@@ -154,6 +160,7 @@ _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, 
           "token_lifetime_days": int, "export_lifetime": int,
           "job_heartbeat_interval": int, "job_heartbeat_timeout": int}
 _CASTS.update(alert_ingest_lag_minutes=int, alert_silent_working_days=int)
+_CASTS.update(evidence_renew_days=int, evidence_warn_days=int, evidence_auto_renew=_bool)
 _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_networks)
 
 

@@ -19,6 +19,7 @@ from kustos.cli.parsers import alerts as archive_alerts
 from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
 from kustos.cli.parsers import audit as audit_log
 from kustos.cli.parsers import compliance as compliance_docs
+from kustos.cli.parsers import evidence as evidence_parser
 from kustos.cli.parsers import gdpr as gdpr_parser
 from kustos.cli.parsers import holds as holds_parser
 from kustos.cli.parsers import ingest_rules as ingest_rules_parser
@@ -42,6 +43,7 @@ COMMAND_MODULES = (
     audit_log,
     reconcile_parser,
     z3_parser,  # after archive: routes `export z3`
+    evidence_parser,
     holds_parser,
     gdpr_parser,
     retention_parser,

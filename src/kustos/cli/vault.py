@@ -1,24 +1,30 @@
-"""`kustos vault stats|verify|gc|recover|seal|proof` — storage engine maintenance (CLI.md).
+"""`kustos vault stats|verify|gc|recover|seal|proof|renew` — storage engine maintenance (CLI.md).
 
 ``--customer`` takes the vault customer id (the id the archive and backup layers store
 the customer under) or the name of a customer (``lookup.vault_customer``). JSON keys are the
 contract in CLI.md; ``verify`` exits 1 and names
-every damaged or missing item.
+every damaged or missing item; for archive customers it also checks every message row
+against the vault and back (``archive.services.verify_archive``: archive ids named, tombstones
+expected missing) and the audit chain (keys ``messages`` and ``audit``).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
-from kustos.archive.services import recover
+from kustos.archive.services import evidence_renewal, recover, verify_archive
 from kustos.cli import lookup
 from kustos.cli.base import CLIError, Context
 from kustos.cli.parsers.vault import register as register  # the parser beside its commands (tests build it)
 from kustos.core import runtime
+from kustos.tenants.models import Customer
 from kustos.vault.errors import VaultError
 from kustos.vault.factory import open_vault
+from kustos.vault.ledger.renew import Renewals
 from kustos.vault.vault import Vault
+from kustos.vault.verify import VerifyReport
 
 
 def _vault(ctx: Context) -> Vault:
@@ -73,27 +79,66 @@ def cmd_stats(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     return _summed([_run(v.stats, None) for v in _vaults(ctx)])
 
 
+def _verify_targets(ctx: Context, ref: str | None) -> tuple[list[Customer], list[tuple[Vault, str]]]:
+    """(archive customers checked against the database, (vault, id) checked as storage only)."""
+    holders = {c: v for v in reversed(_vaults(ctx)) for c in v.customers()}
+    vault_ids = sorted(holders)
+    if ref is not None:
+        if ref in vault_ids and not Customer.objects.filter(id=ref).exists():
+            return [], [(holders[ref], ref)]
+        return [lookup.customer(ref)], []
+    archive = list(Customer.objects.filter(id__in=vault_ids).order_by("name"))
+    known = {c.id for c in archive}
+    return archive, [(holders[v], v) for v in vault_ids if v not in known]
+
+
 def cmd_verify(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
-    customer = _customer(ctx, args.customer)
+    """Vault objects and ledger; for archive customers also both directions against the database
+    (messages named by archive id, tombstones expected missing) and the audit chain."""
+    archive_customers, vault_only = _verify_targets(ctx, args.customer)
+    report = VerifyReport()
+    archive: dict[str, Any] | None = None
     with ctx.progress("verifying objects") as advance:
-        reports = [_run(v.verify, customer, progress=advance)
-                   for v in ([_vault_of(ctx, customer)] if customer else _vaults(ctx))]
-    report = reports[0]
-    for other in reports[1:]:  # each storage location's vault
-        report.ok, report.checked = report.ok and other.ok, report.checked + other.checked
-        report.damaged += other.damaged
-        report.missing += other.missing
-    if not report.ok:
+        for vault, cid in vault_only:
+            part = _run(vault.verify, cid, progress=advance)
+            report.checked += part.checked
+            report.damaged += part.damaged
+            report.missing += part.missing
+            report.ok = report.ok and part.ok
+        if archive_customers:
+            archive = verify_archive.verify(archive_customers, progress=advance)
+    out: dict[str, Any] = report.as_dict()
+    lines = [f"{'DAMAGED' if kind == 'damaged' else 'MISSING'} {i['customer']} {i['item']}: {i['reason']}"
+             for kind in ("damaged", "missing") for i in out[kind]]
+    if archive is not None:
+        for r in archive["customers"]:
+            out["checked"] += r["vault"]["checked"]
+            out["damaged"] += r["vault"]["damaged"]
+            out["missing"] += r["vault"]["missing"]
+        out["ok"] = out["ok"] and archive["ok"]
+        out["messages"] = {
+            "checked": sum(r["messages"] for r in archive["customers"]),
+            **{k: [p for r in archive["customers"] for p in r[k]]
+               for k in ("altered", "missing", "unaccounted", "tombstoned_present")},
+            "tombstoned_missing": sum(r["tombstoned_missing"] for r in archive["customers"])}
+        out["audit"] = archive["audit"]
+        lines += verify_archive.problems(archive)
+    if not out["ok"]:
         ctx.exit_code = 1
         if not ctx.json:
-            for item in report.damaged:
-                ctx.console.print(f"DAMAGED {item['customer']} {item['item']}: {item['reason']}", markup=False)
-            for item in report.missing:
-                ctx.console.print(f"MISSING {item['customer']} {item['item']}: {item['reason']}", markup=False)
-    out: dict[str, Any] = report.as_dict()
-    ctx.render = lambda r: ctx.out.print(
-        f"{'OK' if r['ok'] else 'DAMAGED'}: {r['checked']} items checked, {len(r['damaged'])} damaged, "
-        f"{len(r['missing'])} missing", markup=False, highlight=False)
+            for line in lines:
+                ctx.console.print(line, markup=False)
+
+    def render(r: dict[str, Any]) -> None:
+        text = (f"{'OK' if r['ok'] else 'DAMAGED'}: {r['checked']} items checked, {len(r['damaged'])} damaged, "
+                f"{len(r['missing'])} missing")
+        if "messages" in r:
+            m = r["messages"]
+            text += (f"; {m['checked']} messages: {len(m['altered'])} altered, {len(m['missing'])} missing, "
+                     f"{len(m['unaccounted'])} unaccounted, {m['tombstoned_missing']} deleted (tombstones); "
+                     f"audit chain {'OK' if r['audit']['ok'] else 'BROKEN'} ({r['audit']['events']} events)")
+        ctx.out.print(text, markup=False, highlight=False)
+    ctx.render = render
     return out
 
 
@@ -119,8 +164,34 @@ def cmd_seal(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_proof(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    """The ledger evidence of one object, with its batch's renewal chain."""
     customer = _required_customer(ctx, args.customer)
-    evidence = _run(_vault_of(ctx, customer).store(customer).ledger.proof, args.object_id)
+    store = _vault_of(ctx, customer).store(customer)
+    evidence = _run(store.ledger.proof, args.object_id)
+    evidence = dataclasses.replace(evidence, renewals=tuple(_run(Renewals(store).chain, evidence.batch)))
     files = evidence.export(args.output)
     return {"object_id": evidence.object_id, "batch": evidence.batch, "root": evidence.root.hex(),
-            "tsa": evidence.tsa_label, "files": [str(f) for f in files]}
+            "tsa": evidence.tsa_label, "renewals": len(evidence.renewals), "files": [str(f) for f in files]}
+
+
+def cmd_renew(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    """``{"checked", "renewed": [{"customer","batch","reason","index","algorithm"}], "due", "warnings",
+    "errors", "before_days", "algorithm", "sunset"}``; exit 1 when a renewal failed."""
+    customers = [lookup.customer(args.customer)] if args.customer else None
+    try:
+        result = evidence_renewal.renew(customers, before_days=args.before, algorithm=args.algorithm,
+                                        dry_run=args.dry_run, actor="cli")
+    except ValueError as exc:
+        raise CLIError(str(exc)) from exc
+    if result["errors"]:
+        ctx.exit_code = 1
+        if not ctx.json:
+            for e in result["errors"]:
+                ctx.console.print(f"FAILED {e['customer']}: {e['error']}", markup=False)
+    if not ctx.json:
+        for w in result["warnings"]:
+            ctx.console.print(f"WARNING {w}", markup=False)
+    ctx.render = lambda r: ctx.out.print(
+        f"{r['checked']} ledger batches checked, {len(r['renewed'])} renewed"
+        + (f", {len(r['due'])} due" if args.dry_run else ""), markup=False, highlight=False)
+    return result

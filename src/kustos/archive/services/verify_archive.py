@@ -24,6 +24,7 @@ from typing import Any
 
 from kustos.archive.models import IngestCounter, Message
 from kustos.audit import services as audit
+from kustos.audit.models import AuditEvent
 from kustos.core import runtime
 from kustos.lifecycle.models import Tombstone
 from kustos.tenants.models import Customer
@@ -204,3 +205,30 @@ def problems(report: dict[str, Any]) -> list[str]:
     for b in report["audit"]["broken"]:
         lines.append(f"AUDIT event {b['seq']}: {b['problem']}")
     return lines
+
+
+ACTION = "vault.verify"
+MAX_LISTED = 200  # problem lines kept in the audit event (the CLI lists all)
+
+
+def run(customer: Customer, *, actor: Any) -> dict[str, Any]:
+    """"Verify now" (dashboard, API): one customer, audited; ``{"ok", "messages", "altered",
+    "missing", "unaccounted", "tombstoned_missing", "audit_ok", "problems", "checked_at"}``."""
+    report = verify([customer])
+    r = report["customers"][0]
+    summary = {"ok": report["ok"], "messages": r["messages"], "altered": len(r["altered"]),
+               "missing": len(r["missing"]), "unaccounted": len(r["unaccounted"]),
+               "tombstoned_missing": r["tombstoned_missing"], "objects": r["vault"]["checked"],
+               "audit_ok": report["audit"]["ok"], "problems": problems(report)}
+    ev = audit.record(ACTION, actor=actor, customer=customer, target=customer.id,
+                      outcome="ok" if summary["ok"] else "failed",
+                      detail={**summary, "problems": summary["problems"][:MAX_LISTED]})
+    return {**summary, "checked_at": ev.at.isoformat()}
+
+
+def last_result(customer: Customer) -> dict[str, Any] | None:
+    """The newest "Verify now" result of ``customer`` (from its audit event), or None."""
+    ev = AuditEvent.objects.filter(action=ACTION, customer_id=customer.id).order_by("-seq").first()
+    if ev is None:
+        return None
+    return {**ev.detail, "checked_at": ev.at, "actor": ev.actor}

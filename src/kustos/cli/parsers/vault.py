@@ -1,4 +1,4 @@
-"""Parsers of `kustos vault stats|verify|gc|recover|seal|proof` (implementation: cli/vault.py)."""
+"""Parsers of `kustos vault stats|verify|gc|recover|seal|proof|renew` (implementation: cli/vault.py)."""
 
 from __future__ import annotations
 
@@ -36,3 +36,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     s.add_argument("-o", "--output", required=True, type=Path)
     s.add_argument("object_id")
     s.set_defaults(func=_run("cmd_proof"))
+    s = vsub.add_parser("renew", parents=[common],
+                        help="re-time-stamp sealed ledger batches whose TSA certificate or hash algorithm expires "
+                             "(RFC 4998 style renewal chain)")
+    s.add_argument("--customer", help="customer id or name (default: every active customer)")
+    s.add_argument("--before", type=int, default=None, metavar="DAYS",
+                   help="renew when the newest token's TSA certificate expires within DAYS "
+                        "(default KUSTOS_EVIDENCE_RENEW_DAYS, 365)")
+    s.add_argument("--algorithm", default=None, help="hash of the new time-stamps: sha256, sha384, sha512")
+    s.add_argument("--dry-run", action="store_true", help="only list the batches that are due")
+    s.set_defaults(func=_run("cmd_renew"))
