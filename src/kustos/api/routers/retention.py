@@ -18,15 +18,17 @@ from kustos.lifecycle.services import approve, classes, classify, proposals, rul
 router = Router(tags=["retention"])
 
 
+# Fields default to empty so that authorisation is decided before the input is judged (the
+# services answer 422 naming the problem).
 class ClassIn(Schema):
-    name: str
+    name: str = ""
     years: int | None = None  # None = keep forever
     tax_relevant: bool = False
     description: str = ""
 
 
 class RuleIn(Schema):
-    retention_class: str  # class name or id
+    retention_class: str = ""  # class name or id
     mailbox: str = ""
     folder: str = ""
     from_addr: str = ""
@@ -47,8 +49,8 @@ class RuleUpdate(Schema):
 
 
 class MigrateIn(Schema):
-    shorten: bool
-    reason: str
+    shorten: bool = False
+    reason: str = ""
 
 
 class RunIn(Schema):
@@ -56,7 +58,7 @@ class RunIn(Schema):
 
 
 class SettingsIn(Schema):
-    required_approvals: int
+    required_approvals: int | None = None
 
 
 @router.get("/customers/{customer_id}/retention", response=dict,
@@ -145,7 +147,7 @@ def approve_proposal(request, customer_id: str, proposal_id: str):
     return approve.approve(approve.get_proposal(customer, proposal_id), request.auth.email, actor=request.auth)
 
 
-@router.put("/customers/{customer_id}/retention/settings", response=dict,
+@router.post("/customers/{customer_id}/retention/settings", response=dict,
             summary="How many different people must approve a deletion proposal (1, or 2 for four-eyes; max 5)")
 def put_settings(request, customer_id: str, body: SettingsIn):
     customer = access.get_customer(request.auth, customer_id, Perm.RETENTION_MANAGE)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from kustos.audit.services import record
@@ -24,7 +25,7 @@ def get_proposal(customer: Customer | None, proposal_id: str) -> DeletionProposa
         qs = qs.filter(customer=customer)
     proposal = qs.filter(id=proposal_id).first()
     if proposal is None:
-        raise RetentionError(f"no deletion proposal {proposal_id!r}")
+        raise Http404(f"no deletion proposal {proposal_id!r}")
     return proposal
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count
+from django.http import Http404
 
 from kustos.archive.models import Message
 from kustos.audit.services import record
@@ -55,7 +56,7 @@ def list_rules(customer: Customer) -> list[RetentionRule]:
 def get_rule(customer: Customer, rule_id: str) -> RetentionRule:
     rule = RetentionRule.objects.filter(customer=customer, id=rule_id).select_related("retention_class").first()
     if rule is None:
-        raise RetentionError(f"no retention rule {rule_id!r} for this customer")
+        raise Http404(f"no retention rule {rule_id!r} for this customer")
     return rule
 
 

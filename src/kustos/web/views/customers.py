@@ -84,6 +84,7 @@ def customer_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "can_edit": access.has_perm(user, Perm.CUSTOMER_EDIT),
         "can_delete": access.has_perm(user, Perm.CUSTOMER_DELETE) and customer.status == Customer.Status.ACTIVE,
         "can_hold": access.has_perm(user, Perm.LEGAL_HOLD),
+        "can_retention": access.has_perm(user, Perm.RETENTION_VIEW),
     }
     return render(request, "kustos/customers/detail.html", context)
 
