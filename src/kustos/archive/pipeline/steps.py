@@ -9,12 +9,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
-from kustos.archive import documents, retention
+from kustos.archive import documents
 from kustos.archive.models import Folder, IngestCounter, Mailbox, Message, MessageRef
 from kustos.archive.pipeline.contract import BatchContext, Work
 from kustos.archive.pipeline.ingest_rules import IngestRulesStep
 from kustos.archive.pipeline.parsing import parse_many
 from kustos.core.ids import new_id
+from kustos.lifecycle.services import classify
 
 
 class DedupStep:
@@ -42,14 +43,18 @@ class ParseStep:
 
 
 class ClassifyStep:
-    """Retention class and year of the pack group (unclassified: the longest period)."""
+    """Retention class and year of the pack group: an ingest rule's short retention, else the
+    customer's mailbox/folder/from rules (``lifecycle.services.classify``; query rules are
+    applied later), else the longest period."""
 
     name = "classify"
 
     def run(self, batch: list[Work], ctx: BatchContext) -> None:
+        if "classifier" not in ctx.cache:
+            ctx.cache["classifier"] = classify.Classifier.for_customer(ctx.customer)
         for w in batch:
             if w.existing is None:
-                w.retention_year = retention.expiry_year(getattr(w.parsed, "date", None))
+                classify.at_ingest(ctx.cache["classifier"], w, ctx.customer)
 
 
 class StoreStep:
@@ -137,6 +142,7 @@ class RecordStep:
                     seq=seq, retention_year=w.retention_year, kind=w.item.kind,
                     original_vault_id=w.original_vault_id, original_kind=w.item.original_kind or "")
                 msg.id = w.archive_id or msg.id  # the id the vault's mailref records
+                classify.stamp_row(msg, w)  # retention class, rule and version
                 by_hash[w.sha256] = msg
                 rows.append(msg)
                 w.new_refs = -1  # marks the creating item
