@@ -36,6 +36,7 @@ from kustos.cli import registry
 from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from kustos.lifecycle.services import gdpr as gdpr_service
 from kustos.tenants.models import Customer
 from tests import factories
 from tests.integration.archive_access.conftest import (  # noqa: F401  (fixtures)
@@ -55,8 +56,9 @@ FLAGS = "sets metadata that is not core (tax-relevant flag)"
 WIPES = "deletes a whole customer (typed confirmation, crypto-shred, deletion record)"
 VAULT = "vault maintenance: keeps every object a message references"
 BACKUP = "backup pool only (its own packs and index; never archive packs)"
+RESTRICTS = "sets the GDPR restriction (not core metadata; bytes and references stay) or proposes deletion"
 
-TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT}
+TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS}
 
 API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): NONE,
@@ -94,6 +96,9 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/users"): NONE,
     ("POST", "/api/v1/users/{user_id}/grants"): NONE,
     ("PUT", "/api/v1/uploads/{upload_id}"): ADDS,
+    ("POST", "/api/v1/customers/{customer_id}/holds"): NONE,  # records hold items; messages untouched
+    ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/gdpr/requests"): RESTRICTS,
 }
 
 DASHBOARD_POSTS: dict[str, str] = {
@@ -138,6 +143,9 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/sources/<str:source_id>/backup/restore/": BACKUP,
     "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/": BACKUP,
     "customers/<str:customer_id>/compliance/procedure-doc/": NONE,
+    "customers/<str:customer_id>/holds/": NONE,
+    "customers/<str:customer_id>/holds/<str:hold_id>/release/": NONE,
+    "customers/<str:customer_id>/gdpr/": RESTRICTS,
 }
 
 CLI_COMMANDS: dict[str, str] = {
@@ -206,6 +214,16 @@ CLI_COMMANDS: dict[str, str] = {
     "audit log": NONE,
     "audit verify": NONE,
     "reconcile": READS,
+    "hold create": NONE,
+    "hold release": NONE,
+    "hold list": NONE,
+    "hold show": NONE,
+    "hold refresh": NONE,
+    "gdpr access": READS,
+    "gdpr erase": RESTRICTS,
+    "gdpr restrict": RESTRICTS,
+    "gdpr requests": NONE,
+    "gdpr show": READS,
 }
 
 # Commands that run a long-lived service: what they do to messages is exercised through the
@@ -481,6 +499,20 @@ EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
                                              b.w.by_i[0].vault_id, "--json"),
     ("cli", "reconcile"): lambda b: b.cli("reconcile", "--customer", b.cid, "--json"),
     ("cli", "customer delete"): _cli_wipe,
+    ("api", "POST /api/v1/customers/{customer_id}/gdpr/requests"): lambda b: [
+        _ok(b.api("POST", f"/api/v1/customers/{b.cid}/gdpr/requests", {"kind": kind, "subject": subject}), 201)
+        for kind, subject in (("access", "lieferant1@supplier.example"), ("erase", "lieferant1@supplier.example"),
+                              ("restrict", "lieferant3@supplier.example"))],
+    ("web", "customers/<str:customer_id>/gdpr/"): lambda b: _ok(b.web.post(
+        f"/customers/{b.cid}/gdpr/", {"kind": "restrict", "subject": "lieferant5@supplier.example"}), 302),
+    ("cli", "gdpr access"): lambda b: b.cli("gdpr", "access", "--customer", b.cid, "--subject",
+                                            "lieferant2@supplier.example", "-o", str(b.tmp / "access.zip"), "--json"),
+    ("cli", "gdpr erase"): lambda b: b.cli("gdpr", "erase", "--customer", b.cid, "--subject",
+                                           "lieferant4@supplier.example", "--json"),
+    ("cli", "gdpr restrict"): lambda b: b.cli("gdpr", "restrict", "--customer", b.cid, "--subject",
+                                              "lieferant6@supplier.example", "--json"),
+    ("cli", "gdpr show"): lambda b: b.cli("gdpr", "show", "--customer", b.cid, gdpr_service.run(
+        b.w.customer, "access", "lieferant7@supplier.example", actor="test").id, "-o", str(b.tmp / "r.md"), "--json"),
 }
 
 
