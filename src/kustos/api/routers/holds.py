@@ -17,7 +17,7 @@ router = Router(tags=["legal holds"])
 
 
 class HoldIn(Schema):
-    case: str
+    case: str = ""  # checked by the service (one-line 422 naming the problem)
     query: str = ""
     mailboxes: list[str] = []
     description: str = ""
