@@ -14,8 +14,12 @@ from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
 from kustos.api.routers.compliance import router as compliance_router
+from kustos.api.routers.evidence import router as evidence_router
+from kustos.api.routers.gdpr import router as gdpr_router
+from kustos.api.routers.holds import router as holds_router
 from kustos.api.routers.ingest_rules import router as ingest_rules_router
 from kustos.api.routers.reconcile import router as reconcile_router
+from kustos.api.routers.retention import router as retention_router
 from kustos.api.routers.saved_searches import router as saved_searches_router
 from kustos.api.routers.tax_flags import router as tax_flags_router
 from kustos.api.routers.z3 import router as z3_router
@@ -46,7 +50,11 @@ api.add_router("", backup_accounts_router)
 api.add_router("", compliance_router)
 api.add_router("", audit_router)
 api.add_router("", z3_router)
+api.add_router("", evidence_router)
 api.add_router("", reconcile_router)
+api.add_router("", retention_router)
+api.add_router("", holds_router)
+api.add_router("", gdpr_router)
 api.add_router("", saved_searches_router)
 api.add_router("", tax_flags_router)
 api.add_router("", ingest_rules_router)

@@ -139,7 +139,7 @@ def test_req05_verify_now_from_api_and_dashboard(world):
     flip_byte(world, victim.vault_id)
     body = Client().post(f"/api/v1/customers/{world.customer.id}/verify", HTTP_AUTHORIZATION=f"Bearer {token}").json()
     assert body["ok"] is False and any(victim.id in p for p in body["problems"])
-    page = sign_in(Client(), admin).post(f"/customers/{world.customer.id}/verify/", follow=True)
+    page = sign_in(Client(), admin).post(f"/customers/{world.customer.id}/integrity/verify/", follow=True)
     html = page.content.decode()
     assert page.status_code == 200 and victim.id in html
     assert AuditEvent.objects.filter(action="vault.verify", customer_id=world.customer.id).count() == 2 + 1
