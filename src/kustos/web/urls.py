@@ -147,6 +147,13 @@ urlpatterns += [path("audit/", audit_views.audit_log, name="audit")]
 from kustos.web.views import reconcile as reconcile_views  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/reconcile/", reconcile_views.reconcile_page, name="reconcile")]
+from kustos.web.views import archive_evidence as evidence_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/integrity/", evidence_views.integrity_page, name="integrity"),
+    path("customers/<str:customer_id>/integrity/verify/", evidence_views.integrity_verify, name="integrity-verify"),
+    path("archive/export/evidence/", evidence_views.export_evidence, name="archive-export-evidence"),
+]
 from kustos.web.views import compliance as compliance_views  # noqa: E402
 
 urlpatterns += [
