@@ -6,7 +6,7 @@ from django import template
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.archive.services import alerts
+from kustos.archive.services import alerts, alerts_ingest
 from kustos.tenants.models import Customer
 
 register = template.Library()
@@ -22,6 +22,7 @@ def archive_panel(context, customer: Customer) -> dict:
         "can_import": access.has_perm(user, Perm.ARCHIVE_IMPORT),
         "can_sources": can_view_sources,
         "alerts": alerts.open_alerts(Customer.objects.filter(id=customer.id)) if can_view_sources else [],
+        "ingest_alerts": alerts_ingest.open_alerts(Customer.objects.filter(id=customer.id)) if can_view_sources else [],
     }
 
 
@@ -32,4 +33,5 @@ def source_alerts(context) -> dict:
     user = context["request"].user
     if not access.has_perm(user, Perm.SOURCE_VIEW):
         return {"alerts": []}
-    return {"alerts": alerts.open_alerts(access.customers_for(user))[:10]}
+    return {"alerts": alerts.open_alerts(access.customers_for(user))[:10],
+            "ingest_alerts": alerts_ingest.open_alerts(access.customers_for(user))[:10]}
