@@ -140,6 +140,17 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "archive/saved-searches/remove/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "archive/saved-searches/run/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("POST", "archive/customers/<str:customer_id>/folders/tax-relevant/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    # Legal holds and data-subject requests: partner and customer admins only (never auditors, not
+    # partner technicians); the matrix posts no case/kind: an error banner and back to the page.
+    ("GET", "customers/<str:customer_id>/holds/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/holds/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/holds/cases/<str:case_id>/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/holds/<str:hold_id>/release/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/gdpr/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/gdpr/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/gdpr/<str:request_id>/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/gdpr/<str:request_id>/report/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/gdpr/<str:request_id>/export/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     # Django-side routes of the API package that are not OpenAPI operations.
     ("GET", "api/v1/"): (None, "anon=404 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "api/v1/openapi.json"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
@@ -308,4 +319,23 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/art30"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    # Legal holds and data-subject requests: partner and customer admins only.
+    ("GET", "/api/v1/customers/{customer_id}/holds"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/holds"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/holds/cases/{case_id}"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/gdpr/requests"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/gdpr/requests"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/gdpr/requests/{request_id}"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/gdpr/requests/{request_id}/report"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/gdpr/requests/{request_id}/export"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
 }

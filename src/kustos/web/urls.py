@@ -164,6 +164,20 @@ urlpatterns += [
          compliance_views.procedure_doc_download, name="procedure-doc-download"),
     path("customers/<str:customer_id>/compliance/art30/", compliance_views.art30_download, name="art30-download"),
 ]
+from kustos.web.views import gdpr as gdpr_views  # noqa: E402
+from kustos.web.views import holds as holds_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/holds/", holds_views.holds_page, name="holds"),
+    path("customers/<str:customer_id>/holds/cases/<str:case_id>/", holds_views.case_page, name="hold-case"),
+    path("customers/<str:customer_id>/holds/<str:hold_id>/release/", holds_views.hold_release, name="hold-release"),
+    path("customers/<str:customer_id>/gdpr/", gdpr_views.gdpr_page, name="gdpr"),
+    path("customers/<str:customer_id>/gdpr/<str:request_id>/", gdpr_views.gdpr_request, name="gdpr-request"),
+    path("customers/<str:customer_id>/gdpr/<str:request_id>/report/", gdpr_views.gdpr_report_download,
+         name="gdpr-report"),
+    path("customers/<str:customer_id>/gdpr/<str:request_id>/export/", gdpr_views.gdpr_export_download,
+         name="gdpr-export"),
+]
 from kustos.web.views import saved_searches as saved_search_views  # noqa: E402
 
 urlpatterns += [
