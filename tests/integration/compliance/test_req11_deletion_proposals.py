@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.test import Client
+
+from kustos.accounts.services import tokens
 from kustos.archive.models import Message, MessageRef
 from kustos.audit.models import AuditEvent
 from kustos.core import runtime
 from kustos.lifecycle.models import DeletionProposal, HoldItem, LegalCase, LegalHold, Tombstone
 from kustos.lifecycle.services import proposals
 from kustos.search import SearchRequest
+from tests import factories
 from tests.integration.compliance import retention_world
 from tests.integration.compliance.retention_world import cli, ingest, mail
+from tests.integration.web.session import sign_in
 
 customer = retention_world.customer
 
@@ -143,3 +148,41 @@ def test_req11_bad_input_is_one_clear_line(customer, capsys):
     assert code == 1 and "no deletion proposal 'dp_nope'" in err
     code, err = cli(capsys, "retention", "settings", "--customer", customer.id, "--approvals", "0")
     assert code == 1 and "between 1 and 5" in err
+
+
+def test_req11_dashboard_and_api_four_eyes_with_signed_in_people(customer, capsys):
+    old, mid, new = world(customer)
+    admin = factories.user("chefin@kunde.example", "customer_admin", customer=customer, totp=True)
+    partner_admin = factories.user("pa@partner.example", "partner_admin", partner=customer.partner, totp=True)
+    web = sign_in(Client(), admin)
+    resp = web.post(f"/customers/{customer.id}/retention/", {"action": "settings", "required_approvals": "2"})
+    assert resp.status_code == 302
+    web.post(f"/customers/{customer.id}/retention/", {"action": "suggest"})
+    resp = web.post(f"/customers/{customer.id}/retention/", {"action": "run", "as_of": "2021-06-01"})
+    assert resp.status_code == 302
+    proposal = DeletionProposal.objects.get(customer=customer)
+    assert proposal.messages == 3 and proposal.required_approvals == 2
+    page = web.get(f"/customers/{customer.id}/retention/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert page.status_code == 200 and "Booking vouchers" in text and proposal.id in text
+    assert 'data-testid="proposal-approve"' in text
+    web.post(f"/customers/{customer.id}/retention/", {"action": "approve", "proposal": proposal.id})
+    text = web.get(f"/customers/{customer.id}/retention/").content.decode()
+    assert 'data-testid="proposal-approve"' not in text  # the same person cannot approve twice
+    assert Message.objects.filter(id__in=old).count() == 3
+    # the second person approves over the API
+    secret = tokens.create(partner_admin, "t")[1]
+    api = Client()
+    resp = api.post(f"/api/v1/customers/{customer.id}/retention/proposals/{proposal.id}/approve",
+                    content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["deleted"] == 3 and resp.json()["remaining_approvals"] == 0
+    resp = api.get(f"/api/v1/customers/{customer.id}/tombstones", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert sorted(r["id"] for r in resp.json()) == sorted(old)
+    assert all(sorted(r["approved_by"]) == ["chefin@kunde.example", "pa@partner.example"] for r in resp.json())
+    de = web.get(f"/customers/{customer.id}/retention/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Löschvorschläge" in de and "Grabsteine" in de
+    # bad input: one line, 422
+    resp = api.post(f"/api/v1/customers/{customer.id}/retention/classes", {"name": "X", "years": 0},
+                    content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert resp.status_code == 422 and resp.json()["detail"] == "years must be between 1 and 100, not 0"
