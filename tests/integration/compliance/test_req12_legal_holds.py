@@ -175,3 +175,14 @@ def test_req12_dashboard_opens_a_case_with_a_hold_in_one_step_and_releases_it(wo
     # The customer page links the page for those who may use it.
     assert b'data-testid="holds-link"' in client.get(f"/customers/{world.customer.id}/").content
     assert world.client(world.auditor).get(f"/customers/{world.customer.id}/holds/").status_code == 403
+
+
+def test_req12_put_on_hold_from_an_archive_search(world: World):
+    search = f"/archive/search/?customer={world.customer.id}&q=Lieferschein"
+    page = world.client(world.admin).get(search).content.decode()
+    link = f'href="/customers/{world.customer.id}/holds/?q=%28Lieferschein%29"'
+    assert 'data-testid="hold-from-search"' in page and link in page
+    form = world.client(world.admin).get(f"/customers/{world.customer.id}/holds/?q=%28Lieferschein%29").content
+    assert b'value="(Lieferschein)"' in form
+    for user in (world.end_user, world.auditor):  # they may search, never hold
+        assert 'data-testid="hold-from-search"' not in world.client(user).get(search).content.decode()

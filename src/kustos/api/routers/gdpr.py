@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 from django.http import FileResponse, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
@@ -37,7 +37,7 @@ def list_requests(request, customer_id: str):
                      "deletion (approval required); restrict restricts every one. Returns the decisions")
 def create_request(request, customer_id: str, body: RequestIn):
     customer = access.get_customer(request.auth, customer_id, Perm.GDPR_REQUEST)
-    return 201, gdpr.as_dict(gdpr.run(customer, body.kind, body.subject, actor=request.auth))
+    return Status(201, gdpr.as_dict(gdpr.run(customer, body.kind, body.subject, actor=request.auth)))
 
 
 @router.get("/customers/{customer_id}/gdpr/requests/{request_id}", response=dict,

@@ -7,7 +7,7 @@ is active); releasing keeps the hold for the record.
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
@@ -38,7 +38,7 @@ def create_hold(request, customer_id: str, body: HoldIn):
     customer = access.get_customer(request.auth, customer_id, Perm.LEGAL_HOLD)
     hold = holds.create(customer, body.case, body.query, mailboxes=body.mailboxes, description=body.description,
                         actor=request.auth)
-    return 201, holds.hold_dict(hold)
+    return Status(201, holds.hold_dict(hold))
 
 
 @router.get("/customers/{customer_id}/holds/cases/{case_id}", response=dict,

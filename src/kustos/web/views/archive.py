@@ -165,7 +165,8 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.customer:
         customer = access.get_customer(user, form.customer, Perm.ARCHIVE_SEARCH)
         context.update(customer=customer, mailboxes=_mailboxes(user, customer),
-                       can_export=access.has_perm(user, Perm.ARCHIVE_EXPORT), **_run_search(user, customer, form))
+                       can_export=access.has_perm(user, Perm.ARCHIVE_EXPORT),
+                       can_hold=access.has_perm(user, Perm.LEGAL_HOLD), **_run_search(user, customer, form))
         status = 400 if "error" in context else 200
     return render_page(request, "kustos/archive/search.html", "kustos/archive/_results.html", context, status=status)
 

@@ -31,7 +31,8 @@ def holds_page(request: HttpRequest, customer_id: str) -> HttpResponse:
         messages.success(request, _("Case %(case)s: %(count)d messages are on hold.")
                          % {"case": hold.case.name, "count": hold.messages})
         return redirect(f"/customers/{customer.id}/holds/cases/{hold.case_id}/")
-    context = {"customer": customer, "cases": holds.cases(customer), "query": request.GET.get("q", "")}
+    context = {"customer": customer, "cases": holds.cases(customer), "query": request.GET.get("q", ""),
+               "mailboxes": request.GET.get("mailboxes", "")}
     return render(request, "kustos/holds/list.html", context)
 
 
