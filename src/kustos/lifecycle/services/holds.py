@@ -11,6 +11,7 @@ the hold and its items for the record. Every change is audit-logged.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,6 +23,7 @@ from kustos.archive.models import Message
 from kustos.audit import services as audit
 from kustos.lifecycle.models import HoldItem, LegalCase, LegalHold
 from kustos.lifecycle.services.holds_select import clean_mailboxes, is_everything, matching_ids
+from kustos.search.document import index_date
 from kustos.search.limits import MAX_QUERY_LENGTH
 from kustos.tenants.models import Customer
 
@@ -159,12 +161,15 @@ def refresh_holds(customer: Customer, new_ids: list[str] | None = None, *, actor
         return 0
     added = 0
     wanted = None if new_ids is None else set(new_ids)
+    window = None if wanted is None else _date_window(customer, wanted)
+    if wanted is not None and window is None:
+        return 0  # none of them is (still) archived
     for hold in active:
         boxes = list(hold.mailboxes or [])
         if wanted is not None and is_everything(hold.query):
             ids = set(_everything_among(customer, wanted, boxes))  # cheap: no search needed
         else:
-            ids = set(matching_ids(customer.id, hold.query, boxes))
+            ids = set(matching_ids(customer.id, hold.query, boxes, window=window))
         if wanted is not None:
             ids &= wanted
         ids -= set(HoldItem.objects.filter(hold=hold, message_id__in=ids).values_list("message_id", flat=True))
@@ -179,6 +184,13 @@ def refresh_holds(customer: Customer, new_ids: list[str] | None = None, *, actor
         audit.record("hold.refresh", actor=actor, customer=customer, target=hold.id,
                      detail={"case": hold.case.name, "added": len(ids), "messages": count})
     return added
+
+
+def _date_window(customer: Customer, ids: set[str]) -> tuple[datetime, datetime] | None:
+    """The dates the index files these messages under, as a search window (None: no such message)."""
+    dates = [index_date(d or a) for d, a in Message.objects.filter(customer=customer, id__in=ids)
+             .values_list("date", "archived_at")]
+    return (min(dates), max(dates) + timedelta(seconds=1)) if dates else None
 
 
 def _everything_among(customer: Customer, ids: set[str], boxes: list[str]) -> list[str]:

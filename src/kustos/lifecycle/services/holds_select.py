@@ -40,10 +40,12 @@ def clean_mailboxes(mailboxes: list[str] | tuple[str, ...] | None) -> list[str]:
     return boxes
 
 
-def matching_ids(customer_id: str, query: str, mailboxes: list[str] | None = None) -> list[str]:
+def matching_ids(customer_id: str, query: str, mailboxes: list[str] | None = None, *,
+                 window: tuple[datetime, datetime] | None = None) -> list[str]:
     """Archive ids of every message of the customer matching ``query`` in ``mailboxes``
     (None or empty = every mailbox), restricted messages included; an invalid query raises
-    ValidationError naming the problem."""
+    ValidationError naming the problem. ``window`` (``from <= date < to``, the date the index
+    files a message under) narrows the search, e.g. to the dates of just archived mail."""
     boxes = clean_mailboxes(mailboxes)
     if is_everything(query):
         qs = Message.objects.filter(customer_id=customer_id)
@@ -51,7 +53,7 @@ def matching_ids(customer_id: str, query: str, mailboxes: list[str] | None = Non
             qs = qs.filter(refs__mailbox__address__in=boxes)
         return list(qs.order_by("seq").values_list("id", flat=True).distinct())
     try:
-        return _search_all(customer_id, query.strip(), boxes or None)
+        return _search_all(customer_id, query.strip(), boxes or None, window or (FIRST, LAST))
     except (QuerySyntaxError, InvalidRequest) as exc:
         raise ValidationError(f"invalid search query: {exc}") from exc
 
@@ -62,10 +64,11 @@ def _request(customer_id: str, query: str, boxes: list[str] | None, lo: datetime
                          limit=limit, offset=offset, date_from=lo, date_to=hi)
 
 
-def _search_all(customer_id: str, query: str, boxes: list[str] | None) -> list[str]:
+def _search_all(customer_id: str, query: str, boxes: list[str] | None,
+                window: tuple[datetime, datetime]) -> list[str]:
     index = runtime.search_index()
     seen: dict[str, None] = {}
-    windows = [(FIRST, LAST)]
+    windows = [window]
     while windows:
         lo, hi = windows.pop()
         total = index.search(_request(customer_id, query, boxes, lo, hi, limit=1)).total
