@@ -5,14 +5,17 @@ fully expired, and `kustos vault verify` stays green. A message held after the p
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.test import Client
+from huey.contrib.djhuey import HUEY
 
 from kustos.accounts.services import tokens
 from kustos.archive.models import Message, MessageRef
 from kustos.audit.models import AuditEvent
+from kustos.cli import server  # noqa: F401  (registers the periodic tasks)
 from kustos.core import runtime
+from kustos.lifecycle import jobs as lifecycle_jobs
 from kustos.lifecycle.models import DeletionProposal, HoldItem, LegalCase, LegalHold, Tombstone
 from kustos.lifecycle.services import proposals
 from kustos.search import SearchRequest
@@ -186,3 +189,23 @@ def test_req11_dashboard_and_api_four_eyes_with_signed_in_people(customer, capsy
     resp = api.post(f"/api/v1/customers/{customer.id}/retention/classes", {"name": "X", "years": 0},
                     content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert resp.status_code == 422 and resp.json()["detail"] == "years must be between 1 and 100, not 0"
+
+
+def test_req11_monthly_run_proposes_and_tells_the_admins_but_deletes_nothing(customer, mailoutbox):
+    old, mid, new = world(customer)  # 2010 and 2012 mail expired long ago; 2024 mail has not
+    factories.user("chefin@kunde.example", "customer_admin", customer=customer)
+    assert lifecycle_jobs.monthly_run() == 1
+    proposal = DeletionProposal.objects.get(customer=customer)
+    assert proposal.created_by == "scheduler" and proposal.messages == 6 and proposal.status == "open"
+    assert Message.objects.filter(customer=customer).count() == 8  # nothing deleted automatically
+    assert [m.to for m in mailoutbox] == [["chefin@kunde.example"]]
+    assert proposal.id in mailoutbox[0].body and "Nothing has been deleted" in mailoutbox[0].body
+    assert AuditEvent.objects.filter(action="retention.notify", target=proposal.id).count() == 1
+
+
+def test_req11_the_monthly_run_is_a_scheduled_periodic_task():
+    names = {t.name for t in HUEY._registry.periodic_tasks}
+    assert "monthly_retention_run" in names
+    task = next(t for t in HUEY._registry.periodic_tasks if t.name == "monthly_retention_run")
+    assert task.validate_datetime(datetime(2027, 3, 1, 3, 17)) and not task.validate_datetime(
+        datetime(2027, 3, 2, 3, 17))
