@@ -132,3 +132,12 @@ def test_req22_api_and_dashboard(world: World):
     bad = client.post(f"/customers/{world.customer.id}/gdpr/", {"kind": "access", "subject": ""}, follow=True)
     assert "address is empty" in bad.content.decode()
     assert world.client(world.auditor).get(f"/customers/{world.customer.id}/gdpr/").status_code == 403
+
+
+def test_req22_pages_speak_german(world: World):
+    client = world.client(world.admin)
+    assert client.post("/account/language/", {"language": "de"}).status_code == 302
+    page = client.get(f"/customers/{world.customer.id}/gdpr/").content.decode()
+    assert "Betroffenenanfragen" in page and "Auskunft (Art. 15)" in page and "Anfrage ausführen" in page
+    holds_page = client.get(f"/customers/{world.customer.id}/holds/").content.decode()
+    assert "Fall mit Legal Hold anlegen" in holds_page and "Name des Falls" in holds_page
