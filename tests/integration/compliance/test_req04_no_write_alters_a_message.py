@@ -62,6 +62,7 @@ TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS}
 
 API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): NONE,
+    ("DELETE", "/api/v1/saved-searches/{saved_id}"): NONE,
     ("DELETE", "/api/v1/sources/{source_id}"): NONE,  # archived mail stays
     ("DELETE", "/api/v1/users/{user_id}/grants/{customer_id}"): NONE,
     ("PATCH", "/api/v1/customers/{customer_id}"): NONE,
@@ -95,6 +96,9 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/uploads/{upload_id}/complete"): ADDS,
     ("POST", "/api/v1/users"): NONE,
     ("POST", "/api/v1/users/{user_id}/grants"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/saved-searches"): NONE,
+    ("POST", "/api/v1/saved-searches/{saved_id}/share"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): FLAGS,
     ("PUT", "/api/v1/uploads/{upload_id}"): ADDS,
     ("POST", "/api/v1/customers/{customer_id}/holds"): NONE,  # records hold items; messages untouched
     ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): NONE,
@@ -128,6 +132,10 @@ DASHBOARD_POSTS: dict[str, str] = {
     "archive/export/": READS,
     "archive/export/z3/": READS,
     "archive/messages/<str:message_id>/tax-relevant/": FLAGS,
+    "archive/customers/<str:customer_id>/folders/tax-relevant/": FLAGS,
+    "archive/saved-searches/create/": NONE,
+    "archive/saved-searches/share/": NONE,
+    "archive/saved-searches/remove/": NONE,
     "customers/<str:customer_id>/journal/": NONE,
     "customers/<str:customer_id>/sources/new/": NONE,
     "customers/<str:customer_id>/sources/bulk/": NONE,
@@ -179,6 +187,14 @@ CLI_COMMANDS: dict[str, str] = {
     "message show": READS,
     "message raw": READS,
     "message flag-tax": FLAGS,
+    "archive flag-folder": FLAGS,
+    "archive folders": NONE,
+    "saved-search add": NONE,
+    "saved-search list": NONE,
+    "saved-search share": NONE,
+    "saved-search remove": NONE,
+    "alerts list": NONE,
+    "alerts check": NONE,
     "export": READS,
     "source add imap": NONE,
     "source add pop3": NONE,
@@ -488,6 +504,15 @@ EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
     ("cli", "message raw"): lambda b: b.cli("message", "raw", b.w.by_i[3].id),
     ("cli", "message flag-tax"): lambda b: [b.cli("message", "flag-tax", b.w.by_i[4].id, *off, "--json")
                                             for off in (("--off",), ())],
+    ("api", "POST /api/v1/customers/{customer_id}/archive/folders/tax-relevant"): lambda b: [
+        _ok(b.api("POST", f"/api/v1/customers/{b.cid}/archive/folders/tax-relevant",
+                  {"mailbox": ALICE, "folder": "INBOX", "tax_relevant": on}), 200) for on in (True, False)],
+    ("web", "archive/customers/<str:customer_id>/folders/tax-relevant/"): lambda b: [
+        _ok(b.web.post(f"/archive/customers/{b.cid}/folders/tax-relevant/",
+                       {"mailbox": ALICE, "folder": "INBOX", "tax_relevant": on}), 302) for on in ("1", "0")],
+    ("cli", "archive flag-folder"): lambda b: [
+        b.cli("archive", "flag-folder", "--customer", b.cid, "--mailbox", ALICE, "--folder", "INBOX", *off, "--json")
+        for off in ((), ("--off",))],
     ("cli", "export"): lambda b: b.cli("export", "--customer", b.cid, "-o", str(b.tmp / "all.zip"), "--json"),
     ("cli", "source run"): lambda b: b.cli("source", "run", b.source.id, "--json", code=1),  # server refuses
     ("cli", "quarantine retry"): lambda b: b.cli("quarantine", "retry", b.kept("CLI retry").id, "--json"),
