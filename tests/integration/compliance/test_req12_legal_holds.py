@@ -186,3 +186,15 @@ def test_req12_put_on_hold_from_an_archive_search(world: World):
     assert b'value="(Lieferschein)"' in form
     for user in (world.end_user, world.auditor):  # they may search, never hold
         assert 'data-testid="hold-from-search"' not in world.client(user).get(search).content.decode()
+
+
+def test_req12_a_hold_whose_search_fails_does_not_fail_ingest(world: World, capsys):
+    broken = holds.create(world.customer, "Kaputt", "subject:Lieferung", actor="test")
+    LegalHold.objects.filter(id=broken.id).update(query='subject:"open')  # e.g. a query the parser now refuses
+    late = world.ingest("late", {"From": "lieferant@supplier.example", "To": BOB, "Subject": "Lieferung spät"},
+                        mailbox=BOB)
+    assert Message.objects.filter(id=late.id).exists()
+    assert AuditEvent.objects.filter(action="hold.refresh", target=broken.id, outcome="failed").exists()
+    LegalHold.objects.filter(id=broken.id).update(query="subject:Lieferung")
+    assert _cli(capsys, "hold", "refresh", "--customer", world.customer.id) == {"added": 1}
+    assert HoldItem.objects.filter(hold=broken, message_id=late.id).exists()

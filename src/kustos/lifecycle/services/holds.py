@@ -23,6 +23,7 @@ from kustos.archive.models import Message
 from kustos.audit import services as audit
 from kustos.lifecycle.models import HoldItem, LegalCase, LegalHold
 from kustos.lifecycle.services.holds_select import clean_mailboxes, is_everything, matching_ids
+from kustos.search import SearchError
 from kustos.search.document import index_date
 from kustos.search.limits import MAX_QUERY_LENGTH
 from kustos.tenants.models import Customer
@@ -153,7 +154,8 @@ def refresh_holds(customer: Customer, new_ids: list[str] | None = None, *, actor
     """Add to every active hold the messages that match it and are not held by it yet.
 
     ``new_ids`` limits the check to those messages (just archived); None checks everything.
-    Returns how many hold items were added.
+    Returns how many hold items were added. A hold whose search fails (index busy) is skipped
+    with a failed ``hold.refresh`` audit event (``kustos hold refresh`` catches up): the mail that was just archived is durable and its ingest must not fail.
     """
     active = list(LegalHold.objects.filter(case__customer=customer, released_at__isnull=True)
                   .select_related("case"))
@@ -169,7 +171,12 @@ def refresh_holds(customer: Customer, new_ids: list[str] | None = None, *, actor
         if wanted is not None and is_everything(hold.query):
             ids = set(_everything_among(customer, wanted, boxes))  # cheap: no search needed
         else:
-            ids = set(matching_ids(customer.id, hold.query, boxes, window=window))
+            try:
+                ids = set(matching_ids(customer.id, hold.query, boxes, window=window))
+            except (ValidationError, SearchError) as exc:  # the archived mail is durable already; say so
+                audit.record("hold.refresh", actor=actor, customer=customer, target=hold.id, outcome="failed",
+                             detail={"case": hold.case.name, "error": str(exc)[:300]})
+                continue
         if wanted is not None:
             ids &= wanted
         ids -= set(HoldItem.objects.filter(hold=hold, message_id__in=ids).values_list("message_id", flat=True))
