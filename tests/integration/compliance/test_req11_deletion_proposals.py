@@ -65,6 +65,9 @@ def test_req11_run_proposes_exactly_the_expired_unheld_messages(customer, capsys
     assert Message.objects.filter(customer=customer).count() == 8
     code, rows = cli(capsys, "retention", "proposals", "--customer", customer.id)
     assert [(r["id"], r["messages"]) for r in rows] == [(proposal.id, 5)]
+    # a second run does not propose what already waits for approval
+    code, out = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2030-01-01")
+    assert code == 0 and out["proposed"] == 0
     assert set(rows[0]) >= {"id", "messages", "created"}
 
 

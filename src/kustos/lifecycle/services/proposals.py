@@ -34,12 +34,21 @@ def held_ids(customer: Customer, ids: Iterable[str]) -> set[str]:
     return held
 
 
+def pending_ids(customer: Customer) -> set[str]:
+    """Messages already in an open (not yet carried out) proposal of ``customer``."""
+    return set(ProposalItem.objects.filter(
+        proposal__customer=customer,
+        proposal__status__in=[DeletionProposal.Status.OPEN, DeletionProposal.Status.APPROVED],
+    ).values_list("message_id", flat=True))
+
+
 def expired_ids(customer: Customer, as_of: date) -> list[str]:
-    """Messages whose retention ended before ``as_of``, not held, not restricted."""
+    """Messages whose retention ended before ``as_of``, not held, not restricted, not already
+    waiting in an open proposal (a monthly run does not propose them twice)."""
     ids = list(Message.objects.filter(customer=customer, retention_end__lt=as_of, restricted=False)
                .order_by("seq").values_list("id", flat=True))
-    held = held_ids(customer, ids)
-    return [i for i in ids if i not in held]
+    skip = held_ids(customer, ids) | pending_ids(customer)
+    return [i for i in ids if i not in skip]
 
 
 def propose(customer: Customer, message_ids: Iterable[str], *, as_of: date, created_by: str,
