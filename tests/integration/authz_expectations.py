@@ -55,6 +55,10 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/"): (
         "customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 "
                     "au=403/404/404"),
+    # Ingest rules (requirement 24): as retention; the matrix posts no rule: an error banner and back.
+    ("GET", "customers/<str:customer_id>/ingest-rules/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/ingest-rules/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/edit/"): (
         "customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=403/404/404 eu=403/404/404 "
                     "au=403/404/404"),
@@ -317,6 +321,13 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/procedure-doc/versions/{version}"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
+    # Ingest rules (requirement 24): as retention.
+    ("GET", "/api/v1/customers/{customer_id}/ingest-rules"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/ingest-rules"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/art30"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     # Legal holds and data-subject requests: partner and customer admins only.

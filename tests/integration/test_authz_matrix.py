@@ -102,6 +102,7 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
     values.update(message_id=getattr(obj, "id", ""), source_id=getattr(obj, "id", ""),
                   part=world.attachment_part.get(label, ""), account="nobody", version=1)
     values.update(hold_id=getattr(obj, "id", ""), case_id=getattr(obj, "id", ""), request_id=getattr(obj, "id", ""))
+    values.update(rule_id=getattr(obj, "id", ""))
     if kind in ("source", "quarantine"):
         values["customer_id"] = obj.customer_id
     if kind == "quarantine":
@@ -152,6 +153,7 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
               "token_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""),
               "message_id": getattr(obj, "id", ""), "upload_id": getattr(obj, "id", ""), "part": world.attachment_part.get(label, ""),
               "saved_id": getattr(obj, "id", ""),
+              "rule_id": getattr(obj, "id", ""), "proposal_id": getattr(obj, "id", ""),
               "hold_id": getattr(obj, "id", ""), "case_id": getattr(obj, "id", ""),
               "request_id": getattr(obj, "id", ""),
               "account": "nobody", "version": 1}

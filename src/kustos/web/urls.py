@@ -189,3 +189,10 @@ urlpatterns += [
     path("archive/customers/<str:customer_id>/folders/tax-relevant/", saved_search_views.flag_folder,
          name="archive-folder-tax"),
 ]
+from kustos.web.views import ingest_rules as ingest_rules_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/ingest-rules/", ingest_rules_views.ingest_rules_page, name="ingest-rules"),
+    path("customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/", ingest_rules_views.ingest_rule_remove,
+         name="ingest-rule-remove"),
+]

@@ -101,6 +101,9 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): FLAGS,
     ("PUT", "/api/v1/uploads/{upload_id}"): ADDS,
     ("POST", "/api/v1/customers/{customer_id}/holds"): NONE,  # records hold items; messages untouched
+    # ingest rules decide about mail arriving later; archived messages are never touched
+    ("POST", "/api/v1/customers/{customer_id}/ingest-rules"): NONE,
+    ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/gdpr/requests"): RESTRICTS,
 }
@@ -152,6 +155,8 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/": BACKUP,
     "customers/<str:customer_id>/compliance/procedure-doc/": NONE,
     "customers/<str:customer_id>/holds/": NONE,
+    "customers/<str:customer_id>/ingest-rules/": NONE,  # rules for mail arriving later
+    "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
     "customers/<str:customer_id>/holds/<str:hold_id>/release/": NONE,
     "customers/<str:customer_id>/gdpr/": RESTRICTS,
 }
@@ -189,6 +194,9 @@ CLI_COMMANDS: dict[str, str] = {
     "message flag-tax": FLAGS,
     "archive flag-folder": FLAGS,
     "archive folders": NONE,
+    "ingest-rule add": NONE,
+    "ingest-rule list": NONE,
+    "ingest-rule remove": NONE,
     "saved-search add": NONE,
     "saved-search list": NONE,
     "saved-search share": NONE,

@@ -29,6 +29,7 @@ from kustos.core import runtime
 from kustos.lifecycle.models import IngestRule
 from kustos.lifecycle.services import classes, ingest_rules
 from tests import factories
+from tests.integration.web.session import sign_in
 
 
 def mail(subject: str, *, sender: str = "kollege@partner.example", to: str = "anna@kunde.example",
@@ -192,3 +193,37 @@ def test_req24_api_lists_adds_and_removes(customer):
                                                        "Private folder"]
     assert client.delete(f"{url}/{rule['id']}", **auth).status_code == 200
     assert IngestRule.objects.filter(customer=customer).count() == 0
+
+
+def test_req24_dashboard_page_lists_counters_offers_presets_adds_and_removes(customer):
+    admin = factories.user("chefin@kunde.example", "customer_admin", customer=customer)
+    tech_partner = customer.partner
+    tech = factories.user("tech@partner.example", "partner_tech", partner=tech_partner, totp=True)
+    client = sign_in(Client(), admin)
+    url = f"/customers/{customer.id}/ingest-rules/"
+    page = client.get(url + "?preset=newsletters").content.decode()
+    assert 'value="List-Unsubscribe"' in page and 'value="Newsletters (List-Unsubscribe)"' in page
+    assert "Spam (X-Spam-Flag)" in page and "Private folder" in page
+    resp = client.post(url, {"name": "Newsletter", "field": "header", "header": "List-Unsubscribe",
+                              "pattern": "*", "action": "exclude"})
+    assert resp.status_code == 302
+    rule = IngestRule.objects.get(customer=customer)
+    run(customer, [incoming(mail("News", headers={"List-Unsubscribe": "<mailto:x@y.example>"}))])
+    page = client.get(url).content.decode()
+    assert "Newsletter" in page and '<td data-testid="ingest-rule-matched">1</td>' in page
+    bad = client.post(url, {"name": "Kaputt", "field": "size", "pattern": "viel"}, follow=True).content.decode()
+    assert "size rule needs a number of bytes" in bad
+    # partner technicians read the rules but change nothing
+    tech_client = sign_in(Client(), tech)
+    assert tech_client.get(url).status_code == 200
+    assert tech_client.post(f"{url}{rule.id}/remove/").status_code == 403
+    assert client.post(f"{url}{rule.id}/remove/").status_code == 302
+    assert IngestRule.objects.filter(customer=customer).count() == 0
+
+
+def test_req24_page_in_german(customer):
+    admin = factories.user("chef@kunde.example", "customer_admin", customer=customer)
+    client = sign_in(Client(), admin)
+    client.post("/account/language/", {"language": "de"})
+    page = client.get(f"/customers/{customer.id}/ingest-rules/").content.decode()
+    assert "Eingangsregeln" in page and "Keine Eingangsregeln" in page and "Privater Ordner" in page

@@ -7,7 +7,7 @@ Partner and customer admins manage (`lifecycle.retention.manage`), partner techn
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
@@ -17,9 +17,11 @@ router = Router(tags=["ingest rules"])
 
 
 class IngestRuleIn(Schema):
-    name: str
-    field: str  # sender | recipient | header | size | folder | query
-    pattern: str
+    """Missing values are refused by the service with a one-line problem (after the access check)."""
+
+    name: str = ""
+    field: str = ""  # sender | recipient | header | size | folder | query
+    pattern: str = ""
     header: str = ""  # header name, for field "header"
     action: str = "exclude"  # exclude | short-retain
     retention_class: str = ""  # class name or id, for short-retain
@@ -41,7 +43,7 @@ def add_rule(request, customer_id: str, body: IngestRuleIn):
     rule = ingest_rules.add(customer, name=body.name, field=body.field, pattern=body.pattern,
                             header_name=body.header, action=body.action, retention_class=body.retention_class,
                             actor=request.auth)
-    return 201, ingest_rules.as_dict(rule)
+    return Status(201, ingest_rules.as_dict(rule))
 
 
 @router.delete("/customers/{customer_id}/ingest-rules/{rule_id}", response=dict, summary="Remove an ingest rule")

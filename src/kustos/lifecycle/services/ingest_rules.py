@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import Http404
 
 from kustos.audit.services import record
 from kustos.lifecycle.models import IngestRule
@@ -84,7 +85,7 @@ def list_rules(customer: Customer) -> list[IngestRule]:
 def get_rule(customer: Customer, rule_id: str) -> IngestRule:
     found = IngestRule.objects.filter(customer=customer, id=rule_id).select_related("retention_class").first()
     if found is None:
-        raise IngestRuleError(f"no ingest rule {rule_id!r} for this customer")
+        raise Http404(f"no ingest rule {rule_id!r} for this customer")
     return found
 
 
