@@ -112,9 +112,9 @@ def expunge(store: CustomerStore, ids: set[str], drop_years: set[int]) -> dict[s
         result["bytes_removed"] += sum(e.length for e in gone)
         plans.append((group, gfiles, rows, sorted(dirty)))
     writer.flush()  # 2. new packs stored
-    for group, gfiles, rows, dirty in plans:
+    for group, gfiles, rows, old_packs in plans:
         _replace_index(store, group, gfiles, rows)  # 3. + 4.
-        for pack in dirty:  # 5.
+        for pack in old_packs:  # 5.
             try:
                 backend.delete(f"customers/{cid}/{pack}")
                 result["packs_deleted"] += 1
