@@ -170,14 +170,22 @@ def test_req15_no_export_path_gives_the_tax_auditor_unflagged_mail(world: World)
     resp = client.post(f"/api/v1/customers/{world.customer.id}/exports/z3", {"query": "Beleg 6"},
                        content_type="application/json", **headers)
     assert resp.status_code == 200 and resp["X-Export-Count"] == "0"
-    # the two export operations above give only flagged mail of the grant; every other export
-    # operation of the API (evidence, data-subject exports, ...) is refused to the auditor
+    # every other export operation of the API (evidence bundles, data-subject exports, ...) is either
+    # refused to the auditor or holds none of the unflagged messages
     known = {"/api/v1/customers/{customer_id}/exports/z3", "/api/v1/customers/{customer_id}/archive/export"}
     spec = world.client("admin").get("/api/v1/openapi.json").json()["paths"]
     others = {p: ops for p, ops in spec.items() if "export" in p and p not in known}
+    hidden = {m.id for m in unflagged}
     for path, ops in others.items():
         url = re.sub(r"\{(\w+)\}", lambda m: world.customer.id if m.group(1) == "customer_id" else "nothere", path)
         for method in ops:
             call = getattr(client, method)
             resp = call(url, {}, content_type="application/json", **headers) if method != "get" else call(url, **headers)
-            assert resp.status_code in (403, 404), (method, path, resp.status_code)
+            assert resp.status_code in (200, 403, 404), (method, path, resp.status_code)
+            if resp.status_code == 200:
+                data = _streamed(resp)
+                with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                    names = " ".join(zf.namelist())
+                    text = b" ".join(zf.read(n) for n in zf.namelist())
+                assert not any(i in names or i.encode() in text for i in hidden), (method, path)
+                assert any(i in names for i in allowed), (method, path)
