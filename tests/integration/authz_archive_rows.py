@@ -25,6 +25,7 @@ ARCHIVE_DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "archive/search/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "archive/export/"): ("customer", f"anon=302 {_SEE}"),
     ("POST", "archive/export/z3/"): ("customer", f"anon=302 {_SEE}"),
+    ("POST", "archive/export/evidence/"): ("customer", f"anon=302 {_SEE}"),
     ("GET", "archive/customers/<str:customer_id>/folders/"): ("customer", f"anon=302 {_SEE}"),
     ("GET", "archive/messages/<str:message_id>/"): ("message", f"anon=302 {_SEE}"),
     ("GET", "archive/messages/<str:message_id>/body/"): ("message", f"anon=302 {_SEE}"),
@@ -82,7 +83,7 @@ def archive_data(route: str, world: Any, label: str, obj: Any) -> dict[str, Any]
     """POST data that succeeds for an allowed role, so the expected code is the redirect/file."""
     if route == "archive/export/":
         return {"customer": obj.id, "scope": "all", "format": "mbox"}
-    if route == "archive/export/z3/":
+    if route in ("archive/export/z3/", "archive/export/evidence/"):
         return {"customer": obj.id, "q": ""}
     if route == "archive/saved-searches/create/":
         return {"customer": obj.id, "name": "matrix", "query": ""}

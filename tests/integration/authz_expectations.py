@@ -102,6 +102,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "archive/search/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "archive/export/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("POST", "archive/export/z3/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("POST", "archive/export/evidence/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/customers/<str:customer_id>/folders/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/body/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
@@ -130,6 +131,9 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     # Quarantine: the operator may look at the list; the kept bytes and retry are for importers.
     ("GET", "customers/<str:customer_id>/quarantine/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/reconcile/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    # Integrity (verify now, evidence state): customer admins and partner staff (compliance.view).
+    ("GET", "customers/<str:customer_id>/integrity/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/integrity/verify/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/quarantine/<str:item_id>/raw/"): ("quarantine", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/quarantine/<str:item_id>/retry/"): ("quarantine", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     # Compliance documents: customer admins and partner staff; auditors read the procedure doc.
@@ -249,6 +253,14 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     # Quarantine: listing with source.view (the operator may look), kept bytes and retry with archive.import.
     ("GET", "/api/v1/customers/{customer_id}/quarantine"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/reconcile"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    # Verify now and the evidence state: compliance.view; the court bundle: archive.export within the
+    # caller's visibility (like the Z3 export).
+    ("POST", "/api/v1/customers/{customer_id}/verify"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/evidence/status"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/exports/evidence"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     # Saved searches: every role that searches; auditors read shared ones only (the matrix's saved_id
     # is a customer id: not found); the folder flag for partner roles and customer admins.
     ("GET", "/api/v1/customers/{customer_id}/saved-searches"): (
