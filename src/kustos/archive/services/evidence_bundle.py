@@ -35,6 +35,8 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from django.db.models import Q
 
+from kustos.accounts import access
+from kustos.accounts.access import Perm
 from kustos.archive.models import Message
 from kustos.archive.services import evidence_scripts, messages, z3
 from kustos.archive.services import search as search_service
@@ -70,6 +72,8 @@ def _audit_excerpt(customer: Customer, items: list[Message], user: Any) -> list[
     seqs = {m.seq for m in items}
     qs = AuditEvent.objects.filter(customer_id=customer.id)
     if user is not None and getattr(user, "is_authenticated", False):
+        if not access.has_perm(user, Perm.AUDIT_VIEW):
+            return []  # roles that may not read the audit log (end users) get no excerpt
         qs = qs & audit_query.scoped(user)
     events = list(qs.filter(Q(target__in=ids) | Q(action="ingest.batch")).order_by("seq"))
     out = []
