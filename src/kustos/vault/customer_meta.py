@@ -46,3 +46,36 @@ def read(vault: Vault, customer_id: str) -> dict[str, Any] | None:
     record: dict[str, Any] = json.loads(crypto.open_sealed(key.enc_key, blob, _aad(customer_id),
                                                           f"record of customer {customer_id}"))
     return record
+
+
+# --- the installation's storage locations, recorded in the installation's vault ----------------
+
+LOCATIONS = "system/locations"
+
+
+def write_locations(vault: Vault, rows: list[dict[str, Any]]) -> None:
+    """Record every storage location (id, name, country, override, vault URL without credentials),
+    sealed with the master key, so `vault recover` finds the locations' vaults from an empty database."""
+    body = json.dumps({"v": 1, "locations": rows}, sort_keys=True, separators=(",", ":")).encode()
+    vault.backend.store(LOCATIONS, crypto.seal(vault.keys.master, body, crypto.aad("locations")))
+
+
+def read_locations(vault: Vault) -> list[dict[str, Any]]:
+    try:
+        blob = vault.backend.load(LOCATIONS)
+    except NotFound:
+        return []
+    doc = json.loads(crypto.open_sealed(vault.keys.master, blob, crypto.aad("locations"), "storage locations record"))
+    return list(doc.get("locations", []))
+
+
+def remove_unused(vault: Vault, customer_id: str) -> int:
+    """Delete a customer's key and record from a vault that holds no data of it (a customer without
+    data moved to another location); returns the number of files removed."""
+    check_customer_id(customer_id)
+    names = list(vault.backend.list(f"customers/{customer_id}/"))
+    for name in names:
+        vault.backend.delete(name)
+    vault.forget_store(customer_id)
+    vault.cache.drop(customer_id)
+    return len(names)

@@ -26,7 +26,7 @@ from kustos.archive.services.ingest import Ingestor
 from kustos.cli import registry
 from kustos.core import runtime
 from kustos.tenants.models import Customer, Partner
-from kustos.tenants.services import customers
+from kustos.tenants.services import customers, locations
 from tests import factories
 
 QUERIES = ("*", "the", "subject:test", "folder:cur")
@@ -139,3 +139,23 @@ def test_recover_skips_messages_deleted_by_retention_and_names_unrecorded_custom
     assert out["archive"][customer.id]["deleted_by_retention"] == 1
     assert sorted(Message.objects.values_list("id", flat=True)) == sorted(
         [result.message_ids[0], result.message_ids[2]])
+
+
+def test_recover_finds_a_storage_locations_own_vault_from_an_empty_database(home, capsys):
+    own = home / "vault-fra"
+    loc = locations.create("de-fra-2", "Frankfurt 2", "DE", vault_url=str(own))
+    customer = customers.create(factories.partner("Partner L"), "Kunde L", location=loc)
+    with Ingestor(customer, workers=1).session() as ing:
+        result = ing.ingest([Incoming(raw=extra(i), mailbox="a@kunde.example", folders=["INBOX"], source="import")
+                             for i in range(3)])
+    assert (own / "customers" / customer.id / "meta").is_file()
+    index_admin.drop(runtime.search_index(), customer.id)
+    call_command("flush", interactive=False, verbosity=0)
+    runtime.reset()
+    out = cli(capsys, "vault", "recover")
+    assert out["locations_recreated"] == ["de-fra-2"] and out["customers_recreated"] == [customer.id]
+    back = Customer.objects.get(id=customer.id)
+    assert back.location_id == "de-fra-2" and back.location.vault_url == str(own)
+    assert sorted(Message.objects.values_list("id", flat=True)) == sorted(result.message_ids)
+    found = cli(capsys, "search", "--customer", customer.id, "Rechnung")
+    assert found["total"] == 3

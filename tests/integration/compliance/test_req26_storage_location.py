@@ -116,8 +116,11 @@ def test_req26_location_change_refused_once_data_exists(home):
     second = locations.create("de-two", "Two", "DE", vault_url=str(home / "two"))
     partner = factories.partner("Umzug Partner")
     empty = customers.create(partner, "Noch leer", location=first)
+    assert (home / "one" / "customers" / empty.id / "meta").is_file()
     locations.assign(empty, second, actor="operator@example.com")
     assert runtime.vault_for(empty.id) is runtime.vault_at(str(home / "two"))
+    # its key and record moved with it; nothing of it stays in the old location
+    assert files_of(home / "one", empty.id) == [] and (home / "two" / "customers" / empty.id / "meta").is_file()
     full = customers.create(partner, "Schon voll", location=first)
     ingest(full, 1, "move")
     with pytest.raises(ValidationError, match="cannot be changed"):

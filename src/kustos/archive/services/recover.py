@@ -182,9 +182,29 @@ def recreate_customer(vault: Any, customer_id: str) -> tuple[Customer | None, st
     return customer, "recreated"
 
 
+def recreate_locations(vault: Any) -> list[str]:
+    """Storage locations missing from the database, from the installation vault's record."""
+    created = []
+    for row in customer_meta.read_locations(vault):
+        _, new = StorageLocation.objects.get_or_create(
+            id=row["id"], defaults={"name": row.get("name") or row["id"], "country": row.get("country") or "DE",
+                                    "vault_url": row.get("vault_url", ""),
+                                    "outside_eu_override": bool(row.get("outside_eu_override"))})
+        if new:
+            created.append(row["id"])
+    return created
+
+
 def recover_all(vaults: list[Any], progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Recreate missing customers from every vault's records, then each customer's archive
-    rows and search index (``kustos vault recover``)."""
+    """Recreate missing locations (from the installation vault's record; their vaults are then
+    searched too) and customers from every vault's records, then each customer's archive rows
+    and search index (``kustos vault recover``). ``vaults[0]`` is the installation's vault."""
+    created_locations = recreate_locations(vaults[0]) if vaults else []
+    vaults = list(vaults)
+    for found in runtime.vaults()[1:]:
+        if all(found is not v for v in vaults):
+            found.recover()  # a location's vault known only now: rebuild its index caches first
+            vaults.append(found)
     customers: dict[str, str] = {}
     archive: dict[str, Any] = {}
     for vault in vaults:
@@ -194,6 +214,6 @@ def recover_all(vaults: list[Any], progress: Callable[[int], None] | None = None
             if customer is None or customer.status != Customer.Status.ACTIVE or customer_id in archive:
                 continue
             archive[customer_id] = recover_customer(customer, progress)
-    return {"customers_recreated": sorted(c for c, what in customers.items() if what == "recreated"),
+    return {"locations_recreated": created_locations, "customers_recreated": sorted(c for c, what in customers.items() if what == "recreated"),
             "customers_skipped": {c: what for c, what in customers.items() if what not in ("present", "recreated")},
             "archive": archive}

@@ -6,8 +6,6 @@ once it has data: there is no silent move."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 from django.core.exceptions import ValidationError
 
 from kustos.archive.models import Message
@@ -15,6 +13,8 @@ from kustos.audit import services as audit
 from kustos.backup.models import BackupSnapshot
 from kustos.core import runtime
 from kustos.tenants.models import Customer, StorageLocation
+from kustos.tenants.services import vault_record
+from kustos.vault import customer_meta
 
 DEFAULT_LOCATION = ("de-local-1", "Local storage (Germany)", "DE")
 
@@ -28,18 +28,11 @@ def create(location_id: str, name: str, country: str, *, vault_url: str = "", ou
                               "set the explicit outside-EU override to allow it (§ 146(2) AO)")
     loc.full_clean()
     loc.save()
+    vault_record.write_locations()  # `vault recover` finds the location's vault from an empty database
     audit.record("location.create", actor=actor, target=loc.id,
                  detail={"country": loc.country, "in_eu": loc.in_eu, "outside_eu_override": loc.outside_eu_override,
-                         "vault_url": public_url(loc.vault_url)})
+                         "vault_url": vault_record.public_url(loc.vault_url)})
     return loc
-
-
-def public_url(url: str) -> str:
-    """The vault URL without user name and password (for audit events and vault records)."""
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
-    return url
 
 
 def has_data(customer: Customer) -> bool:
@@ -61,9 +54,13 @@ def assign(customer: Customer, location: StorageLocation, *, actor=None) -> Cust
         raise ValidationError(f"customer {customer.id} already has data in location {customer.location_id}; "
                               "its storage location cannot be changed (data is never moved silently)")
     before = customer.location_id
+    old_vault = runtime.vault_for(customer.id)
     customer.location = location
     customer.save(update_fields=["location"])
     runtime.forget_location(customer.id)
+    if runtime.vault_for(customer.id) is not old_vault:
+        customer_meta.remove_unused(old_vault, customer.id)  # its key and record, no data
+    vault_record.write(customer)
     audit.record("customer.location", actor=actor, customer=customer, target=customer.id,
                  detail={"from": before, "to": location.id})
     return customer
