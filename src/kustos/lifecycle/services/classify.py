@@ -131,12 +131,11 @@ def stamp_row(msg: Message, work: Any) -> None:
         setattr(msg, key, value)
 
 
-def _base(msg: Message) -> datetime | None:
-    return msg.date or msg.archived_at
+Decision = tuple[Stamp, date | None, date | None, tuple[str, str, int | None]]
 
 
-def decide(customer: Customer, classifier: Classifier | None = None) -> dict[str, tuple[Stamp, date | None]]:
-    """For every message a rule matches: (stamp, retention end the rule gives)."""
+def decide(customer: Customer, classifier: Classifier | None = None) -> dict[str, Decision]:
+    """For every message a rule matches: (stamp, end the rule gives, current end, current stamp)."""
     classifier = classifier or Classifier.for_customer(customer)
     if not classifier.rules:
         return {}
@@ -148,16 +147,18 @@ def decide(customer: Customer, classifier: Classifier | None = None) -> dict[str
     for rule in classifier.rules:
         if rule.query:
             query_hits[rule.id] = set(matching_ids(customer, rule.query, Visibility()))
-    out: dict[str, tuple[Stamp, date | None]] = {}
-    for mid, sender, when, archived in Message.objects.filter(customer=customer).values_list(
-            "id", "from_addr", "date", "archived_at").iterator():
+    out: dict[str, Decision] = {}
+    rows = Message.objects.filter(customer=customer).values_list(
+        "id", "from_addr", "date", "archived_at", "retention_end", "retention_class", "retention_rule",
+        "retention_rule_version")
+    for mid, sender, when, archived, end, cls, rule_id, version in rows.iterator():
         arrivals = refs.get(mid, [])
         for rule in classifier.rules:
             if rule.query and mid not in query_hits[rule.id]:
                 continue
             if any(arrival_matches(rule, box, [path], sender) for box, path in arrivals or [("", "")]):
                 stamp = classifier.stamp(rule)
-                out[mid] = (stamp, retention.end_for(when or archived, stamp.years))
+                out[mid] = (stamp, retention.end_for(when or archived, stamp.years), end, (cls, rule_id, version))
                 break
     return out
 
@@ -165,20 +166,12 @@ def decide(customer: Customer, classifier: Classifier | None = None) -> dict[str
 def _plan(customer: Customer) -> tuple[list[tuple[str, Stamp, date | None]], list[tuple[str, Stamp, date | None]],
                                        list[tuple[str, Stamp]]]:
     """(extend, shorten, restamp): messages whose end grows, would shrink, or stays with a new stamp."""
-    decided = decide(customer)
-    current = dict(Message.objects.filter(customer=customer, id__in=list(decided)).values_list(
-        "id", "retention_end")) if decided else {}
-    stamps = {mid: (c, r, v) for mid, c, r, v in Message.objects.filter(customer=customer, id__in=list(decided))
-              .values_list("id", "retention_class", "retention_rule", "retention_rule_version")} if decided else {}
     extend, shorten, restamp = [], [], []
-    for mid, (stamp, end) in decided.items():
-        if mid not in current:
-            continue
-        old = current[mid]
+    for mid, (stamp, end, old, old_stamp) in decide(customer).items():
         if retention.later(old, end):
             extend.append((mid, stamp, end))
         elif old == end:
-            if stamps[mid] != (stamp.retention_class, stamp.rule, stamp.version):
+            if old_stamp != (stamp.retention_class, stamp.rule, stamp.version):
                 restamp.append((mid, stamp))
         else:
             shorten.append((mid, stamp, end))
