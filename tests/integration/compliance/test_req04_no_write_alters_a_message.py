@@ -75,6 +75,8 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/backup/alerts/acknowledge"): BACKUP,
     ("POST", "/api/v1/customers/{customer_id}/delete"): WIPES,
     ("POST", "/api/v1/customers/{customer_id}/exports/z3"): READS,
+    ("POST", "/api/v1/customers/{customer_id}/exports/evidence"): READS,
+    ("POST", "/api/v1/customers/{customer_id}/verify"): READS,
     ("POST", "/api/v1/customers/{customer_id}/procedure-doc"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/quarantine/{item_id}/retry"): ADDS,
     ("POST", "/api/v1/customers/{customer_id}/sources"): NONE,
@@ -134,6 +136,8 @@ DASHBOARD_POSTS: dict[str, str] = {
     "users/<str:user_id>/2fa-reset/": NONE,
     "archive/export/": READS,
     "archive/export/z3/": READS,
+    "archive/export/evidence/": READS,
+    "customers/<str:customer_id>/integrity/verify/": READS,
     "archive/messages/<str:message_id>/tax-relevant/": FLAGS,
     "archive/customers/<str:customer_id>/folders/tax-relevant/": FLAGS,
     "archive/saved-searches/create/": NONE,
@@ -187,6 +191,8 @@ CLI_COMMANDS: dict[str, str] = {
     "vault recover": VAULT,
     "vault seal": VAULT,
     "vault proof": VAULT,
+    "vault renew": VAULT,  # re-time-stamps ledger batches; renewals are stored beside, nothing is rewritten
+    "evidence export": READS,
     "import": ADDS,
     "search": READS,
     "message show": READS,
@@ -486,6 +492,17 @@ EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
         for fmt in ("eml-zip", "mbox")],
     ("api", "POST /api/v1/customers/{customer_id}/exports/z3"): lambda b: _ok(
         b.api("POST", f"/api/v1/customers/{b.cid}/exports/z3", {"query": ""}), 200, 201, 202, 422),
+    ("api", "POST /api/v1/customers/{customer_id}/exports/evidence"): lambda b: _ok(
+        b.api("POST", f"/api/v1/customers/{b.cid}/exports/evidence", {"query": ""}), 200),
+    ("api", "POST /api/v1/customers/{customer_id}/verify"): lambda b: _ok(
+        b.api("POST", f"/api/v1/customers/{b.cid}/verify"), 200),
+    ("web", "archive/export/evidence/"): lambda b: _ok(
+        b.web.post("/archive/export/evidence/", {"customer": b.cid, "q": ""}), 200),
+    ("web", "customers/<str:customer_id>/integrity/verify/"): lambda b: _ok(
+        b.web.post(f"/customers/{b.cid}/integrity/verify/"), 302),
+    ("cli", "vault renew"): lambda b: b.cli("vault", "renew", "--customer", b.cid, "--before", "100000", "--json"),
+    ("cli", "evidence export"): lambda b: b.cli("evidence", "export", "--customer", b.cid, "-o",
+                                                str(b.tmp / "bundle.zip"), "--json"),
     ("api", "POST /api/v1/customers/{customer_id}/quarantine/{item_id}/retry"): lambda b: _ok(
         b.api("POST", f"/api/v1/customers/{b.cid}/quarantine/{b.kept('API retry').id}/retry", {"mailbox": ""}), 200),
     ("api", "POST /api/v1/customers/{customer_id}/uploads"): _api_upload,
