@@ -30,18 +30,20 @@ def _droppable_years(customer: Customer, doomed: list[Message]) -> set[int]:
     for m in doomed:
         if m.retention_year is not None:
             by_year[m.retention_year].add(m.id)
-    out = set()
-    for year, ids in by_year.items():
-        if Message.objects.filter(customer=customer, retention_year=year).exclude(id__in=ids).exists():
-            continue
-        out.add(year)
-    return out
+    return {year for year, ids in by_year.items()
+            if Message.objects.filter(customer=customer, retention_year=year).count() == len(ids)}
+
+
+def _chunks(ids: list[str], size: int = 2000) -> list[list[str]]:
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
 
 
 def delete_messages(customer: Customer, ids: list[str], *, approved_by: list[str], proposal: str = "",
                     reason: str = "retention expired", actor: Any = None) -> dict[str, Any]:
     """Delete these messages of ``customer`` completely; returns counts."""
-    doomed = list(Message.objects.filter(customer=customer, id__in=ids).order_by("seq"))
+    doomed = sorted((m for chunk in _chunks(list(ids)) for m in Message.objects.filter(customer=customer,
+                                                                                      id__in=chunk)),
+                    key=lambda m: m.seq)
     if not doomed:
         return {"deleted": 0, "packs_deleted": 0, "years_dropped": []}
     now = timezone.now()
@@ -59,9 +61,10 @@ def delete_messages(customer: Customer, ids: list[str], *, approved_by: list[str
             customer=customer, message_id=m.id, seq=m.seq, sha256=m.sha256, vault_id=m.vault_id, size=m.size,
             retention_class=m.retention_class, message_date=m.date, archived_at=m.archived_at,
             retention_end=m.retention_end, approved_by=approved_by, proposal=proposal, reason=reason[:200],
-        ) for m in doomed], ignore_conflicts=True)
-        MessageRef.objects.filter(message__in=doomed).delete()
-        Message.objects.filter(customer=customer, id__in=[m.id for m in doomed]).delete()
+        ) for m in doomed], ignore_conflicts=True, batch_size=1000)
+        for chunk in _chunks([m.id for m in doomed]):
+            MessageRef.objects.filter(message_id__in=chunk).delete()
+            Message.objects.filter(customer=customer, id__in=chunk).delete()
     index = runtime.search_index()
     index.delete(customer.id, [m.id for m in doomed])
     index.commit()
