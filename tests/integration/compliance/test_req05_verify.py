@@ -142,4 +142,8 @@ def test_req05_verify_now_from_api_and_dashboard(world):
     page = sign_in(Client(), admin).post(f"/customers/{world.customer.id}/integrity/verify/", follow=True)
     html = page.content.decode()
     assert page.status_code == 200 and victim.id in html
+    assert "Problems found" in html and "1 altered" in html
+    german = sign_in(Client(), admin).get(f"/customers/{world.customer.id}/integrity/",
+                                          HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Jetzt prüfen" in german and "Probleme gefunden" in german and "1 verändert" in german
     assert AuditEvent.objects.filter(action="vault.verify", customer_id=world.customer.id).count() == 2 + 1

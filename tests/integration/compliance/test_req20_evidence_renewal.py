@@ -48,7 +48,11 @@ def test_req20_renewal_before_the_tsa_certificate_expires(db, tmp_path, settings
         assert AuditEvent.objects.filter(action="evidence.expiry_warning", customer_id=world.customer.id).exists()
         admin = factories.user("it@beweis.example", "customer_admin", customer=world.customer)
         page = sign_in(Client(), admin).get(f"/customers/{world.customer.id}/integrity/")
-        assert page.status_code == 200 and "expires" in page.content.decode()
+        assert page.status_code == 200 and 'data-testid="evidence-expiry-banner"' in page.content.decode()
+        german = sign_in(Client(), admin).get(f"/customers/{world.customer.id}/integrity/",
+                                              HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert "Das TSA-Zertifikat von 1 Ledger-Block läuft am" in german
+        assert world.tsa is old
 
         code, due = cli_json(capsys, monkeypatch, "vault", "renew", "--customer", "Beweis Kunde", "--dry-run")
         assert code == 0 and [d["batch"] for d in due["due"]] == [batch] and due["renewed"] == []
