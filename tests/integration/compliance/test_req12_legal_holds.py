@@ -12,7 +12,10 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from django.core.exceptions import ValidationError
+
 from kustos.archive.models import Message
+from kustos.archive.services import messages
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.lifecycle.models import HoldItem, LegalCase, LegalHold
@@ -198,3 +201,19 @@ def test_req12_a_hold_whose_search_fails_does_not_fail_ingest(world: World, caps
     LegalHold.objects.filter(id=broken.id).update(query="subject:Lieferung")
     assert _cli(capsys, "hold", "refresh", "--customer", world.customer.id) == {"added": 1}
     assert HoldItem.objects.filter(hold=broken, message_id=late.id).exists()
+
+
+def test_req12_a_hold_that_cannot_cover_every_hit_is_refused_not_incomplete(world: World, monkeypatch):
+    same = world.by_name["from_subject"].date
+    for name in ("cc_subject", "unrelated"):  # two supplier mails filed under one and the same second
+        Message.objects.filter(id=world.id(name)).update(date=same)
+        messages.reindex(Message.objects.get(id=world.id(name)))
+    monkeypatch.setattr(holds_select, "MAX_LIMIT", 1)
+    monkeypatch.setattr(holds_select, "REACH", 1)
+    try:
+        holds.create(world.customer, "Zu viel", "from:lieferant@supplier.example", actor="test")
+    except ValidationError as exc:
+        assert "narrow the query" in exc.messages[0]
+    else:
+        raise AssertionError("an incomplete hold was created")
+    assert not LegalCase.objects.filter(name="Zu viel").exists()

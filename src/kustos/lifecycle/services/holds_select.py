@@ -72,7 +72,10 @@ def _search_all(customer_id: str, query: str, boxes: list[str] | None,
     while windows:
         lo, hi = windows.pop()
         total = index.search(_request(customer_id, query, boxes, lo, hi, limit=1)).total
-        if total > REACH and hi - lo > SHORTEST:
+        if total > REACH:
+            if hi - lo <= SHORTEST:  # never silently incomplete: a hold must cover every hit
+                raise ValidationError(f"more than {REACH} matching messages carry the same date "
+                                      f"({lo:%Y-%m-%d %H:%M:%S} UTC); narrow the query")
             mid = lo + (hi - lo) / 2
             windows += [(mid, hi), (lo, mid)]
             continue
