@@ -55,10 +55,6 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/"): (
         "customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 "
                     "au=403/404/404"),
-    # Ingest rules (requirement 24): as retention; the matrix posts no rule: an error banner and back.
-    ("GET", "customers/<str:customer_id>/ingest-rules/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
-    ("POST", "customers/<str:customer_id>/ingest-rules/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
-    ("POST", "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/edit/"): (
         "customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=403/404/404 eu=403/404/404 "
                     "au=403/404/404"),
@@ -148,6 +144,14 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "archive/saved-searches/remove/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "archive/saved-searches/run/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("POST", "archive/customers/<str:customer_id>/folders/tax-relevant/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    # Retention (classes, rules, proposals, approval, tombstones): partner and customer admins manage,
+    # partner technicians read; the matrix posts no action: an error banner and back to the page.
+    ("GET", "customers/<str:customer_id>/retention/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/retention/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    # Ingest rules (requirement 24): as retention; the matrix posts no rule: an error banner and back.
+    ("GET", "customers/<str:customer_id>/ingest-rules/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/ingest-rules/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     # Legal holds and data-subject requests: partner and customer admins only (never auditors, not
     # partner technicians); the matrix posts no case/kind: an error banner and back to the page.
     ("GET", "customers/<str:customer_id>/holds/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
@@ -333,6 +337,31 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/procedure-doc/versions/{version}"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=200/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/art30"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    # Retention: partner and customer admins manage, partner technicians read, auditors never.
+    ("GET", "/api/v1/customers/{customer_id}/retention"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/classes"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/classes/suggested"): (
+        "customer", "op=403/403/403 pa=201/201/404 pt=403/403/404 ca=201/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/rules"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("PATCH", "/api/v1/customers/{customer_id}/retention/rules/{rule_id}"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/apply"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/migrate"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/runs"): (
+        "customer", "op=403/403/403 pa=201/201/404 pt=403/403/404 ca=201/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/retention/proposals"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/approve"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/settings"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
     # Ingest rules (requirement 24): as retention.
     ("GET", "/api/v1/customers/{customer_id}/ingest-rules"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
@@ -340,7 +369,7 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
     ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): (
         "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
-    ("GET", "/api/v1/customers/{customer_id}/art30"): (
+    ("GET", "/api/v1/customers/{customer_id}/tombstones"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     # Legal holds and data-subject requests: partner and customer admins only.
     ("GET", "/api/v1/customers/{customer_id}/holds"): (

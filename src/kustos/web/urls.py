@@ -189,6 +189,9 @@ urlpatterns += [
     path("archive/customers/<str:customer_id>/folders/tax-relevant/", saved_search_views.flag_folder,
          name="archive-folder-tax"),
 ]
+from kustos.web.views import retention as retention_views  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/retention/", retention_views.retention_page, name="retention")]
 from kustos.web.views import ingest_rules as ingest_rules_views  # noqa: E402
 
 urlpatterns += [

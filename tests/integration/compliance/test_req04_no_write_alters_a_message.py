@@ -19,6 +19,7 @@ import hashlib
 import inspect
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -36,6 +37,7 @@ from kustos.cli import registry
 from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from kustos.lifecycle.services import classes, proposals, rules
 from kustos.lifecycle.services import gdpr as gdpr_service
 from kustos.tenants.models import Customer
 from tests import factories
@@ -58,7 +60,10 @@ VAULT = "vault maintenance: keeps every object a message references"
 BACKUP = "backup pool only (its own packs and index; never archive packs)"
 RESTRICTS = "sets the GDPR restriction (not core metadata; bytes and references stay) or proposes deletion"
 
-TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS}
+RETAINS = "sets retention class and end (not core metadata; only extends unless explicitly migrated) or proposes"
+DELETES = "carries out an approved deletion proposal (expired, unheld messages only; a tombstone each)"
+
+TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS, RETAINS, DELETES}
 
 API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): NONE,
@@ -103,11 +108,20 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): FLAGS,
     ("PUT", "/api/v1/uploads/{upload_id}"): ADDS,
     ("POST", "/api/v1/customers/{customer_id}/holds"): NONE,  # records hold items; messages untouched
+    ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/gdpr/requests"): RESTRICTS,
+    ("POST", "/api/v1/customers/{customer_id}/retention/classes"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/retention/classes/suggested"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/retention/rules"): NONE,
+    ("PATCH", "/api/v1/customers/{customer_id}/retention/rules/{rule_id}"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/retention/settings"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/retention/apply"): RETAINS,
+    ("POST", "/api/v1/customers/{customer_id}/retention/migrate"): RETAINS,
+    ("POST", "/api/v1/customers/{customer_id}/retention/runs"): RETAINS,
+    ("POST", "/api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/approve"): DELETES,
     # ingest rules decide about mail arriving later; archived messages are never touched
     ("POST", "/api/v1/customers/{customer_id}/ingest-rules"): NONE,
     ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): NONE,
-    ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): NONE,
-    ("POST", "/api/v1/customers/{customer_id}/gdpr/requests"): RESTRICTS,
 }
 
 DASHBOARD_POSTS: dict[str, str] = {
@@ -159,10 +173,11 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/": BACKUP,
     "customers/<str:customer_id>/compliance/procedure-doc/": NONE,
     "customers/<str:customer_id>/holds/": NONE,
-    "customers/<str:customer_id>/ingest-rules/": NONE,  # rules for mail arriving later
-    "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
     "customers/<str:customer_id>/holds/<str:hold_id>/release/": NONE,
     "customers/<str:customer_id>/gdpr/": RESTRICTS,
+    "customers/<str:customer_id>/retention/": DELETES,  # classes, rules, apply, run, approve
+    "customers/<str:customer_id>/ingest-rules/": NONE,  # rules for mail arriving later
+    "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
 }
 
 CLI_COMMANDS: dict[str, str] = {
@@ -200,9 +215,6 @@ CLI_COMMANDS: dict[str, str] = {
     "message flag-tax": FLAGS,
     "archive flag-folder": FLAGS,
     "archive folders": NONE,
-    "ingest-rule add": NONE,
-    "ingest-rule list": NONE,
-    "ingest-rule remove": NONE,
     "saved-search add": NONE,
     "saved-search list": NONE,
     "saved-search share": NONE,
@@ -254,6 +266,22 @@ CLI_COMMANDS: dict[str, str] = {
     "gdpr restrict": RESTRICTS,
     "gdpr requests": NONE,
     "gdpr show": READS,
+    "ingest-rule add": NONE,
+    "ingest-rule list": NONE,
+    "ingest-rule remove": NONE,
+    "retention class add": NONE,
+    "retention class list": NONE,
+    "retention class suggest": NONE,
+    "retention rule add": NONE,
+    "retention rule update": NONE,
+    "retention rule list": NONE,
+    "retention apply": RETAINS,
+    "retention migrate": RETAINS,
+    "retention run": RETAINS,
+    "retention proposals": NONE,
+    "retention approve": DELETES,
+    "retention settings": NONE,
+    "tombstones": NONE,
 }
 
 # Commands that run a long-lived service: what they do to messages is exercised through the
@@ -564,6 +592,41 @@ EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
     ("cli", "gdpr show"): lambda b: b.cli("gdpr", "show", "--customer", b.cid, gdpr_service.run(
         b.w.customer, "access", "lieferant7@supplier.example", actor="test").id, "-o", str(b.tmp / "r.md"), "--json"),
 }
+
+
+def _empty_proposal(b: Bench) -> str:
+    """A proposal of no message (the bench's mail is young): approving it carries out nothing."""
+    return proposals.propose(b.w.customer, [], as_of=date(2000, 1, 1), created_by="req04", reason="exercise").id
+
+
+def _retention_rule(b: Bench) -> None:
+    if not classes.list_classes(b.w.customer):
+        classes.add_suggested(b.w.customer, actor="req04")
+        rules.add(b.w.customer, "Keep forever", folder="INBOX", actor="req04")
+
+
+RETENTION_EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
+    ("api", "POST /api/v1/customers/{customer_id}/retention/apply"): lambda b: (
+        _retention_rule(b), _ok(b.api("POST", f"/api/v1/customers/{b.cid}/retention/apply"), 200)),
+    ("api", "POST /api/v1/customers/{customer_id}/retention/migrate"): lambda b: _ok(b.api(
+        "POST", f"/api/v1/customers/{b.cid}/retention/migrate", {"shorten": True, "reason": "req04 exercise"}), 200),
+    ("api", "POST /api/v1/customers/{customer_id}/retention/runs"): lambda b: _ok(
+        b.api("POST", f"/api/v1/customers/{b.cid}/retention/runs", {"as_of": "2099-01-01"}), 201),
+    ("api", "POST /api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/approve"): lambda b: _ok(
+        b.api("POST", f"/api/v1/customers/{b.cid}/retention/proposals/{_empty_proposal(b)}/approve"), 200),
+    ("web", "customers/<str:customer_id>/retention/"): lambda b: [
+        _ok(b.web.post(f"/customers/{b.cid}/retention/", data), 302)
+        for data in ({"action": "apply"}, {"action": "run", "as_of": "2099-01-01"},
+                     {"action": "approve", "proposal": _empty_proposal(b)})],
+    ("cli", "retention apply"): lambda b: b.cli("retention", "apply", "--customer", b.cid, "--json"),
+    ("cli", "retention migrate"): lambda b: b.cli("retention", "migrate", "--customer", b.cid, "--shorten",
+                                                  "--reason", "req04 exercise", "--json"),
+    ("cli", "retention run"): lambda b: b.cli("retention", "run", "--customer", b.cid, "--as-of", "2099-01-01",
+                                              "--json"),
+    ("cli", "retention approve"): lambda b: b.cli("retention", "approve", _empty_proposal(b), "--user",
+                                                  "req04@example.org", "--json"),
+}
+EXERCISES.update(RETENTION_EXERCISES)
 
 
 def _touching() -> set[tuple[str, str]]:
