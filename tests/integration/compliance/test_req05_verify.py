@@ -13,6 +13,7 @@ from kustos.accounts.services import tokens
 from kustos.archive.models import Message
 from kustos.audit import services as audit
 from kustos.audit.models import AuditEvent
+from kustos.core import runtime
 from kustos.lifecycle.models import Tombstone
 from tests import factories
 from tests.integration.compliance.evidence_world import cli_json, cli_run, flip_byte, make_world
@@ -147,3 +148,18 @@ def test_req05_verify_now_from_api_and_dashboard(world):
                                           HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Jetzt prüfen" in german and "Probleme gefunden" in german and "1 verändert" in german
     assert AuditEvent.objects.filter(action="vault.verify", customer_id=world.customer.id).count() == 2 + 1
+
+
+def test_req05_empty_customer_is_green_and_a_lost_key_names_every_message(world, capsys, monkeypatch):
+    factories.customer(world.customer.partner, "Leer Kunde")
+    code, report = cli_json(capsys, monkeypatch, "vault", "verify", "--customer", "Leer Kunde")
+    assert code == 0 and report["ok"] is True and report["messages"]["checked"] == 0
+
+    vault = runtime.vault_for(world.customer.id)
+    vault.destroy_customer(world.customer.id)  # the data key and every object gone, the rows still there
+    runtime.reset()
+    code, report = cli_json(capsys, monkeypatch, "vault", "verify", "--customer", "Beweis Kunde")
+    assert code == 1
+    assert sorted(m["message"] for m in report["messages"]["missing"]) == sorted(m.id for m in world.messages)
+    assert {m["reason"] for m in report["messages"]["missing"]} == {"the customer's data key is missing"}
+    assert not runtime.vault_for(world.customer.id).has_key(world.customer.id)  # verifying created no key

@@ -92,12 +92,26 @@ def _sequence_gaps(out: dict[str, Any], customer: Customer, seqs: set[int]) -> N
             start = None
 
 
+def _without_key(out: dict[str, Any], customer: Customer, vault_report: VerifyReport) -> dict[str, Any]:
+    """No data key in the vault: nothing was ever stored, or the key is gone (every message missing)."""
+    for m in Message.objects.filter(customer=customer).only("id", "sha256", "vault_id").order_by("seq"):
+        out["messages"] += 1
+        _message_problem(out, customer, m, m.vault_id, "message", "the customer's data key is missing", "missing")
+    if out["missing"]:
+        vault_report.miss(customer.id, "key", "the customer's data key is missing", type="key")
+    out["tombstoned_missing"] = Tombstone.objects.filter(customer=customer).count()
+    out.update(vault=vault_report.as_dict(), ok=not out["missing"], dropped_with_year=0)
+    return out
+
+
 def verify_customer(customer: Customer, progress: Progress | None = None) -> dict[str, Any]:
     """Both directions for one customer (vault check included); see the module docstring."""
     out: dict[str, Any] = {"customer": customer.id, "customer_name": customer.name, "messages": 0,
                            "altered": [], "missing": [], "unaccounted": [], "tombstoned_present": [],
                            "tombstoned_missing": 0}
     vault_report = VerifyReport()
+    if not runtime.vault_for(customer.id).has_key(customer.id):
+        return _without_key(out, customer, vault_report)  # never create a key by verifying
     try:
         store = runtime.store_for(customer.id)
         verify_store(store, vault_report, progress)
