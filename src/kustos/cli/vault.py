@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 from typing import Any
+
+from cryptography.hazmat.primitives import serialization
 
 from kustos.archive.services import evidence_renewal, recover, verify_archive
 from kustos.cli import lookup
@@ -22,7 +25,7 @@ from kustos.core import runtime
 from kustos.tenants.models import Customer
 from kustos.vault.errors import VaultError
 from kustos.vault.factory import open_vault
-from kustos.vault.ledger.renew import Renewals
+from kustos.vault.ledger.renew import Renewals, token_certificate
 from kustos.vault.vault import Vault
 from kustos.vault.verify import VerifyReport
 
@@ -169,6 +172,14 @@ def cmd_proof(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     store = _vault_of(ctx, customer).store(customer)
     evidence = _run(store.ledger.proof, args.object_id)
     evidence = dataclasses.replace(evidence, renewals=tuple(_run(Renewals(store).chain, evidence.batch)))
+    cert = token_certificate(evidence.token)
+    if evidence.certificates is None and ctx.settings.tsa_ca_file and cert is not None:
+        # an external TSA: its CA from the settings, its signing certificate from the token
+        try:
+            ca = Path(ctx.settings.tsa_ca_file).read_bytes()
+        except OSError as exc:
+            raise CLIError(f"KUSTOS_TSA_CA_FILE cannot be read: {exc}") from exc
+        evidence = dataclasses.replace(evidence, certificates=(ca, cert.public_bytes(serialization.Encoding.PEM)))
     files = evidence.export(args.output)
     return {"object_id": evidence.object_id, "batch": evidence.batch, "root": evidence.root.hex(),
             "tsa": evidence.tsa_label, "renewals": len(evidence.renewals), "files": [str(f) for f in files]}

@@ -94,6 +94,8 @@ def test_req20_renewal_before_the_tsa_certificate_expires(db, tmp_path, settings
         for n in (1, 2):
             run = ts_verify(ev / f"renewal-{n}.bin", ev / f"renewal-{n}.tsr", new.ca_file)
             assert run.returncode == 0 and "Verification: OK" in run.stdout, run.stderr
+        for n in (1, 2):  # the CA of the configured TSA (KUSTOS_TSA_CA_FILE) is exported beside
+            assert ts_verify(ev / f"renewal-{n}.bin", ev / f"renewal-{n}.tsr", ev / "ca.pem", ev / "tsa.pem").returncode == 0
         doc = json.loads((ev / "proof.json").read_text())
         assert [(r["index"], r["algorithm"]) for r in doc["renewals"]] == [(1, "sha256"), (2, "sha512")]
 
