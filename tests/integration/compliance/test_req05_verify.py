@@ -11,9 +11,12 @@ from django.test import Client
 
 from kustos.accounts.services import tokens
 from kustos.archive.models import Message
+from kustos.archive.services import verify_archive
 from kustos.audit import services as audit
 from kustos.audit.models import AuditEvent
 from kustos.core import runtime
+from kustos.jobs.models import Job
+from kustos.jobs.tasks import execute
 from kustos.lifecycle.models import Tombstone
 from tests import factories
 from tests.integration.compliance.evidence_world import cli_json, cli_run, flip_byte, make_world
@@ -129,7 +132,7 @@ def test_req05_broken_audit_chain_fails_verify(world, capsys, monkeypatch):
     assert report["audit"]["broken"][0]["seq"] == ev.seq
 
 
-def test_req05_verify_now_from_api_and_dashboard(world):
+def test_req05_verify_now_from_api_and_dashboard(world, monkeypatch):
     admin = factories.user("it@beweis.example", "customer_admin", customer=world.customer)
     token = tokens.create(admin, "t")[1]
     resp = Client().post(f"/api/v1/customers/{world.customer.id}/verify", HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -144,10 +147,23 @@ def test_req05_verify_now_from_api_and_dashboard(world):
     html = page.content.decode()
     assert page.status_code == 200 and victim.id in html
     assert "Problems found" in html and "1 altered" in html
+
+    # A large archive: "Verify now" queues a vault.verify job whose result is the same report.
+    monkeypatch.setattr(verify_archive, "INLINE_LIMIT", 3)
+    resp = Client().post(f"/api/v1/customers/{world.customer.id}/verify", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert resp.status_code == 202, resp.content
+    job = Job.objects.get(id=resp.json()["job"])
+    assert job.kind == "vault.verify" and job.customer_id == world.customer.id
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED and job.result["ok"] is False
+    assert any(victim.id in p for p in job.result["problems"])
+    resp = sign_in(Client(), admin).post(f"/customers/{world.customer.id}/integrity/verify/")
+    assert resp.status_code == 302 and resp["Location"].startswith("/jobs/jb_")
     german = sign_in(Client(), admin).get(f"/customers/{world.customer.id}/integrity/",
                                           HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Jetzt prüfen" in german and "Probleme gefunden" in german and "1 verändert" in german
-    assert AuditEvent.objects.filter(action="vault.verify", customer_id=world.customer.id).count() == 2 + 1
+    assert AuditEvent.objects.filter(action="vault.verify", customer_id=world.customer.id).count() == 2 + 1 + 1
 
 
 def test_req05_empty_customer_is_green_and_a_lost_key_names_every_message(world, capsys, monkeypatch):

@@ -20,7 +20,7 @@ class EvidenceIn(Schema):
     query: str = ""
 
 
-@router.post("/customers/{customer_id}/verify", response=dict,
+@router.post("/customers/{customer_id}/verify", response={200: dict, 202: dict},
              summary="Verify the customer's archive now, in both directions",
              description="Every message's stored bytes (and original .msg) present and matching the SHA-256 "
                          "recorded at archiving, every stored mail object and ledger entry accounted for by a "
@@ -28,10 +28,14 @@ class EvidenceIn(Schema):
                          "Merkle batches and time-stamps, and the audit chain. Answers "
                          "{ok, messages, altered, missing, unaccounted, tombstoned_missing, objects, audit_ok, "
                          "problems: [one line per problem naming the archive id], checked_at}; audited as "
-                         "vault.verify.")
+                         "vault.verify. A large archive answers 202 {job}: a vault.verify job whose result is "
+                         "the same (GET /api/v1/jobs/{id}).")
 def verify_now(request, customer_id: str):
     customer = access.get_customer(request.auth, customer_id, Perm.COMPLIANCE_VIEW)
-    return verify_archive.run(customer, actor=request.auth)
+    started = verify_archive.request(customer, actor=request.auth)
+    if "job" in started:
+        return 202, {"job": started["job"]}
+    return 200, started["result"]
 
 
 @router.get("/customers/{customer_id}/evidence/status", response=dict,

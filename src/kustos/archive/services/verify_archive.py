@@ -26,6 +26,7 @@ from kustos.archive.models import IngestCounter, Message
 from kustos.audit import services as audit
 from kustos.audit.models import AuditEvent
 from kustos.core import runtime
+from kustos.jobs import services as jobs
 from kustos.lifecycle.models import Tombstone
 from kustos.tenants.models import Customer
 from kustos.vault.errors import VaultError
@@ -225,10 +226,24 @@ ACTION = "vault.verify"
 MAX_LISTED = 200  # problem lines kept in the audit event (the CLI lists all)
 
 
-def run(customer: Customer, *, actor: Any) -> dict[str, Any]:
-    """"Verify now" (dashboard, API): one customer, audited; ``{"ok", "messages", "altered",
-    "missing", "unaccounted", "tombstoned_missing", "audit_ok", "problems", "checked_at"}``."""
-    report = verify([customer])
+INLINE_LIMIT = 20000  # "Verify now" answers at once up to this many messages; larger archives get a job
+JOB_KIND = "vault.verify"
+
+
+def request(customer: Customer, *, actor: Any) -> dict[str, Any]:
+    """"Verify now": ``{"result": {...}}`` at once for archives up to INLINE_LIMIT messages, else
+    ``{"job": id}`` (a ``vault.verify`` job whose result is the same dict)."""
+    if Message.objects.filter(customer=customer).count() <= INLINE_LIMIT:
+        return {"result": run(customer, actor=actor)}
+    job = jobs.create(JOB_KIND, customer=customer, created_by=getattr(actor, "email", actor) or "system",
+                      max_attempts=1)
+    return {"job": job.id}
+
+
+def run(customer: Customer, *, actor: Any, progress: Progress | None = None) -> dict[str, Any]:
+    """Verify one customer now, audited; ``{"ok", "messages", "altered", "missing", "unaccounted",
+    "tombstoned_missing", "objects", "audit_ok", "problems", "checked_at"}``."""
+    report = verify([customer], progress)
     r = report["customers"][0]
     summary = {"ok": report["ok"], "messages": r["messages"], "altered": len(r["altered"]),
                "missing": len(r["missing"]), "unaccounted": len(r["unaccounted"]),

@@ -39,7 +39,10 @@ def integrity_page(request: HttpRequest, customer_id: str) -> HttpResponse:
 @require_POST
 def integrity_verify(request: HttpRequest, customer_id: str) -> HttpResponse:
     customer = access.get_customer(request.user, customer_id, Perm.COMPLIANCE_VIEW)
-    result = verify_archive.run(customer, actor=request.user)
+    started = verify_archive.request(customer, actor=request.user)
+    if "job" in started:
+        return redirect(f"/jobs/{started['job']}/")
+    result = started["result"]
     if result["ok"]:
         messages_ui.success(request, _("Verified: every message is intact and accounted for."))
     else:
