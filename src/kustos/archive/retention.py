@@ -15,6 +15,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 LONGEST_YEARS = 10  # unclassified mail gets the longest applicable period
 VOUCHER_YEARS = 8
 VOUCHER_CHANGE = date(2025, 1, 1)  # BEG IV: 10 -> 8 years for booking vouchers
+MAX_YEAR = 9999  # the last year a date can hold
 
 
 def berlin_year(when: datetime) -> int:
@@ -38,7 +39,7 @@ def expiry_year(when: datetime | None, years: int = LONGEST_YEARS, *, now: datet
     """The calendar year whose 31 December ends the retention period."""
     base = when or now or datetime.now(BERLIN)
     year = berlin_year(base)
-    return year + period_years(years, year)
+    return min(year + period_years(years, year), MAX_YEAR)  # a forged far-future Date cannot overflow
 
 
 def retention_end(when: datetime | None, years: int = LONGEST_YEARS, *, now: datetime | None = None) -> date:

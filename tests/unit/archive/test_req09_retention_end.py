@@ -50,3 +50,7 @@ def test_req09_keep_forever_and_missing_dates():
     assert end_for(None, 6, now=datetime(2025, 3, 1, tzinfo=UTC)) == date(2031, 12, 31)
     assert later(date(2030, 12, 31), None) and later(date(2030, 12, 31), date(2031, 12, 31))
     assert not later(None, date(2099, 12, 31)) and not later(date(2030, 12, 31), date(2030, 12, 31))
+
+
+def test_req09_a_far_future_date_ends_in_the_last_representable_year():
+    assert retention_end(datetime(9995, 6, 1, tzinfo=UTC), 10) == date(9999, 12, 31)
