@@ -160,6 +160,8 @@ def test_req05_verify_now_from_api_and_dashboard(world, monkeypatch):
     assert any(victim.id in p for p in job.result["problems"])
     resp = sign_in(Client(), admin).post(f"/customers/{world.customer.id}/integrity/verify/")
     assert resp.status_code == 302 and resp["Location"].startswith("/jobs/jb_")
+    job_page = sign_in(Client(), admin).get(resp["Location"])
+    assert job_page.status_code == 200 and "Archive verification" in job_page.content.decode()
     german = sign_in(Client(), admin).get(f"/customers/{world.customer.id}/integrity/",
                                           HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Jetzt prüfen" in german and "Probleme gefunden" in german and "1 verändert" in german

@@ -21,6 +21,7 @@ JOB_KINDS = {
     "customer.delete": _("Customer deletion"),
     "source.run": _("Source fetch"),
     "archive.import": _("Mail import"),
+    "vault.verify": _("Archive verification"),
 }
 
 
