@@ -130,6 +130,8 @@ def test_req15_only_customer_admins_and_partner_staff_flag_folders(world: World,
     listed = world.client("admin").get(f"/api/v1/customers/{cid}/archive/folders", **world.api("admin")).json()
     assert [(f["mailbox"], f["folder"], f["tax_relevant"]) for f in listed] == [
         (ALICE, "INBOX", False), (BOB, "INBOX", False), (BOB, "Vertraulich", False)]
+    assert registry.run(["archive", "folders", "--customer", cid, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == listed
     assert registry.run(["archive", "flag-folder", "--customer", cid, "--mailbox", ALICE, "--folder", "Nope"]) == 1
     assert capsys.readouterr().err.strip() == f"kustos: error: no folder 'Nope' in mailbox '{ALICE}'"
 
@@ -141,15 +143,15 @@ def test_req15_a_tax_relevant_retention_class_or_rule_counts(world: World, via: 
                                           tax_relevant=via == "class")
     rule = RetentionRule.objects.create(customer=world.customer, retention_class=klass, from_addr="@supplier.example",
                                         tax_relevant=via == "rule")
-    Message.objects.filter(id=six.id).update(retention_class=klass.name, retention_rule=rule.id, indexed=False)
-    assert tax_flags.reindex_pending(world.customer) == 1
+    Message.objects.filter(id=six.id).update(retention_class=klass.name, retention_rule=rule.id)
+    assert tax_flags.reindex_messages(world.customer, [six.id]) == 1
     assert _auditor_ids(world) == world.allowed_ids() | {six.id}
     assert world.client("auditor").get(f"/archive/messages/{six.id}/").status_code == 200
-    # the same class and rule without the flag: not tax-relevant
+    # the same class and rule without the flag: not tax-relevant once the documents are rewritten
     RetentionClass.objects.filter(id=klass.id).update(tax_relevant=False)
     RetentionRule.objects.filter(id=rule.id).update(tax_relevant=False)
-    Message.objects.filter(id=six.id).update(indexed=False)
-    tax_flags.reindex_pending(world.customer)
+    assert world.client("auditor").get(f"/archive/messages/{six.id}/").status_code == 404  # view: at once
+    assert tax_flags.retention_flag_changed(world.customer, class_name=klass.name, rule_id=rule.id) == 1
     assert _auditor_ids(world) == world.allowed_ids()
     assert world.client("auditor").get(f"/archive/messages/{six.id}/").status_code == 404
 

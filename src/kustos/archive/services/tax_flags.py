@@ -67,6 +67,27 @@ def reindex_pending(customer: Customer) -> int:
         done += len(chunk)
 
 
+def reindex_messages(customer: Customer, ids: list[str]) -> int:
+    """Mark ``ids`` for reindexing and rewrite their documents (after their effective flag may
+    have changed: a message's retention class or rule was (re)assigned)."""
+    for start in range(0, len(ids), 1000):
+        Message.objects.filter(customer=customer, id__in=ids[start:start + 1000]).update(indexed=False)
+    return reindex_pending(customer)
+
+
+def retention_flag_changed(customer: Customer, *, class_name: str = "", class_id: str = "",
+                           rule_id: str = "") -> int:
+    """A retention class's or rule's tax-relevant flag changed: rewrite the documents of the
+    messages it classified (lifecycle calls this after changing the flag)."""
+    keys = [k for k in (class_name, class_id) if k]
+    qs = Message.objects.none()
+    if keys:
+        qs = qs | Message.objects.filter(customer=customer, retention_class__in=keys)
+    if rule_id:
+        qs = qs | Message.objects.filter(customer=customer, retention_rule=rule_id)
+    return reindex_messages(customer, list(qs.values_list("id", flat=True)))
+
+
 def flag_folder(folder: Folder, on: bool, *, actor: Any) -> dict[str, Any]:
     """Mark (or unmark) ``folder`` tax-relevant and reindex its messages. Callers check the
     permission first (``flag_folder_as`` for users; the local CLI has the installation's authority)."""
