@@ -17,7 +17,7 @@ from kustos.archive.services import search as search_service
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.lifecycle.models import DeletionProposal, GdprRequest, ProposalItem
-from kustos.lifecycle.services import approve, gdpr, holds
+from kustos.lifecycle.services import approve, gdpr, holds, holds_select
 from tests.integration.compliance import subject_world
 from tests.integration.compliance.subject_world import CONCERNING, FUTURE, SUBJECT, World
 
@@ -121,3 +121,13 @@ def test_req23_api_and_dashboard_show_decisions_with_reasons(world: World):
         assert world.client(user).post(f"/customers/{world.customer.id}/gdpr/",
                                        {"kind": "restrict", "subject": SUBJECT}).status_code == 403
     assert Message.objects.filter(customer=world.customer, restricted=True).count() == 1
+
+
+def test_req23_large_requests_are_read_in_chunks(world: World, monkeypatch):
+    monkeypatch.setattr(holds_select, "CHUNK", 2)  # seven messages concern the subject: four chunks
+    holds.create(world.customer, "Fall", "subject:Lieferung", actor="test")
+    request = gdpr.run(world.customer, "erase", SUBJECT, actor="test", today=TODAY)
+    assert request.messages == len(CONCERNING)
+    assert request.summary == {"restricted": 2, "deletion_proposed": len(CONCERNING) - 2}
+    assert gdpr.run(world.customer, "restrict", SUBJECT, actor="test").messages == len(CONCERNING)
+    assert Message.objects.filter(customer=world.customer, restricted=True).count() == len(CONCERNING)

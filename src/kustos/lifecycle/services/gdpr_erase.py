@@ -29,6 +29,7 @@ from kustos.audit import services as audit
 from kustos.lifecycle.models import GdprDecision, GdprRequest
 from kustos.lifecycle.services import holds, proposals
 from kustos.lifecycle.services.gdpr_subject import Concern, clean_subject, find
+from kustos.lifecycle.services.holds_select import chunks
 from kustos.tenants.models import Customer
 
 Decision = GdprDecision.Decision
@@ -122,7 +123,8 @@ def restrict(messages: list[Message]) -> int:
     ids = [m.id for m in messages if not m.restricted]
     if not ids:
         return 0
-    Message.objects.filter(id__in=ids).update(restricted=True, indexed=False)
-    for message in Message.objects.filter(id__in=ids).select_related("customer"):
-        message_service.reindex(message)
+    for chunk in chunks(ids):
+        Message.objects.filter(id__in=chunk).update(restricted=True, indexed=False)
+        for message in Message.objects.filter(id__in=chunk).select_related("customer"):
+            message_service.reindex(message)
     return len(ids)

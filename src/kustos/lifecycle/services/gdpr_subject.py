@@ -23,7 +23,7 @@ from django.db.models import Q
 
 from kustos.archive.models import Message, MessageRef
 from kustos.archive.services import messages as message_service
-from kustos.lifecycle.services.holds_select import matching_ids
+from kustos.lifecycle.services.holds_select import chunks, matching_ids
 from kustos.tenants.models import Customer
 
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$")
@@ -97,10 +97,13 @@ def concerns(customer: Customer, address: str, ids: Iterable[str]) -> list[Conce
     wanted = list(ids)
     pattern = _pattern(address)
     refs: dict[str, list[MessageRef]] = {}
-    for ref in MessageRef.objects.filter(message_id__in=wanted).select_related("mailbox", "folder").order_by("id"):
-        refs.setdefault(ref.message_id, []).append(ref)
+    rows: list[Message] = []
+    for chunk in chunks(wanted):
+        for ref in MessageRef.objects.filter(message_id__in=chunk).select_related("mailbox", "folder").order_by("id"):
+            refs.setdefault(ref.message_id, []).append(ref)
+        rows += Message.objects.filter(customer=customer, id__in=chunk).select_related("customer")
     found = []
-    for msg in Message.objects.filter(customer=customer, id__in=wanted).select_related("customer").order_by("seq"):
+    for msg in sorted(rows, key=lambda m: m.seq):
         roles = _header_roles(message_service.raw(msg), pattern)
         sources: list[str] = []
         places: list[str] = []

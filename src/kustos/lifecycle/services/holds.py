@@ -22,7 +22,7 @@ from django.utils import timezone
 from kustos.archive.models import Message
 from kustos.audit import services as audit
 from kustos.lifecycle.models import HoldItem, LegalCase, LegalHold
-from kustos.lifecycle.services.holds_select import clean_mailboxes, is_everything, matching_ids
+from kustos.lifecycle.services.holds_select import chunks, clean_mailboxes, is_everything, matching_ids
 from kustos.search import SearchError
 from kustos.search.document import index_date
 from kustos.search.limits import MAX_QUERY_LENGTH
@@ -118,35 +118,28 @@ def cases(customer: Customer) -> list[dict[str, Any]]:
 def case_detail(customer: Customer, case_id: str, *, limit: int = SHOWN_ITEMS) -> dict[str, Any]:
     """One case: its holds and the messages they hold (at most ``limit`` listed, newest first)."""
     case = get_case(customer, case_id)
-    holds = list(case.holds.all())
+    items = HoldItem.objects.filter(hold__case=case)
+    shown = list(Message.objects.filter(customer=customer, id__in=items.values("message_id"))
+                 .order_by("-date").values("id", "date", "from_addr", "subject", "sha256")[:limit])
     per_message: dict[str, list[str]] = defaultdict(list)
-    for mid, hid in HoldItem.objects.filter(hold__case=case).values_list("message_id", "hold_id"):
+    for mid, hid in items.filter(message_id__in=[m["id"] for m in shown]).values_list("message_id", "hold_id"):
         per_message[mid].append(hid)
-    rows = _message_rows(customer, list(per_message), limit)
-    for row in rows:
-        row["holds"] = sorted(per_message[row["id"]])
+    rows = [{"id": m["id"], "date": m["date"].isoformat() if m["date"] else None, "from": m["from_addr"],
+             "subject": m["subject"], "sha256": m["sha256"], "holds": sorted(per_message[m["id"]])} for m in shown]
     return {"id": case.id, "name": case.name, "description": case.description,
             "created_at": case.created_at.isoformat(), "created_by": case.created_by,
-            "holds": [hold_dict(h) for h in holds], "messages": len(per_message), "items": rows}
-
-
-def _message_rows(customer: Customer, ids: list[str], limit: int) -> list[dict[str, Any]]:
-    from_db = _messages_qs(customer, ids).order_by("-date")[:limit]
-    return [{"id": m["id"], "date": m["date"].isoformat() if m["date"] else None, "from": m["from_addr"],
-             "subject": m["subject"], "sha256": m["sha256"]} for m in from_db]
-
-
-def _messages_qs(customer: Customer, ids: list[str]):
-    return Message.objects.filter(customer=customer, id__in=ids).values("id", "date", "from_addr", "subject", "sha256")
+            "holds": [hold_dict(h) for h in case.holds.all()],
+            "messages": items.values("message_id").distinct().count(), "items": rows}
 
 
 def holds_on(customer: Customer, ids: list[str]) -> dict[str, list[LegalHold]]:
     """For each of ``ids`` on at least one ACTIVE hold: those holds (with their case)."""
     out: dict[str, list[LegalHold]] = defaultdict(list)
-    items = HoldItem.objects.filter(hold__case__customer=customer, hold__released_at__isnull=True,
-                                    message_id__in=ids).select_related("hold", "hold__case")
-    for item in items:
-        out[item.message_id].append(item.hold)
+    for chunk in chunks(ids):
+        items = HoldItem.objects.filter(hold__case__customer=customer, hold__released_at__isnull=True,
+                                        message_id__in=chunk).select_related("hold", "hold__case")
+        for item in items:
+            out[item.message_id].append(item.hold)
     return dict(out)
 
 
@@ -179,7 +172,7 @@ def refresh_holds(customer: Customer, new_ids: list[str] | None = None, *, actor
                 continue
         if wanted is not None:
             ids &= wanted
-        ids -= set(HoldItem.objects.filter(hold=hold, message_id__in=ids).values_list("message_id", flat=True))
+        ids -= set(HoldItem.objects.filter(hold=hold).values_list("message_id", flat=True))
         if not ids:
             continue
         with transaction.atomic():
@@ -195,13 +188,16 @@ def refresh_holds(customer: Customer, new_ids: list[str] | None = None, *, actor
 
 def _date_window(customer: Customer, ids: set[str]) -> tuple[datetime, datetime] | None:
     """The dates the index files these messages under, as a search window (None: no such message)."""
-    dates = [index_date(d or a) for d, a in Message.objects.filter(customer=customer, id__in=ids)
-             .values_list("date", "archived_at")]
+    dates = [index_date(d or a) for chunk in chunks(ids)
+             for d, a in Message.objects.filter(customer=customer, id__in=chunk).values_list("date", "archived_at")]
     return (min(dates), max(dates) + timedelta(seconds=1)) if dates else None
 
 
 def _everything_among(customer: Customer, ids: set[str], boxes: list[str]) -> list[str]:
-    qs = Message.objects.filter(customer=customer, id__in=ids)
-    if boxes:
-        qs = qs.filter(refs__mailbox__address__in=boxes)
-    return list(qs.values_list("id", flat=True).distinct())
+    found: list[str] = []
+    for chunk in chunks(ids):
+        qs = Message.objects.filter(customer=customer, id__in=chunk)
+        if boxes:
+            qs = qs.filter(refs__mailbox__address__in=boxes)
+        found += qs.values_list("id", flat=True).distinct()
+    return found

@@ -9,6 +9,7 @@ One search window can page through at most ``MAX_OFFSET + MAX_LIMIT`` hits
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -25,6 +26,23 @@ FIRST = datetime(1678, 1, 1, tzinfo=UTC)
 LAST = datetime(2262, 1, 1, tzinfo=UTC)
 #: A window this short is never split further (it would hold more than REACH identical dates).
 SHORTEST = timedelta(seconds=1)
+
+
+#: Ids per ``IN (...)`` clause (SQLite allows 32766 variables per statement).
+CHUNK = 5000
+
+
+def chunks(ids: Iterable[str], size: int | None = None) -> Iterator[list[str]]:
+    """``ids`` in lists of at most ``size`` (default CHUNK; for ``id__in`` lookups)."""
+    size = size or CHUNK
+    batch: list[str] = []
+    for value in ids:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def is_everything(query: str) -> bool:
