@@ -46,6 +46,10 @@ def test_req20_renewal_before_the_tsa_certificate_expires(db, tmp_path, settings
         assert result["renewed"] == [] and result["mailed"] == 1
         assert mailoutbox[-1].to == [operator.email] and "Beweis Kunde" in mailoutbox[-1].body
         assert AuditEvent.objects.filter(action="evidence.expiry_warning", customer_id=world.customer.id).exists()
+        home = sign_in(Client(), operator).get("/").content.decode()
+        assert 'data-testid="evidence-warning"' in home and "Beweis Kunde" in home
+        german_home = sign_in(Client(), operator).get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+        assert "Die Zeitstempel-Beweise von Beweis Kunde beruhen auf einem TSA-Zertifikat" in german_home
         admin = factories.user("it@beweis.example", "customer_admin", customer=world.customer)
         page = sign_in(Client(), admin).get(f"/customers/{world.customer.id}/integrity/")
         assert page.status_code == 200 and 'data-testid="evidence-expiry-banner"' in page.content.decode()

@@ -10,7 +10,7 @@ certificate expires within ``KUSTOS_EVIDENCE_WARN_DAYS`` days and renews what is
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings as django_settings
@@ -19,6 +19,7 @@ from django.core.mail import send_mail
 from kustos.accounts.models import User
 from kustos.accounts.roles import Role
 from kustos.audit import services as audit
+from kustos.audit.models import AuditEvent
 from kustos.core import runtime
 from kustos.tenants.models import Customer
 from kustos.vault.errors import VaultError
@@ -118,3 +119,17 @@ def daily_check(now: datetime | None = None) -> dict[str, Any]:
             sent = len(to)
     renewed = renew(actor="scheduler", now=now) if s.evidence_auto_renew else None
     return {"warnings": warnings, "mailed": sent, "renewed": renewed["renewed"] if renewed else []}
+
+
+def recent_warnings(customers: Any, within_hours: int = 48) -> list[dict[str, Any]]:
+    """The daily check's warnings of the last ``within_hours`` for ``customers`` (a queryset in the
+    viewer's scope), newest per customer: ``[{"customer", "name", "batches", "soonest_expiry"}]``."""
+    since = datetime.now(UTC) - timedelta(hours=within_hours)
+    names = dict(customers.values_list("id", "name"))
+    seen: dict[str, dict[str, Any]] = {}
+    for ev in AuditEvent.objects.filter(action=WARN_ACTION, at__gte=since, customer_id__in=list(names)).order_by(
+            "-seq"):
+        seen.setdefault(ev.customer_id, {"customer": ev.customer_id, "name": names.get(ev.customer_id, ""),
+                                         "batches": ev.detail.get("batches"),
+                                         "soonest_expiry": str(ev.detail.get("soonest_expiry") or "")[:10]})
+    return sorted(seen.values(), key=lambda w: w["soonest_expiry"])

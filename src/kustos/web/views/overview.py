@@ -15,6 +15,7 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.accounts.roles import Role
 from kustos.accounts.services import operator_access
+from kustos.archive.services import evidence_renewal
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer
 
@@ -43,6 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
             backup=Count("id", filter=Q(backup_enabled=True)),
         )
         context["recent_customers"] = customers.order_by("-created_at")[:5]
+        context["evidence_warnings"] = evidence_renewal.recent_warnings(customers)
     if access.has_perm(user, Perm.JOB_VIEW):
         context["jobs"] = _job_summary(user)
     if access.has_perm(user, Perm.PARTNER_VIEW):
