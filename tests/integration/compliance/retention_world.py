@@ -34,6 +34,12 @@ def ingest(customer, raws: list[bytes], *, mailbox: str = "anna@kunde.example", 
     return list(result.message_ids)
 
 
+def approvers(customer, *emails: str) -> None:
+    """Customer admins who may approve deletions."""
+    for email in emails:
+        factories.user(email, "customer_admin", customer=customer)
+
+
 def cli(capsys, *argv: str) -> tuple[int, object]:
     capsys.readouterr()
     code = registry.run([*argv, "--json"])

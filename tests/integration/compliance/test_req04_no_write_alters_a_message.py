@@ -624,7 +624,7 @@ RETENTION_EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
     ("cli", "retention run"): lambda b: b.cli("retention", "run", "--customer", b.cid, "--as-of", "2099-01-01",
                                               "--json"),
     ("cli", "retention approve"): lambda b: b.cli("retention", "approve", _empty_proposal(b), "--user",
-                                                  "req04@example.org", "--json"),
+                                                  b.w.admin.email, "--json"),
 }
 EXERCISES.update(RETENTION_EXERCISES)
 

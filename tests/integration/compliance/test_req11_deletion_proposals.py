@@ -16,12 +16,19 @@ from kustos.audit.models import AuditEvent
 from kustos.cli import server  # noqa: F401  (registers the periodic tasks)
 from kustos.core import runtime
 from kustos.lifecycle import jobs as lifecycle_jobs
-from kustos.lifecycle.models import DeletionProposal, HoldItem, LegalCase, LegalHold, Tombstone
+from kustos.lifecycle.models import (
+    DeletionApproval,
+    DeletionProposal,
+    HoldItem,
+    LegalCase,
+    LegalHold,
+    Tombstone,
+)
 from kustos.lifecycle.services import proposals
 from kustos.search import SearchRequest
 from tests import factories
 from tests.integration.compliance import retention_world
-from tests.integration.compliance.retention_world import cli, ingest, mail
+from tests.integration.compliance.retention_world import approvers, cli, ingest, mail
 from tests.integration.web.session import sign_in
 
 customer = retention_world.customer
@@ -78,6 +85,7 @@ def test_req11_approval_deletes_leaves_tombstones_drops_whole_year_and_verify_st
     hold(customer, [mid[0]])
     code, out = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2030-01-01")
     assert code == 0 and out["proposed"] == 5
+    approvers(customer, "chefin@kunde.example")
     code, result = cli(capsys, "retention", "approve", out["id"], "--user", "chefin@kunde.example")
     assert code == 0, result
     assert result["deleted"] == 5 and result["held"] == 0 and result["remaining_approvals"] == 0
@@ -114,6 +122,7 @@ def test_req11_four_eyes_needs_two_different_people(customer, capsys):
     assert code == 0 and out["required_approvals"] == 2
     code, out = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2021-06-01")
     assert code == 0 and out["proposed"] == 3
+    approvers(customer, "anna@kunde.example", "bert@kunde.example")
     code, first = cli(capsys, "retention", "approve", out["id"], "--user", "anna@kunde.example")
     assert code == 0 and first == {"deleted": 0, "held": 0, "remaining_approvals": 1, "status": "open"}
     code, err = cli(capsys, "retention", "approve", out["id"], "--user", "Anna@Kunde.example")
@@ -130,6 +139,7 @@ def test_req11_message_held_after_the_proposal_survives_approval(customer, capsy
     code, out = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2021-06-01")
     assert code == 0 and out["proposed"] == 3
     h = hold(customer, [old[1]])
+    approvers(customer, "chefin@kunde.example")
     code, result = cli(capsys, "retention", "approve", out["id"], "--user", "chefin@kunde.example")
     assert code == 0 and result["deleted"] == 2 and result["held"] == 1
     assert Message.objects.filter(id=old[1]).exists()
@@ -152,6 +162,22 @@ def test_req11_bad_input_is_one_clear_line(customer, capsys):
     assert code == 1 and err == "kustos: error: --as-of must be a date YYYY-MM-DD, not 'next tuesday'"
     code, err = cli(capsys, "retention", "approve", "dp_nope", "--user", "a@b.example")
     assert code == 1 and "no deletion proposal 'dp_nope'" in err
+
+
+def test_req11_only_an_authorised_person_approves(customer, capsys):
+    old, mid, new = world(customer)
+    code, out = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2021-06-01")
+    assert code == 0 and out["proposed"] == 3
+    code, err = cli(capsys, "retention", "approve", out["id"], "--user", "niemand@kunde.example")
+    assert code == 1 and err == "kustos: error: niemand@kunde.example is not an active user"
+    factories.user("leser@kunde.example", "end_user", customer=customer)
+    code, err = cli(capsys, "retention", "approve", out["id"], "--user", "leser@kunde.example")
+    assert code == 1 and err == "kustos: error: leser@kunde.example may not approve deletions of this customer"
+    other = factories.customer(customer.partner, "Anderer Kunde")
+    factories.user("fremd@anders.example", "customer_admin", customer=other)
+    code, err = cli(capsys, "retention", "approve", out["id"], "--user", "fremd@anders.example")
+    assert code == 1 and "may not approve deletions of this customer" in err
+    assert Message.objects.filter(id__in=old).count() == 3 and not DeletionApproval.objects.exists()
     code, err = cli(capsys, "retention", "settings", "--customer", customer.id, "--approvals", "0")
     assert code == 1 and "between 1 and 5" in err
 

@@ -9,7 +9,7 @@ from kustos.core import runtime
 from kustos.lifecycle.models import Tombstone
 from kustos.lifecycle.services import tombstones
 from tests.integration.compliance import retention_world
-from tests.integration.compliance.retention_world import cli, ingest, mail
+from tests.integration.compliance.retention_world import approvers, cli, ingest, mail
 
 customer = retention_world.customer
 OLD = "Mon, 01 Mar 2010 10:00:00 +0000"
@@ -22,6 +22,7 @@ def test_req13_tombstones_are_listed_content_free_and_stored_in_the_vault(custom
     before = {m.id: (m.seq, m.sha256) for m in Message.objects.filter(customer=customer)}
     code, run = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2025-01-01")
     assert code == 0 and run["proposed"] == 2
+    approvers(customer, "chefin@kunde.example")
     code, _ = cli(capsys, "retention", "approve", run["id"], "--user", "chefin@kunde.example")
     assert code == 0
     code, rows = cli(capsys, "tombstones", "--customer", customer.id)

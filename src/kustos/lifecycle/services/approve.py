@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 
+from kustos.accounts import access
+from kustos.accounts.access import Perm
+from kustos.accounts.models import User
 from kustos.audit.services import record
 from kustos.lifecycle.models import DeletionApproval, DeletionProposal
 from kustos.lifecycle.services import deletion
@@ -29,11 +33,25 @@ def get_proposal(customer: Customer | None, proposal_id: str) -> DeletionProposa
     return proposal
 
 
-def approve(proposal: DeletionProposal, user_email: str, *, actor: Any = None) -> dict[str, Any]:
-    """Record ``user_email``'s approval; delete when enough people approved."""
+def authorised_approver(customer: Customer, user_email: str) -> str:
+    """The lower-case address of an active user who may approve deletions for ``customer``."""
     email = (user_email or "").strip().lower()
     if not email or "@" not in email:
         raise RetentionError("an approval needs the approving person's e-mail address")
+    user = User.objects.filter(email__iexact=email, is_active=True).first()
+    if user is None:
+        raise RetentionError(f"{email} is not an active user")
+    try:
+        access.get_customer(user, customer.id, Perm.RETENTION_MANAGE)
+    except (Http404, PermissionDenied):
+        raise RetentionError(f"{email} may not approve deletions of this customer") from None
+    return email
+
+
+def approve(proposal: DeletionProposal, user_email: str, *, actor: Any = None) -> dict[str, Any]:
+    """Record ``user_email``'s approval (an authorised person); delete when enough different
+    people approved."""
+    email = authorised_approver(proposal.customer, user_email)
     with transaction.atomic():
         proposal = DeletionProposal.objects.select_for_update().get(pk=proposal.pk)
         if proposal.status == DeletionProposal.Status.DONE:
