@@ -45,7 +45,7 @@ def test_rebuild_database_and_index_from_vault(archive_customer):
     assert search_service.run(archive_customer, "vertrag", search_service.Scope()).total == 0
 
     result = recover.recover_customer(archive_customer)
-    assert result == {"messages": 12, "refs": 19, "indexed": 12}
+    assert result == {"messages": 12, "refs": 19, "indexed": 12, "deleted_by_retention": 0, "new_ids": 0}
     after_msgs = {m.sha256: (m.seq, m.subject, m.retention_year) for m in Message.objects.filter(customer=archive_customer)}
     assert after_msgs == before_msgs
     after_refs = sorted(MessageRef.objects.filter(message__customer=archive_customer)
@@ -54,4 +54,5 @@ def test_rebuild_database_and_index_from_vault(archive_customer):
     assert search_service.run(archive_customer, "vertrag", search_service.Scope()).total == 12
     assert search_service.run(archive_customer, "vertrag", search_service.Scope(["ole@kunde.example"])).total == 1
     # running it again changes nothing
-    assert recover.rebuild_database(archive_customer) == {"messages": 0, "refs": 0}
+    assert recover.rebuild_database(archive_customer) == {"messages": 0, "refs": 0, "deleted_by_retention": 0,
+                                                          "new_ids": 0}

@@ -5,8 +5,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from kustos.audit import services as audit
+from kustos.core.lazy import Deferred
 from kustos.tenants.models import Partner
-from kustos.tenants.services import vault_record
+
+# The customers' vault records are rewritten on a rename; the vault loads only then (`kustos
+# partner list` and other light commands import this module).
+_write_vault_records = Deferred("kustos.tenants.services.vault_record:write_partner")
 
 
 def create(name: str, *, actor=None) -> Partner:
@@ -25,7 +29,7 @@ def rename(partner: Partner, name: str, *, actor=None) -> Partner:
     partner.name = name.strip()
     partner.full_clean()
     partner.save()
-    vault_record.write_partner(partner)  # the customers' vault records name the partner
+    _write_vault_records(partner)  # the customers' vault records name the partner
     audit.record("partner.update", actor=actor, partner=partner, target=partner.id,
                  detail={"old_name": old, "new_name": partner.name})
     return partner
