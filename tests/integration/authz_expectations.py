@@ -277,6 +277,7 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 au=404/404/404"),
     ("DELETE", "/api/v1/saved-searches/{saved_id}"): (
         "customer", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 au=404/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/alerts"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/archive/folders"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): (

@@ -8,6 +8,7 @@ from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
 from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
+from kustos.api.routers.archive_alerts import router as archive_alerts_router
 from kustos.api.routers.audit import router as audit_router
 from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
@@ -57,4 +58,5 @@ api.add_router("", holds_router)
 api.add_router("", gdpr_router)
 api.add_router("", saved_searches_router)
 api.add_router("", tax_flags_router)
+api.add_router("", archive_alerts_router)
 api.add_router("", ingest_rules_router)

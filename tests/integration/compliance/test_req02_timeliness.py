@@ -17,6 +17,7 @@ from django.core import mail as django_mail
 from django.test import Client
 from django.utils import timezone
 
+from kustos.accounts.services import tokens
 from kustos.archive.models import JournalEndpoint, Message, Source
 from kustos.archive.services import alerts, alerts_ingest, journal, journal_drain, sources
 from kustos.audit.models import AuditEvent
@@ -102,6 +103,9 @@ def test_req02_a_late_journal_batch_alerts_once_by_mail_banner_and_cli(world, ca
     assert registry.run(["alerts", "list", "--customer", customer.id, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["kind"], r["endpoint"], r["messages"]) for r in rows] == [("ingest_lag", local, 4)]
+    _, secret = tokens.create(admin, "alerts")
+    resp = Client().get(f"/api/v1/customers/{customer.id}/alerts", HTTP_AUTHORIZATION=f"Bearer {secret}")
+    assert resp.status_code == 200 and [(r["kind"], r["messages"]) for r in resp.json()] == [("ingest_lag", 4)]
 
 
 def test_req02_backlogs_and_non_live_sources_are_not_measured(world):
