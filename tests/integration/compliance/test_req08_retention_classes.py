@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.test import Client
+
 from kustos.archive.models import Message
 from kustos.audit.models import AuditEvent
 from kustos.lifecycle.models import RetentionClass
+from tests import factories
 from tests.integration.compliance import retention_world
 from tests.integration.compliance.retention_world import cli, ingest, mail
+from tests.integration.web.session import sign_in
 
 customer = retention_world.customer
 D2024 = "Fri, 01 Mar 2024 10:00:00 +0000"
@@ -89,3 +93,27 @@ def test_req08_rule_errors_are_one_line(customer, capsys):
     cli(capsys, "retention", "class", "add", "--customer", customer.id, "A", "--years", "6")
     code, err = cli(capsys, "retention", "rule", "add", "--customer", customer.id, "--class", "A", "--from", "x")
     assert code == 1 and "--from must be an address or @domain" in err
+
+
+def test_req08_dashboard_shows_rule_counts_and_switches_a_rule_off_with_a_new_version(customer):
+    admin = factories.user("chefin@kunde.example", "customer_admin", customer=customer, totp=True)
+    web = sign_in(Client(), admin)
+    assert web.post(f"/customers/{customer.id}/retention/", {"action": "suggest"}).status_code == 302
+    letters = RetentionClass.objects.get(customer=customer, name="Business letters")
+    resp = web.post(f"/customers/{customer.id}/retention/", {"action": "add_rule", "retention_class": letters.id,
+                                                             "folder": "Briefe", "priority": "10"})
+    assert resp.status_code == 302
+    ingest(customer, [mail(i, D2024, tag="brief") for i in range(3)], folder="Briefe")
+    page = web.get(f"/customers/{customer.id}/retention/").content.decode()
+    assert '<td data-testid="rule-count">3</td>' in page and "Briefe" in page
+    rule = letters.rules.get()
+    web.post(f"/customers/{customer.id}/retention/", {"action": "toggle_rule", "rule": rule.id})
+    rule.refresh_from_db()
+    assert (rule.active, rule.version) == (False, 2)
+    later = ingest(customer, [mail(9, D2024, tag="spaet")], folder="Briefe")
+    assert Message.objects.get(id=later[0]).retention_class == ""  # a switched-off rule classifies nothing
+    resp = web.post(f"/customers/{customer.id}/retention/", {"action": "toggle_rule", "rule": "rr_nope"},
+                    follow=True)
+    assert "no retention rule &#x27;rr_nope&#x27;" in resp.content.decode()
+    reader = sign_in(Client(), factories.user("leser@kunde.example", "end_user", customer=customer))
+    assert reader.get(f"/customers/{customer.id}/retention/").status_code == 403

@@ -53,6 +53,15 @@ def _add_rule(request: HttpRequest, customer: Any) -> str:
     return _("Rule added. Apply the rules to classify mail already archived.")
 
 
+def _toggle_rule(request: HttpRequest, customer: Any) -> str:
+    rule = rules.get_rule(customer, request.POST.get("rule", ""))
+    rule = rules.update(customer, rule.id, active=not rule.active, actor=request.user)
+    if rule.active:
+        return _("Rule switched on (version %(v)d).") % {"v": rule.version}
+    return _("Rule switched off (version %(v)d). Retention already set stays; it is never shortened.") % {
+        "v": rule.version}
+
+
 def _apply(request: HttpRequest, customer: Any) -> str:
     r = classify.apply(customer, actor=request.user)
     return _("Rules applied: %(ext)d extended, %(short)d would shorten (not changed).") % {
@@ -79,7 +88,8 @@ def _settings(request: HttpRequest, customer: Any) -> str:
 
 
 ACTIONS: dict[str, Callable[[HttpRequest, Any], str]] = {
-    "add_class": _add_class, "suggest": _suggest, "add_rule": _add_rule, "apply": _apply, "run": _run,
+    "add_class": _add_class, "suggest": _suggest, "add_rule": _add_rule, "toggle_rule": _toggle_rule,
+    "apply": _apply, "run": _run,
     "approve": _approve, "settings": _settings,
 }
 
