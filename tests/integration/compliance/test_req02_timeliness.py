@@ -100,6 +100,8 @@ def test_req02_a_late_journal_batch_alerts_once_by_mail_banner_and_cli(world, ca
 
     page = sign_in(Client(), admin).get("/").content.decode()
     assert 'data-testid="ingest-alert"' in page and "Mail of Zeit Kunde was archived late: 4 messages" in page
+    page = sign_in(Client(), admin).get("/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Mails von Zeit Kunde wurden verspätet archiviert: 4 Nachrichten" in page
     assert registry.run(["alerts", "list", "--customer", customer.id, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["kind"], r["endpoint"], r["messages"]) for r in rows] == [("ingest_lag", local, 4)]

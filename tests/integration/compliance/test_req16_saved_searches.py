@@ -141,3 +141,14 @@ def test_req16_cli_add_list_share_remove(world: World, capsys):
     capsys.readouterr()
     assert registry.run(["saved-search", "remove", made["id"]]) == 1
     assert capsys.readouterr().err.strip() == f"kustos: error: no saved search with id '{made['id']}'"
+
+
+def test_req16_pages_in_german(world: World):
+    _create(world, "Belege", "Beleg", True)
+    admin = world.client("admin")
+    page = admin.get("/archive/saved-searches/", {"customer": world.customer.id}, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Gespeicherte Suchen" in page and "Freigabe beenden" in page and "Gespeichert von" in page
+    search = admin.get(f"/archive/search/?customer={world.customer.id}", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Diese Suche speichern" in search and "Für die Prüfer des Kunden lesend freigeben" in search
+    tree = admin.get(f"/archive/customers/{world.customer.id}/folders/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Jede in diesem Ordner archivierte Nachricht gilt als steuerrelevant" in tree
