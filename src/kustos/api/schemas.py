@@ -30,6 +30,7 @@ class LocationIn(Schema):
     id: str
     name: str
     country: str
+    vault_url: str = ""  # where the location's customers' data is stored; empty = the installation's vault
     outside_eu_override: bool = False
 
 

@@ -44,6 +44,10 @@ class LocationForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     country = forms.CharField(label=_("Country (ISO code)"), min_length=2, max_length=2,
                               widget=forms.TextInput(attrs={"placeholder": "DE"}))
+    vault_url = forms.CharField(
+        label=_("Vault URL"), max_length=300, required=False,
+        widget=forms.TextInput(attrs={"placeholder": "s3://bucket/prefix"}),
+        help_text=_("Where this location's customers' data is stored; empty = the installation's vault."))
     outside_eu_override = forms.BooleanField(
         label=_("Allow a location outside the EU"), required=False,
         help_text=_("Only with a documented approval (§ 146 (2) AO); otherwise refused."))

@@ -14,15 +14,19 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
 
+from kustos.accounts.services import tokens
 from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.compliance.services import facts
 from kustos.core import runtime
+from kustos.tenants.models import StorageLocation
 from kustos.tenants.services import customers, locations
 from tests import factories
+from tests.integration.web.session import sign_in
 
 
 def mail(i: int, tag: str) -> bytes:
@@ -128,3 +132,29 @@ def test_req26_location_change_refused_once_data_exists(home):
     full.refresh_from_db()
     assert full.location_id == "de-one"
     assert runtime.vault_for(full.id) is runtime.vault_at(str(home / "one"))
+
+
+def test_req26_operator_sets_the_vault_url_in_api_and_dashboard(home):
+    operator = factories.user("ops@kustos.example", "operator", totp=True)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(operator, 'test')[1]}"}
+    client = Client()
+    resp = client.post("/api/v1/locations", {"id": "de-api-1", "name": "API DC", "country": "DE",
+                                             "vault_url": str(home / "api-vault")},
+                       content_type="application/json", **auth)
+    assert resp.status_code == 201, resp.content
+    resp = client.post("/api/v1/locations", {"id": "de-bad-1", "name": "Bad", "country": "DE",
+                                             "vault_url": "ftp://archive.example/x"},
+                       content_type="application/json", **auth)
+    assert resp.status_code == 422 and "unsupported vault URL scheme 'ftp'" in resp.content.decode()
+    resp = client.post("/api/v1/locations", {"id": "us-api-1", "name": "US", "country": "US"},
+                       content_type="application/json", **auth)
+    assert resp.status_code == 422 and "outside the EU" in resp.content.decode()
+    web = sign_in(Client(), operator)
+    resp = web.post("/locations/", {"id": "de-web-1", "name": "Web DC", "country": "DE",
+                                    "vault_url": str(home / "web-vault")})
+    assert resp.status_code == 302
+    c = customers.create(factories.partner("Web Partner"), "Web Kunde",
+                         location=StorageLocation.objects.get(id="de-web-1"))
+    ingest(c, 1, "web")
+    assert files_of(home / "web-vault", c.id)
+    assert StorageLocation.objects.get(id="de-api-1").vault_url == str(home / "api-vault")

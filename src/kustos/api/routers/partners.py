@@ -43,6 +43,7 @@ def list_locations(request):
 @router.post("/locations", response={201: LocationOut}, summary="Create a storage location (operator)")
 def create_location(request, body: LocationIn):
     access.require(request.auth, Perm.LOCATION_MANAGE)
-    loc = locations.create(body.id, body.name, body.country, outside_eu_override=body.outside_eu_override,
+    loc = locations.create(body.id, body.name, body.country, vault_url=body.vault_url,
+                           outside_eu_override=body.outside_eu_override,
                            actor=request.auth)
     return Status(201, ser.location(loc))

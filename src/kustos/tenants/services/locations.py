@@ -6,6 +6,8 @@ once it has data: there is no silent move."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.core.exceptions import ValidationError
 
 from kustos.archive.models import Message
@@ -26,6 +28,12 @@ def create(location_id: str, name: str, country: str, *, vault_url: str = "", ou
     if not loc.in_eu and not outside_eu_override:
         raise ValidationError(f"storage location country {loc.country} is outside the EU; "
                               "set the explicit outside-EU override to allow it (§ 146(2) AO)")
+    scheme = urlsplit(loc.vault_url.strip()).scheme
+    if scheme not in ("", "file", "s3", "memory"):
+        raise ValidationError(f"unsupported vault URL scheme {scheme!r} (use s3://bucket/prefix, a directory "
+                              "path or leave it empty for the installation's vault)")
+    if scheme == "s3" and not urlsplit(loc.vault_url.strip()).hostname:
+        raise ValidationError("the vault URL names no bucket (s3://bucket/prefix)")
     loc.full_clean()
     loc.save()
     vault_record.write_locations()  # `vault recover` finds the location's vault from an empty database

@@ -25,7 +25,7 @@ def location_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            loc = locations.create(data["id"], data["name"], data["country"],
+            loc = locations.create(data["id"], data["name"], data["country"], vault_url=data["vault_url"],
                                    outside_eu_override=data["outside_eu_override"], actor=request.user)
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
