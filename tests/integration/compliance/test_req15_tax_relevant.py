@@ -83,6 +83,8 @@ def test_req15_flagging_a_folder_makes_its_mail_visible_to_the_tax_auditor(world
     expected = world.allowed_ids() | {six.id, world.shared.id}
     assert _auditor_ids(world) == expected
     assert not Message.objects.get(id=six.id).tax_relevant  # the message's own flag is untouched
+    meta = world.client("admin").get(f"/api/v1/messages/{six.id}", **world.api("admin")).json()
+    assert meta["tax_relevant"] is False and meta["tax_relevant_effective"] is True
     resp = world.client("auditor").get(f"/api/v1/messages/{six.id}/raw", **world.api("auditor"))
     assert resp.status_code == 200 and resp["X-Content-SHA256"] == six.sha256
     assert world.client("auditor").get(f"/archive/messages/{six.id}/").status_code == 200

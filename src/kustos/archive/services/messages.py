@@ -101,7 +101,9 @@ def metadata(message: Message, scope: Scope | None = None) -> dict[str, Any]:
         "archived_at": message.archived_at.isoformat(), "has_attachments": message.has_attachments,
         "attachment_count": message.attachment_count, "parse_error": message.parse_error,
         "retention_year": message.retention_year, "original_kind": message.original_kind,
-        "tax_relevant": message.tax_relevant, "refs": refs,
+        "tax_relevant": message.tax_relevant,
+        # own flag, or a flagged folder, retention class or rule (requirement 15)
+        "tax_relevant_effective": is_tax_relevant(message), "refs": refs,
     }
 
 
