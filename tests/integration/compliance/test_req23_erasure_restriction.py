@@ -17,7 +17,7 @@ from kustos.archive.services import search as search_service
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.lifecycle.models import DeletionProposal, GdprRequest, ProposalItem
-from kustos.lifecycle.services import approve, gdpr, holds, holds_select
+from kustos.lifecycle.services import approve, gdpr, holds, holds_select, runs
 from tests.integration.compliance import subject_world
 from tests.integration.compliance.subject_world import CONCERNING, FUTURE, SUBJECT, World
 
@@ -131,3 +131,20 @@ def test_req23_large_requests_are_read_in_chunks(world: World, monkeypatch):
     assert request.summary == {"restricted": 2, "deletion_proposed": len(CONCERNING) - 2}
     assert gdpr.run(world.customer, "restrict", SUBJECT, actor="test").messages == len(CONCERNING)
     assert Message.objects.filter(customer=world.customer, restricted=True).count() == len(CONCERNING)
+
+
+def test_req23_restricted_for_the_retention_duty_is_proposed_once_the_duty_ends(world: World):
+    """A message restricted because retention still ran is proposed for deletion by the first
+    retention run after its end, unless a hold still blocks it."""
+    hold = holds.create(world.customer, "Gewährleistung Lieferung", "subject:Lieferung", actor="test")
+    gdpr.run(world.customer, "erase", SUBJECT, actor=world.admin, today=TODAY)
+    retained, held = world.id("to_subject"), world.id("cc_subject")
+    assert Message.objects.get(id=retained).restricted and Message.objects.get(id=held).restricted
+    DeletionProposal.objects.all().delete()  # the erasure's own proposal is not the point here
+
+    result = runs.run(world.customer, as_of=date(FUTURE.year + 1, 1, 1), created_by="test")
+    proposed = set(ProposalItem.objects.filter(proposal_id=result["id"]).values_list("message_id", flat=True))
+    assert retained in proposed and held not in proposed
+    holds.release(hold, actor="test")
+    later = runs.run(world.customer, as_of=date(FUTURE.year + 1, 1, 1), created_by="test")
+    assert held in set(ProposalItem.objects.filter(proposal_id=later["id"]).values_list("message_id", flat=True))

@@ -43,9 +43,11 @@ def pending_ids(customer: Customer) -> set[str]:
 
 
 def expired_ids(customer: Customer, as_of: date) -> list[str]:
-    """Messages whose retention ended before ``as_of``, not held, not restricted, not already
-    waiting in an open proposal (a monthly run does not propose them twice)."""
-    ids = list(Message.objects.filter(customer=customer, retention_end__lt=as_of, restricted=False)
+    """Messages whose retention ended before ``as_of``, not held, not already waiting in an open
+    proposal (a monthly run does not propose them twice). Restricted messages are included: a
+    restriction kept them for the retention duty or a hold (Art. 17(3)(b), 18); once the duty
+    has ended and no hold remains, their deletion is proposed like any other."""
+    ids = list(Message.objects.filter(customer=customer, retention_end__lt=as_of)
                .order_by("seq").values_list("id", flat=True))
     skip = held_ids(customer, ids) | pending_ids(customer)
     return [i for i in ids if i not in skip]
