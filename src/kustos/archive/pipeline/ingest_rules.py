@@ -22,8 +22,13 @@ class IngestRulesStep:
 
     def _rules(self, ctx: BatchContext) -> list[tuple[Any, Any]]:
         if "ingest_rules" not in ctx.cache:
-            rules = list(IngestRule.objects.filter(customer=ctx.customer, active=True).order_by("created_at", "id"))
-            ctx.cache["ingest_rules"] = [(r, parse_query(r.pattern) if r.field == "query" else None) for r in rules]
+            compiled = []
+            for r in IngestRule.objects.filter(customer=ctx.customer, active=True).order_by("created_at", "id"):
+                try:
+                    compiled.append((r, parse_query(r.pattern) if r.field == "query" else None))
+                except ValueError:  # checked at creation; a query the parser no longer takes never aborts ingest
+                    continue
+            ctx.cache["ingest_rules"] = compiled
         rules: list[tuple[Any, Any]] = ctx.cache["ingest_rules"]
         return rules
 
