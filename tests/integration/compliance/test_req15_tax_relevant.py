@@ -20,9 +20,11 @@ import pytest
 from kustos.archive.models import Folder, Message
 from kustos.archive.services import search as search_service
 from kustos.archive.services import tax_flags
+from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.lifecycle.models import RetentionClass, RetentionRule
+from kustos.search import IndexBusy
 from tests.integration.archive_access import conftest as access_world
 from tests.integration.archive_access.conftest import ALICE, BOB, World
 
@@ -193,3 +195,22 @@ def test_req15_no_export_path_gives_the_tax_auditor_unflagged_mail(world: World)
                     text = b" ".join(zf.read(n) for n in zf.namelist())
                 assert not any(i in names or i.encode() in text for i in hidden), (method, path)
                 assert any(i in names for i in allowed), (method, path)
+
+
+def test_req15_a_busy_index_leaves_the_folder_flagged_and_the_next_ingest_rewrites(world: World, monkeypatch):
+    """Another process holds the index writer: the flag is stored, its messages stay marked for
+    reindexing, and the next ingest session of the customer rewrites their documents."""
+    def busy(customer):
+        raise IndexBusy(customer.id, 1.0)
+
+    monkeypatch.setattr(tax_flags, "reindex_pending", busy)
+    folder = tax_flags.get_folder(world.customer, ALICE, "INBOX")
+    assert tax_flags.flag_folder(folder, True, actor="test")["tax_relevant"] is True
+    pending = set(Message.objects.filter(customer=world.customer, indexed=False).values_list("id", flat=True))
+    assert world.by_i[6].id in pending
+    assert world.by_i[6].id not in _auditor_ids(world)  # the index is not rewritten yet
+    monkeypatch.undo()
+    with Ingestor(world.customer, workers=1).session():
+        pass
+    assert not Message.objects.filter(customer=world.customer, indexed=False).exists()
+    assert world.by_i[6].id in _auditor_ids(world)

@@ -21,6 +21,7 @@ from kustos.archive.documents import build_documents
 from kustos.archive.models import Folder, Message
 from kustos.audit import services as audit
 from kustos.core import runtime
+from kustos.search import IndexBusy
 from kustos.tenants.models import Customer
 
 REINDEX_CHUNK = 200
@@ -98,7 +99,10 @@ def flag_folder(folder: Folder, on: bool, *, actor: Any) -> dict[str, Any]:
         folder.tax_relevant = on
         for start in range(0, len(ids), 1000):
             Message.objects.filter(id__in=ids[start:start + 1000]).update(indexed=False)
-        reindex_pending(customer)
+        try:
+            reindex_pending(customer)
+        except IndexBusy:
+            pass  # an ingest holds the index writer; its session rewrites the pending documents
     audit.record("archive.folder_tax_relevant", actor=actor, customer=customer,
                  target=f"{folder.mailbox.address}/{folder.path}"[:200],
                  detail={"tax_relevant": on, "messages": len(ids)})
