@@ -15,6 +15,7 @@ _NAV = [
     ("/partners/", _("Partners"), Perm.PARTNER_VIEW),
     ("/customers/", _("Customers"), Perm.CUSTOMER_VIEW),
     ("/archive/search/", _("Archive search"), Perm.ARCHIVE_SEARCH),
+    ("/archive/saved-searches/", _("Saved searches"), Perm.ARCHIVE_SEARCH),
     ("/users/", _("Users"), Perm.USER_VIEW),
     ("/jobs/", _("Jobs"), Perm.JOB_VIEW),
     ("/audit/", _("Audit log"), Perm.AUDIT_VIEW),

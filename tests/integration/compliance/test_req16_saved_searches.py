@@ -59,6 +59,7 @@ def test_req16_auditor_sees_and_runs_shared_searches_within_the_grant(world: Wor
     client = world.client("auditor")
     page = client.get("/archive/saved-searches/", {"customer": cid}).content.decode()
     assert "Rechnungen" in page and "Intern" not in page
+    assert 'href="/archive/saved-searches/"' in client.get("/").content.decode()  # in the auditor's navigation
     assert 'data-testid="saved-search-share"' not in page and 'data-testid="saved-search-delete"' not in page
     resp = client.get("/archive/saved-searches/run/", {"id": shared["id"]})
     assert resp.status_code == 302 and resp["Location"].startswith("/archive/search/?")

@@ -81,6 +81,7 @@ ICONS = {
     "/partners/": "M3 21V7l9-4 9 4v14M9 21v-6h6v6M7 10h2M15 10h2",
     "/customers/": "M16 11a4 4 0 1 0-8 0 4 4 0 0 0 8 0zM4 21c1-4 4-6 8-6s7 2 8 6",
     "/archive/search/": "M11 4a7 7 0 1 0 0 14 7 7 0 0 0 0-14zM21 21l-5-5",
+    "/archive/saved-searches/": "M6 3h12v18l-6-4-6 4z",
     "/users/": "M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM3 20c.5-3.5 3-5 6-5s5.5 1.5 6 5M16 5a3 3 0 0 1 0 6M18 15c2 .5 3 2 3.5 5",
     "/jobs/": "M4 6h16M4 12h10M4 18h6M18 14l2 2 3-4",
     "/audit/": "M7 3h10v18H7zM10 8h4M10 12h4M10 16h2",
