@@ -35,6 +35,11 @@ os.environ["KUSTOS_MASTER_KEY"] = os.urandom(32).hex()
 os.environ["KUSTOS_SOURCES_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1/128"
 os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
 django.setup()
+# The file mode mask of the test process as it started. Importing ``kustos.wsgi`` (``kustos.cli.server``
+# does) sets 077 for the whole process, as a production server must; a test module that imports it
+# must not make the Maildirs other tests deliver into unreadable to their private Dovecot.
+_SESSION_UMASK = os.umask(0o022)
+os.umask(_SESSION_UMASK)
 
 # Hypothesis keeps its example database in memory and its caches (the unicode charmap) under
 # the temp directory: by default it writes .hypothesis/ into the working directory, the checkout.
@@ -57,6 +62,18 @@ def corpus() -> Path:
     if root is None:
         pytest.skip("shared corpus absent (set KUSTOS_CORPUS or put ../shared/corpus beside the checkout)")
     return root
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_umask_at_start():
+    os.umask(_SESSION_UMASK)  # before any module's servers start (imports ran at collection)
+
+
+@pytest.fixture(autouse=True)
+def _session_umask():
+    os.umask(_SESSION_UMASK)
+    yield
+    os.umask(_SESSION_UMASK)  # before the next module's servers start
 
 
 @pytest.fixture(autouse=True)

@@ -232,7 +232,7 @@ def test_req07_source_run_records_one_ingest_batch(world, toy, capsys, monkeypat
     assert events[0].target == source.id and events[0].customer_id == world.a.id
     assert events[0].detail == {"source": "toy", "endpoint": source.id, "count": 1, "imported": 1, "duplicates": 0,
                                 "excluded": 0, "first_id": msg.id, "last_id": msg.id, "seq_from": msg.seq,
-                                "seq_to": msg.seq}
+                                "seq_to": msg.seq, "excluded_by_rule": {}}
     source.refresh_from_db()
     source_service.run(source)  # nothing new: still one event per run, with count 0
     rows = cli_json(capsys, monkeypatch, "audit", "log", "--action", "ingest.batch", "--customer", world.a.id)
