@@ -24,6 +24,7 @@ from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.lifecycle.models import RetentionClass, RetentionRule
+from kustos.lifecycle.services import classes, classify, rules
 from kustos.search import IndexBusy
 from tests.integration.archive_access import conftest as access_world
 from tests.integration.archive_access.conftest import ALICE, BOB, World
@@ -214,3 +215,18 @@ def test_req15_a_busy_index_leaves_the_folder_flagged_and_the_next_ingest_rewrit
         pass
     assert not Message.objects.filter(customer=world.customer, indexed=False).exists()
     assert world.by_i[6].id in _auditor_ids(world)
+
+
+def test_req15_classifying_with_a_tax_relevant_rule_updates_the_auditors_search(world: World):
+    """Through the lifecycle services: applying a tax-relevant rule and later switching its flag off
+    rewrite the search documents, so the auditor's search follows at once."""
+    six = world.by_i[6]
+    classes.add(world.customer, "Bücher", None, actor="test")  # extends the default 10 years
+    rule = rules.add(world.customer, "Bücher", from_addr="lieferant6@supplier.example", tax_relevant=True,
+                     actor="test")
+    assert six.id not in _auditor_ids(world)
+    classify.apply(world.customer, actor="test")
+    assert Message.objects.get(id=six.id).retention_rule == rule.id
+    assert _auditor_ids(world) == world.allowed_ids() | {six.id}
+    rules.update(world.customer, rule.id, tax_relevant=False, actor="test")
+    assert _auditor_ids(world) == world.allowed_ids()

@@ -68,12 +68,21 @@ def reindex_pending(customer: Customer) -> int:
         done += len(chunk)
 
 
+def reindex_pending_if_free(customer: Customer) -> int:
+    """``reindex_pending`` unless an ingest holds the index writer: then its session rewrites the
+    pending documents (``Ingestor.reindex_pending``)."""
+    try:
+        return reindex_pending(customer)
+    except IndexBusy:
+        return 0
+
+
 def reindex_messages(customer: Customer, ids: list[str]) -> int:
     """Mark ``ids`` for reindexing and rewrite their documents (after their effective flag may
     have changed: a message's retention class or rule was (re)assigned)."""
     for start in range(0, len(ids), 1000):
         Message.objects.filter(customer=customer, id__in=ids[start:start + 1000]).update(indexed=False)
-    return reindex_pending(customer)
+    return reindex_pending_if_free(customer)
 
 
 def retention_flag_changed(customer: Customer, *, class_name: str = "", class_id: str = "",
@@ -99,10 +108,7 @@ def flag_folder(folder: Folder, on: bool, *, actor: Any) -> dict[str, Any]:
         folder.tax_relevant = on
         for start in range(0, len(ids), 1000):
             Message.objects.filter(id__in=ids[start:start + 1000]).update(indexed=False)
-        try:
-            reindex_pending(customer)
-        except IndexBusy:
-            pass  # an ingest holds the index writer; its session rewrites the pending documents
+        reindex_pending_if_free(customer)
     audit.record("archive.folder_tax_relevant", actor=actor, customer=customer,
                  target=f"{folder.mailbox.address}/{folder.path}"[:200],
                  detail={"tax_relevant": on, "messages": len(ids)})

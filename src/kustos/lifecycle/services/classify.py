@@ -24,6 +24,7 @@ from kustos.accounts.access import Visibility
 from kustos.archive import retention
 from kustos.archive.documents import addresses
 from kustos.archive.models import Message, MessageRef
+from kustos.archive.services import tax_flags
 from kustos.archive.services.export import matching_ids
 from kustos.audit.services import record
 from kustos.lifecycle.models import RetentionClass, RetentionRule
@@ -182,17 +183,29 @@ def _write(customer: Customer, rows: Iterable[tuple[str, Stamp, date | None]]) -
     n = 0
     with transaction.atomic():
         for mid, stamp, end in rows:
-            n += Message.objects.filter(customer=customer, id=mid).update(retention_end=end, **stamp.fields())
+            n += Message.objects.filter(customer=customer, id=mid).update(retention_end=end, indexed=False,
+                                                                          **stamp.fields())
     return n
+
+
+def _restamp(customer: Customer, rows: Iterable[tuple[str, Stamp]]) -> None:
+    with transaction.atomic():
+        for mid, stamp in rows:
+            Message.objects.filter(customer=customer, id=mid).update(indexed=False, **stamp.fields())
+
+
+def _reindex(customer: Customer) -> None:
+    """A new class or rule can change a message's effective tax-relevant flag (requirement 15):
+    the search documents of the messages just (re)classified are rewritten."""
+    tax_flags.reindex_pending_if_free(customer)
 
 
 def apply(customer: Customer, *, actor: Any = None) -> dict[str, int]:
     """Extend retention ends to what the rules say; never shorten (requirement 10)."""
     extend, shorten, restamp = _plan(customer)
     extended = _write(customer, extend)
-    with transaction.atomic():
-        for mid, stamp in restamp:
-            Message.objects.filter(customer=customer, id=mid).update(**stamp.fields())
+    _restamp(customer, restamp)
+    _reindex(customer)
     result = {"extended": extended, "restamped": len(restamp), "would_shorten": len(shorten)}
     record("retention.apply", actor=actor or "system", customer=customer, target=customer.id, detail=result)
     return result
@@ -208,9 +221,8 @@ def migrate(customer: Customer, *, shorten: bool, reason: str, actor: Any = None
     extend, short, restamp = _plan(customer)
     extended = _write(customer, extend)
     shortened = _write(customer, short)
-    with transaction.atomic():
-        for mid, stamp in restamp:
-            Message.objects.filter(customer=customer, id=mid).update(**stamp.fields())
+    _restamp(customer, restamp)
+    _reindex(customer)
     result = {"extended": extended, "shortened": shortened, "restamped": len(restamp)}
     record("retention.migrate", actor=actor or "system", customer=customer, target=customer.id,
            detail={**result, "reason": reason[:300], "messages": [m for m, _, _ in short][:1000]})

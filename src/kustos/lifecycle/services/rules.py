@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.http import Http404
 
 from kustos.archive.models import Message
+from kustos.archive.services import tax_flags
 from kustos.audit.services import record
 from kustos.lifecycle.models import RetentionRule
 from kustos.lifecycle.services.classes import RetentionError, get_class
@@ -77,10 +78,13 @@ def update(customer: Customer, rule_id: str, *, class_name: str | None = None, a
         fields = _clean(values)
         if class_name:
             rule.retention_class = get_class(customer, class_name)
+        flag_before = (rule.retention_class_id, rule.tax_relevant)
         for key, value in fields.items():
             setattr(rule, key, value)
         rule.version += 1
         rule.save()
+    if (rule.retention_class_id, rule.tax_relevant) != flag_before:
+        tax_flags.retention_flag_changed(customer, rule_id=rule.id)  # requirement 15: search follows
     record("retention.rule.update", actor=actor, customer=customer, target=rule.id,
            detail={"version": rule.version, "class": rule.retention_class.name, **fields})
     return rule
