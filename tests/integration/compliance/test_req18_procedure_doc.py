@@ -22,6 +22,8 @@ from kustos.accounts.services import tokens
 from kustos.archive.services import sources
 from kustos.cli import registry
 from kustos.compliance.models import ProcedureDocVersion
+from kustos.lifecycle.services import classes, ingest_rules, rules
+from kustos.lifecycle.services import settings as lifecycle_settings
 from kustos.tenants.models import Customer
 from kustos.tenants.services import locations
 from tests import factories
@@ -167,3 +169,24 @@ def test_req18_cli_writes_lists_and_fetches_old_versions(world: World, tmp_path,
     assert "no procedure documentation version 9" in capsys.readouterr().err
     assert registry.run(["procedure-doc", "--customer", world.customer.id]) == 1
     assert "give -o FILE" in capsys.readouterr().err
+
+
+def test_req18_document_lists_retention_classes_rules_ingest_rules_and_approvals(world: World):
+    classes.add(world.customer, "Buchungsbelege", 8, tax_relevant=True, actor="test")
+    classes.add(world.customer, "Dauerhaft", None, actor="test")
+    rules.add(world.customer, "Buchungsbelege", folder="Buchhaltung", from_addr="@steuerberater.example",
+              actor="test")
+    ingest_rules.add(world.customer, name="Newsletter", field="header", pattern="*", header_name="List-Unsubscribe",
+                     actor="test")
+    lifecycle_settings.set_required_approvals(world.customer, 2, actor="test")
+    doc = ProcedureDocVersion.objects.get(id=_created_doc(world)).content
+    for expected in ("| Buchungsbelege | 8 | yes |", "| Dauerhaft | keep forever | no |",
+                     "| Buchungsbelege | any | Buchhaltung | @steuerberater.example |", "| Newsletter | header "
+                     "List-Unsubscribe |", "approval of 2 different authorised person(s)"):
+        assert expected in doc, expected
+    assert "No retention classes configured" not in doc
+
+
+def _created_doc(world: World) -> str:
+    out = Client().post(f"/api/v1/customers/{world.customer.id}/procedure-doc", **world.api(world.admin)).json()
+    return ProcedureDocVersion.objects.get(customer=world.customer, version=out["version"]).id

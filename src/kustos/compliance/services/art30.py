@@ -65,9 +65,12 @@ def record_for(customer: Customer, inst: InstallationFacts) -> dict[str, Any]:
 
 def _retention(customer: Customer) -> str:
     ret = F.retention_of(customer)
-    text = (f"Archived mail: until 31 December of (year of receipt + {ret['archive_years']}) (§ 147 AO, "
-            "§ 257 HGB); no retention classes configured; deletion only after approval by the customer.")
-    return text
+    classes = ", ".join(f"{c['name']} ({'kept forever' if c['years'] is None else str(c['years']) + ' years'})"
+                        for c in ret["classes"]) or "none configured"
+    return (f"Archived mail: until 31 December of (year of receipt + the years of its retention class; "
+            f"unclassified {ret['archive_years']} years) (§ 147 AO, § 257 HGB). Retention classes: {classes}. "
+            f"Deletion only after approval by {ret['required_approvals']} authorised person(s) of the customer; "
+            "legal holds block it.")
 
 
 def markdown(rec: dict[str, Any]) -> str:

@@ -21,6 +21,8 @@ from kustos.archive.models import JournalEndpoint, Source
 from kustos.archive.retention import LONGEST_YEARS
 from kustos.backup.models import BackupPlan
 from kustos.config import Settings
+from kustos.lifecycle.models import IngestRule, LegalHold, RetentionClass, RetentionRule
+from kustos.lifecycle.services import settings as lifecycle_settings
 from kustos.sources.kinds import registry
 from kustos.tenants.models import Customer
 
@@ -127,9 +129,24 @@ def grants_of(customer: Customer) -> list[dict[str, Any]]:
 
 
 def retention_of(customer: Customer) -> dict[str, Any]:
-    """Retention that exists today: the fixed archive period and the backup plans' keep counts."""
+    """The archive's retention configuration (classes, rules, ingest rules, approvals, holds) and
+    the backup plans' keep counts."""
     plans = []
     for plan in BackupPlan.objects.filter(source__customer=customer).select_related("source").order_by("source__name"):
         keep = {k: getattr(plan, f"keep_{k}") for k in ("last", "daily", "weekly", "monthly", "yearly")}
         plans.append({"source": plan.source.name, "keep": {k: v for k, v in keep.items() if v}})
-    return {"classes": [], "archive_years": LONGEST_YEARS, "backup_plans": plans}
+    classes = [{"name": c.name, "years": c.years, "tax_relevant": c.tax_relevant}
+               for c in RetentionClass.objects.filter(customer=customer).order_by("name")]
+    rules = [{"class": r.retention_class.name, "mailbox": r.mailbox, "folder": r.folder, "from": r.from_addr,
+              "query": r.query, "priority": r.priority, "version": r.version, "active": r.active,
+              "tax_relevant": r.tax_relevant}
+             for r in RetentionRule.objects.filter(customer=customer).select_related("retention_class")
+             .order_by("priority", "created_at")]
+    ingest = [{"name": r.name, "field": r.field, "header": r.header_name, "pattern": r.pattern, "action": r.action,
+               "class": r.retention_class.name if r.retention_class else "", "active": r.active}
+              for r in IngestRule.objects.filter(customer=customer).select_related("retention_class")
+              .order_by("created_at")]
+    holds = LegalHold.objects.filter(case__customer=customer, released_at=None).count()
+    return {"classes": classes, "rules": rules, "ingest_rules": ingest, "archive_years": LONGEST_YEARS,
+            "required_approvals": lifecycle_settings.required_approvals(customer), "active_holds": holds,
+            "backup_plans": plans}

@@ -107,10 +107,36 @@ def render(customer: Customer, inst: InstallationFacts) -> str:
         lines.append("No auditor grants.")
     ret = F.retention_of(customer)
     lines += ["", "## 5. Retention", ""]
-    if not ret["classes"]:
-        lines.append("No retention classes configured. Every archived message is kept for the longest "
-                     f"applicable period: until 31 December of (year of receipt + {ret['archive_years']}), "
-                     "computed in Europe/Berlin. Nothing is deleted automatically.")
+    lines.append("A message's retention ends on 31 December of (year of sending or receipt + the years of its "
+                 "class), computed in Europe/Berlin; a retention end is only ever extended. Mail no rule "
+                 f"classifies is kept for the longest applicable period ({ret['archive_years']} years). Nothing "
+                 "is deleted automatically: a monthly run proposes expired mail that no legal hold covers, and "
+                 f"deletion needs the approval of {ret['required_approvals']} different authorised "
+                 f"person(s); every deletion leaves a content-free tombstone. Active legal holds: "
+                 f"{ret['active_holds']}.")
+    lines.append("")
+    if ret["classes"]:
+        lines += _table(("retention class", "years", "tax-relevant"), [
+            (c["name"], "keep forever" if c["years"] is None else str(c["years"]), _yes(c["tax_relevant"]))
+            for c in ret["classes"]])
+    else:
+        lines.append("No retention classes configured.")
+    lines.append("")
+    if ret["rules"]:
+        lines += _table(("priority", "class", "mailbox", "folder", "from", "query", "version", "active",
+                         "tax-relevant"), [
+            (str(r["priority"]), r["class"], r["mailbox"] or "any", r["folder"] or "any", r["from"] or "any",
+             r["query"] or "-", str(r["version"]), _yes(r["active"]), _yes(r["tax_relevant"])) for r in ret["rules"]])
+    else:
+        lines.append("No retention rules configured.")
+    lines.append("")
+    if ret["ingest_rules"]:
+        lines += _table(("ingest rule", "field", "pattern", "action", "class", "active"), [
+            (r["name"], r["field"] + (f" {r['header']}" if r["header"] else ""), r["pattern"], r["action"],
+             r["class"] or "-", _yes(r["active"])) for r in ret["ingest_rules"]])
+    else:
+        lines.append("No ingest rules: every message received is archived.")
+    lines.append("")
     for plan in ret["backup_plans"]:
         keep = ", ".join(f"{k} {v}" for k, v in plan["keep"].items()) or "every snapshot"
         lines.append(f"- Backup plan of {plan['source']}: keeps {keep}.")
