@@ -71,11 +71,14 @@ def test_req05_deleted_row_leaves_a_named_orphan_and_a_tombstone_is_fine(world, 
     code, report = cli_json(capsys, monkeypatch, "vault", "verify", "--customer", "Beweis Kunde")
     assert code == 0 and report["ok"] is True
     assert [t["message"] for t in report["messages"]["tombstoned_present"]] == [gone.id]
-    # the first message's original .msg goes with it
+    # the first message's original .msg goes with it: its tombstone names the original too
     first = world.messages[0]
+    Message.objects.filter(id=first.id).delete()
     Tombstone.objects.create(customer=world.customer, message_id=first.id, seq=first.seq, sha256=first.sha256,
                              vault_id=first.vault_id, size=first.size)
-    Message.objects.filter(id=first.id).delete()
+    code, report = cli_json(capsys, monkeypatch, "vault", "verify", "--customer", "Beweis Kunde")
+    assert code == 1 and [u["vault_id"] for u in report["messages"]["unaccounted"]] == [first.original_vault_id]
+    Tombstone.objects.filter(message_id=first.id).update(original_vault_id=first.original_vault_id)
     code, report = cli_json(capsys, monkeypatch, "vault", "verify", "--customer", "Beweis Kunde")
     assert code == 0, report
     assert sorted((t["message"], t["vault_id"]) for t in report["messages"]["tombstoned_present"]) == sorted([
@@ -110,7 +113,7 @@ def test_req05_tombstoned_messages_missing_with_their_year_are_expected(db, tmp_
 
 def _tombstone(world, m: Message) -> None:
     Tombstone.objects.create(customer=world.customer, message_id=m.id, seq=m.seq, sha256=m.sha256,
-                             vault_id=m.vault_id, size=m.size)
+                             vault_id=m.vault_id, original_vault_id=m.original_vault_id, size=m.size)
 
 
 def test_req05_missing_object_of_a_row_is_named(world, capsys, monkeypatch):

@@ -147,31 +147,28 @@ def verify_customer(customer: Customer, progress: Progress | None = None) -> dic
             elif part == "message" and entry.sha256 != m.sha256:
                 _message_problem(out, customer, m, vid, part,
                                  "stored SHA-256 differs from the one recorded at archiving", "altered")
-    tombstoned = {t.vault_id: t for t in Tombstone.objects.filter(customer=customer).only(
-        "message_id", "vault_id", "sha256", "seq")}
-    seqs.update(t.seq for t in tombstoned.values())
+    tombstones = list(Tombstone.objects.filter(customer=customer).only(
+        "message_id", "vault_id", "original_vault_id", "sha256", "seq"))
+    tombstoned = {t.vault_id: t for t in tombstones}
+    originals = {t.original_vault_id: t for t in tombstones if t.original_vault_id}
+    seqs.update(t.seq for t in tombstones)
     _sequence_gaps(out, customer, seqs)
-    for vid, t in tombstoned.items():
+    for vid, t, what in [*((v, t, "deleted") for v, t in tombstoned.items()),
+                         *((v, t, "original of a deleted message") for v, t in originals.items())]:
         if vid in objects:
             out["tombstoned_present"].append({"message": t.message_id, "customer": customer.id,
                                               "customer_name": customer.name, "vault_id": vid,
-                                              "reason": "deleted, its pack is still stored (dropped with "
+                                              "reason": f"{what}, its pack is still stored (dropped with "
                                                         "its retention year)"})
-        else:
-            out["tombstoned_missing"] += 1
+        elif what == "deleted":
+            out["tombstoned_missing"] += 1  # counted per message, not per object
+    tombstoned.update(originals)
     ledger = list(_ledger_rows(store))
     rows = {seq: oid for seq, oid, _ in ledger}
     rows.update({e.seq: oid for oid, e in objects.items() if e.seq})
     shas = {seq: sha for seq, _, sha in ledger}
     for vid, entry in objects.items():
         if entry.group == BACKUP or entry.kind not in MAIL_KINDS or vid in referenced or vid in tombstoned:
-            continue
-        if entry.kind != "mail" and rows.get(entry.seq - 1) in tombstoned:
-            # an original (.msg) is stored right after its message: it goes with the tombstoned message
-            t = tombstoned[rows[entry.seq - 1]]
-            out["tombstoned_present"].append({"message": t.message_id, "customer": customer.id,
-                                              "customer_name": customer.name, "vault_id": vid,
-                                              "reason": "original of a deleted message, its pack is still stored"})
             continue
         out["unaccounted"].append({"vault_id": vid, "customer": customer.id, "customer_name": customer.name,
                                    "kind": entry.kind, "sha256": entry.sha256, "seq": entry.seq,

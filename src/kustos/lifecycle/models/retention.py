@@ -113,6 +113,7 @@ class Tombstone(models.Model):
     seq = models.BigIntegerField()  # its ingest sequence number (the sequence stays gap-free)
     sha256 = models.CharField(max_length=64)
     vault_id = models.CharField(max_length=80)
+    original_vault_id = models.CharField(max_length=80, blank=True)  # e.g. the .msg beside the RFC 822
     size = models.BigIntegerField(default=0)
     retention_class = models.CharField(max_length=100, blank=True)
     message_date = models.DateTimeField(null=True, blank=True)

@@ -58,7 +58,8 @@ def delete_messages(customer: Customer, ids: list[str], *, approved_by: list[str
     vault_result = expunge_store(store, object_ids, _droppable_years(customer, doomed))
     with transaction.atomic():
         Tombstone.objects.bulk_create([Tombstone(
-            customer=customer, message_id=m.id, seq=m.seq, sha256=m.sha256, vault_id=m.vault_id, size=m.size,
+            customer=customer, message_id=m.id, seq=m.seq, sha256=m.sha256, vault_id=m.vault_id,
+            original_vault_id=m.original_vault_id, size=m.size,
             retention_class=m.retention_class, message_date=m.date, archived_at=m.archived_at,
             retention_end=m.retention_end, approved_by=approved_by, proposal=proposal, reason=reason[:200],
         ) for m in doomed], ignore_conflicts=True, batch_size=1000)
