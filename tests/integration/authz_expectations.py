@@ -361,6 +361,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/approve"): (
         "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/reject"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/retention/settings"): (
         "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
     # Ingest rules (requirement 24): as retention.

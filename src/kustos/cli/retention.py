@@ -94,6 +94,11 @@ def cmd_approve(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
 
 
 @_errors
+def cmd_reject(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
+    return approve.reject(approve.get_proposal(None, args.proposal), args.user, args.reason, actor="cli")
+
+
+@_errors
 def cmd_settings(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     customer = lookup.customer(args.customer)
     if args.approvals is not None:

@@ -119,6 +119,7 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/retention/migrate"): RETAINS,
     ("POST", "/api/v1/customers/{customer_id}/retention/runs"): RETAINS,
     ("POST", "/api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/approve"): DELETES,
+    ("POST", "/api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/reject"): NONE,  # proposal only
     # ingest rules decide about mail arriving later; archived messages are never touched
     ("POST", "/api/v1/customers/{customer_id}/ingest-rules"): NONE,
     ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): NONE,
@@ -280,6 +281,7 @@ CLI_COMMANDS: dict[str, str] = {
     "retention run": RETAINS,
     "retention proposals": NONE,
     "retention approve": DELETES,
+    "retention reject": NONE,
     "retention settings": NONE,
     "tombstones": NONE,
 }

@@ -238,3 +238,46 @@ def test_req11_the_monthly_run_is_a_scheduled_periodic_task():
     task = next(t for t in HUEY._registry.periodic_tasks if t.name == "monthly_retention_run")
     assert task.validate_datetime(datetime(2027, 3, 1, 3, 17)) and not task.validate_datetime(
         datetime(2027, 3, 2, 3, 17))
+
+
+def test_req11_a_rejected_proposal_deletes_nothing_and_the_next_run_proposes_again(customer, capsys):
+    ingest(customer, [mail(1, OLD), mail(2, NEW)])
+    approvers(customer, "chefin@kunde.example")
+    code, first = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2030-01-01")
+    assert code == 0 and first["proposed"] == 1
+    code, err = cli(capsys, "retention", "reject", first["id"], "--user", "chefin@kunde.example", "--reason", "x")
+    assert code == 1 and "give a reason" in err
+    code, out = cli(capsys, "retention", "reject", first["id"], "--user", "chefin@kunde.example", "--reason",
+                    "Betriebsprüfung 2020 noch offen")
+    assert code == 0 and out["status"] == "rejected" and out["rejected_by"] == "chefin@kunde.example"
+    assert Message.objects.filter(customer=customer).count() == 2  # nothing deleted
+    code, err = cli(capsys, "retention", "approve", first["id"], "--user", "chefin@kunde.example")
+    assert code == 1 and f"proposal {first['id']} was rejected" in err
+    assert Message.objects.filter(customer=customer).count() == 2
+    assert AuditEvent.objects.filter(action="retention.reject", target=first["id"],
+                                     detail__reason="Betriebsprüfung 2020 noch offen").exists()
+    code, again = cli(capsys, "retention", "run", "--customer", customer.id, "--as-of", "2030-01-01")
+    assert code == 0 and again["proposed"] == 1 and again["id"] != first["id"]
+
+
+def test_req11_reject_from_the_dashboard_and_the_api(customer):
+    world(customer)
+    admin = factories.user("chefin@kunde.example", "customer_admin", customer=customer, totp=True)
+    web = sign_in(Client(), admin)
+    web.post(f"/customers/{customer.id}/retention/", {"action": "run", "as_of": "2021-06-01"})
+    first = DeletionProposal.objects.get(customer=customer)
+    assert 'data-testid="proposal-reject"' in web.get(f"/customers/{customer.id}/retention/").content.decode()
+    resp = web.post(f"/customers/{customer.id}/retention/", {"action": "reject", "proposal": first.id,
+                                                            "reason": "Steuerbescheid 2019 offen"})
+    assert resp.status_code == 302
+    first.refresh_from_db()
+    assert first.status == "rejected" and first.result["rejection_reason"] == "Steuerbescheid 2019 offen"
+    web.post(f"/customers/{customer.id}/retention/", {"action": "run", "as_of": "2021-06-01"})
+    second = DeletionProposal.objects.filter(customer=customer, status="open").get()
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create(admin, 't')[1]}"}
+    url = f"/api/v1/customers/{customer.id}/retention/proposals/{second.id}/reject"
+    assert Client().post(url, {"reason": ""}, content_type="application/json", **headers).status_code == 422
+    resp = Client().post(url, {"reason": "Außenprüfung angekündigt"}, content_type="application/json", **headers)
+    assert resp.status_code == 200 and resp.json()["status"] == "rejected"
+    assert Client().post(url, {"reason": "noch einmal"}, content_type="application/json", **headers).status_code == 422
+    assert Message.objects.filter(customer=customer).count() == 8

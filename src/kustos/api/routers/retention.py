@@ -57,6 +57,10 @@ class RunIn(Schema):
     as_of: str | None = None  # YYYY-MM-DD, default today
 
 
+class RejectIn(Schema):
+    reason: str = ""
+
+
 class SettingsIn(Schema):
     required_approvals: int | None = None
 
@@ -145,6 +149,14 @@ def list_proposals(request, customer_id: str):
 def approve_proposal(request, customer_id: str, proposal_id: str):
     customer = access.get_customer(request.auth, customer_id, Perm.RETENTION_MANAGE)
     return approve.approve(approve.get_proposal(customer, proposal_id), request.auth.email, actor=request.auth)
+
+
+@router.post("/customers/{customer_id}/retention/proposals/{proposal_id}/reject", response=dict,
+             summary="Reject an open deletion proposal as the signed-in user, with a reason; nothing is deleted")
+def reject_proposal(request, customer_id: str, proposal_id: str, body: RejectIn):
+    customer = access.get_customer(request.auth, customer_id, Perm.RETENTION_MANAGE)
+    return approve.reject(approve.get_proposal(customer, proposal_id), request.auth.email, body.reason,
+                          actor=request.auth)
 
 
 @router.post("/customers/{customer_id}/retention/settings", response=dict,

@@ -77,6 +77,27 @@ def approve(proposal: DeletionProposal, user_email: str, *, actor: Any = None) -
     return _carry_out(proposal, approvers, actor=actor or email)
 
 
+def reject(proposal: DeletionProposal, user_email: str, reason: str, *, actor: Any = None) -> dict[str, Any]:
+    """An authorised person rejects an open proposal (for example: a tax assessment is still open,
+    so the retention period is suspended). Nothing is deleted; the next retention run proposes
+    the messages again unless their retention was extended meanwhile."""
+    email = authorised_approver(proposal.customer, user_email)
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise RetentionError("give a reason (at least 5 characters) for rejecting a deletion proposal")
+    with transaction.atomic():
+        proposal = DeletionProposal.objects.select_for_update().get(pk=proposal.pk)
+        if proposal.status != DeletionProposal.Status.OPEN:
+            raise RetentionError(f"proposal {proposal.id} is {proposal.status}, only an open proposal can be rejected")
+        proposal.status = DeletionProposal.Status.REJECTED
+        proposal.decided_at = timezone.now()
+        proposal.result = {**(proposal.result or {}), "rejected_by": email, "rejection_reason": reason[:300]}
+        proposal.save(update_fields=["status", "decided_at", "result"])
+    record("retention.reject", actor=actor or email, customer=proposal.customer, target=proposal.id,
+           detail={"user": email, "reason": reason[:300], "messages": proposal.messages})
+    return {"id": proposal.id, "status": proposal.status, "rejected_by": email, "reason": reason[:300]}
+
+
 def _carry_out(proposal: DeletionProposal, approvers: list[str], *, actor: Any) -> dict[str, Any]:
     customer = proposal.customer
     ids = list(proposal.items.values_list("message_id", flat=True))

@@ -81,6 +81,13 @@ def _approve(request: HttpRequest, customer: Any) -> str:
     return _("Deleted %(deleted)d messages; %(held)d kept because of a legal hold.") % r
 
 
+def _reject(request: HttpRequest, customer: Any) -> str:
+    approve.reject(approve.get_proposal(customer, request.POST.get("proposal", "")), request.user.email,
+                   request.POST.get("reason", ""), actor=request.user)
+    return _("Proposal rejected. Nothing was deleted; the next retention run proposes the messages again "
+             "unless their retention is extended.")
+
+
 def _settings(request: HttpRequest, customer: Any) -> str:
     n = settings.set_required_approvals(customer, _int(request.POST.get("required_approvals", ""),
                                                        _("Required approvals")), actor=request.user)
@@ -90,7 +97,7 @@ def _settings(request: HttpRequest, customer: Any) -> str:
 ACTIONS: dict[str, Callable[[HttpRequest, Any], str]] = {
     "add_class": _add_class, "suggest": _suggest, "add_rule": _add_rule, "toggle_rule": _toggle_rule,
     "apply": _apply, "run": _run,
-    "approve": _approve, "settings": _settings,
+    "approve": _approve, "reject": _reject, "settings": _settings,
 }
 
 
