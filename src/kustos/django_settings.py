@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "kustos.backup",
     "kustos.compliance",
     "kustos.lifecycle",
+    "kustos.billing",
     "kustos.web",
     "kustos.api",
 ]
