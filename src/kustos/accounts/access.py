@@ -68,6 +68,12 @@ class Perm(StrEnum):
     # customer admins manage (partner technicians may look); never auditors.
     RETENTION_VIEW = "lifecycle.retention.view"
     RETENTION_MANAGE = "lifecycle.retention.manage"
+    # Billing set-up: the operator keeps the price list (partners read it); usage and activations of a
+    # customer are read by operator and partner staff; trials are started by partner admins and the operator.
+    PRICE_VIEW = "billing.price.view"
+    PRICE_MANAGE = "billing.price.manage"
+    USAGE_VIEW = "billing.usage.view"
+    TRIAL_START = "billing.trial.start"
 
 
 _PARTNER_COMMON = {
@@ -75,6 +81,7 @@ _PARTNER_COMMON = {
     Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW,
     Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
     Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ, Perm.RETENTION_VIEW,
+    Perm.PRICE_VIEW, Perm.USAGE_VIEW,
 }
 
 ROLE_PERMS: dict[str, frozenset[Perm]] = {
@@ -83,9 +90,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.PARTNER_VIEW, Perm.PARTNER_MANAGE, Perm.LOCATION_MANAGE, Perm.CUSTOMER_VIEW,
         Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_DELETE, Perm.USER_VIEW, Perm.USER_MANAGE,
         Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
+        Perm.PRICE_VIEW, Perm.PRICE_MANAGE, Perm.USAGE_VIEW, Perm.TRIAL_START,
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
-                                                     Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE}),
+                                                     Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE,
+                                                     Perm.TRIAL_START}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
