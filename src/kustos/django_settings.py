@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "kustos.compliance",
     "kustos.lifecycle",
     "kustos.billing",
+    "kustos.notify",
     "kustos.web",
     "kustos.api",
 ]

@@ -1,0 +1,1 @@
+"""Alerts and notifications per partner: which events go where (e-mail, signed webhooks)."""
