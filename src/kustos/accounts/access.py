@@ -74,6 +74,8 @@ class Perm(StrEnum):
     PRICE_MANAGE = "billing.price.manage"
     USAGE_VIEW = "billing.usage.view"
     TRIAL_START = "billing.trial.start"
+    # The monthly billing statement (CSV): the operator for every partner, a partner admin for its own.
+    BILLING_STATEMENT = "billing.statement"
 
 
 _PARTNER_COMMON = {
@@ -90,11 +92,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.PARTNER_VIEW, Perm.PARTNER_MANAGE, Perm.LOCATION_MANAGE, Perm.CUSTOMER_VIEW,
         Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_DELETE, Perm.USER_VIEW, Perm.USER_MANAGE,
         Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
-        Perm.PRICE_VIEW, Perm.PRICE_MANAGE, Perm.USAGE_VIEW, Perm.TRIAL_START,
+        Perm.PRICE_VIEW, Perm.PRICE_MANAGE, Perm.USAGE_VIEW, Perm.TRIAL_START, Perm.BILLING_STATEMENT,
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
                                                      Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE,
-                                                     Perm.TRIAL_START}),
+                                                     Perm.TRIAL_START, Perm.BILLING_STATEMENT}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
@@ -194,6 +196,22 @@ def get_partner(user: User, partner_id: str, perm: Perm = Perm.PARTNER_VIEW) -> 
         raise Http404("no such partner")
     require(user, perm)
     return partner
+
+
+def billing_partner(user: User, partner_id: str = "") -> Partner | None:
+    """Whose billing statement ``user`` may read: the operator every partner's (``None`` = all) or
+    the one named (404 if none); a partner admin only its own partner's (another partner: 403)."""
+    require(user, Perm.BILLING_STATEMENT)
+    if user.role == Role.OPERATOR:
+        if not partner_id:
+            return None
+        found = Partner.objects.filter(id=partner_id).first()
+        if found is None:
+            raise Http404("no such partner")
+        return found
+    if not user.partner_id or (partner_id and partner_id != user.partner_id):
+        raise PermissionDenied("a partner admin reads only its own partner's billing")
+    return user.partner
 
 
 def get_user(user: User, user_id: str, perm: Perm = Perm.USER_VIEW) -> User:
