@@ -22,6 +22,7 @@ from huey.contrib.djhuey import HUEY
 from waitress.server import create_server
 
 from kustos.archive import evidence_jobs  # noqa: F401  (the daily evidence renewal check)
+from kustos.billing import jobs as billing_jobs  # noqa: F401  (usage samples, trial ends)
 from kustos.cli import first_operator, smtp_service
 from kustos.cli.base import Context
 from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
