@@ -84,3 +84,13 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class PartnerNotifySettings(models.Model):
+    """Per partner: when stored volume growth is an event (``storage.growth``)."""
+
+    partner = models.OneToOneField(Partner, on_delete=models.CASCADE, primary_key=True,
+                                   related_name="notify_settings")
+    growth_percent = models.PositiveIntegerField(default=50)  # stored bytes grew by more than this ...
+    growth_days = models.PositiveIntegerField(default=1)  # ... within this many days (1 = a day, 7 = a week)
+    trial_notice_days = models.PositiveIntegerField(default=3)  # trial.ending this many days before the end

@@ -27,7 +27,10 @@ silent_threshold = alerts_common.silent_threshold
 
 
 def _notify(source: Source, subject: str, text: str, kind: str) -> None:
-    sent = alerts_common.mail(source.customer, subject, text)
+    event = "source.failing" if kind == "failing" else "source.late"
+    sent = alerts_common.alert(source.customer, event, subject, text, {
+        "source": source.id, "name": source.name, "kind": source.kind, "alert": kind,
+        "consecutive_failures": source.consecutive_failures, "last_error": (source.last_error or "")[:300]})
     Source.objects.filter(id=source.id).update(alerted_at=timezone.now())
     audit.record("source.alert", actor="system", customer=source.customer, target=source.id,
                  detail={"subject": subject, "recipients": sent, "kind": kind})

@@ -13,6 +13,7 @@ from django.db.models import Q
 from kustos.accounts.models import User
 from kustos.accounts.roles import Role
 from kustos.core import runtime
+from kustos.notify.services import events
 from kustos.tenants.models import Customer
 
 SILENT_DAYS = 2  # default of Settings.alert_silent_working_days
@@ -50,3 +51,11 @@ def mail(customer: Customer, subject: str, text: str) -> int:
     if to:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, to, fail_silently=True)
     return len(to)
+
+
+def alert(customer: Customer, event_type: str, subject: str, text: str, detail: dict) -> int:
+    """Route the alert through the partner's notification routes (``notify.services.events.emit``);
+    without a route for it, mail the customer's and partner's admins as before. Returns how many were mailed."""
+    emitted = events.emit(event_type, partner=customer.partner_id, customer=customer,
+                          title=subject.removeprefix("[Kustos] "), detail=detail, default_mail=False)
+    return len(emitted.mailed) if emitted.routed else mail(customer, subject, text)

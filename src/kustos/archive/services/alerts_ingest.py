@@ -58,11 +58,11 @@ def batch_lag(customer: Customer, *, source: str, endpoint: str, message_ids: li
                 "median_lag_minutes": int(middle.total_seconds() // 60),
                 "max_lag_minutes": int(max(lags).total_seconds() // 60),
                 "threshold_minutes": int(threshold.total_seconds() // 60)}
-    sent = alerts_common.mail(
-        customer, f"[Kustos] mail of {customer.name} is archived late",
+    sent = alerts_common.alert(
+        customer, "source.late", f"[Kustos] mail of {customer.name} is archived late",
         f"A batch of {len(lags)} messages from {source} ({endpoint}) of customer {customer.name} was archived "
         f"{measured['median_lag_minutes']} minutes (median) after the messages' dates; the threshold is "
-        f"{measured['threshold_minutes']} minutes.\n")
+        f"{measured['threshold_minutes']} minutes.\n", measured)
     audit.record(LAG_ACTION, actor="system", customer=customer, target=endpoint[:200],
                  detail={**measured, "recipients": sent})
     return measured
@@ -99,10 +99,11 @@ def check_silent_journals(now: datetime | None = None) -> int:
         if AuditEvent.objects.filter(action=SILENT_ACTION, customer_id=customer.id, target=endpoint.local_part,
                                      at__gte=last).exists():
             continue
-        sent = alerts_common.mail(
-            customer, f"[Kustos] journaling address of {customer.name} receives no mail",
+        sent = alerts_common.alert(
+            customer, "journal.silent", f"[Kustos] journaling address of {customer.name} receives no mail",
             f"The journaling address {endpoint.local_part} of customer {customer.name} has received no mail for "
-            f"{days} working days (Monday to Friday). Check the journaling rule of the mail server.\n")
+            f"{days} working days (Monday to Friday). Check the journaling rule of the mail server.\n",
+            {"address": endpoint.local_part, "last_delivery": last.isoformat(), "working_days": days})
         audit.record(SILENT_ACTION, actor="system", customer=customer, target=endpoint.local_part,
                      detail={"last_delivery": last.isoformat(), "working_days": days, "recipients": sent})
         count += 1

@@ -21,6 +21,7 @@ from kustos.accounts.roles import Role
 from kustos.audit import services as audit
 from kustos.audit.models import AuditEvent
 from kustos.core import runtime
+from kustos.notify.services import events
 from kustos.tenants.models import Customer
 from kustos.vault.errors import VaultError
 from kustos.vault.ledger import renew as ledger_renew
@@ -104,6 +105,10 @@ def daily_check(now: datetime | None = None) -> dict[str, Any]:
                              "soonest_expiry": st["soonest_expiry"], "days_left": st["days_left"]})
             audit.record(WARN_ACTION, actor="system", customer=customer, target=customer.id,
                          detail={"batches": len(st["expiring"]), "soonest_expiry": st["soonest_expiry"]})
+            events.emit("evidence.renewal_due", partner=customer.partner_id, customer=customer, default_mail=False,
+                        title=f"evidence renewal due for {customer.name}: TSA certificate expires soon",
+                        detail={"batches": len(st["expiring"]), "soonest_expiry": str(st["soonest_expiry"]),
+                                "days_left": st["days_left"]})
     sent = 0
     if warnings:
         to = _operators()

@@ -23,6 +23,7 @@ from kustos.accounts.roles import Role
 from kustos.audit import services as audit
 from kustos.backup.models import BackupAccount, BackupAlert, BackupPlan, BackupSnapshot
 from kustos.backupguard import Baseline, ChangeSet, assess, changes_between
+from kustos.notify.services import events
 from kustos.tenants.models import Customer
 
 log = logging.getLogger("kustos.backup")
@@ -89,7 +90,14 @@ def _mail(plan: BackupPlan, alerts: list[BackupAlert]) -> None:
     text = (f"The backup of source {plan.source.name} of customer {customer.name} found changes that look like "
             f"an attack (snapshot {alerts[0].snapshot}):\n\n" + "\n".join(lines) +
             "\n\nEarlier snapshots are kept; check the accounts before restoring.\n")
-    if recipients:
+    emitted = events.emit("anomaly.detected", partner=customer.partner_id, customer=customer,
+                          title=subject.removeprefix("[Kustos] "), default_mail=False, detail={
+                              "source": plan.source_id, "snapshot": alerts[0].snapshot,
+                              "alerts": [{"account": a.account.scope_id, "kind": a.kind, "severity": a.severity,
+                                          "count": a.count} for a in alerts]})
+    if emitted.routed:
+        recipients = emitted.mailed
+    elif recipients:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
     audit.record("backup.alert.mail", actor="system", customer=customer, target=plan.id,
                  detail={"alerts": len(alerts), "recipients": len(recipients)})

@@ -18,6 +18,7 @@ from kustos.backup.sink import VaultBackupSink, account_of
 from kustos.core import runtime
 from kustos.core.egress import egress_policy
 from kustos.core.secrets import open_secret
+from kustos.notify.services import events
 from kustos.sources import runloop
 from kustos.sources.base import Connector, Cursor, Scope
 
@@ -129,3 +130,7 @@ def run(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[s
 
 def _failed(plan: BackupPlan, exc: BaseException) -> None:
     BackupPlan.objects.filter(id=plan.id).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+    customer = plan.customer
+    events.emit("backup.failing", partner=customer.partner_id, customer=customer, default_mail=False,
+                title=f"backup of {plan.source.name} of {customer.name} failed",
+                detail={"source": plan.source_id, "plan": plan.id, "error": f"{type(exc).__name__}: {exc}"[:300]})

@@ -1,0 +1,16 @@
+"""The scheduler's notification work (registered by importing this module in ``cli/server.py``):
+the delivery tasks (``tasks``) and, daily, the checks that raise events themselves (storage
+growth, trials ending)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from kustos.notify import tasks  # noqa: F401  (registers the delivery tasks)
+from kustos.notify.services import checks
+
+
+@db_periodic_task(crontab(minute="17", hour="6"))
+def daily_checks() -> dict:
+    return checks.run_all()
