@@ -90,6 +90,9 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
                    "au=404/404/404"),
     ("GET", "jobs/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
     ("GET", "audit/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
+    # Billing statement: the operator (all partners) and partner admins (own partner) only.
+    ("GET", "billing/"): (None, "anon=302 op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
+    ("GET", "billing/csv/"): (None, "anon=302 op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("GET", "jobs/<str:job_id>/"): (
         "job", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=404/404/404 "
                "au=404/404/404"),
@@ -220,6 +223,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "/api/v1/jobs"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
     ("GET", "/api/v1/audit"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
     ("GET", "/api/v1/audit/verify"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
+    ("GET", "/api/v1/billing/{month}.csv"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
+    ("GET", "/api/v1/billing/{month}"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("GET", "/api/v1/jobs/{job_id}"): ("job", f"{_OBJ} eu=404/404/404 au=404/404/404"),
     # Archive: the operator runs the platform but never reads customer archives.
     ("GET", "/api/v1/customers/{customer_id}/archive/search"): (

@@ -14,6 +14,7 @@ from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
+from kustos.api.routers.billing import router as billing_router
 from kustos.api.routers.compliance import router as compliance_router
 from kustos.api.routers.evidence import router as evidence_router
 from kustos.api.routers.gdpr import router as gdpr_router
@@ -60,3 +61,4 @@ api.add_router("", saved_searches_router)
 api.add_router("", tax_flags_router)
 api.add_router("", archive_alerts_router)
 api.add_router("", ingest_rules_router)
+api.add_router("", billing_router)

@@ -18,6 +18,7 @@ from kustos.cli import base, startup
 from kustos.cli.parsers import alerts as archive_alerts
 from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
 from kustos.cli.parsers import audit as audit_log
+from kustos.cli.parsers import billing as billing_statement
 from kustos.cli.parsers import compliance as compliance_docs
 from kustos.cli.parsers import evidence as evidence_parser
 from kustos.cli.parsers import gdpr as gdpr_parser
@@ -51,6 +52,7 @@ COMMAND_MODULES = (
     saved_searches_parser,
     ingest_rules_parser,
     archive_alerts,
+    billing_statement,
 )
 
 

@@ -199,3 +199,7 @@ urlpatterns += [
     path("customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/", ingest_rules_views.ingest_rule_remove,
          name="ingest-rule-remove"),
 ]
+from kustos.web.views import billing as billing_views  # noqa: E402
+
+urlpatterns += [path("billing/", billing_views.billing_page, name="billing"),
+                path("billing/csv/", billing_views.billing_csv, name="billing-csv")]

@@ -256,6 +256,8 @@ CLI_COMMANDS: dict[str, str] = {
     "art30": NONE,
     "audit log": NONE,
     "audit verify": NONE,
+    "billing csv": NONE,
+    "billing show": NONE,
     "reconcile": READS,
     "hold create": NONE,
     "hold release": NONE,

@@ -21,7 +21,8 @@ Rules (from the service descriptions, "Details zur Abrechnung" and "Kündigung")
 * Cancelling is deleting the customer: billing ends with the month of ``ended_at``. The
   activation row keeps customer id, name and legal name, so the deleted customer's rows still
   appear for that month. Customer data is used only to attribute billing.
-* ``activated`` / ``ended``: ISO dates (Berlin) or empty. Rows are sorted by partner, customer
+* ``activated`` / ``ended``: ISO dates (Berlin) or empty; only dates up to the month's end are
+  shown, so a month's statement does not change later. Rows are sorted by partner, customer
   name, customer id and service.
 
 Several activation rows of one customer and service (a trial that ended, a later activation)
@@ -235,14 +236,14 @@ def _merge(group: list[ServiceActivation], month: Month, prices: dict) -> Row | 
             raise MissingPrice(service, unit, month.first_day)
         unit_price = prices[key]
     activated = [_day(a.activated_at) for a in relevant if a.activated_at is not None and a.activated_at < month.end]
-    ended = [a.ended_at for a in relevant]
+    ended = [a.ended_at for a in relevant]  # shown once it lies within or before the month
     return Row(
         partner_id=latest.partner_id, partner_name=latest.partner.name, customer_id=latest.customer_id,
         customer_name=latest.customer_name, legal_name=latest.legal_name, service=service, unit=unit,
         quantity=quantity, unit_price=unit_price,
         amount=(quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP), trial_days=len(trial),
         activated=min(activated) if activated else None,
-        ended=_day(max(ended)) if ended and all(e is not None for e in ended) else None,
+        ended=_day(max(ended)) if all(e is not None and e < month.end for e in ended) else None,
         billed=bool(billed_rows),
     )
 
