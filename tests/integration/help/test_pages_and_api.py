@@ -1,0 +1,88 @@
+"""Help in the dashboard and the API: the article list by topic, search, articles in the user's
+language, the context links on the pages the articles explain, any signed-in user may read."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kustos.accounts.services import tokens
+from tests import factories
+from tests.integration.web.session import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    p = factories.partner("Help Partner")
+    c = factories.customer(p, "Help Kunde GmbH")
+    return {"partner_admin": factories.user("admin@help.example", "partner_admin", partner=p, totp=True),
+            "end_user": factories.user("anna@help-kunde.example", "end_user", customer=c),
+            "auditor": factories.user("pruefer@fa.example", "auditor", customer=c), "customer": c}
+
+
+def _client(user, lang: str = "en") -> Client:
+    client = sign_in(Client(), user)
+    client.cookies["django_language"] = lang
+    return client
+
+
+def test_help_index_groups_articles_by_topic_in_english(world):
+    r = _client(world["end_user"]).get("/help/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "Connect mail" in html and "Customers and billing" in html
+    assert 'href="/help/journaling-exchange-online/"' in html and "Set up journaling in Exchange Online" in html
+    assert html.count('data-testid="help-topic"') == 5
+
+
+def test_help_index_in_german_shows_german_titles(world):
+    html = _client(world["end_user"], "de").get("/help/").content.decode()
+    assert "Journaling in Exchange Online einrichten" in html and "E-Mail anbinden" in html
+    assert "Set up journaling in Exchange Online" not in html
+
+
+def test_help_search_in_the_page(world):
+    html = _client(world["auditor"], "de").get("/help/", {"q": "Betriebsprüfer"}).content.decode()
+    results = html.split('data-testid="help-results"')[1].split("</section>")[0]
+    assert "Daten an einen Betriebsprüfer übergeben" in results and "Microsoft 365 anbinden" not in results
+    html = _client(world["auditor"]).get("/help/", {"q": "xylophone"}).content.decode()
+    assert "No article matches" in html
+
+
+def test_article_page_in_the_users_language(world):
+    en = _client(world["partner_admin"]).get("/help/restore-backup/")
+    assert en.status_code == 200
+    assert "<h1>Restore a mailbox or items from a backup</h1>" in en.content.decode()
+    assert "<pre><code>kustos backup snapshots --source src_example\n" in en.content.decode()
+    de = _client(world["partner_admin"], "de").get("/help/restore-backup/").content.decode()
+    assert "Postfach oder Elemente aus einer Sicherung wiederherstellen" in de and 'lang="de"' in de
+    assert _client(world["partner_admin"]).get("/help/no-such-article/").status_code == 404
+    assert _client(world["end_user"]).get("/help/getting-started/").status_code == 200
+
+
+def test_help_needs_sign_in():
+    assert Client().get("/help/search-archive/").status_code == 302
+    assert Client().get("/api/v1/help/articles").status_code == 401
+
+
+def _api(user) -> Client:
+    return Client(headers={"Authorization": f"Bearer {tokens.create(user, 'help')[1]}"})
+
+
+def test_api_lists_searches_and_reads_articles(world):
+    api = _api(world["end_user"])
+    every = api.get("/api/v1/help/articles", {"lang": "en"}).json()
+    assert len(every) >= 10 and {"slug", "title", "topic", "topic_name", "summary", "lang"} <= set(every[0])
+    hits = api.get("/api/v1/help/articles", {"q": "Journalregel", "lang": "de"}).json()
+    assert hits[0]["slug"] == "journaling-exchange-online" and hits[0]["lang"] == "de"
+    assert api.get("/api/v1/help/articles", {"q": "journal rule", "lang": "en"}).json()[0]["title"] == \
+        "Set up journaling in Exchange Online"
+    one = api.get("/api/v1/help/articles/cancel-customer", {"lang": "de"})
+    assert one.status_code == 200
+    body = one.json()
+    assert body["title"] == "Einen Kunden kündigen" and "kustos customer delete" in body["markdown"]
+    assert "<code>" in body["html"] and "<script" not in body["html"]
+    missing = api.get("/api/v1/help/articles/nope")
+    assert missing.status_code == 404 and "nope" in missing.json()["detail"]
