@@ -76,6 +76,8 @@ class Perm(StrEnum):
     TRIAL_START = "billing.trial.start"
     # The monthly billing statement (CSV): the operator for every partner, a partner admin for its own.
     BILLING_STATEMENT = "billing.statement"
+    # Notification routes and webhook endpoints: a partner admin for its partner, the operator for all.
+    NOTIFY_MANAGE = "notify.manage"
 
 
 _PARTNER_COMMON = {
@@ -93,10 +95,11 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.CUSTOMER_DELETE, Perm.USER_VIEW, Perm.USER_MANAGE,
         Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
         Perm.PRICE_VIEW, Perm.PRICE_MANAGE, Perm.USAGE_VIEW, Perm.TRIAL_START, Perm.BILLING_STATEMENT,
+        Perm.NOTIFY_MANAGE,
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
                                                      Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE,
-                                                     Perm.TRIAL_START, Perm.BILLING_STATEMENT}),
+                                                     Perm.TRIAL_START, Perm.BILLING_STATEMENT, Perm.NOTIFY_MANAGE}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,

@@ -20,6 +20,7 @@ from kustos.api.routers.evidence import router as evidence_router
 from kustos.api.routers.gdpr import router as gdpr_router
 from kustos.api.routers.holds import router as holds_router
 from kustos.api.routers.ingest_rules import router as ingest_rules_router
+from kustos.api.routers.notify import router as notify_router
 from kustos.api.routers.reconcile import router as reconcile_router
 from kustos.api.routers.retention import router as retention_router
 from kustos.api.routers.saved_searches import router as saved_searches_router
@@ -61,4 +62,5 @@ api.add_router("", saved_searches_router)
 api.add_router("", tax_flags_router)
 api.add_router("", archive_alerts_router)
 api.add_router("", ingest_rules_router)
+api.add_router("", notify_router)
 api.add_router("", billing_router)

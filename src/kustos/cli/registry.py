@@ -24,6 +24,7 @@ from kustos.cli.parsers import evidence as evidence_parser
 from kustos.cli.parsers import gdpr as gdpr_parser
 from kustos.cli.parsers import holds as holds_parser
 from kustos.cli.parsers import ingest_rules as ingest_rules_parser
+from kustos.cli.parsers import notify as notify_parser
 from kustos.cli.parsers import reconcile as reconcile_parser
 from kustos.cli.parsers import retention as retention_parser
 from kustos.cli.parsers import saved_searches as saved_searches_parser
@@ -52,6 +53,7 @@ COMMAND_MODULES = (
     saved_searches_parser,
     ingest_rules_parser,
     archive_alerts,
+    notify_parser,
     billing_statement,
 )
 

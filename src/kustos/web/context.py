@@ -19,6 +19,7 @@ _NAV = [
     ("/users/", _("Users"), Perm.USER_VIEW),
     ("/jobs/", _("Jobs"), Perm.JOB_VIEW),
     ("/audit/", _("Audit log"), Perm.AUDIT_VIEW),
+    ("/notifications/", _("Notifications"), Perm.NOTIFY_MANAGE),
     ("/billing/", _("Billing"), Perm.BILLING_STATEMENT),
     ("/locations/", _("Storage locations"), Perm.LOCATION_MANAGE),
     ("/account/", _("My account"), None),

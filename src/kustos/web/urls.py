@@ -193,6 +193,13 @@ from kustos.web.views import retention as retention_views  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/retention/", retention_views.retention_page, name="retention")]
 from kustos.web.views import ingest_rules as ingest_rules_views  # noqa: E402
+from kustos.web.views import notify as notify_views  # noqa: E402
+
+urlpatterns += [
+    path("notifications/", notify_views.notifications, name="notifications"),
+    path("notifications/routes/", notify_views.route_action, name="notification-routes"),
+    path("notifications/webhooks/", notify_views.webhook_action, name="notification-webhooks"),
+]
 
 urlpatterns += [
     path("customers/<str:customer_id>/ingest-rules/", ingest_rules_views.ingest_rules_page, name="ingest-rules"),

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -24,7 +25,7 @@ from kustos.audit import services as audit
 from kustos.core.egress import egress_policy
 from kustos.core.secrets import open_secret, seal_secret
 from kustos.notify.models import WebhookDelivery, WebhookEndpoint
-from kustos.notify.services import payloads, signing, urls
+from kustos.notify.services import payloads, routes, signing, urls
 from kustos.sources.http import EgressTransport
 from kustos.tenants.models import Partner
 
@@ -180,3 +181,16 @@ def send_test(endpoint: WebhookEndpoint, *, actor: Any) -> dict[str, Any]:
     audit.record("notify.webhook.test", actor=actor, partner=endpoint.partner_id, target=endpoint.id,
                  outcome="ok" if not error else "failed", detail={"status_code": code})
     return delivery_row(delivery)
+
+
+def create_for_events(partner: Partner, url: str, events: list[str], *, actor: Any) -> dict[str, Any]:
+    """A new endpoint plus one webhook route per event type (all or nothing); the row with the secret."""
+    with transaction.atomic():
+        endpoint, secret = create(partner, url, actor=actor)
+        added = [routes.add(partner, event_type=e, channel="webhook", webhook=endpoint.id, actor=actor)
+                 for e in dict.fromkeys(events)]
+    return {**public(endpoint), "secret": secret, "events": [r.event_type for r in added]}
+
+
+def parse_events(text: str | None) -> list[str]:
+    return [e.strip() for e in (text or "").split(",") if e.strip()]
