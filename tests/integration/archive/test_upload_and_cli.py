@@ -83,7 +83,8 @@ def test_cli_import_search_show_raw_export(tmp_path: Path, cli_env: dict):
     cust = json.loads(kustos(home, "customer", "create", "--partner", partner["id"], "K", "--json").stdout)
     out = kustos(home, "import", "--customer", cust["id"], "--mailbox", "kunde@example.com", str(path), "--json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == {"imported": 6, "duplicates": 0, "quarantined": 0, "skipped": 0, "errors": []}
+    assert json.loads(out.stdout) == {"imported": 6, "duplicates": 0, "quarantined": 0, "skipped": 0, "errors": [],
+                                      "excluded": 0, "excluded_by_rule": {}}
     again = json.loads(kustos(home, "import", "--customer", cust["id"], "--mailbox", "kunde@example.com", str(path),
                               "--json").stdout)
     assert again["imported"] == 0 and again["duplicates"] == 6
