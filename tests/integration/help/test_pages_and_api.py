@@ -41,6 +41,8 @@ def test_help_index_in_german_shows_german_titles(world):
     html = _client(world["end_user"], "de").get("/help/").content.decode()
     assert "Journaling in Exchange Online einrichten" in html and "E-Mail anbinden" in html
     assert "Set up journaling in Exchange Online" not in html
+    assert 'placeholder="Hilfe durchsuchen, z. B. Journaling oder Wiederherstellung"' in html
+    assert "Kein Artikel passt" in _client(world["end_user"], "de").get("/help/", {"q": "xylophon"}).content.decode()
 
 
 def test_help_search_in_the_page(world):
@@ -86,3 +88,23 @@ def test_api_lists_searches_and_reads_articles(world):
     assert "<code>" in body["html"] and "<script" not in body["html"]
     missing = api.get("/api/v1/help/articles/nope")
     assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+
+
+CONTEXT_LINKS = {  # page -> the article its "Help" link opens
+    "/customers/{c}/sources/": "connect-microsoft-365", "/customers/{c}/sources/new/?kind=imap": "connect-imap-pop3",
+    "/customers/{c}/journal/": "journaling-exchange-online", "/customers/{c}/import/": "import-pst-mbox",
+    "/archive/search/?customer={c}": "search-archive", "/customers/{c}/retention/": "retention-and-holds",
+    "/customers/{c}/holds/": "retention-and-holds", "/customers/{c}/gdpr/": "gdpr-requests",
+    "/customers/{c}/delete/": "cancel-customer", "/customers/{c}/reconcile/": "journaling-exchange-online",
+    "/users/{u}/": "tax-auditor",
+}
+
+
+@pytest.mark.parametrize(("page", "slug"), CONTEXT_LINKS.items())
+def test_pages_link_to_the_article_that_explains_them(world, page, slug):
+    url = page.format(c=world["customer"].id, u=world["auditor"].id)
+    r = _client(world["partner_admin"]).get(url)
+    assert r.status_code == 200, url
+    assert f'href="/help/{slug}/" data-testid="help-link"' in r.content.decode()
+    de = _client(world["partner_admin"], "de").get(url).content.decode()
+    assert f'href="/help/{slug}/" data-testid="help-link"' in de and ">Hilfe</a>" in de
