@@ -97,6 +97,8 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
         "job", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=404/404/404 "
                "au=404/404/404"),
     ("GET", "help/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("GET", "help/getting-started/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("GET", "help/<slug:slug>/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     # Archive dashboard (search, messages, export): the operator never reads archives.
     ("GET", "archive/search/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "archive/export/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
@@ -222,6 +224,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "token", "op=200/404 pa=200/404 pt=200/404 ca=200/404 eu=200/404 au=200/404"),
     ("GET", "/api/v1/jobs"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
     ("GET", "/api/v1/audit"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
+    ("GET", "/api/v1/help/articles"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("GET", "/api/v1/help/articles/{slug}"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("GET", "/api/v1/audit/verify"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("GET", "/api/v1/billing/{month}.csv"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("GET", "/api/v1/billing/{month}"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),

@@ -103,6 +103,7 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
                   part=world.attachment_part.get(label, ""), account="nobody", version=1)
     values.update(hold_id=getattr(obj, "id", ""), case_id=getattr(obj, "id", ""), request_id=getattr(obj, "id", ""))
     values.update(rule_id=getattr(obj, "id", ""))
+    values.update(slug="search-archive")  # a help article
     if kind in ("source", "quarantine"):
         values["customer_id"] = obj.customer_id
     if kind == "quarantine":

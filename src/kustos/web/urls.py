@@ -63,7 +63,9 @@ urlpatterns = [
     # jobs and help
     path("jobs/", jobs.job_list, name="jobs"),
     path("jobs/<str:job_id>/", jobs.job_detail, name="job"),
-    path("help/", help.guide, name="help"),
+    path("help/", help.index, name="help"),
+    path("help/getting-started/", help.guide, name="help-guide"),
+    path("help/<slug:slug>/", help.article, name="help-article"),
 ]
 
 # --- archive search, messages, sources, journaling, imports (archive dashboard block) -----------
