@@ -99,6 +99,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "help/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("GET", "help/getting-started/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("GET", "help/<slug:slug>/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("GET", "health/"): (None, "anon=302 op=200 pa=403 pt=403 ca=403 eu=403 au=403"),
     # Archive dashboard (search, messages, export): the operator never reads archives.
     ("GET", "archive/search/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "archive/export/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
@@ -201,6 +202,10 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "/api/v1/customers"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "/api/v1/customers"): (None, "op=201 pa=201 pt=201 ca=403 eu=403 au=403"),
     ("GET", "/api/v1/customers/{customer_id}"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    # Health at a glance: customer states (customer.view, scoped), usage series, installation (operator).
+    ("GET", "/api/v1/health/customers"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
+    ("GET", "/api/v1/customers/{customer_id}/usage/daily"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/health/installation"): (None, "op=200 pa=403 pt=403 ca=403 eu=403 au=403"),
     ("PATCH", "/api/v1/customers/{customer_id}"): (
         "customer", "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/delete"): (

@@ -78,6 +78,8 @@ class Perm(StrEnum):
     BILLING_STATEMENT = "billing.statement"
     # Notification routes and webhook endpoints: a partner admin for its partner, the operator for all.
     NOTIFY_MANAGE = "notify.manage"
+    # Installation health (queue, jobs, workers, disk, vault usage): the operator only.
+    INSTALLATION_HEALTH = "installation.health"
 
 
 _PARTNER_COMMON = {
@@ -96,6 +98,7 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
         Perm.PRICE_VIEW, Perm.PRICE_MANAGE, Perm.USAGE_VIEW, Perm.TRIAL_START, Perm.BILLING_STATEMENT,
         Perm.NOTIFY_MANAGE,
+        Perm.INSTALLATION_HEALTH,
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
                                                      Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE,

@@ -18,6 +18,7 @@ from kustos.api.routers.billing import router as billing_router
 from kustos.api.routers.compliance import router as compliance_router
 from kustos.api.routers.evidence import router as evidence_router
 from kustos.api.routers.gdpr import router as gdpr_router
+from kustos.api.routers.health import router as health_router
 from kustos.api.routers.help import router as help_router
 from kustos.api.routers.holds import router as holds_router
 from kustos.api.routers.ingest_rules import router as ingest_rules_router
@@ -64,5 +65,6 @@ api.add_router("", tax_flags_router)
 api.add_router("", archive_alerts_router)
 api.add_router("", ingest_rules_router)
 api.add_router("", help_router)
+api.add_router("", health_router)
 api.add_router("", notify_router)
 api.add_router("", billing_router)

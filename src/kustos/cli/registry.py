@@ -22,6 +22,7 @@ from kustos.cli.parsers import billing as billing_statement
 from kustos.cli.parsers import compliance as compliance_docs
 from kustos.cli.parsers import evidence as evidence_parser
 from kustos.cli.parsers import gdpr as gdpr_parser
+from kustos.cli.parsers import health as health_parser
 from kustos.cli.parsers import holds as holds_parser
 from kustos.cli.parsers import ingest_rules as ingest_rules_parser
 from kustos.cli.parsers import notify as notify_parser
@@ -53,6 +54,7 @@ COMMAND_MODULES = (
     saved_searches_parser,
     ingest_rules_parser,
     archive_alerts,
+    health_parser,
     notify_parser,
     billing_statement,
 )

@@ -15,6 +15,7 @@ from kustos.web.views import (
     twofactor,
     users,
 )
+from kustos.web.views import health as health_views
 
 app_name = "web"
 
@@ -66,6 +67,7 @@ urlpatterns = [
     path("help/", help.index, name="help"),
     path("help/getting-started/", help.guide, name="help-guide"),
     path("help/<slug:slug>/", help.article, name="help-article"),
+    path("health/", health_views.installation_health, name="installation-health"),
 ]
 
 # --- archive search, messages, sources, journaling, imports (archive dashboard block) -----------

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Any
 
+from django.db.models import Max
 from django.utils import timezone
 
 from kustos.archive.models import JournalEndpoint, Message
@@ -68,10 +69,15 @@ def batch_lag(customer: Customer, *, source: str, endpoint: str, message_ids: li
     return measured
 
 
-def _last_delivery(endpoint: JournalEndpoint) -> datetime:
-    last = (AuditEvent.objects.filter(action=BATCH_ACTION, customer_id=endpoint.customer_id,
-                                      target=endpoint.local_part).order_by("-at").values_list("at", flat=True).first())
-    return last or endpoint.created_at
+def last_deliveries(endpoints: list[JournalEndpoint]) -> dict[str, datetime]:
+    """Each endpoint's last delivery (its newest ingest batch, else its creation) by customer id, in
+    one query for any number of endpoints."""
+    if not endpoints:
+        return {}
+    newest = {(r["customer_id"], r["target"]): r["last"] for r in
+              AuditEvent.objects.filter(action=BATCH_ACTION, customer_id__in=[e.customer_id for e in endpoints])
+              .values("customer_id", "target").annotate(last=Max("at")).order_by()}
+    return {e.customer_id: newest.get((e.customer_id, e.local_part)) or e.created_at for e in endpoints}
 
 
 def silent_journals(customers: Any = None, now: datetime | None = None) -> list[tuple[JournalEndpoint, datetime]]:
@@ -82,8 +88,10 @@ def silent_journals(customers: Any = None, now: datetime | None = None) -> list[
     if customers is not None:
         qs = qs.filter(customer__in=customers)
     out = []
-    for endpoint in qs:
-        last = _last_delivery(endpoint)
+    endpoints = list(qs)
+    delivered = last_deliveries(endpoints)
+    for endpoint in endpoints:
+        last = delivered[endpoint.customer_id]
         if alerts_common.working_days_between(last, now) >= days:
             out.append((endpoint, last))
     return out

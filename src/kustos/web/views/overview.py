@@ -17,7 +17,9 @@ from kustos.accounts.roles import Role
 from kustos.accounts.services import operator_access
 from kustos.archive.services import evidence_renewal
 from kustos.jobs.models import Job
+from kustos.monitoring import health
 from kustos.tenants.models import Customer
+from kustos.web.views.usage_chart import usage_charts
 
 
 def _job_summary(user) -> dict:
@@ -45,11 +47,16 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["recent_customers"] = customers.order_by("-created_at")[:5]
         context["evidence_warnings"] = evidence_renewal.recent_warnings(customers)
+        context["health"] = states = health.states(customers)
+        context["health_summary"] = health.summary(states)
+        context["show_partner"] = user.role == Role.OPERATOR
+        context["usage"] = usage_charts(customers, "home")
     if access.has_perm(user, Perm.JOB_VIEW):
         context["jobs"] = _job_summary(user)
     if access.has_perm(user, Perm.PARTNER_VIEW):
         context["partner_count"] = access.partners_for(user).count()
         context["location_count"] = access.locations_for(user).count()
+    context["can_installation_health"] = access.has_perm(user, Perm.INSTALLATION_HEALTH)
     if user.role == Role.AUDITOR:
         context["grants"] = user.grants.select_related("customer").filter(expires_at__gt=timezone.now())
     if user.role == Role.END_USER:
