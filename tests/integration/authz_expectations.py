@@ -187,6 +187,10 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    # Notifications of a partner: partner admins and the operator.
+    ("GET", "notifications/"): (None, "anon=302 op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
+    ("POST", "notifications/routes/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
+    ("POST", "notifications/webhooks/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
 }
 
 _OBJ = "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404"
@@ -407,4 +411,14 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/gdpr/requests/{request_id}/export"): (
         "customer", "op=403/403/403 pa=404/404/404 pt=403/403/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    # Notifications: routes and webhook endpoints of a partner (partner admins, the operator).
+    ("GET", "/api/v1/notify/event-types"): (None, "op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
+    ("GET", "/api/v1/partners/{partner_id}/notify/routes"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("POST", "/api/v1/partners/{partner_id}/notify/routes"): ("partner", "op=422/422 pa=422/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("DELETE", "/api/v1/notify/routes/{route_id}"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("GET", "/api/v1/partners/{partner_id}/webhooks"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("POST", "/api/v1/partners/{partner_id}/webhooks"): ("partner", "op=422/422 pa=422/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
 }

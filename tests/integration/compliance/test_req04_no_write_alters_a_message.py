@@ -123,6 +123,12 @@ API_WRITES: dict[tuple[str, str], str] = {
     # ingest rules decide about mail arriving later; archived messages are never touched
     ("POST", "/api/v1/customers/{customer_id}/ingest-rules"): NONE,
     ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): NONE,
+    # notification routes and webhook endpoints of a partner: no message is touched
+    ("POST", "/api/v1/partners/{partner_id}/notify/routes"): NONE,
+    ("DELETE", "/api/v1/notify/routes/{route_id}"): NONE,
+    ("POST", "/api/v1/partners/{partner_id}/webhooks"): NONE,
+    ("DELETE", "/api/v1/webhooks/{webhook_id}"): NONE,
+    ("POST", "/api/v1/webhooks/{webhook_id}/test"): NONE,
 }
 
 DASHBOARD_POSTS: dict[str, str] = {
@@ -179,6 +185,8 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/retention/": DELETES,  # classes, rules, apply, run, approve
     "customers/<str:customer_id>/ingest-rules/": NONE,  # rules for mail arriving later
     "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
+    "notifications/routes/": NONE,
+    "notifications/webhooks/": NONE,
 }
 
 CLI_COMMANDS: dict[str, str] = {
@@ -286,6 +294,16 @@ CLI_COMMANDS: dict[str, str] = {
     "retention reject": NONE,
     "retention settings": NONE,
     "tombstones": NONE,
+    "webhook add": NONE,
+    "webhook list": NONE,
+    "webhook test": NONE,
+    "webhook deliveries": NONE,
+    "webhook remove": NONE,
+    "notify route add": NONE,
+    "notify route list": NONE,
+    "notify route remove": NONE,
+    "notify check": NONE,
+    "notify retry": NONE,
 }
 
 # Commands that run a long-lived service: what they do to messages is exercised through the

@@ -14,15 +14,15 @@ router = Router(tags=["notifications"])
 
 
 class RouteIn(Schema):
-    event_type: str
-    channel: str
+    event_type: str = ""
+    channel: str = ""
     addresses: list[str] = []
     webhook: str = ""
     customer: str = ""
 
 
 class WebhookIn(Schema):
-    url: str
+    url: str = ""
     events: list[str] = []
 
 
