@@ -133,6 +133,10 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     # Quarantine: the operator may look at the list; the kept bytes and retry are for importers.
     ("GET", "customers/<str:customer_id>/quarantine/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/reconcile/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    # Billing set-up: the price list (operator sets, partner staff read), trials (partner admins, operator).
+    ("GET", "prices/"): (None, "anon=302 op=200 pa=200 pt=200 ca=403 eu=403 au=403"),
+    ("POST", "prices/"): (None, "anon=302 op=422 pa=403 pt=403 ca=403 eu=403 au=403"),
+    ("POST", "customers/<str:customer_id>/trial/"): ("customer", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     # Integrity (verify now, evidence state): customer admins and partner staff (compliance.view).
     ("GET", "customers/<str:customer_id>/integrity/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/integrity/verify/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
@@ -275,6 +279,16 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     # Quarantine: listing with source.view (the operator may look), kept bytes and retry with archive.import.
     ("GET", "/api/v1/customers/{customer_id}/quarantine"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/reconcile"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    # Billing set-up: prices (operator writes, partner staff read), trials, a customer's activations and usage.
+    ("GET", "/api/v1/prices"): (None, "op=200 pa=200 pt=200 ca=403 eu=403 au=403"),
+    ("POST", "/api/v1/prices"): (None, "op=422 pa=403 pt=403 ca=403 eu=403 au=403"),
+    ("GET", "/api/v1/trials"): (None, "op=200 pa=200 pt=200 ca=403 eu=403 au=403"),
+    ("POST", "/api/v1/customers/{customer_id}/trials"): (
+        "customer", "op=422/422/422 pa=422/422/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/activations"): (
+        "customer", "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/usage"): (
+        "customer", "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     # Verify now and the evidence state: compliance.view; the court bundle: archive.export within the
     # caller's visibility (like the Z3 export).
     ("POST", "/api/v1/customers/{customer_id}/verify"): (

@@ -15,6 +15,7 @@ from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
 from kustos.api.routers.billing import router as billing_router
+from kustos.api.routers.billing_setup import router as billing_setup_router
 from kustos.api.routers.compliance import router as compliance_router
 from kustos.api.routers.evidence import router as evidence_router
 from kustos.api.routers.gdpr import router as gdpr_router
@@ -67,4 +68,5 @@ api.add_router("", ingest_rules_router)
 api.add_router("", help_router)
 api.add_router("", health_router)
 api.add_router("", notify_router)
+api.add_router("", billing_setup_router)
 api.add_router("", billing_router)

@@ -19,6 +19,7 @@ from kustos.cli.parsers import alerts as archive_alerts
 from kustos.cli.parsers import archive, auditor, backup, platform, quarantine, sources, tenants, vault
 from kustos.cli.parsers import audit as audit_log
 from kustos.cli.parsers import billing as billing_statement
+from kustos.cli.parsers import billing_setup as billing_setup_parser
 from kustos.cli.parsers import compliance as compliance_docs
 from kustos.cli.parsers import evidence as evidence_parser
 from kustos.cli.parsers import gdpr as gdpr_parser
@@ -54,8 +55,9 @@ COMMAND_MODULES = (
     saved_searches_parser,
     ingest_rules_parser,
     archive_alerts,
-    health_parser,
     notify_parser,
+    health_parser,
+    billing_setup_parser,
     billing_statement,
 )
 

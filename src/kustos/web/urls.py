@@ -214,3 +214,8 @@ from kustos.web.views import billing as billing_views  # noqa: E402
 
 urlpatterns += [path("billing/", billing_views.billing_page, name="billing"),
                 path("billing/csv/", billing_views.billing_csv, name="billing-csv")]
+from kustos.web.views import customer_billing  # noqa: E402
+from kustos.web.views import prices as price_views  # noqa: E402
+
+urlpatterns += [path("prices/", price_views.price_list, name="prices"),
+                path("customers/<str:customer_id>/trial/", customer_billing.trial_start, name="customer-trial")]

@@ -109,6 +109,9 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/uploads/{upload_id}"): ADDS,
     ("POST", "/api/v1/customers/{customer_id}/holds"): NONE,  # records hold items; messages untouched
     ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): NONE,
+    # billing set-up: the price list and trials (a customer's service flag at most); no message is touched
+    ("POST", "/api/v1/prices"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/trials"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/gdpr/requests"): RESTRICTS,
     ("POST", "/api/v1/customers/{customer_id}/retention/classes"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/retention/classes/suggested"): NONE,
@@ -181,6 +184,8 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/compliance/procedure-doc/": NONE,
     "customers/<str:customer_id>/holds/": NONE,
     "customers/<str:customer_id>/holds/<str:hold_id>/release/": NONE,
+    "prices/": NONE,
+    "customers/<str:customer_id>/trial/": NONE,
     "customers/<str:customer_id>/gdpr/": RESTRICTS,
     "customers/<str:customer_id>/retention/": DELETES,  # classes, rules, apply, run, approve
     "customers/<str:customer_id>/ingest-rules/": NONE,  # rules for mail arriving later
@@ -267,6 +272,12 @@ CLI_COMMANDS: dict[str, str] = {
     "billing csv": NONE,
     "billing show": NONE,
     "reconcile": READS,
+    "usage sample": NONE,  # reads vault usage figures and backup accounts, writes usage rows
+    "usage show": NONE,
+    "trial start": NONE,
+    "trial list": NONE,
+    "price set": NONE,
+    "price list": NONE,
     "hold create": NONE,
     "hold release": NONE,
     "hold list": NONE,
