@@ -48,7 +48,10 @@ class Act:
 
 ACTS = [
     # running since before the year
-    Act("alpha", "cu_anton", "Anton GmbH", "Anton Handels GmbH", "archive", activated=berlin(2024, 11, 3, 9)),
+    Act("alpha", "cu_anton", "Anton GmbH", "Anton Handels GmbH", "archive", activated=berlin(2024, 11, 3, 9),
+        ended=berlin(2025, 4, 10, 16)),
+    # ... switched off in April and on again in June: a second row; May is not billed
+    Act("alpha", "cu_anton", "Anton GmbH", "Anton Handels GmbH", "archive", activated=berlin(2025, 6, 5, 9)),
     # trial 20 Jan – 3 Feb, then paid: January trial only (12 days, amount 0), February billed whole
     Act("alpha", "cu_anton", "Anton GmbH", "Anton Handels GmbH", "backup", trial_start=berlin(2025, 1, 20, 10),
         trial_end=berlin(2025, 2, 3, 10), then="paid", activated=berlin(2025, 2, 3, 10)),
@@ -150,16 +153,21 @@ def _price_text(p: int) -> str:  # p in 1/10000 EUR
 
 
 def expected_rows(year: int, month: int, partner: str | None) -> list[list[str]]:
+    """Per customer and service (all its activation rows together), day by day."""
     days = _days(year, month)
     first, last = days[0], days[-1]
     rows = []
-    for a in ACTS:
-        if partner is not None and a.partner != partner:
+    for key in sorted({(a.customer_id, a.service) for a in ACTS}):
+        acts = [a for a in ACTS if (a.customer_id, a.service) == key]
+        if partner is not None and acts[0].partner != partner:
             continue
-        billed = any(_paid_on(a, d) for d in days)
-        trial_days = sum(1 for d in days if _trial_on(a, d))
+        billed = any(_paid_on(a, d) for a in acts for d in days)
+        trial_days = sum(1 for d in days if any(_trial_on(a, d) for a in acts))
         if not billed and not trial_days:
             continue
+        relevant = [a for a in acts if any(_paid_on(a, d) for d in days)] or \
+            [a for a in acts if any(_trial_on(a, d) for d in days)]
+        a = relevant[-1]
         values = [v for cid, s, d, v in SAMPLES if cid == a.customer_id and s == a.service and first <= d <= last]
         if not values:
             earlier = sorted((d, v) for cid, s, d, v in SAMPLES if cid == a.customer_id and s == a.service and d < first)
@@ -178,12 +186,14 @@ def expected_rows(year: int, month: int, partner: str | None) -> list[list[str]]
             cents = (hundredths * price + 5000) // 10000  # 1/100 GB × 1/10000 EUR → cents, half up
         else:
             cents = (peak * price + 50) // 100
-        act, end = _berlin_day(a.activated), _berlin_day(a.ended)
+        starts = [_berlin_day(r.activated) for r in relevant if r.activated and _berlin_day(r.activated) <= last]
+        act = min(starts) if starts else None
+        ends = [_berlin_day(r.ended) for r in relevant]
+        end = max(ends) if all(e is not None and e <= last for e in ends) else None
         rows.append((
             "Alpha Systemhaus" if a.partner == "alpha" else "Beta IT", a.name, a.customer_id, a.service,
             [a.customer_id, a.name, a.legal, a.service, unit, quantity, _price_text(price) if billed else "0.00",
-             _money(cents), str(trial_days), act.isoformat() if act and act <= last else "",
-             end.isoformat() if end and end <= last else ""]))
+             _money(cents), str(trial_days), act.isoformat() if act else "", end.isoformat() if end else ""]))
     rows.sort(key=lambda r: r[:4])
     return [r[4] for r in rows]
 

@@ -50,6 +50,10 @@ def test_the_year_covers_the_rules(world: World):
     assert ("cu_caesar", "archive") not in {(r[0], r[3]) for r in expected_rows(YEAR, 10, None)}
     nov = {(r[0], r[3]) for r in expected_rows(YEAR, 11, None)}
     assert ("cu_emil", "archive") in nov and ("cu_fritz", "backup") not in nov
+    assert apr[("cu_anton", "archive")][10] == "2025-04-10"  # switched off in April ...
+    assert ("cu_anton", "archive") not in {(r[0], r[3]) for r in expected_rows(YEAR, 5, None)}
+    jun = {(r[0], r[3]): r for r in expected_rows(YEAR, 6, None)}
+    assert jun[("cu_anton", "archive")][9:] == ["2025-06-05", ""]  # ... and on again in June
     assert {r[6] for r in expected_rows(YEAR, 7, "alpha") if r[3] == "archive"} == {"0.10"}
     assert {r[6] for r in expected_rows(YEAR, 8, "alpha") if r[3] == "archive"} == {"0.12"}
     assert {r[6] for r in expected_rows(YEAR, 10, "alpha") if r[3] == "archive"} == {"0.0875"}
