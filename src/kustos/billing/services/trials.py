@@ -1,31 +1,27 @@
 """Trials: 14 days, once per customer and service, nothing charged meanwhile. At the end the
 service continues paid (billing starts at the trial end) or ends (the customer's service is
-switched off), as chosen at the start. The partner admins are told 3 days before the end."""
+switched off), as chosen at the start. The partner is told before the end (``trial.ending``,
+3 days by default) through its notification routes."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kustos.accounts.models import Role, User
 from kustos.audit import services as audit
-from kustos.audit.models import AuditEvent
 from kustos.billing.models import ServiceActivation
 from kustos.billing.services import activations
+from kustos.notify.services import checks
 from kustos.tenants.models import Customer, Partner
 from kustos.tenants.services import customers as customer_service
 
 TRIAL_DAYS = 14
-WARN_DAYS = 3
 THEN = ("paid", "end")
 END_TRIAL = "trial ended"
-WARNED = "billing.trial.ending"
 
 
 def _check(service: str, then: str) -> None:
@@ -68,25 +64,6 @@ def start(customer: Customer, service: str, then: str = "paid", *, actor: Any = 
     return row
 
 
-def _partner_admins(partner_id: str) -> list[str]:
-    return sorted(User.objects.filter(is_active=True, role=Role.PARTNER_ADMIN, partner_id=partner_id)
-                  .values_list("email", flat=True))
-
-
-def _warn(row: ServiceActivation) -> int:
-    after = ("it continues as a paid service from then on" if row.trial_then == "paid"
-             else "the service ends then and is switched off for this customer")
-    to = _partner_admins(row.partner_id)
-    if to:
-        send_mail(f"[Kustos] trial ending: {row.customer_name} {row.service} on {row.trial_ends_at:%Y-%m-%d}",
-                  f"The 14-day {row.service} trial of {row.customer_name} ({row.customer_id}) ends on "
-                  f"{row.trial_ends_at:%Y-%m-%d %H:%M} UTC; {after}.\n",
-                  settings.DEFAULT_FROM_EMAIL, to, fail_silently=True)
-    audit.record(WARNED, actor="system", customer=row.customer_id, partner=row.partner_id, target=row.id,
-                 detail={"service": row.service, "recipients": len(to)})
-    return len(to)
-
-
 def expire(as_of: datetime | None = None) -> dict[str, int]:
     """End or convert the trials that ended by ``as_of``; warn about those ending within 3 days."""
     as_of = as_of or timezone.now()
@@ -107,15 +84,9 @@ def expire(as_of: datetime | None = None) -> dict[str, int]:
             out["ended"] += 1
         audit.record("billing.trial.expire", actor="system", customer=row.customer_id, partner=row.partner_id,
                      target=row.id, detail={"service": row.service, "then": row.trial_then})
-    soon = ServiceActivation.objects.filter(trial_started_at__isnull=False, activated_at__isnull=True,
-                                            ended_at__isnull=True, trial_ends_at__gt=as_of,
-                                            trial_ends_at__lte=as_of + timedelta(days=WARN_DAYS))
-    warned = set(AuditEvent.objects.filter(action=WARNED, target__in=[r.id for r in soon])
-                 .values_list("target", flat=True))
-    for row in soon:
-        if row.id not in warned:
-            _warn(row)
-            out["warned"] += 1
+    # "trial ending" 3 days ahead (the partner's notice days): the notification check raises the
+    # event once per trial (e-mail to the partner admins unless the partner routed it elsewhere)
+    out["warned"] = checks.trials_ending(as_of)
     return out
 
 
