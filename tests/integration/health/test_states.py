@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.utils import translation
 
 from kustos.monitoring import health
 from kustos.tenants.models import Customer
@@ -157,3 +158,15 @@ def test_worst_customers_first(partner):
     assert [(h.name, h.state) for h in states] == [("B bad", "red"), ("C meh", "yellow"), ("A ok", "green")]
     assert health.summary(states) == {"green": 1, "yellow": 1, "red": 1, "off": 0}
     assert meh.id in {h.id for h in states}
+
+
+def test_reasons_in_german(partner):
+    c = _customer(partner, "Deutsch GmbH", backup=True)
+    source(c, "a", failures=3)
+    source(c, "b", failures=3)
+    journal(c, last_delivery=NOW - timedelta(days=3))
+    plan(c, last_success=NOW - timedelta(days=2))
+    with translation.override("de"):
+        h = _state(c)
+    assert _reasons(h.archive) == ["2 Quellen fehlerhaft", "Journaling still seit Mo"]
+    assert _reasons(h.backup) == ["letztes Backup vor 2 Tagen"]
