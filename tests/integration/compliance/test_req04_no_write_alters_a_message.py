@@ -235,6 +235,7 @@ CLI_COMMANDS: dict[str, str] = {
     "saved-search remove": NONE,
     "alerts list": NONE,
     "alerts check": NONE,
+    "health": NONE,  # reads job, queue, disk and vault numbers and customer states
     "export": READS,
     "source add imap": NONE,
     "source add pop3": NONE,
