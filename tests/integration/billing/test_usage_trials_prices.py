@@ -7,12 +7,14 @@ dashboard."""
 from __future__ import annotations
 
 import json
+import os
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from kustos.accounts.services import tokens
@@ -26,6 +28,7 @@ from kustos.cli import registry
 from kustos.core import runtime
 from kustos.tenants.models import Customer, DeletionRecord
 from kustos.tenants.services import customers
+from kustos.vault import index as vault_index
 from tests import factories
 from tests.integration.web.session import sign_in
 
@@ -90,8 +93,12 @@ def test_usage_sampling_across_months_keeps_the_day_maximum(home, capsys):
     BackupAccount.objects.filter(plan=plan, scope_id="user-5").update(departed_at=at("2026-01-26T08:00"))
     paused = _backup(factories.customer(customer.partner, "Paused GmbH"), at("2026-01-25T08:00"), ["user"])
     BackupPlan.objects.filter(id=paused.id).update(paused=True)
-    archive_bytes = runtime.store_for(customer.id).usage()["archive_stored_bytes"]
+    store = runtime.store_for(customer.id)
+    archive_bytes = store.usage()["archive_stored_bytes"]
     assert archive_bytes > 0
+    store.put(os.urandom(200_000), "file", pool=vault_index.BACKUP)  # backup data is not archive volume
+    store.commit()
+    assert store.usage()["backup_stored_bytes"] > 200_000 and store.usage()["archive_stored_bytes"] == archive_bytes
 
     code, out, _ = _cli(capsys, "usage", "sample", "--as-of", "2026-01-31T23:30")
     assert code == 0 and out == {"customers": 2, "samples": 4, "as_of": "2026-01-31T23:30:00+01:00"}
@@ -145,11 +152,19 @@ def test_activations_follow_first_use_switch_off_and_deletion(home, django_captu
     assert rows[(backup_customer.id, "backup")].activated_at == at("2026-02-03T10:00")
     assert rows[(backup_customer.id, "backup")].legal_name == "" and rows[(backup_customer.id, "backup")].partner == partner
 
+    with pytest.raises(ValidationError, match=r"already uses backup paid since 2026-02-03; a trial is only possible"):
+        trials.start(backup_customer, "backup", "end", actor="test")  # no trial once billing runs
+
     # switching a service off ends its activation
     customers.update(backup_customer, {"backup_enabled": False}, actor="test")
     activations.sync_activations(at("2026-03-10T12:00"))
     row = ServiceActivation.objects.get(customer_id=backup_customer.id, service="backup")
     assert (row.ended_at, row.end_reason) == (at("2026-03-10T12:00"), "service switched off")
+    customers.update(backup_customer, {"backup_enabled": True}, actor="test")  # on again: billed from now
+    activations.sync_activations(at("2026-04-02T12:00"))
+    assert [(r.activated_at, r.ended_at) for r in ServiceActivation.objects.filter(
+        customer_id=backup_customer.id).order_by("created_at")] == [
+        (at("2026-02-03T10:00"), at("2026-03-10T12:00")), (at("2026-04-02T12:00"), None)]
 
     # cancelling = deleting the customer: the activation ends at the deletion, the row stays
     with django_capture_on_commit_callbacks(execute=True):
