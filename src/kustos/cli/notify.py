@@ -6,7 +6,7 @@ import argparse
 
 from kustos.cli import lookup
 from kustos.cli.base import Context
-from kustos.notify.services import checks, routes, webhooks
+from kustos.notify.services import checks, policy, routes, webhooks
 from kustos.tenants.models import Partner
 
 
@@ -54,6 +54,15 @@ def cmd_route_list(ctx: Context, args: argparse.Namespace) -> list:
 
 def cmd_route_remove(ctx: Context, args: argparse.Namespace) -> dict:
     return routes.remove(routes.get(Partner.objects.all(), args.id), actor="cli")
+
+
+def cmd_settings(ctx: Context, args: argparse.Namespace) -> dict:
+    partner = lookup.partner(args.partner)
+    values = {"growth_percent": args.growth_percent, "growth_days": args.growth_days,
+              "trial_notice_days": args.trial_notice_days}
+    if all(v is None for v in values.values()):
+        return policy.public(policy.settings_for(partner.id))
+    return policy.public(policy.update(partner, actor="cli", **values))
 
 
 def cmd_check(ctx: Context, args: argparse.Namespace) -> dict:

@@ -1,6 +1,6 @@
 """The scheduler's notification work (registered by importing this module in ``cli/server.py``):
-the delivery tasks (``tasks``) and, daily, the checks that raise events themselves (storage
-growth, trials ending)."""
+the delivery tasks (``tasks``) and, hourly, the checks that raise events themselves (storage
+growth, trials ending, late backups; each incident once)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,6 @@ from kustos.notify import tasks  # noqa: F401  (registers the delivery tasks)
 from kustos.notify.services import checks
 
 
-@db_periodic_task(crontab(minute="17", hour="6"))
-def daily_checks() -> dict:
+@db_periodic_task(crontab(minute="17"))
+def hourly_checks() -> dict:
     return checks.run_all()

@@ -47,6 +47,8 @@ def receiver() -> Iterator[Receiver]:
             state.requests.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             code = state.codes.pop(0) if state.codes else 200
             self.send_response(code)
+            if 300 <= code < 400:
+                self.send_header("Location", "/followed")
             self.send_header("Content-Length", "2")
             self.end_headers()
             self.wfile.write(b"ok")

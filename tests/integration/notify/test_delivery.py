@@ -152,3 +152,15 @@ def test_private_network_webhook_urls_are_refused(notify_customer, receiver, set
     row = webhooks.send_test(allowed, actor="test")
     assert row["last_status_code"] is None and "refused" in row["last_error"] and row["status"] == "failed"
     assert receiver.requests == []
+
+
+def test_redirects_are_not_followed(notify_customer, receiver, django_capture_on_commit_callbacks):
+    partner = notify_customer.partner
+    endpoint, _ = webhooks.create(partner, receiver.url, actor="test")
+    routes.add(partner, event_type="journal.silent", channel="webhook", webhook=endpoint.id, actor="test")
+    receiver.codes = [302]
+    with django_capture_on_commit_callbacks(execute=True):
+        emitted = events.emit("journal.silent", partner=partner, customer=notify_customer, title="t", detail={})
+    delivery = WebhookDelivery.objects.get(id=emitted.deliveries[0])
+    assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("pending", 302, "HTTP 302")
+    assert [r.path for r in receiver.requests] == ["/hooks/kustos"]  # /followed was never requested

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ninja import Router, Schema
 
 from kustos.notify.models import EVENT_TYPES
-from kustos.notify.services import routes, scope, webhooks
+from kustos.notify.services import policy, routes, scope, webhooks
 from kustos.tenants.models import Partner
 
 router = Router(tags=["notifications"])
@@ -19,6 +19,12 @@ class RouteIn(Schema):
     addresses: list[str] = []
     webhook: str = ""
     customer: str = ""
+
+
+class SettingsIn(Schema):
+    growth_percent: int | None = None
+    growth_days: int | None = None
+    trial_notice_days: int | None = None
 
 
 class WebhookIn(Schema):
@@ -81,3 +87,16 @@ def test_webhook(request, webhook_id: str):
             summary="Recent deliveries of a webhook endpoint with response codes")
 def list_deliveries(request, webhook_id: str):
     return webhooks.deliveries(scope.webhook_as(request.auth, webhook_id))
+
+
+@router.get("/partners/{partner_id}/notify/settings", response=dict,
+            summary="A partner's thresholds: storage growth (percent within days), days of notice before a trial ends")
+def get_settings(request, partner_id: str):
+    return policy.public(policy.settings_for(scope.partner_as(request.auth, partner_id).id))
+
+
+@router.post("/partners/{partner_id}/notify/settings", response=dict,
+             summary="Change a partner's thresholds (fields left out are kept)")
+def set_settings(request, partner_id: str, body: SettingsIn):
+    partner = scope.partner_as(request.auth, partner_id)
+    return policy.public(policy.update(partner, actor=request.auth, **body.dict()))

@@ -1,5 +1,5 @@
 """Parsers of `kustos webhook add|list|test|deliveries|remove` and `kustos notify route add|list|remove`,
-`kustos notify check|retry` (implementation: cli/notify.py)."""
+`kustos notify settings|check|retry` (implementation: cli/notify.py)."""
 
 from __future__ import annotations
 
@@ -51,7 +51,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     a = rs.add_parser("remove", parents=[common], help="remove a notification route")
     a.add_argument("id", help="route id")
     a.set_defaults(func=Deferred("kustos.cli.notify:cmd_route_remove"))
-    a = s.add_parser("check", parents=[common], help="look for storage growth and ending trials now (daily job)")
+    a = s.add_parser("settings", parents=[common], help="show or change a partner's thresholds: storage growth "
+                                                        "(percent within days), days of notice before a trial ends")
+    a.add_argument("--partner", required=True, help="partner id or name")
+    a.add_argument("--growth-percent", default=None, help="stored volume growth that is an event (percent)")
+    a.add_argument("--growth-days", default=None, help="... within this many days (1 = a day, 7 = a week)")
+    a.add_argument("--trial-notice-days", default=None, help="days before a trial's end that trial.ending is sent")
+    a.set_defaults(func=Deferred("kustos.cli.notify:cmd_settings"))
+    a = s.add_parser("check", parents=[common], help="look for storage growth, ending trials and late backups now (hourly job)")
     a.set_defaults(func=Deferred("kustos.cli.notify:cmd_check"))
     a = s.add_parser("retry", parents=[common], help="attempt the webhook deliveries that are due now "
                                                     "(the scheduler does this every minute)")

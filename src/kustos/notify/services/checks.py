@@ -1,6 +1,7 @@
 """Events no other module raises: stored volume that grew beyond the partner's threshold
-(``storage.growth``, from ``billing.UsageSample``) and trials about to end (``trial.ending``, from
-``billing.ServiceActivation``). Each incident is emitted once (an audit event marks it)."""
+(``storage.growth``, from ``billing.UsageSample``), trials about to end (``trial.ending``, from
+``billing.ServiceActivation``) and backup plans without a successful run for three of their intervals
+(``backup.late``). Each incident is emitted once (an audit event marks it)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,15 @@ from django.utils import timezone
 
 from kustos.audit import services as audit
 from kustos.audit.models import AuditEvent
+from kustos.backup.models import BackupPlan
 from kustos.billing.models import ServiceActivation, UsageSample
-from kustos.notify.models import PartnerNotifySettings
 from kustos.notify.services import events
+from kustos.notify.services.policy import settings_for
 
 GROWTH_ACTION = "notify.storage_growth"
 TRIAL_ACTION = "notify.trial_ending"
-
-
-def settings_for(partner_id: str) -> PartnerNotifySettings:
-    found = PartnerNotifySettings.objects.filter(partner_id=partner_id).first()
-    return found or PartnerNotifySettings(partner_id=partner_id)
+LATE_ACTION = "notify.backup_late"
+LATE_FACTOR = 3  # a plan is late when its last success is older than three of its intervals
 
 
 def _once(action: str, key: str, customer_id: str, partner_id: str, detail: dict[str, Any]) -> bool:
@@ -76,5 +75,25 @@ def trials_ending(now: datetime | None = None) -> int:
     return count
 
 
+def backups_late(now: datetime | None = None) -> int:
+    """Emit ``backup.late`` once per incident for active plans whose last success (or activation) is
+    older than ``LATE_FACTOR`` intervals."""
+    now = now or timezone.now()
+    count = 0
+    for plan in BackupPlan.objects.filter(paused=False).select_related("customer", "source"):
+        since = plan.last_success_at or plan.activated_at
+        if since is None or now - since <= timedelta(minutes=plan.interval_minutes * LATE_FACTOR):
+            continue
+        customer = plan.customer
+        detail = {"source": plan.source_id, "plan": plan.id, "last_success_at": since.isoformat(),
+                  "interval_minutes": plan.interval_minutes, "last_error": (plan.last_error or "")[:300]}
+        if _once(LATE_ACTION, f"{plan.id}:{since.isoformat()}", customer.id, customer.partner_id, detail):
+            events.emit("backup.late", partner=customer.partner_id, customer=customer,
+                        title=f"backup of {plan.source.name} of {customer.name} has not succeeded since "
+                              f"{since.date().isoformat()}", detail=detail)
+            count += 1
+    return count
+
+
 def run_all(now: datetime | None = None) -> dict[str, int]:
-    return {"storage_growth": storage_growth(), "trials_ending": trials_ending(now)}
+    return {"storage_growth": storage_growth(), "trials_ending": trials_ending(now), "backups_late": backups_late(now)}

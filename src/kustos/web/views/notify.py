@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kustos.notify.models import EVENT_TYPES, NotificationRoute
-from kustos.notify.services import routes, scope, webhooks
+from kustos.notify.services import policy, routes, scope, webhooks
 from kustos.tenants.models import Customer, Partner
 
 
@@ -33,7 +33,8 @@ def _page(request: HttpRequest, partner_id: str, new_secret: dict | None = None)
         one = Partner.objects.filter(id=partner.id)
         context.update(partner=partner, routes=[routes.public(r) for r in routes.for_partners(one)],
                        endpoints=list(webhooks.for_partners(one)), deliveries=webhooks.recent(one),
-                       customers=Customer.objects.filter(partner=partner).order_by("name"))
+                       customers=Customer.objects.filter(partner=partner).order_by("name"),
+                       settings=policy.settings_for(partner.id))
     return render(request, "kustos/notify/page.html", context)
 
 
@@ -88,3 +89,17 @@ def webhook_action(request: HttpRequest) -> HttpResponse:
         messages_ui.error(request, "; ".join(exc.messages))
         return redirect(_page_url(partner.id))
     return _page(request, partner.id, new_secret=created)
+
+
+@login_required
+@require_POST
+def settings_action(request: HttpRequest) -> HttpResponse:
+    scope.partners_as(request.user)
+    partner = scope.partner_as(request.user, request.POST.get("partner", ""))
+    try:
+        policy.update(partner, actor=request.user, **{name: request.POST.get(name) for name in policy.BOUNDS})
+    except ValidationError as exc:
+        messages_ui.error(request, "; ".join(exc.messages))
+    else:
+        messages_ui.success(request, _("Thresholds saved."))
+    return redirect(_page_url(partner.id))
