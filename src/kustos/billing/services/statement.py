@@ -15,7 +15,7 @@ Rules (from the service descriptions, "Details zur Abrechnung" and "Kündigung")
   ``accounts``, unit ``account``. A month without any sample uses the last sample before it
   (else 0).
 * unit_price = the operator's price valid on the first day of the month (the newest
-  ``Price.valid_from`` on or before that day); amount = quantity × unit_price, rounded half-up to
+  ``Price.valid_from`` on or before that day, ``prices.price_for``); amount = quantity × unit_price, rounded half-up to
   cents. A billed row without a price raises ``MissingPrice`` naming service and unit: the
   operator has to set prices first.
 * Cancelling is deleting the customer: billing ends with the month of ``ended_at``. The
@@ -41,7 +41,8 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
 
-from kustos.billing.models import Price, ServiceActivation, UsageSample
+from kustos.billing.models import ServiceActivation, UsageSample
+from kustos.billing.services.prices import price_for
 from kustos.tenants.models import Partner
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -201,13 +202,6 @@ def _quantity(customer_id: str, service: str, month: Month) -> Decimal:
     return Decimal(peak)
 
 
-def price_on(service: str, unit: str, day: date) -> Decimal | None:
-    """The price of ``service`` and ``unit`` valid on ``day`` (newest ``valid_from`` on or before it)."""
-    found = (Price.objects.filter(service=service, unit=unit, valid_from__lte=day).order_by("-valid_from")
-             .values_list("price", flat=True).first())
-    return Decimal(found) if found is not None else None
-
-
 def _candidates(month: Month, partner: Partner | None) -> list[ServiceActivation]:
     paid = Q(activated_at__lt=month.end) & (Q(ended_at__isnull=True) | Q(ended_at__gte=month.start))
     trial = Q(trial_started_at__lt=month.end) & (Q(trial_ends_at__isnull=True) | Q(trial_ends_at__gt=month.start))
@@ -231,7 +225,7 @@ def _merge(group: list[ServiceActivation], month: Month, prices: dict) -> Row | 
     if billed_rows:
         key = (service, unit)
         if key not in prices:
-            prices[key] = price_on(service, unit, month.first_day)
+            prices[key] = price_for(service, unit, month.first_day)
         if prices[key] is None:
             raise MissingPrice(service, unit, month.first_day)
         unit_price = prices[key]
