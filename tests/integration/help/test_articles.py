@@ -19,7 +19,7 @@ from kustos.search.query.parser import parse_query
 REQUIRED = {  # the articles the task names, by slug
     "connect-microsoft-365", "journaling-exchange-online", "connect-imap-pop3", "import-pst-mbox",
     "search-archive", "restore-backup", "tax-auditor", "retention-and-holds", "gdpr-requests",
-    "cancel-customer",
+    "cancel-customer", "trials-and-billing", "notifications-webhooks",
 }
 ALL = [(slug, lang) for slug in registry.slugs() for lang in registry.LANGUAGES]
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")

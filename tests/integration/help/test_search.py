@@ -40,3 +40,10 @@ def test_empty_query_lists_every_article_and_unknown_language_falls_back_to_engl
     every = _slugs("", "en")
     assert len(every) == len(set(every)) >= 10
     assert _slugs("restore", "fr") == _slugs("restore", "en")
+
+
+def test_billing_and_webhook_articles_are_found_in_both_languages():
+    assert _slugs("billing CSV", "en")[0] == "trials-and-billing"
+    assert _slugs("Testphase", "de")[0] == "trials-and-billing"
+    assert _slugs("webhook signature", "en")[0] == "notifications-webhooks"
+    assert _slugs("Webhook Signatur", "de")[0] == "notifications-webhooks"
