@@ -195,6 +195,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "notifications/"): (None, "anon=302 op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("POST", "notifications/routes/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
     ("POST", "notifications/webhooks/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
+    ("POST", "notifications/settings/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
 }
 
 _OBJ = "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404"
@@ -435,4 +436,6 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("POST", "/api/v1/webhooks/{webhook_id}/test"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("GET", "/api/v1/partners/{partner_id}/notify/settings"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("POST", "/api/v1/partners/{partner_id}/notify/settings"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
 }

@@ -203,6 +203,7 @@ urlpatterns += [
     path("notifications/", notify_views.notifications, name="notifications"),
     path("notifications/routes/", notify_views.route_action, name="notification-routes"),
     path("notifications/webhooks/", notify_views.webhook_action, name="notification-webhooks"),
+    path("notifications/settings/", notify_views.settings_action, name="notification-settings"),
 ]
 
 urlpatterns += [

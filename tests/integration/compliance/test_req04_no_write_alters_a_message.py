@@ -132,6 +132,7 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/partners/{partner_id}/webhooks"): NONE,
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): NONE,
     ("POST", "/api/v1/webhooks/{webhook_id}/test"): NONE,
+    ("POST", "/api/v1/partners/{partner_id}/notify/settings"): NONE,
 }
 
 DASHBOARD_POSTS: dict[str, str] = {
@@ -192,6 +193,7 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
     "notifications/routes/": NONE,
     "notifications/webhooks/": NONE,
+    "notifications/settings/": NONE,
 }
 
 CLI_COMMANDS: dict[str, str] = {
@@ -314,6 +316,7 @@ CLI_COMMANDS: dict[str, str] = {
     "notify route add": NONE,
     "notify route list": NONE,
     "notify route remove": NONE,
+    "notify settings": NONE,
     "notify check": NONE,
     "notify retry": NONE,
 }
