@@ -26,7 +26,7 @@ from kustos.billing.models import ServiceActivation, UsageSample
 from kustos.billing.services import activations, prices, trials, usage
 from kustos.cli import registry
 from kustos.core import runtime
-from kustos.tenants.models import Customer, DeletionRecord
+from kustos.tenants.models import Customer, DeletionRecord, StorageLocation
 from kustos.tenants.services import customers
 from kustos.vault import index as vault_index
 from tests import factories
@@ -318,3 +318,19 @@ def test_api_and_dashboard(home):
     web_pa.post("/account/language/", {"language": "de"})
     page = web_pa.get(f"/customers/{customer.id}/").content.decode()
     assert "Dienste und Abrechnung" in page
+
+
+def test_an_unreadable_vault_does_not_stop_the_other_samples(home):
+    partner = factories.partner("Systemhaus Mitte")
+    broken = factories.customer(partner, "Defekt GmbH")
+    fine = factories.customer(partner, "Gesund GmbH")
+    _archive(fine, 1, at("2026-05-01T09:00"))
+    location = StorageLocation.objects.create(id="unreachable", name="Unreachable", country="DE",
+                                              vault_url="nosuch://nowhere")
+    Customer.objects.filter(id=broken.id).update(location=location)
+    runtime.reset()
+    result = usage.sample(at("2026-05-02T12:00"))
+    assert result == {"customers": 2, "samples": 3, "as_of": "2026-05-02T12:00:00+02:00", "failed": [broken.id]}
+    assert UsageSample.objects.get(customer_id=fine.id, service="archive").stored_bytes > 0
+    assert not UsageSample.objects.filter(customer_id=broken.id, service="archive").exists()
+    assert UsageSample.objects.filter(customer_id=broken.id, service="backup").exists()

@@ -5,6 +5,7 @@ A day keeps its maximum. Every sample also brings the activations up to date."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,8 @@ from kustos.billing.services import activations
 from kustos.billing.services.activations import BERLIN
 from kustos.core import runtime
 from kustos.tenants.models import Customer
+
+log = logging.getLogger(__name__)
 
 
 def parse_as_of(value: str | None) -> datetime | None:
@@ -78,13 +81,23 @@ def sample(as_of: datetime | None = None) -> dict[str, Any]:
     as_of = as_of or timezone.now()
     activations.sync_activations(as_of)
     customers = list(Customer.objects.filter(status=Customer.Status.ACTIVE).order_by("id"))
-    samples = 0
+    samples, failed = 0, []
     for customer in customers:
-        record(customer, "archive", as_of, stored_bytes=archive_bytes(customer.id))
         kinds = backup_accounts(customer, as_of)
         record(customer, "backup", as_of, accounts=sum(kinds.values()), detail=dict(sorted(kinds.items())))
-        samples += 2
-    return {"customers": len(customers), "samples": samples, "as_of": as_of.isoformat()}
+        samples += 1
+        try:
+            stored = archive_bytes(customer.id)
+        except Exception as exc:  # one unreachable storage location must not stop the others' samples
+            log.warning("usage sample: vault of customer %s not readable: %s", customer.id, type(exc).__name__)
+            failed.append(customer.id)
+            continue
+        record(customer, "archive", as_of, stored_bytes=stored)
+        samples += 1
+    out: dict[str, Any] = {"customers": len(customers), "samples": samples, "as_of": as_of.isoformat()}
+    if failed:
+        out["failed"] = failed  # customers whose archive volume could not be read (tried again next run)
+    return out
 
 
 def as_dict(row: UsageSample) -> dict[str, Any]:
