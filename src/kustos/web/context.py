@@ -23,6 +23,7 @@ _NAV = [
     ("/prices/", _("Price list"), Perm.PRICE_VIEW),
     ("/billing/", _("Billing"), Perm.BILLING_STATEMENT),
     ("/locations/", _("Storage locations"), Perm.LOCATION_MANAGE),
+    ("/health/", _("Installation health"), Perm.INSTALLATION_HEALTH),
     ("/account/", _("My account"), None),
     ("/help/", _("Help"), None),
 ]
