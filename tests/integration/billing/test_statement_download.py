@@ -148,6 +148,7 @@ def test_dashboard_page_preview_totals_and_download(actors):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Customer data (name, legal name) is used only to attribute billing." in html
+    assert 'href="/help/trials-and-billing/" data-testid="help-link"' in html
     assert "Cäsar Kommanditgesellschaft, Köln" in html and "Dora" not in html  # own partner only
     rows = expected_rows(YEAR, 9, "alpha")
     cents = sum(int(r[7].replace(".", "")) for r in rows)
