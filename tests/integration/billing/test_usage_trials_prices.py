@@ -16,15 +16,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from huey.contrib.djhuey import HUEY
 
 from kustos.accounts.services import tokens
 from kustos.archive.models import Message, Source
 from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services.ingest import Ingestor
 from kustos.backup.models import BackupAccount, BackupPlan
+from kustos.billing import jobs as billing_jobs
 from kustos.billing.models import ServiceActivation, UsageSample
 from kustos.billing.services import activations, prices, trials, usage
-from kustos.cli import registry
+from kustos.cli import registry, server  # noqa: F401  (server registers the periodic tasks)
 from kustos.core import runtime
 from kustos.tenants.models import Customer, DeletionRecord, StorageLocation
 from kustos.tenants.services import customers
@@ -334,3 +336,16 @@ def test_an_unreadable_vault_does_not_stop_the_other_samples(home):
     assert UsageSample.objects.get(customer_id=fine.id, service="archive").stored_bytes > 0
     assert not UsageSample.objects.filter(customer_id=broken.id, service="archive").exists()
     assert UsageSample.objects.filter(customer_id=broken.id, service="backup").exists()
+
+
+def test_the_daily_job_ends_trials_and_samples(home):
+    names = {t.name for t in HUEY._registry.periodic_tasks}
+    assert "billing_daily" in names  # registered by the server (cli/server.py)
+    task = next(t for t in HUEY._registry.periodic_tasks if t.name == "billing_daily")
+    assert task.validate_datetime(datetime(2027, 3, 1, 1, 41)) and not task.validate_datetime(datetime(2027, 3, 1, 2, 41))
+    customer = factories.customer(factories.partner("Systemhaus Job"), "Job GmbH")
+    trials.start(customer, "backup", "paid", actor="test", now=at("2026-06-01T10:00"))
+    result = billing_jobs.daily(at("2026-06-20T12:00"))
+    assert result["trials"]["converted"] == 1 and result["usage"]["samples"] == 2
+    assert ServiceActivation.objects.get(customer_id=customer.id).activated_at == at("2026-06-15T10:00")
+    assert UsageSample.objects.filter(customer_id=customer.id, day=date(2026, 6, 20)).count() == 2
