@@ -131,3 +131,24 @@ def test_installation_health_page_for_the_operator_only():
     client.force_login(pa)
     assert client.get("/health/").status_code == 403
     assert 'href="/health/"' not in client.get("/").content.decode()
+
+
+def test_customer_list_shows_each_customers_state_in_fixed_queries():
+    partner = factories.partner("List Partner")
+    admin = factories.user("admin@list.example", "partner_admin", partner=partner)
+    now = timezone.now()
+    red = factories.customer(partner, "Liste Rot")
+    source(red, "imap", failures=3, last_run=now - timedelta(minutes=1))
+    source(red, "pop", failures=3, last_run=now - timedelta(minutes=1))
+    client = Client()
+    client.force_login(admin)
+    html = client.get("/customers/").content.decode()
+    assert f'data-testid="list-health-{red.id}-archive" data-state="red"' in html
+    assert "Archive: 2 sources failing" in html
+    _populate(partner, 2)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/customers/")
+    _populate(partner, 20, start=2)  # 23 customers: still one page of the list
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/customers/").status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
