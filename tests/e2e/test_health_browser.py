@@ -138,6 +138,10 @@ def test_partner_home_shows_states_reasons_and_charts(browser, server):
         assert box is not None and 200 < box["width"] <= WIDTH and box["height"] > 50
     assert page.locator("[data-testid=chart-home-volume] rect.chart-bar").count() == 30
     _no_overflow(page)
+    page.goto(base + "/customers/")
+    cell = page.locator(f"[data-testid=list-health-{info['red']}-archive]")
+    assert cell.get_attribute("data-state") == "red" and "Archive: 2 sources failing" in cell.inner_text()
+    _no_overflow(page)
     page.goto(base + f"/customers/{info['green']}/")
     assert page.locator("[data-testid=chart-customer-accounts] rect.chart-bar").count() == 30
     _no_overflow(page)
