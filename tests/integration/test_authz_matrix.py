@@ -158,7 +158,7 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
               "hold_id": getattr(obj, "id", ""), "case_id": getattr(obj, "id", ""),
               "request_id": getattr(obj, "id", ""),
               "route_id": "nr_nonexistent", "webhook_id": "wh_nonexistent",
-              "account": "nobody", "version": 1, "month": "2000-01"}
+              "account": "nobody", "version": 1, "month": "2000-01", "slug": "search-archive"}
     if kind == "quarantine":
         values.update(customer_id=obj.customer_id, item_id=obj.id)
     url = re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]), path)
