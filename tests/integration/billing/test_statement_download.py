@@ -116,6 +116,10 @@ def test_api_csv_for_operator_and_partner_admins(actors):
     assert _table(actors.api("pb", f"/api/v1/billing/{YEAR}-11.csv").content) == _expected(11, "beta")
     doc = actors.api("pa", f"/api/v1/billing/{YEAR}-03").json()
     assert doc["month"] == f"{YEAR}-03" and [[r[c] for c in HEADER] for r in doc["rows"]] == expected_rows(YEAR, 3, "alpha")
+    doc = actors.api("op", f"/api/v1/billing/{YEAR}-03").json()
+    assert [[r[c] for c in HEADER] for r in doc["rows"]] == expected_rows(YEAR, 3, None)
+    assert [r["partner_name"] for r in doc["rows"]] == sorted(r["partner_name"] for r in doc["rows"])
+    assert {r["partner_id"] for r in doc["rows"]} == {actors.users["pa"].partner_id, beta}
 
 
 def test_api_refuses_other_partners_and_other_roles(actors):
@@ -166,6 +170,9 @@ def test_dashboard_operator_picks_a_partner_or_all(actors):
     beta = actors.users["pb"].partner_id
     html = op.get("/billing/", {"month": f"{YEAR}-12", "partner": beta}).content.decode()
     assert "Dora" in html and "Anton" not in html and 'id="id_partner"' in html
+    everyone = op.get("/billing/", {"month": f"{YEAR}-12"}).content.decode()
+    assert "<td>Alpha Systemhaus</td>" in everyone and "<td>Beta IT</td>" in everyone  # which partner a row bills
+    assert "<td>Beta IT</td>" not in html
     assert _table(op.get("/billing/csv/", {"month": f"{YEAR}-12"}).content) == _expected(12, None)
     assert _table(op.get("/billing/csv/", {"month": f"{YEAR}-12", "partner": beta}).content) == _expected(12, "beta")
 

@@ -30,6 +30,8 @@ class RowOut(Schema):
     trial_days: str
     activated: str
     ended: str
+    partner_id: str
+    partner_name: str
 
 
 class StatementOut(Schema):

@@ -134,6 +134,11 @@ class Row:
         }
 
 
+    def labelled(self) -> dict[str, str]:
+        """The values plus the partner (JSON and the dashboard; the CSV has the columns only)."""
+        return {**self.values(), "partner_id": self.partner_id, "partner_name": self.partner_name}
+
+
 @dataclass
 class Statement:
     month: Month
@@ -153,7 +158,7 @@ class Statement:
     def as_dict(self) -> dict:
         return {
             "month": str(self.month), "partner": self.partner.id if self.partner else "",
-            "columns": list(COLUMNS), "rows": [r.values() for r in self.rows],
+            "columns": list(COLUMNS), "rows": [r.labelled() for r in self.rows],
             "total": f"{self.total:.2f}", "totals": {k: f"{v:.2f}" for k, v in self.totals_by_service().items()},
         }
 

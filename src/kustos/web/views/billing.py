@@ -34,10 +34,10 @@ def billing_page(request: HttpRequest) -> HttpResponse:
         error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
     is_operator = request.user.role == Role.OPERATOR
     context = {
-        "month": month, "statement": st, "rows": [r.values() for r in st.rows] if st else [], "columns": COLUMNS,
+        "month": month, "statement": st, "rows": [r.labelled() for r in st.rows] if st else [], "columns": COLUMNS,
         "error": error, "partner_id": scope.id if scope else "", "is_operator": is_operator,
         "partners": access.partners_for(request.user).order_by("name") if is_operator else [],
-        "scope_name": scope.name if scope else "",
+        "scope_name": scope.name if scope else "", "show_partner": is_operator and scope is None,
     }
     return render(request, "kustos/billing/statement.html", context)
 
