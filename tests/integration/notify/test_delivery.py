@@ -16,6 +16,7 @@ from kustos.archive.services import sources as source_service
 from kustos.jobs.models import Job
 from kustos.notify.models import WebhookDelivery
 from kustos.notify.services import events, routes, signing, webhooks
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -164,3 +165,14 @@ def test_redirects_are_not_followed(notify_customer, receiver, django_capture_on
     delivery = WebhookDelivery.objects.get(id=emitted.deliveries[0])
     assert (delivery.status, delivery.last_status_code, delivery.last_error) == ("pending", 302, "HTTP 302")
     assert [r.path for r in receiver.requests] == ["/hooks/kustos"]  # /followed was never requested
+
+
+def test_a_route_takes_the_partner_side_the_customer_admins_keep_their_mail(notify_customer, smtp_sink,
+                                                                           django_capture_on_commit_callbacks):
+    factories.user("it@melde-kunde.example", "customer_admin", customer=notify_customer)
+    routes.add(notify_customer.partner, event_type="source.failing", channel="email",
+               addresses=["noc@melde-partner.example"], actor="test")
+    _failing_source(notify_customer, django_capture_on_commit_callbacks)
+    assert sorted(tuple(m["to"]) for m in smtp_sink.messages) == [("it@melde-kunde.example",),
+                                                                  ("noc@melde-partner.example",)]
+    assert all("admin@melde-partner.example" not in m["to"] for m in smtp_sink.messages)

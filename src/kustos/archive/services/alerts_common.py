@@ -38,16 +38,17 @@ def silent_threshold() -> int:
     return max(1, int(runtime.settings().alert_silent_working_days))
 
 
-def recipients(customer: Customer) -> list[str]:
-    """The partner's admins and the customer's admins (active users)."""
-    users = User.objects.filter(is_active=True).filter(
-        Q(role=Role.PARTNER_ADMIN, partner_id=customer.partner_id) | Q(role=Role.CUSTOMER_ADMIN, customer=customer))
-    return sorted(users.values_list("email", flat=True))
+def recipients(customer: Customer, partner_admins: bool = True) -> list[str]:
+    """The partner's admins (unless ``partner_admins`` is False) and the customer's admins (active users)."""
+    who = Q(role=Role.CUSTOMER_ADMIN, customer=customer)
+    if partner_admins:
+        who |= Q(role=Role.PARTNER_ADMIN, partner_id=customer.partner_id)
+    return sorted(User.objects.filter(is_active=True).filter(who).values_list("email", flat=True))
 
 
-def mail(customer: Customer, subject: str, text: str) -> int:
+def mail(customer: Customer, subject: str, text: str, partner_admins: bool = True) -> int:
     """Mail ``subject``/``text`` to the customer's and its partner's admins; returns how many."""
-    to = recipients(customer)
+    to = recipients(customer, partner_admins)
     if to:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, to, fail_silently=True)
     return len(to)
@@ -55,7 +56,11 @@ def mail(customer: Customer, subject: str, text: str) -> int:
 
 def alert(customer: Customer, event_type: str, subject: str, text: str, detail: dict) -> int:
     """Route the alert through the partner's notification routes (``notify.services.events.emit``);
-    without a route for it, mail the customer's and partner's admins as before. Returns how many were mailed."""
+    without a route for it, mail the customer's and partner's admins as before. With a route, the
+    partner's side goes where the route says and the customer's admins are still mailed. Returns how
+    many were mailed."""
     emitted = events.emit(event_type, partner=customer.partner_id, customer=customer,
                           title=subject.removeprefix("[Kustos] "), detail=detail, default_mail=False)
-    return len(emitted.mailed) if emitted.routed else mail(customer, subject, text)
+    if not emitted.routed:
+        return mail(customer, subject, text)
+    return len(emitted.mailed) + mail(customer, subject, text, partner_admins=False)

@@ -76,10 +76,11 @@ def _baseline(account: BackupAccount) -> Baseline | None:
         return None
 
 
-def _recipients(customer: Customer) -> list[str]:
-    users = User.objects.filter(is_active=True).filter(
-        Q(role=Role.PARTNER_ADMIN, partner_id=customer.partner_id) | Q(role=Role.CUSTOMER_ADMIN, customer=customer))
-    return sorted(users.values_list("email", flat=True))
+def _recipients(customer: Customer, partner_admins: bool = True) -> list[str]:
+    who = Q(role=Role.CUSTOMER_ADMIN, customer=customer)
+    if partner_admins:
+        who |= Q(role=Role.PARTNER_ADMIN, partner_id=customer.partner_id)
+    return sorted(User.objects.filter(is_active=True).filter(who).values_list("email", flat=True))
 
 
 def _mail(plan: BackupPlan, alerts: list[BackupAlert]) -> None:
@@ -95,10 +96,12 @@ def _mail(plan: BackupPlan, alerts: list[BackupAlert]) -> None:
                               "source": plan.source_id, "snapshot": alerts[0].snapshot,
                               "alerts": [{"account": a.account.scope_id, "kind": a.kind, "severity": a.severity,
                                           "count": a.count} for a in alerts]})
-    if emitted.routed:
-        recipients = emitted.mailed
-    elif recipients:
+    if emitted.routed:  # the partner's side goes where its routes say; the customer's admins are still mailed
+        recipients = _recipients(customer, partner_admins=False)
+    if recipients:
         send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, recipients, fail_silently=True)
+    if emitted.routed:
+        recipients = recipients + emitted.mailed
     audit.record("backup.alert.mail", actor="system", customer=customer, target=plan.id,
                  detail={"alerts": len(alerts), "recipients": len(recipients)})
 
