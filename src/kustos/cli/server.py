@@ -27,7 +27,7 @@ from kustos.cli import first_operator, smtp_service
 from kustos.cli.base import Context
 from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
 from kustos.lifecycle import jobs as lifecycle_jobs  # noqa: F401  (the monthly retention run)
-from kustos.notify import periodic as notify_periodic  # noqa: F401  (webhook deliveries, daily checks)
+from kustos.notify import periodic as notify_periodic  # noqa: F401  (webhook deliveries, hourly checks)
 from kustos.tenants.services import locations
 from kustos.wsgi import application
 
