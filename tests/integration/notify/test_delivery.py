@@ -176,3 +176,21 @@ def test_a_route_takes_the_partner_side_the_customer_admins_keep_their_mail(noti
     assert sorted(tuple(m["to"]) for m in smtp_sink.messages) == [("it@melde-kunde.example",),
                                                                   ("noc@melde-partner.example",)]
     assert all("admin@melde-partner.example" not in m["to"] for m in smtp_sink.messages)
+
+
+def test_an_attempt_is_sent_once_when_two_workers_pick_it(notify_customer, receiver):
+    partner = notify_customer.partner
+    endpoint, _ = webhooks.create(partner, receiver.url, actor="test")
+    routes.add(partner, event_type="source.late", channel="webhook", webhook=endpoint.id, actor="test")
+    receiver.codes = [500]
+    emitted = events.emit("source.late", partner=partner, customer=notify_customer, title="t", detail={})
+    # the queued task has not run yet (the transaction did not commit): both workers see attempt 0
+    first, second = (WebhookDelivery.objects.select_related("endpoint").get(id=emitted.deliveries[0])
+                     for _ in range(2))
+    assert webhooks.attempt(first) is not None
+    assert webhooks.attempt(second) is None
+    assert len(receiver.requests) == 1
+    delivery = WebhookDelivery.objects.get(id=first.id)
+    assert (delivery.attempts, delivery.last_status_code) == (1, 500)
+    # the minute's retry run does not pick it before its backoff either
+    assert webhooks.run_due() == 0 and len(receiver.requests) == 1

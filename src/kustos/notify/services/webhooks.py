@@ -35,6 +35,7 @@ TIMEOUT_SECONDS = 10.0
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
            timedelta(hours=12))
 MAX_ATTEMPTS = len(BACKOFF) + 1
+LEASE = timedelta(minutes=2)  # an attempt in progress; longer than the timeout
 ERROR_CHARS = 300
 
 
@@ -125,13 +126,22 @@ def send(endpoint: WebhookEndpoint, payload: dict[str, Any], delivery_id: str) -
     return response.status_code, f"HTTP {response.status_code}"
 
 
-def attempt(delivery: WebhookDelivery, now: datetime | None = None) -> WebhookDelivery:
-    """One attempt of a pending delivery; schedules the next one or marks it delivered / failed."""
+def attempt(delivery: WebhookDelivery, now: datetime | None = None) -> WebhookDelivery | None:
+    """One attempt of a pending delivery; schedules the next one or marks it delivered / failed.
+
+    The attempt is claimed first (attempt count and a lease in one conditional update), so two workers
+    (the queued task and the minute's retry run) never send the same attempt twice; None when another
+    claimed it. A worker that dies while sending leaves the lease, after which the next run retries."""
     if delivery.status != WebhookDelivery.Status.PENDING:
-        return delivery
-    code, error = send(delivery.endpoint, delivery.payload, delivery.id)
+        return None
     now = now or timezone.now()
+    claimed = WebhookDelivery.objects.filter(id=delivery.id, status=WebhookDelivery.Status.PENDING,
+                                             attempts=delivery.attempts).update(
+        attempts=delivery.attempts + 1, next_attempt_at=now + LEASE)
+    if not claimed:
+        return None
     delivery.attempts += 1
+    code, error = send(delivery.endpoint, delivery.payload, delivery.id)
     delivery.last_status_code = code
     delivery.last_error = error
     if not error:
@@ -141,7 +151,7 @@ def attempt(delivery: WebhookDelivery, now: datetime | None = None) -> WebhookDe
     else:
         delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
     WebhookDelivery.objects.filter(id=delivery.id).update(
-        status=delivery.status, attempts=delivery.attempts, last_status_code=code, last_error=error,
+        status=delivery.status, last_status_code=code, last_error=error,
         delivered_at=delivery.delivered_at, next_attempt_at=delivery.next_attempt_at)
     if delivery.status == WebhookDelivery.Status.FAILED:
         log.warning("webhook delivery %s to endpoint %s failed after %d attempts", delivery.id,
@@ -159,11 +169,7 @@ def run_due(now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = WebhookDelivery.objects.select_related("endpoint").filter(
         status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now).order_by("next_attempt_at")
-    count = 0
-    for delivery in due[:500]:
-        attempt(delivery, now=now)
-        count += 1
-    return count
+    return sum(1 for delivery in due[:500] if attempt(delivery, now=now) is not None)
 
 
 def send_test(endpoint: WebhookEndpoint, *, actor: Any) -> dict[str, Any]:
