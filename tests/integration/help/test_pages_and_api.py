@@ -3,7 +3,12 @@ language, the context links on the pages the articles explain, any signed-in use
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
+from django.template import Context, Template, TemplateSyntaxError
+from django.template.loader import get_template
 from django.test import Client
 
 from kustos.accounts.services import tokens
@@ -108,3 +113,32 @@ def test_pages_link_to_the_article_that_explains_them(world, page, slug):
     assert f'href="/help/{slug}/" data-testid="help-link"' in r.content.decode()
     de = _client(world["partner_admin"], "de").get(url).content.decode()
     assert f'href="/help/{slug}/" data-testid="help-link"' in de and ">Hilfe</a>" in de
+
+
+LINKED_TEMPLATES = {
+    "kustos/sources/list.html": "connect-microsoft-365", "kustos/sources/form.html": "connect-imap-pop3",
+    "kustos/sources/journal.html": "journaling-exchange-online", "kustos/archive/import.html": "import-pst-mbox",
+    "kustos/archive/search.html": "search-archive", "kustos/backup/browse.html": "restore-backup",
+    "kustos/users/detail.html": "tax-auditor", "kustos/retention/page.html": "retention-and-holds",
+    "kustos/holds/list.html": "retention-and-holds", "kustos/gdpr/list.html": "gdpr-requests",
+    "kustos/customers/delete.html": "cancel-customer", "kustos/archive/reconcile.html": "journaling-exchange-online",
+}
+
+
+@pytest.mark.parametrize(("name", "slug"), LINKED_TEMPLATES.items())
+def test_every_explained_page_template_carries_its_help_link(name, slug):
+    template = get_template(name)  # compiles: the tag library loads
+    assert f'{{% help_link "{slug}" %}}' in template.template.source
+
+
+def test_the_help_link_tag_refuses_an_unknown_article():
+    assert 'href="/help/gdpr-requests/"' in Template('{% load kustos_help %}{% help_link "gdpr-requests" %}').render(
+        Context({}))
+    with pytest.raises(TemplateSyntaxError, match="no help article 'nope'"):
+        Template('{% load kustos_help %}{% help_link "nope" %}').render(Context({}))
+
+
+def test_the_help_package_imports_no_django():
+    code = ("import sys, kustos.help.service as s; s.find('journal', 'de'); s.article('restore-backup', 'en').html; "
+            "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
