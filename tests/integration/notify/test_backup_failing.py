@@ -27,6 +27,13 @@ def cloud():
     registry.unregister("toybackup")
 
 
+def _run(plan):
+    job = plans.run_now(plan, actor="test")
+    execute(job.id)
+    job.refresh_from_db()
+    return job
+
+
 def test_failed_backup_run_reaches_the_webhook(notify_customer, cloud, receiver, django_capture_on_commit_callbacks):
     partner = notify_customer.partner
     endpoint, secret = webhooks.create(partner, receiver.url, actor="test")
@@ -46,3 +53,15 @@ def test_failed_backup_run_reaches_the_webhook(notify_customer, cloud, receiver,
     assert body["type"] == "backup.failing" and body["customer"] == notify_customer.id
     assert body["detail"]["plan"] == plan.id and "unavailable" in body["detail"]["error"]
     assert WebhookDelivery.objects.get(endpoint=endpoint).status == "delivered"
+    # the retry that fails again is the same incident: no second event
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _run(plan).state == Job.State.FAILED
+    assert len(receiver.requests) == 1
+    # after a successful run, a new failure is a new incident
+    cloud.broken_scope = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _run(plan).state == Job.State.SUCCEEDED
+    cloud.broken_scope = "ben"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _run(plan).state == Job.State.FAILED
+    assert [r.json["type"] for r in receiver.requests] == ["backup.failing", "backup.failing"]

@@ -129,7 +129,10 @@ def run(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[s
 
 
 def _failed(plan: BackupPlan, exc: BaseException) -> None:
+    first = not BackupPlan.objects.filter(id=plan.id).exclude(last_error="").exists()  # since the last success
     BackupPlan.objects.filter(id=plan.id).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+    if not first:
+        return
     customer = plan.customer
     events.emit("backup.failing", partner=customer.partner_id, customer=customer, default_mail=False,
                 title=f"backup of {plan.source.name} of {customer.name} failed",
