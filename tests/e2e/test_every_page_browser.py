@@ -189,6 +189,9 @@ def test_every_page_in_english_and_german_for_every_role(world_server, browser):
         pages = [p for p in info["pages"] if role in p["roles"]]
         assert len(pages) >= 5, (role, pages)
         context = browser.new_context(viewport={"width": WIDTH, "height": 900}, locale="en-GB")
+        # A CSP violation is also logged as a console error; this names the directive and the blocked resource.
+        context.add_init_script("document.addEventListener('securitypolicyviolation', e => console.error("
+                                "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))")
         page = context.new_page()
         errors: list[str] = []
         page.on("console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None)
