@@ -157,7 +157,7 @@ def test_activations_follow_first_use_switch_off_and_deletion(home, django_captu
     with pytest.raises(ValidationError, match=r"already uses backup paid since 2026-02-03; a trial is only possible"):
         trials.start(backup_customer, "backup", "end", actor="test")  # no trial once billing runs
 
-    # switching a service off ends its activation
+    # switching a service off that holds no data (no snapshot yet) ends its activation
     customers.update(backup_customer, {"backup_enabled": False}, actor="test")
     activations.sync_activations(at("2026-03-10T12:00"))
     row = ServiceActivation.objects.get(customer_id=backup_customer.id, service="backup")
@@ -167,6 +167,12 @@ def test_activations_follow_first_use_switch_off_and_deletion(home, django_captu
     assert [(r.activated_at, r.ended_at) for r in ServiceActivation.objects.filter(
         customer_id=backup_customer.id).order_by("created_at")] == [
         (at("2026-02-03T10:00"), at("2026-03-10T12:00")), (at("2026-04-02T12:00"), None)]
+
+    # switching the archive off while archived mail is still stored ends nothing: stored data is
+    # billed until the customer is deleted (cancelling = deleting the customer with its archives)
+    customers.update(archive_customer, {"archiving_enabled": False}, actor="test")
+    activations.sync_activations(at("2026-04-03T12:00"))
+    assert ServiceActivation.objects.get(customer_id=archive_customer.id, service="archive").ended_at is None
 
     # cancelling = deleting the customer: the activation ends at the deletion, the row stays
     with django_capture_on_commit_callbacks(execute=True):

@@ -4,7 +4,9 @@ Archive: "usage begins with the first user or the first archive" — activated a
 the customer's first archived message, first archive source and first end user. Backup: the first
 activated backup plan. A paid activation is never created while a trial of the same customer and
 service has not ended. Cancelling is deleting the customer (a ``tenants.DeletionRecord`` stays):
-its activations end at the deletion time; switching a service off on the customer ends it too.
+its activations end at the deletion time. Switching a service off on the customer ends its billing
+only when the service holds no data of the customer any more (no archived message, no backup
+snapshot): stored data is billed until the customer is deleted (service descriptions, "Kündigung").
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from django.utils import timezone
 
 from kustos.accounts.models import Role, User
 from kustos.archive.models import Message, Source
-from kustos.backup.models import BackupPlan
+from kustos.backup.models import BackupPlan, BackupSnapshot
 from kustos.billing.models import ServiceActivation
 from kustos.tenants.models import Customer, DeletionRecord
 
@@ -70,9 +72,18 @@ def _end(row: ServiceActivation, at: datetime, reason: str) -> None:
     row.save(update_fields=["ended_at", "end_reason"])
 
 
+def holds_data(customer: Customer, service: str) -> bool:
+    """Whether the service still stores data of the customer (then switching it off ends nothing)."""
+    if service == "archive":
+        return Message.objects.filter(customer=customer).exists()
+    return BackupSnapshot.objects.filter(plan__source__customer=customer).exists()
+
+
 def _sync_customer(customer: Customer, service: str, as_of: datetime) -> str:
     row = current(customer.id, service)
     if not enabled(customer, service):
+        if row is not None and row.activated_at is not None and holds_data(customer, service):
+            return ""  # stored data is billed until the customer is deleted
         if row is not None and (row.activated_at is None or row.activated_at <= as_of):
             _end(row, as_of, END_SWITCHED_OFF)
             return "ended"
