@@ -38,7 +38,7 @@ FRAGMENTS = ("archive/messages/<str:message_id>/body/",)
 NOT_DASHBOARD = ("api/v1/docs",)
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
 
-pytestmark = [pytest.mark.browser,
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("every-page-browser"),  # one server for both tests
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")]
 
 
