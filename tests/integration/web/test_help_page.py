@@ -22,7 +22,7 @@ NOT_BUILT = ("backup", "restore", "retention", "legal hold", "trial", "dropbox",
 @pytest.fixture
 def page(client) -> str:
     customer = factories.customer(factories.partner("P"), "Kunde")
-    resp = sign_in(client, factories.user("admin@kunde.example", "customer_admin", customer=customer)).get("/help/")
+    resp = sign_in(client, factories.user("admin@kunde.example", "customer_admin", customer=customer)).get("/help/getting-started/")
     assert resp.status_code == 200
     return resp.content.decode()
 
