@@ -93,6 +93,11 @@ def test_api_lists_searches_and_reads_articles(world):
     assert "<code>" in body["html"] and "<script" not in body["html"]
     missing = api.get("/api/v1/help/articles/nope")
     assert missing.status_code == 404 and "nope" in missing.json()["detail"]
+    bad = api.get("/api/v1/help/articles", {"lang": "fr"})
+    assert bad.status_code == 422 and bad.json()["detail"] == "unsupported language 'fr': use en or de"
+    assert api.get("/api/v1/help/articles/cancel-customer", {"lang": "xx"}).status_code == 422
+    # Without lang: the caller's language (Accept-Language here).
+    assert api.get("/api/v1/help/articles/cancel-customer", HTTP_ACCEPT_LANGUAGE="de").json()["lang"] == "de"
 
 
 CONTEXT_LINKS = {  # page -> the article its "Help" link opens
