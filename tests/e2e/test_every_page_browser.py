@@ -52,6 +52,7 @@ def _seed() -> dict:
     from django.core.management import call_command  # noqa: PLC0415
     from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: PLC0415
 
+    from kustos.help import registry as help_registry  # noqa: PLC0415
     from kustos.lifecycle.services import gdpr, holds  # noqa: PLC0415
     from tests import factories  # noqa: PLC0415
     from tests.integration import authz_world  # noqa: PLC0415
@@ -103,6 +104,9 @@ def _seed() -> dict:
                "path": f"/customers/{own.id}/holds/cases/{case_id}/", "roles": admins},
               {"route": "customers/<str:customer_id>/gdpr/<str:request_id>/",
                "path": f"/customers/{own.id}/gdpr/{request_id}/", "roles": admins}]
+    # Every help article (long command lines must not widen the page), for one role.
+    pages += [{"route": f"help/{slug}/", "path": f"/help/{slug}/", "roles": ["end_user"]}
+              for slug in help_registry.slugs()]
     actors = {}
     for role in ROLES:
         user = world.actors[role]

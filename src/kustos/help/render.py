@@ -77,7 +77,7 @@ def to_html(markdown: str) -> str:
             while i < len(lines) and not lines[i].strip().startswith("```"):
                 block.append(lines[i])
                 i += 1
-            parts.append(f"<pre><code>{escape(chr(10).join(block))}</code></pre>")
+            parts.append(f'<pre class="archive-pre"><code>{escape(chr(10).join(block))}</code></pre>')
         elif not stripped:
             flush()
         elif stripped.startswith("#"):

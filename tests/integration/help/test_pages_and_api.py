@@ -62,7 +62,7 @@ def test_article_page_in_the_users_language(world):
     en = _client(world["partner_admin"]).get("/help/restore-backup/")
     assert en.status_code == 200
     assert "<h1>Restore a mailbox or items from a backup</h1>" in en.content.decode()
-    assert "<pre><code>kustos backup snapshots --source src_example\n" in en.content.decode()
+    assert '<pre class="archive-pre"><code>kustos backup snapshots --source src_example\n' in en.content.decode()
     de = _client(world["partner_admin"], "de").get("/help/restore-backup/").content.decode()
     assert "Postfach oder Elemente aus einer Sicherung wiederherstellen" in de and 'lang="de"' in de
     assert _client(world["partner_admin"]).get("/help/no-such-article/").status_code == 404
