@@ -1,0 +1,152 @@
+"""Put records of a snapshot back into an org: changed fields back, deleted records re-created.
+
+A record that still exists gets its changed (updateable) fields patched back. A record that is gone
+is created again; its lookups point at the new ids of re-created parents. Parents and children may
+come in any order: a child whose parent is not created yet is created without that lookup and
+patched as soon as the parent exists, so every relationship is restored parents first. Files and
+attachments (``<Id>.VersionData`` / ``<Id>.Body``) travel with their record. ``id_map`` (old id →
+new id) is the report of what was re-created.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
+
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.http import HttpStatusError
+from kustos.sources.salesforce.backup import BLOB_FIELDS
+from kustos.sources.salesforce.connector import session_for
+from kustos.sources.salesforce.session import SalesforceSession
+
+CONFLICTS = ("skip", "copy", "replace")
+
+
+class RestoreError(ValueError):
+    pass
+
+
+class SalesforceRestoreWriter:
+    def __init__(self, session: SalesforceSession) -> None:
+        self.session = session
+        self.id_map: dict[str, str] = {}  # old id -> id of the re-created record
+        self.waiting: dict[str, list[tuple[str, str, str]]] = {}  # old parent id -> (object, new child id, field)
+        self.blobs: dict[str, bytes] = {}
+        self._describe: dict[str, dict[str, dict[str, Any]]] = {}
+
+    def close(self) -> None:
+        self.session.close()
+
+    def fields(self, name: str) -> dict[str, dict[str, Any]]:
+        if name not in self._describe:
+            described = self.session.get(f"sobjects/{name}/describe")
+            self._describe[name] = {f["name"]: f for f in described["fields"]}
+        return self._describe[name]
+
+    def _current(self, name: str, record_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self.session.get(f"sobjects/{name}/{record_id}"))
+        except HttpStatusError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def write(self, account: str, path: str, kind: str, size: int, meta: Mapping[str, Any],
+              open_content: Callable[[], BinaryIO] | None, *, to_account: str | None = None,
+              to_path: str | None = None, conflict: str = "skip") -> str:
+        """Put one item back; returns ``restored`` or ``skipped``; raises on failure."""
+        if conflict not in CONFLICTS:
+            raise RestoreError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
+        if kind == "folder":
+            return "skipped"
+        if open_content is None:
+            raise RestoreError(f"{path}: no content in the snapshot")
+        name, record_id = str(meta.get("object") or path.split("/")[0]), str(meta.get("id") or "")
+        if kind == "file":
+            field = str(meta.get("field") or BLOB_FIELDS.get(name, ""))
+            data = open_content().read()
+            current = self._current(name, record_id) if record_id else None
+            if current is None:
+                self.blobs[record_id] = data  # goes with the record when it is re-created
+                return "restored"
+            if conflict == "skip" or not self.fields(name).get(field, {}).get("updateable"):
+                return "skipped"
+            self.session.send("PATCH", f"sobjects/{name}/{record_id}", {field: base64.b64encode(data).decode()})
+            return "restored"
+        if kind != "record":
+            raise RestoreError(f"{path}: items of kind {kind!r} cannot be restored into Salesforce")
+        record = json.loads(open_content().read())
+        record_id = record_id or str(record.get("Id"))
+        current = self._current(name, record_id)
+        if current is not None and conflict != "copy":
+            return self._patch_back(name, record_id, record, current, conflict)
+        return self._recreate(name, record_id, record)
+
+    def _lookup(self, name: str, field: str, value: Any) -> tuple[Any, bool]:
+        """The value a lookup gets now, and whether it must wait for its parent."""
+        if not isinstance(value, str) or not value:
+            return value, False
+        if value in self.id_map:
+            return self.id_map[value], False
+        targets = self.fields(name)[field].get("referenceTo") or []
+        if any(self._current(target, value) is not None for target in targets):
+            return value, False
+        return None, True
+
+    def _patch_back(self, name: str, record_id: str, record: dict[str, Any], current: dict[str, Any],
+                    conflict: str) -> str:
+        fields = self.fields(name)
+        changes: dict[str, Any] = {}
+        for field, value in record.items():
+            spec = fields.get(field)
+            if spec is None or not spec.get("updateable") or spec.get("type") == "base64":
+                continue
+            if spec.get("type") == "reference":
+                original = value
+                value, wait = self._lookup(name, field, value)
+                if wait:  # the parent comes back later in this restore
+                    if conflict != "skip":
+                        self.waiting.setdefault(original, []).append((name, record_id, field))
+                    continue
+            if current.get(field) != value:
+                changes[field] = value
+        if not changes:
+            return "skipped"
+        if conflict == "skip":
+            return "skipped"
+        self.session.send("PATCH", f"sobjects/{name}/{record_id}", changes)
+        return "restored"
+
+    def _recreate(self, name: str, record_id: str, record: dict[str, Any]) -> str:
+        fields = self.fields(name)
+        values: dict[str, Any] = {}
+        later: list[tuple[str, str]] = []  # (field, old parent id)
+        for field, value in record.items():
+            spec = fields.get(field)
+            if spec is None or not spec.get("createable") or value is None:
+                continue
+            if spec.get("type") == "base64":
+                continue
+            if spec.get("type") == "reference":
+                value, wait = self._lookup(name, field, value)
+                if wait:
+                    later.append((field, record[field]))
+                    continue
+            values[field] = value
+        blob_field = BLOB_FIELDS.get(name)
+        if blob_field and record_id in self.blobs:
+            values[blob_field] = base64.b64encode(self.blobs.pop(record_id)).decode()
+        created = self.session.send("POST", f"sobjects/{name}", values)
+        new_id = str(created["id"])
+        self.id_map[record_id] = new_id
+        for field, parent in later:
+            self.waiting.setdefault(parent, []).append((name, new_id, field))
+        for child_object, child_id, field in self.waiting.pop(record_id, []):
+            self.session.send("PATCH", f"sobjects/{child_object}/{child_id}", {field: new_id})
+        return "restored"
+
+
+def build_restore(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> SalesforceRestoreWriter:
+    return SalesforceRestoreWriter(session_for(settings, secret, egress))

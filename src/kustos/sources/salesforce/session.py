@@ -1,0 +1,118 @@
+"""A signed-in session with one Salesforce org: JWT bearer token, retries, error mapping."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from kustos.sources.base import AuthenticationFailed, ConnectorError, PermissionMissing
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.http import CachedToken, HttpClient, HttpStatusError
+
+LOGIN = "https://login.salesforce.com"
+API_VERSION = "59.0"
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def load_key(private_key: str) -> rsa.RSAPrivateKey:
+    """The connected app's private key (PEM); a clear error when it is not an RSA key."""
+    try:
+        key = serialization.load_pem_private_key(private_key.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise AuthenticationFailed("the private key is not a readable unencrypted PEM key") from exc
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise AuthenticationFailed("the private key must be an RSA key (the connected app's certificate key)")
+    return key
+
+
+def assertion(key: rsa.RSAPrivateKey, client_id: str, username: str, audience: str) -> str:
+    header = _b64(json.dumps({"alg": "RS256"}).encode())
+    claims = _b64(json.dumps({"iss": client_id, "sub": username, "aud": audience,
+                              "exp": int(time.time()) + 180}).encode())
+    signature = key.sign(f"{header}.{claims}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{header}.{claims}.{_b64(signature)}"
+
+
+def sf_error(response: httpx.Response) -> ConnectorError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    first = body[0] if isinstance(body, list) and body and isinstance(body[0], dict) else {}
+    code, message = str(first.get("errorCode", "")), str(first.get("message", ""))
+    if response.status_code == 401:
+        return AuthenticationFailed(f"Salesforce refused the session ({code or 'HTTP 401'})")
+    if response.status_code == 403 and code != "REQUEST_LIMIT_EXCEEDED":
+        return PermissionMissing(f"Salesforce denied access ({code}): {message}")
+    return HttpStatusError(f"Salesforce answered HTTP {response.status_code} ({code}): {message}".rstrip(": "),
+                           response.status_code, body)
+
+
+def limit_exceeded(response: httpx.Response) -> bool:
+    return response.status_code == 403 and b"REQUEST_LIMIT_EXCEEDED" in response.content
+
+
+class SalesforceSession:
+    def __init__(self, client_id: str, username: str, private_key: str, *, login: str | None = None,
+                 egress: EgressPolicy | None = None) -> None:
+        self.client_id, self.username = client_id, username
+        self.login = (login or LOGIN).rstrip("/")
+        self._key = load_key(private_key)
+        self.instance_url = ""
+        self.org_id = ""
+        self._token = CachedToken(self._sign_in)
+        self.http = HttpClient(token=self._token, egress=egress, on_error=sf_error, retryable=limit_exceeded)
+
+    def close(self) -> None:
+        self.http.close()
+
+    def _sign_in(self) -> tuple[str, float]:
+        response = self.http.request("POST", f"{self.login}/services/oauth2/token", auth=False, data={
+            "grant_type": JWT_BEARER, "assertion": assertion(self._key, self.client_id, self.username, self.login)})
+        if response.status_code != 200:
+            try:
+                error = response.json()
+            except ValueError:
+                error = {}
+            raise AuthenticationFailed(f"Salesforce sign-in failed ({error.get('error', response.status_code)}): "
+                                       f"{error.get('error_description', '')}".rstrip(": "))
+        body = response.json()
+        self.instance_url = str(body["instance_url"]).rstrip("/")
+        self.org_id = str(body.get("id", "")).rstrip("/").split("/")[-2] if "/id/" in str(body.get("id", "")) else ""
+        return str(body["access_token"]), 3000.0
+
+    def url(self, path: str) -> str:
+        self._token.token()
+        if path.startswith("/services/"):
+            return self.instance_url + path
+        return f"{self.instance_url}/services/data/v{API_VERSION}/{path.lstrip('/')}"
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return self.http.get_json(self.url(path), params=params)
+
+    def get_bytes(self, path: str) -> bytes:
+        return self.http.get_bytes(self.url(path))
+
+    def send(self, method: str, path: str, values: Mapping[str, Any]) -> Any:
+        response = self.http.expect(self.http.request(method, self.url(path), content=json.dumps(values).encode(),
+                                                      headers={"Content-Type": "application/json"}), ok=(200, 201, 204))
+        return response.json() if response.content else None
+
+    def query(self, soql: str) -> Iterator[dict[str, Any]]:
+        page = self.get("query", {"q": soql})
+        while True:
+            yield from page.get("records", [])
+            if page.get("done", True) or not page.get("nextRecordsUrl"):
+                return
+            page = self.get(page["nextRecordsUrl"])

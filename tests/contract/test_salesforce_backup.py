@@ -1,0 +1,165 @@
+"""Salesforce backup (kind ``salesforce``, service ``data``) against fakecloud as a real process.
+
+The shared contract suite on Account records (item bytes = the record's canonical JSON, as
+fakecloud's ``/_fakecloud/items`` shows it): everything first, nothing second, creations and
+deletions through the getUpdated/getDeleted windows, a missed window (older than Salesforce keeps)
+answered by a full resync, ``REQUEST_LIMIT_EXCEEDED`` obeyed. Plus: updates via the window, custom
+objects, ContentVersion/Attachment bytes, JWT signature checked against the certificate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from fakecloud.salesforce.seed import make_certificate
+from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
+from kustos.sources.base import AuthenticationFailed, Connector, Item, Scope
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.kinds import registry
+from kustos.sources.salesforce.backup import canonical
+from kustos.sources.salesforce.connector import SalesforceBackupConnector
+from tests.contract.connector_contract import ConnectorContract, drain
+
+EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def fakecloud() -> Iterator[FakeCloudProcess]:
+    with running_fakecloud() as process:
+        yield process
+
+
+class SalesforceSource:
+    """A fresh org with a connected app; the contract creates and deletes Account records."""
+
+    def __init__(self, cloud: FakeCloudProcess) -> None:
+        self.cloud, self.control = cloud, cloud.control
+        self.tenant = f"org{next(_counter)}.example.com"
+        self.settings = self.control.credentials("salesforce", self.tenant)
+        self.secret = self.settings.pop("private_key")
+        self.backup = self.build()
+        self.org_scope = next(iter(self.backup.scopes()))
+
+    def build(self) -> SalesforceBackupConnector:
+        kind = registry.get("salesforce")
+        assert kind.build_backup is not None
+        connector = kind.build_backup(self.settings, self.secret, EGRESS, ("data",))
+        assert isinstance(connector, SalesforceBackupConnector)
+        return connector
+
+    def connector(self) -> Connector:
+        return self.build()
+
+    def scope(self) -> Scope:
+        return self.org_scope
+
+    def record(self, object_name: str, values: dict[str, Any]) -> str:
+        return self.control.seed("salesforce", self.tenant, "", object_name, "", json.dumps(values).encode())["id"]
+
+    def stored(self, object_name: str) -> dict[str, dict[str, Any]]:
+        return {row["path"]: row for row in self.control.items("salesforce", self.tenant, object_name)}
+
+    def create(self, count: int) -> list[bytes]:
+        ids = [self.record("Account", {"Name": f"Acme {next(_counter)}", "Industry": "Retail"})
+               for _ in range(count)]
+        stored = self.stored("Account")
+        return [canonical(stored[record_id]["content"]) for record_id in ids]
+
+    def delete(self, item: Item) -> None:
+        self.control.remove("salesforce", self.tenant, "", str(item.meta["object"]), item.source_id)
+
+    def invalidate_cursor(self) -> None:
+        self.control.call("salesforce/expire_window", tenant=self.tenant)
+
+    def throttle(self, requests: int, retry_after: float) -> None:
+        self.control.throttle("/services/data/", requests, retry_after, status=403)
+
+    def throttle_obeyed(self) -> bool:
+        return throttle_obeyed(self.control.stats())
+
+
+class TestSalesforceBackupContract(ConnectorContract):
+    @pytest.fixture
+    def contract_source(self, fakecloud: FakeCloudProcess) -> SalesforceSource:
+        fakecloud.control.call("faults/clear")
+        return SalesforceSource(fakecloud)
+
+
+@pytest.fixture
+def source(fakecloud: FakeCloudProcess) -> SalesforceSource:
+    fakecloud.control.call("faults/clear")
+    return SalesforceSource(fakecloud)
+
+
+def test_kind_is_backup_only_with_the_data_service(source: SalesforceSource) -> None:
+    kind = registry.get("salesforce")
+    assert kind.services == ("backup",) and kind.backup_services == ("data",)
+    scopes = list(source.backup.scopes())
+    assert len(scopes) == 1 and scopes[0].id.startswith("data:00D") and scopes[0].kind == "org"
+    source.backup.check()
+    with pytest.raises(ValueError, match="unknown Salesforce backup service.*: files"):
+        kind.build_backup(source.settings, source.secret, EGRESS, ("data", "files"))
+
+
+def test_a_key_that_does_not_match_the_certificate_is_refused(source: SalesforceSource) -> None:
+    other_key, _cert = make_certificate()
+    kind = registry.get("salesforce")
+    assert kind.build_backup is not None
+    connector = kind.build_backup(source.settings, other_key, EGRESS, ("data",))
+    with pytest.raises(AuthenticationFailed, match="invalid_grant"):
+        list(connector.scopes())
+
+
+def test_updates_custom_objects_files_and_attachments(source: SalesforceSource) -> None:
+    account = source.record("Account", {"Name": "Parent"})
+    contact = source.record("Contact", {"LastName": "Kim", "AccountId": account})
+    invoice = source.record("Invoice__c", {"Name": "INV-1", "Amount__c": 12.5, "Account__c": account})
+    version = source.record("ContentVersion", {"Title": "contract.pdf", "PathOnClient": "contract.pdf",
+                                               "VersionData": "JVBERi0xLjQgc2lnbmVk"})
+    note = source.record("Attachment", {"Name": "a.txt", "ParentId": account, "Body": "aGVsbG8="})
+    source.record("FeedItem", {"Body": "Quarter closed", "ParentId": account})
+    first = drain(source.backup, source.scope(), None)
+    by_path = {f"{i.folder}/{i.meta['name']}": i for i in first.items}
+    assert {i.folder for i in first.items} == {"Account", "Contact", "Invoice__c", "ContentVersion", "Attachment",
+                                               "FeedItem"}
+    assert json.loads(by_path[f"Contact/{contact}.json"].data)["AccountId"] == account
+    assert json.loads(by_path[f"Invoice__c/{invoice}.json"].data)["Amount__c"] == 12.5
+    blob = by_path[f"ContentVersion/{version}.VersionData"]
+    assert blob.stream is not None and b"".join(blob.stream()) == b"%PDF-1.4 signed"
+    body = by_path[f"Attachment/{note}.Body"]
+    assert body.stream is not None and b"".join(body.stream()) == b"hello"
+
+    source.control.seed("salesforce", source.tenant, "", "Contact", contact, json.dumps({"LastName": "Kim-Lee"}).encode())
+    source.control.remove("salesforce", source.tenant, "", "Attachment", note)
+    source.record("Project__c", {"Name": "new custom object"})
+    delta = drain(source.backup, source.scope(), first.cursor)
+    assert not delta.reset
+    assert sorted((i.folder, json.loads(i.data).get("LastName") or json.loads(i.data)["Name"]) for i in delta.items) \
+        == [("Contact", "Kim-Lee"), ("Project__c", "new custom object")]
+    assert sorted(i.source_id for i in delta.deletions) == sorted([note, f"{note}/Body"])
+
+
+def test_missed_window_is_a_full_resync(source: SalesforceSource) -> None:
+    created = source.create(3)
+    first = drain(source.backup, source.scope(), None)
+    source.invalidate_cursor()
+    again = drain(source.backup, source.scope(), first.cursor)
+    assert again.reset
+    assert sorted(hashlib.sha256(i.data).hexdigest() for i in again.items) == sorted(
+        hashlib.sha256(d).hexdigest() for d in created)
+
+
+def test_request_limit_exceeded_is_waited_out(source: SalesforceSource) -> None:
+    source.create(2)
+    source.throttle(3, 0.5)
+    result = drain(source.backup, source.scope(), None)
+    assert len(result.items) == 2
+    stats = source.control.stats()
+    assert len(stats["throttled"]) == 3 and source.throttle_obeyed()
