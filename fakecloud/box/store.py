@@ -179,7 +179,7 @@ class BoxStore:
 
     def expire_events(self, enterprise: str, account: str = "") -> None:
         """Every stream position handed out so far expires (for ``account`` only, when given)."""
-        floor = self.position()
+        floor = self.position() + 1  # every position handed out so far is below it
         for user in self.enterprise(enterprise).users.values():
             if not account or account.lower() in (user.login.lower(), user.id):
                 user.event_floor = floor

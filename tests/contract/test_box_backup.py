@@ -1,0 +1,242 @@
+"""Box backup (kind ``box``, service ``files``) against fakecloud as a real process.
+
+The shared connector contract (everything first, nothing second, changes and deletions, an expired
+events stream position → full re-enumeration with ``reset``, throttling with Retry-After obeyed), plus:
+paths and the metadata kept beside each file (sha1, size, version, comments, metadata instances, folder
+collaborations), content sha256 equal to fakecloud's, an expired download URL fetched again, the kind's
+declaration, and the emulator's routes all in the Box OpenAPI.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from fakecloud.app import FakeCloud
+from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
+from kustos.sources.base import AuthenticationFailed, Batch, Connector, Cursor, Item, Scope
+from kustos.sources.box import BoxBackupConnector, build_backup
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.kinds import registry
+from tests.contract.connector_contract import ConnectorContract
+
+ENTERPRISE = "box-ent-1"
+USER = "nina@box.example"
+EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
+SPEC = Path("/work/shared/corpus/api/box/openapi.json")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def fakecloud() -> Iterator[FakeCloudProcess]:
+    with running_fakecloud() as process:
+        yield process
+
+
+def read(item: Item) -> bytes:
+    assert item.stream is not None
+    return b"".join(item.stream())
+
+
+class FilesOnly:
+    """Contract view: files only, ``data`` = the bytes their ``stream()`` yields."""
+
+    name: ClassVar[str] = "box-files"
+
+    def __init__(self, inner: BoxBackupConnector) -> None:
+        self.inner = inner
+
+    def check(self) -> None:
+        self.inner.check()
+
+    def scopes(self) -> Iterator[Scope]:
+        yield from self.inner.scopes()
+
+    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
+        for batch in self.inner.fetch(scope, cursor):
+            items = [i if i.deleted else replace(i, data=read(i)) for i in batch.items if i.kind == "file"]
+            yield Batch(items, batch.next_cursor, batch.reset)
+
+
+class BoxSource:
+    def __init__(self, cloud: FakeCloudProcess) -> None:
+        self.control = cloud.control
+        self.control.call("reset")
+        self.settings = self.control.credentials("box", ENTERPRISE)
+        self.control.seed("box", ENTERPRISE, USER, "file", "/.keep", b"")  # creates the user
+        self.control.remove("box", ENTERPRISE, USER, "file", "/.keep")
+        self.backup = self.build()
+        self.user_id = next(s for s in self.backup.scopes() if s.name == USER).meta["account"]
+
+    def build(self) -> BoxBackupConnector:
+        return build_backup(self.settings, self.settings["client_secret"], EGRESS, ["files"])
+
+    def connector(self) -> Connector:
+        return FilesOnly(self.backup)
+
+    def scope(self) -> Scope:
+        return Scope(id=f"files:{self.user_id}", kind="user", name=USER)
+
+    def create(self, count: int) -> list[bytes]:
+        created = []
+        for n in range(count):
+            data = f"box file {next(_counter)} ".encode() * (n + 1)
+            folder = ("/Docs", "/Docs/Sub", "")[n % 3]
+            self.control.seed("box", ENTERPRISE, USER, "file", f"{folder}/f{next(_counter)}.txt", data)
+            created.append(data)
+        return created
+
+    def delete(self, item: Item) -> None:
+        self.control.remove("box", ENTERPRISE, USER, "file", "/" + item.meta["path"])
+
+    def invalidate_cursor(self) -> None:
+        self.control.call("box/expire_events", tenant=ENTERPRISE, account=USER)
+
+    def throttle(self, requests: int, retry_after: float) -> None:
+        self.control.throttle("/2.0/", requests, retry_after)
+
+    def throttle_obeyed(self) -> bool:
+        return throttle_obeyed(self.control.stats())
+
+
+class TestBoxBackupContract(ConnectorContract):
+    @pytest.fixture
+    def contract_source(self, fakecloud: FakeCloudProcess) -> BoxSource:
+        return BoxSource(fakecloud)
+
+
+@pytest.fixture
+def source(fakecloud: FakeCloudProcess) -> BoxSource:
+    return BoxSource(fakecloud)
+
+
+def everything(source: BoxSource, cursor: Cursor | None = None) -> tuple[list[Item], Cursor | None, bool]:
+    items: list[Item] = []
+    last: Cursor | None = None
+    reset = False
+    for batch in source.backup.fetch(source.scope(), cursor):
+        items += batch.items
+        reset = reset or batch.reset
+        last = batch.next_cursor if batch.next_cursor is not None else last
+    return items, last, reset
+
+
+def test_kind_declares_backup_and_builds_the_connector(source: BoxSource) -> None:
+    kind = registry.get("box")
+    assert kind.services == ("backup",) and kind.backup_services == ("files",) and kind.scope_kinds == ("user",)
+    assert [f.name for f in kind.fields if f.required] == ["enterprise_id", "client_id", "client_secret"]
+    assert all(english and german and english != german for english, german in kind.steps)
+    config = {k: v for k, v in source.settings.items() if k != "client_secret"}
+    connector = kind.build_backup(config, source.settings["client_secret"], EGRESS, ["files"])
+    connector.check()
+    assert [s.id for s in connector.scopes()] == [f"files:{source.user_id}"]
+    with pytest.raises(ValueError, match="unknown Box backup service"):
+        kind.build_backup(config, source.settings["client_secret"], EGRESS, ["mail"])
+    bad = kind.build_backup(config, "wrong-secret", EGRESS, ["files"])
+    with pytest.raises(AuthenticationFailed, match="Box refused the app's sign-in"):
+        bad.check()
+
+
+def test_paths_and_metadata_beside_each_file(source: BoxSource) -> None:
+    control = source.control
+    control.seed("box", ENTERPRISE, USER, "file", "/Projects/Q3/plan.txt", b"the plan\n",
+                 meta={"comments": ["please review", "done"], "metadata": {"invoice": {"number": "R-17"}},
+                       "collaborators": ["max@box.example"]})
+    control.seed("box", ENTERPRISE, USER, "file", "/top.md", b"# top\n")
+    items, _cursor, reset = everything(source)
+    assert not reset
+    by_path = {i.meta["path"]: i for i in items}
+    assert {p: i.kind for p, i in by_path.items()} == {
+        "Projects": "folder", "Projects/Q3": "folder", "Projects/Q3/plan.txt": "file", "top.md": "file"}
+    plan = by_path["Projects/Q3/plan.txt"]
+    assert plan.folder == "Projects/Q3" and plan.meta["name"] == "plan.txt"
+    assert plan.meta["sha1"] == plan.meta["sha1Hash"] == hashlib.sha1(b"the plan\n").hexdigest()
+    assert plan.meta["size"] == 9 and plan.meta["version"] and plan.meta["modified"]
+    assert [c["message"] for c in plan.meta["comments"]] == ["please review", "done"]
+    assert [(m["$template"], m["number"]) for m in plan.meta["metadata"]] == [("invoice", "R-17")]
+    collaborations = by_path["Projects/Q3"].meta["collaborations"]
+    assert [(c["role"], c["accessible_by"]["login"]) for c in collaborations] == [("editor", "max@box.example")]
+    assert by_path["top.md"].meta["comments"] == [] and by_path["top.md"].meta["metadata"] == []
+
+
+def test_content_sha256_equals_fakecloud_items(source: BoxSource) -> None:
+    data = {"/a/b/one.bin": bytes(range(256)) * 400, "/two.txt": b"two\n", "/empty.txt": b""}
+    for path, content in data.items():
+        source.control.seed("box", ENTERPRISE, USER, "file", path, content)
+    items, _, _ = everything(source)
+    got = {"/" + i.meta["path"]: hashlib.sha256(read(i)).hexdigest() for i in items if i.kind == "file"}
+    assert got == {r["path"]: r["sha256"] for r in source.control.items("box", ENTERPRISE, "file", USER)}
+
+
+def test_expired_download_url_is_fetched_again(source: BoxSource) -> None:
+    content = b"expiring " * 1000
+    source.control.seed("box", ENTERPRISE, USER, "file", "/x.bin", content)
+    source.control.call("box/download_url_lifetime", seconds=0.3)
+    [item] = [i for i in everything(source)[0] if i.kind == "file"]
+    assert item.stream is not None
+    chunks = item.stream()  # the download URL is asked for now ...
+    time.sleep(0.6)  # ... and has expired when the content is read
+    assert b"".join(chunks) == content
+    stats = source.control.stats()
+    downloads = [r for r in stats["requests"] if r["path"].startswith("/d/1/")]
+    content_asks = [r for r in stats["requests"] if r["path"] == f"/2.0/files/{item.source_id}/content"]
+    assert len(content_asks) == 2 and len(downloads) == 2  # the expired URL (403), then a fresh one
+
+
+def test_changes_deletions_and_resync_keep_paths(source: BoxSource) -> None:
+    control = source.control
+    control.seed("box", ENTERPRISE, USER, "file", "/Docs/a.txt", b"a1")
+    control.seed("box", ENTERPRISE, USER, "file", "/Docs/b.txt", b"b1")
+    _items, cursor, _ = everything(source)
+    control.seed("box", ENTERPRISE, USER, "file", "/Docs/a.txt", b"a2 changed")  # a new version
+    control.remove("box", ENTERPRISE, USER, "file", "/Docs/b.txt")
+    items, cursor, reset = everything(source, cursor)
+    assert not reset
+    live = [i for i in items if not i.deleted]
+    assert [(i.meta["path"], read(i)) for i in live] == [("Docs/a.txt", b"a2 changed")]
+    assert [i.kind for i in items if i.deleted] == ["file"]
+    control.call("box/expire_events", tenant=ENTERPRISE, account=USER)
+    items, cursor, reset = everything(source, cursor)
+    assert reset and sorted(i.meta["path"] for i in items) == ["Docs", "Docs/a.txt"]
+    assert everything(source, cursor)[0] == []
+
+
+def test_expired_position_answers_box_error_body(source: BoxSource) -> None:
+    import httpx
+
+    session = source.backup.session
+    headers = {"Authorization": f"Bearer {session._token.token()}", "As-User": source.user_id}
+    position = httpx.get(f"{session.base}/events", params={"stream_type": "changes", "stream_position": "now"},
+                         headers=headers).json()["next_stream_position"]
+    source.control.call("box/expire_events", tenant=ENTERPRISE, account=USER)
+    answer = httpx.get(f"{session.base}/events", params={"stream_type": "changes", "stream_position": position},
+                       headers=headers)
+    body = answer.json()
+    assert answer.status_code == 400 and body["type"] == "error" and body["status"] == 400
+    assert body["context_info"]["errors"][0]["name"] == "stream_position"
+
+
+def test_served_routes_are_in_the_box_openapi() -> None:
+    if not SPEC.exists():
+        pytest.skip("the Box OpenAPI is not on this machine")
+    spec = json.loads(SPEC.read_text())
+    documented = {(m.upper(), re.sub(r"\{[^}]+\}", "*", p)) for p, ops in spec["paths"].items() for m in ops
+                  if m in ("get", "post", "put", "delete", "options")}
+    served = set()
+    for method, anchored in FakeCloud().router.routes():
+        pattern = anchored.strip("^$")
+        for prefix in (r"/2\.0", r"/api/2\.0"):
+            if pattern.startswith(prefix + "/"):
+                template = re.sub(r"\(\?P<\w+>[^)]*\)", "*", pattern.removeprefix(prefix)).replace("\\", "")
+                served.add((method, template))
+    assert len(served) >= 13
+    assert served <= documented, sorted(served - documented)
