@@ -1,0 +1,205 @@
+"""State of the Dropbox emulator: apps, tokens, teams, members and namespaces.
+
+Every namespace (a member's home folder or a team folder) keeps its entries by lower-cased path and
+a change sequence: each create, change or delete stamps the entry with the next ``seq``. A
+``list_folder`` cursor remembers the sequence it has seen; ``generation`` is bumped to invalidate
+every cursor of the namespace (the next ``list_folder/continue`` answers 409 ``reset``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from fakecloud.dropbox.hashing import content_hash
+
+
+@dataclass
+class Entry:
+    id: str
+    path_display: str
+    folder: bool
+    content: bytes = b""
+    rev: str = ""
+    server_modified: float = 0.0
+    client_modified: float = 0.0
+    seq: int = 0
+    deleted: bool = False
+    content_hash: str = ""
+
+    @property
+    def path_lower(self) -> str:
+        return self.path_display.lower()
+
+    @property
+    def name(self) -> str:
+        return self.path_display.rsplit("/", 1)[-1]
+
+
+@dataclass
+class Namespace:
+    id: str
+    entries: dict[str, Entry] = field(default_factory=dict)  # path_lower -> entry (tombstones kept)
+    seq: int = 0
+    generation: int = 0
+
+    def touch(self, entry: Entry) -> None:
+        self.seq += 1
+        entry.seq = self.seq
+
+    def live(self, path_lower: str) -> Entry | None:
+        entry = self.entries.get(path_lower)
+        return entry if entry is not None and not entry.deleted else None
+
+
+@dataclass
+class Member:
+    team_member_id: str
+    account_id: str
+    email: str
+    given_name: str
+    surname: str
+    namespace: Namespace
+    admin: bool = False
+
+
+@dataclass
+class TeamFolder:
+    team_folder_id: str
+    name: str
+    namespace: Namespace
+
+
+@dataclass
+class Team:
+    name: str
+    client_id: str
+    client_secret: str
+    refresh_token: str
+    members: dict[str, Member] = field(default_factory=dict)  # team_member_id -> member
+    team_folders: dict[str, TeamFolder] = field(default_factory=dict)
+
+
+def _id(prefix: str) -> str:
+    return prefix + secrets.token_hex(8)
+
+
+class DropboxStore:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.teams: dict[str, Team] = {}  # team name -> team
+        self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (team name, expiry)
+        self.token_lifetime = 14400
+        self.page_limit = 0  # > 0: list_folder pages are at most this long (tests of paging)
+
+    # --- apps and tokens -------------------------------------------------------------------
+    def team(self, name: str) -> Team:
+        team = self.teams.get(name)
+        if team is None:
+            team = Team(name, _id(""), secrets.token_urlsafe(12), secrets.token_urlsafe(24))
+            self.teams[name] = team
+        return team
+
+    def app(self, client_id: str) -> Team | None:
+        return next((t for t in self.teams.values() if t.client_id == client_id), None)
+
+    def issue(self, team: Team) -> tuple[str, int]:
+        token = "sl." + secrets.token_urlsafe(24)
+        self.tokens[token] = (team.name, time.time() + self.token_lifetime)
+        return token, self.token_lifetime
+
+    def team_for(self, token: str | None) -> Team | None:
+        found = self.tokens.get(token or "")
+        if found is None or found[1] < time.time():
+            return None
+        return self.teams.get(found[0])
+
+    # --- members and team folders ----------------------------------------------------------
+    def member(self, team: Team, key: str) -> Member | None:
+        key = key.lower()
+        return next((m for m in team.members.values()
+                     if key in (m.team_member_id.lower(), m.email.lower(), m.account_id.lower())), None)
+
+    def add_member(self, team: Team, email: str, admin: bool = False) -> Member:
+        found = self.member(team, email)
+        if found is not None:
+            return found
+        given, _, surname = email.split("@", 1)[0].partition(".")
+        member = Member(_id("dbmid:"), _id("dbid:"), email, given.title(), surname.title(),
+                        Namespace(str(1000 + sum(len(t.members) for t in self.teams.values()) * 7 +
+                                      len(team.team_folders))), admin or not team.members)
+        team.members[member.team_member_id] = member
+        return member
+
+    def team_folder(self, team: Team, name: str) -> TeamFolder:
+        found = next((f for f in team.team_folders.values() if f.name.lower() == name.lower()), None)
+        if found is None:
+            namespace_id = str(9000 + len(team.team_folders) * 11 + len(self.teams))
+            found = TeamFolder(namespace_id, name, Namespace(namespace_id))
+            team.team_folders[namespace_id] = found
+        return found
+
+    def namespace(self, team: Team, namespace_id: str) -> Namespace | None:
+        for member in team.members.values():
+            if member.namespace.id == namespace_id:
+                return member.namespace
+        folder = team.team_folders.get(namespace_id)
+        return folder.namespace if folder is not None else None
+
+    # --- files -----------------------------------------------------------------------------
+    def ensure_folder(self, ns: Namespace, path: str) -> Entry | None:
+        """Create the folder ``path`` (``/A/b``) and its parents; None for the root."""
+        parts = [p for p in path.split("/") if p]
+        entry = None
+        for depth in range(1, len(parts) + 1):
+            display = "/" + "/".join(parts[:depth])
+            entry = ns.live(display.lower())
+            if entry is None:
+                entry = Entry(_id("id:"), display, True)
+                ns.entries[display.lower()] = entry
+                ns.touch(entry)
+            elif not entry.folder:
+                raise ValueError(f"{display} is a file, not a folder")
+        return entry
+
+    def put_file(self, ns: Namespace, path: str, content: bytes, modified: float | None = None) -> Entry:
+        path = "/" + path.strip("/")
+        if path == "/":
+            raise ValueError("a file needs a name")
+        parent = path.rsplit("/", 1)[0]
+        self.ensure_folder(ns, parent)
+        existing = ns.live(path.lower())
+        if existing is not None and existing.folder:
+            raise ValueError(f"{path} is a folder")
+        now = time.time()
+        entry = existing or Entry(_id("id:"), path, False)
+        if existing is None:
+            # keep the display case of the existing parent folders
+            parent_entry = ns.live(parent.lower())
+            if parent_entry is not None:
+                entry.path_display = parent_entry.path_display + "/" + path.rsplit("/", 1)[1]
+            ns.entries[path.lower()] = entry
+        entry.content = content
+        entry.content_hash = content_hash(content)
+        entry.rev = secrets.token_hex(9)
+        entry.server_modified = now
+        entry.client_modified = modified if modified is not None else now
+        ns.touch(entry)
+        return entry
+
+    def delete(self, ns: Namespace, path: str) -> Entry:
+        path_lower = "/" + path.strip("/").lower()
+        entry = ns.live(path_lower)
+        if entry is None:
+            raise KeyError(f"no file or folder {path!r}")
+        below = [e for p, e in ns.entries.items() if p.startswith(path_lower + "/") and not e.deleted]
+        for child in [*below, entry]:
+            child.deleted = True
+            child.content = b""
+            ns.touch(child)
+        return entry
+
+    def invalidate(self, ns: Namespace) -> None:
+        ns.generation += 1
