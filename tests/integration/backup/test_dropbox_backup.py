@@ -1,0 +1,162 @@
+"""Dropbox backup and restore against fakecloud (a real process): add the source from a settings file
+through the CLI, back up every member, change files, back up again (unchanged files are not
+downloaded again: their content_hash is the content tag), restore the FIRST snapshot into another
+member and compare every file's sha256 with fakecloud's; restore in place with skip / copy / replace."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from fakecloud.testing import FakeCloudProcess, running_fakecloud
+from kustos.archive.models import Source
+from kustos.backup.models import BackupSnapshot
+from kustos.backup.services import plans, restore
+from kustos.cli import registry as cli
+from kustos.core import runtime
+from kustos.jobs.models import Job
+from kustos.jobs.tasks import execute
+
+pytestmark = pytest.mark.django_db
+
+TEAM = "kustos-dropbox.example"
+USER = "lena@kustos-dropbox.example"
+OTHER = "max@kustos-dropbox.example"
+
+
+@pytest.fixture(scope="module")
+def fakecloud() -> Iterator[FakeCloudProcess]:
+    with running_fakecloud() as process:
+        yield process
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def backup(plan) -> dict:
+    job = plans.run_now(plan, actor="test")
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.error
+    return job.result
+
+
+def do_restore(snap: BackupSnapshot, **options) -> dict:
+    job = restore.request(snap, actor="test", **options)
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.error
+    return job.result
+
+
+def files_of(control, account: str) -> dict[str, str]:
+    return {row["path"]: row["sha256"] for row in control.items("dropbox", TEAM, "file", account)}
+
+
+def add_source(control, customer, capsys, tmp_path) -> Source:
+    """``kustos source add dropbox --customer C --settings-file F.json --endpoint URL``."""
+    settings = control.credentials("dropbox", TEAM)
+    path = tmp_path / "dropbox.json"
+    path.write_text(json.dumps({"app_key": settings["app_key"], "app_secret": settings["app_secret"]}))
+    capsys.readouterr()
+    code = cli.run(["source", "add", "dropbox", "--customer", customer.id, "--settings-file", str(path),
+                    "--endpoint", settings["endpoint"], "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    source = Source.objects.get(id=json.loads(out)["id"])
+    assert source.config == {"app_key": settings["app_key"], "endpoint": settings["endpoint"]}
+    return source
+
+
+def member_account(snap: BackupSnapshot, folder: str) -> str:
+    store = runtime.store_for(snap.plan.customer_id)
+    return next(r["account"] for r in store.snapshots.ls(snap.id)
+                if store.snapshots.lookup(snap.id, r["account"], folder))
+
+
+def snapshot_files(snap: BackupSnapshot, account: str) -> dict[str, str]:
+    store = runtime.store_for(snap.plan.customer_id)
+    return {"/" + p: e.sha256 for p, e in store.snapshots.walk(snap.id, account) if e.kind == "file"}
+
+
+def downloads(control) -> int:
+    return sum(1 for r in control.stats()["requests"] if r["path"] == "/dropbox/2/files/download")
+
+
+def test_backup_change_backup_and_restore_the_first_snapshot_into_another_member(fakecloud, customer, capsys,
+                                                                                  tmp_path):
+    control = fakecloud.control
+    control.call("reset")
+    files = {"/Docs/plan.txt": b"the plan\n" * 50, "/Docs/Sub/data.bin": bytes(range(256)) * 3000,
+             "/top.md": b"# top\n", "/empty.txt": b"", "/Fotos/Ürlaub.jpg": bytes(range(7, 250)) * 100}
+    source = add_source(control, customer, capsys, tmp_path)
+    for path, data in files.items():
+        control.seed("dropbox", TEAM, USER, "file", path, data)
+    control.seed("dropbox", TEAM, OTHER, "file", "/mine.txt", b"max's own file\n")
+    control.seed("dropbox", TEAM, "teamfolder:Projekte", "file", "/Angebot.txt", b"team folder file\n")
+    plan = plans.enable(source, services=["files"])
+    first = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    lena = member_account(first, "Docs")
+    expected = snapshot_files(first, lena)
+    assert expected == files_of(control, USER) and len(expected) == 5
+    team_folder = member_account(first, "Angebot.txt")
+    assert team_folder.startswith("files:teamfolder:")
+    assert snapshot_files(first, team_folder) == {"/Angebot.txt": sha(b"team folder file\n")}
+
+    before = downloads(control)
+    control.seed("dropbox", TEAM, USER, "file", "/Docs/plan.txt", b"a changed plan\n")
+    control.seed("dropbox", TEAM, USER, "file", "/new.txt", b"new\n")
+    control.remove("dropbox", TEAM, USER, "file", "/top.md")
+    second = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    assert second.id != first.id
+    assert downloads(control) - before == 2  # only the changed and the new file
+    now = snapshot_files(second, lena)
+    assert now == files_of(control, USER) and "/top.md" not in now and now["/new.txt"] == sha(b"new\n")
+
+    # a reset cursor: every file is listed again, none is downloaded again
+    control.call("dropbox/invalidate_cursors", tenant=TEAM, account=USER)
+    before = downloads(control)
+    third = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    assert downloads(control) == before and snapshot_files(third, lena) == now
+
+    report = do_restore(first, account=lena, to_account=OTHER)
+    assert report == {"restored": 5, "skipped": 0, "failed": []}
+    got = files_of(control, OTHER)
+    assert {p: got.get(p) for p in expected} == expected
+    assert got["/mine.txt"] == sha(b"max's own file\n") and len(got) == 6
+
+
+def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer, capsys, tmp_path):
+    control = fakecloud.control
+    control.call("reset")
+    source = add_source(control, customer, capsys, tmp_path)
+    for path, data in {"/Docs/plan.txt": b"the plan\n", "/Docs/notes.txt": b"notes\n", "/top.md": b"# top\n"}.items():
+        control.seed("dropbox", TEAM, USER, "file", path, data)
+    plan = plans.enable(source, services=["files"])
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    account = member_account(snap, "Docs")
+    control.seed("dropbox", TEAM, USER, "file", "/Docs/plan.txt", b"overwritten by ransomware\n")
+    control.remove("dropbox", TEAM, USER, "file", "/top.md")
+
+    assert do_restore(snap, account=account, conflict="skip") == {"restored": 1, "skipped": 2, "failed": []}
+    now = files_of(control, USER)
+    assert now["/top.md"] == sha(b"# top\n") and now["/Docs/plan.txt"] == sha(b"overwritten by ransomware\n")
+
+    report = do_restore(snap, account=account, paths=["Docs"], conflict="copy")
+    assert report == {"restored": 2, "skipped": 0, "failed": []}
+    now = files_of(control, USER)
+    assert now["/Docs/plan.txt"] == sha(b"overwritten by ransomware\n")
+    assert now["/Docs/plan (1).txt"] == sha(b"the plan\n") and now["/Docs/notes (1).txt"] == sha(b"notes\n")
+
+    report = do_restore(snap, account=account, paths=["Docs/plan.txt"], conflict="replace")
+    assert report == {"restored": 1, "skipped": 0, "failed": []}
+    assert files_of(control, USER)["/Docs/plan.txt"] == sha(b"the plan\n")
+
+    report = do_restore(snap, account=account, paths=["Docs"], to_account="nobody@kustos-dropbox.example")
+    assert report["restored"] == 0 and len(report["failed"]) == 3  # the folder and its two files
+    assert all("no member 'nobody@kustos-dropbox.example' in the Dropbox team" in f["error"]
+               for f in report["failed"])
