@@ -3,7 +3,7 @@ contract test (``tests/contract/connector_contract.py``)."""
 
 from __future__ import annotations
 
-from kustos.sources.kinds import gmail, graph, imap, pop3
+from kustos.sources.kinds import box, dropbox, gmail, graph, imap, pop3, salesforce
 from kustos.sources.kinds.fields import Kind
 
 KINDS: dict[str, Kind] = {}
@@ -33,3 +33,6 @@ def all_kinds() -> list[Kind]:
 
 for _kind in (imap.KIND, pop3.KIND, graph.KIND, gmail.KIND):
     register(_kind)
+register(salesforce.KIND)
+register(box.KIND)
+register(dropbox.KIND)
