@@ -8,6 +8,9 @@ says they may open (tests/integration/authz_expectations.py, path parameters fil
 role's own objects), first in English, then in German. Each HTML page must answer 200 without a
 redirect, log no console error and no CSP violation, show a visible <h1> and not overflow
 horizontally in a 1280-px window; downloads must answer 200. One browser, one context per role.
+The own customer also has a Microsoft 365 source backed up from fakecloud (running for the whole
+test), so the backup pages of its plan are visited too; the pages a form answers (the restore
+review, the CSV activation report) are reached by submitting that form in the browser.
 
 Seeding runs in a separate process against the server's home:
     KUSTOS_HOME=... python tests/e2e/test_every_page_browser.py --seed
@@ -104,6 +107,7 @@ def _seed() -> dict:
                "path": f"/customers/{own.id}/holds/cases/{case_id}/", "roles": admins},
               {"route": "customers/<str:customer_id>/gdpr/<str:request_id>/",
                "path": f"/customers/{own.id}/gdpr/{request_id}/", "roles": admins}]
+    pages += _backup_pages(own)
     # Every help article (long command lines must not widen the page), for one role.
     pages += [{"route": f"help/{slug}/", "path": f"/help/{slug}/", "roles": ["end_user"]}
               for slug in help_registry.slugs()]
@@ -117,6 +121,82 @@ def _seed() -> dict:
     return {"pages": pages, "actors": actors, "unfilled": unfilled}
 
 
+BACKUP_TENANT = "kustos-pages.onmicrosoft.com"
+BACKUP_USER = f"lena@{BACKUP_TENANT}"
+
+
+def _backup_pages(customer) -> list[dict]:
+    """A Microsoft 365 source of the customer backed up from fakecloud (a mail and a OneDrive file: two
+    accounts, one committed and indexed snapshot) and the pages of its plan, for the roles allowed to
+    open them (the operator sees lists, not contents; browse and the plan form need restore/manage).
+    fakecloud runs for the whole test (FAKECLOUD_URL): the CSV activation looks the accounts up there."""
+    from urllib.parse import quote, urlencode  # noqa: PLC0415
+
+    from fakecloud.client import Control  # noqa: PLC0415
+    from kustos.archive.services import sources  # noqa: PLC0415
+    from kustos.backup.models import BackupAccount  # noqa: PLC0415
+    from kustos.backup.services import plans  # noqa: PLC0415
+    from kustos.jobs import services as job_services  # noqa: PLC0415
+    from kustos.jobs.models import Job  # noqa: PLC0415
+    from kustos.jobs.tasks import execute  # noqa: PLC0415
+
+    mime = (b"From: Max <max@example.org>\r\nTo: " + BACKUP_USER.encode() + b"\r\nSubject: Lieferung\r\n"
+            b"Message-ID: <lieferung-1@example.org>\r\nDate: Mon, 1 Jun 2026 10:00:00 +0000\r\n\r\n"
+            b"Die Lieferung enthaelt Wombatkekse.\r\n")
+    control = Control(os.environ["FAKECLOUD_URL"])
+    creds = control.credentials("ms", BACKUP_TENANT)
+    control.seed("ms", BACKUP_TENANT, BACKUP_USER, "mail", "Inbox", mime)
+    control.seed("ms", BACKUP_TENANT, BACKUP_USER, "file", "/Docs/a-rather-long-file-name-of-an-offer-"
+                 "for-the-new-office-furniture-2026.txt", b"Angebot fuer Tapirsessel\n")
+    source = sources.add(customer, "graph", {k: v for k, v in creds.items() if k != "client_secret"},
+                         creds["client_secret"], actor="seed")
+    plan = plans.enable(source, services=["mail", "onedrive"])
+    job_services.set_inline(None)  # queued as under workers: the run, then the index job it queues
+    job = plans.run_now(plan, actor="seed")
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.error
+    for index_job in Job.objects.filter(kind="backup.index", state=Job.State.QUEUED):
+        execute(index_job.id)
+    snapshot = job.result["snapshot"]
+    accounts = sorted(BackupAccount.objects.filter(plan=plan).values_list("scope_id", flat=True))
+    assert len(accounts) == 2, accounts
+    base = f"/customers/{customer.id}/sources/{source.id}/backup/"
+    viewers, restorers = ["operator", "partner_admin", "customer_admin"], ["partner_admin", "customer_admin"]
+    pages = [{"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/", "path": base,
+              "roles": viewers},
+             {"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/",
+              "path": base + "accounts/", "roles": viewers},
+             {"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/enable/",
+              "path": base + "enable/", "roles": restorers},
+             {"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/",
+              "path": base + "browse/", "roles": restorers},
+             {"route": "customers/<str:customer_id>/backup/search/",
+              "path": f"/customers/{customer.id}/backup/search/?q=Wombatkekse", "roles": restorers}]
+    for account in accounts:
+        pages += [{"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/",
+                   "path": f"{base}accounts/{quote(account, safe='')}/", "roles": viewers},
+                  {"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/",
+                   "path": base + "browse/?" + urlencode({"snapshot": snapshot, "account": account}),
+                   "roles": restorers}]
+    # The restore wizard's review step (a POST from the browse page's form): the whole mail account.
+    mail = next(a for a in accounts if a.startswith("mail:"))
+    pages.append({"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/restore/",
+                  "path": base + "browse/?" + urlencode({"snapshot": snapshot, "account": mail}),
+                  "submit": "[data-testid=backup-restore-submit]", "answer": base + "restore/", "roles": restorers})
+    # The CSV bulk activation's report (a POST from the plan form): the user, already covered by the plan.
+    pages.append({"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/",
+                  "path": base + "enable/", "upload": {"input": "[data-testid=backup-activate] input[name=csv]",
+                                                       "name": "accounts.csv", "content": f"account\n{BACKUP_USER}\n"},
+                  "submit": "[data-testid=backup-activate] button[type=submit]", "answer": base + "activate/",
+                  "roles": restorers})
+    drive = next(a for a in accounts if a.startswith("onedrive:"))
+    pages.append({"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/",
+                  "path": base + "browse/?" + urlencode({"snapshot": snapshot, "account": drive, "path": "Docs"}),
+                  "roles": restorers})
+    return pages
+
+
 # --- the browser test ------------------------------------------------------------------------------
 
 def _free_port() -> int:
@@ -127,19 +207,21 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def world_server(tmp_path_factory):
+    from fakecloud.testing import running_fakecloud  # noqa: PLC0415
     from tests.e2e.serving import kustos_serve  # noqa: PLC0415
 
     home = tmp_path_factory.mktemp("kustos-every-page-home")
-    env = {**os.environ, "KUSTOS_HOME": str(home), "KUSTOS_REQUIRE_2FA_FOR_ADMINS": "1",
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
-    env.pop("KUSTOS_DATABASE_URL", None)
-    env.pop("KUSTOS_REDIS_URL", None)
-    seed = subprocess.run([sys.executable, str(Path(__file__)), "--seed"], env=env, capture_output=True, text=True,
-                          timeout=300, check=False)
-    assert seed.returncode == 0, seed.stderr[-3000:]
-    info = json.loads(seed.stdout.strip().splitlines()[-1])
-    with kustos_serve(KUSTOS, env, home, _free_port()) as base:
-        yield base, info
+    with running_fakecloud() as cloud:  # the backup source's Microsoft 365 tenant
+        env = {**os.environ, "KUSTOS_HOME": str(home), "KUSTOS_REQUIRE_2FA_FOR_ADMINS": "1",
+               "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]), "FAKECLOUD_URL": cloud.base_url}
+        env.pop("KUSTOS_DATABASE_URL", None)
+        env.pop("KUSTOS_REDIS_URL", None)
+        seed = subprocess.run([sys.executable, str(Path(__file__)), "--seed"], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert seed.returncode == 0, seed.stderr[-3000:]
+        info = json.loads(seed.stdout.strip().splitlines()[-1])
+        with kustos_serve(KUSTOS, env, home, _free_port()) as base:
+            yield base, info
 
 
 def _code(totp_info: dict) -> str:
@@ -179,6 +261,19 @@ def _check_pages(page, context, base: str, pages: list[dict], lang: str, errors:
         response = page.goto(url)
         page.wait_for_load_state("load")
         where = f"{entry['path']} [{lang}]"
+        if entry.get("submit"):  # a page a form of this one answers (a POST): submit it, check that page
+            if response is None or response.status != 200:
+                problems.append(f"{where}: HTTP {response and response.status} before submitting")
+                continue
+            if entry.get("upload"):
+                upload = entry["upload"]
+                page.set_input_files(upload["input"], files=[{"name": upload["name"], "mimeType": "text/csv",
+                                                              "buffer": upload["content"].encode()}])
+            with page.expect_navigation() as navigation:
+                page.click(entry["submit"])
+            response, url = navigation.value, base + entry["answer"]
+            page.wait_for_load_state("load")
+            where = f"{entry['answer']} (from {entry['path']}) [{lang}]"
         if response is None or response.status != 200 or page.url != url:
             problems.append(f"{where}: HTTP {response and response.status}, ended at {page.url}")
             continue
@@ -204,7 +299,12 @@ def test_every_page_in_english_and_german_for_every_role(world_server, browser):
     for route in ("help/", "help/<slug:slug>/", "help/getting-started/"):
         assert set(ROLES) <= set(routes[route]), route
     for route in ("customers/<str:customer_id>/journal/", "archive/search/", "login/",
-                  "customers/<str:customer_id>/holds/cases/<str:case_id>/"):
+                  "customers/<str:customer_id>/holds/cases/<str:case_id>/",
+                  "customers/<str:customer_id>/sources/<str:source_id>/backup/",
+                  "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/",
+                  "customers/<str:customer_id>/sources/<str:source_id>/backup/restore/",
+                  "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/",
+                  "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/"):
         assert route in routes, route
     problems: list[str] = []
     visited = 0
