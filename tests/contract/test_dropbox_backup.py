@@ -241,3 +241,15 @@ def test_throttled_download_is_retried_after_the_pause(source: DropboxSource):
     assert throttle_obeyed(source.control.stats())
 
 
+
+
+def test_the_plain_connector_tests_and_discovers_but_archives_nothing(source: DropboxSource):
+    source.control.seed("dropbox", TEAM, USER, "file", "/a.txt", b"a")
+    kind = registry.get("dropbox")
+    connector = kind.build(source.settings, source.settings["app_secret"], EGRESS)
+    kind.test(connector)
+    scopes = kind.discover(connector)
+    assert f"files:{source.member_id}" in {s.id for s in scopes}
+    assert list(connector.fetch(source.scope(), None)) == []
+    with pytest.raises(Exception, match="refused the app key and secret"):
+        kind.test(kind.build(source.settings, "wrong secret", EGRESS))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kustos.sources.dropbox.connector import DropboxBackupConnector
+from kustos.sources.dropbox.connector import DropboxBackupConnector, DropboxDiscovery
 from kustos.sources.dropbox.files import FilesService
 from kustos.sources.dropbox.session import DropboxSession
 from kustos.sources.egress import EgressPolicy
@@ -33,4 +33,9 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
     return DropboxBackupConnector(session, {name: FilesService(session) for name in wanted})
 
 
-__all__ = ["SERVICES", "DropboxBackupConnector", "DropboxSession", "FilesService", "build_backup", "session_for"]
+def build_discovery(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> DropboxDiscovery:
+    """The kind's plain connector: check and scopes of the backup connector, no archive fetch."""
+    return DropboxDiscovery(build_backup(settings, secret, egress, SERVICES))
+
+
+__all__ = ["DropboxDiscovery", "build_discovery", "SERVICES", "DropboxBackupConnector", "DropboxSession", "FilesService", "build_backup", "session_for"]

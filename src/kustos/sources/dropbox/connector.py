@@ -43,3 +43,25 @@ class DropboxBackupConnector:
         if service is None:
             raise ConnectorError(f"backup scope {scope.id!r} names no selected Dropbox service")
         yield from service.fetch(replace(scope, id=inner), cursor)
+
+
+class DropboxDiscovery:
+    """The kind's plain connector (connection test and scope discovery): Dropbox is backup only, so an
+    archive run over it fetches nothing (files are never ingested as messages)."""
+
+    name: ClassVar[str] = "dropbox"
+
+    def __init__(self, backup: DropboxBackupConnector) -> None:
+        self.backup = backup
+
+    def close(self) -> None:
+        self.backup.close()
+
+    def check(self) -> None:
+        self.backup.check()
+
+    def scopes(self) -> Iterator[Scope]:
+        yield from self.backup.scopes()
+
+    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
+        return iter(())

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 API = "https://api.dropboxapi.com"
 CONTENT = "https://content.dropboxapi.com"
 _build_backup = Deferred("kustos.sources.dropbox:build_backup")
+_build_discovery = Deferred("kustos.sources.dropbox:build_discovery")
 _build_restore = Deferred("kustos.sources.dropbox.restore:build_restore")
 BACKUP_SERVICES = ("files",)
 
@@ -39,8 +40,9 @@ def build_backup(config: dict[str, Any], secret: str, egress: EgressPolicy, serv
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
-    """The connection test and scope discovery use the backup connector over every service."""
-    return build_backup(config, secret, egress, BACKUP_SERVICES)
+    """The connection test and scope discovery (backup only: an archive run over it fetches nothing)."""
+    connector: Connector = _build_discovery(_settings(config), secret, egress)
+    return connector
 
 
 def build_restore(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
