@@ -7,9 +7,11 @@ import time
 from fakecloud.control import ControlService
 from fakecloud.faults import Faults
 from fakecloud.google.directory import DirectoryService
+from fakecloud.google.drive import DriveService as GoogleDriveService
 from fakecloud.google.errors import api_error, rate_limited
 from fakecloud.google.gmail import GmailService
 from fakecloud.google.oauth import OAuthService
+from fakecloud.google.pim import PimService as GooglePimService
 from fakecloud.google.store import GoogleStore
 from fakecloud.microsoft.drive import DriveService
 from fakecloud.microsoft.errors import graph_error
@@ -23,6 +25,7 @@ from fakecloud.microsoft.teams import TeamsService
 from fakecloud.web import Request, Response, Router, json_response
 
 CONTROL_PREFIX = "/_fakecloud/"
+GOOGLE_PREFIXES = ("/gmail/", "/admin/", "/drive/", "/upload/drive/", "/calendar/", "/v1/people", "/tasks/")
 
 
 class FakeCloud:
@@ -47,6 +50,8 @@ class FakeCloud:
         OAuthService(self.google).register(self.router)
         DirectoryService(self.google).register(self.router)
         GmailService(self.google, self.faults).register(self.router)
+        GoogleDriveService(self.google).register(self.router)
+        GooglePimService(self.google).register(self.router)
 
     def reset(self) -> None:
         self.faults.reset()
@@ -80,7 +85,7 @@ class FakeCloud:
         if path.startswith("/v1.0/"):
             code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
             return graph_error(status, code, "Too many requests. Please retry after the indicated time.", headers)
-        if path.startswith(("/gmail/", "/admin/")):
+        if path.startswith(GOOGLE_PREFIXES):
             return rate_limited(retry_after, status)
         return json_response(status, {"error": "temporarily_unavailable"}, headers)
 
@@ -88,6 +93,6 @@ class FakeCloud:
     def _not_found(path: str) -> Response:
         if path.startswith("/v1.0/"):
             return graph_error(400, "BadRequest", f"Resource not found for the segment '{path.rsplit('/', 1)[-1]}'.")
-        if path.startswith(("/gmail/", "/admin/")):
+        if path.startswith(GOOGLE_PREFIXES):
             return api_error(404, "notFound", "Not Found")
         return json_response(404, {"error": "not_found"})

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from fakecloud.faults import Faults
+from fakecloud.google.seed import GoogleSeeder
 from fakecloud.google.store import GoogleStore
 from fakecloud.microsoft.graph import GraphService
 from fakecloud.microsoft.seed import MicrosoftSeeder
@@ -134,6 +135,7 @@ class ControlService:
             "google/modify": lambda a: g.modify_labels(a["user"], a["message"], a.get("add", []),
                                                        a.get("remove", [])),
             "google/expire_history": lambda a: g.expire_history(a["user"]),
+            "google/expire_sync": lambda a: GoogleSeeder(g).expire(a["user"], a["kind"]),
         }
 
 

@@ -9,7 +9,8 @@
   ``GET /_fakecloud/items?service=&tenant=&account=&kind=`` → ``[{"path","sha256","size","modified"}]``.
 
 Paths per kind: :mod:`fakecloud.microsoft.seed`. Google supports ``kind=mail`` (``path`` is
-a label name, default ``INBOX``; ``tenant`` is the domain).
+a label name, default ``INBOX``; ``tenant`` is the domain) and ``file``, ``event``, ``contact``,
+``task`` (:mod:`fakecloud.google.seed`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fakecloud.google.keys import DWD_SCOPES, make_service_account
+from fakecloud.google.seed import KINDS as GOOGLE_KINDS
+from fakecloud.google.seed import GoogleSeeder
 from fakecloud.google.store import GoogleStore
+from fakecloud.google.workspace_scopes import BACKUP_SCOPES
 from fakecloud.microsoft.seed import MicrosoftSeeder, credentials
 from fakecloud.microsoft.store import MicrosoftStore
 
@@ -39,7 +43,8 @@ class Seeding:
         info, public_pem = make_service_account(base_url)
         admin = f"admin@{tenant}"
         with self.google.lock:
-            self.google.add_service_account(info["client_email"], info["client_id"], public_pem.encode(), DWD_SCOPES)
+            self.google.add_service_account(info["client_email"], info["client_id"], public_pem.encode(),
+                                            DWD_SCOPES + BACKUP_SCOPES)
             if self.google.user(admin) is None:
                 self.google.add_user(admin, "Admin", is_admin=True)
         return {"settings": {"service_account": info, "admin": admin, "endpoint": base_url}}
@@ -53,6 +58,9 @@ class Seeding:
         if service == "ms":
             with self.microsoft.lock:
                 return self.ms.seed(tenant, account, kind, str(args.get("path", "")), content, meta)
+        if kind in GOOGLE_KINDS:
+            with self.google.lock:
+                return GoogleSeeder(self.google).seed(account, kind, str(args.get("path", "")), content, meta)
         _google_kind(kind)
         with self.google.lock:
             if self.google.user(account) is None:
@@ -73,6 +81,10 @@ class Seeding:
             with self.microsoft.lock:
                 self.ms.remove(tenant, account, kind, path)
             return
+        if kind in GOOGLE_KINDS:
+            with self.google.lock:
+                GoogleSeeder(self.google).remove(account, kind, path)
+            return
         _google_kind(kind)
         self.google.delete_message(account, path.rsplit("/", 1)[-1])
 
@@ -83,6 +95,9 @@ class Seeding:
         if service == "ms":
             with self.microsoft.lock:
                 return self.ms.items(tenant, account, kind)
+        if kind in GOOGLE_KINDS:
+            with self.google.lock:
+                return GoogleSeeder(self.google).items(account, kind)
         _google_kind(kind)
         rows = []
         with self.google.lock:
@@ -106,4 +121,4 @@ def _service(args: dict[str, Any]) -> str:
 
 def _google_kind(kind: str) -> None:
     if kind != "mail":
-        raise ValueError(f"kind {kind!r} is not emulated for google (only mail)")
+        raise ValueError(f"kind {kind!r} is not emulated for google (mail, {', '.join(GOOGLE_KINDS)})")

@@ -11,6 +11,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from fakecloud.google.workspace import Workspace
+
 SYSTEM_LABELS = ("INBOX", "SENT", "DRAFT", "SPAM", "TRASH", "UNREAD", "STARRED", "IMPORTANT",
                  "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES",
                  "CATEGORY_FORUMS", "CHAT")
@@ -76,6 +78,7 @@ class GoogleStore:
         self.users: dict[str, GoogleUser] = {}  # by lower-cased primary email
         self.tokens: dict[str, GoogleToken] = {}
         self.token_lifetime = 3599
+        self.workspace = Workspace(self.lock)  # Drive, Calendar, People and Tasks data
 
     def add_service_account(self, client_email: str, client_id: str, public_key_pem: bytes,
                             scopes: list[str]) -> None:

@@ -1,4 +1,8 @@
-"""Google Workspace through the Gmail API: every user of a domain (service account, domain-wide delegation)."""
+"""Google Workspace: every user of a domain (service account, domain-wide delegation).
+
+One connection serves archiving (Gmail API, ``kustos.sources.gmail``) and backup (Drive, Calendar,
+People and Tasks APIs, ``kustos.sources.google``; ``backup_services``).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +13,33 @@ from kustos.core.lazy import Deferred
 from kustos.sources.kinds.fields import EMAIL, JSON_FILE, URL, Field, Kind, KindError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from kustos.sources.base import Connector
     from kustos.sources.egress import EgressPolicy
 
 _Connector = Deferred("kustos.sources.gmail:GmailConnector")
+_build_backup = Deferred("kustos.sources.google:build_backup")
+_build_restore = Deferred("kustos.sources.google.restore:build_restore")
+# The backup services that work end to end (sources/google/; contract tests in
+# tests/contract/test_google_backup_*.py).
+BACKUP_SERVICES = ("drive", "calendar", "contacts", "tasks")
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
     return _Connector(json.loads(secret), config["admin_email"], endpoint=config.get("endpoint") or None,
                       egress=egress)
+
+
+def build_backup(config: dict[str, Any], secret: str, egress: EgressPolicy, services: Iterable[str]) -> Connector:
+    """One connector over the selected backup services; scope ids are ``<service>:<user e-mail>``."""
+    connector: Connector = _build_backup(config, secret, egress, services)
+    return connector
+
+
+def build_restore(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
+    """The writer that puts backed-up Drive files, events, contacts and tasks back."""
+    return _build_restore(config, secret, egress)
 
 
 def check_key(secret: str) -> str:
@@ -44,6 +66,8 @@ def token_uri(config: dict[str, Any], secret: str | None) -> list[Any]:
 
 KIND = Kind(
     name="gmail", label="Google Workspace", label_de="Google Workspace", build=build, scope_kinds=("user",),
+    services=("archive", "backup"), backup_services=BACKUP_SERVICES, build_backup=build_backup,
+    build_restore=build_restore,
     fields=(
         Field("admin_email", EMAIL, "Workspace admin e-mail", "E-Mail eines Workspace-Administrators", required=True,
               summary=True, max_length=320,
@@ -66,6 +90,14 @@ KIND = Kind(
             "In der Admin-Konsole: Sicherheit → API-Steuerung → Domainweite Delegierung → die Client-ID des "
             "Dienstkontos mit den Bereichen https://www.googleapis.com/auth/gmail.readonly und "
             "https://www.googleapis.com/auth/admin.directory.user.readonly hinzufügen."),
+           ("For backup, also enable the Drive, Calendar, People and Tasks APIs and add the scopes "
+            "https://www.googleapis.com/auth/drive, https://www.googleapis.com/auth/calendar, "
+            "https://www.googleapis.com/auth/contacts and https://www.googleapis.com/auth/tasks (read and restore; "
+            "read-only backups need only their .readonly variants).",
+            "Für die Sicherung zusätzlich die Drive, Calendar, People und Tasks APIs aktivieren und die Bereiche "
+            "https://www.googleapis.com/auth/drive, https://www.googleapis.com/auth/calendar, "
+            "https://www.googleapis.com/auth/contacts und https://www.googleapis.com/auth/tasks hinzufügen (Sichern "
+            "und Wiederherstellen; nur sichernde Verbindungen brauchen lediglich die .readonly-Varianten)."),
            ("Enter an admin's e-mail address and upload the JSON key here.",
             "Geben Sie hier die E-Mail-Adresse eines Administrators ein und laden Sie den JSON-Schlüssel hoch.")),
     extra_destinations=token_uri, secret_has_destinations=True, check_secret=check_key,

@@ -1,0 +1,219 @@
+"""The restore side of a Google Workspace connection: Drive files and folders, calendar events,
+contacts and tasks of a snapshot back into the same or another user.
+
+``write(account, path, kind, size, meta, open_content, to_account=, to_path=, conflict=)``:
+``account`` is the snapshot's account (``drive:<e-mail>``, ``drive:shared:<id>``,
+``calendar:<e-mail>``, ...); the target user is ``to_account`` (an e-mail, with or without the
+service prefix) or the account's own user (a shared drive's files need ``to_account``: they go
+into that user's My Drive). The item's path is kept below ``to_path``.
+
+Conflict (a Drive file of the same name already in the target folder): ``skip`` keeps the existing
+file, ``copy`` uploads beside it as ``name 1.ext``, ``replace`` writes a new revision of the
+existing file. Events are imported with their ``iCalUID`` (an event with the same iCalUID in the
+target calendar is skipped under ``skip``); contacts and tasks are created anew. A Google file
+Drive could not export (past its 10 MB export limit) has nothing to restore and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from typing import Any, BinaryIO
+from urllib.parse import quote
+
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.google import session_for
+from kustos.sources.google.drive import FOLDER
+from kustos.sources.google.session import GoogleSession
+
+SERVICES = ("drive", "calendar", "contacts", "tasks")
+CONFLICTS = ("skip", "copy", "replace")
+RESTORED, SKIPPED = "restored", "skipped"
+EVENT_DROP = {"id", "etag", "htmlLink", "created", "updated", "creator", "organizer", "kind", "sequence",
+              "hangoutLink", "conferenceData", "status"}
+TASK_DROP = {"id", "etag", "selfLink", "updated", "kind", "parent", "position", "links", "webViewLink", "deleted",
+             "hidden", "assignmentInfo"}
+CONTACT_DROP = {"resourceName", "etag", "metadata", "photos", "coverPhotos", "memberships"}
+
+
+class RestoreError(ValueError):
+    """An item this writer cannot put back (unsupported service or kind, bad target)."""
+
+
+def _quote_q(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    stem, dot, ext = name.rpartition(".")
+    return (stem, f".{ext}") if dot and stem else (name, "")
+
+
+class GoogleRestoreWriter:
+    def __init__(self, session: GoogleSession) -> None:
+        self.session = session
+        self.http = session.http
+        self._folders: dict[tuple[str, str], str] = {}
+        self._lists: dict[tuple[str, str], str] = {}
+
+    def close(self) -> None:
+        self.session.close()
+
+    def write(self, account: str, path: str, kind: str, size: int, meta: Mapping[str, Any],
+              open_content: Callable[[], BinaryIO] | None, *, to_account: str | None = None,
+              to_path: str | None = None, conflict: str = "skip") -> str:
+        """Put one item back; returns ``restored`` or ``skipped``. Raises on failure."""
+        if conflict not in CONFLICTS:
+            raise ValueError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
+        service, user = self._target(account, to_account)
+        if kind == "native":
+            raise RestoreError(f"{path!r} was not exported (past Drive's 10 MB export limit): nothing to restore")
+        if service == "drive" and kind == "folder":
+            self._folder(user, self._join(to_path, path))
+            return RESTORED
+        if open_content is None:
+            raise RestoreError(f"{path!r} has no backed-up content")
+        with open_content() as stream:
+            data = stream.read()
+        if service == "drive" and kind == "file":
+            return self._file(user, self._join(to_path, path), data, meta, conflict)
+        body = json.loads(data)
+        if service == "calendar" and kind == "event":
+            return self._event(user, body, conflict)
+        if service == "contacts" and kind == "contact":
+            return self._contact(user, body)
+        if service == "tasks" and kind == "task":
+            return self._task(user, path.rpartition("/")[0] or "My Tasks", body)
+        raise RestoreError(f"items of kind {kind!r} of {service} cannot be restored")
+
+    # --- targets ----------------------------------------------------------------------
+    @staticmethod
+    def _target(account: str, to_account: str | None) -> tuple[str, str]:
+        service, sep, user = account.partition(":")
+        if not sep or not user or service not in SERVICES:
+            raise RestoreError(f"snapshot account {account!r} is not a Google Workspace backup account")
+        if to_account:
+            other_service, sep, other = to_account.partition(":")
+            if sep and other_service in SERVICES:
+                if other_service != service:
+                    raise RestoreError(f"cannot restore {service} data into a {other_service} account")
+                to_account = other
+            user = to_account
+        if user.startswith("shared:"):
+            raise RestoreError("a shared drive's files are restored into a user's My Drive: name the user "
+                               "(to account)")
+        if "@" not in user:
+            raise RestoreError(f"the target {user!r} is not a user's e-mail address")
+        return service, user
+
+    @staticmethod
+    def _join(to_path: str | None, path: str) -> str:
+        parts = [p for p in (to_path or "").split("/") if p] + [p for p in path.split("/") if p]
+        if any(p in (".", "..") for p in parts):
+            raise RestoreError(f"invalid target path {'/'.join(parts)!r}")
+        return "/".join(parts)
+
+    # --- Drive ------------------------------------------------------------------------
+    def _children(self, user: str, parent: str, name: str, folder: bool | None = None) -> list[dict[str, Any]]:
+        q = f"'{_quote_q(parent)}' in parents and name = '{_quote_q(name)}' and trashed = false"
+        body = self.session.json(f"{self.session.drive}/files", user, "drive",
+                                 {"q": q, "fields": "files(id,name,mimeType)", "pageSize": "100"})
+        rows = list(body.get("files", []))
+        if folder is not None:
+            rows = [r for r in rows if (r.get("mimeType") == FOLDER) == folder]
+        return rows
+
+    def _folder(self, user: str, path: str) -> str:
+        parent = "root"
+        walked = ""
+        for part in [p for p in path.split("/") if p]:
+            walked = f"{walked}/{part}"
+            key = (user.lower(), walked)
+            if key not in self._folders:
+                found = self._children(user, parent, part, folder=True)
+                if found:
+                    self._folders[key] = str(found[0]["id"])
+                else:
+                    response = self.session.call(
+                        "POST", f"{self.session.drive}/files", user, "drive", write=True,
+                        content=json.dumps({"name": part, "mimeType": FOLDER, "parents": [parent]}).encode(),
+                        headers={"Content-Type": "application/json"})
+                    self._folders[key] = str(self.http.expect(response).json()["id"])
+            parent = self._folders[key]
+        return parent
+
+    def _file(self, user: str, path: str, data: bytes, meta: Mapping[str, Any], conflict: str) -> str:
+        folder, _sep, name = path.rpartition("/")
+        parent = self._folder(user, folder)
+        existing = self._children(user, parent, name, folder=False)
+        if existing and conflict == "skip":
+            return SKIPPED
+        if existing and conflict == "replace":
+            url = f"{self.session.upload}/files/{quote(str(existing[0]['id']), safe='')}"
+            self.http.expect(self.session.call("PATCH", url, user, "drive", write=True, params={"uploadType": "media"},
+                                               content=data, headers={"Content-Type": "application/octet-stream"}))
+            return RESTORED
+        if existing:  # copy: the first free "name N.ext"
+            stem, ext = split_name(name)
+            number = 1
+            while self._children(user, parent, f"{stem} {number}{ext}", folder=False):
+                number += 1
+            name = f"{stem} {number}{ext}"
+        metadata = {"name": name, "parents": [parent]}
+        if meta.get("description"):
+            metadata["description"] = str(meta["description"])
+        mime = str(meta.get("exportedAs") or meta.get("mimeType") or "application/octet-stream")
+        if mime.startswith("application/vnd.google-apps."):
+            mime = "application/octet-stream"
+        metadata["mimeType"] = mime
+        boundary = "kustos-" + secrets.token_hex(12)
+        body = (f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{json.dumps(metadata)}\r\n"
+                f"--{boundary}\r\nContent-Type: {mime}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        self.http.expect(self.session.call(
+            "POST", f"{self.session.upload}/files", user, "drive", write=True,
+            params={"uploadType": "multipart", "supportsAllDrives": "true"}, content=body,
+            headers={"Content-Type": f"multipart/related; boundary={boundary}"}))
+        return RESTORED
+
+    # --- records ----------------------------------------------------------------------
+    def _post(self, url: str, user: str, service: str, body: Mapping[str, Any]) -> Any:
+        response = self.session.call("POST", url, user, service, write=True, content=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+        return self.http.expect(response).json()
+
+    def _event(self, user: str, body: dict[str, Any], conflict: str) -> str:
+        events = f"{self.session.calendar}/calendars/primary/events"
+        uid = body.get("iCalUID")
+        if uid and conflict == "skip":
+            found = self.session.json(events, user, "calendar", {"iCalUID": str(uid), "showDeleted": "false"})
+            if found.get("items"):
+                return SKIPPED
+        clean = {k: v for k, v in body.items() if k not in EVENT_DROP}
+        if uid and conflict != "copy":
+            self._post(f"{events}/import", user, "calendar", clean)
+        else:
+            clean.pop("iCalUID", None)
+            self._post(events, user, "calendar", clean)
+        return RESTORED
+
+    def _contact(self, user: str, body: dict[str, Any]) -> str:
+        clean = {k: v for k, v in body.items() if k not in CONTACT_DROP}
+        self._post(f"{self.session.people}/people:createContact", user, "contacts", clean)
+        return RESTORED
+
+    def _task(self, user: str, title: str, body: dict[str, Any]) -> str:
+        key = (user.lower(), title)
+        if key not in self._lists:
+            lists = self.session.json(f"{self.session.tasks}/users/@me/lists", user, "tasks", {"maxResults": "100"})
+            found = next((str(r["id"]) for r in lists.get("items", []) if r.get("title") == title), None)
+            if found is None:
+                found = str(self._post(f"{self.session.tasks}/users/@me/lists", user, "tasks", {"title": title})["id"])
+            self._lists[key] = found
+        clean = {k: v for k, v in body.items() if k not in TASK_DROP}
+        self._post(f"{self.session.tasks}/lists/{quote(self._lists[key], safe='')}/tasks", user, "tasks", clean)
+        return RESTORED
+
+
+def build_restore(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> GoogleRestoreWriter:
+    return GoogleRestoreWriter(session_for(settings, secret, egress))
