@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import time
 
+from fakecloud.box.api import BoxService
+from fakecloud.box.errors import rate_limited as box_rate_limited
+from fakecloud.box.store import BoxStore
 from fakecloud.control import ControlService
+from fakecloud.dropbox.api import DropboxService
+from fakecloud.dropbox.errors import too_many_requests
+from fakecloud.dropbox.store import DropboxStore
 from fakecloud.faults import Faults
 from fakecloud.google.directory import DirectoryService
 from fakecloud.google.drive import DriveService as GoogleDriveService
@@ -22,6 +28,8 @@ from fakecloud.microsoft.pim import PimService
 from fakecloud.microsoft.sites import SitesService
 from fakecloud.microsoft.store import MicrosoftStore
 from fakecloud.microsoft.teams import TeamsService
+from fakecloud.salesforce.rest import SalesforceService, limit_exceeded
+from fakecloud.salesforce.store import SalesforceStore
 from fakecloud.web import Request, Response, Router, json_response
 
 CONTROL_PREFIX = "/_fakecloud/"
@@ -33,8 +41,11 @@ class FakeCloud:
 
     def __init__(self) -> None:
         self.faults = Faults()
+        self.dropbox = DropboxStore()
         self.microsoft = MicrosoftStore()
         self.google = GoogleStore()
+        self.box = BoxStore()
+        self.salesforce = SalesforceStore()
         self.graph = GraphService(self.microsoft, self.faults)
         self.router = Router()
         self._register()
@@ -48,15 +59,21 @@ class FakeCloud:
         for exchange in (PimService, MailWriteService):  # the mailbox concurrency limit applies to these too
             exchange(self.microsoft, self.faults, lambda: self.graph.mailbox_concurrency).register(self.router)
         OAuthService(self.google).register(self.router)
+        DropboxService(lambda: self.dropbox).register(self.router)
         DirectoryService(self.google).register(self.router)
         GmailService(self.google, self.faults).register(self.router)
         GoogleDriveService(self.google).register(self.router)
         GooglePimService(self.google).register(self.router)
+        BoxService(self.box).register(self.router)
+        SalesforceService(self.salesforce).register(self.router)
 
     def reset(self) -> None:
         self.faults.reset()
+        self.dropbox = DropboxStore()
         self.microsoft = MicrosoftStore()
         self.google = GoogleStore()
+        self.box = BoxStore()
+        self.salesforce = SalesforceStore()
         self.graph = GraphService(self.microsoft, self.faults)
         self.router = Router()
         self._register()
@@ -82,6 +99,12 @@ class FakeCloud:
     @staticmethod
     def _throttled(path: str, retry_after: float, status: int) -> Response:
         headers = {"Retry-After": f"{retry_after:g}"}
+        if path.startswith("/dropbox/"):  # Dropbox: too_many_requests
+            return too_many_requests(retry_after, status)
+        if path.startswith(("/2.0/", "/api/2.0/")):  # Box
+            return box_rate_limited(retry_after, status)
+        if path.startswith("/services/"):  # Salesforce: 403 REQUEST_LIMIT_EXCEEDED
+            return limit_exceeded(retry_after)
         if path.startswith("/v1.0/"):
             code = "TooManyRequests" if status == 429 else "ServiceUnavailable"
             return graph_error(status, code, "Too many requests. Please retry after the indicated time.", headers)

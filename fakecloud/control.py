@@ -11,12 +11,14 @@ import base64
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from fakecloud.dropbox.seed import DropboxSeeder
 from fakecloud.faults import Faults
 from fakecloud.google.seed import GoogleSeeder
 from fakecloud.google.store import GoogleStore
 from fakecloud.microsoft.graph import GraphService
 from fakecloud.microsoft.seed import MicrosoftSeeder
 from fakecloud.microsoft.store import MicrosoftStore
+from fakecloud.salesforce.seed import SalesforceSeeder
 from fakecloud.seeding import Seeding
 from fakecloud.web import Request, Response, Router, json_response
 
@@ -46,7 +48,13 @@ class ControlService:
         router.add("POST", r"/_fakecloud/(?P<op>[a-z_]+/?[a-z_]*)", self.dispatch)
 
     def seeding(self) -> Seeding:
-        return Seeding(self.cloud.microsoft, self.cloud.google)
+        seeding = self._seeding()
+        seeding.dropbox = DropboxSeeder(self.cloud.dropbox)  # type: ignore[attr-defined]
+        return seeding
+
+    def _seeding(self) -> Seeding:
+        return Seeding(self.cloud.microsoft, self.cloud.google, salesforce=getattr(self.cloud, "salesforce", None),
+                       box=getattr(self.cloud, "box", None))
 
     @staticmethod
     def _guard(handler: Callable[[Request], Any]) -> Callable[[Request], Response]:
@@ -136,6 +144,10 @@ class ControlService:
                                                        a.get("remove", [])),
             "google/expire_history": lambda a: g.expire_history(a["user"]),
             "google/expire_sync": lambda a: GoogleSeeder(g).expire(a["user"], a["kind"]),
+            "dropbox/invalidate_cursors": lambda a: DropboxSeeder(self.cloud.dropbox).invalidate(a),  # type: ignore[attr-defined]
+            "box/expire_events": lambda a: self.cloud.box.expire_events(a["tenant"], a.get("account", "")),  # type: ignore[attr-defined]
+            "box/download_url_lifetime": lambda a: setattr(self.cloud.box, "download_lifetime", float(a["seconds"])),  # type: ignore[attr-defined]
+            "salesforce/expire_window": lambda a: SalesforceSeeder(self.cloud.salesforce).expire_window(a["tenant"]),  # type: ignore[attr-defined]
         }
 
 

@@ -20,6 +20,9 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
+from fakecloud.box.seed import BoxSeeder
+from fakecloud.box.store import BoxStore
+from fakecloud.dropbox.seed import DropboxSeeder
 from fakecloud.google.keys import DWD_SCOPES, make_service_account
 from fakecloud.google.seed import KINDS as GOOGLE_KINDS
 from fakecloud.google.seed import GoogleSeeder
@@ -27,15 +30,28 @@ from fakecloud.google.store import GoogleStore
 from fakecloud.google.workspace_scopes import BACKUP_SCOPES
 from fakecloud.microsoft.seed import MicrosoftSeeder, credentials
 from fakecloud.microsoft.store import MicrosoftStore
+from fakecloud.salesforce.seed import SalesforceSeeder
+from fakecloud.salesforce.store import SalesforceStore
 
 
 class Seeding:
-    def __init__(self, microsoft: MicrosoftStore, google: GoogleStore) -> None:
+    dropbox: DropboxSeeder | None = None  # set by the control service (service "dropbox")
+
+    def __init__(self, microsoft: MicrosoftStore, google: GoogleStore, salesforce: SalesforceStore | None = None,
+                 box: BoxStore | None = None) -> None:
+        self.box = BoxSeeder(box) if box is not None else None
+        self.salesforce = SalesforceSeeder(salesforce) if salesforce is not None else None
         self.microsoft = microsoft
         self.google = google
         self.ms = MicrosoftSeeder(microsoft)
 
     def credentials(self, args: dict[str, Any], base_url: str) -> dict[str, Any]:
+        if args.get("service") == "dropbox" and self.dropbox:  # a team app (team token, as-member calls)
+            return self.dropbox.credentials(args, base_url)
+        if args.get("service") == "box" and self.box:  # an enterprise app (client credentials grant)
+            return self.box.credentials(str(args["tenant"]), base_url)
+        if args.get("service") == "salesforce" and self.salesforce:  # the connected app of an org
+            return self.salesforce.credentials(str(args["tenant"]), base_url)
         service, tenant = _service(args), str(args["tenant"])
         if service == "ms":
             with self.microsoft.lock:
@@ -50,6 +66,15 @@ class Seeding:
         return {"settings": {"service_account": info, "admin": admin, "endpoint": base_url}}
 
     def seed(self, args: dict[str, Any]) -> dict[str, str]:
+        if args.get("service") == "dropbox" and self.dropbox:
+            return self.dropbox.seed(args, base64.b64decode(args.get("content_b64", ""), validate=True),
+                                     dict(args.get("meta") or {}))
+        if args.get("service") == "box" and self.box:
+            return self.box.seed(str(args["tenant"]), str(args["account"]), str(args["kind"]), str(args.get("path", "")),
+                                 base64.b64decode(args.get("content_b64", ""), validate=True), dict(args.get("meta") or {}))
+        if args.get("service") == "salesforce" and self.salesforce:  # kind = object, path = record id
+            return self.salesforce.seed(str(args["tenant"]), str(args["kind"]), str(args.get("path", "")),
+                                        base64.b64decode(args.get("content_b64", ""), validate=True))
         service, tenant, account, kind = _service(args), str(args["tenant"]), str(args["account"]), str(args["kind"])
         content = base64.b64decode(args.get("content_b64", ""), validate=True)
         meta = args.get("meta") or {}
@@ -74,6 +99,12 @@ class Seeding:
             return {"id": message, "path": f"{user.labels[label_id][0]}/{message}"}
 
     def remove(self, args: dict[str, Any]) -> None:
+        if args.get("service") == "dropbox" and self.dropbox:
+            return self.dropbox.remove(args)
+        if args.get("service") == "box" and self.box:
+            return self.box.remove(str(args["tenant"]), str(args.get("account", "")), str(args["kind"]), str(args["path"]))
+        if args.get("service") == "salesforce" and self.salesforce:
+            return self.salesforce.remove(str(args["tenant"]), str(args["path"]))
         service, tenant, account, kind = _service(args), str(args["tenant"]), str(args.get("account", "")), \
             str(args["kind"])
         path = str(args["path"])
@@ -90,6 +121,12 @@ class Seeding:
 
     def items(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         args = {k: v[0] for k, v in query.items()}
+        if args.get("service") == "dropbox" and self.dropbox:
+            return self.dropbox.items(args)
+        if args.get("service") == "box" and self.box:
+            return self.box.items(args.get("tenant", ""), args.get("account", ""), args.get("kind", ""))
+        if args.get("service") == "salesforce" and self.salesforce:
+            return self.salesforce.items(args.get("tenant", ""), args.get("kind", ""))
         service, tenant, account, kind = _service(args), args.get("tenant", ""), args.get("account", ""), \
             args.get("kind", "")
         if service == "ms":
