@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,7 @@ from fakecloud.web import Request, Response, Router, json_response
 #: here; ``/oauth2/token`` would collide with other emulated services).
 PREFIX = "/dropbox"
 MAX_PAGE = 2000
+UPLOAD_LIMIT = 150 * 1024 * 1024  # files/upload takes at most 150 MiB; larger files need a session
 MEMBERS_PAGE = 1000
 SELECT_USER_NEEDED = ("This API function operates on a single Dropbox account, but the OAuth 2 access token you "
                       "provided is for an entire Dropbox Business team. Since your API app key has team member file "
@@ -93,6 +95,11 @@ class DropboxService:
         router.add("POST", PREFIX + r"/2/files/create_folder_v2", self.member_route(self.create_folder))
         router.add("POST", PREFIX + r"/2/files/download", self.member_route(self.download, content=True))
         router.add("POST", PREFIX + r"/2/files/upload", self.member_route(self.upload, content=True))
+        router.add("POST", PREFIX + r"/2/files/upload_session/start", self.member_route(self.session_start, content=True))
+        router.add("POST", PREFIX + r"/2/files/upload_session/append_v2",
+                   self.member_route(self.session_append, content=True))
+        router.add("POST", PREFIX + r"/2/files/upload_session/finish",
+                   self.member_route(self.session_finish, content=True))
 
     # --- OAuth 2 ---------------------------------------------------------------------------
     def token(self, request: Request) -> Response:
@@ -314,6 +321,45 @@ class DropboxService:
                                              "Dropbox-API-Result": result})
 
     def upload(self, request: Request, ctx: Context, args: dict[str, Any]) -> Response:
+        if len(request.body) > UPLOAD_LIMIT:
+            return route_error({".tag": "payload_too_large"})
+        return self._commit(ctx, args, request.body)
+
+    # --- upload sessions (files above 150 MiB) -------------------------------------------
+    def session_start(self, request: Request, ctx: Context, args: dict[str, Any]) -> Response:
+        session_id = "pid_upload_session:" + secrets.token_urlsafe(12)
+        self.store.sessions[session_id] = bytearray(request.body)
+        return json_response(200, {"session_id": session_id})
+
+    def _session(self, args: dict[str, Any], body: bytes, finish: bool = False) -> bytearray | Response:
+        """The session's bytes with ``body`` appended; a lookup error (UploadSessionLookupError, inside
+        ``lookup_failed`` for finish) when the session is unknown or the offset is not its length."""
+        cursor = args.get("cursor") or {}
+        data = self.store.sessions.get(str(cursor.get("session_id", "")))
+        error: dict[str, Any] | None = None
+        if data is None:
+            error = {".tag": "not_found"}
+        elif int(cursor.get("offset", -1)) != len(data):
+            error = {".tag": "incorrect_offset", "correct_offset": len(data)}
+        if error is not None:
+            return route_error({".tag": "lookup_failed", "lookup_failed": error} if finish else error)
+        assert data is not None
+        data += body
+        return data
+
+    def session_append(self, request: Request, ctx: Context, args: dict[str, Any]) -> Response:
+        found = self._session(args, request.body)
+        return found if isinstance(found, Response) else json_response(200, None)
+
+    def session_finish(self, request: Request, ctx: Context, args: dict[str, Any]) -> Response:
+        found = self._session(args, request.body, finish=True)
+        if isinstance(found, Response):
+            return found
+        del self.store.sessions[str(args["cursor"]["session_id"])]
+        return self._commit(ctx, dict(args.get("commit") or {}), bytes(found), session=True)
+
+    def _commit(self, ctx: Context, args: dict[str, Any], body: bytes, session: bool = False) -> Response:
+        conflict = self._session_conflict if session else self._conflict
         path = str(args.get("path", ""))
         if not path.startswith("/") or path.endswith("/"):
             return bad_request(f"path: '{path}' did not match pattern '(/(.|[\\r\\n])*)|(ns:[0-9]+(/.*)?)|(id:.*)'")
@@ -321,28 +367,32 @@ class DropboxService:
         mode_tag = mode.get(".tag") if isinstance(mode, dict) else str(mode)
         existing = ctx.ns.live(path.lower())
         if existing is not None and existing.folder:
-            return self._conflict("folder")
+            return conflict("folder")
         if existing is not None and mode_tag == "add":
-            if existing.content == request.body and not args.get("strict_conflict"):
+            if existing.content == body and not args.get("strict_conflict"):
                 return json_response(200, metadata(existing, ctx.ns, ctx.shared))
             if not args.get("autorename"):
-                return self._conflict("file")
+                return conflict("file")
             path = self._free_name(ctx.ns, path)
         elif existing is not None and mode_tag == "update" and isinstance(mode, dict) and \
                 mode.get("update") != existing.rev:
             if not args.get("autorename"):
-                return self._conflict("file")
+                return conflict("file")
             path = self._free_name(ctx.ns, path)
         try:
-            entry = self.store.put_file(ctx.ns, path, request.body)
+            entry = self.store.put_file(ctx.ns, path, body)
         except ValueError:
-            return self._conflict("file")
+            return conflict("file")
         return json_response(200, metadata(entry, ctx.ns, ctx.shared))
 
     @staticmethod
     def _conflict(what: str) -> Response:
         return route_error({".tag": "path", "reason": {".tag": "conflict", "conflict": {".tag": what}},
                             "upload_session_id": "pid_upload_session:fake"})
+
+    @staticmethod
+    def _session_conflict(what: str) -> Response:
+        return route_error({".tag": "path", "path": {".tag": "conflict", "conflict": {".tag": what}}})
 
     @staticmethod
     def _free_name(ns: Namespace, path: str) -> str:

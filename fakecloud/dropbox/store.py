@@ -93,6 +93,7 @@ class DropboxStore:
         self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (team name, expiry)
         self.token_lifetime = 14400
         self.page_limit = 0  # > 0: list_folder pages are at most this long (tests of paging)
+        self.sessions: dict[str, bytearray] = {}  # upload session id -> bytes received so far
 
     # --- apps and tokens -------------------------------------------------------------------
     def team(self, name: str) -> Team:

@@ -10,6 +10,7 @@ and the emulator's faithfulness (select-user required, reset error body, Dropbox
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from fakecloud.dropbox.hashing import content_hash
 from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
 from kustos.sources.base import Batch, Connector, Cursor, Item, Scope
 from kustos.sources.dropbox import DropboxBackupConnector, build_backup
+from kustos.sources.dropbox.restore import DropboxRestoreWriter
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.kinds import registry
 from tests.contract.connector_contract import ConnectorContract, drain
@@ -253,3 +255,28 @@ def test_the_plain_connector_tests_and_discovers_but_archives_nothing(source: Dr
     assert list(connector.fetch(source.scope(), None)) == []
     with pytest.raises(Exception, match="refused the app key and secret"):
         kind.test(kind.build(source.settings, "wrong secret", EGRESS))
+
+
+def test_restore_writer_uploads_large_files_in_a_session_and_honours_conflicts(source: DropboxSource):
+    data = bytes(range(256)) * 81  # 20,736 bytes: with 4 KiB chunks, start + 4 appends + finish
+    writer = DropboxRestoreWriter(source.build().session, small=1024, chunk=4096)
+    account = f"files:{source.member_id}"
+    assert writer.write(account, "Big/b.bin", "file", len(data), {}, lambda: io.BytesIO(data),
+                        to_account=USER) == "restored"
+    theirs = {row["path"]: row["sha256"] for row in source.control.items("dropbox", TEAM, "file", USER)}
+    assert theirs == {"/Big/b.bin": hashlib.sha256(data).hexdigest()}
+    assert writer.write(account, "Big/b.bin", "file", len(data), {}, lambda: io.BytesIO(b"x" * len(data)),
+                        conflict="skip") == "skipped"
+    assert writer.write(account, "Big/b.bin", "file", len(data), {}, lambda: io.BytesIO(b"y" * len(data)),
+                        conflict="copy") == "restored"
+    assert writer.write(account, "Big/b.bin", "file", 3, {}, lambda: io.BytesIO(b"new"), conflict="replace") == \
+        "restored"
+    theirs = {row["path"]: row["sha256"] for row in source.control.items("dropbox", TEAM, "file", USER)}
+    assert theirs == {"/Big/b.bin": hashlib.sha256(b"new").hexdigest(),
+                      "/Big/b (1).bin": hashlib.sha256(b"y" * len(data)).hexdigest()}
+    with pytest.raises(ValueError, match="ended at byte 8192 of 20736"):
+        writer.write(account, "short.bin", "file", len(data), {}, lambda: io.BytesIO(data[:8192]))
+    with pytest.raises(ValueError, match="unknown conflict mode 'merge'"):
+        writer.write(account, "x.bin", "file", 1, {}, lambda: io.BytesIO(b"x"), conflict="merge")
+    with pytest.raises(ValueError, match="no member 'nobody' in the Dropbox team"):
+        writer.write(account, "x.bin", "file", 1, {}, lambda: io.BytesIO(b"x"), to_account="nobody")

@@ -92,7 +92,8 @@ def test_backup_change_backup_and_restore_the_first_snapshot_into_another_member
     control = fakecloud.control
     control.call("reset")
     files = {"/Docs/plan.txt": b"the plan\n" * 50, "/Docs/Sub/data.bin": bytes(range(256)) * 3000,
-             "/top.md": b"# top\n", "/empty.txt": b"", "/Fotos/Ürlaub.jpg": bytes(range(7, 250)) * 100}
+             "/top.md": b"# top\n", "/empty.txt": b"", "/Fotos/Ürlaub.jpg": bytes(range(7, 250)) * 100,
+             "/Big/large.bin": bytes(range(251)) * (9 * 1024 * 1024 // 251 + 17)}  # > 8 MiB: an upload session
     source = add_source(control, customer, capsys, tmp_path)
     for path, data in files.items():
         control.seed("dropbox", TEAM, USER, "file", path, data)
@@ -102,7 +103,7 @@ def test_backup_change_backup_and_restore_the_first_snapshot_into_another_member
     first = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
     lena = member_account(first, "Docs")
     expected = snapshot_files(first, lena)
-    assert expected == files_of(control, USER) and len(expected) == 5
+    assert expected == files_of(control, USER) and len(expected) == 6
     team_folder = member_account(first, "Angebot.txt")
     assert team_folder.startswith("files:teamfolder:")
     assert snapshot_files(first, team_folder) == {"/Angebot.txt": sha(b"team folder file\n")}
@@ -124,10 +125,11 @@ def test_backup_change_backup_and_restore_the_first_snapshot_into_another_member
     assert downloads(control) == before and snapshot_files(third, lena) == now
 
     report = do_restore(first, account=lena, to_account=OTHER)
-    assert report == {"restored": 5, "skipped": 0, "failed": []}
+    assert report == {"restored": 6, "skipped": 0, "failed": []}
     got = files_of(control, OTHER)
-    assert {p: got.get(p) for p in expected} == expected
-    assert got["/mine.txt"] == sha(b"max's own file\n") and len(got) == 6
+    assert {p: got.get(p) for p in expected} == expected  # the 9 MiB file (upload session) included
+    assert got["/mine.txt"] == sha(b"max's own file\n") and len(got) == 7
+    assert sum(1 for r in control.stats()["requests"] if r["path"].startswith("/dropbox/2/files/upload_session/")) == 2
 
 
 def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer, capsys, tmp_path):

@@ -6,8 +6,8 @@ restore writer's contract (``backup/services/restore.py``). ``account`` is the s
 address, team member id or account id (with or without ``files:``), or ``teamfolder:<id>``. Files go
 up with ``files/upload``; conflict modes: ``skip`` (an existing file is kept), ``copy`` (Dropbox
 stores ``name (1).ext`` beside it: ``mode=add, autorename, strict_conflict``), ``replace``
-(``mode=overwrite``). Files above ``files/upload``'s 150 MiB are refused with a clear error (upload
-sessions are not written yet).
+(``mode=overwrite``). Files above ``SMALL`` go through an upload session (``upload_session/start``,
+``append_v2``, ``finish``), read from the vault one chunk at a time.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from kustos.sources.dropbox.session import DropboxError, DropboxSession
 from kustos.sources.egress import EgressPolicy
 
 MODES = ("skip", "copy", "replace")
-UPLOAD_LIMIT = 150 * 1024 * 1024
+SMALL = 8 * 1024 * 1024  # files/upload takes up to 150 MiB; above 8 MiB a session keeps memory flat
+CHUNK = 8 * 1024 * 1024  # a multiple of 4 MiB, as Dropbox asks of session chunks
 RESTORED, SKIPPED = "restored", "skipped"
 
 
@@ -36,6 +37,17 @@ def join(to_path: str | None, path: str) -> str:
     return "/" + "/".join(parts)
 
 
+def _chunk(stream: BinaryIO, size: int) -> bytes:
+    parts, got = [], 0
+    while got < size:
+        piece = stream.read(size - got)
+        if not piece:
+            break
+        parts.append(piece)
+        got += len(piece)
+    return b"".join(parts)
+
+
 def _read(open_content: Callable[[], BinaryIO], size: int, path: str) -> bytes:
     with open_content() as stream:
         data = stream.read()
@@ -45,8 +57,10 @@ def _read(open_content: Callable[[], BinaryIO], size: int, path: str) -> bytes:
 
 
 class DropboxRestoreWriter:
-    def __init__(self, session: DropboxSession) -> None:
+    def __init__(self, session: DropboxSession, small: int = SMALL, chunk: int = CHUNK) -> None:
         self.session = session
+        self.small = small  # files above this go through an upload session
+        self.chunk = chunk
         self._members: dict[str, str] | None = None
         self._admin: str | None = None
         self._folders: set[tuple[str, str | None, str]] = set()
@@ -74,24 +88,49 @@ class DropboxRestoreWriter:
             raise RestoreError(f"Dropbox items of kind {kind!r} cannot be restored")
         if open_content is None:
             raise RestoreError(f"{path!r} has no backed-up content")
-        if size > UPLOAD_LIMIT:
-            raise RestoreError(f"{path!r} is larger than the 150 MiB a single Dropbox upload takes; "
-                               "upload sessions are not supported yet")
         if conflict == "skip" and self._exists(member, namespace, where):
             return SKIPPED
-        data = _read(open_content, size, path)
         arg: dict[str, Any] = {"path": where, "mode": "overwrite" if conflict == "replace" else "add",
                                "autorename": conflict == "copy", "strict_conflict": conflict == "copy",
                                "mute": True}
         if meta.get("client_modified"):
             arg["client_modified"] = meta["client_modified"]
-        response = self.session.upload(arg, data, member=member, namespace=namespace)
+        if size > self.small:
+            response = self._session_upload(arg, size, open_content, path, member, namespace)
+        else:
+            response = self.session.upload(arg, _read(open_content, size, path), member=member, namespace=namespace)
         if response.status_code == 409 and conflict == "skip":
             return SKIPPED
         self.session.http.expect(response)
         return RESTORED
 
     # --- internals ----------------------------------------------------------------------
+    def _session_upload(self, commit: dict[str, Any], size: int, open_content: Callable[[], BinaryIO], path: str,
+                        member: str, namespace: str | None) -> Any:
+        """``upload_session/start``, ``append_v2`` per chunk, ``finish`` with the commit: memory stays at
+        one chunk whatever the file's size."""
+        sent = 0
+        with open_content() as stream:
+            first = _chunk(stream, min(self.chunk, size))
+            started = self.session.content_call("files/upload_session/start", {"close": False}, first,
+                                                member=member, namespace=namespace)
+            session_id = str(self.session.http.expect(started).json()["session_id"])
+            sent = len(first)
+            while True:
+                piece = _chunk(stream, min(self.chunk, size - sent))
+                if sent + len(piece) >= size or not piece:
+                    break
+                appended = self.session.content_call(
+                    "files/upload_session/append_v2", {"cursor": {"session_id": session_id, "offset": sent},
+                                                       "close": False}, piece, member=member, namespace=namespace)
+                self.session.http.expect(appended)
+                sent += len(piece)
+            if sent + len(piece) != size:
+                raise RestoreError(f"the backed-up content of {path!r} ended at byte {sent + len(piece)} of {size}")
+            return self.session.content_call(
+                "files/upload_session/finish", {"cursor": {"session_id": session_id, "offset": sent},
+                                                "commit": commit}, piece, member=member, namespace=namespace)
+
     def _target(self, key: str) -> tuple[str, str | None]:
         if self._members is None:
             self._members = {}

@@ -116,9 +116,14 @@ class DropboxSession:
     def upload(self, arg: Mapping[str, Any], data: bytes, *, member: str,
                namespace: str | None = None) -> httpx.Response:
         """``files/upload`` (content endpoint); returns the response whatever its status."""
+        return self.content_call("files/upload", arg, data, member=member, namespace=namespace)
+
+    def content_call(self, route: str, arg: Mapping[str, Any], data: bytes, *, member: str,
+                     namespace: str | None = None) -> httpx.Response:
+        """A content-endpoint call (argument in ``Dropbox-API-Arg``, bytes in the body); any status."""
         headers = {"Content-Type": "application/octet-stream", "Dropbox-API-Arg": arg_header(arg),
                    **self._headers(member, namespace)}
-        return self.http.request("POST", f"{self.content}/2/files/upload", key=member, headers=headers, content=data)
+        return self.http.request("POST", f"{self.content}/2/{route}", key=member, headers=headers, content=data)
 
     def download(self, path: str, *, member: str, namespace: str | None = None,
                  chunk_size: int = CHUNK) -> Iterator[bytes]:
