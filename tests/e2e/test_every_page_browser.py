@@ -123,6 +123,7 @@ def _seed() -> dict:
 
 BACKUP_TENANT = "kustos-pages.onmicrosoft.com"
 BACKUP_USER = f"lena@{BACKUP_TENANT}"
+BACKUP_FILE = "a-rather-long-file-name-of-an-offer-for-the-new-office-furniture-2026.txt"
 
 
 def _backup_pages(customer) -> list[dict]:
@@ -146,8 +147,7 @@ def _backup_pages(customer) -> list[dict]:
     control = Control(os.environ["FAKECLOUD_URL"])
     creds = control.credentials("ms", BACKUP_TENANT)
     control.seed("ms", BACKUP_TENANT, BACKUP_USER, "mail", "Inbox", mime)
-    control.seed("ms", BACKUP_TENANT, BACKUP_USER, "file", "/Docs/a-rather-long-file-name-of-an-offer-"
-                 "for-the-new-office-furniture-2026.txt", b"Angebot fuer Tapirsessel\n")
+    control.seed("ms", BACKUP_TENANT, BACKUP_USER, "file", f"/Docs/{BACKUP_FILE}", b"Angebot fuer Tapirsessel\n")
     source = sources.add(customer, "graph", {k: v for k, v in creds.items() if k != "client_secret"},
                          creds["client_secret"], actor="seed")
     plan = plans.enable(source, services=["mail", "onedrive"])
@@ -172,7 +172,8 @@ def _backup_pages(customer) -> list[dict]:
              {"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/",
               "path": base + "browse/", "roles": restorers},
              {"route": "customers/<str:customer_id>/backup/search/",
-              "path": f"/customers/{customer.id}/backup/search/?q=Wombatkekse", "roles": restorers}]
+              "path": f"/customers/{customer.id}/backup/search/?q=Wombatkekse", "shows": "Wombatkekse",
+              "roles": restorers}]
     for account in accounts:
         pages += [{"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/",
                    "path": f"{base}accounts/{quote(account, safe='')}/", "roles": viewers},
@@ -189,11 +190,11 @@ def _backup_pages(customer) -> list[dict]:
                   "path": base + "enable/", "upload": {"input": "[data-testid=backup-activate] input[name=csv]",
                                                        "name": "accounts.csv", "content": f"account\n{BACKUP_USER}\n"},
                   "submit": "[data-testid=backup-activate] button[type=submit]", "answer": base + "activate/",
-                  "roles": restorers})
+                  "shows": BACKUP_USER, "roles": restorers})
     drive = next(a for a in accounts if a.startswith("onedrive:"))
     pages.append({"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/",
                   "path": base + "browse/?" + urlencode({"snapshot": snapshot, "account": drive, "path": "Docs"}),
-                  "roles": restorers})
+                  "shows": f"Docs/{BACKUP_FILE}", "roles": restorers})
     return pages
 
 
@@ -286,6 +287,8 @@ def _check_pages(page, context, base: str, pages: list[dict], lang: str, errors:
         h1 = page.locator("h1")
         if h1.count() < 1 or not h1.first.is_visible() or not h1.first.inner_text().strip():
             problems.append(f"{where}: no visible <h1>")
+        if entry.get("shows") and entry["shows"] not in page.inner_text("body"):
+            problems.append(f"{where}: does not show {entry['shows']!r}")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         if overflow > 0:
             problems.append(f"{where}: {overflow}px horizontal overflow at {WIDTH}px")
