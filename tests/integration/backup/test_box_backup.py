@@ -14,7 +14,7 @@ import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.models import Source
-from kustos.backup.models import BackupSnapshot
+from kustos.backup.models import BackupAlert, BackupSnapshot
 from kustos.backup.services import plans, restore
 from kustos.cli import registry as cli
 from kustos.core import runtime
@@ -155,3 +155,18 @@ def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer, capsys
     assert do_restore(snap, account=account, paths=["Docs/plan.txt"], conflict="replace") == {
         "restored": 1, "skipped": 0, "failed": []}
     assert files_of(control, USER)["/Docs/plan.txt"] == sha(b"the plan\n")
+
+
+def test_mass_deletion_in_box_raises_an_anomaly_alert(fakecloud, customer, capsys, tmp_path):
+    control = fakecloud.control
+    control.call("reset")
+    for i in range(70):
+        control.seed("box", ENTERPRISE, USER, "file", f"/Invoices/r{i}.txt", f"invoice {i}\n".encode())
+    plan = plans.enable(add_with_cli(control, customer, capsys, tmp_path), services=["files"])
+    backup(plan)
+    assert not BackupAlert.objects.filter(plan=plan).exists()
+    for i in range(60):
+        control.remove("box", ENTERPRISE, USER, "file", f"/Invoices/r{i}.txt")
+    backup(plan)
+    alert = BackupAlert.objects.get(plan=plan)
+    assert alert.kind == "mass_deletion" and alert.detail.startswith("60 of ")
