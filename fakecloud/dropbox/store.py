@@ -93,6 +93,7 @@ class DropboxStore:
         self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (team name, expiry)
         self.token_lifetime = 14400
         self.page_limit = 0  # > 0: list_folder pages are at most this long (tests of paging)
+        self._namespaces = 0
         self.sessions: dict[str, bytearray] = {}  # upload session id -> bytes received so far
 
     # --- apps and tokens -------------------------------------------------------------------
@@ -129,18 +130,22 @@ class DropboxStore:
             return found
         given, _, surname = email.split("@", 1)[0].partition(".")
         member = Member(_id("dbmid:"), _id("dbid:"), email, given.title(), surname.title(),
-                        Namespace(str(1000 + sum(len(t.members) for t in self.teams.values()) * 7 +
-                                      len(team.team_folders))), admin or not team.members)
+                        Namespace(self._namespace_id()), admin or not team.members)
         team.members[member.team_member_id] = member
         return member
 
     def team_folder(self, team: Team, name: str) -> TeamFolder:
         found = next((f for f in team.team_folders.values() if f.name.lower() == name.lower()), None)
         if found is None:
-            namespace_id = str(9000 + len(team.team_folders) * 11 + len(self.teams))
+            namespace_id = self._namespace_id()
             found = TeamFolder(namespace_id, name, Namespace(namespace_id))
             team.team_folders[namespace_id] = found
         return found
+
+    def _namespace_id(self) -> str:
+        """Namespace ids are numeric and unique across the emulator (members and team folders)."""
+        self._namespaces += 1
+        return str(1000 + self._namespaces)
 
     def namespace(self, team: Team, namespace_id: str) -> Namespace | None:
         for member in team.members.values():
