@@ -13,7 +13,7 @@ import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.models import Source
-from kustos.backup.models import BackupSnapshot
+from kustos.backup.models import BackupAlert, BackupSnapshot
 from kustos.backup.services import plans, restore
 from kustos.cli import registry as cli
 from kustos.core import runtime
@@ -162,3 +162,19 @@ def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer, capsys
     assert report["restored"] == 0 and len(report["failed"]) == 3  # the folder and its two files
     assert all("no member 'nobody@kustos-dropbox.example' in the Dropbox team" in f["error"]
                for f in report["failed"])
+
+
+def test_mass_deletion_in_a_members_dropbox_raises_an_anomaly_alert(fakecloud, customer, capsys, tmp_path):
+    control = fakecloud.control
+    control.call("reset")
+    source = add_source(control, customer, capsys, tmp_path)
+    for i in range(70):
+        control.seed("dropbox", TEAM, USER, "file", f"/Rechnungen/r{i}.txt", f"Rechnung {i}\n".encode())
+    plan = plans.enable(source, services=["files"])
+    backup(plan)
+    assert not BackupAlert.objects.filter(plan=plan).exists()
+    for i in range(60):
+        control.remove("dropbox", TEAM, USER, "file", f"/Rechnungen/r{i}.txt")
+    backup(plan)
+    alert = BackupAlert.objects.get(plan=plan)
+    assert alert.kind == "mass_deletion" and alert.detail.startswith("60 of ")
