@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from django.test import Client
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.models import Source
@@ -17,8 +18,11 @@ from kustos.backup.models import BackupAlert, BackupSnapshot
 from kustos.backup.services import plans, restore
 from kustos.cli import registry as cli
 from kustos.core import runtime
+from kustos.core.secrets import open_secret
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from tests import factories
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +182,21 @@ def test_mass_deletion_in_a_members_dropbox_raises_an_anomaly_alert(fakecloud, c
     backup(plan)
     alert = BackupAlert.objects.get(plan=plan)
     assert alert.kind == "mass_deletion" and alert.detail.startswith("60 of ")
+
+
+def test_dashboard_shows_the_app_console_steps_and_adds_the_source(customer):
+    admin = sign_in(Client(), factories.user("admin@dropbox-kunde.example", "customer_admin", customer=customer))
+    base = f"/customers/{customer.id}/sources/new/"
+    page = admin.get(base + "?kind=dropbox").content.decode()
+    assert "Dropbox Business" in page and "Dropbox App Console" in page and "team_data.member" in page
+    admin.cookies.load({"django_language": "de"})
+    german = admin.get(base + "?kind=dropbox", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "App-Geheimnis" in german and "Ein Team-Administrator verknüpft die App mit dem Team" in german
+    admin.cookies.load({"django_language": "en"})
+    resp = admin.post(base, {"kind": "dropbox", "app_key": "abc123key", "app_secret": "s3cret-app",
+                             "interval_minutes": "15"})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    source = Source.objects.get(kind="dropbox")
+    assert source.config == {"app_key": "abc123key"} and open_secret(source.secret, source.id) == "s3cret-app"
+    missing = admin.post(base, {"kind": "dropbox", "app_key": "k2", "interval_minutes": "15"})
+    assert missing.status_code == 400 and Source.objects.count() == 1
