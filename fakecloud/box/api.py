@@ -10,6 +10,7 @@ as on ``upload.box.com``; token at ``/oauth2/token``).
   400 ``invalid_stream_position``-style (``code`` ``bad_request``, ``context_info.errors``).
 * ``POST /2.0/folders``, ``POST /api/2.0/files/content`` (multipart: ``attributes`` then ``file``) and
   ``POST /api/2.0/files/{id}/content`` (a new version); a name in use answers 409 ``item_name_in_use``.
+* Chunked upload sessions for large files: ``uploads.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from fakecloud.box.errors import box_error
 from fakecloud.box.shapes import full, mini, pick, user_full, user_mini
 from fakecloud.box.store import BoxStore, Node, User
+from fakecloud.box.uploads import UploadSessions
 from fakecloud.web import Request, Response, Router, json_response
 
 MAX_LIMIT = 1000
@@ -47,6 +49,7 @@ class BoxService:
         router.add("GET", r"/d/1/(?P<token>[A-Za-z0-9_-]+)/download", self.download)
         router.add("POST", r"/api/2\.0/files/content", self.upload)
         router.add("POST", r"/api/2\.0/files/(?P<id>\d+)/content", self.upload_version)
+        UploadSessions(self.store, self._user).register(router)
 
     # --- auth ----------------------------------------------------------------------------------
     def token(self, request: Request) -> Response:

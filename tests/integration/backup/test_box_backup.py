@@ -170,3 +170,26 @@ def test_mass_deletion_in_box_raises_an_anomaly_alert(fakecloud, customer, capsy
     backup(plan)
     alert = BackupAlert.objects.get(plan=plan)
     assert alert.kind == "mass_deletion" and alert.detail.startswith("60 of ")
+
+
+def test_large_file_is_restored_through_a_chunked_upload_session(fakecloud, customer, capsys, tmp_path):
+    control = fakecloud.control
+    control.call("reset")
+    big = (bytes(range(251)) * 100_000)[:21_000_017]  # above Box's 20 MB session minimum, not a part multiple
+    control.seed("box", ENTERPRISE, USER, "file", "/Media/big.bin", big)
+    control.seed("box", ENTERPRISE, OTHER, "file", "/mine.txt", b"x\n")
+    plan = plans.enable(add_with_cli(control, customer, capsys, tmp_path), services=["files"])
+    snap = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    account = account_of(snap, "Media")
+    before = len([r for r in control.stats()["requests"] if r["path"].startswith("/api/2.0/files/upload_sessions")])
+
+    assert do_restore(snap, account=account, to_account=OTHER) == {"restored": 1, "skipped": 0, "failed": []}
+    assert files_of(control, OTHER)["/Media/big.bin"] == sha(big)
+    sessions = [r for r in control.stats()["requests"] if r["path"].startswith("/api/2.0/files/upload_sessions")]
+    assert len(sessions) - before == 1 + 3 + 1  # create, three 8 MiB-or-less parts, commit
+
+    control.seed("box", ENTERPRISE, USER, "file", "/Media/big.bin", b"encrypted\n")
+    assert do_restore(snap, account=account, conflict="replace") == {"restored": 1, "skipped": 0, "failed": []}
+    assert files_of(control, USER)["/Media/big.bin"] == sha(big)  # a new version through a session
+    assert do_restore(snap, account=account, conflict="copy") == {"restored": 1, "skipped": 0, "failed": []}
+    assert files_of(control, USER)["/Media/big (1).bin"] == sha(big)
