@@ -46,6 +46,8 @@ class GmailService:
         router.add("GET", USER + r"/messages", self._user(self.list_messages))
         router.add("GET", USER + r"/messages/(?P<message>[^/]+)", self._user(self.get_message))
         router.add("GET", USER + r"/history", self._user(self.history))
+        router.add("POST", USER + r"/labels", self._user(self.create_label))
+        router.add("POST", USER + r"/messages/import", self._user(self.import_message))
 
     def _user(self, handler: GmailHandler) -> Callable[[Request], Response]:
         def wrapped(request: Request) -> Response:
@@ -86,6 +88,28 @@ class GmailService:
                 row.update({"messageListVisibility": "show", "labelListVisibility": "labelShow"})
             rows.append(row)
         return json_response(200, {"labels": rows})
+
+    def create_label(self, request: Request, user: GoogleUser) -> Response:
+        name = str((request.json() or {}).get("name") or "")
+        if not name:
+            return api_error(400, "invalidArgument", "Invalid label name")
+        if any(existing.lower() == name.lower() for existing, _kind in user.labels.values()):
+            return api_error(409, "alreadyExists", "Label name exists or conflicts")
+        label_id = self.store.add_label(user.email, name)
+        return json_response(200, {"id": label_id, "name": name, "type": "user"})
+
+    def import_message(self, request: Request, user: GoogleUser) -> Response:
+        body = request.json() or {}
+        raw = str(body.get("raw") or "")
+        if not raw:
+            return api_error(400, "invalidArgument", "Missing raw message")
+        labels = [str(x) for x in body.get("labelIds") or []]
+        unknown = [x for x in labels if x not in user.labels]
+        if unknown:
+            return api_error(400, "invalidArgument", f"Invalid label: {unknown[0]}")
+        data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
+        message_id = self.store.add_message(user.email, data, labels)
+        return json_response(200, _ref(message_id, user.messages[message_id].thread_id, labels))
 
     def list_messages(self, request: Request, user: GoogleUser) -> Response:
         spam_trash = (request.arg("includeSpamTrash") or "false").lower() == "true"

@@ -9,4 +9,5 @@ BACKUP_SCOPES = ["https://www.googleapis.com/auth/drive.readonly",
                  "https://www.googleapis.com/auth/drive",
                  "https://www.googleapis.com/auth/calendar",
                  "https://www.googleapis.com/auth/contacts",
-                 "https://www.googleapis.com/auth/tasks"]
+                 "https://www.googleapis.com/auth/tasks",
+                 "https://www.googleapis.com/auth/gmail.modify"]

@@ -97,7 +97,7 @@ def everything(source: DriveSource, scope: Scope | None = None,
 def test_kind_declares_backup_services_and_builds_the_connector(source: DriveSource) -> None:
     kind = registry.get("gmail")
     assert kind.services == ("archive", "backup")
-    assert kind.backup_services == ("drive", "calendar", "contacts", "tasks")
+    assert kind.backup_services == ("drive", "calendar", "contacts", "tasks", "gmail")
     assert kind.build_backup is not None and kind.build_restore is not None
     connector = kind.build_backup(source.config(), source.secret, EGRESS, kind.backup_services)
     assert isinstance(connector, GoogleBackupConnector)

@@ -1,5 +1,5 @@
 """Google Workspace backup and restore against fakecloud (a real process), through the engine: the gmail
-kind's connection backs up Drive (binary files and Google Docs exported), Calendar, Contacts and Tasks;
+kind's connection backs up Drive (binary files and Google Docs exported), Calendar, Contacts, Tasks and Gmail;
 the data changes; a second backup; then the FIRST snapshot is restored into another user and every file's
 sha256 and every record's fields are compared with what the first user had."""
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 DOMAIN = "kustos-restore.example"
 USER = f"lena@{DOMAIN}"
 OTHER = f"max@{DOMAIN}"
-SERVICES = ["drive", "calendar", "contacts", "tasks"]
+SERVICES = ["drive", "calendar", "contacts", "tasks", "gmail"]
 FILES = {"/Docs/plan.txt": b"the plan\n" * 50, "/Docs/Sub/data.bin": bytes(range(256)) * 3000,
          "/top.md": b"# top\n", "/empty.txt": b""}
 EVENTS = [{"summary": "Standup", "location": "Room 1", "start": {"dateTime": "2026-06-01T09:00:00Z"},
@@ -35,6 +35,10 @@ CONTACTS = [{"names": [{"displayName": "Anna Berg", "givenName": "Anna", "family
              "emailAddresses": [{"value": "anna@example.org", "type": "work"}]},
             {"names": [{"displayName": "Carl Dorn", "givenName": "Carl"}],
              "phoneNumbers": [{"value": "+49 30 123456", "type": "mobile"}]}]
+MIME = [(b"From: Max <max@example.org>\r\nTo: " + USER.encode() + b"\r\nSubject: Angebot %d\r\n"
+         b"Message-ID: <angebot-%d@example.org>\r\nDate: Mon, 1 Jun 2026 10:00:00 +0000\r\n\r\nHallo Lena %d\r\n")
+        % (i, i, i) for i in range(3)]
+OWN_MAIL = b"Subject: own\r\n\r\nmax's own mail\r\n"
 TASKS = {"Errands/Buy paper": {"notes": "A4, 500 sheets"}, "Errands/Call Anna": {"due": "2026-06-05T00:00:00.000Z"}}
 
 
@@ -84,7 +88,10 @@ def test_first_snapshot_restored_into_another_user(fakecloud, customer):
                      json.dumps(contact).encode())
     for path, task in TASKS.items():
         control.seed("google", DOMAIN, USER, "task", path, json.dumps(task).encode())
+    for n, mime in enumerate(MIME):
+        control.seed("google", DOMAIN, USER, "mail", ("INBOX", "Projects")[n % 2], mime)
     control.seed("google", DOMAIN, OTHER, "file", "/mine.txt", b"max's own file\n")  # the other user exists
+    control.seed("google", DOMAIN, OTHER, "mail", "INBOX", OWN_MAIL)
     source = sources.add(customer, "gmail", {"admin_email": settings["admin"], "endpoint": settings["endpoint"]},
                          json.dumps(settings["service_account"]), actor="test")
     plan = plans.enable(source, services=SERVICES)
@@ -114,12 +121,16 @@ def test_first_snapshot_restored_into_another_user(fakecloud, customer):
     execute(job.id)
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED, job.error
-    assert job.result == {"restored": len(expected) + 2 + 2 + 2, "skipped": 0, "failed": []}
+    assert job.result == {"restored": len(expected) + 2 + 2 + 2 + len(MIME), "skipped": 0, "failed": []}
     got = files_of(control, OTHER)
     assert {p: got.get(p) for p in expected} == expected  # every file byte for byte, the exports included
     assert got["/mine.txt"] == sha(b"max's own file\n")
     for kind in ("event", "contact", "task"):
         assert records_of(control, OTHER, kind) == before[kind], kind  # every record, field for field
+    mail = {row["path"].partition("/")[0] + ":" + row["sha256"] for row in control.items("google", DOMAIN, "mail",
+                                                                                          OTHER)}
+    assert mail == {f"INBOX:{sha(MIME[0])}", f"Projects:{sha(MIME[1])}", f"INBOX:{sha(MIME[2])}",
+                    f"INBOX:{sha(OWN_MAIL)}"}  # raw RFC 822 byte for byte, in its label
 
 
 def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer):

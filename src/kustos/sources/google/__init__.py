@@ -3,7 +3,8 @@ domain-wide delegation, the same key the Gmail archive uses).
 
 ``build_backup(settings, secret, egress, services)`` is what the gmail kind's ``build_backup`` hook
 calls. Services: ``drive`` (My Drive and shared drives; native Google files exported to OOXML and
-PDF), ``calendar``, ``contacts``, ``tasks`` (records as the APIs' JSON, see ``records.py``).
+PDF), ``calendar``, ``contacts``, ``tasks`` (records as the APIs' JSON, see ``records.py``), ``gmail``
+(every message as raw RFC 822 with its labels, ``gmail.py``).
 ``build_restore`` (``restore.py``) puts them back.
 """
 
@@ -16,6 +17,7 @@ from typing import Any
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.google.connector import GoogleBackupConnector, Service
 from kustos.sources.google.drive import DriveService
+from kustos.sources.google.gmail import GmailService
 from kustos.sources.google.records import CalendarService, ContactsService, TasksService
 from kustos.sources.google.session import GoogleSession
 
@@ -24,6 +26,7 @@ SERVICES: Mapping[str, Callable[[GoogleSession], Service]] = {
     "calendar": CalendarService,
     "contacts": ContactsService,
     "tasks": TasksService,
+    "gmail": GmailService,
 }
 
 
@@ -46,5 +49,5 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
     return GoogleBackupConnector(session, {name: SERVICES[name](session) for name in wanted})
 
 
-__all__ = ["SERVICES", "CalendarService", "ContactsService", "DriveService", "GoogleBackupConnector",
+__all__ = ["SERVICES", "CalendarService", "ContactsService", "DriveService", "GmailService", "GoogleBackupConnector",
            "GoogleSession", "TasksService", "build_backup", "session_for"]

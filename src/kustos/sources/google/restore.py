@@ -10,7 +10,8 @@ into that user's My Drive). The item's path is kept below ``to_path``.
 Conflict (a Drive file of the same name already in the target folder): ``skip`` keeps the existing
 file, ``copy`` uploads beside it as ``name 1.ext``, ``replace`` writes a new revision of the
 existing file. Events are imported with their ``iCalUID`` (an event with the same iCalUID in the
-target calendar is skipped under ``skip``); contacts and tasks are created anew. A Google file
+target calendar is skipped under ``skip``); contacts and tasks are created anew; Gmail messages are
+imported (``messages.import``, raw RFC 822 byte for byte) with their labels (``restore_mail.py``). A Google file
 Drive could not export (past its 10 MB export limit) has nothing to restore and says so.
 """
 
@@ -25,9 +26,10 @@ from urllib.parse import quote
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.google import session_for
 from kustos.sources.google.drive import FOLDER
+from kustos.sources.google.restore_mail import MailRestorer
 from kustos.sources.google.session import GoogleSession
 
-SERVICES = ("drive", "calendar", "contacts", "tasks")
+SERVICES = ("drive", "calendar", "contacts", "tasks", "gmail")
 CONFLICTS = ("skip", "copy", "replace")
 RESTORED, SKIPPED = "restored", "skipped"
 EVENT_DROP = {"id", "etag", "htmlLink", "created", "updated", "creator", "organizer", "kind", "sequence",
@@ -56,6 +58,7 @@ class GoogleRestoreWriter:
         self.http = session.http
         self._folders: dict[tuple[str, str], str] = {}
         self._lists: dict[tuple[str, str], str] = {}
+        self.mail = MailRestorer(session)
 
     def close(self) -> None:
         self.session.close()
@@ -78,6 +81,9 @@ class GoogleRestoreWriter:
             data = stream.read()
         if service == "drive" and kind == "file":
             return self._file(user, self._join(to_path, path), data, meta, conflict)
+        if service == "gmail" and kind == "mail":
+            return self.mail.put(user, data, meta, same_account=user.lower() == account.partition(":")[2].lower(),
+                                 conflict=conflict)
         body = json.loads(data)
         if service == "calendar" and kind == "event":
             return self._event(user, body, conflict)

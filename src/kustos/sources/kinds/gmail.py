@@ -23,7 +23,7 @@ _build_backup = Deferred("kustos.sources.google:build_backup")
 _build_restore = Deferred("kustos.sources.google.restore:build_restore")
 # The backup services that work end to end (sources/google/; contract tests in
 # tests/contract/test_google_backup_*.py).
-BACKUP_SERVICES = ("drive", "calendar", "contacts", "tasks")
+BACKUP_SERVICES = ("drive", "calendar", "contacts", "tasks", "gmail")
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
