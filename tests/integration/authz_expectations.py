@@ -353,6 +353,10 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}/backup/download"): (
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup/compare"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sources/{source_id}/backup/compare.csv"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/backup/restore"): (
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/backup/restore/preview"): (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kustos.cli.parsers import backup_accounts, backup_alerts, backup_search
+from kustos.cli.parsers import backup_accounts, backup_alerts, backup_compare, backup_search
 from kustos.core.lazy import Deferred
 
 
@@ -69,3 +69,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     backup_alerts.register(b, common)
     backup_accounts.register(b, common)
     backup_search.register(b, common)
+    backup_compare.register(b, common)

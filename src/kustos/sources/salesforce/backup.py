@@ -21,6 +21,8 @@ from kustos.sources.salesforce.session import SalesforceSession
 
 BLOB_FIELDS = {"ContentVersion": "VersionData", "Attachment": "Body"}
 RECORD_KIND = "record"
+# Fields Salesforce maintains itself; a compare of two versions leaves them out.
+VOLATILE = ("SystemModstamp", "LastModifiedDate", "LastModifiedById", "LastViewedDate", "LastReferencedDate")
 BATCH = 200
 
 
@@ -38,7 +40,7 @@ def record_items(session: SalesforceSession, name: str, record: dict[str, Any]) 
     record_id = str(record["Id"])
     modstamp = str(record.get("SystemModstamp") or "")
     meta = {"name": f"{record_id}.json", "object": name, "id": record_id, "modified": modstamp,
-            "eTag": modstamp, "format": "json"}
+            "eTag": modstamp, "format": "json", "volatile": list(VOLATILE)}
     items = [Item(source_id=record_id, data=canonical(record), folder=name, kind=RECORD_KIND, meta=meta)]
     field = BLOB_FIELDS.get(name)
     if field and record.get(field):
