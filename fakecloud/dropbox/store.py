@@ -200,11 +200,14 @@ class DropboxStore:
         entry = ns.live(path_lower)
         if entry is None:
             raise KeyError(f"no file or folder {path!r}")
-        below = [e for p, e in ns.entries.items() if p.startswith(path_lower + "/") and not e.deleted]
-        for child in [*below, entry]:
+        # As Dropbox documents for list_folder: a deleted folder is one DeletedMetadata entry and the
+        # client removes "it and all its children"; the children become tombstones without a new change.
+        for child in [e for p, e in ns.entries.items() if p.startswith(path_lower + "/") and not e.deleted]:
             child.deleted = True
             child.content = b""
-            ns.touch(child)
+        entry.deleted = True
+        entry.content = b""
+        ns.touch(entry)
         return entry
 
     def invalidate(self, ns: Namespace) -> None:

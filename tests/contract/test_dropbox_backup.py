@@ -280,3 +280,14 @@ def test_restore_writer_uploads_large_files_in_a_session_and_honours_conflicts(s
         writer.write(account, "x.bin", "file", 1, {}, lambda: io.BytesIO(b"x"), conflict="merge")
     with pytest.raises(ValueError, match="no member 'nobody' in the Dropbox team"):
         writer.write(account, "x.bin", "file", 1, {}, lambda: io.BytesIO(b"x"), to_account="nobody")
+
+
+def test_a_deleted_folder_is_one_deletion_entry(source: DropboxSource):
+    for name in ("a", "b", "c"):
+        source.control.seed("dropbox", TEAM, USER, "file", f"/Old/Sub/{name}.txt", name.encode())
+    source.control.seed("dropbox", TEAM, USER, "file", "/keep.txt", b"keep")
+    _, cursor, _ = everything(source)
+    source.control.remove("dropbox", TEAM, USER, "file", "/Old")
+    delta, _, reset = everything(source, cursor=cursor)
+    assert not reset and [(i.deleted, i.source_id, i.meta["path"]) for i in delta] == [(True, "/old", "Old")]
+    assert [row["path"] for row in source.control.items("dropbox", TEAM, "file", USER)] == ["/keep.txt"]

@@ -116,11 +116,13 @@ def test_backup_change_backup_and_restore_the_first_snapshot_into_another_member
     control.seed("dropbox", TEAM, USER, "file", "/Docs/plan.txt", b"a changed plan\n")
     control.seed("dropbox", TEAM, USER, "file", "/new.txt", b"new\n")
     control.remove("dropbox", TEAM, USER, "file", "/top.md")
+    control.remove("dropbox", TEAM, USER, "file", "/Fotos")  # a folder: one deletion entry for it all
     second = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
     assert second.id != first.id
     assert downloads(control) - before == 2  # only the changed and the new file
     now = snapshot_files(second, lena)
     assert now == files_of(control, USER) and "/top.md" not in now and now["/new.txt"] == sha(b"new\n")
+    assert "/Fotos/Ürlaub.jpg" not in now and len(now) == 5
 
     # a reset cursor: every file is listed again, none is downloaded again
     control.call("dropbox/invalidate_cursors", tenant=TEAM, account=USER)
