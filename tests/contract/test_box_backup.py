@@ -146,6 +146,17 @@ def test_kind_declares_backup_and_builds_the_connector(source: BoxSource) -> Non
         bad.check()
 
 
+def test_the_plain_connector_tests_and_discovers_but_archives_nothing(source: BoxSource) -> None:
+    source.control.seed("box", ENTERPRISE, USER, "file", "/a.txt", b"a")
+    kind = registry.get("box")
+    connector = kind.build(source.settings, source.settings["client_secret"], EGRESS)
+    kind.test(connector)
+    assert f"files:{source.user_id}" in {s.id for s in kind.discover(connector)}
+    assert list(connector.fetch(source.scope(), None)) == []
+    with pytest.raises(AuthenticationFailed, match="Box refused the app's sign-in"):
+        kind.test(kind.build(source.settings, "wrong secret", EGRESS))
+
+
 def test_paths_and_metadata_beside_each_file(source: BoxSource) -> None:
     control = source.control
     control.seed("box", ENTERPRISE, USER, "file", "/Projects/Q3/plan.txt", b"the plan\n",

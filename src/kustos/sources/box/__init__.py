@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from kustos.sources.box.connector import BoxBackupConnector
+from kustos.sources.box.connector import BoxBackupConnector, BoxDiscovery
 from kustos.sources.box.files import FilesService
 from kustos.sources.box.restore import BoxRestoreWriter
 from kustos.sources.box.session import BoxSession
@@ -34,9 +34,14 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
     return BoxBackupConnector(session, {name: SERVICES[name](session) for name in wanted})
 
 
+def build_discovery(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> BoxDiscovery:
+    """The kind's plain connector: check and scopes of the backup connector, no archive fetch."""
+    return BoxDiscovery(build_backup(settings, secret, egress, SERVICES))
+
+
 def build_restore(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> BoxRestoreWriter:
     return BoxRestoreWriter(session_for(settings, secret, egress))
 
 
-__all__ = ["SERVICES", "BoxBackupConnector", "BoxRestoreWriter", "BoxSession", "FilesService", "build_backup",
-           "build_restore"]
+__all__ = ["SERVICES", "BoxBackupConnector", "BoxDiscovery", "BoxRestoreWriter", "BoxSession", "FilesService", "build_backup",
+           "build_discovery", "build_restore"]

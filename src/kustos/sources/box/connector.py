@@ -49,3 +49,25 @@ class BoxBackupConnector:
         if service is None:
             raise ConnectorError(f"backup service {name!r} is not selected for this connection")
         yield from service.fetch(replace(scope, id=inner), cursor)
+
+
+class BoxDiscovery:
+    """The kind's plain connector (connection test and scope discovery): Box is backup only, so an archive
+    run over it fetches nothing (files are never ingested as messages)."""
+
+    name: ClassVar[str] = "box"
+
+    def __init__(self, backup: BoxBackupConnector) -> None:
+        self.backup = backup
+
+    def close(self) -> None:
+        self.backup.close()
+
+    def check(self) -> None:
+        self.backup.check()
+
+    def scopes(self) -> Iterator[Scope]:
+        yield from self.backup.scopes()
+
+    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
+        return iter(())

@@ -18,13 +18,14 @@ if TYPE_CHECKING:
     from kustos.sources.egress import EgressPolicy
 
 _build_backup = Deferred("kustos.sources.box:build_backup")
+_build_discovery = Deferred("kustos.sources.box:build_discovery")
 _build_restore = Deferred("kustos.sources.box:build_restore")
 BACKUP_SERVICES = ("files",)
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
-    """The connection test and scope discovery use the backup connector over every service."""
-    connector: Connector = _build_backup(config, secret, egress, BACKUP_SERVICES)
+    """The connection test and scope discovery (backup only: an archive run over it fetches nothing)."""
+    connector: Connector = _build_discovery(config, secret, egress)
     return connector
 
 
