@@ -177,3 +177,18 @@ def test_shared_drive_is_its_own_scope(source: DriveSource) -> None:
                         meta={"shared_drive": "Legal"})
     later, _, _ = everything(source, scopes[0], cursor)
     assert [(i.meta["name"], read(i)) for i in later] == [("b.bin", b"contract b")]
+
+
+def test_listing_pages_and_a_throttled_download_with_503(source: DriveSource) -> None:
+    for n in range(5):
+        source.control.seed("google", DOMAIN, USER, "file", f"/many/{n}.bin", f"content {n}".encode())
+    paged = build_backup(source.config(), source.secret, EGRESS, ["drive"])
+    paged.services["drive"].page_size = 2  # files.list in pages of 2: nextPageToken followed to the end
+    items = drain(paged, source.scope(), None).items
+    assert sorted(i.meta["name"] for i in items if i.kind == "file") == [f"{n}.bin" for n in range(5)]
+    listed = [r for r in source.control.stats()["requests"] if r["path"] == "/drive/v3/files"]
+    assert len(listed) == 3  # 5 files and 1 folder, 2 per page
+    file = next(i for i in items if i.meta["name"] == "3.bin")
+    source.control.throttle(f"/drive/v3/files/{file.source_id}", 1, 0.5, status=503)
+    assert read(file) == b"content 3"
+    assert paged.session.http.waits == [0.5]
