@@ -136,6 +136,10 @@ def test_backup_change_backup_and_restore_the_first_snapshot_into_another_member
     assert {p: got.get(p) for p in expected} == expected  # the 9 MiB file (upload session) included
     assert got["/mine.txt"] == sha(b"max's own file\n") and len(got) == 7
     assert sum(1 for r in control.stats()["requests"] if r["path"].startswith("/dropbox/2/files/upload_session/")) == 2
+    # the team folder's files into a member, below a folder of their own
+    report = do_restore(first, account=team_folder, to_account=OTHER, to_path="Aus Projekte")
+    assert report == {"restored": 1, "skipped": 0, "failed": []}
+    assert files_of(control, OTHER)["/Aus Projekte/Angebot.txt"] == sha(b"team folder file\n")
 
 
 def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer, capsys, tmp_path):
