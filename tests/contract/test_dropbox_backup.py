@@ -291,3 +291,16 @@ def test_a_deleted_folder_is_one_deletion_entry(source: DropboxSource):
     delta, _, reset = everything(source, cursor=cursor)
     assert not reset and [(i.deleted, i.source_id, i.meta["path"]) for i in delta] == [(True, "/old", "Old")]
     assert [row["path"] for row in source.control.items("dropbox", TEAM, "file", USER)] == ["/keep.txt"]
+
+
+def test_restore_writer_writes_into_a_team_folder(source: DropboxSource):
+    source.control.seed("dropbox", TEAM, "teamfolder:Projekte", "file", "/x.txt", b"x")
+    folder = next(s for s in source.build().scopes() if s.kind == "teamfolder").meta["account"]
+    writer = DropboxRestoreWriter(source.build().session)
+    account = f"files:{source.member_id}"
+    assert writer.write(account, "Docs", "folder", 0, {}, None, to_account=folder) == "restored"
+    assert writer.write(account, "Docs/a.txt", "file", 5, {}, lambda: io.BytesIO(b"hallo"),
+                        to_account=f"files:{folder}") == "restored"
+    theirs = {row["path"]: row["sha256"] for row in source.control.items("dropbox", TEAM, "file",
+                                                                         "teamfolder:Projekte")}
+    assert theirs == {"/x.txt": hashlib.sha256(b"x").hexdigest(), "/Docs/a.txt": hashlib.sha256(b"hallo").hexdigest()}
