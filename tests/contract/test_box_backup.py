@@ -24,7 +24,7 @@ import pytest
 from fakecloud.app import FakeCloud
 from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
 from kustos.sources.base import AuthenticationFailed, Batch, Connector, Cursor, Item, Scope
-from kustos.sources.box import BoxBackupConnector, build_backup
+from kustos.sources.box import BoxBackupConnector, FilesService, build_backup
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.kinds import registry
 from tests.contract.connector_contract import ConnectorContract
@@ -251,3 +251,35 @@ def test_served_routes_are_in_the_box_openapi() -> None:
                 served.add((method, template))
     assert len(served) >= 13
     assert served <= documented, sorted(served - documented)
+
+
+def test_folder_items_are_read_page_by_page(source: BoxSource) -> None:
+    for n in range(7):
+        source.control.seed("box", ENTERPRISE, USER, "file", f"/p{n}.txt", f"page {n}".encode())
+    service = FilesService(source.backup.session, page_size=3)
+    before = len([r for r in source.control.stats()["requests"] if r["path"] == "/2.0/folders/0/items"])
+    items = [i for b in service.fetch(Scope(id=source.user_id, kind="user"), None) for i in b.items]
+    assert sorted(i.meta["name"] for i in items) == [f"p{n}.txt" for n in range(7)]
+    after = len([r for r in source.control.stats()["requests"] if r["path"] == "/2.0/folders/0/items"])
+    assert after - before == 3  # offsets 0, 3, 6 of total_count 7
+
+
+def test_emulator_pages_users_by_offset_and_by_marker(source: BoxSource) -> None:
+    import httpx
+
+    for n in range(4):
+        source.control.seed("box", ENTERPRISE, f"u{n}@box.example", "file", "/x.txt", b"x")
+    session = source.backup.session
+    headers = {"Authorization": f"Bearer {session._token.token()}"}
+    by_offset = httpx.get(f"{session.base}/users", params={"limit": 2, "offset": 2}, headers=headers).json()
+    assert by_offset["total_count"] == 5 and by_offset["offset"] == 2 and len(by_offset["entries"]) == 2
+    logins, marker = [], None
+    while True:
+        params = {"limit": 2, "usemarker": "true", **({"marker": marker} if marker else {})}
+        page = httpx.get(f"{session.base}/users", params=params, headers=headers).json()
+        assert "total_count" not in page
+        logins += [u["login"] for u in page["entries"]]
+        marker = page["next_marker"]
+        if not marker:
+            break
+    assert len(logins) == len(set(logins)) == 5 and USER in logins

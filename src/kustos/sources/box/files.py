@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
-from kustos.sources.box.session import BoxSession
+from kustos.sources.box.session import PAGE, BoxSession
 from kustos.sources.graph.backup.download import stream_download
 from kustos.sources.http import HttpStatusError
 
@@ -46,9 +46,10 @@ class FilesService:
     name: ClassVar[str] = "files"
     scope_kind: ClassVar[str] = "user"
 
-    def __init__(self, session: BoxSession, chunk_size: int = 1024 * 1024) -> None:
+    def __init__(self, session: BoxSession, chunk_size: int = 1024 * 1024, page_size: int = PAGE) -> None:
         self.session = session
         self.chunk_size = chunk_size
+        self.page_size = page_size  # folder entries per request (Box allows up to 1,000)
 
     def scopes(self) -> Iterator[Scope]:
         for user in self.session.users():
@@ -95,7 +96,8 @@ class FilesService:
     def _below(self, scope: Scope, folder_id: str, folders: dict[str, str], stack: list[str]) -> list[Item]:
         items: list[Item] = []
         parent = folders.get(folder_id, "")
-        for row in self.session.paged(f"/folders/{folder_id}/items", scope.id, {"fields": FIELDS}):
+        for row in self.session.paged(f"/folders/{folder_id}/items", scope.id, {"fields": FIELDS},
+                                      limit=self.page_size):
             item = self._item(scope, row, parent)
             if item is None:
                 continue
