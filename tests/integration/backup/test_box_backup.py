@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from django.test import Client
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.models import Source
@@ -20,6 +21,8 @@ from kustos.cli import registry as cli
 from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from tests import factories
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +196,15 @@ def test_large_file_is_restored_through_a_chunked_upload_session(fakecloud, cust
     assert files_of(control, USER)["/Media/big.bin"] == sha(big)  # a new version through a session
     assert do_restore(snap, account=account, conflict="copy") == {"restored": 1, "skipped": 0, "failed": []}
     assert files_of(control, USER)["/Media/big (1).bin"] == sha(big)
+
+
+def test_dashboard_offers_box_with_setup_steps_in_english_and_german(customer):
+    admin = sign_in(Client(), factories.user("admin@box-kunde.example", "customer_admin", customer=customer))
+    url = f"/customers/{customer.id}/sources/new/?kind=box"
+    page = admin.get(url).content.decode()
+    assert 'data-testid="kind-box"' in page and 'name="enterprise_id"' in page and 'name="client_secret"' in page
+    assert "Box Developer Console" in page and "Make API calls using the as-user header" in page
+    assert 'name="endpoint"' not in page  # the emulator/API endpoint is for the API, CLI and settings files
+    admin.cookies.load({"django_language": "de"})
+    german = admin.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Plattform-App erstellen" in german and "autorisiert ein Box-Administrator die App" in german
