@@ -147,6 +147,7 @@ class ControlService:
             "dropbox/invalidate_cursors": lambda a: DropboxSeeder(self.cloud.dropbox).invalidate(a),  # type: ignore[attr-defined]
             "box/expire_events": lambda a: self.cloud.box.expire_events(a["tenant"], a.get("account", "")),  # type: ignore[attr-defined]
             "box/download_url_lifetime": lambda a: setattr(self.cloud.box, "download_lifetime", float(a["seconds"])),  # type: ignore[attr-defined]
+            "box/move": lambda a: self.cloud.box.move(a["tenant"], a["account"], a["path"], a["to"]),  # type: ignore[attr-defined]
             "salesforce/expire_window": lambda a: SalesforceSeeder(self.cloud.salesforce).expire_window(a["tenant"]),  # type: ignore[attr-defined]
         }
 

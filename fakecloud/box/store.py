@@ -189,3 +189,20 @@ class BoxStore:
         for part in [p for p in path.split("/") if p]:
             node = self.child(user, node.id, part) if node is not None else None
         return node
+
+    def move(self, enterprise: str, account: str, path: str, new_path: str) -> None:
+        """Rename and/or move the item at ``path`` to ``new_path`` (its new parent folder must exist or is created)."""
+        user = self.user(enterprise, account)
+        node = self.node_at(user, path) if user is not None else None
+        if user is None or node is None or node.id == "0":
+            raise KeyError(f"no box item {path!r} of {account}")
+        folder, _, name = new_path.strip("/").rpartition("/")
+        parent = self.folder_path(user, folder)
+        if not name or self.child(user, parent.id, name) is not None:
+            raise ValueError(f"{new_path!r} is taken or has no name")
+        moved = parent.id != node.parent
+        node.name, node.parent = name, parent.id
+        node.etag += 1
+        node.sequence += 1
+        node.modified = now_iso()
+        self.event(user, "ITEM_MOVE" if moved else "ITEM_RENAME", node)

@@ -283,3 +283,20 @@ def test_emulator_pages_users_by_offset_and_by_marker(source: BoxSource) -> None
         if not marker:
             break
     assert len(logins) == len(set(logins)) == 5 and USER in logins
+
+
+def test_a_renamed_folder_brings_everything_below_it_with_new_paths(source: BoxSource) -> None:
+    control = source.control
+    control.seed("box", ENTERPRISE, USER, "file", "/Docs/a.txt", b"a")
+    control.seed("box", ENTERPRISE, USER, "file", "/Docs/Sub/b.txt", b"b")
+    _items, cursor, _ = everything(source)
+    control.call("box/move", tenant=ENTERPRISE, account=USER, path="/Docs", to="/Archive/Papers")
+    items, cursor, reset = everything(source, cursor)
+    assert not reset and not any(i.deleted for i in items)
+    got = {i.meta["path"]: (read(i) if i.kind == "file" else None) for i in items}
+    assert {p: v for p, v in got.items() if p.startswith("Archive/Papers")} == {
+        "Archive/Papers": None, "Archive/Papers/a.txt": b"a", "Archive/Papers/Sub": None,
+        "Archive/Papers/Sub/b.txt": b"b"}
+    assert set(got) - {"Archive", "Archive/Papers", "Archive/Papers/a.txt", "Archive/Papers/Sub",
+                       "Archive/Papers/Sub/b.txt"} == set()
+    assert everything(source, cursor)[0] == []
