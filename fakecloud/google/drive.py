@@ -94,6 +94,7 @@ class DriveService:
         router.add("POST", FILES, self._auth(self.create_metadata))
         router.add("POST", r"/upload/drive/v3/files", self._auth(self.upload))
         router.add("PATCH", r"/upload/drive/v3/files/(?P<file>[^/]+)", self._auth(self.update_content))
+        router.add("PUT", r"/upload/drive/v3/files", self._auth(self.resumable_put))
         router.add("GET", r"/drive/v3/changes/startPageToken", self._auth(self.start_token))
         router.add("GET", r"/drive/v3/changes", self._auth(self.list_changes))
         router.add("GET", r"/drive/v3/drives", self._auth(self.list_drives))
@@ -257,6 +258,8 @@ class DriveService:
 
     def upload(self, request: Request, email: str) -> Response:
         kind = request.arg("uploadType") or ""
+        if kind == "resumable":
+            return self.resumable_start(request, email, None)
         if kind != "multipart":
             return api_error(400, "badRequest", f"Unsupported uploadType: {kind or 'missing'}")
         try:
@@ -277,7 +280,49 @@ class DriveService:
         row = self._file(request, email)
         if isinstance(row, Response):
             return row
+        if request.arg("uploadType") == "resumable":
+            return self.resumable_start(request, email, row)
         self.ws.write_file(row, request.body)
+        return json_response(200, self.resource(row, email))
+
+    # --- resumable uploads (the protocol of https://developers.google.com/drive/api/guides/manage-uploads) ---
+    def resumable_start(self, request: Request, email: str, row: DriveFile | None) -> Response:
+        metadata = request.json() if request.body else {}
+        parent = ""
+        if row is None:
+            try:
+                parent = self._parent(metadata, email)
+            except KeyError as exc:
+                return api_error(404, "notFound", f"File not found: {exc.args[0]}.")
+        upload_id = tokens.new_id(18)
+        self.ws.uploads[upload_id] = {"email": email, "metadata": metadata, "parent": parent,
+                                      "file": row.id if row is not None else "", "data": bytearray()}
+        location = f"{request.base_url}/upload/drive/v3/files?uploadType=resumable&upload_id={upload_id}"
+        return Response(200, b"", {"Location": location, "X-GUploader-UploadID": upload_id})
+
+    def resumable_put(self, request: Request, email: str) -> Response:
+        session = self.ws.uploads.get(request.arg("upload_id") or "")
+        if session is None or session["email"] != email:
+            return api_error(404, "notFound", "The upload session was not found or has expired.")
+        match = re.fullmatch(r"bytes (\d+)-(\d+)/(\d+|\*)", request.headers.get("content-range", ""))
+        data: bytearray = session["data"]
+        if match is None or int(match.group(1)) != len(data) or int(match.group(2)) - int(match.group(1)) + 1 != len(
+                request.body):
+            return api_error(400, "badContentRange", f"Content-Range does not continue at byte {len(data)}")
+        data += request.body
+        if match.group(3) == "*" or len(data) < int(match.group(3)):
+            return Response(308, b"", {"Range": f"bytes=0-{len(data) - 1}"})
+        del self.ws.uploads[request.arg("upload_id") or ""]
+        if session["file"]:
+            row = self.ws.files[session["file"]]
+            self.ws.write_file(row, bytes(data))
+            return json_response(200, self.resource(row, email))
+        metadata, parent = session["metadata"], session["parent"]
+        drive = self.ws.files[parent].drive_id if parent in self.ws.files else (
+            parent if parent in self.ws.drives else "")
+        row = self.ws.add_file(email, str(metadata.get("name") or "Untitled"),
+                               str(metadata.get("mimeType") or "application/octet-stream"), parent, bytes(data), drive,
+                               str(metadata.get("description") or ""))
         return json_response(200, self.resource(row, email))
 
     # --- shared drives and changes ---------------------------------------------------

@@ -114,6 +114,7 @@ class Workspace:
         self.drives: dict[str, SharedDrive] = {}
         self.changes: list[Change] = []
         self.removed: dict[str, tuple[str, str]] = {}  # file id -> (drive id, owner) of deleted files
+        self.uploads: dict[str, dict[str, Any]] = {}  # resumable upload sessions by upload id
         self.position = 1
 
     # --- users ------------------------------------------------------------------------

@@ -26,7 +26,8 @@ USER = f"lena@{DOMAIN}"
 OTHER = f"max@{DOMAIN}"
 SERVICES = ["drive", "calendar", "contacts", "tasks", "gmail"]
 FILES = {"/Docs/plan.txt": b"the plan\n" * 50, "/Docs/Sub/data.bin": bytes(range(256)) * 3000,
-         "/top.md": b"# top\n", "/empty.txt": b""}
+         "/top.md": b"# top\n", "/empty.txt": b"",
+         "/Big/large.bin": bytes(range(256)) * 48 * 1024 + b"odd tail"}  # > 5 MiB: a resumable upload session
 EVENTS = [{"summary": "Standup", "location": "Room 1", "start": {"dateTime": "2026-06-01T09:00:00Z"},
            "end": {"dateTime": "2026-06-01T09:15:00Z"}, "recurrence": ["RRULE:FREQ=DAILY;COUNT=5"]},
           {"summary": "Review", "description": "Quarterly review", "start": {"date": "2026-06-03"},
@@ -125,6 +126,8 @@ def test_first_snapshot_restored_into_another_user(fakecloud, customer):
     got = files_of(control, OTHER)
     assert {p: got.get(p) for p in expected} == expected  # every file byte for byte, the exports included
     assert got["/mine.txt"] == sha(b"max's own file\n")
+    chunks = [r for r in control.stats()["requests"] if (r["method"], r["path"]) == ("PUT", "/upload/drive/v3/files")]
+    assert len(chunks) == 2  # 12 MiB in 8 MiB pieces
     for kind in ("event", "contact", "task"):
         assert records_of(control, OTHER, kind) == before[kind], kind  # every record, field for field
     mail = {row["path"].partition("/")[0] + ":" + row["sha256"] for row in control.items("google", DOMAIN, "mail",
@@ -139,12 +142,15 @@ def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer):
     settings = control.credentials("google", DOMAIN)
     control.seed("google", DOMAIN, USER, "file", "/Docs/plan.txt", b"the plan\n")
     control.seed("google", DOMAIN, USER, "file", "/top.md", b"# top\n")
+    big = bytes(range(251)) * 40_000  # ~9.6 MiB: replaced through a resumable session
+    control.seed("google", DOMAIN, USER, "file", "/big.bin", big)
     source = sources.add(customer, "gmail", {"admin_email": settings["admin"], "endpoint": settings["endpoint"]},
                          json.dumps(settings["service_account"]), actor="test")
     plan = plans.enable(source, services=["drive"])
     snap = BackupSnapshot.objects.get(id=run_backup(plan)["snapshot"])
     control.seed("google", DOMAIN, USER, "file", "/Docs/plan.txt", b"overwritten by ransomware\n")
     control.remove("google", DOMAIN, USER, "file", "/top.md")
+    control.seed("google", DOMAIN, USER, "file", "/big.bin", b"encrypted")
 
     def do(**options) -> dict:
         job = restore.request(snap, actor="test", account=f"drive:{USER}", **options)
@@ -152,10 +158,12 @@ def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer):
         job.refresh_from_db()
         return job.result
 
-    assert do(conflict="skip") == {"restored": 1, "skipped": 1, "failed": []}
+    assert do(conflict="skip") == {"restored": 1, "skipped": 2, "failed": []}
     now = files_of(control, USER)
     assert now["/top.md"] == sha(b"# top\n") and now["/Docs/plan.txt"] == sha(b"overwritten by ransomware\n")
     assert do(paths=["Docs"], conflict="copy") == {"restored": 1, "skipped": 0, "failed": []}
     assert files_of(control, USER)["/Docs/plan 1.txt"] == sha(b"the plan\n")
     assert do(paths=["Docs/plan.txt"], conflict="replace") == {"restored": 1, "skipped": 0, "failed": []}
     assert files_of(control, USER)["/Docs/plan.txt"] == sha(b"the plan\n")
+    assert do(paths=["big.bin"], conflict="replace") == {"restored": 1, "skipped": 0, "failed": []}
+    assert files_of(control, USER)["/big.bin"] == sha(big)

@@ -32,11 +32,24 @@ from kustos.sources.google.session import GoogleSession
 SERVICES = ("drive", "calendar", "contacts", "tasks", "gmail")
 CONFLICTS = ("skip", "copy", "replace")
 RESTORED, SKIPPED = "restored", "skipped"
+SMALL = 5 * 1024 * 1024  # up to this, one multipart upload; larger files go through a resumable session
+CHUNK = 32 * 256 * 1024  # 8 MiB per PUT (Drive wants multiples of 256 KiB)
 EVENT_DROP = {"id", "etag", "htmlLink", "created", "updated", "creator", "organizer", "kind", "sequence",
               "hangoutLink", "conferenceData", "status"}
 TASK_DROP = {"id", "etag", "selfLink", "updated", "kind", "parent", "position", "links", "webViewLink", "deleted",
              "hidden", "assignmentInfo"}
 CONTACT_DROP = {"resourceName", "etag", "metadata", "photos", "coverPhotos", "memberships"}
+
+
+def _read_exactly(stream: BinaryIO, size: int) -> bytes:
+    parts, got = [], 0
+    while got < size:
+        piece = stream.read(size - got)
+        if not piece:
+            break
+        parts.append(piece)
+        got += len(piece)
+    return b"".join(parts)
 
 
 class RestoreError(ValueError):
@@ -77,10 +90,10 @@ class GoogleRestoreWriter:
             return RESTORED
         if open_content is None:
             raise RestoreError(f"{path!r} has no backed-up content")
+        if service == "drive" and kind == "file":
+            return self._file(user, self._join(to_path, path), size, open_content, meta, conflict)
         with open_content() as stream:
             data = stream.read()
-        if service == "drive" and kind == "file":
-            return self._file(user, self._join(to_path, path), data, meta, conflict)
         if service == "gmail" and kind == "mail":
             return self.mail.put(user, data, meta, same_account=user.lower() == account.partition(":")[2].lower(),
                                  conflict=conflict)
@@ -149,7 +162,8 @@ class GoogleRestoreWriter:
             parent = self._folders[key]
         return parent
 
-    def _file(self, user: str, path: str, data: bytes, meta: Mapping[str, Any], conflict: str) -> str:
+    def _file(self, user: str, path: str, size: int, open_content: Callable[[], BinaryIO],
+              meta: Mapping[str, Any], conflict: str) -> str:
         folder, _sep, name = path.rpartition("/")
         parent = self._folder(user, folder)
         existing = self._children(user, parent, name, folder=False)
@@ -157,6 +171,11 @@ class GoogleRestoreWriter:
             return SKIPPED
         if existing and conflict == "replace":
             url = f"{self.session.upload}/files/{quote(str(existing[0]['id']), safe='')}"
+            if size > SMALL:
+                self._resumable("PATCH", url, user, {}, size, open_content)
+                return RESTORED
+            with open_content() as stream:
+                data = stream.read()
             self.http.expect(self.session.call("PATCH", url, user, "drive", write=True, params={"uploadType": "media"},
                                                content=data, headers={"Content-Type": "application/octet-stream"}))
             return RESTORED
@@ -173,6 +192,11 @@ class GoogleRestoreWriter:
         if mime.startswith("application/vnd.google-apps."):
             mime = "application/octet-stream"
         metadata["mimeType"] = mime
+        if size > SMALL:
+            self._resumable("POST", f"{self.session.upload}/files", user, metadata, size, open_content)
+            return RESTORED
+        with open_content() as stream:
+            data = stream.read()
         boundary = "kustos-" + secrets.token_hex(12)
         body = (f"--{boundary}\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{json.dumps(metadata)}\r\n"
                 f"--{boundary}\r\nContent-Type: {mime}\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
@@ -181,6 +205,28 @@ class GoogleRestoreWriter:
             params={"uploadType": "multipart", "supportsAllDrives": "true"}, content=body,
             headers={"Content-Type": f"multipart/related; boundary={boundary}"}))
         return RESTORED
+
+    def _resumable(self, method: str, url: str, user: str, metadata: Mapping[str, Any], size: int,
+                   open_content: Callable[[], BinaryIO]) -> None:
+        """A resumable upload session: the content goes in chunks of ``CHUNK`` (flat memory)."""
+        start = self.http.expect(self.session.call(
+            method, url, user, "drive", write=True, params={"uploadType": "resumable", "supportsAllDrives": "true"},
+            content=json.dumps(metadata).encode(), headers={"Content-Type": "application/json; charset=UTF-8",
+                                                            "X-Upload-Content-Length": str(size)}))
+        session_url = start.headers.get("Location")
+        if not session_url:
+            raise RestoreError("Drive did not open an upload session (no Location)")
+        offset = 0
+        with open_content() as stream:
+            while offset < size:
+                chunk = _read_exactly(stream, min(CHUNK, size - offset))
+                if not chunk:
+                    raise RestoreError(f"the backed-up content ended at byte {offset} of {size}")
+                end = offset + len(chunk) - 1
+                response = self.session.call("PUT", session_url, user, "drive", write=True, content=chunk,
+                                             headers={"Content-Range": f"bytes {offset}-{end}/{size}"})
+                self.http.expect(response, ok=(200, 201, 308))
+                offset = end + 1
 
     # --- records ----------------------------------------------------------------------
     def _post(self, url: str, user: str, service: str, body: Mapping[str, Any]) -> Any:
