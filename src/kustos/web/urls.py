@@ -141,6 +141,10 @@ urlpatterns += [
     path("customers/<str:customer_id>/sources/<str:source_id>/backup/activate/", backup_activation.backup_activate,
          name="backup-activate"),
 ]
+from kustos.web.views import backup_compare  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/sources/<str:source_id>/backup/compare/",
+                     backup_compare.backup_compare, name="backup-compare")]
 from kustos.web.views import backup_search  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/backup/search/", backup_search.backup_search_page,

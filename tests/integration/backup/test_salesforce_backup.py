@@ -24,6 +24,7 @@ from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from tests import factories
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +214,23 @@ def test_compare_cli_api_and_csv(org_source, capsys):
                                                "'=cmd|x"]]
     resp = client.get(url, {"snapshot": first.id, "other": "nope"}, **auth)
     assert resp.status_code == 404
+
+
+def test_dashboard_compare_page_and_csv(org_source):
+    org, source, plan = org_source
+    ids = seed_org(org)
+    first = backup(plan)
+    org.change("Account", ids["acme"], {"Industry": "Banking"})
+    second = backup(plan)
+    client = sign_in(Client(), factories.user("ca@sf.example", "customer_admin", customer=source.customer))
+    base = f"/customers/{source.customer.id}/sources/{source.id}/backup/"
+    assert "backup-compare-link" in client.get(base).content.decode()
+    page = client.get(base + "compare/", {"snapshot": first.id, "other": second.id})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "backup-compare-rows" in html and ids["acme"] in html and "Retail" in html and "Banking" in html
+    assert ids["globex"] not in html
+    resp = client.get(base + "compare/", {"snapshot": first.id, "other": second.id, "format": "csv"})
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
+    assert resp.content.decode().splitlines()[1] == f"Account,{ids['acme']},changed,Industry,Retail,Banking"
+    assert client.get(base + "compare/", {"snapshot": "nope"}).status_code == 404
