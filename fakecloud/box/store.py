@@ -159,11 +159,13 @@ class BoxStore:
         self.event(user, "ITEM_UPLOAD", node)
         return node
 
-    def trash(self, user: User, node: Node) -> None:
+    def trash(self, user: User, node: Node, event: bool = True) -> None:
+        """Trash an item; a folder goes with everything below it in ONE ``ITEM_TRASH`` event (as Box reports it)."""
         for child in self.children(user, node.id):
-            self.trash(user, child)
+            self.trash(user, child, event=False)
         user.nodes.pop(node.id, None)
-        self.event(user, "ITEM_TRASH", node)
+        if event:
+            self.event(user, "ITEM_TRASH", node)
 
     def event(self, user: User, event_type: str, node: Node) -> None:
         user.events.append({"position": next(self._positions), "type": "event",

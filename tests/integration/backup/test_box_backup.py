@@ -208,3 +208,19 @@ def test_dashboard_offers_box_with_setup_steps_in_english_and_german(customer):
     admin.cookies.load({"django_language": "de"})
     german = admin.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Plattform-App erstellen" in german and "autorisiert ein Box-Administrator die App" in german
+
+
+def test_a_trashed_folder_leaves_the_next_snapshot_with_everything_below_it(fakecloud, customer, capsys, tmp_path):
+    control = fakecloud.control
+    control.call("reset")
+    for path in ("/Old/a.txt", "/Old/Sub/b.txt", "/keep.txt"):
+        control.seed("box", ENTERPRISE, USER, "file", path, path.encode())
+    plan = plans.enable(add_with_cli(control, customer, capsys, tmp_path), services=["files"])
+    first = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    account = account_of(first, "Old")
+    assert set(snapshot_files(first, account)) == {"/Old/a.txt", "/Old/Sub/b.txt", "/keep.txt"}
+    control.remove("box", ENTERPRISE, USER, "file", "/Old")  # one ITEM_TRASH event for the folder
+    second = BackupSnapshot.objects.get(id=backup(plan)["snapshot"])
+    assert set(snapshot_files(second, account)) == {"/keep.txt"}
+    store = runtime.store_for(customer.id)
+    assert store.snapshots.lookup(second.id, account, "Old") is None
