@@ -16,7 +16,7 @@ from django.test import Client
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.accounts.services import tokens
-from kustos.archive.services import sources
+from kustos.archive.models import Source
 from kustos.backup.models import BackupSnapshot
 from kustos.backup.services import compare, plans, restore
 from kustos.cli import registry as cli
@@ -73,14 +73,22 @@ class Org:
 
 
 @pytest.fixture
-def org_source(fakecloud, customer):
+def org_source(fakecloud, customer, capsys, tmp_path):
+    """The org's connection added as ``kustos source add salesforce --settings-file F.json --endpoint URL``."""
     control = fakecloud.control
     control.call("reset")
     settings = control.credentials("salesforce", ORG)
-    secret = settings.pop("private_key")
-    org = Org(control)
-    source = sources.add(customer, "salesforce", settings, secret, actor="test")
-    return org, source, plans.enable(source, services=["data"])
+    path = tmp_path / "salesforce.json"
+    path.write_text(json.dumps({k: v for k, v in settings.items() if k != "endpoint"}))
+    capsys.readouterr()
+    code = cli.run(["source", "add", "salesforce", "--customer", str(customer.id), "--settings-file", str(path),
+                    "--endpoint", settings["endpoint"], "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    source = Source.objects.get(id=json.loads(out)["id"])
+    assert source.kind == "salesforce" and source.config["endpoint"] == settings["endpoint"]
+    assert "private_key" not in source.config
+    return Org(control), source, plans.enable(source, services=["data"])
 
 
 def seed_org(org: Org) -> dict[str, str]:
