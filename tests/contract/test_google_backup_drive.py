@@ -114,9 +114,12 @@ def test_folders_paths_and_metadata(source: DriveSource) -> None:
     source.control.seed("google", DOMAIN, USER, "file", "/Reports/2024/q1.bin", b"quarter one, revised")
     items, cursor, _ = everything(source)
     by_path = {(i.kind, i.folder, i.meta["name"]): i for i in items}
-    assert set(by_path) == {("folder", "", "Reports"), ("folder", "Reports", "2024"),
-                            ("file", "Reports/2024", "q1.bin")}
     file = by_path[("file", "Reports/2024", "q1.bin")]
+    first_rev = file.meta["revisions"][0]["id"]
+    assert set(by_path) == {("folder", "", "Reports"), ("folder", "Reports", "2024"),
+                            ("file", "Reports/2024", "q1.bin"), ("folder", "Reports/2024", "q1.bin.revisions"),
+                            ("revision", "Reports/2024/q1.bin.revisions", f"{first_rev}.bin")}
+    assert read(by_path[("revision", "Reports/2024/q1.bin.revisions", f"{first_rev}.bin")]) == b"quarter one"
     assert read(file) == b"quarter one, revised"
     assert file.meta["description"] == "first quarter"
     assert file.meta["owners"][0]["emailAddress"] == USER
@@ -125,6 +128,7 @@ def test_folders_paths_and_metadata(source: DriveSource) -> None:
     assert [r["size"] for r in file.meta["revisions"]] == [str(len(b"quarter one")),
                                                           str(len(b"quarter one, revised"))]
     assert file.meta["sha256Checksum"] == hashlib.sha256(b"quarter one, revised").hexdigest()
+    assert file.meta["modified"] == file.meta["modifiedTime"]
     # An incremental round names the folder of a new file though its parent is not in the changes.
     source.control.seed("google", DOMAIN, USER, "file", "/Reports/2024/q2.bin", b"quarter two")
     later, _, reset = everything(source, cursor=cursor)

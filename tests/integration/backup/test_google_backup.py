@@ -115,6 +115,9 @@ def test_first_snapshot_restored_into_another_user(fakecloud, customer):
     assert second.id != first.id
     later = snapshot_files(second)
     assert later["/Docs/plan.txt"] == sha(b"a changed plan\n") and "/top.md" not in later
+    revisions = [(p.rpartition("/")[0], e.sha256) for p, e in store.snapshots.walk(second.id, f"drive:{USER}")
+                 if e.kind == "revision"]
+    assert revisions == [("Docs/plan.txt.revisions", sha(FILES["/Docs/plan.txt"]))]  # the earlier content is kept
     contacts_later = [p for p, _e in store.snapshots.walk(second.id, f"contacts:{USER}")]
     assert len(contacts_later) == 1
 

@@ -9,7 +9,8 @@ again with ``reset=True``.
 Cursor: ``{"token": change token, "folders": {folder id: path}, "native": [ids]}``.
 
 Items: folders (kind ``folder``); binary files (kind ``file``, streamed, with owners, permissions,
-description and the list of revisions in ``meta``); Google Docs, Sheets, Slides and Drawings are
+description and the list of revisions in ``meta``; the content of every earlier revision as kind
+``revision`` items ``<revision id><ext>`` in the folder ``<name>.revisions``); Google Docs, Sheets, Slides and Drawings are
 exported twice, to OOXML (``<name>.docx``/``.xlsx``/``.pptx``, drawings ``.svg``) and to PDF
 (``<name>.pdf``), source ids ``<id>:ooxml`` and ``<id>:pdf``. An export Drive refuses because the
 file is past its 10 MB export limit (403 ``exportSizeLimitExceeded``) becomes one item
@@ -194,7 +195,8 @@ class DriveService:
             native.discard(file_id)
             return [Item(source_id=sid, kind="file", deleted=True) for sid in
                     (f"{file_id}:ooxml", f"{file_id}:pdf")] + [Item(source_id=file_id, kind="native", deleted=True)]
-        return [Item(source_id=file_id, kind="file", deleted=True)]
+        return [Item(source_id=file_id, kind="file", deleted=True),
+                Item(source_id=f"{file_id}:revisions", kind="folder", deleted=True)]
 
     def _parent_path(self, scope: Scope, row: Mapping[str, Any], folders: dict[str, str]) -> str:
         """The path of ``row``'s parent: known folders from the cursor, else read up the parents chain."""
@@ -223,6 +225,8 @@ class DriveService:
         meta = {key: row[key] for key in META if key in row and row[key] not in (None, "")}
         meta["name"] = str(row.get("name", ""))
         meta["file_id"] = str(row["id"])
+        if row.get("modifiedTime"):
+            meta["modified"] = row["modifiedTime"]
         if "permissions" not in row and row.get("permissionIds"):  # shared drives list permission ids only
             meta["permissions"] = self.session.json(
                 f"{self.session.drive}/files/{quote(str(row['id']), safe='')}/permissions", self._user(scope),
@@ -246,8 +250,35 @@ class DriveService:
         size = int(row.get("size") or 0)
         url = f"{self.session.drive}/files/{quote(file_id, safe='')}?alt=media&supportsAllDrives=true"
         token = self.session.token_for(self._user(scope), "drive")
-        return [Item(source_id=file_id, kind="file", folder=parent, meta=meta,
-                     stream=lambda: stream_media(self.http, token, url, size))]
+        items = [Item(source_id=file_id, kind="file", folder=parent, meta=meta,
+                      stream=lambda: stream_media(self.http, token, url, size))]
+        return items + self._revision_items(scope, row, parent, meta.get("revisions") or [])
+
+    def _revision_items(self, scope: Scope, row: Mapping[str, Any], parent: str,
+                        revisions: list[dict[str, Any]]) -> list[Item]:
+        """The content of every earlier revision of a binary file, in the folder ``<name>.revisions``
+        (source id ``<file id>:revisions``) as ``<revision id><ext>`` (kind ``revision``)."""
+        file_id, name = str(row["id"]), str(row.get("name", ""))
+        head = str(row.get("headRevisionId") or (revisions[-1]["id"] if revisions else ""))
+        older = [r for r in revisions if str(r.get("id")) != head]
+        if not older:
+            return []
+        folder = join(parent, f"{name}.revisions")
+        ext = "." + name.rpartition(".")[2] if "." in name.strip(".") else ""
+        token = self.session.token_for(self._user(scope), "drive")
+        items = [Item(source_id=f"{file_id}:revisions", kind="folder", folder=parent,
+                      meta={"name": f"{name}.revisions", "file_id": file_id})]
+        for rev in older:
+            rev_id = str(rev["id"])
+            url = (f"{self.session.drive}/files/{quote(file_id, safe='')}/revisions/{quote(rev_id, safe='')}"
+                   f"?alt=media&supportsAllDrives=true")
+            size = int(rev.get("size") or 0)
+            meta = {"name": f"{rev_id}{ext}", "file_id": file_id, "revision_id": rev_id,
+                    "modifiedTime": rev.get("modifiedTime"), "size": rev.get("size"),
+                    **({"hash": f"md5:{rev['md5Checksum']}"} if rev.get("md5Checksum") else {})}
+            items.append(Item(source_id=f"{file_id}@{rev_id}", kind="revision", folder=folder, meta=meta,
+                              stream=lambda url=url, size=size: stream_media(self.http, token, url, size)))
+        return items
 
     def _revisions(self, scope: Scope, file_id: str) -> list[dict[str, Any]]:
         url = f"{self.session.drive}/files/{quote(file_id, safe='')}/revisions"

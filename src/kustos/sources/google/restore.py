@@ -90,7 +90,7 @@ class GoogleRestoreWriter:
             return RESTORED
         if open_content is None:
             raise RestoreError(f"{path!r} has no backed-up content")
-        if service == "drive" and kind == "file":
+        if service == "drive" and kind in ("file", "revision"):  # an earlier revision comes back as a file
             return self._file(user, self._join(to_path, path), size, open_content, meta, conflict)
         with open_content() as stream:
             data = stream.read()
