@@ -12,7 +12,8 @@ Paths per kind (``account`` is the user's e-mail):
 * ``contact``: the display name; ``content`` is the Person JSON (``names`` default from the path).
 * ``task``: ``<list title>/<task title>``; ``content`` is the Task JSON.
 
-Items: files as ``{"path","sha256","size","modified"}``; records as ``{"path","sha256","size",
+Items: files as ``{"path","sha256","size","modified"}`` (``account`` ``shared:<name>``: a shared
+drive's files); records as ``{"path","sha256","size",
 "modified","fields"}`` where ``fields`` is the resource body (without server-set fields).
 """
 
@@ -112,6 +113,11 @@ class GoogleSeeder:
 
     def _by_path(self, account: str, path: str) -> DriveFile | None:
         parent = self.ws.root_of(account)
+        if account.startswith("shared:"):  # a file of the shared drive of that name
+            drive = next((d for d in self.ws.drives.values() if d.name == account.partition(":")[2]), None)
+            if drive is None:
+                return None
+            parent = drive.id
         row = None
         for part in [p for p in path.strip("/").split("/") if p]:
             row = self.ws.find(parent, part)
@@ -138,6 +144,16 @@ class GoogleSeeder:
 
     def items(self, account: str, kind: str) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
+        if kind == "file" and account.startswith("shared:"):  # a shared drive's files, by its name
+            drive = next((d for d in self.ws.drives.values() if d.name == account.partition(":")[2]), None)
+            if drive is None:
+                raise KeyError(f"no shared drive {account.partition(':')[2]}")
+            for row in self.ws.files.values():
+                if row.drive_id == drive.id and not row.is_folder and not row.trashed:
+                    rows.append({"path": self._path(row), "sha256": hashlib.sha256(row.content).hexdigest(),
+                                 "size": len(row.content), "modified": row.modified, "mimeType": row.mime_type,
+                                 "description": row.description})
+            return sorted(rows, key=lambda r: r["path"])
         emails = [account.lower()] if account else list(self.ws.users)
         for email in emails:
             if kind == "file":

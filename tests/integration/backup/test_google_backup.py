@@ -170,3 +170,36 @@ def test_in_place_restore_with_skip_copy_and_replace(fakecloud, customer):
     assert files_of(control, USER)["/Docs/plan.txt"] == sha(b"the plan\n")
     assert do(paths=["big.bin"], conflict="replace") == {"restored": 1, "skipped": 0, "failed": []}
     assert files_of(control, USER)["/big.bin"] == sha(big)
+
+
+def test_shared_drive_restored_into_itself_and_into_a_user(fakecloud, customer):
+    control = fakecloud.control
+    control.call("reset")
+    settings = control.credentials("google", DOMAIN)
+    files = {"/Contracts/a.pdf": b"contract a", "/Contracts/2026/b.pdf": b"contract b" * 1000}
+    for path, data in files.items():
+        control.seed("google", DOMAIN, USER, "file", path, data, meta={"shared_drive": "Legal"})
+    control.seed("google", DOMAIN, OTHER, "file", "/mine.txt", b"mine")
+    source = sources.add(customer, "gmail", {"admin_email": settings["admin"], "endpoint": settings["endpoint"]},
+                         json.dumps(settings["service_account"]), actor="test")
+    plan = plans.enable(source, services=["drive"])
+    snap = BackupSnapshot.objects.get(id=run_backup(plan)["snapshot"])
+    store = runtime.store_for(customer.id)
+    [account] = [r["account"] for r in store.snapshots.ls(snap.id) if r["account"].startswith("drive:shared:")]
+    assert {"/" + p: e.sha256 for p, e in store.snapshots.walk(snap.id, account) if e.kind == "file"} == {
+        p: sha(d) for p, d in files.items()}
+    control.remove("google", DOMAIN, "shared:Legal", "file", "/Contracts/2026/b.pdf")
+    assert "/Contracts/2026/b.pdf" not in files_of(control, "shared:Legal")
+
+    job = restore.request(snap, actor="test", account=account)
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.result == {"restored": 1, "skipped": 1, "failed": []}  # a.pdf is still there
+    assert files_of(control, "shared:Legal") == {p: sha(d) for p, d in files.items()}
+
+    job = restore.request(snap, actor="test", account=account, to_account=OTHER, to_path="From Legal")
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.result == {"restored": 2, "skipped": 0, "failed": []}
+    got = files_of(control, OTHER)
+    assert {p: got.get("/From Legal" + p) for p in files} == {p: sha(d) for p, d in files.items()}

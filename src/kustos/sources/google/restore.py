@@ -4,8 +4,9 @@ contacts and tasks of a snapshot back into the same or another user.
 ``write(account, path, kind, size, meta, open_content, to_account=, to_path=, conflict=)``:
 ``account`` is the snapshot's account (``drive:<e-mail>``, ``drive:shared:<id>``,
 ``calendar:<e-mail>``, ...); the target user is ``to_account`` (an e-mail, with or without the
-service prefix) or the account's own user (a shared drive's files need ``to_account``: they go
-into that user's My Drive). The item's path is kept below ``to_path``.
+service prefix) or the account's own user. A shared drive's files go back into that shared drive
+(written as one of its members named in the backed-up permissions), or with ``to_account`` into
+that user's My Drive. The item's path is kept below ``to_path``.
 
 Conflict (a Drive file of the same name already in the target folder): ``skip`` keeps the existing
 file, ``copy`` uploads beside it as ``name 1.ext``, ``replace`` writes a new revision of the
@@ -83,15 +84,18 @@ class GoogleRestoreWriter:
         if conflict not in CONFLICTS:
             raise ValueError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
         service, user = self._target(account, to_account)
+        drive_id = ""
+        if user.startswith("shared:"):  # back into the shared drive itself, as one of its members
+            drive_id, user = user.partition(":")[2], self._member(meta)
         if kind == "native":
             raise RestoreError(f"{path!r} was not exported (past Drive's 10 MB export limit): nothing to restore")
         if service == "drive" and kind == "folder":
-            self._folder(user, self._join(to_path, path))
+            self._folder(user, self._join(to_path, path), drive_id)
             return RESTORED
         if open_content is None:
             raise RestoreError(f"{path!r} has no backed-up content")
         if service == "drive" and kind in ("file", "revision"):  # an earlier revision comes back as a file
-            return self._file(user, self._join(to_path, path), size, open_content, meta, conflict)
+            return self._file(user, self._join(to_path, path), size, open_content, meta, conflict, drive_id)
         with open_content() as stream:
             data = stream.read()
         if service == "gmail" and kind == "mail":
@@ -119,9 +123,8 @@ class GoogleRestoreWriter:
                     raise RestoreError(f"cannot restore {service} data into a {other_service} account")
                 to_account = other
             user = to_account
-        if user.startswith("shared:"):
-            raise RestoreError("a shared drive's files are restored into a user's My Drive: name the user "
-                               "(to account)")
+        if user.startswith("shared:") and service == "drive":
+            return service, user
         if "@" not in user:
             raise RestoreError(f"the target {user!r} is not a user's e-mail address")
         return service, user
@@ -134,28 +137,43 @@ class GoogleRestoreWriter:
         return "/".join(parts)
 
     # --- Drive ------------------------------------------------------------------------
-    def _children(self, user: str, parent: str, name: str, folder: bool | None = None) -> list[dict[str, Any]]:
+    @staticmethod
+    def _member(meta: Mapping[str, Any]) -> str:
+        """A member of the item's shared drive who may add files (from its backed-up permissions)."""
+        for permission in meta.get("permissions") or []:
+            if permission.get("type") == "user" and permission.get("role") in ("organizer", "fileOrganizer", "writer") \
+                    and permission.get("emailAddress"):
+                return str(permission["emailAddress"])
+        raise RestoreError("no member of the shared drive who may add files is known: restore into a user "
+                           "(to account)")
+
+    def _children(self, user: str, parent: str, name: str, folder: bool | None = None,
+                  drive_id: str = "") -> list[dict[str, Any]]:
         q = f"'{_quote_q(parent)}' in parents and name = '{_quote_q(name)}' and trashed = false"
-        body = self.session.json(f"{self.session.drive}/files", user, "drive",
-                                 {"q": q, "fields": "files(id,name,mimeType)", "pageSize": "100"})
+        params = {"q": q, "fields": "files(id,name,mimeType)", "pageSize": "100"}
+        if drive_id:
+            params.update({"corpora": "drive", "driveId": drive_id, "includeItemsFromAllDrives": "true",
+                           "supportsAllDrives": "true"})
+        body = self.session.json(f"{self.session.drive}/files", user, "drive", params)
         rows = list(body.get("files", []))
         if folder is not None:
             rows = [r for r in rows if (r.get("mimeType") == FOLDER) == folder]
         return rows
 
-    def _folder(self, user: str, path: str) -> str:
-        parent = "root"
+    def _folder(self, user: str, path: str, drive_id: str = "") -> str:
+        parent = drive_id or "root"
         walked = ""
         for part in [p for p in path.split("/") if p]:
             walked = f"{walked}/{part}"
-            key = (user.lower(), walked)
+            key = (drive_id or user.lower(), walked)
             if key not in self._folders:
-                found = self._children(user, parent, part, folder=True)
+                found = self._children(user, parent, part, folder=True, drive_id=drive_id)
                 if found:
                     self._folders[key] = str(found[0]["id"])
                 else:
                     response = self.session.call(
                         "POST", f"{self.session.drive}/files", user, "drive", write=True,
+                        params={"supportsAllDrives": "true"},
                         content=json.dumps({"name": part, "mimeType": FOLDER, "parents": [parent]}).encode(),
                         headers={"Content-Type": "application/json"})
                     self._folders[key] = str(self.http.expect(response).json()["id"])
@@ -163,10 +181,10 @@ class GoogleRestoreWriter:
         return parent
 
     def _file(self, user: str, path: str, size: int, open_content: Callable[[], BinaryIO],
-              meta: Mapping[str, Any], conflict: str) -> str:
+              meta: Mapping[str, Any], conflict: str, drive_id: str = "") -> str:
         folder, _sep, name = path.rpartition("/")
-        parent = self._folder(user, folder)
-        existing = self._children(user, parent, name, folder=False)
+        parent = self._folder(user, folder, drive_id)
+        existing = self._children(user, parent, name, folder=False, drive_id=drive_id)
         if existing and conflict == "skip":
             return SKIPPED
         if existing and conflict == "replace":
@@ -176,13 +194,14 @@ class GoogleRestoreWriter:
                 return RESTORED
             with open_content() as stream:
                 data = stream.read()
-            self.http.expect(self.session.call("PATCH", url, user, "drive", write=True, params={"uploadType": "media"},
+            self.http.expect(self.session.call("PATCH", url, user, "drive", write=True,
+                                               params={"uploadType": "media", "supportsAllDrives": "true"},
                                                content=data, headers={"Content-Type": "application/octet-stream"}))
             return RESTORED
         if existing:  # copy: the first free "name N.ext"
             stem, ext = split_name(name)
             number = 1
-            while self._children(user, parent, f"{stem} {number}{ext}", folder=False):
+            while self._children(user, parent, f"{stem} {number}{ext}", folder=False, drive_id=drive_id):
                 number += 1
             name = f"{stem} {number}{ext}"
         metadata = {"name": name, "parents": [parent]}
