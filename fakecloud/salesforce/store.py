@@ -136,7 +136,8 @@ class SalesforceStore:
                        "SystemModstamp": stamp})
         if blob_field:
             obj.fields.setdefault(blob_field, {"name": blob_field, "label": blob_field, "type": "base64",
-                                               "referenceTo": [], "relationshipName": None, "updateable": True,
+                                               "referenceTo": [], "relationshipName": None,
+                                               "updateable": object_name != "ContentVersion",  # versions are immutable
                                                "createable": True, "nillable": True, "custom": False})
             org.blobs[record_id] = blob or b""
             record[blob_field] = f"/services/data/v59.0/sobjects/{object_name}/{record_id}/{blob_field}"

@@ -138,7 +138,9 @@ def test_backup_compare_and_restore_the_first_snapshot(org_source):
     assert compare.compare(second, "live")["objects"] == {}
 
     report = do_restore(first, conflict="replace")
-    assert report["failed"] == []
+    assert report["failed"] == [] and report["unresolved_lookups"] == []
+    assert set(report["recreated"]) == {ids["globex"], ids["lee"], ids["inv"], ids["att"]}
+    assert report["restored"] == 6 + 1 and report["skipped"] == len(first_items(first)) - 7  # + the attachment body
     after = {obj: org.records(obj) for obj in before}
     # Changed records are back field for field under their own ids.
     for key, obj in (("acme", "Account"), ("kim", "Contact")):
@@ -166,6 +168,10 @@ def test_backup_compare_and_restore_the_first_snapshot(org_source):
     # The restored org equals the first snapshot again, apart from the new ids and the added record.
     again = compare.compare(first, "live")
     assert [r["id"] for r in again["objects"]["Account"]["added"]] == sorted([new_id, globex[0]["Id"]])
+
+
+def first_items(snap: BackupSnapshot) -> list[str]:
+    return [p for p, _e in _walk(snap)]
 
 
 def _walk(snap: BackupSnapshot):

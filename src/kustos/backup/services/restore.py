@@ -140,6 +140,9 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
                     missing[path] = missing.get(path, 0) + 1
         report["failed"] += [{"path": f"{params['account']}/{path}", "error": "not in the snapshot"}
                              for path, count in missing.items() if count == len(accounts)]
+        details = getattr(writer, "report", None)  # a writer's own findings, e.g. records re-created under new ids
+        if callable(details):
+            report.update(details())
     finally:
         close = getattr(writer, "close", None)
         if close is not None:

@@ -5,7 +5,7 @@ is created again; its lookups point at the new ids of re-created parents. Parent
 come in any order: a child whose parent is not created yet is created without that lookup and
 patched as soon as the parent exists, so every relationship is restored parents first. Files and
 attachments (``<Id>.VersionData`` / ``<Id>.Body``) travel with their record. ``id_map`` (old id →
-new id) is the report of what was re-created.
+new id) and the lookups left unresolved are in the restore report.
 """
 
 from __future__ import annotations
@@ -39,6 +39,13 @@ class SalesforceRestoreWriter:
     def close(self) -> None:
         self.session.close()
 
+    def report(self) -> dict[str, Any]:
+        """What the restore changed beyond the counts: re-created records (old id → new id) and lookups
+        that still point at a parent that was not restored."""
+        return {"recreated": dict(self.id_map),
+                "unresolved_lookups": [{"object": obj, "id": child, "field": field, "parent": parent}
+                                       for parent, rows in self.waiting.items() for obj, child, field in rows]}
+
     def fields(self, name: str) -> dict[str, dict[str, Any]]:
         if name not in self._describe:
             described = self.session.get(f"sobjects/{name}/describe")
@@ -71,7 +78,8 @@ class SalesforceRestoreWriter:
             if current is None:
                 self.blobs[record_id] = data  # goes with the record when it is re-created
                 return "restored"
-            if conflict == "skip" or not self.fields(name).get(field, {}).get("updateable"):
+            unchanged = current.get("SystemModstamp") == meta.get("eTag")
+            if unchanged or conflict == "skip" or not self.fields(name).get(field, {}).get("updateable"):
                 return "skipped"
             self.session.send("PATCH", f"sobjects/{name}/{record_id}", {field: base64.b64encode(data).decode()})
             return "restored"
