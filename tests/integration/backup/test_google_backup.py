@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.services import sources
-from kustos.backup.models import BackupSnapshot
-from kustos.backup.services import plans, restore
+from kustos.backup.models import BackupAlert, BackupSnapshot
+from kustos.backup.services import plans, restore, runs
 from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
@@ -203,3 +204,29 @@ def test_shared_drive_restored_into_itself_and_into_a_user(fakecloud, customer):
     assert job.result == {"restored": 2, "skipped": 0, "failed": []}
     got = files_of(control, OTHER)
     assert {p: got.get("/From Legal" + p) for p in files} == {p: sha(d) for p, d in files.items()}
+
+
+def test_ransomware_on_google_drive_raises_alerts(fakecloud, customer):
+    """Anomaly detection works on Google Drive as on every source: documents encrypted and renamed .locked."""
+    control = fakecloud.control
+    control.call("reset")
+    settings = control.credentials("google", DOMAIN)
+    text = b"Quarterly report of the sales team. Figures are preliminary and subject to review.\n" * 100
+    for i in range(60):
+        control.seed("google", DOMAIN, USER, "file", f"/Docs/file{i}.docx", text + b"document %d\n" % i)
+    source = sources.add(customer, "gmail", {"admin_email": settings["admin"], "endpoint": settings["endpoint"]},
+                         json.dumps(settings["service_account"]), actor="test")
+    plan = plans.enable(source, services=["drive"])
+    first = runs.run(plan)
+    assert first["failed"] == [] and BackupAlert.objects.count() == 0
+    control.seed("google", DOMAIN, USER, "file", "/Docs/file0.docx", text + b"edited\n")  # a normal edit
+    runs.run(plan)
+    assert BackupAlert.objects.count() == 0
+    for i in range(55):
+        control.remove("google", DOMAIN, USER, "file", f"/Docs/file{i}.docx")
+        control.seed("google", DOMAIN, USER, "file", f"/Docs/file{i}.docx.locked", os.urandom(len(text) + 12))
+    third = runs.run(plan)
+    assert third["failed"] == []
+    alerts = BackupAlert.objects.filter(plan=plan)
+    assert set(alerts.values_list("kind", flat=True)) == {"encrypted_content", "extension_change", "mass_modification"}
+    assert {a.account.scope_id for a in alerts} == {f"drive:{USER}"}
