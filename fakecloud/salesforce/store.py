@@ -163,6 +163,14 @@ class SalesforceStore:
         org.records.pop(record_id)
         org.blobs.pop(record_id, None)
         org.deleted.append((org.owner[record_id], record_id, now()))
+        stamp = iso(now())
+        for child_id, child in org.records.items():  # lookups to it are cleared, as Salesforce does
+            refs = [f for f, spec in org.objects[org.owner[child_id]].fields.items()
+                    if spec["type"] == "reference" and child.get(f) == record_id]
+            for ref in refs:
+                child[ref] = None
+            if refs:
+                child["LastModifiedDate"] = child["SystemModstamp"] = stamp
 
     def full_record(self, org: Org, record_id: str) -> dict[str, Any]:
         obj = org.objects[org.owner[record_id]]

@@ -10,6 +10,7 @@ objects, ContentVersion/Attachment bytes, JWT signature checked against the cert
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
 import json
 from collections.abc import Iterator
@@ -163,3 +164,31 @@ def test_request_limit_exceeded_is_waited_out(source: SalesforceSource) -> None:
     assert len(result.items) == 2
     stats = source.control.stats()
     assert len(stats["throttled"]) == 3 and source.throttle_obeyed()
+
+
+def test_restore_writer_recreates_a_child_before_its_parent_and_relinks_it(source: SalesforceSource) -> None:
+    """Items come in path order (Contact before Zone__c): the child is created first and its lookup is set
+    as soon as the parent exists again; an existing child's lookup to a deleted parent is fixed too."""
+    zone = source.record("Zone__c", {"Name": "North"})
+    gone = source.record("Contact", {"LastName": "Gone", "Zone__c": zone})
+    stays = source.record("Contact", {"LastName": "Stays", "Zone__c": zone})
+    first = drain(source.backup, source.scope(), None)
+    source.control.remove("salesforce", source.tenant, "", "Contact", gone)
+    source.control.remove("salesforce", source.tenant, "", "Zone__c", zone)
+    kind = registry.get("salesforce")
+    assert kind.build_restore is not None
+    writer = kind.build_restore(source.settings, source.secret, EGRESS)
+    outcomes = []
+    for item in sorted(first.items, key=lambda i: f"{i.folder}/{i.meta['name']}"):
+        outcomes.append(writer.write("data:org", f"{item.folder}/{item.meta['name']}", item.kind, len(item.data),
+                                     item.meta, lambda data=item.data: io.BytesIO(data), conflict="replace"))
+    report = writer.report()
+    writer.close()
+    assert outcomes == ["restored", "restored", "restored"]  # Gone re-created, Stays relinked, Zone re-created
+    assert set(report["recreated"]) == {gone, zone} and report["unresolved_lookups"] == []
+    contacts = {row["content"]["LastName"]: row["content"] for row in source.control.items("salesforce", source.tenant,
+                                                                                               "Contact")}
+    new_zone = report["recreated"][zone]
+    assert contacts["Gone"]["Zone__c"] == new_zone and contacts["Stays"]["Zone__c"] == new_zone
+    assert contacts["Stays"]["Id"] == stays
+    assert source.stored("Zone__c")[new_zone]["content"]["Name"] == "North"

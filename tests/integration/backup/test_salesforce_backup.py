@@ -200,7 +200,7 @@ def test_compare_cli_api_and_csv(org_source, capsys):
     ids = seed_org(org)
     first = backup(plan)
     org.change("Contact", ids["kim"], {"Email": "=cmd|x"})
-    org.delete("Account", ids["globex"])
+    org.delete("Invoice__c", ids["inv"])
     second = backup(plan)
 
     code, out, err = kustos(capsys, "backup", "compare", first.id, second.id, "--object", "Contact", "--json")
@@ -209,7 +209,7 @@ def test_compare_cli_api_and_csv(org_source, capsys):
         {"id": ids["kim"], "fields": {"Email": {"old": "kim@acme.example", "new": "=cmd|x"}}}]}}
     code, out, err = kustos(capsys, "backup", "compare", first.id, "live", "--json")
     assert code == 0, err
-    assert [r["id"] for r in json.loads(out)["objects"]["Account"]["removed"]] == [ids["globex"]]
+    assert [r["id"] for r in json.loads(out)["objects"]["Invoice__c"]["removed"]] == [ids["inv"]]
     code, out, err = kustos(capsys, "backup", "compare", first.id, "20260101T000000000000-deadbeef", "--json")
     assert code == 1 and "no backup snapshot" in err and err.count("\n") == 1
 
@@ -220,7 +220,7 @@ def test_compare_cli_api_and_csv(org_source, capsys):
     url = f"/api/v1/sources/{source.id}/backup/compare"
     resp = client.get(url, {"snapshot": first.id, "other": second.id}, **auth)
     assert resp.status_code == 200
-    assert set(resp.json()["objects"]) == {"Account", "Contact"}
+    assert set(resp.json()["objects"]) == {"Contact", "Invoice__c"}
     resp = client.get(url + ".csv", {"snapshot": first.id, "other": second.id, "object": "Contact"}, **auth)
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(resp.content.decode())))

@@ -107,6 +107,7 @@ class SalesforceRestoreWriter:
                     conflict: str) -> str:
         fields = self.fields(name)
         changes: dict[str, Any] = {}
+        relinked = False
         for field, value in record.items():
             spec = fields.get(field)
             if spec is None or not spec.get("updateable") or spec.get("type") == "base64":
@@ -117,14 +118,14 @@ class SalesforceRestoreWriter:
                 if wait:  # the parent comes back later in this restore
                     if conflict != "skip":
                         self.waiting.setdefault(original, []).append((name, record_id, field))
+                        relinked = True
                     continue
             if current.get(field) != value:
                 changes[field] = value
-        if not changes:
+        if conflict == "skip" or not (changes or relinked):
             return "skipped"
-        if conflict == "skip":
-            return "skipped"
-        self.session.send("PATCH", f"sobjects/{name}/{record_id}", changes)
+        if changes:
+            self.session.send("PATCH", f"sobjects/{name}/{record_id}", changes)
         return "restored"
 
     def _recreate(self, name: str, record_id: str, record: dict[str, Any]) -> str:
