@@ -12,6 +12,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from kustos.backup.formats_google import event_ics, is_google_event, is_google_person, person_vcf
+
 _DAYS = {"sunday": "SU", "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
          "saturday": "SA"}
 _WEEK_INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
@@ -119,6 +121,8 @@ def ics(data: bytes) -> bytes:
     event = _entity(data)
     if event is None:
         return data
+    if is_google_event(event):  # Google Calendar JSON (Google Workspace backup)
+        return event_ics(event)
     all_day = bool(event.get("isAllDay"))
     stamp = _basic(str(event.get("lastModifiedDateTime") or event.get("createdDateTime") or "19700101T000000"))
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Kustos//Backup//EN", "BEGIN:VEVENT",
@@ -163,6 +167,8 @@ def vcf(data: bytes) -> bytes:
     contact = _entity(data)
     if contact is None:
         return data
+    if is_google_person(contact):  # People API JSON (Google Workspace backup)
+        return person_vcf(contact)
     given, surname = contact.get("givenName") or "", contact.get("surname") or ""
     name = contact.get("displayName") or " ".join(p for p in (given, surname) if p) or "(no name)"
     lines = ["BEGIN:VCARD", "VERSION:3.0", f"FN:{_esc(name)}",

@@ -14,6 +14,7 @@ import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.services import sources
+from kustos.backup import formats
 from kustos.backup.models import BackupAlert, BackupSnapshot
 from kustos.backup.services import plans, restore, runs
 from kustos.core import runtime
@@ -230,3 +231,28 @@ def test_ransomware_on_google_drive_raises_alerts(fakecloud, customer):
     alerts = BackupAlert.objects.filter(plan=plan)
     assert set(alerts.values_list("kind", flat=True)) == {"encrypted_content", "extension_change", "mass_modification"}
     assert {a.account.scope_id for a in alerts} == {f"drive:{USER}"}
+
+
+def test_google_events_and_contacts_download_as_icalendar_and_vcard():
+    """The snapshot keeps the APIs' JSON; downloads render it (formats.ics / formats.vcf hand Google's shape on)."""
+    event = {"kind": "calendar#event", "id": "ev1", "iCalUID": "ev1@google.com", "summary": "Standup; daily",
+             "location": "Room 1", "description": "Agenda", "updated": "2026-05-01T08:00:00.000Z",
+             "start": {"dateTime": "2026-06-01T09:00:00+02:00", "timeZone": "Europe/Berlin"},
+             "end": {"dateTime": "2026-06-01T09:15:00+02:00", "timeZone": "Europe/Berlin"},
+             "recurrence": ["RRULE:FREQ=DAILY;COUNT=5"], "organizer": {"email": "lena@x.example", "displayName": "Lena"},
+             "attendees": [{"email": "max@x.example", "optional": True}]}
+    text = formats.ics(json.dumps(event).encode()).decode()
+    assert "UID:ev1@google.com\r\n" in text and "SUMMARY:Standup\\; daily\r\n" in text
+    assert "DTSTART;TZID=Europe/Berlin:20260601T090000\r\n" in text and "RRULE:FREQ=DAILY;COUNT=5\r\n" in text
+    assert "LOCATION:Room 1\r\n" in text and 'ORGANIZER;CN="Lena":mailto:lena@x.example' in text
+    assert "ATTENDEE;ROLE=OPT-PARTICIPANT:mailto:max@x.example" in text
+    allday = formats.ics(json.dumps({"kind": "calendar#event", "start": {"date": "2026-06-03"}}).encode()).decode()
+    assert "DTSTART;VALUE=DATE:20260603\r\n" in allday
+    person = {"resourceName": "people/c1", "names": [{"displayName": "Anna Berg", "givenName": "Anna",
+                                                      "familyName": "Berg"}],
+              "emailAddresses": [{"value": "anna@example.org"}], "phoneNumbers": [{"value": "+49 1", "type": "mobile"}],
+              "organizations": [{"name": "Kunde GmbH", "title": "CEO"}], "birthdays": [{"date": {"month": 2, "day": 3}}]}
+    card = formats.vcf(json.dumps(person).encode()).decode()
+    assert "FN:Anna Berg\r\n" in card and "N:Berg;Anna;;;\r\n" in card and "ORG:Kunde GmbH;\r\n" in card
+    assert "TEL;TYPE=CELL:+49 1\r\n" in card and "EMAIL;TYPE=INTERNET:anna@example.org\r\n" in card
+    assert "BDAY:--0203\r\n" in card and "TITLE:CEO\r\n" in card
