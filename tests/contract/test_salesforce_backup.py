@@ -13,7 +13,10 @@ import hashlib
 import io
 import itertools
 import json
+import lzma
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +25,7 @@ from fakecloud.salesforce.seed import make_certificate
 from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
 from kustos.sources.base import AuthenticationFailed, Connector, Item, Scope
 from kustos.sources.egress import EgressPolicy
+from kustos.sources.http import HttpStatusError
 from kustos.sources.kinds import registry
 from kustos.sources.salesforce.backup import canonical
 from kustos.sources.salesforce.connector import SalesforceBackupConnector
@@ -192,3 +196,44 @@ def test_restore_writer_recreates_a_child_before_its_parent_and_relinks_it(sourc
     assert contacts["Gone"]["Zone__c"] == new_zone and contacts["Stays"]["Zone__c"] == new_zone
     assert contacts["Stays"]["Id"] == stays
     assert source.stored("Zone__c")[new_zone]["content"]["Name"] == "North"
+
+
+CORPUS = Path("/work/shared/corpus/api/salesforce")
+
+
+def test_emulator_answers_have_the_shapes_of_the_published_api(source: SalesforceSource) -> None:
+    """Keys of describeGlobal, getUpdated, getDeleted, SaveResult and ErrorInfo as in the corpus (OpenAPI
+    schemas and the restforce fixtures); the data paths the connector uses exist in the OpenAPI."""
+    if not CORPUS.is_dir():
+        pytest.skip("the API corpus is not available")
+    oas = json.loads(lzma.open(CORPUS / "opensdks-salesforce-oas" / "salesforce.oas.json.xz").read())
+    schemas = oas["components"]["schemas"]
+    fixtures = CORPUS / "restforce-fixtures" / "sobject"
+    session = source.backup.session
+    account = source.record("Account", {"Name": "Shape"})
+    source.record("Account", {"Name": "Other"})
+    source.control.remove("salesforce", source.tenant, "", "Account", account)
+    described = session.get("sobjects")
+    assert set(described["sobjects"][0]) <= set(schemas["DescribeGlobalResult"]["properties"]["sobjects"]["items"][
+        "properties"]) | {"urls"}
+    window = {"start": stamp_now(-40 * 86400), "end": stamp_now(0)}  # older than the 30 days Salesforce keeps
+    updated = session.get("sobjects/Account/updated/", {"start": stamp_now(-60), "end": stamp_now(60)})
+    assert set(updated) == set(json.loads((fixtures / "get_updated_success_response.json").read_text()))
+    deleted = session.get("sobjects/Account/deleted/", {"start": stamp_now(-60), "end": stamp_now(60)})
+    assert set(deleted) == set(json.loads((fixtures / "get_deleted_success_response.json").read_text()))
+    assert set(deleted["deletedRecords"][0]) == {"id", "deletedDate"}
+    created = session.send("POST", "sobjects/Account", {"Name": "Saved"})
+    assert set(created) <= set(schemas["SaveResult"]["properties"]) and created["success"] is True
+    with pytest.raises(HttpStatusError) as too_old:
+        session.get("sobjects/Account/updated/", window)
+    assert too_old.value.status == 400
+    assert set(too_old.value.body[0]) <= set(schemas["ErrorInfo"]["properties"])
+    assert too_old.value.body[0]["errorCode"] == "INVALID_REPLICATION_DATE"
+    for path in ("/sobjects/{sObject}/deleted", "/sobjects/{sObject}/describe", "/sobjects/{sObject}/{id}/{blobField}",
+                 "/sobjects/Account/{id}", "/sobjects/ContentVersion/{id}"):
+        assert path in oas["paths"], path
+
+
+def stamp_now(offset_seconds: float) -> str:
+    moment = datetime.now(UTC) + timedelta(seconds=offset_seconds)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
