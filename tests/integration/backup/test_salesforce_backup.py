@@ -207,6 +207,9 @@ def test_compare_cli_api_and_csv(org_source, capsys):
     assert code == 0, err
     assert json.loads(out)["objects"] == {"Contact": {"added": [], "removed": [], "changed": [
         {"id": ids["kim"], "fields": {"Email": {"old": "kim@acme.example", "new": "=cmd|x"}}}]}}
+    code, out, err = kustos(capsys, "backup", "compare", first.id, second.id, "--object", "Contact", "--csv")
+    assert code == 0, err
+    assert out.splitlines() == [",".join(compare.CSV_HEADER), f"Contact,{ids['kim']},changed,Email,kim@acme.example,'=cmd|x"]
     code, out, err = kustos(capsys, "backup", "compare", first.id, "live", "--json")
     assert code == 0, err
     assert [r["id"] for r in json.loads(out)["objects"]["Invoice__c"]["removed"]] == [ids["inv"]]
