@@ -259,12 +259,12 @@ def task_html(data: bytes) -> bytes:
     task = _entity(data) or {"title": data.decode("utf-8", errors="replace")}
     rows = []
     for label, value in (("Status", task.get("status")), ("Importance", task.get("importance")),
-                         ("Due", (task.get("dueDateTime") or {}).get("dateTime")),
+                         ("Due", (task.get("dueDateTime") or {}).get("dateTime") or task.get("due")),
                          ("Completed", (task.get("completedDateTime") or {}).get("dateTime")),
                          ("Categories", ", ".join(str(c) for c in task.get("categories") or []))):
         if value:
             rows.append(f"<tr><th>{label}</th><td>{html.escape(str(value))}</td></tr>")
-    notes = _text(task.get("body"))
+    notes = _text(task.get("body")) or str(task.get("notes") or "")  # To Do body / Google Tasks notes
     checklist = "".join(f"<li>{'&#9745;' if item.get('isChecked') else '&#9744;'} "
                         f"{html.escape(str(item.get('displayName') or ''))}</li>"
                         for item in task.get("checklistItems") or [] if isinstance(item, dict))

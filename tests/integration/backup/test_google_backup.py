@@ -256,3 +256,10 @@ def test_google_events_and_contacts_download_as_icalendar_and_vcard():
     assert "FN:Anna Berg\r\n" in card and "N:Berg;Anna;;;\r\n" in card and "ORG:Kunde GmbH;\r\n" in card
     assert "TEL;TYPE=CELL:+49 1\r\n" in card and "EMAIL;TYPE=INTERNET:anna@example.org\r\n" in card
     assert "BDAY:--0203\r\n" in card and "TITLE:CEO\r\n" in card
+
+
+def test_google_task_page_shows_its_notes_and_due_date():
+    page = formats.task_html(json.dumps({"kind": "tasks#task", "title": "Buy paper", "notes": "A4 <500>",
+                                         "due": "2026-06-05T00:00:00.000Z", "status": "needsAction"}).encode())
+    text = page.decode()
+    assert "<p>A4 &lt;500&gt;</p>" in text and "2026-06-05T00:00:00.000Z" in text and "needsAction" in text
