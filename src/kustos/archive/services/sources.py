@@ -89,8 +89,10 @@ def add(customer: Customer, kind: str, config: dict[str, Any], secret: str, *, n
     config = spec.on_add(_validate(spec, config))
     _check_egress(spec, config, secret)
     secret = _secret(spec, secret) if secret else secret
+    # A backup-only kind (Dropbox, Box, Salesforce) is never archived: it serves backup once a plan exists.
     source = Source(customer=customer, kind=kind, config=config, interval_minutes=max(1, interval_minutes),
-                    services=["archive"], name=name or spec.display_name(config) or kind)
+                    services=["archive"] if "archive" in spec.services else [],
+                    name=name or spec.display_name(config) or kind)
     source.secret = seal_secret(secret, source.id)
     source.save(force_insert=True)
     audit.record("source.add", actor=actor, customer=customer, target=source.id, detail={"kind": kind})
@@ -234,8 +236,8 @@ def due(now=None) -> list[Source]:
     result = []
     for source in Source.objects.filter(paused=False).filter(
             Q(last_run_at__isnull=True) | Q(last_run_at__lt=now - timedelta(minutes=1))):
-        if source.id in busy:
-            continue
+        if source.id in busy or "archive" not in (source.services or []):
+            continue  # archive runs only: a backup plan's runs are scheduled by the backup engine
         if source.last_run_at is None or source.last_run_at + timedelta(minutes=source.interval_minutes) <= now:
             result.append(source)
     return result
