@@ -32,6 +32,15 @@ def canonical(record: dict[str, Any]) -> bytes:
                       separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _moment(value: str) -> datetime:
+    """A Salesforce dateTime (``2013-05-08T21:20:00.000+0000``) as an aware datetime."""
+    text = value.replace("Z", "+00:00")
+    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def stamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
@@ -111,15 +120,18 @@ class DataService:
             yield from self._full(names, reset=False)
             yield Batch([], {"since": started, "objects": names})
             return
+        covered: list[str] = []
         try:
-            items = list(self._delta(names, cursor, started))
+            items = list(self._delta(names, cursor, started, covered))
         except WindowMissed:
             yield from self._full(names, reset=True)
             yield Batch([], {"since": started, "objects": names})
             return
         for offset in range(0, len(items), BATCH):
             yield Batch(items[offset:offset + BATCH], None)
-        yield Batch([], {"since": started, "objects": names})
+        # The next window starts where Salesforce says this one is complete (it may lag behind the end asked).
+        since = min(covered, key=_moment) if covered else started
+        yield Batch([], {"since": since, "objects": names})
 
     def _window(self, name: str, which: str, since: str, until: str) -> dict[str, Any]:
         try:
@@ -129,7 +141,7 @@ class DataService:
                 raise WindowMissed(f"the {which} window of {name} since {since} is no longer available") from exc
             raise
 
-    def _delta(self, names: list[str], cursor: Cursor, until: str) -> Iterator[Item]:
+    def _delta(self, names: list[str], cursor: Cursor, until: str, covered: list[str]) -> Iterator[Item]:
         known, since = set(cursor.get("objects") or []), str(cursor["since"])
         for name in names:
             if name not in known:  # a new object: everything it has
@@ -138,6 +150,7 @@ class DataService:
                 continue
             updated = self._window(name, "updated", since, until)
             deleted = self._window(name, "deleted", since, until)
+            covered += [str(w["latestDateCovered"]) for w in (updated, deleted) if w.get("latestDateCovered")]
             for record_id in updated.get("ids", []):
                 try:
                     record = self.session.get(f"sobjects/{name}/{record_id}")
