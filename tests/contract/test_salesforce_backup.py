@@ -27,6 +27,7 @@ from kustos.sources.base import AuthenticationFailed, Connector, Item, Scope
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.http import HttpStatusError
 from kustos.sources.kinds import registry
+from kustos.sources.kinds.fields import KindError
 from kustos.sources.salesforce.backup import canonical
 from kustos.sources.salesforce.connector import SalesforceBackupConnector
 from tests.contract.connector_contract import ConnectorContract, drain
@@ -237,3 +238,16 @@ def test_emulator_answers_have_the_shapes_of_the_published_api(source: Salesforc
 def stamp_now(offset_seconds: float) -> str:
     moment = datetime.now(UTC) + timedelta(seconds=offset_seconds)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+def test_a_key_pasted_without_line_breaks_still_signs_in(source: SalesforceSource) -> None:
+    kind = registry.get("salesforce")
+    one_line = source.secret.replace("\n", "")
+    key = kind.check_secret(one_line)
+    assert key == source.secret.strip() + "\n"
+    assert kind.build_backup is not None
+    assert next(iter(kind.build_backup(source.settings, key, EGRESS, ("data",)).scopes())).id == source.scope().id
+    with pytest.raises(KindError, match="must be the PEM private key"):
+        kind.check_secret("not a key")
+    with pytest.raises(KindError, match="encrypted"):
+        kind.check_secret("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")

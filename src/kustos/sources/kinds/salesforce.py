@@ -6,6 +6,7 @@ custom objects included, as records, plus files (ContentVersion) and attachments
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from kustos.core.lazy import Deferred
@@ -41,12 +42,22 @@ def build_restore(config: dict[str, Any], secret: str, egress: EgressPolicy) -> 
     return _build_restore(_settings(config), secret, egress)
 
 
+_PEM = re.compile(r"-----BEGIN ((?:RSA |ENCRYPTED )?PRIVATE KEY)-----(.*?)-----END \1-----", re.S)
+
+
 def check_key(secret: str) -> str:
-    text = secret.strip()
-    if "-----BEGIN" not in text or "PRIVATE KEY-----" not in text:
+    """The PEM private key, re-wrapped: a key pasted into a one-line field loses its line breaks."""
+    found = _PEM.search(secret.strip())
+    if found is None or not found.group(2).strip():
         raise KindError("the private key must be the PEM private key of the connected app's certificate",
                         "Der private Schlüssel muss der PEM-Schlüssel zum Zertifikat der verbundenen App sein")
-    return text + "\n"
+    if found.group(1).startswith("ENCRYPTED"):
+        raise KindError("the private key is encrypted; export it without a passphrase (openssl pkey -in KEY)",
+                        "Der private Schlüssel ist verschlüsselt; exportieren Sie ihn ohne Passphrase "
+                        "(openssl pkey -in KEY)")
+    body = re.sub(r"\s+", "", found.group(2))
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return "\n".join([f"-----BEGIN {found.group(1)}-----", *lines, f"-----END {found.group(1)}-----"]) + "\n"
 
 
 KIND = Kind(
