@@ -17,7 +17,7 @@ from django.test import Client
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.accounts.services import tokens
 from kustos.archive.models import Source
-from kustos.backup.models import BackupSnapshot
+from kustos.backup.models import BackupAlert, BackupSnapshot
 from kustos.backup.services import compare, plans, restore
 from kustos.cli import registry as cli
 from kustos.core import runtime
@@ -251,3 +251,15 @@ def test_dashboard_compare_page_and_csv(org_source):
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
     assert resp.content.decode().splitlines()[1] == f"Account,{ids['acme']},changed,Industry,Retail,Banking"
     assert client.get(base + "compare/", {"snapshot": "nope"}).status_code == 404
+
+
+def test_mass_deletion_of_records_raises_an_anomaly_alert(org_source):
+    org, _source, plan = org_source
+    ids = [org.add("Opportunity", {"Name": f"Deal {i}", "Amount": 1000 + i}) for i in range(70)]
+    backup(plan)
+    assert not BackupAlert.objects.filter(plan=plan).exists()
+    for record_id in ids[:60]:
+        org.delete("Opportunity", record_id)
+    backup(plan)
+    alert = BackupAlert.objects.get(plan=plan)
+    assert alert.kind == "mass_deletion" and alert.detail.startswith("60 of ")
