@@ -149,6 +149,7 @@ class ControlService:
             "box/download_url_lifetime": lambda a: setattr(self.cloud.box, "download_lifetime", float(a["seconds"])),  # type: ignore[attr-defined]
             "box/move": lambda a: self.cloud.box.move(a["tenant"], a["account"], a["path"], a["to"]),  # type: ignore[attr-defined]
             "salesforce/expire_window": lambda a: SalesforceSeeder(self.cloud.salesforce).expire_window(a["tenant"]),  # type: ignore[attr-defined]
+            "salesforce/page_size": lambda a: setattr(self.cloud.salesforce, "page_size", int(a["size"])),  # type: ignore[attr-defined]
         }
 
 

@@ -14,6 +14,7 @@ import io
 import itertools
 import json
 import lzma
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -251,3 +252,15 @@ def test_a_key_pasted_without_line_breaks_still_signs_in(source: SalesforceSourc
         kind.check_secret("not a key")
     with pytest.raises(KindError, match="encrypted"):
         kind.check_secret("-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----")
+
+
+def test_query_pages_are_followed_through_next_records_url(source: SalesforceSource) -> None:
+    source.control.call("salesforce/page_size", size=2)
+    try:
+        created = source.create(5)
+        result = drain(source.backup, source.scope(), None)
+    finally:
+        source.control.call("salesforce/page_size", size=2000)
+    assert sorted(i.data for i in result.items) == sorted(created)
+    paths = [r["path"] for r in source.control.stats()["requests"]]
+    assert sum(1 for p in paths if re.fullmatch(r"/services/data/v\d+\.\d/query/[\w]+-\d+", p)) >= 2
