@@ -9,6 +9,7 @@ objects, ContentVersion/Attachment bytes, JWT signature checked against the cert
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import itertools
@@ -264,3 +265,17 @@ def test_query_pages_are_followed_through_next_records_url(source: SalesforceSou
     assert sorted(i.data for i in result.items) == sorted(created)
     paths = [r["path"] for r in source.control.stats()["requests"]]
     assert sum(1 for p in paths if re.fullmatch(r"/services/data/v\d+\.\d/query/[\w]+-\d+", p)) >= 2
+
+
+def test_file_download_streams_and_waits_out_a_request_limit(source: SalesforceSource) -> None:
+    data = bytes(range(256)) * 9000  # > one 1 MiB piece
+    version = source.record("ContentVersion", {"Title": "big.bin", "PathOnClient": "big.bin",
+                                               "VersionData": base64.b64encode(data).decode()})
+    first = drain(source.backup, source.scope(), None)
+    blob = next(i for i in first.items if i.source_id == f"{version}/VersionData")
+    assert blob.stream is not None
+    pieces = list(blob.stream())
+    assert b"".join(pieces) == data and len(pieces) == 3
+    source.throttle(1, 0.3)  # the next request (the download) is refused once
+    assert b"".join(blob.stream()) == data
+    assert source.throttle_obeyed()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, ClassVar
 
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
@@ -57,7 +58,7 @@ def record_items(session: SalesforceSession, name: str, record: dict[str, Any]) 
         items.append(Item(source_id=f"{record_id}/{field}", folder=name, kind="file",
                           meta={"name": f"{record_id}.{field}", "object": name, "id": record_id, "field": field,
                                 "modified": modstamp, "eTag": modstamp},
-                          stream=lambda url=url: iter([session.get_bytes(url)])))
+                          stream=partial(session.download, url)))
     return items
 
 

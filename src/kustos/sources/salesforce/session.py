@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kustos.sources.base import AuthenticationFailed, ConnectorError, PermissionMissing
 from kustos.sources.egress import EgressPolicy
-from kustos.sources.http import CachedToken, HttpClient, HttpStatusError
+from kustos.sources.http import CachedToken, HttpClient, HttpStatusError, retry_after_seconds
 
 LOGIN = "https://login.salesforce.com"
 API_VERSION = "59.0"
@@ -103,6 +103,20 @@ class SalesforceSession:
 
     def get_bytes(self, path: str) -> bytes:
         return self.http.get_bytes(self.url(path))
+
+    def download(self, path: str) -> Iterator[bytes]:
+        """A blob (``VersionData``, ``Body``) in pieces, streamed; a throttled or refused first try is
+        repeated through the retrying client."""
+        url = self.url(path)
+        with self.http.stream("GET", url, headers={"Authorization": f"Bearer {self._token.token()}"}) as response:
+            if response.status_code == 200:
+                yield from response.iter_bytes(1 << 20)
+                return
+            response.read()
+            if limit_exceeded(response) or response.status_code in self.http.retry.statuses:
+                wait = retry_after_seconds(response.headers.get("Retry-After"))
+                self.http.sleep(min(wait if wait is not None else 1.0, self.http.retry.max_wait))
+        yield self.http.get_bytes(url)
 
     def send(self, method: str, path: str, values: Mapping[str, Any]) -> Any:
         response = self.http.expect(self.http.request(method, self.url(path), content=json.dumps(values).encode(),
