@@ -87,8 +87,11 @@ def org_source(fakecloud, customer, capsys, tmp_path):
     assert code == 0, err
     source = Source.objects.get(id=json.loads(out)["id"])
     assert source.kind == "salesforce" and source.config["endpoint"] == settings["endpoint"]
-    assert "private_key" not in source.config
-    return Org(control), source, plans.enable(source, services=["data"])
+    assert "private_key" not in source.config and source.services == []  # backup only, never archived
+    plan = plans.enable(source, services=["data"])
+    source.refresh_from_db()
+    assert source.services == ["backup"]
+    return Org(control), source, plan
 
 
 def seed_org(org: Org) -> dict[str, str]:
