@@ -254,6 +254,9 @@ def test_dashboard_compare_page_and_csv(org_source):
     assert resp.status_code == 200 and resp["Content-Type"].startswith("text/csv")
     assert resp.content.decode().splitlines()[1] == f"Account,{ids['acme']},changed,Industry,Retail,Banking"
     assert client.get(base + "compare/", {"snapshot": "nope"}).status_code == 404
+    client.post("/account/language/", {"language": "de"})
+    html = client.get(base + "compare/", {"snapshot": first.id, "other": second.id}).content.decode()
+    assert "Sicherungen vergleichen" in html and "Als CSV herunterladen" in html and "Alter Wert" in html
 
 
 def test_mass_deletion_of_records_raises_an_anomaly_alert(org_source):
