@@ -244,6 +244,8 @@ CLI_COMMANDS: dict[str, str] = {
     "source add graph": NONE,
     "source add gmail": NONE,
     "source add salesforce": NONE,
+    "source add dropbox": NONE,
+    "source add box": NONE,
     "source list": NONE,
     "source run": ADDS,
     "source test": NONE,
