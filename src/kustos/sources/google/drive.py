@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -277,7 +278,7 @@ class DriveService:
                     "modifiedTime": rev.get("modifiedTime"), "size": rev.get("size"),
                     **({"hash": f"md5:{rev['md5Checksum']}"} if rev.get("md5Checksum") else {})}
             items.append(Item(source_id=f"{file_id}@{rev_id}", kind="revision", folder=folder, meta=meta,
-                              stream=lambda url=url, size=size: stream_media(self.http, token, url, size)))
+                              stream=partial(stream_media, self.http, token, url, size)))
         return items
 
     def _revisions(self, scope: Scope, file_id: str) -> list[dict[str, Any]]:
