@@ -13,34 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from kustos.backup.formats_google import event_ics, is_google_event, is_google_person, person_vcf
+from kustos.backup.ical_text import esc as _esc
+from kustos.backup.ical_text import lines as _lines
 
 _DAYS = {"sunday": "SU", "monday": "MO", "tuesday": "TU", "wednesday": "WE", "thursday": "TH", "friday": "FR",
          "saturday": "SA"}
 _WEEK_INDEX = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
-
-
-def _esc(value: Any) -> str:
-    return (str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
-
-
-def _fold(line: str) -> str:
-    """Fold at 75 octets, never inside a character."""
-    out, current, size = [], "", 0
-    for char in line:
-        n = len(char.encode("utf-8"))
-        if size + n > 75:
-            out.append(current)
-            current, size = " " + char, 1 + n
-        else:
-            current += char
-            size += n
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def _lines(lines: list[str]) -> bytes:
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
 
 
 def _entity(data: bytes) -> dict[str, Any] | None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kustos.backup.ical_text import esc as _esc
+from kustos.backup.ical_text import lines as _lines
+
 
 def is_google_event(doc: dict[str, Any]) -> bool:
     return doc.get("kind") == "calendar#event"
@@ -15,29 +18,6 @@ def is_google_event(doc: dict[str, Any]) -> bool:
 
 def is_google_person(doc: dict[str, Any]) -> bool:
     return str(doc.get("resourceName") or "").startswith("people/")
-
-
-def _esc(value: Any) -> str:
-    return (str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
-
-
-def _fold(line: str) -> str:
-    out, current, size = [], "", 0
-    for char in line:
-        n = len(char.encode("utf-8"))
-        if size + n > 75:
-            out.append(current)
-            current, size = " " + char, 1 + n
-        else:
-            current += char
-            size += n
-    out.append(current)
-    return "\r\n".join(out)
-
-
-def _lines(lines: list[str]) -> bytes:
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
 
 
 def _stamp(value: str) -> str:
