@@ -89,3 +89,26 @@ class Connector(Protocol):
 
     def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
         """Yield batches; the last batch's next_cursor is the one to keep."""
+
+
+class BackupOnlyDiscovery:
+    """The plain connector of a backup-only kind (Dropbox, Box): it tests the connection and
+    discovers the scopes through the kind's backup connector; an archive run over it fetches nothing
+    (such sources are never scheduled for archiving either)."""
+
+    name: ClassVar[str] = ""
+
+    def __init__(self, backup: Any) -> None:
+        self.backup = backup
+
+    def close(self) -> None:
+        self.backup.close()
+
+    def check(self) -> None:
+        self.backup.check()
+
+    def scopes(self) -> Iterator[Scope]:
+        yield from self.backup.scopes()
+
+    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
+        return iter(())

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import ClassVar
 
-from kustos.sources.base import Batch, ConnectorError, Cursor, Scope
+from kustos.sources.base import BackupOnlyDiscovery, Batch, ConnectorError, Cursor, Scope
 from kustos.sources.box.files import FilesService
 from kustos.sources.box.session import BoxSession
 
@@ -51,23 +51,7 @@ class BoxBackupConnector:
         yield from service.fetch(replace(scope, id=inner), cursor)
 
 
-class BoxDiscovery:
-    """The kind's plain connector (connection test and scope discovery): Box is backup only, so an archive
-    run over it fetches nothing (files are never ingested as messages)."""
+class BoxDiscovery(BackupOnlyDiscovery):
+    """The kind's plain connector: Box is backup only (connection test and scope discovery)."""
 
     name: ClassVar[str] = "box"
-
-    def __init__(self, backup: BoxBackupConnector) -> None:
-        self.backup = backup
-
-    def close(self) -> None:
-        self.backup.close()
-
-    def check(self) -> None:
-        self.backup.check()
-
-    def scopes(self) -> Iterator[Scope]:
-        yield from self.backup.scopes()
-
-    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
-        return iter(())

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import ClassVar
 
-from kustos.sources.base import Batch, ConnectorError, Cursor, Scope
+from kustos.sources.base import BackupOnlyDiscovery, Batch, ConnectorError, Cursor, Scope
 from kustos.sources.dropbox.files import FilesService
 from kustos.sources.dropbox.session import DropboxSession
 
@@ -45,23 +45,7 @@ class DropboxBackupConnector:
         yield from service.fetch(replace(scope, id=inner), cursor)
 
 
-class DropboxDiscovery:
-    """The kind's plain connector (connection test and scope discovery): Dropbox is backup only, so an
-    archive run over it fetches nothing (files are never ingested as messages)."""
+class DropboxDiscovery(BackupOnlyDiscovery):
+    """The kind's plain connector: Dropbox is backup only (connection test and scope discovery)."""
 
     name: ClassVar[str] = "dropbox"
-
-    def __init__(self, backup: DropboxBackupConnector) -> None:
-        self.backup = backup
-
-    def close(self) -> None:
-        self.backup.close()
-
-    def check(self) -> None:
-        self.backup.check()
-
-    def scopes(self) -> Iterator[Scope]:
-        yield from self.backup.scopes()
-
-    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
-        return iter(())
