@@ -1,8 +1,8 @@
 """Drive API v3 (drive.v3.json): files.list/get (alt=media)/export/create (multipart upload)/update,
 permissions.list, revisions.list/get, drives.list, changes.getStartPageToken/list.
 
-``q`` understands what backup and restore ask: ``'<id>' in parents``, ``name = '<name>'`` and
-``trashed = true|false`` joined by ``and``. Native Google files export to OOXML and PDF; an export
+``q`` understands what backup and restore ask: ``'<id>' in parents``, ``name = '<name>'``,
+``mimeType = '<type>'`` / ``mimeType != '<type>'`` and ``trashed = true|false`` joined by ``and``. Native Google files export to OOXML and PDF; an export
 past :data:`EXPORT_LIMIT` answers 403 ``exportSizeLimitExceeded`` like Drive does.
 """
 
@@ -62,6 +62,12 @@ def parse_q(q: str) -> tuple[str | None, str | None, bool | None]:
     trashed = re.search(r"trashed\s*=\s*(true|false)", q)
     return (parent.group(1) if parent else None, name.group(1).replace("\\'", "'") if name else None,
             None if trashed is None else trashed.group(1) == "true")
+
+
+def mime_q(q: str) -> tuple[str, str] | None:
+    """``("=", type)`` or ``("!=", type)`` for a ``mimeType`` term of ``q``."""
+    found = re.search(r"mimeType\s*(!=|=)\s*'([^']+)'", q)
+    return (found.group(1), found.group(2)) if found else None
 
 
 def multipart(request: Request) -> tuple[dict[str, Any], bytes]:
@@ -169,6 +175,9 @@ class DriveService:
             rows = [r for r in rows if r.name == name]
         if trashed is not None:
             rows = [r for r in rows if r.trashed == trashed]
+        mime = mime_q(request.arg("q") or "")
+        if mime is not None:
+            rows = [r for r in rows if (r.mime_type == mime[1]) == (mime[0] == "=")]
         rows.sort(key=lambda r: (r.created, r.id))
         state = tokens.decode(request.arg("pageToken") or "") or {"o": 0}
         offset, size = int(state.get("o", 0)), max(1, min(int(request.arg("pageSize") or 100), 1000))

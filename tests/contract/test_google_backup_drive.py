@@ -191,8 +191,27 @@ def test_listing_pages_and_a_throttled_download_with_503(source: DriveSource) ->
     items = drain(paged, source.scope(), None).items
     assert sorted(i.meta["name"] for i in items if i.kind == "file") == [f"{n}.bin" for n in range(5)]
     listed = [r for r in source.control.stats()["requests"] if r["path"] == "/drive/v3/files"]
-    assert len(listed) == 3  # 5 files and 1 folder, 2 per page
+    assert len(listed) == 4  # the 1 folder in one page, then the 5 files 2 per page
     file = next(i for i in items if i.meta["name"] == "3.bin")
     source.control.throttle(f"/drive/v3/files/{file.source_id}", 1, 0.5, status=503)
     assert read(file) == b"content 3"
     assert paged.session.http.waits == [0.5]
+
+
+def test_first_listing_streams_page_by_page(source: DriveSource, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first run yields a batch before the drive's last page is listed: memory holds one page of items
+    and the folder tree, never the whole drive's file list."""
+    for n in range(6):
+        source.control.seed("google", DOMAIN, USER, "file", f"/stream/{n}.bin", f"content {n}".encode())
+    monkeypatch.setattr("kustos.sources.google.drive.BATCH", 2)
+    paged = build_backup(source.config(), source.secret, EGRESS, ["drive"])
+    paged.services["drive"].page_size = 2
+    batches = paged.fetch(source.scope(), None)
+    first = next(batches)
+    listed = [r for r in source.control.stats()["requests"] if r["path"] == "/drive/v3/files"]
+    assert len(first.items) == 2 and first.next_cursor is None
+    assert len(listed) == 2  # the folder page and the first files page only: 6 files need 3 pages
+    rest = list(batches)
+    assert rest[-1].next_cursor is not None and all(b.next_cursor is None for b in rest[:-1])
+    names = sorted(i.meta["name"] for b in [first, *rest] for i in b.items if i.kind == "file")
+    assert names == [f"{n}.bin" for n in range(6)]

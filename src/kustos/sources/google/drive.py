@@ -21,7 +21,7 @@ file is past its 10 MB export limit (403 ``exportSizeLimitExceeded``) becomes on
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -102,29 +102,32 @@ class DriveService:
         drive_id = self._drive_id(scope)
         return {"supportsAllDrives": "true", **({"driveId": drive_id} if drive_id else {})}
 
-    def _full(self, scope: Scope, reset: bool) -> Iterator[Batch]:
-        user = self._user(scope)
-        token = str(self.session.json(f"{self.session.drive}/changes/startPageToken", user, "drive",
-                                      self._drive_params(scope))["startPageToken"])
+    def _list(self, scope: Scope, q: str) -> Iterator[list[Mapping[str, Any]]]:
+        """The drive's files matching ``q``, page by page (My Drive: only what the user owns; files shared
+        with them are backed up with their owner)."""
         drive_id = self._drive_id(scope)
-        params = {"q": "trashed = false", "pageSize": str(self.page_size), "fields": f"nextPageToken,files({FIELDS})",
+        params = {"q": q, "pageSize": str(self.page_size), "fields": f"nextPageToken,files({FIELDS})",
                   "supportsAllDrives": "true"}
         if drive_id:
             params.update({"corpora": "drive", "driveId": drive_id, "includeItemsFromAllDrives": "true"})
-        rows: list[Mapping[str, Any]] = []
         page: str | None = None
         while True:
-            body = self.session.json(f"{self.session.drive}/files", user, "drive",
+            body = self.session.json(f"{self.session.drive}/files", self._user(scope), "drive",
                                      {**params, **({"pageToken": page} if page else {})})
-            rows += body.get("files", [])
+            rows = body.get("files", [])
+            yield rows if drive_id else [r for r in rows if any(o.get("me") for o in r.get("owners", []))]
             page = body.get("nextPageToken")
             if not page:
-                break
-        if not drive_id:  # My Drive: what the user owns (files shared with them are backed up with their owner)
-            rows = [r for r in rows if any(o.get("me") for o in r.get("owners", []))]
-        folders = {str(r["id"]): r for r in rows if r.get("mimeType") == FOLDER}
+                return
+
+    def _full(self, scope: Scope, reset: bool) -> Iterator[Batch]:
+        """Folders first (their paths are needed by every file), then the files one page at a time, so
+        memory holds one page of items and the folder tree, never a drive's whole file list."""
+        token = str(self.session.json(f"{self.session.drive}/changes/startPageToken", self._user(scope), "drive",
+                                      self._drive_params(scope))["startPageToken"])
+        folders = {str(r["id"]): r for page in self._list(scope, f"mimeType = '{FOLDER}' and trashed = false")
+                   for r in page}
         paths: dict[str, str] = {}
-        native: list[str] = []
 
         def path_of(folder_id: str, depth: int = 0) -> str:
             if folder_id in paths:
@@ -136,18 +139,25 @@ class DriveService:
             paths[folder_id] = join(path_of(parent, depth + 1), str(row["name"]))
             return paths[folder_id]
 
-        items: list[Item] = []
-        for row in rows:
-            parent = path_of(str((row.get("parents") or [""])[0]))
-            if row.get("mimeType") == FOLDER:
-                path_of(str(row["id"]))
-            if row.get("mimeType") in EXPORTS:
-                native.append(str(row["id"]))
-            items += self._items(scope, row, parent)
+        def items_of(rows: Iterable[Mapping[str, Any]]) -> list[Item]:
+            items: list[Item] = []
+            for row in rows:
+                if row.get("mimeType") in EXPORTS:
+                    native.append(str(row["id"]))
+                items += self._items(scope, row, path_of(str((row.get("parents") or [""])[0])))
+            return items
+
+        native: list[str] = []
+        for folder_id in folders:
+            path_of(folder_id)
+        pending = items_of(folders.values())
+        for page in self._list(scope, f"mimeType != '{FOLDER}' and trashed = false"):
+            pending += items_of(page)
+            while len(pending) >= BATCH:
+                yield Batch(pending[:BATCH], None, reset=reset)
+                pending = pending[BATCH:]
         state = {"token": token, "folders": {k: paths[k] for k in folders if k in paths}, "native": native}
-        for start in range(0, max(len(items), 1), BATCH):
-            last = start + BATCH >= len(items)
-            yield Batch(items[start:start + BATCH], dict(state) if last else None, reset=reset)
+        yield Batch(pending, state, reset=reset)
 
     def _changes(self, scope: Scope, cursor: Cursor) -> Iterator[Batch]:
         user = self._user(scope)
