@@ -5,12 +5,14 @@ as on ``upload.box.com``; token at ``/oauth2/token``).
 * ``GET /2.0/users`` (offset/limit, or ``usemarker=true`` + ``marker``), ``As-User`` on every user call.
 * ``GET /2.0/folders/{id}/items`` (offset/limit or marker, ``fields``), ``GET /2.0/files/{id}``,
   ``GET /2.0/files/{id}/content`` → 302 to an expiring download URL (``/d/1/{token}/download``; expired: 403),
-  ``GET /2.0/files/{id}/comments``, ``GET /2.0/files/{id}/metadata``, ``GET /2.0/folders/{id}/collaborations``.
+  ``GET /2.0/files/{id}/comments``, ``GET /2.0/files/{id}/metadata``; a file seeded ``not_ready`` answers
+  ``202 Accepted`` with ``Retry-After`` that many times first.
 * ``GET /2.0/events?stream_type=changes|admin_logs&stream_position=now|0|N``: an expired position answers
   400 ``invalid_stream_position``-style (``code`` ``bad_request``, ``context_info.errors``).
 * ``POST /2.0/folders``, ``POST /api/2.0/files/content`` (multipart: ``attributes`` then ``file``) and
   ``POST /api/2.0/files/{id}/content`` (a new version); a name in use answers 409 ``item_name_in_use``.
-* Chunked upload sessions for large files: ``uploads.py``.
+* Chunked upload sessions for large files: ``uploads.py``; metadata templates and instances: ``metadata.py``;
+  comments and collaborations (of files and folders): ``sharing.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ import time
 from typing import Any
 
 from fakecloud.box.errors import box_error
+from fakecloud.box.metadata import MetadataService
 from fakecloud.box.shapes import full, mini, pick, user_full, user_mini
+from fakecloud.box.sharing import SharingService
 from fakecloud.box.store import BoxStore, Node, User
 from fakecloud.box.uploads import UploadSessions
 from fakecloud.web import Request, Response, Router, json_response
@@ -39,7 +43,6 @@ class BoxService:
         router.add("GET", r"/2\.0/users/me", self.me)
         router.add("GET", r"/2\.0/folders/(?P<id>\d+)", self.folder)
         router.add("GET", r"/2\.0/folders/(?P<id>\d+)/items", self.items)
-        router.add("GET", r"/2\.0/folders/(?P<id>\d+)/collaborations", self.collaborations)
         router.add("POST", r"/2\.0/folders", self.create_folder)
         router.add("GET", r"/2\.0/files/(?P<id>\d+)", self.file)
         router.add("GET", r"/2\.0/files/(?P<id>\d+)/content", self.content)
@@ -50,6 +53,8 @@ class BoxService:
         router.add("POST", r"/api/2\.0/files/content", self.upload)
         router.add("POST", r"/api/2\.0/files/(?P<id>\d+)/content", self.upload_version)
         UploadSessions(self.store, self._user).register(router)
+        MetadataService(self.store, self._enterprise, self._node).register(router)
+        SharingService(self.store, self._user, self._node).register(router)
 
     # --- auth ----------------------------------------------------------------------------------
     def token(self, request: Request) -> Response:
@@ -151,6 +156,9 @@ class BoxService:
             if isinstance(found, Response):
                 return found
             user, node = found
+            if node.not_ready > 0:  # uploaded just now: not ready for download yet
+                node.not_ready -= 1
+                return Response(202, b"", {"Retry-After": f"{self.store.retry_after:g}"})
             token = secrets.token_urlsafe(24)
             self.store.downloads[token] = (user.id, node.id, time.time() + self.store.download_lifetime)
         return Response(302, b"", {"Location": f"{request.base_url}/d/1/{token}/download"})
@@ -192,14 +200,6 @@ class BoxService:
                 return found
             rows = list(found[1].metadata)
         return json_response(200, {"entries": rows, "limit": 100})
-
-    def collaborations(self, request: Request) -> Response:
-        with self.store.lock:
-            found = self._node(request, "folder")
-            if isinstance(found, Response):
-                return found
-            rows = list(found[1].collaborations)
-        return json_response(200, {"entries": rows, "limit": 100, "next_marker": None})
 
     def events(self, request: Request) -> Response:
         stream_type = request.arg("stream_type", "changes")

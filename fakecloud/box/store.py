@@ -36,6 +36,7 @@ class Node:
     comments: list[dict[str, Any]] = field(default_factory=list)
     metadata: list[dict[str, Any]] = field(default_factory=list)
     collaborations: list[dict[str, Any]] = field(default_factory=list)
+    not_ready: int = 0  # downloads answered 202 Accepted (Retry-After) before the content is ready
 
     @property
     def sha1(self) -> str:
@@ -57,6 +58,7 @@ class User:
 class Enterprise:
     id: str
     users: dict[str, User] = field(default_factory=dict)  # by id
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)  # enterprise metadata templates by key
 
 
 class BoxStore:
@@ -68,6 +70,8 @@ class BoxStore:
         self.downloads: dict[str, tuple[str, str, float]] = {}  # download token -> (user id, file id, expiry)
         self.download_lifetime = 300.0
         self.token_lifetime = 3600
+        self.retry_after = 1.0  # what a 202 Accepted (content not ready, commit still processing) asks to wait
+        self.commits_pending = 0  # upload session commits answered 202 before the parts are processed
         self._ids = itertools.count(100001)
         self._positions = itertools.count(1000)
 

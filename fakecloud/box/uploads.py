@@ -4,7 +4,8 @@
 409 ``item_name_in_use`` for a taken name) and ``POST /files/{id}/upload_sessions`` (a new version) answer
 an ``upload_session`` with ``part_size`` and ``session_endpoints``; ``PUT /files/upload_sessions/{id}``
 takes one part (``Content-Range``, ``Digest: sha=<base64 sha1>``; every part but the last is ``part_size``
-bytes); ``POST .../commit`` (``parts`` and the whole file's ``Digest``) creates the file (201);
+bytes); ``POST .../commit`` (``parts`` and the whole file's ``Digest``) creates the file (201), or answers
+``202 Accepted`` with ``Retry-After`` while the parts are processed (``BoxStore.commits_pending`` times);
 ``DELETE`` aborts.
 """
 
@@ -123,6 +124,10 @@ class UploadSessions:
         session = self._session(request)
         if isinstance(session, Response):
             return session
+        with self.store.lock:
+            if self.store.commits_pending > 0:  # the parts are still being processed: retry later
+                self.store.commits_pending -= 1
+                return Response(202, b"", {"Retry-After": f"{self.store.retry_after:g}"})
         data = b"".join(session.parts[k] for k in sorted(session.parts))
         if len(data) != session.size:
             return box_error(412, "precondition_failed", f"{len(data)} of {session.size} bytes were uploaded")

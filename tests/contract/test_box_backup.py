@@ -24,14 +24,14 @@ import pytest
 from fakecloud.app import FakeCloud
 from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
 from kustos.sources.base import AuthenticationFailed, Batch, Connector, Cursor, Item, Scope
-from kustos.sources.box import BoxBackupConnector, FilesService, build_backup
-from kustos.sources.egress import EgressPolicy
+from kustos.sources.box import BoxBackupConnector, FilesService
 from kustos.sources.kinds import registry
+from tests.contract.box_fixtures import EGRESS, BoxApi, BoxEnterprise, read
+from tests.contract.box_fixtures import everything as fetch_all
 from tests.contract.connector_contract import ConnectorContract
 
 ENTERPRISE = "box-ent-1"
 USER = "nina@box.example"
-EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
 SPEC = Path("/work/shared/corpus/api/box/openapi.json")
 _counter = itertools.count()
 
@@ -40,11 +40,6 @@ _counter = itertools.count()
 def fakecloud() -> Iterator[FakeCloudProcess]:
     with running_fakecloud() as process:
         yield process
-
-
-def read(item: Item) -> bytes:
-    assert item.stream is not None
-    return b"".join(item.stream())
 
 
 class FilesOnly:
@@ -69,16 +64,14 @@ class FilesOnly:
 
 class BoxSource:
     def __init__(self, cloud: FakeCloudProcess) -> None:
-        self.control = cloud.control
-        self.control.call("reset")
-        self.settings = self.control.credentials("box", ENTERPRISE)
-        self.control.seed("box", ENTERPRISE, USER, "file", "/.keep", b"")  # creates the user
-        self.control.remove("box", ENTERPRISE, USER, "file", "/.keep")
+        self.box = BoxEnterprise(cloud, ENTERPRISE, [USER])
+        self.control = self.box.control
+        self.settings = self.box.settings
         self.backup = self.build()
         self.user_id = next(s for s in self.backup.scopes() if s.name == USER).meta["account"]
 
     def build(self) -> BoxBackupConnector:
-        return build_backup(self.settings, self.settings["client_secret"], EGRESS, ["files"])
+        return self.box.build(["files"])
 
     def connector(self) -> Connector:
         return FilesOnly(self.backup)
@@ -120,19 +113,13 @@ def source(fakecloud: FakeCloudProcess) -> BoxSource:
 
 
 def everything(source: BoxSource, cursor: Cursor | None = None) -> tuple[list[Item], Cursor | None, bool]:
-    items: list[Item] = []
-    last: Cursor | None = None
-    reset = False
-    for batch in source.backup.fetch(source.scope(), cursor):
-        items += batch.items
-        reset = reset or batch.reset
-        last = batch.next_cursor if batch.next_cursor is not None else last
-    return items, last, reset
+    return fetch_all(source.backup, source.scope(), cursor)
 
 
 def test_kind_declares_backup_and_builds_the_connector(source: BoxSource) -> None:
     kind = registry.get("box")
-    assert kind.services == ("backup",) and kind.backup_services == ("files",) and kind.scope_kinds == ("user",)
+    assert kind.services == ("backup",) and kind.backup_services == ("files", "enterprise")
+    assert kind.scope_kinds == ("user", "enterprise")
     assert [f.name for f in kind.fields if f.required] == ["enterprise_id", "client_id", "client_secret"]
     assert all(english and german and english != german for english, german in kind.steps)
     config = {k: v for k, v in source.settings.items() if k != "client_secret"}
@@ -222,15 +209,11 @@ def test_changes_deletions_and_resync_keep_paths(source: BoxSource) -> None:
 
 
 def test_expired_position_answers_box_error_body(source: BoxSource) -> None:
-    import httpx
-
-    session = source.backup.session
-    headers = {"Authorization": f"Bearer {session._token.token()}", "As-User": source.user_id}
-    position = httpx.get(f"{session.base}/events", params={"stream_type": "changes", "stream_position": "now"},
-                         headers=headers).json()["next_stream_position"]
+    api = BoxApi(source.backup)
+    position = api.get("/events", source.user_id, stream_type="changes",
+                       stream_position="now").json()["next_stream_position"]
     source.control.call("box/expire_events", tenant=ENTERPRISE, account=USER)
-    answer = httpx.get(f"{session.base}/events", params={"stream_type": "changes", "stream_position": position},
-                       headers=headers)
+    answer = api.get("/events", source.user_id, stream_type="changes", stream_position=position)
     body = answer.json()
     assert answer.status_code == 400 and body["type"] == "error" and body["status"] == 400
     assert body["context_info"]["errors"][0]["name"] == "stream_position"
@@ -265,18 +248,15 @@ def test_folder_items_are_read_page_by_page(source: BoxSource) -> None:
 
 
 def test_emulator_pages_users_by_offset_and_by_marker(source: BoxSource) -> None:
-    import httpx
-
     for n in range(4):
         source.control.seed("box", ENTERPRISE, f"u{n}@box.example", "file", "/x.txt", b"x")
-    session = source.backup.session
-    headers = {"Authorization": f"Bearer {session._token.token()}"}
-    by_offset = httpx.get(f"{session.base}/users", params={"limit": 2, "offset": 2}, headers=headers).json()
+    api = BoxApi(source.backup)
+    by_offset = api.get("/users", limit=2, offset=2).json()
     assert by_offset["total_count"] == 5 and by_offset["offset"] == 2 and len(by_offset["entries"]) == 2
     logins, marker = [], None
     while True:
         params = {"limit": 2, "usemarker": "true", **({"marker": marker} if marker else {})}
-        page = httpx.get(f"{session.base}/users", params=params, headers=headers).json()
+        page = api.get("/users", **params).json()
         assert "total_count" not in page
         logins += [u["login"] for u in page["entries"]]
         marker = page["next_marker"]

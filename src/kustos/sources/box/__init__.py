@@ -1,7 +1,9 @@
 """Box backup (enterprise app, client credentials grant): every user's files and folders As-User.
 
 ``build_backup(settings, secret, egress, services)`` and ``build_restore(settings, secret, egress)`` are what
-the ``box`` kind's hooks call. Services: ``files`` (``files.py``). Restore: ``restore.py``.
+the ``box`` kind's hooks call. Services: ``files`` (every user's files and folders, ``files.py``) and
+``enterprise`` (the enterprise's metadata templates, ``templates.py``). Restore: ``restore.py`` (files and
+folders with their comments, metadata instances and collaborations; templates).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from kustos.sources.box.connector import BoxBackupConnector, BoxDiscovery
 from kustos.sources.box.files import FilesService
 from kustos.sources.box.restore import BoxRestoreWriter
 from kustos.sources.box.session import BoxSession
+from kustos.sources.box.templates import TemplatesService
 from kustos.sources.egress import EgressPolicy
+from kustos.sources.multiplex import Service
 
-SERVICES: Mapping[str, Callable[[BoxSession], FilesService]] = {"files": FilesService}
+SERVICES: Mapping[str, Callable[[BoxSession], Service]] = {"files": FilesService, "enterprise": TemplatesService}
 
 
 def session_for(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> BoxSession:
@@ -43,5 +47,5 @@ def build_restore(settings: Mapping[str, Any], secret: str, egress: EgressPolicy
     return BoxRestoreWriter(session_for(settings, secret, egress))
 
 
-__all__ = ["SERVICES", "BoxBackupConnector", "BoxDiscovery", "BoxRestoreWriter", "BoxSession", "FilesService", "build_backup",
-           "build_discovery", "build_restore"]
+__all__ = ["SERVICES", "BoxBackupConnector", "BoxDiscovery", "BoxRestoreWriter", "BoxSession", "FilesService",
+           "TemplatesService", "build_backup", "build_discovery", "build_restore"]

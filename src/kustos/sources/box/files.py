@@ -9,9 +9,10 @@ changed brings everything below it again. A refused (expired) position restarts 
 ``reset=True``.
 
 Items: folders as kind ``folder`` (meta: collaborations), files as kind ``file`` with ``stream()`` (the
-302 to an expiring download URL is followed; an expired URL is fetched again and resumed), meta: sha1 (also
-as ``sha1Hash``, the content tag the backup sink uses to skip unchanged files), size, modified, version,
-etag, comments and metadata instances — kept beside the file in the snapshot.
+302 to an expiring download URL is followed; an expired URL is fetched again and resumed; a ``202 Accepted``
+for content not ready yet is waited out, bounded), meta: sha1 (also as ``sha1Hash``, the content tag the
+backup sink uses to skip unchanged files), size, modified, version, etag, comments (with author and time),
+metadata instances and the file's own collaborations — kept beside the file in the snapshot.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
+from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.box.session import PAGE, BoxSession
 from kustos.sources.graph.backup.download import stream_download
 from kustos.sources.http import HttpStatusError
@@ -174,8 +175,8 @@ class FilesService:
             meta["modified"] = row["modified_at"]
         if row.get("owned_by"):
             meta["owned_by"] = {k: row["owned_by"].get(k) for k in ("id", "login", "name")}
+        meta["collaborations"] = self._collaborations(scope.id, kind, item_id) if kind in ("file", "folder") else []
         if kind == "folder":
-            meta["collaborations"] = self._collaborations(scope.id, item_id)
             return Item(source_id=item_id, kind="folder", folder=parent, meta=meta)
         if kind != "file":
             return None  # web links are not files
@@ -189,16 +190,17 @@ class FilesService:
 
     def _comments(self, user: str, file_id: str) -> list[dict[str, Any]]:
         return [{"id": c.get("id"), "message": c.get("message"), "created_at": c.get("created_at"),
-                 "created_by": (c.get("created_by") or {}).get("login")}
+                 "created_by": (c.get("created_by") or {}).get("login"),
+                 "created_by_name": (c.get("created_by") or {}).get("name")}
                 for c in self.session.paged(f"/files/{file_id}/comments", user, {}, limit=100)]
 
-    def _collaborations(self, user: str, folder_id: str) -> list[dict[str, Any]]:
-        if folder_id == "0":
+    def _collaborations(self, user: str, kind: str, item_id: str) -> list[dict[str, Any]]:
+        """The collaborations of a file or folder (pending ones too; none on the root folder)."""
+        if kind == "folder" and item_id == "0":
             return []
-        rows = self.session.get(f"/folders/{folder_id}/collaborations", user).get("entries") or []
         return [{"id": c.get("id"), "role": c.get("role"), "status": c.get("status"),
                  "accessible_by": {k: (c.get("accessible_by") or {}).get(k) for k in ("type", "id", "login", "name")}}
-                for c in rows]
+                for c in self.session.marked(f"/{kind}s/{item_id}/collaborations", user, limit=100)]
 
     def stream(self, user: str, file_id: str, size: int) -> Iterator[bytes]:
         """The file's content in chunks from an expiring download URL (fetched again when it expired)."""
@@ -206,9 +208,11 @@ class FilesService:
                                lambda: self._download_url(user, file_id), self.chunk_size)
 
     def _download_url(self, user: str, file_id: str) -> str:
-        response = self.session.request("GET", f"{self.session.base}/files/{file_id}/content", user)
+        """The expiring download URL (the 302's ``Location``), after waiting out ``202 Accepted`` answers of a
+        file whose content is not ready yet."""
+        response = self.session.when_ready(
+            lambda: self.session.request("GET", f"{self.session.base}/files/{file_id}/content", user),
+            f"the download of file {file_id}")
         if response.status_code == 302 and response.headers.get("Location"):
             return str(response.headers["Location"])
-        if response.status_code == 202:  # not ready yet: Retry-After; the client retries 429/503 only
-            raise ConnectorError("Box has the file not ready for download yet (HTTP 202); the next run retries")
         raise self.session.http.on_error(response)

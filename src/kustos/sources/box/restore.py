@@ -9,7 +9,14 @@ of the same name in the target folder (Box answers 409 ``item_name_in_use``) is,
 ``name (1).ext`` (the first free number), ``replace`` / ``overwrite`` given the restored content as a new
 version. Files below ``CHUNKED`` bytes go in one multipart request (``POST {upload}/files/content``); larger
 ones through a chunked upload session (parts of the session's ``part_size`` read from the vault one at a
-time, each with its SHA-1 ``Digest``, then a commit with the whole file's digest), so memory stays flat.
+time, each with its SHA-1 ``Digest``, then a commit with the whole file's digest; a ``202 Accepted`` while
+Box still processes the parts is waited out, bounded), so memory stays flat.
+
+Beside the content (``reapply.py``): a restored file gets its comments, metadata instances and
+collaborations back, a folder its collaborations; a file kept by ``skip`` is left alone. The snapshot's
+``enterprise:<id>`` account holds the metadata templates: a template the enterprise lacks is created (else
+the item counts as skipped); it is walked before the users' accounts, so instances find their template.
+``report()`` adds what was and was not written back to the restore report.
 """
 
 from __future__ import annotations
@@ -22,9 +29,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 from kustos.sources.base import ConnectorError
+from kustos.sources.box.reapply import Reapplier
 from kustos.sources.box.session import BoxSession
 
-SERVICES = ("files",)
+SERVICES = ("files", "enterprise")
 MODES = {"skip": "skip", "copy": "copy", "replace": "replace", "overwrite": "replace"}
 RESTORED, SKIPPED = "restored", "skipped"
 CHUNKED = 20_000_000  # Box's smallest file for an upload session (and the size above which it advises one)
@@ -67,6 +75,7 @@ class BoxRestoreWriter:
         self.chunked = max(chunked, CHUNKED)
         self._users: dict[str, str] = {}
         self._folders: dict[tuple[str, str], str] = {}  # (user, folder path) -> folder id
+        self.reapply = Reapplier(session)
 
     def close(self) -> None:
         self.session.close()
@@ -78,11 +87,15 @@ class BoxRestoreWriter:
         service, sep, user = account.partition(":")
         if not sep or service not in SERVICES:
             raise RestoreError(f"restoring Box {service or account} items is not supported")
+        if service == "enterprise":
+            return self._enterprise_item(path, kind, open_content)
         if to_account:
             user = self.user_id(to_account.removeprefix("files:"))
         parts = parts_of(to_path, path)
         if kind == "folder":
-            self.folder(user, parts)
+            folder_id = self.folder(user, parts)
+            if folder_id != "0":
+                self.reapply.collaborations(user, "folder", folder_id, path, meta)
             return RESTORED
         if kind != "file":
             raise RestoreError(f"items of kind {kind!r} cannot be restored into Box")
@@ -92,12 +105,35 @@ class BoxRestoreWriter:
             raise RestoreError("a file restore needs a file name")
         parent = self.folder(user, parts[:-1])
         if size >= self.chunked:
-            return self._chunked(user, parent, parts[-1], size, open_content, mode)
+            outcome, file_id = self._chunked(user, parent, parts[-1], size, open_content, mode)
+        else:
+            with open_content() as stream:
+                data = stream.read()
+            if len(data) != size:
+                raise ConnectorError(f"the backed-up content of {path!r} is {len(data)} bytes, expected {size}")
+            outcome, file_id = self._upload(user, parent, parts[-1], data, mode)
+        if outcome == RESTORED and file_id:
+            self.reapply.file(user, file_id, path, meta)
+        return outcome
+
+    def report(self) -> dict[str, Any]:
+        """What was and was not written back beside the content (see ``reapply.py``)."""
+        return self.reapply.report()
+
+    def _enterprise_item(self, path: str, kind: str, open_content: Callable[[], BinaryIO] | None) -> str:
+        """A metadata template of the snapshot's enterprise: created when the enterprise lacks it."""
+        if kind == "folder":
+            return RESTORED
+        if kind != "metadata_template" or open_content is None:
+            raise RestoreError(f"items of kind {kind!r} cannot be restored into a Box enterprise")
         with open_content() as stream:
-            data = stream.read()
-        if len(data) != size:
-            raise ConnectorError(f"the backed-up content of {path!r} is {len(data)} bytes, expected {size}")
-        return self._upload(user, parent, parts[-1], data, mode)
+            try:
+                template = json.loads(stream.read())
+            except ValueError:
+                raise RestoreError(f"{path!r} is not a Box metadata template (invalid JSON)") from None
+        if not isinstance(template, dict):
+            raise RestoreError(f"{path!r} is not a Box metadata template")
+        return RESTORED if self.reapply.template(path, template) else SKIPPED
 
     def user_id(self, key: str) -> str:
         """A user id from an id or a login."""
@@ -132,18 +168,18 @@ class BoxRestoreWriter:
             self._folders[key] = folder_id
         return folder_id
 
-    def _upload(self, user: str, parent: str, name: str, data: bytes, mode: str) -> str:
+    def _upload(self, user: str, parent: str, name: str, data: bytes, mode: str) -> tuple[str, str]:
         target = name
         for attempt in range(1, 1000):
             body, ctype = multipart({"name": target, "parent": {"id": parent}}, target, data)
             response = self.session.request("POST", f"{self.session.upload_base}/files/content", user,
                                             headers={"Content-Type": ctype}, content=body)
             if response.status_code == 201:
-                return RESTORED
+                return RESTORED, _file_id(response)
             if response.status_code != 409:
                 raise self.session.http.on_error(response)
             if mode == "skip":
-                return SKIPPED
+                return SKIPPED, ""
             if mode == "replace":
                 existing = (response.json().get("context_info") or {}).get("conflicts") or {}
                 if isinstance(existing, list):
@@ -154,12 +190,12 @@ class BoxRestoreWriter:
                 answer = self.session.request("POST", f"{self.session.upload_base}/files/{existing['id']}/content",
                                               user, headers={"Content-Type": ctype}, content=body)
                 self.session.http.expect(answer, (200, 201))
-                return RESTORED
+                return RESTORED, str(existing["id"])
             target = numbered(name, attempt)  # copy: the first free "name (n).ext"
         raise RestoreError(f"no free name for a copy of {name!r}")
 
     def _chunked(self, user: str, parent: str, name: str, size: int, open_content: Callable[[], BinaryIO],
-                 mode: str) -> str:
+                 mode: str) -> tuple[str, str]:
         target = name
         for attempt in range(1, 1000):
             created = self._json("POST", f"{self.session.upload_base}/files/upload_sessions", user,
@@ -169,7 +205,7 @@ class BoxRestoreWriter:
             if created.status_code != 409:
                 raise self.session.http.on_error(created)
             if mode == "skip":
-                return SKIPPED
+                return SKIPPED, ""
             if mode == "replace":
                 existing = (created.json().get("context_info") or {}).get("conflicts") or {}
                 if isinstance(existing, list):
@@ -187,7 +223,7 @@ class BoxRestoreWriter:
                                     content=json.dumps(body).encode())
 
     def _send_parts(self, user: str, upload: Mapping[str, Any], size: int,
-                    open_content: Callable[[], BinaryIO]) -> str:
+                    open_content: Callable[[], BinaryIO]) -> tuple[str, str]:
         endpoints = upload.get("session_endpoints") or {}
         part_url, part_size = str(endpoints["upload_part"]), int(upload["part_size"])
         whole = hashlib.sha1()
@@ -213,16 +249,25 @@ class BoxRestoreWriter:
                     parts.append(self.session.http.expect(answer, (200,)).json()["part"])
                     sent = end + 1
                     del piece, answer
-            commit = self.session.request(
+            digest = "sha=" + base64.b64encode(whole.digest()).decode()
+            commit = self.session.when_ready(lambda: self.session.request(
                 "POST", str(endpoints["commit"]), user, content=json.dumps({"parts": parts}).encode(),
-                headers={"Content-Type": "application/json",
-                         "Digest": "sha=" + base64.b64encode(whole.digest()).decode()})
+                headers={"Content-Type": "application/json", "Digest": digest}),
+                "the commit of an upload session")  # 202 while Box still processes the parts
             self.session.http.expect(commit, (201,))
         except BaseException:
             if sent < size and endpoints.get("abort"):
                 self.session.request("DELETE", str(endpoints["abort"]), user)
             raise
-        return RESTORED
+        return RESTORED, _file_id(commit)
+
+
+def _file_id(response: Any) -> str:
+    """The id of the file an upload answered (``Files``: ``entries[0].id``)."""
+    try:
+        return str((response.json().get("entries") or [{}])[0].get("id") or "")
+    except (ValueError, AttributeError):
+        return ""
 
 
 def _digest(data: bytes) -> str:

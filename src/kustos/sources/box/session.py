@@ -7,7 +7,8 @@ worker of the enterprise). User content is read and written ``As-User``.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -26,6 +27,8 @@ from kustos.sources.http import (
 API = "https://api.box.com"
 UPLOAD = "https://upload.box.com/api"
 PAGE = 1000  # the largest page Box accepts for folder items and users
+READY_ATTEMPTS = 8  # how often a 202 Accepted ("not ready yet, Retry-After") is waited out before giving up
+READY_WAIT = 30.0  # the longest single wait a 202's Retry-After is obeyed for (seconds)
 
 _lock = threading.Lock()
 _throttles: dict[tuple[str, str], tuple[KeyedLimiter, SharedPause]] = {}
@@ -60,10 +63,20 @@ def box_error(response: httpx.Response) -> ConnectorError:
     return HttpStatusError(text, response.status_code, body)
 
 
+def retry_after(response: httpx.Response, longest: float) -> float:
+    """The seconds a 202's ``Retry-After`` asks for (1 when absent or unreadable), at most ``longest``."""
+    try:
+        wanted = float(response.headers.get("Retry-After") or 1)
+    except ValueError:
+        wanted = 1.0
+    return max(0.0, min(wanted, longest))
+
+
 class BoxSession:
     def __init__(self, client_id: str, client_secret: str, enterprise_id: str, *, endpoint: str | None = None,
                  upload_endpoint: str | None = None, egress: EgressPolicy | None = None,
-                 retry: RetryPolicy | None = None, timeout: float = 60.0, per_user: int = 4) -> None:
+                 retry: RetryPolicy | None = None, timeout: float = 60.0, per_user: int = 4,
+                 ready_attempts: int = READY_ATTEMPTS, ready_wait: float = READY_WAIT) -> None:
         self.client_id = client_id
         self._secret = client_secret
         self.enterprise_id = enterprise_id
@@ -72,6 +85,8 @@ class BoxSession:
         self.upload_base = f"{(upload_endpoint or UPLOAD).rstrip('/')}/2.0"
         limiter, pause = for_enterprise(self.endpoint, enterprise_id, per_user)
         self.max_concurrency = per_user
+        self.ready_attempts, self.ready_wait = ready_attempts, ready_wait
+        self.sleep: Callable[[float], None] = time.sleep
         self._token = CachedToken(self._fetch_token)
         self.http = HttpClient(token=self._token, limiter=limiter, pause=pause, retry=retry, timeout=timeout,
                                on_error=box_error, egress=egress)
@@ -105,6 +120,18 @@ class BoxSession:
         headers = {"As-User": user, **(kwargs.pop("headers", None) or {})}
         return self.http.request(method, url, key=user, headers=headers, **kwargs)
 
+    def when_ready(self, send: Callable[[], httpx.Response], what: str) -> httpx.Response:
+        """``send()`` again while Box answers ``202 Accepted`` (a download whose content is not ready yet, an
+        upload session commit whose parts are still processed), after the ``Retry-After`` it names (at most
+        ``READY_WAIT`` seconds each, ``READY_ATTEMPTS`` times); the first other answer is returned."""
+        for _attempt in range(self.ready_attempts):
+            response = send()
+            if response.status_code != 202:
+                return response
+            self.sleep(retry_after(response, self.ready_wait))
+        raise ConnectorError(f"Box still answered 202 (not ready) for {what} after {self.ready_attempts} attempts; "
+                             f"the next run tries again")
+
     def paged(self, path: str, user: str | None = None, params: Mapping[str, Any] | None = None,
               limit: int = PAGE) -> Iterator[dict[str, Any]]:
         """Every entry of an offset-paged collection (``total_count``, ``offset``, ``limit``)."""
@@ -115,6 +142,17 @@ class BoxSession:
             yield from entries
             offset += len(entries)
             if not entries or offset >= int(page.get("total_count") or 0):
+                return
+
+    def marked(self, path: str, user: str | None = None, params: Mapping[str, Any] | None = None,
+               limit: int = PAGE) -> Iterator[dict[str, Any]]:
+        """Every entry of a marker-paged collection (``limit``, ``marker`` → ``next_marker``)."""
+        marker: str | None = None
+        while True:
+            page = self.get(path, user, {**(params or {}), "limit": limit, **({"marker": marker} if marker else {})})
+            yield from list(page.get("entries") or [])
+            marker = page.get("next_marker") or None
+            if not marker:
                 return
 
     def users(self) -> Iterator[dict[str, Any]]:

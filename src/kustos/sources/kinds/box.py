@@ -1,7 +1,8 @@
 """Box (enterprise app with client credentials grant): backup of every user's files and folders.
 
-Backup only (``services=("backup",)``); the scopes are the enterprise's users. Backup service ``files``
-(``sources/box/``); restore writes files back into the same or another user.
+Backup only (``services=("backup",)``); the scopes are the enterprise's users (service ``files``) and the
+enterprise itself (service ``enterprise``: metadata templates), see ``sources/box/``; restore writes files back
+into the same or another user with their comments, metadata and collaborations, and missing templates.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 _build_backup = Deferred("kustos.sources.box:build_backup")
 _build_discovery = Deferred("kustos.sources.box:build_discovery")
 _build_restore = Deferred("kustos.sources.box:build_restore")
-BACKUP_SERVICES = ("files",)
+BACKUP_SERVICES = ("files", "enterprise")
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
@@ -40,11 +41,12 @@ def build_restore(config: dict[str, Any], secret: str, egress: EgressPolicy) -> 
 
 KIND = Kind(
     name="box", label="Box", label_de="Box", build=build,
-    services=("backup",), scope_kinds=("user",),
+    services=("backup",), scope_kinds=("user", "enterprise"),
     backup_services=BACKUP_SERVICES, build_backup=build_backup, build_restore=build_restore,
-    description="Backup of every Box user's files and folders with comments, metadata and collaborations.",
+    description="Backup of every Box user's files and folders with comments, metadata and collaborations, "
+                "and of the enterprise's metadata templates.",
     description_de="Sicherung der Dateien und Ordner aller Box-Benutzer mit Kommentaren, Metadaten und "
-                   "Mitarbeitern.",
+                   "Mitarbeitern sowie der Metadatenvorlagen des Unternehmens.",
     fields=(
         Field("enterprise_id", TEXT, "Enterprise ID", "Enterprise-ID", required=True, secret_bound="enterprise id",
               summary=True, max_length=100, placeholder="123456789"),
@@ -61,11 +63,11 @@ KIND = Kind(
             "In der Box Developer Console: Plattform-App erstellen → Benutzerdefinierte App → "
             "Serverauthentifizierung (Client Credentials Grant)."),
            ("Configuration: App Access Level \"App + Enterprise Access\"; scopes \"Read and write all files and "
-            "folders stored in Box\" and \"Manage users\"; advanced features \"Make API calls using the as-user "
-            "header\". Save the changes.",
+            "folders stored in Box\", \"Manage users\" and \"Manage enterprise properties\" (metadata "
+            "templates); advanced features \"Make API calls using the as-user header\". Save the changes.",
             "Konfiguration: App-Zugriffsebene „App + Enterprise Access“; Bereiche „Read and write all files and "
-            "folders stored in Box“ und „Manage users“; erweiterte Funktion „Make API calls using the as-user "
-            "header“. Änderungen speichern."),
+            "folders stored in Box“, „Manage users“ und „Manage enterprise properties“ (Metadatenvorlagen); "
+            "erweiterte Funktion „Make API calls using the as-user header“. Änderungen speichern."),
            ("Authorization → Review and Submit; a Box admin then authorises the app in the Admin Console "
             "(Apps → Platform Apps Manager → Server Authentication Apps, Add App with the Client ID).",
             "Autorisierung → Überprüfen und Senden; anschließend autorisiert ein Box-Administrator die App in der "

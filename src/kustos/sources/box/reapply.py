@@ -1,0 +1,204 @@
+"""What a Box restore writes back beside the content (same enterprise, As-User of the target user): a file's
+comments, metadata instances and collaborations, a folder's collaborations, and the enterprise's metadata
+templates.
+
+* Comments: ``POST /comments``. Box sets the author and time of a new comment itself, so the text says who
+  wrote it and when (``COMMENT_NOTE``); a comment whose text is on the file already is not added twice.
+* Metadata instances: ``POST /files/{id}/metadata/{scope}/{template}``; when the file has an instance of
+  that template already (409 ``tuple_already_exists``) it is read and brought to the backed-up values with a
+  JSON-Patch (``PUT``, ``application/json-patch+json``). A template missing in the enterprise (404) is
+  reported: the snapshot's ``enterprise`` account restores it (it is walked before the users' files).
+* Collaborations: ``POST /collaborations`` (``notify=false``) with the same role, for the user by login (or
+  id) or the group by id; one already on the item is skipped; the target user (the item's owner now) is
+  not invited to their own item; one Box refuses (e.g. an external user the enterprise's policy forbids) is
+  reported with Box's reason.
+* Templates: ``GET /metadata_templates/enterprise/{key}/schema``; when missing ``POST
+  /metadata_templates/schema`` with the backed-up fields (an existing template is left as it is).
+
+``report()`` → ``{"reapplied": {"comments", "metadata", "collaborations", "templates"}, "not_reapplied":
+[{"path", "what", "error"}]}`` (empty when nothing was written back).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from kustos.sources.base import ConnectorError
+from kustos.sources.box.session import BoxSession, box_error
+
+COMMENT_NOTE = "\n\n[Originally written by {author} on {created}; restored from a backup]"
+TEMPLATE_FIELD_KEYS = ("type", "key", "displayName", "description", "hidden")
+MAX_PROBLEMS = 500
+
+
+def comment_text(comment: Mapping[str, Any]) -> str:
+    author = comment.get("created_by") or comment.get("created_by_name") or "an unknown user"
+    return f"{comment.get('message') or ''}" + COMMENT_NOTE.format(author=author,
+                                                                   created=comment.get("created_at") or "unknown")
+
+
+def instance_values(instance: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in instance.items() if not str(k).startswith("$")}
+
+
+def json_patch(current: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The JSON-Patch that turns the values of ``current`` into ``wanted`` (``$`` keys are Box's own)."""
+    now = instance_values(current)
+    ops: list[dict[str, Any]] = [{"op": "add", "path": "/" + _pointer(k), "value": v}
+                                 for k, v in wanted.items() if now.get(k) != v or k not in now]
+    ops += [{"op": "remove", "path": "/" + _pointer(k)} for k in now if k not in wanted]
+    return ops
+
+
+def _pointer(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")
+
+
+def template_body(template: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``POST /metadata_templates/schema`` body that re-creates a backed-up template."""
+    fields = []
+    for field in template.get("fields") or []:
+        row = {k: field[k] for k in TEMPLATE_FIELD_KEYS if field.get(k) not in (None, "")}
+        if field.get("options"):
+            row["options"] = [{"key": o.get("key")} for o in field["options"]]
+        fields.append(row)
+    return {"scope": "enterprise", "templateKey": template.get("templateKey"),
+            "displayName": template.get("displayName") or template.get("templateKey"),
+            "hidden": bool(template.get("hidden")), "copyInstanceOnItemCopy": bool(template.get("copyInstanceOnItemCopy")),
+            "fields": fields}
+
+
+class Reapplier:
+    def __init__(self, session: BoxSession) -> None:
+        self.session = session
+        self.counts = {"comments": 0, "metadata": 0, "collaborations": 0, "templates": 0}
+        self.problems: list[dict[str, str]] = []
+        self.tried = False
+
+    def report(self) -> dict[str, Any]:
+        if not self.tried:
+            return {}
+        return {"reapplied": dict(self.counts), "not_reapplied": list(self.problems)}
+
+    def _problem(self, path: str, what: str, error: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append({"path": path, "what": what, "error": error[:300]})
+
+    def _send(self, method: str, path: str, user: str | None, body: object, *, params: Mapping[str, Any] | None = None,
+              ctype: str = "application/json") -> httpx.Response:
+        headers = {"Content-Type": ctype}
+        url = f"{self.session.base}{path}"
+        if user is None:
+            return self.session.http.request(method, url, headers=headers, params=params,
+                                             content=json.dumps(body).encode())
+        return self.session.request(method, url, user, headers=headers, params=params, content=json.dumps(body).encode())
+
+    # --- files and folders --------------------------------------------------------------------------------
+    def file(self, user: str, file_id: str, path: str, meta: Mapping[str, Any]) -> None:
+        """Comments, metadata instances and collaborations of a restored file."""
+        if meta.get("comments"):
+            self.tried = True
+            self._comments(user, file_id, path, list(meta["comments"]))
+        for instance in meta.get("metadata") or []:
+            self.tried = True
+            self._metadata(user, file_id, path, instance)
+        self.collaborations(user, "file", file_id, path, meta)
+
+    def collaborations(self, user: str, kind: str, item_id: str, path: str, meta: Mapping[str, Any]) -> None:
+        wanted = list(meta.get("collaborations") or [])
+        if not wanted:
+            return
+        self.tried = True
+        try:
+            present = list(self.session.marked(f"/{kind}s/{item_id}/collaborations", user, limit=100))
+        except ConnectorError as exc:
+            self._problem(path, "collaborations", str(exc))
+            return
+        there = {str(key).lower() for c in present for key in ((c.get("accessible_by") or {}).get("id"),
+                                                               (c.get("accessible_by") or {}).get("login")) if key}
+        for collaboration in wanted:
+            who = collaboration.get("accessible_by") or {}
+            label = f"{who.get('type') or 'user'} {who.get('login') or who.get('name') or who.get('id')}"
+            if str(who.get("id") or "") == user:
+                self._problem(path, f"collaboration of {label}", "the target user owns the restored item")
+                continue
+            if {str(who.get("id") or "").lower(), str(who.get("login") or "").lower()} & there:
+                continue  # already collaborating
+            target = ({"type": "user", "login": who["login"]} if who.get("type", "user") == "user" and who.get("login")
+                      else {"type": who.get("type") or "user", "id": who.get("id")})
+            answer = self._send("POST", "/collaborations", user,
+                                {"item": {"type": kind, "id": item_id}, "accessible_by": target,
+                                 "role": collaboration.get("role")}, params={"notify": "false"})
+            if answer.status_code == 201:
+                self.counts["collaborations"] += 1
+            elif answer.status_code != 409:  # 409: already a collaborator
+                self._problem(path, f"collaboration of {label} ({collaboration.get('role')})",
+                              str(box_error(answer)))
+
+    def _comments(self, user: str, file_id: str, path: str, comments: list[Mapping[str, Any]]) -> None:
+        try:
+            present = {str(c.get("message") or "") for c in self.session.paged(f"/files/{file_id}/comments", user,
+                                                                              {}, limit=100)}
+        except ConnectorError as exc:
+            self._problem(path, "comments", str(exc))
+            return
+        for comment in comments:
+            text = comment_text(comment)
+            if text in present:
+                continue
+            answer = self._send("POST", "/comments", user, {"message": text, "item": {"type": "file", "id": file_id}})
+            if answer.status_code == 201:
+                self.counts["comments"] += 1
+                present.add(text)
+            else:
+                self._problem(path, "comment", str(box_error(answer)))
+
+    def _metadata(self, user: str, file_id: str, path: str, instance: Mapping[str, Any]) -> None:
+        key, owner = str(instance.get("$template") or ""), str(instance.get("$scope") or "")
+        scope = "global" if owner == "global" else "enterprise"
+        what = f"metadata {owner or scope}.{key}"
+        if scope == "enterprise" and owner != f"enterprise_{self.session.enterprise_id}":
+            self._problem(path, what, "the template belongs to another enterprise")
+            return
+        values = instance_values(instance)
+        where = f"/files/{file_id}/metadata/{scope}/{key}"
+        answer = self._send("POST", where, user, values)
+        if answer.status_code == 409:  # an instance of the template is there: bring it to the backed-up values
+            current = self.session.request("GET", f"{self.session.base}{where}", user)
+            if current.status_code not in (200, 201):
+                self._problem(path, what, str(box_error(current)))
+                return
+            ops = json_patch(current.json(), values)
+            if not ops:
+                self.counts["metadata"] += 1
+                return
+            answer = self._send("PUT", where, user, ops, ctype="application/json-patch+json")
+        if answer.status_code in (200, 201):
+            self.counts["metadata"] += 1
+        elif answer.status_code == 404 and "instance_tuple_not_found" in answer.text:
+            self._problem(path, what, f"the metadata template {key!r} does not exist in the enterprise (restore the "
+                                      f"snapshot's enterprise templates first)")
+        else:
+            self._problem(path, what, str(box_error(answer)))
+
+    # --- templates ----------------------------------------------------------------------------------------
+    def template(self, path: str, template: Mapping[str, Any]) -> bool:
+        """Create the backed-up template when the enterprise lacks it; True when it was created."""
+        self.tried = True
+        key = str(template.get("templateKey") or "")
+        if not key:
+            raise ConnectorError(f"{path!r} is not a Box metadata template (no templateKey)")
+        found = self.session.http.request("GET", f"{self.session.base}/metadata_templates/enterprise/{key}/schema")
+        if found.status_code == 200:
+            return False
+        if found.status_code != 404:
+            raise box_error(found)
+        answer = self._send("POST", "/metadata_templates/schema", None, template_body(template))
+        if answer.status_code != 201:
+            raise box_error(answer)
+        self.counts["templates"] += 1
+        return True
