@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from fakecloud.salesforce.store import ConnectedApp, SalesforceStore, now
+from fakecloud.salesforce.store import ConnectedApp, SalesforceStore, iso
 
 
 def canonical(record: dict[str, Any]) -> bytes:
@@ -85,4 +85,20 @@ class SalesforceSeeder:
     def expire_window(self, tenant: str) -> None:
         """Replication data before now is gone: older getUpdated/getDeleted starts are refused."""
         with self.store.lock:
-            self.store.org(tenant).earliest = now() + timedelta(milliseconds=1)
+            self.store.org(tenant).earliest = self.store.now() + timedelta(milliseconds=1)
+
+    def configure(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``salesforce/configure``: ``clock`` = ``freeze`` (the org's clock stands still at this moment) or
+        ``run``; ``bulk_polls`` = how many status polls a Bulk API 2.0 query job stays ``InProgress``;
+        ``metadata`` = {path in the retrieve zip: text} extra configuration files of ``tenant``'s org."""
+        with self.store.lock:
+            if args.get("clock") == "freeze":
+                self.store.frozen = self.store.now()
+            elif args.get("clock") == "run":
+                self.store.frozen = None
+            if "bulk_polls" in args:
+                self.store.bulk_polls = int(args["bulk_polls"])
+            if "metadata" in args:
+                self.store.org(str(args["tenant"])).metadata.update(
+                    {str(path): str(text).encode() for path, text in dict(args["metadata"]).items()})
+            return {"frozen": iso(self.store.frozen) if self.store.frozen else None}

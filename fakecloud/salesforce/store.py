@@ -61,6 +61,7 @@ class Org:
     blobs: dict[str, bytes] = field(default_factory=dict)  # id -> VersionData/Body
     deleted: list[tuple[str, str, datetime]] = field(default_factory=list)  # (object, id, when)
     earliest: datetime | None = None  # replication data older than this is gone
+    metadata: dict[str, bytes] = field(default_factory=dict)  # extra Metadata API files: path in the zip -> bytes
 
 
 class SalesforceStore:
@@ -71,7 +72,12 @@ class SalesforceStore:
         self.cursors: dict[str, tuple[list[dict[str, Any]], int]] = {}  # query locator -> (rows, offset)
         self.page_size = 2000
         self.token_lifetime = 3600
+        self.bulk_polls = 2  # status polls a Bulk API 2.0 query job answers InProgress before JobComplete
+        self.frozen: datetime | None = None  # the org's clock stands still at this moment (tests)
         self._ids = itertools.count(1)
+
+    def now(self) -> datetime:
+        return self.frozen or now()
 
     def org(self, tenant: str) -> Org:
         org = self.orgs.get(tenant)
@@ -129,7 +135,7 @@ class SalesforceStore:
         blob = base64.b64decode(values.pop(blob_field)) if blob_field and values.get(blob_field) else None
         self._learn_fields(org, obj, values)
         record_id = str(values.pop("Id", "") or self.new_id(obj))
-        stamp = iso(now())
+        stamp = iso(self.now())
         record = {name: None for name in obj.fields}
         record.update(values)
         record.update({"Id": record_id, "IsDeleted": False, "CreatedDate": stamp, "LastModifiedDate": stamp,
@@ -155,15 +161,15 @@ class SalesforceStore:
             org.blobs[record_id] = base64.b64decode(values.pop(blob_field) or "")
         self._learn_fields(org, obj, values)
         record.update(values)
-        stamp = iso(now())
+        stamp = iso(self.now())
         record["LastModifiedDate"] = record["SystemModstamp"] = stamp
 
     def delete(self, tenant: str, record_id: str) -> None:
         org = self.org(tenant)
         org.records.pop(record_id)
         org.blobs.pop(record_id, None)
-        org.deleted.append((org.owner[record_id], record_id, now()))
-        stamp = iso(now())
+        org.deleted.append((org.owner[record_id], record_id, self.now()))
+        stamp = iso(self.now())
         for child_id, child in org.records.items():  # lookups to it are cleared, as Salesforce does
             refs = [f for f, spec in org.objects[org.owner[child_id]].fields.items()
                     if spec["type"] == "reference" and child.get(f) == record_id]
@@ -178,5 +184,5 @@ class SalesforceStore:
         return {name: record.get(name) for name in obj.fields}
 
     def earliest_available(self, org: Org) -> datetime:
-        oldest = now() - timedelta(days=WINDOW_DAYS)
+        oldest = self.now() - timedelta(days=WINDOW_DAYS)
         return max(oldest, org.earliest) if org.earliest else oldest

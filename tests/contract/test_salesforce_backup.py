@@ -279,3 +279,23 @@ def test_file_download_streams_and_waits_out_a_request_limit(source: SalesforceS
     source.throttle(1, 0.3)  # the next request (the download) is refused once
     assert b"".join(blob.stream()) == data
     assert source.throttle_obeyed()
+
+
+def test_a_change_in_the_same_millisecond_as_the_window_end_is_not_lost(source: SalesforceSource) -> None:
+    """The org's clock stands still: a window ends at that millisecond, then a record is changed in the same
+    millisecond (its SystemModstamp equals the latestDateCovered just answered). The next run still finds it,
+    once: windows overlap and what the overlap delivered already is left out."""
+    account = source.record("Account", {"Name": "Boundary"})
+    first = drain(source.backup, source.scope(), None)
+    frozen = source.control.call("salesforce/configure", clock="freeze")["frozen"]
+    try:
+        quiet = drain(source.backup, source.scope(), first.cursor)
+        assert quiet.items == [] and quiet.cursor is not None and quiet.cursor["since"] == frozen
+        source.control.seed("salesforce", source.tenant, "", "Account", account, json.dumps({"Name": "Edge"}).encode())
+        assert source.stored("Account")[account]["modified"] == frozen
+    finally:
+        source.control.call("salesforce/configure", clock="run")
+    later = drain(source.backup, source.scope(), quiet.cursor)
+    assert [json.loads(i.data)["Name"] for i in later.items] == ["Edge"]
+    again = drain(source.backup, source.scope(), later.cursor)
+    assert again.items == [] and again.deletions == [] and not again.reset

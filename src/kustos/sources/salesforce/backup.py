@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
 
@@ -25,6 +25,8 @@ RECORD_KIND = "record"
 # Fields Salesforce maintains itself; a compare of two versions leaves them out.
 VOLATILE = ("SystemModstamp", "LastModifiedDate", "LastModifiedById", "LastViewedDate", "LastReferencedDate")
 BATCH = 200
+# Each getUpdated/getDeleted window starts this long before the last one's end (see DataService._window).
+OVERLAP_SECONDS = 60.0
 
 
 def canonical(record: dict[str, Any]) -> bytes:
@@ -79,8 +81,10 @@ class DataService:
     name: ClassVar[str] = "data"
     scope_kind: ClassVar[str] = "org"
 
-    def __init__(self, session: SalesforceSession) -> None:
+    def __init__(self, session: SalesforceSession, *, overlap_seconds: float = OVERLAP_SECONDS) -> None:
         self.session = session
+        self.overlap = timedelta(seconds=overlap_seconds)
+        self._no_overlap = False
         self._fields: dict[str, list[str]] = {}
 
     def scopes(self) -> Iterable[Scope]:
@@ -102,51 +106,63 @@ class DataService:
     def records(self, name: str) -> Iterator[dict[str, Any]]:
         yield from self.session.query(f"SELECT {', '.join(self.fields(name))} FROM {name}")
 
+    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
+        # A window ends at the next whole millisecond: whatever happened before this run is inside it.
+        until = stamp(datetime.now(UTC) + timedelta(microseconds=999))
+        names = self.objects()
+        if not cursor or not cursor.get("since"):
+            yield from self._full(names, reset=False)
+            return
+        seen = Seen(cursor)
+        covered: list[str] = []
+        try:
+            items = list(self._delta(names, cursor, until, covered, seen))
+        except WindowMissed:
+            yield from self._full(names, reset=True)
+            return
+        for offset in range(0, len(items), BATCH):
+            yield Batch(items[offset:offset + BATCH], None)
+        # The next window starts where Salesforce says this one is complete (it may lag behind the end asked).
+        since = min(covered, key=_moment) if covered else seen.begun
+        yield Batch([], {"since": since, "objects": names, **seen.cursor(since, self.overlap)})
+
     def _full(self, names: list[str], reset: bool) -> Iterator[Batch]:
+        seen = Seen({})
         pending: list[Item] = []
         first = reset
         for name in names:
             for record in self.records(name):
+                seen.record(str(record["Id"]), str(record.get("SystemModstamp") or ""))
                 pending += record_items(self.session, name, record)
                 if len(pending) >= BATCH:
                     yield Batch(pending, None, reset=first)
                     pending, first = [], False
         if pending or first:
             yield Batch(pending, None, reset=first)
-
-    def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
-        started = stamp(datetime.now(UTC))
-        names = self.objects()
-        if not cursor or not cursor.get("since"):
-            yield from self._full(names, reset=False)
-            yield Batch([], {"since": started, "objects": names})
-            return
-        covered: list[str] = []
-        try:
-            items = list(self._delta(names, cursor, started, covered))
-        except WindowMissed:
-            yield from self._full(names, reset=True)
-            yield Batch([], {"since": started, "objects": names})
-            return
-        for offset in range(0, len(items), BATCH):
-            yield Batch(items[offset:offset + BATCH], None)
-        # The next window starts where Salesforce says this one is complete (it may lag behind the end asked).
-        since = min(covered, key=_moment) if covered else started
-        yield Batch([], {"since": since, "objects": names})
+        yield Batch([], {"since": seen.begun, "objects": names, **seen.cursor(seen.begun, self.overlap)})
 
     def _window(self, name: str, which: str, since: str, until: str) -> dict[str, Any]:
+        """One getUpdated/getDeleted window, starting ``overlap`` before ``since``: a record stamped in the
+        same millisecond as the last window's end but committed after it is not lost (``Seen`` drops what
+        was delivered already). A start the org no longer keeps is asked again without the overlap."""
+        start = stamp(_moment(since) - self.overlap) if not self._no_overlap else since
         try:
-            return dict(self.session.get(f"sobjects/{name}/{which}/", {"start": since, "end": until}))
+            return dict(self.session.get(f"sobjects/{name}/{which}/", {"start": start, "end": until}))
         except HttpStatusError as exc:
-            if exc.status == 400 and "INVALID_REPLICATION_DATE" in str(exc):
-                raise WindowMissed(f"the {which} window of {name} since {since} is no longer available") from exc
-            raise
+            if exc.status != 400 or "INVALID_REPLICATION_DATE" not in str(exc):
+                raise
+            if start != since:
+                self._no_overlap = True
+                return self._window(name, which, since, until)
+            raise WindowMissed(f"the {which} window of {name} since {since} is no longer available") from exc
 
-    def _delta(self, names: list[str], cursor: Cursor, until: str, covered: list[str]) -> Iterator[Item]:
+    def _delta(self, names: list[str], cursor: Cursor, until: str, covered: list[str], seen: Seen) -> Iterator[Item]:
         known, since = set(cursor.get("objects") or []), str(cursor["since"])
+        self._no_overlap = False
         for name in names:
             if name not in known:  # a new object: everything it has
                 for record in self.records(name):
+                    seen.record(str(record["Id"]), str(record.get("SystemModstamp") or ""))
                     yield from record_items(self.session, name, record)
                 continue
             updated = self._window(name, "updated", since, until)
@@ -159,6 +175,34 @@ class DataService:
                     if exc.status == 404:  # deleted since; the deleted window says so
                         continue
                     raise
-                yield from record_items(self.session, name, record)
+                if seen.record(str(record_id), str(record.get("SystemModstamp") or "")):
+                    yield from record_items(self.session, name, record)
             for row in deleted.get("deletedRecords", []):
-                yield from deletion_items(name, str(row["id"]))
+                if seen.gone(str(row["id"]), str(row.get("deletedDate") or "")):
+                    yield from deletion_items(name, str(row["id"]))
+
+
+class Seen:
+    """What the overlapping part of the last windows delivered already: record id → SystemModstamp, deleted
+    id → deletedDate. ``record``/``gone`` answer whether a row is new; ``cursor`` keeps the rows inside the
+    next window's overlap."""
+
+    def __init__(self, cursor: Cursor) -> None:
+        self.begun = stamp(datetime.now(UTC))
+        self.before: dict[str, str] = dict(cursor.get("seen") or {})
+        self.before_gone: dict[str, str] = dict(cursor.get("gone") or {})
+        self.records: dict[str, str] = dict(self.before)
+        self.deletions: dict[str, str] = dict(self.before_gone)
+
+    def record(self, record_id: str, modstamp: str) -> bool:
+        self.records[record_id] = modstamp
+        return not modstamp or self.before.get(record_id) != modstamp
+
+    def gone(self, record_id: str, deleted: str) -> bool:
+        self.deletions[record_id] = deleted
+        return not deleted or self.before_gone.get(record_id) != deleted
+
+    def cursor(self, since: str, overlap: timedelta) -> dict[str, dict[str, str]]:
+        start = _moment(since) - overlap
+        return {"seen": {k: v for k, v in self.records.items() if v and _moment(v) > start},
+                "gone": {k: v for k, v in self.deletions.items() if v and _moment(v) > start}}
