@@ -32,8 +32,9 @@ class TemplatesService:
     name: ClassVar[str] = "enterprise"
     scope_kind: ClassVar[str] = "enterprise"
 
-    def __init__(self, session: BoxSession) -> None:
+    def __init__(self, session: BoxSession, page_size: int = PAGE) -> None:
         self.session = session
+        self.page_size = page_size
 
     def scopes(self) -> Iterator[Scope]:
         enterprise = self.session.enterprise_id
@@ -47,7 +48,7 @@ class TemplatesService:
         before = {str(k): str(v) for k, v in ((cursor or {}).get("templates") or {}).items()}
         seen: dict[str, str] = {}
         items: list[Item] = []
-        for template in self.session.marked("/metadata_templates/enterprise", None, limit=PAGE):
+        for template in self.session.marked("/metadata_templates/enterprise", None, limit=self.page_size):
             key = str(template.get("templateKey") or template.get("id"))
             data = template_bytes(template)
             name = f"{key}.json"
