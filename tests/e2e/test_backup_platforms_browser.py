@@ -1,0 +1,443 @@
+"""Protecting Google Workspace, Dropbox, Box and Salesforce from the dashboard, in a real browser: a real
+`kustos serve` process (its huey consumer runs the jobs), fakecloud as the four clouds, Debian's Chromium
+driven by Playwright. Per platform a customer admin
+
+1. opens "Add source", picks the platform, reads its set-up steps (English and German), fills the form with
+   the emulator's credentials, saves and tests the connection (the emulator's API address is not a dashboard
+   setting: it is set through the REST API, as an operator scripting a test installation would);
+2. enables backup for one account and one service, runs a backup, lets the emulator lose most items (and,
+   for Salesforce, change a field), runs a second backup;
+3. browses the FIRST snapshot down to an item, opens the account's snapshot timeline, searches the backups
+   for a seeded word and downloads the hit, comparing its sha256 (records: fields) with what was seeded;
+4. restores one item of the first snapshot (the point in time before the deletion) through the restore
+   form, into another account where the platform has one, and finds its bytes / fields in the emulator;
+5. sees the mass-deletion alert on the backup page;
+6. Salesforce: compares the two snapshots (changed field with old and new value) and downloads the CSV.
+
+Two platforms walk in English, two in German. Seeding runs in a separate process against the server's home:
+    KUSTOS_HOME=... python tests/e2e/test_backup_platforms_browser.py --seed
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.e2e.artifacts import ARTIFACTS
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+KUSTOS = Path(sys.executable).with_name("kustos")
+PASSWORD = "platform-walk-pass-42"
+PLATFORMS = ("gmail", "dropbox", "box", "salesforce")
+BULK = 52  # items the emulator loses before the second backup: above the mass-deletion floor (50, > 30 %)
+WAIT = 120.0
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed at /usr/bin/chromium")]
+
+
+# --- seeding (runs in its own process: `python tests/e2e/test_backup_platforms_browser.py --seed`) -----
+
+def _seed() -> dict:
+    import django  # noqa: PLC0415  (the seeding process only)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kustos.django_settings")
+    django.setup()
+    from django.core.management import call_command  # noqa: PLC0415
+
+    from kustos.accounts.services import tokens, users  # noqa: PLC0415
+    from kustos.tenants.services import customers, locations, partners  # noqa: PLC0415
+
+    call_command("migrate", interactive=False, verbosity=0)
+    partner = partners.create("Nordwind IT")
+    out: dict[str, Any] = {"customers": {}}
+    for kind in PLATFORMS:
+        customer = customers.create(partner, f"Kunde {kind}", location=locations.default(), backup_enabled=True,
+                                    actor="seed")
+        admin = users.create(f"admin-{kind}@kunde.example", "customer_admin", password=PASSWORD, customer=customer,
+                             name="Jana Becker", actor="seed")
+        _, token = tokens.create(admin, "e2e", actor="seed")
+        out["customers"][kind] = {"id": customer.id, "email": admin.email, "token": token}
+    return out
+
+
+# --- the platforms ---------------------------------------------------------------------------------------
+
+@dataclass
+class Platform:
+    kind: str  # the source kind
+    service: str  # fakecloud's service name
+    tenant: str
+    user: str  # the backed-up account (as the plan form takes it)
+    other: str  # the restore target ("" = restore in place)
+    services: list[str]  # the backup services ticked
+    lang: str
+    form: Callable[[dict], dict[str, str]]  # dashboard form values from the emulator's credentials
+    endpoint: Callable[[dict], dict[str, str]]  # config the REST API sets (not on the dashboard)
+    secret: Callable[[dict], str]
+    seeded: dict[str, bytes] = field(default_factory=dict)
+
+
+def _files_seed(control, p: Platform) -> dict[str, Any]:
+    """A document with a searchable word, a kept file and BULK small files (later removed)."""
+    seeded = {"/Docs/angebot.txt": b"Angebot fuer Tapirsessel und Wombatlampen\n",
+              "/Docs/keep.txt": b"stays\n"}
+    seeded |= {f"/Rechnungen/r{i:02d}.txt": f"Rechnung {i}\n".encode() for i in range(BULK)}
+    for path, data in seeded.items():
+        control.seed(p.service, p.tenant, p.user, "file", path, data)
+    if p.other:
+        control.seed(p.service, p.tenant, p.other, "file", "/mine.txt", b"the other account's own file\n")
+    return {"files": seeded, "word": "Tapirsessel", "pick": ("Rechnungen", "r00.txt"),
+            "hit": "Docs/angebot.txt"}
+
+
+def _files_change(control, p: Platform, seed: dict) -> None:
+    for i in range(BULK):
+        control.remove(p.service, p.tenant, p.user, "file", f"/Rechnungen/r{i:02d}.txt")
+
+
+def _sf_add(control, p: Platform, obj: str, values: dict) -> str:
+    return control.seed("salesforce", p.tenant, "", obj, "", json.dumps(values).encode())["id"]
+
+
+def _sf_seed(control, p: Platform) -> dict[str, Any]:
+    acme = _sf_add(control, p, "Account", {"Name": "Tapirsessel GmbH", "Industry": "Retail"})
+    deals = [_sf_add(control, p, "Opportunity", {"Name": f"Deal {i:02d}", "Amount": 1000 + i}) for i in range(BULK)]
+    return {"acme": acme, "deals": deals, "word": "Tapirsessel", "pick": ("Opportunity", deals[0]),
+            "hit_prefix": "Account/"}
+
+
+def _sf_change(control, p: Platform, seed: dict) -> None:
+    control.seed("salesforce", p.tenant, "", "Account", seed["acme"], json.dumps({"Industry": "Banking"}).encode())
+    for deal in seed["deals"]:
+        control.remove("salesforce", p.tenant, "", "Opportunity", deal)
+
+
+GOOGLE = Platform(
+    "gmail", "google", "kustos-walk-google.example", "lena@kustos-walk-google.example",
+    "max@kustos-walk-google.example", ["drive"], "de",
+    form=lambda s: {"admin_email": s["admin"]}, endpoint=lambda s: {"endpoint": s["endpoint"]},
+    secret=lambda s: json.dumps(s["service_account"]))
+DROPBOX = Platform(
+    "dropbox", "dropbox", "kustos-walk-dropbox.example", "lena@kustos-walk-dropbox.example",
+    "max@kustos-walk-dropbox.example", ["files"], "en",
+    form=lambda s: {"app_key": s["app_key"], "app_secret": s["app_secret"]},
+    endpoint=lambda s: {"endpoint": s["endpoint"]}, secret=lambda s: s["app_secret"])
+BOX = Platform(
+    "box", "box", "kustos-walk-box.example", "lena@kustos-walk-box.example", "max@kustos-walk-box.example",
+    ["files"], "de",
+    form=lambda s: {"enterprise_id": s["enterprise_id"], "client_id": s["client_id"],
+                    "client_secret": s["client_secret"]},
+    endpoint=lambda s: {"endpoint": s["endpoint"], "upload_endpoint": s["upload_endpoint"]},
+    secret=lambda s: s["client_secret"])
+SALESFORCE = Platform(
+    "salesforce", "salesforce", "kustos-walk.my.salesforce.example", "", "", ["data"], "en",
+    form=lambda s: {"client_id": s["client_id"], "username": s["username"], "private_key": s["private_key"],
+                    "endpoint": s["endpoint"]},
+    endpoint=lambda s: {}, secret=lambda s: s["private_key"])
+BY_KIND = {p.kind: p for p in (GOOGLE, DROPBOX, BOX, SALESFORCE)}
+
+# What the pages say, per language (the generic dashboard texts; the kinds' own texts come from the registry).
+TEXT = {
+    "en": {"tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
+           "mass": "Mass deletion", "hits": "hit", "review": "Review restore", "steps": "Add source"},
+    "de": {"tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
+           "mass": "Massenlöschung", "hits": "Treffer", "review": "Wiederherstellung prüfen",
+           "steps": "Quelle hinzufügen"},
+}
+
+
+# --- fixtures ----------------------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def walk_server(tmp_path_factory):
+    from fakecloud.testing import running_fakecloud  # noqa: PLC0415
+    from tests.e2e.serving import kustos_serve  # noqa: PLC0415
+
+    home = tmp_path_factory.mktemp("kustos-platforms-home")
+    with running_fakecloud() as cloud:
+        env = {**os.environ, "KUSTOS_HOME": str(home), "KUSTOS_REQUIRE_2FA_FOR_ADMINS": "0",
+               "KUSTOS_SOURCES_ALLOWED_NETWORKS": "127.0.0.0/8,::1/128",
+               "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)])}
+        env.pop("KUSTOS_DATABASE_URL", None)
+        env.pop("KUSTOS_REDIS_URL", None)
+        seed = subprocess.run([sys.executable, str(Path(__file__)), "--seed"], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)
+        assert seed.returncode == 0, seed.stderr[-3000:]
+        info = json.loads(seed.stdout.strip().splitlines()[-1])
+        with kustos_serve(KUSTOS, env, home, _free_port()) as base:
+            yield base, info, cloud.control, home
+
+
+# --- browser helpers -----------------------------------------------------------------------------------------
+
+def _sign_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary[type=submit]")
+    page.wait_for_load_state()
+    assert "/login/" not in page.url, f"{email} could not sign in: {page.url}"
+
+
+def _language(page, lang: str) -> None:
+    if page.get_attribute("html", "lang") != lang:
+        page.click(f"form.lang button[value={lang}]")
+        page.wait_for_load_state("load")
+    assert page.get_attribute("html", "lang") == lang
+
+
+def _flash(page) -> str:
+    return page.locator(".flash").first.inner_text()
+
+
+def _until(what: str, check: Callable[[], Any], timeout: float = WAIT, every: float = 0.5) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out waiting for {what}")
+        time.sleep(every)
+
+
+def _snapshot_ids(page, url: str) -> list[str]:
+    page.goto(url)
+    return [t.strip() for t in page.locator("[data-testid=backup-snapshots] tbody tr td:first-child .sub").all_inner_texts()]
+
+
+def _wait_job(page, base: str, job_url: str) -> None:
+    page.goto(base + job_url)
+    page.wait_for_selector("[data-testid=job-state][data-state=succeeded], [data-testid=job-state][data-state=failed]",
+                           timeout=WAIT * 1000)
+    state = page.get_attribute("[data-testid=job-state]", "data-state")
+    assert state == "succeeded", page.inner_text("main")
+
+
+def _backup_now(page, snapshots_url: str, lang: str) -> str:
+    before = _snapshot_ids(page, snapshots_url)
+    page.click("[data-testid=backup-run]")
+    page.wait_for_load_state("load")
+    assert TEXT[lang]["started"] in _flash(page)
+    ids = _until("the backup snapshot", lambda: (lambda now: now if len(now) > len(before) else None)(
+        _snapshot_ids(page, snapshots_url)))
+    new = [i for i in ids if i not in before]
+    assert len(new) == 1, ids
+    assert "badge ok" in page.locator("[data-testid=backup-snapshots] tbody tr").first.inner_html()
+    return new[0]
+
+
+def _zip_member(download) -> tuple[str, bytes]:
+    data = Path(download.path()).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        names = [n for n in z.namelist() if not n.endswith("/")]
+        assert len(names) == 1, names
+        return names[0], z.read(names[0])
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- the walk ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", PLATFORMS)
+def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser, kind):
+    from kustos.sources.kinds import registry  # noqa: PLC0415
+
+    base, info, control, home = walk_server
+    p = BY_KIND[kind]
+    lang = p.lang
+    me = info["customers"][kind]
+    cid = me["id"]
+    spec = registry.get(kind)
+    control.call("reset")
+    creds = control.credentials(p.service, p.tenant)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = lambda name: page.screenshot(path=str(ARTIFACTS / f"platform-{kind}-{name}.png"), full_page=True)  # noqa: E731
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB", accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    _sign_in(page, base, me["email"])
+
+    # 1. Add source: the platform's set-up steps in both languages, the form, the connection test.
+    for shown in ("de", "en") if lang == "en" else ("en", "de"):
+        page.goto(f"{base}/customers/{cid}/sources/new/")
+        _language(page, shown)
+        page.click(f"[data-testid=kind-{kind}]")
+        page.wait_for_load_state("load")
+        assert page.locator(f"[data-testid=kind-{kind}]").get_attribute("class") == "active"
+        steps = [s.strip() for s in page.locator(".source-hint ol.steps li").all_inner_texts()]
+        assert steps == [(de if shown == "de" else en) for en, de in spec.steps], steps
+        assert (spec.label_de if shown == "de" else spec.label) in page.inner_text(".source-hint h2")
+    shot("1-add-source")
+    for name, value in p.form(creds).items():
+        page.fill(f"[data-testid=source-form] [name={name}]", value)
+    if kind == "gmail":
+        page.set_input_files("[data-testid=source-form] input[name=service_account]",
+                             files=[{"name": "key.json", "mimeType": "application/json",
+                                     "buffer": json.dumps(creds["service_account"]).encode()}])
+    page.click("[data-testid=source-form] button.primary[type=submit]")
+    page.wait_for_url(f"{base}/customers/{cid}/sources/")
+    edit = page.locator("[data-testid=source-table] a[href$='/edit/']").first.get_attribute("href")
+    sid = re.search(r"/sources/([^/]+)/edit/", edit).group(1)
+    if p.endpoint(creds):  # the emulator's address: an API-only setting, sent with the secret again
+        answer = httpx.patch(f"{base}/api/v1/sources/{sid}", headers={"Authorization": f"Bearer {me['token']}"},
+                             json={"config": p.endpoint(creds), "secret": p.secret(creds)}, timeout=30)
+        assert answer.status_code == 200, answer.text
+    page.reload()
+    page.click("[data-testid=source-test]")
+    page.wait_for_load_state("load")
+    assert TEXT[lang]["tested"] in _flash(page), _flash(page)
+
+    # 2. Backup plan: one account, the chosen services; seed, back up, lose most items, back up again.
+    seed = _sf_seed(control, p) if kind == "salesforce" else _files_seed(control, p)
+    page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/enable/")
+    offered = page.locator("[data-testid=backup-enable] input[name=services]")
+    for i in range(offered.count()):
+        box = offered.nth(i)
+        box.set_checked(box.get_attribute("value") in p.services)
+    shot("2-enable")
+    page.click("[data-testid=backup-enable] button.primary[type=submit]")
+    snapshots_url = f"{base}/customers/{cid}/sources/{sid}/backup/"
+    page.wait_for_url(snapshots_url)
+    assert TEXT[lang]["enabled"] in _flash(page)
+    if p.user:  # one account, named by its e-mail address: the plan's CSV activation, "only these from now on"
+        page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/enable/")
+        page.set_input_files("[data-testid=backup-activate] input[name=csv]",
+                             files=[{"name": "accounts.csv", "mimeType": "text/csv",
+                                     "buffer": f"account\n{p.user}\n".encode()}])
+        page.check("[data-testid=backup-activate] input[name=explicit]")
+        page.click("[data-testid=backup-activate] button[type=submit]")
+        page.wait_for_load_state("load")
+        report = page.inner_text("[data-testid=backup-activate-report]")
+        assert p.user in report and "badge ok" in page.inner_html("[data-testid=backup-activate-report]"), report
+        shot("2-activate")
+        page.goto(snapshots_url)
+    first = _backup_now(page, snapshots_url, lang)
+    (_sf_change if kind == "salesforce" else _files_change)(control, p, seed)
+    second = _backup_now(page, snapshots_url, lang)
+    shot("3-snapshots")
+
+    # 3. Browse the FIRST snapshot down to the item, the account's timeline, search and download.
+    rows = page.locator("[data-testid=backup-snapshots] tbody tr")
+    assert rows.count() == 2 and first in rows.nth(1).inner_text()
+    rows.nth(1).locator("a").click()
+    page.wait_for_load_state("load")
+    assert f"snapshot={first}" in page.url
+    accounts = page.locator("[data-testid=backup-browse] tbody tr td:nth-child(1) a")
+    assert accounts.count() == 1, page.inner_text("[data-testid=backup-browse]")
+    account = accounts.first.inner_text().strip()
+    accounts.first.click()
+    page.wait_for_load_state("load")
+    folder, item = seed["pick"]
+    page.click(f"[data-testid=backup-browse] a:text-is('{folder}')")
+    page.wait_for_load_state("load")
+    item_path = f"{folder}/{item}"
+    pick = page.locator(f"[data-testid=backup-pick][value='{item_path}']")
+    if pick.count() == 0 and kind == "salesforce":  # a record is stored under its id plus a suffix
+        pick = page.locator(f"[data-testid=backup-pick][value^='{item_path}']")
+    assert pick.count() == 1, page.inner_text("[data-testid=backup-browse]")
+    item_path = pick.get_attribute("value")
+    shot("4-browse-first")
+    page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/accounts/")
+    links = page.locator("[data-testid=backup-plan-accounts] a.primary")
+    assert links.count() == 1 and (p.user or creds["username"]) in links.first.inner_text()
+    links.first.click()
+    page.wait_for_load_state("load")
+    timeline = page.locator("[data-testid=backup-timeline-row]")
+    assert timeline.count() == 2
+    assert first in page.inner_text("[data-testid=backup-timeline]")
+
+    def search_hits():
+        page.goto(f"{base}/customers/{cid}/backup/search/?q={seed['word']}&snapshot={first}")
+        return page.locator("[data-testid=backup-search-download]").count() > 0 and \
+            not page.locator("[data-testid=backup-search-pending]").count()
+    _until("the search index", search_hits)
+    assert TEXT[lang]["hits"] in page.inner_text("[data-testid=backup-search-total]")
+    shot("5-search")
+    with page.expect_download() as got:
+        page.locator("[data-testid=backup-search-download]").first.click()
+    name, data = _zip_member(got.value)
+    if kind == "salesforce":
+        record = json.loads(data)
+        assert record["Name"] == "Tapirsessel GmbH" and record["Industry"] == "Retail", record
+    else:
+        assert name.endswith("Docs/angebot.txt"), name
+        assert _sha(data) == _sha(seed["files"]["/Docs/angebot.txt"])
+
+    # 4. Restore the picked item of the first snapshot (it is gone since) through the restore form.
+    page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/browse/?snapshot={first}&account={account}&path={folder}")
+    page.check(f"[data-testid=backup-pick][value='{item_path}']")
+    if p.other:
+        page.fill("#restore-form input[name=to_account]", p.other)
+    page.click("[data-testid=backup-restore-submit]")
+    page.wait_for_load_state("load")
+    assert page.inner_text("h1").strip() == TEXT[lang]["review"]
+    assert page.inner_text("[data-testid=restore-review-count]").startswith("1 ")
+    shot("6-restore-review")
+    page.click("[data-testid=restore-review-start]")
+    page.wait_for_url("**/jobs/*/")
+    _wait_job(page, base, page.url.removeprefix(base))
+    if kind == "salesforce":
+        deals = {r["content"]["Name"] for r in control.items("salesforce", p.tenant, "Opportunity")}
+        assert deals == {"Deal 00"}, deals
+    else:
+        got_files = {r["path"]: r["sha256"] for r in control.items(p.service, p.tenant, "file", p.other)}
+        assert got_files.get("/Rechnungen/r00.txt") == _sha(seed["files"]["/Rechnungen/r00.txt"]), got_files
+
+    # 5. The mass deletion is an alert on the customer's backup page.
+    page.goto(f"{base}/customers/{cid}/backup/")
+    alerts = page.inner_text("[data-testid=backup-alerts]")
+    assert TEXT[lang]["mass"] in alerts and f"{BULK} " in alerts, alerts
+    shot("7-alerts")
+
+    # 6. Salesforce: the two snapshots compared, the changed field with old and new value, as CSV too.
+    if kind == "salesforce":
+        page.goto(snapshots_url)
+        page.click("[data-testid=backup-compare-link]")
+        page.select_option("[data-testid=backup-compare-form] select[name=snapshot]", first)
+        page.select_option("[data-testid=backup-compare-form] select[name=other]", second)
+        page.click("[data-testid=backup-compare-form] button[type=submit]")
+        page.wait_for_load_state("load")
+        changed = [r.strip().split("\t") for r in page.locator("[data-testid=backup-compare-rows] tbody tr").all_inner_texts()]
+        assert ["Account", seed["acme"], "changed", "Industry", "Retail", "Banking"] in changed, changed
+        shot("8-compare")
+        with page.expect_download() as got:
+            page.click("[data-testid=backup-compare-csv]")
+        csv_text = Path(got.value.path()).read_text(encoding="utf-8")
+        assert f"Account,{seed['acme']},changed,Industry,Retail,Banking" in csv_text.splitlines()
+
+    assert errors == [], errors
+    context.close()
+
+
+if __name__ == "__main__" and "--seed" in sys.argv:
+    sys.path[:0] = [str(REPO / "src"), str(REPO)]
+    print(json.dumps(_seed()))
