@@ -10,6 +10,8 @@ After each snapshot the backup engine calls, per account::
 Sinks measure entropy while streaming with :class:`EntropyEstimator` (``feed(chunk)``) and may
 keep it in the item's metadata as ``entropy``/``entropy_sample`` for the next comparison.
 Finding kinds: mass_deletion, mass_modification, extension_change, encrypted_content.
+An account whose top-level folders are separate things (a Salesforce org's objects) is judged per
+folder with :func:`assess_parts` and :class:`PartBaselines` (each folder its own baseline).
 """
 
 from kustos.backupguard.baseline import Baseline
@@ -25,9 +27,10 @@ from kustos.backupguard.detector import (
     assess,
 )
 from kustos.backupguard.entropy import EntropyEstimator, looks_random, shannon_entropy
+from kustos.backupguard.partitions import PartAssessment, PartBaselines, assess_parts
 from kustos.backupguard.rules import Rules
 from kustos.backupguard.vaultdiff import changes_between
 
 __all__ = ["ENCRYPTED_CONTENT", "EXTENSION_CHANGE", "KINDS", "MASS_DELETION", "MASS_MODIFICATION", "Assessment",
-           "Baseline", "Change", "ChangeSet", "EntropyEstimator", "Finding", "Rules", "assess", "changes_between",
-           "looks_random", "shannon_entropy"]
+           "Baseline", "Change", "ChangeSet", "EntropyEstimator", "Finding", "PartAssessment", "PartBaselines", "Rules",
+           "assess", "assess_parts", "changes_between", "looks_random", "shannon_entropy"]

@@ -8,13 +8,16 @@ mass modification with an extension change, not as a mass deletion.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from kustos.backupguard.filetypes import dir_of, extension, name_of, stem
 
 OPS = ("added", "modified", "deleted")
 NON_FILES = frozenset({"folder", "account"})
+# Items that are records (JSON of an API resource), not files: their names carry no extension a
+# user chose and their content is no document, so renames, extensions and entropy say nothing.
+RECORDS = frozenset({"record", "event", "contact", "task"})
 
 
 @dataclass(frozen=True)
@@ -66,15 +69,29 @@ class Change:
     def is_file(self) -> bool:
         return self.kind not in NON_FILES
 
+    @property
+    def is_record(self) -> bool:
+        return self.kind in RECORDS
+
+    @property
+    def part(self) -> str:
+        """The top-level folder of the path (``""`` for an item at the account's root)."""
+        head, sep, _ = self.path.strip("/").partition("/")
+        return head if sep else ""
+
 
 @dataclass(frozen=True)
 class ChangeSet:
     """The changes of one ``account`` in one run; ``files_before``: the account's item count
-    in the previous snapshot (the denominator of every rate)."""
+    in the previous snapshot (the denominator of every rate). ``part``: the top-level folder this
+    set is limited to (a Salesforce object), ``""`` for the whole account; ``unit`` names what is
+    counted in findings (``files``, ``records``)."""
 
     account: str
     files_before: int
     changes: tuple[Change, ...] = field(default_factory=tuple)
+    part: str = ""
+    unit: str = "files"
 
     def __post_init__(self) -> None:
         if self.files_before < 0:
@@ -82,9 +99,22 @@ class ChangeSet:
 
     @classmethod
     def build(cls, account: str, files_before: int, changes: Iterable[Change], pair_renames: bool = True) -> ChangeSet:
-        """A change set of file items (folders are left out), renames paired."""
+        """A change set of file items (folders are left out), renames paired (records never are:
+        a record keeps its id, a deleted and an added record are two records)."""
         files = [c for c in changes if c.is_file]
-        return cls(account, files_before, tuple(_pair(files) if pair_renames else files))
+        if not pair_renames:
+            return cls(account, files_before, tuple(files))
+        records = [c for c in files if c.is_record]
+        return cls(account, files_before, tuple(_pair([c for c in files if not c.is_record]) + records))
+
+    def split(self, sizes: Mapping[str, int], unit: str = "records") -> dict[str, ChangeSet]:
+        """One change set per top-level folder: every folder of ``sizes`` (its item count in the
+        previous snapshot, the part's own denominator) and every folder with a change."""
+        per: dict[str, list[Change]] = {name: [] for name in sizes}
+        for c in self.changes:
+            per.setdefault(c.part, []).append(c)
+        return {name: ChangeSet(self.account, max(int(sizes.get(name, 0)), 0), tuple(found), part=name, unit=unit)
+                for name, found in sorted(per.items())}
 
     def of(self, op: str) -> list[Change]:
         return [c for c in self.changes if c.op == op]

@@ -33,10 +33,11 @@ class Finding:
     severity: str
     detail: str
     count: int  # files concerned in this run
+    part: str = ""  # the top-level folder judged on its own (a Salesforce object), "" for the account
 
     def to_dict(self) -> dict[str, Any]:
         return {"account": self.account, "kind": self.kind, "severity": self.severity,
-                "detail": self.detail, "count": self.count}
+                "detail": self.detail, "count": self.count, **({"part": self.part} if self.part else {})}
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,11 @@ def assess(changes: ChangeSet, baseline: Baseline | None, day: str | date, rules
     bl = Baseline.from_dict(baseline.to_dict()) if baseline else Baseline(account=changes.account)
     files = changes.files_before
     modified = changes.modified
-    renamed_ext = [c for c in modified if c.renamed and c.extension != c.previous_extension]
-    ransom = [c for c in (*changes.added, *renamed_ext) if ransomware_extension(c.path)]
-    encrypted = [c for c in modified if turned_random(c, rules)]
+    # Records (JSON resources) have no user-chosen extension and no document content to encrypt:
+    # only deletions and modifications count for them.
+    renamed_ext = [c for c in modified if c.renamed and c.extension != c.previous_extension and not c.is_record]
+    ransom = [c for c in (*changes.added, *renamed_ext) if ransomware_extension(c.path) and not c.is_record]
+    encrypted = [c for c in modified if turned_random(c, rules) and not c.is_record]
     measured = [c.entropy for c in modified if c.entropy is not None]
     mean_before = bl.mean_entropy(today)
 
@@ -76,13 +79,14 @@ def assess(changes: ChangeSet, baseline: Baseline | None, day: str | date, rules
     bucket.entropy_n += len(measured)
     bl.runs += 1
 
+    noun = f"{changes.unit} of {changes.part}" if changes.part else changes.unit
     candidates = [
-        _mass(MASS_DELETION, "deleted", "deleted", len(changes.deleted), bl, bucket, files, rules),
-        _mass(MASS_MODIFICATION, "modified", "modified", len(modified), bl, bucket, files, rules),
+        _mass(MASS_DELETION, "deleted", "deleted", len(changes.deleted), bl, bucket, files, rules, noun, changes.unit),
+        _mass(MASS_MODIFICATION, "modified", "modified", len(modified), bl, bucket, files, rules, noun, changes.unit),
         _extensions(renamed_ext, ransom, bl, bucket, files, rules),
         _encrypted(encrypted, bl, bucket, mean_before, rules),
     ]
-    findings = [Finding(changes.account, kind, severity, detail, count)
+    findings = [Finding(changes.account, kind, severity, detail, count, changes.part)
                 for kind, severity, detail, count in (c for c in candidates if c is not None)]
     for f in findings:
         if f.kind not in bucket.flagged:
@@ -105,7 +109,8 @@ def turned_random(c: Change, rules: Rules) -> bool:
 Candidate = tuple[str, str, str, int] | None
 
 
-def _mass(kind: str, metric: str, verb: str, count: int, bl: Baseline, bucket: Day, files: int, rules: Rules) -> Candidate:
+def _mass(kind: str, metric: str, verb: str, count: int, bl: Baseline, bucket: Day, files: int, rules: Rules,
+          noun: str = "files", unit: str = "files") -> Candidate:
     share = count / max(files, 1)
     severity = "critical" if share >= rules.critical_share else "high"
     st = bl.stat(metric, bucket.day, kind, min_days=rules.baseline_days)
@@ -116,12 +121,12 @@ def _mass(kind: str, metric: str, verb: str, count: int, bl: Baseline, bucket: D
         if z < rules.z_threshold:
             return None
         total = getattr(bucket, metric)
-        return (kind, severity, f"{total} of {bucket.files} files ({bucket.rate(metric):.0%}) {verb} today; "
+        return (kind, severity, f"{total} of {bucket.files} {noun} ({bucket.rate(metric):.0%}) {verb} today; "
                 f"usually {st.mean:.1%} ± {st.std:.1%} a day (z = {z:.1f} over {st.n} days)", count)
     if count < rules.mass_min_files or share <= rules.mass_share:
         return None
-    return (kind, severity, f"{count} of {files} files ({share:.0%}) {verb} in one run "
-            f"(more than {rules.mass_share:.0%} with at least {rules.mass_min_files} files)", count)
+    return (kind, severity, f"{count} of {files} {noun} ({share:.0%}) {verb} in one run "
+            f"(more than {rules.mass_share:.0%} with at least {rules.mass_min_files} {unit})", count)
 
 
 def _extensions(renamed: list[Change], ransom: list[Change], bl: Baseline, bucket: Day, files: int,

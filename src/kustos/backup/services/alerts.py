@@ -2,7 +2,12 @@
 is judged by ``kustos.backupguard`` against its own baseline (kept on ``BackupAccount.baseline``);
 each finding becomes a ``BackupAlert`` (audited), critical ones are mailed to the partner's admins and
 the customer's admins. An account's first snapshot only seeds its baseline. Entropy comes from the
-item metadata the sink recorded while streaming, so no content is read again."""
+item metadata the sink recorded while streaming, so no content is read again.
+
+A kind with ``alert_partition = "folder"`` (Salesforce: folder = object) has each top-level folder
+of its accounts judged on its own (``backupguard.assess_parts``): every object keeps its own
+baseline (``{"parts": {object: baseline}}`` in ``BackupAccount.baseline``) and its own denominator,
+the object's records in the parent snapshot; the alert's detail names the object."""
 
 from __future__ import annotations
 
@@ -22,8 +27,17 @@ from kustos.accounts.models import User
 from kustos.accounts.roles import Role
 from kustos.audit import services as audit
 from kustos.backup.models import BackupAccount, BackupAlert, BackupPlan, BackupSnapshot
-from kustos.backupguard import Baseline, ChangeSet, assess, changes_between
+from kustos.backupguard import (
+    Baseline,
+    ChangeSet,
+    Finding,
+    PartBaselines,
+    assess,
+    assess_parts,
+    changes_between,
+)
 from kustos.notify.services import events
+from kustos.sources.kinds import registry
 from kustos.tenants.models import Customer
 
 log = logging.getLogger("kustos.backup")
@@ -39,31 +53,80 @@ def check(plan: BackupPlan, snap: BackupSnapshot, store: Any) -> list[BackupAler
     before = {row["account"]: int(row.get("items", 0)) for row in store.snapshots.ls(snap.parent)} \
         if snap.parent else {}
     changed = changes_between(store, snap.parent, snap.id, read_content=False) if snap.parent else {}
+    per_folder = _partition(plan) == "folder"
     raised: list[BackupAlert] = []
     with transaction.atomic():
         for name, account in sorted(accounts.items()):
             if name not in current and name not in before:
                 continue
-            baseline = _baseline(account) if name in before else None
-            if baseline is None:
+            baseline = None if per_folder or name not in before else _baseline(account)
+            if name not in before or (not per_folder and baseline is None):
                 # The account's first snapshot (or no usable baseline yet): seed the baseline only.
-                BackupAccount.objects.filter(pk=account.pk).update(baseline=Baseline(account=name).to_dict())
+                seed = PartBaselines(account=name) if per_folder else Baseline(account=name)
+                BackupAccount.objects.filter(pk=account.pk).update(baseline=seed.to_dict())
                 continue
             cs = changed.get(name) or ChangeSet.build(name, before.get(name, 0), [])
-            result = assess(cs, baseline, day=day)
-            BackupAccount.objects.filter(pk=account.pk).update(baseline=result.baseline.to_dict())
-            for f in result.findings:
+            if baseline is not None:
+                result = assess(cs, baseline, day=day)
+                findings, state = result.findings, result.baseline.to_dict()
+            else:
+                findings, state = _assess_parts(store, str(snap.parent), account, cs, day)
+            BackupAccount.objects.filter(pk=account.pk).update(baseline=state)
+            for f in findings:
                 alert = BackupAlert.objects.create(
                     customer_id=plan.customer_id, plan=plan, account=account, time=snap.time, kind=f.kind,
                     severity=f.severity, detail=f.detail, count=f.count, snapshot=snap.id)
                 audit.record("backup.alert", actor="system", customer=plan.customer_id, target=alert.id,
                              detail={"account": name, "kind": f.kind, "severity": f.severity, "count": f.count,
-                                     "snapshot": snap.id})
+                                     "snapshot": snap.id, **({"object": f.part} if f.part else {})})
                 raised.append(alert)
     critical = [a for a in raised if a.severity == CRITICAL]
     if critical:
         _mail(plan, critical)
     return raised
+
+
+def _partition(plan: BackupPlan) -> str:
+    try:
+        return registry.get(plan.source.kind).alert_partition
+    except KeyError:
+        return ""
+
+
+def _assess_parts(store: Any, parent: str, account: BackupAccount, cs: ChangeSet,
+                  day: Any) -> tuple[list[Finding], dict[str, Any]]:
+    """Every top-level folder on its own; its denominator is its records (not the files stored beside
+    them, e.g. a ContentVersion's bytes) in the parent snapshot."""
+    sizes = _part_sizes(store, parent, account.scope_id, {c.part for c in cs.changes})
+    records = ChangeSet(cs.account, cs.files_before, tuple(c for c in cs.changes if c.kind != "file"))
+    result = assess_parts(records, sizes, _part_baselines(account), day=day)
+    return result.findings, result.baseline.to_dict()
+
+
+def _part_sizes(store: Any, parent: str, name: str, changed: set[str]) -> dict[str, int]:
+    """Items per top-level folder of ``name`` in ``parent``: counted exactly (records only) for the
+    folders that changed (their tree nodes were just read by the diff), from the folder's item count
+    for the others (nothing changed there: the size only starts the day's bucket)."""
+    sizes: dict[str, int] = {}
+    for row in store.snapshots.ls(parent, name):
+        if not row.get("dir"):
+            continue
+        folder = str(row["name"])
+        if folder in changed:
+            sizes[folder] = sum(1 for r in store.snapshots.ls(parent, name, folder)
+                                if r.get("kind") not in ("file", "folder"))
+        else:
+            sizes[folder] = int(row.get("items", 0))
+    return sizes
+
+
+def _part_baselines(account: BackupAccount) -> PartBaselines:
+    try:
+        return PartBaselines.from_dict(account.baseline)
+    except ValueError as exc:
+        if account.baseline is not None:
+            log.warning("per-object baselines of account %s are unusable, starting again: %s", account.scope_id, exc)
+        return PartBaselines(account=account.scope_id)
 
 
 def _baseline(account: BackupAccount) -> Baseline | None:

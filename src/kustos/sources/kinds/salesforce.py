@@ -22,6 +22,7 @@ LOGIN = "https://login.salesforce.com"
 BACKUP_SERVICES = ("data",)
 _build_backup = Deferred("kustos.sources.salesforce.connector:build_backup")
 _build_restore = Deferred("kustos.sources.salesforce.restore:build_restore")
+_build_seeder = Deferred("kustos.sources.salesforce.seed:build_seeder")
 
 
 def _settings(config: dict[str, Any]) -> dict[str, Any]:
@@ -40,6 +41,10 @@ def build_backup(config: dict[str, Any], secret: str, egress: EgressPolicy, serv
 
 def build_restore(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
     return _build_restore(_settings(config), secret, egress)
+
+
+def build_seeder(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
+    return _build_seeder(_settings(config), secret, egress)
 
 
 _PEM = re.compile(r"-----BEGIN ((?:RSA |ENCRYPTED )?PRIVATE KEY)-----(.*?)-----END \1-----", re.S)
@@ -63,8 +68,8 @@ def check_key(secret: str) -> str:
 KIND = Kind(
     name="salesforce", label="Salesforce", label_de="Salesforce", build=build,
     services=("backup",), scope_kinds=("org",),
-    backup_services=BACKUP_SERVICES, build_backup=build_backup, build_restore=build_restore,
-    check_secret=check_key,
+    backup_services=BACKUP_SERVICES, build_backup=build_backup, build_restore=build_restore, build_seeder=build_seeder,
+    check_secret=check_key, alert_partition="folder",
     fields=(
         Field("client_id", TEXT, "Consumer key", "Consumer Key (Verbraucherschlüssel)", required=True,
               max_length=300),
