@@ -7,21 +7,19 @@ unchanged files are carried over by sha1; in-place restore with skip / copy / re
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 
 import pytest
 from django.test import Client
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
-from kustos.archive.models import Source
 from kustos.backup.models import BackupAlert, BackupSnapshot
-from kustos.backup.services import plans, restore
-from kustos.cli import registry as cli
+from kustos.backup.services import plans
 from kustos.core import runtime
-from kustos.jobs.models import Job
-from kustos.jobs.tasks import execute
 from tests import factories
+from tests.contract.box_fixtures import sha
+from tests.integration.backup import box_helpers
+from tests.integration.backup.box_helpers import account_of, backup, do_restore, snapshot_files
 from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -37,53 +35,12 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
         yield process
 
 
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def backup(plan) -> dict:
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return job.result
-
-
-def do_restore(snap: BackupSnapshot, **options) -> dict:
-    job = restore.request(snap, actor="test", **options)
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return job.result
-
-
 def files_of(control, account: str) -> dict[str, str]:
     return {row["path"]: row["sha256"] for row in control.items("box", ENTERPRISE, "file", account)}
 
 
-def add_with_cli(control, customer, capsys, tmp_path) -> Source:
-    settings = control.credentials("box", ENTERPRISE)
-    path = tmp_path / "box.json"
-    path.write_text(json.dumps({k: v for k, v in settings.items() if k != "endpoint"}))
-    capsys.readouterr()
-    code = cli.run(["source", "add", "box", "--customer", str(customer.id), "--settings-file", str(path),
-                    "--endpoint", settings["endpoint"], "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    source = Source.objects.get(id=json.loads(out)["id"])
-    assert source.kind == "box" and source.config["endpoint"] == settings["endpoint"]
-    assert "client_secret" not in source.config
-    return source
-
-
-def snapshot_files(snap: BackupSnapshot, account: str) -> dict[str, str]:
-    store = runtime.store_for(snap.plan.customer_id)
-    return {"/" + p: e.sha256 for p, e in store.snapshots.walk(snap.id, account) if e.kind == "file"}
-
-
-def account_of(snap: BackupSnapshot, folder: str) -> str:
-    store = runtime.store_for(snap.plan.customer_id)
-    return next(r["account"] for r in store.snapshots.ls(snap.id) if store.snapshots.lookup(snap.id, r["account"], folder))
+def add_with_cli(control, customer, capsys, tmp_path):
+    return box_helpers.add_with_cli(control, ENTERPRISE, customer, capsys, tmp_path)
 
 
 def test_backup_change_backup_and_restore_first_snapshot_into_another_user(fakecloud, customer, capsys, tmp_path):
@@ -128,7 +85,8 @@ def test_backup_change_backup_and_restore_first_snapshot_into_another_user(fakec
     assert snapshot_files(BackupSnapshot.objects.get(id=third["snapshot"]), account) == now
 
     report = do_restore(first, account=account, to_account=OTHER)
-    assert report == {"restored": len(files), "skipped": 0, "failed": []}
+    assert (report["restored"], report["skipped"], report["failed"]) == (len(files), 0, [])
+    assert report["reapplied"] == {"comments": 1, "metadata": 1, "collaborations": 0, "templates": 0}
     got = files_of(control, OTHER)
     assert {p: got.get(p) for p in expected} == expected  # every file byte for byte
     assert got["/mine.txt"] == sha(b"max's own file\n")
