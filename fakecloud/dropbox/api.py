@@ -17,6 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fakecloud.dropbox.errors import bad_request, invalid_token, path_not_found, route_error
+from fakecloud.dropbox.properties_api import PropertyRoutes
+from fakecloud.dropbox.sharing_api import SharingRoutes
 from fakecloud.dropbox.store import DropboxStore, Entry, Member, Namespace, Team
 from fakecloud.web import Request, Response, Router, json_response
 
@@ -50,7 +52,11 @@ def _decode(cursor: str) -> dict[str, Any]:
     return value
 
 
-def metadata(entry: Entry, ns: Namespace, shared: bool, modified_by: str = "") -> dict[str, Any]:
+def metadata(entry: Entry, ns: Namespace, shared: bool, modified_by: str = "",
+             listing: dict[str, Any] | None = None) -> dict[str, Any]:
+    """File, folder or deleted metadata; ``listing`` carries ``list_folder``'s options
+    (``explicit``: include_has_explicit_shared_members, ``props``: the template ids of
+    include_property_groups)."""
     if entry.deleted:
         return {".tag": "deleted", "name": entry.name, "path_lower": entry.path_lower,
                 "path_display": entry.path_display}
@@ -60,6 +66,9 @@ def metadata(entry: Entry, ns: Namespace, shared: bool, modified_by: str = "") -
         if shared:
             row["sharing_info"] = {"read_only": False, "parent_shared_folder_id": ns.id, "traverse_only": False,
                                    "no_access": False}
+        elif entry.shared_folder_id:  # a shared folder's mount point
+            row["sharing_info"] = {"read_only": False, "shared_folder_id": entry.shared_folder_id,
+                                   "traverse_only": False, "no_access": False}
         return row
     row.update({"client_modified": iso(entry.client_modified), "server_modified": iso(entry.server_modified),
                 "rev": entry.rev, "size": len(entry.content), "is_downloadable": True,
@@ -67,12 +76,18 @@ def metadata(entry: Entry, ns: Namespace, shared: bool, modified_by: str = "") -
     if shared:
         row["sharing_info"] = {"read_only": False, "parent_shared_folder_id": ns.id,
                                **({"modified_by": modified_by} if modified_by else {})}
+    if listing and listing.get("explicit"):
+        row["has_explicit_shared_members"] = bool(entry.users or entry.invitees)
+    if listing and listing.get("props") is not None:
+        row["property_groups"] = [{"template_id": tid, "fields": [{"name": k, "value": v} for k, v in values.items()]}
+                                  for tid, values in entry.properties.items() if tid in listing["props"]]
     return row
 
 
 class Context:
     def __init__(self, team: Team, ns: Namespace, member: Member | None, shared: bool) -> None:
         self.team, self.ns, self.member, self.shared = team, ns, member, shared
+        self.path = ""
 
 
 class DropboxService:
@@ -100,6 +115,9 @@ class DropboxService:
                    self.member_route(self.session_append, content=True))
         router.add("POST", PREFIX + r"/2/files/upload_session/finish",
                    self.member_route(self.session_finish, content=True))
+        router.add("POST", PREFIX + r"/2/auth/token/revoke", self.revoke)
+        SharingRoutes(self).register(router)
+        PropertyRoutes(self).register(router)
 
     # --- OAuth 2 ---------------------------------------------------------------------------
     def token(self, request: Request) -> Response:
@@ -114,18 +132,28 @@ class DropboxService:
         grant = form.get("grant_type", "")
         with self.store.lock:
             team = self.store.app(client_id)
-            if team is None or team.client_secret != client_secret:
+            # a refresh token from the PKCE code flow is exchanged without the app secret
+            pkce = grant == "refresh_token" and not client_secret
+            if team is None or (team.client_secret != client_secret and not pkce):
                 return json_response(400, {"error": "invalid_client", "error_description": "Invalid client_id or "
                                                                                          "client_secret"})
             if grant == "refresh_token":
-                if form.get("refresh_token") != team.refresh_token:
+                if not team.refresh_token or form.get("refresh_token") != team.refresh_token:
                     return json_response(400, {"error": "invalid_grant", "error_description": "refresh token is "
                                                                                             "invalid or revoked"})
             elif grant != "client_credentials":
                 return json_response(400, {"error": "unsupported_grant_type",
                                            "error_description": f"unsupported grant_type {grant!r}"})
-            token, lifetime = self.store.issue(team)
+            token, lifetime = self.store.issue(team, refreshed=grant == "refresh_token")
         return json_response(200, {"access_token": token, "token_type": "bearer", "expires_in": lifetime})
+
+    def revoke(self, request: Request) -> Response:
+        """``auth/token/revoke``: the access token (and the refresh token it came from) is revoked."""
+        with self.store.lock:
+            if self._team(request) is None:
+                return invalid_token()
+            self.store.revoke(request.bearer() or "")
+        return json_response(200, None)
 
     # --- plumbing --------------------------------------------------------------------------
     def _team(self, request: Request) -> Team | None:
@@ -173,6 +201,9 @@ class DropboxService:
                         found = self.store.namespace(team, str(root_arg.get("namespace_id", "")))
                         if found is None:
                             return route_error({".tag": "invalid_root", "invalid_root": {".tag": "team"}}, 422)
+                        shared_folder = team.shared_folders.get(found.id)
+                        if shared_folder is not None and member.account_id not in shared_folder.users:
+                            return route_error({".tag": "no_permission"}, 422)
                         ns, shared = found, found is not member.namespace
                 return handler(request, Context(team, ns, member, shared), args if isinstance(args, dict) else {})
         return wrapped
@@ -233,9 +264,24 @@ class DropboxService:
 
     # --- files -------------------------------------------------------------------------------
     def _entry(self, ctx: Context, path: str) -> Entry | None:
+        """The live entry at ``path`` (or ``id:...``); a path below a shared folder's mount point
+        resolves into the shared folder (``ctx`` then names that namespace)."""
         if path.startswith("id:"):
-            return next((e for e in ctx.ns.entries.values() if e.id == path and not e.deleted), None)
-        return ctx.ns.live(path.lower())
+            for ns in [ctx.ns, *(f.namespace for f in ctx.team.shared_folders.values()
+                                 if ctx.member is not None and ctx.member.account_id in f.users)]:
+                found = next((e for e in ns.entries.values() if e.id == path and not e.deleted), None)
+                if found is not None:
+                    ctx.ns, ctx.shared = ns, ctx.shared or ns is not ctx.ns
+                    return found
+            return None
+        self.resolve(ctx, path)
+        return ctx.ns.live(ctx.path.lower())
+
+    def resolve(self, ctx: Context, path: str) -> None:
+        """Point ``ctx`` at the namespace of ``path`` (``ctx.path``: the path inside it)."""
+        ns, inner = self.store.resolve(ctx.team, ctx.ns, path)
+        ctx.shared = ctx.shared or ns is not ctx.ns
+        ctx.ns, ctx.path = ns, inner
 
     def _page(self, ctx: Context, cursor: dict[str, Any]) -> Response:
         ns = ctx.ns
@@ -255,7 +301,8 @@ class DropboxService:
         seq = page[-1].seq if more else ns.seq
         modified_by = ctx.member.account_id if ctx.member and ctx.shared else ""
         next_cursor = {**cursor, "seq": seq, "initial": initial and more}
-        return json_response(200, {"entries": [metadata(e, ns, ctx.shared, modified_by) for e in page],
+        listing = {"explicit": cursor.get("explicit"), "props": cursor.get("props")}
+        return json_response(200, {"entries": [metadata(e, ns, ctx.shared, modified_by, listing) for e in page],
                                    "cursor": _encode(next_cursor), "has_more": more})
 
     def list_folder(self, request: Request, ctx: Context, args: dict[str, Any]) -> Response:
@@ -273,9 +320,21 @@ class DropboxService:
         limit = int(args.get("limit") or MAX_PAGE)
         if not 1 <= limit <= MAX_PAGE:
             return bad_request(f"limit: {limit} is not within [1, {MAX_PAGE}]")
+        props = args.get("include_property_groups")
+        template_ids = None
+        if props is not None:
+            if not isinstance(props, dict) or props.get(".tag") != "filter_some" or not props.get("filter_some"):
+                return bad_request("include_property_groups: expected filter_some with at least one template id")
+            template_ids = [str(t) for t in props["filter_some"]]
+            missing = [t for t in template_ids if t not in ctx.team.templates]
+            if missing:
+                return route_error({".tag": "template_error", "template_error": {
+                    ".tag": "template_not_found", "template_not_found": missing[0]}})
         return self._page(ctx, {"ns": ctx.ns.id, "path": base, "recursive": bool(args.get("recursive")),
                                 "seq": 0, "gen": ctx.ns.generation, "initial": True, "limit": limit,
-                                "member": ctx.member.team_member_id if ctx.member else ""})
+                                "member": ctx.member.team_member_id if ctx.member else "",
+                                "explicit": bool(args.get("include_has_explicit_shared_members")),
+                                "props": template_ids})
 
     def list_continue(self, request: Request, ctx: Context, args: dict[str, Any]) -> Response:
         try:
@@ -298,7 +357,10 @@ class DropboxService:
         return json_response(200, metadata(entry, ctx.ns, ctx.shared))
 
     def create_folder(self, request: Request, ctx: Context, args: dict[str, Any]) -> Response:
-        path = "/" + str(args.get("path", "")).strip("/")
+        self.resolve(ctx, "/" + str(args.get("path", "")).strip("/"))
+        path = "/" + ctx.path.strip("/")
+        if path == "/":
+            return route_error({".tag": "path", "path": {".tag": "conflict", "conflict": {".tag": "folder"}}})
         existing = ctx.ns.live(path.lower())
         if existing is not None:
             conflict = "folder" if existing.folder else "file"
@@ -363,6 +425,8 @@ class DropboxService:
         path = str(args.get("path", ""))
         if not path.startswith("/") or path.endswith("/"):
             return bad_request(f"path: '{path}' did not match pattern '(/(.|[\\r\\n])*)|(ns:[0-9]+(/.*)?)|(id:.*)'")
+        self.resolve(ctx, path)
+        path = ctx.path
         mode = args.get("mode", "add")
         mode_tag = mode.get(".tag") if isinstance(mode, dict) else str(mode)
         existing = ctx.ns.live(path.lower())

@@ -2,9 +2,11 @@
 
 ``tenant`` names the team (created on first use); ``account`` is a member's e-mail address (the
 member is created on first use; the first member is the team admin) or ``teamfolder:<name>`` for a
-team folder. ``path`` is ``/``-separated with a leading slash; ``meta={"folder": true}`` seeds an
+team folder, or ``sharedfolder:<name>`` for a shared folder (a path in a member's home below a
+shared folder's mount point lies in the shared folder). ``path`` is ``/``-separated with a leading slash; ``meta={"folder": true}`` seeds an
 empty folder. ``credentials`` answers the team app's settings: ``app_key``, ``app_secret`` (the
-kind's secret) and ``endpoint`` (the team's refresh token works at ``/oauth2/token`` too).
+kind's secret), ``endpoint`` and ``refresh_token`` (the team's long-lived refresh token, as the
+admin's OAuth code flow would give it; ``auth/token/revoke`` with a token from it revokes it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fakecloud.dropbox.api import PREFIX
 from fakecloud.dropbox.store import DropboxStore, Namespace, Team
 
 TEAM_FOLDER = "teamfolder:"
+SHARED_FOLDER = "sharedfolder:"
 
 
 class DropboxSeeder:
@@ -26,6 +29,12 @@ class DropboxSeeder:
     def _namespace(self, team: Team, account: str, create: bool = True) -> Namespace:
         if account.lower().startswith(TEAM_FOLDER):
             return self.store.team_folder(team, account[len(TEAM_FOLDER):]).namespace
+        if account.lower().startswith(SHARED_FOLDER):
+            name = account[len(SHARED_FOLDER):].lower()
+            found = next((f for f in team.shared_folders.values() if f.name.lower() == name), None)
+            if found is None:
+                raise KeyError(f"no shared folder {name!r} in team {team.name!r}")
+            return found.namespace
         member = self.store.member(team, account)
         if member is None:
             if not create:
@@ -39,14 +48,14 @@ class DropboxSeeder:
             if not team.members:
                 self.store.add_member(team, f"admin@{team.name}", admin=True)
             return {"settings": {"app_key": team.client_id, "app_secret": team.client_secret,
-                                 "endpoint": base_url.rstrip("/") + PREFIX}}
+                                 "endpoint": base_url.rstrip("/") + PREFIX, "refresh_token": team.refresh_token}}
 
     def seed(self, args: dict[str, Any], content: bytes, meta: dict[str, Any]) -> dict[str, str]:
         _kind(str(args["kind"]))
         with self.store.lock:
             team = self.store.team(str(args["tenant"]))
-            ns = self._namespace(team, str(args["account"]))
-            path = "/" + str(args.get("path", "")).strip("/")
+            ns, path = self.store.resolve(team, self._namespace(team, str(args["account"])),
+                                          "/" + str(args.get("path", "")).strip("/"))
             if meta.get("folder"):
                 entry = self.store.ensure_folder(ns, path)
                 if entry is None:
@@ -59,7 +68,9 @@ class DropboxSeeder:
         _kind(str(args["kind"]))
         with self.store.lock:
             team = self.store.team(str(args["tenant"]))
-            self.store.delete(self._namespace(team, str(args.get("account", "")), create=False), str(args["path"]))
+            ns, path = self.store.resolve(team, self._namespace(team, str(args.get("account", "")), create=False),
+                                          "/" + str(args["path"]).strip("/"))
+            self.store.delete(ns, path)
 
     def invalidate(self, args: dict[str, Any]) -> None:
         """Every ``list_folder`` cursor of the account answers 409 ``reset`` from now on."""
@@ -77,6 +88,7 @@ class DropboxSeeder:
                 return []
             spaces = [(m.email, m.namespace) for m in team.members.values()]
             spaces += [(TEAM_FOLDER + f.name, f.namespace) for f in team.team_folders.values()]
+            spaces += [(SHARED_FOLDER + f.name, f.namespace) for f in team.shared_folders.values()]
             for owner, ns in spaces:
                 if account and owner.lower() != account.lower():
                     continue

@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from fakecloud.dropbox.hashing import content_hash
 
@@ -28,6 +29,11 @@ class Entry:
     seq: int = 0
     deleted: bool = False
     content_hash: str = ""
+    shared_folder_id: str = ""  # a shared folder's mount point in a member's home
+    users: dict[str, str] = field(default_factory=dict)  # explicit file members: account id -> access level
+    invitees: dict[str, str] = field(default_factory=dict)  # e-mail -> access level (not on the team)
+    links: list[dict[str, Any]] = field(default_factory=list)  # shared links (see sharing_api.link_json)
+    properties: dict[str, dict[str, str]] = field(default_factory=dict)  # template id -> field -> value
 
     @property
     def path_lower(self) -> str:
@@ -73,6 +79,19 @@ class TeamFolder:
 
 
 @dataclass
+class SharedFolder:
+    """A shared folder: a namespace of its own, with members; mounted into members' homes."""
+
+    shared_folder_id: str
+    name: str
+    namespace: Namespace
+    owner: str  # account id
+    users: dict[str, str] = field(default_factory=dict)  # account id -> access level (owner included)
+    invitees: dict[str, str] = field(default_factory=dict)  # e-mail -> access level
+    time_invited: float = 0.0
+
+
+@dataclass
 class Team:
     name: str
     client_id: str
@@ -80,6 +99,8 @@ class Team:
     refresh_token: str
     members: dict[str, Member] = field(default_factory=dict)  # team_member_id -> member
     team_folders: dict[str, TeamFolder] = field(default_factory=dict)
+    shared_folders: dict[str, SharedFolder] = field(default_factory=dict)
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)  # file property templates by id
 
 
 def _id(prefix: str) -> str:
@@ -91,6 +112,7 @@ class DropboxStore:
         self.lock = threading.RLock()
         self.teams: dict[str, Team] = {}  # team name -> team
         self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (team name, expiry)
+        self.refreshed: set[str] = set()  # access tokens issued for the team's refresh token
         self.token_lifetime = 14400
         self.page_limit = 0  # > 0: list_folder pages are at most this long (tests of paging)
         self._namespaces = 0
@@ -107,10 +129,21 @@ class DropboxStore:
     def app(self, client_id: str) -> Team | None:
         return next((t for t in self.teams.values() if t.client_id == client_id), None)
 
-    def issue(self, team: Team) -> tuple[str, int]:
+    def issue(self, team: Team, refreshed: bool = False) -> tuple[str, int]:
         token = "sl." + secrets.token_urlsafe(24)
         self.tokens[token] = (team.name, time.time() + self.token_lifetime)
+        if refreshed:
+            self.refreshed.add(token)
         return token, self.token_lifetime
+
+    def revoke(self, token: str) -> None:
+        """``auth/token/revoke``: the token, and the refresh token it was issued for, stop working."""
+        found = self.tokens.pop(token, None)
+        if found is not None and token in self.refreshed:
+            self.refreshed.discard(token)
+            team = self.teams.get(found[0])
+            if team is not None:
+                team.refresh_token = ""
 
     def team_for(self, token: str | None) -> Team | None:
         found = self.tokens.get(token or "")
@@ -152,7 +185,61 @@ class DropboxStore:
             if member.namespace.id == namespace_id:
                 return member.namespace
         folder = team.team_folders.get(namespace_id)
-        return folder.namespace if folder is not None else None
+        if folder is not None:
+            return folder.namespace
+        shared = team.shared_folders.get(namespace_id)
+        return shared.namespace if shared is not None else None
+
+    def resolve(self, team: Team, ns: Namespace, path: str) -> tuple[Namespace, str]:
+        """A path in a member's home below a shared folder's mount point lies in that shared folder."""
+        lower = path.lower()
+        for entry in ns.entries.values():
+            if entry.shared_folder_id and not entry.deleted and (lower + "/").startswith(entry.path_lower + "/"):
+                shared = team.shared_folders.get(entry.shared_folder_id)
+                if shared is not None:
+                    return shared.namespace, path[len(entry.path_lower):] or "/"
+        return ns, path
+
+    def share(self, team: Team, member: Member, folder: Entry) -> SharedFolder:
+        """Make ``folder`` (in the member's home) a shared folder: its contents move into a namespace
+        of their own (the home lists them as deleted), the folder stays as the mount point."""
+        namespace_id = self._namespace_id()
+        shared = SharedFolder(namespace_id, folder.name, Namespace(namespace_id), member.account_id,
+                              {member.account_id: "owner"}, time_invited=time.time())
+        home, base = member.namespace, folder.path_lower
+        for entry in sorted((e for e in home.entries.values() if e.path_lower.startswith(base + "/")
+                             and not e.deleted), key=lambda e: e.seq):
+            moved = Entry(entry.id, entry.path_display[len(base):], entry.folder, entry.content, entry.rev,
+                          entry.server_modified, entry.client_modified, content_hash=entry.content_hash,
+                          users=dict(entry.users), invitees=dict(entry.invitees), links=list(entry.links),
+                          properties=dict(entry.properties))
+            shared.namespace.entries[moved.path_lower] = moved
+            shared.namespace.touch(moved)
+            entry.deleted, entry.content = True, b""
+            home.touch(entry)
+        folder.shared_folder_id = namespace_id
+        home.touch(folder)
+        team.shared_folders[namespace_id] = shared
+        return shared
+
+    def mount(self, member: Member, shared: SharedFolder) -> Entry:
+        """Mount a shared folder into a member's home at ``/<name>`` (``/<name> (1)`` when taken)."""
+        existing = self.mount_point(member, shared.shared_folder_id)
+        if existing is not None:
+            return existing
+        path, n = "/" + shared.name, 0
+        while member.namespace.live(path.lower()) is not None:
+            n += 1
+            path = f"/{shared.name} ({n})"
+        entry = Entry(_id("id:"), path, True, shared_folder_id=shared.shared_folder_id)
+        member.namespace.entries[path.lower()] = entry
+        member.namespace.touch(entry)
+        return entry
+
+    @staticmethod
+    def mount_point(member: Member, shared_folder_id: str) -> Entry | None:
+        return next((e for e in member.namespace.entries.values()
+                     if e.shared_folder_id == shared_folder_id and not e.deleted), None)
 
     # --- files -----------------------------------------------------------------------------
     def ensure_folder(self, ns: Namespace, path: str) -> Entry | None:

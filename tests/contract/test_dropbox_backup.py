@@ -21,24 +21,18 @@ import httpx
 import pytest
 
 from fakecloud.dropbox.hashing import content_hash
-from fakecloud.testing import FakeCloudProcess, running_fakecloud, throttle_obeyed
+from fakecloud.testing import FakeCloudProcess, throttle_obeyed
 from kustos.sources.base import Batch, Connector, Cursor, Item, Scope
 from kustos.sources.dropbox import DropboxBackupConnector, build_backup
 from kustos.sources.dropbox.restore import DropboxRestoreWriter
-from kustos.sources.egress import EgressPolicy
 from kustos.sources.kinds import registry
 from tests.contract.connector_contract import ConnectorContract, drain
+from tests.contract.dropbox_fixtures import EGRESS, files_of, module_fakecloud
 
-EGRESS = EgressPolicy.from_values(False, ["127.0.0.1/32"])
 TEAM = "acme-dropbox.example"
 USER = "nina@acme-dropbox.example"
 _counter = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def fakecloud() -> Iterator[FakeCloudProcess]:
-    with running_fakecloud() as process:
-        yield process
+fakecloud = module_fakecloud()
 
 
 def read(item: Item) -> bytes:
@@ -128,8 +122,9 @@ def test_kind_is_registered_with_backup_only():
     kind = registry.get("dropbox")
     assert kind.services == ("backup",) and kind.backup_services == ("files",)
     assert kind.secret_field.name == "app_secret"
-    assert [f.name for f in kind.settings] == ["app_key", "endpoint", "content_endpoint"]
-    assert len(kind.steps) == 4 and all(en and de for en, de in kind.steps)
+    assert [f.name for f in kind.settings] == ["app_key", "sign_in", "endpoint", "content_endpoint"]
+    assert len(kind.steps) == 6 and all(en and de for en, de in kind.steps)
+    assert "grant_type=authorization_code" in kind.steps[5][0] and "code_verifier" in kind.steps[5][1]
     with pytest.raises(ValueError, match="unknown Dropbox backup service.*: mail"):
         build_backup({"app_key": "k"}, "s", EGRESS, ["files", "mail"])
 
@@ -141,9 +136,10 @@ def test_members_and_team_folders_are_scopes(source: DropboxSource):
     connector = kind.build_backup(source.settings, source.settings["app_secret"], EGRESS, kind.backup_services)
     connector.check()
     scopes = {s.name: s for s in connector.scopes()}
-    assert set(scopes) == {f"admin@{TEAM}", USER, "max@acme-dropbox.example", "Projects"}
+    assert set(scopes) == {f"admin@{TEAM}", USER, "max@acme-dropbox.example", "Projects", "Team"}
     assert scopes["Projects"].kind == "teamfolder" and scopes["Projects"].id.startswith("files:teamfolder:")
-    assert {s.kind for n, s in scopes.items() if n != "Projects"} == {"member"}
+    assert scopes["Team"].kind == "team" and scopes["Team"].id == "files:team"
+    assert {s.kind for n, s in scopes.items() if n not in ("Projects", "Team")} == {"member"}
     items, _, _ = everything(source, scopes["Projects"])
     by_path = {i.meta["path"]: i for i in items}
     assert set(by_path) == {"Plan", "Plan/p.txt"}
@@ -167,7 +163,7 @@ def test_paths_metadata_and_content_hash(source: DropboxSource):
     assert file.meta["content_hash"] == hashlib.sha256(blocks).hexdigest() == content_hash(big)
     assert file.meta["hash"] == file.meta["content_hash"]  # the sink's content tag
     assert read(file) == big
-    theirs = {row["path"]: row["sha256"] for row in source.control.items("dropbox", TEAM, "file", USER)}
+    theirs = files_of(source.control, TEAM, USER)
     assert theirs == {"/Reports/2024/Q1 Übersicht.bin": hashlib.sha256(big).hexdigest()}
     # a change: the new rev and hash arrive in the delta, nothing else
     source.control.seed("dropbox", TEAM, USER, "file", "/Reports/2024/Q1 Übersicht.bin", b"smaller")
@@ -263,7 +259,7 @@ def test_restore_writer_uploads_large_files_in_a_session_and_honours_conflicts(s
     account = f"files:{source.member_id}"
     assert writer.write(account, "Big/b.bin", "file", len(data), {}, lambda: io.BytesIO(data),
                         to_account=USER) == "restored"
-    theirs = {row["path"]: row["sha256"] for row in source.control.items("dropbox", TEAM, "file", USER)}
+    theirs = files_of(source.control, TEAM, USER)
     assert theirs == {"/Big/b.bin": hashlib.sha256(data).hexdigest()}
     assert writer.write(account, "Big/b.bin", "file", len(data), {}, lambda: io.BytesIO(b"x" * len(data)),
                         conflict="skip") == "skipped"
@@ -271,7 +267,7 @@ def test_restore_writer_uploads_large_files_in_a_session_and_honours_conflicts(s
                         conflict="copy") == "restored"
     assert writer.write(account, "Big/b.bin", "file", 3, {}, lambda: io.BytesIO(b"new"), conflict="replace") == \
         "restored"
-    theirs = {row["path"]: row["sha256"] for row in source.control.items("dropbox", TEAM, "file", USER)}
+    theirs = files_of(source.control, TEAM, USER)
     assert theirs == {"/Big/b.bin": hashlib.sha256(b"new").hexdigest(),
                       "/Big/b (1).bin": hashlib.sha256(b"y" * len(data)).hexdigest()}
     with pytest.raises(ValueError, match="ended at byte 8192 of 20736"):
@@ -301,6 +297,5 @@ def test_restore_writer_writes_into_a_team_folder(source: DropboxSource):
     assert writer.write(account, "Docs", "folder", 0, {}, None, to_account=folder) == "restored"
     assert writer.write(account, "Docs/a.txt", "file", 5, {}, lambda: io.BytesIO(b"hallo"),
                         to_account=f"files:{folder}") == "restored"
-    theirs = {row["path"]: row["sha256"] for row in source.control.items("dropbox", TEAM, "file",
-                                                                         "teamfolder:Projekte")}
+    theirs = files_of(source.control, TEAM, "teamfolder:Projekte")
     assert theirs == {"/x.txt": hashlib.sha256(b"x").hexdigest(), "/Docs/a.txt": hashlib.sha256(b"hallo").hexdigest()}

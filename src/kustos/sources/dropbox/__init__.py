@@ -1,8 +1,10 @@
 """Dropbox Business backup through a team app (team token, as-member calls).
 
 ``build_backup(settings, secret, egress, services)`` and ``build_restore(settings, secret, egress)``
-are the dropbox kind's hooks. Service ``files``: every member's files and folders and the team
-folders (``files.py``); restore uploads into the same or another member (``restore.py``).
+are the dropbox kind's hooks. Service ``files``: every member's files and folders, the team
+folders, the shared folders members mounted and the team's file property templates (``files.py``,
+with sharing metadata from ``sharing.py`` and templates from ``properties.py``); restore uploads into
+the same or another member and re-applies members and properties (``restore.py``).
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ from kustos.sources.egress import EgressPolicy
 SERVICES = ("files",)
 
 
+REFRESH_TOKEN = "refresh_token"  # setting ``sign_in``: the secret is a refresh token (else the app secret)
+
+
 def session_for(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> DropboxSession:
-    return DropboxSession(str(settings["app_key"]), secret, endpoint=settings.get("endpoint") or None,
-                          content_endpoint=settings.get("content_endpoint") or None, egress=egress)
+    """The team app's session: client credentials (the secret is the app secret) or, with
+    ``sign_in: refresh_token``, the admin's long-lived refresh token (the secret)."""
+    refresh = settings.get("sign_in") == REFRESH_TOKEN
+    return DropboxSession(str(settings["app_key"]), "" if refresh else secret,
+                          endpoint=settings.get("endpoint") or None,
+                          content_endpoint=settings.get("content_endpoint") or None, egress=egress,
+                          refresh_token=secret if refresh else None)
 
 
 def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None,
@@ -38,4 +48,4 @@ def build_discovery(settings: Mapping[str, Any], secret: str, egress: EgressPoli
     return DropboxDiscovery(build_backup(settings, secret, egress, SERVICES))
 
 
-__all__ = ["DropboxDiscovery", "build_discovery", "SERVICES", "DropboxBackupConnector", "DropboxSession", "FilesService", "build_backup", "session_for"]
+__all__ = ["REFRESH_TOKEN", "DropboxDiscovery", "build_discovery", "SERVICES", "DropboxBackupConnector", "DropboxSession", "FilesService", "build_backup", "session_for"]

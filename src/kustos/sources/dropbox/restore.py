@@ -8,6 +8,11 @@ up with ``files/upload``; conflict modes: ``skip`` (an existing file is kept), `
 stores ``name (1).ext`` beside it: ``mode=add, autorename, strict_conflict``), ``replace``
 (``mode=overwrite``). Files above ``SMALL`` go through an upload session (``upload_session/start``,
 ``append_v2``, ``finish``), read from the vault one chunk at a time.
+
+A restored file gets its explicit members and property groups back, a restored shared folder is
+shared again with its members, and the team's file property templates (kind ``template``, from the
+``files:team`` account) are added where the team lacks them (``reapply.py``); what could not be
+re-applied is in the report (``report()``: ``reapplied`` counts, ``not_reapplied`` rows).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, BinaryIO
 
 from kustos.sources.dropbox import session_for
 from kustos.sources.dropbox.files import TEAM_FOLDER
+from kustos.sources.dropbox.reapply import Reapplier
 from kustos.sources.dropbox.session import DropboxError, DropboxSession
 from kustos.sources.egress import EgressPolicy
 
@@ -62,11 +68,16 @@ class DropboxRestoreWriter:
         self.small = small  # files above this go through an upload session
         self.chunk = chunk
         self._members: dict[str, str] | None = None
+        self._accounts: dict[str, str] = {}  # team member id -> account id
         self._admin: str | None = None
+        self.reapply = Reapplier(session)
         self._folders: set[tuple[str, str | None, str]] = set()
 
     def close(self) -> None:
         self.session.close()
+
+    def report(self) -> dict[str, Any]:
+        return self.reapply.report()
 
     def write(self, account: str, path: str, kind: str, size: int, meta: Mapping[str, Any],
               open_content: Callable[[], BinaryIO] | None, *, to_account: str | None = None,
@@ -77,12 +88,16 @@ class DropboxRestoreWriter:
         service, sep, owner = account.partition(":")
         if service != "files" or not sep or not owner:
             raise RestoreError(f"snapshot account {account!r} is not a Dropbox files account")
+        if kind == "template":  # a team's file property template: the team is the target
+            return self.reapply.template(path, open_content)
         target = (to_account or "").strip()
         target = target.removeprefix("files:") if target else owner
         member, namespace = self._target(target)
         where = join(to_path, path)
+        me = self._accounts.get(member, "")
         if kind == "folder":
             self._folder(member, namespace, where)
+            self.reapply.folder(path, where, meta, member, namespace, me)
             return RESTORED
         if kind != "file":
             raise RestoreError(f"Dropbox items of kind {kind!r} cannot be restored")
@@ -102,6 +117,9 @@ class DropboxRestoreWriter:
         if response.status_code == 409 and conflict == "skip":
             return SKIPPED
         self.session.http.expect(response)
+        written = response.json() if response.content else {}
+        self.reapply.file(path, str(written.get("id") or written.get("path_display") or where), meta, member,
+                          namespace, me)
         return RESTORED
 
     # --- internals ----------------------------------------------------------------------
@@ -136,6 +154,7 @@ class DropboxRestoreWriter:
             self._members = {}
             for member in self.session.members():
                 member_id = str(member["team_member_id"])
+                self._accounts[member_id] = str(member.get("account_id") or "")
                 for alias in (member_id, member.get("email"), member.get("account_id")):
                     if alias:
                         self._members[str(alias).lower()] = member_id

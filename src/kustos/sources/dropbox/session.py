@@ -1,7 +1,9 @@
 """The HTTP session of a Dropbox team app: the team token, RPC and content calls, error mapping.
 
-The token comes from ``POST {endpoint}/oauth2/token`` with the app key and secret
-(``grant_type=client_credentials`` for a team app); calls on a member's Dropbox carry
+The token comes from ``POST {endpoint}/oauth2/token``: with the app key and secret
+(``grant_type=client_credentials`` for a team app), or, when the connection holds a long-lived
+refresh token from the admin's one-time OAuth code flow (PKCE), with ``grant_type=refresh_token``,
+the refresh token and the app key (the app secret too when it is known); calls on a member's Dropbox carry
 ``Dropbox-API-Select-User``, calls on a team folder also ``Dropbox-API-Path-Root``. Throttling
 (429 ``too_many_requests`` with Retry-After) is retried by :class:`HttpClient`, under one throttle
 per team app in this process (a Retry-After holds back every worker of the same team).
@@ -61,9 +63,10 @@ def arg_header(value: Mapping[str, Any]) -> str:
 class DropboxSession:
     def __init__(self, app_key: str, app_secret: str, endpoint: str | None = None,
                  content_endpoint: str | None = None, *, egress: EgressPolicy | None = None,
-                 retry: RetryPolicy | None = None, timeout: float = 60.0) -> None:
+                 retry: RetryPolicy | None = None, timeout: float = 60.0, refresh_token: str | None = None) -> None:
         self.app_key = app_key
         self._secret = app_secret
+        self._refresh = refresh_token
         self.endpoint = (endpoint or API).rstrip("/")
         self.content = (content_endpoint or (endpoint if endpoint else CONTENT)).rstrip("/")
         self.throttle = for_tenant(self.endpoint, "dropbox:" + app_key)
@@ -78,13 +81,25 @@ class DropboxSession:
         self.http.close()
 
     def _fetch_token(self) -> tuple[str, float]:
-        response = self.http.request("POST", f"{self.endpoint}/oauth2/token", auth=False, data={
-            "grant_type": "client_credentials", "client_id": self.app_key, "client_secret": self._secret})
+        if self._refresh:
+            form = {"grant_type": "refresh_token", "refresh_token": self._refresh, "client_id": self.app_key}
+            if self._secret:
+                form["client_secret"] = self._secret
+        else:
+            form = {"grant_type": "client_credentials", "client_id": self.app_key, "client_secret": self._secret}
+        response = self.http.request("POST", f"{self.endpoint}/oauth2/token", auth=False, data=form)
         if response.status_code != 200:
             try:
-                detail = str(response.json().get("error_description") or response.json().get("error"))
-            except ValueError:
-                detail = f"HTTP {response.status_code}"
+                error = response.json()
+                code, detail = str(error.get("error") or ""), str(error.get("error_description") or error.get("error"))
+            except (ValueError, AttributeError):
+                code, detail = "", f"HTTP {response.status_code}"
+            if self._refresh and code == "invalid_grant":
+                raise AuthenticationFailed(f"Dropbox refused the refresh token ({detail}); it was revoked or is "
+                                           "not this app's: do the app's OAuth sign-in again and enter the new "
+                                           "refresh token")
+            if self._refresh:
+                raise AuthenticationFailed(f"Dropbox refused the app key for the refresh token ({detail})")
             raise AuthenticationFailed(f"Dropbox refused the app key and secret ({detail})")
         body = response.json()
         return str(body["access_token"]), float(body.get("expires_in", 14400))
@@ -104,14 +119,15 @@ class DropboxSession:
     def rpc(self, route: str, body: Mapping[str, Any] | None = None, *, member: str | None = None,
             namespace: str | None = None, ok: tuple[int, ...] = (200,)) -> httpx.Response:
         headers = {"Content-Type": "application/json", **self._headers(member, namespace)}
+        payload = json.dumps(dict(body) if body is not None else None).encode()  # None: a Void argument
         response = self.http.request("POST", f"{self.endpoint}/2/{route}", key=member or "team", headers=headers,
-                                     content=json.dumps(dict(body or {})).encode())
+                                     content=payload)
         return self.http.expect(response, ok)
 
     def call(self, route: str, body: Mapping[str, Any] | None = None, *, member: str | None = None,
-             namespace: str | None = None) -> dict[str, Any]:
-        result: dict[str, Any] = self.rpc(route, body, member=member, namespace=namespace).json()
-        return result
+             namespace: str | None = None) -> Any:
+        """The route's JSON result (an object for most routes, a list for batch routes, None for Void)."""
+        return self.rpc(route, body, member=member, namespace=namespace).json()
 
     def upload(self, arg: Mapping[str, Any], data: bytes, *, member: str,
                namespace: str | None = None) -> httpx.Response:
