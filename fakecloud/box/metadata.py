@@ -8,7 +8,8 @@
   unknown template 404 ``instance_tuple_not_found``; a field the template lacks 400
   ``schema_validation_failed``; present already 409 ``tuple_already_exists``), PUT applies a JSON-Patch
   (``add``, ``replace``, ``remove``, ``test``; 404 ``instance_not_found``), GET reads one (404
-  ``instance_not_found``). ``global/properties`` takes any keys.
+  ``instance_not_found``). ``global/properties`` takes any keys. A write is a ``METADATA_INSTANCE_CREATE`` /
+  ``_UPDATE`` event of the owner's ``changes`` stream with the file as its source.
 """
 
 from __future__ import annotations
@@ -169,6 +170,7 @@ class MetadataService:
                 return _metadata_error(409, "tuple_already_exists", "A resource with this value already exists")
             row = instance_of(user.enterprise, node, key, scope, dict(body))
             node.metadata.append(row)
+            self.store.event(user, "METADATA_INSTANCE_CREATE", node)
             return json_response(201, row)
 
     def update_instance(self, request: Request) -> Response:
@@ -188,6 +190,7 @@ class MetadataService:
             row.clear()
             row.update(changed)
             row["$version"] = int(row.get("$version") or 0) + 1
+            self.store.event(found[0], "METADATA_INSTANCE_UPDATE", found[1])
             return json_response(200, row)
 
 

@@ -8,6 +8,9 @@
   ``login`` or group by ``id``, ``role`` of the OpenAPI's enum): 201; an unknown role 400 ``bad_request``;
   the item's owner 400 ``bad_request``; a user already collaborating 409 ``user_already_collaborator``; a login
   outside the enterprise 403 ``forbidden_by_policy`` (the emulated enterprise forbids external collaboration).
+
+Each write is an event of the owner's ``changes`` stream (``COMMENT_CREATE``, ``COLLAB_ADD_COLLABORATOR``) with
+the file or folder as its source.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class SharingService:
             if body.get("tagged_message"):
                 row["tagged_message"] = body["tagged_message"]
             node.comments.append(row)
+            self.store.event(user, "COMMENT_CREATE", node)
             return json_response(201, row)
 
     def collaborate(self, request: Request) -> Response:
@@ -131,4 +135,5 @@ class SharingService:
                 return box_error(409, "user_already_collaborator", "User is already a collaborator")
             row = collaboration_of(self.store, user, node, target, role)
             node.collaborations.append(row)
+            self.store.event(user, "COLLAB_ADD_COLLABORATOR", node)
             return json_response(201, row)

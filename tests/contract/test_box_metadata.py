@@ -239,3 +239,35 @@ def test_an_upload_session_commit_answered_202_is_retried(box: BoxEnterprise) ->
     commits = [r for r in box.control.stats()["requests"]
                if r["path"].startswith("/api/2.0/files/upload_sessions/") and r["path"].endswith("/commit")]
     assert len(commits) == 3  # 202, 202, 201
+
+
+def test_comment_collaboration_and_metadata_changes_are_seen_by_the_next_incremental_run(box: BoxEnterprise) -> None:
+    ids = user_ids(box)
+    file_id = box.seed(USER, "/Team/memo.txt", b"memo", metadata={"memo": {"topic": "budget"}})["id"]
+    connector = box.build(["files"])
+    scope = Scope(id=f"files:{ids[USER]}", kind="user")
+    _items, cursor, _ = everything(connector, scope)
+    api = BoxApi(connector)
+    folder_id = next(i.source_id for i in _items if i.meta["path"] == "Team")
+    assert api.post("/comments", {"message": "looks fine", "item": {"type": "file", "id": file_id}},
+                    ids[USER]).status_code == 201
+    assert api.post("/collaborations", {"item": {"type": "folder", "id": folder_id}, "role": "viewer",
+                                        "accessible_by": {"type": "user", "id": ids[PEER]}}, ids[USER]).status_code == 201
+    assert api.post(f"/files/{file_id}/metadata/enterprise/memo", [{"op": "replace", "path": "/topic", "value": "tax"}],
+                    ids[USER], content_type="application/json-patch+json", method="PUT").status_code == 200
+    items, cursor, reset = everything(connector, scope, cursor)
+    assert not reset
+    by_path = {i.meta["path"]: i for i in items}
+    assert sorted(by_path) == ["Team", "Team/memo.txt"]
+    assert [c["message"] for c in by_path["Team/memo.txt"].meta["comments"]] == ["looks fine"]
+    assert by_path["Team/memo.txt"].meta["metadata"][0]["topic"] == "tax"
+    assert [(c["accessible_by"]["login"], c["role"]) for c in by_path["Team"].meta["collaborations"]] == [
+        (PEER, "viewer")]
+    assert everything(connector, scope, cursor)[0] == []
+
+    # An event whose source is an EventSource (item_type / item_id) names its item the same way.
+    service = connector.services["files"]
+    [item] = service._changes(Scope(id=ids[USER], kind="user"), [
+        {"type": "event", "event_type": "COMMENT_CREATE",
+         "source": {"item_type": "file", "item_id": file_id, "item_name": "memo.txt"}}], {"0": ""})
+    assert item.source_id == file_id and item.meta["path"] == "Team/memo.txt"

@@ -3,8 +3,9 @@
 Scope: a user (id; ``meta["login"]``). Cursor: ``{"position": events stream position, "folders": {folder id:
 path}}``. The first run (and every run after the position expired) walks the folder tree from ``0``; it
 reads the stream position (``now``) before walking, so a change made during the walk is seen again by the
-next run. Later runs read the user's ``changes`` events from the position: trashed / deleted items become
-deletions, every other item is read again (``GET /files/{id}``; gone = deleted), and a folder whose path
+next run. Later runs read the user's ``changes`` events from the position (the source a File, a Folder or an
+``EventSource``; comments, collaborations and metadata instances changed are events of their item too):
+trashed / deleted items become deletions, every other item is read again (``GET /files/{id}``; gone = deleted), and a folder whose path
 changed brings everything below it again. A refused (expired) position restarts with a full walk and
 ``reset=True``.
 
@@ -123,8 +124,10 @@ class FilesService:
         last: dict[tuple[str, str], str] = {}
         for event in events:
             source = event.get("source") or {}
-            if source.get("type") in ("file", "folder") and source.get("id"):
-                key = (str(source["type"]), str(source["id"]))
+            kind = source.get("type") or source.get("item_type")  # a File / Folder, or an EventSource
+            item_id = source.get("id") if source.get("type") else source.get("item_id")
+            if kind in ("file", "folder") and item_id:
+                key = (str(kind), str(item_id))
                 last.pop(key, None)
                 last[key] = str(event.get("event_type") or "")
         items: list[Item] = []
