@@ -158,7 +158,7 @@ def test_restore_writer_writes_comments_metadata_collaborations_and_reports_what
     assert report["reapplied"] == {"comments": 2, "metadata": 1, "collaborations": 2, "templates": 0}
     assert [(p["path"], p["what"]) for p in report["not_reapplied"]] == [
         ("Deals/contract.txt", "collaboration of user eve@partner.example (viewer)")]
-    assert "forbidden_by_policy" in report["not_reapplied"][0]["error"]
+    assert "forbidden_by_policy" in report["not_reapplied"][0]["reason"]
 
     # Replaced in place: a new version; comments and collaborations already there are not added twice, the
     # metadata instance that changed meanwhile is patched back.
@@ -177,7 +177,7 @@ def test_restore_writer_writes_comments_metadata_collaborations_and_reports_what
                                                                                   "login": OTHER}}]}
     writer.write(account, "Deals/contract.txt", "file", len(data), meta, lambda: io.BytesIO(data), to_account=OTHER,
                  conflict="copy")
-    assert [p["error"] for p in writer.report()["not_reapplied"]] == ["the target user owns the restored item"]
+    assert [p["reason"] for p in writer.report()["not_reapplied"]] == ["the target user owns the restored item"]
 
 
 def test_restore_writer_creates_a_missing_template_and_skips_an_existing_one(box: BoxEnterprise) -> None:
@@ -195,7 +195,7 @@ def test_restore_writer_creates_a_missing_template_and_skips_an_existing_one(box
     assert writer.write(f"files:{ids[USER]}", "a.txt", "file", 1, file.meta, lambda: io.BytesIO(b"a"),
                         to_account=OTHER) == "restored"
     [problem] = writer.report()["not_reapplied"]
-    assert problem["what"] == f"metadata enterprise_{ENTERPRISE}.contract" and "does not exist" in problem["error"]
+    assert problem["what"] == f"metadata enterprise_{ENTERPRISE}.contract" and "does not exist" in problem["reason"]
 
     enterprise = f"enterprise:{ENTERPRISE}"
     assert writer.write(enterprise, "metadata_templates/contract.json", "metadata_template", len(template.data), {},

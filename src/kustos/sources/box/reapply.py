@@ -16,7 +16,7 @@ templates.
   /metadata_templates/schema`` with the backed-up fields (an existing template is left as it is).
 
 ``report()`` → ``{"reapplied": {"comments", "metadata", "collaborations", "templates"}, "not_reapplied":
-[{"path", "what", "error"}]}`` (empty when nothing was written back).
+[{"path", "what", "reason"}]}`` (empty when nothing was written back).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class Reapplier:
 
     def _problem(self, path: str, what: str, error: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append({"path": path, "what": what, "error": error[:300]})
+            self.problems.append({"path": path, "what": what, "reason": error[:300]})
 
     def _send(self, method: str, path: str, user: str | None, body: object, *, params: Mapping[str, Any] | None = None,
               ctype: str = "application/json") -> httpx.Response:
