@@ -18,6 +18,7 @@ from fakecloud.google.store import GoogleStore
 from fakecloud.microsoft.graph import GraphService
 from fakecloud.microsoft.seed import MicrosoftSeeder
 from fakecloud.microsoft.store import MicrosoftStore
+from fakecloud.salesforce import rules as sf_rules
 from fakecloud.salesforce.seed import SalesforceSeeder
 from fakecloud.seeding import Seeding
 from fakecloud.web import Request, Response, Router, json_response
@@ -150,6 +151,9 @@ class ControlService:
             "box/move": lambda a: self.cloud.box.move(a["tenant"], a["account"], a["path"], a["to"]),  # type: ignore[attr-defined]
             "salesforce/expire_window": lambda a: SalesforceSeeder(self.cloud.salesforce).expire_window(a["tenant"]),  # type: ignore[attr-defined]
             "salesforce/page_size": lambda a: setattr(self.cloud.salesforce, "page_size", int(a["size"])),  # type: ignore[attr-defined]
+            "salesforce/configure": lambda a: SalesforceSeeder(self.cloud.salesforce).configure(a),  # type: ignore[attr-defined]
+            "salesforce/describe": lambda a: sf_rules.describe_field(self.cloud.salesforce, a["tenant"], a["object"], a["field"], a["describe"]),  # type: ignore[attr-defined]
+            "salesforce/copy_schema": lambda a: sf_rules.copy_schema(self.cloud.salesforce, a["from"], a["to"]),  # type: ignore[attr-defined]
         }
 
 

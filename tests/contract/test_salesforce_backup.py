@@ -174,8 +174,8 @@ def test_request_limit_exceeded_is_waited_out(source: SalesforceSource) -> None:
 
 
 def test_restore_writer_recreates_a_child_before_its_parent_and_relinks_it(source: SalesforceSource) -> None:
-    """Items come in path order (Contact before Zone__c): the child is created first and its lookup is set
-    as soon as the parent exists again; an existing child's lookup to a deleted parent is fixed too."""
+    """Items come in path order (Contact before Zone__c): the records to re-create are collected and created
+    parents first at finish(); an existing child's lookup to a deleted parent is fixed too."""
     zone = source.record("Zone__c", {"Name": "North"})
     gone = source.record("Contact", {"LastName": "Gone", "Zone__c": zone})
     stays = source.record("Contact", {"LastName": "Stays", "Zone__c": zone})
@@ -189,9 +189,11 @@ def test_restore_writer_recreates_a_child_before_its_parent_and_relinks_it(sourc
     for item in sorted(first.items, key=lambda i: f"{i.folder}/{i.meta['name']}"):
         outcomes.append(writer.write("data:org", f"{item.folder}/{item.meta['name']}", item.kind, len(item.data),
                                      item.meta, lambda data=item.data: io.BytesIO(data), conflict="replace"))
+    finished = writer.finish()
     report = writer.report()
     writer.close()
-    assert outcomes == ["restored", "restored", "restored"]  # Gone re-created, Stays relinked, Zone re-created
+    assert outcomes == ["pending", "restored", "pending"]  # Gone to re-create, Stays relinked, Zone to re-create
+    assert finished == {"restored": 2, "failed": []}
     assert set(report["recreated"]) == {gone, zone} and report["unresolved_lookups"] == []
     contacts = {row["content"]["LastName"]: row["content"] for row in source.control.items("salesforce", source.tenant,
                                                                                                "Contact")}

@@ -189,6 +189,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/download/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/compare/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/restore/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/seed/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
@@ -361,6 +362,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "/api/v1/sources/{source_id}/backup/restore"): (
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/backup/restore/preview"): (
+        "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/sources/{source_id}/backup/seed"): (
         "source", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}/backup/accounts"): (
         "source", "op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),

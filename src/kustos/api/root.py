@@ -15,6 +15,7 @@ from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_compare import router as backup_compare_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
+from kustos.api.routers.backup_seed import router as backup_seed_router
 from kustos.api.routers.billing import router as billing_router
 from kustos.api.routers.billing_setup import router as billing_setup_router
 from kustos.api.routers.compliance import router as compliance_router
@@ -55,6 +56,7 @@ api.add_router("", backup_alerts_router)
 api.add_router("", backup_search_router)
 api.add_router("", backup_accounts_router)
 api.add_router("", backup_compare_router)
+api.add_router("", backup_seed_router)
 api.add_router("", compliance_router)
 api.add_router("", audit_router)
 api.add_router("", z3_router)

@@ -16,6 +16,7 @@ HANDLERS: dict[str, Deferred] = {
     "vault.verify": Deferred("kustos.archive.evidence_jobs:verify_run"),
     "backup.run": Deferred("kustos.backup.jobs:run"),
     "backup.restore": Deferred("kustos.backup.jobs:restore_run"),
+    "backup.seed": Deferred("kustos.backup.seed_jobs:seed_run"),
     "backup.retention": Deferred("kustos.backup.jobs:retention_run"),
     "backup.index": Deferred("kustos.backup.search_jobs:index_run"),
 }

@@ -131,6 +131,10 @@ from kustos.web.views import backup_restore  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/sources/<str:source_id>/backup/restore/",
                      backup_restore.backup_restore, name="backup-restore")]
+from kustos.web.views import backup_seed  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/sources/<str:source_id>/backup/seed/", backup_seed.backup_seed,
+                     name="backup-seed")]
 from kustos.web.views import backup_accounts, backup_activation  # noqa: E402
 
 urlpatterns += [

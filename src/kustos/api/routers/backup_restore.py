@@ -22,6 +22,7 @@ class BackupRestoreIn(Schema):
     paths: list[str] | None = None  # items or folders of the account (default: all of it)
     to_account: str | None = None  # another user (id or principal name) instead of the same one
     to_path: str | None = None  # a folder the restored items go below
+    to_source: str | None = None  # another source of the customer, of the same kind (e.g. another org)
     conflict: Literal["skip", "copy", "replace"] = "skip"
 
 
@@ -31,7 +32,8 @@ class BackupRestoreIn(Schema):
 def restore_snapshot(request, source_id: str, body: BackupRestoreIn):
     snap = _snapshot(_source(request.auth, source_id, Perm.BACKUP_RESTORE), body.snapshot)
     job = restore.request(snap, actor=request.auth, account=body.account, paths=body.paths,
-                          to_account=body.to_account, to_path=body.to_path, conflict=body.conflict)
+                          to_account=body.to_account, to_path=body.to_path, conflict=body.conflict,
+                          to_source=body.to_source)
     job.refresh_from_db()
     return Status(202, ser.job(job))
 
@@ -50,4 +52,4 @@ def restore_preview(request, source_id: str, body: BackupRestoreIn):
     snap = _snapshot(_source(request.auth, source_id, Perm.BACKUP_RESTORE), body.snapshot)
     return restore.preview(snap, restore.clean(snap, account=body.account, paths=body.paths,
                                                to_account=body.to_account, to_path=body.to_path,
-                                               conflict=body.conflict))
+                                               conflict=body.conflict, to_source=body.to_source))

@@ -1,5 +1,6 @@
 """Restore from a backup snapshot: one item, a folder (path prefix), an account or the whole snapshot,
-to the same place or to another account and/or below a target folder, with a conflict mode.
+to the same place or to another account and/or below a target folder, or into another source of the
+same customer and kind (``to_source``: e.g. another Salesforce org), with a conflict mode.
 
 ``request(...)`` validates, audits and queues a ``backup.restore`` job; the job runs ``run(...)``,
 which walks the snapshot in the vault and hands every item to the source kind's restore writer
@@ -8,6 +9,12 @@ The report is ``{"restored", "skipped", "failed": [{"path", "error"}]}``; an ite
 listed and the restore goes on; so is an item the writer can only offer for download (Teams chat
 messages: the error says "download only" and why). Folders are recreated (empty ones too) but not
 counted.
+
+The writer protocol: ``write(account, path, kind, size, meta, open, to_account=, to_path=, conflict=)``
+returns ``restored``, ``skipped`` or ``pending`` (the writer collects the item and decides at the end,
+e.g. Salesforce creates records parents first); optional ``finish()`` after the walk returns
+``{"restored": N, "skipped": N, "failed": [...]}`` for the pending items; optional ``report()`` adds
+the writer's own findings; optional ``close()``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 
+from kustos.archive.models import Source
 from kustos.audit import services as audit
 from kustos.backup.models import BackupSnapshot
 from kustos.backup.services.plans import kind_for
@@ -39,9 +47,34 @@ def matching(accounts: list[str], account: str) -> list[str]:
     return [a for a in accounts if a.partition(":")[2] == account]
 
 
+PENDING = "pending"
+
+
+def target_source(snap: BackupSnapshot, source_id: str) -> Source:
+    """Another source of the snapshot's customer and kind, or ValidationError (a source of another
+    customer is reported exactly like one that does not exist)."""
+    source = Source.objects.filter(id=source_id, customer_id=snap.plan.customer_id).first()
+    if source is None:
+        raise ValidationError(f"no source {source_id!r}")
+    if source.kind != snap.plan.source.kind:
+        raise ValidationError(f"source {source_id} is a {source.kind} source; a {snap.plan.source.kind} "
+                              "snapshot goes into a source of the same kind")
+    return source
+
+
+def targets(source: Source) -> list[Source]:
+    """The other sources a snapshot of ``source`` may be restored into: the customer's, of the same kind."""
+    return list(Source.objects.filter(customer_id=source.customer_id, kind=source.kind).exclude(id=source.id)
+                .order_by("name"))
+
+
 def clean(snap: BackupSnapshot, *, account: str | None = None, paths: list[str] | None = None,
-          to_account: str | None = None, to_path: str | None = None, conflict: str = "skip") -> dict[str, Any]:
+          to_account: str | None = None, to_path: str | None = None, conflict: str = "skip",
+          to_source: str | None = None) -> dict[str, Any]:
     """The job parameters, or ValidationError naming the problem."""
+    to_source = (to_source or "").strip()
+    if to_source:
+        target_source(snap, to_source)
     if conflict not in CONFLICTS:
         raise ValidationError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
     paths = [p.strip("/") for p in (paths or []) if p and p.strip("/")]
@@ -59,7 +92,7 @@ def clean(snap: BackupSnapshot, *, account: str | None = None, paths: list[str] 
     if account and not matching([r["account"] for r in store.snapshots.ls(snap.id)], account):
         raise ValidationError(f"account {account!r} is not in snapshot {snap.id}")
     return {"snapshot": snap.id, "account": account or "", "paths": paths, "to_account": (to_account or "").strip(),
-            "to_path": (to_path or "").strip("/"), "conflict": conflict}
+            "to_path": (to_path or "").strip("/"), "conflict": conflict, "to_source": to_source}
 
 
 def request(snap: BackupSnapshot, *, actor: Any = None, **options: Any) -> Job:
@@ -104,6 +137,8 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
         writer: Any = None) -> dict[str, Any]:
     """Put the selected items back; returns the report."""
     source = snap.plan.source
+    if params.get("to_source"):
+        source = target_source(snap, params["to_source"])
     store = runtime.store_for(snap.plan.customer_id)
     if writer is None:
         kind = kind_for(source)
@@ -130,7 +165,7 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
                         error = str(exc) if getattr(exc, "download_only", False) else f"{type(exc).__name__}: {exc}"
                         report["failed"].append({"path": where, "error": error[:500]})
                         continue
-                    if entry.kind == "folder":
+                    if entry.kind == "folder" or outcome == PENDING:
                         continue
                     report[outcome] += 1
                     done += 1
@@ -140,6 +175,15 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
                     missing[path] = missing.get(path, 0) + 1
         report["failed"] += [{"path": f"{params['account']}/{path}", "error": "not in the snapshot"}
                              for path, count in missing.items() if count == len(accounts)]
+        finish = getattr(writer, "finish", None)  # the items a writer collected (e.g. parents before children)
+        if callable(finish):
+            finished = finish()
+            report["restored"] += finished.get("restored", 0)
+            report["skipped"] += finished.get("skipped", 0)
+            report["failed"] += finished.get("failed", [])
+            if progress:
+                progress(report["restored"] + report["skipped"], None,
+                         f"{report['restored'] + report['skipped']} restored or skipped")
         details = getattr(writer, "report", None)  # a writer's own findings, e.g. records re-created under new ids
         if callable(details):
             report.update(details())

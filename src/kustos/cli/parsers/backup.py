@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kustos.cli.parsers import backup_accounts, backup_alerts, backup_compare, backup_search
+from kustos.cli.parsers import backup_accounts, backup_alerts, backup_compare, backup_search, backup_seed
 from kustos.core.lazy import Deferred
 
 
@@ -54,6 +54,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="items or folders (needs --account; repeatable)")
     p.add_argument("--to-account", default=None, help="restore into this user instead (id or principal name)")
     p.add_argument("--to-path", default=None, help="restore below this folder")
+    p.add_argument("--to-source", default=None, help="restore into another source of the same kind (e.g. another org)")
     p.add_argument("--conflict", choices=("skip", "copy", "replace"), default="skip")
     p.add_argument("--dry-run", action="store_true",
                    help="only show what would be restored: {\"items\", \"bytes\", \"accounts\", \"missing\"}")
@@ -70,3 +71,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     backup_accounts.register(b, common)
     backup_search.register(b, common)
     backup_compare.register(b, common)
+    backup_seed.register(b, common)

@@ -1,11 +1,15 @@
-"""Put records of a snapshot back into an org: changed fields back, deleted records re-created.
+"""Put records of a snapshot back into an org (the same one or another): changed fields back, deleted
+records re-created.
 
 A record that still exists gets its changed (updateable) fields patched back. A record that is gone
-is created again; its lookups point at the new ids of re-created parents. Parents and children may
-come in any order: a child whose parent is not created yet is created without that lookup and
-patched as soon as the parent exists, so every relationship is restored parents first. Files and
-attachments (``<Id>.VersionData`` / ``<Id>.Body``) travel with their record. ``id_map`` (old id →
-new id) and the lookups left unresolved are in the restore report.
+(always the case in another org) is created again, strictly parents first, as a real org refuses a
+child whose required lookup (master-detail, ``nillable: false``) is empty: records to create are
+collected while the snapshot is walked and created at ``finish()`` in the dependency order of their
+lookups (``order.creation_order``); each lookup points at the new id of its re-created parent. A
+cycle is broken at a lookup that may be empty: created without it and patched once the parent
+exists. Files and attachments (``<Id>.VersionData`` / ``<Id>.Body``) travel with their record.
+``recreated`` (old id → new id) and the lookups left unresolved are in the restore report.
+Metadata (the ``metadata`` service) cannot be written back: offered for download only.
 """
 
 from __future__ import annotations
@@ -19,13 +23,20 @@ from kustos.sources.egress import EgressPolicy
 from kustos.sources.http import HttpStatusError
 from kustos.sources.salesforce.backup import BLOB_FIELDS
 from kustos.sources.salesforce.connector import session_for
+from kustos.sources.salesforce.order import creation_order, lookups
 from kustos.sources.salesforce.session import SalesforceSession
 
 CONFLICTS = ("skip", "copy", "replace")
+PENDING = "pending"  # a write whose outcome ``finish()`` reports
+ITEM_ERRORS = (Exception,)  # a record that cannot be created is reported, the others go on
 
 
 class RestoreError(ValueError):
     pass
+
+
+class DownloadOnly(RestoreError):
+    download_only = True
 
 
 class SalesforceRestoreWriter:
@@ -34,7 +45,9 @@ class SalesforceRestoreWriter:
         self.id_map: dict[str, str] = {}  # old id -> id of the re-created record
         self.waiting: dict[str, list[tuple[str, str, str]]] = {}  # old parent id -> (object, new child id, field)
         self.blobs: dict[str, bytes] = {}
+        self.pending: dict[str, tuple[str, dict[str, Any], str]] = {}  # old id -> (object, record, where)
         self._describe: dict[str, dict[str, dict[str, Any]]] = {}
+        self._exists: dict[str, bool] = {}
 
     def close(self) -> None:
         self.session.close()
@@ -63,9 +76,15 @@ class SalesforceRestoreWriter:
     def write(self, account: str, path: str, kind: str, size: int, meta: Mapping[str, Any],
               open_content: Callable[[], BinaryIO] | None, *, to_account: str | None = None,
               to_path: str | None = None, conflict: str = "skip") -> str:
-        """Put one item back; returns ``restored`` or ``skipped``; raises on failure."""
+        """Put one item back; returns ``restored``, ``skipped`` or ``pending`` (a record to re-create,
+        counted by ``finish()``); raises on failure."""
         if conflict not in CONFLICTS:
             raise RestoreError(f"unknown conflict mode {conflict!r}; use skip, copy or replace")
+        if account.partition(":")[0] == "metadata":
+            if kind == "folder":
+                return "skipped"
+            raise DownloadOnly(f"{path}: download only: org metadata (configuration) is not written back "
+                               "into an org; download it and deploy it with the Metadata API")
         if kind == "folder":
             return "skipped"
         if open_content is None:
@@ -90,7 +109,38 @@ class SalesforceRestoreWriter:
         current = self._current(name, record_id)
         if current is not None and conflict != "copy":
             return self._patch_back(name, record_id, record, current, conflict)
-        return self._recreate(name, record_id, record)
+        self.add(name, record_id, record, f"{account}/{path}")
+        return PENDING
+
+    def add(self, name: str, record_id: str, record: dict[str, Any], where: str = "") -> None:
+        """A record to create at ``finish()`` (under a new id; lookups remapped)."""
+        self.pending[record_id] = (name, record, where or f"{name}/{record_id}")
+
+    def finish(self) -> dict[str, Any]:
+        """Create the collected records, parents first; ``{"restored": N, "failed": [{"path", "error"}]}``."""
+        out: dict[str, Any] = {"restored": 0, "failed": []}
+        edges = {}
+        for key, (name, record, where) in list(self.pending.items()):
+            try:
+                edges[key] = lookups(record, self.fields(name).get, self.pending)
+            except ITEM_ERRORS as exc:  # e.g. the object does not exist in this org
+                out["failed"].append({"path": where, "error": f"{type(exc).__name__}: {exc}"[:500]})
+        order, deferred = creation_order(list(edges), edges)
+        for key in order:
+            name, record, where = self.pending[key]
+            try:
+                self._recreate(name, key, record, deferred.get(key, set()))
+            except ITEM_ERRORS as exc:
+                out["failed"].append({"path": where, "error": f"{type(exc).__name__}: {exc}"[:500]})
+                continue
+            out["restored"] += 1
+        self.pending.clear()
+        return out
+
+    def _exists_in_org(self, targets: list[str], value: str) -> bool:
+        if value not in self._exists:
+            self._exists[value] = any(self._current(target, value) is not None for target in targets)
+        return self._exists[value]
 
     def _lookup(self, name: str, field: str, value: Any) -> tuple[Any, bool]:
         """The value a lookup gets now, and whether it must wait for its parent."""
@@ -98,8 +148,9 @@ class SalesforceRestoreWriter:
             return value, False
         if value in self.id_map:
             return self.id_map[value], False
-        targets = self.fields(name)[field].get("referenceTo") or []
-        if any(self._current(target, value) is not None for target in targets):
+        if value in self.pending:  # created later in this restore
+            return None, True
+        if self._exists_in_org(self.fields(name)[field].get("referenceTo") or [], value):
             return value, False
         return None, True
 
@@ -128,7 +179,7 @@ class SalesforceRestoreWriter:
             self.session.send("PATCH", f"sobjects/{name}/{record_id}", changes)
         return "restored"
 
-    def _recreate(self, name: str, record_id: str, record: dict[str, Any]) -> str:
+    def _recreate(self, name: str, record_id: str, record: dict[str, Any], defer: set[str] | None = None) -> str:
         fields = self.fields(name)
         values: dict[str, Any] = {}
         later: list[tuple[str, str]] = []  # (field, old parent id)
@@ -140,7 +191,7 @@ class SalesforceRestoreWriter:
                 continue
             if spec.get("type") == "reference":
                 value, wait = self._lookup(name, field, value)
-                if wait:
+                if wait or field in (defer or ()):
                     later.append((field, record[field]))
                     continue
             values[field] = value

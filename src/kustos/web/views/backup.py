@@ -19,7 +19,7 @@ from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Source
 from kustos.backup.models import BackupPlan, BackupSnapshot
-from kustos.backup.services import alerts, browse, download, plans, retention
+from kustos.backup.services import alerts, browse, download, plans, restore, retention, seed
 from kustos.tenants.models import Customer
 from kustos.web.views.backup_chart import protected_charts
 
@@ -143,7 +143,7 @@ def backup_browse(request: HttpRequest, customer_id: str, source_id: str) -> Htt
             crumbs.append({"name": part, "path": "/".join(walked)})
     return render(request, "kustos/backup/browse.html", {
         "customer": customer, "source": source, "snapshot": snap, "account": account or "", "path": path,
-        "rows": rows, "crumbs": crumbs})
+        "rows": rows, "crumbs": crumbs, "targets": restore.targets(source), "can_seed": seed.can_seed(source)})
 
 
 @login_required

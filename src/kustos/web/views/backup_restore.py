@@ -31,13 +31,15 @@ def backup_restore(request: HttpRequest, customer_id: str, source_id: str) -> Ht
     options = {"account": account or None, "paths": ticked or ([path] if path else None),
                "to_account": request.POST.get("to_account", "").strip() or None,
                "to_path": request.POST.get("to_path", "").strip() or None,
-               "conflict": request.POST.get("conflict", "skip")}
+               "conflict": request.POST.get("conflict", "skip"),
+               "to_source": request.POST.get("to_source", "").strip() or None}
     try:
         if request.POST.get("step") == "review":
             params = restore.clean(snap, **options)
             return render(request, "kustos/backup/restore_review.html", {
                 "customer": customer, "source": source, "snapshot": snap, "params": params,
-                "preview": restore.preview(snap, params), "folder": path})
+                "preview": restore.preview(snap, params), "folder": path,
+                "target": restore.target_source(snap, params["to_source"]) if params["to_source"] else None})
         job = restore.request(snap, actor=request.user, **options)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

@@ -1,0 +1,127 @@
+"""Sandbox seeding: a filtered, relationship-closed subset of a snapshot copied into another org.
+
+The records of the chosen object that match the filter (``filter.py``) are selected; the set is then
+closed over relationships: every parent a selected record looks up (a createable ``reference`` field
+of the target org's describe naming a record of the snapshot) is added, recursively, so every lookup
+of the copy points at a copied record. Children are not added (seed their object with a filter on
+the parent, e.g. ``--object Contact --where "AccountId IN ('001...')"``). Users, groups, profiles,
+roles and record types are never copied: a lookup to one is kept when that record exists in the
+target org (ids of shared setup), else left empty and reported in ``unresolved_lookups``.
+
+Records are created parents first (the restore writer's ``finish()``), under new ids; lookups are
+remapped. With masking, personal fields are replaced (``mask.py``) before anything leaves. The
+report: ``{"records": {NAME: N created}, "selected": {NAME: N}, "masked": {NAME: [fields]},
+"failed": [{"path", "error"}], "unresolved_lookups": [...], "recreated": {old id: new id}}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from kustos.sources.egress import EgressPolicy
+from kustos.sources.salesforce.backup import BLOB_FIELDS
+from kustos.sources.salesforce.connector import session_for
+from kustos.sources.salesforce.filter import FilterError, parse
+from kustos.sources.salesforce.mask import Masker
+from kustos.sources.salesforce.restore import SalesforceRestoreWriter
+from kustos.sources.salesforce.session import SalesforceSession
+
+Records = Mapping[str, Mapping[str, Mapping[str, Any]]]  # object -> id -> record
+SHARED_OBJECTS = ("User", "Group", "Profile", "UserRole", "RecordType", "Organization", "PermissionSet")
+
+
+class SeedError(ValueError):
+    pass
+
+
+def check(obj: str, where: str | None) -> None:
+    """Raise SeedError naming the problem with the object name or the filter."""
+    if not obj or not obj.replace("_", "").isalnum():
+        raise SeedError(f"{obj!r} is not an object name (e.g. Account or Invoice__c)")
+    if obj in SHARED_OBJECTS:
+        raise SeedError(f"{obj} records are org setup and are not seeded")
+    if where:
+        try:
+            parse(where)
+        except FilterError as exc:
+            raise SeedError(f"--where: {exc}") from None
+
+
+class SalesforceSeeder:
+    def __init__(self, session: SalesforceSession, mask_key: bytes) -> None:
+        self.writer = SalesforceRestoreWriter(session)
+        self.mask_key = mask_key
+
+    def close(self) -> None:
+        self.writer.close()
+
+    def check(self, obj: str, where: str | None) -> None:
+        check(obj, where)
+
+    def select(self, records: Records, obj: str, where: str | None) -> dict[str, str]:
+        """The chosen records and all their parents: old id -> object."""
+        predicate = parse(where) if where else (lambda record: True)
+        owner = {record_id: name for name, rows in records.items() for record_id in rows}
+        chosen = {rid: obj for rid, record in sorted(records.get(obj, {}).items()) if predicate(record)}
+        queue = list(chosen)
+        while queue:
+            record_id = queue.pop()
+            name = chosen[record_id]
+            describe = self.writer.fields(name)
+            for field, value in records[name][record_id].items():
+                spec = describe.get(field) or {}
+                if (spec.get("type") != "reference" or not spec.get("createable") or not isinstance(value, str)
+                        or value not in owner or value in chosen or owner[value] in SHARED_OBJECTS):
+                    continue
+                chosen[value] = owner[value]
+                queue.append(value)
+        return chosen
+
+    def seed(self, records: Records, obj: str, where: str | None = None, *, mask_personal: bool = False,
+             mask_fields: Mapping[str, Iterable[str]] | None = None,
+             blob: Callable[[str, str], bytes | None] | None = None,
+             progress: Callable[..., None] | None = None) -> dict[str, Any]:
+        check(obj, where)
+        if obj not in records:
+            raise SeedError(f"the snapshot has no {obj} records")
+        chosen = self.select(records, obj, where)
+        masker = Masker(self.mask_key.hex(), mask_fields) if mask_personal else None
+        masked: dict[str, set[str]] = {}
+        selected: dict[str, int] = {}
+        for record_id, name in chosen.items():
+            record = dict(records[name][record_id])
+            selected[name] = selected.get(name, 0) + 1
+            if masker is not None:
+                record, fields = masker.mask(name, record, self.writer.fields(name))
+                masked.setdefault(name, set()).update(fields)
+            if name in BLOB_FIELDS and blob is not None:
+                data = blob(name, record_id)
+                if data is not None:
+                    self.writer.blobs[record_id] = data
+            self.writer.add(name, record_id, record, f"{name}/{record_id}")
+        if progress:
+            progress(0, len(chosen), f"{len(chosen)} records selected")
+        finished = self.writer.finish()
+        created: dict[str, int] = {}
+        for record_id in self.writer.id_map:
+            name = chosen.get(record_id)
+            if name is not None:
+                created[name] = created.get(name, 0) + 1
+        if progress:
+            progress(finished["restored"], len(chosen), f"{finished['restored']} records created")
+        details = self.writer.report()
+        return {"records": dict(sorted(created.items())), "selected": dict(sorted(selected.items())),
+                "masked": {name: sorted(fields) for name, fields in sorted(masked.items()) if fields},
+                "failed": finished["failed"], "unresolved_lookups": details["unresolved_lookups"],
+                "recreated": details["recreated"]}
+
+
+def build_seeder(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> SalesforceSeeder:
+    """A seeder writing into the org of ``settings``; fakes are keyed by the org's own secret (never
+    guessable from outside, the same for every seeding of this org)."""
+    key = hmac.new(secret.encode(), b"kustos seeding masks v1:" + str(settings.get("username", "")).encode(),
+                   hashlib.sha256).digest()
+    return SalesforceSeeder(session_for(settings, secret, egress), key)
