@@ -155,9 +155,10 @@ BY_KIND = {p.kind: p for p in (GOOGLE, DROPBOX, BOX, SALESFORCE)}
 
 # What the pages say, per language (the generic dashboard texts; the kinds' own texts come from the registry).
 TEXT = {
-    "en": {"tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
+    "en": {"added": "then it runs on its schedule", "added_backup": "then enable its backup", "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
            "mass": "Mass deletion", "hits": "hit", "review": "Review restore", "steps": "Add source"},
-    "de": {"tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
+    "de": {"added": "danach läuft sie nach Zeitplan", "added_backup": "aktivieren Sie danach ihr Backup",
+           "tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
            "mass": "Massenlöschung", "hits": "Treffer", "review": "Wiederherstellung prüfen",
            "steps": "Quelle hinzufügen"},
 }
@@ -296,6 +297,9 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
         steps = [s.strip() for s in page.locator(".source-hint ol.steps li").all_inner_texts()]
         assert steps == [(de if shown == "de" else en) for en, de in spec.steps], steps
         assert (spec.label_de if shown == "de" else spec.label) in page.inner_text(".source-hint h2")
+    archives = "archive" in spec.services
+    # A backup-only kind is never fetched on the source's own schedule (its backup plan has one): no interval.
+    assert page.locator("[data-testid=source-form] input[name=interval_minutes]").is_visible() == archives
     shot("1-add-source")
     for name, value in p.form(creds).items():
         page.fill(f"[data-testid=source-form] [name={name}]", value)
@@ -305,6 +309,9 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
                                      "buffer": json.dumps(creds["service_account"]).encode()}])
     page.click("[data-testid=source-form] button.primary[type=submit]")
     page.wait_for_url(f"{base}/customers/{cid}/sources/")
+    assert (TEXT[lang]["added"] if archives else TEXT[lang]["added_backup"]) in _flash(page), _flash(page)
+    # The list offers what the source is for: archive runs only where the kind archives, its backup always.
+    assert page.locator("[data-testid=source-run]").count() == (1 if archives else 0)
     edit = page.locator("[data-testid=source-table] a[href$='/edit/']").first.get_attribute("href")
     sid = re.search(r"/sources/([^/]+)/edit/", edit).group(1)
     if p.endpoint(creds):  # the emulator's address: an API-only setting, sent with the secret again
@@ -318,7 +325,8 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
 
     # 2. Backup plan: one account, the chosen services; seed, back up, lose most items, back up again.
     seed = _sf_seed(control, p) if kind == "salesforce" else _files_seed(control, p)
-    page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/enable/")
+    page.click("[data-testid=source-backup]")
+    page.wait_for_url(f"{base}/customers/{cid}/sources/{sid}/backup/enable/")
     offered = page.locator("[data-testid=backup-enable] input[name=services]")
     for i in range(offered.count()):
         box = offered.nth(i)

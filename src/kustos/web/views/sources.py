@@ -87,8 +87,12 @@ def source_add(request: HttpRequest, customer_id: str) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, " ".join(exc.messages))
         else:
-            messages.success(request, _("Source “%(name)s” added. Test the connection, then it runs on its "
-                                        "schedule.") % {"name": source.name})
+            if "archive" in kind.services:
+                messages.success(request, _("Source “%(name)s” added. Test the connection, then it runs on its "
+                                            "schedule.") % {"name": source.name})
+            else:  # backup only: nothing runs until a backup plan exists
+                messages.success(request, _("Source “%(name)s” added. Test the connection, then enable its backup.")
+                                 % {"name": source.name})
             return _back(customer)
     context = {"customer": customer, "form": form, "kind": kind.name, "kinds": kinds, "hint": _hint(kind),
                "creating": True}

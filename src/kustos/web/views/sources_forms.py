@@ -70,6 +70,8 @@ class SourceForm(forms.Form):
     def __init__(self, kind: Kind, *args: Any, editing: bool = False, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.kind, self.editing = kind, editing
+        if "archive" not in kind.services:  # backup only: its backup plan schedules the runs, not this interval
+            self.fields["interval_minutes"].widget = forms.HiddenInput()
         self.specs = [spec for spec in kind.fields if spec.dashboard]
         for spec in self.specs:
             if spec.type == f.PEM and spec.upload:
