@@ -188,25 +188,37 @@ def test_restore_writer_creates_a_missing_template_and_skips_an_existing_one(box
     [template] = [i for i in everything(connector, Scope(id=f"enterprise:{ENTERPRISE}", kind="enterprise"))[0]
                   if i.meta["name"] == "contract.json"]
     [file] = [i for i in everything(connector, Scope(id=f"files:{ids[USER]}", kind="user"))[0] if i.kind == "file"]
+    assert file.meta["metadata_templates"]["contract"] == json.loads(template.data)  # the schema beside the file
+    files, enterprise = f"files:{ids[USER]}", f"enterprise:{ENTERPRISE}"
+
+    # The template is gone: the enterprise's template item re-creates it; restored again it is left alone.
     box.control.remove("box", ENTERPRISE, "", "metadata_template", "/contract")
-
     writer = build_restore(box.settings, box.settings["client_secret"], EGRESS)
-    # Without the template, the instance cannot be written: the file is restored, the report says why not.
-    assert writer.write(f"files:{ids[USER]}", "a.txt", "file", 1, file.meta, lambda: io.BytesIO(b"a"),
-                        to_account=OTHER) == "restored"
-    [problem] = writer.report()["not_reapplied"]
-    assert problem["what"] == f"metadata enterprise_{ENTERPRISE}.contract" and "does not exist" in problem["reason"]
-
-    enterprise = f"enterprise:{ENTERPRISE}"
     assert writer.write(enterprise, "metadata_templates/contract.json", "metadata_template", len(template.data), {},
                         lambda: io.BytesIO(template.data)) == "restored"
     assert box.templates()["/contract"]["fields"] == ["number", "amount"]
     assert writer.write(enterprise, "metadata_templates/contract.json", "metadata_template", len(template.data), {},
                         lambda: io.BytesIO(template.data)) == "skipped"
-    assert writer.write(f"files:{ids[USER]}", "a.txt", "file", 1, file.meta, lambda: io.BytesIO(b"a"),
-                        to_account=PEER) == "restored"
-    assert box.files(PEER)["/a.txt"]["metadata"] == {"contract": {"number": "V-1"}}
     assert writer.report()["reapplied"]["templates"] == 1
+
+    # Gone again and only the file restored: the schema kept beside the file re-creates it before the instance.
+    box.control.remove("box", ENTERPRISE, "", "metadata_template", "/contract")
+    writer = build_restore(box.settings, box.settings["client_secret"], EGRESS)
+    assert writer.write(files, "a.txt", "file", 1, file.meta, lambda: io.BytesIO(b"a"), to_account=OTHER) == "restored"
+    assert box.files(OTHER)["/a.txt"]["metadata"] == {"contract": {"number": "V-1"}}
+    assert box.templates()["/contract"]["fields"] == ["number", "amount"]
+    report = writer.report()
+    assert report["reapplied"] == {"comments": 0, "metadata": 1, "collaborations": 0, "templates": 1}
+    assert report["not_reapplied"] == []
+
+    # Without the schema (and without the template) the instance cannot be written: the report says why.
+    box.control.remove("box", ENTERPRISE, "", "metadata_template", "/contract")
+    writer = build_restore(box.settings, box.settings["client_secret"], EGRESS)
+    bare = {k: v for k, v in file.meta.items() if k != "metadata_templates"}
+    assert writer.write(files, "a.txt", "file", 1, bare, lambda: io.BytesIO(b"a"), to_account=PEER) == "restored"
+    [problem] = writer.report()["not_reapplied"]
+    assert problem["what"] == f"metadata enterprise_{ENTERPRISE}.contract" and "does not exist" in problem["reason"]
+    assert box.files(PEER)["/a.txt"]["metadata"] == {}
 
 
 def test_a_download_not_ready_yet_is_waited_out_and_gives_up_after_the_bound(box: BoxEnterprise) -> None:

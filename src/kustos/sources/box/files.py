@@ -13,7 +13,9 @@ Items: folders as kind ``folder`` (meta: collaborations), files as kind ``file``
 302 to an expiring download URL is followed; an expired URL is fetched again and resumed; a ``202 Accepted``
 for content not ready yet is waited out, bounded), meta: sha1 (also as ``sha1Hash``, the content tag the
 backup sink uses to skip unchanged files), size, modified, version, etag, comments (with author and time),
-metadata instances and the file's own collaborations — kept beside the file in the snapshot.
+metadata instances (with the schema of each enterprise template they follow, ``metadata_templates``, so a
+restore can re-create a missing template) and the file's own collaborations — kept beside the file in the
+snapshot.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ class FilesService:
         self.session = session
         self.chunk_size = chunk_size
         self.page_size = page_size  # folder entries per request (Box allows up to 1,000)
+        self._templates: dict[str, dict[str, Any] | None] = {}  # enterprise template key -> schema (per run)
 
     def scopes(self) -> Iterator[Scope]:
         for user in self.session.users():
@@ -188,8 +191,24 @@ class FilesService:
                      "version": (row.get("file_version") or {}).get("id")})
         meta["comments"] = self._comments(scope.id, item_id)
         meta["metadata"] = list(self.session.get(f"/files/{item_id}/metadata", scope.id).get("entries") or [])
+        schemas = {key: found for key in dict.fromkeys(str(m.get("$template")) for m in meta["metadata"]
+                                                       if str(m.get("$scope") or "").startswith("enterprise_"))
+                   if (found := self._template(key)) is not None}
+        if schemas:
+            meta["metadata_templates"] = schemas
         return Item(source_id=item_id, kind="file", folder=parent, meta=meta,
                     stream=lambda: self.stream(scope.id, item_id, size))
+
+    def _template(self, key: str) -> dict[str, Any] | None:
+        """The enterprise template ``key`` (read once per connector; None when Box has it no more)."""
+        if key not in self._templates:
+            try:
+                self._templates[key] = self.session.get(f"/metadata_templates/enterprise/{key}/schema")
+            except HttpStatusError as exc:
+                if exc.status not in (400, 403, 404):
+                    raise
+                self._templates[key] = None
+        return self._templates[key]
 
     def _comments(self, user: str, file_id: str) -> list[dict[str, Any]]:
         return [{"id": c.get("id"), "message": c.get("message"), "created_at": c.get("created_at"),

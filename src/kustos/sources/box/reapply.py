@@ -7,7 +7,9 @@ templates.
 * Metadata instances: ``POST /files/{id}/metadata/{scope}/{template}``; when the file has an instance of
   that template already (409 ``tuple_already_exists``) it is read and brought to the backed-up values with a
   JSON-Patch (``PUT``, ``application/json-patch+json``). A template missing in the enterprise (404) is
-  reported: the snapshot's ``enterprise`` account restores it (it is walked before the users' files).
+  created from the schema kept beside the file (``metadata_templates``) and the instance written again;
+  without that schema it is reported (the snapshot's ``enterprise`` account, walked before the users'
+  files, restores every template).
 * Collaborations: ``POST /collaborations`` (``notify=false``) with the same role, for the user by login (or
   id) or the group by id; one already on the item is skipped; the target user (the item's owner now) is
   not invited to their own item; one Box refuses (e.g. an external user the enterprise's policy forbids) is
@@ -103,9 +105,10 @@ class Reapplier:
         if meta.get("comments"):
             self.tried = True
             self._comments(user, file_id, path, list(meta["comments"]))
+        schemas = meta.get("metadata_templates") or {}
         for instance in meta.get("metadata") or []:
             self.tried = True
-            self._metadata(user, file_id, path, instance)
+            self._metadata(user, file_id, path, instance, schemas.get(str(instance.get("$template"))))
         self.collaborations(user, "file", file_id, path, meta)
 
     def collaborations(self, user: str, kind: str, item_id: str, path: str, meta: Mapping[str, Any]) -> None:
@@ -157,7 +160,8 @@ class Reapplier:
             else:
                 self._problem(path, "comment", str(box_error(answer)))
 
-    def _metadata(self, user: str, file_id: str, path: str, instance: Mapping[str, Any]) -> None:
+    def _metadata(self, user: str, file_id: str, path: str, instance: Mapping[str, Any],
+                  schema: Mapping[str, Any] | None) -> None:
         key, owner = str(instance.get("$template") or ""), str(instance.get("$scope") or "")
         scope = "global" if owner == "global" else "enterprise"
         what = f"metadata {owner or scope}.{key}"
@@ -167,6 +171,13 @@ class Reapplier:
         values = instance_values(instance)
         where = f"/files/{file_id}/metadata/{scope}/{key}"
         answer = self._send("POST", where, user, values)
+        if answer.status_code == 404 and "instance_tuple_not_found" in answer.text and schema is not None:
+            try:  # the enterprise lost the template: create it from the schema kept beside the file, then again
+                self.template(path, schema)
+            except ConnectorError as exc:
+                self._problem(path, what, f"the metadata template {key!r} could not be created: {exc}")
+                return
+            answer = self._send("POST", where, user, values)
         if answer.status_code == 409:  # an instance of the template is there: bring it to the backed-up values
             current = self.session.request("GET", f"{self.session.base}{where}", user)
             if current.status_code not in (200, 201):
