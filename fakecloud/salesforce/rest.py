@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import time
 from typing import Any
 
@@ -13,13 +12,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from fakecloud.salesforce.store import BLOB_FIELDS, Org, SalesforceStore, iso, now, parse_iso
+from fakecloud.salesforce import rules
+from fakecloud.salesforce.bulk import BulkService
+from fakecloud.salesforce.store import BLOB_FIELDS, Org, QueryError, SalesforceStore, iso, parse_iso
 from fakecloud.web import Request, Response, Router, json_response
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 DATA = r"/services/data/v(?P<version>\d+\.\d)"
-_SELECT = re.compile(r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
-                     r"(?:\s+WHERE\s+(?P<field>\w+)\s*(?P<op>>|=)\s*(?P<value>'[^']*'|[\w:.+-]+))?\s*$", re.I)
 
 
 def sf_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -52,6 +51,7 @@ class SalesforceService:
         router.add("POST", DATA + r"/sobjects/(?P<name>\w+)/?", self._auth(self.create_record))
         router.add("GET", DATA + r"/query/?", self._auth(self.query))
         router.add("GET", DATA + r"/query/(?P<locator>[\w-]+)", self._auth(self.query_more))
+        BulkService(self.store, self._auth).register(router)
 
     # -- OAuth 2.0 JWT bearer flow -------------------------------------------------------------
     def token(self, request: Request) -> Response:
@@ -128,7 +128,7 @@ class SalesforceService:
             return sf_error(400, "INVALID_REPLICATION_DATE", "end date cannot be before start date")
         if start < self.store.earliest_available(org):
             return sf_error(400, "INVALID_REPLICATION_DATE", "startDate before org replication enabled date")
-        return start, min(end, now())
+        return start, min(end, self.store.now())
 
     def updated(self, request: Request, org: Org) -> Response:
         window = self._window(request, org)
@@ -183,6 +183,8 @@ class SalesforceService:
         if isinstance(values, Response):
             return values
         values.pop("Id", None)
+        if (refused := rules.check_create(org, request.params["name"], values)) is not None:
+            return refused
         tenant = next(t for t, o in self.store.orgs.items() if o is org)
         record_id = self.store.create(tenant, request.params["name"], values)
         return json_response(201, {"id": record_id, "success": True, "errors": []})
@@ -200,32 +202,12 @@ class SalesforceService:
 
     # -- SOQL -----------------------------------------------------------------------------------
     def query(self, request: Request, org: Org) -> Response:
-        found = _SELECT.match(request.arg("q") or "")
-        if found is None:
-            return sf_error(400, "MALFORMED_QUERY", "unexpected token in the query (supported: SELECT fields "
-                                                    "FROM object [WHERE field > value | field = 'value'])")
-        obj = org.objects.get(found["object"])
-        if obj is None:
-            return sf_error(400, "INVALID_TYPE", f"sObject type '{found['object']}' is not supported.")
-        fields = [f.strip() for f in found["fields"].split(",")]
-        unknown = [f for f in fields if f not in obj.fields]
-        if unknown:
-            return sf_error(400, "INVALID_FIELD", f"No such column '{unknown[0]}' on entity '{obj.name}'.")
-        rows = []
-        for record_id in org.records:
-            if org.owner[record_id] != obj.name:
-                continue
-            record = org.records[record_id]
-            if found["field"]:
-                value, wanted = record.get(found["field"]), found["value"].strip("'")
-                if found["op"] == ">":
-                    if value is None or parse_iso(str(value)) <= parse_iso(wanted):
-                        continue
-                elif str(value) != wanted:
-                    continue
-            full = self.store.full_record(org, record_id)
-            rows.append({"attributes": self._attributes(request, org, record_id), **{f: full[f] for f in fields}})
-        return self._page(request, rows, 0)
+        try:
+            _obj, _fields, rows = self.store.select(org, request.arg("q") or "")
+        except QueryError as exc:
+            return sf_error(400, exc.code, exc.message)
+        return self._page(request, [{"attributes": self._attributes(request, org, record_id), **row}
+                                    for record_id, row in rows], 0)
 
     def query_more(self, request: Request, org: Org) -> Response:
         locator, _, offset = request.params["locator"].rpartition("-")

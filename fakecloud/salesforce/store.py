@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import secrets
 import threading
 import time
@@ -17,6 +18,17 @@ PREFIXES = {"Account": "001", "Contact": "003", "Opportunity": "006", "Case": "5
 SYSTEM_FIELDS = ("Id", "IsDeleted", "CreatedDate", "LastModifiedDate", "SystemModstamp")
 BLOB_FIELDS = {"ContentVersion": "VersionData", "Attachment": "Body"}
 WINDOW_DAYS = 30
+NUMBER_TYPES = {"double": float, "currency": float, "percent": float, "int": int, "long": int}
+_SELECT = re.compile(r"^\s*SELECT\s+(?P<fields>.+?)\s+FROM\s+(?P<object>\w+)"
+                     r"(?:\s+WHERE\s+(?P<field>\w+)\s*(?P<op>>|=)\s*(?P<value>'[^']*'|[\w:.+-]+))?\s*$", re.I)
+
+
+class QueryError(Exception):
+    """A SOQL query the org refuses: ``code`` is Salesforce's errorCode."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = code, message
 
 
 def iso(moment: datetime) -> str:
@@ -134,6 +146,7 @@ class SalesforceStore:
         blob_field = BLOB_FIELDS.get(object_name)
         blob = base64.b64decode(values.pop(blob_field)) if blob_field and values.get(blob_field) else None
         self._learn_fields(org, obj, values)
+        values = self._typed(obj, values)
         record_id = str(values.pop("Id", "") or self.new_id(obj))
         stamp = iso(self.now())
         record = {name: None for name in obj.fields}
@@ -160,7 +173,7 @@ class SalesforceStore:
         if blob_field and blob_field in values:
             org.blobs[record_id] = base64.b64decode(values.pop(blob_field) or "")
         self._learn_fields(org, obj, values)
-        record.update(values)
+        record.update(self._typed(obj, values))
         stamp = iso(self.now())
         record["LastModifiedDate"] = record["SystemModstamp"] = stamp
 
@@ -177,6 +190,50 @@ class SalesforceStore:
                 child[ref] = None
             if refs:
                 child["LastModifiedDate"] = child["SystemModstamp"] = stamp
+
+    @staticmethod
+    def _typed(obj: SObject, values: dict[str, Any]) -> dict[str, Any]:
+        """Values as the org keeps them: numbers in the field's type (a double 3 reads back as 3.0),
+        an empty text as null (Salesforce stores no empty strings)."""
+        typed = {}
+        for name, value in values.items():
+            kind = obj.fields.get(name, {}).get("type")
+            if value == "":
+                value = None
+            elif kind in NUMBER_TYPES and isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = NUMBER_TYPES[kind](value)
+            typed[name] = value
+        return typed
+
+    def select(self, org: Org, soql: str) -> tuple[SObject, list[str], list[tuple[str, dict[str, Any]]]]:
+        """The rows of ``SELECT f, ... FROM obj [WHERE field > value | field = 'value']``: (object, fields,
+        (record id, row with exactly those fields)); a query the emulator cannot answer raises :class:`QueryError`."""
+        found = _SELECT.match(soql or "")
+        if found is None:
+            raise QueryError("MALFORMED_QUERY", "unexpected token in the query (supported: SELECT fields FROM object "
+                                                "[WHERE field > value | field = 'value'])")
+        obj = org.objects.get(found["object"])
+        if obj is None:
+            raise QueryError("INVALID_TYPE", f"sObject type '{found['object']}' is not supported.")
+        fields = [f.strip() for f in found["fields"].split(",")]
+        unknown = [f for f in fields if f not in obj.fields]
+        if unknown:
+            raise QueryError("INVALID_FIELD", f"No such column '{unknown[0]}' on entity '{obj.name}'.")
+        rows = []
+        for record_id in org.records:
+            if org.owner[record_id] != obj.name:
+                continue
+            record = org.records[record_id]
+            if found["field"]:
+                value, wanted = record.get(found["field"]), found["value"].strip("'")
+                if found["op"] == ">":
+                    if value is None or parse_iso(str(value)) <= parse_iso(wanted):
+                        continue
+                elif str(value) != wanted:
+                    continue
+            full = self.full_record(org, record_id)
+            rows.append((record_id, {f: full[f] for f in fields}))
+        return obj, fields, rows
 
     def full_record(self, org: Org, record_id: str) -> dict[str, Any]:
         obj = org.objects[org.owner[record_id]]

@@ -18,13 +18,17 @@ from typing import Any, ClassVar
 
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.http import HttpStatusError
-from kustos.sources.salesforce.session import SalesforceSession
+from kustos.sources.salesforce.bulk import BulkQuery, bulk_readable
+from kustos.sources.salesforce.session import SalesforceSession, moment_of, stamp
 
 BLOB_FIELDS = {"ContentVersion": "VersionData", "Attachment": "Body"}
 RECORD_KIND = "record"
 # Fields Salesforce maintains itself; a compare of two versions leaves them out.
 VOLATILE = ("SystemModstamp", "LastModifiedDate", "LastModifiedById", "LastViewedDate", "LastReferencedDate")
 BATCH = 200
+# Objects with more records than this are read through a Bulk API 2.0 query job on a full read.
+BULK_THRESHOLD = 10_000
+COUNT_BATCH = 100  # objects per limits/recordCount request
 # Each getUpdated/getDeleted window starts this long before the last one's end (see DataService._window).
 OVERLAP_SECONDS = 60.0
 
@@ -33,19 +37,6 @@ def canonical(record: dict[str, Any]) -> bytes:
     """A record as stored: all fields, sorted keys, no ``attributes``."""
     return json.dumps({k: v for k, v in record.items() if k != "attributes"}, sort_keys=True,
                       separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _moment(value: str) -> datetime:
-    """A Salesforce dateTime (``2013-05-08T21:20:00.000+0000``) as an aware datetime."""
-    text = value.replace("Z", "+00:00")
-    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
-        text = text[:-2] + ":" + text[-2:]
-    moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def stamp(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
 def record_items(session: SalesforceSession, name: str, record: dict[str, Any]) -> list[Item]:
@@ -81,11 +72,15 @@ class DataService:
     name: ClassVar[str] = "data"
     scope_kind: ClassVar[str] = "org"
 
-    def __init__(self, session: SalesforceSession, *, overlap_seconds: float = OVERLAP_SECONDS) -> None:
+    def __init__(self, session: SalesforceSession, *, overlap_seconds: float = OVERLAP_SECONDS,
+                 bulk_threshold: int | None = BULK_THRESHOLD, bulk: BulkQuery | None = None) -> None:
         self.session = session
         self.overlap = timedelta(seconds=overlap_seconds)
+        self.bulk_threshold = bulk_threshold  # None: never the Bulk API
+        self.bulk = bulk or BulkQuery(session)
         self._no_overlap = False
-        self._fields: dict[str, list[str]] = {}
+        self._describe: dict[str, list[dict[str, Any]]] = {}
+        self._large: set[str] | None = None
 
     def scopes(self) -> Iterable[Scope]:
         self.session.url("")  # signs in: the org id comes with the token
@@ -98,15 +93,37 @@ class DataService:
         described = self.session.get("sobjects")
         return [o["name"] for o in described.get("sobjects", []) if o.get("queryable") and o.get("replicateable")]
 
-    def fields(self, name: str) -> list[str]:
-        if name not in self._fields:
-            self._fields[name] = [f["name"] for f in self.session.get(f"sobjects/{name}/describe")["fields"]]
-        return self._fields[name]
+    def describe(self, name: str) -> list[dict[str, Any]]:
+        if name not in self._describe:
+            self._describe[name] = list(self.session.get(f"sobjects/{name}/describe")["fields"])
+        return self._describe[name]
 
-    def records(self, name: str) -> Iterator[dict[str, Any]]:
+    def fields(self, name: str) -> list[str]:
+        return [f["name"] for f in self.describe(name)]
+
+    def large(self, names: list[str]) -> set[str]:
+        """The objects with more than ``bulk_threshold`` records (``limits/recordCount``) that a Bulk API
+        query can read; asked once per run."""
+        if self._large is None:
+            self._large = set()
+            if self.bulk_threshold is not None:
+                for offset in range(0, len(names), COUNT_BATCH):
+                    answer = self.session.get("limits/recordCount",
+                                              {"sObjects": ",".join(names[offset:offset + COUNT_BATCH])})
+                    self._large |= {str(row["name"]) for row in answer.get("sObjects", [])
+                                    if int(row.get("count") or 0) > self.bulk_threshold}
+        return {name for name in self._large if name in names and bulk_readable(self.describe(name))}
+
+    def records(self, name: str, names: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every record of ``name``: through a Bulk API 2.0 query job when the object is large, else
+        through REST query pages; both give the same values (``bulk.typed_record``)."""
+        if name in self.large(names if names is not None else [name]):
+            yield from self.bulk.records(name, self.describe(name))
+            return
         yield from self.session.query(f"SELECT {', '.join(self.fields(name))} FROM {name}")
 
     def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
+        self._large = None
         # A window ends at the next whole millisecond: whatever happened before this run is inside it.
         until = stamp(datetime.now(UTC) + timedelta(microseconds=999))
         names = self.objects()
@@ -123,7 +140,7 @@ class DataService:
         for offset in range(0, len(items), BATCH):
             yield Batch(items[offset:offset + BATCH], None)
         # The next window starts where Salesforce says this one is complete (it may lag behind the end asked).
-        since = min(covered, key=_moment) if covered else seen.begun
+        since = min(covered, key=moment_of) if covered else seen.begun
         yield Batch([], {"since": since, "objects": names, **seen.cursor(since, self.overlap)})
 
     def _full(self, names: list[str], reset: bool) -> Iterator[Batch]:
@@ -131,7 +148,7 @@ class DataService:
         pending: list[Item] = []
         first = reset
         for name in names:
-            for record in self.records(name):
+            for record in self.records(name, names):
                 seen.record(str(record["Id"]), str(record.get("SystemModstamp") or ""))
                 pending += record_items(self.session, name, record)
                 if len(pending) >= BATCH:
@@ -145,7 +162,7 @@ class DataService:
         """One getUpdated/getDeleted window, starting ``overlap`` before ``since``: a record stamped in the
         same millisecond as the last window's end but committed after it is not lost (``Seen`` drops what
         was delivered already). A start the org no longer keeps is asked again without the overlap."""
-        start = stamp(_moment(since) - self.overlap) if not self._no_overlap else since
+        start = stamp(moment_of(since) - self.overlap) if not self._no_overlap else since
         try:
             return dict(self.session.get(f"sobjects/{name}/{which}/", {"start": start, "end": until}))
         except HttpStatusError as exc:
@@ -161,7 +178,7 @@ class DataService:
         self._no_overlap = False
         for name in names:
             if name not in known:  # a new object: everything it has
-                for record in self.records(name):
+                for record in self.records(name, [n for n in names if n not in known]):
                     seen.record(str(record["Id"]), str(record.get("SystemModstamp") or ""))
                     yield from record_items(self.session, name, record)
                 continue
@@ -203,6 +220,6 @@ class Seen:
         return not deleted or self.before_gone.get(record_id) != deleted
 
     def cursor(self, since: str, overlap: timedelta) -> dict[str, dict[str, str]]:
-        start = _moment(since) - overlap
-        return {"seen": {k: v for k, v in self.records.items() if v and _moment(v) > start},
-                "gone": {k: v for k, v in self.deletions.items() if v and _moment(v) > start}}
+        start = moment_of(since) - overlap
+        return {"seen": {k: v for k, v in self.records.items() if v and moment_of(v) > start},
+                "gone": {k: v for k, v in self.deletions.items() if v and moment_of(v) > start}}

@@ -21,12 +21,15 @@ def session_for(settings: Mapping[str, Any], secret: str, egress: EgressPolicy |
 class SalesforceBackupConnector(ServiceConnector):
     name: ClassVar[str] = "salesforce-backup"
 
-    def __init__(self, session: SalesforceSession, services: Iterable[str]) -> None:
+    def __init__(self, session: SalesforceSession, services: Iterable[str],
+                 options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """``options``: keyword arguments per service (e.g. ``{"data": {"bulk_threshold": 0}}``)."""
         wanted = list(dict.fromkeys(services))
         unknown = [s for s in wanted if s not in SERVICES]
         if unknown:
             raise ValueError(f"unknown Salesforce backup service(s): {', '.join(unknown)}; known: {', '.join(SERVICES)}")
-        super().__init__(session, {name: SERVICES[name](session) for name in wanted})
+        options = options or {}
+        super().__init__(session, {name: SERVICES[name](session, **options.get(name, {})) for name in wanted})
 
     def check(self) -> None:
         """Every scope of every service (one org: cheap)."""

@@ -6,6 +6,7 @@ import base64
 import json
 import time
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +20,19 @@ from kustos.sources.http import CachedToken, HttpClient, HttpStatusError, retry_
 LOGIN = "https://login.salesforce.com"
 API_VERSION = "59.0"
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+
+
+def moment_of(value: str) -> datetime:
+    """A Salesforce dateTime (``2013-05-08T21:20:00.000+0000``) as an aware datetime."""
+    text = value.replace("Z", "+00:00")
+    if len(text) >= 5 and text[-5] in "+-" and text[-3] != ":":
+        text = text[:-2] + ":" + text[-2:]
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+0000"
 
 
 def _b64(data: bytes) -> str:
@@ -100,6 +114,10 @@ class SalesforceSession:
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.http.get_json(self.url(path), params=params)
+
+    def get_response(self, path: str, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        """A GET whose headers matter (Bulk API result sets: ``Sforce-Locator``)."""
+        return self.http.expect(self.http.request("GET", self.url(path), params=params))
 
     def get_bytes(self, path: str) -> bytes:
         return self.http.get_bytes(self.url(path))
