@@ -191,13 +191,14 @@ class DropboxStore:
         return shared.namespace if shared is not None else None
 
     def resolve(self, team: Team, ns: Namespace, path: str) -> tuple[Namespace, str]:
-        """A path in a member's home below a shared folder's mount point lies in that shared folder."""
+        """A path in a member's home below a shared folder's mount point lies in that shared folder
+        (the mount point itself is the member's folder)."""
         lower = path.lower()
         for entry in ns.entries.values():
-            if entry.shared_folder_id and not entry.deleted and (lower + "/").startswith(entry.path_lower + "/"):
+            if entry.shared_folder_id and not entry.deleted and lower.startswith(entry.path_lower + "/"):
                 shared = team.shared_folders.get(entry.shared_folder_id)
                 if shared is not None:
-                    return shared.namespace, path[len(entry.path_lower):] or "/"
+                    return shared.namespace, path[len(entry.path_lower):]
         return ns, path
 
     def share(self, team: Team, member: Member, folder: Entry) -> SharedFolder:

@@ -5,90 +5,38 @@ member and compare every file's sha256 with fakecloud's; restore in place with s
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterator
-
 import pytest
 from django.test import Client
 
-from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.models import Source
 from kustos.backup.models import BackupAlert, BackupSnapshot
-from kustos.backup.services import plans, restore
-from kustos.cli import registry as cli
-from kustos.core import runtime
+from kustos.backup.services import plans
 from kustos.core.secrets import open_secret
-from kustos.jobs.models import Job
-from kustos.jobs.tasks import execute
 from tests import factories
+from tests.contract.dropbox_fixtures import files_of as team_files
+from tests.contract.dropbox_fixtures import module_fakecloud, sha
+from tests.integration.backup.dropbox_helpers import (
+    TEAM,
+    add_source,
+    backup,
+    do_restore,
+    downloads,
+    member_account,
+    snapshot_files,
+)
 from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
-TEAM = "kustos-dropbox.example"
+__all__ = ["add_source"]  # tests/integration/backup/test_anomaly_every_platform.py adds its source with it
+
 USER = "lena@kustos-dropbox.example"
 OTHER = "max@kustos-dropbox.example"
-
-
-@pytest.fixture(scope="module")
-def fakecloud() -> Iterator[FakeCloudProcess]:
-    with running_fakecloud() as process:
-        yield process
-
-
-def sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def backup(plan) -> dict:
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return job.result
-
-
-def do_restore(snap: BackupSnapshot, **options) -> dict:
-    job = restore.request(snap, actor="test", **options)
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return job.result
+fakecloud = module_fakecloud()
 
 
 def files_of(control, account: str) -> dict[str, str]:
-    return {row["path"]: row["sha256"] for row in control.items("dropbox", TEAM, "file", account)}
-
-
-def add_source(control, customer, capsys, tmp_path) -> Source:
-    """``kustos source add dropbox --customer C --settings-file F.json --endpoint URL``."""
-    settings = control.credentials("dropbox", TEAM)
-    path = tmp_path / "dropbox.json"
-    path.write_text(json.dumps({"app_key": settings["app_key"], "app_secret": settings["app_secret"]}))
-    capsys.readouterr()
-    code = cli.run(["source", "add", "dropbox", "--customer", customer.id, "--settings-file", str(path),
-                    "--endpoint", settings["endpoint"], "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    source = Source.objects.get(id=json.loads(out)["id"])
-    assert source.config == {"app_key": settings["app_key"], "endpoint": settings["endpoint"]}
-    return source
-
-
-def member_account(snap: BackupSnapshot, folder: str) -> str:
-    store = runtime.store_for(snap.plan.customer_id)
-    return next(r["account"] for r in store.snapshots.ls(snap.id)
-                if store.snapshots.lookup(snap.id, r["account"], folder))
-
-
-def snapshot_files(snap: BackupSnapshot, account: str) -> dict[str, str]:
-    store = runtime.store_for(snap.plan.customer_id)
-    return {"/" + p: e.sha256 for p, e in store.snapshots.walk(snap.id, account) if e.kind == "file"}
-
-
-def downloads(control) -> int:
-    return sum(1 for r in control.stats()["requests"] if r["path"] == "/dropbox/2/files/download")
+    return team_files(control, TEAM, account)
 
 
 def test_backup_change_backup_and_restore_the_first_snapshot_into_another_member(fakecloud, customer, capsys,
