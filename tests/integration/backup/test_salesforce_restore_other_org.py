@@ -22,10 +22,10 @@ from kustos.cli import registry as cli
 from kustos.core import runtime
 from kustos.core.secrets import open_secret
 from kustos.jobs.models import Job
-from kustos.jobs.tasks import execute
 from kustos.sources.http import HttpStatusError
 from kustos.sources.salesforce.connector import session_for
 from tests import factories
+from tests.integration.backup.salesforce_orgs import Org, add_source, backup
 
 pytestmark = pytest.mark.django_db
 
@@ -42,32 +42,6 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
         yield process
 
 
-class Org:
-    def __init__(self, control, tenant: str) -> None:
-        self.control, self.tenant = control, tenant
-
-    def add(self, obj: str, values: dict) -> str:
-        return self.control.seed("salesforce", self.tenant, "", obj, "", json.dumps(values).encode())["id"]
-
-    def change(self, obj: str, record_id: str, values: dict) -> None:
-        self.control.seed("salesforce", self.tenant, "", obj, record_id, json.dumps(values).encode())
-
-    def records(self, obj: str) -> dict[str, dict]:
-        return {row["path"]: row["content"] for row in self.control.items("salesforce", self.tenant, obj)}
-
-
-def add_source(control, customer, tenant: str, capsys, tmp_path) -> Source:
-    settings = control.credentials("salesforce", tenant)
-    path = tmp_path / f"{tenant}.json"
-    path.write_text(json.dumps({k: v for k, v in settings.items() if k != "endpoint"}))
-    capsys.readouterr()
-    code = cli.run(["source", "add", "salesforce", "--customer", str(customer.id), "--settings-file", str(path),
-                    "--endpoint", settings["endpoint"], "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    return Source.objects.get(id=json.loads(out)["id"])
-
-
 def seed_prod(org: Org) -> dict[str, str]:
     """Parents and children; required master-detail lookups; a nillable cycle."""
     ids = {"acme": org.add("Account", {"Name": "Acme", "Industry": "Retail"}),
@@ -80,8 +54,7 @@ def seed_prod(org: Org) -> dict[str, str]:
     ids["north"] = org.add("Zone__c", {"Name": "North", "Region__c": "EMEA"})
     ids["audit"] = org.add("Audit__c", {"Name": "AUD-1", "Zone__c": ids["north"], "Score__c": 7})
     for (obj, field), target in REQUIRED.items():  # master-detail: required, as the org's describe says
-        org.control.call("salesforce/describe", tenant=org.tenant, object=obj, field=field,
-                         describe={"type": "reference", "referenceTo": [target], "nillable": False})
+        org.describe(obj, field, type="reference", referenceTo=[target], nillable=False)
     return ids
 
 
@@ -94,12 +67,7 @@ def two_orgs(fakecloud, customer, capsys, tmp_path):
     control.call("salesforce/copy_schema", **{"from": PROD, "to": SANDBOX})  # a sandbox has prod's schema
     prod_source = add_source(control, customer, PROD, capsys, tmp_path)
     sandbox_source = add_source(control, customer, SANDBOX, capsys, tmp_path)
-    plan = plans.enable(prod_source, services=["data"])
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED and not job.result["failed"], job.error or job.result
-    snap = BackupSnapshot.objects.get(id=job.result["snapshot"])
+    snap = backup(plans.enable(prod_source, services=["data"]))
     return prod, sandbox, ids, snap, prod_source, sandbox_source
 
 
