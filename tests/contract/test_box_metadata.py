@@ -283,3 +283,20 @@ def test_comment_collaboration_and_metadata_changes_are_seen_by_the_next_increme
         {"type": "event", "event_type": "COMMENT_CREATE",
          "source": {"item_type": "file", "item_id": file_id, "item_name": "memo.txt"}}], {"0": ""})
     assert item.source_id == file_id and item.meta["path"] == "Team/memo.txt"
+
+
+def test_a_write_back_box_refuses_is_reported_and_the_file_stays_restored(box: BoxEnterprise) -> None:
+    data = b"memo\n"
+    box.seed(USER, "/memo.txt", data, comments=["first"], file_collaborators=[PEER])
+    ids = user_ids(box)
+    [item] = [i for i in everything(box.build(["files"]), Scope(id=f"files:{ids[USER]}", kind="user"))[0]]
+    box.control.throttle("/2.0/comments", 1, 100_000)  # throttled far past the retry budget
+    writer = build_restore(box.settings, box.settings["client_secret"], EGRESS)
+    assert writer.write(f"files:{ids[USER]}", "memo.txt", "file", len(data), item.meta, lambda: io.BytesIO(data),
+                        to_account=OTHER) == "restored"
+    got = box.files(OTHER)["/memo.txt"]
+    assert got["sha256"] == sha(data) and got["comments"] == [] and got["collaborations"] == [[PEER, "editor"]]
+    report = writer.report()
+    assert report["reapplied"]["collaborations"] == 1
+    [problem] = report["not_reapplied"]
+    assert problem["path"] == "memo.txt" and problem["what"] == "comments" and "throttling" in problem["reason"]

@@ -101,26 +101,35 @@ class Reapplier:
 
     # --- files and folders --------------------------------------------------------------------------------
     def file(self, user: str, file_id: str, path: str, meta: Mapping[str, Any]) -> None:
-        """Comments, metadata instances and collaborations of a restored file."""
+        """Comments, metadata instances and collaborations of a restored file (a failure is reported, the
+        file stays restored)."""
         if meta.get("comments"):
             self.tried = True
-            self._comments(user, file_id, path, list(meta["comments"]))
+            try:
+                self._comments(user, file_id, path, list(meta["comments"]))
+            except ConnectorError as exc:
+                self._problem(path, "comments", str(exc))
         schemas = meta.get("metadata_templates") or {}
         for instance in meta.get("metadata") or []:
             self.tried = True
-            self._metadata(user, file_id, path, instance, schemas.get(str(instance.get("$template"))))
+            try:
+                self._metadata(user, file_id, path, instance, schemas.get(str(instance.get("$template"))))
+            except ConnectorError as exc:
+                self._problem(path, f"metadata {instance.get('$scope')}.{instance.get('$template')}", str(exc))
         self.collaborations(user, "file", file_id, path, meta)
 
     def collaborations(self, user: str, kind: str, item_id: str, path: str, meta: Mapping[str, Any]) -> None:
-        wanted = list(meta.get("collaborations") or [])
-        if not wanted:
+        """The backed-up collaborations of a restored file or folder (failures are reported)."""
+        if not meta.get("collaborations"):
             return
         self.tried = True
         try:
-            present = list(self.session.marked(f"/{kind}s/{item_id}/collaborations", user, limit=100))
+            self._collaborations(user, kind, item_id, path, list(meta["collaborations"]))
         except ConnectorError as exc:
             self._problem(path, "collaborations", str(exc))
-            return
+
+    def _collaborations(self, user: str, kind: str, item_id: str, path: str, wanted: list[Mapping[str, Any]]) -> None:
+        present = list(self.session.marked(f"/{kind}s/{item_id}/collaborations", user, limit=100))
         there = {str(key).lower() for c in present for key in ((c.get("accessible_by") or {}).get("id"),
                                                                (c.get("accessible_by") or {}).get("login")) if key}
         for collaboration in wanted:
@@ -143,12 +152,8 @@ class Reapplier:
                               str(box_error(answer)))
 
     def _comments(self, user: str, file_id: str, path: str, comments: list[Mapping[str, Any]]) -> None:
-        try:
-            present = {str(c.get("message") or "") for c in self.session.paged(f"/files/{file_id}/comments", user,
-                                                                              {}, limit=100)}
-        except ConnectorError as exc:
-            self._problem(path, "comments", str(exc))
-            return
+        present = {str(c.get("message") or "") for c in self.session.paged(f"/files/{file_id}/comments", user, {},
+                                                                          limit=100)}
         for comment in comments:
             text = comment_text(comment)
             if text in present:
