@@ -179,6 +179,13 @@ def test_restore_writer_writes_comments_metadata_collaborations_and_reports_what
                  conflict="copy")
     assert [p["reason"] for p in writer.report()["not_reapplied"]] == ["the target user owns the restored item"]
 
+    # Replaced in its own place: the original comments are still there and are not added again.
+    writer = build_restore(box.settings, box.settings["client_secret"], EGRESS)
+    assert writer.write(account, "Deals/contract.txt", "file", len(data), item.meta, lambda: io.BytesIO(data),
+                        conflict="replace") == "restored"
+    assert box.files(USER)["/Deals/contract.txt"]["comments"] == ["please sign", "signed"]
+    assert writer.report()["reapplied"]["comments"] == 0
+
 
 def test_restore_writer_creates_a_missing_template_and_skips_an_existing_one(box: BoxEnterprise) -> None:
     box.control.seed("box", ENTERPRISE, USER, "metadata_template", "/contract", json.dumps(CONTRACT).encode())

@@ -3,7 +3,8 @@ comments, metadata instances and collaborations, a folder's collaborations, and 
 templates.
 
 * Comments: ``POST /comments``. Box sets the author and time of a new comment itself, so the text says who
-  wrote it and when (``COMMENT_NOTE``); a comment whose text is on the file already is not added twice.
+  wrote it and when (``COMMENT_NOTE``); a comment restored before, or the original still on the file (same text
+  and author), is not added twice.
 * Metadata instances: ``POST /files/{id}/metadata/{scope}/{template}``; when the file has an instance of
   that template already (409 ``tuple_already_exists``) it is read and brought to the backed-up values with a
   JSON-Patch (``PUT``, ``application/json-patch+json``). A template missing in the enterprise (404) is
@@ -152,16 +153,18 @@ class Reapplier:
                               str(box_error(answer)))
 
     def _comments(self, user: str, file_id: str, path: str, comments: list[Mapping[str, Any]]) -> None:
-        present = {str(c.get("message") or "") for c in self.session.paged(f"/files/{file_id}/comments", user, {},
-                                                                          limit=100)}
+        present: set[tuple[str, str]] = set()  # (text, author login); author "" matches any
+        for row in self.session.paged(f"/files/{file_id}/comments", user, {}, limit=100):
+            present |= {(str(row.get("message") or ""), ""),
+                        (str(row.get("message") or ""), str((row.get("created_by") or {}).get("login") or ""))}
         for comment in comments:
             text = comment_text(comment)
-            if text in present:
-                continue
+            if (text, "") in present or (str(comment.get("message") or ""), str(comment.get("created_by") or "")) in present:
+                continue  # restored before, or the original comment is still there
             answer = self._send("POST", "/comments", user, {"message": text, "item": {"type": "file", "id": file_id}})
             if answer.status_code == 201:
                 self.counts["comments"] += 1
-                present.add(text)
+                present.add((text, ""))
             else:
                 self._problem(path, "comment", str(box_error(answer)))
 
