@@ -15,6 +15,7 @@ from typing import Any
 from fakecloud import tokens
 from fakecloud.google.auth import authorize
 from fakecloud.google.errors import api_error
+from fakecloud.google.pim_restore import PimRestoreRoutes
 from fakecloud.google.store import GoogleStore
 from fakecloud.google.workspace import Record, Workspace
 from fakecloud.web import Request, Response, Router, json_response
@@ -54,6 +55,7 @@ class PimService:
         router.add("POST", r"/tasks/v1/users/@me/lists", self._auth(tasks, self.insert_task_list))
         router.add("GET", r"/tasks/v1/lists/(?P<list>[^/]+)/tasks", self._auth(tasks, self.list_tasks))
         router.add("POST", r"/tasks/v1/lists/(?P<list>[^/]+)/tasks", self._auth(tasks, self.insert_task))
+        PimRestoreRoutes(lambda: self.ws).register(router, self._auth, cal, people, tasks)  # get/update for restores
 
     def _auth(self, scopes: set[str], handler: Handler) -> Callable[[Request], Response]:
         def wrapped(request: Request) -> Response:

@@ -10,10 +10,11 @@ that user's My Drive. The item's path is kept below ``to_path``.
 
 Conflict (a Drive file of the same name already in the target folder): ``skip`` keeps the existing
 file, ``copy`` uploads beside it as ``name 1.ext``, ``replace`` writes a new revision of the
-existing file. Events are imported with their ``iCalUID`` (an event with the same iCalUID in the
-target calendar is skipped under ``skip``); contacts and tasks are created anew; Gmail messages are
-imported (``messages.import``, raw RFC 822 byte for byte) with their labels (``restore_mail.py``). A Google file
-Drive could not export (past its 10 MB export limit) has nothing to restore and says so.
+existing file. Events go back into the calendar they came from, imported with their ``iCalUID``;
+contacts (by ``resourceName``) and tasks (by id) that still exist are skipped or updated in place
+(``restore_records.py``); Gmail messages are imported (``messages.import``, raw RFC 822 byte for
+byte) with their labels (``restore_mail.py``). A Google file Drive could not export (past its 10 MB
+export limit) has nothing to restore and says so.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from kustos.sources.egress import EgressPolicy
 from kustos.sources.google import session_for
 from kustos.sources.google.drive import FOLDER
 from kustos.sources.google.restore_mail import MailRestorer
+from kustos.sources.google.restore_records import RecordRestoreError, RecordRestorer
 from kustos.sources.google.session import GoogleSession
 
 SERVICES = ("drive", "calendar", "contacts", "tasks", "gmail")
@@ -35,11 +37,6 @@ CONFLICTS = ("skip", "copy", "replace")
 RESTORED, SKIPPED = "restored", "skipped"
 SMALL = 5 * 1024 * 1024  # up to this, one multipart upload; larger files go through a resumable session
 CHUNK = 32 * 256 * 1024  # 8 MiB per PUT (Drive wants multiples of 256 KiB)
-EVENT_DROP = {"id", "etag", "htmlLink", "created", "updated", "creator", "organizer", "kind", "sequence",
-              "hangoutLink", "conferenceData", "status"}
-TASK_DROP = {"id", "etag", "selfLink", "updated", "kind", "parent", "position", "links", "webViewLink", "deleted",
-             "hidden", "assignmentInfo"}
-CONTACT_DROP = {"resourceName", "etag", "metadata", "photos", "coverPhotos", "memberships"}
 
 
 def _read_exactly(stream: BinaryIO, size: int) -> bytes:
@@ -53,7 +50,7 @@ def _read_exactly(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-class RestoreError(ValueError):
+class RestoreError(RecordRestoreError):
     """An item this writer cannot put back (unsupported service or kind, bad target)."""
 
 
@@ -71,8 +68,8 @@ class GoogleRestoreWriter:
         self.session = session
         self.http = session.http
         self._folders: dict[tuple[str, str], str] = {}
-        self._lists: dict[tuple[str, str], str] = {}
         self.mail = MailRestorer(session)
+        self.records = RecordRestorer(session)
 
     def close(self) -> None:
         self.session.close()
@@ -102,12 +99,13 @@ class GoogleRestoreWriter:
             return self.mail.put(user, data, meta, same_account=user.lower() == account.partition(":")[2].lower(),
                                  conflict=conflict)
         body = json.loads(data)
+        source_user, folder = account.partition(":")[2], path.rpartition("/")[0]
         if service == "calendar" and kind == "event":
-            return self._event(user, body, conflict)
+            return self.records.event(user, source_user, folder, meta, body, conflict)
         if service == "contacts" and kind == "contact":
-            return self._contact(user, body)
+            return self.records.contact(user, meta, body, conflict)
         if service == "tasks" and kind == "task":
-            return self._task(user, path.rpartition("/")[0] or "My Tasks", body)
+            return self.records.task(user, folder or "My Tasks", meta, body, conflict)
         raise RestoreError(f"items of kind {kind!r} of {service} cannot be restored")
 
     # --- targets ----------------------------------------------------------------------
@@ -246,44 +244,6 @@ class GoogleRestoreWriter:
                                              headers={"Content-Range": f"bytes {offset}-{end}/{size}"})
                 self.http.expect(response, ok=(200, 201, 308))
                 offset = end + 1
-
-    # --- records ----------------------------------------------------------------------
-    def _post(self, url: str, user: str, service: str, body: Mapping[str, Any]) -> Any:
-        response = self.session.call("POST", url, user, service, write=True, content=json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-        return self.http.expect(response).json()
-
-    def _event(self, user: str, body: dict[str, Any], conflict: str) -> str:
-        events = f"{self.session.calendar}/calendars/primary/events"
-        uid = body.get("iCalUID")
-        if uid and conflict == "skip":
-            found = self.session.json(events, user, "calendar", {"iCalUID": str(uid), "showDeleted": "false"})
-            if found.get("items"):
-                return SKIPPED
-        clean = {k: v for k, v in body.items() if k not in EVENT_DROP}
-        if uid and conflict != "copy":
-            self._post(f"{events}/import", user, "calendar", clean)
-        else:
-            clean.pop("iCalUID", None)
-            self._post(events, user, "calendar", clean)
-        return RESTORED
-
-    def _contact(self, user: str, body: dict[str, Any]) -> str:
-        clean = {k: v for k, v in body.items() if k not in CONTACT_DROP}
-        self._post(f"{self.session.people}/people:createContact", user, "contacts", clean)
-        return RESTORED
-
-    def _task(self, user: str, title: str, body: dict[str, Any]) -> str:
-        key = (user.lower(), title)
-        if key not in self._lists:
-            lists = self.session.json(f"{self.session.tasks}/users/@me/lists", user, "tasks", {"maxResults": "100"})
-            found = next((str(r["id"]) for r in lists.get("items", []) if r.get("title") == title), None)
-            if found is None:
-                found = str(self._post(f"{self.session.tasks}/users/@me/lists", user, "tasks", {"title": title})["id"])
-            self._lists[key] = found
-        clean = {k: v for k, v in body.items() if k not in TASK_DROP}
-        self._post(f"{self.session.tasks}/lists/{quote(self._lists[key], safe='')}/tasks", user, "tasks", clean)
-        return RESTORED
 
 
 def build_restore(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> GoogleRestoreWriter:
