@@ -156,10 +156,12 @@ BY_KIND = {p.kind: p for p in (GOOGLE, DROPBOX, BOX, SALESFORCE)}
 # What the pages say, per language (the generic dashboard texts; the kinds' own texts come from the registry).
 TEXT = {
     "en": {"added": "then it runs on its schedule", "added_backup": "then enable its backup", "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
-           "mass": "Mass deletion", "hits": "hit", "review": "Review restore", "steps": "Add source"},
+           "mass": "Mass deletion", "all_accounts": "All accounts, including new ones",
+           "csv": "bulk activation from CSV", "deleted": "%d items deleted", "hits": "hit", "review": "Review restore", "steps": "Add source"},
     "de": {"added": "danach läuft sie nach Zeitplan", "added_backup": "aktivieren Sie danach ihr Backup",
            "tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
-           "mass": "Massenlöschung", "hits": "Treffer", "review": "Wiederherstellung prüfen",
+           "mass": "Massenlöschung", "all_accounts": "Alle Konten, auch neu hinzukommende",
+           "csv": "Massenaktivierung aus CSV", "deleted": "%d Elemente gelöscht", "hits": "Treffer", "review": "Wiederherstellung prüfen",
            "steps": "Quelle hinzufügen"},
 }
 
@@ -327,6 +329,9 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     seed = _sf_seed(control, p) if kind == "salesforce" else _files_seed(control, p)
     page.click("[data-testid=source-backup]")
     page.wait_for_url(f"{base}/customers/{cid}/sources/{sid}/backup/enable/")
+    # The plan form speaks of accounts (not of one platform's users, sites and teams) and says where ids come from.
+    scope_text = page.inner_text("[data-testid=backup-enable] fieldset")
+    assert TEXT[lang]["all_accounts"] in scope_text and TEXT[lang]["csv"] in scope_text, scope_text
     offered = page.locator("[data-testid=backup-enable] input[name=services]")
     for i in range(offered.count()):
         box = offered.nth(i)
@@ -423,7 +428,9 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     # 5. The mass deletion is an alert on the customer's backup page.
     page.goto(f"{base}/customers/{cid}/backup/")
     alerts = page.inner_text("[data-testid=backup-alerts]")
-    assert TEXT[lang]["mass"] in alerts and f"{BULK} " in alerts, alerts
+    assert TEXT[lang]["mass"] in alerts, alerts
+    # ... with a summary in the page's language (the detector's own detail is English only).
+    assert page.inner_text("[data-testid=backup-alert-detail]").startswith(TEXT[lang]["deleted"] % BULK), alerts
     shot("7-alerts")
 
     # 6. Salesforce: the two snapshots compared, the changed field with old and new value, as CSV too.
