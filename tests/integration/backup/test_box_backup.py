@@ -182,3 +182,22 @@ def test_a_trashed_folder_leaves_the_next_snapshot_with_everything_below_it(fake
     assert set(snapshot_files(second, account)) == {"/keep.txt"}
     store = runtime.store_for(customer.id)
     assert store.snapshots.lookup(second.id, account, "Old") is None
+
+
+def test_a_download_still_not_ready_after_the_bound_fails_the_item_and_the_next_run_gets_it(
+        fakecloud, customer, capsys, tmp_path):
+    control = fakecloud.control
+    control.call("reset")
+    control.seed("box", ENTERPRISE, USER, "file", "/ok.txt", b"ok\n")
+    fresh = b"just uploaded\n" * 100
+    control.seed("box", ENTERPRISE, USER, "file", "/Media/fresh.bin", fresh, meta={"not_ready": 9, "retry_after": 0.05})
+    plan = plans.enable(add_with_cli(control, customer, capsys, tmp_path), services=["files"])
+    first = backup(plan)
+    assert [(f["path"], "202" in f["error"]) for f in first["failed"]] == [("Media/fresh.bin", True)]
+    snap = BackupSnapshot.objects.get(id=first["snapshot"])
+    account = account_of(snap, "Media")
+    assert snapshot_files(snap, account) == {"/ok.txt": sha(b"ok\n")}
+    second = backup(plan)  # the scope's cursor was held back: everything again, the content is ready now
+    assert second["failed"] == []
+    assert snapshot_files(BackupSnapshot.objects.get(id=second["snapshot"]), account) == {
+        "/ok.txt": sha(b"ok\n"), "/Media/fresh.bin": sha(fresh)}
