@@ -240,3 +240,21 @@ def test_restore_writer_reapplies_members_and_properties_and_reports_the_rest(te
     assert report["reapplied"] == {"file_members": 1, "property_groups": 1}
     [row] = report["not_reapplied"]
     assert row["path"] == "r.txt" and row["what"].startswith("shared link https://www.dropbox.com/scl/fi/")
+
+
+def test_a_sweep_reads_sharing_and_properties_that_changed_without_a_new_revision(team: Team):
+    seed(team.control, TEAM, NINA, {"/s.txt": b"same bytes"})
+    template = team.api.template("Security", "Classification")
+    connector = team.connector()
+    nina = next(s for s in team.scopes().values() if s.name == NINA)
+    first = drain(connector, nina, None)
+    assert "members" not in first.items[0].meta
+    team.api.add_file_member(NINA, "/s.txt", MAX, "editor")
+    team.api.set_properties(NINA, "/s.txt", template, Classification="internal")
+    assert drain(connector, nina, first.cursor).items == []  # no new revision: the delta is empty
+    connector.services["files"].sweep = 0  # the last full listing is older than the sweep interval
+    swept = drain(connector, nina, first.cursor)
+    [item] = swept.items
+    assert swept.reset and item.meta["members"]["users"][0]["email"] == MAX
+    assert item.meta["property_groups"] == [{"template_id": template, "fields": [
+        {"name": "Classification", "value": "internal"}]}]

@@ -10,11 +10,13 @@ the shared folder, whose meta holds the folder's members); and the team (id ``te
 the file property templates, ``properties.py``). A member's own listing leaves the mounted folders'
 contents out (``include_mounted_folders: false``): they are backed up once, in their own scopes.
 
-Cursor: ``{"cursor": <list_folder cursor>, "templates": [ids], "v": 2}``; the first round is
+Cursor: ``{"cursor": <list_folder cursor>, "templates": [ids], "listed": <epoch>, "v": 2}``; the first round is
 ``files/list_folder`` (recursive, from the root), later rounds ``files/list_folder/continue``. A 409
 ``reset`` is a normal path: the round starts again from the root with ``reset=True`` (the sink then
 re-references every unchanged file by its ``content_hash`` instead of downloading it again); so does a
-changed set of team templates or a cursor of an earlier version.
+changed set of team templates, a cursor of an earlier version, and a last full listing (``listed``)
+older than ``sweep`` seconds (a day): a file's members, links and properties can change without a
+new revision, so the delta alone would not show it.
 
 Items: source id = ``path_lower`` (Dropbox reports deletions by path only); folders as kind
 ``folder``, files as kind ``file`` with ``stream()``; ``.tag: deleted`` entries as deletions. Metadata:
@@ -22,11 +24,12 @@ path, name, id, size, server_modified, client_modified, rev, content_hash (also 
 sink's content tag, so unchanged files are never downloaded twice), sharing_info, ``members`` (a
 file's explicit members; a shared folder's members), ``shared_links`` and ``property_groups`` (with
 ``property_templates``: template id → name). Sharing and properties are read for the items a round
-lists (new, changed, or all after a reset); a shared folder's members are read every round.
+lists (new, changed, or all after a reset or sweep); a shared folder's members are read every round.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
@@ -39,6 +42,7 @@ TEAM_FOLDER = "teamfolder:"
 SHARED = "shared:"
 TEAM = "team"
 VERSION = 2  # cursors of version 1 listed mounted folders' contents in members' scopes
+SWEEP = 24 * 3600  # seconds between full listings (sharing and property changes make no new revision)
 FILE_META = ("id", "size", "server_modified", "client_modified", "rev", "content_hash", "sharing_info",
              "is_downloadable")
 
@@ -54,8 +58,9 @@ class FilesService:
     scope_kind: ClassVar[str] = "member"
 
     def __init__(self, session: DropboxSession, *, page_size: int = 2000, team_folders: bool = True,
-                 shared_folders: bool = True, team: bool = True) -> None:
+                 shared_folders: bool = True, team: bool = True, sweep: float = SWEEP) -> None:
         self.session = session
+        self.sweep = sweep
         self.page_size = page_size
         self.team_folders = team_folders
         self.shared_folders = shared_folders
@@ -140,8 +145,10 @@ class FilesService:
         member, namespace, top = self._who(scope)
         listing = _Listing(self, scope, member, namespace, top)
         token = (cursor or {}).get("cursor")
+        listed = float((cursor or {}).get("listed") or 0)
         fresh = bool(token) and ((cursor or {}).get("v") != VERSION
-                                 or list((cursor or {}).get("templates") or []) != listing.template_ids)
+                                 or list((cursor or {}).get("templates") or []) != listing.template_ids
+                                 or time.time() - listed >= self.sweep)
         reset = False
         if token and not fresh:
             try:
@@ -149,17 +156,17 @@ class FilesService:
                                          namespace=namespace)
             except DropboxError as exc:
                 if exc.status == 409 and exc.tag == "reset":
-                    page, reset = listing.start(), True
+                    page, reset, listed = listing.start(), True, time.time()
                 else:
                     raise
         else:
-            page, reset = listing.start(), fresh
+            page, reset, listed = listing.start(), fresh, time.time()
         head = listing.root() if top else []
         while True:
             items = head + listing.items(page.get("entries", []))
             head = []
-            yield Batch(items, {"cursor": page["cursor"], "templates": listing.template_ids, "v": VERSION},
-                        reset=reset)
+            yield Batch(items, {"cursor": page["cursor"], "templates": listing.template_ids, "listed": listed,
+                                "v": VERSION}, reset=reset)
             if not page.get("has_more"):
                 return
             page = self.session.call("files/list_folder/continue", {"cursor": page["cursor"]}, member=member,
