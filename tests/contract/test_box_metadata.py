@@ -15,9 +15,10 @@ from collections.abc import Iterator
 import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
-from kustos.sources.base import ConnectorError, Scope
+from kustos.sources.base import ConnectorError, PermissionMissing, Scope
 from kustos.sources.box import TemplatesService, build_restore
 from kustos.sources.box.reapply import comment_text
+from kustos.sources.box.session import box_error
 from tests.contract.box_fixtures import EGRESS, BoxApi, BoxEnterprise, everything, read, sha
 
 ENTERPRISE = "box-meta-ent"
@@ -99,7 +100,10 @@ def test_emulator_write_routes_answer_as_the_openapi_says(box: BoxEnterprise) ->
                                                    }).status_code == 201
     again = api.post("/metadata_templates/schema", {"scope": "enterprise", "templateKey": "deal", "displayName": "D"})
     assert again.status_code == 400 and again.json()["code"] == "bad_request"
-    assert api.post("/metadata_templates/schema", {"scope": "global", "displayName": "G"}).status_code == 403
+    refused = api.post("/metadata_templates/schema", {"scope": "global", "displayName": "G"})
+    assert refused.status_code == 403
+    assert isinstance(box_error(refused), PermissionMissing)
+    assert "'Manage enterprise properties' (metadata templates)" in str(box_error(refused))
 
     where = f"/files/{file_id}/metadata/enterprise/deal"
     created = api.post(where, {"stage": "open"}, user)

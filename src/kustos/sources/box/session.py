@@ -58,8 +58,9 @@ def box_error(response: httpx.Response) -> ConnectorError:
         return AuthenticationFailed("Box refused the access token (check the app's client ID and secret)")
     if response.status_code == 403 and code in ("access_denied_insufficient_permissions", "insufficient_scope"):
         return PermissionMissing(f"{text} (the app needs 'Read and write all files and folders', "
-                                 f"'Manage users' and 'Make API calls using the as-user header', and the "
-                                 f"admin's authorisation in the Admin Console)")
+                                 f"'Manage users', 'Manage enterprise properties' (metadata templates) and 'Make "
+                                 f"API calls using the as-user header', and the admin's authorisation in the Admin "
+                                 f"Console)")
     return HttpStatusError(text, response.status_code, body)
 
 
