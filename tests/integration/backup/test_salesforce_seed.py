@@ -175,8 +175,8 @@ def test_seed_copies_the_filtered_subset_with_its_parents_and_masks(two_orgs, ca
     assert acme["BillingCity"] == kim["MailingCity"] != "Berlin"  # the same value, the same fake
 
 
-def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, capsys):
-    _prod, sandbox, _ids, snap, _prod_source, sandbox_source = two_orgs
+def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, capsys, customer, tmp_path):
+    prod, sandbox, _ids, snap, _prod_source, sandbox_source = two_orgs
     code, out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", sandbox_source.id, "--object",
                             "Contact", "--where", "LastName IN ('Kim', 'Bob')", "--json")
     assert code == 0, err
@@ -203,6 +203,9 @@ def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, caps
     code, _out, missing = kustos(capsys, "backup", "seed", snap.id, "--to-source", "sr_nope", "--object", "Contact")
     assert code == 1 and "no source 'sr_nope'" in missing
     assert Job.objects.filter(kind=seed.JOB_KIND).count() == 1
+    empty = add_source(prod.control, customer, "empty-seed.example.com", capsys, tmp_path)  # no custom objects
+    code, _out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", empty.id, "--object", "Invoice__c")
+    assert code == 1 and "the target org has no object Invoice__c" in err and err.count("\n") == 1, err
 
 
 def test_seed_from_api_and_dashboard(two_orgs, customer):

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from kustos.sources.egress import EgressPolicy
+from kustos.sources.http import HttpStatusError
 from kustos.sources.salesforce.backup import BLOB_FIELDS
 from kustos.sources.salesforce.connector import session_for
 from kustos.sources.salesforce.filter import FilterError, parse
@@ -61,6 +62,15 @@ class SalesforceSeeder:
     def check(self, obj: str, where: str | None) -> None:
         check(obj, where)
 
+    def describe(self, name: str) -> dict[str, dict[str, Any]]:
+        """The target org's describe of an object; SeedError when the org has no such object."""
+        try:
+            return self.writer.fields(name)
+        except HttpStatusError as exc:
+            if exc.status == 404:
+                raise SeedError(f"the target org has no object {name} (seed a sandbox with the same schema)") from None
+            raise
+
     def select(self, records: Records, obj: str, where: str | None) -> dict[str, str]:
         """The chosen records and all their parents: old id -> object."""
         predicate = parse(where) if where else (lambda record: True)
@@ -70,7 +80,7 @@ class SalesforceSeeder:
         while queue:
             record_id = queue.pop()
             name = chosen[record_id]
-            describe = self.writer.fields(name)
+            describe = self.describe(name)
             for field, value in records[name][record_id].items():
                 spec = describe.get(field) or {}
                 if (spec.get("type") != "reference" or not spec.get("createable") or not isinstance(value, str)
@@ -95,7 +105,7 @@ class SalesforceSeeder:
             record = dict(records[name][record_id])
             selected[name] = selected.get(name, 0) + 1
             if masker is not None:
-                record, fields = masker.mask(name, record, self.writer.fields(name))
+                record, fields = masker.mask(name, record, self.describe(name))
                 masked.setdefault(name, set()).update(fields)
             if name in BLOB_FIELDS and blob is not None:
                 data = blob(name, record_id)
