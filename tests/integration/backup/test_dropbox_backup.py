@@ -154,3 +154,12 @@ def test_dashboard_shows_the_app_console_steps_and_adds_the_source(customer):
     assert source.config == {"app_key": "abc123key"} and open_secret(source.secret, source.id) == "s3cret-app"
     missing = admin.post(base, {"kind": "dropbox", "app_key": "k2", "interval_minutes": "15"})
     assert missing.status_code == 400 and Source.objects.count() == 1
+    # the refresh-token sign-in: its steps in both languages, and a source that keeps the choice
+    assert "grant_type=authorization_code" in page and "Refresh token (OAuth code flow, done once)" in page
+    assert "Oder einmalig als Team-Administrator mit einem Refresh-Token anmelden" in german
+    resp = admin.post(base, {"kind": "dropbox", "app_key": "key-2", "sign_in": "refresh_token",
+                             "app_secret": "long-lived-refresh-token", "interval_minutes": "15"})
+    assert resp.status_code == 302, resp.content.decode()[:2000]
+    refreshing = Source.objects.get(kind="dropbox", config__app_key="key-2")
+    assert refreshing.config == {"app_key": "key-2", "sign_in": "refresh_token"}
+    assert open_secret(refreshing.secret, refreshing.id) == "long-lived-refresh-token"
