@@ -16,9 +16,11 @@ from kustos.accounts.services import tokens
 from kustos.archive.models import Source
 from kustos.backup.models import BackupAccount, BackupAlert
 from kustos.backup.services import plans
+from kustos.backupguard import Baseline
 from kustos.cli import registry as cli
 from tests import factories
 from tests.integration.backup.test_salesforce_backup import ORG, Org, backup
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +83,8 @@ def test_normal_updates_raise_nothing_and_a_mass_update_is_reported_for_its_obje
     token = tokens.create(admin, "t")[1]
     resp = Client().get(f"/api/v1/customers/{customer.id}/backup/alerts", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert resp.status_code == 200 and "records of Contact" in resp.json()[0]["detail"]
+    page = sign_in(Client(), admin).get(f"/customers/{customer.id}/backup/")
+    assert page.status_code == 200 and "60 of 69 records of Contact" in page.content.decode()
 
 
 def test_mass_deletion_of_a_small_object_is_not_hidden_by_a_large_objects_churn(org_plan):
@@ -100,3 +104,23 @@ def test_mass_deletion_of_a_small_object_is_not_hidden_by_a_large_objects_churn(
     days = BackupAccount.objects.get(plan=plan).baseline["parts"]
     assert days["Task"]["days"][-1]["modified"] == 80 and days["Task"]["days"][-1]["deleted"] == 10
     assert days["Contract"]["days"][-1]["flagged"] == ["mass_deletion"]
+
+
+def test_an_account_wide_baseline_of_an_org_gives_way_to_per_object_baselines(org_plan):
+    """Orgs backed up before objects had baselines of their own carry on without a false alarm."""
+    org, plan = org_plan
+    ids = add_many(org, "Opportunity", 70)
+    add_many(org, "Account", 20)
+    backup(plan)
+    account = BackupAccount.objects.get(plan=plan)
+    BackupAccount.objects.filter(pk=account.pk).update(baseline=Baseline(account=account.scope_id).to_dict())
+    for record_id in ids[:3]:
+        org.change("Opportunity", record_id, {"StageName": "Closed Won"})
+    backup(plan)
+    assert not BackupAlert.objects.filter(plan=plan).exists()
+    assert set(BackupAccount.objects.get(plan=plan).baseline["parts"]) == {"Account", "Opportunity"}
+    for record_id in ids[3:63]:
+        org.delete("Opportunity", record_id)
+    backup(plan)
+    alert = BackupAlert.objects.get(plan=plan)
+    assert alert.kind == "mass_deletion" and alert.detail.startswith("60 of 70 records of Opportunity")

@@ -124,7 +124,7 @@ def _part_baselines(account: BackupAccount) -> PartBaselines:
     try:
         return PartBaselines.from_dict(account.baseline)
     except ValueError as exc:
-        if account.baseline is not None:
+        if not (isinstance(account.baseline, dict) and "days" in account.baseline):  # nor an account-wide one
             log.warning("per-object baselines of account %s are unusable, starting again: %s", account.scope_id, exc)
         return PartBaselines(account=account.scope_id)
 
