@@ -22,10 +22,12 @@ from kustos.cli import registry as cli
 from kustos.core import runtime
 from kustos.core.secrets import open_secret
 from kustos.jobs.models import Job
+from kustos.jobs.tasks import execute
 from kustos.sources.http import HttpStatusError
 from kustos.sources.salesforce.connector import session_for
 from tests import factories
 from tests.integration.backup.salesforce_orgs import Org, add_source, backup
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +157,25 @@ def test_restore_target_must_be_the_customers_source_of_the_same_kind(two_orgs, 
     assert resp.status_code == missing.status_code == 422
     assert resp.json()["detail"].replace(foreign.id, "ID") == missing.json()["detail"].replace("sr_missing", "ID")
     assert not Job.objects.filter(kind=restore.JOB_KIND).exists()
+
+
+def test_dashboard_restore_into_another_org(two_orgs, customer):
+    _prod, sandbox, ids, snap, prod_source, sandbox_source = two_orgs
+    browser = sign_in(Client(), factories.user("ca@sf2.example", "customer_admin", customer=customer))
+    base = f"/customers/{customer.id}/sources/{prod_source.id}/backup/"
+    html = browser.get(base + "browse/", {"snapshot": snap.id}).content.decode()
+    assert 'data-testid="backup-restore-to-source"' in html and f'value="{sandbox_source.id}"' in html
+    form = {"snapshot": snap.id, "account": "", "to_source": sandbox_source.id, "conflict": "skip"}
+    review = browser.post(base + "restore/", {**form, "step": "review"})
+    page = review.content.decode()
+    assert review.status_code == 200 and 'data-testid="restore-review-target"' in page and sandbox_source.name in page
+    assert f'name="to_source" value="{sandbox_source.id}"' in page
+    started = browser.post(base + "restore/", form)
+    assert started.status_code == 302 and started["Location"].startswith("/jobs/")
+    job = Job.objects.filter(kind=restore.JOB_KIND).order_by("-created_at").first()
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED and job.result["failed"] == []
+    assert set(sandbox.records("Zone__c")) == {job.result["recreated"][ids["north"]]}
+    browser.post("/account/language/", {"language": "de"})
+    assert "In eine andere Quelle (optional)" in browser.get(base + "browse/", {"snapshot": snap.id}).content.decode()
