@@ -132,6 +132,14 @@ _COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     "<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
 
+def _any(parts: tuple[Predicate, ...]) -> Predicate:
+    return lambda record: any(p(record) for p in parts)
+
+
+def _all(parts: tuple[Predicate, ...]) -> Predicate:
+    return lambda record: all(p(record) for p in parts)
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
@@ -142,6 +150,11 @@ class _Parser:
 
     def peek(self) -> Token | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
+
+    def next_is(self, text: str) -> bool:
+        """Whether the next token is this keyword or punctuation."""
+        token = self.peek()
+        return token is not None and (token.keyword or token.text) == text
 
     def where(self) -> str:
         token = self.peek()
@@ -164,23 +177,24 @@ class _Parser:
         if not self.tokens:
             raise FilterError("the filter is empty")
         predicate = self.expr()
-        if self.peek() is not None:
-            raise FilterError(f"unexpected {self.peek().text!r} at position {self.peek().at + 1}")  # type: ignore[union-attr]
+        extra = self.peek()
+        if extra is not None:
+            raise FilterError(f"unexpected {extra.text!r} at position {extra.at + 1}")
         return predicate
 
     def expr(self) -> Predicate:
         parts = [self.and_expr()]
-        while self.peek() is not None and self.peek().keyword == "OR":  # type: ignore[union-attr]
+        while self.next_is("OR"):
             self.at += 1
             parts.append(self.and_expr())
-        return parts[0] if len(parts) == 1 else (lambda r, ps=tuple(parts): any(p(r) for p in ps))
+        return parts[0] if len(parts) == 1 else _any(tuple(parts))
 
     def and_expr(self) -> Predicate:
         parts = [self.not_expr()]
-        while self.peek() is not None and self.peek().keyword == "AND":  # type: ignore[union-attr]
+        while self.next_is("AND"):
             self.at += 1
             parts.append(self.not_expr())
-        return parts[0] if len(parts) == 1 else (lambda r, ps=tuple(parts): all(p(r) for p in ps))
+        return parts[0] if len(parts) == 1 else _all(tuple(parts))
 
     def not_expr(self) -> Predicate:
         token = self.peek()
@@ -228,7 +242,7 @@ class _Parser:
         field = token.text
         self.fields.add(field)
         negate = False
-        if self.peek() is not None and self.peek().keyword == "NOT":  # type: ignore[union-attr]
+        if self.next_is("NOT"):
             self.at += 1
             negate = True
         op = self.take()
@@ -241,7 +255,7 @@ class _Parser:
         elif op.keyword == "IN":
             self.expect("(")
             values = [self.value()]
-            while self.peek() is not None and self.peek().text == ",":  # type: ignore[union-attr]
+            while self.next_is(","):
                 self.at += 1
                 values.append(self.value())
             self.expect(")")

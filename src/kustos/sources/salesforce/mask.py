@@ -71,7 +71,8 @@ class Masker:
     # -- fakes -------------------------------------------------------------------------------------
     def _stream(self, label: str, value: str, attempt: int) -> bytes:
         seed = f"{label}\x00{value}\x00{attempt}".encode()
-        blocks, counter = [], 0
+        blocks: list[bytes] = []
+        counter = 0
         while len(blocks) * 32 < max(128, 2 * len(value) + 32):
             blocks.append(hmac.new(self.key, seed + counter.to_bytes(4, "big"), hashlib.sha256).digest())
             counter += 1

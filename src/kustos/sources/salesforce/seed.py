@@ -117,9 +117,8 @@ class SalesforceSeeder:
         finished = self.writer.finish()
         created: dict[str, int] = {}
         for record_id in self.writer.id_map:
-            name = chosen.get(record_id)
-            if name is not None:
-                created[name] = created.get(name, 0) + 1
+            if record_id in chosen:
+                created[chosen[record_id]] = created.get(chosen[record_id], 0) + 1
         if progress:
             progress(finished["restored"], len(chosen), f"{finished['restored']} records created")
         details = self.writer.report()
