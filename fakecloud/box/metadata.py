@@ -3,7 +3,8 @@
 * ``GET /metadata_templates/enterprise`` (marker paged: ``limit``, ``marker`` → ``next_marker``) and
   ``GET /metadata_templates/{scope}/{template_key}/schema`` (404 ``not_found``) with the enterprise token.
 * ``POST /metadata_templates/schema`` (``scope`` must be ``enterprise``: 403 otherwise; ``displayName`` and a
-  ``templateKey`` of ``^[a-zA-Z_][-a-zA-Z0-9_]*$``, else 400 ``bad_request``; a key in use: 400).
+  ``templateKey`` of ``^[a-zA-Z_][-a-zA-Z0-9_]*$``, else 400 ``bad_request``; a key in use: 400) and
+  ``PUT /metadata_templates/enterprise/{template_key}/schema`` (operations ``addField`` and ``editTemplate``).
 * ``GET|POST|PUT /files/{id}/metadata/{scope}/{template_key}`` As-User: POST creates an instance (201;
   unknown template 404 ``instance_tuple_not_found``; a field the template lacks 400
   ``schema_validation_failed``; present already 409 ``tuple_already_exists``), PUT applies a JSON-Patch
@@ -63,6 +64,8 @@ class MetadataService:
         router.add("POST", r"/2\.0/metadata_templates/schema", self.create_template)
         router.add("GET", r"/2\.0/metadata_templates/(?P<scope>[a-z_]+)/(?P<key>[-A-Za-z0-9_]+)/schema",
                    self.template)
+        router.add("PUT", r"/2\.0/metadata_templates/(?P<scope>[a-z_]+)/(?P<key>[-A-Za-z0-9_]+)/schema",
+                   self.update_template)
         path = r"/2\.0/files/(?P<id>\d+)/metadata/(?P<scope>[a-z_]+)/(?P<key>[-A-Za-z0-9_]+)"
         router.add("GET", path, self.instance)
         router.add("POST", path, self.create_instance)
@@ -96,6 +99,39 @@ class MetadataService:
         if found is None or request.params["scope"] != "enterprise":
             return box_error(404, "not_found", "Could not find the specified resource")
         return json_response(200, found)
+
+    def update_template(self, request: Request) -> Response:
+        """JSON-Patch-like template operations; the emulator knows ``addField`` and ``editTemplate``."""
+        enterprise = self.enterprise_of(request)
+        if isinstance(enterprise, Response):
+            return enterprise
+        if request.params["scope"] != "enterprise":
+            return box_error(403, "access_denied_insufficient_permissions", "Only enterprise templates can change")
+        ops = request.json()
+        if not isinstance(ops, list):
+            return box_error(400, "bad_request", "The body must be an array of template operations")
+        with self.store.lock:
+            template = self.store.enterprise(enterprise).templates.get(request.params["key"])
+            if template is None:
+                return box_error(404, "not_found", "Could not find the specified resource")
+            fields = list(template["fields"])
+            changes: dict[str, Any] = {}
+            for op in ops:
+                data = op.get("data") if isinstance(op, dict) else None
+                if not isinstance(data, dict):
+                    return box_error(400, "bad_request", "Every operation needs an op and data")
+                if op.get("op") == "addField":
+                    if not data.get("key") or data.get("type") not in FIELD_TYPES:
+                        return box_error(400, "bad_request", "addField needs a key and a valid type")
+                    if any(f["key"] == data["key"] for f in fields):
+                        return box_error(400, "bad_request", f"Field '{data['key']}' already exists")
+                    fields += template_of(enterprise, "", "", [data])["fields"]
+                elif op.get("op") == "editTemplate":
+                    changes.update({k: data[k] for k in ("displayName", "hidden") if k in data})
+                else:
+                    return box_error(400, "bad_request", f"Unsupported operation {op.get('op')!r}")
+            template.update(changes, fields=fields)
+            return json_response(200, template)
 
     def create_template(self, request: Request) -> Response:
         enterprise = self.enterprise_of(request)

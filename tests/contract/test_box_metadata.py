@@ -222,6 +222,22 @@ def test_restore_writer_creates_a_missing_template_and_skips_an_existing_one(box
     assert report["reapplied"] == {"comments": 0, "metadata": 1, "collaborations": 0, "templates": 1}
     assert report["not_reapplied"] == []
 
+    # The template lost a field the instance has: the kept schema adds it back (nothing else of it changes).
+    box.control.seed("box", ENTERPRISE, USER, "metadata_template", "/contract",
+                     json.dumps({"displayName": "Contract (new)", "fields": [{"key": "number", "type": "string"},
+                                                                             {"key": "owner", "type": "string"}]}
+                                ).encode())
+    writer = build_restore(box.settings, box.settings["client_secret"], EGRESS)
+    full = {**file.meta, "metadata": [{**file.meta["metadata"][0], "amount": 7.0}]}
+    assert writer.write(files, "a.txt", "file", 1, full, lambda: io.BytesIO(b"a"), to_account=OTHER,
+                        conflict="copy") == "restored"
+    assert box.files(OTHER)["/a (1).txt"]["metadata"] == {"contract": {"number": "V-1", "amount": 7.0}}
+    assert box.templates()["/contract"] == {"path": "/contract", "displayName": "Contract (new)",
+                                            "fields": ["number", "owner", "amount"]}
+    assert writer.report()["reapplied"] == {"comments": 0, "metadata": 1, "collaborations": 0, "templates": 1}
+    assert writer.write(enterprise, "metadata_templates/contract.json", "metadata_template", len(template.data), {},
+                        lambda: io.BytesIO(template.data)) == "skipped"  # it has every backed-up field now
+
     # Without the schema (and without the template) the instance cannot be written: the report says why.
     box.control.remove("box", ENTERPRISE, "", "metadata_template", "/contract")
     writer = build_restore(box.settings, box.settings["client_secret"], EGRESS)

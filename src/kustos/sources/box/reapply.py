@@ -7,8 +7,9 @@ templates.
   and author), is not added twice.
 * Metadata instances: ``POST /files/{id}/metadata/{scope}/{template}``; when the file has an instance of
   that template already (409 ``tuple_already_exists``) it is read and brought to the backed-up values with a
-  JSON-Patch (``PUT``, ``application/json-patch+json``). A template missing in the enterprise (404) is
-  created from the schema kept beside the file (``metadata_templates``) and the instance written again;
+  JSON-Patch (``PUT``, ``application/json-patch+json``). A template missing in the enterprise (404), or
+  lacking a field (400 ``schema_validation_failed``), is created or completed from the schema kept beside the
+  file (``metadata_templates``) and the instance written again;
   without that schema it is reported (the snapshot's ``enterprise`` account, walked before the users'
   files, restores every template).
 * Collaborations: ``POST /collaborations`` (``notify=false``) with the same role, for the user by login (or
@@ -16,7 +17,8 @@ templates.
   not invited to their own item; one Box refuses (e.g. an external user the enterprise's policy forbids) is
   reported with Box's reason.
 * Templates: ``GET /metadata_templates/enterprise/{key}/schema``; when missing ``POST
-  /metadata_templates/schema`` with the backed-up fields (an existing template is left as it is).
+  /metadata_templates/schema`` with the backed-up fields; an existing one only gains the backed-up fields it
+  lacks (``PUT .../schema``, ``addField``), nothing of it is changed or removed.
 
 ``report()`` → ``{"reapplied": {"comments", "metadata", "collaborations", "templates"}, "not_reapplied":
 [{"path", "what", "reason"}]}`` (empty when nothing was written back).
@@ -178,25 +180,16 @@ class Reapplier:
             return
         values = instance_values(instance)
         where = f"/files/{file_id}/metadata/{scope}/{key}"
-        answer = self._send("POST", where, user, values)
-        if answer.status_code == 404 and "instance_tuple_not_found" in answer.text and schema is not None:
-            try:  # the enterprise lost the template: create it from the schema kept beside the file, then again
-                self.template(path, schema)
+        answer = self._instance(user, where, values)
+        if answer is not None and _needs_template(answer) and schema is not None:
+            try:  # the enterprise lost the template or some of its fields: put them back from the kept schema
+                changed = self.template(path, schema)
             except ConnectorError as exc:
-                self._problem(path, what, f"the metadata template {key!r} could not be created: {exc}")
+                self._problem(path, what, f"the metadata template {key!r} could not be restored: {exc}")
                 return
-            answer = self._send("POST", where, user, values)
-        if answer.status_code == 409:  # an instance of the template is there: bring it to the backed-up values
-            current = self.session.request("GET", f"{self.session.base}{where}", user)
-            if current.status_code not in (200, 201):
-                self._problem(path, what, str(box_error(current)))
-                return
-            ops = json_patch(current.json(), values)
-            if not ops:
-                self.counts["metadata"] += 1
-                return
-            answer = self._send("PUT", where, user, ops, ctype="application/json-patch+json")
-        if answer.status_code in (200, 201):
+            if changed:
+                answer = self._instance(user, where, values)
+        if answer is None or answer.status_code in (200, 201):
             self.counts["metadata"] += 1
         elif answer.status_code == 404 and "instance_tuple_not_found" in answer.text:
             self._problem(path, what, f"the metadata template {key!r} does not exist in the enterprise (restore the "
@@ -204,16 +197,38 @@ class Reapplier:
         else:
             self._problem(path, what, str(box_error(answer)))
 
+    def _instance(self, user: str, where: str, values: Mapping[str, Any]) -> httpx.Response | None:
+        """Create the instance, or bring the one there to ``values`` with a JSON-Patch; None: it has them."""
+        answer = self._send("POST", where, user, values)
+        if answer.status_code != 409:
+            return answer
+        current = self.session.request("GET", f"{self.session.base}{where}", user)
+        if current.status_code not in (200, 201):
+            return current
+        ops = json_patch(current.json(), values)
+        return self._send("PUT", where, user, ops, ctype="application/json-patch+json") if ops else None
+
     # --- templates ----------------------------------------------------------------------------------------
     def template(self, path: str, template: Mapping[str, Any]) -> bool:
-        """Create the backed-up template when the enterprise lacks it; True when it was created."""
+        """Create the backed-up template when the enterprise lacks it, or add the backed-up fields it lacks
+        (``addField``); True when it was created or completed, False when it had everything."""
         self.tried = True
         key = str(template.get("templateKey") or "")
         if not key:
             raise ConnectorError(f"{path!r} is not a Box metadata template (no templateKey)")
-        found = self.session.http.request("GET", f"{self.session.base}/metadata_templates/enterprise/{key}/schema")
+        where = f"{self.session.base}/metadata_templates/enterprise/{key}/schema"
+        found = self.session.http.request("GET", where)
         if found.status_code == 200:
-            return False
+            have = {str(f.get("key")) for f in found.json().get("fields") or []}
+            missing = [f for f in template_body(template)["fields"] if str(f.get("key")) not in have]
+            if not missing:
+                return False
+            answer = self._send("PUT", f"/metadata_templates/enterprise/{key}/schema", None,
+                                [{"op": "addField", "data": f} for f in missing], ctype="application/json-patch+json")
+            if answer.status_code != 200:
+                raise box_error(answer)
+            self.counts["templates"] += 1
+            return True
         if found.status_code != 404:
             raise box_error(found)
         answer = self._send("POST", "/metadata_templates/schema", None, template_body(template))
@@ -221,3 +236,9 @@ class Reapplier:
             raise box_error(answer)
         self.counts["templates"] += 1
         return True
+
+
+def _needs_template(answer: httpx.Response) -> bool:
+    """Box refused an instance for its template: missing (404) or without one of the fields (400)."""
+    return (answer.status_code == 404 and "instance_tuple_not_found" in answer.text) or (
+        answer.status_code == 400 and "schema_validation_failed" in answer.text)
