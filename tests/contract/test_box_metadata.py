@@ -327,3 +327,11 @@ def test_a_write_back_box_refuses_is_reported_and_the_file_stays_restored(box: B
     assert report["reapplied"]["collaborations"] == 1
     [problem] = report["not_reapplied"]
     assert problem["path"] == "memo.txt" and problem["what"] == "comments" and "throttling" in problem["reason"]
+
+
+def test_a_template_box_will_not_show_leaves_the_file_backed_up_without_its_schema(box: BoxEnterprise) -> None:
+    box.seed(USER, "/a.txt", b"a", metadata={"contract": {"number": "V-1"}})
+    box.control.throttle("/2.0/metadata_templates/enterprise/contract/schema", 1, 0, status=403)
+    [file] = [i for i in everything(box.build(["files"]), Scope(id=f"files:{user_ids(box)[USER]}", kind="user"))[0]]
+    assert file.meta["metadata"][0]["number"] == "V-1" and "metadata_templates" not in file.meta
+    assert read(file) == b"a"

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, ClassVar
 
-from kustos.sources.base import Batch, Cursor, Item, Scope
+from kustos.sources.base import Batch, Cursor, Item, PermissionMissing, Scope
 from kustos.sources.box.session import PAGE, BoxSession
 from kustos.sources.graph.backup.download import stream_download
 from kustos.sources.http import HttpStatusError
@@ -207,6 +207,8 @@ class FilesService:
             except HttpStatusError as exc:
                 if exc.status not in (400, 403, 404):
                     raise
+                self._templates[key] = None
+            except PermissionMissing:  # the instance stays backed up; only its template's schema is not kept
                 self._templates[key] = None
         return self._templates[key]
 
