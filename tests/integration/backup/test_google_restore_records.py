@@ -39,7 +39,8 @@ def google(fakecloud, customer):
     control = fakecloud.control
     control.call("reset")
     settings = control.credentials("google", DOMAIN)
-    control.seed("google", DOMAIN, OTHER, "file", "/mine.txt", b"max exists\n")
+    for user in (USER, OTHER):  # both users exist
+        control.seed("google", DOMAIN, user, "file", "/mine.txt", b"exists\n")
     config = {"admin_email": settings["admin"], "endpoint": settings["endpoint"]}
     secret = json.dumps(settings["service_account"])
     source = sources.add(customer, "gmail", config, secret, actor="test")
@@ -186,3 +187,22 @@ def test_events_go_back_into_the_calendar_they_came_from(google):
     # Restored again: the calendar is found by its name, not created twice; the events are there already.
     assert do_restore(first, account=f"calendar:{USER}", to_account=OTHER)["skipped"] == 3
     assert list(calendar_events(session, OTHER)) == [OTHER, "Team"]
+
+
+def test_a_calendar_that_cannot_be_created_is_reported_for_its_events(google):
+    control, source, session = google
+    team = send(session, "POST", f"{session.calendar}/calendars", USER, "calendar", {"summary": "Board"})
+    send(session, "POST", f"{session.calendar}/calendars/{quote(team['id'], safe='@')}/events", USER, "calendar",
+         {"summary": "AGM", "start": {"date": "2026-07-01"}, "end": {"date": "2026-07-02"}})
+    first = backup(plans.enable(source, services=["calendar"]))
+    agm = snapshot_paths(first, f"calendar:{USER}", "summary")["AGM"]
+    control.throttle("/calendar/v3/calendars", count=1, status=409)  # calendars.insert refused once
+    report = do_restore(first, account=f"calendar:{USER}", paths=[agm], to_account=OTHER)
+    assert report["restored"] == 0 and len(report["failed"]) == 1
+    assert report["failed"][0]["path"] == f"calendar:{USER}/{agm}"
+    assert report["failed"][0]["error"].startswith(
+        f"RecordRestoreError: the event's calendar 'Board' does not exist for {OTHER} and could not be created: "
+        "Google API answered HTTP 409")
+    assert calendar_events(session, OTHER) == {OTHER: []}
+    assert do_restore(first, account=f"calendar:{USER}", paths=[agm], to_account=OTHER)["restored"] == 1
+    assert calendar_events(session, OTHER) == {OTHER: [], "Board": ["AGM"]}
