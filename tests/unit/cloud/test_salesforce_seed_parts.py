@@ -98,6 +98,19 @@ def test_mask_keeps_the_format_and_never_the_value():
     assert masker.mask("Lead", {"Name": "Ada Kim"}, {})[0]["Name"] != "Ada Kim"
 
 
+def test_mask_finds_personal_fields_by_the_end_of_their_name():
+    masker = Masker("k")
+    record = {"Name": "Ada Kim", "IsPersonAccount": True, "PersonEmail": "ada@kim.example",
+              "PersonMobilePhone": "0171 2345678", "PersonBirthdate": "1990-01-02", "PersonMailingCity": "Bonn",
+              "Home_Phone__c": "0228 123", "HasOptedOutOfEmail": True, "EmailBouncedReason": None,
+              "Industry": "Retail"}
+    masked, changed = masker.mask("Account", record, {"HasOptedOutOfEmail": {"type": "boolean"}})
+    assert set(changed) == {"Name", "PersonEmail", "PersonMobilePhone", "PersonBirthdate", "PersonMailingCity",
+                            "Home_Phone__c"}
+    assert EMAIL.match(masked["PersonEmail"]) and re.fullmatch(r"\d{4} \d{7}", masked["PersonMobilePhone"])
+    assert masked["HasOptedOutOfEmail"] is True and masked["Industry"] == "Retail"
+
+
 def test_mask_of_a_one_character_value_still_differs():
     masker = Masker("k")
     for value in ("A", "1", "x"):

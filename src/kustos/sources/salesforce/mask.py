@@ -1,10 +1,11 @@
 """Masking of personal fields for sandbox seeding: deterministic fakes that keep the format.
 
 Personal fields: person names (``FirstName``, ``LastName``, ``MiddleName``, ``Suffix``, and ``Name``
-of person objects: Contact, Lead, Individual, or any object with a ``LastName``), e-mail and phone
-fields (by name or because the describe says ``email``/``phone``; ``Fax``, ``MobilePhone``, ...),
-street, city and postal code (``MailingStreet``, ``BillingCity``, ``OtherPostalCode``, ...),
-``Birthdate``, plus the fields named per object by the caller.
+of person objects: Contact, Lead, Individual, User, a person account, or any object with a
+``LastName``; an Account's ``Name`` is a company's and stays), fields whose name ends (``__c`` and
+underscores aside) in Email, Phone, Fax, Street, City, PostalCode or Birthdate (``MobilePhone``,
+``PersonEmail``, ``BillingCity``, ``Home_Phone__c``, ...), fields the describe types ``email`` or
+``phone``, plus the fields named per object by the caller. Ids, lookups and booleans are never masked.
 
 A fake is derived from the value with a keyed hash (HMAC-SHA256 with the caller's key, e.g. the
 target source): the same value gets the same fake everywhere in one seeding (so duplicates and
@@ -26,11 +27,17 @@ from typing import Any
 
 PERSON_OBJECTS = ("Contact", "Lead", "Individual", "User")
 NAME_FIELDS = ("FirstName", "LastName", "MiddleName", "Suffix")
+# By the end of the name (``__c`` aside): MailingStreet, PersonEmail, PersonMobilePhone, Home_Phone__c, ...
 ADDRESS_SUFFIXES = ("Street", "City", "PostalCode")
-EMAIL_NAMES = ("Email",)
-PHONE_NAMES = ("Phone", "Fax", "MobilePhone", "HomePhone", "OtherPhone", "AssistantPhone")
-DATE_NAMES = ("Birthdate",)
+EMAIL_SUFFIXES = ("Email",)
+PHONE_SUFFIXES = ("Phone", "Fax")
+DATE_SUFFIXES = ("Birthdate",)
+PERSONAL_SUFFIXES = ADDRESS_SUFFIXES + EMAIL_SUFFIXES + PHONE_SUFFIXES + DATE_SUFFIXES
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _is(field: str, suffixes: tuple[str, ...]) -> bool:
+    return field.removesuffix("__c").replace("_", "").endswith(suffixes)
 
 
 class Masker:
@@ -42,14 +49,15 @@ class Masker:
     def personal(self, name: str, record: Mapping[str, Any], describe: Mapping[str, Mapping[str, Any]]) -> list[str]:
         """The fields of ``record`` (object ``name``) to mask."""
         out = []
-        person = name in PERSON_OBJECTS or "LastName" in record or "LastName" in describe
+        person = (name in PERSON_OBJECTS or "LastName" in record or "LastName" in describe
+                  or record.get("IsPersonAccount") is True)
         for field in record:
             spec = describe.get(field) or {}
             kind = str(spec.get("type") or "")
-            if kind in ("reference", "id") or field == "Id":
+            if kind in ("reference", "id", "boolean") or field == "Id":
                 continue
-            if (field in NAME_FIELDS or (field == "Name" and person) or field in EMAIL_NAMES
-                    or field in PHONE_NAMES or field in DATE_NAMES or field.endswith(ADDRESS_SUFFIXES)
+            if (field in NAME_FIELDS or (field == "Name" and person)
+                    or field.removesuffix("__c").replace("_", "").endswith(PERSONAL_SUFFIXES)
                     or kind in ("email", "phone") or field in self.extra.get(name, ())):
                 out.append(field)
         return out
@@ -61,7 +69,7 @@ class Masker:
         changed = []
         for field in self.personal(name, record, describe):
             value = record.get(field)
-            if value is None or value == "":
+            if value is None or value == "" or isinstance(value, bool):
                 continue
             kind = str((describe.get(field) or {}).get("type") or "")
             out[field] = self.fake(field, value, kind)
@@ -85,11 +93,11 @@ class Masker:
             return self._number(field, value)
         text = str(value)
         for attempt in range(8):  # a fake that happens to equal the value is drawn again
-            if kind == "email" or field in EMAIL_NAMES or (kind != "phone" and _EMAIL.match(text)):
+            if kind == "email" or _is(field, EMAIL_SUFFIXES) or (kind != "phone" and _EMAIL.match(text)):
                 fake = self._email(text, attempt)
-            elif kind == "phone" or field in PHONE_NAMES:
+            elif kind == "phone" or _is(field, PHONE_SUFFIXES):
                 fake = self._shape(text, self._stream("phone", text, attempt), letters=False)
-            elif kind == "date" or field in DATE_NAMES:
+            elif kind == "date" or _is(field, DATE_SUFFIXES):
                 fake = self._date(text, attempt)
             else:
                 fake = self._shape(text, self._stream("text", text, attempt))
