@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from fakecloud.salesforce import rules
 from fakecloud.salesforce.bulk import BulkService
+from fakecloud.salesforce.metadata import MetadataService
 from fakecloud.salesforce.store import BLOB_FIELDS, Org, QueryError, SalesforceStore, iso, parse_iso
 from fakecloud.web import Request, Response, Router, json_response
 
@@ -52,6 +53,7 @@ class SalesforceService:
         router.add("GET", DATA + r"/query/?", self._auth(self.query))
         router.add("GET", DATA + r"/query/(?P<locator>[\w-]+)", self._auth(self.query_more))
         BulkService(self.store, self._auth).register(router)
+        MetadataService(self.store).register(router)
 
     # -- OAuth 2.0 JWT bearer flow -------------------------------------------------------------
     def token(self, request: Request) -> Response:

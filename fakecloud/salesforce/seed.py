@@ -89,8 +89,10 @@ class SalesforceSeeder:
 
     def configure(self, args: dict[str, Any]) -> dict[str, Any]:
         """``salesforce/configure``: ``clock`` = ``freeze`` (the org's clock stands still at this moment) or
-        ``run``; ``bulk_polls`` = how many status polls a Bulk API 2.0 query job stays ``InProgress``;
-        ``metadata`` = {path in the retrieve zip: text} extra configuration files of ``tenant``'s org."""
+        ``run``; ``bulk_polls`` = how many status polls a Bulk API 2.0 query job stays ``InProgress``
+        (``retrieve_polls``: a Metadata API retrieve);
+        ``metadata`` = {path in the retrieve zip: text, or null to remove it}: configuration files of
+        ``tenant``'s org beside the objects (e.g. ``classes/Hello.cls``)."""
         with self.store.lock:
             if args.get("clock") == "freeze":
                 self.store.frozen = self.store.now()
@@ -98,7 +100,13 @@ class SalesforceSeeder:
                 self.store.frozen = None
             if "bulk_polls" in args:
                 self.store.bulk_polls = int(args["bulk_polls"])
-            if "metadata" in args:
-                self.store.org(str(args["tenant"])).metadata.update(
-                    {str(path): str(text).encode() for path, text in dict(args["metadata"]).items()})
+            if "retrieve_polls" in args:
+                self.store.retrieve_polls = int(args["retrieve_polls"])
+            if "metadata" in args:  # a null text removes the file
+                files = self.store.org(str(args["tenant"])).metadata
+                for path, text in dict(args["metadata"]).items():
+                    if text is None:
+                        files.pop(str(path), None)
+                    else:
+                        files[str(path)] = str(text).encode()
             return {"frozen": iso(self.store.frozen) if self.store.frozen else None}

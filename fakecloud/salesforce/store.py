@@ -84,6 +84,7 @@ class SalesforceStore:
         self.cursors: dict[str, tuple[list[dict[str, Any]], int]] = {}  # query locator -> (rows, offset)
         self.page_size = 2000
         self.token_lifetime = 3600
+        self.retrieve_polls = 1  # checkRetrieveStatus polls a Metadata API retrieve answers InProgress
         self.bulk_polls = 2  # status polls a Bulk API 2.0 query job answers InProgress before JobComplete
         self.frozen: datetime | None = None  # the org's clock stands still at this moment (tests)
         self._ids = itertools.count(1)

@@ -106,9 +106,9 @@ def source(fakecloud: FakeCloudProcess) -> SalesforceSource:
     return SalesforceSource(fakecloud)
 
 
-def test_kind_is_backup_only_with_the_data_service(source: SalesforceSource) -> None:
+def test_kind_is_backup_only_with_the_data_and_metadata_services(source: SalesforceSource) -> None:
     kind = registry.get("salesforce")
-    assert kind.services == ("backup",) and kind.backup_services == ("data",)
+    assert kind.services == ("backup",) and kind.backup_services == ("data", "metadata")
     scopes = list(source.backup.scopes())
     assert len(scopes) == 1 and scopes[0].id.startswith("data:00D") and scopes[0].kind == "org"
     source.backup.check()

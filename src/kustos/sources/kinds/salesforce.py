@@ -1,7 +1,8 @@
 """Salesforce: the org's data through a connected app (OAuth 2.0 JWT bearer flow with a certificate).
 
 Backup only (``services=("backup",)``); one scope, the org. Backup service ``data``: every object,
-custom objects included, as records, plus files (ContentVersion) and attachments as bytes.
+custom objects included, as records, plus files (ContentVersion) and attachments as bytes; ``metadata``:
+the org's configuration (Metadata API retrieve), one item per file, for download (not restored into an org).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from kustos.sources.egress import EgressPolicy
 
 LOGIN = "https://login.salesforce.com"
-BACKUP_SERVICES = ("data",)
+BACKUP_SERVICES = ("data", "metadata")
 _build_backup = Deferred("kustos.sources.salesforce.connector:build_backup")
 _build_restore = Deferred("kustos.sources.salesforce.restore:build_restore")
 _build_seeder = Deferred("kustos.sources.salesforce.seed:build_seeder")
@@ -94,10 +95,11 @@ KIND = Kind(
             "verwalten (api)\" und \"Anfragen jederzeit ausführen (refresh_token, offline_access)\"."),
            ("Manage the connected app: Permitted Users → \"Admin approved users are pre-authorized\"; add the "
             "profile or permission set of the integration user (it needs \"View All Data\" and \"Modify All "
-            "Data\" for restores).",
+            "Data\" for restores, and \"Modify Metadata Through Metadata API Functions\" for the metadata backup).",
             "Verbundene App verwalten: Zugelassene Benutzer → \"Vom Administrator genehmigte Benutzer sind "
             "vorautorisiert\"; das Profil oder den Berechtigungssatz des Integrationsbenutzers hinzufügen (er "
-            "braucht \"Alle Daten anzeigen\" und für Wiederherstellungen \"Alle Daten ändern\")."),
+            "braucht \"Alle Daten anzeigen\", für Wiederherstellungen \"Alle Daten ändern\" und für die Sicherung der "
+            "Metadaten \"Metadaten über Metadaten-API-Funktionen ändern\")."),
            ("Copy the consumer key; enter it, the integration user's name and the contents of kustos.key here.",
             "Kopieren Sie den Consumer Key; tragen Sie ihn, den Benutzernamen des Integrationsbenutzers und den "
             "Inhalt von kustos.key hier ein.")),

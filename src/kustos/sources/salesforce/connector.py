@@ -1,4 +1,5 @@
-"""The Salesforce backup connector: scope ids ``<service>:<org id>`` (only ``data`` so far)."""
+"""The Salesforce backup connector: scope ids ``<service>:<org id>`` (``data``: records, files and attachments;
+``metadata``: the org's configuration through Metadata API retrieve)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from typing import Any, ClassVar
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.multiplex import ServiceConnector
 from kustos.sources.salesforce.backup import DataService
+from kustos.sources.salesforce.metadata import MetadataService
 from kustos.sources.salesforce.session import SalesforceSession
 
-SERVICES = {"data": DataService}
+SERVICES: dict[str, type[DataService] | type[MetadataService]] = {"data": DataService, "metadata": MetadataService}
 
 
 def session_for(settings: Mapping[str, Any], secret: str, egress: EgressPolicy | None) -> SalesforceSession:

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from kustos.sources.base import AuthenticationFailed, ConnectorError, PermissionMissing
 from kustos.sources.egress import EgressPolicy
-from kustos.sources.http import CachedToken, HttpClient, HttpStatusError, retry_after_seconds
+from kustos.sources.http import CachedToken, HttpClient, HttpStatusError, RetryPolicy, retry_after_seconds
 
 LOGIN = "https://login.salesforce.com"
 API_VERSION = "59.0"
@@ -87,9 +87,13 @@ class SalesforceSession:
         self.org_id = ""
         self._token = CachedToken(self._sign_in)
         self.http = HttpClient(token=self._token, egress=egress, on_error=sf_error, retryable=limit_exceeded)
+        # SOAP (Metadata API) answers a fault with HTTP 500: that is an answer to read, not one to retry.
+        self.soap_http = HttpClient(egress=egress, on_error=sf_error, retryable=limit_exceeded,
+                                    retry=RetryPolicy(statuses=frozenset({429, 502, 503, 504})))
 
     def close(self) -> None:
         self.http.close()
+        self.soap_http.close()
 
     def _sign_in(self) -> tuple[str, float]:
         response = self.http.request("POST", f"{self.login}/services/oauth2/token", auth=False, data={
@@ -111,6 +115,10 @@ class SalesforceSession:
         if path.startswith("/services/"):
             return self.instance_url + path
         return f"{self.instance_url}/services/data/v{API_VERSION}/{path.lstrip('/')}"
+
+    def access_token(self, force_refresh: bool = False) -> str:
+        """The session id for SOAP calls (Metadata API ``SessionHeader``)."""
+        return self._token.token(force_refresh=force_refresh)
 
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
         return self.http.get_json(self.url(path), params=params)
