@@ -146,6 +146,7 @@ class ControlService:
             "google/expire_history": lambda a: g.expire_history(a["user"]),
             "google/expire_sync": lambda a: GoogleSeeder(g).expire(a["user"], a["kind"]),
             "dropbox/invalidate_cursors": lambda a: DropboxSeeder(self.cloud.dropbox).invalidate(a),  # type: ignore[attr-defined]
+            "dropbox/app_scopes": lambda a: DropboxSeeder(self.cloud.dropbox).app_scopes(a),  # type: ignore[attr-defined]
             "box/expire_events": lambda a: self.cloud.box.expire_events(a["tenant"], a.get("account", "")),  # type: ignore[attr-defined]
             "box/download_url_lifetime": lambda a: setattr(self.cloud.box, "download_lifetime", float(a["seconds"])),  # type: ignore[attr-defined]
             "box/move": lambda a: self.cloud.box.move(a["tenant"], a["account"], a["path"], a["to"]),  # type: ignore[attr-defined]

@@ -144,7 +144,8 @@ class DropboxService:
             elif grant != "client_credentials":
                 return json_response(400, {"error": "unsupported_grant_type",
                                            "error_description": f"unsupported grant_type {grant!r}"})
-            token, lifetime = self.store.issue(team, refreshed=grant == "refresh_token")
+            scopes = set(form.get("scope", "").split()) or None  # a token limited to some of the app's scopes
+            token, lifetime = self.store.issue(team, refreshed=grant == "refresh_token", scopes=scopes)
         return json_response(200, {"access_token": token, "token_type": "bearer", "expires_in": lifetime})
 
     def revoke(self, request: Request) -> Response:

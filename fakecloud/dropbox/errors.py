@@ -33,6 +33,12 @@ def invalid_token() -> Response:
     return route_error({".tag": "invalid_access_token"}, 401)
 
 
+def missing_scope(scope: str) -> Response:
+    """AuthError ``missing_scope`` (401): the token lacks the permission the route needs."""
+    return json_response(401, {"error_summary": "missing_scope/...",
+                               "error": {".tag": "missing_scope", "required_scope": scope}})
+
+
 def too_many_requests(retry_after: float, status: int = 429) -> Response:
     """Throttling: ``too_many_requests`` (429) or ``too_many_write_operations``, with Retry-After."""
     body = {"error_summary": "too_many_requests/...",

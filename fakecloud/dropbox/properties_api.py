@@ -9,9 +9,10 @@ Team templates attach to files only (``unsupported_folder`` for a folder).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fakecloud.dropbox.errors import bad_request, route_error
+from fakecloud.dropbox.errors import bad_request, missing_scope, route_error
 from fakecloud.dropbox.store import Team
 from fakecloud.web import Request, Response, Router, json_response
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 PREFIX = "/dropbox/2/file_properties/"
 MAX_FIELDS = 32
+TEAM_SCOPE = "files.team_metadata.write"  # what the team template routes need (file_properties.stone)
 
 
 def _not_found(template_id: str) -> Response:
@@ -31,11 +33,22 @@ class PropertyRoutes:
         self.service = service
 
     def register(self, router: Router) -> None:
-        team, member = self.service.team_route, self.service.member_route
-        router.add("POST", PREFIX + "templates/add_for_team", team(self.add_template))
-        router.add("POST", PREFIX + "templates/list_for_team", team(self.list_templates))
-        router.add("POST", PREFIX + "templates/get_for_team", team(self.get_template))
+        member = self.service.member_route
+        router.add("POST", PREFIX + "templates/add_for_team", self.team(self.add_template))
+        router.add("POST", PREFIX + "templates/list_for_team", self.team(self.list_templates))
+        router.add("POST", PREFIX + "templates/get_for_team", self.team(self.get_template))
         router.add("POST", PREFIX + "properties/overwrite", member(self.overwrite))
+
+    def team(self, handler: Callable[[Request, Team, dict[str, Any]], Response]) -> Callable[[Request], Response]:
+        """A team route that needs ``files.team_metadata.write`` (``missing_scope`` without it)."""
+        inner = self.service.team_route(handler)
+
+        def wrapped(request: Request) -> Response:
+            if self.service.store.team_for(request.bearer()) is not None and \
+                    not self.service.store.allows(request.bearer(), TEAM_SCOPE):
+                return missing_scope(TEAM_SCOPE)
+            return inner(request)
+        return wrapped
 
     def add_template(self, request: Request, team: Team, args: dict[str, Any]) -> Response:
         name, fields = args.get("name"), args.get("fields")

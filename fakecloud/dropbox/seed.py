@@ -72,6 +72,13 @@ class DropboxSeeder:
                                           "/" + str(args["path"]).strip("/"))
             self.store.delete(ns, path)
 
+    def app_scopes(self, args: dict[str, Any]) -> None:
+        """The permissions the team app was given (``scopes``: a list; none given: every permission);
+        tokens issued from now on carry only those (a route needing another answers ``missing_scope``)."""
+        with self.store.lock:
+            scopes = args.get("scopes")
+            self.store.team(str(args["tenant"])).app_scopes = set(scopes) if scopes else None
+
     def invalidate(self, args: dict[str, Any]) -> None:
         """Every ``list_folder`` cursor of the account answers 409 ``reset`` from now on."""
         with self.store.lock:

@@ -101,6 +101,7 @@ class Team:
     team_folders: dict[str, TeamFolder] = field(default_factory=dict)
     shared_folders: dict[str, SharedFolder] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)  # file property templates by id
+    app_scopes: set[str] | None = None  # the permissions the app was given (None: all)
 
 
 def _id(prefix: str) -> str:
@@ -113,6 +114,7 @@ class DropboxStore:
         self.teams: dict[str, Team] = {}  # team name -> team
         self.tokens: dict[str, tuple[str, float]] = {}  # access token -> (team name, expiry)
         self.refreshed: set[str] = set()  # access tokens issued for the team's refresh token
+        self.scoped: dict[str, set[str]] = {}  # access token -> the scopes it was limited to (``scope``)
         self.token_lifetime = 14400
         self.page_limit = 0  # > 0: list_folder pages are at most this long (tests of paging)
         self._namespaces = 0
@@ -129,12 +131,20 @@ class DropboxStore:
     def app(self, client_id: str) -> Team | None:
         return next((t for t in self.teams.values() if t.client_id == client_id), None)
 
-    def issue(self, team: Team, refreshed: bool = False) -> tuple[str, int]:
+    def issue(self, team: Team, refreshed: bool = False, scopes: set[str] | None = None) -> tuple[str, int]:
         token = "sl." + secrets.token_urlsafe(24)
         self.tokens[token] = (team.name, time.time() + self.token_lifetime)
         if refreshed:
             self.refreshed.add(token)
+        scopes = scopes or team.app_scopes
+        if scopes:
+            self.scoped[token] = scopes if team.app_scopes is None else scopes & team.app_scopes
         return token, self.token_lifetime
+
+    def allows(self, token: str | None, scope: str) -> bool:
+        """Whether the token carries ``scope`` (a token asked for without ``scope`` has every scope)."""
+        limited = self.scoped.get(token or "")
+        return limited is None or scope in limited
 
     def revoke(self, token: str) -> None:
         """``auth/token/revoke``: the token, and the refresh token it was issued for, stop working."""

@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from fakecloud.testing import FakeCloudProcess, throttle_obeyed
-from kustos.sources.base import AuthenticationFailed, Item, Scope
+from kustos.sources.base import AuthenticationFailed, Item, PermissionMissing, Scope
 from kustos.sources.dropbox import DropboxBackupConnector, build_backup
 from kustos.sources.dropbox.restore import DropboxRestoreWriter
 from kustos.sources.kinds import registry
@@ -258,3 +258,22 @@ def test_a_sweep_reads_sharing_and_properties_that_changed_without_a_new_revisio
     assert swept.reset and item.meta["members"]["users"][0]["email"] == MAX
     assert item.meta["property_groups"] == [{"template_id": template, "fields": [
         {"name": "Classification", "value": "internal"}]}]
+
+
+def test_an_app_without_the_template_permission_says_so_and_still_backs_up_files(team: Team):
+    seed(team.control, TEAM, NINA, {"/f.txt": b"f"})
+    team.api.template("Security", "Classification")
+    team.control.call("dropbox/app_scopes", tenant=TEAM, scopes=["files.metadata.read", "files.content.read",
+                                                                 "sharing.read", "members.read"])
+    connector = team.connector()
+    scopes = team.scopes()
+    raw = DropboxApi(team.settings).post("file_properties/templates/list_for_team")
+    assert raw.status_code == 401 and raw.json()["error"] == {".tag": "missing_scope",
+                                                              "required_scope": "files.team_metadata.write"}
+    with pytest.raises(PermissionMissing, match="lacks the permission files.team_metadata.write .*the team's file "
+                                                "property templates"):
+        drain(connector, scopes["files:team"], None)
+    nina = next(s for s in scopes.values() if s.name == NINA)
+    [item] = drain(connector, nina, None).items  # the files without their property groups
+    assert read(item) == b"f" and "property_groups" not in item.meta
+    team.control.call("dropbox/app_scopes", tenant=TEAM, scopes=[])

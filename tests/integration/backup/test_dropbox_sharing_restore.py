@@ -92,6 +92,13 @@ def test_sharing_and_properties_survive_backup_change_backup_and_restore(fakeclo
     assert changed["property_groups"][0]["fields"] == [{"name": "Classification", "value": "public"}]
     assert {u["email"] for u in changed["members"]["users"]} == {MAX, LENA}
 
+    # the shared folder back into itself (in place): a lost file comes back, the rest is skipped
+    control.remove("dropbox", TEAM, MAX, "file", "/Team-Projekt/plan.md")  # max deletes it through his mount
+    report = do_restore(first, account=shared, conflict="skip")
+    assert report == {"restored": 1, "skipped": 1, "failed": []}  # every member is still there
+    assert files_of(control, TEAM, "sharedfolder:Team-Projekt") == {"/plan.md": sha(b"# plan\n"),
+                                                                   "/Daten/d.bin": sha(bytes(range(256)))}
+
     # restore the FIRST snapshot into lena: bytes, then the members and properties it held
     report = do_restore(first, account=nina, to_account=LENA, to_path="Aus Nina")
     assert (report["restored"], report["skipped"], report["failed"]) == (2, 0, [])

@@ -46,7 +46,11 @@ class TemplateReader:
         return body
 
     def fetch(self, cursor: Cursor | None) -> Iterator[Batch]:
-        ids = self.ids()
+        try:
+            ids = self.ids()
+        except PermissionMissing as exc:
+            raise PermissionMissing(f"{exc}; the team's file property templates and the files' properties need "
+                                    "it") from None
         items = []
         for template_id in ids:
             template = self.get(template_id)

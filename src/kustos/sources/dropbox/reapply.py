@@ -54,7 +54,12 @@ class Reapplier:
             self._skip(path, "folder members", "a team folder's folders cannot be shared folders of their own")
             return
         folder_id = self._share(path, where, member)
-        if folder_id is None:
+        if folder_id is not None:
+            self.add_missing(path, folder_id, members, member, me)
+
+    def add_missing(self, path: str, folder_id: str, members: Mapping[str, Any], member: str, me: str) -> None:
+        """Add the backed-up members the shared folder lacks (as ``member``, who is ``me``)."""
+        if not any(members.values()):
             return
         present = self._present(folder_id, member)
         for user in members.get("users") or []:

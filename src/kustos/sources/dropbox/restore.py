@@ -2,8 +2,11 @@
 
 ``write(account, path, kind, size, meta, open_content, to_account=, to_path=, conflict=)`` is the
 restore writer's contract (``backup/services/restore.py``). ``account`` is the snapshot's account
-(``files:<team member id>`` or ``files:teamfolder:<namespace id>``); ``to_account`` a member's e-mail
-address, team member id or account id (with or without ``files:``), or ``teamfolder:<id>``. Files go
+(``files:<team member id>``, ``files:teamfolder:<namespace id>``, ``files:shared:<shared folder id>``
+or ``files:team``); ``to_account`` a member's e-mail address, team member id or account id (with or
+without ``files:``), ``teamfolder:<id>`` or ``shared:<id>``. Back into a shared folder itself (its
+own account restored in place), the items lose the folder's name in front (it is the namespace's
+root) and are written as a member who may edit it; the folder's members that are missing are added. Files go
 up with ``files/upload``; conflict modes: ``skip`` (an existing file is kept), ``copy`` (Dropbox
 stores ``name (1).ext`` beside it: ``mode=add, autorename, strict_conflict``), ``replace``
 (``mode=overwrite``). Files above ``SMALL`` go through an upload session (``upload_session/start``,
@@ -21,7 +24,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO
 
 from kustos.sources.dropbox import session_for
-from kustos.sources.dropbox.files import TEAM_FOLDER
+from kustos.sources.dropbox.files import SHARED, TEAM_FOLDER
 from kustos.sources.dropbox.reapply import Reapplier
 from kustos.sources.dropbox.session import DropboxError, DropboxSession
 from kustos.sources.egress import EgressPolicy
@@ -72,6 +75,7 @@ class DropboxRestoreWriter:
         self._admin: str | None = None
         self.reapply = Reapplier(session)
         self._folders: set[tuple[str, str | None, str]] = set()
+        self._editors: dict[str, str] = {}  # shared folder id -> a member who may edit it
 
     def close(self) -> None:
         self.session.close()
@@ -93,8 +97,16 @@ class DropboxRestoreWriter:
         target = (to_account or "").strip()
         target = target.removeprefix("files:") if target else owner
         member, namespace = self._target(target)
-        where = join(to_path, path)
         me = self._accounts.get(member, "")
+        inner = path
+        if target.startswith(SHARED):  # into the shared folder itself: its name is the namespace's root
+            inner = path.partition("/")[2]
+            if not inner:
+                if kind != "folder":
+                    raise RestoreError(f"{path!r} would be the shared folder's root")
+                self.reapply.add_missing(path, str(namespace), meta.get("members") or {}, member, me)
+                return RESTORED
+        where = join(to_path, inner)
         if kind == "folder":
             self._folder(member, namespace, where)
             self.reapply.folder(path, where, meta, member, namespace, me)
@@ -160,6 +172,9 @@ class DropboxRestoreWriter:
                         self._members[str(alias).lower()] = member_id
                 if self._admin is None and member.get("role") == "team_admin":
                     self._admin = member_id
+        if key.startswith(SHARED):
+            folder_id = key[len(SHARED):]
+            return self._editor(folder_id), folder_id
         if key.startswith(TEAM_FOLDER):
             if self._admin is None:
                 raise RestoreError("the Dropbox team has no admin to write into a team folder as")
@@ -168,6 +183,25 @@ class DropboxRestoreWriter:
         if found is None:
             raise RestoreError(f"no member {key!r} in the Dropbox team")
         return found, None
+
+    def _editor(self, folder_id: str) -> str:
+        """A member who may write into the shared folder (its owner or an editor)."""
+        if folder_id not in self._editors:
+            for member_id in dict.fromkeys((self._members or {}).values()):
+                page = self.session.call("sharing/list_folders", {"limit": 1000}, member=member_id)
+                rows = list(page.get("entries") or [])
+                while page.get("cursor"):
+                    page = self.session.call("sharing/list_folders/continue", {"cursor": page["cursor"]},
+                                             member=member_id)
+                    rows += page.get("entries") or []
+                if any(str(r.get("shared_folder_id")) == folder_id and (r.get("access_type") or {}).get(".tag") in
+                       ("owner", "editor") for r in rows):
+                    self._editors[folder_id] = member_id
+                    break
+            else:
+                raise RestoreError(f"no member of the Dropbox team may edit the shared folder {folder_id} any more; "
+                                   "restore it into a member instead")
+        return self._editors[folder_id]
 
     def _exists(self, member: str, namespace: str | None, path: str) -> bool:
         try:

@@ -43,6 +43,10 @@ def dropbox_error(response: httpx.Response) -> ConnectorError:
         body: Any = response.json()
     except ValueError:
         body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if response.status_code == 401 and isinstance(error, dict) and error.get(".tag") == "missing_scope":
+        return PermissionMissing(f"the Dropbox app lacks the permission {error.get('required_scope') or '?'} "
+                                 "(App Console → Permissions)")
     if response.status_code == 401:
         return AuthenticationFailed("Dropbox refused the access token (check the app key and secret)")
     if response.status_code == 403:
