@@ -7,6 +7,7 @@ refused exactly like a missing one; a source of another kind is refused naming t
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 
@@ -33,8 +34,9 @@ pytestmark = pytest.mark.django_db
 
 PROD = "prod-sf.example.com"
 SANDBOX = "sandbox-sf.example.com"
-SYSTEM = {"SystemModstamp", "LastModifiedDate", "CreatedDate", "Id", "IsDeleted"}
-OBJECTS = ("Account", "Contact", "Invoice__c", "Zone__c", "Audit__c")
+SYSTEM = {"SystemModstamp", "LastModifiedDate", "CreatedDate", "Id", "IsDeleted", "Body"}  # Body: the blob's URL
+OBJECTS = ("Account", "Contact", "Invoice__c", "Zone__c", "Audit__c", "Attachment")
+BODY = b"minutes of the audit\x00\xff" * 100
 REQUIRED = {("Invoice__c", "Account__c"): "Account", ("Audit__c", "Zone__c"): "Zone__c"}
 
 
@@ -55,6 +57,8 @@ def seed_prod(org: Org) -> dict[str, str]:
                                         "Account__c": ids["globex"]})
     ids["north"] = org.add("Zone__c", {"Name": "North", "Region__c": "EMEA"})
     ids["audit"] = org.add("Audit__c", {"Name": "AUD-1", "Zone__c": ids["north"], "Score__c": 7})
+    ids["att"] = org.add("Attachment", {"Name": "minutes.bin", "ParentId": ids["audit"],
+                                        "Body": base64.b64encode(BODY).decode()})
     for (obj, field), target in REQUIRED.items():  # master-detail: required, as the org's describe says
         org.describe(obj, field, type="reference", referenceTo=[target], nillable=False)
     return ids
@@ -111,7 +115,7 @@ def test_restore_into_another_org_keeps_every_relationship(two_orgs, capsys):
     assert code == 0, err
     report = json.loads(out)
     assert report["failed"] == [] and report["unresolved_lookups"] == []
-    assert report["restored"] == sum(len(rows) for rows in before.values())
+    assert report["restored"] == sum(len(rows) for rows in before.values()) + 1  # + the attachment's body
     new = report["recreated"]
     assert set(new) == {rid for rows in before.values() for rid in rows}
     assert {obj: prod.records(obj) for obj in OBJECTS} == before  # the source org is untouched
@@ -130,6 +134,11 @@ def test_restore_into_another_org_keeps_every_relationship(two_orgs, capsys):
     assert acme["Primary_Contact__c"] == kim["Id"] and kim["AccountId"] == acme["Id"]
     audit = sandbox.records("Audit__c")[new[ids["audit"]]]
     assert audit["Zone__c"] == new[ids["north"]] and audit["Zone__c"] != ids["north"]
+    session = session_for(sandbox_source.config, _secret(sandbox_source), None)
+    try:
+        assert session.get_bytes(f"sobjects/Attachment/{new[ids['att']]}/Body") == BODY
+    finally:
+        session.close()
 
 
 def test_restore_target_must_be_the_customers_source_of_the_same_kind(two_orgs, capsys, customer):

@@ -8,6 +8,7 @@ a one-line error."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -22,8 +23,10 @@ from kustos.accounts.services import tokens
 from kustos.audit.models import AuditEvent
 from kustos.backup.services import plans, seed
 from kustos.cli import registry as cli
+from kustos.core.secrets import open_secret
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from kustos.sources.salesforce.connector import session_for
 from tests import factories
 from tests.integration.backup.salesforce_orgs import Org, add_source, backup
 from tests.integration.web.session import sign_in
@@ -33,6 +36,7 @@ pytestmark = pytest.mark.django_db
 PROD = "prod-seed.example.com"
 SANDBOX = "sandbox-seed.example.com"
 SYSTEM = {"SystemModstamp", "LastModifiedDate", "CreatedDate", "Id", "IsDeleted"}
+CONTRACT = b"%PDF-1.7 the contract\x00\xfe" * 64
 EMAIL = re.compile(r"^[a-z][a-z0-9]*@[a-z]+\.example$")
 
 
@@ -65,6 +69,8 @@ def seed_prod(org: Org) -> dict[str, str]:
                                          "Status__c": "Paid"})
     ids["inv4"] = org.add("Invoice__c", {"Name": "INV-4", "Amount__c": 75.0, "Account__c": ids["umbrella"],
                                          "Contact__c": ids["bob"], "Status__c": "Void"})
+    ids["att"] = org.add("Attachment", {"Name": "contract.pdf", "ParentId": ids["globex"],
+                                        "Body": base64.b64encode(CONTRACT).decode()})
     org.describe("Invoice__c", "Account__c", type="reference", referenceTo=["Account"], nillable=False)
     org.describe("Contact", "Email", type="email")
     org.describe("Contact", "Phone", type="phone")
@@ -176,7 +182,7 @@ def test_seed_copies_the_filtered_subset_with_its_parents_and_masks(two_orgs, ca
 
 
 def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, capsys, customer, tmp_path):
-    prod, sandbox, _ids, snap, _prod_source, sandbox_source = two_orgs
+    prod, sandbox, ids, snap, _prod_source, sandbox_source = two_orgs
     code, out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", sandbox_source.id, "--object",
                             "Contact", "--where", "LastName IN ('Kim', 'Bob')", "--json")
     assert code == 0, err
@@ -188,6 +194,18 @@ def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, caps
     accounts = {r["Name"]: r for r in sandbox.records("Account").values()}
     assert copies["Bob"]["AccountId"] == accounts["Umbrella"]["Id"]
     assert accounts["Acme"]["Primary_Contact__c"] == copies["Kim"]["Id"]
+    code, out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", sandbox_source.id, "--object",
+                            "Attachment", "--where", "Name LIKE 'contract%'", "--json")
+    assert code == 0, err
+    assert json.loads(out)["records"] == {"Account": 1, "Attachment": 1}  # the file and the account it hangs on
+    new = last_report()["recreated"]
+    attachment = sandbox.records("Attachment")[new[ids["att"]]]
+    assert attachment["ParentId"] == new[ids["globex"]]
+    session = session_for(sandbox_source.config, open_secret(sandbox_source.secret, sandbox_source.id), None)
+    try:
+        assert session.get_bytes(f"sobjects/Attachment/{attachment['Id']}/Body") == CONTRACT
+    finally:
+        session.close()
 
     bad = [(["--where", "Amount__c > 'x'"], "compares numbers or dates"),
            (["--where", "Name = 'x' ; DROP"], "unexpected character ';'"),
@@ -202,7 +220,7 @@ def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, caps
     assert code == 1 and "no Opportunity records" in err
     code, _out, missing = kustos(capsys, "backup", "seed", snap.id, "--to-source", "sr_nope", "--object", "Contact")
     assert code == 1 and "no source 'sr_nope'" in missing
-    assert Job.objects.filter(kind=seed.JOB_KIND).count() == 1
+    assert Job.objects.filter(kind=seed.JOB_KIND).count() == 2
     empty = add_source(prod.control, customer, "empty-seed.example.com", capsys, tmp_path)  # no custom objects
     code, _out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", empty.id, "--object", "Invoice__c")
     assert code == 1 and "the target org has no object Invoice__c" in err and err.count("\n") == 1, err
