@@ -15,7 +15,7 @@ folder with :func:`assess_parts` and :class:`PartBaselines` (each folder its own
 """
 
 from kustos.backupguard.baseline import Baseline
-from kustos.backupguard.changes import Change, ChangeSet
+from kustos.backupguard.changes import RECORDS, Change, ChangeSet
 from kustos.backupguard.detector import (
     ENCRYPTED_CONTENT,
     EXTENSION_CHANGE,
@@ -31,6 +31,6 @@ from kustos.backupguard.partitions import PartAssessment, PartBaselines, assess_
 from kustos.backupguard.rules import Rules
 from kustos.backupguard.vaultdiff import changes_between
 
-__all__ = ["ENCRYPTED_CONTENT", "EXTENSION_CHANGE", "KINDS", "MASS_DELETION", "MASS_MODIFICATION", "Assessment",
-           "Baseline", "Change", "ChangeSet", "EntropyEstimator", "Finding", "PartAssessment", "PartBaselines", "Rules",
-           "assess", "assess_parts", "changes_between", "looks_random", "shannon_entropy"]
+__all__ = ["ENCRYPTED_CONTENT", "EXTENSION_CHANGE", "KINDS", "MASS_DELETION", "MASS_MODIFICATION", "RECORDS",
+           "Assessment", "Baseline", "Change", "ChangeSet", "EntropyEstimator", "Finding", "PartAssessment",
+           "PartBaselines", "Rules", "assess", "assess_parts", "changes_between", "looks_random", "shannon_entropy"]

@@ -107,13 +107,15 @@ class ChangeSet:
         records = [c for c in files if c.is_record]
         return cls(account, files_before, tuple(_pair([c for c in files if not c.is_record]) + records))
 
-    def split(self, sizes: Mapping[str, int], unit: str = "records") -> dict[str, ChangeSet]:
+    def split(self, sizes: Mapping[str, int]) -> dict[str, ChangeSet]:
         """One change set per top-level folder: every folder of ``sizes`` (its item count in the
-        previous snapshot, the part's own denominator) and every folder with a change."""
+        previous snapshot, the part's own denominator) and every folder with a change. A part whose
+        changes are records counts ``records``, any other ``files``."""
         per: dict[str, list[Change]] = {name: [] for name in sizes}
         for c in self.changes:
             per.setdefault(c.part, []).append(c)
-        return {name: ChangeSet(self.account, max(int(sizes.get(name, 0)), 0), tuple(found), part=name, unit=unit)
+        return {name: ChangeSet(self.account, max(int(sizes.get(name, 0)), 0), tuple(found), part=name,
+                               unit="records" if any(c.is_record for c in found) else "files")
                 for name, found in sorted(per.items())}
 
     def of(self, op: str) -> list[Change]:

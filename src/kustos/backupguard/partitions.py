@@ -55,7 +55,7 @@ class PartAssessment:
 
 
 def assess_parts(changes: ChangeSet, sizes: Mapping[str, int], baseline: PartBaselines | None, day: str | date,
-                 rules: Rules | None = None, unit: str = "records") -> PartAssessment:
+                 rules: Rules | None = None) -> PartAssessment:
     """Judge every part of ``changes.account`` on its own: ``sizes`` maps each top-level folder
     to its item count in the previous snapshot. ``baseline`` is not modified."""
     if baseline is not None and baseline.account != changes.account:
@@ -63,7 +63,7 @@ def assess_parts(changes: ChangeSet, sizes: Mapping[str, int], baseline: PartBas
     known = baseline.parts if baseline else {}
     out = PartBaselines(account=changes.account)
     findings: list[Finding] = []
-    for name, part in changes.split(sizes, unit=unit).items():
+    for name, part in changes.split(sizes).items():
         result = assess(part, known.get(name), day, rules)
         out.parts[name] = result.baseline
         findings += result.findings

@@ -143,3 +143,12 @@ def test_part_baselines_round_trip_and_refuse_bad_input() -> None:
         PartBaselines.from_dict({"v": 1, "account": ORG, "parts": {"Account": {"v": 1}}})
     with pytest.raises(ValueError, match="given for account"):
         assess_parts(ChangeSet.build("other", 0, []), {}, baseline, day(3))
+
+
+def test_a_part_of_files_counts_files_and_keeps_the_file_rules() -> None:
+    deleted = [Change("deleted", f"classes/C{i}.cls", kind="file", size=900) for i in range(60)]
+    cs = ChangeSet.build("metadata:00Dorg", 80, deleted + records("Account", "modified", range(3)))
+    findings = assess_parts(cs, {"classes": 70, "Account": 10}, None, day(0)).findings
+    assert [(f.kind, f.part) for f in findings] == [(MASS_DELETION, "classes")]
+    assert findings[0].detail.startswith("60 of 70 files of classes (86%) deleted in one run")
+    assert findings[0].detail.endswith("(more than 30% with at least 50 files)")

@@ -28,6 +28,7 @@ from kustos.accounts.roles import Role
 from kustos.audit import services as audit
 from kustos.backup.models import BackupAccount, BackupAlert, BackupPlan, BackupSnapshot
 from kustos.backupguard import (
+    RECORDS,
     Baseline,
     ChangeSet,
     Finding,
@@ -95,29 +96,35 @@ def _partition(plan: BackupPlan) -> str:
 
 def _assess_parts(store: Any, parent: str, account: BackupAccount, cs: ChangeSet,
                   day: Any) -> tuple[list[Finding], dict[str, Any]]:
-    """Every top-level folder on its own; its denominator is its records (not the files stored beside
-    them, e.g. a ContentVersion's bytes) in the parent snapshot."""
-    sizes = _part_sizes(store, parent, account.scope_id, {c.part for c in cs.changes})
-    records = ChangeSet(cs.account, cs.files_before, tuple(c for c in cs.changes if c.kind != "file"))
-    result = assess_parts(records, sizes, _part_baselines(account), day=day)
+    """Every top-level folder on its own. A folder of records counts its records only (not the files
+    stored beside them, e.g. a ContentVersion's bytes), a folder of files (e.g. the org's metadata)
+    its files; the denominator is that count in the parent snapshot."""
+    sizes, record_folders = _part_sizes(store, parent, account.scope_id, cs)
+    counted = tuple(c for c in cs.changes if c.kind != "file" or c.part not in record_folders)
+    result = assess_parts(ChangeSet(cs.account, cs.files_before, counted), sizes, _part_baselines(account), day=day)
     return result.findings, result.baseline.to_dict()
 
 
-def _part_sizes(store: Any, parent: str, name: str, changed: set[str]) -> dict[str, int]:
-    """Items per top-level folder of ``name`` in ``parent``: counted exactly (records only) for the
-    folders that changed (their tree nodes were just read by the diff), from the folder's item count
-    for the others (nothing changed there: the size only starts the day's bucket)."""
+def _part_sizes(store: Any, parent: str, name: str, cs: ChangeSet) -> tuple[dict[str, int], set[str]]:
+    """Items per top-level folder of ``name`` in ``parent`` and the folders that hold records. Counted
+    exactly for the folders that changed (their tree nodes were just read by the diff); the others
+    keep the folder's item count (nothing changed there: the size only starts the day's bucket)."""
+    changed = {c.part for c in cs.changes}
+    records = {c.part for c in cs.changes if c.is_record}
     sizes: dict[str, int] = {}
     for row in store.snapshots.ls(parent, name):
         if not row.get("dir"):
             continue
         folder = str(row["name"])
-        if folder in changed:
-            sizes[folder] = sum(1 for r in store.snapshots.ls(parent, name, folder)
-                                if r.get("kind") not in ("file", "folder"))
-        else:
+        if folder not in changed:
             sizes[folder] = int(row.get("items", 0))
-    return sizes
+            continue
+        kinds = [str(r.get("kind")) for r in store.snapshots.ls(parent, name, folder) if r.get("kind") != "folder"]
+        if folder in records or any(k in RECORDS for k in kinds):
+            records.add(folder)
+            kinds = [k for k in kinds if k != "file"]
+        sizes[folder] = len(kinds)
+    return sizes, records
 
 
 def _part_baselines(account: BackupAccount) -> PartBaselines:
