@@ -3,7 +3,11 @@
 One scope per connection, the org (``data:<org id>``). Each record is one item (canonical JSON of
 all its fields, lookups as ids) at ``<Object>/<Id>.json``; ContentVersion ``VersionData`` and
 Attachment ``Body`` are streamed as bytes at ``<Object>/<Id>.<field>``. The first run queries every
-object; later runs ask each object's getUpdated/getDeleted window since the last one. A window
+object (one with more than ``bulk_threshold`` records, by ``limits/recordCount``, through a Bulk API 2.0
+query job: ``bulk.py``; the records come out as the same bytes either way); later runs ask each object's
+getUpdated/getDeleted window since the last one. Windows overlap the previous one by ``overlap_seconds``
+and the cursor keeps the SystemModstamp/deletedDate of what the overlap delivered, so a change stamped in
+the window end's millisecond but committed after it is not lost and nothing is delivered twice. A window
 Salesforce no longer keeps (over 30 days, ``INVALID_REPLICATION_DATE``) makes the run a full
 resync (``reset``); an object that appeared since is queried in full.
 """
