@@ -72,6 +72,9 @@ def test_a_shared_folder_is_one_scope_with_its_own_cursor_and_its_members(team: 
     scopes = team.scopes()
     shared = [s for s in scopes.values() if s.kind == "sharedfolder"]
     assert [(s.id, s.name) for s in shared] == [(f"files:shared:{folder_id}", "Projekt")]  # once, not per member
+    # read as the first member (of the team's list) who mounted it; no "email" key, so a CSV line naming
+    # that member picks their own scope only
+    assert shared[0].meta["mounted_by"] == MAX and "email" not in shared[0].meta
     connector = team.connector()
     first = drain(connector, shared[0], None)
     items = by_path(first.items)

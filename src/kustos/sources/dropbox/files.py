@@ -104,7 +104,7 @@ class FilesService:
                     continue
                 readers[folder_id] = (member_id, str(row.get("name") or folder_id))
                 yield Scope(id=SHARED + folder_id, kind="sharedfolder", name=str(row.get("name") or ""),
-                            meta={"name": row.get("name"), "member": member_id, "email": member.get("email"),
+                            meta={"name": row.get("name"), "member": member_id, "mounted_by": member.get("email"),
                                   "owners": row.get("owner_display_names") or []})
         self._readers = readers
 
