@@ -31,7 +31,7 @@ import sys
 import time
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,7 @@ class Platform:
     form: Callable[[dict], dict[str, str]]  # dashboard form values from the emulator's credentials
     endpoint: Callable[[dict], dict[str, str]]  # config the REST API sets (not on the dashboard)
     secret: Callable[[dict], str]
-    seeded: dict[str, bytes] = field(default_factory=dict)
+    other_org: str = ""  # a second tenant restored into through a second source (one org per source)
 
 
 def _files_seed(control, p: Platform) -> dict[str, Any]:
@@ -150,18 +150,20 @@ SALESFORCE = Platform(
     "salesforce", "salesforce", "kustos-walk.my.salesforce.example", "", "", ["data"], "en",
     form=lambda s: {"client_id": s["client_id"], "username": s["username"], "private_key": s["private_key"],
                     "endpoint": s["endpoint"]},
-    endpoint=lambda s: {}, secret=lambda s: s["private_key"])
+    endpoint=lambda s: {}, secret=lambda s: s["private_key"], other_org="kustos-walk-sandbox.my.salesforce.example")
 BY_KIND = {p.kind: p for p in (GOOGLE, DROPBOX, BOX, SALESFORCE)}
 
 # What the pages say, per language (the generic dashboard texts; the kinds' own texts come from the registry).
 TEXT = {
     "en": {"added": "then it runs on its schedule", "added_backup": "then enable its backup", "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
            "mass": "Mass deletion", "all_accounts": "All accounts, including new ones",
-           "csv": "bulk activation from CSV", "deleted": "%d items deleted", "hits": "hit", "review": "Review restore", "steps": "Add source"},
+           "csv": "bulk activation from CSV", "deleted": "%d items deleted",
+           "restored": "1 restored, 0 skipped", "failed_one": "1 item failed", "hits": "hit", "review": "Review restore", "steps": "Add source"},
     "de": {"added": "danach läuft sie nach Zeitplan", "added_backup": "aktivieren Sie danach ihr Backup",
            "tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
            "mass": "Massenlöschung", "all_accounts": "Alle Konten, auch neu hinzukommende",
-           "csv": "Massenaktivierung aus CSV", "deleted": "%d Elemente gelöscht", "hits": "Treffer", "review": "Wiederherstellung prüfen",
+           "csv": "Massenaktivierung aus CSV", "deleted": "%d Elemente gelöscht",
+           "restored": "1 wiederhergestellt, 0 übersprungen", "failed_one": "1 Element fehlgeschlagen", "hits": "Treffer", "review": "Wiederherstellung prüfen",
            "steps": "Quelle hinzufügen"},
 }
 
@@ -253,6 +255,21 @@ def _backup_now(page, snapshots_url: str, lang: str) -> str:
     return new[0]
 
 
+def _submit_source_form(page, p: Platform, creds: dict) -> None:
+    for name, value in p.form(creds).items():
+        page.fill(f"[data-testid=source-form] [name={name}]", value)
+    if p.kind == "gmail":
+        page.set_input_files("[data-testid=source-form] input[name=service_account]",
+                             files=[{"name": "key.json", "mimeType": "application/json",
+                                     "buffer": json.dumps(creds["service_account"]).encode()}])
+    page.click("[data-testid=source-form] button.primary[type=submit]")
+
+
+def _source_ids(page) -> list[str]:
+    return [re.search(r"/sources/([^/]+)/edit/", a.get_attribute("href")).group(1)
+            for a in page.locator("[data-testid=source-table] a[href$='/edit/']").all()]
+
+
 def _zip_member(download) -> tuple[str, bytes]:
     data = Path(download.path()).read_bytes()
     with zipfile.ZipFile(io.BytesIO(data)) as z:
@@ -303,19 +320,12 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     # A backup-only kind is never fetched on the source's own schedule (its backup plan has one): no interval.
     assert page.locator("[data-testid=source-form] input[name=interval_minutes]").is_visible() == archives
     shot("1-add-source")
-    for name, value in p.form(creds).items():
-        page.fill(f"[data-testid=source-form] [name={name}]", value)
-    if kind == "gmail":
-        page.set_input_files("[data-testid=source-form] input[name=service_account]",
-                             files=[{"name": "key.json", "mimeType": "application/json",
-                                     "buffer": json.dumps(creds["service_account"]).encode()}])
-    page.click("[data-testid=source-form] button.primary[type=submit]")
+    _submit_source_form(page, p, creds)
     page.wait_for_url(f"{base}/customers/{cid}/sources/")
     assert (TEXT[lang]["added"] if archives else TEXT[lang]["added_backup"]) in _flash(page), _flash(page)
     # The list offers what the source is for: archive runs only where the kind archives, its backup always.
     assert page.locator("[data-testid=source-run]").count() == (1 if archives else 0)
-    edit = page.locator("[data-testid=source-table] a[href$='/edit/']").first.get_attribute("href")
-    sid = re.search(r"/sources/([^/]+)/edit/", edit).group(1)
+    [sid] = _source_ids(page)
     if p.endpoint(creds):  # the emulator's address: an API-only setting, sent with the secret again
         answer = httpx.patch(f"{base}/api/v1/sources/{sid}", headers={"Authorization": f"Bearer {me['token']}"},
                              json={"config": p.endpoint(creds), "secret": p.secret(creds)}, timeout=30)
@@ -405,22 +415,48 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
         assert name.endswith("Docs/angebot.txt"), name
         assert _sha(data) == _sha(seed["files"]["/Docs/angebot.txt"])
 
-    # 4. Restore the picked item of the first snapshot (it is gone since) through the restore form.
-    page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/browse/?snapshot={first}&account={account}&path={folder}")
-    page.check(f"[data-testid=backup-pick][value='{item_path}']")
-    if p.other:
-        page.fill("#restore-form input[name=to_account]", p.other)
-    page.click("[data-testid=backup-restore-submit]")
-    page.wait_for_load_state("load")
-    assert page.inner_text("h1").strip() == TEXT[lang]["review"]
-    assert page.inner_text("[data-testid=restore-review-count]").startswith("1 ")
-    shot("6-restore-review")
-    page.click("[data-testid=restore-review-start]")
-    page.wait_for_url("**/jobs/*/")
-    _wait_job(page, base, page.url.removeprefix(base))
+    # 4. Restore the picked item of the first snapshot (it is gone since) through the restore form: into
+    # another user, or (Salesforce: one org per source) into another org, added as a second source.
+    target = ""
+    if p.other_org:
+        page.goto(f"{base}/customers/{cid}/sources/new/?kind={kind}")
+        _submit_source_form(page, p, control.credentials(p.service, p.other_org))
+        page.wait_for_url(f"{base}/customers/{cid}/sources/")
+        [target] = [t for t in _source_ids(page) if t != sid]
+
+    def restore_item(name: str) -> str:
+        """The restore wizard for the picked item; the job page's report once the job is done."""
+        page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/browse/?snapshot={first}&account={account}"
+                  f"&path={folder}")
+        page.check(f"[data-testid=backup-pick][value='{item_path}']")
+        if p.other:
+            page.fill("#restore-form input[name=to_account]", p.other)
+        if target:
+            page.select_option("[data-testid=backup-restore-to-source]", target)
+        page.click("[data-testid=backup-restore-submit]")
+        page.wait_for_load_state("load")
+        assert page.inner_text("h1").strip() == TEXT[lang]["review"]
+        assert page.inner_text("[data-testid=restore-review-count]").startswith("1 ")
+        shot(name)
+        page.click("[data-testid=restore-review-start]")
+        page.wait_for_url("**/jobs/*/")
+        _wait_job(page, base, page.url.removeprefix(base))
+        shot(name + "-job")
+        return page.inner_text("[data-testid=job-state]")
+
+    if target:  # the sandbox org lacks the object: the job page names the item that failed and why
+        report = restore_item("6-restore-review-no-schema")
+        assert TEXT[lang]["failed_one"] in page.inner_text("[data-testid=job-failed-items]"), report
+        assert item_path in page.inner_text("[data-testid=job-failed-items]") and "404" in report, report
+        assert control.items("salesforce", p.other_org, "Opportunity") == []
+        control.call("salesforce/copy_schema", **{"from": p.tenant, "to": p.other_org})  # as a sandbox has it
+    report = restore_item("6-restore-review")
+    assert page.inner_text("[data-testid=job-report]").strip() == TEXT[lang]["restored"], report
+    assert page.locator("[data-testid=job-failed-items]").count() == 0, report
     if kind == "salesforce":
-        deals = {r["content"]["Name"] for r in control.items("salesforce", p.tenant, "Opportunity")}
-        assert deals == {"Deal 00"}, deals
+        restored = control.items("salesforce", p.other_org, "Opportunity")
+        assert [(r["content"]["Name"], r["content"]["Amount"]) for r in restored] == [("Deal 00", 1000)], restored
+        assert control.items("salesforce", p.tenant, "Opportunity") == []  # the live org is left as it is
     else:
         got_files = {r["path"]: r["sha256"] for r in control.items(p.service, p.tenant, "file", p.other)}
         assert got_files.get("/Rechnungen/r00.txt") == _sha(seed["files"]["/Rechnungen/r00.txt"]), got_files
