@@ -1,4 +1,4 @@
-"""`kustos backup seed SNAPSHOT --to-source S --object O [--where EXPR] [--mask-personal]
+"""`kustos backup seed SNAPSHOT --to-source S --object O [--where EXPR] [--with-children] [--mask-personal]
 [--mask-field O.F ...] [--json]` → ``{"records": {NAME: N}, "selected", "masked", "failed",
 "unresolved_lookups"}`` (waits for the seeding job)."""
 
@@ -16,7 +16,8 @@ from kustos.jobs.tasks import execute
 def cmd_seed(ctx: Context, args: argparse.Namespace) -> dict[str, Any]:
     snap = browse.find(args.snapshot)
     job = seed.request(snap, actor="cli", to_source=args.to_source, object=args.object, where=args.where,
-                       mask_personal=args.mask_personal, mask_fields=args.mask_field)
+                       mask_personal=args.mask_personal, mask_fields=args.mask_field,
+                       with_children=args.with_children)
     execute(job.id)  # waits: runs it here unless the queue ran it already
     job.refresh_from_db()
     if job.state != Job.State.SUCCEEDED:

@@ -227,7 +227,7 @@ def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, caps
 
 
 def test_seed_from_api_and_dashboard(two_orgs, customer):
-    _prod, sandbox, _ids, snap, prod_source, sandbox_source = two_orgs
+    _prod, sandbox, ids, snap, prod_source, sandbox_source = two_orgs
     other = factories.customer(customer.partner, "Other GmbH")
     client = Client()
     _, token = tokens.create(factories.user("pt@seed.example", "partner_tech", partner=customer.partner, totp=True),
@@ -251,18 +251,23 @@ def test_seed_from_api_and_dashboard(two_orgs, customer):
     html = browser.get(base + "browse/", {"snapshot": snap.id}).content.decode()
     assert 'data-testid="backup-seed"' in html and sandbox_source.id in html and "Seed a sandbox" in html
     resp = browser.post(base + "seed/", {"snapshot": snap.id, "to_source": sandbox_source.id, "object": "Account",
-                                         "where": "Name = 'Globex'", "mask_personal": "on"})
+                                         "where": "Name = 'Globex'", "mask_personal": "on", "with_children": "on"})
     assert resp.status_code == 302 and resp["Location"].startswith("/jobs/")
     job = Job.objects.filter(kind=seed.JOB_KIND).order_by("-created_at").first()
     execute(job.id)
     job.refresh_from_db()
-    assert job.result["records"] == {"Account": 1}
+    # Globex with what refers to it: its contact, its invoice, its file (and their parents, Globex and Lee)
+    assert job.result["records"] == {"Account": 1, "Attachment": 1, "Contact": 1, "Invoice__c": 1}
+    new = job.result["recreated"]
+    invoice = sandbox.records("Invoice__c")[new[ids["inv1"]]]
+    assert invoice["Account__c"] == new[ids["globex"]] and invoice["Contact__c"] == new[ids["lee"]]
     resp = browser.post(base + "seed/", {"snapshot": snap.id, "to_source": sandbox_source.id, "object": "Account",
                                          "where": "Name ="}, follow=True)
     assert "the filter ends too early" in resp.content.decode()
     browser.post("/account/language/", {"language": "de"})
     html = browser.get(base + "browse/", {"snapshot": snap.id}).content.decode()
     assert "Sandbox befüllen" in html and "Personenbezogene Felder maskieren" in html
+    assert "Auch die Datensätze kopieren, die auf sie verweisen" in html
 
 
 def test_a_kind_without_seeding_is_refused(source, customer):

@@ -20,6 +20,7 @@ class BackupSeedIn(Schema):
     to_source: str = ""  # the source to seed: another source of the customer, of the same kind
     object: str = ""  # the object whose records are chosen (e.g. Account)
     where: str | None = None  # filter: Field = 'x', !=, LIKE 'a%', IN (...), < > on numbers/dates, AND/OR, ( )
+    with_children: bool = False  # also the records that look up a chosen one (one level)
     mask_personal: bool = False  # replace names, e-mail, phone, address, birthdate with format-keeping fakes
     mask_fields: list[str] | None = None  # further fields to mask, as Object.Field (needs mask_personal)
 
@@ -30,6 +31,7 @@ class BackupSeedIn(Schema):
 def seed_source(request, source_id: str, body: BackupSeedIn):
     snap = _snapshot(_source(request.auth, source_id, Perm.BACKUP_RESTORE), body.snapshot)
     job = seed.request(snap, actor=request.auth, to_source=body.to_source, object=body.object, where=body.where,
-                       mask_personal=body.mask_personal, mask_fields=body.mask_fields)
+                       mask_personal=body.mask_personal, mask_fields=body.mask_fields,
+                       with_children=body.with_children)
     job.refresh_from_db()
     return Status(202, ser.job(job))

@@ -63,7 +63,8 @@ def _has_folder(snap: BackupSnapshot, name: str) -> bool:
 
 
 def clean(snap: BackupSnapshot, *, to_source: str, object: str, where: str | None = None,
-          mask_personal: bool = False, mask_fields: list[str] | dict[str, list[str]] | None = None) -> dict[str, Any]:
+          mask_personal: bool = False, mask_fields: list[str] | dict[str, list[str]] | None = None,
+          with_children: bool = False) -> dict[str, Any]:
     """The job parameters, or ValidationError naming the problem."""
     kind = kind_for(snap.plan.source)
     if getattr(kind, "build_seeder", None) is None:
@@ -85,7 +86,7 @@ def clean(snap: BackupSnapshot, *, to_source: str, object: str, where: str | Non
     if not _has_folder(snap, object):
         raise ValidationError(f"snapshot {snap.id} has no {object} records")
     return {"snapshot": snap.id, "to_source": target.id, "object": object, "where": (where or "").strip(),
-            "mask_personal": bool(mask_personal), "mask_fields": fields}
+            "mask_personal": bool(mask_personal), "mask_fields": fields, "with_children": bool(with_children)}
 
 
 def request(snap: BackupSnapshot, *, actor: Any = None, **options: Any) -> Job:
@@ -126,6 +127,7 @@ def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., No
         report: dict[str, Any] = seeder.seed(records, params["object"], params.get("where") or None,
                                              mask_personal=bool(params.get("mask_personal")),
                                              mask_fields=params.get("mask_fields") or {},
+                                             with_children=bool(params.get("with_children")),
                                              blob=_blob_reader(snap), progress=progress)
     finally:
         seeder.close()

@@ -17,6 +17,8 @@ def register(b: argparse._SubParsersAction, common: argparse.ArgumentParser) -> 
     p.add_argument("--object", required=True, help="the object whose records are chosen (e.g. Account)")
     p.add_argument("--where", default=None, metavar="EXPR",
                    help="filter, e.g. \"Industry IN ('Retail','Energy') AND Name LIKE 'A%%'\" (default: all)")
+    p.add_argument("--with-children", action="store_true",
+                   help="also copy the records that look up a chosen one (one level, e.g. an account's contacts)")
     p.add_argument("--mask-personal", action="store_true",
                    help="replace names, e-mail, phone, address and birthdate fields with format-keeping fakes")
     p.add_argument("--mask-field", action="append", default=None, metavar="OBJECT.FIELD",

@@ -3,8 +3,9 @@
 The records of the chosen object that match the filter (``filter.py``) are selected; the set is then
 closed over relationships: every parent a selected record looks up (a createable ``reference`` field
 of the target org's describe naming a record of the snapshot) is added, recursively, so every lookup
-of the copy points at a copied record. Children are not added (seed their object with a filter on
-the parent, e.g. ``--object Contact --where "AccountId IN ('001...')"``). Users, groups, profiles,
+of the copy points at a copied record. Children are added only when asked (``with_children``: the
+records of any object whose lookup names a chosen record, one level, e.g. the contacts, opportunities
+and files of chosen accounts; their own parents are then added too). Users, groups, profiles,
 roles and record types are never copied: a lookup to one is kept when that record exists in the
 target org (ids of shared setup), else left empty and reported in ``unresolved_lookups``.
 
@@ -71,11 +72,26 @@ class SalesforceSeeder:
                 raise SeedError(f"the target org has no object {name} (seed a sandbox with the same schema)") from None
             raise
 
-    def select(self, records: Records, obj: str, where: str | None) -> dict[str, str]:
-        """The chosen records and all their parents: old id -> object."""
+    def _lookups(self, name: str, record: Mapping[str, Any]) -> list[str]:
+        """The values of the record's createable lookups (ids)."""
+        describe = self.describe(name)
+        return [value for field, value in record.items()
+                if isinstance(value, str) and (describe.get(field) or {}).get("type") == "reference"
+                and (describe.get(field) or {}).get("createable")]
+
+    def select(self, records: Records, obj: str, where: str | None, with_children: bool = False) -> dict[str, str]:
+        """The chosen records (with their direct children if asked) and all their parents: old id -> object."""
         predicate = parse(where) if where else (lambda record: True)
         owner = {record_id: name for name, rows in records.items() for record_id in rows}
         chosen = {rid: obj for rid, record in sorted(records.get(obj, {}).items()) if predicate(record)}
+        if with_children:
+            picked = set(chosen)
+            for name, rows in sorted(records.items()):
+                if name in SHARED_OBJECTS:
+                    continue
+                for record_id, record in sorted(rows.items()):
+                    if record_id not in chosen and picked & set(self._lookups(name, record)):
+                        chosen[record_id] = name
         queue = list(chosen)
         while queue:
             record_id = queue.pop()
@@ -91,13 +107,13 @@ class SalesforceSeeder:
         return chosen
 
     def seed(self, records: Records, obj: str, where: str | None = None, *, mask_personal: bool = False,
-             mask_fields: Mapping[str, Iterable[str]] | None = None,
+             mask_fields: Mapping[str, Iterable[str]] | None = None, with_children: bool = False,
              blob: Callable[[str, str], bytes | None] | None = None,
              progress: Callable[..., None] | None = None) -> dict[str, Any]:
         check(obj, where)
         if obj not in records:
             raise SeedError(f"the snapshot has no {obj} records")
-        chosen = self.select(records, obj, where)
+        chosen = self.select(records, obj, where, with_children)
         masker = Masker(self.mask_key.hex(), mask_fields) if mask_personal else None
         masked: dict[str, set[str]] = {}
         selected: dict[str, int] = {}

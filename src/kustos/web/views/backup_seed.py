@@ -28,7 +28,8 @@ def backup_seed(request: HttpRequest, customer_id: str, source_id: str) -> HttpR
     try:
         job = seed.request(snap, actor=request.user, to_source=request.POST.get("to_source", ""),
                            object=request.POST.get("object", ""), where=request.POST.get("where", ""),
-                           mask_personal=request.POST.get("mask_personal") == "on", mask_fields=extra or None)
+                           mask_personal=request.POST.get("mask_personal") == "on", mask_fields=extra or None,
+                           with_children=request.POST.get("with_children") == "on")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(f"/customers/{customer.id}/sources/{source.id}/backup/browse/?"
