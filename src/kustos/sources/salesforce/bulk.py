@@ -3,7 +3,7 @@
 A job is created (``POST jobs/query``), polled until ``JobComplete`` (``Failed``/``Aborted`` end it
 with a clear error; a job still running after ``timeout`` seconds is aborted), and its CSV results are
 read set by set (``maxRecords``; the ``Sforce-Locator`` header names the next set, ``null`` after the
-last). CSV knows only text: :func:`typed_record` turns a row back into the JSON values a REST query
+last) and the job is deleted. CSV knows only text: :func:`typed_record` turns a row back into the JSON values a REST query
 answers (types from the object's describe: booleans, numbers, null for an empty value, dateTimes in
 the ``+0000`` form, compound address/location fields rebuilt from their components), so a record read
 either way is stored as the same bytes.
@@ -105,11 +105,12 @@ class BulkQuery:
             if locator:
                 params["locator"] = locator
             response = self.session.get_response(f"jobs/query/{job_id}/results", params)
-            for row in csv.DictReader(io.StringIO(response.content.decode("utf-8"))):
+            for row in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))):
                 yield typed_record(row, fields)
             locator = response.headers.get("Sforce-Locator")
             if not locator or locator == "null":
-                return
+                break
+        self.session.delete(f"jobs/query/{job_id}")  # read: the org need not keep its results for 7 days
 
     def _wait(self, job_id: str, name: str) -> None:
         deadline = time.monotonic() + self.timeout

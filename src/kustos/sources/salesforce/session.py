@@ -149,6 +149,9 @@ class SalesforceSession:
                                                       headers={"Content-Type": "application/json"}), ok=(200, 201, 204))
         return response.json() if response.content else None
 
+    def delete(self, path: str) -> None:
+        self.http.expect(self.http.request("DELETE", self.url(path)), ok=(200, 204))
+
     def query(self, soql: str) -> Iterator[dict[str, Any]]:
         page = self.get("query", {"q": soql})
         while True:
