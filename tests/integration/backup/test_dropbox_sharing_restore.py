@@ -32,6 +32,7 @@ NINA = "nina@kustos-dropbox.example"
 MAX = "max@kustos-dropbox.example"
 LENA = "lena@kustos-dropbox.example"
 GUEST = "guest@partner.example"
+ADMIN = f"admin@{TEAM}"  # the team's first member (fakecloud makes them its admin)
 fakecloud = module_fakecloud()
 
 
@@ -133,6 +134,15 @@ def test_sharing_and_properties_survive_backup_change_backup_and_restore(fakeclo
         "/alt.txt": sha(b"old\n"), "/Team-Projekt/plan.md": sha(b"# plan\n"),
         "/Team-Projekt/Daten/d.bin": sha(bytes(range(256)))}
     assert [(r["path"], r["what"]) for r in report["not_reapplied"]] == [("Team-Projekt", "folder members")]
+    # the contract into the team folder: its members and properties are re-applied there too (as the admin)
+    report = do_restore(first, account=nina, paths=["Verträge"], to_account=ablage.removeprefix("files:"))
+    assert (report["restored"], report["failed"], report["reapplied"]) == (
+        1, [], {"file_members": 2, "property_groups": 1})
+    namespace = ablage.removeprefix("files:teamfolder:")
+    assert api.file_members(ADMIN, "/Verträge/v.pdf", namespace=namespace) == {MAX: "viewer", GUEST: "editor"}
+    assert api.properties(ADMIN, [security], namespace=namespace) == {"/Verträge/v.pdf": {security: {
+        "Classification": "confidential"}}}
+    assert files_of(control, TEAM, "teamfolder:Ablage")["/Verträge/v.pdf"] == sha(contract)
 
 
 def test_a_refresh_token_connection_backs_up(fakecloud, customer, capsys, tmp_path):
