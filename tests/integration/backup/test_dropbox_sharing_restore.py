@@ -11,11 +11,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from fakecloud.dropbox.hashing import content_hash
 from kustos.backup.models import BackupSnapshot
 from kustos.backup.services import plans
 from kustos.core import runtime
+from kustos.jobs.models import Job
+from tests import factories
 from tests.contract.dropbox_fixtures import DropboxApi, files_of, module_fakecloud, seed, sha
 from tests.integration.backup.dropbox_helpers import (
     TEAM,
@@ -25,6 +28,7 @@ from tests.integration.backup.dropbox_helpers import (
     entry_meta,
     snapshot_files,
 )
+from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -111,6 +115,15 @@ def test_sharing_and_properties_survive_backup_change_backup_and_restore(fakeclo
     assert report["reapplied"] == {"file_members": 2, "property_groups": 1}
     assert [(r["path"], r["what"].split(" https://")[0]) for r in report["not_reapplied"]] == [
         ("Verträge/v.pdf", "shared link")]
+    # the job page lists what could not be put back (English and German)
+    job = Job.objects.filter(customer_id=customer.id).order_by("-created_at").first()
+    admin = sign_in(Client(), factories.user("admin@dropbox-kunde.example", "customer_admin", customer=customer))
+    page = admin.get(f"/jobs/{job.id}/").content.decode()
+    assert "1 sharing or metadata setting could not be put back" in page
+    assert "Verträge/v.pdf: shared link https://www.dropbox.com/scl/fi/" in page
+    admin.cookies.load({"django_language": "de"})
+    german = admin.get(f"/jobs/{job.id}/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "1 Freigabe- oder Metadaten-Einstellung konnte nicht wiederhergestellt werden" in german
 
     # the shared folder into lena: shared again, with the members of the first snapshot
     report = do_restore(first, account=shared, to_account=LENA, to_path="Wiederhergestellt")

@@ -23,6 +23,7 @@ from kustos.sources.base import ConnectorError
 from kustos.sources.dropbox.session import DropboxError, DropboxSession
 
 RESTORED, SKIPPED = "restored", "skipped"
+MAX_ROWS = 500  # not-re-applied rows kept in the report (a restore of a huge tree stays readable)
 
 
 class Reapplier:
@@ -42,7 +43,8 @@ class Reapplier:
         return out
 
     def _skip(self, path: str, what: str, reason: str) -> None:
-        self.not_reapplied.append({"path": path, "what": what, "reason": reason[:300]})
+        if len(self.not_reapplied) < MAX_ROWS:
+            self.not_reapplied.append({"path": path, "what": what, "reason": reason[:300]})
 
     # --- shared folders ----------------------------------------------------------------------
     def folder(self, path: str, where: str, meta: Mapping[str, Any], member: str, namespace: str | None,
