@@ -190,7 +190,7 @@ class _Listing:
     def start(self) -> dict[str, Any]:
         args: dict[str, Any] = {"path": "", "recursive": True, "include_deleted": False,
                                 "limit": self.service.page_size, "include_has_explicit_shared_members": True}
-        if self.namespace is None:  # a member's home: mounted folders are scopes of their own
+        if self.namespace is None and self.service.shared_folders:  # mounted folders are scopes of their own
             args["include_mounted_folders"] = False
         if self.template_ids:
             args["include_property_groups"] = {".tag": "filter_some", "filter_some": self.template_ids}
