@@ -134,7 +134,7 @@ class DataService:
         if not cursor or not cursor.get("since"):
             yield from self._full(names, reset=False)
             return
-        seen = Seen(cursor)
+        seen = Seen(cursor, self.overlap)
         covered: list[str] = []
         try:
             items = list(self._delta(names, cursor, until, covered, seen))
@@ -148,7 +148,7 @@ class DataService:
         yield Batch([], {"since": since, "objects": names, **seen.cursor(since, self.overlap)})
 
     def _full(self, names: list[str], reset: bool) -> Iterator[Batch]:
-        seen = Seen({})
+        seen = Seen({}, self.overlap)
         pending: list[Item] = []
         first = reset
         for name in names:
@@ -208,15 +208,18 @@ class Seen:
     id → deletedDate. ``record``/``gone`` answer whether a row is new; ``cursor`` keeps the rows inside the
     next window's overlap."""
 
-    def __init__(self, cursor: Cursor) -> None:
+    def __init__(self, cursor: Cursor, overlap: timedelta) -> None:
         self.begun = stamp(datetime.now(UTC))
+        # Rows older than this cannot be in the next window: not kept (a full read of a large org stays small).
+        self.floor = moment_of(str(cursor.get("since") or self.begun)) - overlap
         self.before: dict[str, str] = dict(cursor.get("seen") or {})
         self.before_gone: dict[str, str] = dict(cursor.get("gone") or {})
         self.records: dict[str, str] = dict(self.before)
         self.deletions: dict[str, str] = dict(self.before_gone)
 
     def record(self, record_id: str, modstamp: str) -> bool:
-        self.records[record_id] = modstamp
+        if modstamp and moment_of(modstamp) > self.floor:
+            self.records[record_id] = modstamp
         return not modstamp or self.before.get(record_id) != modstamp
 
     def gone(self, record_id: str, deleted: str) -> bool:
