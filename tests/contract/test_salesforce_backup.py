@@ -30,7 +30,7 @@ from kustos.sources.egress import EgressPolicy
 from kustos.sources.http import HttpStatusError
 from kustos.sources.kinds import registry
 from kustos.sources.kinds.fields import KindError
-from kustos.sources.salesforce.backup import canonical
+from kustos.sources.salesforce.backup import DataService, Seen, canonical
 from kustos.sources.salesforce.connector import SalesforceBackupConnector
 from tests.contract.connector_contract import ConnectorContract, drain
 
@@ -301,3 +301,16 @@ def test_a_change_in_the_same_millisecond_as_the_window_end_is_not_lost(source: 
     assert [json.loads(i.data)["Name"] for i in later.items] == ["Edge"]
     again = drain(source.backup, source.scope(), later.cursor)
     assert again.items == [] and again.deletions == [] and not again.reset
+
+
+def test_the_cursor_keeps_only_the_stamps_the_next_window_overlaps(source: SalesforceSource) -> None:
+    """A full read keeps the SystemModstamp of records inside the next window's overlap only, so the cursor
+    (and the memory of a run) of a large org stays small; with no overlap nothing is kept."""
+    ids = [source.record("Account", {"Name": f"Kept {n}"}) for n in range(3)]
+    kept = drain(source.backup, source.scope(), None).cursor
+    assert kept is not None and sorted(kept["seen"]) == sorted(ids)
+    narrow = DataService(source.backup.session, overlap_seconds=0.0)
+    cursor = drain(narrow, source.scope(), None).cursor  # type: ignore[arg-type]
+    assert cursor is not None and cursor["seen"] == {} and cursor["gone"] == {}
+    seen = Seen({}, timedelta(seconds=60))  # while a full read runs, old records are not held either
+    assert seen.record("001000000000009AAA", "2020-01-02T03:04:05.000+0000") is True and seen.records == {}
