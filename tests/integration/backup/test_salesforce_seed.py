@@ -221,6 +221,9 @@ def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, caps
     code, _out, missing = kustos(capsys, "backup", "seed", snap.id, "--to-source", "sr_nope", "--object", "Contact")
     assert code == 1 and "no source 'sr_nope'" in missing
     assert Job.objects.filter(kind=seed.JOB_KIND).count() == 2
+    code, _out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", sandbox_source.id, "--object",
+                             "Contact", "--where", "Lastname = 'Kim'")
+    assert code == 1 and "Contact has no field Lastname" in err and err.count("\n") == 1, err
     empty = add_source(prod.control, customer, "empty-seed.example.com", capsys, tmp_path)  # no custom objects
     code, _out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", empty.id, "--object", "Invoice__c")
     assert code == 1 and "the target org has no object Invoice__c" in err and err.count("\n") == 1, err

@@ -27,6 +27,7 @@ from kustos.sources.http import HttpStatusError
 from kustos.sources.salesforce.backup import BLOB_FIELDS
 from kustos.sources.salesforce.connector import session_for
 from kustos.sources.salesforce.filter import FilterError, parse
+from kustos.sources.salesforce.filter import fields as filter_fields
 from kustos.sources.salesforce.mask import Masker
 from kustos.sources.salesforce.restore import SalesforceRestoreWriter
 from kustos.sources.salesforce.session import SalesforceSession
@@ -113,6 +114,11 @@ class SalesforceSeeder:
         check(obj, where)
         if obj not in records:
             raise SeedError(f"the snapshot has no {obj} records")
+        if where:
+            known = {field for record in records[obj].values() for field in record}
+            unknown = sorted(filter_fields(where) - known)
+            if unknown:
+                raise SeedError(f"--where: {obj} has no field {', '.join(unknown)}")
         chosen = self.select(records, obj, where, with_children)
         masker = Masker(self.mask_key.hex(), mask_fields) if mask_personal else None
         masked: dict[str, set[str]] = {}
