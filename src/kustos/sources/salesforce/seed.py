@@ -54,12 +54,20 @@ def check(obj: str, where: str | None) -> None:
 
 
 class SalesforceSeeder:
-    def __init__(self, session: SalesforceSession, mask_key: bytes) -> None:
-        self.writer = SalesforceRestoreWriter(session)
+    def __init__(self, connect: Callable[[], SalesforceSession], mask_key: bytes) -> None:
+        self._connect = connect  # the session is opened on first use: checks need none
+        self._writer: SalesforceRestoreWriter | None = None
         self.mask_key = mask_key
 
+    @property
+    def writer(self) -> SalesforceRestoreWriter:
+        if self._writer is None:
+            self._writer = SalesforceRestoreWriter(self._connect())
+        return self._writer
+
     def close(self) -> None:
-        self.writer.close()
+        if self._writer is not None:
+            self._writer.close()
 
     def check(self, obj: str, where: str | None) -> None:
         check(obj, where)
@@ -155,4 +163,4 @@ def build_seeder(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
     guessable from outside, the same for every seeding of this org)."""
     key = hmac.new(secret.encode(), b"kustos seeding masks v1:" + str(settings.get("username", "")).encode(),
                    hashlib.sha256).digest()
-    return SalesforceSeeder(session_for(settings, secret, egress), key)
+    return SalesforceSeeder(lambda: session_for(settings, secret, egress), key)
