@@ -405,6 +405,12 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     _until("the search index", search_hits)
     assert TEXT[lang]["hits"] in page.inner_text("[data-testid=backup-search-total]")
     shot("5-search")
+    # A hit names its account as the accounts page does (e-mail address, not only the scope id), its
+    # snapshot time as the snapshot list does (the user's time zone), and its links fit the table.
+    assert (p.user or creds["username"]) in page.inner_text("[data-testid=backup-search-account]")
+    picked = page.locator("[data-testid=backup-search-form] select[name=snapshot] option:checked").inner_text()
+    assert page.inner_text("[data-testid=backup-search-time]").strip() == picked.split(" · ")[0].strip()
+    assert page.evaluate("[...document.querySelectorAll('.table-wrap')].every(w => w.scrollWidth <= w.clientWidth)")
     with page.expect_download() as got:
         page.locator("[data-testid=backup-search-download]").first.click()
     name, data = _zip_member(got.value)

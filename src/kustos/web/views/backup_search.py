@@ -4,6 +4,7 @@ and to download the item. Thin over ``kustos.backup.services.search``."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -13,11 +14,26 @@ from django.views.decorators.http import require_GET
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.backup.models import BackupSnapshot
+from kustos.backup.models import BackupAccount, BackupSnapshot
 from kustos.backup.services import search as backup_search
 from kustos.search import InvalidRequest, QuerySyntaxError, limits
 
 PAGE_SIZE = 50
+
+
+def _account_names(customer: Any, hits: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(source, account id) -> the account's name (a user's e-mail address, a site's title) for the hits."""
+    rows = BackupAccount.objects.filter(plan__customer=customer, scope_id__in={h["account"] for h in hits})
+    return {(source, scope): name for source, scope, name in rows.values_list("plan__source_id", "scope_id", "name")
+            if name and name != scope}
+
+
+def _when(text: str) -> datetime | str:
+    """A hit's ISO time as a datetime, so the page shows it in the user's time zone like the snapshot list."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return text
 
 
 @login_required
@@ -38,8 +54,11 @@ def backup_search_page(request: HttpRequest, customer_id: str) -> HttpResponse:
         except (QuerySyntaxError, InvalidRequest, ValueError) as exc:
             context["error"], status = getattr(exc, "message", str(exc)), 400
         else:
+            names = _account_names(customer, result.hits)
             for hit in result.hits:
                 hit["folder"] = hit["path"].rsplit("/", 1)[0] if "/" in hit["path"] else ""
+                hit["account_name"] = names.get((hit["source"], hit["account"]), "")
+                hit["when"], hit["first_when"] = _when(hit["time"]), _when(hit["first_time"])
             context.update(result=result, hits=result.hits, page=page,
                            has_next=result.total > page * PAGE_SIZE, has_prev=page > 1)
     return render(request, "kustos/backup/search.html", context, status=status)
