@@ -182,7 +182,7 @@ def test_seed_copies_the_filtered_subset_with_its_parents_and_masks(two_orgs, ca
 
 
 def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, capsys, customer, tmp_path):
-    prod, sandbox, ids, snap, _prod_source, sandbox_source = two_orgs
+    prod, sandbox, ids, snap, prod_source, sandbox_source = two_orgs
     code, out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", sandbox_source.id, "--object",
                             "Contact", "--where", "LastName IN ('Kim', 'Bob')", "--json")
     assert code == 0, err
@@ -220,6 +220,8 @@ def test_seed_without_masking_copies_values_and_rejects_bad_input(two_orgs, caps
     assert code == 1 and "no Opportunity records" in err
     code, _out, missing = kustos(capsys, "backup", "seed", snap.id, "--to-source", "sr_nope", "--object", "Contact")
     assert code == 1 and "no source 'sr_nope'" in missing
+    code, _out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", prod_source.id, "--object", "Contact")
+    assert code == 1 and "the snapshot's own source cannot be the target" in err
     assert Job.objects.filter(kind=seed.JOB_KIND).count() == 2
     code, _out, err = kustos(capsys, "backup", "seed", snap.id, "--to-source", sandbox_source.id, "--object",
                              "Contact", "--where", "Lastname = 'Kim'")

@@ -72,8 +72,12 @@ def clean(snap: BackupSnapshot, *, to_source: str, object: str, where: str | Non
     if not (to_source or "").strip():
         raise ValidationError("a target source is needed (--to-source)")
     target = target_source(snap, to_source.strip())
+    if target.id == snap.plan.source_id:
+        raise ValidationError("seeding copies into another source; the snapshot's own source cannot be the target")
     fields = _mask_fields(mask_fields)
     object = (object or "").strip()
+    if not object:
+        raise ValidationError("an object is needed (--object, e.g. Account)")
     if fields and not mask_personal:
         raise ValidationError("extra fields to mask need --mask-personal")
     seeder = _seeder(target)
