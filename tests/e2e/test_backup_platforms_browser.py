@@ -308,8 +308,11 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
 
     # 1. Add source: the platform's set-up steps in both languages, the form, the connection test.
     for shown in ("de", "en") if lang == "en" else ("en", "de"):
-        page.goto(f"{base}/customers/{cid}/sources/new/")
+        page.goto(f"{base}/customers/{cid}/")  # the customer's page -> Backup -> Add source -> the platform
         _language(page, shown)
+        page.click("[data-testid=backup-link]")
+        page.click("[data-testid=backup-add-source]")
+        page.wait_for_url(f"{base}/customers/{cid}/sources/new/")
         page.click(f"[data-testid=kind-{kind}]")
         page.wait_for_load_state("load")
         assert page.locator(f"[data-testid=kind-{kind}]").get_attribute("class") == "active"
