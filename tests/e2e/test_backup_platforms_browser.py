@@ -158,12 +158,13 @@ TEXT = {
     "en": {"added": "then it runs on its schedule", "added_backup": "then enable its backup", "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
            "mass": "Mass deletion", "all_accounts": "All accounts, including new ones",
            "csv": "bulk activation from CSV", "deleted": "%d items deleted",
-           "restored": "1 restored, 0 skipped", "failed_one": "1 item failed", "hits": "hit", "review": "Review restore", "steps": "Add source"},
+           "restored": "1 restored, 0 skipped", "restore_job": "Restore from backup", "failed_one": "1 item failed", "hits": "hit", "review": "Review restore", "steps": "Add source"},
     "de": {"added": "danach läuft sie nach Zeitplan", "added_backup": "aktivieren Sie danach ihr Backup",
            "tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
            "mass": "Massenlöschung", "all_accounts": "Alle Konten, auch neu hinzukommende",
            "csv": "Massenaktivierung aus CSV", "deleted": "%d Elemente gelöscht",
-           "restored": "1 wiederhergestellt, 0 übersprungen", "failed_one": "1 Element fehlgeschlagen", "hits": "Treffer", "review": "Wiederherstellung prüfen",
+           "restored": "1 wiederhergestellt, 0 übersprungen",
+           "restore_job": "Wiederherstellung aus dem Backup", "failed_one": "1 Element fehlgeschlagen", "hits": "Treffer", "review": "Wiederherstellung prüfen",
            "steps": "Quelle hinzufügen"},
 }
 
@@ -450,6 +451,7 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
         page.click("[data-testid=restore-review-start]")
         page.wait_for_url("**/jobs/*/")
         _wait_job(page, base, page.url.removeprefix(base))
+        assert page.inner_text("h1").strip() == TEXT[lang]["restore_job"]  # a name, not the job kind's id
         shot(name + "-job")
         return page.inner_text("[data-testid=job-state]")
 

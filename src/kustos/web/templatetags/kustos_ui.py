@@ -22,6 +22,11 @@ JOB_KINDS = {
     "source.run": _("Source fetch"),
     "archive.import": _("Mail import"),
     "vault.verify": _("Archive verification"),
+    "backup.run": _("Backup run"),
+    "backup.restore": _("Restore from backup"),
+    "backup.seed": _("Sandbox seeding"),
+    "backup.retention": _("Backup retention"),
+    "backup.index": _("Backup indexing"),
 }
 
 
