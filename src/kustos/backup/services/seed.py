@@ -5,7 +5,7 @@ Generic: the kind of the snapshot's source decides whether and how it can seed (
 a kind without it → ValidationError). ``request(...)`` validates (target: another source of the same
 customer and kind; the object and filter checked by the kind's seeder), audits ``backup.seed`` and
 queues a ``backup.seed`` job; the job runs ``run(...)``: the snapshot's records (the items of kind
-``record``, as compare reads them) go to the seeder, which copies the subset into the target and
+``record``, as compare reads them; read from the vault on demand, ``seed_records.py``) go to the seeder, which copies the subset into the target and
 returns the report ``{"records": {NAME: N}, "selected", "masked": {NAME: [fields]}, "failed",
 "unresolved_lookups", "recreated"}``; the outcome is audited as ``backup.seed.done``.
 """
@@ -20,9 +20,9 @@ from django.core.exceptions import ValidationError
 from kustos.archive.models import Source
 from kustos.audit import services as audit
 from kustos.backup.models import BackupSnapshot
-from kustos.backup.services.compare import snapshot_records
 from kustos.backup.services.plans import kind_for
 from kustos.backup.services.restore import target_source
+from kustos.backup.services.seed_records import SnapshotRecords
 from kustos.core import runtime
 from kustos.core.egress import egress_policy
 from kustos.core.secrets import open_secret
@@ -103,36 +103,17 @@ def request(snap: BackupSnapshot, *, actor: Any = None, **options: Any) -> Job:
                        created_by=getattr(actor, "email", actor) or "system", max_attempts=1)
 
 
-def _blob_reader(snap: BackupSnapshot) -> Callable[[str, str], bytes | None]:
-    """Bytes the snapshot keeps beside a record (``<Object>/<Id>.<field>``, e.g. a file's content)."""
-    store = runtime.store_for(snap.plan.customer_id)
-    index: dict[tuple[str, str], str] = {}
-    for account in [row["account"] for row in store.snapshots.ls(snap.id)]:
-        for _path, entry in store.snapshots.walk(snap.id, account):
-            if entry.kind == "file" and entry.id and entry.meta.get("object") and entry.meta.get("id"):
-                index[(str(entry.meta["object"]), str(entry.meta["id"]))] = entry.id
-
-    def read(name: str, record_id: str) -> bytes | None:
-        oid = index.get((name, record_id))
-        if oid is None:
-            return None
-        with store.open(oid) as stream:
-            data: bytes = stream.read()
-        return data
-    return read
-
-
 def run(snap: BackupSnapshot, params: dict[str, Any], progress: Callable[..., None] | None = None) -> dict[str, Any]:
     """Copy the subset into the target source; returns the report."""
     target = target_source(snap, params["to_source"])
-    records = snapshot_records(snap)
+    records = SnapshotRecords(snap)
     seeder = _seeder(target)
     try:
         report: dict[str, Any] = seeder.seed(records, params["object"], params.get("where") or None,
                                              mask_personal=bool(params.get("mask_personal")),
                                              mask_fields=params.get("mask_fields") or {},
                                              with_children=bool(params.get("with_children")),
-                                             blob=_blob_reader(snap), progress=progress)
+                                             blob=records.blob, progress=progress)
     finally:
         seeder.close()
     audit.record("backup.seed.done", actor="system", customer=snap.plan.customer, target=snap.id,

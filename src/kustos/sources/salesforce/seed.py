@@ -88,18 +88,27 @@ class SalesforceSeeder:
                 if isinstance(value, str) and (describe.get(field) or {}).get("type") == "reference"
                 and (describe.get(field) or {}).get("createable")]
 
+    def has_object(self, name: str) -> bool:
+        try:
+            self.describe(name)
+        except SeedError:
+            return False
+        return True
+
     def select(self, records: Records, obj: str, where: str | None, with_children: bool = False) -> dict[str, str]:
         """The chosen records (with their direct children if asked) and all their parents: old id -> object."""
         predicate = parse(where) if where else (lambda record: True)
         owner = {record_id: name for name, rows in records.items() for record_id in rows}
-        chosen = {rid: obj for rid, record in sorted(records.get(obj, {}).items()) if predicate(record)}
+        rows = records.get(obj, {})
+        chosen = {rid: obj for rid in sorted(rows) if predicate(rows[rid])}
         if with_children:
             picked = set(chosen)
-            for name, rows in sorted(records.items()):
-                if name in SHARED_OBJECTS:
+            for name in sorted(records):
+                if name in SHARED_OBJECTS or not self.has_object(name):
                     continue
-                for record_id, record in sorted(rows.items()):
-                    if record_id not in chosen and picked & set(self._lookups(name, record)):
+                children = records[name]
+                for record_id in sorted(children):
+                    if record_id not in chosen and picked & set(self._lookups(name, children[record_id])):
                         chosen[record_id] = name
         queue = list(chosen)
         while queue:
@@ -123,7 +132,9 @@ class SalesforceSeeder:
         if obj not in records:
             raise SeedError(f"the snapshot has no {obj} records")
         if where:
-            known = {field for record in records[obj].values() for field in record}
+            known: set[str] = set()
+            for record in records[obj].values():
+                known.update(record)
             unknown = sorted(filter_fields(where) - known)
             if unknown:
                 raise SeedError(f"--where: {obj} has no field {', '.join(unknown)}")
