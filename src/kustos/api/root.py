@@ -13,6 +13,7 @@ from kustos.api.routers.audit import router as audit_router
 from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
 from kustos.api.routers.backup_compare import router as backup_compare_router
+from kustos.api.routers.backup_item import router as backup_item_router
 from kustos.api.routers.backup_restore import router as backup_restore_router
 from kustos.api.routers.backup_search import router as backup_search_router
 from kustos.api.routers.backup_seed import router as backup_seed_router
@@ -56,6 +57,7 @@ api.add_router("", backup_alerts_router)
 api.add_router("", backup_search_router)
 api.add_router("", backup_accounts_router)
 api.add_router("", backup_compare_router)
+api.add_router("", backup_item_router)
 api.add_router("", backup_seed_router)
 api.add_router("", compliance_router)
 api.add_router("", audit_router)

@@ -145,6 +145,10 @@ urlpatterns += [
     path("customers/<str:customer_id>/sources/<str:source_id>/backup/activate/", backup_activation.backup_activate,
          name="backup-activate"),
 ]
+from kustos.web.views import backup_item  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/sources/<str:source_id>/backup/item/", backup_item.backup_item,
+                     name="backup-item")]
 from kustos.web.views import backup_compare  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/sources/<str:source_id>/backup/compare/",

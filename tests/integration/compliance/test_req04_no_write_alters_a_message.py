@@ -274,6 +274,7 @@ CLI_COMMANDS: dict[str, str] = {
     "backup search": BACKUP,
     "backup index": BACKUP,
     "backup compare": BACKUP,
+    "backup show": BACKUP,
     "backup seed": BACKUP,
     "procedure-doc": NONE,
     "art30": NONE,

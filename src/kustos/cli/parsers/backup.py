@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kustos.cli.parsers import backup_accounts, backup_alerts, backup_compare, backup_search, backup_seed
+from kustos.cli.parsers import (
+    backup_accounts,
+    backup_alerts,
+    backup_compare,
+    backup_item,
+    backup_search,
+    backup_seed,
+)
 from kustos.core.lazy import Deferred
 
 
@@ -72,3 +79,4 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     backup_search.register(b, common)
     backup_compare.register(b, common)
     backup_seed.register(b, common)
+    backup_item.register(b, common)
