@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, BinaryIO
 
 from kustos.sources.egress import EgressPolicy
@@ -29,6 +30,11 @@ from kustos.sources.salesforce.session import SalesforceSession
 CONFLICTS = ("skip", "copy", "replace")
 PENDING = "pending"  # a write whose outcome ``finish()`` reports
 ITEM_ERRORS = (Exception,)  # a record that cannot be created is reported, the others go on
+
+
+def _read(open_content: Callable[[], BinaryIO]) -> bytes:
+    with open_content() as stream:
+        return stream.read()
 
 
 class RestoreError(ValueError):
@@ -44,7 +50,8 @@ class SalesforceRestoreWriter:
         self.session = session
         self.id_map: dict[str, str] = {}  # old id -> id of the re-created record
         self.waiting: dict[str, list[tuple[str, str, str]]] = {}  # old parent id -> (object, new child id, field)
-        self.blobs: dict[str, bytes] = {}
+        # old id -> how to read its file/attachment bytes: read only when the record is created
+        self.blobs: dict[str, Callable[[], bytes | None]] = {}
         self.pending: dict[str, tuple[str, dict[str, Any], str]] = {}  # old id -> (object, record, where)
         self._describe: dict[str, dict[str, dict[str, Any]]] = {}
         self._exists: dict[str, bool] = {}
@@ -92,19 +99,19 @@ class SalesforceRestoreWriter:
         name, record_id = str(meta.get("object") or path.split("/")[0]), str(meta.get("id") or "")
         if kind == "file":
             field = str(meta.get("field") or BLOB_FIELDS.get(name, ""))
-            data = open_content().read()
             current = self._current(name, record_id) if record_id else None
             if current is None:
-                self.blobs[record_id] = data  # goes with the record when it is re-created
+                self.blobs[record_id] = partial(_read, open_content)  # goes with the record when it is re-created
                 return "restored"
             unchanged = current.get("SystemModstamp") == meta.get("eTag")
             if unchanged or conflict == "skip" or not self.fields(name).get(field, {}).get("updateable"):
                 return "skipped"
-            self.session.send("PATCH", f"sobjects/{name}/{record_id}", {field: base64.b64encode(data).decode()})
+            self.session.send("PATCH", f"sobjects/{name}/{record_id}",
+                              {field: base64.b64encode(_read(open_content)).decode()})
             return "restored"
         if kind != "record":
             raise RestoreError(f"{path}: items of kind {kind!r} cannot be restored into Salesforce")
-        record = json.loads(open_content().read())
+        record = json.loads(_read(open_content))
         record_id = record_id or str(record.get("Id"))
         current = self._current(name, record_id)
         if current is not None and conflict != "copy":
@@ -196,8 +203,9 @@ class SalesforceRestoreWriter:
                     continue
             values[field] = value
         blob_field = BLOB_FIELDS.get(name)
-        if blob_field and record_id in self.blobs:
-            values[blob_field] = base64.b64encode(self.blobs.pop(record_id)).decode()
+        data = self.blobs.pop(record_id)() if blob_field and record_id in self.blobs else None
+        if blob_field and data is not None:
+            values[blob_field] = base64.b64encode(data).decode()
         created = self.session.send("POST", f"sobjects/{name}", values)
         new_id = str(created["id"])
         self.id_map[record_id] = new_id

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from kustos.sources.egress import EgressPolicy
@@ -148,10 +149,8 @@ class SalesforceSeeder:
             if masker is not None:
                 record, fields = masker.mask(name, record, self.describe(name))
                 masked.setdefault(name, set()).update(fields)
-            if name in BLOB_FIELDS and blob is not None:
-                data = blob(name, record_id)
-                if data is not None:
-                    self.writer.blobs[record_id] = data
+            if name in BLOB_FIELDS and blob is not None and record.get(BLOB_FIELDS[name]):
+                self.writer.blobs[record_id] = partial(blob, name, record_id)  # read when it is created
             self.writer.add(name, record_id, record, f"{name}/{record_id}")
         if progress:
             progress(0, len(chosen), f"{len(chosen)} records selected")
