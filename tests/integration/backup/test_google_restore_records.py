@@ -202,7 +202,7 @@ def test_a_calendar_that_cannot_be_created_is_reported_for_its_events(google):
     assert report["failed"][0]["path"] == f"calendar:{USER}/{agm}"
     assert report["failed"][0]["error"].startswith(
         f"RecordRestoreError: the event's calendar 'Board' does not exist for {OTHER} and could not be created: "
-        "Google API answered HTTP 409")
+        "the Calendar API answered HTTP 409")
     assert calendar_events(session, OTHER) == {OTHER: []}
     assert do_restore(first, account=f"calendar:{USER}", paths=[agm], to_account=OTHER)["restored"] == 1
     assert calendar_events(session, OTHER) == {OTHER: [], "Board": ["AGM"]}

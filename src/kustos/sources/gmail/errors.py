@@ -60,6 +60,14 @@ def token_error(response: httpx.Response, client_id: str, subject: str, scopes: 
     return AuthenticationFailed(f"Google sign-in failed ({error}): {description}".rstrip(": "))
 
 
+_APIS = (("/gmail/", "Gmail API"), ("/drive/", "Drive API"), ("/calendar/", "Calendar API"),
+         ("/tasks/", "Tasks API"), ("people", "People API"))
+
+
+def _api_name(path: str) -> str:
+    return next((name for marker, name in _APIS if marker in path), "Google API")
+
+
 def api_error(response: httpx.Response) -> ConnectorError:
     """Map a Google JSON API error (``{"error": {"code", "message", "errors": [...]}}``)."""
     error = _json(response).get("error") or {}
@@ -75,7 +83,7 @@ def api_error(response: httpx.Response) -> ConnectorError:
         if "/admin/directory/" in path:
             return PermissionMissing(f"the admin e-mail is not a Google Workspace administrator allowed to "
                                      f"list users ({message})")
-        return PermissionMissing(f"the Gmail API refused access ({', '.join(reasons) or status}): {message}")
-    if status == 400 and "failedPrecondition" in reasons:
+        return PermissionMissing(f"the {_api_name(path)} refused access ({', '.join(reasons) or status}): {message}")
+    if status == 400 and "failedPrecondition" in reasons and "/gmail/" in path:
         return MailboxUnavailable(f"Gmail is not enabled for this user: {message}")
-    return ConnectorError(f"Google API answered HTTP {status} ({', '.join(reasons)}): {message}")
+    return ConnectorError(f"the {_api_name(path)} answered HTTP {status} ({', '.join(reasons)}): {message}")
