@@ -393,6 +393,20 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     assert pick.count() == 1, page.inner_text("[data-testid=backup-browse]")
     item_path = pick.get_attribute("value")
     shot("4-browse-first")
+    # The item's detail: as backed up in the first snapshot, gone in the second; its bytes downloaded.
+    page.click(f"[data-testid=backup-item-link]:text-is('{item_path}')")
+    page.wait_for_load_state("load")
+    assert page.inner_text("h1").strip() == item_path
+    assert page.locator("[data-testid=backup-item-versions] tbody tr").count() == 2
+    assert page.locator("[data-testid=backup-item-versions] tbody tr a").count() == 1  # present in the first only
+    shot("4-item")
+    with page.expect_download() as got:
+        page.click("[data-testid=backup-item-download]")
+    _name, data = _zip_member(got.value)
+    if kind == "salesforce":
+        assert (json.loads(data)["Name"], json.loads(data)["Amount"]) == ("Deal 00", 1000)
+    else:
+        assert _sha(data) == _sha(seed["files"]["/" + item_path]) == page.inner_text("[data-testid=backup-item] dd.mono")
     page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/accounts/")
     links = page.locator("[data-testid=backup-plan-accounts] a.primary")
     assert links.count() == 1 and (p.user or creds["username"]) in links.first.inner_text()
