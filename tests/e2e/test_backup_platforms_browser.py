@@ -34,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -380,7 +381,9 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     assert f"snapshot={first}" in page.url
     accounts = page.locator("[data-testid=backup-browse] tbody tr td:nth-child(1) a")
     assert accounts.count() == 1, page.inner_text("[data-testid=backup-browse]")
-    account = accounts.first.inner_text().strip()
+    # The account by its name (e-mail address / user name), as the accounts page shows it, not only its id.
+    assert accounts.first.inner_text().strip() == (p.user or creds["username"])
+    account = parse_qs(urlsplit(accounts.first.get_attribute("href")).query)["account"][0]
     accounts.first.click()
     page.wait_for_load_state("load")
     folder, item = seed["pick"]

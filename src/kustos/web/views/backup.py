@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Source
-from kustos.backup.models import BackupPlan, BackupSnapshot
+from kustos.backup.models import BackupAccount, BackupPlan, BackupSnapshot
 from kustos.backup.services import alerts, browse, download, plans, restore, retention, seed
 from kustos.tenants.models import Customer
 from kustos.web.views.backup_chart import protected_charts
@@ -134,9 +134,12 @@ def backup_browse(request: HttpRequest, customer_id: str, source_id: str) -> Htt
     account = request.GET.get("account") or None
     path = request.GET.get("path", "") if account else ""
     rows = browse.ls(snap, account, path)
+    names = dict(BackupAccount.objects.filter(plan=snap.plan).values_list("scope_id", "name"))
+    for row in rows:  # an account by its name (a user's e-mail address), as the accounts page shows it
+        row["name"] = "" if names.get(row["account"]) in (None, row["account"]) else names[row["account"]]
     crumbs = []
     if account:
-        crumbs.append({"name": account, "path": ""})
+        crumbs.append({"name": names.get(account) or account, "path": ""})
         walked = []
         for part in [p for p in path.split("/") if p]:
             walked.append(part)
