@@ -133,7 +133,12 @@ def test_first_snapshot_restored_into_another_user(fakecloud, customer):
     assert got["/mine.txt"] == sha(b"max's own file\n")
     chunks = [r for r in control.stats()["requests"] if (r["method"], r["path"]) == ("PUT", "/upload/drive/v3/files")]
     assert len(chunks) == 2  # 12 MiB in 8 MiB pieces
-    for kind in ("event", "contact", "task"):
+    restored = records_of(control, OTHER, "contact")
+    origins = {path: fields.pop("clientData") for path, fields in restored.items()}
+    assert restored == before["contact"]  # every contact, field for field, plus the restore's origin tag:
+    assert all(tags == [{"key": "kustos.restoredFrom", "value": tags[0]["value"]}] and
+               tags[0]["value"].startswith("people/") for tags in origins.values())
+    for kind in ("event", "task"):
         assert records_of(control, OTHER, kind) == before[kind], kind  # every record, field for field
     mail = {row["path"].partition("/")[0] + ":" + row["sha256"] for row in control.items("google", DOMAIN, "mail",
                                                                                           OTHER)}

@@ -113,6 +113,9 @@ def test_contacts_and_tasks_that_still_exist_are_skipped_replaced_or_copied(goog
     assert do_restore(first, account=f"tasks:{USER}") == {"restored": 1, "skipped": 1, "failed": []}
     assert {k: len(v) for k, v in contacts(control, USER).items()} == {"Anna Berg": 1, "Carl Dorn": 1}
     assert {k: len(v) for k, v in tasks(control, USER).items()} == {"Errands/Buy paper": 1, "Errands/Call Anna": 1}
+    # again: the contact the first restore created is found by its origin (clientData), not made twice.
+    assert do_restore(first, account=f"contacts:{USER}") == {"restored": 0, "skipped": 2, "failed": []}
+    assert {k: len(v) for k, v in contacts(control, USER).items()} == {"Anna Berg": 1, "Carl Dorn": 1}
 
     # replace: changed since the backup -> written back in place (same contact, same task).
     carl = next(r for r in session.json(f"{session.people}/people/me/connections", USER, "contacts",

@@ -7,7 +7,9 @@
   their ``iCalUID``; under ``skip`` an event whose iCalUID is already in that calendar is skipped.
 * Contacts are looked up by ``resourceName``: one that still exists is skipped (``skip``) or updated in
   place with its current etag, every backed-up person field written (``replace``); ``copy`` and a
-  contact that no longer exists create a new one.
+  contact that no longer exists create a new one. A contact created by a restore carries its original
+  ``resourceName`` in ``clientData`` (:data:`ORIGIN_KEY`), so restoring the same snapshot again finds
+  that copy instead of creating the contact a second time.
 * Tasks are looked up by id in their list (``tasklist_id`` in the metadata, else the list of the same
   title, else a new list): one that still exists is skipped (``skip``) or overwritten (``replace``,
   tasks.update); ``copy`` and a task that no longer exists insert a new one.
@@ -29,6 +31,7 @@ EVENT_DROP = {"id", "etag", "htmlLink", "created", "updated", "creator", "organi
 TASK_DROP = {"id", "etag", "selfLink", "updated", "kind", "parent", "position", "links", "webViewLink", "deleted",
              "hidden", "assignmentInfo"}
 CONTACT_DROP = {"resourceName", "etag", "metadata", "photos", "coverPhotos", "memberships"}
+ORIGIN_KEY = "kustos.restoredFrom"  # clientData key: the resourceName a restored contact was created from
 # Every person field the backup reads that updateContact may write (replace: absent ones are cleared).
 UPDATE_FIELDS = ",".join(f for f in PERSON_FIELDS.split(",") if f not in ("metadata", "memberships"))
 
@@ -43,6 +46,7 @@ class RecordRestorer:
         self.http = session.http
         self._calendars: dict[tuple[str, str, str], str] = {}
         self._lists: dict[tuple[str, str, str], str] = {}
+        self._origins: dict[str, dict[str, str]] = {}  # user -> original resourceName -> restored copy
 
     # --- helpers ----------------------------------------------------------------------
     def _send(self, method: str, url: str, user: str, service: str, body: Mapping[str, Any],
@@ -114,16 +118,50 @@ class RecordRestorer:
         clean = {k: v for k, v in body.items() if k not in CONTACT_DROP}
         resource = str(meta.get("resourceName") or body.get("resourceName") or "")
         if conflict != "copy" and resource.startswith("people/"):
-            url = f"{self.session.people}/{quote(resource, safe='/')}"
-            existing = self._find(url, user, "contacts", {"personFields": "metadata"})
-            if existing is not None and not (existing.get("metadata") or {}).get("deleted"):
+            existing = self._person(user, resource)
+            if existing is None and resource in self._restored(user):  # gone, but a restore made a copy
+                existing = self._person(user, self._restored(user)[resource])
+            if existing is not None:
                 if conflict == "skip":
                     return SKIPPED
+                url = f"{self.session.people}/{quote(str(existing['resourceName']), safe='/')}"
                 self._send("PATCH", f"{url}:updateContact", user, "contacts", {**clean, "etag": existing.get("etag")},
                            params={"updatePersonFields": UPDATE_FIELDS})
                 return RESTORED
-        self._send("POST", f"{self.session.people}/people:createContact", user, "contacts", clean)
+        if resource.startswith("people/"):
+            tags = [d for d in clean.get("clientData") or [] if d.get("key") != ORIGIN_KEY]
+            clean["clientData"] = [*tags, {"key": ORIGIN_KEY, "value": resource}]
+        created = self._send("POST", f"{self.session.people}/people:createContact", user, "contacts", clean)
+        if resource.startswith("people/") and created.get("resourceName"):
+            self._restored(user)[resource] = str(created["resourceName"])
         return RESTORED
+
+    def _person(self, user: str, resource: str) -> dict[str, Any] | None:
+        """The contact (with ``resourceName`` and ``etag``), or None when it is gone or deleted."""
+        found = self._find(f"{self.session.people}/{quote(resource, safe='/')}", user, "contacts",
+                           {"personFields": "metadata"})
+        if found is None or (found.get("metadata") or {}).get("deleted"):
+            return None
+        return {**found, "resourceName": found.get("resourceName") or resource}
+
+    def _restored(self, user: str) -> dict[str, str]:
+        """Original resourceName -> the contact a restore created from it, read once per user."""
+        key = user.lower()
+        if key not in self._origins:
+            found: dict[str, str] = {}
+            page = ""
+            while True:
+                params = {"personFields": "clientData", "pageSize": "1000", **({"pageToken": page} if page else {})}
+                body = self.session.json(f"{self.session.people}/people/me/connections", user, "contacts", params)
+                for person in body.get("connections", []):
+                    for tag in person.get("clientData") or []:
+                        if tag.get("key") == ORIGIN_KEY and person.get("resourceName"):
+                            found[str(tag.get("value"))] = str(person["resourceName"])
+                page = str(body.get("nextPageToken") or "")
+                if not page:
+                    break
+            self._origins[key] = found
+        return self._origins[key]
 
     # --- tasks ------------------------------------------------------------------------
     def task(self, user: str, title: str, meta: Mapping[str, Any], body: dict[str, Any], conflict: str) -> str:
