@@ -195,6 +195,10 @@ def _backup_pages(customer) -> list[dict]:
     pages.append({"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/browse/",
                   "path": base + "browse/?" + urlencode({"snapshot": snapshot, "account": drive, "path": "Docs"}),
                   "shows": f"Docs/{BACKUP_FILE}", "roles": restorers})
+    pages.append({"route": "customers/<str:customer_id>/sources/<str:source_id>/backup/item/",
+                  "path": base + "item/?" + urlencode({"snapshot": snapshot, "account": drive,
+                                                       "path": f"Docs/{BACKUP_FILE}"}),
+                  "shows": f"Docs/{BACKUP_FILE}", "roles": restorers})
     return pages
 
 
