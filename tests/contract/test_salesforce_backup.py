@@ -132,11 +132,13 @@ def test_updates_custom_objects_files_and_attachments(source: SalesforceSource) 
     version = source.record("ContentVersion", {"Title": "contract.pdf", "PathOnClient": "contract.pdf",
                                                "VersionData": "JVBERi0xLjQgc2lnbmVk"})
     note = source.record("Attachment", {"Name": "a.txt", "ParentId": account, "Body": "aGVsbG8="})
-    source.record("FeedItem", {"Body": "Quarter closed", "ParentId": account})
+    post = source.record("FeedItem", {"Body": "Quarter closed", "ParentId": account})
+    reply = source.record("FeedComment", {"CommentBody": "Well done", "FeedItemId": post})
     first = drain(source.backup, source.scope(), None)
     by_path = {f"{i.folder}/{i.meta['name']}": i for i in first.items}
     assert {i.folder for i in first.items} == {"Account", "Contact", "Invoice__c", "ContentVersion", "Attachment",
-                                               "FeedItem"}
+                                               "FeedItem", "FeedComment"}
+    assert json.loads(by_path[f"FeedComment/{reply}.json"].data)["FeedItemId"] == post  # Chatter thread kept
     assert json.loads(by_path[f"Contact/{contact}.json"].data)["AccountId"] == account
     assert json.loads(by_path[f"Invoice__c/{invoice}.json"].data)["Amount__c"] == 12.5
     blob = by_path[f"ContentVersion/{version}.VersionData"]
