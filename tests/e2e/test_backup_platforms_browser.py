@@ -358,6 +358,8 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     assert TEXT[lang]["enabled"] in _flash(page)
     if p.user:  # one account, named by its e-mail address: the plan's CSV activation, "only these from now on"
         page.goto(f"{base}/customers/{cid}/sources/{sid}/backup/enable/")
+        helptext = page.inner_text("[data-testid=backup-activate-help]")  # this platform's services as example
+        assert ";".join(spec.backup_services) in helptext and "onedrive" not in helptext, helptext
         page.set_input_files("[data-testid=backup-activate] input[name=csv]",
                              files=[{"name": "accounts.csv", "mimeType": "text/csv",
                                      "buffer": f"account\n{p.user}\n".encode()}])

@@ -33,4 +33,5 @@ def backup_activate(request: HttpRequest, customer_id: str, source_id: str) -> H
             error = "; ".join(exc.messages)
     status = 400 if error or (report and report["errors"] and not report["applied"]) else 200
     return render(request, "kustos/backup/activate.html", {
-        "customer": customer, "source": source, "report": report, "error": error}, status=status)
+        "customer": customer, "source": source, "report": report, "error": error,
+        "offered": plans.offered_services(plans.kind_for(source))}, status=status)
