@@ -9,32 +9,15 @@ from typing import Any
 
 from kustos.archive.models import Source
 from kustos.backup.models import BackupSnapshot
-from kustos.backup.services import plans, restore
 from kustos.cli import registry as cli
 from kustos.core import runtime
-from kustos.jobs.models import Job
-from kustos.jobs.tasks import execute
+from tests.integration.backup.job_runs import backup_result as backup
+from tests.integration.backup.job_runs import do_restore
 
 __all__ = ["TEAM", "add_source", "backup", "do_restore", "downloads", "entry_meta", "member_account",
            "snapshot_files"]
 
 TEAM = "kustos-dropbox.example"
-
-
-def backup(plan: Any) -> dict[str, Any]:
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return dict(job.result)
-
-
-def do_restore(snap: BackupSnapshot, **options: Any) -> dict[str, Any]:
-    job = restore.request(snap, actor="test", **options)
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return dict(job.result)
 
 
 def add_source(control: Any, customer: Any, capsys: Any, tmp_path: Any, team: str = TEAM,

@@ -6,11 +6,7 @@ from __future__ import annotations
 import json
 
 from kustos.archive.models import Source
-from kustos.backup.models import BackupPlan, BackupSnapshot
-from kustos.backup.services import plans
 from kustos.cli import registry as cli
-from kustos.jobs.models import Job
-from kustos.jobs.tasks import execute
 
 
 class Org:
@@ -41,11 +37,3 @@ def add_source(control, customer, tenant: str, capsys, tmp_path) -> Source:
     out, err = capsys.readouterr()
     assert code == 0, err
     return Source.objects.get(id=json.loads(out)["id"])
-
-
-def backup(plan: BackupPlan) -> BackupSnapshot:
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED and not job.result["failed"], job.error or job.result
-    return BackupSnapshot.objects.get(id=job.result["snapshot"])

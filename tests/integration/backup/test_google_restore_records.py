@@ -14,12 +14,11 @@ import pytest
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.services import sources
 from kustos.backup.models import BackupSnapshot
-from kustos.backup.services import plans, restore
+from kustos.backup.services import plans
 from kustos.core import runtime
-from kustos.jobs.models import Job
-from kustos.jobs.tasks import execute
 from kustos.sources.google import session_for
 from kustos.sources.google.session import GoogleSession
+from tests.integration.backup.job_runs import backup, do_restore
 
 pytestmark = pytest.mark.django_db
 
@@ -47,23 +46,6 @@ def google(fakecloud, customer):
     session = session_for(config, secret, None)
     yield control, source, session
     session.close()
-
-
-def backup(plan) -> BackupSnapshot:
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    assert not job.result["failed"], job.result
-    return BackupSnapshot.objects.get(id=job.result["snapshot"])
-
-
-def do_restore(snap: BackupSnapshot, **options) -> dict:
-    job = restore.request(snap, actor="test", **options)
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return job.result
 
 
 def snapshot_paths(snap: BackupSnapshot, account: str, key: str) -> dict[str, str]:

@@ -18,12 +18,11 @@ from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.accounts.services import tokens
 from kustos.archive.models import Source
 from kustos.backup.models import BackupAlert, BackupSnapshot
-from kustos.backup.services import compare, plans, restore
+from kustos.backup.services import compare, plans
 from kustos.cli import registry as cli
 from kustos.core import runtime
-from kustos.jobs.models import Job
-from kustos.jobs.tasks import execute
 from tests import factories
+from tests.integration.backup.job_runs import backup, do_restore
 from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -36,23 +35,6 @@ VOLATILE = {"SystemModstamp", "LastModifiedDate", "CreatedDate", "Id"}
 def fakecloud() -> Iterator[FakeCloudProcess]:
     with running_fakecloud() as process:
         yield process
-
-
-def backup(plan) -> BackupSnapshot:
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    assert not job.result["failed"], job.result
-    return BackupSnapshot.objects.get(id=job.result["snapshot"])
-
-
-def do_restore(snap: BackupSnapshot, **options) -> dict:
-    job = restore.request(snap, actor="test", **options)
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    return job.result
 
 
 class Org:

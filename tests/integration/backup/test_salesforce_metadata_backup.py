@@ -16,8 +16,8 @@ from kustos.backup.models import BackupSnapshot
 from kustos.backup.services import plans, restore
 from kustos.cli import registry as cli
 from kustos.core import runtime
-from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from tests.integration.backup.job_runs import backup
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +28,6 @@ ORG = "meta-sf.example.com"
 def fakecloud() -> Iterator[FakeCloudProcess]:
     with running_fakecloud() as process:
         yield process
-
-
-def backup(plan) -> BackupSnapshot:
-    job = plans.run_now(plan, actor="test")
-    execute(job.id)
-    job.refresh_from_db()
-    assert job.state == Job.State.SUCCEEDED, job.error
-    assert not job.result["failed"], job.result
-    return BackupSnapshot.objects.get(id=job.result["snapshot"])
 
 
 def entries(snap: BackupSnapshot, account: str) -> dict[str, str]:

@@ -27,7 +27,8 @@ from kustos.jobs.tasks import execute
 from kustos.sources.http import HttpStatusError
 from kustos.sources.salesforce.connector import session_for
 from tests import factories
-from tests.integration.backup.salesforce_orgs import Org, add_source, backup
+from tests.integration.backup.job_runs import backup
+from tests.integration.backup.salesforce_orgs import Org, add_source
 from tests.integration.web.session import sign_in
 
 pytestmark = pytest.mark.django_db
