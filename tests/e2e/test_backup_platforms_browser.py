@@ -156,11 +156,11 @@ BY_KIND = {p.kind: p for p in (GOOGLE, DROPBOX, BOX, SALESFORCE)}
 
 # What the pages say, per language (the generic dashboard texts; the kinds' own texts come from the registry).
 TEXT = {
-    "en": {"added": "then it runs on its schedule", "added_backup": "then enable its backup", "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
+    "en": {"sources": "Sources", "added": "then it runs on its schedule", "added_backup": "then enable its backup", "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
            "mass": "Mass deletion", "all_accounts": "All accounts, including new ones",
            "csv": "bulk activation from CSV", "deleted": "%d items deleted",
            "restored": "1 restored, 0 skipped", "restore_job": "Restore from backup", "failed_one": "1 item failed", "hits": "hit", "review": "Review restore", "steps": "Add source"},
-    "de": {"added": "danach läuft sie nach Zeitplan", "added_backup": "aktivieren Sie danach ihr Backup",
+    "de": {"sources": "Quellen", "added": "danach läuft sie nach Zeitplan", "added_backup": "aktivieren Sie danach ihr Backup",
            "tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
            "mass": "Massenlöschung", "all_accounts": "Alle Konten, auch neu hinzukommende",
            "csv": "Massenaktivierung aus CSV", "deleted": "%d Elemente gelöscht",
@@ -327,6 +327,7 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     shot("1-add-source")
     _submit_source_form(page, p, creds)
     page.wait_for_url(f"{base}/customers/{cid}/sources/")
+    assert page.inner_text("h1").strip() == TEXT[lang]["sources"]  # not "Archive sources": it backs up too
     assert (TEXT[lang]["added"] if archives else TEXT[lang]["added_backup"]) in _flash(page), _flash(page)
     # The list offers what the source is for: archive runs only where the kind archives, its backup always.
     assert page.locator("[data-testid=source-run]").count() == (1 if archives else 0)
