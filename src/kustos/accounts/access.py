@@ -26,7 +26,7 @@ from django.utils import timezone
 from kustos.accounts.models import AuditorGrant, User
 from kustos.accounts.roles import Role
 from kustos.jobs.models import Job
-from kustos.tenants.models import Customer, Partner, StorageLocation
+from kustos.tenants.models import Customer, Partner, SelfService, StorageLocation
 
 #: Grant date ranges are calendar days in the archive's time zone.
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -298,6 +298,24 @@ def visibility(user: User, customer: Customer) -> Visibility:
                           date_to=_day_start(grant.date_to, next_day=True),
                           tax_relevant_only=grant.tax_relevant_only, include_restricted=False)
     return Visibility()
+
+
+def self_service_allows(user: User, customer: Customer, feature: str) -> bool:
+    """Whether ``user`` may use the self-service ``feature`` (``SelfService.FEATURES``) in ``customer``: end
+    users only as far as their customer admin allows it (default: allowed); other roles are not limited by
+    these switches (their permissions decide)."""
+    if feature not in SelfService.FEATURES:
+        raise ValueError(f"unknown self-service feature {feature!r}; known: {', '.join(SelfService.FEATURES)}")
+    if user.role != Role.END_USER:
+        return True
+    settings = SelfService.objects.filter(customer=customer).first()
+    return True if settings is None else bool(getattr(settings, feature))
+
+
+def require_self_service(user: User, customer: Customer, feature: str) -> None:
+    """PermissionDenied naming the switch when the customer admin turned ``feature`` off for end users."""
+    if not self_service_allows(user, customer, feature):
+        raise PermissionDenied(f"your administrator has turned off self-service {feature} for your organisation")
 
 
 def can_flag_tax_relevant(user: User, customer: Customer) -> bool:

@@ -83,6 +83,22 @@ class Customer(models.Model):
         return [s for s, on in (("archive", self.archiving_enabled), ("backup", self.backup_enabled)) if on]
 
 
+class SelfService(models.Model):
+    """What a customer's end users may do themselves (their customer admin turns each on or off): search
+    and read their own archived mail, download it (EML, PDF), restore it into their mailbox, and reach the
+    archive from a mail client over IMAP with app passwords. No row means the defaults (all on)."""
+
+    FEATURES = ("search", "download", "restore", "imap")
+
+    customer = models.OneToOneField(Customer, on_delete=models.CASCADE, primary_key=True, related_name="self_service")
+    search = models.BooleanField(_("search own archived mail"), default=True)
+    download = models.BooleanField(_("download own mail (EML, PDF)"), default=True)
+    restore = models.BooleanField(_("restore own mail into the mailbox"), default=True)
+    imap = models.BooleanField(_("IMAP access with app passwords"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(max_length=254, blank=True)
+
+
 class DeletionRecord(models.Model):
     """What remains after a customer was crypto-shredded: proof of the deletion, no content."""
 
