@@ -35,8 +35,10 @@ def backup_compare(request: HttpRequest, customer_id: str, source_id: str) -> Ht
             response["Content-Disposition"] = f'attachment; filename="compare-{result["from"]}-{result["to"]}.csv"'
             return response
     rows = list(compare.csv_rows(result)) if result is not None else []
+    # "No differences" would mislead where the snapshots hold files only: say that records are compared.
+    no_records = result is not None and not result["objects"] and not compare.snapshot_records(first)
     return render(request, "kustos/backup/compare.html", {
         "customer": customer, "source": source, "snapshots": snapshots, "first": first_id, "other": other_id,
-        "object": obj, "result": result, "rows": rows, "error": error,
+        "object": obj, "result": result, "rows": rows, "error": error, "no_records": no_records,
         "summary": [(name, len(f["added"]), len(f["removed"]), len(f["changed"]))
                     for name, f in (result or {}).get("objects", {}).items()]})
