@@ -106,3 +106,27 @@ class ApiToken(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class AppPassword(models.Model):
+    """A password for mail clients (read-only IMAP access to the archive), one per device or client.
+
+    Only a Django password hash of the secret is stored (``prefix``, the secret's first characters,
+    finds the row without hashing every candidate); the secret is shown once at creation.
+    """
+
+    id = models.CharField(primary_key=True, max_length=20, default=partial(new_id, "ap"), editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="app_passwords")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16, db_index=True)
+    secret_hash = models.CharField(max_length=256)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
