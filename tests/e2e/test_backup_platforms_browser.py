@@ -352,6 +352,8 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
     for i in range(offered.count()):
         box = offered.nth(i)
         box.set_checked(box.get_attribute("value") in p.services)
+    # Paused: the scheduler starts no run of its own (a new plan is due at once); runs come from the button.
+    page.check("[data-testid=backup-enable] input[name=paused]")
     shot("2-enable")
     page.click("[data-testid=backup-enable] button.primary[type=submit]")
     snapshots_url = f"{base}/customers/{cid}/sources/{sid}/backup/"
