@@ -47,6 +47,7 @@ class Perm(StrEnum):
     ARCHIVE_IMPORT = "archive.import"
     ARCHIVE_EXPORT = "archive.export"
     ARCHIVE_FLAG = "archive.flag"  # mark messages tax-relevant
+    ARCHIVE_RESTORE = "archive.restore"  # put archived mail back into a mailbox (never auditors)
     SOURCE_VIEW = "source.view"
     SOURCE_MANAGE = "source.manage"
     BACKUP_VIEW = "backup.view"
@@ -84,8 +85,8 @@ class Perm(StrEnum):
 
 _PARTNER_COMMON = {
     Perm.CUSTOMER_VIEW, Perm.CUSTOMER_CREATE, Perm.CUSTOMER_EDIT, Perm.USER_VIEW, Perm.JOB_VIEW,
-    Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW,
-    Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
+    Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.ARCHIVE_RESTORE,
+    Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE, Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
     Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ, Perm.RETENTION_VIEW,
     Perm.PRICE_VIEW, Perm.USAGE_VIEW,
 }
@@ -106,12 +107,13 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,
-        Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.SOURCE_VIEW, Perm.SOURCE_MANAGE,
+        Perm.ARCHIVE_IMPORT, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_FLAG, Perm.ARCHIVE_RESTORE, Perm.SOURCE_VIEW,
+        Perm.SOURCE_MANAGE,
         Perm.BACKUP_VIEW, Perm.BACKUP_MANAGE, Perm.BACKUP_RESTORE, Perm.AUDIT_VIEW,
         Perm.COMPLIANCE_VIEW, Perm.COMPLIANCE_MANAGE, Perm.PROCEDURE_DOC_READ, Perm.LEGAL_HOLD, Perm.GDPR_REQUEST,
         Perm.RETENTION_VIEW, Perm.RETENTION_MANAGE,
     }),
-    Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT}),
+    Role.END_USER: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT, Perm.ARCHIVE_RESTORE}),
     Role.AUDITOR: frozenset({Perm.ARCHIVE_SEARCH, Perm.ARCHIVE_EXPORT, Perm.AUDIT_VIEW, Perm.PROCEDURE_DOC_READ}),
 }
 
@@ -316,6 +318,15 @@ def require_self_service(user: User, customer: Customer, feature: str) -> None:
     """PermissionDenied naming the switch when the customer admin turned ``feature`` off for end users."""
     if not self_service_allows(user, customer, feature):
         raise PermissionDenied(f"your administrator has turned off self-service {feature} for your organisation")
+
+
+def restore_job_for(user: User, customer: Customer, job_id: str) -> Job:
+    """A mailbox-restore job of ``customer`` that ``user`` may follow: one in their job scope or one
+    they requested themselves (end users see no other jobs); else 404."""
+    job = Job.objects.filter(id=job_id, customer_id=customer.id, kind="archive.restore").first()
+    if job is None or not (jobs_for(user).filter(id=job.id).exists() or job.created_by == user.email):
+        raise Http404("no such restore job")
+    return job
 
 
 def can_flag_tax_relevant(user: User, customer: Customer) -> bool:

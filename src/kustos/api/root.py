@@ -9,6 +9,7 @@ from kustos.api import problems
 from kustos.api.auth import AUTH
 from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
 from kustos.api.routers.archive_alerts import router as archive_alerts_router
+from kustos.api.routers.archive_restore import router as archive_restore_router
 from kustos.api.routers.audit import router as audit_router
 from kustos.api.routers.backup_accounts import router as backup_accounts_router
 from kustos.api.routers.backup_alerts import router as backup_alerts_router
@@ -30,6 +31,7 @@ from kustos.api.routers.notify import router as notify_router
 from kustos.api.routers.reconcile import router as reconcile_router
 from kustos.api.routers.retention import router as retention_router
 from kustos.api.routers.saved_searches import router as saved_searches_router
+from kustos.api.routers.self_service import router as self_service_router
 from kustos.api.routers.tax_flags import router as tax_flags_router
 from kustos.api.routers.z3 import router as z3_router
 
@@ -53,6 +55,7 @@ api.add_router("", uploads.router)
 api.add_router("", quarantine.router)
 api.add_router("", backup.router)
 api.add_router("", backup_restore_router)
+api.add_router("", archive_restore_router)
 api.add_router("", backup_alerts_router)
 api.add_router("", backup_search_router)
 api.add_router("", backup_accounts_router)
@@ -68,6 +71,7 @@ api.add_router("", retention_router)
 api.add_router("", holds_router)
 api.add_router("", gdpr_router)
 api.add_router("", saved_searches_router)
+api.add_router("", self_service_router)
 api.add_router("", tax_flags_router)
 api.add_router("", archive_alerts_router)
 api.add_router("", ingest_rules_router)

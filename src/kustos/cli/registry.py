@@ -28,8 +28,10 @@ from kustos.cli.parsers import holds as holds_parser
 from kustos.cli.parsers import ingest_rules as ingest_rules_parser
 from kustos.cli.parsers import notify as notify_parser
 from kustos.cli.parsers import reconcile as reconcile_parser
+from kustos.cli.parsers import restore as restore_parser
 from kustos.cli.parsers import retention as retention_parser
 from kustos.cli.parsers import saved_searches as saved_searches_parser
+from kustos.cli.parsers import self_service as self_service_parser
 from kustos.cli.parsers import tax_flags as tax_flags_parser
 from kustos.cli.parsers import z3 as z3_parser
 from kustos.config import ConfigError
@@ -59,6 +61,8 @@ COMMAND_MODULES = (
     health_parser,
     billing_setup_parser,
     billing_statement,
+    self_service_parser,  # after tenants and archive: adds `customer self-service`, `message pdf`
+    restore_parser,
 )
 
 

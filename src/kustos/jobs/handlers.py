@@ -13,6 +13,7 @@ HANDLERS: dict[str, Deferred] = {
     "customer.delete": Deferred("kustos.tenants.jobs:customer_delete"),
     "source.run": Deferred("kustos.archive.jobs:source_run"),
     "archive.import": Deferred("kustos.archive.jobs:archive_import"),
+    "archive.restore": Deferred("kustos.archive.restore_jobs:restore_run"),
     "vault.verify": Deferred("kustos.archive.evidence_jobs:verify_run"),
     "backup.run": Deferred("kustos.backup.jobs:run"),
     "backup.restore": Deferred("kustos.backup.jobs:restore_run"),

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 PORTS = {"tls": 993, "starttls": 143, "none": 143}
 _Connector = Deferred("kustos.sources.imap.connector:ImapConnector")
+_MailboxWriter = Deferred("kustos.sources.imap.mailbox_writer:build_mailbox_writer")
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
@@ -22,6 +23,11 @@ def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connecto
                       username=config["username"], password=secret or None, include=config.get("include", []),
                       exclude=config.get("exclude", []), ssl_context=mailserver.tls_context(config),
                       timeout=float(config.get("timeout", 60)), egress=egress)
+
+
+def build_mailbox_writer(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
+    """Restore into the source's mailbox (IMAP APPEND)."""
+    return _MailboxWriter(config, secret, egress, ssl_context=mailserver.tls_context(config))
 
 
 KIND = Kind(
@@ -44,4 +50,5 @@ KIND = Kind(
     legacy={"ca_file": mailserver.CA_FILE_REFUSED},
     computed_defaults=mailserver.port_defaults(PORTS), on_add=mailserver.mailbox_default,
     mailbox_for=mailserver.mailbox_for, display_name=mailserver.display_name, deletes_on_server=True,
+    build_mailbox_writer=build_mailbox_writer,
 )
