@@ -321,6 +321,13 @@ def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser,
         steps = [s.strip() for s in page.locator(".source-hint ol.steps li").all_inner_texts()]
         assert steps == [(de if shown == "de" else en) for en, de in spec.steps], steps
         assert (spec.label_de if shown == "de" else spec.label) in page.inner_text(".source-hint h2")
+        # The page's help explains connecting a cloud platform for backup (not the IMAP/POP3 article).
+        assert page.get_attribute("[data-testid=help-link]", "href") == "/help/protect-cloud-platforms/"
+    page.click("[data-testid=help-link]")  # ... and names this platform
+    page.wait_for_url(f"{base}/help/protect-cloud-platforms/")
+    assert (spec.label_de if lang == "de" else spec.label).split()[0] in page.inner_text("main")
+    page.go_back()
+    page.wait_for_load_state("load")
     archives = "archive" in spec.services
     # A backup-only kind is never fetched on the source's own schedule (its backup plan has one): no interval.
     assert page.locator("[data-testid=source-form] input[name=interval_minutes]").is_visible() == archives

@@ -46,7 +46,7 @@ def _hint(kind: Kind) -> dict[str, Any]:
     language = get_language()
     return {"label": pick(language, kind.label, kind.label_de),
             "description": pick(language, kind.description, kind.description_de),
-            "steps": [pick(language, en, de) for en, de in kind.steps]}
+            "steps": [pick(language, en, de) for en, de in kind.steps], "backup": "backup" in kind.services}
 
 
 def _back(customer: Customer) -> HttpResponse:
