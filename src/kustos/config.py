@@ -80,6 +80,13 @@ class Settings:
     smtp_max_connections: int = 200
     smtp_max_connections_per_client: int = 20
     smtp_idle_timeout: int = 60  # seconds, 1-60
+    imap_port: int = 1143  # read-only IMAP access to the archive (kustos imapd, kustos serve --imap-port)
+    imap_tls_port: int = 0  # implicit TLS port (e.g. 993); 0 = none. Needs the certificate below
+    imap_tls_cert: str = ""  # PEM certificate (chain): STARTTLS and the TLS port; without it loopback only
+    imap_tls_key: str = ""  # its private key file
+    imap_max_connections: int = 200
+    imap_max_connections_per_client: int = 20
+    imap_idle_timeout: int = 1800  # seconds without a command once logged in (at least 30 minutes, RFC 3501)
     tsa_url: str = ""  # empty = built-in local TSA (self-signed, labelled as such)
     tsa_ca_file: str = ""  # PEM of the configured TSA's CA (trust anchor put into court bundles and proofs)
     evidence_renew_days: int = 365  # `vault renew`: re-timestamp batches whose TSA certificate expires within
@@ -162,6 +169,8 @@ _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, 
 _CASTS.update(alert_ingest_lag_minutes=int, alert_silent_working_days=int)
 _CASTS.update(evidence_renew_days=int, evidence_warn_days=int, evidence_auto_renew=_bool)
 _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_networks)
+_CASTS.update(imap_port=int, imap_tls_port=int, imap_max_connections=int, imap_max_connections_per_client=int,
+              imap_idle_timeout=int)
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:

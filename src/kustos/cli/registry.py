@@ -25,6 +25,7 @@ from kustos.cli.parsers import evidence as evidence_parser
 from kustos.cli.parsers import gdpr as gdpr_parser
 from kustos.cli.parsers import health as health_parser
 from kustos.cli.parsers import holds as holds_parser
+from kustos.cli.parsers import imapd as imapd_parser
 from kustos.cli.parsers import ingest_rules as ingest_rules_parser
 from kustos.cli.parsers import notify as notify_parser
 from kustos.cli.parsers import reconcile as reconcile_parser
@@ -63,6 +64,7 @@ COMMAND_MODULES = (
     billing_statement,
     self_service_parser,  # after tenants and archive: adds `customer self-service`, `message pdf`
     restore_parser,
+    imapd_parser,
 )
 
 

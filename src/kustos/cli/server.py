@@ -25,6 +25,7 @@ from kustos.archive import evidence_jobs  # noqa: F401  (the daily evidence rene
 from kustos.billing import jobs as billing_jobs  # noqa: F401  (usage samples, trial ends)
 from kustos.cli import first_operator, smtp_service
 from kustos.cli.base import Context
+from kustos.imapd import service as imap_service
 from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
 from kustos.lifecycle import jobs as lifecycle_jobs  # noqa: F401  (the monthly retention run)
 from kustos.notify import periodic as notify_periodic  # noqa: F401  (webhook deliveries, hourly checks)
@@ -79,10 +80,13 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     if not args.no_smtp:
         smtp = smtp_service.start(settings, host=host, port=args.smtp_port or settings.smtp_port)
         smtp_service.publish_port(smtp.port)
+    imap = imap_service.start_in_serve(settings, host, args.imap_port) if args.imap_port is not None else None
     ctx.out.print(f"Kustos is running at [bold]http://{host}:{web.effective_port}/[/] "
                   f"(API docs: /api/v1/docs). Press Ctrl-C to stop.")
     if smtp is not None:
         ctx.out.print(f"SMTP journaling receiver on {host}:{smtp.port}")
+    for line in imap_service.describe(imap, host) if imap is not None else []:
+        ctx.out.print(line, markup=False)
     consumer = HUEY.create_consumer(workers=settings.workers, worker_type="thread", periodic=True,
                                     check_worker_health=True)
     try:
@@ -91,6 +95,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
         web.close()
         if smtp is not None:
             smtp.stop()
+        if imap is not None:
+            imap.stop()
         ctx.out.print("Kustos stopped.")
 
 

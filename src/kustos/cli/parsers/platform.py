@@ -13,6 +13,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--port", type=int, default=None)
     p.add_argument("--smtp-port", type=int, default=None)
     p.add_argument("--no-smtp", action="store_true", help="do not start the SMTP journaling receiver")
+    p.add_argument("--imap-port", type=int, default=None, help="also run the read-only IMAP server on this port")
     p.set_defaults(func=Deferred("kustos.cli.server:cmd_serve"), auto_migrate=False, immediate_jobs=False)
 
     p = sub.add_parser("migrate", parents=[common], help="apply database migrations")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from kustos.cli.parsers import app_passwords
 from kustos.core.lazy import Deferred
 
 
@@ -33,3 +34,4 @@ def register(user_sub: argparse._SubParsersAction, common: argparse.ArgumentPars
     s.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input (default: generate a one-time password)")
     s.set_defaults(func=_run("cmd_password"))
+    app_passwords.register(user_sub, common)  # user app-password create|list|revoke

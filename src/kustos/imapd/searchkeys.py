@@ -1,0 +1,178 @@
+"""IMAP SEARCH criteria → the archive's search language, plus what only the session can answer
+(message numbers, UIDs, flags).
+
+``compile_keys`` turns the criteria into a tree of ``Query`` (text for the search index) and ``Local``
+(a set of UIDs) nodes; ``evaluate`` combines them: adjacent index criteria go into ONE index query,
+only mixed AND/OR/NOT over local sets are combined here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from kustos.imapd.protocol import Atom, ParseError, Token, parse_date, parse_seqset, parse_uidset, text
+
+MAX_KEYS = 100
+
+
+@dataclass
+class Query:
+    text: str
+
+
+@dataclass
+class Local:
+    uids: frozenset[int]
+
+
+@dataclass
+class AndNode:
+    children: list
+
+
+@dataclass
+class OrNode:
+    left: object
+    right: object
+
+
+@dataclass
+class NotNode:
+    child: object
+
+
+_TEXT_KEYS = {"SUBJECT": "subject", "FROM": "from", "TO": "to", "CC": "cc", "BCC": "bcc", "BODY": "body", "TEXT": None}
+_HEADER_FIELDS = {"subject", "from", "to", "cc", "bcc"}
+_ALWAYS = {"ALL", "SEEN", "OLD", "UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED"}  # every message is \Seen only
+_NEVER = {"ANSWERED", "DELETED", "DRAFT", "FLAGGED", "NEW", "RECENT", "UNSEEN"}
+
+
+def _phrase(value: str) -> str:
+    cleaned = " ".join(value.replace('"', " ").replace("\\", " ").split())
+    if not cleaned:
+        raise ParseError("empty search string")
+    return f'"{cleaned}"'
+
+
+class _Compiler:
+    def __init__(self, tokens: list[Token], uids: list[int]) -> None:
+        self.tokens, self.pos, self.uids, self.count = tokens, 0, uids, 0
+
+    def take(self) -> Token:
+        if self.pos >= len(self.tokens):
+            raise ParseError("search criteria end too early")
+        token = self.tokens[self.pos]
+        self.pos += 1
+        return token
+
+    def all(self) -> AndNode:
+        children = []
+        while self.pos < len(self.tokens):
+            children.append(self.key())
+        if not children:
+            raise ParseError("no search criteria")
+        return AndNode(children)
+
+    def key(self) -> object:
+        self.count += 1
+        if self.count > MAX_KEYS:
+            raise ParseError(f"too many search criteria (at most {MAX_KEYS})")
+        token = self.take()
+        if isinstance(token, list):
+            return _Compiler(token, self.uids).all() if token else AndNode([])
+        name = text(token).upper()
+        if name in _TEXT_KEYS:
+            field = _TEXT_KEYS[name]
+            value = _phrase(text(self.take()))
+            return Query(f"{field}:{value}" if field else value)
+        if name in ("SINCE", "SENTSINCE"):
+            return Query(f"after:{parse_date(self.take()).isoformat()}")
+        if name in ("BEFORE", "SENTBEFORE"):
+            return Query(f"before:{parse_date(self.take()).isoformat()}")
+        if name in ("ON", "SENTON"):
+            return Query(f"date:{parse_date(self.take()).isoformat()}")
+        if name in ("LARGER", "SMALLER"):
+            size = text(self.take())
+            if not size.isdigit() or len(size) > 12:
+                raise ParseError(f"{name} needs a number")
+            return Query(f"size:>{size}" if name == "LARGER" else f"size:<{size}")
+        if name == "HEADER":
+            field, value = text(self.take()).lower(), text(self.take())
+            if field not in _HEADER_FIELDS:
+                raise ParseError(f"HEADER {field[:40]} cannot be searched (only Subject, From, To, Cc, Bcc)")
+            return Query(f"{field}:{_phrase(value)}")
+        if name == "NOT":
+            return NotNode(self.key())
+        if name == "OR":
+            return OrNode(self.key(), self.key())
+        if name == "UID":
+            return Local(frozenset(parse_uidset(text(self.take()), self.uids)))
+        if name in _ALWAYS:
+            return Local(frozenset(self.uids))
+        if name in _NEVER:
+            return Local(frozenset())
+        if name in ("KEYWORD", "UNKEYWORD"):
+            self.take()
+            return Local(frozenset() if name == "KEYWORD" else frozenset(self.uids))
+        if name == "CHARSET" and self.pos == 1:
+            charset = text(self.take()).upper()
+            if charset not in ("UTF-8", "US-ASCII"):
+                raise ParseError(f"[BADCHARSET (UTF-8 US-ASCII)] charset {charset[:20]} is not supported")
+            return Local(frozenset(self.uids))
+        if isinstance(token, Atom) and token[:1].isdigit() or token == "*":
+            seqs = parse_seqset(str(token), len(self.uids))
+            return Local(frozenset(self.uids[n - 1] for n in seqs))
+        raise ParseError(f"unknown search key {name[:30]}")
+
+
+def compile_keys(tokens: list[Token], uids: list[int]) -> AndNode:
+    """The criteria tree; ``uids`` are the selected folder's UIDs in message-number order."""
+    return _Compiler(tokens, uids).all()
+
+
+def evaluate(node: object, uids: list[int], run: Callable[[str], set[int]]) -> set[int]:
+    """UIDs matching ``node``; ``run(query)`` asks the search index (restricted to the folder)."""
+    compiled = _simplify(node)
+    if isinstance(compiled, Query):
+        return run(compiled.text)
+    return _sets(compiled, set(uids), run)
+
+
+def _simplify(node: object) -> object:
+    """Fold index-only subtrees into one Query."""
+    if isinstance(node, AndNode):
+        children = [_simplify(c) for c in node.children]
+        if not children:
+            return Query("*")
+        if all(isinstance(c, Query) for c in children):
+            return Query(" ".join(f"({c.text})" for c in children))
+        return AndNode(children)
+    if isinstance(node, OrNode):
+        left, right = _simplify(node.left), _simplify(node.right)
+        if isinstance(left, Query) and isinstance(right, Query):
+            return Query(f"({left.text}) OR ({right.text})")
+        return OrNode(left, right)
+    if isinstance(node, NotNode):
+        child = _simplify(node.child)
+        if isinstance(child, Query):
+            return Query(f"* NOT ({child.text})")
+        return NotNode(child)
+    return node
+
+
+def _sets(node: object, everything: set[int], run: Callable[[str], set[int]]) -> set[int]:
+    if isinstance(node, Query):
+        return run(node.text) & everything
+    if isinstance(node, Local):
+        return set(node.uids) & everything
+    if isinstance(node, AndNode):
+        result = set(everything)
+        for child in node.children:
+            result &= _sets(child, everything, run)
+        return result
+    if isinstance(node, OrNode):
+        return _sets(node.left, everything, run) | _sets(node.right, everything, run)
+    if isinstance(node, NotNode):
+        return everything - _sets(node.child, everything, run)
+    raise TypeError(node)
