@@ -65,7 +65,7 @@ def tax_relevant(request, message_id: str, body: TaxFlagIn):
 @router.get("/messages/{message_id}/raw", summary="The original message bytes (.eml), byte-exact",
             response={200: None})
 def raw(request, message_id: str):
-    msg = messages.get_for(request.auth, message_id)
+    msg = messages.get_for_download(request.auth, message_id)
     messages.log_view(request.auth, msg, "download")
     resp = HttpResponse(messages.raw(msg), content_type="message/rfc822")
     resp["Content-Disposition"] = f'attachment; filename="{msg.id}.eml"'
@@ -76,7 +76,7 @@ def raw(request, message_id: str):
 @router.get("/messages/{message_id}/attachments/{part}", summary="One attachment of a message",
             response={200: None})
 def attachment(request, message_id: str, part: str):
-    msg = messages.get_for(request.auth, message_id)
+    msg = messages.get_for_download(request.auth, message_id)
     data, filename, ctype = messages.attachment(msg, part)
     messages.log_view(request.auth, msg, "attachment")
     resp = HttpResponse(data, content_type="application/octet-stream")
@@ -90,7 +90,7 @@ def export_messages(request, customer_id: str, body: ExportIn):
     customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_EXPORT)
     if body.format not in export.FORMATS:
         raise ValidationError(f"unknown export format {body.format!r}; use one of {', '.join(export.FORMATS)}")
-    scope = search_service.scope_for(request.auth, customer)
+    scope = search_service.download_scope_for(request.auth, customer)
     suffix = ".zip" if body.format == "eml-zip" else ".mbox"
     path = export_files.new_path(customer.id, f"export-{customer.id}{suffix}")
     result = export.export_query(customer, body.query, scope, body.format, path, actor=request.auth)

@@ -55,7 +55,7 @@ def evidence_status(request, customer_id: str):
                          "Headers: X-Export-Count, X-Content-SHA256, X-Checks-OK. Audited as export.evidence.")
 def export_evidence(request, customer_id: str, body: EvidenceIn):
     customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_EXPORT)
-    scope = search_service.scope_for(request.auth, customer)
+    scope = search_service.download_scope_for(request.auth, customer)
     path = export_files.new_path(customer.id, f"evidence-{customer.id}.zip")
     try:
         result = evidence_bundle.export_zip(customer, body.query, scope, path, actor=request.auth, user=request.auth)

@@ -25,7 +25,7 @@ class Z3In(Schema):
                          "included (auditors: their grant). Headers: X-Export-Count, X-Content-SHA256.")
 def export_z3(request, customer_id: str, body: Z3In):
     customer = access.get_customer(request.auth, customer_id, Perm.ARCHIVE_EXPORT)
-    scope = search_service.scope_for(request.auth, customer)
+    scope = search_service.download_scope_for(request.auth, customer)
     path = export_files.new_path(customer.id, f"z3-{customer.id}.zip")
     result = z3.export_zip(customer, body.query, scope, path, actor=request.auth)
     resp = FileResponse(export_files.open_once(path), as_attachment=True, filename=path.name,

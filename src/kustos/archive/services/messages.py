@@ -58,6 +58,14 @@ def get_for(user: Any, message_id: str) -> Message:
     return message
 
 
+def get_for_download(user: Any, message_id: str) -> Message:
+    """``get_for`` for downloads (EML, original, attachment, PDF): also 403 when the user's customer
+    admin turned self-service download off."""
+    message = get_for(user, message_id)
+    access.require_self_service(user, message.customer, "download")
+    return message
+
+
 def raw(message: Message) -> bytes:
     return runtime.store_for(message.customer_id).get(message.vault_id)
 

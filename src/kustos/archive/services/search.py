@@ -18,8 +18,18 @@ Scope = access.Visibility
 
 
 def scope_for(user: Any, customer: Customer) -> Scope:
-    """The user's complete visibility filter in ``customer`` (decided by accounts.access)."""
+    """The user's complete visibility filter in ``customer`` (decided by accounts.access); 403 for an end
+    user whose customer admin turned self-service search off (every search, message view, download and
+    export of a user passes here)."""
+    access.require_self_service(user, customer, "search")
     return access.visibility(user, customer)
+
+
+def download_scope_for(user: Any, customer: Customer) -> Scope:
+    """``scope_for`` for taking mail away (downloads, exports): also 403 when self-service download is off."""
+    scope = scope_for(user, customer)
+    access.require_self_service(user, customer, "download")
+    return scope
 
 
 def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = None, limit: int = 20,

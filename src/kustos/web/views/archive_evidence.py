@@ -56,7 +56,7 @@ def export_evidence(request: HttpRequest) -> HttpResponse:
     """POST (CSRF) the search parameters; answers the court bundle of every result the user may see."""
     form = SearchForm.from_params(request.POST)
     customer = access.get_customer(request.user, form.customer, Perm.ARCHIVE_EXPORT)
-    scope = search_service.scope_for(request.user, customer)
+    scope = search_service.download_scope_for(request.user, customer)
     path = export_files.new_path(customer.id, f"evidence-{customer.id}.zip")
     try:
         result = evidence_bundle.export_zip(customer, form.query(), scope, path, actor=request.user,

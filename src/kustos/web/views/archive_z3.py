@@ -26,7 +26,7 @@ def export_z3(request: HttpRequest) -> HttpResponse:
     """POST (CSRF) the search parameters; answers the Z3 ZIP of every result the user may see."""
     form = SearchForm.from_params(request.POST)
     customer = access.get_customer(request.user, form.customer, Perm.ARCHIVE_EXPORT)
-    scope = search_service.scope_for(request.user, customer)
+    scope = search_service.download_scope_for(request.user, customer)
     path = export_files.new_path(customer.id, f"z3-{customer.id}.zip")
     try:
         result = z3.export_zip(customer, form.query(), scope, path, actor=request.user)
