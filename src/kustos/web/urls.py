@@ -232,3 +232,12 @@ from kustos.web.views import prices as price_views  # noqa: E402
 
 urlpatterns += [path("prices/", price_views.price_list, name="prices"),
                 path("customers/<str:customer_id>/trial/", customer_billing.trial_start, name="customer-trial")]
+from kustos.web.views import outlook as outlook_views  # noqa: E402
+from kustos.web.views import self_service as self_service_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/self-service/", self_service_views.self_service_page, name="self-service"),
+    path("archive/messages/<str:message_id>/pdf/", self_service_views.message_pdf_download, name="archive-message-pdf"),
+    path("outlook/manifest.xml", outlook_views.manifest, name="outlook-manifest"),
+    path("outlook/taskpane/", outlook_views.taskpane, name="outlook-taskpane"),
+]

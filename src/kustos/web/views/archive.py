@@ -223,7 +223,7 @@ def folders(request: HttpRequest, customer_id: str) -> HttpResponse:
 
 
 def _selected(user: Any, customer: Customer, request: HttpRequest, form: SearchForm) -> list[Message]:
-    scope = search_service.scope_for(user, customer)
+    scope = search_service.download_scope_for(user, customer)
     if request.POST.get("scope") == "all":
         ids = export.matching_ids(customer, form.query(), scope, mailbox=form.mailbox or None, sort=form.sort,
                                   cap=EXPORT_LIMIT)

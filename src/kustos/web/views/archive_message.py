@@ -133,7 +133,7 @@ def _download(data: bytes, filename: str, content_type: str, sha256: str | None 
 @require_GET
 def message_raw(request: HttpRequest, message_id: str) -> HttpResponse:
     """The original .eml, byte-exact (its SHA-256 is the message's ``sha256``)."""
-    message = messages.get_for(request.user, message_id)
+    message = messages.get_for_download(request.user, message_id)
     messages.log_view(request.user, message, "download")
     return _download(messages.raw(message), f"{message.id}.eml", "message/rfc822", message.sha256)
 
@@ -142,7 +142,7 @@ def message_raw(request: HttpRequest, message_id: str) -> HttpResponse:
 @require_GET
 def message_original(request: HttpRequest, message_id: str) -> HttpResponse:
     """The file the message was converted from (e.g. an Outlook .msg), when one is stored."""
-    message = messages.get_for(request.user, message_id)
+    message = messages.get_for_download(request.user, message_id)
     data = messages.original(message)
     if data is None:
         return HttpResponse("no original file stored for this message", status=404, content_type="text/plain")
@@ -154,7 +154,7 @@ def message_original(request: HttpRequest, message_id: str) -> HttpResponse:
 @login_required
 @require_GET
 def message_attachment(request: HttpRequest, message_id: str, part: str) -> HttpResponse:
-    message = messages.get_for(request.user, message_id)
+    message = messages.get_for_download(request.user, message_id)
     data, filename, _ctype = messages.attachment(message, part)
     messages.log_view(request.user, message, "attachment")
     return _download(data, filename, "application/octet-stream")
