@@ -81,9 +81,9 @@ def render(seq: int, message: MessageInfo, items: list[Item], raw: Callable[[], 
             parts.append(b"RFC822.SIZE %d" % message.size)
         elif name == "ENVELOPE":
             parts.append(b"ENVELOPE " + mime.envelope(raw()))
-        elif name in ("BODY", "BODYSTRUCTURE"):
+        elif name in ("BODY", "BODYSTRUCTURE") and item.section is None:
             parts.append(name.encode() + b" " + mime.bodystructure(raw()))
-        elif name == "RFC822":
+        elif name == "RFC822" and item.section is None:
             parts.append(_literal(b"RFC822", raw()))
         elif name == "RFC822.HEADER":
             parts.append(_literal(b"RFC822.HEADER", mime.split_header(raw())[0]))

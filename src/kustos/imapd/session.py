@@ -148,6 +148,7 @@ class Session:
         await self.tagged(tag, "OK ID completed")
 
     async def cmd_logout(self, tag: str, rest: bytes) -> None:
+        await self.deselect()  # the audit batch is written before the client hears the end
         await self.untagged("BYE Kustos archive IMAP server logging out")
         await self.tagged(tag, "OK LOGOUT completed")
         raise Closing()
