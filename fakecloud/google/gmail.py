@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import base64
+import email.message
+import email.parser
+import email.policy
+import email.utils
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +25,21 @@ HISTORY_KINDS = {"messageAdded": "messagesAdded", "messageDeleted": "messagesDel
                  "labelAdded": "labelsAdded", "labelRemoved": "labelsRemoved"}
 
 GmailHandler = Callable[[Request, GoogleUser], Response]
+
+
+def _headers(raw: bytes) -> email.message.Message:
+    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+
+
+def _message_id(raw: bytes) -> str:
+    return str(_headers(raw).get("Message-ID", "")).strip().strip("<>")
+
+
+def _date_header(raw: bytes) -> int | None:
+    try:
+        return int(email.utils.parsedate_to_datetime(str(_headers(raw).get("Date", ""))).timestamp() * 1000)
+    except (TypeError, ValueError, IndexError):
+        return None
 
 
 def _ref(message_id: str, thread_id: str, label_ids: list[str] | None = None) -> dict[str, Any]:
@@ -109,6 +128,10 @@ class GmailService:
             return api_error(400, "invalidArgument", f"Invalid label: {unknown[0]}")
         data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
         message_id = self.store.add_message(user.email, data, labels)
+        if (request.arg("internalDateSource") or "").lower() == "dateheader":  # as documented: from the Date header
+            sent = _date_header(data)
+            if sent is not None:
+                user.messages[message_id].internal_date = sent
         return json_response(200, _ref(message_id, user.messages[message_id].thread_id, labels))
 
     def list_messages(self, request: Request, user: GoogleUser) -> Response:
@@ -117,6 +140,12 @@ class GmailService:
         messages = sorted(user.messages.values(), key=lambda m: (-m.internal_date, m.id))
         messages = [m for m in messages
                     if (spam_trash or not {"SPAM", "TRASH"} & set(m.label_ids)) and wanted <= set(m.label_ids)]
+        query = (request.arg("q") or "").strip()
+        if query:  # only the operator restores use: rfc822msgid:<id>
+            if not query.lower().startswith("rfc822msgid:"):
+                return api_error(400, "invalidArgument", "Unsupported query")
+            wanted_id = query.split(":", 1)[1].strip().strip("<>")
+            messages = [m for m in messages if _message_id(m.raw) == wanted_id]
         offset, size = _page(request, 100)
         body: dict[str, Any] = {"resultSizeEstimate": len(messages)}
         chunk = messages[offset:offset + size]

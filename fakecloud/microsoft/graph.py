@@ -9,6 +9,7 @@ checks (403), expiring bearer tokens (401) and a per-mailbox concurrency limit
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -40,6 +41,7 @@ class GraphService:
         router.add("GET", USER + r"/mailFolders/(?P<folder>[^/]+)", self._mailbox(self.get_folder))
         router.add("GET", USER + r"/mailFolders/(?P<folder>[^/]+)/childFolders", self._mailbox(self.list_folders))
         router.add("GET", USER + r"/mailFolders/(?P<folder>[^/]+)/messages/delta", self._mailbox(self.delta))
+        router.add("GET", USER + r"/mailFolders/(?P<folder>[^/]+)/messages", self._mailbox(self.list_messages))
         router.add("GET", USER + r"/messages/(?P<message>[^/]+)/\$value", self._mailbox(self.mime))
 
     # --- plumbing ---------------------------------------------------------------------
@@ -189,6 +191,23 @@ class GraphService:
             body["@odata.deltaLink"] = self._link(request, **{"$deltatoken": tokens.encode({**base, "s": upto})})
         headers = {"Preference-Applied": f"odata.maxpagesize={size}"} if "prefer" in request.headers else {}
         return json_response(200, body, headers)
+
+    def list_messages(self, request: Request, issued: IssuedToken, user: User) -> Response:
+        """A folder's messages; ``$filter`` understands ``internetMessageId eq '…'`` (what restores look up)."""
+        folder = self.store.folder(user, request.params["folder"])
+        if folder is None:
+            return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
+        rows = [m for m in user.messages.values() if m.folder_id == folder.id]
+        wanted = (request.arg("$filter") or "").strip()
+        if wanted:
+            found = re.fullmatch(r"internetMessageId eq '((?:[^']|'')*)'", wanted)
+            if found is None:
+                return graph_error(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more "
+                                   "invalid nodes.")
+            rows = [m for m in rows if m.internet_message_id == found.group(1).replace("''", "'")]
+        select = [s for s in (request.arg("$select") or "").split(",") if s]
+        return json_response(200, {"@odata.context": f"{ODATA}#Collection(message)",
+                                   "value": [message_json(m, select) for m in rows]})
 
     def mime(self, request: Request, issued: IssuedToken, user: User) -> Response:
         message = user.messages.get(request.params["message"])

@@ -39,6 +39,18 @@ ARCHIVE_DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
         "message", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 "
                    "au=404/404/404"),
     ("GET", "archive/messages/<str:message_id>/attachments/<str:part>/"): ("message", f"anon=302 {_SEE}"),
+    ("GET", "archive/messages/<str:message_id>/pdf/"): ("message", f"anon=302 {_SEE}"),
+    # Restore to mailbox: every role that searches but auditors (and the operator); the form (200), the
+    # job started (302 to its page); a job id that is no restore job of the customer is not found.
+    ("POST", "archive/restore/"): (
+        "customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 "
+                    "au=403/404/404"),
+    ("POST", "archive/restore/start/"): (
+        "customer", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=302/404/404 "
+                    "au=403/404/404"),
+    ("GET", "archive/customers/<str:customer_id>/restore/<str:job_id>/"): (
+        "customer", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 "
+                    "au=403/404/404"),
     # Saved searches: saving for every role that searches but auditors; share/delete/run take the id
     # in the request (none given here: not found). Folder flags: partner roles and customer admins.
     ("GET", "archive/saved-searches/"): (None, "anon=302 op=403 pa=200 pt=200 ca=200 eu=200 au=200"),
@@ -74,7 +86,7 @@ ARCHIVE_DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
 def archive_path(route: str, world: Any, label: str, obj: Any) -> str:
     """The concrete URL of ``route`` for the target ``obj`` (labelled own/sibling/foreign)."""
     values = {"customer_id": getattr(obj, "customer_id", None) or getattr(obj, "id", ""),
-              "message_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""),
+              "message_id": getattr(obj, "id", ""), "source_id": getattr(obj, "id", ""), "job_id": "jb_nonexistent",
               "part": world.attachment_part.get(label, "")}
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), route)
 
@@ -85,6 +97,10 @@ def archive_data(route: str, world: Any, label: str, obj: Any) -> dict[str, Any]
         return {"customer": obj.id, "scope": "all", "format": "mbox"}
     if route in ("archive/export/z3/", "archive/export/evidence/"):
         return {"customer": obj.id, "q": ""}
+    if route == "archive/restore/":  # from the search toolbar: the whole result
+        return {"customer": obj.id, "q": "", "scope": "all"}
+    if route == "archive/restore/start/":
+        return {"customer": obj.id, "query": "*", "to_mailbox": "", "to_folder": "Restored"}
     if route == "archive/saved-searches/create/":
         return {"customer": obj.id, "name": "matrix", "query": ""}
     if route.endswith("/folders/tax-relevant/"):

@@ -72,12 +72,17 @@ urlpatterns = [
 
 # --- archive search, messages, sources, journaling, imports (archive dashboard block) -----------
 from kustos.web.views import archive, archive_message, imports, sources, sources_journal  # noqa: E402
+from kustos.web.views import archive_restore as restore_views  # noqa: E402
 from kustos.web.views import archive_z3 as z3_views  # noqa: E402
 
 urlpatterns += [
     path("archive/search/", archive.search, name="archive-search"),
     path("archive/export/", archive.export_selection, name="archive-export"),
     path("archive/export/z3/", z3_views.export_z3, name="archive-export-z3"),
+    path("archive/restore/", restore_views.restore_form, name="archive-restore"),
+    path("archive/restore/start/", restore_views.restore_start, name="archive-restore-start"),
+    path("archive/customers/<str:customer_id>/restore/<str:job_id>/", restore_views.restore_status,
+         name="archive-restore-status"),
     path("archive/customers/<str:customer_id>/folders/", archive.folders, name="archive-folders"),
     path("archive/messages/<str:message_id>/", archive_message.message_view, name="archive-message"),
     path("archive/messages/<str:message_id>/body/", archive_message.message_body, name="archive-message-body"),

@@ -22,6 +22,7 @@ LOGIN = "https://login.microsoftonline.com"
 _Connector = Deferred("kustos.sources.graph:GraphMailConnector")
 _build_backup = Deferred("kustos.sources.graph.backup:build_backup")
 _build_restore = Deferred("kustos.sources.graph.backup.restore_writer:build_restore")
+_build_mailbox_writer = Deferred("kustos.sources.graph.mailbox_writer:build_mailbox_writer")
 # The backup services that work end to end (sources/graph/backup/; contract tests in
 # tests/contract/test_graph_backup_*.py).
 BACKUP_SERVICES = ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint", "teams")
@@ -54,6 +55,7 @@ KIND = Kind(
     name="graph", label="Microsoft 365", label_de="Microsoft 365", build=build,
     services=("archive", "backup"), scope_kinds=("user",),
     backup_services=BACKUP_SERVICES, build_backup=build_backup, build_restore=build_restore,
+    build_mailbox_writer=_build_mailbox_writer,
     fields=(
         Field("tenant_id", TEXT, "Tenant ID", "Mandanten-ID (Tenant ID)", required=True, secret_bound="tenant id",
               summary=True, max_length=100, placeholder="00000000-0000-0000-0000-000000000000"),

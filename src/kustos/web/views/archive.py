@@ -166,6 +166,8 @@ def search(request: HttpRequest) -> HttpResponse:
         customer = access.get_customer(user, form.customer, Perm.ARCHIVE_SEARCH)
         context.update(customer=customer, mailboxes=_mailboxes(user, customer),
                        can_export=access.has_perm(user, Perm.ARCHIVE_EXPORT),
+                       can_restore=access.has_perm(user, Perm.ARCHIVE_RESTORE)
+                       and access.self_service_allows(user, customer, "restore"),
                        can_hold=access.has_perm(user, Perm.LEGAL_HOLD), **_run_search(user, customer, form))
         status = 400 if "error" in context else 200
     return render_page(request, "kustos/archive/search.html", "kustos/archive/_results.html", context, status=status)

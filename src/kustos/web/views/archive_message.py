@@ -63,6 +63,8 @@ def message_view(request: HttpRequest, message_id: str) -> HttpResponse:
         "refs": messages.visible_refs(message, scope),
         "can_export": access.has_perm(user, access.Perm.ARCHIVE_EXPORT),
         "can_flag": access.can_flag_tax_relevant(user, message.customer),
+        "can_restore": access.has_perm(user, access.Perm.ARCHIVE_RESTORE)
+        and access.self_service_allows(user, message.customer, "restore"),
     }
     return render(request, "kustos/archive/message.html", context)
 
