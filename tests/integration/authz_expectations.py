@@ -105,6 +105,11 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "archive/export/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("POST", "archive/export/z3/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("POST", "archive/export/evidence/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    # Restore to mailbox: without a customer in the request nothing is found; a job id that is no restore job neither.
+    ("GET", "archive/restore/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "archive/restore/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "archive/restore/start/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("GET", "archive/customers/<str:customer_id>/restore/<str:job_id>/"): ("customer", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 au=403/404/404"),
     ("GET", "archive/customers/<str:customer_id>/folders/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "archive/messages/<str:message_id>/body/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
@@ -194,6 +199,14 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/backup/accounts/<str:account>/"): ("source", "anon=302 op=404/404/404 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/backup/activate/"): ("source", "anon=302 op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=403/404/404 au=403/404/404"),
+    # End-user self-service switches: whoever sees the customer reads them; customer admins and partner
+    # staff change them (the matrix posts no form: an error banner and back, nothing changed).
+    ("GET", "customers/<str:customer_id>/self-service/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/self-service/"): ("customer", "anon=302 op=302/302/302 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "archive/messages/<str:message_id>/pdf/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    # The Outlook add-in's manifest and task pane are public (the pane signs in with an API token).
+    ("GET", "outlook/manifest.xml"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("GET", "outlook/taskpane/"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     # Notifications of a partner: partner admins and the operator.
     ("GET", "notifications/"): (None, "anon=302 op=200 pa=200 pt=403 ca=403 eu=403 au=403"),
     ("POST", "notifications/routes/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
@@ -252,6 +265,10 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/archive/export"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/archive/restore"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=422/422/404 ca=422/404/404 eu=422/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/archive/restore/{job_id}"): (
+        "customer", "op=403/403/403 pa=404/404/404 pt=404/404/404 ca=404/404/404 eu=404/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/exports/z3"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "/api/v1/messages/{message_id}"): (
@@ -262,6 +279,14 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     ("GET", "/api/v1/messages/{message_id}/attachments/{part}"): (
         "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("GET", "/api/v1/messages/{message_id}/pdf"): (
+        "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    ("GET", "/api/v1/messages/{message_id}/view"): (
+        "message", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
+    # End-user self-service switches: read with the customer, changed by customer admins and partner staff.
+    ("GET", "/api/v1/customers/{customer_id}/self-service"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("PUT", "/api/v1/customers/{customer_id}/self-service"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     # Sources and journaling: partner roles and customer admins manage; the operator only views.
     ("GET", "/api/v1/customers/{customer_id}/sources"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/sources"): (
