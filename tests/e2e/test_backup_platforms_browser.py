@@ -2,17 +2,21 @@
 `kustos serve` process (its huey consumer runs the jobs), fakecloud as the four clouds, Debian's Chromium
 driven by Playwright. Per platform a customer admin
 
-1. opens "Add source", picks the platform, reads its set-up steps (English and German), fills the form with
-   the emulator's credentials, saves and tests the connection (the emulator's API address is not a dashboard
-   setting: it is set through the REST API, as an operator scripting a test installation would);
-2. enables backup for one account and one service, runs a backup, lets the emulator lose most items (and,
-   for Salesforce, change a field), runs a second backup;
-3. browses the FIRST snapshot down to an item, opens the account's snapshot timeline, searches the backups
-   for a seeded word and downloads the hit, comparing its sha256 (records: fields) with what was seeded;
-4. restores one item of the first snapshot (the point in time before the deletion) through the restore
-   form, into another account where the platform has one, and finds its bytes / fields in the emulator;
-5. sees the mass-deletion alert on the backup page;
-6. Salesforce: compares the two snapshots (changed field with old and new value) and downloads the CSV.
+1. goes from the customer's page to Backup -> Add source, picks the platform, reads its set-up steps (English
+   and German) and its help article, fills the form with the emulator's credentials, saves and tests the
+   connection (the emulator's API address is not a dashboard setting: it is set through the REST API, as
+   an operator scripting a test installation would);
+2. enables backup (one service; one account chosen by e-mail address through the plan's CSV activation),
+   runs a backup, lets the emulator lose most items (Salesforce: and change a field), runs a second backup;
+3. browses the FIRST snapshot down to an item, opens its detail page and downloads it, opens the account's
+   snapshot timeline, searches the backups for a seeded word and downloads the hit, comparing sha256 (records:
+   fields) with what was seeded;
+4. restores the item of the first snapshot (the point in time before the deletion) through the restore
+   wizard into another user (Salesforce: into a second org, first one lacking the object, whose failure the
+   job page shows) and finds its bytes / fields in the emulator;
+5. sees the mass-deletion alert on the Backup page;
+6. compares the two snapshots: Salesforce shows the changed field with old and new value and its CSV has
+   the row; a file platform is told that its snapshots hold no records.
 
 Two platforms walk in English, two in German. Seeding runs in a separate process against the server's home:
     KUSTOS_HOME=... python tests/e2e/test_backup_platforms_browser.py --seed
@@ -156,17 +160,17 @@ BY_KIND = {p.kind: p for p in (GOOGLE, DROPBOX, BOX, SALESFORCE)}
 
 # What the pages say, per language (the generic dashboard texts; the kinds' own texts come from the registry).
 TEXT = {
-    "en": {"sources": "Sources", "added": "then it runs on its schedule", "added_backup": "then enable its backup", "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
-           "mass": "Mass deletion", "all_accounts": "All accounts, including new ones",
-           "csv": "bulk activation from CSV", "deleted": "%d items deleted",
-           "restored": "1 restored, 0 skipped", "restore_job": "Restore from backup", "failed_one": "1 item failed", "hits": "hit", "review": "Review restore", "steps": "Add source"},
-    "de": {"sources": "Quellen", "added": "danach läuft sie nach Zeitplan", "added_backup": "aktivieren Sie danach ihr Backup",
-           "tested": "funktioniert", "enabled": "Backup ist", "started": "Sicherung wurde gestartet",
-           "mass": "Massenlöschung", "all_accounts": "Alle Konten, auch neu hinzukommende",
-           "csv": "Massenaktivierung aus CSV", "deleted": "%d Elemente gelöscht",
-           "restored": "1 wiederhergestellt, 0 übersprungen",
-           "restore_job": "Wiederherstellung aus dem Backup", "failed_one": "1 Element fehlgeschlagen", "hits": "Treffer", "review": "Wiederherstellung prüfen",
-           "steps": "Quelle hinzufügen"},
+    "en": {"sources": "Sources", "added": "then it runs on its schedule", "added_backup": "then enable its backup",
+           "tested": "works", "enabled": "Backup is enabled", "started": "backup run was started",
+           "all_accounts": "All accounts, including new ones", "csv": "bulk activation from CSV", "hits": "hit",
+           "review": "Review restore", "restore_job": "Restore from backup", "restored": "1 restored, 0 skipped",
+           "failed_one": "1 item failed", "mass": "Mass deletion", "deleted": "%d items deleted"},
+    "de": {"sources": "Quellen", "added": "danach läuft sie nach Zeitplan",
+           "added_backup": "aktivieren Sie danach ihr Backup", "tested": "funktioniert", "enabled": "Backup ist",
+           "started": "Sicherung wurde gestartet", "all_accounts": "Alle Konten, auch neu hinzukommende",
+           "csv": "Massenaktivierung aus CSV", "hits": "Treffer", "review": "Wiederherstellung prüfen",
+           "restore_job": "Wiederherstellung aus dem Backup", "restored": "1 wiederhergestellt, 0 übersprungen",
+           "failed_one": "1 Element fehlgeschlagen", "mass": "Massenlöschung", "deleted": "%d Elemente gelöscht"},
 }
 
 
@@ -290,7 +294,7 @@ def _sha(data: bytes) -> str:
 def test_protect_and_restore_a_platform_from_the_dashboard(walk_server, browser, kind):
     from kustos.sources.kinds import registry  # noqa: PLC0415
 
-    base, info, control, home = walk_server
+    base, info, control, _home = walk_server
     p = BY_KIND[kind]
     lang = p.lang
     me = info["customers"][kind]
