@@ -63,7 +63,9 @@ RESTRICTS = "sets the GDPR restriction (not core metadata; bytes and references 
 RETAINS = "sets retention class and end (not core metadata; only extends unless explicitly migrated) or proposes"
 DELETES = "carries out an approved deletion proposal (expired, unheld messages only; a tombstone each)"
 
-TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS, RETAINS, DELETES}
+RESTORES = "reads messages and writes copies into a live mailbox through a source (never into the archive)"
+
+TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS, RETAINS, DELETES, RESTORES}
 
 API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): NONE,
@@ -77,6 +79,7 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/users/{user_id}"): NONE,
     ("POST", "/api/v1/customers"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/archive/export"): READS,
+    ("POST", "/api/v1/customers/{customer_id}/archive/restore"): RESTORES,
     ("POST", "/api/v1/customers/{customer_id}/backup/alerts/acknowledge"): BACKUP,
     ("POST", "/api/v1/customers/{customer_id}/delete"): WIPES,
     ("POST", "/api/v1/customers/{customer_id}/exports/z3"): READS,
@@ -161,6 +164,8 @@ DASHBOARD_POSTS: dict[str, str] = {
     "users/<str:user_id>/grants/revoke/": NONE,
     "users/<str:user_id>/2fa-reset/": NONE,
     "archive/export/": READS,
+    "archive/restore/": NONE,  # the restore form for a selection (renders only)
+    "archive/restore/start/": RESTORES,
     "archive/export/z3/": READS,
     "archive/export/evidence/": READS,
     "customers/<str:customer_id>/integrity/verify/": READS,
@@ -241,6 +246,7 @@ CLI_COMMANDS: dict[str, str] = {
     "alerts check": NONE,
     "health": NONE,  # reads job, queue, disk and vault numbers and customer states
     "export": READS,
+    "restore": RESTORES,
     "source add imap": NONE,
     "source add pop3": NONE,
     "source add graph": NONE,
@@ -544,6 +550,13 @@ def _source_run_fails(b: Bench) -> None:
         [("source.run", Job.State.FAILED)], [("source.run", Job.State.RETRYING)])
 
 
+def _restore_ran(b: Bench) -> None:
+    """The queued restore read the messages and reached the (closed) IMAP server: each item failed there."""
+    jobs = b.run_jobs()
+    assert [(j.kind, j.state) for j in jobs] == [("archive.restore", Job.State.SUCCEEDED)]
+    assert jobs[0].result["restored"] == 0 and jobs[0].result["failed"]
+
+
 def _cli_import(b: Bench) -> None:
     path = b.tmp / "again.eml"
     path.write_bytes(b.raw)
@@ -584,6 +597,14 @@ EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
     ("api", "POST /api/v1/sources/{source_id}/run"): lambda b: (
         _ok(b.api("POST", f"/api/v1/sources/{b.source.id}/run"), 202), _source_run_fails(b)),
     ("api", "POST /api/v1/customers/{customer_id}/delete"): _api_wipe,
+    ("api", "POST /api/v1/customers/{customer_id}/archive/restore"): lambda b: (_ok(b.api(
+        "POST", f"/api/v1/customers/{b.cid}/archive/restore", {"query": "", "mailbox": ALICE,
+                                                                "to_folder": "Restored"}), 202), _restore_ran(b)),
+    ("web", "archive/restore/start/"): lambda b: (_ok(b.web.post("/archive/restore/start/", {
+        "customer": b.cid, "ids": [b.w.by_i[0].id], "query": "", "to_mailbox": ALICE, "to_folder": ""}), 302),
+        _restore_ran(b)),
+    ("cli", "restore"): lambda b: b.cli("restore", "--customer", b.cid, "--id", b.w.by_i[1].id, "--to-mailbox", ALICE,
+                                        "--json"),
     ("web", "customers/<str:customer_id>/delete/"): _web_wipe,
     ("web", "archive/export/"): lambda b: _ok(b.web.post("/archive/export/", {
         "customer": b.cid, "q": "", "scope": "all", "format": "mbox"}), 200),
