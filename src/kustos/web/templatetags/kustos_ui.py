@@ -21,6 +21,7 @@ JOB_KINDS = {
     "customer.delete": _("Customer deletion"),
     "source.run": _("Source fetch"),
     "archive.import": _("Mail import"),
+    "archive.restore": _("Restore to mailbox"),
     "vault.verify": _("Archive verification"),
     "backup.run": _("Backup run"),
     "backup.restore": _("Restore from backup"),
