@@ -114,6 +114,16 @@ def backup_run(request: HttpRequest, customer_id: str, source_id: str) -> HttpRe
     return redirect(f"/customers/{customer.id}/sources/{source.id}/backup/")
 
 
+def _unmatched(plan: BackupPlan) -> list[str]:
+    """The ids a plan names that matched no account at its last successful run (an e-mail address where the
+    platform's id was needed protects nothing, silently otherwise); none before a run succeeded."""
+    if plan.all_scopes or plan.last_success_at is None:
+        return []
+    backed_up = set(plan.accounts.values_list("scope_id", flat=True))
+    known = backed_up | {scope.split(":", 1)[-1] for scope in backed_up}
+    return [entry for entry in plan.scopes if entry.replace("/", "_") not in known]
+
+
 @login_required
 @require_GET
 def backup_snapshots(request: HttpRequest, customer_id: str, source_id: str) -> HttpResponse:
@@ -121,6 +131,7 @@ def backup_snapshots(request: HttpRequest, customer_id: str, source_id: str) -> 
     plan = plans.for_source(source)
     return render(request, "kustos/backup/snapshots.html", {
         "customer": customer, "source": source, "plan": plans.public(plan), "snapshots": browse.snapshots(plan),
+        "unmatched": _unmatched(plan),
         "charts": protected_charts(customer, request.GET.get("days"), plan=plan),
         "can_manage": access.has_perm(request.user, Perm.BACKUP_MANAGE),
         "can_restore": access.has_perm(request.user, Perm.BACKUP_RESTORE)})
