@@ -45,8 +45,12 @@ def test_graph_mailbox_restore_byte_identical(fakecloud, archive_customer):
         control.remove("ms", TENANT, LENA, "mail", item["path"])
     assert control.items("ms", TENANT, "mail", LENA) == []
 
+    control.call("faults/clear")
+    control.throttle("/v1.0/users", count=2, retry_after=0.3)  # Graph throttles the writes
     report = restore(archive_customer, mailbox=LENA)
     assert report == {"restored": 3, "skipped": 0, "failed": [], "skipped_reasons": []}
+    throttled = control.stats()["throttled"]
+    assert len(throttled) == 2  # answered 429 twice, waited Retry-After and went on
     back = by_sha(control.items("ms", TENANT, "mail", LENA))
     assert back == {sha(raw): "Inbox" for raw in raws}  # the same bytes, in the original folder
 
@@ -79,8 +83,12 @@ def test_gmail_mailbox_restore_byte_identical_with_labels_and_date(fakecloud, ar
         control.remove("google", DOMAIN, ANNA, "mail", row["path"])
     assert control.items("google", DOMAIN, "mail", ANNA) == []
 
+    control.call("faults/clear")
+    control.throttle(f"/gmail/v1/users/{ANNA}/messages/import", count=1, retry_after=0.2)  # 429
+    control.throttle(f"/gmail/v1/users/{ANNA}/messages/import", count=1, retry_after=0.2, status=403)
     report = restore(archive_customer, query="subject:gmail OR subject:proj")
     assert report["restored"] == 4 and report["failed"] == []
+    assert len(control.stats()["throttled"]) == 2  # 429 and 403 rateLimitExceeded, each retried
     rows = control.items("google", DOMAIN, "mail", ANNA)
     assert by_sha(rows) == {sha(raw): folder for folder, items in raws.items() for raw in items}
     dates = {row["sha256"]: row["modified"] for row in rows}
