@@ -39,6 +39,10 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "account/tokens/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "account/tokens/<str:token_id>/revoke/"): (
         "token", "anon=302 op=302/404 pa=302/404 pt=302/404 ca=302/404 eu=302/404 au=302/404"),
+    ("GET", "account/app-passwords/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("POST", "account/app-passwords/create/"): (None, "anon=302 op=400 pa=400 pt=400 ca=400 eu=400 au=400"),
+    ("POST", "account/app-passwords/<str:app_password_id>/revoke/"): (
+        None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "account/2fa/setup/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("POST", "account/2fa/setup/"): (None, "anon=302 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("GET", "partners/"): (None, "anon=302 op=200 pa=403 pt=403 ca=403 eu=403 au=403"),
@@ -252,6 +256,9 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "/api/v1/me/password"): (None, "op=422 pa=422 pt=422 ca=422 eu=422 au=422"),
     ("DELETE", "/api/v1/me/tokens/{token_id}"): (
         "token", "op=200/404 pa=200/404 pt=200/404 ca=200/404 eu=200/404 au=200/404"),
+    ("GET", "/api/v1/me/app-passwords"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("POST", "/api/v1/me/app-passwords"): (None, "op=422 pa=422 pt=422 ca=422 eu=422 au=422"),
+    ("DELETE", "/api/v1/me/app-passwords/{app_password_id}"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "/api/v1/jobs"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=403"),
     ("GET", "/api/v1/audit"): (None, "op=200 pa=200 pt=200 ca=200 eu=403 au=200"),
     ("GET", "/api/v1/help/articles"): (None, "op=200 pa=200 pt=200 ca=200 eu=200 au=200"),

@@ -8,6 +8,7 @@ from kustos import __version__
 from kustos.api import problems
 from kustos.api.auth import AUTH
 from kustos.api.routers import archive, backup, customers, jobs, partners, quarantine, sources, uploads, users
+from kustos.api.routers.app_passwords import router as app_passwords_router
 from kustos.api.routers.archive_alerts import router as archive_alerts_router
 from kustos.api.routers.archive_restore import router as archive_restore_router
 from kustos.api.routers.audit import router as audit_router
@@ -80,3 +81,4 @@ api.add_router("", health_router)
 api.add_router("", notify_router)
 api.add_router("", billing_setup_router)
 api.add_router("", billing_router)
+api.add_router("", app_passwords_router)

@@ -5,6 +5,7 @@ from django.urls import path
 
 from kustos.web.views import (
     account,
+    app_passwords,
     auth,
     customers,
     help,
@@ -41,6 +42,9 @@ urlpatterns = [
     path("account/password/", auth.RESET["change"], name="account-password"),
     path("account/tokens/", account.create_token, name="token-create"),
     path("account/tokens/<str:token_id>/revoke/", account.revoke_token, name="token-revoke"),
+    path("account/app-passwords/", app_passwords.index, name="app-passwords"),
+    path("account/app-passwords/create/", app_passwords.create, name="app-password-create"),
+    path("account/app-passwords/<str:app_password_id>/revoke/", app_passwords.revoke, name="app-password-revoke"),
     path("account/2fa/setup/", twofactor.setup, name="2fa-setup"),
     # operator
     path("partners/", partners.partner_list, name="partners"),

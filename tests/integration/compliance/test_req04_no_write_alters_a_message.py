@@ -69,6 +69,7 @@ TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS, RETAINS, DELETES, RESTO
 
 API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): NONE,
+    ("DELETE", "/api/v1/me/app-passwords/{app_password_id}"): NONE,
     ("DELETE", "/api/v1/saved-searches/{saved_id}"): NONE,
     ("DELETE", "/api/v1/sources/{source_id}"): NONE,  # archived mail stays
     ("DELETE", "/api/v1/users/{user_id}/grants/{customer_id}"): NONE,
@@ -92,6 +93,7 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/locations"): NONE,
     ("POST", "/api/v1/me/password"): NONE,
     ("POST", "/api/v1/me/tokens"): NONE,
+    ("POST", "/api/v1/me/app-passwords"): NONE,
     ("POST", "/api/v1/messages/{message_id}/tax-relevant"): FLAGS,
     ("POST", "/api/v1/partners"): NONE,
     ("POST", "/api/v1/sources/{source_id}/backup"): BACKUP,
@@ -150,6 +152,8 @@ DASHBOARD_POSTS: dict[str, str] = {
     "account/password/": NONE,
     "account/tokens/": NONE,
     "account/tokens/<str:token_id>/revoke/": NONE,
+    "account/app-passwords/create/": NONE,
+    "account/app-passwords/<str:app_password_id>/revoke/": NONE,
     "account/2fa/setup/": NONE,
     "partners/": NONE,
     "partners/<str:partner_id>/": NONE,
@@ -220,6 +224,10 @@ CLI_COMMANDS: dict[str, str] = {
     "user token create": NONE,
     "user token list": NONE,
     "user token revoke": NONE,
+    "user app-password create": NONE,
+    "user app-password list": NONE,
+    "user app-password revoke": NONE,
+    "imapd": READS,  # the read-only IMAP server: every write command answers NO (tests/integration/imapd/)
     "user password": NONE,
     "jobs list": NONE,
     "jobs reap": NONE,
@@ -337,7 +345,7 @@ CLI_COMMANDS: dict[str, str] = {
 
 # Commands that run a long-lived service: what they do to messages is exercised through the
 # operations they run (journal drain, source runs, imports), not by starting the service here.
-SERVICES = {"serve", "smtpd", "worker"}
+SERVICES = {"serve", "smtpd", "worker", "imapd"}
 
 # --- enumeration ---------------------------------------------------------------------------------
 
