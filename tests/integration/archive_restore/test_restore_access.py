@@ -141,6 +141,7 @@ def test_dashboard_restore_from_message_page_to_job_page_in_german(world):
     assert b'data-testid="restore-message"' in page.content
     form = c.get(f"/archive/restore/?customer={customer.id}&ids={target.id}")
     assert form.status_code == 200 and b"1 selected message" in form.content
+    assert b'href="/help/restore-to-mailbox/"' in form.content
     resp = c.post("/archive/restore/start/", {"customer": customer.id, "ids": [target.id], "query": "",
                                                "mailbox": "", "to_mailbox": "", "to_folder": "Wiederhergestellt"})
     assert resp.status_code == 302 and "/restore/" in resp["Location"]
