@@ -131,6 +131,8 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/retention/proposals/{proposal_id}/reject"): NONE,  # proposal only
     # ingest rules decide about mail arriving later; archived messages are never touched
     ("POST", "/api/v1/customers/{customer_id}/ingest-rules"): NONE,
+    # end-user self-service switches: settings of the customer, no message is touched
+    ("PUT", "/api/v1/customers/{customer_id}/self-service"): NONE,
     ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): NONE,
     # notification routes and webhook endpoints of a partner: no message is touched
     ("POST", "/api/v1/partners/{partner_id}/notify/routes"): NONE,
@@ -202,6 +204,7 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/retention/": DELETES,  # classes, rules, apply, run, approve
     "customers/<str:customer_id>/ingest-rules/": NONE,  # rules for mail arriving later
     "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
+    "customers/<str:customer_id>/self-service/": NONE,  # end-user self-service switches
     "notifications/routes/": NONE,
     "notifications/webhooks/": NONE,
     "notifications/settings/": NONE,
@@ -243,6 +246,8 @@ CLI_COMMANDS: dict[str, str] = {
     "search": READS,
     "message show": READS,
     "message raw": READS,
+    "message pdf": READS,
+    "customer self-service": NONE,  # end-user self-service switches
     "message flag-tax": FLAGS,
     "archive flag-folder": FLAGS,
     "archive folders": NONE,
@@ -629,6 +634,7 @@ EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
     ("cli", "search"): lambda b: b.cli("search", "--customer", b.cid, "Rechnung", "--json"),
     ("cli", "message show"): lambda b: b.cli("message", "show", b.w.by_i[3].id, "--json"),
     ("cli", "message raw"): lambda b: b.cli("message", "raw", b.w.by_i[3].id),
+    ("cli", "message pdf"): lambda b: b.cli("message", "pdf", b.w.by_i[3].id, "-o", str(b.tmp / "m.pdf"), "--json"),
     ("cli", "message flag-tax"): lambda b: [b.cli("message", "flag-tax", b.w.by_i[4].id, *off, "--json")
                                             for off in (("--off",), ())],
     ("api", "POST /api/v1/customers/{customer_id}/archive/folders/tax-relevant"): lambda b: [

@@ -77,7 +77,7 @@ def test_dashboard_page_in_english_and_german(world: World):
     assert "Self-service for end users" in page and "IMAP access for mail clients" in page
     assert 'data-testid="switch-download"' in page and 'data-testid="self-service-save"' in page
     # Unticked boxes are sent as absent: download and imap off.
-    resp = admin.post(url, {"search": "on", "restore": "on"})
+    resp = admin.post(url, {"form": "self-service", "search": "on", "restore": "on"})
     assert resp.status_code == 302
     row = SelfService.objects.get(customer=world.customer)
     assert (row.search, row.download, row.restore, row.imap) == (True, False, True, False)
@@ -89,6 +89,8 @@ def test_dashboard_page_in_english_and_german(world: World):
     # End users neither see nor change the page.
     end_user = world.client("end_user")
     assert end_user.get(url).status_code in (403, 404)
-    assert end_user.post(url, {"search": "on", "download": "on", "restore": "on", "imap": "on"}).status_code in (
-        403, 404)
+    assert end_user.post(url, {"form": "self-service", "search": "on", "download": "on", "restore": "on",
+                               "imap": "on"}).status_code in (403, 404)
+    # A post without the form's fields changes nothing.
+    assert admin.post(url, {}).status_code == 302
     assert SelfService.objects.get(customer=world.customer).download is False

@@ -38,6 +38,11 @@ SWITCHES = (
 @require_http_methods(["GET", "POST"])
 def self_service_page(request: HttpRequest, customer_id: str) -> HttpResponse:
     if request.method == "POST":
+        # An unticked box is not sent at all: only a post of this form (its marker field) switches off.
+        if request.POST.get("form") != "self-service":
+            self_service.get_as(request.user, customer_id)  # 404 outside the scope, as for a real post
+            ui.error(request, _("Nothing was saved: send the settings form."))
+            return redirect(f"/customers/{customer_id}/self-service/")
         changes = {name: "on" if request.POST.get(name) == "on" else "off" for name, *_rest in SWITCHES}
         try:
             self_service.update_as(request.user, customer_id, changes)
