@@ -103,6 +103,7 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
                   part=world.attachment_part.get(label, ""), account="nobody", version=1)
     values.update(hold_id=getattr(obj, "id", ""), case_id=getattr(obj, "id", ""), request_id=getattr(obj, "id", ""))
     values.update(rule_id=getattr(obj, "id", ""))
+    values.update(app_password_id="ap_nonexistent")  # another user's or no app password: 404
     values.update(slug="search-archive")  # a help article
     if kind in ("source", "quarantine"):
         values["customer_id"] = obj.customer_id
@@ -158,6 +159,7 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
               "hold_id": getattr(obj, "id", ""), "case_id": getattr(obj, "id", ""),
               "request_id": getattr(obj, "id", ""),
               "route_id": "nr_nonexistent", "webhook_id": "wh_nonexistent",
+              "app_password_id": "ap_nonexistent",
               "account": "nobody", "version": 1, "month": "2000-01", "slug": "search-archive"}
     if kind == "quarantine":
         values.update(customer_id=obj.customer_id, item_id=obj.id)
