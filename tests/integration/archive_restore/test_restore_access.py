@@ -18,6 +18,7 @@ from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
+from kustos.lifecycle.services import holds
 from kustos.sources.kinds import registry
 from kustos.tenants.models import SelfService
 from tests import factories
@@ -119,6 +120,9 @@ def test_restricted_message_skipped_with_reason_and_hold_does_not_block(world):
     customer, msgs = world
     admin = factories.user("admin@kunde.example", "customer_admin", customer=customer)
     ids = [m.id for m in msgs.values()]
+    hold = holds.create(customer, "Verfahren 1", "subject:bob", actor=admin)  # bob's two mails are held
+    assert set(holds.holds_on(customer, ids)) == {m.id for m in msgs.values() if "bob" in m.subject}
+    assert hold.id
     Message.objects.filter(id=ids[0]).update(restricted=True)
     report = restore(customer, admin, message_ids=ids, to_folder="Restored")
     assert report["restored"] == 3 and report["skipped"] == 1 and report["failed"] == []
