@@ -183,7 +183,9 @@ class ArchiveAccount:
 
     @_db
     def fetch(self, message: MessageInfo) -> bytes:
-        msg = Message.objects.get(id=message.message_id, customer=self.customer)
+        msg = Message.objects.filter(id=message.message_id, customer=self.customer).first()
+        if msg is None:  # deleted (retention, approved) since the folder was selected
+            raise CommandError(f"message UID {message.uid} is no longer in the archive; select the folder again")
         return message_service.raw(msg)
 
     @_db

@@ -179,7 +179,11 @@ class Session:
             response = text(args[1]).encode()
         else:
             await self.send(b"+ \r\n")
-            response = (await self.read_line()).strip()
+            try:
+                response = (await asyncio.wait_for(self.read_line(), self.throttle.limits.login_timeout)).strip()
+            except TimeoutError:
+                await self.untagged("BYE idle for too long, closing")
+                raise Closing() from None
         if response == b"*":
             return await self.tagged(tag, "BAD AUTHENTICATE cancelled")
         try:
@@ -293,7 +297,11 @@ class Session:
         self.require_auth()
         await self.send(b"+ idling\r\n")
         while True:
-            line = await self.read_line()
+            try:
+                line = await asyncio.wait_for(self.read_line(), self.throttle.limits.idle_timeout)
+            except TimeoutError:
+                await self.untagged("BYE idle for too long, closing")
+                raise Closing() from None
             if line.strip().upper() == b"DONE":
                 break
         await self.tagged(tag, "OK IDLE terminated")

@@ -190,3 +190,26 @@ def test_idle_timeout_before_login(world: World):
         sock.close()
     finally:
         server.stop()
+
+
+def test_plaintext_injected_after_starttls_ends_the_connection(world: World, tls_server):
+    server, _ = tls_server
+    sock = _raw(server.port)
+    sock.sendall(b"a STARTTLS\r\nb LOGIN alice@kunde.example x\r\n")  # the second command before the handshake
+    reply = _read_until(sock, b"\r\n")
+    assert reply.startswith(b"a OK")
+    assert sock.recv(1000) == b""  # closed: nothing sent in clear text passes as protected
+    sock.close()
+
+
+def test_idle_until_done(world: World):
+    sock = _raw(world.port)
+    sock.sendall(b"a LOGIN alice@kunde.example " + PASSWORD.encode() + b"\r\n")
+    assert b"a OK" in _read_until(sock, b"a OK")
+    sock.sendall(b"b IDLE\r\n")
+    assert _read_until(sock, b"\r\n").startswith(b"+ idling")
+    sock.sendall(b"DONE\r\n")
+    assert b"b OK IDLE terminated" in _read_until(sock, b"b OK")
+    sock.sendall(b"c LOGOUT\r\n")
+    assert b"* BYE" in _read_until(sock, b"c OK")
+    sock.close()
