@@ -35,8 +35,9 @@ CHROMIUM = Path("/usr/bin/chromium")
 KUSTOS = Path(sys.executable).with_name("kustos")
 ROLES = ("operator", "partner_admin", "customer_admin", "end_user", "auditor")
 WIDTH = 1280
-# Routes whose HTML is a fragment, not a page: the sandboxed message body shown inside a frame.
-FRAGMENTS = ("archive/messages/<str:message_id>/body/",)
+# Routes whose HTML is a fragment, not a page: the sandboxed message body shown inside a frame; the Outlook
+# add-in's task pane (shown inside Outlook, loads Office.js from Microsoft: tests/e2e/test_outlook_addin_browser.py).
+FRAGMENTS = ("archive/messages/<str:message_id>/body/", "outlook/taskpane/")
 # Served under the dashboard's URLs but not dashboard pages (no layout, no <h1>): status and console only.
 NOT_DASHBOARD = ("api/v1/docs",)
 _PARAM = re.compile(r"<(?:\w+:)?(\w+)>")
