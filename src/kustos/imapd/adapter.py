@@ -79,7 +79,7 @@ class ArchiveAuthenticator:
         scope = access.visibility(user, customer)
         audit.record("imap.login", actor=user, customer=customer, ip=client,
                      detail={"via": via, **({"app_password": app_password.id} if app_password else {})})
-        return ArchiveAccount(user, customer, scope)
+        return ArchiveAccount(user, customer, scope, app_password_id=app_password.id if app_password else "")
 
     def _customer(self, user: User, customer_id: str, client: str) -> Customer:
         if user.role in (Role.END_USER, Role.CUSTOMER_ADMIN):
@@ -122,12 +122,35 @@ class _Entry:
 
 
 class ArchiveAccount:
-    def __init__(self, user: User, customer: Customer, scope: access.Visibility) -> None:
-        self.user, self.customer, self.scope = user, customer, scope
+    def __init__(self, user: User, customer: Customer, scope: access.Visibility, *, app_password_id: str = "") -> None:
+        self.user, self.customer = user, customer
         self.name = user.email
+        self.app_password_id = app_password_id
+        self._set_scope(scope)
+
+    def _set_scope(self, scope: access.Visibility) -> None:
+        self.scope = scope
         # The folder's mailbox is one the user may see, so per message only the remaining conditions
         # of the visibility filter (dates, tax relevance, restriction) are left to check.
         self.message_scope = dataclasses.replace(scope, allowed_mailboxes=None)
+
+    def _refresh(self) -> None:
+        """Every SELECT/EXAMINE/STATUS decides again: a deactivated user, a revoked app password, an
+        expired or revoked auditor grant or a switched-off self-service end the access mid-session."""
+        user = User.objects.filter(id=self.user.id, is_active=True).first()
+        if user is None:
+            raise CommandError("your account is deactivated")
+        if self.app_password_id and not user.app_passwords.filter(id=self.app_password_id,
+                                                                  revoked_at__isnull=True).exists():
+            raise CommandError("this app password was revoked")
+        try:
+            customer = access.get_customer(user, self.customer.id, Perm.ARCHIVE_SEARCH)
+            if not access.self_service_allows(user, customer, FEATURE):
+                raise PermissionDenied("IMAP access is turned off for your organisation")
+            self._set_scope(access.visibility(user, customer))
+        except (Http404, PermissionDenied):
+            raise CommandError("your access to this archive has ended") from None
+        self.user, self.customer = user, customer
 
     def _mailboxes(self) -> list[Mailbox]:
         qs = Mailbox.objects.filter(customer=self.customer)
@@ -169,6 +192,7 @@ class ArchiveAccount:
 
     @_db
     def open(self, name: str) -> tuple[FolderInfo, list[MessageInfo]] | None:
+        self._refresh()
         entry = self._lookup(name)
         if entry is None or entry.folder is None:
             return None if entry is None else (entry.info, [])

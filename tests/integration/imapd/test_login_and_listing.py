@@ -7,6 +7,7 @@ import imaplib
 import re
 
 import pytest
+from django.utils import timezone
 
 from kustos.accounts.services import app_passwords
 from kustos.audit.models import AuditEvent
@@ -19,7 +20,7 @@ def listed(imap: imaplib.IMAP4) -> dict[str, str]:
     typ, data = imap.list('""', "*")
     assert typ == "OK"
     out = {}
-    for line in data:
+    for line in [d for d in data if d is not None]:
         m = re.match(rb'\((?P<flags>[^)]*)\) "/" (?P<name>.+)$', line)
         assert m, line
         name = m.group("name").decode()
@@ -130,3 +131,39 @@ def test_login_before_tls_is_refused_off_loopback(world: World):
     imap = world.connect()
     assert "LOGINDISABLED" not in imap.capabilities
     imap.shutdown()
+
+
+def test_partner_staff_choose_one_customer_at_login(world: World):
+    other = factories.customer(world.customer.partner, "Zweiter Kunde")
+    tech = factories.user("tech2@partner.example", "partner_tech", partner=world.customer.partner)
+    _, secret = app_passwords.create(tech, "mbsync")  # partner staff have two-factor sign-in: app password
+    with pytest.raises(imaplib.IMAP4.error, match="EMAIL#CUSTOMER-ID"):
+        world.login(tech.email, secret)
+    imap = world.login(f"{tech.email}#{world.customer.id}", secret)
+    assert f"{ALICE}/INBOX" in listed(imap)
+    imap.logout()
+    imap = world.login(f"{tech.email}#{other.id}", secret)
+    assert listed(imap) == {}  # the other customer has no archived mail
+    imap.logout()
+    foreign = factories.customer(factories.partner("Fremder Partner"), "Fremd")
+    with pytest.raises(imaplib.IMAP4.error, match="no archive access"):
+        world.login(f"{tech.email}#{foreign.id}", secret)
+
+
+def test_access_ends_mid_session_when_the_grant_is_revoked(world: World):
+    imap = world.login(world.auditor.email)
+    assert imap.select(f"{ALICE}/INBOX", readonly=True)[0] == "OK"
+    type(world.grant).objects.filter(id=world.grant.id).update(revoked_at=timezone.now())
+    typ, data = imap.select(f"{ALICE}/INBOX", readonly=True)
+    assert typ == "NO" and b"access to this archive has ended" in data[0]
+    imap.logout()
+
+
+def test_revoked_app_password_ends_the_session_at_the_next_select(world: World):
+    row, secret = app_passwords.create(world.alice, "phone")
+    imap = world.login(ALICE, secret)
+    assert imap.select("INBOX", readonly=True)[0] == "OK"
+    app_passwords.revoke(world.alice, row.id)
+    typ, data = imap.select("Sent", readonly=True)
+    assert typ == "NO" and b"app password was revoked" in data[0]
+    imap.logout()
