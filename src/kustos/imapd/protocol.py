@@ -56,8 +56,8 @@ def _parse_list(data: bytes, pos: int, close: bytes, depth: int) -> tuple[list[T
             value, pos = _literal(data, pos)
             out.append(value)
         else:
-            value, pos = _atom(data, pos)
-            out.append(Atom(value))
+            word, pos = _atom(data, pos)
+            out.append(Atom(word))
 
 
 def _quoted(data: bytes, pos: int) -> tuple[bytes, int]:
@@ -209,7 +209,8 @@ def parse_date(token: Token) -> date:
 # --- modified UTF-7 (RFC 3501 5.1.3) ---------------------------------------------------------------
 
 def encode_mailbox(name: str) -> str:
-    out, pending = [], []
+    out: list[str] = []
+    pending: list[str] = []
 
     def flush() -> None:
         if pending:

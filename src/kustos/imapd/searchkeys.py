@@ -145,8 +145,9 @@ def _simplify(node: object) -> object:
         children = [_simplify(c) for c in node.children]
         if not children:
             return Query("*")
-        if all(isinstance(c, Query) for c in children):
-            return Query(" ".join(f"({c.text})" for c in children))
+        queries = [c for c in children if isinstance(c, Query)]
+        if len(queries) == len(children):
+            return Query(" ".join(f"({q.text})" for q in queries))
         return AndNode(children)
     if isinstance(node, OrNode):
         left, right = _simplify(node.left), _simplify(node.right)

@@ -191,7 +191,7 @@ class IMAPServer:
                 return
             if session.starttls_requested and self.tls_context is not None:
                 session.starttls_requested = False
-                if conn.reader._buffer:  # plaintext sent after STARTTLS would pass as protected: refuse
+                if conn.reader._buffer:  # type: ignore[attr-defined]  # plaintext sent after STARTTLS would pass as protected: refuse
                     return
                 await writer.start_tls(self.tls_context)
                 session.secure = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -340,8 +341,8 @@ class Session:
         content = any(item.is_content for item in items)
         for n in numbers:
             message = self.messages[n - 1]
-            raw = await self.call(account.fetch, message) if needs_bytes else b""
-            await self.send(fetchitems.render(n, message, items, lambda raw=raw: raw))
+            raw: bytes = await self.call(account.fetch, message) if needs_bytes else b""
+            await self.send(fetchitems.render(n, message, items, functools.partial(bytes, raw)))
             if content:
                 await self.note_fetched(message.message_id)
         await self.tagged(tag, f"OK {'UID ' if uid else ''}FETCH completed")
