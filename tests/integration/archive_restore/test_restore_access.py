@@ -162,6 +162,21 @@ def test_dashboard_restore_from_message_page_to_job_page_in_german(world):
     assert event.detail["origin"] == "dashboard" and event.detail["message_ids"] == [target.id]
 
 
+def test_failed_messages_are_listed_on_the_job_pages(world):
+    customer, msgs = world
+    admin = factories.user("admin@kunde.example", "customer_admin", customer=customer)
+    one = next(iter(msgs.values()))
+    c = client(admin)
+    resp = c.post("/archive/restore/start/", {"customer": customer.id, "ids": [one.id], "query": "", "mailbox": "",
+                                               "to_mailbox": "", "to_folder": "Refused"})
+    job = finished(resp["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert job.result["restored"] == 0 and job.result["failed"][0]["id"] == one.id
+    assert "refused folder Refused" in job.result["failed"][0]["error"]
+    for page in (resp["Location"], f"/jobs/{job.id}/"):
+        body = c.get(page).content.decode()
+        assert f"{one.id}: PermissionError: the server refused folder Refused" in body, page
+
+
 def test_dashboard_restore_of_a_search_result(world):
     customer, _msgs = world
     admin = factories.user("admin@kunde.example", "customer_admin", customer=customer)

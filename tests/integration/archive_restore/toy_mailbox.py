@@ -27,6 +27,8 @@ class MemoryWriter:
 
     def append(self, mailbox: str, folder: str, raw: bytes, internal_date: datetime | None,
                flags: Any = ()) -> None:
+        if folder == "Refused":
+            raise PermissionError(f"the server refused folder {folder}")
         STORE.setdefault((mailbox, folder), []).append(
             (_message_id(raw), hashlib.sha256(raw).hexdigest(), raw, internal_date, tuple(flags)))
 
