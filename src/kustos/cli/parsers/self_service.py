@@ -11,13 +11,14 @@ from pathlib import Path
 
 from kustos.core.lazy import Deferred
 
-SWITCHES = ("search", "download", "restore", "imap")
-HELP = {
-    "search": "end users search and read their own archived mail",
-    "download": "end users download their mail (EML, original, attachments, PDF, exports)",
-    "restore": "end users restore their mail into their mailbox",
-    "imap": "end users reach the archive from a mail client over IMAP with app passwords",
-}
+#: The switches (``SelfService.FEATURES``, in that order; names of features, not of source kinds) and their help.
+SWITCHES = tuple("search download restore imap".split())
+HELP = (
+    "end users search and read their own archived mail",
+    "end users download their mail (EML, original, attachments, PDF, exports)",
+    "end users restore their mail into their mailbox",
+    "end users reach the archive from a mail client over IMAP with app passwords",
+)
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:
@@ -29,8 +30,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     s = customer.add_parser("self-service", parents=[common],
                             help="show or change what the customer's end users may do themselves")
     s.add_argument("id", help="customer id or name")
-    for name in SWITCHES:
-        s.add_argument(f"--{name}", choices=["on", "off"], default=None, help=HELP[name])
+    for name, text in zip(SWITCHES, HELP, strict=True):
+        s.add_argument(f"--{name}", choices=["on", "off"], default=None, help=text)
     s.set_defaults(func=Deferred("kustos.cli.self_service:cmd_switches"))
 
     message = _subcommands(sub.choices["message"])

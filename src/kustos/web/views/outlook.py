@@ -37,7 +37,7 @@ def base_url() -> str:
 
 
 def addin_id(base: str) -> str:
-    """A stable add-in id per installation address (Microsoft 365 keys a deployed add-in by it)."""
+    """A stable add-in id per installation address (a centrally deployed add-in is known by its id)."""
     return str(uuid.uuid5(_ADDIN_NAMESPACE, base))
 
 

@@ -16,22 +16,24 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kustos.archive.services import message_pdf, messages
 from kustos.tenants.services import self_service
 
-#: (switch, label, explanation) in the order the page shows them.
-SWITCHES = (
-    ("search", gettext_lazy("Search and read own mail"),
+#: (label, explanation) of each switch, in the order of ``SelfService.FEATURES`` (search, download, restore,
+#: IMAP), as the page shows them.
+_TEXTS = (
+    (gettext_lazy("Search and read own mail"),
      gettext_lazy("End users search the archived mail of their own mailboxes and read it in the sanitised "
                   "viewer (dashboard, API, Outlook add-in). Off: the archive search and message view answer "
                   "“turned off” for end users.")),
-    ("download", gettext_lazy("Download own mail"),
+    (gettext_lazy("Download own mail"),
      gettext_lazy("End users download their mail as the original .eml, as PDF, single attachments and as "
                   "EML-zip or MBOX exports. Off: they can still read mail but not take copies away.")),
-    ("restore", gettext_lazy("Restore into the mailbox"),
+    (gettext_lazy("Restore into the mailbox"),
      gettext_lazy("End users put archived mail back into their own mailbox (dashboard, API, Outlook "
                   "add-in), without duplicates. Off: only administrators restore.")),
-    ("imap", gettext_lazy("IMAP access for mail clients"),
+    (gettext_lazy("IMAP access for mail clients"),
      gettext_lazy("End users create app passwords and open their archive read-only in a mail client such "
                   "as Thunderbird or Apple Mail. Off: app passwords are refused at sign-in.")),
 )
+SWITCHES = tuple((name, label, text) for name, (label, text) in zip(self_service.FEATURES, _TEXTS, strict=True))
 
 
 @login_required
