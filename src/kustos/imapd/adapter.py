@@ -57,6 +57,7 @@ class ArchiveAuthenticator:
         email, _, customer_id = username.partition("#")
         user = User.objects.filter(email__iexact=email.strip()).first() if email.strip() else None
         if user is None or not user.is_active or not password or len(password) > MAX_PASSWORD:
+            User().set_password(password[:MAX_PASSWORD])  # as long as a real check: no user enumeration by timing
             return self._refuse(email, client, "wrong user name or password", user=user)
         via, app_password = "password", None
         if password.startswith(app_passwords.PREFIX):
