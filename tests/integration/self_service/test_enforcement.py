@@ -52,11 +52,14 @@ def test_download_off_refuses_downloads_and_exports_but_not_reading(world: World
             assert b"self-service download" in resp.content, url
     assert _export(world, "end_user").status_code == 403
     assert _web_export(world, "end_user").status_code == 403
-    # Reading stays allowed.
-    assert c.get(f"/archive/messages/{world.rechnung.id}/").status_code == 200
+    # Reading stays allowed; the message page offers no download buttons.
+    page = c.get(f"/archive/messages/{world.rechnung.id}/")
+    assert page.status_code == 200 and b'data-testid="download-eml"' not in page.content
+    assert b'data-testid="download-pdf"' not in page.content
     assert c.get(f"/api/v1/messages/{world.rechnung.id}", **world.api("end_user")).status_code == 200
     # The administrator is not limited by the switch.
     admin = world.client("admin")
+    assert b'data-testid="download-pdf"' in admin.get(f"/archive/messages/{world.rechnung.id}/").content
     for url in _downloads(world):
         assert admin.get(url, **world.api("admin")).status_code == 200, url
     assert _export(world, "admin").status_code == 200

@@ -62,6 +62,7 @@ def message_view(request: HttpRequest, message_id: str) -> HttpResponse:
         "attachments": parsed.attachments,
         "refs": messages.visible_refs(message, scope),
         "can_export": access.has_perm(user, access.Perm.ARCHIVE_EXPORT),
+        "can_download": access.self_service_allows(user, message.customer, "download"),
         "can_flag": access.can_flag_tax_relevant(user, message.customer),
         "can_restore": access.has_perm(user, access.Perm.ARCHIVE_RESTORE)
         and access.self_service_allows(user, message.customer, "restore"),
