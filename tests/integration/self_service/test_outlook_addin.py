@@ -5,6 +5,7 @@ framed by Outlook, and is in English and German; the message view API gives the 
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -12,8 +13,10 @@ import pytest
 from django.test import Client
 from lxml import etree
 
+from kustos.archive.services import sources as source_service
+from kustos.tenants.services import self_service
 from kustos.web.views import outlook
-from tests.integration.self_service.conftest import World
+from tests.integration.self_service.conftest import ANNA, World
 
 SCHEMA = Path(__file__).parent / "schema" / "mail-addin-manifest.xsd"
 NS = {"o": "http://schemas.microsoft.com/office/appforoffice/1.1",
@@ -106,3 +109,19 @@ def test_message_view_api_is_sanitised_and_scoped(world: World):
     assert "tracker.example" not in view["html"]
     assert [a["name"] for a in view["attachments"]] == ["rechnung-417.pdf"]
     assert c.get(f"/api/v1/messages/{world.other.id}/view", **world.api("end_user")).status_code == 404
+
+
+def test_the_restore_request_the_pane_sends_is_taken_by_the_restore_api(world: World):
+    """The body the task pane posts (tests/e2e/test_outlook_addin_browser.py checks it is this one) starts a
+    restore job; with self-service restore off the end user is refused with the reason."""
+    source_service.add(world.customer, "imap", {"host": "127.0.0.1", "port": 9, "security": "none",
+                                                "username": ANNA}, secret="x")
+    c = world.client("end_user")
+    body = json.dumps({"message_ids": [world.rechnung.id], "to_mailbox": ANNA})
+    url = f"/api/v1/customers/{world.customer.id}/archive/restore"
+    resp = c.post(url, data=body, content_type="application/json", **world.api("end_user"))
+    assert resp.status_code == 202, resp.content
+    assert resp.json()["kind"] == "archive.restore" and resp.json()["id"].startswith("jb_")
+    self_service.update(world.customer, {"restore": False}, actor="test")
+    refused = c.post(url, data=body, content_type="application/json", **world.api("end_user"))
+    assert refused.status_code == 403 and b"self-service restore" in refused.content
