@@ -163,23 +163,25 @@ class ArchiveAccount:
         boxes = self._mailboxes()
         flat = self.user.role == Role.END_USER and len(self.user.own_mailboxes()) == 1 and len(boxes) <= 1
         entries: dict[str, _Entry] = {}
-        for box in boxes:
-            if not flat:
+        if not flat:
+            for box in boxes:
                 entries[box.address] = _Entry(FolderInfo(box.address, selectable=False), None, box.address)
-            for folder in Folder.objects.filter(mailbox=box).order_by("path"):
-                path = imap_path(folder.path)
-                if not path:
-                    continue
-                name = path if flat else f"{box.address}/{path}"
-                entries[name] = _Entry(FolderInfo(name, True, folder.id), folder, box.address)
-                parts = name.split("/")
-                for i in range(1, len(parts)):  # parents that hold no mail of their own
-                    parent = "/".join(parts[:i])
-                    entries.setdefault(parent, _Entry(FolderInfo(parent, selectable=False), None, box.address))
-        names = sorted(entries)
-        for name, entry in entries.items():
-            if any(n.startswith(name + "/") for n in names):
-                entries[name] = dataclasses.replace(entry, info=dataclasses.replace(entry.info, has_children=True))
+        folders = Folder.objects.filter(mailbox__in=boxes).select_related("mailbox").order_by("mailbox__address", "path")
+        for folder in folders:
+            path = imap_path(folder.path)
+            if not path:
+                continue
+            address = folder.mailbox.address
+            name = path if flat else f"{address}/{path}"
+            entries[name] = _Entry(FolderInfo(name, True, folder.id), folder, address)
+            parts = name.split("/")
+            for i in range(1, len(parts)):  # parents that hold no mail of their own
+                parent = "/".join(parts[:i])
+                entries.setdefault(parent, _Entry(FolderInfo(parent, selectable=False), None, address))
+        parents = {name.rsplit("/", 1)[0] for name in entries if "/" in name}
+        for name in parents & set(entries):
+            entry = entries[name]
+            entries[name] = dataclasses.replace(entry, info=dataclasses.replace(entry.info, has_children=True))
         return entries
 
     @_db

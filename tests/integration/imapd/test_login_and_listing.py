@@ -32,7 +32,8 @@ def test_password_login_and_end_user_tree(world: World):
     imap = world.login(ALICE)
     names = listed(imap)
     assert set(names) == {"INBOX", "Sent", "Projekte", "Projekte/&ANw-bersicht"}
-    assert "\\Noselect" in names["Projekte"]
+    assert "\\Noselect" in names["Projekte"] and "\\HasChildren" in names["Projekte"]
+    assert names["INBOX"] == "\\HasNoChildren"
     assert BOB not in " ".join(names) and "Vertraulich" not in " ".join(names)
     imap.logout()
     ev = AuditEvent.objects.filter(action="imap.login", actor=ALICE).latest("seq")
