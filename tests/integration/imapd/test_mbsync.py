@@ -10,21 +10,24 @@ from pathlib import Path
 import pytest
 
 from kustos.accounts.services import app_passwords
-from tests.integration.imapd.conftest import ALICE, BOB, LAYOUT, PASSWORD, World, sha
+from kustos.imapd.service import tls_context
+from tests.integration.imapd.conftest import ALICE, BOB, LAYOUT, PASSWORD, World, sha, start_server
+from tests.integration.imapd.test_tls_and_limits import make_cert
 
 pytestmark = pytest.mark.skipif(shutil.which("mbsync") is None, reason="isync (mbsync) is not installed")
 
 
-def sync(world: World, tmp_path: Path, user: str, password: str) -> Path:
+def sync(world: World, tmp_path: Path, user: str, password: str, *, port: int | None = None,
+         tls: str = "SSLType None") -> Path:
     maildir = tmp_path / "Mail"
     maildir.mkdir()
     config = tmp_path / "mbsyncrc"
     config.write_text(f"""IMAPAccount archive
 Host 127.0.0.1
-Port {world.port}
+Port {port or world.port}
 User {user}
 Pass "{password}"
-SSLType None
+{tls}
 AuthMechs LOGIN
 
 IMAPStore archive-far
@@ -100,3 +103,15 @@ def test_mbsync_admin_sync_of_every_mailbox(world: World, tmp_path: Path):
         {f: sorted(sha(b) for b in bodies) for f, bodies in want.items()}
     assert sum(len(v) for v in got.values()) == len(LAYOUT)
     assert f"{BOB}/Vertraulich" in got
+
+
+def test_mbsync_over_starttls(world: World, tmp_path: Path):
+    cert, key = make_cert(tmp_path)
+    server = start_server(tls_context=tls_context(cert, key))
+    try:
+        got = maildir_messages(sync(world, tmp_path, ALICE, PASSWORD, port=server.port,
+                                    tls=f"SSLType STARTTLS\nCertificateFile {cert}"))
+    finally:
+        server.stop()
+    want = {expected(world.raw[world.by_subject[s].id]) for b, _, s, *_ in LAYOUT if b == ALICE}
+    assert sorted(sha(b) for bodies in got.values() for b in bodies) == sorted(sha(b) for b in want)
