@@ -188,5 +188,6 @@ def test_taskpane_in_german(server, browser):
     expect(page.locator("[data-testid=count]")).to_have_text("3 Nachrichten")
     page.click("[data-testid=hit] >> nth=0")
     expect(page.locator("[data-testid=restore]")).to_have_text("In mein Postfach wiederherstellen")
+    expect(page.locator("#msg-headers")).to_contain_text("Von")
     page.screenshot(path=str(ARTIFACTS / "outlook-04-german.png"), full_page=True)
     context.close()

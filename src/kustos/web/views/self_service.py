@@ -4,6 +4,8 @@ live in ``tenants.services.self_service``, the PDF in ``archive.services.message
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages as ui
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -56,6 +58,7 @@ def self_service_page(request: HttpRequest, customer_id: str) -> HttpResponse:
     current = self_service.as_dict(customer)
     context = {
         "customer": customer, "settings": current, "can_manage": self_service.can_manage(request.user),
+        "updated_at": datetime.fromisoformat(current["updated_at"]) if current["updated_at"] else None,
         "switches": [{"name": n, "label": label, "help": text, "on": current[n]} for n, label, text in SWITCHES],
     }
     return render(request, "kustos/self_service/page.html", context)

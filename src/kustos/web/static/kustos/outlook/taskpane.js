@@ -109,7 +109,7 @@
       dl.textContent = "";
       view.headers.forEach(function (pair) {
         if (pair[0] === "Subject") { return; }
-        var dt = document.createElement("dt"); dt.textContent = pair[0];
+        var dt = document.createElement("dt"); dt.textContent = t("H" + pair[0].replace("-", "")) || pair[0];
         var dd = document.createElement("dd"); dd.textContent = pair[1];
         dl.appendChild(dt); dl.appendChild(dd);
       });
