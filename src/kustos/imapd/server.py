@@ -156,8 +156,8 @@ class IMAPServer:
         try:
             await session.greeting()
             await self._loop_commands(conn, session, writer)
-        except (ConnectionError, EOFError, ssl.SSLError, asyncio.CancelledError):
-            pass
+        except (ConnectionError, EOFError, Fatal, TimeoutError, ssl.SSLError, asyncio.CancelledError):
+            pass  # the client went away or broke a bound mid-command
         except Exception:  # one client's failure never takes the server down
             log.exception("IMAP session from %s failed", client)
         finally:
