@@ -43,6 +43,8 @@ class InvalidRequest(ValueError):
 def check_query_text(text: str) -> None:
     if len(text) > MAX_QUERY_LENGTH:
         raise LimitExceeded(f"query too long: {len(text)} characters (at most {MAX_QUERY_LENGTH})", MAX_QUERY_LENGTH)
+    if "\x00" in text:  # no mail text holds it, and PostgreSQL refuses it in any text value
+        raise LimitExceeded("query contains a NUL character", text.index("\x00"))
 
 
 def check_tokens(count: int, position: int) -> None:

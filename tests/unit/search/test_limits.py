@@ -31,6 +31,7 @@ from kustos.search import (
     (" ".join(f"w{i}x*" for i in range(limits.MAX_WILDCARDS + 1)), "too many wildcards"),
     ("size:>2T", "too large"),
     ("size:" + "9" * 40, "invalid size"),
+    ('""MAILBOX:\x00', "contains a NUL character"),  # PostgreSQL refused it with a 500 (found by hypothesis)
 ])
 def test_each_query_bound_is_a_syntax_error_naming_it(query: str, reason: str) -> None:
     with pytest.raises(QuerySyntaxError) as exc:
