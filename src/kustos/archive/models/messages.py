@@ -100,6 +100,10 @@ class MessageRef(models.Model):
     envelope_from = models.CharField(max_length=320, blank=True)
     envelope_to = models.JSONField(default=list)
     added_at = models.DateTimeField(auto_now_add=True)
+    # The mailbox's own facts at ingest (IMAP INTERNALDATE / Graph receivedDateTime / Gmail
+    # internalDate, and flags in IMAP spelling); kept as first seen, used by restore and imapd.
+    received_at = models.DateTimeField(null=True, blank=True)
+    flags = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["message", "folder"], name="uniq_ref_folder")]
