@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import os
 import secrets
+import shutil
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
@@ -109,6 +110,13 @@ class Settings:
     job_heartbeat_timeout: int = 300  # a running job without a heartbeat for this long is reaped as failed
     alert_ingest_lag_minutes: int = 1440  # live sources: a batch whose median mail lags more (archive time - Date) alerts
     alert_silent_working_days: int = 2  # a source or journaling address silent this many working days (Mon-Fri) alerts
+    # OCR of scanned PDFs and images attached to mail (a job after ingest; kustos.ocr)
+    ocr: str = "auto"  # on | off | auto (on when the tesseract binary is installed)
+    ocr_timeout: int = 120  # seconds of wall time per page/image for one tesseract process
+    ocr_memory_mb: int = 1024  # address-space limit of the tesseract and pdftoppm processes
+    ocr_max_pages: int = 20  # pages recognised per PDF
+    ocr_max_pixels: int = 40_000_000  # larger images are refused before they are decoded
+    ocr_languages: str = "deu+eng"  # tesseract language data (Debian: tesseract-ocr-deu, -eng)
     extra: dict[str, Any] = field(default_factory=dict)
 
     # --- derived paths -------------------------------------------------------
@@ -154,6 +162,11 @@ class Settings:
         return self.database_url.startswith(("postgres://", "postgresql://"))
 
     @property
+    def ocr_enabled(self) -> bool:
+        """KUSTOS_OCR: on, off, or auto = on when the tesseract binary exists."""
+        return self.ocr == "on" or (self.ocr == "auto" and shutil.which("tesseract") is not None)
+
+    @property
     def effective_search_backend(self) -> str:
         if self.search_backend:
             return self.search_backend
@@ -169,6 +182,8 @@ _CASTS: dict[str, Callable[[Any], Any]] = {"production": _bool, "debug": _bool, 
 _CASTS.update(alert_ingest_lag_minutes=int, alert_silent_working_days=int)
 _CASTS.update(evidence_renew_days=int, evidence_warn_days=int, evidence_auto_renew=_bool)
 _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_networks)
+_CASTS.update(ocr=lambda v: str(v).strip().lower(), ocr_timeout=int, ocr_memory_mb=int, ocr_max_pages=int,
+              ocr_max_pixels=int)
 _CASTS.update(imap_port=int, imap_tls_port=int, imap_max_connections=int, imap_max_connections_per_client=int,
               imap_idle_timeout=int)
 
@@ -204,6 +219,8 @@ def _check(settings: Settings) -> None:
     if settings.job_heartbeat_timeout < 2 * settings.job_heartbeat_interval:
         raise ConfigError("KUSTOS_JOB_HEARTBEAT_TIMEOUT must be at least twice KUSTOS_JOB_HEARTBEAT_INTERVAL "
                           f"({settings.job_heartbeat_interval} s), or live jobs would be reaped")
+    if settings.ocr not in {"on", "off", "auto"}:
+        raise ConfigError(f"KUSTOS_OCR must be on, off or auto (got {settings.ocr!r})")
     if not settings.production:
         weakness = master_key_weakness(settings.master_key) if settings.master_key else ""
         if weakness:
