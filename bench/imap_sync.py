@@ -103,10 +103,10 @@ def archive_worker(count: int, out: Path) -> None:
         for _, _, data in bulk_corpus.messages(count):
             batch.append(Incoming(raw=data, mailbox=MAILBOX, folders=["INBOX"], source="bench"))
             if len(batch) >= 200:
-                imported += ingestor.ingest(batch).imported
+                imported = ingestor.ingest(batch).imported  # the session's running total
                 batch = []
         if batch:
-            imported += ingestor.ingest(batch).imported
+            imported = ingestor.ingest(batch).imported
     seconds = time.perf_counter() - started
     out.mkdir(parents=True, exist_ok=True)
     refs = MessageRef.objects.filter(message__customer=customer, folder__path="INBOX").select_related("message")

@@ -25,7 +25,13 @@ class Limits:
 
 class AuthThrottle:
     """Failed logins lock a (user name, client address) pair, never the account (as the dashboard's
-    sign-in does): a stranger cannot lock the owner out from the owner's own address."""
+    sign-in does): a stranger cannot lock the owner out from the owner's own address.
+
+    This one counts in the memory of its process (the protocol core on its own, unit tests). The
+    servers Kustos runs (``kustos imapd``, ``kustos serve --imap-port``) use
+    ``kustos.imapd.lockout.SharedThrottle``: the same interface, counted in the database, so
+    guesses spread over several processes and the dashboard add up. The session calls these
+    methods from a worker thread."""
 
     def __init__(self, limits: Limits) -> None:
         self.limits = limits

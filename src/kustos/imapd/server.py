@@ -98,7 +98,7 @@ class IMAPServer:
 
     def __init__(self, authenticator: Authenticator, *, host: str = "127.0.0.1", port: int = 1143,
                  tls_port: int | None = None, tls_context: ssl.SSLContext | None = None,
-                 limits: Limits | None = None, workers: int = 8) -> None:
+                 limits: Limits | None = None, workers: int = 8, throttle: AuthThrottle | None = None) -> None:
         self.authenticator = authenticator
         self.limits = limits or Limits()
         self.tls_context = tls_context
@@ -110,7 +110,7 @@ class IMAPServer:
         elif self.loopback_only:
             log.warning("IMAP: no TLS certificate configured: listening on loopback only")
         self.host, self.port, self.tls_port = host, port, tls_port if tls_context is not None else None
-        self.throttle = AuthThrottle(self.limits)
+        self.throttle = throttle or AuthThrottle(self.limits)
         self.connections = ConnectionLimiter(self.limits)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="imapd")
         self._servers: list[asyncio.base_events.Server] = []

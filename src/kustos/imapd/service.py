@@ -10,6 +10,7 @@ from pathlib import Path
 from kustos.config import ConfigError, Settings
 from kustos.imapd.adapter import ArchiveAuthenticator
 from kustos.imapd.limits import Limits
+from kustos.imapd.lockout import SharedThrottle
 from kustos.imapd.server import IMAPServer, is_loopback_host
 
 log = logging.getLogger("kustos.imapd")
@@ -70,8 +71,9 @@ def build(settings: Settings, options: Options) -> IMAPServer:
     context = tls_context(options.tls_cert, options.tls_key)
     if options.tls_port and context is None:
         raise ConfigError("an implicit TLS port needs a certificate (--tls-cert/--tls-key or KUSTOS_IMAP_TLS_CERT/_KEY)")
+    limits = limits_from(settings)
     return IMAPServer(ArchiveAuthenticator(), host=options.host, port=options.port, tls_port=options.tls_port,
-                      tls_context=context, limits=limits_from(settings))
+                      tls_context=context, limits=limits, throttle=SharedThrottle(limits))
 
 
 def describe(server: IMAPServer, requested_host: str) -> list[str]:

@@ -202,18 +202,18 @@ class Session:
         if not self.plaintext_login_allowed:
             return await self.tagged(tag, "NO [PRIVACYREQUIRED] use STARTTLS (or the TLS port) before logging in")
         username = username.strip()[:320]
-        if self.throttle.locked(username, self.client):
+        if await self.call(self.throttle.locked, username, self.client):
             await self.call(self.authenticator.failed, username, self.client, "locked")
             await self.failed(tag, "NO [UNAVAILABLE] too many failed logins; try again later")
             return
         try:
             self.account = await self.call(self.authenticator.login, username, password, self.client)
         except AuthError as exc:
-            self.throttle.failure(username, self.client)
+            await self.call(self.throttle.failure, username, self.client)
             await asyncio.sleep(self.throttle.limits.failure_delay)
             await self.failed(tag, f"NO [AUTHENTICATIONFAILED] {exc}")
             return
-        self.throttle.success(username, self.client)
+        await self.call(self.throttle.success, username, self.client)
         await self.tagged(tag, f"OK [CAPABILITY {self.capabilities()}] logged in (read-only archive)")
 
     async def failed(self, tag: str, line: str) -> None:
@@ -283,7 +283,8 @@ class Session:
             return await self.tagged(tag, "NO [NONEXISTENT] no such folder")
         self.folder, self.messages = opened
         self.uids = [m.uid for m in self.messages]
-        await self.untagged("FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft)")
+        keywords = sorted({f for m in self.messages for f in m.flags if not f.startswith("\\")})
+        await self.untagged(" ".join(["FLAGS (\\Seen \\Answered \\Flagged \\Deleted \\Draft", *keywords]) + ")")
         await self.untagged("OK [PERMANENTFLAGS ()] the archive is read-only")
         await self.untagged(f"{len(self.messages)} EXISTS")
         await self.untagged("0 RECENT")
@@ -350,7 +351,7 @@ class Session:
     async def search(self, tag: str, args: list, uid: bool) -> None:
         account = self.require_auth()
         folder = self.require_selected()
-        tree = searchkeys.compile_keys(args, self.uids)
+        tree = searchkeys.compile_keys(args, self.uids, {m.uid: m.flags for m in self.messages})
         messages = self.messages
 
         async def run(query: str) -> set[int]:
