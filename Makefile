@@ -26,6 +26,7 @@ $(STAMP): pyproject.toml
 
 system:
 	bash scripts/setup-system.sh
+	python3 scripts/fetch-app-manifest-schema.py
 
 lint: setup
 	$(BIN)/ruff check src tests bench fakecloud

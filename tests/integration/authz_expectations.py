@@ -210,6 +210,8 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "archive/messages/<str:message_id>/pdf/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     # The Outlook add-in's manifest and task pane are public (the pane signs in with an API token).
     ("GET", "outlook/manifest.xml"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("GET", "outlook/manifest.json"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
+    ("GET", "outlook/app-package.zip"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     ("GET", "outlook/taskpane/"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
     # Notifications of a partner: partner admins and the operator.
     ("GET", "notifications/"): (None, "anon=302 op=200 pa=200 pt=403 ca=403 eu=403 au=403"),

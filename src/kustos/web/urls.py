@@ -248,5 +248,7 @@ urlpatterns += [
     path("customers/<str:customer_id>/self-service/", self_service_views.self_service_page, name="self-service"),
     path("archive/messages/<str:message_id>/pdf/", self_service_views.message_pdf_download, name="archive-message-pdf"),
     path("outlook/manifest.xml", outlook_views.manifest, name="outlook-manifest"),
+    path("outlook/manifest.json", outlook_views.manifest_unified, name="outlook-manifest-json"),
+    path("outlook/app-package.zip", outlook_views.app_package, name="outlook-app-package"),
     path("outlook/taskpane/", outlook_views.taskpane, name="outlook-taskpane"),
 ]

@@ -1,4 +1,5 @@
-"""The Outlook add-in: its manifest (an XML add-in-only manifest, MailApp, a task pane in message read mode)
+"""The Outlook add-in: its manifest (an XML add-in-only manifest, MailApp, a task pane in message read mode;
+the same add-in as a unified app manifest for Microsoft 365 and its app package zip, see outlook_unified)
 with this installation's address, and the task pane page (static HTML + JS, English and German).
 
 Both are public: the manifest holds no secret, and the task pane signs in with an API token the user
@@ -17,6 +18,8 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
+
+from kustos.web import outlook_unified
 
 #: Microsoft's official Office.js address (tests replace it by a stub at the network layer).
 OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
@@ -49,6 +52,26 @@ def manifest_xml(base: str) -> str:
 def manifest(request: HttpRequest) -> HttpResponse:
     resp = HttpResponse(manifest_xml(base_url()), content_type="application/xml; charset=utf-8")
     resp["Content-Disposition"] = 'inline; filename="kustos-outlook-manifest.xml"'
+    resp["Cache-Control"] = "no-cache"
+    return resp
+
+
+@require_GET
+def manifest_unified(request: HttpRequest) -> HttpResponse:
+    """The same add-in in Microsoft's unified app manifest (JSON) for Microsoft 365."""
+    base = base_url()
+    resp = HttpResponse(outlook_unified.manifest_json(base, addin_id(base)),
+                        content_type="application/json; charset=utf-8")
+    resp["Cache-Control"] = "no-cache"
+    return resp
+
+
+@require_GET
+def app_package(request: HttpRequest) -> HttpResponse:
+    """The app package (zip: manifest.json and its icons) an admin uploads under Integrated apps."""
+    base = base_url()
+    resp = HttpResponse(outlook_unified.app_package(base, addin_id(base)), content_type="application/zip")
+    resp["Content-Disposition"] = 'attachment; filename="kustos-outlook-app-package.zip"'
     resp["Cache-Control"] = "no-cache"
     return resp
 
