@@ -33,6 +33,9 @@ os.environ["KUSTOS_MASTER_KEY"] = os.urandom(32).hex()
 # The test servers (Dovecot, fakecloud) listen on loopback: sources may reach loopback and nothing
 # else private (tests/unit/sources_mail/test_egress.py proves the refusals with this allowance off).
 os.environ["KUSTOS_SOURCES_ALLOWED_NETWORKS"] = "127.0.0.0/8,::1/128"
+# OCR after ingest is off unless a test switches it on (tests/integration/ocr/): archiving tests stay as fast
+# as they were and start no extra jobs for their image attachments.
+os.environ["KUSTOS_OCR"] = "off"
 os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
 django.setup()
 # The file mode mask of the test process as it started. Importing ``kustos.wsgi`` (``kustos.cli.server``

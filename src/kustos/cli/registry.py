@@ -28,6 +28,7 @@ from kustos.cli.parsers import holds as holds_parser
 from kustos.cli.parsers import imapd as imapd_parser
 from kustos.cli.parsers import ingest_rules as ingest_rules_parser
 from kustos.cli.parsers import notify as notify_parser
+from kustos.cli.parsers import ocr as ocr_parser
 from kustos.cli.parsers import reconcile as reconcile_parser
 from kustos.cli.parsers import restore as restore_parser
 from kustos.cli.parsers import retention as retention_parser
@@ -65,6 +66,7 @@ COMMAND_MODULES = (
     self_service_parser,  # after tenants and archive: adds `customer self-service`, `message pdf`
     restore_parser,
     imapd_parser,
+    ocr_parser,
 )
 
 

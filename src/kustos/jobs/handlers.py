@@ -14,6 +14,7 @@ HANDLERS: dict[str, Deferred] = {
     "source.run": Deferred("kustos.archive.jobs:source_run"),
     "archive.import": Deferred("kustos.archive.jobs:archive_import"),
     "archive.restore": Deferred("kustos.archive.restore_jobs:restore_run"),
+    "archive.ocr": Deferred("kustos.archive.ocr_jobs:ocr_run"),
     "vault.verify": Deferred("kustos.archive.evidence_jobs:verify_run"),
     "backup.run": Deferred("kustos.backup.jobs:run"),
     "backup.restore": Deferred("kustos.backup.jobs:restore_run"),

@@ -24,7 +24,7 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 from kustos.ocr.limits import OcrLimits
-from kustos.ocr.sniff import IMAGE_KINDS, sniff
+from kustos.ocr.sniff import sniff
 
 # longest side of a rasterised PDF page (about 250 dpi on A4): bounds the pixels of any page
 PAGE_LONG_SIDE = 3000
@@ -118,7 +118,7 @@ def _outcome(texts: list[str], limits: OcrLimits, note: str) -> OcrOutcome:
     text = "\n".join(t.strip() for t in texts if t.strip())
     if len(text) > limits.max_chars:
         text, note = text[: limits.max_chars], f"text cut at {limits.max_chars} characters"
-    return OcrOutcome("done", note, text, len(texts))
+    return OcrOutcome("done", note or ("" if text else "no text found"), text, len(texts))
 
 
 def _tesseract(image: Path, limits: OcrLimits) -> str:

@@ -16,6 +16,7 @@ from kustos.archive.models import Mailbox, Message, Quarantine
 from kustos.archive.pipeline.contract import BatchContext, BatchResult, Incoming, Prepared, Work
 from kustos.archive.pipeline.parsing import collect, make_pool, submit
 from kustos.archive.pipeline.steps import PIPELINE, DedupStep
+from kustos.archive.services import ocr_queue
 from kustos.core import runtime
 from kustos.lifecycle.services import holds
 from kustos.tenants.models import Customer
@@ -45,6 +46,7 @@ class Ingestor:
             self.reindex_pending()
             yield self
             holds.refresh_holds(self.customer, self.result.message_ids)  # new mail matching an active legal hold
+            ocr_queue.schedule(self.customer)  # scanned attachments: OCR in a job of its own, after ingest
         finally:
             if store.has_pending():
                 store.abort()
@@ -80,6 +82,7 @@ class Ingestor:
         for step in PIPELINE:
             step.run(work, self.ctx)
         self._count(work)
+        ocr_queue.record(self.customer, work)
         if progress:
             progress(len(work))
         return self.result

@@ -13,6 +13,7 @@ from django.http import Http404
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
+from kustos.archive import ocr_texts
 from kustos.archive.documents import build_documents
 from kustos.archive.models import Message
 from kustos.archive.services.search import Scope, scope_for
@@ -112,6 +113,7 @@ def metadata(message: Message, scope: Scope | None = None) -> dict[str, Any]:
         "tax_relevant": message.tax_relevant,
         # own flag, or a flagged folder, retention class or rule (requirement 15)
         "tax_relevant_effective": is_tax_relevant(message), "refs": refs,
+        "ocr": ocr_texts.report(message),  # per scanned attachment: done / failed / skipped, reason, characters
     }
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 
 from kustos.accounts import access
+from kustos.archive import ocr_texts
 from kustos.archive.services import messages
 from kustos.mail import get_part, has_remote_content, parse, sanitize_html
 
@@ -59,7 +60,7 @@ def message_view(request: HttpRequest, message_id: str) -> HttpResponse:
         "from": _addresses(parsed.from_), "to": _addresses(parsed.to), "cc": _addresses(parsed.cc),
         "bcc": _addresses(_own_only(parsed.bcc, scope.allowed_mailboxes)), "reply_to": _addresses(parsed.reply_to),
         # All parts, inline images included: each is part of the archived record and downloadable.
-        "attachments": parsed.attachments,
+        "attachments": ocr_texts.annotate(message, parsed.attachments),  # each with its OCR outcome
         "refs": messages.visible_refs(message, scope),
         "can_export": access.has_perm(user, access.Perm.ARCHIVE_EXPORT),
         "can_download": access.self_service_allows(user, message.customer, "download"),

@@ -1,0 +1,21 @@
+"""`kustos ocr status|run` (parsers: cli/parsers/ocr.py)."""
+
+from __future__ import annotations
+
+import argparse
+
+from kustos.archive.services import ocr
+from kustos.cli import lookup
+from kustos.cli.base import CLIError, Context
+
+
+def cmd_status(ctx: Context, args: argparse.Namespace) -> dict:
+    return ocr.status(lookup.customer(args.customer))
+
+
+def cmd_run(ctx: Context, args: argparse.Namespace) -> dict:
+    customer = lookup.customer(args.customer)
+    try:
+        return ocr.requeue_failed(customer, actor="cli")
+    except ocr.OcrOff as exc:
+        raise CLIError(str(exc)) from None
