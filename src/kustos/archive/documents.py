@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from kustos.archive.models import Message, MessageRef
+from kustos.archive.ocr_texts import texts as ocr_texts
 from kustos.archive.tax_relevance import effective_ids
 from kustos.mail import parse
 from kustos.search import Document
@@ -87,13 +88,17 @@ def _refs(messages: list[Message]) -> dict[str, tuple[set[str], set[str]]]:
 def build_documents(ctx: Any, messages: list[Message], parsed_by_id: dict[str, Any]) -> list[Document]:
     refs = _refs(messages)
     tax = effective_ids(messages)  # own flag, a flagged folder, class or rule (requirement 15)
+    ocr = ocr_texts(messages)  # text recognised in scanned attachments (the archive.ocr job)
     docs = []
     for msg in messages:
         parsed = parsed_by_id.get(msg.id)
         if parsed is None:
             parsed = parse(ctx.vault_store.get(msg.vault_id))
         boxes, folders = refs.get(msg.id, (set(), set()))
-        docs.append(document(msg, parsed, sorted(boxes), sorted(folders), tax_relevant=msg.id in tax))
+        doc = document(msg, parsed, sorted(boxes), sorted(folders), tax_relevant=msg.id in tax)
+        if msg.id in ocr:
+            doc.attachment_text = "\n".join(filter(None, [doc.attachment_text, ocr[msg.id]]))
+        docs.append(doc)
     return docs
 
 
