@@ -42,6 +42,20 @@ def _date_header(raw: bytes) -> int | None:
         return None
 
 
+def _time_bounds(query: str) -> tuple[float, float] | None:
+    """``after:N``/``before:N`` terms (epoch seconds; exclusive, as Gmail's search), or None."""
+    after, before = float("-inf"), float("inf")
+    for term in query.split():
+        name, _, value = term.partition(":")
+        if name.lower() not in ("after", "before") or not value.isdigit():
+            return None
+        if name.lower() == "after":
+            after = int(value)
+        else:
+            before = int(value)
+    return after, before
+
+
 def _ref(message_id: str, thread_id: str, label_ids: list[str] | None = None) -> dict[str, Any]:
     ref: dict[str, Any] = {"id": message_id, "threadId": thread_id}
     if label_ids is not None:
@@ -128,7 +142,10 @@ class GmailService:
             return api_error(400, "invalidArgument", f"Invalid label: {unknown[0]}")
         data = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
         message_id = self.store.add_message(user.email, data, labels)
-        if (request.arg("internalDateSource") or "").lower() == "dateheader":  # as documented: from the Date header
+        source = (request.arg("internalDateSource") or "dateHeader").lower()  # the documented default
+        if source not in ("dateheader", "receivedtime"):
+            return api_error(400, "invalidArgument", f"Invalid value for internalDateSource: {source}")
+        if source == "dateheader":  # as documented: from the Date header when valid, else the receive time
             sent = _date_header(data)
             if sent is not None:
                 user.messages[message_id].internal_date = sent
@@ -141,11 +158,16 @@ class GmailService:
         messages = [m for m in messages
                     if (spam_trash or not {"SPAM", "TRASH"} & set(m.label_ids)) and wanted <= set(m.label_ids)]
         query = (request.arg("q") or "").strip()
-        if query:  # only the operator restores use: rfc822msgid:<id>
-            if not query.lower().startswith("rfc822msgid:"):
-                return api_error(400, "invalidArgument", "Unsupported query")
-            wanted_id = query.split(":", 1)[1].strip().strip("<>")
-            messages = [m for m in messages if _message_id(m.raw) == wanted_id]
+        if query:  # only the operators restores use: rfc822msgid:<id>, after:<epoch s> before:<epoch s>
+            if query.lower().startswith("rfc822msgid:"):
+                wanted_id = query.split(":", 1)[1].strip().strip("<>")
+                messages = [m for m in messages if _message_id(m.raw) == wanted_id]
+            else:
+                bounds = _time_bounds(query)
+                if bounds is None:
+                    return api_error(400, "invalidArgument", "Unsupported query")
+                after, before = bounds
+                messages = [m for m in messages if after * 1000 < m.internal_date < before * 1000]
         offset, size = _page(request, 100)
         body: dict[str, Any] = {"resultSizeEstimate": len(messages)}
         chunk = messages[offset:offset + size]

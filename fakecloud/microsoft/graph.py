@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -193,7 +194,8 @@ class GraphService:
         return json_response(200, body, headers)
 
     def list_messages(self, request: Request, issued: IssuedToken, user: User) -> Response:
-        """A folder's messages; ``$filter`` understands ``internetMessageId eq '…'`` (what restores look up)."""
+        """A folder's messages; ``$filter`` understands ``internetMessageId eq '…'`` and
+        ``receivedDateTime ge T and receivedDateTime le T`` (what restores look up)."""
         folder = self.store.folder(user, request.params["folder"])
         if folder is None:
             return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
@@ -201,10 +203,15 @@ class GraphService:
         wanted = (request.arg("$filter") or "").strip()
         if wanted:
             found = re.fullmatch(r"internetMessageId eq '((?:[^']|'')*)'", wanted)
-            if found is None:
+            window = re.fullmatch(r"receivedDateTime ge (\S+) and receivedDateTime le (\S+)", wanted)
+            if found is not None:
+                rows = [m for m in rows if m.internet_message_id == found.group(1).replace("''", "'")]
+            elif window is not None and all(_utc(t) is not None for t in window.groups()):
+                low, high = _utc(window.group(1)), _utc(window.group(2))
+                rows = [m for m in rows if low <= _utc(m.received) <= high]  # type: ignore[operator]
+            else:
                 return graph_error(400, "ErrorInvalidUrlQueryFilter", "The query filter contains one or more "
                                    "invalid nodes.")
-            rows = [m for m in rows if m.internet_message_id == found.group(1).replace("''", "'")]
         select = [s for s in (request.arg("$select") or "").split(",") if s]
         return json_response(200, {"@odata.context": f"{ODATA}#Collection(message)",
                                    "value": [message_json(m, select) for m in rows]})
@@ -214,3 +221,11 @@ class GraphService:
         if message is None:
             return graph_error(404, "ErrorItemNotFound", "The specified object was not found in the store.")
         return Response(200, message.mime, {"Content-Type": "text/plain"})
+
+
+def _utc(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

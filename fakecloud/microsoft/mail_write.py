@@ -4,7 +4,10 @@ As documented for "Create message": a JSON message, or MIME content base64-encod
 with ``Content-Type: text/plain`` (kept byte for byte, so ``$value`` returns exactly
 what was sent). ``POST /users/{id}/messages`` creates in Drafts; ``.../move`` with
 ``destinationId`` moves (the message gets a new id, as in Exchange); ``PATCH /users/{id}/messages/{id}``
-changes ``flag``, ``categories`` and ``isRead`` (a new changeKey; the message shows up in the delta).
+changes ``flag``, ``categories``, ``isRead`` and ``singleValueExtendedProperties`` (a new changeKey; the
+message shows up in the delta). Of the extended properties, PR_MESSAGE_DELIVERY_TIME (``SystemTime
+0x0E06``) becomes ``receivedDateTime`` and the read bit of PR_MESSAGE_FLAGS (``Integer 0x0E07``)
+``isRead``, in a PATCH and in a JSON create.
 
 Folders: ``POST /users/{id}/mailFolders`` (a top-level folder) and
 ``POST /users/{id}/mailFolders/{id}/childFolders`` with ``displayName`` (and ``isHidden``): 201 with
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
@@ -22,11 +26,13 @@ from fakecloud.microsoft import common
 from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.shapes import folder_json, message_json
-from fakecloud.microsoft.store import IssuedToken
+from fakecloud.microsoft.store import IssuedToken, Message
 from fakecloud.tokens import new_id
 from fakecloud.web import Request, Response, Router
 
 USER = r"/users/(?P<user>[^/]+)"
+DELIVERY_TIME = "systemtime 0x0e06"  # PR_MESSAGE_DELIVERY_TIME
+MESSAGE_FLAGS = "integer 0x0e07"  # PR_MESSAGE_FLAGS
 
 
 def mime_from_json(body: dict[str, Any]) -> bytes:
@@ -42,6 +48,36 @@ def mime_from_json(body: dict[str, Any]) -> bytes:
     message.set_content(str(content.get("content", "")),
                         subtype="html" if content.get("contentType", "").lower() == "html" else "plain")
     return message.as_bytes()
+
+
+def apply_extended_properties(message: Message | None, props: Any) -> str:
+    """Apply the single-value extended properties Exchange maps onto what Graph shows: the delivery
+    time PR_MESSAGE_DELIVERY_TIME (``SystemTime 0x0E06``, shown as ``receivedDateTime``) and the read
+    bit of PR_MESSAGE_FLAGS (``Integer 0x0E07``, shown as ``isRead``); other ids are kept by Exchange
+    but not shown, so they are accepted and ignored. Returns a problem text, or "" (``message`` None:
+    only check)."""
+    if props is None:
+        return ""
+    if not isinstance(props, list) or not all(isinstance(p, dict) and "id" in p and "value" in p for p in props):
+        return "singleValueExtendedProperties must be a list of {id, value} objects."
+    for prop in props:
+        prop_id = " ".join(str(prop["id"]).split()).lower()
+        value = str(prop["value"])
+        if prop_id == DELIVERY_TIME:
+            try:
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return f"Invalid SystemTime value {value!r}."
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            if message is not None:
+                message.received = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        elif prop_id == MESSAGE_FLAGS:
+            if not value.lstrip("-").isdigit():
+                return f"Invalid Integer value {value!r}."
+            if message is not None:
+                message.is_read = bool(int(value) & 1)  # MSGFLAG_READ
+    return ""
 
 
 class MailWriteService(Workload):
@@ -73,6 +109,9 @@ class MailWriteService(Workload):
             message.flag = {"flagStatus": "notFlagged", **body["flag"]}
         if "categories" in body:
             message.categories = [str(c) for c in body["categories"] or []]
+        problem = apply_extended_properties(message, body.get("singleValueExtendedProperties"))
+        if problem:
+            return common.bad_request(problem, "ErrorInvalidExtendedPropertyValue")
         if "isRead" in body:
             message.is_read = bool(body["isRead"])
         message.change_key = new_id(9)
@@ -117,7 +156,12 @@ class MailWriteService(Workload):
             if not isinstance(body, dict):
                 return common.bad_request("The message must be a JSON object.", "ErrorInvalidRequest")
             mime = mime_from_json(body)
+            problem = apply_extended_properties(None, body.get("singleValueExtendedProperties"))
+            if problem:
+                return common.bad_request(problem, "ErrorInvalidExtendedPropertyValue")
         message_id = self.store.add_message(issued.tenant, user.id, folder.id, mime)
+        if not request.headers.get("content-type", "").lower().startswith("text/plain"):
+            apply_extended_properties(user.messages[message_id], body.get("singleValueExtendedProperties"))
         return common.entity(f"users('{user.id}')/messages", message_json(user.messages[message_id], None),
                              status=201)
 

@@ -63,6 +63,9 @@ def mailref(work: Any, retention_year: int | None) -> dict[str, Any]:
               "original_kind": item.original_kind or "", "kind": item.kind, "mailbox": item.mailbox.strip().lower(),
               "folders": item.folders, "source": item.source, "source_ref": item.source_ref[:300],
               "envelope_from": item.envelope_from, "envelope_to": item.envelope_to, "retention_year": retention_year}
+    if item.received_at is not None or item.flags:  # only then: older records stay as they were
+        record["received_at"] = item.received_at.isoformat() if item.received_at else None
+        record["flags"] = list(item.flags)
     return record
 
 

@@ -30,6 +30,8 @@ class MessageInfo:
     message_id: str  # the archive id
     size: int
     internaldate: datetime
+    # The mailbox's flags as archived (IMAP spelling); read-only, so a FETCH of the body never adds \Seen.
+    flags: tuple[str, ...] = ("\\Seen",)
 
 
 class Account(Protocol):

@@ -16,7 +16,6 @@ MACROS = {"ALL": ["FLAGS", "INTERNALDATE", "RFC822.SIZE", "ENVELOPE"],
 SIMPLE = {"FLAGS", "INTERNALDATE", "RFC822.SIZE", "UID", "ENVELOPE", "BODY", "BODYSTRUCTURE",
           "RFC822", "RFC822.HEADER", "RFC822.TEXT"}
 _SECTION = re.compile(r"(BODY(?:\.PEEK)?)\[([^\]]*)\](?:<(\d{1,10})(?:\.(\d{1,10}))?>)?$", re.I | re.S)
-FLAGS = b"(\\Seen)"
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,7 @@ def render(seq: int, message: MessageInfo, items: list[Item], raw: Callable[[], 
         if name == "UID":
             parts.append(b"UID %d" % message.uid)
         elif name == "FLAGS":
-            parts.append(b"FLAGS " + FLAGS)
+            parts.append(b"FLAGS (" + " ".join(message.flags).encode("ascii", "replace") + b")")
         elif name == "INTERNALDATE":
             parts.append(b"INTERNALDATE " + imap_date(message.internaldate))
         elif name == "RFC822.SIZE":

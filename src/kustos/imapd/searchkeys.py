@@ -8,7 +8,7 @@ only mixed AND/OR/NOT over local sets are combined here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from kustos.imapd.protocol import Atom, ParseError, Token, parse_date, parse_seqset, parse_uidset, text
@@ -44,8 +44,13 @@ class NotNode:
 
 _TEXT_KEYS = {"SUBJECT": "subject", "FROM": "from", "TO": "to", "CC": "cc", "BCC": "bcc", "BODY": "body", "TEXT": None}
 _HEADER_FIELDS = {"subject", "from", "to", "cc", "bcc"}
-_ALWAYS = {"ALL", "SEEN", "OLD", "UNANSWERED", "UNDELETED", "UNDRAFT", "UNFLAGGED"}  # every message is \Seen only
-_NEVER = {"ANSWERED", "DELETED", "DRAFT", "FLAGGED", "NEW", "RECENT", "UNSEEN"}
+_ALWAYS = {"ALL", "OLD", "UNDELETED"}  # nothing is \Recent or \Deleted in the archive
+_NEVER = {"DELETED", "NEW", "RECENT"}
+# Answered from each message's archived flags: key -> (flag, whether it must be set).
+_FLAG_KEYS = {"SEEN": ("\\seen", True), "UNSEEN": ("\\seen", False), "ANSWERED": ("\\answered", True),
+              "UNANSWERED": ("\\answered", False), "FLAGGED": ("\\flagged", True),
+              "UNFLAGGED": ("\\flagged", False), "DRAFT": ("\\draft", True), "UNDRAFT": ("\\draft", False)}
+_DEFAULT_FLAGS = frozenset({"\\seen"})
 
 
 def _phrase(value: str) -> str:
@@ -56,8 +61,15 @@ def _phrase(value: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, tokens: list[Token], uids: list[int]) -> None:
+    def __init__(self, tokens: list[Token], uids: list[int], flags: Mapping[int, Iterable[str]] | None = None) -> None:
         self.tokens, self.pos, self.uids, self.count = tokens, 0, uids, 0
+        self.flags = flags or {}
+
+    def _flagged(self, flag: str, wanted: bool) -> Local:
+        def has(uid: int) -> bool:
+            own = self.flags.get(uid)
+            return flag in ({f.lower() for f in own} if own is not None else _DEFAULT_FLAGS)
+        return Local(frozenset(u for u in self.uids if has(u) == wanted))
 
     def take(self) -> Token:
         if self.pos >= len(self.tokens):
@@ -80,7 +92,7 @@ class _Compiler:
             raise ParseError(f"too many search criteria (at most {MAX_KEYS})")
         token = self.take()
         if isinstance(token, list):
-            return _Compiler(token, self.uids).all() if token else AndNode([])
+            return _Compiler(token, self.uids, self.flags).all() if token else AndNode([])
         name = text(token).upper()
         if name in _TEXT_KEYS:
             field = _TEXT_KEYS[name]
@@ -112,9 +124,10 @@ class _Compiler:
             return Local(frozenset(self.uids))
         if name in _NEVER:
             return Local(frozenset())
+        if name in _FLAG_KEYS:
+            return self._flagged(*_FLAG_KEYS[name])
         if name in ("KEYWORD", "UNKEYWORD"):
-            self.take()
-            return Local(frozenset() if name == "KEYWORD" else frozenset(self.uids))
+            return self._flagged(text(self.take()).lower(), name == "KEYWORD")
         if name == "CHARSET" and self.pos == 1:
             charset = text(self.take()).upper()
             if charset not in ("UTF-8", "US-ASCII"):
@@ -126,9 +139,10 @@ class _Compiler:
         raise ParseError(f"unknown search key {name[:30]}")
 
 
-def compile_keys(tokens: list[Token], uids: list[int]) -> AndNode:
-    """The criteria tree; ``uids`` are the selected folder's UIDs in message-number order."""
-    return _Compiler(tokens, uids).all()
+def compile_keys(tokens: list[Token], uids: list[int], flags: Mapping[int, Iterable[str]] | None = None) -> AndNode:
+    """The criteria tree; ``uids`` are the selected folder's UIDs in message-number order, ``flags``
+    each UID's archived flags (a UID without an entry counts as ``\\Seen`` only)."""
+    return _Compiler(tokens, uids, flags).all()
 
 
 def evaluate(node: object, uids: list[int], run: Callable[[str], set[int]]) -> set[int]:

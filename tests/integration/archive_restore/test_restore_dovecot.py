@@ -1,6 +1,7 @@
 """Restore to mailbox against a real Dovecot: archived over IMAP, deleted on the server, put back with
-APPEND byte for byte (sha256 of what the server returns), INTERNALDATE = the message's date, folders
-created, and a second restore skips everything."""
+APPEND byte for byte (sha256 of what the server returns), INTERNALDATE and flags = the server's own
+when the message was archived, folders created, and a second restore skips everything (also a message
+without a Message-ID, matched by the SHA-256 of its bytes)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from kustos.archive.models import Message
+from kustos.archive.models import Message, MessageRef
 from kustos.archive.services import sources as source_service
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
@@ -88,9 +89,10 @@ def test_whole_mailbox_comes_back_byte_identical_and_twice_is_skipped(dovecot, a
         back = folder_contents(dovecot, folder)
         assert sorted(sha(raw) for raw, _ in back) == sorted(sha(raw) for raw in items)
         dates = {sha(raw): when for raw, when in back}
-        for raw in items:  # INTERNALDATE is the message's own date
-            message = Message.objects.get(customer=customer, sha256=sha(raw))
-            assert dates[sha(raw)] == local_time(message.date)
+        for raw in items:  # INTERNALDATE is the one the server had when the message was archived
+            ref = MessageRef.objects.get(message__customer=customer, message__sha256=sha(raw))
+            assert ref.received_at is not None and ref.flags == []  # delivered unread
+            assert dates[sha(raw)] == local_time(ref.received_at)
     again = restore(customer, mailbox=ADDRESS)
     assert again == {"restored": 0, "skipped": 5, "failed": [], "skipped_reasons": []}
     assert len(folder_contents(dovecot, "INBOX")) == 3 and len(folder_contents(dovecot, "Sent")) == 2

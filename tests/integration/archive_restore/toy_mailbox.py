@@ -22,7 +22,7 @@ def _message_id(raw: bytes) -> str:
 
 
 class MemoryWriter:
-    def exists(self, mailbox: str, folder: str, message_id: str, sha256: str) -> bool:
+    def exists(self, mailbox: str, folder: str, message_id: str, sha256: str, **hints: Any) -> bool:
         return any(m == message_id and s == sha256 for m, s, *_ in STORE.get((mailbox, folder), []))
 
     def append(self, mailbox: str, folder: str, raw: bytes, internal_date: datetime | None,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from kustos.archive.models import Message
@@ -35,6 +36,9 @@ class Incoming:
     original: bytes | None = None
     original_kind: str | None = None
     kind: str = "message"
+    # The mailbox's own receive time and flags (IMAP spelling), where the source reports them.
+    received_at: datetime | None = None
+    flags: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -112,7 +112,8 @@ class RecordStep:
                 seen.add((msg_id, folder_id))
                 rows.append(MessageRef(message_id=msg_id, folder_id=folder_id, mailbox_id=mailbox_id,
                                        source=w.item.source, source_ref=w.item.source_ref[:300],
-                                       envelope_from=w.item.envelope_from, envelope_to=w.item.envelope_to))
+                                       envelope_from=w.item.envelope_from, envelope_to=w.item.envelope_to,
+                                       received_at=w.item.received_at, flags=list(w.item.flags)))
                 if w.new_refs != -1:
                     w.new_refs += 1
             Message.objects.bulk_create(new_rows)

@@ -5,7 +5,9 @@ queues an ``archive.restore`` job; the job (``run``) walks the selection, stream
 original bytes from the vault and hands them to the mailbox writer of the customer's source that
 serves the target mailbox (``Kind.build_mailbox_writer``, chosen in ``mailbox_restore_targets``).
 A message already in the target folder (same Message-ID, confirmed by the SHA-256 of the bytes
-where the target returns them) is skipped. The report is ``{"restored", "skipped", "failed":
+where the target returns them; without a Message-ID: the candidates around its date whose bytes have
+the same SHA-256) is skipped. The copy gets the receive time and flags the mailbox had when the message
+was archived (``MessageRef.received_at``/``flags``), else the Date header and ``\\Seen``. The report is ``{"restored", "skipped", "failed":
 [{"id", "error"}], "skipped_reasons": [{"id", "reason"}]}``.
 
 Who: the selection is what ``accounts.access.visibility`` lets the actor see; auditors may never
@@ -19,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -39,7 +42,7 @@ JOB_KIND = "archive.restore"
 ORIGINS = ("dashboard", "api", "cli")
 MAX_IDS = 10_000
 RESTRICTED = "restricted by a data-protection (GDPR) request; not restored"
-FLAGS = ("\\Seen",)  # the archive keeps no flags: restored mail arrives read
+FLAGS = ("\\Seen",)  # mail archived before receive times and flags were kept arrives read
 
 
 def _user(actor: Any) -> User | None:
@@ -181,6 +184,23 @@ def _origin_ref(message: Message, params: dict[str, Any], scope: Visibility) -> 
     return refs.first()
 
 
+def _facts(message: Message, ref: MessageRef | None) -> tuple[datetime | None, tuple[str, ...]]:
+    """The receive time and flags the restored copy gets: the mailbox's own as archived, else (mail
+    archived before they were kept, or from a source without them) the Date header / archive time, read."""
+    if ref is not None and ref.received_at is not None:
+        return ref.received_at, tuple(ref.flags or ())
+    if ref is not None and ref.flags:
+        return message.date or message.archived_at, tuple(ref.flags)
+    return message.date or message.archived_at, FLAGS
+
+
+def _already_there(writer: Any, mailbox: str, folder: str, message: Message, received: datetime | None) -> bool:
+    if message.message_id:
+        return bool(writer.exists(mailbox, folder, message.message_id, message.sha256))
+    # No Message-ID: the writer narrows by date and compares the SHA-256 of the candidates' bytes.
+    return bool(writer.exists(mailbox, folder, "", message.sha256, received=received, sent=message.date))
+
+
 def run(customer: Customer, params: dict[str, Any], progress: Callable[..., None] | None = None,
         writers: dict[str, Any] | None = None) -> dict[str, Any]:
     """Put the selected messages back; returns the report."""
@@ -218,10 +238,11 @@ def run(customer: Customer, params: dict[str, Any], progress: Callable[..., None
                 raw = messages.raw(message)
                 if hashlib.sha256(raw).hexdigest() != message.sha256:
                     raise ValueError("the archived bytes do not match the message's SHA-256; run kustos vault verify")
-                if writer.exists(mailbox, folder, message.message_id, message.sha256):
+                received, flags = _facts(message, ref)
+                if _already_there(writer, mailbox, folder, message, received):
                     report["skipped"] += 1
                 else:
-                    writer.append(mailbox, folder, raw, message.date or message.archived_at, FLAGS)
+                    writer.append(mailbox, folder, raw, received, flags)
                     report["restored"] += 1
             except (LookupError, ValidationError, PermissionDenied) as exc:
                 text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc).strip("'\"")

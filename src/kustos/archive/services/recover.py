@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils.dateparse import parse_datetime
 
 from kustos.archive import documents, index_admin, retention
 from kustos.archive.models import Folder, IngestCounter, Mailbox, Message, MessageRef
@@ -118,7 +119,9 @@ def _refs(customer: Customer, msg: Message, record: dict[str, Any]) -> int:
         _, new = MessageRef.objects.get_or_create(
             message_id=msg.id, folder=folder,
             defaults={"mailbox": mailbox, "source": record.get("source", ""), "source_ref": record.get("source_ref", ""),
-                      "envelope_from": record.get("envelope_from", ""), "envelope_to": record.get("envelope_to", [])})
+                      "envelope_from": record.get("envelope_from", ""), "envelope_to": record.get("envelope_to", []),
+                      "received_at": parse_datetime(record["received_at"]) if record.get("received_at") else None,
+                      "flags": list(record.get("flags") or [])})
         created += int(new)
     return created
 

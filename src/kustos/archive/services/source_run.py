@@ -5,6 +5,7 @@ from __future__ import annotations
 from kustos.archive.models import Source
 from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services.ingest import Ingestor
+from kustos.sources import mailfacts
 from kustos.sources.base import Batch, Cursor, Scope
 from kustos.sources.kinds.fields import Kind
 from kustos.sources.runloop import Durable
@@ -39,7 +40,9 @@ class IngestSink:
     def write(self, scope: Scope, batch: Batch) -> Durable:
         mailbox = self.kind.mailbox_for(self.source.config, scope)
         items = [Incoming(raw=i.data, mailbox=mailbox, folders=[i.folder] if i.folder else [],
-                          source=f"{self.source.kind}:{self.source.id}", source_ref=source_ref(scope.id, i.source_id))
+                          source=f"{self.source.kind}:{self.source.id}", source_ref=source_ref(scope.id, i.source_id),
+                          received_at=mailfacts.parse(i.meta.get("received_at")),
+                          flags=mailfacts.clean_flags(i.meta.get("flags") or []))
                  for i in batch.items if not i.deleted and i.data]
         if items:
             before = self.ingestor.result.imported

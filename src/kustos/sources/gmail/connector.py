@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
 
+from kustos.sources import mailfacts
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.gmail.auth import DelegatedTokens
@@ -198,4 +199,5 @@ class GmailConnector:
         return Item(source_id=message_id, data=data, folder=folder_for(label_ids, labels),
                     meta={"labels": label_names(label_ids, labels), "labelIds": label_ids,
                           "threadId": body.get("threadId"), "historyId": body.get("historyId"),
-                          "internalDate": body.get("internalDate")})
+                          "internalDate": body.get("internalDate"),
+                          **mailfacts.gmail_facts(body.get("internalDate"), label_ids)})

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from kustos.sources import mailfacts
 from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.delta import delta_round
@@ -32,7 +33,7 @@ from kustos.sources.http import (
 
 log = logging.getLogger(__name__)
 
-DELTA_SELECT = "id,parentFolderId,internetMessageId,receivedDateTime"
+DELTA_SELECT = "id,parentFolderId,internetMessageId,receivedDateTime,isRead,isDraft,flag"
 GRAPH = "https://graph.microsoft.com"
 # National clouds: Graph host -> identity-platform host (learn.microsoft.com, "National cloud deployments").
 LOGIN_FOR_GRAPH = {
@@ -154,7 +155,7 @@ class GraphMailConnector:
         contents = bounded_map(lambda r: self._mime(scope, str(r["id"])), present, self.max_concurrency)
         fetched = [Item(source_id=str(r["id"]), data=data, folder=folder.path,
                         meta={"folder_id": folder.id, "internetMessageId": r.get("internetMessageId"),
-                              "receivedDateTime": r.get("receivedDateTime")})
+                              "receivedDateTime": r.get("receivedDateTime"), **mailfacts.graph_facts(r)})
                    for r, data in zip(present, contents, strict=True) if data is not None]
         return fetched + removed
 

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
+from kustos.sources import mailfacts
 from kustos.sources.base import Batch, ConnectorError, Cursor, Item, Scope
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.imap.connection import ImapSettings, session, translate_network_error
@@ -191,8 +192,7 @@ class ImapConnector:
 
 def _message_item(scope: Scope, uidvalidity: int, uid: int, data: dict[bytes, Any]) -> Item:
     internaldate = data.get(b"INTERNALDATE")
-    flags = [flag.decode("ascii", "replace") if isinstance(flag, bytes) else str(flag)
-             for flag in data.get(b"FLAGS", ())]
+    flags = mailfacts.clean_flags(data.get(b"FLAGS", ()))
     return Item(
         source_id=f"{uidvalidity}:{uid}",
         data=bytes(data[BODY_KEY]),
@@ -201,6 +201,7 @@ def _message_item(scope: Scope, uidvalidity: int, uid: int, data: dict[bytes, An
             "uid": uid,
             "uidvalidity": uidvalidity,
             "internaldate": internaldate.isoformat() if isinstance(internaldate, datetime) else None,
+            "received_at": mailfacts.iso(internaldate) if isinstance(internaldate, datetime) else None,
             "flags": flags,
         },
     )

@@ -3,15 +3,16 @@
 ``build_mailbox_writer(settings, secret, egress)`` (the imap kind's hook) returns an
 :class:`ImapMailboxWriter` logged in as the source's account; the mailbox it writes into is that
 account (the source serves exactly one mailbox). ``exists`` finds a message by ``UID SEARCH HEADER
-Message-ID`` and confirms it by the SHA-256 of the bytes the server returns; ``append`` creates the
-folder (level by level, subscribed) when it is missing.
+Message-ID`` (without one: by its receive and sent date) and confirms it by the SHA-256 of the bytes
+the server returns; ``append`` creates the folder (level by level, subscribed) when it is missing and
+passes the flags and INTERNALDATE on.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from imapclient import IMAPClient
@@ -23,6 +24,7 @@ from kustos.sources.imap.connection import ImapSettings, open_client, translate_
 from kustos.sources.imap.folders import encode_folder, folder_from_list_entry
 
 PORTS = {"tls": 993, "starttls": 143, "none": 143}
+EXISTS_CHUNK = 50  # candidates fetched per round while looking for the same bytes
 
 
 class ImapMailboxWriter:
@@ -92,10 +94,17 @@ class ImapMailboxWriter:
         return raw
 
     # --- the writer protocol --------------------------------------------------------------------
-    def exists(self, mailbox: str, folder: str, message_id: str, sha256: str) -> bool:
-        """Whether the folder holds this message: same Message-ID and, confirmed, the same bytes."""
+    def exists(self, mailbox: str, folder: str, message_id: str, sha256: str, *,
+               received: datetime | None = None, sent: datetime | None = None) -> bool:
+        """Whether the folder holds this message: same Message-ID and, confirmed, the same bytes.
+
+        Without a Message-ID the candidates are those whose INTERNALDATE is near ``received`` or
+        whose Date header is near ``sent`` (``SINCE``/``BEFORE``, ``SENTSINCE``/``SENTBEFORE``, a day
+        either side for time zones); one of them must have the same SHA-256.
+        """
         self._check_mailbox(mailbox)
-        if not message_id:
+        criteria = _criteria(message_id, received, sent)
+        if criteria is None:
             return False
         client = self._open()
         raw = self._raw(folder)
@@ -105,16 +114,15 @@ class ImapMailboxWriter:
             if self._selected != raw:
                 client.select_folder(raw, readonly=True)
                 self._selected = raw
-            uids = client.search(["HEADER", "Message-ID", message_id])
-            if not uids:
-                return False
-            fetched = client.fetch(uids, ["BODY.PEEK[]"])
+            uids = client.search(criteria)
+            for start in range(0, len(uids), EXISTS_CHUNK):
+                fetched = client.fetch(uids[start:start + EXISTS_CHUNK], ["BODY.PEEK[]"])
+                for data in fetched.values():
+                    body = data.get(b"BODY[]")
+                    if body is not None and hashlib.sha256(body).hexdigest() == sha256:
+                        return True
         except (OSError, EOFError) as exc:
             raise translate_network_error(exc, f"{self.settings.host}:{self.settings.port}") from None
-        for data in fetched.values():
-            body = data.get(b"BODY[]")
-            if body is not None and hashlib.sha256(body).hexdigest() == sha256:
-                return True
         return False
 
     def append(self, mailbox: str, folder: str, raw: bytes, internal_date: datetime | None,
@@ -129,6 +137,22 @@ class ImapMailboxWriter:
         except IMAPClientError as exc:
             raise ConnectorError(f"the server refused APPEND into {folder or 'INBOX'!r}: {exc}") from None
         self._selected = None  # a later SEARCH must see the new message
+
+
+def _criteria(message_id: str, received: datetime | None, sent: datetime | None) -> list[Any] | None:
+    """The UID SEARCH that narrows the candidates (None: nothing to search by)."""
+    if message_id:
+        return ["HEADER", "Message-ID", message_id]
+    windows: list[list[Any]] = []
+    if received is not None:
+        day = received.date()
+        windows.append(["SINCE", day - timedelta(days=1), "BEFORE", day + timedelta(days=2)])
+    if sent is not None:
+        day = sent.date()
+        windows.append(["SENTSINCE", day - timedelta(days=1), "SENTBEFORE", day + timedelta(days=2)])
+    if not windows:
+        return None
+    return windows[0] if len(windows) == 1 else ["OR", windows[0], windows[1]]
 
 
 def build_mailbox_writer(config: dict[str, Any], secret: str, egress: EgressPolicy | None,

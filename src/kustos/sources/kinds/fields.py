@@ -140,7 +140,8 @@ class Kind:
     # Restore: (settings, secret, egress) -> a writer with ``write(account, path, kind, size, meta, open, ...)``.
     build_restore: Callable[[dict[str, Any], str, EgressPolicy], Any] | None = None
     # Restore into a live mailbox (optional): (settings, secret, egress) -> a writer with
-    # ``exists(mailbox, folder, message_id, sha256) -> bool`` and ``append(mailbox, folder, raw, internal_date, flags)``.
+    # ``exists(mailbox, folder, message_id, sha256, *, received=None, sent=None) -> bool`` (the dates narrow the
+    # search for a message without Message-ID) and ``append(mailbox, folder, raw, internal_date, flags)``.
     build_mailbox_writer: Callable[[dict[str, Any], str, EgressPolicy], Any] | None = None
     # Seeding (optional): (settings, secret, egress) -> a seeder with ``seed(records, object, where, ...)``.
     build_seeder: Callable[[dict[str, Any], str, EgressPolicy], Any] | None = None
