@@ -9,7 +9,7 @@ Public API::
 
 from kustos.search.backends.postgres_index import PostgresIndex
 from kustos.search.backends.tantivy_index import TantivyIndex
-from kustos.search.base import IndexBusy, InvalidCustomer, SearchError, SearchIndex
+from kustos.search.base import IndexBusy, IndexOutdated, InvalidCustomer, SearchError, SearchIndex
 from kustos.search.document import Document, InvalidDocument
 from kustos.search.query.errors import QuerySyntaxError
 from kustos.search.query.parser import parse_query
@@ -20,6 +20,7 @@ __all__ = [
     "Facets",
     "Hit",
     "IndexBusy",
+    "IndexOutdated",
     "InvalidCustomer",
     "InvalidDocument",
     "InvalidRequest",

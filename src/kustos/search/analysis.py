@@ -5,8 +5,8 @@ a Unicode letter or digit, lower-case each token, drop tokens of 40 UTF-8 bytes 
 more. This mirrors tantivy's ``default`` analyzer (simple tokenizer, remove_long(40),
 lowercase) so terms computed here match what tantivy indexed; the PostgreSQL backend
 builds its tsvectors from these same tokens, so both backends agree on what a word is.
-Case-insensitivity ("Müller" finds "müller") comes from lower-casing; umlauts are not
-folded to ASCII (so "Muller" does not find "Müller").
+Since analysis version 2 both backends index what kustos.search.terms makes of these
+tokens (folded forms, stems, compound parts), computed in Python for both.
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ def tokenize(text: str) -> list[str]:
     if text.isascii():
         # Lower-casing first is equivalent for ASCII and lets one C call do the work.
         return [t for t in _TOKEN.findall(text.lower()) if len(t) < MAX_TOKEN_BYTES]
-    # Tokenize before lower-casing, as tantivy does: "İ".lower() adds a combining mark.
+    # Tokenize and drop long tokens before lower-casing, as tantivy does: "İ".lower() adds
+    # a combining mark (and bytes).
     return [
-        low for t in _TOKEN.findall(text)
-        if len(low := t.lower()) < 10 or len(low.encode("utf-8")) < MAX_TOKEN_BYTES
+        t.lower() for t in _TOKEN.findall(text)
+        if len(t) < 10 or len(t.encode("utf-8")) < MAX_TOKEN_BYTES
     ]
 
 

@@ -31,6 +31,18 @@ class IndexBusy(SearchError):
         super().__init__(f"search index of customer {customer!r} is locked by another writer (waited {waited:.1f}s)")
 
 
+class IndexOutdated(SearchError):
+    """The customer's index was built by another analysis/schema version: searching it would
+    mix old and new analysis, so it answers nothing until it is rebuilt."""
+
+    def __init__(self, customer: str, found: str, expected: str) -> None:
+        super().__init__(
+            f"search index of customer {customer!r} is version {found}, this Kustos needs {expected}: "
+            "rebuild it (kustos vault recover); until then it answers no searches"
+        )
+        self.customer = customer
+
+
 def check_customer(customer: str) -> str:
     """Return ``customer`` if it is a valid id, else raise InvalidCustomer."""
     if not _CUSTOMER.match(customer) or ".." in customer:

@@ -71,6 +71,18 @@ class Document:
         """Everything searched by ``from:``: the display form and the bare addresses."""
         return " ".join([self.from_, *self.from_addr])
 
+    def field_texts(self) -> dict[str, str]:
+        """The text of each full-text field (query field name -> text), as both backends index it."""
+        return {
+            "from": self.from_text,
+            "to": "\n".join(self.to),
+            "cc": "\n".join(self.cc),
+            "bcc": "\n".join(self.bcc),
+            "subject": self.subject,
+            "body": self.body,
+            "attachment": "\n".join([*self.attachment_names, self.attachment_text]),
+        }
+
     @property
     def mailbox_keys(self) -> list[str]:
         """Folded, de-duplicated mailbox addresses."""

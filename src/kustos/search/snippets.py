@@ -7,6 +7,7 @@ import re
 from functools import lru_cache
 
 from kustos.search.query.ast import Node, positive_texts
+from kustos.search.terms import extras, fold, query_parts, query_stems
 
 MARK_OPEN = "<mark>"
 MARK_CLOSE = "</mark>"
@@ -61,7 +62,38 @@ def highlight(text: str, terms: set[str], prefixes: tuple[str, ...]) -> str | No
     if not terms and not prefixes:
         return None
     text = text[:SCAN_CHARS]
-    matches = _whole_words(text, _pattern(frozenset(terms), prefixes))
+    return render(text, _whole_words(text, _pattern(frozenset(terms), prefixes)))
+
+
+_WORD = re.compile(r"[^\W_]+")
+
+
+class FoldedKeys:
+    """What a query's words match in the index (folded forms, stems, compound parts),
+    for highlighting the words of a text that matched without being spelt alike."""
+
+    def __init__(self, terms: set[str], prefixes: tuple[str, ...]) -> None:
+        self.words = {fold(t) for t in terms}
+        self.prefixes = tuple(fold(p) for p in prefixes)
+        self.extras = {e for t in self.words for e in (*query_stems(t), *query_parts(t))}
+
+    def matches(self, word: str) -> bool:
+        folded = fold(word.lower())
+        if folded in self.words or (self.prefixes and folded.startswith(self.prefixes)):
+            return True
+        return bool(self.extras) and not self.extras.isdisjoint(extras(folded))
+
+
+def highlight_folded(text: str, keys: FoldedKeys) -> str | None:
+    """Like ``highlight``, matching words by their folded forms, stems and compound parts
+    ("Mueller" marks "Müller", "Rechnung" marks "Stromrechnungen"); slower, so the
+    Highlighter uses it only when no word is spelt as in the query."""
+    text = text[:SCAN_CHARS]
+    return render(text, [m.span() for m in _WORD.finditer(text) if keys.matches(m.group())])
+
+
+def render(text: str, matches: list[tuple[int, int]]) -> str | None:
+    """The snippet around the densest cluster of ``matches`` (spans of ``text``), or None."""
     if not matches:
         return None
     best, best_count, j = 0, 0, 0
@@ -124,9 +156,15 @@ class Highlighter:
             self.per_field.append((terms, tuple(prefixes)))
 
     def make(self, body: str, attachment: str, subject: str) -> str:
-        for text, (terms, prefixes) in zip((body, attachment, subject), self.per_field, strict=True):
+        texts = (body, attachment, subject)
+        for text, (terms, prefixes) in zip(texts, self.per_field, strict=True):
             if terms or prefixes:
                 snippet = highlight(text, terms, prefixes)
+                if snippet is not None:
+                    return snippet
+        for text, (terms, prefixes) in zip(texts, self.per_field, strict=True):
+            if terms or prefixes:
+                snippet = highlight_folded(text, FoldedKeys(terms, prefixes))
                 if snippet is not None:
                     return snippet
         return fallback(body if body.strip() else subject)

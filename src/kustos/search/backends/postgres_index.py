@@ -16,10 +16,11 @@ import psycopg
 from kustos.search.backends.postgres_query import has_text, rank_query, where
 from kustos.search.backends.postgres_schema import DDL, TABLE, UPSERT, row
 from kustos.search.backends.tantivy_facets import DOMAIN_BUCKETS
-from kustos.search.base import SearchIndex, check_customer
+from kustos.search.base import IndexOutdated, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
 from kustos.search.snippets import SCAN_CHARS, Highlighter
+from kustos.search.terms import VERSION
 from kustos.search.types import (
     Facets,
     Hit,
@@ -132,6 +133,7 @@ class PostgresIndex(SearchIndex):
         condition, params = where(request, ast)
         ranking = rank_query(ast)
         with self._read.transaction():
+            self._check_current(request.customer)
             if has_text(ast):
                 # The planner underrates "tsv @@ q" per row (it de-toasts the vector) and picks
                 # the date index or a sequential scan; GIN bitmap scans cost what matches.
@@ -146,6 +148,15 @@ class PostgresIndex(SearchIndex):
             facets = self._facets(condition, params, request.mailbox_filter) if request.facets else None
         hits = self._hits(request, page, Highlighter(ast))
         return SearchResult(total, hits, facets)
+
+    def _check_current(self, customer: str) -> None:
+        """Raise IndexOutdated when rows of the customer were analysed by another version
+        (uses the partial index of such rows, so it costs one index probe)."""
+        found = self._read.execute(
+            f"SELECT analysis FROM {TABLE} WHERE customer = %s AND analysis <> %s LIMIT 1", (customer, VERSION)
+        ).fetchone()
+        if found is not None:
+            raise IndexOutdated(customer, f"analysis {found[0]}", f"analysis {VERSION}")
 
     def _dense(self, total: int) -> bool:
         """Whether ``total`` matches are at least DENSE_SHARE of all rows (all customers:

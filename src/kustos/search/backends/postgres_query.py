@@ -21,6 +21,7 @@ from kustos.search.query.ast import (
     Text,
     positive_texts,
 )
+from kustos.search.terms import STEMMED_FIELDS, fold, query_parts, query_stems
 from kustos.search.types import SearchRequest
 
 _FIELD_COLUMNS: dict[str | None, str] = {None: "tsv_all", **{f: f"tsv_{f}" for f in ("from", "to", "cc", "bcc", "subject", "body", "attachment")}}
@@ -31,17 +32,23 @@ def lexeme(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def tsquery(node: Text) -> str:
-    """tsquery text for a Text node: a term, a prefix (``:*``) or a phrase (``<->``)."""
-    parts = [lexeme(t) for t in node.tokens]
+def tsquery(node: Text, stemmed: bool = False) -> str:
+    """tsquery text for a Text node: a term, a prefix (``:*``) or a phrase (``<->``) of
+    folded words; a single word also as its stems and compound part when ``stemmed``
+    (the vectors of other fields hold none, so tsv_all may be asked for them too)."""
+    parts = [lexeme(fold(t)) for t in node.tokens]
     if node.prefix:
         parts[-1] += ":*"
+    elif stemmed and len(parts) == 1:
+        word = fold(node.tokens[0])
+        parts += [lexeme(t) for t in (*query_stems(word), *query_parts(word))]
+        return "(" + " | ".join(parts) + ")" if len(parts) > 1 else parts[0]
     return " <-> ".join(parts)
 
 
 def all_words(node: Text) -> str:
     """tsquery text requiring every word of ``node`` anywhere (GIN-exact, no positions)."""
-    parts = [lexeme(t) for t in node.tokens]
+    parts = [lexeme(fold(t)) for t in node.tokens]
     if node.prefix:
         parts[-1] += ":*"
     return " & ".join(parts)
@@ -97,7 +104,7 @@ class PostgresCompiler:
         raise TypeError(f"unknown query node {node!r}")
 
     def text(self, node: Text) -> str:
-        query = tsquery(node)
+        query = tsquery(node, stemmed=node.field is None or node.field in STEMMED_FIELDS)
         if len(node.tokens) == 1:
             condition = f"tsv_all @@ {self.p(query)}::tsquery"
             if node.field is None:
@@ -168,4 +175,4 @@ def rank_query(ast: Node) -> str | None:
     texts = positive_texts(ast)
     if not texts:
         return None
-    return " | ".join(f"({tsquery(t)})" for t in texts)
+    return " | ".join(f"({tsquery(t, stemmed=t.field is None or t.field in STEMMED_FIELDS)})" for t in texts)

@@ -1,9 +1,13 @@
 """PostgreSQL table for search, and Document -> row conversion.
 
-Tokens come from kustos.search.analysis (the same as tantivy's), and tsvectors are
+Terms come from kustos.search.terms (the same as tantivy's), and tsvectors are
 written as literals, so PostgreSQL's own parser (which treats e-mail addresses, URLs
-and hyphenated words specially) never decides what a word is. ``tsv_all`` is the
+and hyphenated words specially) and its stemmers never decide what a word is. A word's
+folded form has weight A; its stems (weight B) and compound parts (weight D) sit at
+the same position, so phrases of folded forms are unaffected. ``tsv_all`` is the
 concatenation of the per-field vectors, kept by PostgreSQL as a generated column.
+``analysis`` records the kustos.search.terms VERSION a row was analysed with: rows of
+another version make the customer's searches fail until the index is rebuilt.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from kustos.search.analysis import fold_keyword, tokenize
+from kustos.search.analysis import fold_keyword
 from kustos.search.backends.folders import full_path, relative_path
 from kustos.search.document import Document, index_date
+from kustos.search.terms import PART, STEM, STEMMED_FIELDS, VERSION, extras, folded_tokens
 
 TABLE = "kustos_search_doc"
 TSV_FIELDS = ("from", "to", "cc", "bcc", "subject", "body", "attachment")
@@ -40,12 +45,18 @@ DDL = [
     sender_domain text NOT NULL,
     message_id text NOT NULL,
     sha256 text NOT NULL,
+    analysis smallint NOT NULL DEFAULT 1,
     {", ".join(f"tsv_{f} tsvector NOT NULL" for f in TSV_FIELDS)},
     tsv_all tsvector GENERATED ALWAYS AS ({" || ".join(f"tsv_{f}" for f in TSV_FIELDS)}) STORED,
     PRIMARY KEY (customer, id)
 )""",
     # Tables created before the tax-relevant flag existed gain the column (false = not flagged).
     f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS tax_relevant boolean NOT NULL DEFAULT false",
+    # Rows written before analysis versions existed are version 1 (lower-case words only).
+    f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS analysis smallint NOT NULL DEFAULT 1",
+    # Tiny: only rows awaiting a rebuild; makes "is this customer's index current?" cheap.
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_stale_{VERSION} ON {TABLE} (customer) "
+    f"WHERE analysis <> {VERSION}",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_date ON {TABLE} (customer, date DESC)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_mailboxes ON {TABLE} USING gin (mailboxes)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_folders ON {TABLE} USING gin (folder_keys)",
@@ -58,7 +69,7 @@ DDL = [
 COLUMNS = (
     "customer", "id", "mailboxes", "folders", "folder_keys", "folder_rels", "from_", "subject",
     "body", "attachment", "date", "year", "size", "seq", "has_attachment", "restricted", "tax_relevant",
-    "sender_domain", "message_id", "sha256", *(f"tsv_{f}" for f in TSV_FIELDS),
+    "sender_domain", "message_id", "sha256", "analysis", *(f"tsv_{f}" for f in TSV_FIELDS),
 )
 _TSV_CASTS = {f"tsv_{f}" for f in TSV_FIELDS}
 UPSERT = (
@@ -75,26 +86,42 @@ _MAX_POSITIONS = 256
 _TSV_BUDGET = 900_000
 
 
-def tsvector_literal(text: str, budget: list[int]) -> str:
-    """A tsvector literal of ``text``'s tokens with positions; ``budget[0]`` is the
-    remaining byte allowance for the row, decreased by what this vector uses. Tokens are
-    letters and digits only, so they never need quoting beyond the enclosing quotes."""
-    tokens = tokenize(text)
+#: Weight labels: folded word, stem, compound part (D is the default and has no label).
+_WEIGHT_WORD = "A"
+_WEIGHTS = {STEM: "B", PART: ""}
+
+
+def tsvector_literal(text: str, budget: list[int], stemmed: bool = False) -> str:
+    """A tsvector literal of ``text``'s folded words with positions (plus their stems and
+    compound parts at the same positions when ``stemmed``); ``budget[0]`` is the remaining
+    byte allowance for the row, decreased by what this vector uses. Terms are letters and
+    digits after an optional marker (``~``, ``^``), so they never need quoting beyond the
+    enclosing quotes."""
+    words = folded_tokens(text)
     positions: defaultdict[str, list[int]] = defaultdict(list)
-    for index, token in enumerate(tokens[:_MAX_POS], start=1):
-        positions[token].append(index)
-    for token in tokens[_MAX_POS:]:
-        if token not in positions:
-            positions[token].append(_MAX_POS)
+
+    def place(word: str, index: int) -> None:
+        positions[word].append(index)
+        if stemmed:
+            for extra in extras(word):
+                if not positions[extra] or positions[extra][-1] != index:
+                    positions[extra].append(index)
+
+    for index, word in enumerate(words[:_MAX_POS], start=1):
+        place(word, index)
+    for word in words[_MAX_POS:]:
+        if word not in positions:
+            place(word, _MAX_POS)
     parts = []
     left = budget[0]
-    for token, pos in positions.items():
+    for term, pos in positions.items():
         if len(pos) > _MAX_POSITIONS:
             pos = pos[:_MAX_POSITIONS]
-        left -= len(token) * 4 + 8 + 2 * len(pos)  # upper bound: 4 bytes per character
+        left -= len(term) * 4 + 8 + 2 * len(pos)  # upper bound: 4 bytes per character
         if left < 0:
             break
-        parts.append(f"'{token}':{','.join(map(str, pos))}")
+        weight = _WEIGHTS.get(term[0], _WEIGHT_WORD)
+        parts.append(f"'{term}':{','.join(f'{p}{weight}' for p in pos)}")
     budget[0] = max(left, 0)
     return " ".join(parts)
 
@@ -104,22 +131,14 @@ def row(doc: Document) -> tuple[Any, ...]:
     folders = list(dict.fromkeys(doc.folders))
     date = index_date(doc.date)
     budget = [_TSV_BUDGET]
-    texts = {
-        "from": doc.from_text,
-        "to": "\n".join(doc.to),
-        "cc": "\n".join(doc.cc),
-        "bcc": "\n".join(doc.bcc),
-        "subject": doc.subject,
-        "body": doc.body,
-        "attachment": "\n".join([*doc.attachment_names, doc.attachment_text]),
-    }
+    texts = doc.field_texts()
     return (
         doc.customer, doc.id, doc.mailbox_keys, folders,
         sorted({full_path(f) for f in folders}), sorted({relative_path(f) for f in folders}),
         _clean(doc.from_), _clean(doc.subject), _clean(doc.body), _clean(texts["attachment"]),
         date, date.year, doc.size, doc.seq, doc.has_attachment, doc.restricted, doc.tax_relevant,
-        fold_keyword(doc.sender_domain), doc.message_id.strip(), doc.sha256.lower(),
-        *(tsvector_literal(texts[f], budget) for f in TSV_FIELDS),
+        fold_keyword(doc.sender_domain), doc.message_id.strip(), doc.sha256.lower(), VERSION,
+        *(tsvector_literal(texts[f], budget, f in STEMMED_FIELDS) for f in TSV_FIELDS),
     )
 
 

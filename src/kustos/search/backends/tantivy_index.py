@@ -21,8 +21,8 @@ import tantivy
 
 from kustos.search.backends.tantivy_facets import facets
 from kustos.search.backends.tantivy_query import TantivyCompiler, filtered
-from kustos.search.backends.tantivy_schema import SCHEMA_VERSION, build_schema, to_tantivy
-from kustos.search.base import IndexBusy, SearchError, SearchIndex, check_customer
+from kustos.search.backends.tantivy_schema import SCHEMA_VERSION, build_schema, open_index, to_tantivy
+from kustos.search.base import IndexBusy, IndexOutdated, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
 from kustos.search.snippets import Highlighter
@@ -31,9 +31,10 @@ from kustos.search.types import Hit, SearchRequest, SearchResult, visible_folder
 _VERSION_FILE = "kustos-schema-version"
 
 
-class SchemaMismatch(SearchError):
+class SchemaMismatch(IndexOutdated):
     def __init__(self, path: Path, found: str) -> None:
-        super().__init__(f"search index {path} has schema version {found!r}, expected {SCHEMA_VERSION}: rebuild it")
+        super().__init__(path.name, repr(found), str(SCHEMA_VERSION))
+        self.path = path
 
 
 class TantivyIndex(SearchIndex):
@@ -80,13 +81,13 @@ class TantivyIndex(SearchIndex):
             if not create:
                 return None
             path.mkdir(parents=True, exist_ok=True)
-            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            index = open_index(self.schema, str(path))
             version_file.write_text(str(SCHEMA_VERSION))
         else:
             found = version_file.read_text().strip()
             if found != str(SCHEMA_VERSION):
                 raise SchemaMismatch(path, found)
-            index = tantivy.Index(self.schema, path=str(path), reuse=True)
+            index = open_index(self.schema, str(path))
         self._indexes[customer] = index
         return index
 

@@ -8,7 +8,12 @@ import tantivy
 from tantivy import Occur, Query
 
 from kustos.search.backends.folders import expand, visible_mailbox_values
-from kustos.search.backends.tantivy_schema import ALL_TEXT_FIELDS, TEXT_FIELD_NAMES, clamp_date
+from kustos.search.backends.tantivy_schema import (
+    ALL_TEXT_FIELDS,
+    EXTRA_FIELD_NAMES,
+    TEXT_FIELD_NAMES,
+    clamp_date,
+)
 from kustos.search.query.ast import (
     And,
     DateRange,
@@ -22,11 +27,15 @@ from kustos.search.query.ast import (
     SizeRange,
     Text,
 )
+from kustos.search.terms import fold, query_parts, query_stems
 from kustos.search.types import SearchRequest
 
 _REGEX_META = set(r"\.+*?()|[]{}^$#&-~")
 #: Prefixes at least this long are expanded via the term dictionary (few terms expected).
 MIN_EXPANDED_PREFIX = 4
+#: Score weights: the word as written (folded) ranks above its stems, stems above compound parts.
+STEM_BOOST = 0.5
+PART_BOOST = 0.25
 
 
 def regex_escape(value: str) -> str:
@@ -82,21 +91,38 @@ class TantivyCompiler:
         return Query.boolean_query(clauses)
 
     def text(self, node: Text) -> Query:
-        fields = ALL_TEXT_FIELDS if node.field is None else (TEXT_FIELD_NAMES[node.field],)
+        fields = ALL_TEXT_FIELDS if node.field is None else (node.field,)
         per_field = [self.text_in(field, node) for field in fields]
         if len(per_field) == 1:
             return per_field[0]
         return Query.boolean_query([(Occur.Should, q) for q in per_field])
 
-    def text_in(self, field: str, node: Text) -> Query:
-        words: list[str | tuple[int, str]] = list(node.tokens)
-        if len(words) == 1:
+    def text_in(self, name: str, node: Text) -> Query:
+        """``node`` in the query field ``name``: phrases and prefixes on the folded words;
+        a single word also by its stems and as a compound part where those are indexed."""
+        field = TEXT_FIELD_NAMES[name]
+        words: list[str | tuple[int, str]] = [fold(t) for t in node.tokens]
+        if len(words) > 1:
             if node.prefix:
-                return self.prefix(field, node.tokens[0])
-            return Query.term_query(self.schema, field, node.tokens[0])
+                return Query.phrase_prefix_query(self.schema, field, words)
+            return Query.phrase_query(self.schema, field, words)
+        word = fold(node.tokens[0])
         if node.prefix:
-            return Query.phrase_prefix_query(self.schema, field, words)
-        return Query.phrase_query(self.schema, field, words)
+            return self.prefix(field, word)
+        exact = Query.term_query(self.schema, field, word)
+        extra = EXTRA_FIELD_NAMES.get(name)
+        if extra is None:
+            return exact
+        clauses = [(Occur.Should, exact)]
+        for terms, boost in ((query_stems(word), STEM_BOOST), (query_parts(word), PART_BOOST)):
+            if terms:
+                clauses.append((Occur.Should, Query.boost_query(self.term_set(extra, terms), boost)))
+        return Query.boolean_query(clauses) if len(clauses) > 1 else exact
+
+    def term_set(self, field: str, terms: list[str]) -> Query:
+        if len(terms) == 1:
+            return Query.term_query(self.schema, field, terms[0])
+        return Query.term_set_query(self.schema, field, terms)
 
     def prefix(self, field: str, prefix: str) -> Query:
         """Words starting with ``prefix``. Building a regex automaton costs ~0.5 ms per field,

@@ -1,7 +1,12 @@
 """The tantivy schema and the Document -> tantivy.Document conversion.
 
-Text fields use tantivy's ``default`` analyzer, which kustos.search.analysis mirrors;
-keyword fields use ``raw`` and receive folded values. ``folder`` keeps the original
+Words are analysed in Python (kustos.search.terms, shared with PostgreSQL) and handed
+to tantivy as space-separated terms, split by the ``kustos_terms`` whitespace analyzer:
+``<field>_w`` holds the folded words with positions (terms, phrases, prefixes),
+``<field>_x`` the stems and compound parts of subject, body and attachment text (no
+positions). ``from``/``subject``/``body``/``attachment`` keep the original text for
+hits and snippets and index nothing (``kustos_stored``). Keyword fields use ``raw``
+and receive folded values. ``folder`` keeps the original
 case (fast field, for facets); ``folder_key``/``folder_rel`` are the folded full and
 mailbox-relative paths used by ``folder:``.
 """
@@ -15,20 +20,32 @@ import tantivy
 from kustos.search.analysis import fold_keyword
 from kustos.search.backends.folders import full_path, relative_path
 from kustos.search.document import Document, index_date
+from kustos.search.terms import STEMMED_FIELDS, extra_terms, folded_tokens
 
 #: Bumped whenever the schema changes; an index of another version must be rebuilt.
-SCHEMA_VERSION = 2  # 2: tax_relevant
+SCHEMA_VERSION = 3  # 2: tax_relevant; 3: analysis of kustos.search.terms (folding, stems, parts)
 
-TEXT_FIELD_NAMES = {
-    "from": "from",
-    "to": "to",
-    "cc": "cc",
-    "bcc": "bcc",
-    "subject": "subject",
-    "body": "body",
-    "attachment": "attachment",
-}
-ALL_TEXT_FIELDS = tuple(TEXT_FIELD_NAMES.values())
+WORDS_TOKENIZER = "kustos_terms"
+STORED_TOKENIZER = "kustos_stored"
+_TEXT_FIELDS = ("from", "to", "cc", "bcc", "subject", "body", "attachment")
+#: Query field -> the field of its folded words.
+TEXT_FIELD_NAMES = {name: f"{name}_w" for name in _TEXT_FIELDS}
+#: Query field -> the field of its stems and compound parts (stemmed fields only).
+EXTRA_FIELD_NAMES = {name: f"{name}_x" for name in STEMMED_FIELDS}
+ALL_TEXT_FIELDS = tuple(TEXT_FIELD_NAMES)
+
+
+def open_index(schema: tantivy.Schema, path: str) -> tantivy.Index:
+    """The tantivy index at ``path`` (created if missing) with kustos' analyzers registered
+    (they live in the Index object, so every opening needs them)."""
+    index = tantivy.Index(schema, path=path, reuse=True)
+    index.register_tokenizer(WORDS_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
+    # The whole text as one token, then dropped: stored for display, nothing indexed.
+    index.register_tokenizer(
+        STORED_TOKENIZER,
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.remove_long(1)).build(),
+    )
+    return index
 
 
 def build_schema() -> tantivy.Schema:
@@ -40,9 +57,11 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("folder", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("sender_domain", stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     for name in ("from", "subject", "body", "attachment"):
-        sb.add_text_field(name, stored=True)
-    for name in ("to", "cc", "bcc"):
-        sb.add_text_field(name, stored=False)
+        sb.add_text_field(name, stored=True, tokenizer_name=STORED_TOKENIZER, index_option="basic")
+    for name in TEXT_FIELD_NAMES.values():
+        sb.add_text_field(name, stored=False, tokenizer_name=WORDS_TOKENIZER, index_option="position")
+    for name in EXTRA_FIELD_NAMES.values():
+        sb.add_text_field(name, stored=False, tokenizer_name=WORDS_TOKENIZER, index_option="freq")
     sb.add_date_field("date", stored=True, indexed=True, fast=True)
     sb.add_integer_field("year", stored=False, indexed=True, fast=True)
     sb.add_unsigned_field("size", stored=True, indexed=True, fast=True)
@@ -73,17 +92,19 @@ def to_tantivy(doc: Document) -> tantivy.Document:
         out.add_text("message_id", doc.message_id.strip())
     if doc.sha256:
         out.add_text("sha256", doc.sha256.lower())
-    # First "from" value is the display form returned in hits; the second adds bare addresses.
+    # Stored for hits: the display form of the sender, subject, body, attachment text.
     out.add_text("from", doc.from_)
-    if doc.from_addr:
-        out.add_text("from", " ".join(doc.from_addr))
-    for name, values in (("to", doc.to), ("cc", doc.cc), ("bcc", doc.bcc)):
-        if values:
-            out.add_text(name, "\n".join(values))
     out.add_text("subject", doc.subject)
     out.add_text("body", doc.body)
     if doc.attachment_names or doc.attachment_text:
         out.add_text("attachment", "\n".join([*doc.attachment_names, doc.attachment_text]))
+    for name, text in doc.field_texts().items():
+        words = folded_tokens(text)
+        if not words:
+            continue
+        out.add_text(TEXT_FIELD_NAMES[name], " ".join(words))
+        if name in EXTRA_FIELD_NAMES:
+            out.add_text(EXTRA_FIELD_NAMES[name], " ".join(extra_terms(words)))
     date = clamp_date(doc.date)
     out.add_date("date", date)
     out.add_integer("year", date.year)
