@@ -221,7 +221,9 @@ def folders(request: HttpRequest, customer_id: str) -> HttpResponse:
     audit.record("archive.folders", actor=user, customer=customer)
     return render(request, "kustos/archive/folders.html",
                   {"customer": customer, "tree": tree, "show_counts": show_counts,
-                   "can_flag": access.can_flag_tax_relevant(user, customer)})
+                   "can_flag": access.can_flag_tax_relevant(user, customer),
+                   "can_restore": access.has_perm(user, Perm.ARCHIVE_RESTORE)
+                   and access.self_service_allows(user, customer, "restore")})
 
 
 def _selected(user: Any, customer: Customer, request: HttpRequest, form: SearchForm) -> list[Message]:

@@ -20,22 +20,28 @@ from kustos.accounts.access import Perm
 from kustos.archive.services import mailbox_restore
 from kustos.web.views.archive import SearchForm
 
-FIELDS = ("customer", "query", "mailbox", "to_mailbox", "to_folder", "source")
+FIELDS = ("customer", "query", "mailbox", "folder", "to_mailbox", "to_folder", "source")
 
 
 def _selection(params: QueryDict) -> dict[str, Any]:
     """What to restore, from the message page (``ids``) or the search toolbar (its parameters and
-    ``scope=selected|all``) or the restore form itself (``query``)."""
+    ``scope=selected|all``) or the folder tree (``scope=folder|mailbox`` with ``mailbox`` and ``folder``)
+    or the restore form itself (``query``)."""
     ids = [i for i in params.getlist("ids") if i.strip()]
     if "query" in params or "to_mailbox" in params:  # the restore form posts its own fields
         return {"customer": params.get("customer", "").strip(), "ids": ids,
                 **{k: params.get(k, "").strip() for k in FIELDS[1:]}}
+    if params.get("scope") in ("folder", "mailbox"):  # the folder tree: one folder or a whole mailbox
+        return {"customer": params.get("customer", "").strip(), "ids": [], "query": "",
+                "mailbox": params.get("mailbox", "").strip(),
+                "folder": params.get("folder", "").strip() if params.get("scope") == "folder" else "",
+                "to_mailbox": "", "to_folder": "", "source": ""}
     form = SearchForm.from_params(params)
     if params.get("scope") == "selected" or (ids and params.get("scope") != "all"):
-        return {"customer": form.customer, "ids": ids, "query": "", "mailbox": "", "to_mailbox": "",
+        return {"customer": form.customer, "ids": ids, "query": "", "mailbox": "", "folder": "", "to_mailbox": "",
                 "to_folder": "", "source": ""}
     return {"customer": form.customer, "ids": [], "query": form.query() or "*", "mailbox": form.mailbox,
-            "to_mailbox": "", "to_folder": "", "source": ""}
+            "folder": "", "to_mailbox": "", "to_folder": "", "source": ""}
 
 
 def _page(request: HttpRequest, selection: dict[str, Any], error: str = "", status: int = 200) -> HttpResponse:
@@ -64,7 +70,8 @@ def restore_start(request: HttpRequest) -> HttpResponse:
     try:
         job = mailbox_restore.request_as(
             request.user, selection["customer"], origin="dashboard", message_ids=selection["ids"],
-            query=selection["query"], mailbox=selection["mailbox"], to_mailbox=selection["to_mailbox"],
+            query=selection["query"], mailbox=selection["mailbox"], folder=selection["folder"],
+            to_mailbox=selection["to_mailbox"],
             to_folder=selection["to_folder"], source=selection["source"])
     except ValidationError as exc:
         return _page(request, selection, "; ".join(exc.messages), status=400)
