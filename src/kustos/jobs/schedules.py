@@ -5,8 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
-from kustos.archive.services import alerts, export_files
-from kustos.archive.services import sources as archive_sources
+from kustos.archive.services import alerts, export_files, source_schedule
 from kustos.backup import jobs as backup_jobs
 from kustos.backup.services import search_hooks
 from kustos.core import runtime
@@ -17,10 +16,7 @@ from kustos.tenants.models import Customer
 @db_periodic_task(crontab(minute="*"))
 def enqueue_due_sources() -> int:
     """Every minute: start a job for every source whose interval (default 15 min) has elapsed."""
-    due = archive_sources.due()
-    for source in due:
-        archive_sources.run_now(source, actor="scheduler")
-    return len(due)
+    return len(source_schedule.enqueue_due())
 
 
 @db_periodic_task(crontab(minute="*"))

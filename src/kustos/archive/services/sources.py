@@ -229,18 +229,31 @@ def run_now(source: Source, *, actor: Any = None) -> Job:
 
 
 def due(now=None) -> list[Source]:
-    """Active sources whose interval has elapsed and that have no queued or running job."""
+    """Active sources whose interval has elapsed and that have no queued or running job.
+
+    Only due rows are read: ``last_run_at <= now - interval`` per distinct interval, so a tick costs
+    a few queries whatever the number of sources (``source_schedule.enqueue_due`` starts them)."""
     now = now or timezone.now()
+    active = Source.objects.filter(paused=False)
+    intervals = sorted(set(active.order_by().values_list("interval_minutes", flat=True).distinct()))
+    conditions = [Q(last_run_at__isnull=True)] + [
+        Q(interval_minutes=minutes, last_run_at__lte=now - timedelta(minutes=minutes)) for minutes in intervals]
     busy = set(Job.objects.filter(kind="source.run", state__in=["queued", "running", "retrying"])
                .values_list("params__source", flat=True))
     result = []
-    for source in Source.objects.filter(paused=False).filter(
-            Q(last_run_at__isnull=True) | Q(last_run_at__lt=now - timedelta(minutes=1))):
-        if source.id in busy or "archive" not in (source.services or []):
-            continue  # archive runs only: a backup plan's runs are scheduled by the backup engine
-        if source.last_run_at is None or source.last_run_at + timedelta(minutes=source.interval_minutes) <= now:
+    for start in range(0, len(conditions), _DUE_TERMS):  # bounded OR terms per query (SQLite's depth limit)
+        either = Q()
+        for condition in conditions[start:start + _DUE_TERMS]:
+            either |= condition
+        for source in active.filter(either).select_related("customer").defer("cursors"):
+            if source.id in busy or "archive" not in (source.services or []):
+                continue  # archive runs only: a backup plan's runs are scheduled by the backup engine
             result.append(source)
+    result.sort(key=lambda s: (s.customer_id, s.name))
     return result
+
+
+_DUE_TERMS = 200
 
 
 def services(source: Source) -> dict[str, bool]:
