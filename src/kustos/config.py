@@ -96,6 +96,7 @@ class Settings:
     evidence_renew_algorithm: str = "sha256"  # hash of renewal time-stamps (sha256, sha384, sha512)
     evidence_hash_sunset: str = ""  # weakening hashes, "sha256:2031,...": renew their tokens from that year on
     search_backend: str = ""  # "tantivy" | "postgres"; empty = by database
+    search_open_indexes: int = 64  # tantivy: customer indexes kept open per process (least recently used closed)
     email_backend: str = "kustos.accounts.outbox.OutboxBackend"  # files under home/outbox (0600), never logs
     email_from: str = "kustos@localhost"
     require_2fa_for_admins: bool = True
@@ -184,6 +185,7 @@ _CASTS.update(evidence_renew_days=int, evidence_warn_days=int, evidence_auto_ren
 _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_networks)
 _CASTS.update(ocr=lambda v: str(v).strip().lower(), ocr_timeout=int, ocr_memory_mb=int, ocr_max_pages=int,
               ocr_max_pixels=int)
+_CASTS.update(search_open_indexes=int)
 _CASTS.update(imap_port=int, imap_tls_port=int, imap_max_connections=int, imap_max_connections_per_client=int,
               imap_idle_timeout=int)
 
@@ -219,6 +221,8 @@ def _check(settings: Settings) -> None:
     if settings.job_heartbeat_timeout < 2 * settings.job_heartbeat_interval:
         raise ConfigError("KUSTOS_JOB_HEARTBEAT_TIMEOUT must be at least twice KUSTOS_JOB_HEARTBEAT_INTERVAL "
                           f"({settings.job_heartbeat_interval} s), or live jobs would be reaped")
+    if settings.search_open_indexes < 1:
+        raise ConfigError("KUSTOS_SEARCH_OPEN_INDEXES must be at least 1")
     if settings.ocr not in {"on", "off", "auto"}:
         raise ConfigError(f"KUSTOS_OCR must be on, off or auto (got {settings.ocr!r})")
     if not settings.production:
