@@ -154,6 +154,7 @@ class ImapConnector:
         chunks = self._plan_chunks(client, new_uids)
         for number, chunk in enumerate(chunks, start=1):
             items, pending = pending, []
+            client.normalise_times = False  # INTERNALDATE with the server's offset, not naive local time
             response = client.fetch(chunk, ["BODY.PEEK[]", "INTERNALDATE", "FLAGS"])
             for uid in chunk:
                 data = response.get(uid)
