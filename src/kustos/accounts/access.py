@@ -25,6 +25,8 @@ from django.utils import timezone
 
 from kustos.accounts.models import AuditorGrant, User
 from kustos.accounts.roles import Role
+from kustos.audit import services as audit
+from kustos.audit.models import AuditEvent
 from kustos.jobs.models import Job
 from kustos.tenants.models import Customer, Partner, SelfService, StorageLocation
 
@@ -397,3 +399,42 @@ def audit_scope(user: User) -> Q:
     if user.role == Role.CUSTOMER_ADMIN and user.customer_id:
         return own | Q(customer_id=user.customer_id)
     return own
+
+
+VISIBILITY_WIDENED = "archive.visibility_widened"
+
+
+def visibility_widened(customer: Customer, *, actor: Any, reason: str, target: str = "",
+                       detail: dict[str, Any] | None = None) -> None:
+    """Record that messages already in ``customer``'s archive became visible to users who could not
+    see them (e.g. a GDPR restriction lifted). Call it AFTER the change is committed (or inside its
+    transaction): a client that syncs between the two must see the change no later than this record.
+
+    Changes that write their own audit event need no call: granting an auditor access
+    (``auditor.grant``) and flagging a message tax-relevant (``archive.tax_relevant`` true) count by
+    themselves (``visibility_generation``)."""
+    audit.record(VISIBILITY_WIDENED, actor=actor, customer=customer, target=target[:200],
+                 detail={"reason": reason, **(detail or {})})
+
+
+def visibility_generation(user: User, customer: Customer) -> int:
+    """How often what ``user`` may see of ``customer`` may have gained messages that were archived
+    before: the count of the audit events of such changes that can concern this user. It only grows
+    (the audit log is append-only; the events counted depend on the role, not on the current grant,
+    so a grant of another kind never lowers it), and it stays 0 for roles that see everything, so
+    they never re-sync for nothing.
+
+    * ``visibility_widened`` (e.g. a lifted restriction): end users and auditors (who do not see
+      restricted messages);
+    * an auditor grant given or changed (``auditor.grant`` on the user): that auditor;
+    * a message flagged tax-relevant: auditors (a grant may be limited to tax-relevant mail).
+
+    The IMAP server folds it into UIDVALIDITY (``kustos.imapd.uids``)."""
+    if user.role == Role.END_USER:
+        events = Q(action=VISIBILITY_WIDENED)
+    elif user.role == Role.AUDITOR:
+        events = (Q(action=VISIBILITY_WIDENED) | Q(action="auditor.grant", target=user.id)
+                  | Q(action="archive.tax_relevant", detail__tax_relevant=True))
+    else:
+        return 0
+    return AuditEvent.objects.filter(events, customer_id=customer.id).count()

@@ -26,6 +26,7 @@ from kustos.archive.services import messages as message_service
 from kustos.archive.services import search as search_service
 from kustos.audit import services as audit
 from kustos.imapd.backend import AuthError, CommandError, FolderInfo, MessageInfo
+from kustos.imapd.uids import uidvalidity
 from kustos.search import limits as search_limits
 from kustos.search.query.errors import QuerySyntaxError
 from kustos.tenants.models import Customer
@@ -163,6 +164,7 @@ class ArchiveAccount:
         boxes = self._mailboxes()
         flat = self.user.role == Role.END_USER and len(self.user.own_mailboxes()) == 1 and len(boxes) <= 1
         entries: dict[str, _Entry] = {}
+        generation = access.visibility_generation(self.user, self.customer)
         if not flat:
             for box in boxes:
                 entries[box.address] = _Entry(FolderInfo(box.address, selectable=False), None, box.address)
@@ -173,7 +175,7 @@ class ArchiveAccount:
                 continue
             address = folder.mailbox.address
             name = path if flat else f"{address}/{path}"
-            entries[name] = _Entry(FolderInfo(name, True, folder.id), folder, address)
+            entries[name] = _Entry(FolderInfo(name, True, uidvalidity(folder.id, generation)), folder, address)
             parts = name.split("/")
             for i in range(1, len(parts)):  # parents that hold no mail of their own
                 parent = "/".join(parts[:i])
