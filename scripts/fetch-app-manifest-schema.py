@@ -52,7 +52,11 @@ def main() -> int:
     tmp.mkdir(parents=True, exist_ok=True)
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
         members = [m for m in tar.getmembers() if m.isfile() and m.name.startswith(PREFIX) and ".." not in m.name]
-        tar.extractall(tmp, members=members, filter="data")
+        members = [m for m in members if not m.name.startswith("/")]
+        if hasattr(tarfile, "data_filter"):  # Python 3.11.4 and later
+            tar.extractall(tmp, members=members, filter="data")
+        else:  # regular files under PREFIX only, no absolute or ".." names: safe without the filter
+            tar.extractall(tmp, members=members)  # noqa: S202
     (tmp / ".integrity").write_text(INTEGRITY + "\n")
     if dest.exists():
         for path in sorted(dest.rglob("*"), reverse=True):
