@@ -207,7 +207,7 @@ class ArchiveAccount:
         for ref in refs.iterator(chunk_size=2000):
             msg = ref.message
             if message_service.visible(msg, self.message_scope):
-                out.append(MessageInfo(ref.id, msg.id, msg.size, msg.date or msg.archived_at))
+                out.append(_info(ref, msg))
         return entry.info, out
 
     @_db
@@ -252,3 +252,13 @@ class ArchiveAccount:
 
     def close(self) -> None:
         close_old_connections()
+
+
+def _info(ref: MessageRef, msg: Message) -> MessageInfo:
+    """The message as the folder shows it: the mailbox's own receive time and flags where they were
+    archived, else (mail archived before they were kept, or from a source without them) the Date
+    header or archive time and ``\\Seen``."""
+    if ref.received_at is not None:
+        return MessageInfo(ref.id, msg.id, msg.size, ref.received_at, tuple(ref.flags or ()))
+    return MessageInfo(ref.id, msg.id, msg.size, msg.date or msg.archived_at,
+                       tuple(ref.flags) if ref.flags else ("\\Seen",))
