@@ -103,7 +103,7 @@ def search_index() -> SearchIndex:
         return index
     # Release the writer after every commit: `kustos import`, workers and `serve` may all index
     # the same customer from different processes.
-    return resolve("kustos.search:TantivyIndex")(s.index_path, hold_writer=False)
+    return resolve("kustos.search:TantivyIndex")(s.index_path, hold_writer=False, open_indexes=s.search_open_indexes)
 
 
 def _dsn_of_default_database() -> str:

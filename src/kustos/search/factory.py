@@ -18,7 +18,7 @@ def open_index(settings: Settings) -> SearchIndex:
     ``settings.index_path``, or PostgreSQL at ``settings.database_url`` (table created if missing)."""
     name = settings.effective_search_backend
     if name == "tantivy":
-        return TantivyIndex(settings.index_path)
+        return TantivyIndex(settings.index_path, open_indexes=settings.search_open_indexes)
     if name == "postgres":
         if not settings.database_url:
             raise SearchError("search backend 'postgres' needs KUSTOS_DATABASE_URL")

@@ -6,6 +6,11 @@ IndexBusy). Writers stay open between commits (opening one costs threads and hea
 are released by ``close()`` -- or after every commit with ``hold_writer=False``, for
 several processes writing the same customer in turns. Other processes' commits become
 visible to this instance's searches within about half a second (tantivy reloads on commit).
+
+At most ``open_indexes`` customer indexes stay open (least recently used first out): an evicted
+customer's writer is released (its lock freed) and its reader closed, so the file handles and
+memory of a process serving a thousand customers stay flat. An index with uncommitted writes is
+never evicted; it leaves at the next commit. The next use of an evicted customer opens it again.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,6 +57,7 @@ class TantivyIndex(SearchIndex):
         threads: int = 1,
         lock_timeout: float = 30.0,
         hold_writer: bool = True,
+        open_indexes: int = 64,
     ) -> None:
         self.base_dir = Path(base_dir)
         self.heap_bytes = heap_bytes
@@ -58,8 +65,9 @@ class TantivyIndex(SearchIndex):
         self.threads = threads
         self.lock_timeout = lock_timeout
         self.hold_writer = hold_writer
+        self.open_indexes = max(1, open_indexes)
         self.schema = build_schema()
-        self._indexes: dict[str, tantivy.Index] = {}
+        self._indexes: OrderedDict[str, tantivy.Index] = OrderedDict()  # least recently used first
         self._writers: dict[str, tantivy.IndexWriter] = {}
         self._dirty: set[str] = set()
         self._bulk = False
@@ -72,9 +80,24 @@ class TantivyIndex(SearchIndex):
         return self.base_dir / check_customer(customer)
 
     def _index(self, customer: str, create: bool) -> tantivy.Index | None:
-        index = self._indexes.get(customer)
+        index = self._indexes.get(customer)  # the open index, without waiting for a writing thread
         if index is not None:
+            try:
+                self._indexes.move_to_end(customer)
+            except KeyError:
+                pass  # evicted meanwhile: this caller still uses the object it holds
             return index
+        with self._lock:
+            index = self._indexes.get(customer)
+            if index is not None:
+                return index
+            index = self._open(customer, create)
+            if index is not None:
+                self._indexes[customer] = index
+                self._evict(keep=customer)
+            return index
+
+    def _open(self, customer: str, create: bool) -> tantivy.Index | None:
         path = self._path(customer)
         version_file = path / _VERSION_FILE
         if not version_file.exists():
@@ -88,8 +111,23 @@ class TantivyIndex(SearchIndex):
             if found != str(SCHEMA_VERSION):
                 raise SchemaMismatch(path, found)
             index = open_index(self.schema, str(path))
-        self._indexes[customer] = index
         return index
+
+    def _evict(self, keep: str = "") -> None:
+        """Close least recently used indexes beyond ``open_indexes`` (never one with uncommitted writes,
+        nor ``keep``, the one just opened for a caller)."""
+        excess = len(self._indexes) - self.open_indexes
+        for customer in list(self._indexes):
+            if excess <= 0:
+                return
+            if customer in self._dirty or customer == keep:
+                continue
+            writer = self._writers.pop(customer, None)
+            if writer is not None:
+                writer.rollback()  # nothing uncommitted (not dirty); frees the writer's lock file
+                writer.wait_merging_threads()
+            del self._indexes[customer]
+            excess -= 1
 
     def _writer(self, customer: str) -> tantivy.IndexWriter:
         writer = self._writers.get(customer)
@@ -162,6 +200,7 @@ class TantivyIndex(SearchIndex):
             self._dirty.clear()
             if self._writers_bulk or not self.hold_writer:
                 self._release_writers()
+            self._evict()
 
     def rollback(self) -> None:
         with self._lock:
