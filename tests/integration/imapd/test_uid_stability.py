@@ -8,15 +8,19 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kustos.accounts import access
 from kustos.accounts.services import users
 from kustos.archive.models import Message, MessageRef
+from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import messages
+from kustos.archive.services.ingest import Ingestor
 from kustos.imapd import uids
 from kustos.lifecycle.services.gdpr_erase import restrict
-from tests.integration.imapd.conftest import ALICE, World
+from tests.integration.imapd.conftest import ALICE, World, mail
 
 
 def _state(world: World, user: str, folder: str) -> tuple[int, list[int]]:
@@ -102,3 +106,20 @@ def test_uidvalidity_values():
     assert 0 < uids.uidvalidity(2**32 - 2, 10**6) < 2**32
     with pytest.raises(ValueError, match="folder id must be positive"):
         uids.uidvalidity(0, 1)
+
+
+def test_references_are_created_under_the_customers_ingest_lock(world: World):
+    """The reason a late commit cannot put a UID below a visible one (``kustos.imapd.uids``, point 2):
+    the transaction that inserts references has locked the customer's ingest counter first."""
+    item = Incoming(raw=mail(99, ALICE, "Nachzügler", timezone.now(), False), mailbox=ALICE, folders=["INBOX"],
+                    source="test")
+    with CaptureQueriesContext(connection) as queries, Ingestor(world.customer, workers=1).session() as ingestor:
+        assert ingestor.ingest([item]).imported == 1
+    sql = [q["sql"] for q in queries.captured_queries]
+    lock = next(i for i, s in enumerate(sql) if "archive_ingestcounter" in s and s.lstrip().upper().startswith("SELECT"))
+    insert = next(i for i, s in enumerate(sql) if re.match(r'\s*INSERT\b[^"]*INTO "archive_messageref"', s, re.I))
+    assert lock < insert
+    assert "FOR UPDATE" in sql[lock] or not connection.features.has_select_for_update
+    # Nothing between them ends the transaction that holds the lock.
+    assert not any(s.strip().upper() in ("COMMIT", "ROLLBACK") or s.upper().startswith("RELEASE SAVEPOINT")
+                   for s in sql[lock:insert])
