@@ -352,6 +352,10 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): (
         "customer", "op=403/403/403 pa=200/404/404 pt=200/404/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/ocr"): (
+        "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/ocr/run"): (  # 422: OCR is off in the tests
+        "customer", "op=403/403/403 pa=422/422/404 pt=422/422/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/quarantine/{item_id}"): (
         "quarantine", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/quarantine/{item_id}/raw"): (

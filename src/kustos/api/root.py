@@ -29,6 +29,7 @@ from kustos.api.routers.help import router as help_router
 from kustos.api.routers.holds import router as holds_router
 from kustos.api.routers.ingest_rules import router as ingest_rules_router
 from kustos.api.routers.notify import router as notify_router
+from kustos.api.routers.ocr import router as ocr_router
 from kustos.api.routers.reconcile import router as reconcile_router
 from kustos.api.routers.retention import router as retention_router
 from kustos.api.routers.saved_searches import router as saved_searches_router
@@ -74,6 +75,7 @@ api.add_router("", gdpr_router)
 api.add_router("", saved_searches_router)
 api.add_router("", self_service_router)
 api.add_router("", tax_flags_router)
+api.add_router("", ocr_router)
 api.add_router("", archive_alerts_router)
 api.add_router("", ingest_rules_router)
 api.add_router("", help_router)

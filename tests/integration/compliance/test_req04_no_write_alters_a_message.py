@@ -112,6 +112,8 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/saved-searches"): NONE,
     ("POST", "/api/v1/saved-searches/{saved_id}/share"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): FLAGS,
+    # OCR: re-queues failed attachments; the job adds recognised text to the search document only
+    ("POST", "/api/v1/customers/{customer_id}/ocr/run"): NONE,
     ("PUT", "/api/v1/uploads/{upload_id}"): ADDS,
     ("POST", "/api/v1/customers/{customer_id}/holds"): NONE,  # records hold items; messages untouched
     ("POST", "/api/v1/customers/{customer_id}/holds/{hold_id}/release"): NONE,
@@ -251,6 +253,8 @@ CLI_COMMANDS: dict[str, str] = {
     "message flag-tax": FLAGS,
     "archive flag-folder": FLAGS,
     "archive folders": NONE,
+    "ocr status": NONE,
+    "ocr run": NONE,  # recognised text goes to the search document; message bytes and rows untouched
     "saved-search add": NONE,
     "saved-search list": NONE,
     "saved-search share": NONE,

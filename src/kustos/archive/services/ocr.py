@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 
+from kustos.accounts import access
+from kustos.accounts.access import Perm
 from kustos.archive.documents import build_documents
 from kustos.archive.models import Message, OcrAttachment
 from kustos.archive.ocr_texts import report_row
@@ -105,8 +108,8 @@ def status(customer: Customer, *, limit: int = 200) -> dict[str, Any]:
             "job": job.id if job else None, "failed": [report_row(r) for r in failed]}
 
 
-class OcrOff(Exception):
-    """OCR is switched off (KUSTOS_OCR=off, or auto without tesseract installed)."""
+class OcrOff(ValidationError):
+    """OCR is switched off (KUSTOS_OCR=off, or auto without tesseract installed): API 422, CLI exit 1."""
 
 
 def requeue_failed(customer: Customer, *, actor: Any) -> dict[str, Any]:
@@ -115,9 +118,18 @@ def requeue_failed(customer: Customer, *, actor: Any) -> dict[str, Any]:
         raise OcrOff("OCR is off: set KUSTOS_OCR=on and install tesseract-ocr")
     n = OcrAttachment.objects.filter(customer=customer, status=Status.FAILED).update(
         status=Status.PENDING, reason="")
-    job = ocr_queue.schedule(customer, created_by=getattr(actor, "username", "") or str(actor or ""))
+    job = ocr_queue.schedule(customer, created_by=getattr(actor, "email", str(actor)))
     audit.record("archive.ocr_requeue", actor=actor, customer=customer, detail={"attachments": n})
     if job is not None:
         job.refresh_from_db()  # the CLI runs jobs inline: it may have finished already
     return {"customer": customer.id, "requeued": n, "job": job.id if job else None,
             "job_state": job.state if job else None}
+
+
+def status_as(user: Any, customer_id: str) -> dict[str, Any]:
+    """The OCR report of a customer, for users who may import into its archive (else 404/403)."""
+    return status(access.get_customer(user, customer_id, Perm.ARCHIVE_IMPORT))
+
+
+def requeue_failed_as(user: Any, customer_id: str) -> dict[str, Any]:
+    return requeue_failed(access.get_customer(user, customer_id, Perm.ARCHIVE_IMPORT), actor=user)
