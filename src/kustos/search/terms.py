@@ -29,6 +29,7 @@ an index built by another version must be rebuilt, never mixed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -44,6 +45,7 @@ STEMMED_FIELDS = ("subject", "body", "attachment")
 STEM = "~"
 PART = "^"
 PART_MIN_WORD = 8
+PART_MAX_WORD = 30
 PART_MIN_HEAD = 3
 PART_MIN = 4
 #: Query stems shorter than this do not search compound parts ("tag" would find "Tagung").
@@ -52,47 +54,44 @@ _STEM_MIN = 3
 
 _GERMAN = snowballstemmer.stemmer("german")
 _STEMMERS = (_GERMAN, snowballstemmer.stemmer("english"))
-_UMLAUTS = {"ä": "a", "ö": "o", "ü": "u"}
+for _stemmer in _STEMMERS:
+    # PyStemmer (used by snowballstemmer when installed) caches 10,000 words; our own caches
+    # below keep the words that repeat, and its cache halved the speed on new words.
+    if hasattr(_stemmer, "maxCacheSize"):
+        _stemmer.maxCacheSize = 0
+
+# Lucene's GermanNormalizationFilter as one substitution on lower-case text: an "e" after
+# "a"/"o" goes, and after a "u" that does not follow a vowel or "q" ("mueller", not "queue").
+_DIGRAPH = re.compile(r"([ao]|(?<![aeiouyqäöü])u)e")
 
 
-def _strip_marks(char: str) -> str:
-    """``char`` without combining diacritics ("é" -> "e"); unchanged when it has none."""
-    decomposed = unicodedata.normalize("NFD", char)
-    base = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return base or char
+def _fold_table() -> dict[int, str | None]:
+    """Latin letters with diacritics -> their base letters ("é" -> "e", "ä" -> "a"), "ß" -> "ss"."""
+    table: dict[int, str | None] = {ord("ß"): "ss"}
+    # Combining diacritics left over ("İ".lower() is "i" + U+0307, or decomposed input) go.
+    table.update(dict.fromkeys(range(0x300, 0x370)))
+    for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        char = chr(code)
+        base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        if base and base != char:
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
+
+
+def fold_text(text: str) -> str:
+    """``text`` lower-cased and folded (see module docstring); its tokens are the folded
+    forms of ``text``'s tokens. Two C-speed passes over the whole text."""
+    low = _DIGRAPH.sub(r"\1", text.lower())
+    return low if low.isascii() else low.translate(_FOLD)
 
 
 @lru_cache(maxsize=200_000)
 def fold(token: str) -> str:
     """The canonical form of a lower-case token (see module docstring)."""
-    if token.isascii() and "e" not in token:
-        return token
-    out: list[str] = []
-    state = "N"  # N: other, V: vowel context (keep a following e), U: a/o/u that an e may follow
-    for char in token:
-        if char in "ao":
-            state = "U"
-            out.append(char)
-        elif char == "u":
-            state = "U" if state == "N" else "V"
-            out.append(char)
-        elif char == "e":
-            if state != "U":
-                out.append(char)
-            state = "V"
-        elif char in "iqy":
-            state = "V"
-            out.append(char)
-        elif char in _UMLAUTS:
-            state = "V"
-            out.append(_UMLAUTS[char])
-        elif char == "ß":
-            state = "N"
-            out.append("ss")
-        else:
-            state = "N"
-            out.append(char if char.isascii() else _strip_marks(char))
-    return "".join(out) or token
+    return fold_text(token)
 
 
 @lru_cache(maxsize=200_000)
@@ -106,10 +105,11 @@ def stems(folded: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=200_000)
 def extras(folded: str) -> tuple[str, ...]:
-    """The stem and compound-part index terms of a folded word (markers included)."""
+    """The stem and compound-part index terms of a folded word (markers included). Words
+    longer than PART_MAX_WORD (hashes, encoded junk, rare giant compounds) get no parts."""
     found = [STEM + s for s in stems(folded)]
-    if len(folded) >= PART_MIN_WORD and folded.isalpha():
-        heads = (_GERMAN.stemWord(folded[i:]) for i in range(PART_MIN_HEAD, len(folded) - PART_MIN + 1))
+    if PART_MIN_WORD <= len(folded) <= PART_MAX_WORD and folded.isalpha():
+        heads = _GERMAN.stemWords([folded[i:] for i in range(PART_MIN_HEAD, len(folded) - PART_MIN + 1)])
         found += dict.fromkeys(PART + h for h in heads if len(h) >= PART_MIN)
     return tuple(found)
 
@@ -127,11 +127,31 @@ def query_parts(folded: str) -> list[str]:
     return [PART + stem] if len(stem) >= PART_MIN_QUERY else []
 
 
+#: folded word -> its extras joined by spaces (plain dict lookups: the hot path of indexing;
+#: emptied when it reaches _EXTRAS_MAX entries).
+_EXTRAS: dict[str, str] = {}
+_EXTRAS_MAX = 300_000
+
+
+def _extras_text(word: str) -> str:
+    if len(_EXTRAS) >= _EXTRAS_MAX:
+        _EXTRAS.clear()
+    found = _EXTRAS[word] = " ".join(extras(word))
+    return found
+
+
 def folded_tokens(text: str) -> list[str]:
     """The folded forms of ``text``'s tokens, in order (one per position)."""
-    return [fold(t) for t in tokenize(text)]
+    return tokenize(fold_text(text))
 
 
-def extra_terms(folded: list[str]) -> list[str]:
-    """The stem and part terms of a folded token sequence, in order."""
-    return [term for f in folded for term in extras(f)]
+def extras_by_word(words: list[str]) -> dict[str, str]:
+    """Each distinct word of ``words`` -> its extras joined by spaces ("" for none)."""
+    cache = _EXTRAS
+    return {w: cache.get(w) or _extras_text(w) for w in dict.fromkeys(words)}
+
+
+def extras_text(words: list[str]) -> str:
+    """The extras of the distinct ``words``, joined by spaces (what tantivy's ``_x`` fields hold)."""
+    cache = _EXTRAS
+    return " ".join([x for w in set(words) if (x := cache.get(w) or _extras_text(w))])

@@ -2,9 +2,9 @@
 
 Terms come from kustos.search.terms (the same as tantivy's), and tsvectors are
 written as literals, so PostgreSQL's own parser (which treats e-mail addresses, URLs
-and hyphenated words specially) and its stemmers never decide what a word is. A word's
-folded form has weight A; its stems (weight B) and compound parts (weight D) sit at
-the same position, so phrases of folded forms are unaffected. ``tsv_all`` is the
+and hyphenated words specially) and its stemmers never decide what a word is. Folded
+words have positions (phrases); stems and compound parts of subject, body and
+attachment text have none (they match, and rank below words as written). ``tsv_all`` is the
 concatenation of the per-field vectors, kept by PostgreSQL as a generated column.
 ``analysis`` records the kustos.search.terms VERSION a row was analysed with: rows of
 another version make the customer's searches fail until the index is rebuilt.
@@ -18,7 +18,7 @@ from typing import Any
 from kustos.search.analysis import fold_keyword
 from kustos.search.backends.folders import full_path, relative_path
 from kustos.search.document import Document, index_date
-from kustos.search.terms import PART, STEM, STEMMED_FIELDS, VERSION, extras, folded_tokens
+from kustos.search.terms import STEMMED_FIELDS, VERSION, extras_text, folded_tokens
 
 TABLE = "kustos_search_doc"
 TSV_FIELDS = ("from", "to", "cc", "bcc", "subject", "body", "attachment")
@@ -86,32 +86,19 @@ _MAX_POSITIONS = 256
 _TSV_BUDGET = 900_000
 
 
-#: Weight labels: folded word, stem, compound part (D is the default and has no label).
-_WEIGHT_WORD = "A"
-_WEIGHTS = {STEM: "B", PART: ""}
-
-
 def tsvector_literal(text: str, budget: list[int], stemmed: bool = False) -> str:
-    """A tsvector literal of ``text``'s folded words with positions (plus their stems and
-    compound parts at the same positions when ``stemmed``); ``budget[0]`` is the remaining
+    """A tsvector literal of ``text``'s folded words with positions (plus the stems and
+    compound parts of its distinct words when ``stemmed``); ``budget[0]`` is the remaining
     byte allowance for the row, decreased by what this vector uses. Terms are letters and
     digits after an optional marker (``~``, ``^``), so they never need quoting beyond the
     enclosing quotes."""
     words = folded_tokens(text)
     positions: defaultdict[str, list[int]] = defaultdict(list)
-
-    def place(word: str, index: int) -> None:
-        positions[word].append(index)
-        if stemmed:
-            for extra in extras(word):
-                if not positions[extra] or positions[extra][-1] != index:
-                    positions[extra].append(index)
-
     for index, word in enumerate(words[:_MAX_POS], start=1):
-        place(word, index)
+        positions[word].append(index)
     for word in words[_MAX_POS:]:
         if word not in positions:
-            place(word, _MAX_POS)
+            positions[word].append(_MAX_POS)
     parts = []
     left = budget[0]
     for term, pos in positions.items():
@@ -120,8 +107,15 @@ def tsvector_literal(text: str, budget: list[int], stemmed: bool = False) -> str
         left -= len(term) * 4 + 8 + 2 * len(pos)  # upper bound: 4 bytes per character
         if left < 0:
             break
-        weight = _WEIGHTS.get(term[0], _WEIGHT_WORD)
-        parts.append(f"'{term}':{','.join(f'{p}{weight}' for p in pos)}")
+        parts.append(f"'{term}':{','.join(map(str, pos))}")
+    if stemmed and left > 0:
+        # Stems and parts without positions: they match but do not rank (ts_rank_cd needs
+        # positions), so a word as written ranks above its other forms.
+        for term in extras_text(list(positions)).split():
+            left -= len(term) * 4 + 8
+            if left < 0:
+                break
+            parts.append(f"'{term}'")
     budget[0] = max(left, 0)
     return " ".join(parts)
 

@@ -1,10 +1,10 @@
 """The tantivy schema and the Document -> tantivy.Document conversion.
 
-Words are analysed in Python (kustos.search.terms, shared with PostgreSQL) and handed
-to tantivy as space-separated terms, split by the ``kustos_terms`` whitespace analyzer:
-``<field>_w`` holds the folded words with positions (terms, phrases, prefixes),
-``<field>_x`` the stems and compound parts of subject, body and attachment text (no
-positions). ``from``/``subject``/``body``/``attachment`` keep the original text for
+Text is folded in Python (kustos.search.terms, shared with PostgreSQL): ``<field>_w``
+holds the folded text, split by tantivy's ``default`` analyzer, which
+kustos.search.analysis.tokenize mirrors (terms, phrases, prefixes); ``<field>_x`` holds
+the stems and compound parts of the distinct words of subject, body and attachment text
+as space-separated terms (``kustos_terms`` whitespace analyzer, no positions). ``from``/``subject``/``body``/``attachment`` keep the original text for
 hits and snippets and index nothing (``kustos_stored``). Keyword fields use ``raw``
 and receive folded values. ``folder`` keeps the original
 case (fast field, for facets); ``folder_key``/``folder_rel`` are the folded full and
@@ -17,10 +17,10 @@ from datetime import datetime
 
 import tantivy
 
-from kustos.search.analysis import fold_keyword
+from kustos.search.analysis import fold_keyword, tokenize
 from kustos.search.backends.folders import full_path, relative_path
 from kustos.search.document import Document, index_date
-from kustos.search.terms import STEMMED_FIELDS, extra_terms, folded_tokens
+from kustos.search.terms import STEMMED_FIELDS, extras_text, fold_text
 
 #: Bumped whenever the schema changes; an index of another version must be rebuilt.
 SCHEMA_VERSION = 3  # 2: tax_relevant; 3: analysis of kustos.search.terms (folding, stems, parts)
@@ -59,7 +59,7 @@ def build_schema() -> tantivy.Schema:
     for name in ("from", "subject", "body", "attachment"):
         sb.add_text_field(name, stored=True, tokenizer_name=STORED_TOKENIZER, index_option="basic")
     for name in TEXT_FIELD_NAMES.values():
-        sb.add_text_field(name, stored=False, tokenizer_name=WORDS_TOKENIZER, index_option="position")
+        sb.add_text_field(name, stored=False, tokenizer_name="default", index_option="position")
     for name in EXTRA_FIELD_NAMES.values():
         sb.add_text_field(name, stored=False, tokenizer_name=WORDS_TOKENIZER, index_option="freq")
     sb.add_date_field("date", stored=True, indexed=True, fast=True)
@@ -99,12 +99,12 @@ def to_tantivy(doc: Document) -> tantivy.Document:
     if doc.attachment_names or doc.attachment_text:
         out.add_text("attachment", "\n".join([*doc.attachment_names, doc.attachment_text]))
     for name, text in doc.field_texts().items():
-        words = folded_tokens(text)
-        if not words:
-            continue
-        out.add_text(TEXT_FIELD_NAMES[name], " ".join(words))
+        folded = fold_text(text)
+        out.add_text(TEXT_FIELD_NAMES[name], folded)
         if name in EXTRA_FIELD_NAMES:
-            out.add_text(EXTRA_FIELD_NAMES[name], " ".join(extra_terms(words)))
+            extras = extras_text(tokenize(folded))
+            if extras:
+                out.add_text(EXTRA_FIELD_NAMES[name], extras)
     date = clamp_date(doc.date)
     out.add_date("date", date)
     out.add_integer("year", date.year)
