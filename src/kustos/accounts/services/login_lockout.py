@@ -23,7 +23,7 @@ from __future__ import annotations
 from axes.handlers.proxy import AxesProxyHandler
 from django.http import HttpRequest
 
-MAX_NAME = 320
+MAX_NAME = 255  # the length of axes' AccessAttempt.username
 
 
 def account_name(username: str) -> str:
