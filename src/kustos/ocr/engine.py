@@ -110,8 +110,22 @@ def _pdf(data: bytes, limits: OcrLimits, tmp: Path) -> OcrOutcome:
     if not pages:
         raise OcrFailed("the PDF has no pages that could be rendered")
     texts = [_tesseract(page, limits) for page in pages[: limits.max_pages]]
-    note = f"first {limits.max_pages} pages recognised" if len(pages) >= limits.max_pages else ""
+    total = _page_count(src, limits) if len(pages) >= limits.max_pages else len(pages)
+    note = f"first {limits.max_pages} of {total} pages recognised" if total > limits.max_pages else ""
     return _outcome(texts, limits, note)
+
+
+def _page_count(pdf: Path, limits: OcrLimits) -> int:
+    """Pages of the PDF by ``pdfinfo`` (same limits); 0 when it cannot tell."""
+    try:
+        info = _run([limits.pdfinfo, str(pdf)], limits, "pdfinfo").decode("utf-8", "replace")
+    except OcrFailed:
+        return 0
+    for line in info.splitlines():
+        value = line.split(":", 1)[1].strip() if line.startswith("Pages:") else ""
+        if value.isdigit():
+            return int(value)
+    return 0
 
 
 def _outcome(texts: list[str], limits: OcrLimits, note: str) -> OcrOutcome:

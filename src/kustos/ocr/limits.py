@@ -20,3 +20,4 @@ class OcrLimits:
     languages: str = "deu+eng"
     tesseract: str = "tesseract"
     pdftoppm: str = "pdftoppm"
+    pdfinfo: str = "pdfinfo"
