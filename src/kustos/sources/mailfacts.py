@@ -42,8 +42,11 @@ def parse(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def clean_flags(flags: Iterable[Any]) -> list[str]:
-    """IMAP flags as text, without session flags, first spelling of each kept (case-insensitive)."""
+def clean_flags(flags: Iterable[Any] | Any) -> list[str]:
+    """IMAP flags as text, without session flags, first spelling of each kept (case-insensitive);
+    anything but a list, tuple or set of flags gives none."""
+    if not isinstance(flags, list | tuple | set | frozenset):
+        return []
     out: list[str] = []
     seen: set[str] = set()
     for flag in flags:

@@ -26,6 +26,7 @@ def test_gmail_labels_and_internal_date():
 def test_imap_flags_are_cleaned_and_times_parsed_with_their_offset():
     assert mailfacts.clean_flags([b"\\Seen", "\\Recent", b"$Forwarded", "\\seen", "", "bad flag"]) == [
         "\\Seen", "$Forwarded"]
+    assert mailfacts.clean_flags("\\Seen") == [] and mailfacts.clean_flags(5) == []
     plus_one = timezone(timedelta(hours=1))
     assert mailfacts.parse("2019-03-14T10:20:30+01:00") == datetime(2019, 3, 14, 10, 20, 30, tzinfo=plus_one)
     assert mailfacts.parse("2019-03-14T09:20:30Z") == datetime(2019, 3, 14, 9, 20, 30, tzinfo=UTC)
