@@ -23,6 +23,13 @@ can gain a message below its highest visible UID, and what rules them out:
    belongs to one customer. (SQLite serialises every writer anyway.) No settle delay is needed, so
    newly archived mail is listed at once.
 
+Clients that honour a UIDVALIDITY change (RFC 3501 / RFC 4549, e.g. Thunderbird, an imaplib sync)
+re-sync the folder and get the message. isync/mbsync 1.4.4 does not: it compares the Message-IDs
+at the UIDs it pulled before, finds them unchanged (UIDs here never move), reports "Recovered
+from change of UIDVALIDITY", keeps its state and pulls only UIDs above its highest, so a message
+that appears below it still stays behind for mbsync. Serving such clients needs a fresh UID above
+the folder's highest for the newly visible message (a new reference row), not done here.
+
 The value grows by ``STRIDE`` per generation (modulo 2^32, never 0), as RFC 3501 asks of a new
 UIDVALIDITY until it wraps after tens of thousands of widenings of one customer's archive.
 """
