@@ -14,10 +14,11 @@ import pytest
 
 from kustos.archive.models import Message, OcrAttachment
 from kustos.archive.pipeline.contract import Incoming
-from kustos.archive.services import ocr, ocr_queue
+from kustos.archive.services import messages, ocr, ocr_queue
 from kustos.archive.services.ingest import Ingestor
 from kustos.core import runtime
 from kustos.jobs.models import Job
+from kustos.jobs.tasks import execute
 from kustos.search import SearchRequest
 from tests.integration.ocr.conftest import requires_tesseract
 from tests.integration.ocr.scans import corrupt_png, image_bytes, mail, oversize_png
@@ -57,8 +58,10 @@ def test_scanned_png_pdf_and_disguised_image_become_searchable(ocr_customer, bac
     job = Job.objects.get(customer_id=customer.id, kind="archive.ocr")
     assert job.state == Job.State.QUEUED
 
-    counts = ocr.run(customer, ocr.limits_from(dataclasses.replace(customer_settings(), ocr_timeout=60)))
-    assert counts == {"messages": 3, "done": 3, "failed": 0, "skipped": 0}
+    execute(job.id)  # as a worker runs it: the handler registered for archive.ocr, limits from Settings
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED
+    assert job.result == {"messages": 3, "done": 3, "failed": 0, "skipped": 0}
 
     assert hits(customer, "Kugellager") == {png_id}  # German, from the PNG
     assert hits(customer, "Müller") == {png_id}
@@ -71,6 +74,10 @@ def test_scanned_png_pdf_and_disguised_image_become_searchable(ocr_customer, bac
     pdf_row = OcrAttachment.objects.get(message_id=pdf_id)
     assert "sprockets" in pdf_row.text and pdf_row.filename == "invoice.pdf"
     assert ocr_queue.pending(customer) == 0
+
+    # any later rebuild of the document (here: after a tax-relevant flag) keeps the recognised text
+    messages.flag_tax_relevant(Message.objects.get(id=png_id), True, actor="cli")
+    assert hits(customer, "Kugellager") == {png_id}
 
 
 def customer_settings():
@@ -125,3 +132,10 @@ def test_timeout_oversize_and_corrupt_are_reported_per_attachment(ocr_customer, 
     assert hits(customer, "Zahnradfabrik") == {msg_id}
     rows = {r.filename: r for r in OcrAttachment.objects.filter(message_id=msg_id)}
     assert rows["ok.png"].status == "done" and rows["riesig.png"].status == "failed"
+
+
+def test_nothing_is_queued_with_ocr_off(ocr_customer, settings):
+    settings.KUSTOS = dataclasses.replace(settings.KUSTOS, ocr="off")
+    ingest(ocr_customer, mail("Scan", [("scan.png", "image/png", image_bytes(GERMAN))], 8))
+    assert OcrAttachment.objects.filter(customer=ocr_customer).count() == 0
+    assert not Job.objects.filter(customer_id=ocr_customer.id, kind="archive.ocr").exists()
