@@ -98,6 +98,7 @@ class TreeMemory:
 
     def __init__(self, interval: float = 0.2):
         self.peak_kb = 0
+        self.peak_anon_kb = 0  # the same without file-backed pages (mapped index files, libraries)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self.interval = interval
@@ -110,18 +111,24 @@ class TreeMemory:
         return pids
 
     @staticmethod
-    def _pss_kb(pid: int) -> int:
+    def _pss_kb(pid: int) -> tuple[int, int]:
+        """(Pss, Pss_Anon) of one process in KiB."""
+        total = anon = 0
         try:
             for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    return int(line.split()[1])
+                    total = int(line.split()[1])
+                elif line.startswith("Pss_Anon:"):
+                    anon = int(line.split()[1])
         except OSError:
-            return 0
-        return 0
+            pass
+        return total, anon
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_kb = max(self.peak_kb, sum(self._pss_kb(pid) for pid in self._pids()))
+            sizes = [self._pss_kb(pid) for pid in self._pids()]
+            self.peak_kb = max(self.peak_kb, sum(t for t, _ in sizes))
+            self.peak_anon_kb = max(self.peak_anon_kb, sum(a for _, a in sizes))
             self._stop.wait(self.interval)
 
     def __enter__(self) -> TreeMemory:
@@ -133,21 +140,35 @@ class TreeMemory:
         self._thread.join()
 
 
-def kustos_worker(maildir: Path, home: Path) -> None:
+def kustos_migrate(home: Path) -> None:
+    """Create the database in a process of its own: an installed Kustos imports into a database
+    set up long before, and migrating would leave the migration graph in the measured process."""
+    _django(home)
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+
+
+def _django(home: Path) -> None:
     os.environ["KUSTOS_HOME"] = str(home)
     os.environ.setdefault("KUSTOS_MASTER_KEY", "b" * 64)
     os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
     sys.path.insert(0, str(REPO / "src"))
+    from kustos.core import malloc  # noqa: PLC0415
+
+    malloc.limit_arenas()  # as the `kustos` command does at start
     import django  # noqa: PLC0415  (the worker configures Django for itself)
 
     django.setup()
-    from django.core.management import call_command  # noqa: PLC0415
+
+
+def kustos_worker(maildir: Path, home: Path) -> None:
+    _django(home)
 
     from kustos.archive.services import imports  # noqa: PLC0415
     from kustos.archive.services import search as search_service  # noqa: PLC0415
     from kustos.tenants.services import customers, partners  # noqa: PLC0415
 
-    call_command("migrate", verbosity=0)
     customer = customers.create(partners.create("Bench"), "Bench customer")
     start = time.perf_counter()
     with TreeMemory() as memory:
@@ -171,6 +192,7 @@ def kustos_worker(maildir: Path, home: Path) -> None:
 
 def bench_kustos(maildir: Path, work: Path, count: int) -> dict[str, Any]:
     home = work / "kustos-home"
+    run_child([sys.executable, __file__, "--migrate", str(home)])
     _, _, out = run_child([sys.executable, __file__, "--worker", str(maildir), str(home)])
     inner = json.loads(out.strip().splitlines()[-1])
     return {"msg_s": round(count / inner["ingest_s"], 1), "peak_rss_mb": round(inner["rss"], 1),
@@ -216,7 +238,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--worker", nargs=2, metavar=("MAILDIR", "HOME"), help=argparse.SUPPRESS)
+    parser.add_argument("--migrate", metavar="HOME", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.migrate:
+        kustos_migrate(Path(args.migrate))
+        return
     if args.worker:
         kustos_worker(Path(args.worker[0]), Path(args.worker[1]))
         return

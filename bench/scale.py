@@ -15,6 +15,8 @@ its own process tree:
 
 Peak memory is the peak summed PSS of the whole process tree (parse workers share pages with
 their parent; summing RSS would count them twice), or ru_maxrss for the single-process anchors.
+``peak_anon_mb`` is the same without file-backed pages (tantivy's memory-mapped segments and
+shared libraries, which the kernel can drop at any time).
 Printed per size: msg/s, peak MB, index MB, vault MB, search p50/p95 ms; then the targets of the
 scale issue and the ratios. The last line is JSON: ``{"results": [{"size", "tool", ...}], ...}``.
 
@@ -67,22 +69,36 @@ PASSES = 3
 
 # --- Kustos (runs in a child process) ---------------------------------------------
 
-def kustos_worker(maildir: Path, home: Path) -> None:
+def kustos_migrate(home: Path) -> None:
+    """Create the database in a process of its own: an installed Kustos imports into a database
+    set up long before, and migrating would leave the migration graph in the measured process."""
+    _django(home)
+    from django.core.management import call_command  # noqa: PLC0415
+
+    call_command("migrate", verbosity=0)
+
+
+def _django(home: Path) -> None:
     os.environ["KUSTOS_HOME"] = str(home)
     os.environ.setdefault("KUSTOS_MASTER_KEY", "b" * 64)
     os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
     sys.path.insert(0, str(REPO / "src"))
+    from kustos.core import malloc  # noqa: PLC0415
+
+    malloc.limit_arenas()  # as the `kustos` command does at start
     import django  # noqa: PLC0415  (the worker configures Django for itself)
 
     django.setup()
-    from django.core.management import call_command  # noqa: PLC0415
+
+
+def kustos_worker(maildir: Path, home: Path) -> None:
+    _django(home)
     from django.db import connection  # noqa: PLC0415
 
     from kustos.archive.services import imports  # noqa: PLC0415
     from kustos.archive.services import search as search_service  # noqa: PLC0415
     from kustos.tenants.services import customers, partners  # noqa: PLC0415
 
-    call_command("migrate", verbosity=0)
     customer = customers.create(partners.create("Scale"), "Scale customer")
     start = time.perf_counter()
     with TreeMemory() as memory:
@@ -106,18 +122,20 @@ def kustos_worker(maildir: Path, home: Path) -> None:
             db_mb = cur.fetchone()[0] / 1e6
     print(json.dumps({"imported": result.imported, "duplicates": result.duplicates,
                       "quarantined": result.quarantined, "ingest_s": ingest_s, "latencies": latencies,
-                      "totals": totals, "pss_mb": memory.peak_kb / 1024.0, "db_mb": db_mb}))
+                      "totals": totals, "pss_mb": memory.peak_kb / 1024.0,
+                      "anon_mb": memory.peak_anon_kb / 1024.0, "db_mb": db_mb}))
 
 
 def bench_kustos(maildir: Path, work: Path, count: int, env: dict[str, str] | None = None,
                  tool: str = "kustos") -> dict[str, Any]:
     home = work / f"{tool}-home"
-    _, _, out = run_child([sys.executable, __file__, "--worker", str(maildir), str(home)],
-                          {**os.environ, **(env or {})})
+    child_env = {**os.environ, **(env or {})}
+    run_child([sys.executable, __file__, "--migrate", str(home)], child_env)
+    _, _, out = run_child([sys.executable, __file__, "--worker", str(maildir), str(home)], child_env)
     inner = json.loads(out.strip().splitlines()[-1])
     lat = inner["latencies"]
     return {"tool": tool, "size": count, "msg_s": round(count / inner["ingest_s"], 1),
-            "peak_mb": round(inner["pss_mb"], 1),
+            "peak_mb": round(inner["pss_mb"], 1), "peak_anon_mb": round(inner["anon_mb"], 1),
             "index_mb": round(inner["db_mb"] if inner["db_mb"] is not None else dir_mb(home / "index"), 1),
             "vault_mb": round(dir_mb(home / "vault"), 1),
             "search_p50_ms": round(statistics.median(lat), 2), "search_p95_ms": round(percentile(lat, 0.95), 2),
@@ -198,7 +216,7 @@ def targets(results: list[dict[str, Any]]) -> list[str]:
 
 
 def print_table(results: list[dict[str, Any]]) -> None:
-    cols = ["size", "tool", "msg_s", "peak_mb", "index_mb", "vault_mb", "search_p50_ms", "search_p95_ms"]
+    cols = ["size", "tool", "msg_s", "peak_mb", "peak_anon_mb", "index_mb", "vault_mb", "search_p50_ms", "search_p95_ms"]
     print("  ".join(f"{c:>15}" for c in cols), file=sys.stderr)
     for r in results:
         print("  ".join(f"{'-' if r.get(c) is None else r[c]!s:>15}" for c in cols), file=sys.stderr)
@@ -239,7 +257,11 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--worker", nargs=2, metavar=("MAILDIR", "HOME"), help=argparse.SUPPRESS)
+    parser.add_argument("--migrate", metavar="HOME", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.migrate:
+        kustos_migrate(Path(args.migrate))
+        return
     if args.worker:
         kustos_worker(Path(args.worker[0]), Path(args.worker[1]))
         return

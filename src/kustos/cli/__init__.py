@@ -12,10 +12,12 @@ import sys
 import django
 
 from kustos.config import ConfigError
+from kustos.core import malloc
 
 
 def main(argv: list[str] | None = None) -> int:
     os.umask(0o077)  # everything Kustos writes (vault, index, spool, exports, keys) is private
+    malloc.limit_arenas()  # before any thread starts: see kustos.core.malloc
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kustos.django_settings")
     try:
         django.setup()

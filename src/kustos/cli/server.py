@@ -15,15 +15,13 @@ import threading
 
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from huey.consumer import ConsumerStopped
 from huey.contrib.djhuey import HUEY
 from waitress.server import create_server
 
 from kustos.archive import evidence_jobs  # noqa: F401  (the daily evidence renewal check)
 from kustos.billing import jobs as billing_jobs  # noqa: F401  (usage samples, trial ends)
-from kustos.cli import first_operator, smtp_service
+from kustos.cli import first_operator, smtp_service, startup
 from kustos.cli.base import Context
 from kustos.imapd import service as imap_service
 from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
@@ -33,12 +31,6 @@ from kustos.tenants.services import locations
 from kustos.wsgi import application
 
 log = logging.getLogger("kustos.serve")
-
-
-def migrate_if_needed() -> None:
-    executor = MigrationExecutor(connection)
-    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
-        call_command("migrate", interactive=False, verbosity=0, stdout=io.StringIO())
 
 
 def prepare_jobs(immediate: bool) -> None:
@@ -67,7 +59,7 @@ def publish_web_address(host: str, port: int) -> None:
 
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     settings = ctx.settings
-    migrate_if_needed()
+    startup.migrate_if_needed()  # cheap when nothing is pending: no migration graph kept in memory
     locations.default()
     ensure_first_operator(ctx)
     host = args.host or settings.host
