@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 from lxml import etree
 
-from kustos.web import outlook_unified
+from kustos.addin import unified_manifest as outlook_unified
 from kustos.web.views import outlook
 
 BASE = "https://archiv.systemhaus.example"
@@ -65,7 +65,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def _png_pixels(data: bytes) -> set[tuple[int, ...]]:
-    """The distinct RGBA pixels of a PNG as written by kustos.web.outlook_icons (filter 0 rows)."""
+    """The distinct RGBA pixels of a PNG as written by kustos.addin.icons (filter 0 rows)."""
     width, height = _png_size(data)
     assert data[24:26] == b"\x08\x06"  # 8 bit RGBA
     pos, idat = 8, b""

@@ -1,5 +1,5 @@
 """The Outlook add-in: its manifest (an XML add-in-only manifest, MailApp, a task pane in message read mode;
-the same add-in as a unified app manifest for Microsoft 365 and its app package zip, see outlook_unified)
+the same add-in as a unified app manifest and its app package zip, built in kustos.addin)
 with this installation's address, and the task pane page (static HTML + JS, English and German).
 
 Both are public: the manifest holds no secret, and the task pane signs in with an API token the user
@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from kustos.web import outlook_unified
+from kustos.addin import unified_manifest as outlook_unified
 
 #: Microsoft's official Office.js address (tests replace it by a stub at the network layer).
 OFFICE_JS = "https://appsforoffice.microsoft.com/lib/1/hosted/office.js"
@@ -58,7 +58,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def manifest_unified(request: HttpRequest) -> HttpResponse:
-    """The same add-in in Microsoft's unified app manifest (JSON) for Microsoft 365."""
+    """The same add-in in the unified app manifest (JSON), built by kustos.addin."""
     base = base_url()
     resp = HttpResponse(outlook_unified.manifest_json(base, addin_id(base)),
                         content_type="application/json; charset=utf-8")

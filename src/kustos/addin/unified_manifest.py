@@ -16,7 +16,7 @@ import zipfile
 from typing import Any
 from urllib.parse import urlsplit
 
-from kustos.web import outlook_icons
+from kustos.addin import icons as outlook_icons
 
 MANIFEST_VERSION = "1.30"
 SCHEMA_URL = f"https://developer.microsoft.com/json-schemas/teams/v{MANIFEST_VERSION}/MicrosoftTeams.schema.json"
