@@ -12,7 +12,10 @@ from PIL import Image
 
 from kustos.config import ConfigError, load_settings
 from kustos.mail.model import Attachment
-from kustos.ocr import OcrLimits, is_candidate, recognise, sniff
+from kustos.ocr.candidates import is_candidate
+from kustos.ocr.engine import recognise
+from kustos.ocr.limits import OcrLimits
+from kustos.ocr.sniff import sniff
 from tests.integration.ocr.scans import image_bytes, oversize_png, rendered
 
 requires_tesseract = pytest.mark.skipif(

@@ -24,7 +24,8 @@ from kustos.archive.services import ocr_queue
 from kustos.audit import services as audit
 from kustos.core import runtime
 from kustos.mail import PartNotFound, get_part, parse
-from kustos.ocr import OcrLimits, OcrOutcome, recognise
+from kustos.ocr.engine import OcrOutcome, recognise
+from kustos.ocr.limits import OcrLimits
 from kustos.tenants.models import Customer
 
 CHUNK = 20  # messages taken per round

@@ -16,7 +16,7 @@ from django.conf import settings
 from kustos.archive.models import OcrAttachment
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
-from kustos.ocr import is_candidate
+from kustos.ocr.candidates import is_candidate
 from kustos.tenants.models import Customer
 
 JOB_KIND = "archive.ocr"
