@@ -35,7 +35,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from kustos.search.analysis import tokenize
+from kustos.search.analysis import MAX_TOKEN_BYTES, tokenize
 
 #: Bumped whenever what a word is indexed as changes (indexes of another version are rebuilt).
 VERSION = 2  # 1: lower-case tokens only; 2: folding, stems, compound parts
@@ -52,6 +52,7 @@ PART_MIN = 4
 PART_MIN_QUERY = 4
 _STEM_MIN = 3
 
+_WORD = re.compile(r"[^\W_]+")  # kustos.search.analysis' token pattern
 _GERMAN = snowballstemmer.stemmer("german")
 _STEMMERS = (_GERMAN, snowballstemmer.stemmer("english"))
 for _stemmer in _STEMMERS:
@@ -62,14 +63,21 @@ for _stemmer in _STEMMERS:
 
 # Lucene's GermanNormalizationFilter as one substitution on lower-case text: an "e" after
 # "a"/"o" goes, and after a "u" that does not follow a vowel or "q" ("mueller", not "queue").
-_DIGRAPH = re.compile(r"([ao]|(?<![aeiouyqäöü])u)e")
+# (A plain pattern with the context checked per match is 6x faster than look-behinds.)
+_DIGRAPH = re.compile(r"ae|oe|ue")
+_KEEPS_UE = frozenset("aeiouyqäöü")
 
 
-def _fold_table() -> dict[int, str | None]:
+def _digraph(match: re.Match[str]) -> str:
+    text, start = match.string, match.start()
+    if text[start] == "u" and start > 0 and text[start - 1] in _KEEPS_UE:
+        return "ue"
+    return text[start]
+
+
+def _fold_table() -> dict[int, str]:
     """Latin letters with diacritics -> their base letters ("é" -> "e", "ä" -> "a"), "ß" -> "ss"."""
-    table: dict[int, str | None] = {ord("ß"): "ss"}
-    # Combining diacritics left over ("İ".lower() is "i" + U+0307, or decomposed input) go.
-    table.update(dict.fromkeys(range(0x300, 0x370)))
+    table = {ord("ß"): "ss"}
     for code in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
         char = chr(code)
         base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
@@ -84,8 +92,12 @@ _FOLD = _fold_table()
 def fold_text(text: str) -> str:
     """``text`` lower-cased and folded (see module docstring); its tokens are the folded
     forms of ``text``'s tokens. Two C-speed passes over the whole text."""
-    low = _DIGRAPH.sub(r"\1", text.lower())
-    return low if low.isascii() else low.translate(_FOLD)
+    low = _DIGRAPH.sub(_digraph, text.lower())
+    if low.isascii():
+        return low
+    # "İ".lower() is "i" + U+0307 (a mark, which would split the word); other marks stay
+    # where they are, so the words of the text are still the words of its tokens.
+    return low.translate(_FOLD).replace("i\u0307", "i")
 
 
 @lru_cache(maxsize=200_000)
@@ -136,7 +148,8 @@ _EXTRAS_MAX = 300_000
 def _extras_text(word: str) -> str:
     if len(_EXTRAS) >= _EXTRAS_MAX:
         _EXTRAS.clear()
-    found = _EXTRAS[word] = " ".join(extras(word))
+    long = len(word) >= 10 and len(word.encode("utf-8")) >= MAX_TOKEN_BYTES  # no word (tokenize drops it)
+    found = _EXTRAS[word] = "" if long else " ".join(extras(word))
     return found
 
 
@@ -145,13 +158,8 @@ def folded_tokens(text: str) -> list[str]:
     return tokenize(fold_text(text))
 
 
-def extras_by_word(words: list[str]) -> dict[str, str]:
-    """Each distinct word of ``words`` -> its extras joined by spaces ("" for none)."""
+def extras_text(folded: str) -> str:
+    """The extras of the distinct words of a folded text (``fold_text``), joined by spaces:
+    what tantivy's ``_x`` fields and PostgreSQL's vectors hold besides the words."""
     cache = _EXTRAS
-    return {w: cache.get(w) or _extras_text(w) for w in dict.fromkeys(words)}
-
-
-def extras_text(words: list[str]) -> str:
-    """The extras of the distinct ``words``, joined by spaces (what tantivy's ``_x`` fields hold)."""
-    cache = _EXTRAS
-    return " ".join([x for w in set(words) if (x := cache.get(w) or _extras_text(w))])
+    return " ".join([x for w in set(_WORD.findall(folded)) if (x := cache.get(w) or _extras_text(w))])

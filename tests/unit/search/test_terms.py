@@ -48,7 +48,7 @@ def test_folded_tokens_of_a_text() -> None:
 _TEXT = st.text(
     alphabet=st.characters(categories=("Lu", "Ll", "Lo", "Nd", "Po", "Zs"), max_codepoint=0x24F)
     | st.sampled_from(list("äöüÄÖÜßeEuUaAoOqQ ")),
-    max_size=60,
+    max_size=19,  # tokens stay under the 40-byte limit, before and after folding
 )
 
 
@@ -57,7 +57,7 @@ _TEXT = st.text(
 def test_folding_the_text_folds_each_token(text: str) -> None:
     """The index folds whole texts, the query side single words: both must agree."""
     text = unicodedata.normalize("NFC", text)
-    assert folded_tokens(text) == [f for t in tokenize(text) if len((f := fold(t)).encode()) < 40]
+    assert folded_tokens(text) == [fold(t) for t in tokenize(text)]
 
 
 def test_stems_german_and_english() -> None:
@@ -83,5 +83,5 @@ def test_compound_parts_are_found_by_the_head_word() -> None:
 
 
 def test_extras_text_holds_each_distinct_words_extras() -> None:
-    terms = extras_text(["rechnung", "rechnung", "2024"]).split()
+    terms = extras_text("rechnung, rechnung 2024").split()
     assert sorted(terms) == sorted(extras("rechnung"))

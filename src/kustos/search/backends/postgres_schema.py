@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from kustos.search.analysis import fold_keyword
+from kustos.search.analysis import fold_keyword, tokenize
 from kustos.search.backends.folders import full_path, relative_path
 from kustos.search.document import Document, index_date
-from kustos.search.terms import STEMMED_FIELDS, VERSION, extras_text, folded_tokens
+from kustos.search.terms import STEMMED_FIELDS, VERSION, extras_text, fold_text
 
 TABLE = "kustos_search_doc"
 TSV_FIELDS = ("from", "to", "cc", "bcc", "subject", "body", "attachment")
@@ -92,7 +92,8 @@ def tsvector_literal(text: str, budget: list[int], stemmed: bool = False) -> str
     byte allowance for the row, decreased by what this vector uses. Terms are letters and
     digits after an optional marker (``~``, ``^``), so they never need quoting beyond the
     enclosing quotes."""
-    words = folded_tokens(text)
+    folded = fold_text(text)
+    words = tokenize(folded)
     positions: defaultdict[str, list[int]] = defaultdict(list)
     for index, word in enumerate(words[:_MAX_POS], start=1):
         positions[word].append(index)
@@ -111,7 +112,7 @@ def tsvector_literal(text: str, budget: list[int], stemmed: bool = False) -> str
     if stemmed and left > 0:
         # Stems and parts without positions: they match but do not rank (ts_rank_cd needs
         # positions), so a word as written ranks above its other forms.
-        for term in extras_text(list(positions)).split():
+        for term in extras_text(folded).split():
             left -= len(term) * 4 + 8
             if left < 0:
                 break

@@ -17,7 +17,7 @@ from datetime import datetime
 
 import tantivy
 
-from kustos.search.analysis import fold_keyword, tokenize
+from kustos.search.analysis import fold_keyword
 from kustos.search.backends.folders import full_path, relative_path
 from kustos.search.document import Document, index_date
 from kustos.search.terms import STEMMED_FIELDS, extras_text, fold_text
@@ -102,7 +102,7 @@ def to_tantivy(doc: Document) -> tantivy.Document:
         folded = fold_text(text)
         out.add_text(TEXT_FIELD_NAMES[name], folded)
         if name in EXTRA_FIELD_NAMES:
-            extras = extras_text(tokenize(folded))
+            extras = extras_text(folded)
             if extras:
                 out.add_text(EXTRA_FIELD_NAMES[name], extras)
     date = clamp_date(doc.date)
