@@ -33,6 +33,7 @@ from kustos.tenants.models import Customer
 
 T = TypeVar("T")
 FEATURE = "imap"
+FETCH_BATCH = 256  # vault ids looked up per query while a client fetches a folder's messages
 MAX_PASSWORD = 1024
 
 
@@ -129,6 +130,11 @@ class ArchiveAccount:
         self.name = user.email
         self.app_password_id = app_password_id
         self._set_scope(scope)
+        # The selected folder's message ids in UID order, and the vault ids looked up so far
+        # (None = no longer in the archive): a full sync costs one query per FETCH_BATCH messages.
+        self._order: list[str] = []
+        self._position: dict[str, int] = {}
+        self._vault_ids: dict[str, str | None] = {}
 
     def _set_scope(self, scope: access.Visibility) -> None:
         self.scope = scope
@@ -208,14 +214,22 @@ class ArchiveAccount:
             msg = ref.message
             if message_service.visible(msg, self.message_scope):
                 out.append(_info(ref, msg))
+        self._order = [m.message_id for m in out]
+        self._position = {mid: i for i, mid in enumerate(self._order)}
+        self._vault_ids = {}
         return entry.info, out
 
     @_db
     def fetch(self, message: MessageInfo) -> bytes:
-        msg = Message.objects.filter(id=message.message_id, customer=self.customer).first()
-        if msg is None:  # deleted (retention, approved) since the folder was selected
+        if message.message_id not in self._vault_ids:
+            start = self._position.get(message.message_id)
+            wanted = [message.message_id] if start is None else self._order[start:start + FETCH_BATCH]
+            found = message_service.vault_ids(self.customer.id, wanted)
+            self._vault_ids.update((mid, found.get(mid)) for mid in wanted)
+        vault_id = self._vault_ids[message.message_id]
+        if vault_id is None:  # deleted (retention, approved) since the folder was selected
             raise CommandError(f"message UID {message.uid} is no longer in the archive; select the folder again")
-        return message_service.raw(msg)
+        return message_service.raw_object(self.customer.id, vault_id)
 
     @_db
     def search(self, folder: FolderInfo, query: str, messages: list[MessageInfo]) -> set[int]:

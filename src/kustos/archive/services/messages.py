@@ -71,6 +71,16 @@ def raw(message: Message) -> bytes:
     return runtime.store_for(message.customer_id).get(message.vault_id)
 
 
+def vault_ids(customer_id: str, message_ids: list[str]) -> dict[str, str]:
+    """The vault object of each of ``message_ids`` still in the customer's archive (one query)."""
+    return dict(Message.objects.filter(customer_id=customer_id, id__in=message_ids).values_list("id", "vault_id"))
+
+
+def raw_object(customer_id: str, vault_id: str) -> bytes:
+    """The archived bytes of a vault object found by :func:`vault_ids`."""
+    return runtime.store_for(customer_id).get(vault_id)
+
+
 def original(message: Message) -> bytes | None:
     if not message.original_vault_id:
         return None
