@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from kustos.imapd.protocol import Atom, ParseError, Token, parse_date, parse_seqset, parse_uidset, text
 
@@ -61,9 +62,17 @@ def _phrase(value: str) -> str:
 
 
 class _Compiler:
-    def __init__(self, tokens: list[Token], uids: list[int], flags: Mapping[int, Iterable[str]] | None = None) -> None:
+    def __init__(self, tokens: list[Token], uids: list[int], flags: Mapping[int, Iterable[str]] | None = None,
+                 dates: Mapping[int, date] | None = None) -> None:
         self.tokens, self.pos, self.uids, self.count = tokens, 0, uids, 0
         self.flags = flags or {}
+        self.dates = dates
+
+    def _internal(self, name: str, day: date) -> Local:
+        """SINCE/BEFORE/ON compare the INTERNALDATE's day (RFC 3501 6.4.4), known per message."""
+        assert self.dates is not None
+        test = {"SINCE": lambda d: d >= day, "BEFORE": lambda d: d < day, "ON": lambda d: d == day}[name]
+        return Local(frozenset(u for u in self.uids if u in self.dates and test(self.dates[u])))
 
     def _flagged(self, flag: str, wanted: bool) -> Local:
         def has(uid: int) -> bool:
@@ -92,12 +101,15 @@ class _Compiler:
             raise ParseError(f"too many search criteria (at most {MAX_KEYS})")
         token = self.take()
         if isinstance(token, list):
-            return _Compiler(token, self.uids, self.flags).all() if token else AndNode([])
+            return _Compiler(token, self.uids, self.flags, self.dates).all() if token else AndNode([])
         name = text(token).upper()
         if name in _TEXT_KEYS:
             field = _TEXT_KEYS[name]
             value = _phrase(text(self.take()))
             return Query(f"{field}:{value}" if field else value)
+        if name in ("SINCE", "BEFORE", "ON") and self.dates is not None:
+            return self._internal(name, parse_date(self.take()))
+        # The SENT* keys (and, without per-message dates, the plain ones) ask the index's Date header.
         if name in ("SINCE", "SENTSINCE"):
             return Query(f"after:{parse_date(self.take()).isoformat()}")
         if name in ("BEFORE", "SENTBEFORE"):
@@ -139,10 +151,12 @@ class _Compiler:
         raise ParseError(f"unknown search key {name[:30]}")
 
 
-def compile_keys(tokens: list[Token], uids: list[int], flags: Mapping[int, Iterable[str]] | None = None) -> AndNode:
+def compile_keys(tokens: list[Token], uids: list[int], flags: Mapping[int, Iterable[str]] | None = None,
+                 dates: Mapping[int, date] | None = None) -> AndNode:
     """The criteria tree; ``uids`` are the selected folder's UIDs in message-number order, ``flags``
-    each UID's archived flags (a UID without an entry counts as ``\\Seen`` only)."""
-    return _Compiler(tokens, uids, flags).all()
+    each UID's archived flags (a UID without an entry counts as ``\\Seen`` only), ``dates`` each UID's
+    INTERNALDATE day for SINCE/BEFORE/ON (without it those ask the index, like SENTSINCE etc.)."""
+    return _Compiler(tokens, uids, flags, dates).all()
 
 
 def evaluate(node: object, uids: list[int], run: Callable[[str], set[int]]) -> set[int]:

@@ -351,7 +351,8 @@ class Session:
     async def search(self, tag: str, args: list, uid: bool) -> None:
         account = self.require_auth()
         folder = self.require_selected()
-        tree = searchkeys.compile_keys(args, self.uids, {m.uid: m.flags for m in self.messages})
+        tree = searchkeys.compile_keys(args, self.uids, {m.uid: m.flags for m in self.messages},
+                                       {m.uid: m.internaldate.date() for m in self.messages})
         messages = self.messages
 
         async def run(query: str) -> set[int]:

@@ -103,6 +103,10 @@ def _imap_search(imap: imaplib.IMAP4, *criteria: str) -> list[int]:
     (("TO", ALICE), f'to:"{ALICE}"'),
     (("BODY", "quarterly2"), 'body:"quarterly2"'),
     (("TEXT", "Lieferschein"), '"Lieferschein"'),
+    (("SENTSINCE", "1-Feb-2024"), "after:2024-02-01"),
+    (("SENTBEFORE", "1-Feb-2024"), "before:2024-02-01"),
+    (("SENTON", "10-Jan-2024"), "date:2024-01-10"),
+    # Mail archived without a receive time: INTERNALDATE is the Date header, so these agree too.
     (("SINCE", "1-Feb-2024"), "after:2024-02-01"),
     (("BEFORE", "1-Feb-2024"), "before:2024-02-01"),
     (("ON", "10-Jan-2024"), "date:2024-01-10"),

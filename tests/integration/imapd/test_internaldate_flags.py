@@ -58,6 +58,12 @@ def test_internaldate_and_flags_are_the_archived_ones_and_read_only(world: World
     assert search("FLAGGED") == {uid_flagged}
     assert search("KEYWORD", "$Forwarded") == {uid_flagged}
     assert search("UNKEYWORD", "$Forwarded") == {uid_unread, uid_old}
+    # SINCE/BEFORE/ON ask the receive time (INTERNALDATE), SENT* the Date header (RFC 3501 6.4.4).
+    assert search("ON", "14-Mar-2019") == {uid_unread}
+    assert search("BEFORE", "15-Mar-2019") == {uid_unread}
+    assert search("SINCE", "15-Mar-2019") == {uid_flagged, uid_old}
+    assert search("SENTON", "14-Mar-2019") == set()
+    assert uid_unread in search("SENTSINCE", "1-Jan-2020")
 
     # BODY[] (not PEEK) on the unread message: the content, and the archive still says unread.
     typ, data = imap.uid("FETCH", str(uid_unread), "(BODY[])")
