@@ -33,6 +33,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from kustos.search.backends.postgres_schema import TABLE as SEARCH_TABLE
 from tests.servers.dovecot import Dovecot
 from tests.servers.postgres import fresh_database
 from tests.servers.tls import free_port
@@ -420,6 +421,10 @@ def test_cluster_survives_a_killed_worker_and_receiver(tmp_path: Path, env: dict
     report = json.loads(verify.stdout)
     assert verify.returncode == 0 and report["ok"] is True, verify.stdout + verify.stderr
     assert found["total"] == expected_total
+    indexed_ids = rows(dsn, f"SELECT id FROM {SEARCH_TABLE} WHERE customer = %s", customer)
+    message_rows = rows(dsn, "SELECT id FROM archive_message WHERE customer_id = %s", customer)
+    assert sorted(indexed_ids) == sorted(message_rows) and len(indexed_ids) == expected_total
+    assert [p for p in (home / "index").rglob("*") if p.is_file()] == []  # no process kept a tantivy index
     everything_found = json.loads(kustos(env, "search", "--customer", customer, "--limit", "1", "--json").stdout)
     assert everything_found["total"] == expected_total
     print(f"\ncluster: {SMTP_MESSAGES} SMTP ({len(shared['retried'])} retried), {IMPORT_MESSAGES} imported "
