@@ -327,10 +327,10 @@ def test_cluster_survives_a_killed_worker_and_receiver(tmp_path: Path, env: dict
         victim = next(p for p in workers if p.pid == worker_pid(held["worker"]))
         for sender in senders:
             sender.start()
-        while imported(dsn, customer) < IMPORT_MESSAGES // 10 and time.monotonic() < deadline:
+        while imported(dsn, customer) < IMPORT_MESSAGES // 20 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert job(dsn, import_job)["state"] == "running", "the import ended before the worker could be killed"
-        assert acked() < SMTP_MESSAGES // 2, "the SMTP load ended too early"
+        assert any(s.is_alive() for s in senders), "the SMTP load ended before the worker was killed"
         victim.kill()  # mid-import: part of the file is archived, the rest is not
 
         for proc in [*webs, scheduler]:
