@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
-from kustos.archive.services import alerts, export_files, source_schedule
+from kustos.archive.services import alerts, export_files, ocr_queue, source_schedule
 from kustos.backup import jobs as backup_jobs
 from kustos.backup.services import search_hooks
 from kustos.core import runtime
@@ -36,6 +36,12 @@ def enqueue_backup_indexing() -> int:
     """Every 10 minutes: index backup snapshots the search index does not hold yet (made by `kustos backup
     run`, or whose index job failed)."""
     return search_hooks.enqueue_pending()
+
+
+@db_periodic_task(crontab(minute="*/10"))
+def enqueue_pending_ocr() -> int:
+    """Every 10 minutes: start the OCR job of customers whose scanned attachments wait without one."""
+    return ocr_queue.enqueue_pending()
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -17,6 +17,7 @@ from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import messages, ocr, ocr_queue
 from kustos.archive.services.ingest import Ingestor
 from kustos.core import runtime
+from kustos.jobs import schedules
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from kustos.search import SearchRequest
@@ -139,3 +140,13 @@ def test_nothing_is_queued_with_ocr_off(ocr_customer, settings):
     ingest(ocr_customer, mail("Scan", [("scan.png", "image/png", image_bytes(GERMAN))], 8))
     assert OcrAttachment.objects.filter(customer=ocr_customer).count() == 0
     assert not Job.objects.filter(customer_id=ocr_customer.id, kind="archive.ocr").exists()
+
+
+def test_scheduler_restarts_ocr_for_attachments_left_waiting(ocr_customer):
+    ingest(ocr_customer, mail("Scan", [("scan.png", "image/png", image_bytes(ENGLISH))], 9))
+    job = Job.objects.get(customer_id=ocr_customer.id, kind="archive.ocr")
+    assert schedules.enqueue_pending_ocr.call_local() == 0  # its job is still queued
+    Job.objects.filter(id=job.id).update(state=Job.State.FAILED)  # e.g. failed for good
+    assert schedules.enqueue_pending_ocr.call_local() == 1
+    assert schedules.enqueue_pending_ocr.call_local() == 0  # one open job is enough
+    assert Job.objects.filter(customer_id=ocr_customer.id, kind="archive.ocr", state=Job.State.QUEUED).count() == 1

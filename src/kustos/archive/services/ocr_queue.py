@@ -58,3 +58,19 @@ def schedule(customer: Customer, created_by: str = "") -> Job | None:
     if not enabled() or not pending(customer):
         return None
     return open_job(customer) or jobs.create(JOB_KIND, customer=customer, created_by=created_by)
+
+
+def enqueue_pending() -> int:
+    """Start the OCR job of every customer with pending attachments and no open OCR job (the
+    scheduler's safety net: a job that failed for good, mail queued while a job was finishing)."""
+    if not enabled():
+        return 0
+    ids = set(OcrAttachment.objects.filter(status=OcrAttachment.Status.PENDING)
+              .values_list("customer_id", flat=True).distinct())
+    busy = set(Job.objects.filter(kind=JOB_KIND, state__in=_OPEN, customer_id__in=ids)
+               .values_list("customer_id", flat=True))
+    started = 0
+    for customer in Customer.objects.filter(id__in=ids - busy):
+        jobs.create(JOB_KIND, customer=customer)
+        started += 1
+    return started
