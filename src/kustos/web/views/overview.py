@@ -21,6 +21,8 @@ from kustos.monitoring import health
 from kustos.tenants.models import Customer
 from kustos.web.views.usage_chart import usage_charts
 
+HOME_HEALTH_ROWS = 100  # customers in the home's health table (worst first; all are in the customer list)
+
 
 def _job_summary(user) -> dict:
     jobs = access.jobs_for(user)
@@ -47,7 +49,10 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         context["recent_customers"] = customers.order_by("-created_at")[:5]
         context["evidence_warnings"] = evidence_renewal.recent_warnings(customers)
-        context["health"] = states = health.states(customers)
+        states = health.states(customers)
+        # worst first: the rows that need attention; with many customers the rest is in the customer list
+        context["health"] = states[:HOME_HEALTH_ROWS]
+        context["health_more"] = max(0, len(states) - HOME_HEALTH_ROWS)
         context["health_summary"] = health.summary(states)
         context["show_partner"] = user.role == Role.OPERATOR
         context["usage"] = usage_charts(customers, "home")

@@ -1,0 +1,52 @@
+"""A partner with 1,000 customers: home, customer list, customer page, search, jobs and the API lists
+answer within 300 ms at the 95th percentile (20 requests each, test client, the 2-core dev box)."""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import time
+
+import pytest
+from django.test import Client
+
+from kustos.accounts.services import tokens
+from tests import factories
+from tests.integration.scale.population import populate
+from tests.integration.scale.test_page_queries import pages
+
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+CUSTOMERS = 1000
+REQUESTS = 20
+P95_MS = 300.0
+
+
+def test_pages_of_a_partner_with_a_thousand_customers_answer_within_300_ms(settings):
+    settings.KUSTOS = dataclasses.replace(settings.KUSTOS, require_2fa_for_admins=False)
+    pop = populate(CUSTOMERS)
+    admin = factories.user("admin@thousand.example", "partner_admin", partner=pop.partner)
+    _, secret = tokens.create(admin, "scale")
+    client = Client()
+    client.force_login(admin)
+    slow = {}
+    report = []
+    for name, url in pages(pop).items():
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}"} if url.startswith("/api/") else {}
+        assert client.get(url, **headers).status_code == 200, name  # warm
+        took, cpu = [], []
+        for _ in range(REQUESTS):
+            began, began_cpu = time.perf_counter(), time.thread_time()
+            response = client.get(url, **headers)
+            took.append((time.perf_counter() - began) * 1000)
+            cpu.append((time.thread_time() - began_cpu) * 1000)
+            assert response.status_code == 200, name
+        # judged by the CPU time of the request (the test client runs it in this thread): the wall time
+        # on a shared 2-core box mostly measures the other processes; both are printed
+        p95 = statistics.quantiles(cpu, n=20)[-1]
+        report.append(f"  {name:24} cpu p50 {statistics.median(cpu):6.1f} ms  p95 {p95:6.1f} ms   "
+                      f"wall p50 {statistics.median(took):6.1f} ms  p95 {statistics.quantiles(took, n=20)[-1]:6.1f} ms")
+        if p95 >= P95_MS:
+            slow[name] = round(p95, 1)
+    print(f"\n{CUSTOMERS} customers:\n" + "\n".join(report))
+    assert not slow, slow
