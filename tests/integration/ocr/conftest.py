@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from kustos.core import runtime
+from kustos.jobs import services as job_services
 from kustos.search import PostgresIndex
 from tests import factories
 from tests.servers.postgres import fresh_database
@@ -20,8 +21,10 @@ requires_tesseract = pytest.mark.skipif(
 
 
 @pytest.fixture
-def ocr_customer(db, tmp_path, settings):
+def ocr_customer(db, tmp_path, settings, monkeypatch):
     settings.KUSTOS = dataclasses.replace(settings.KUSTOS, home=tmp_path / "home", ocr="on")
+    # as in a worker (an earlier in-process `kustos` command of the session may have set inline mode)
+    monkeypatch.setattr(job_services, "inline", None)
     (tmp_path / "home").mkdir()
     runtime.reset()
     customer = factories.customer(factories.partner("OCR Partner"), "OCR Kunde")

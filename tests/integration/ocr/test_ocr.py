@@ -18,6 +18,7 @@ from kustos.archive.services import messages, ocr, ocr_queue
 from kustos.archive.services.ingest import Ingestor
 from kustos.core import runtime
 from kustos.jobs import schedules
+from kustos.jobs import services as job_services
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from kustos.search import SearchRequest
@@ -150,3 +151,12 @@ def test_scheduler_restarts_ocr_for_attachments_left_waiting(ocr_customer):
     assert schedules.enqueue_pending_ocr.call_local() == 1
     assert schedules.enqueue_pending_ocr.call_local() == 0  # one open job is enough
     assert Job.objects.filter(customer_id=ocr_customer.id, kind="archive.ocr", state=Job.State.QUEUED).count() == 1
+
+
+def test_a_cli_import_leaves_the_ocr_job_to_the_scheduler(ocr_customer, monkeypatch):
+    monkeypatch.setattr(job_services, "inline", True)  # `kustos import` runs its jobs inline
+    ingest(ocr_customer, mail("Scan", [("scan.png", "image/png", image_bytes(ENGLISH))], 10))
+    assert ocr_queue.pending(ocr_customer) == 1  # queued, not recognised before the command ends
+    assert not Job.objects.filter(customer_id=ocr_customer.id, kind="archive.ocr").exists()
+    monkeypatch.setattr(job_services, "inline", None)  # the scheduler, under `kustos scheduler`
+    assert schedules.enqueue_pending_ocr.call_local() == 1

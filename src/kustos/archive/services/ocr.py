@@ -119,7 +119,7 @@ def requeue_failed(customer: Customer, *, actor: Any) -> dict[str, Any]:
         raise OcrOff("OCR is off: set KUSTOS_OCR=on and install tesseract-ocr")
     n = OcrAttachment.objects.filter(customer=customer, status=Status.FAILED).update(
         status=Status.PENDING, reason="")
-    job = ocr_queue.schedule(customer, created_by=getattr(actor, "email", str(actor)))
+    job = ocr_queue.start(customer, created_by=getattr(actor, "email", str(actor)))
     audit.record("archive.ocr_requeue", actor=actor, customer=customer, detail={"attachments": n})
     if job is not None:
         job.refresh_from_db()  # the CLI runs jobs inline: it may have finished already

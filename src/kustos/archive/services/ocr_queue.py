@@ -3,8 +3,9 @@
 Called by the Ingestor: :func:`record` after every batch notes the candidates (a "pending"
 ``OcrAttachment`` per image or text-less PDF attachment, decided from the parse result, no
 bytes touched), :func:`schedule` at the end of the session starts one ``archive.ocr`` job for
-the customer when something is pending. Nothing is recognised during ingest, so OCR never
-slows archiving. Off when ``KUSTOS_OCR`` is off (or auto without tesseract installed).
+the customer when something is pending (a `kustos` command that runs jobs inline leaves it to the
+scheduler's :func:`enqueue_pending`). Nothing is recognised during ingest, so OCR never slows
+archiving. Off when ``KUSTOS_OCR`` is off (or auto without tesseract installed).
 """
 
 from __future__ import annotations
@@ -52,7 +53,16 @@ def open_job(customer: Customer) -> Job | None:
     return Job.objects.filter(customer_id=customer.id, kind=JOB_KIND, state__in=_OPEN).first()
 
 
-def schedule(customer: Customer, created_by: str = "") -> Job | None:
+def schedule(customer: Customer) -> Job | None:
+    """After an ingest session: queue the customer's OCR job for the workers. Not in a `kustos`
+    command that runs its jobs inline (`kustos import`): it would recognise before the command
+    ends; the scheduler (every 10 minutes) or `kustos ocr run` starts the job instead."""
+    if jobs.inline:
+        return None
+    return start(customer)
+
+
+def start(customer: Customer, created_by: str = "") -> Job | None:
     """Start the customer's OCR job when attachments are pending and none is queued or running
     (a running job keeps going until nothing is pending)."""
     if not enabled() or not pending(customer):
