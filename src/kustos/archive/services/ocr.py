@@ -56,8 +56,12 @@ def run(customer: Customer, limits: OcrLimits, progress: Callable[..., None] | N
             for row in rows:
                 _apply(row, _recognise(raw, row, limits), counts)
             if raw is not None:
+                # not indexed until the new document is committed: a failure here leaves the message to
+                # Ingestor.reindex_pending, whose rebuild carries the recognised text too
+                Message.objects.filter(id=message.id).update(indexed=False)
                 index.add(build_documents(None, [message], {message.id: parse(raw)}))
                 index.commit()
+                Message.objects.filter(id=message.id).update(indexed=True)
             counts["messages"] += 1
             if progress:
                 progress(counts["done"] + counts["failed"] + counts["skipped"], total, "")
