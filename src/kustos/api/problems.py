@@ -8,7 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from kustos.search import InvalidRequest, QuerySyntaxError
+from kustos.search import IndexOutdated, InvalidRequest, QuerySyntaxError
 
 TITLES = {400: "Bad request", 401: "Authentication required", 403: "Forbidden", 404: "Not found",
           409: "Conflict", 422: "Invalid input", 429: "Too many requests"}
@@ -46,6 +46,10 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(InvalidRequest)
     def bad_search(request, exc):
         return problem(api, request, 400, str(exc))
+
+    @api.exception_handler(IndexOutdated)
+    def outdated_index(request, exc):
+        return problem(api, request, 503, str(exc))
 
     @api.exception_handler(NinjaValidationError)
     def invalid_schema(request, exc):

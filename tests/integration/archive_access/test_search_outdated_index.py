@@ -1,0 +1,20 @@
+"""A search index built by an older analysis version is not searched (old and new analysis
+would mix): the API answers 503 with a one-line reason naming the rebuild."""
+
+from __future__ import annotations
+
+from kustos.core import runtime
+from tests.integration.archive_access.conftest import World
+
+
+def test_outdated_index_answers_503_naming_the_rebuild(world: World):
+    url = f"/api/v1/customers/{world.customer.id}/archive/search"
+    ok = world.client("admin").get(url, {"q": "Rechnungen"}, **world.api("admin"))
+    assert ok.status_code == 200 and ok.json()["total"] == 13  # stems: "Rechnungen" finds "Rechnung 3"
+    runtime.reset()
+    version = runtime.settings().index_path / world.customer.id / "kustos-schema-version"
+    version.write_text("2")
+    resp = world.client("admin").get(url, {"q": "Rechnung"}, **world.api("admin"))
+    assert resp.status_code == 503 and resp["Content-Type"] == "application/problem+json"
+    detail = resp.json()["detail"]
+    assert "rebuild it" in detail and world.customer.id in detail and "\n" not in detail
