@@ -97,6 +97,10 @@ def test_cli_status_run_and_the_error_when_ocr_is_off(recognised, capsys, settin
     assert code == 0 and out["counts"]["done"] == 1 and out["counts"]["failed"] == 1
     assert out["failed"][0]["reason"].startswith("corrupt image: ") and out["enabled"] is True
 
+    code, text, _ = kustos(capsys, "ocr", "status", "--customer", customer.id)
+    assert code == 0 and text.splitlines()[0].startswith("OCR on: 1 recognised, 1 failed, 0 skipped, 0 pending")
+    assert text.splitlines()[1].startswith(f"  {msg_id}  kaputt.png: corrupt image: ")
+
     code, out, _ = kustos(capsys, "ocr", "run", "--customer", customer.name, "--json")
     assert code == 0 and out["requeued"] == 1
     code, out, _ = kustos(capsys, "ocr", "status", "--customer", customer.id, "--json")
