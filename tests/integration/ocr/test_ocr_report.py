@@ -65,6 +65,7 @@ def test_message_page_reports_each_attachment_in_english_and_german(recognised):
     statuses = re.findall(r'data-testid="ocr-status" data-status="(\w+)">([^<]*)</span>', html)
     assert statuses[0] == ("done", f"Text erkannt ({chars} Zeichen)")
     assert statuses[1][1].startswith("Texterkennung (OCR) fehlgeschlagen: corrupt image: ")
+    assert "Texterkennung (OCR)</" in admin.get("/jobs/", HTTP_ACCEPT_LANGUAGE="de").content.decode()  # the job
 
 
 def test_message_api_and_customer_report_and_requeue(recognised):

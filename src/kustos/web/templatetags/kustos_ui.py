@@ -22,6 +22,7 @@ JOB_KINDS = {
     "source.run": _("Source fetch"),
     "archive.import": _("Mail import"),
     "archive.restore": _("Restore to mailbox"),
+    "archive.ocr": _("Text recognition (OCR)"),
     "vault.verify": _("Archive verification"),
     "backup.run": _("Backup run"),
     "backup.restore": _("Restore from backup"),
