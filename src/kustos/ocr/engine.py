@@ -29,6 +29,9 @@ from kustos.ocr.sniff import sniff
 # longest side of a rasterised PDF page (about 250 dpi on A4): bounds the pixels of any page
 PAGE_LONG_SIDE = 3000
 MIN_SIDE = 16  # smaller images hold no readable text
+# what a process says when the address-space limit stops it (loader, C++ runtime, libc, leptonica)
+_OUT_OF_MEMORY = ("failed to map segment", "bad_alloc", "Cannot allocate memory", "Out of memory",
+                  "out of memory", "memory exhausted")
 
 
 @dataclass
@@ -153,7 +156,10 @@ def _run(argv: list[str], limits: OcrLimits, name: str) -> bytes:
         if proc.returncode < 0 or proc.returncode in (137, 139):
             raise OcrFailed(f"{name} was stopped (signal {abs(proc.returncode)}; memory limit "
                             f"{limits.memory_mb} MB?)")
-        detail = _line(proc.stderr.decode("utf-8", "replace"))
+        stderr = proc.stderr.decode("utf-8", "replace")
+        if any(sign in stderr for sign in _OUT_OF_MEMORY):
+            raise OcrFailed(f"{name} ran out of memory (limit {limits.memory_mb} MB)")
+        detail = _line(stderr)
         raise OcrFailed(f"{name} failed (exit {proc.returncode})" + (f": {detail}" if detail else ""))
     return proc.stdout
 
