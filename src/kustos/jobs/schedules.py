@@ -21,8 +21,10 @@ def enqueue_due_sources() -> int:
 
 @db_periodic_task(crontab(minute="*"))
 def enqueue_due_backups() -> int:
-    """Every minute: start a backup run for every plan whose interval (default 8 hours) has elapsed."""
-    return backup_jobs.enqueue_due()
+    """Every minute: start a backup run for every plan whose interval (default 8 hours) has elapsed
+    (under the scheduler lock: a second scheduler never starts a plan twice)."""
+    with source_schedule.tick():
+        return backup_jobs.enqueue_due()
 
 
 @db_periodic_task(crontab(minute="41", hour="2"))

@@ -9,6 +9,8 @@ that the ``IMMEDIATE`` transaction takes at its start.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -16,18 +18,21 @@ from django.db import connection, transaction
 from kustos.archive.services import sources
 from kustos.jobs.models import Job
 
-# pg_advisory_xact_lock key of the source tick ("kustos" scheduler, sources)
+# pg_advisory_xact_lock key of the scheduler's ticks
 _LOCK_KEY = 0x6B75_7374_0001
 
 
 def enqueue_due(now: datetime | None = None) -> list[Job]:
     """One tick: a ``source.run`` job for each due source (queued once the transaction commits)."""
-    with transaction.atomic():
-        _lock()
+    with tick():
         return [sources.run_now(source, actor="scheduler") for source in sources.due(now)]
 
 
-def _lock() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+@contextmanager
+def tick() -> Iterator[None]:
+    """A transaction holding the scheduler lock (also taken by the backup plans' tick)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        yield
