@@ -3,6 +3,8 @@ would mix): the API answers 503 with a one-line reason naming the rebuild."""
 
 from __future__ import annotations
 
+import html
+
 from kustos.core import runtime
 from tests.integration.archive_access.conftest import World
 
@@ -18,3 +20,12 @@ def test_outdated_index_answers_503_naming_the_rebuild(world: World):
     assert resp.status_code == 503 and resp["Content-Type"] == "application/problem+json"
     detail = resp.json()["detail"]
     assert "rebuild it" in detail and world.customer.id in detail and "\n" not in detail
+
+
+def test_outdated_index_search_page_answers_503_with_the_reason(world: World):
+    runtime.reset()
+    (runtime.settings().index_path / world.customer.id / "kustos-schema-version").write_text("2")
+    page = world.client("admin").get("/archive/search/", {"customer": world.customer.id, "q": "Rechnung"})
+    assert page.status_code == 503
+    text = html.unescape(page.content.decode())
+    assert "rebuild it" in text and world.customer.id in text

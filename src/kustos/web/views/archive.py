@@ -25,7 +25,7 @@ from kustos.archive.models import Folder, Mailbox, Message
 from kustos.archive.services import export, export_files
 from kustos.archive.services import search as search_service
 from kustos.audit import services as audit
-from kustos.search import InvalidRequest, QuerySyntaxError, limits
+from kustos.search import IndexOutdated, InvalidRequest, QuerySyntaxError, limits
 from kustos.tenants.models import Customer
 from kustos.web.htmx import render_page
 
@@ -142,6 +142,8 @@ def _run_search(user: Any, customer: Customer, form: SearchForm) -> dict[str, An
         if position is not None and form.q:
             position = max(0, position - 1)  # query() put "(" before the user's text
         return {"error": getattr(exc, "message", str(exc)), "position": position}
+    except IndexOutdated as exc:  # built by an older analysis: not searched until rebuilt
+        return {"error": str(exc), "position": None, "status": 503}
     pages = min(max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE), limits.max_page(PAGE_SIZE))
     return {
         "rows": rows, "total": result.total, "facets": _facet_links(form, result.facets),
@@ -170,7 +172,7 @@ def search(request: HttpRequest) -> HttpResponse:
                        can_restore=access.has_perm(user, Perm.ARCHIVE_RESTORE)
                        and access.self_service_allows(user, customer, "restore"),
                        can_hold=access.has_perm(user, Perm.LEGAL_HOLD), **_run_search(user, customer, form))
-        status = 400 if "error" in context else 200
+        status = context.get("status", 400) if "error" in context else 200
     return render_page(request, "kustos/archive/search.html", "kustos/archive/_results.html", context, status=status)
 
 
