@@ -11,6 +11,7 @@ from django.db.models import F
 
 from kustos.archive import documents
 from kustos.archive.models import Folder, IngestCounter, Mailbox, Message, MessageRef
+from kustos.archive.pipeline import fast_insert
 from kustos.archive.pipeline.contract import BatchContext, Work
 from kustos.archive.pipeline.ingest_rules import IngestRulesStep
 from kustos.archive.pipeline.parsing import parse_many
@@ -116,8 +117,8 @@ class RecordStep:
                                        received_at=w.item.received_at, flags=list(w.item.flags)))
                 if w.new_refs != -1:
                     w.new_refs += 1
-            Message.objects.bulk_create(new_rows)
-            MessageRef.objects.bulk_create(rows, ignore_conflicts=True)
+            fast_insert.insert(Message, new_rows)
+            fast_insert.insert(MessageRef, rows, ignore_conflicts=True)
 
     def _messages(self, batch: list[Work], ctx: BatchContext) -> list[Message]:
         # Authoritative dedup inside the transaction: a message may have been recorded since
