@@ -33,6 +33,7 @@ from kustos.cli.parsers import reconcile as reconcile_parser
 from kustos.cli.parsers import restore as restore_parser
 from kustos.cli.parsers import retention as retention_parser
 from kustos.cli.parsers import saved_searches as saved_searches_parser
+from kustos.cli.parsers import search_index as search_index_parser
 from kustos.cli.parsers import self_service as self_service_parser
 from kustos.cli.parsers import tax_flags as tax_flags_parser
 from kustos.cli.parsers import z3 as z3_parser
@@ -67,6 +68,7 @@ COMMAND_MODULES = (
     restore_parser,
     imapd_parser,
     ocr_parser,
+    search_index_parser,
 )
 
 

@@ -38,7 +38,7 @@ class IndexOutdated(SearchError):
     def __init__(self, customer: str, found: str, expected: str) -> None:
         super().__init__(
             f"search index of customer {customer!r} is version {found}, this Kustos needs {expected}: "
-            "rebuild it (archive: kustos vault recover); until then it answers no searches"
+            f"rebuild it (kustos index rebuild --customer {customer}); until then it answers no searches"
         )
         self.customer = customer
 

@@ -1,10 +1,14 @@
 """A search index built by an older analysis version is not searched (old and new analysis
-would mix): the API answers 503 with a one-line reason naming the rebuild."""
+would mix): the API and the search page answer 503 with a one-line reason naming the rebuild;
+`kustos index rebuild` makes it searchable again."""
 
 from __future__ import annotations
 
 import html
+import json
 
+from kustos.audit.models import AuditEvent
+from kustos.cli import registry
 from kustos.core import runtime
 from tests.integration.archive_access.conftest import World
 
@@ -29,3 +33,23 @@ def test_outdated_index_search_page_answers_503_with_the_reason(world: World):
     assert page.status_code == 503
     text = html.unescape(page.content.decode())
     assert "rebuild it" in text and world.customer.id in text
+
+
+def test_cli_index_rebuild_makes_an_outdated_index_searchable_again(world: World, capsys):
+    runtime.reset()
+    (runtime.settings().index_path / world.customer.id / "kustos-schema-version").write_text("2")
+    assert registry.run(["index", "rebuild", "--customer", world.customer.id, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["customer"] == world.customer.id and out["indexed"] == 13
+    event = AuditEvent.objects.filter(action="archive.search_index.rebuild", customer_id=world.customer.id).get()
+    assert event.detail == {"indexed": 13} and event.actor == "cli"
+    runtime.reset()
+    url = f"/api/v1/customers/{world.customer.id}/archive/search"
+    resp = world.client("admin").get(url, {"q": "Rechnungen"}, **world.api("admin"))
+    assert resp.status_code == 200 and resp.json()["total"] == 13
+
+
+def test_cli_index_rebuild_of_an_unknown_customer_is_a_one_line_error(world: World, capsys):
+    assert registry.run(["index", "rebuild", "--customer", "no-such-customer"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kustos: error:") and "no-such-customer" in err and err.count("\n") == 1

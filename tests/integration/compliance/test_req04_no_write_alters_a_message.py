@@ -240,6 +240,7 @@ CLI_COMMANDS: dict[str, str] = {
     "vault verify": VAULT,
     "vault gc": VAULT,
     "vault recover": VAULT,
+    "index rebuild": NONE,  # drops and refills the search index only (tests/integration/archive_access/test_search_outdated_index.py)
     "vault seal": VAULT,
     "vault proof": VAULT,
     "vault renew": VAULT,  # re-time-stamps ledger batches; renewals are stored beside, nothing is rewritten
