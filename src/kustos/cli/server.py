@@ -79,7 +79,9 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
         ctx.out.print(f"SMTP journaling receiver on {host}:{smtp.port}")
     for line in imap_service.describe(imap, host) if imap is not None else []:
         ctx.out.print(line, markup=False)
-    consumer = HUEY.create_consumer(workers=settings.workers, worker_type="thread", periodic=True,
+    # Periodic tasks (source schedules, sealing, retention, billing) run in exactly one process:
+    # here on one machine, in `kustos scheduler` when several web processes share the database.
+    consumer = HUEY.create_consumer(workers=settings.workers, worker_type="thread", periodic=not args.no_scheduler,
                                     check_worker_health=True)
     try:
         _run_consumer(consumer)

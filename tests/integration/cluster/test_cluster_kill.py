@@ -1,6 +1,6 @@
 """The scale-out layout of the README on one machine, killed mid-run, loses nothing.
 
-PostgreSQL, a private Redis and a real S3 server process (moto); two `kustos serve --no-smtp`, three
+PostgreSQL, a private Redis and a real S3 server process (moto); two `kustos serve --no-smtp --no-scheduler`, three
 `kustos worker`, one `kustos scheduler` and two `kustos smtpd`, all real processes on one shared
 environment (the search index in PostgreSQL). While SMTP load goes to both receivers, two IMAP
 sources on Dovecot run on their one-minute schedule and an MBOX import runs, one worker is SIGKILLed
@@ -298,7 +298,7 @@ def test_cluster_survives_a_killed_worker_and_receiver(tmp_path: Path, env: dict
 
     web_ports, smtp_ports = [free_port(), free_port()], [free_port(), free_port()]
     workers = [Proc(f"worker-{i}", ["worker", "--workers", "2"], env, logs) for i in (1, 2, 3)]
-    webs = [Proc(f"web-{i}", ["serve", "--no-smtp", "--host", "127.0.0.1", "--port", str(port)], env, logs)
+    webs = [Proc(f"web-{i}", ["serve", "--no-smtp", "--no-scheduler", "--host", "127.0.0.1", "--port", str(port)], env, logs)
             for i, port in enumerate(web_ports, start=1)]
     scheduler = Proc("scheduler", ["scheduler"], env, logs)
     smtpds = [Proc(f"smtpd-{i}", ["smtpd", "--host", "127.0.0.1", "--port", str(port)], env, logs)

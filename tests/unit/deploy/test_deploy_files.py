@@ -88,8 +88,9 @@ def test_every_unit_starts_a_command_that_accepts_its_flags(unit: Path) -> None:
 
 def test_the_units_start_the_scale_out_commands() -> None:
     by_unit = {p.name: unit_argv(p) for p in UNITS}
-    assert by_unit["kustos-web@.service"][:2] == ["serve", "--no-smtp"]
-    assert parse(by_unit["kustos-web@.service"]).port == 8001  # %i is the port
+    assert by_unit["kustos-web@.service"][:3] == ["serve", "--no-smtp", "--no-scheduler"]
+    web = parse(by_unit["kustos-web@.service"])
+    assert web.port == 8001 and web.no_scheduler  # %i is the port; periodic tasks only in the scheduler
     assert by_unit["kustos-worker@.service"][0] == "worker"
     assert by_unit["kustos-scheduler.service"] == ["scheduler"]
     smtpd = parse(by_unit["kustos-smtpd@.service"])
@@ -128,7 +129,7 @@ def test_compose_runs_the_readme_layout_with_the_units_commands() -> None:
     assert services["scheduler"]["command"] == units["kustos-scheduler.service"] == ["scheduler"]
     assert "replicas" not in services["scheduler"].get("deploy", {})  # exactly one scheduler
     for web in ("web-1", "web-2"):
-        assert services[web]["command"][:2] == units["kustos-web@.service"][:2] == ["serve", "--no-smtp"]
+        assert services[web]["command"][:3] == units["kustos-web@.service"][:3] == ["serve", "--no-smtp", "--no-scheduler"]
     for smtpd in ("smtpd-1", "smtpd-2"):
         assert services[smtpd]["command"][0] == units["kustos-smtpd@.service"][0] == "smtpd"
     everything = compose()["services"]

@@ -14,6 +14,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--smtp-port", type=int, default=None)
     p.add_argument("--no-smtp", action="store_true", help="do not start the SMTP journaling receiver")
     p.add_argument("--imap-port", type=int, default=None, help="also run the read-only IMAP server on this port")
+    p.add_argument("--no-scheduler", action="store_true",
+                   help="do not run periodic tasks here (scale-out: exactly one `kustos scheduler` runs them)")
     p.set_defaults(func=Deferred("kustos.cli.server:cmd_serve"), auto_migrate=False, immediate_jobs=False)
 
     p = sub.add_parser("migrate", parents=[common], help="apply database migrations")
