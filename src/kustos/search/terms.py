@@ -11,20 +11,26 @@ documents on tantivy and PostgreSQL. Three kinds of index term per word of
   "Mueller" and "Muller" all become ``muller``. Phrases, prefixes and field queries
   (``from:``, ``to:``) match folded forms at their positions.
 * **stems** (``stems``): the German and the English Snowball stem of the folded form
-  (both: mail mixes the languages, and a wrong-language stem costs little), written
+  (both: mail mixes the languages, and a wrong-language stem costs little; the Python
+  stemmer decides for both backends, PostgreSQL's own configurations are not used), written
   with the marker ``STEM`` so they never collide with folded forms. "Rechnungen" and
   "Rechnung" share ``~rechnung``, "invoices" and "invoice" share ``~invoic``.
 * **compound parts** (``parts``): German compounds put the head word last
   ("Strom|rechnung", "Miet|vertrag"). Without a dictionary, every suffix of a long
-  word (at least ``PART_MIN_WORD`` letters) that keeps ``PART_MIN_HEAD`` letters in
-  front and is at least ``PART_MIN`` letters long is indexed with the marker ``PART``.
-  as its German stem with the marker ``PART``; a query word matches a part equal to its
-  own German stem ("Stromrechnungen" -> ``^rechnung``, found by "Rechnung"). Suffixes
+  word (``PART_MIN_WORD`` to ``PART_MAX_WORD`` letters) that keeps ``PART_MIN_HEAD``
+  letters in front and is at least ``PART_MIN`` letters long is indexed as its German
+  stem with the marker ``PART``; a query word matches a part equal to its own German
+  stem ("Stromrechnungen" -> ``^rechnung``, found by "Rechnung"). Suffixes
   that are no word ("^omrechnung") cost index terms but are never asked for.
 
 Stems and parts are indexed for subject, body and attachment text only; they rank
 below the folded form, so exact words come first. ``VERSION`` names this analysis:
 an index built by another version must be rebuilt, never mixed.
+
+Cost, measured on 5,000 messages of the bench corpus (50 MB of mail, 2 cores): tantivy
+index 13.8 -> 16.4 MB (+19 %: stems +12 %, compound parts +7 %); PostgreSQL table with
+indexes 52.6 -> 91.7 MB (+74 %: stems +50 %, parts +24 %; every term is also in
+``tsv_all`` and its GIN index); analysis adds about 0.3 ms CPU per message at indexing.
 """
 
 from __future__ import annotations
