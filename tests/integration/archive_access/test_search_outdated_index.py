@@ -7,19 +7,32 @@ from __future__ import annotations
 import html
 import json
 
+import psycopg
+
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.core import runtime
+from kustos.search import PostgresIndex
+from kustos.search.backends.postgres_schema import TABLE
 from tests.integration.archive_access.conftest import World
+
+
+def make_outdated(customer_id: str) -> None:
+    """What an index built before the current analysis looks like, on the configured backend."""
+    index = runtime.search_index()
+    if isinstance(index, PostgresIndex):
+        with psycopg.connect(index.dsn, autocommit=True) as conn:
+            conn.execute(f"UPDATE {TABLE} SET analysis = 1 WHERE customer = %s", (customer_id,))
+        return
+    runtime.reset()
+    (runtime.settings().index_path / customer_id / "kustos-schema-version").write_text("2")
 
 
 def test_outdated_index_answers_503_naming_the_rebuild(world: World):
     url = f"/api/v1/customers/{world.customer.id}/archive/search"
     ok = world.client("admin").get(url, {"q": "Rechnungen"}, **world.api("admin"))
     assert ok.status_code == 200 and ok.json()["total"] == 13  # stems: "Rechnungen" finds "Rechnung 3"
-    runtime.reset()
-    version = runtime.settings().index_path / world.customer.id / "kustos-schema-version"
-    version.write_text("2")
+    make_outdated(world.customer.id)
     resp = world.client("admin").get(url, {"q": "Rechnung"}, **world.api("admin"))
     assert resp.status_code == 503 and resp["Content-Type"] == "application/problem+json"
     detail = resp.json()["detail"]
@@ -27,8 +40,7 @@ def test_outdated_index_answers_503_naming_the_rebuild(world: World):
 
 
 def test_outdated_index_search_page_answers_503_with_the_reason(world: World):
-    runtime.reset()
-    (runtime.settings().index_path / world.customer.id / "kustos-schema-version").write_text("2")
+    make_outdated(world.customer.id)
     page = world.client("admin").get("/archive/search/", {"customer": world.customer.id, "q": "Rechnung"})
     assert page.status_code == 503
     text = html.unescape(page.content.decode())
@@ -36,8 +48,7 @@ def test_outdated_index_search_page_answers_503_with_the_reason(world: World):
 
 
 def test_cli_index_rebuild_makes_an_outdated_index_searchable_again(world: World, capsys):
-    runtime.reset()
-    (runtime.settings().index_path / world.customer.id / "kustos-schema-version").write_text("2")
+    make_outdated(world.customer.id)
     assert registry.run(["index", "rebuild", "--customer", world.customer.id, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["customer"] == world.customer.id and out["indexed"] == 13
