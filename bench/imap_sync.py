@@ -34,12 +34,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import bulk_corpus  # bench/ is the script's directory, so this is importable
+import bulk_corpus  # bench/ is the script's directory, so these are importable
+from memory import TreeMemory
 
 REPO = Path(__file__).resolve().parents[1]
 MAILBOX = "bench@bench.test"
@@ -118,60 +118,6 @@ def archive_worker(count: int, out: Path) -> None:
 
 
 # --- measuring ----------------------------------------------------------------------
-
-class TreeMemory:
-    """Peak summed RSS and PSS (KiB) of a process and all its descendants, sampled."""
-
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self.pid, self.interval = pid, interval
-        self.peak_rss_kb = self.peak_pss_kb = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _tree(self) -> list[int]:
-        pids, todo = [], [self.pid]
-        while todo:
-            pid = todo.pop()
-            pids.append(pid)
-            try:
-                for task in Path(f"/proc/{pid}/task").iterdir():
-                    todo += [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                continue
-        return pids
-
-    @staticmethod
-    def _rollup(pid: int) -> tuple[int, int]:
-        rss = pss = 0
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Rss:"):
-                    rss = int(line.split()[1])
-                elif line.startswith("Pss:"):
-                    pss = int(line.split()[1])
-        except OSError:
-            pass
-        return rss, pss
-
-    def sample(self) -> None:
-        values = [self._rollup(pid) for pid in self._tree()]
-        self.peak_rss_kb = max(self.peak_rss_kb, sum(v[0] for v in values))
-        self.peak_pss_kb = max(self.peak_pss_kb, sum(v[1] for v in values))
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> TreeMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
-
 
 def without_tuid(data: bytes) -> bytes:
     """mbsync appends one ``X-TUID:`` line to the header of every message it copies; remove it."""
@@ -265,7 +211,7 @@ def measure(work: Path, name: str, pid: int, port: int, user: str, password: str
         out[label] = {"wall_s": round(seconds, 2), "msg_s": round(count / seconds, 1),
                       "mb_s": round(total_bytes / 1e6 / seconds, 2),
                       "peak_rss_mb": round(memory.peak_rss_kb / 1024, 1),
-                      "peak_pss_mb": round(memory.peak_pss_kb / 1024, 1), **compare(got, want)}
+                      "peak_pss_mb": round(memory.peak_kb / 1024, 1), **compare(got, want)}
     return out
 
 

@@ -33,12 +33,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import bulk_corpus  # bench/ is the script's directory, so this is importable
+import bulk_corpus  # bench/ is the script's directory, so these are importable
+from memory import TreeMemory
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -88,57 +88,6 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # --- Kustos (runs in a child process) ---------------------------------------------
-
-class TreeMemory:
-    """Samples the proportional set size (PSS) of this process and its children.
-
-    Forked parse workers share most pages with the parent; adding their RSS would count
-    those pages two or three times, PSS divides shared pages among their users.
-    """
-
-    def __init__(self, interval: float = 0.2):
-        self.peak_kb = 0
-        self.peak_anon_kb = 0  # the same without file-backed pages (mapped index files, libraries)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self.interval = interval
-
-    def _pids(self) -> list[int]:
-        pids = [os.getpid()]
-        for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-            children = (task / "children").read_text().split()
-            pids += [int(c) for c in children]
-        return pids
-
-    @staticmethod
-    def _pss_kb(pid: int) -> tuple[int, int]:
-        """(Pss, Pss_Anon) of one process in KiB."""
-        total = anon = 0
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    total = int(line.split()[1])
-                elif line.startswith("Pss_Anon:"):
-                    anon = int(line.split()[1])
-        except OSError:
-            pass
-        return total, anon
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            sizes = [self._pss_kb(pid) for pid in self._pids()]
-            self.peak_kb = max(self.peak_kb, sum(t for t, _ in sizes))
-            self.peak_anon_kb = max(self.peak_anon_kb, sum(a for _, a in sizes))
-            self._stop.wait(self.interval)
-
-    def __enter__(self) -> TreeMemory:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
 
 def kustos_migrate(home: Path) -> None:
     """Create the database in a process of its own: an installed Kustos imports into a database

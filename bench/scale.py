@@ -13,8 +13,9 @@ its own process tree:
   (process start included, as a user runs it), and ``mu index``;
 * at ``--pg-at`` with ``--pg-dsn``: Kustos on PostgreSQL with the PostgreSQL search backend.
 
-Peak memory is the peak summed PSS of the whole process tree (parse workers share pages with
-their parent; summing RSS would count them twice), or ru_maxrss for the single-process anchors.
+Peak memory is the peak summed PSS of the whole Kustos process tree over import and searches,
+sampled from the benchmark's own process (parse workers share pages with their parent; summing
+RSS would count them twice; see memory.py), or ru_maxrss for the single-process anchors.
 ``peak_anon_mb`` is the same without file-backed pages (tantivy's memory-mapped segments and
 shared libraries, which the kernel can drop at any time).
 Printed per size: msg/s, peak MB, index MB, vault MB, search p50/p95 ms; then the targets of the
@@ -40,7 +41,8 @@ from typing import Any
 
 import bulk_corpus  # bench/ is the script's directory, so these are importable
 import scale_corpus
-from ingest import TreeMemory, dir_mb, percentile, run_child
+from ingest import dir_mb, percentile, run_child
+from memory import run_sampled
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -101,8 +103,7 @@ def kustos_worker(maildir: Path, home: Path) -> None:
 
     customer = customers.create(partners.create("Scale"), "Scale customer")
     start = time.perf_counter()
-    with TreeMemory() as memory:
-        result = imports.import_paths(customer, "archiv@kunde.example", [maildir], workers=2)
+    result = imports.import_paths(customer, "archiv@kunde.example", [maildir], workers=2)
     ingest_s = time.perf_counter() - start
     scope = search_service.Scope()
     latencies: list[float] = []
@@ -122,8 +123,7 @@ def kustos_worker(maildir: Path, home: Path) -> None:
             db_mb = cur.fetchone()[0] / 1e6
     print(json.dumps({"imported": result.imported, "duplicates": result.duplicates,
                       "quarantined": result.quarantined, "ingest_s": ingest_s, "latencies": latencies,
-                      "totals": totals, "pss_mb": memory.peak_kb / 1024.0,
-                      "anon_mb": memory.peak_anon_kb / 1024.0, "db_mb": db_mb}))
+                      "totals": totals, "db_mb": db_mb}))
 
 
 def bench_kustos(maildir: Path, work: Path, count: int, env: dict[str, str] | None = None,
@@ -131,11 +131,11 @@ def bench_kustos(maildir: Path, work: Path, count: int, env: dict[str, str] | No
     home = work / f"{tool}-home"
     child_env = {**os.environ, **(env or {})}
     run_child([sys.executable, __file__, "--migrate", str(home)], child_env)
-    _, _, out = run_child([sys.executable, __file__, "--worker", str(maildir), str(home)], child_env)
+    _, memory, out = run_sampled([sys.executable, __file__, "--worker", str(maildir), str(home)], child_env)
     inner = json.loads(out.strip().splitlines()[-1])
     lat = inner["latencies"]
     return {"tool": tool, "size": count, "msg_s": round(count / inner["ingest_s"], 1),
-            "peak_mb": round(inner["pss_mb"], 1), "peak_anon_mb": round(inner["anon_mb"], 1),
+            "peak_mb": round(memory.peak_kb / 1024, 1), "peak_anon_mb": round(memory.peak_anon_kb / 1024, 1),
             "index_mb": round(inner["db_mb"] if inner["db_mb"] is not None else dir_mb(home / "index"), 1),
             "vault_mb": round(dir_mb(home / "vault"), 1),
             "search_p50_ms": round(statistics.median(lat), 2), "search_p95_ms": round(percentile(lat, 0.95), 2),
