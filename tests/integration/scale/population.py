@@ -10,7 +10,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from kustos.archive.models import Folder, Mailbox, Message, MessageRef, Source
+from kustos.core import runtime
 from kustos.jobs.models import Job
+from kustos.search import Document
 from kustos.tenants.models import Customer, Partner
 from kustos.tenants.services import locations
 
@@ -59,3 +61,19 @@ def populate(n: int, *, partner_name: str = "Scale Partner", messages: int = MES
              finished_at=now - timedelta(minutes=4), created_by="scheduler")
          for c, s in zip(customers, sources, strict=True)], batch_size=2000)
     return Population(partner, customers, sources)
+
+
+def index_messages(customer: Customer) -> int:
+    """Put the customer's message rows into the search index (subject and a body naming the subject)."""
+    docs = []
+    for m in Message.objects.filter(customer=customer).prefetch_related("refs__mailbox", "refs__folder"):
+        boxes = sorted({r.mailbox.address for r in m.refs.all()})
+        folders = sorted({f"{r.mailbox.address}/{r.folder.path}" for r in m.refs.all()})
+        docs.append(Document(id=m.id, customer=customer.id, date=m.date, mailboxes=boxes, folders=folders,
+                             from_=m.from_addr, from_addr=[m.from_addr], subject=m.subject,
+                             body=f"{m.subject} im Anhang", size=m.size, sha256=m.sha256, seq=m.seq,
+                             message_id=m.message_id))
+    index = runtime.search_index()
+    index.add(docs)
+    index.commit()
+    return len(docs)

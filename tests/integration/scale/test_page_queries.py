@@ -14,7 +14,7 @@ from kustos.accounts.services import tokens
 from kustos.archive.models import Source
 from kustos.web.views.overview import HOME_HEALTH_ROWS
 from tests import factories
-from tests.integration.scale.population import populate
+from tests.integration.scale.population import index_messages, populate
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,7 @@ def pages(pop) -> dict[str, str]:
 def count_queries(n: int, settings) -> dict[str, int]:
     settings.KUSTOS = dataclasses.replace(settings.KUSTOS, require_2fa_for_admins=False)
     pop = populate(n, partner_name=f"Scale {n}")
+    assert index_messages(pop.customers[0]) == 3  # the search pages show hits
     admin = factories.user(f"admin{n}@scale.example", "partner_admin", partner=pop.partner)
     _, secret = tokens.create(admin, "scale")
     client = Client()
@@ -56,6 +57,8 @@ def count_queries(n: int, settings) -> dict[str, int]:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url, **headers)
         assert response.status_code == 200, (name, response.status_code, response.content[:300])
+        if "search" in url:
+            assert response.content.count(b"Rechnung 2") >= 1, name
         counts[name] = len(queries)
     return counts
 
