@@ -4,13 +4,21 @@ German and English stemming, compound parts; phrases stay exact; outdated indexe
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from kustos.search import IndexOutdated, PostgresIndex, SearchIndex, SearchRequest, TantivyIndex
+from kustos.search import (
+    IndexOutdated,
+    IndexRebuilding,
+    PostgresIndex,
+    SearchIndex,
+    SearchRequest,
+    TantivyIndex,
+)
 from kustos.search.backends.postgres_schema import TABLE
 from kustos.search.document import Document
 from tests.servers.postgres import fresh_database
@@ -167,3 +175,27 @@ def test_tantivy_index_of_an_older_schema_refuses_searches(tmp_path: Path) -> No
     (tmp_path / C / "kustos-schema-version").write_text("2")
     with pytest.raises(IndexOutdated, match="rebuild"):
         TantivyIndex(tmp_path).search(SearchRequest("Muller", C))
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_an_index_being_rebuilt_says_so_to_every_process(request: pytest.FixtureRequest, kind: str,
+                                                         tmp_path: Path) -> None:
+    with ExitStack() as stack:
+        if kind == "tantivy":
+            first: SearchIndex = TantivyIndex(tmp_path, heap_bytes=15_000_000)
+            other: SearchIndex = TantivyIndex(tmp_path)  # as another process would open it
+        else:
+            dsn = stack.enter_context(fresh_database(request.getfixturevalue("postgres_dsn")))
+            first, other = PostgresIndex(dsn), PostgresIndex(dsn)
+            first.ensure_schema()
+        stack.callback(first.close)
+        stack.callback(other.close)
+        first.add(documents())
+        first.commit()
+        with first.rebuilding(C, "2026-12-06T17:00:00+00:00"):
+            for index in (first, other):
+                with pytest.raises(IndexRebuilding, match=r"being rebuilt \(since 2026-12-06T17:00:00"):
+                    index.search(SearchRequest("Muller", C))
+            # Other customers are not affected.
+            assert other.search(SearchRequest("Muller", "someone-else")).total == 0
+        assert ids(other, "Muller") == {"g1", "g2", "g3"}

@@ -9,7 +9,14 @@ Public API::
 
 from kustos.search.backends.postgres_index import PostgresIndex
 from kustos.search.backends.tantivy_index import TantivyIndex
-from kustos.search.base import IndexBusy, IndexOutdated, InvalidCustomer, SearchError, SearchIndex
+from kustos.search.base import (
+    IndexBusy,
+    IndexOutdated,
+    IndexRebuilding,
+    InvalidCustomer,
+    SearchError,
+    SearchIndex,
+)
 from kustos.search.document import Document, InvalidDocument
 from kustos.search.query.errors import QuerySyntaxError
 from kustos.search.query.parser import parse_query
@@ -21,6 +28,7 @@ __all__ = [
     "Hit",
     "IndexBusy",
     "IndexOutdated",
+    "IndexRebuilding",
     "InvalidCustomer",
     "InvalidDocument",
     "InvalidRequest",

@@ -43,6 +43,19 @@ class IndexOutdated(SearchError):
         self.customer = customer
 
 
+class IndexRebuilding(IndexOutdated):
+    """The customer's index is being rebuilt (``SearchIndex.rebuilding``): a search would see
+    part of the archive only, so it answers nothing and says so until the rebuild ends."""
+
+    def __init__(self, customer: str, since: str) -> None:
+        SearchError.__init__(
+            self,
+            f"search index of customer {customer!r} is being rebuilt (since {since}); search again when "
+            f"it is done (a rebuild that was interrupted: run kustos index rebuild --customer {customer} again)",
+        )
+        self.customer = customer
+
+
 def check_customer(customer: str) -> str:
     """Return ``customer`` if it is a valid id, else raise InvalidCustomer."""
     if not _CUSTOMER.match(customer) or ".." in customer:
@@ -89,6 +102,20 @@ class SearchIndex(ABC):
     @abstractmethod
     def close(self) -> None:
         """Release writers, readers and connections (uncommitted writes are discarded)."""
+
+    @abstractmethod
+    def set_rebuilding(self, customer: str, since: str | None) -> None:
+        """Mark the customer's index as being rebuilt since ``since`` (a time text), or no longer
+        (None); seen by every process. While marked, ``search`` raises IndexRebuilding."""
+
+    @contextmanager
+    def rebuilding(self, customer: str, since: str) -> Iterator[None]:
+        """The customer's index is marked as being rebuilt while the block runs."""
+        self.set_rebuilding(customer, since)
+        try:
+            yield
+        finally:
+            self.set_rebuilding(customer, None)
 
     @abstractmethod
     def _set_bulk(self, on: bool) -> None:

@@ -9,6 +9,7 @@ import json
 
 import psycopg
 
+from kustos.archive.services import recover, search_rebuild
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.core import runtime
@@ -64,3 +65,22 @@ def test_cli_index_rebuild_of_an_unknown_customer_is_a_one_line_error(world: Wor
     assert registry.run(["index", "rebuild", "--customer", "no-such-customer"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("kustos: error:") and "no-such-customer" in err and err.count("\n") == 1
+
+
+def test_searches_during_a_rebuild_say_it_is_being_rebuilt(world: World, monkeypatch):
+    url = f"/api/v1/customers/{world.customer.id}/archive/search"
+    seen = []
+    original = recover.rebuild_index
+
+    def searched_meanwhile(customer, progress=None):
+        seen.append(world.client("admin").get(url, {"q": "Rechnung"}, **world.api("admin")))
+        seen.append(world.client("admin").get("/archive/search/", {"customer": world.customer.id, "q": "Rechnung"}))
+        return original(customer, progress)
+
+    monkeypatch.setattr(recover, "rebuild_index", searched_meanwhile)
+    assert search_rebuild.rebuild(world.customer, actor="test")["indexed"] == 13
+    api, page = seen
+    assert api.status_code == 503 and "is being rebuilt" in api.json()["detail"]
+    assert page.status_code == 503 and "is being rebuilt" in html.unescape(page.content.decode())
+    after = world.client("admin").get(url, {"q": "Rechnung"}, **world.api("admin"))
+    assert after.status_code == 200 and after.json()["total"] == 13

@@ -14,9 +14,9 @@ from typing import Any
 import psycopg
 
 from kustos.search.backends.postgres_query import has_text, rank_query, where
-from kustos.search.backends.postgres_schema import DDL, TABLE, UPSERT, row
+from kustos.search.backends.postgres_schema import DDL, REBUILDING_TABLE, TABLE, UPSERT, row
 from kustos.search.backends.tantivy_facets import DOMAIN_BUCKETS
-from kustos.search.base import IndexOutdated, SearchIndex, check_customer
+from kustos.search.base import IndexOutdated, IndexRebuilding, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
 from kustos.search.snippets import SCAN_CHARS, Highlighter
@@ -119,6 +119,19 @@ class PostgresIndex(SearchIndex):
                 conn.close()
             self._readers.clear()
 
+    def set_rebuilding(self, customer: str, since: str | None) -> None:
+        # Its own autocommit connection: other processes must see the mark at once, whatever
+        # the write transaction holds.
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            if since is None:
+                conn.execute(f"DELETE FROM {REBUILDING_TABLE} WHERE customer = %s", (check_customer(customer),))
+            else:
+                conn.execute(
+                    f"INSERT INTO {REBUILDING_TABLE} (customer, since) VALUES (%s, %s) "
+                    "ON CONFLICT (customer) DO UPDATE SET since = EXCLUDED.since",
+                    (check_customer(customer), since),
+                )
+
     # -- reads --------------------------------------------------------------------
     def count(self, customer: str) -> int:
         found = self._read.execute(
@@ -150,8 +163,14 @@ class PostgresIndex(SearchIndex):
         return SearchResult(total, hits, facets)
 
     def _check_current(self, customer: str) -> None:
-        """Raise IndexOutdated when rows of the customer were analysed by another version
-        (uses the partial index of such rows, so it costs one index probe)."""
+        """Raise IndexRebuilding while the customer's index is being rebuilt, IndexOutdated
+        when rows of the customer were analysed by another version (uses the partial index
+        of such rows, so it costs one index probe)."""
+        marked = self._read.execute(
+            f"SELECT since FROM {REBUILDING_TABLE} WHERE customer = %s", (customer,)
+        ).fetchone()
+        if marked is not None:
+            raise IndexRebuilding(customer, marked[0])
         found = self._read.execute(
             f"SELECT analysis FROM {TABLE} WHERE customer = %s AND analysis <> %s LIMIT 1", (customer, VERSION)
         ).fetchone()

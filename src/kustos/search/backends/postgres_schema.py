@@ -21,6 +21,8 @@ from kustos.search.document import Document, index_date
 from kustos.search.terms import STEMMED_FIELDS, VERSION, extras_text, fold_text
 
 TABLE = "kustos_search_doc"
+#: Customers whose rows are being rebuilt (SearchIndex.set_rebuilding).
+REBUILDING_TABLE = "kustos_search_rebuilding"
 TSV_FIELDS = ("from", "to", "cc", "bcc", "subject", "body", "attachment")
 
 DDL = [
@@ -57,6 +59,7 @@ DDL = [
     # Tiny: only rows awaiting a rebuild; makes "is this customer's index current?" cheap.
     f"CREATE INDEX IF NOT EXISTS {TABLE}_stale_{VERSION} ON {TABLE} (customer) "
     f"WHERE analysis <> {VERSION}",
+    f"CREATE TABLE IF NOT EXISTS {REBUILDING_TABLE} (customer text PRIMARY KEY, since text NOT NULL)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_date ON {TABLE} (customer, date DESC)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_mailboxes ON {TABLE} USING gin (mailboxes)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_folders ON {TABLE} USING gin (folder_keys)",

@@ -28,13 +28,14 @@ import tantivy
 from kustos.search.backends.tantivy_facets import facets
 from kustos.search.backends.tantivy_query import TantivyCompiler, filtered
 from kustos.search.backends.tantivy_schema import SCHEMA_VERSION, build_schema, open_index, to_tantivy
-from kustos.search.base import IndexBusy, IndexOutdated, SearchIndex, check_customer
+from kustos.search.base import IndexBusy, IndexOutdated, IndexRebuilding, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
 from kustos.search.snippets import Highlighter
 from kustos.search.types import Hit, SearchRequest, SearchResult, visible_folders, visible_mailboxes
 
 _VERSION_FILE = "kustos-schema-version"
+_REBUILDING_DIR = ".rebuilding"  # one file per customer whose index is being rebuilt (outside its directory)
 
 
 class SchemaMismatch(IndexOutdated):
@@ -229,6 +230,14 @@ class TantivyIndex(SearchIndex):
             self._dirty.discard(customer)
             shutil.rmtree(self._path(customer), ignore_errors=True)
 
+    def set_rebuilding(self, customer: str, since: str | None) -> None:
+        marker = self.base_dir / _REBUILDING_DIR / check_customer(customer)
+        if since is None:
+            marker.unlink(missing_ok=True)
+            return
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(since)
+
     # -- reads --------------------------------------------------------------------
     def count(self, customer: str) -> int:
         index = self._index(customer, create=False)
@@ -240,6 +249,9 @@ class TantivyIndex(SearchIndex):
     def search(self, request: SearchRequest) -> SearchResult:
         request.validate()
         ast = parse_query(request.query)
+        marker = self.base_dir / _REBUILDING_DIR / check_customer(request.customer)
+        if marker.exists():
+            raise IndexRebuilding(request.customer, marker.read_text().strip())
         index = self._index(request.customer, create=False)
         if index is None:
             return SearchResult(0, [], None)
