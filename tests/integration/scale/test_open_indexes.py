@@ -20,6 +20,15 @@ def _fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+def _threads() -> int:
+    return len(os.listdir("/proc/self/task"))
+
+
+def _rss_mb() -> int:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) // 1024 for line in fh if line.startswith("VmRSS"))
+
+
 def _doc(customer: str, n: int) -> Document:
     return Document(id=f"m{n}", customer=customer, date=datetime(2024, 1, 1, tzinfo=UTC),
                     subject=f"Rechnung {n}", body=f"Lieferung nummer{n} an Kunde {customer}")
@@ -31,6 +40,7 @@ def test_two_hundred_customers_with_a_cap_of_sixteen_keep_file_descriptors_flat(
     before = _fds()
     peak_at_cap = 0
     peak = 0
+    settled: tuple[int, int] = (0, 0)  # RSS and threads once twice the cap was opened
     for n, customer in enumerate(customers):
         index.add([_doc(customer, n)])
         index.commit()
@@ -38,9 +48,13 @@ def test_two_hundred_customers_with_a_cap_of_sixteen_keep_file_descriptors_flat(
         peak = max(peak, _fds())
         if n == CAP - 1:
             peak_at_cap = peak
+        if n == 2 * CAP - 1:
+            settled = (_rss_mb(), _threads())
     assert len(index._indexes) == CAP and len(index._writers) <= CAP
     # 200 customers need no more descriptors than the first 16 did (plus a little for segment merges)
     assert peak - before <= (peak_at_cap - before) + 16, (before, peak_at_cap, peak)
+    # memory and threads stay flat from 32 to 200 customers (without the cap: +500 MB, +1,200 threads)
+    assert _rss_mb() - settled[0] < 64 and _threads() - settled[1] <= 8, (settled, _rss_mb(), _threads())
     # evicted customers are searchable again (reopened, least recently used closed instead)
     for n, customer in enumerate(customers[:40]):
         result = index.search(SearchRequest(f"nummer{n}", customer))
