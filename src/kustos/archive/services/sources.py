@@ -234,7 +234,9 @@ def due(now=None) -> list[Source]:
     Only due rows are read: ``last_run_at <= now - interval`` per distinct interval, so a tick costs
     a few queries whatever the number of sources (``source_schedule.enqueue_due`` starts them)."""
     now = now or timezone.now()
-    active = Source.objects.filter(paused=False)
+    # archive runs only (a backup-only source never runs here and keeps last_run_at empty): filtered in
+    # SQL on the JSON text, so such sources are not read every tick; the exact check stays below
+    active = Source.objects.filter(paused=False, services__icontains='"archive"')
     intervals = sorted(set(active.order_by().values_list("interval_minutes", flat=True).distinct()))
     conditions = [Q(last_run_at__isnull=True)] + [
         Q(interval_minutes=minutes, last_run_at__lte=now - timedelta(minutes=minutes)) for minutes in intervals]
