@@ -4,6 +4,7 @@ modified UTF-7 mailbox names and dates (RFC 3501)."""
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 from datetime import UTC, date, datetime
 
@@ -167,20 +168,28 @@ def parse_seqset(spec: str, largest: int) -> set[int]:
     return out
 
 
-def parse_uidset(spec: str, uids: list[int]) -> set[int]:
-    """The existing UIDs a UID set names; ``*`` is the largest UID (RFC 3501: a range containing ``*``
-    always includes the last message)."""
+def uid_positions(spec: str, uids: list[int]) -> list[int]:
+    """Indexes (ascending) into ``uids`` (ascending) of the existing UIDs a UID set names; ``*`` is
+    the largest UID (RFC 3501: a range containing ``*`` always includes the last message).
+
+    Each range is found by bisection, so a client fetching one message per command (mbsync does)
+    costs O(log n) per command, not a pass over the folder."""
     if not spec or not re.fullmatch(r"[0-9*:,]+", spec):
         raise ParseError(f"invalid UID set {spec[:40]!r}")
     largest = uids[-1] if uids else 0
-    ranges = []
+    found: set[int] = set()
     for part in spec.split(","):
         bounds = part.split(":")
         if len(bounds) > 2 or not all(bounds):
             raise ParseError(f"invalid UID set {spec[:40]!r}")
         nums = [largest if b == "*" else int(b) for b in bounds]
-        ranges.append((min(nums), max(nums)))
-    return {u for u in uids if any(lo <= u <= hi for lo, hi in ranges)}
+        found.update(range(bisect.bisect_left(uids, min(nums)), bisect.bisect_right(uids, max(nums))))
+    return sorted(found)
+
+
+def parse_uidset(spec: str, uids: list[int]) -> set[int]:
+    """The existing UIDs a UID set names (see :func:`uid_positions`)."""
+    return {uids[i] for i in uid_positions(spec, uids)}
 
 
 def imap_date(value: datetime) -> bytes:

@@ -24,11 +24,11 @@ from kustos.imapd.protocol import (
     decode_mailbox,
     encode_mailbox,
     parse_seqset,
-    parse_uidset,
     quote,
     split_command,
     text,
     tokenize,
+    uid_positions,
 )
 
 log = logging.getLogger("kustos.imapd")
@@ -333,8 +333,7 @@ class Session:
             raise ParseError("FETCH needs a sequence set and data items")
         items = fetchitems.parse_items(args[1:], uid)
         if uid:
-            wanted = parse_uidset(str(args[0]), self.uids)
-            numbers = [i + 1 for i, u in enumerate(self.uids) if u in wanted]
+            numbers = [i + 1 for i in uid_positions(str(args[0]), self.uids)]
         else:
             numbers = sorted(parse_seqset(str(args[0]), len(self.uids)))
         account = self.require_auth()
