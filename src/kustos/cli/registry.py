@@ -38,6 +38,7 @@ from kustos.cli.parsers import self_service as self_service_parser
 from kustos.cli.parsers import tax_flags as tax_flags_parser
 from kustos.cli.parsers import z3 as z3_parser
 from kustos.config import ConfigError
+from kustos.search import SearchError
 
 COMMAND_MODULES = (
     platform,
@@ -103,6 +104,9 @@ def run(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"kustos: configuration error: {exc}", file=sys.stderr)
         return 2
+    except SearchError as exc:  # e.g. an index of an older analysis: the message names the rebuild
+        print(f"kustos: error: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ HANDLERS: dict[str, Deferred] = {
     "archive.import": Deferred("kustos.archive.jobs:archive_import"),
     "archive.restore": Deferred("kustos.archive.restore_jobs:restore_run"),
     "archive.ocr": Deferred("kustos.archive.ocr_jobs:ocr_run"),
+    "archive.search_rebuild": Deferred("kustos.archive.search_rebuild_jobs:rebuild_run"),
     "vault.verify": Deferred("kustos.archive.evidence_jobs:verify_run"),
     "backup.run": Deferred("kustos.backup.jobs:run"),
     "backup.restore": Deferred("kustos.backup.jobs:restore_run"),

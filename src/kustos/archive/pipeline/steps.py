@@ -17,6 +17,7 @@ from kustos.archive.pipeline.ingest_rules import IngestRulesStep
 from kustos.archive.pipeline.parsing import parse_many
 from kustos.core.ids import new_id
 from kustos.lifecycle.services import classify
+from kustos.search import IndexOutdated
 
 
 class DedupStep:
@@ -187,8 +188,14 @@ class IndexStep:
         if not changed:
             return
         docs = documents.build_documents(ctx, list(changed.values()), parsed_by_id)
-        ctx.index.add(docs)
-        ctx.index.commit()
+        try:
+            ctx.index.add(docs)
+            ctx.index.commit()
+        except IndexOutdated:
+            # Built by an older analysis (an upgrade): the messages stay unindexed, the Ingestor
+            # starts the customer's rebuild, which indexes every message.
+            ctx.cache["index_outdated"] = True
+            return
         Message.objects.filter(id__in=list(changed)).update(indexed=True)
 
 

@@ -16,9 +16,10 @@ from kustos.archive.models import Mailbox, Message, Quarantine
 from kustos.archive.pipeline.contract import BatchContext, BatchResult, Incoming, Prepared, Work
 from kustos.archive.pipeline.parsing import collect, make_pool, submit
 from kustos.archive.pipeline.steps import PIPELINE, DedupStep
-from kustos.archive.services import ocr_queue
+from kustos.archive.services import ocr_queue, search_rebuild
 from kustos.core import runtime
 from kustos.lifecycle.services import holds
+from kustos.search import IndexOutdated
 from kustos.tenants.models import Customer
 
 BATCH_SIZE = 200
@@ -47,6 +48,8 @@ class Ingestor:
             yield self
             holds.refresh_holds(self.customer, self.result.message_ids)  # new mail matching an active legal hold
             ocr_queue.schedule(self.customer)  # scanned attachments: OCR in a job of its own, after ingest
+            if self.ctx.cache.get("index_outdated"):
+                search_rebuild.ensure_started(self.customer)
         finally:
             if store.has_pending():
                 store.abort()
@@ -108,8 +111,12 @@ class Ingestor:
         pending = list(Message.objects.filter(customer=self.customer, indexed=False)[:20000])
         if not pending:
             return 0
-        self.ctx.index.add(build_documents(self.ctx, pending, {}))
-        self.ctx.index.commit()
+        try:
+            self.ctx.index.add(build_documents(self.ctx, pending, {}))
+            self.ctx.index.commit()
+        except IndexOutdated:  # the rebuild this starts (see IndexStep) indexes them
+            self.ctx.cache["index_outdated"] = True
+            return 0
         Message.objects.filter(id__in=[m.id for m in pending]).update(indexed=True)
         return len(pending)
 

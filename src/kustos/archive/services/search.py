@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from kustos.accounts import access
 from kustos.accounts.access import Perm
 from kustos.archive.models import Message, MessageRef
+from kustos.archive.services import search_rebuild
 from kustos.audit import services as audit
 from kustos.core import runtime
-from kustos.search import SearchRequest, SearchResult
+from kustos.search import IndexOutdated, IndexRebuilding, SearchRequest, SearchResult
 from kustos.tenants.models import Customer
 
 #: What a user may see in one customer (the permission filter applied inside the index query).
@@ -42,7 +45,15 @@ def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = N
                             sort=sort, limit=limit, offset=offset, facets=facets,  # type: ignore[arg-type]
                             date_from=scope.date_from, date_to=scope.date_to,
                             tax_relevant_only=scope.tax_relevant_only)
-    return runtime.search_index().search(request)
+    try:
+        return runtime.search_index().search(request)
+    except IndexRebuilding:
+        raise
+    except IndexOutdated:  # the first search after an upgrade that changed the analysis
+        if search_rebuild.ensure_started(customer) is None:
+            raise  # a command running jobs inline: the message names `kustos index rebuild`
+        raise IndexRebuilding(customer.id, f"{timezone.now():%Y-%m-%d %H:%M} UTC, started automatically "
+                                           f"after an upgrade") from None
 
 
 def _authorised(user: Any, customer_id: str) -> tuple[Customer, Scope]:

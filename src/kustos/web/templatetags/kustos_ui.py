@@ -23,6 +23,7 @@ JOB_KINDS = {
     "archive.import": _("Mail import"),
     "archive.restore": _("Restore to mailbox"),
     "archive.ocr": _("Text recognition (OCR)"),
+    "archive.search_rebuild": _("Search index rebuild"),
     "vault.verify": _("Archive verification"),
     "backup.run": _("Backup run"),
     "backup.restore": _("Restore from backup"),
