@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import json
 
-import psycopg
 import pytest
 
 from kustos.archive.models import Message
@@ -22,8 +21,8 @@ from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from kustos.search import PostgresIndex
-from kustos.search.backends.postgres_schema import TABLE
 from tests.integration.archive_access.conftest import World
+from tests.integration.outdated_index import make_outdated
 
 
 @pytest.fixture(autouse=True)
@@ -31,17 +30,6 @@ def as_a_worker(monkeypatch):
     """Searches and ingests here run as in `kustos serve` (jobs go to the queue); a `kustos`
     command run by a test switches to inline jobs, and this puts it back afterwards."""
     monkeypatch.setattr(jobs, "inline", False)
-
-
-def make_outdated(customer_id: str) -> None:
-    """What an index built before the current analysis looks like, on the configured backend."""
-    index = runtime.search_index()
-    if isinstance(index, PostgresIndex):
-        with psycopg.connect(index.dsn, autocommit=True) as conn:
-            conn.execute(f"UPDATE {TABLE} SET analysis = 1 WHERE customer = %s", (customer_id,))
-        return
-    runtime.reset()
-    (runtime.settings().index_path / customer_id / "kustos-schema-version").write_text("2")
 
 
 def _rebuild_jobs(world: World) -> list[Job]:

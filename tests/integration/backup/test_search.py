@@ -21,6 +21,7 @@ from kustos.jobs.tasks import execute
 from kustos.search import InvalidRequest, QuerySyntaxError
 from kustos.tenants.services import customers
 from tests import factories
+from tests.integration.outdated_index import make_outdated
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("queued_jobs")]
 
@@ -177,3 +178,23 @@ def test_items_over_the_size_cap_are_found_by_name_only(source, cloud, monkeypat
     assert found(source.customer, "Seeadler-Bericht.txt") == [("anna", "Documents/Seeadler-Bericht.txt", sid)]
     big = BackupItemVersion.objects.get(plan=plan, path="Documents/Seeadler-Bericht.txt")
     assert big.text_skipped == "larger than 1000 bytes: name only" and big.size == 2200
+
+
+def test_documents_of_an_older_analysis_are_indexed_again_by_themselves(source, cloud):
+    """After an upgrade that changed the analysis, the backup partition is not searched as it is:
+    the first search (or index job, or retention) drops it and queues every plan's index job, and
+    `kustos backup index --rebuild` works on it as well."""
+    cloud.put("anna", "d4", "file", "Documents", "Vertrag.docx", docx_bytes("Vertrag mit dem Wort Zaunkoenig"))
+    plan = plans.enable(source)
+    first = backup_and_index(plan)
+    make_outdated(f"{source.customer_id}.backup")
+    page = backup_search.run(source.customer, "Zaunkoenig")
+    assert page.hits == [] and page.pending  # nothing from the old documents; says what is still to index
+    [job] = Job.objects.filter(kind="backup.index", state=Job.State.QUEUED)
+    assert job.params == {"plan": plan.id}
+    execute(job.id)
+    assert found(source.customer, "Zaunkoenig") == [("anna", "Documents/Vertrag.docx", first)]
+    make_outdated(f"{source.customer_id}.backup")
+    counts = search_index.rebuild(plan)
+    assert counts["snapshots"] == 1 and counts["versions"] >= 1
+    assert found(source.customer, "Zaunkoenig") == [("anna", "Documents/Vertrag.docx", first)]

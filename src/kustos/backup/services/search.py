@@ -24,9 +24,9 @@ from kustos.archive.models import Source
 from kustos.audit import services as audit
 from kustos.backup import searchdoc
 from kustos.backup.models import BackupItemVersion, BackupPlan, BackupSnapshot
-from kustos.backup.services import search_index
+from kustos.backup.services import search_hooks, search_index
 from kustos.core import runtime
-from kustos.search import InvalidRequest, SearchRequest, limits
+from kustos.search import IndexOutdated, IndexRebuilding, InvalidRequest, SearchRequest, limits
 from kustos.search.query.parser import parse_query
 from kustos.tenants.models import Customer
 
@@ -99,8 +99,15 @@ def run(customer: Customer, query: str, *, source: str | None = None, snapshot: 
     index = runtime.search_index()
     scanned, truncated = 0, False
     while True:
-        result = index.search(SearchRequest(query=query, customer=searchdoc.partition(customer.id), sort="date",
-                                            limit=limits.MAX_LIMIT, offset=scanned))
+        request = SearchRequest(query=query, customer=searchdoc.partition(customer.id), sort="date",
+                                limit=limits.MAX_LIMIT, offset=scanned)
+        try:
+            result = index.search(request)
+        except IndexRebuilding:
+            raise
+        except IndexOutdated:  # written by an older analysis: indexed again, `pending` says how far
+            search_hooks.reset_outdated(customer.id)
+            result = index.search(request)
         matched.extend(_rows(result.hits, snaps, snap))
         scanned += len(result.hits)
         if not result.hits or scanned >= result.total:

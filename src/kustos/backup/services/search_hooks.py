@@ -10,11 +10,13 @@ from datetime import datetime
 
 from django.db.models import Max
 
+from kustos.archive import index_admin
 from kustos.backup.models import BackupItemVersion, BackupPlan, BackupSearchState
 from kustos.backup.searchkey import partition
 from kustos.core import runtime
 from kustos.jobs import services as jobs
 from kustos.jobs.models import Job
+from kustos.search import IndexOutdated
 
 log = logging.getLogger("kustos.backup")
 
@@ -62,8 +64,12 @@ def forget_unreferenced(plan: BackupPlan) -> int:
     if not dead:
         return 0
     index = runtime.search_index()
-    index.delete(partition(plan.customer_id), dead)
-    index.commit()
+    try:
+        index.delete(partition(plan.customer_id), dead)
+        index.commit()
+    except IndexOutdated:
+        reset_outdated(plan.customer_id)  # every version goes, and is indexed again from the snapshots kept
+        return len(dead)
     for start in range(0, len(dead), 500):
         BackupItemVersion.objects.filter(id__in=dead[start:start + 500]).delete()
     return len(dead)
@@ -73,3 +79,19 @@ def in_any(times: list[datetime], first: datetime, gone: datetime | None) -> boo
     """Whether a snapshot time t with first <= t < gone (gone None: no end) is in the sorted ``times``."""
     i = bisect.bisect_left(times, first)
     return i < len(times) and (gone is None or times[i] < gone)
+
+
+def reset_outdated(customer_id: str) -> int:
+    """The customer's backup documents were written by an older analysis (an upgrade): drop them,
+    forget what was indexed, and queue every plan's index job to index its snapshots again (the
+    scheduler's ``enqueue_pending`` does it when a `kustos` command runs jobs inline). Returns the
+    number of plans."""
+    index_admin.drop(runtime.search_index(), partition(customer_id))
+    plans = list(BackupPlan.objects.filter(customer_id=customer_id).select_related("customer"))
+    BackupItemVersion.objects.filter(plan__in=plans).delete()
+    BackupSearchState.objects.filter(plan__in=plans).update(snapshot="", time=None)
+    log.info("backup search documents of customer %s were of an older analysis: indexing %d plans again",
+             customer_id, len(plans))
+    for plan in plans:
+        enqueue(plan)
+    return len(plans)

@@ -23,8 +23,9 @@ from django.db.models import Q
 
 from kustos.backup import searchdoc
 from kustos.backup.models import BackupItemVersion, BackupPlan, BackupSearchState, BackupSnapshot
+from kustos.backup.services import search_hooks
 from kustos.core import runtime
-from kustos.search import SearchIndex
+from kustos.search import IndexOutdated, SearchIndex
 from kustos.vault.errors import NotFound
 from kustos.vault.snaptree import SnapEntry
 
@@ -65,7 +66,16 @@ class _Change:
 
 
 def catch_up(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[str, Any]:
-    """Index every snapshot of the plan newer than the last indexed one; returns counts."""
+    """Index every snapshot of the plan newer than the last indexed one; returns counts. Documents of
+    an older analysis (an upgrade) are dropped first and the plan is indexed from its first snapshot."""
+    try:
+        return _catch_up(plan, progress)
+    except IndexOutdated:
+        search_hooks.reset_outdated(plan.customer_id)
+        return _catch_up(plan, progress)
+
+
+def _catch_up(plan: BackupPlan, progress: Callable[..., None] | None = None) -> dict[str, Any]:
     state, _ = BackupSearchState.objects.get_or_create(plan=plan)
     snaps = plan.snapshots.order_by("time")
     if state.time is not None:
@@ -198,8 +208,11 @@ def rebuild(plan: BackupPlan, progress: Callable[..., None] | None = None) -> di
     ids = list(plan.item_versions.values_list("id", flat=True))
     if ids:
         index = runtime.search_index()
-        index.delete(searchdoc.partition(plan.customer_id), ids)
-        index.commit()
+        try:
+            index.delete(searchdoc.partition(plan.customer_id), ids)
+            index.commit()
+        except IndexOutdated:  # an older analysis: every plan of the customer is indexed again
+            search_hooks.reset_outdated(plan.customer_id)
     plan.item_versions.all().delete()
     BackupSearchState.objects.filter(plan=plan).update(snapshot="", time=None)
     return catch_up(plan, progress)
