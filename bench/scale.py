@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import bulk_corpus  # bench/ is the script's directory, so these are importable
+import kustos_child
 import scale_corpus
 from ingest import dir_mb, percentile, run_child
 from memory import run_sampled
@@ -71,30 +72,8 @@ PASSES = 3
 
 # --- Kustos (runs in a child process) ---------------------------------------------
 
-def kustos_migrate(home: Path) -> None:
-    """Create the database in a process of its own: an installed Kustos imports into a database
-    set up long before, and migrating would leave the migration graph in the measured process."""
-    _django(home)
-    from django.core.management import call_command  # noqa: PLC0415
-
-    call_command("migrate", verbosity=0)
-
-
-def _django(home: Path) -> None:
-    os.environ["KUSTOS_HOME"] = str(home)
-    os.environ.setdefault("KUSTOS_MASTER_KEY", "b" * 64)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
-    sys.path.insert(0, str(REPO / "src"))
-    from kustos.core import malloc  # noqa: PLC0415
-
-    malloc.limit_arenas()  # as the `kustos` command does at start
-    import django  # noqa: PLC0415  (the worker configures Django for itself)
-
-    django.setup()
-
-
 def kustos_worker(maildir: Path, home: Path) -> None:
-    _django(home)
+    kustos_child.setup_django(home)
     from django.db import connection  # noqa: PLC0415
 
     from kustos.archive.services import imports  # noqa: PLC0415
@@ -260,7 +239,7 @@ def main() -> None:
     parser.add_argument("--migrate", metavar="HOME", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.migrate:
-        kustos_migrate(Path(args.migrate))
+        kustos_child.migrate(Path(args.migrate))
         return
     if args.worker:
         kustos_worker(Path(args.worker[0]), Path(args.worker[1]))
