@@ -31,6 +31,9 @@ def dict_name(customer_id: str, version: int) -> str:
     return f"customers/{customer_id}/dicts/{version:06d}"
 
 
+#: Decompressors (each holding its dictionary) kept for reading objects of older dictionaries.
+KEEP_DECOMPRESSORS = 16
+
 class Compressor:
     """Compresses and decompresses one customer's objects; not thread-safe for writing."""
 
@@ -70,6 +73,17 @@ class Compressor:
         if latest != self.current:  # another writer trained meanwhile: start over from it
             self.current = latest
             self._samples, self._sample_bytes, self._seen = [], 0, 0
+
+    def _retire_old(self) -> None:
+        """Only the current dictionary compresses. A new one (retrained every ``retrain_every``
+        objects) retires the compressors of the older ones and their dictionaries, whose
+        precomputed tables cost megabytes each: kept, they grew an import by ~4 KB per message.
+        A reader that needs an old dictionary loads it again."""
+        for table in (self._comp, self._bulk):
+            for version in [v for v in table if v != self.current]:
+                del table[version]
+        for version in [v for v in self._dicts if v != self.current]:
+            del self._dicts[version]
 
     def _dict(self, version: int) -> zstandard.ZstdCompressionDict:
         if version not in self._dicts:
@@ -149,6 +163,7 @@ class Compressor:
         if use_dict and self.current:
             comp = self._comp.get(self.current)
             if comp is None:
+                self._retire_old()
                 dictionary = self._dict(self.current)
                 dictionary.precompute_compress(level=self.level)  # else it is re-digested per call
                 comp = zstandard.ZstdCompressor(level=self.level, dict_data=dictionary)
@@ -171,6 +186,7 @@ class Compressor:
         version = self.current
         comp = self._bulk.get(version)
         if comp is None:
+            self._retire_old()
             if version:
                 dictionary = self._dict(version)
                 dictionary.precompute_compress(level=self.level)
@@ -201,6 +217,8 @@ class Compressor:
             decomp = self._decomp.get(version)
             if decomp is None:
                 decomp = zstandard.ZstdDecompressor(dict_data=self._dict(version))
+                if len(self._decomp) >= KEEP_DECOMPRESSORS:
+                    self._decomp = {}  # start over (rebinding is atomic for readers on other threads)
                 self._decomp[version] = decomp
             return decomp.decompress(payload, max_output_size=size)
         except (zstandard.ZstdError, ValueError) as exc:

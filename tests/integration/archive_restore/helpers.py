@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import imaplib
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -35,3 +36,21 @@ def restore(customer: Any, actor: Any = "cli", **options: Any) -> dict[str, Any]
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED, job.error
     return dict(job.result)
+
+
+def imap(dovecot: Any, user: str, password: str) -> imaplib.IMAP4:
+    """A logged-in connection to the test Dovecot."""
+    conn = imaplib.IMAP4("127.0.0.1", dovecot.imap_port)
+    conn.login(user, password)
+    return conn
+
+
+def wipe(conn_factory: Any, folder: str) -> None:
+    """Delete every message of ``folder`` (what a user who deleted the mail did)."""
+    conn = conn_factory()
+    try:
+        conn.select(f'"{folder}"')
+        conn.store("1:*", "+FLAGS", "\\Deleted")
+        conn.expunge()
+    finally:
+        conn.logout()

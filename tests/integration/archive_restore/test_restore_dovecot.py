@@ -15,6 +15,7 @@ from kustos.archive.models import Message, MessageRef
 from kustos.archive.services import sources as source_service
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
+from tests.integration.archive_restore import helpers
 from tests.integration.archive_restore.helpers import mail, restore, sha
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.django_db]
@@ -23,9 +24,7 @@ BASE = datetime(2023, 5, 4, 9, 30, tzinfo=UTC)
 
 
 def imap(dovecot) -> imaplib.IMAP4:
-    conn = imaplib.IMAP4("127.0.0.1", dovecot.imap_port)
-    conn.login(USER, PASSWORD)
-    return conn
+    return helpers.imap(dovecot, USER, PASSWORD)
 
 
 def folder_contents(dovecot, folder: str) -> list[tuple[bytes, datetime]]:
@@ -49,13 +48,7 @@ def folder_contents(dovecot, folder: str) -> list[tuple[bytes, datetime]]:
 
 
 def wipe(dovecot, folder: str) -> None:
-    conn = imap(dovecot)
-    try:
-        conn.select(f'"{folder}"')
-        conn.store("1:*", "+FLAGS", "\\Deleted")
-        conn.expunge()
-    finally:
-        conn.logout()
+    helpers.wipe(lambda: imap(dovecot), folder)
 
 
 @pytest.fixture

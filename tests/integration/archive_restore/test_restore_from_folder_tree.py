@@ -23,6 +23,7 @@ from kustos.jobs.models import Job
 from kustos.jobs.tasks import execute
 from kustos.tenants.models import SelfService
 from tests import factories
+from tests.integration.archive_restore import helpers
 from tests.integration.archive_restore.helpers import mail, sha
 from tests.integration.web.session import sign_in
 
@@ -33,9 +34,7 @@ LINK = re.compile(r'href="(/archive/restore/\?[^"]+)"[^>]*data-testid="(restore-
 
 
 def _imap(dovecot) -> imaplib.IMAP4:
-    conn = imaplib.IMAP4("127.0.0.1", dovecot.imap_port)
-    conn.login(USER, PASSWORD)
-    return conn
+    return helpers.imap(dovecot, USER, PASSWORD)
 
 
 def _contents(dovecot, folder: str) -> list[bytes]:
@@ -51,13 +50,7 @@ def _contents(dovecot, folder: str) -> list[bytes]:
 
 
 def _wipe(dovecot, folder: str) -> None:
-    conn = _imap(dovecot)
-    try:
-        conn.select(f'"{folder}"')
-        conn.store("1:*", "+FLAGS", "\\Deleted")
-        conn.expunge()
-    finally:
-        conn.logout()
+    helpers.wipe(lambda: _imap(dovecot), folder)
 
 
 def _links(page: bytes) -> dict[tuple[str, str, str], str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kustos.vault.compress import KEEP_DECOMPRESSORS
 from kustos.vault.options import VaultOptions
 from kustos.vault.vault import Vault
 from tests.unit.vault.vault_helpers import mail, make_vault
@@ -45,3 +46,27 @@ def test_background_training_installs_before_use(tmp_path: Path) -> None:
     assert store.compressor.versions() == [1, 2]
     assert {store.objects()[r.id].method for r in later} == {"d2"}
     assert all(store.get(r.id) == mail(i, 600) for i, r in enumerate(first))
+
+
+def test_only_the_current_dictionary_is_kept_for_writing(tmp_path: Path) -> None:
+    """Retraining retires the older dictionaries' compressors and tables (each costs megabytes;
+    kept, a long import grew with every retraining); objects of every version stay readable and
+    the decompressors kept for reading are bounded."""
+    options = VaultOptions(train_at=30, retrain_every=25, dict_size=8 * 1024, train_in_background=False)
+    vault = make_vault(tmp_path, options)
+    store = vault.store("acme")
+    results = []
+    for i in range(400):
+        results.append(store.put(mail(i, 700), "mail"))
+        if i % 50 == 49:
+            store.put_many([mail(10_000 + i + k, 700) for k in range(10)], "mail")  # the bulk path too
+    store.commit()
+    comp = store.compressor
+    assert len(comp.versions()) >= 10
+    assert set(comp._comp) <= {comp.current} and set(comp._bulk) <= {comp.current}
+    assert set(comp._dicts) <= {comp.current}
+    methods = {store.objects()[r.id].method for r in results}
+    assert len({m for m in methods if m.startswith("d")}) >= 10
+    reader = vault.store("acme")
+    assert all(reader.get(r.id) == mail(i, 700) for i, r in enumerate(results))
+    assert len(reader.compressor._decomp) <= KEEP_DECOMPRESSORS
