@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "kustos.lifecycle",
     "kustos.billing",
     "kustos.notify",
+    "kustos.sso",
     "kustos.web",
     "kustos.api",
 ]
