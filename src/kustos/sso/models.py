@@ -12,6 +12,7 @@ from functools import partial
 from django.db import models
 from django.db.models import Q
 
+from kustos.accounts.models import User
 from kustos.core.ids import new_id
 from kustos.tenants.models import Customer, Partner
 
@@ -74,3 +75,19 @@ class SignInPolicy(models.Model):
                 name="signin_policy_one_owner",
             ),
         ]
+
+
+class ExternalIdentity(models.Model):
+    """The link of a Kustos user to an account at a provider (``subject`` = the ``sub`` / LDAP DN),
+    and the mailbox addresses the provider reported at the last sign-in (replaced at each one)."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="identities")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="external_identities")
+    subject = models.CharField(max_length=255)
+    addresses = models.JSONField(default=list, blank=True)
+    role = models.CharField(max_length=20, blank=True)  # the role the provider's groups gave last time
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sign_in = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "subject"], name="uniq_external_identity")]
