@@ -9,7 +9,9 @@ from typing import Literal
 from kustos.search.limits import InvalidRequest as InvalidRequest
 from kustos.search.limits import check_paging
 
-SortOrder = Literal["date", "relevance"]
+#: "best": text relevance times a recency factor (kustos.search.ranking), the default;
+#: "relevance": text relevance only; "date": newest first. Without text terms every order is "date".
+SortOrder = Literal["best", "date", "relevance"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class SearchRequest:
     customer: str
     allowed_mailboxes: list[str] | None = None
     include_restricted: bool = False
-    sort: SortOrder = "date"
+    sort: SortOrder = "best"
     limit: int = 20
     offset: int = 0
     facets: bool = False
@@ -40,8 +42,8 @@ class SearchRequest:
     def validate(self) -> None:
         if not self.customer:
             raise InvalidRequest("customer is empty")
-        if self.sort not in ("date", "relevance"):
-            raise InvalidRequest(f"sort must be 'date' or 'relevance', not {self.sort!r}")
+        if self.sort not in ("best", "date", "relevance"):
+            raise InvalidRequest(f"sort must be 'best', 'relevance' or 'date', not {self.sort!r}")
         problem = check_paging(self.limit, self.offset)
         if problem is not None:
             raise InvalidRequest(problem)
@@ -63,7 +65,8 @@ class Hit:
     """One result. ``mailboxes``/``folders`` only list those the requester may see.
 
     ``snippet`` is HTML: text is escaped, matches are wrapped in ``<mark>…</mark>``.
-    ``score`` is the relevance score for sort="relevance", 0.0 for sort="date".
+    ``score`` is the relevance score for sort="relevance", relevance times the recency factor for
+    sort="best", 0.0 for sort="date" (and for queries without text terms).
     """
 
     id: str
@@ -79,13 +82,22 @@ class Hit:
     restricted: bool = False  # only ever True with include_restricted=True
 
 
+#: The most frequent values kept per facet (computed by index aggregations, never by loading
+#: documents). Folders and mailboxes are filtered by permission afterwards, so ask for plenty.
+FACET_LIMITS = {"folder": 1000, "mailbox": 1000, "year": 200, "sender_domain": 100}
+
+
 @dataclass
 class Facets:
-    """Counts over ALL matching documents (not only the page)."""
+    """Counts over ALL matching documents (not only the page), each bounded to its most frequent
+    values (``FACET_LIMITS``). ``mailbox`` lists only mailboxes the requester may see;
+    ``has_attachment`` counts the matches with attachments (the others: total minus it)."""
 
     folder: dict[str, int] = field(default_factory=dict)
     year: dict[int, int] = field(default_factory=dict)
     sender_domain: dict[str, int] = field(default_factory=dict)
+    mailbox: dict[str, int] = field(default_factory=dict)
+    has_attachment: int = 0
 
 
 @dataclass

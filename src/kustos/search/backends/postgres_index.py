@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 
 from kustos.search.backends.postgres_query import has_text, rank_query, where
 from kustos.search.backends.postgres_schema import DDL, REBUILDING_TABLE, TABLE, UPSERT, row
-from kustos.search.backends.tantivy_facets import DOMAIN_BUCKETS
 from kustos.search.base import IndexOutdated, IndexRebuilding, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
+from kustos.search.ranking import RECENCY_STEPS, effective_sort
 from kustos.search.snippets import SCAN_CHARS, Highlighter
 from kustos.search.terms import VERSION
 from kustos.search.types import (
+    FACET_LIMITS,
     Facets,
     Hit,
     SearchRequest,
@@ -154,10 +156,11 @@ class PostgresIndex(SearchIndex):
                 self._read.execute("SET LOCAL enable_indexscan = off")
             found = self._read.execute(f"SELECT count(*) FROM {TABLE} WHERE {condition}", params).fetchone()
             total = int(found[0]) if found else 0
-            if has_text(ast) and request.sort == "date" and self._dense(total):
+            sort = effective_sort(request.sort, ast)
+            if has_text(ast) and sort == "date" and self._dense(total):
                 # Many matches: walking the date index meets 20 of them within a few rows.
                 self._read.execute("SET LOCAL enable_indexscan = on")
-            page = self._page_ids(request, condition, params, ranking) if total and request.limit else []
+            page = self._page_ids(request, sort, condition, params, ranking) if total and request.limit else []
             facets = self._facets(condition, params, request.mailbox_filter) if request.facets else None
         hits = self._hits(request, page, Highlighter(ast))
         return SearchResult(total, hits, facets)
@@ -187,14 +190,20 @@ class PostgresIndex(SearchIndex):
         return rows > 0 and total >= DENSE_SHARE * rows
 
     def _page_ids(
-        self, request: SearchRequest, condition: str, params: list[Any], ranking: str | None
+        self, request: SearchRequest, sort: str, condition: str, params: list[Any], ranking: str | None
     ) -> list[tuple[str, float]]:
-        if request.sort == "relevance" and ranking is not None:
+        if sort in ("relevance", "best") and ranking is not None:
+            score = "ts_rank_cd(tsv_all, %s::tsquery)"
+            values: list[Any] = [ranking]
+            if sort == "best":
+                factor, factor_values = _recency_case(datetime.now(UTC))
+                score = f"{score} * {factor}"
+                values += factor_values
             sql = (
-                f"SELECT id, ts_rank_cd(tsv_all, %s::tsquery) AS score FROM {TABLE} WHERE {condition} "
+                f"SELECT id, {score} AS score FROM {TABLE} WHERE {condition} "
                 "ORDER BY score DESC, date DESC, id LIMIT %s OFFSET %s"
             )
-            values: list[Any] = [ranking, *params, request.limit, request.offset]
+            values += [*params, request.limit, request.offset]
         else:
             sql = f"SELECT id, 0.0 FROM {TABLE} WHERE {condition} ORDER BY date DESC, id LIMIT %s OFFSET %s"
             values = [*params, request.limit, request.offset]
@@ -226,19 +235,37 @@ class PostgresIndex(SearchIndex):
         return hits
 
     def _facets(self, condition: str, params: list[Any], allowed: list[str] | None) -> Facets:
-        folders: dict[str, int] = dict(self._read.execute(
-            f"SELECT f, count(*) FROM {TABLE}, unnest(folders) AS f WHERE {condition} GROUP BY f", params
-        ).fetchall())
-        years: dict[int, int] = dict(self._read.execute(
-            f"SELECT year, count(*) FROM {TABLE} WHERE {condition} GROUP BY year", params
-        ).fetchall())
-        domains: dict[str, int] = dict(self._read.execute(
-            f"SELECT sender_domain, count(*) AS n FROM {TABLE} WHERE {condition} AND sender_domain <> '' "
-            f"GROUP BY sender_domain ORDER BY n DESC, sender_domain LIMIT {DOMAIN_BUCKETS}", params
-        ).fetchall())
+        def grouped(value: str, name: str, source: str = TABLE, extra: str = "") -> dict[Any, int]:
+            """The most frequent values of ``value`` among the matches (FACET_LIMITS[name] of them)."""
+            rows = self._read.execute(
+                f"SELECT {value} AS v, count(*) AS n FROM {source} WHERE {condition}{extra} "
+                f"GROUP BY v ORDER BY n DESC, v LIMIT {FACET_LIMITS[name]}", params
+            ).fetchall()
+            return {k: int(n) for k, n in rows}
+
+        folders = grouped("f", "folder", f"{TABLE}, unnest(folders) AS f")
+        mailboxes = grouped("m", "mailbox", f"{TABLE}, unnest(mailboxes) AS m")
+        years = grouped("year", "year")
+        domains = grouped("sender_domain", "sender_domain", extra=" AND sender_domain <> ''")
+        found = self._read.execute(
+            f"SELECT count(*) FROM {TABLE} WHERE {condition} AND has_attachment", params
+        ).fetchone()
         keep = set(visible_folders(list(folders), allowed))
+        seen = set(visible_mailboxes(list(mailboxes), allowed))
         return Facets(
-            folder={k: int(v) for k, v in folders.items() if k in keep},
-            year={int(k): int(v) for k, v in years.items()},
-            sender_domain={k: int(v) for k, v in domains.items()},
+            folder={k: v for k, v in folders.items() if k in keep},
+            year={int(k): v for k, v in years.items()},
+            sender_domain=domains,
+            mailbox={k: v for k, v in mailboxes.items() if k in seen},
+            has_attachment=int(found[0]) if found else 0,
         )
+
+
+def _recency_case(now: datetime) -> tuple[str, list[Any]]:
+    """The SQL factor of kustos.search.ranking (a CASE over the message date) and its params."""
+    whens = []
+    values: list[Any] = []
+    for days, factor in sorted(RECENCY_STEPS):
+        whens.append("WHEN date >= %s THEN %s::float8")
+        values += [now - timedelta(days=days), factor]
+    return "(CASE " + " ".join(whens) + " ELSE 1.0 END)", values

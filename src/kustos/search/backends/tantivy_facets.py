@@ -1,4 +1,5 @@
-"""Facet counts (folder, year, sender domain) with tantivy's terms aggregation."""
+"""Facet counts (folder, mailbox, year, sender domain, has attachment) with tantivy's terms
+aggregation: one pass over the fast fields of the matching documents, no document is loaded."""
 
 from __future__ import annotations
 
@@ -6,29 +7,33 @@ from typing import Any
 
 import tantivy
 
-from kustos.search.types import Facets, visible_folders
+from kustos.search.types import FACET_LIMITS, Facets, visible_folders, visible_mailboxes
 
-#: Bucket limits: folders are filtered by permission afterwards, so ask for plenty.
-FOLDER_BUCKETS = 10_000
-YEAR_BUCKETS = 500
-DOMAIN_BUCKETS = 100
+#: Kept for callers of the former names.
+FOLDER_BUCKETS = FACET_LIMITS["folder"]
+YEAR_BUCKETS = FACET_LIMITS["year"]
+DOMAIN_BUCKETS = FACET_LIMITS["sender_domain"]
 
 
 def facets(searcher: tantivy.Searcher, query: tantivy.Query, allowed: list[str] | None) -> Facets:
     """Counts over every document matching ``query`` (which already carries the permission
-    filter). Folders of mailboxes the requester may not see are left out."""
-    spec = {
-        "folder": {"terms": {"field": "folder", "size": FOLDER_BUCKETS}},
-        "year": {"terms": {"field": "year", "size": YEAR_BUCKETS}},
-        "sender_domain": {"terms": {"field": "sender_domain", "size": DOMAIN_BUCKETS}},
+    filter). Folders and mailboxes the requester may not see are left out."""
+    spec: dict[str, Any] = {
+        name: {"terms": {"field": name, "size": size}} for name, size in FACET_LIMITS.items()
     }
+    spec["has_attachment"] = {"terms": {"field": "has_attachment", "size": 2}}
     result: dict[str, Any] = searcher.aggregate(query, spec)
     folders = _buckets(result, "folder")
     keep = set(visible_folders(list(folders), allowed))
+    mailboxes = _buckets(result, "mailbox")
+    seen = set(visible_mailboxes(list(mailboxes), allowed))
+    attachment = {bool(k): v for k, v in _buckets(result, "has_attachment").items()}
     return Facets(
         folder={k: v for k, v in folders.items() if k in keep},
         year={int(k): v for k, v in _buckets(result, "year").items()},
         sender_domain={k: v for k, v in _buckets(result, "sender_domain").items() if k},
+        mailbox={k: v for k, v in mailboxes.items() if k in seen},
+        has_attachment=attachment.get(True, 0),
     )
 
 

@@ -26,11 +26,12 @@ from pathlib import Path
 import tantivy
 
 from kustos.search.backends.tantivy_facets import facets
-from kustos.search.backends.tantivy_query import TantivyCompiler, filtered
+from kustos.search.backends.tantivy_query import TantivyCompiler, filtered, with_recency
 from kustos.search.backends.tantivy_schema import SCHEMA_VERSION, build_schema, open_index, to_tantivy
 from kustos.search.base import IndexBusy, IndexOutdated, IndexRebuilding, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
+from kustos.search.ranking import effective_sort
 from kustos.search.snippets import Highlighter
 from kustos.search.types import Hit, SearchRequest, SearchResult, visible_folders, visible_mailboxes
 
@@ -256,20 +257,23 @@ class TantivyIndex(SearchIndex):
         if index is None:
             return SearchResult(0, [], None)
         searcher = index.searcher()
-        query = filtered(self.schema, request, TantivyCompiler(self.schema, request.mailbox_filter, searcher).compile(ast))
+        text = TantivyCompiler(self.schema, request.mailbox_filter, searcher).compile(ast)
+        query = filtered(self.schema, request, text)
         limit = max(request.limit, 1)  # tantivy panics on 0; limit=0 means "count only"
-        if request.sort == "date":
+        sort = effective_sort(request.sort, ast)
+        if sort == "date":
             result = searcher.search(
                 query, limit, count=True, order_by_field="date", offset=request.offset, order=tantivy.Order.Desc
             )
         else:
-            result = searcher.search(query, limit, count=True, offset=request.offset)
+            ranked = with_recency(self.schema, query, text) if sort == "best" else query
+            result = searcher.search(ranked, limit, count=True, offset=request.offset)
         highlighter = Highlighter(ast)
         allowed = request.mailbox_filter
         hits = []
         for key, address in result.hits[: request.limit]:
             doc = searcher.doc(address)
-            hits.append(_hit(doc, 0.0 if request.sort == "date" else float(key), highlighter, allowed))
+            hits.append(_hit(doc, 0.0 if sort == "date" else float(key), highlighter, allowed))
         facet_counts = facets(searcher, query, allowed) if request.facets else None
         total: int = getattr(result, "count", None) or 0  # present at runtime; missing from the stubs
         return SearchResult(total, hits, facet_counts)

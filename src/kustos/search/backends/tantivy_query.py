@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import tantivy
 from tantivy import Occur, Query
@@ -27,6 +27,7 @@ from kustos.search.query.ast import (
     SizeRange,
     Text,
 )
+from kustos.search.ranking import recency_cutoffs
 from kustos.search.terms import fold, query_parts, query_stems
 from kustos.search.types import SearchRequest
 
@@ -187,4 +188,18 @@ def filtered(schema: tantivy.Schema, request: SearchRequest, query: Query) -> Qu
     clauses += [(Occur.Must, Query.const_score_query(f, 0.0)) for f in filters]
     if not request.include_restricted:
         clauses.append((Occur.MustNot, Query.term_query(schema, "restricted", True)))
+    return Query.boolean_query(clauses)
+
+
+def with_recency(schema: tantivy.Schema, query: Query, text: Query, now: datetime | None = None) -> Query:
+    """``query`` (``text`` plus filters) scored for sort="best": one optional clause per recency
+    step adds ``text``'s score times the step's extra factor for messages at least that new, so
+    a hit scores its relevance times kustos.search.ranking.recency_factor (same matches, same count)."""
+    compiler = TantivyCompiler(schema, None)
+    clauses = [(Occur.Must, query)]
+    for cutoff, extra in recency_cutoffs(now or datetime.now(UTC)):
+        window = Query.boolean_query([
+            (Occur.Must, text), (Occur.Must, Query.const_score_query(compiler.date_range(cutoff, None), 0.0)),
+        ])
+        clauses.append((Occur.Should, Query.boost_query(window, extra)))
     return Query.boolean_query(clauses)

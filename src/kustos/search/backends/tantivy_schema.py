@@ -7,7 +7,8 @@ the stems and compound parts of the distinct words of subject, body and attachme
 as space-separated terms (``kustos_terms`` whitespace analyzer, no positions). ``from``/``subject``/``body``/``attachment`` keep the original text for
 hits and snippets and index nothing (``kustos_stored``). Keyword fields use ``raw``
 and receive folded values. ``folder`` keeps the original
-case (fast field, for facets); ``folder_key``/``folder_rel`` are the folded full and
+case (fast field, for facets; ``mailbox``, ``year``, ``sender_domain`` and ``has_attachment``
+are fast fields for facets too); ``folder_key``/``folder_rel`` are the folded full and
 mailbox-relative paths used by ``folder:``.
 """
 
@@ -23,7 +24,9 @@ from kustos.search.document import Document, index_date
 from kustos.search.terms import STEMMED_FIELDS, extras_text, fold_text
 
 #: Bumped whenever the schema changes; an index of another version must be rebuilt.
-SCHEMA_VERSION = 3  # 2: tax_relevant; 3: analysis of kustos.search.terms (folding, stems, parts)
+#: 2: tax_relevant; 3: analysis of kustos.search.terms (folding, stems, parts);
+#: 4: mailbox and has_attachment are fast fields (facets by aggregation).
+SCHEMA_VERSION = 4
 
 WORDS_TOKENIZER = "kustos_terms"
 STORED_TOKENIZER = "kustos_stored"
@@ -50,8 +53,8 @@ def open_index(schema: tantivy.Schema, path: str) -> tantivy.Index:
 
 def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
-    for name in ("id", "mailbox"):
-        sb.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("id", stored=True, tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("mailbox", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
     for name in ("customer", "folder_key", "folder_rel", "message_id", "sha256"):
         sb.add_text_field(name, stored=False, tokenizer_name="raw", index_option="basic")
     sb.add_text_field("folder", stored=True, fast=True, tokenizer_name="raw", index_option="basic")
@@ -66,7 +69,7 @@ def build_schema() -> tantivy.Schema:
     sb.add_integer_field("year", stored=False, indexed=True, fast=True)
     sb.add_unsigned_field("size", stored=True, indexed=True, fast=True)
     sb.add_unsigned_field("seq", stored=True, indexed=False, fast=True)
-    sb.add_boolean_field("has_attachment", stored=True, indexed=True, fast=False)
+    sb.add_boolean_field("has_attachment", stored=True, indexed=True, fast=True)
     sb.add_boolean_field("restricted", stored=True, indexed=True, fast=False)
     sb.add_boolean_field("tax_relevant", stored=False, indexed=True, fast=False)
     return sb.build()
