@@ -24,6 +24,7 @@ class TreeMemory:
         self.pid = os.getpid() if pid is None else pid
         self.interval = interval
         self.peak_rss_kb = self.peak_kb = self.peak_anon_kb = 0
+        self.peak_by_kind_kb: dict[str, int] = {}  # kind (see process_kind) -> peak summed PSS
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -55,8 +56,28 @@ class TreeMemory:
             pass
         return rss, pss, anon
 
+    def process_kind(self, pid: int) -> str:
+        """``main`` (the measured process), ``forkserver``, ``resource_tracker`` or ``worker``."""
+        if pid == self.pid:
+            return "main"
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return "worker"
+        for kind in (b"forkserver", b"resource_tracker"):
+            if kind in cmdline:
+                return kind.decode()
+        return "worker"
+
     def sample(self) -> None:
-        values = [self._rollup(pid) for pid in self._tree()]
+        pids = self._tree()
+        values = [self._rollup(pid) for pid in pids]
+        by_kind: dict[str, int] = {}
+        for pid, value in zip(pids, values, strict=True):
+            kind = self.process_kind(pid)
+            by_kind[kind] = by_kind.get(kind, 0) + value[1]
+        for kind, kb in by_kind.items():
+            self.peak_by_kind_kb[kind] = max(self.peak_by_kind_kb.get(kind, 0), kb)
         self.peak_rss_kb = max(self.peak_rss_kb, sum(v[0] for v in values))
         self.peak_kb = max(self.peak_kb, sum(v[1] for v in values))
         self.peak_anon_kb = max(self.peak_anon_kb, sum(v[2] for v in values))

@@ -115,6 +115,7 @@ def bench_kustos(maildir: Path, work: Path, count: int, env: dict[str, str] | No
     lat = inner["latencies"]
     return {"tool": tool, "size": count, "msg_s": round(count / inner["ingest_s"], 1),
             "peak_mb": round(memory.peak_kb / 1024, 1), "peak_anon_mb": round(memory.peak_anon_kb / 1024, 1),
+            "peak_by_kind_mb": {k: round(v / 1024, 1) for k, v in memory.peak_by_kind_kb.items()},
             "index_mb": round(inner["db_mb"] if inner["db_mb"] is not None else dir_mb(home / "index"), 1),
             "vault_mb": round(dir_mb(home / "vault"), 1),
             "search_p50_ms": round(statistics.median(lat), 2), "search_p95_ms": round(percentile(lat, 0.95), 2),
