@@ -8,4 +8,5 @@ pytest_plugins: list[str] = [
     "tests.servers.redis",
     "tests.servers.s3",
     "tests.servers.postgres",
+    "tests.servers.openldap",
 ]
