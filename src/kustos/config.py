@@ -67,6 +67,10 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]", "testserver")
     base_url: str = ""  # links in e-mails; empty = http://{host}:{port} (never the request's Host header)
     proxy_ssl_header: str = ""  # e.g. "HTTP_X_FORWARDED_PROTO" when a TLS proxy sets X-Forwarded-Proto: https
+    trust_proxy: bool = False  # a TLS proxy in front sets X-Forwarded-Proto (trusted): Secure cookies, HSTS
+    tls_cert: str = ""  # PEM certificate (chain): `kustos serve` speaks HTTPS (kustos.web.https_settings)
+    tls_key: str = ""  # its private key file
+    http_port: int = 0  # with TLS: a plain-HTTP port answering 308 redirects to https (e.g. 80); 0 = none
     token_lifetime_days: int = 90  # default lifetime of new API tokens
     host: str = "127.0.0.1"
     port: int = 8000
@@ -156,7 +160,8 @@ class Settings:
     @property
     def public_url(self) -> str:
         """The installation's address for links in e-mails (configured, never taken from a request)."""
-        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_cert else "http"
+        return (self.base_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
 
     @property
     def uses_postgres(self) -> bool:
@@ -186,6 +191,7 @@ _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_ne
 _CASTS.update(ocr=lambda v: str(v).strip().lower(), ocr_timeout=int, ocr_memory_mb=int, ocr_max_pages=int,
               ocr_max_pixels=int)
 _CASTS.update(search_open_indexes=int)
+_CASTS.update(trust_proxy=_bool, http_port=int)
 _CASTS.update(imap_port=int, imap_tls_port=int, imap_max_connections=int, imap_max_connections_per_client=int,
               imap_idle_timeout=int)
 
@@ -223,6 +229,8 @@ def _check(settings: Settings) -> None:
                           f"({settings.job_heartbeat_interval} s), or live jobs would be reaped")
     if settings.search_open_indexes < 1:
         raise ConfigError("KUSTOS_SEARCH_OPEN_INDEXES must be at least 1")
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        raise ConfigError("KUSTOS_TLS_CERT and KUSTOS_TLS_KEY must be set together")
     if settings.ocr not in {"on", "off", "auto"}:
         raise ConfigError(f"KUSTOS_OCR must be on, off or auto (got {settings.ocr!r})")
     if not settings.production:

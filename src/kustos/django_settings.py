@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from kustos.config import dev_secret_key, ensure_home, load_settings
+from kustos.web import https_settings
 
 KUSTOS = load_settings()
 ensure_home(KUSTOS)
@@ -121,6 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "kustos.sso.services.ldap_auth.LdapBackend",  # e-mail domains of an LDAP provider: LDAP bind
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
@@ -152,6 +154,8 @@ if KUSTOS.production:
 if KUSTOS.proxy_ssl_header:
     # Trust the proxy's scheme header only when the operator says a proxy sets it.
     SECURE_PROXY_SSL_HEADER = (KUSTOS.proxy_ssl_header, "https")
+# Built-in TLS (KUSTOS_TLS_CERT) or a trusted TLS proxy (KUSTOS_TRUST_PROXY): Secure cookies, HSTS, redirect.
+globals().update(https_settings.django_settings(KUSTOS))
 
 LANGUAGE_CODE = KUSTOS.language
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]

@@ -21,7 +21,7 @@ from waitress.server import create_server
 
 from kustos.archive import evidence_jobs  # noqa: F401  (the daily evidence renewal check)
 from kustos.billing import jobs as billing_jobs  # noqa: F401  (usage samples, trial ends)
-from kustos.cli import first_operator, smtp_service, startup
+from kustos.cli import first_operator, https_server, smtp_service, startup
 from kustos.cli.base import Context
 from kustos.imapd import service as imap_service
 from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
@@ -58,23 +58,35 @@ def publish_web_address(host: str, port: int) -> None:
 
 
 def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
-    settings = ctx.settings
+    settings = https_server.with_flags(ctx.settings, args.tls_cert, args.tls_key, args.http_port)
+    tls = https_server.tls_context(settings)  # None = plain HTTP; a bad certificate stops here
+    app = https_server.apply(settings, ctx.settings) or application
     startup.migrate_if_needed()  # cheap when nothing is pending: no migration graph kept in memory
     locations.default()
     ensure_first_operator(ctx)
     host = args.host or settings.host
     port = args.port or settings.port
-    web = create_server(application, host=host, port=port, threads=8, ident="kustos")
+    if tls is None:
+        web = create_server(app, host=host, port=port, threads=8, ident="kustos")
+    else:
+        web = https_server.HttpsServer(app, host, port, tls)
     web_thread = threading.Thread(target=web.run, name="web", daemon=True)
     web_thread.start()
     publish_web_address(host, web.effective_port)
+    redirect = None
+    if tls is not None and settings.http_port:
+        redirect = https_server.start_redirect(host, settings.http_port, web.effective_port, settings.base_url)
+        threading.Thread(target=redirect.run, name="http-redirect", daemon=True).start()
     smtp = None
     if not args.no_smtp:
         smtp = smtp_service.start(settings, host=host, port=args.smtp_port or settings.smtp_port)
         smtp_service.publish_port(smtp.port)
     imap = imap_service.start_in_serve(settings, host, args.imap_port) if args.imap_port is not None else None
-    ctx.out.print(f"Kustos is running at [bold]http://{host}:{web.effective_port}/[/] "
+    scheme = "http" if tls is None else "https"
+    ctx.out.print(f"Kustos is running at [bold]{scheme}://{host}:{web.effective_port}/[/] "
                   f"(API docs: /api/v1/docs). Press Ctrl-C to stop.")
+    if redirect is not None:
+        ctx.out.print(f"HTTP on {host}:{redirect.effective_port} redirects to HTTPS", markup=False)
     if smtp is not None:
         ctx.out.print(f"SMTP journaling receiver on {host}:{smtp.port}")
     for line in imap_service.describe(imap, host) if imap is not None else []:
@@ -87,6 +99,8 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
         _run_consumer(consumer)
     finally:
         web.close()
+        if redirect is not None:
+            redirect.close()
         if smtp is not None:
             smtp.stop()
         if imap is not None:

@@ -14,6 +14,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--smtp-port", type=int, default=None)
     p.add_argument("--no-smtp", action="store_true", help="do not start the SMTP journaling receiver")
     p.add_argument("--imap-port", type=int, default=None, help="also run the read-only IMAP server on this port")
+    p.add_argument("--tls-cert", default=None, help="serve HTTPS with this PEM certificate chain (KUSTOS_TLS_CERT)")
+    p.add_argument("--tls-key", default=None, help="its private key (KUSTOS_TLS_KEY)")
+    p.add_argument("--http-port", type=int, default=None,
+                   help="with TLS: plain-HTTP port redirecting to HTTPS, e.g. 80 (KUSTOS_HTTP_PORT; default none)")
     p.add_argument("--no-scheduler", action="store_true",
                    help="do not run periodic tasks here (scale-out: exactly one `kustos scheduler` runs them)")
     p.set_defaults(func=Deferred("kustos.cli.server:cmd_serve"), auto_migrate=False, immediate_jobs=False)
