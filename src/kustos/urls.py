@@ -7,5 +7,6 @@ from kustos.api.root import api
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("sso/", include("kustos.sso.urls")),
     path("", include("kustos.web.urls")),
 ]

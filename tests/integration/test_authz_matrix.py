@@ -105,6 +105,7 @@ def _dashboard_request(client: Client, world: World, method: str, route: str, ki
     values.update(rule_id=getattr(obj, "id", ""))
     values.update(app_password_id="ap_nonexistent")  # another user's or no app password: 404
     values.update(slug="search-archive")  # a help article
+    values.update(provider_id="idp_nonexistent")  # an SSO provider that does not exist
     if kind in ("source", "quarantine"):
         values["customer_id"] = obj.customer_id
     if kind == "quarantine":

@@ -1,0 +1,1 @@
+"""SSO services: providers (CRUD), the OIDC flow and identity mapping (shared with LDAP)."""

@@ -1,0 +1,217 @@
+"""The OpenID Connect authorization code flow with PKCE (authlib), for Entra ID, Google and any
+provider found by discovery.
+
+``start`` stores state, nonce and the PKCE verifier in the session (keyed by state) and returns the
+provider's authorize URL. ``finish`` takes that entry out of the session (so a state works once),
+redeems the code, verifies the ID token against the provider's JWKS (authlib + joserfc: signature,
+``iss``, ``aud``, ``exp``/``nbf``/``iat`` with bounded clock skew, nonce) and the tenant / domain
+/ e-mail rules, collects the verified addresses (Entra: Graph ``/me`` with the delegated token) and
+hands the identity to ``identities.sign_in``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
+from django.http import HttpRequest
+from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
+
+from kustos.accounts.models import User
+from kustos.sso.models import IdentityProvider
+from kustos.sso.services import identities, providers
+from kustos.sso.services.errors import (
+    InvalidState,
+    InvalidToken,
+    NotAllowed,
+    ProviderRefused,
+    ProviderUnavailable,
+    SsoError,
+)
+
+SESSION_KEY = "sso_flows"
+CLOCK_SKEW = 120  # seconds of leeway for exp / nbf / iat
+FLOW_MAX_AGE = 600  # seconds a started sign-in may take at the provider
+HTTP_TIMEOUT = 15
+GRAPH = "https://graph.microsoft.com"
+TENANT_PLACEHOLDER = "{tenantid}"
+
+
+@dataclass
+class Result:
+    user: User
+    provider: IdentityProvider
+    mfa: bool
+    next: str
+
+
+def _app(provider: IdentityProvider) -> DjangoOAuth2App:
+    if provider.kind not in providers.OIDC_KINDS:
+        raise ProviderUnavailable(f"{provider.name} is not an OpenID Connect provider.")
+    try:
+        url = providers.discovery_url(provider)
+    except providers.ProviderConfigError as exc:
+        raise ProviderUnavailable(str(exc)) from None
+    return DjangoOAuth2App(DjangoIntegration(provider.id), name=provider.id,
+                           client_id=provider.config.get("client_id"), client_secret=providers.secret(provider),
+                           server_metadata_url=url,
+                           client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256",
+                                          "default_timeout": HTTP_TIMEOUT})
+
+
+def _metadata(app: DjangoOAuth2App, provider: IdentityProvider) -> dict[str, Any]:
+    try:
+        return app.load_server_metadata()
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderUnavailable(f"{provider.name}: the discovery document could not be read "
+                                  f"({type(exc).__name__}).") from None
+
+
+def start(provider: IdentityProvider, request: HttpRequest, *, redirect_uri: str, next_url: str = "/",
+          login_hint: str = "") -> str:
+    """The provider's authorize URL for a new sign-in (state, nonce, PKCE verifier kept in the session)."""
+    if not provider.enabled:
+        raise ProviderUnavailable(f"{provider.name} is disabled.")
+    app = _app(provider)
+    _metadata(app, provider)
+    extra: dict[str, Any] = {}
+    if login_hint:
+        extra["login_hint"] = login_hint
+    if provider.kind == "google" and provider.config.get("hosted_domain"):
+        extra["hd"] = provider.config["hosted_domain"]
+    rv = app.create_authorization_url(redirect_uri, **extra)
+    flows = {k: v for k, v in request.session.get(SESSION_KEY, {}).items()
+             if v.get("at", 0) > time.time() - FLOW_MAX_AGE}
+    flows[rv["state"]] = {"provider": provider.id, "nonce": rv.get("nonce", ""),
+                          "code_verifier": rv.get("code_verifier", ""), "redirect_uri": redirect_uri,
+                          "next": next_url, "at": time.time()}
+    request.session[SESSION_KEY] = flows
+    return str(rv["url"])
+
+
+def finish(request: HttpRequest, *, ip: str = "") -> Result:
+    """Complete the sign-in at the callback. Raises an SsoError (already recorded in the audit log)."""
+    provider = None
+    try:
+        flow = _take_flow(request)
+        provider = providers.get(flow["provider"])
+        if provider is None or not provider.enabled:
+            raise ProviderUnavailable("The sign-in provider was removed or disabled.")
+        if request.GET.get("error"):
+            raise ProviderRefused(f"{provider.name} refused the sign-in: {request.GET.get('error')}"
+                                  f" {request.GET.get('error_description', '')}".strip())
+        app = _app(provider)
+        metadata = _metadata(app, provider)
+        token = _redeem(app, provider, flow, request.GET.get("code", ""))
+        claims = _verify(app, provider, metadata, token, flow["nonce"])
+        addresses = _addresses(provider, claims, token)
+    except SsoError as error:
+        identities.record_failure(provider, error, ip=ip)
+        raise
+    mfa = "mfa" in (claims.get("amr") or [])
+    user = identities.sign_in(provider, dict(claims), addresses, mfa, ip=ip)
+    return Result(user=user, provider=provider, mfa=mfa, next=flow.get("next") or "/")
+
+
+def _take_flow(request: HttpRequest) -> dict[str, Any]:
+    state = request.GET.get("state", "")
+    flows = dict(request.session.get(SESSION_KEY, {}))
+    flow = flows.pop(state, None) if state else None
+    request.session[SESSION_KEY] = flows
+    request.session.save()
+    if flow is None:
+        raise InvalidState("This sign-in link is unknown or was already used; start the sign-in again.")
+    if flow.get("at", 0) < time.time() - FLOW_MAX_AGE:
+        raise InvalidState("The sign-in took too long; start it again.", reason="state_expired")
+    return flow
+
+
+def _redeem(app: DjangoOAuth2App, provider: IdentityProvider, flow: dict[str, Any], code: str) -> dict[str, Any]:
+    if not code:
+        raise ProviderRefused(f"{provider.name} returned no authorization code.")
+    try:
+        token = app.fetch_access_token(redirect_uri=flow["redirect_uri"], code=code,
+                                       code_verifier=flow["code_verifier"])
+    except OAuthError as exc:
+        raise ProviderRefused(f"{provider.name} refused the authorization code: {exc.error}") from None
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderUnavailable(f"{provider.name}: the token endpoint failed ({type(exc).__name__}).") from None
+    if "id_token" not in token:
+        raise InvalidToken(f"{provider.name} returned no ID token.", reason="no_id_token")
+    return dict(token)
+
+
+def _issuer_check(provider: IdentityProvider, issuer: str):
+    """Entra (multi-tenant): the token's tid must be an allowed tenant and ``iss`` that tenant's issuer."""
+    allowed = {str(t).lower() for t in provider.config.get("tenant_ids") or []}
+
+    def check(claims: Any, value: Any) -> bool:
+        tid = str(claims.get("tid") or "")
+        if provider.kind == "entra" and allowed and tid.lower() not in allowed:
+            raise NotAllowed(f"Accounts of the Microsoft tenant {tid or '(none)'} may not sign in here.",
+                             reason="tenant_not_allowed")
+        return value == (issuer.replace(TENANT_PLACEHOLDER, tid) if TENANT_PLACEHOLDER in issuer else issuer)
+
+    return check
+
+
+def _verify(app: DjangoOAuth2App, provider: IdentityProvider, metadata: dict[str, Any], token: dict[str, Any],
+            nonce: str) -> dict[str, Any]:
+    issuer = str(metadata.get("issuer") or "")
+    client_id = str(provider.config.get("client_id"))
+    options = {"iss": {"essential": True, "validate": _issuer_check(provider, issuer)},
+               "aud": {"essential": True, "value": client_id}}
+    try:
+        claims = app.parse_id_token(token, nonce=nonce, claims_options=options, leeway=CLOCK_SKEW)
+    except InvalidKeyIdError:
+        raise InvalidToken(f"The ID token is signed with a key {provider.name} does not publish.",
+                           reason="unknown_key") from None
+    except ExpiredTokenError:
+        raise InvalidToken("The ID token has expired.", reason="token_expired") from None
+    except ClaimError as exc:
+        raise InvalidToken(f"The ID token's {exc.claim} claim is not valid ({exc.description}).",
+                           reason=f"invalid_{exc.claim}") from None
+    except JoseError as exc:
+        raise InvalidToken(f"The ID token did not verify ({exc.error}).", reason="bad_signature"
+                           if "signature" in exc.error else "invalid_token") from None
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderUnavailable(f"{provider.name}: the signing keys could not be read "
+                                  f"({type(exc).__name__}).") from None
+    if claims is None:
+        raise InvalidToken(f"{provider.name} returned no ID token.", reason="no_id_token")
+    claims = dict(claims)
+    if claims.get("email_verified") is False or claims.get("email_verified") == "false":
+        raise NotAllowed(f"{claims.get('email', 'The address')} is not verified at {provider.name}.",
+                         reason="email_unverified")
+    if provider.kind == "google":
+        hd = str(provider.config.get("hosted_domain") or "").lower()
+        if hd and str(claims.get("hd") or "").lower() != hd:
+            raise NotAllowed(f"Only accounts of {hd} may sign in here.", reason="domain_not_allowed")
+        if claims.get("email_verified") is not True:
+            raise NotAllowed(f"{claims.get('email', 'The address')} is not verified at Google.",
+                             reason="email_unverified")
+    return claims
+
+
+def _addresses(provider: IdentityProvider, claims: dict[str, Any], token: dict[str, Any]) -> list[str]:
+    """The verified addresses, primary first: Entra from Graph /me (mail, proxyAddresses), else ``email``."""
+    if provider.kind != "entra":
+        return identities.normalise([claims.get("email") or ""])
+    graph = str(provider.config.get("graph_url") or GRAPH).rstrip("/")
+    try:
+        response = requests.get(f"{graph}/v1.0/me", params={"$select": "mail,userPrincipalName,proxyAddresses"},
+                                headers={"Authorization": f"Bearer {token.get('access_token', '')}"},
+                                timeout=HTTP_TIMEOUT)
+        response.raise_for_status()
+        me = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderUnavailable(f"{provider.name}: the user's addresses could not be read from Microsoft Graph "
+                                  f"({type(exc).__name__}).") from None
+    proxies = [str(p) for p in me.get("proxyAddresses") or []]
+    primary = [p[5:] for p in proxies if p.startswith("SMTP:")]
+    aliases = [p[5:] for p in proxies if p.lower().startswith("smtp:") and not p.startswith("SMTP:")]
+    return identities.normalise([me.get("mail") or "", *primary, *aliases])

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from fakecloud.testing import FakeCloudProcess, running_fakecloud
+
+
+@pytest.fixture(scope="module")
+def fakecloud() -> Iterator[FakeCloudProcess]:
+    with running_fakecloud() as process:
+        yield process
+
+
+@pytest.fixture
+def provider_cloud(fakecloud):
+    fakecloud.control.call("reset")
+    return fakecloud
