@@ -28,6 +28,8 @@ from fakecloud.microsoft.pim import PimService
 from fakecloud.microsoft.sites import SitesService
 from fakecloud.microsoft.store import MicrosoftStore
 from fakecloud.microsoft.teams import TeamsService
+from fakecloud.oidc.routes import OidcService
+from fakecloud.oidc.state import OidcState
 from fakecloud.salesforce.rest import SalesforceService, limit_exceeded
 from fakecloud.salesforce.store import SalesforceStore
 from fakecloud.web import Request, Response, Router, json_response
@@ -46,19 +48,22 @@ class FakeCloud:
         self.google = GoogleStore()
         self.box = BoxStore()
         self.salesforce = SalesforceStore()
+        self.oidc = OidcState()
         self.graph = GraphService(self.microsoft, self.faults)
         self.router = Router()
         self._register()
 
     def _register(self) -> None:
+        oidc = OidcService(self.oidc)
+        oidc.register(self.router)  # before the generic control route, which would take /_fakecloud/oidc/...
         ControlService(self).register(self.router)
-        IdentityService(self.microsoft).register(self.router)
+        IdentityService(self.microsoft, oidc.code_grant("ms")).register(self.router)
         self.graph.register(self.router)
         for workload in (DriveService, SitesService, TeamsService):
             workload(self.microsoft, self.faults).register(self.router)
         for exchange in (PimService, MailWriteService):  # the mailbox concurrency limit applies to these too
             exchange(self.microsoft, self.faults, lambda: self.graph.mailbox_concurrency).register(self.router)
-        OAuthService(self.google).register(self.router)
+        OAuthService(self.google, oidc.code_grant("google")).register(self.router)
         DropboxService(lambda: self.dropbox).register(self.router)
         DirectoryService(self.google).register(self.router)
         GmailService(self.google, self.faults).register(self.router)
@@ -74,6 +79,7 @@ class FakeCloud:
         self.google = GoogleStore()
         self.box = BoxStore()
         self.salesforce = SalesforceStore()
+        self.oidc = OidcState()
         self.graph = GraphService(self.microsoft, self.faults)
         self.router = Router()
         self._register()

@@ -98,6 +98,37 @@ class Control:
         return str(self.call("google/message", user=user, raw=base64.b64encode(raw).decode(),
                              label_ids=label_ids)["id"])
 
+    # --- OpenID Connect providers (service = "ms" | "google") ------------------------------
+    def oidc_client(self, service: str, redirect_uris: list[str], tenant: str = "", client_id: str = "",
+                    client_secret: str = "") -> dict[str, Any]:
+        """Register an app; ``{"client_id", "client_secret", "discovery_url", "issuer", ...}``."""
+        return self.call("oidc/client", service=service, tenant=tenant, client_id=client_id,
+                         client_secret=client_secret, redirect_uris=redirect_uris)
+
+    def oidc_user(self, service: str, email: str, tenant: str = "", name: str = "", groups: list[str] | None = None,
+                  aliases: list[str] | None = None, email_verified: bool = True, mfa: bool = False) -> dict[str, Any]:
+        """Add (or change) an account; ``{"id", "email", ...}`` (``oid``/``tid`` or ``sub``/``hd``)."""
+        return self.call("oidc/user", service=service, tenant=tenant, email=email, name=name, groups=groups or [],
+                         aliases=aliases or [], email_verified=email_verified, mfa=mfa)
+
+    def oidc_remove_user(self, service: str, email: str) -> None:
+        self.call("oidc/remove_user", service=service, email=email)
+
+    def oidc_rotate_keys(self, service: str, drop_old: bool = False) -> dict[str, Any]:
+        """A new signing key; ``{"kid": new, "kids": published}``."""
+        return self.call("oidc/rotate_keys", service=service, drop_old=drop_old)
+
+    def oidc_next_id_token(self, service: str, sign_with: str | None = None, **claims: Any) -> None:
+        """Change the next ID token only: claims (None removes one), ``sign_with="unknown-key"``."""
+        args: dict[str, Any] = {"service": service, "claims": claims}
+        if sign_with is not None:
+            args["sign_with"] = sign_with
+        self.call("oidc/next_id_token", **args)
+
+    def oidc_stats(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.get("oidc/stats")
+        return result
+
     # --- faults -------------------------------------------------------------------------
     def throttle(self, prefix: str, count: int = 1, retry_after: float = 1, status: int = 429) -> None:
         self.call("faults/throttle", prefix=prefix, count=count, retry_after=retry_after, status=status)

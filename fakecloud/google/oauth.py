@@ -3,7 +3,8 @@
 The assertion must be RS256-signed by the service account's private key; it is
 verified with the public key registered for that account. ``sub`` names the user to
 impersonate (domain-wide delegation); every requested scope must be granted to the
-account's client id, as in the Admin console.
+account's client id, as in the Admin console. The ``authorization_code`` grant (OpenID sign-in)
+is handed to the OIDC provider (``fakecloud/oidc``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -29,14 +31,17 @@ def _b64(part: str) -> bytes:
 
 
 class OAuthService:
-    def __init__(self, store: GoogleStore) -> None:
+    def __init__(self, store: GoogleStore, code_grant: Callable[[Request], Response] | None = None) -> None:
         self.store = store
+        self.code_grant = code_grant
 
     def register(self, router: Router) -> None:
         router.add("POST", r"/token", self.token)
 
     def token(self, request: Request) -> Response:
         form = request.form()
+        if form.get("grant_type") == "authorization_code" and self.code_grant is not None:
+            return self.code_grant(request)
         if form.get("grant_type") != JWT_BEARER:
             return oauth_error(400, "unsupported_grant_type", "Invalid grant_type: " + form.get("grant_type", ""))
         try:

@@ -1,6 +1,11 @@
-"""Microsoft identity platform: ``POST /{tenant}/oauth2/v2.0/token`` (client credentials)."""
+"""Microsoft identity platform: ``POST /{tenant}/oauth2/v2.0/token`` (client credentials).
+
+The ``authorization_code`` grant (OpenID sign-in) is handed to the OIDC provider (``fakecloud/oidc``).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fakecloud.microsoft.errors import aad_error
 from fakecloud.microsoft.store import MicrosoftStore
@@ -8,8 +13,9 @@ from fakecloud.web import Request, Response, Router, json_response
 
 
 class IdentityService:
-    def __init__(self, store: MicrosoftStore) -> None:
+    def __init__(self, store: MicrosoftStore, code_grant: Callable[[Request], Response] | None = None) -> None:
         self.store = store
+        self.code_grant = code_grant
 
     def register(self, router: Router) -> None:
         router.add("POST", r"/(?P<tenant>[^/_][^/]*)/oauth2/v2\.0/token", self.token)
@@ -17,6 +23,8 @@ class IdentityService:
     def token(self, request: Request) -> Response:
         form = request.form()
         tenant = request.params["tenant"]
+        if form.get("grant_type") == "authorization_code" and self.code_grant is not None:
+            return self.code_grant(request)
         if form.get("grant_type") != "client_credentials":
             return aad_error(400, "unsupported_grant_type", 70003,
                              "The app requested an unsupported grant type.")
