@@ -17,6 +17,8 @@ import asyncio
 
 from aiosmtpd.smtp import MISSING, SMTP
 
+from kustos.sources.smtp.fastaddr import simple_address
+
 MARKER = b".\r\n"
 END = b"\r\n" + MARKER
 _END_PREFIXES = tuple(END[:k] for k in range(1, len(END)))
@@ -27,6 +29,16 @@ class FastDataSMTP(SMTP):
     # RFC 5321 says lines are at most 1000 bytes, but real journal traffic has longer
     # ones; refusing them would lose mail. The limit is only the reader's buffer size.
     line_length_limit = CHUNK_LIMIT
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        """aiosmtpd's address parser, with a fast path for ``<local@domain> [params]``."""
+        simple = simple_address(arg)
+        if simple is None:
+            return super()._getaddr(arg)
+        address, rest = simple
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, rest
 
     async def _read_data(self) -> tuple[bytes, bool]:
         """Read up to and including CRLF.CRLF; return (unstuffed content, too_big)."""

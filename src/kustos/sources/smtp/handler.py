@@ -51,6 +51,8 @@ class JournalHandler:
         self.spool = spool
         self.resolve_recipient = resolve_recipient
         self.allowed_networks = allowed_networks
+        # Resolvers that say ``blocking = False`` (a static map) run on the event loop.
+        self._resolver_blocks = bool(getattr(resolve_recipient, "blocking", True))
 
     def peer_allowed(self, peer: Any) -> bool:
         if self.allowed_networks is None:
@@ -77,9 +79,12 @@ class JournalHandler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         try:
-            # The resolver may block (database lookup) and may refuse to run inside an
-            # event loop (Django's ORM does): run it in a worker thread.
-            customer = await asyncio.get_running_loop().run_in_executor(None, self.resolve_recipient, address)
+            if self._resolver_blocks:
+                # The resolver may block (database lookup) and may refuse to run inside an
+                # event loop (Django's ORM does): run it in a worker thread.
+                customer = await asyncio.get_running_loop().run_in_executor(None, self.resolve_recipient, address)
+            else:
+                customer = self.resolve_recipient(address)
         except Exception:  # noqa: BLE001 - a broken lookup must not drop the connection
             log.exception("journal recipient lookup failed")
             return "451 4.3.0 Recipient lookup failed, try again later"

@@ -1,0 +1,120 @@
+"""The journaling receiver's fast paths give the same answers as the slow ones they bypass."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from kustos.sources.smtp import JournalHandler, Spool, address_map_resolver
+from kustos.sources.smtp.fastaddr import simple_address
+from kustos.sources.smtp.fastdata import FastDataSMTP
+
+
+def aiosmtpd_getaddr(arg: str, local_part_limit: int = 0) -> tuple[str | None, str | None]:
+    server = SMTP.__new__(SMTP)
+    server.local_part_limit = local_part_limit
+    return server._getaddr(arg)
+
+
+def fast_getaddr(arg: str, local_part_limit: int = 0) -> tuple[str | None, str | None]:
+    server = FastDataSMTP.__new__(FastDataSMTP)
+    server.local_part_limit = local_part_limit
+    return server._getaddr(arg)
+
+
+@pytest.mark.parametrize(("arg", "expected"), [
+    ("<a@b.c>", ("a@b.c", "")),
+    ("<journal@contoso.example> SIZE=4711", ("journal@contoso.example", "SIZE=4711")),
+    ("<a.b+c@d-e.f>  SIZE=1 BODY=8BITMIME", ("a.b+c@d-e.f", "SIZE=1 BODY=8BITMIME")),
+    ("<A!#$%&'*/=?^_`{|}~-@B.C>", ("A!#$%&'*/=?^_`{|}~-@B.C", "")),
+])
+def test_simple_addresses_take_the_fast_path(arg: str, expected: tuple[str, str]) -> None:
+    assert simple_address(arg) == expected == aiosmtpd_getaddr(arg)
+
+
+@pytest.mark.parametrize("arg", [
+    "<>", "<a@b.c", " <a@b.c>", "<a..b@c>", "<.a@b>", "<a@b.>", "<a@b..c>", "<a@[1.2.3.4]>",
+    '<"x y"@b>', "<a@b.c> (comment)", "<a@b.c>SIZE=1", "<a@b.c>\tX\t", "<a@b.c> ", "<@route:a@b>",
+    "<ä@b.c>", "<a(c)@b>", "a@b.c", "<a@b.c>>",
+])
+def test_everything_else_goes_to_the_full_parser(arg: str) -> None:
+    assert simple_address(arg) is None
+    assert fast_getaddr(arg) == aiosmtpd_getaddr(arg)
+
+
+def test_fast_path_agrees_with_aiosmtpd_on_generated_commands() -> None:
+    rng = random.Random(16)
+    atoms = list("abZ9.-+='!#~`|{}/?^_$%&*") + [".."]
+    tails = atoms + [" ", "\t", ">", "<", '"', "(", ")", "[", "]", ":", ",", ";", "\\", "SIZE=12",
+                     "BODY=8BITMIME", "ä", "\x7f"]
+    fast = 0
+    for _ in range(20000):
+        local = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 4)))
+        domain = "".join(rng.choice(atoms) for _ in range(rng.randint(0, 4)))
+        tail = "".join(rng.choice(tails) for _ in range(rng.randint(0, 5)))
+        arg = f"<{local}@{domain}>{tail}"
+        if simple_address(arg) is not None:
+            fast += 1
+            assert simple_address(arg) == aiosmtpd_getaddr(arg), arg
+    assert fast > 1000  # the generator exercises the fast path, not only the fallback
+
+
+def test_local_part_limit_applies_on_the_fast_path() -> None:
+    assert fast_getaddr("<abcdef@b.c>", local_part_limit=5) == (None, None) \
+        == aiosmtpd_getaddr("<abcdef@b.c>", local_part_limit=5)
+    assert fast_getaddr("<abcde@b.c>", local_part_limit=5) == ("abcde@b.c", "")
+
+
+def test_static_resolver_is_case_insensitive_and_non_blocking() -> None:
+    resolve = address_map_resolver({"Journal@Archive.Test": "c1"})
+    assert resolve("<journal@ARCHIVE.test>") == "c1" and resolve("other@archive.test") is None
+    assert getattr(resolve, "blocking", True) is False
+
+
+def _rcpt_thread(tmp_path: Path, resolver) -> tuple[str, int]:
+    handler = JournalHandler(Spool(tmp_path), resolver)
+    envelope = Envelope()
+    session = Session(asyncio.new_event_loop())
+    session.peer = ("127.0.0.1", 4000)
+
+    async def run() -> tuple[str, int]:
+        reply = await handler.handle_RCPT(SimpleNamespace(), session, envelope, "j@archive.test", [])
+        return reply, threading.get_ident()
+
+    try:
+        return asyncio.run(run())
+    finally:
+        session.loop.close()
+
+
+def test_blocking_resolvers_run_in_a_thread_static_maps_on_the_loop(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    def database_lookup(address: str) -> str:
+        seen.append(threading.get_ident())
+        return "c1"
+
+    reply, loop_thread = _rcpt_thread(tmp_path / "a", database_lookup)
+    assert reply.startswith("250") and seen and seen[0] != loop_thread
+
+    static = address_map_resolver({"j@archive.test": "c1"})
+    calls: list[int] = []
+    static.table = _Recording(static.table, calls)  # type: ignore[attr-defined]
+    reply, loop_thread = _rcpt_thread(tmp_path / "b", static)
+    assert reply.startswith("250") and calls == [loop_thread]
+
+
+class _Recording(dict):
+    def __init__(self, table: dict[str, str], calls: list[int]) -> None:
+        super().__init__(table)
+        self.calls = calls
+
+    def get(self, key, default=None):  # type: ignore[override]
+        self.calls.append(threading.get_ident())
+        return super().get(key, default)
