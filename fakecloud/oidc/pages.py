@@ -33,6 +33,11 @@ def error_page(service: str, status: int, message: str) -> Response:
     return _html(status, _PAGE.format(title=escape(title), body=f'<p id="error">{escape(message)}</p>'))
 
 
+def message_page(service: str, message: str) -> Response:
+    title = f"{BRANDS[service]} (emulated)"
+    return _html(200, _PAGE.format(title=escape(title), body=f'<p id="message">{escape(message)}</p>'))
+
+
 def _html(status: int, text: str) -> Response:
     return Response(status, text.encode("utf-8"), {"Content-Type": "text/html; charset=utf-8",
                                                    "Cache-Control": "no-store"})

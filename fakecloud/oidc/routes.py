@@ -1,7 +1,7 @@
 """Routes of the emulated OpenID providers and their control API (``/_fakecloud/oidc/<op>``).
 
 Entra ID: ``/{tenant}/v2.0/.well-known/openid-configuration``, ``/{tenant}/oauth2/v2.0/authorize``,
-``/{tenant}/discovery/v2.0/keys`` and Graph ``/v1.0/me`` with the delegated token; the token
+``/{tenant}/discovery/v2.0/keys``, ``/{tenant}/oauth2/v2.0/logout``, ``/oidc/userinfo`` and Graph ``/v1.0/me`` with the delegated token; the token
 endpoint is the identity service's (``microsoft/identity.py`` hands ``authorization_code`` here).
 Google: ``/.well-known/openid-configuration``, ``/o/oauth2/v2/auth``, ``/oauth2/v3/certs``,
 ``/v1/userinfo``; ``POST /token`` is ``google/oauth.py``'s, which hands the code grant here.
@@ -15,6 +15,7 @@ from typing import Any
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.oidc.dialects import DIALECTS, MULTI_TENANT
 from fakecloud.oidc.flow import CodeFlow
+from fakecloud.oidc.pages import message_page
 from fakecloud.oidc.state import OidcState, check_service
 from fakecloud.web import Request, Response, Router, json_response
 
@@ -39,7 +40,9 @@ class OidcService:
         router.add("GET", TENANT + r"/oauth2/v2\.0/authorize", lambda r: ms.authorize(r, r.params["tenant"]))
         router.add("POST", TENANT + r"/oauth2/v2\.0/authorize", lambda r: ms.authorize(r, r.params["tenant"]))
         router.add("GET", TENANT + r"/discovery/v2\.0/keys", lambda r: self.jwks("ms"))
+        router.add("GET", TENANT + r"/oauth2/v2\.0/logout", self.ms_logout)
         router.add("GET", r"/v1\.0/me", self.graph_me)
+        router.add("GET", r"/oidc/userinfo", self.ms_userinfo)
         router.add("GET", r"/\.well-known/openid-configuration", self.google_discovery)
         router.add("GET", r"/o/oauth2/v2/auth", google.authorize)
         router.add("POST", r"/o/oauth2/v2/auth", google.authorize)
@@ -84,6 +87,22 @@ class OidcService:
             entity = {name: entity[name] for name in select}
             context += f"({','.join(select)})"
         return json_response(200, {"@odata.context": context + "/$entity", **entity})
+
+    def ms_userinfo(self, request: Request) -> Response:
+        """graph.microsoft.com/oidc/userinfo: the OIDC UserInfo claims of the delegated token's user."""
+        access = self.state.access("ms", request.bearer())
+        if access is None:
+            return graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+        user = access.user
+        return json_response(200, {"sub": user.subject(access.client_id), "name": user.name, "email": user.email})
+
+    @staticmethod
+    def ms_logout(request: Request) -> Response:
+        """The end-session endpoint: back to ``post_logout_redirect_uri`` (the emulator keeps no session)."""
+        target = request.arg("post_logout_redirect_uri")
+        if target:
+            return Response(302, b"", {"Location": target})
+        return message_page("ms", "You signed out of your account.")
 
     def google_userinfo(self, request: Request) -> Response:
         self.state.count("google", "userinfo")

@@ -142,7 +142,8 @@ class OidcState:
         with self.lock:
             if self.users.pop((check_service(service), email.lower()), None) is None:
                 raise KeyError(f"no {service} user {email}")
-            self.tokens = {t: a for t, a in self.tokens.items() if a.user.email.lower() != email.lower()}
+            self.tokens = {t: a for t, a in self.tokens.items()
+                           if (a.service, a.user.email.lower()) != (service, email.lower())}
 
     def set_override(self, args: dict[str, Any]) -> None:
         service = check_service(args.get("service"))

@@ -378,3 +378,17 @@ def test_control_api_validates_and_reset_clears_oidc_state(cloud: FakeCloudProce
     assert http.get(authorize_url(cloud)).status_code == 400  # the app registration is gone
     assert http.get(f"/{TENANT}/discovery/v2.0/keys").json()["keys"][0]["kid"] != kid
     assert cloud.control.oidc_stats()["authorize"] == 1
+
+
+def test_entra_userinfo_and_logout_endpoints_of_the_discovery_document(cloud: FakeCloudProcess,
+                                                                        http: httpx.Client) -> None:
+    ms_app(cloud)
+    cloud.control.oidc_user("ms", "anna@contoso.example", tenant=TENANT, name="Anna")
+    meta = discovery(http, f"/{TENANT}/v2.0/.well-known/openid-configuration")
+    answer = redeem(http, authorized_code(cloud, "anna@contoso.example")).json()
+    sub = jwt.decode(answer["id_token"], KeySet.import_key_set(http.get(meta["jwks_uri"]).json())).claims["sub"]
+    info = http.get(meta["userinfo_endpoint"], headers={"Authorization": f"Bearer {answer['access_token']}"})
+    assert info.json() == {"sub": sub, "name": "Anna", "email": "anna@contoso.example"}
+    assert http.get(meta["userinfo_endpoint"]).status_code == 401
+    out = http.get(meta["end_session_endpoint"], params={"post_logout_redirect_uri": "http://kustos.test/"})
+    assert out.status_code == 302 and out.headers["location"] == "http://kustos.test/"
