@@ -204,3 +204,21 @@ def test_test_connection_reports_success_and_failure(openldap):
     good.config = {**good.config, "url": "ldap://127.0.0.1:1"}
     down = ldap_auth.test_connection(good)
     assert down["ok"] is False and "cannot connect" in down["message"]
+
+
+def test_accounts_outside_the_providers_customer_keep_their_local_password(openldap):
+    """The provider serves its own customer's people only: an operator (the break-glass account) or
+    another customer's user whose address is in the directory's domain signs in as before."""
+    domain = _domain()
+    openldap.add_user(f"ops-{domain}", "ops-Directory-pw1", f"ops@{domain}")
+    _provider(openldap, _customer("Directory Co"), domain, default_role="end_user")
+    factories.user(f"ops@{domain}", "operator", totp=True)
+    other = factories.user(f"helen@{domain}", "end_user", customer=_customer("Neighbour Co"))
+
+    client = Client(REMOTE_ADDR="203.0.113.16")
+    assert _login(client, f"ops@{domain}", "ops-Directory-pw1").status_code == 200  # not by LDAP
+    resp = _login(client, f"ops@{domain}", factories.PASSWORD)
+    assert resp.status_code == 302 and resp["Location"].startswith("/login/otp/")
+    resp = _login(Client(REMOTE_ADDR="203.0.113.17"), other.email, factories.PASSWORD)
+    assert resp.status_code == 302 and resp["Location"] == "/"
+    assert not ExternalIdentity.objects.filter(user__email__endswith=f"@{domain}").exists()

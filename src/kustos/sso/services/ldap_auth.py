@@ -36,6 +36,7 @@ from django.core.exceptions import PermissionDenied
 from ldap3.core import exceptions as ldap_exc
 from ldap3.utils.conv import escape_filter_chars
 
+from kustos.accounts.models import User
 from kustos.core.secrets import open_secret
 from kustos.sso.models import IdentityProvider
 from kustos.sso.services import identities
@@ -336,6 +337,17 @@ def test_connection(provider: IdentityProvider, bind_password: str | None = None
                        f"{settings.search_base} found"}
 
 
+def _routes_to(provider: IdentityProvider, email: str) -> bool:
+    """A provider serves only its own partner's or customer's people: an existing account of anyone
+    else (an operator, the break-glass account, another tenant's user) keeps its local password."""
+    user = User.objects.filter(email__iexact=email).only("partner_id", "customer_id").first()
+    if user is None:
+        return True
+    if provider.customer_id:
+        return user.customer_id == provider.customer_id
+    return user.partner_id == provider.partner_id and not user.customer_id
+
+
 class LdapBackend(ModelBackend):
     """Django authentication backend: logins whose e-mail domain belongs to an LDAP provider are
     checked by LDAP bind, never by the local hash; other logins fall through to ModelBackend."""
@@ -346,7 +358,7 @@ class LdapBackend(ModelBackend):
         if not address or password is None:
             return None
         provider = provider_for_email(address)
-        if provider is None:
+        if provider is None or not _routes_to(provider, address):
             return None
         ip = request.META.get("REMOTE_ADDR", "") if request is not None else ""
         try:
