@@ -161,7 +161,12 @@ def test_entra_user_without_mfa_has_password_amr_and_no_groups_claim(cloud: Fake
     token, nonce, meta = code_flow(cloud, f"{cloud.base_url}/{TENANT}/v2.0/.well-known/openid-configuration",
                                    "kustos-app", "s3cret", "eve@contoso.example", auth_method="client_secret_basic")
     claims = verified_claims(meta["jwks_uri"], token["id_token"], meta["issuer"], "kustos-app", nonce)
-    assert claims["amr"] == ["pwd"] and "groups" not in claims
+    assert claims["amr"] == ["pwd"] and "groups" not in claims and claims["xms_edov"] is True
+    cloud.control.oidc_user("ms", "guest@partner.example", tenant=TENANT, email_verified=False)
+    token, nonce, meta = code_flow(cloud, f"{cloud.base_url}/{TENANT}/v2.0/.well-known/openid-configuration",
+                                   "kustos-app", "s3cret", "guest@partner.example")
+    claims = verified_claims(meta["jwks_uri"], token["id_token"], meta["issuer"], "kustos-app", nonce)
+    assert claims["email"] == "guest@partner.example" and claims["xms_edov"] is False
 
 
 def test_google_code_flow_with_hosted_domain(cloud: FakeCloudProcess, http: httpx.Client) -> None:
