@@ -222,3 +222,22 @@ def test_accounts_outside_the_providers_customer_keep_their_local_password(openl
     resp = _login(Client(REMOTE_ADDR="203.0.113.17"), other.email, factories.PASSWORD)
     assert resp.status_code == 302 and resp["Location"] == "/"
     assert not ExternalIdentity.objects.filter(user__email__endswith=f"@{domain}").exists()
+
+
+def test_a_partners_directory_signs_in_its_staff_who_still_need_a_second_factor(openldap):
+    domain = _domain()
+    dn = openldap.add_user(f"ivan-{domain}", "ivan-Directory-pw1", f"ivan@{domain}")
+    openldap.add_group(f"technicians-{domain}", dn)
+    partner = factories.partner("Directory Partner")
+    provider = IdentityProvider.objects.create(
+        partner=partner, kind="ldap", name="Partner AD",
+        config={"url": openldap.ldaps_url, "ca_file": str(openldap.certs.ca), "bind_dn": openldap.service_dn,
+                "search_base": openldap.people, "email_domains": [domain], "create_users": True,
+                "role_map": [{"group": f"technicians-{domain}", "role": "partner_tech"}]})
+    provider.secret_sealed = seal_secret(openldap.service_password, provider.owner_ref)
+    provider.save(update_fields=["secret_sealed"])
+
+    resp = _login(Client(REMOTE_ADDR="203.0.113.18"), f"ivan@{domain}", "ivan-Directory-pw1")
+    assert resp.status_code == 302 and resp["Location"] == "/account/2fa/setup/"  # LDAP asserts no MFA
+    user = User.objects.get(email=f"ivan@{domain}")
+    assert (user.role, user.partner_id, user.customer_id, user.mailboxes) == ("partner_tech", partner.id, None, [])
