@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kustos.sso.services import oidc_flow, providers, signin
@@ -24,7 +25,7 @@ def _redirect_uri(request: HttpRequest) -> str:
 def start(request: HttpRequest, provider_id: str) -> HttpResponse:
     provider = providers.get(provider_id)
     if provider is None:
-        messages.error(request, "This sign-in provider does not exist.")
+        messages.error(request, _("This sign-in provider does not exist."))
         return redirect(LOGIN)
     try:
         url = oidc_flow.start(provider, request, redirect_uri=_redirect_uri(request), next_url=safe_next(request),
@@ -51,7 +52,7 @@ def discover(request: HttpRequest) -> HttpResponse:
     email = request.GET.get("email", "").strip()[:254]
     provider = providers.for_email(email)
     if provider is None or provider.kind not in providers.OIDC_KINDS:
-        messages.error(request, "No single sign-on is set up for this e-mail address; sign in with your password.")
+        messages.error(request, _("No single sign-on is set up for this e-mail address; sign in with your password."))
         return redirect(LOGIN + "?" + urlencode({"email": email}))
     query = urlencode({"login_hint": email, "next": safe_next(request)})
     return redirect(f"/sso/{provider.id}/start?{query}")

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from kustos.accounts.models import User
 from kustos.accounts.roles import CUSTOMER_ROLES, PARTNER_ROLES, Role
@@ -79,14 +80,14 @@ def sign_in(provider: IdentityProvider, claims: dict[str, Any], addresses: Itera
     verified e-mail addresses the provider reports, primary first). Raises NotAllowed (recorded)."""
     boxes = normalise(addresses)
     if not boxes:
-        raise _fail(provider, NotAllowed("The provider reported no verified e-mail address for this account.",
+        raise _fail(provider, NotAllowed(_("The provider reported no verified e-mail address for this account."),
                                          reason="no_email"), "", ip)
     email = boxes[0]
     subject = str(claims.get("sub") or email)
     identity = ExternalIdentity.objects.select_related("user").filter(provider=provider, subject=subject).first()
     user = identity.user if identity else User.objects.filter(email__iexact=email).first()
     if user is not None and not _in_scope(provider, user):
-        raise _fail(provider, NotAllowed(f"{email} belongs to another organisation; it cannot sign in here.",
+        raise _fail(provider, NotAllowed(_("%(email)s belongs to another organisation; it cannot sign in here.") % {"email": email},
                                          reason="other_tenant"), email, ip)
     role_map = provider.config.get("role_map") or []
     role = mapped_role(provider, claims.get("groups") or [])
@@ -96,11 +97,12 @@ def sign_in(provider: IdentityProvider, claims: dict[str, Any], addresses: Itera
         user = _create(provider, email, str(claims.get("name") or ""), role, ip)
     elif not role:
         _revoke(provider, user, identity, subject, ip)
-        raise _fail(provider, NotAllowed(f"{email} is in no group that gives a Kustos role here; access removed.",
+        raise _fail(provider, NotAllowed(_("%(email)s is in no group that gives a Kustos role here; access removed.")
+                                         % {"email": email},
                                          reason="no_role"), email, ip)
     elif not user.is_active:
         if identity is None or identity.role:  # deactivated by an admin, not by a removed group
-            raise _fail(provider, NotAllowed(f"The Kustos account {email} is deactivated.",
+            raise _fail(provider, NotAllowed(_("The Kustos account %(email)s is deactivated.") % {"email": email},
                                              reason="deactivated"), email, ip)
         user.is_active = True
     with transaction.atomic():
@@ -128,10 +130,10 @@ def sign_in(provider: IdentityProvider, claims: dict[str, Any], addresses: Itera
 
 def _create(provider: IdentityProvider, email: str, name: str, role: str, ip: str) -> User:
     if not provider.config.get("create_users"):
-        raise _fail(provider, NotAllowed(f"There is no Kustos account for {email}, and this provider does not "
-                                         "create accounts.", reason="unknown_user"), email, ip)
+        raise _fail(provider, NotAllowed(_("There is no Kustos account for %(email)s, and this provider does not create "
+                                           "accounts.") % {"email": email}, reason="unknown_user"), email, ip)
     if not role:
-        raise _fail(provider, NotAllowed(f"{email} is in no group that gives a Kustos role here.",
+        raise _fail(provider, NotAllowed(_("%(email)s is in no group that gives a Kustos role here.") % {"email": email},
                                          reason="no_role"), email, ip)
     owner = {"partner_id": provider.partner_id} if provider.partner_id else {"customer_id": provider.customer_id}
     user = User.objects.create_user(email, None, name=name[:200], role=role, **owner)

@@ -19,6 +19,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from authlib.integrations.django_client import DjangoIntegration, DjangoOAuth2App
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, JoseError
 
 from kustos.accounts.models import User
@@ -51,7 +52,7 @@ class Result:
 
 def _app(provider: IdentityProvider) -> DjangoOAuth2App:
     if provider.kind not in providers.OIDC_KINDS:
-        raise ProviderUnavailable(f"{provider.name} is not an OpenID Connect provider.")
+        raise ProviderUnavailable(_("%(name)s is not an OpenID Connect provider.") % {"name": provider.name})
     try:
         url = providers.discovery_url(provider)
     except providers.ProviderConfigError as exc:
@@ -67,15 +68,15 @@ def _metadata(app: DjangoOAuth2App, provider: IdentityProvider) -> dict[str, Any
     try:
         return app.load_server_metadata()
     except (requests.RequestException, ValueError) as exc:
-        raise ProviderUnavailable(f"{provider.name}: the discovery document could not be read "
-                                  f"({type(exc).__name__}).") from None
+        raise ProviderUnavailable(_("%(name)s: the discovery document could not be read (%(error)s).")
+                                  % {"name": provider.name, "error": type(exc).__name__}) from None
 
 
 def start(provider: IdentityProvider, request: HttpRequest, *, redirect_uri: str, next_url: str = "/",
           login_hint: str = "") -> str:
     """The provider's authorize URL for a new sign-in (state, nonce, PKCE verifier kept in the session)."""
     if not provider.enabled:
-        raise ProviderUnavailable(f"{provider.name} is disabled.")
+        raise ProviderUnavailable(_("%(name)s is disabled.") % {"name": provider.name})
     app = _app(provider)
     _metadata(app, provider)
     extra: dict[str, Any] = {}
@@ -100,10 +101,10 @@ def finish(request: HttpRequest, *, ip: str = "") -> Result:
         flow = _take_flow(request)
         provider = providers.get(flow["provider"])
         if provider is None or not provider.enabled:
-            raise ProviderUnavailable("The sign-in provider was removed or disabled.")
+            raise ProviderUnavailable(_("The sign-in provider was removed or disabled."))
         if request.GET.get("error"):
-            raise ProviderRefused(f"{provider.name} refused the sign-in: {request.GET.get('error')}"
-                                  f" {request.GET.get('error_description', '')}".strip())
+            raise ProviderRefused(_("%(name)s refused the sign-in: %(error)s") % {
+                "name": provider.name, "error": request.GET.get("error", "")[:200]})
         app = _app(provider)
         metadata = _metadata(app, provider)
         token = _redeem(app, provider, flow, request.GET.get("code", ""))
@@ -124,24 +125,26 @@ def _take_flow(request: HttpRequest) -> dict[str, Any]:
     request.session[SESSION_KEY] = flows
     request.session.save()
     if flow is None:
-        raise InvalidState("This sign-in link is unknown or was already used; start the sign-in again.")
+        raise InvalidState(_("This sign-in link is unknown or was already used; start the sign-in again."))
     if flow.get("at", 0) < time.time() - FLOW_MAX_AGE:
-        raise InvalidState("The sign-in took too long; start it again.", reason="state_expired")
+        raise InvalidState(_("The sign-in took too long; start it again."), reason="state_expired")
     return flow
 
 
 def _redeem(app: DjangoOAuth2App, provider: IdentityProvider, flow: dict[str, Any], code: str) -> dict[str, Any]:
     if not code:
-        raise ProviderRefused(f"{provider.name} returned no authorization code.")
+        raise ProviderRefused(_("%(name)s returned no authorization code.") % {"name": provider.name})
     try:
         token = app.fetch_access_token(redirect_uri=flow["redirect_uri"], code=code,
                                        code_verifier=flow["code_verifier"])
     except OAuthError as exc:
-        raise ProviderRefused(f"{provider.name} refused the authorization code: {exc.error}") from None
+        raise ProviderRefused(_("%(name)s refused the authorization code: %(error)s")
+                              % {"name": provider.name, "error": exc.error}) from None
     except (requests.RequestException, ValueError) as exc:
-        raise ProviderUnavailable(f"{provider.name}: the token endpoint failed ({type(exc).__name__}).") from None
+        raise ProviderUnavailable(_("%(name)s: the token endpoint failed (%(error)s).")
+                                  % {"name": provider.name, "error": type(exc).__name__}) from None
     if "id_token" not in token:
-        raise InvalidToken(f"{provider.name} returned no ID token.", reason="no_id_token")
+        raise InvalidToken(_("%(name)s returned no ID token.") % {"name": provider.name}, reason="no_id_token")
     return dict(token)
 
 
@@ -152,7 +155,7 @@ def _issuer_check(provider: IdentityProvider, issuer: str):
     def check(claims: Any, value: Any) -> bool:
         tid = str(claims.get("tid") or "")
         if provider.kind == "entra" and allowed and tid.lower() not in allowed:
-            raise NotAllowed(f"Accounts of the Microsoft tenant {tid or '(none)'} may not sign in here.",
+            raise NotAllowed(_("Accounts of the Microsoft tenant %(tenant)s may not sign in here.") % {"tenant": tid or "-"},
                              reason="tenant_not_allowed")
         return value == (issuer.replace(TENANT_PLACEHOLDER, tid) if TENANT_PLACEHOLDER in issuer else issuer)
 
@@ -168,32 +171,33 @@ def _verify(app: DjangoOAuth2App, provider: IdentityProvider, metadata: dict[str
     try:
         claims = app.parse_id_token(token, nonce=nonce, claims_options=options, leeway=CLOCK_SKEW)
     except InvalidKeyIdError:
-        raise InvalidToken(f"The ID token is signed with a key {provider.name} does not publish.",
+        raise InvalidToken(_("The ID token is signed with a key %(name)s does not publish.") % {"name": provider.name},
                            reason="unknown_key") from None
     except ExpiredTokenError:
-        raise InvalidToken("The ID token has expired.", reason="token_expired") from None
+        raise InvalidToken(_("The ID token has expired."), reason="token_expired") from None
     except ClaimError as exc:
-        raise InvalidToken(f"The ID token's {exc.claim} claim is not valid ({exc.description}).",
+        raise InvalidToken(_("The ID token's %(claim)s claim is not valid.") % {"claim": exc.claim},
                            reason=f"invalid_{exc.claim}") from None
     except JoseError as exc:
-        raise InvalidToken(f"The ID token did not verify ({exc.error}).", reason="bad_signature"
+        raise InvalidToken(_("The ID token did not verify (%(error)s).") % {"error": exc.error}, reason="bad_signature"
                            if "signature" in exc.error else "invalid_token") from None
     except (requests.RequestException, ValueError) as exc:
-        raise ProviderUnavailable(f"{provider.name}: the signing keys could not be read "
-                                  f"({type(exc).__name__}).") from None
+        raise ProviderUnavailable(_("%(name)s: the signing keys could not be read (%(error)s).")
+                                  % {"name": provider.name, "error": type(exc).__name__}) from None
     if claims is None:
-        raise InvalidToken(f"{provider.name} returned no ID token.", reason="no_id_token")
+        raise InvalidToken(_("%(name)s returned no ID token.") % {"name": provider.name}, reason="no_id_token")
     claims = dict(claims)
-    if claims.get("email_verified") is False or claims.get("email_verified") == "false":
-        raise NotAllowed(f"{claims.get('email', 'The address')} is not verified at {provider.name}.",
-                         reason="email_unverified")
+    unverified = NotAllowed(_("%(email)s is not verified at %(name)s.")
+                            % {"email": claims.get("email", ""), "name": provider.name}, reason="email_unverified")
+    if claims.get("email_verified") in (False, "false"):
+        raise unverified
     if provider.kind == "google":
         hd = str(provider.config.get("hosted_domain") or "").lower()
         if hd and str(claims.get("hd") or "").lower() != hd:
-            raise NotAllowed(f"Only accounts of {hd} may sign in here.", reason="domain_not_allowed")
-        if claims.get("email_verified") is not True:
-            raise NotAllowed(f"{claims.get('email', 'The address')} is not verified at Google.",
-                             reason="email_unverified")
+            raise NotAllowed(_("Only accounts of %(domain)s may sign in here.") % {"domain": hd},
+                             reason="domain_not_allowed")
+    if provider.kind != "entra" and claims.get("email_verified") not in (True, "true"):
+        raise unverified  # Google and generic providers: the address is matched only when verified
     return claims
 
 
@@ -209,8 +213,8 @@ def _addresses(provider: IdentityProvider, claims: dict[str, Any], token: dict[s
         response.raise_for_status()
         me = response.json()
     except (requests.RequestException, ValueError) as exc:
-        raise ProviderUnavailable(f"{provider.name}: the user's addresses could not be read from Microsoft Graph "
-                                  f"({type(exc).__name__}).") from None
+        raise ProviderUnavailable(_("%(name)s: the user's addresses could not be read from Microsoft Graph (%(error)s).")
+                                  % {"name": provider.name, "error": type(exc).__name__}) from None
     proxies = [str(p) for p in me.get("proxyAddresses") or []]
     primary = [p[5:] for p in proxies if p.startswith("SMTP:")]
     aliases = [p[5:] for p in proxies if p.lower().startswith("smtp:") and not p.startswith("SMTP:")]
