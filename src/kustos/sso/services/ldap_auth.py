@@ -24,6 +24,7 @@ it: the lockout and throttle apply to LDAP logins like to local ones).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import ssl
 from dataclasses import dataclass, field
@@ -140,16 +141,26 @@ class LdapIdentity:
 
 
 def _server(settings: LdapSettings) -> ldap3.Server:
+    """The server with a verifying TLS context: the chain against ``ca_file`` (else the system CAs)
+    and the host name of the URL against the certificate (ldap3 checks it after the handshake)."""
+    parts = urlsplit(settings.url)
     try:
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, version=ssl.PROTOCOL_TLS_CLIENT,
-                        ca_certs_file=settings.ca_file or None)
+                        ca_certs_file=settings.ca_file or None, sni=None if _is_ip(parts.hostname) else parts.hostname)
     except ldap_exc.LDAPSSLConfigurationError as exc:
         raise LdapConfigError(f"LDAP ca_file {settings.ca_file!r} cannot be used: {exc}") from None
-    parts = urlsplit(settings.url)
     use_ssl = parts.scheme.lower() == "ldaps"
     port = parts.port or (636 if use_ssl else 389)
     return ldap3.Server(parts.hostname, port=port, use_ssl=use_ssl, tls=tls, get_info=ldap3.NONE,
                         connect_timeout=settings.timeout)
+
+
+def _is_ip(host: str | None) -> bool:
+    try:
+        ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return True
 
 
 def _bound(settings: LdapSettings, server: ldap3.Server, dn: str, password: str) -> ldap3.Connection | None:
