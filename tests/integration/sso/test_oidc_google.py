@@ -88,3 +88,26 @@ def test_disabled_provider_does_not_start(setup):
     response = client.get(f"/sso/{provider.id}/start")
     assert response.status_code == 302 and response["Location"] == "/login/"
     assert "is disabled" in client.get("/login/").content.decode()
+
+
+def test_unknown_user_without_account_creation_is_refused_in_german(setup):
+    control, provider, _ = setup
+    providers.update(provider, config={**provider.config, "create_users": False}, actor="test")
+    control.oidc_user("google", f"new@{DOMAIN}")
+    client = Client(HTTP_ACCEPT_LANGUAGE="de")
+    assert sign_in(client, provider.id, f"new@{DOMAIN}")["Location"] == "/login/"
+    assert f"Für new@{DOMAIN} gibt es kein Kustos-Konto" in client.get("/login/").content.decode()
+    assert _failures("unknown_user") == 1 and not User.objects.filter(email=f"new@{DOMAIN}").exists()
+
+
+def test_generic_provider_by_discovery_url(provider_cloud):
+    control = provider_cloud.control
+    app = control.oidc_client("google", [REDIRECT_URI])
+    partner = factories.partner("Generic Partner")
+    provider = providers.create(partner, kind="oidc", name="Company IdP", secret=app["client_secret"],
+                                config={"client_id": app["client_id"], "discovery_url": app["discovery_url"],
+                                        "create_users": True, "default_role": "partner_tech"}, actor="test")
+    control.oidc_user("google", "ops@generic-partner.example", name="Ops")
+    assert sign_in(Client(), provider.id, "ops@generic-partner.example").status_code == 302
+    user = User.objects.get(email="ops@generic-partner.example")
+    assert (user.partner_id, user.customer_id, user.role, user.mailboxes) == (partner.id, None, "partner_tech", [])
