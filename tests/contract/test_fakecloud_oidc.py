@@ -397,3 +397,38 @@ def test_entra_userinfo_and_logout_endpoints_of_the_discovery_document(cloud: Fa
     assert http.get(meta["userinfo_endpoint"]).status_code == 401
     out = http.get(meta["end_session_endpoint"], params={"post_logout_redirect_uri": "http://kustos.test/"})
     assert out.status_code == 302 and out.headers["location"] == "http://kustos.test/"
+
+
+def test_google_token_errors_and_signing_with_an_older_published_key(cloud: FakeCloudProcess,
+                                                                      http: httpx.Client) -> None:
+    app = cloud.control.oidc_client("google", [REDIRECT])
+    cloud.control.oidc_user("google", "bob@example.org")
+    query = httpx.QueryParams({"client_id": app["client_id"], "response_type": "code", "redirect_uri": REDIRECT,
+                               "scope": "openid email", "state": "g"})
+
+    def code() -> str:
+        return parse_qs(urlsplit(sign_in(f"{cloud.base_url}/o/oauth2/v2/auth?{query}", "bob@example.org")).query)[
+            "code"][0]
+
+    def redeem_google(value: str, **extra: str) -> httpx.Response:
+        return http.post("/token", data={"grant_type": "authorization_code", "code": value, "redirect_uri": REDIRECT,
+                                         **extra}, auth=(app["client_id"], app["client_secret"]))
+
+    first = code()
+    mismatch = redeem_google(first, redirect_uri="http://kustos.test/other")
+    assert mismatch.status_code == 400 and mismatch.json()["error"] == "redirect_uri_mismatch"
+    assert "error_codes" not in mismatch.json()  # Google's OAuth error body is the plain RFC 6749 one
+    assert redeem_google(first).status_code == 200
+    replay = redeem_google(first)
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    old_kid = http.get("/oauth2/v3/certs").json()["keys"][0]["kid"]
+    new_kid = cloud.control.oidc_rotate_keys("google")["kid"]
+    assert header(redeem_google(code()).json()["id_token"])["kid"] == new_kid
+    cloud.control.oidc_next_id_token("google", sign_with=old_kid)
+    older = redeem_google(code()).json()["id_token"]
+    assert header(older)["kid"] == old_kid
+    assert jwt.decode(older, KeySet.import_key_set(http.get("/oauth2/v3/certs").json())).claims["hd"] == "example.org"
+    bad = http.post("/_fakecloud/oidc/next_id_token", json={"service": "google", "sign_with": "no-such-kid"})
+    assert bad.status_code == 400 and "sign_with must be" in bad.json()["error"]
+    stats = cloud.control.oidc_stats()
+    assert stats["services"]["google"]["code_replays"] == 1 and stats["services"]["ms"]["token"] == 0
