@@ -17,7 +17,7 @@ from django.test import Client
 from kustos.accounts.models import User
 from kustos.audit.models import AuditEvent
 from kustos.core.secrets import seal_secret
-from kustos.sso.models import ExternalIdentity, IdentityProvider
+from kustos.sso.models import ExternalIdentity, IdentityProvider, SignInPolicy
 from kustos.sso.services import ldap_auth
 from tests import factories
 from tests.servers.openldap import OpenLdap, make_ca_and_server
@@ -241,3 +241,15 @@ def test_a_partners_directory_signs_in_its_staff_who_still_need_a_second_factor(
     assert resp.status_code == 302 and resp["Location"] == "/account/2fa/setup/"  # LDAP asserts no MFA
     user = User.objects.get(email=f"ivan@{domain}")
     assert (user.role, user.partner_id, user.customer_id, user.mailboxes) == ("partner_tech", partner.id, None, [])
+
+
+def test_directory_sign_in_still_works_when_local_passwords_are_off(openldap):
+    """An LDAP bind is the organisation's own sign-in, not a local Kustos password."""
+    domain = _domain()
+    openldap.add_user(f"judy-{domain}", "judy-Directory-pw1", f"judy@{domain}")
+    customer = _customer("No Local Passwords Co")
+    _provider(openldap, customer, domain, default_role="end_user")
+    SignInPolicy.objects.create(customer=customer, local_passwords=False)
+
+    resp = _login(Client(REMOTE_ADDR="203.0.113.19"), f"judy@{domain}", "judy-Directory-pw1")
+    assert resp.status_code == 302 and resp["Location"] == "/", resp.content[:300]
