@@ -28,6 +28,7 @@ from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey task
 from kustos.lifecycle import jobs as lifecycle_jobs  # noqa: F401  (the monthly retention run)
 from kustos.notify import periodic as notify_periodic  # noqa: F401  (webhook deliveries, hourly checks)
 from kustos.tenants.services import locations
+from kustos.web import https_settings
 from kustos.wsgi import application
 
 log = logging.getLogger("kustos.serve")
@@ -67,7 +68,9 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     if tls is None:
-        web = create_server(app, host=host, port=port, threads=8, ident="kustos")
+        # waitress drops X-Forwarded-* unless told otherwise; a configured TLS proxy's scheme header must pass
+        web = create_server(app, host=host, port=port, threads=8, ident="kustos",
+                            clear_untrusted_proxy_headers=not https_settings.proxy_ssl_header(settings))
     else:
         web = https_server.HttpsServer(app, host, port, tls)
     web_thread = threading.Thread(target=web.run, name="web", daemon=True)
