@@ -75,5 +75,5 @@ def test_nginx_terminates_tls_in_front_of_kustos(cli_env: dict, tmp_path: Path):
         # ... except the health check a local monitor uses
         assert Browser().open(f"http://127.0.0.1:{upstream}/healthz").status == 200
         # the proxy's X-Forwarded-Proto replaces a client's own
-        spoofed = browser.open(f"{base}/login/", headers={"X-Forwarded-Proto": "http"})
+        spoofed = Browser(cafile=pair.cert).open(f"{base}/login/", headers={"X-Forwarded-Proto": "http"})
         assert spoofed.status == 200
