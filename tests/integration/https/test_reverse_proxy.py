@@ -24,7 +24,8 @@ server {{
     ssl_certificate {cert};
     ssl_certificate_key {key};
     ssl_protocols TLSv1.2 TLSv1.3;
-    client_max_body_size 200m;
+    client_max_body_size 0;
+    proxy_request_buffering off;
     location / {{
         proxy_pass http://127.0.0.1:{upstream};
         proxy_set_header Host $http_host;
