@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from cryptography import x509
@@ -96,8 +97,9 @@ class Certs:
     key: Path
 
 
-def make_ca_and_server(directory: Path, name: str = "localhost") -> Certs:
-    """A CA (ca.pem) and a server certificate it signed for localhost / 127.0.0.1."""
+def make_ca_and_server(directory: Path, name: str = "localhost", *, loopback: bool = True) -> Certs:
+    """A CA (ca.pem) and a server certificate it signed for ``name`` and (``loopback``) localhost /
+    127.0.0.1; without loopback a client connecting to 127.0.0.1 must refuse the certificate's name."""
     directory.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
@@ -119,7 +121,8 @@ def make_ca_and_server(directory: Path, name: str = "localhost") -> Certs:
         .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=2))
         .add_extension(x509.SubjectAlternativeName(
-            [x509.DNSName(name), x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            [x509.DNSName(name)]
+            + ([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))] if loopback else [])),
             critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
@@ -157,13 +160,17 @@ class OpenLdap:
     def ldaps_url(self) -> str:
         return f"ldaps://127.0.0.1:{self.ldaps_port}"
 
+    @property
+    def ldapi_url(self) -> str:
+        return "ldapi://" + quote(str(self.root / "ldapi"), safe="")
+
     def _modify(self, ldif: str, *, add: bool = False) -> None:
-        """Apply LDIF as the root DN (ldapmodify over StartTLS, trusting the fixture's CA)."""
-        command = ["ldapmodify", "-x", "-ZZ", "-H", self.ldap_url, "-D", ROOT_DN, "-w", ROOT_PASSWORD]
+        """Apply LDIF as the root DN (ldapmodify over the server's private Unix socket)."""
+        command = ["ldapmodify", "-x", "-H", self.ldapi_url, "-D", ROOT_DN, "-w", ROOT_PASSWORD]
         if add:
             command.append("-a")
-        env = {"LDAPTLS_CACERT": str(self.certs.ca), "LDAPTLS_REQCERT": "demand", "PATH": "/usr/bin:/bin"}
-        result = subprocess.run(command, input=ldif.encode(), capture_output=True, env=env, timeout=30)
+        result = subprocess.run(command, input=ldif.encode(), capture_output=True, env={"PATH": "/usr/bin:/bin"},
+                                timeout=30)
         if result.returncode != 0:
             raise RuntimeError(f"ldapmodify failed: {result.stderr.decode(errors='replace')}")
 
@@ -245,13 +252,13 @@ userPassword: {SERVICE_PASSWORD}
 """
 
 
-def start_openldap(root: Path) -> OpenLdap:
+def start_openldap(root: Path, *, cert_name: str = "localhost", loopback_cert: bool = True) -> OpenLdap:
     """Write a private slapd.conf under ``root`` and start ``slapd -d 0`` on two free ports."""
     if not Path(SLAPD).exists() or not shutil.which("ldapmodify"):
         pytest.skip("slapd / ldap-utils missing (apt-get install slapd ldap-utils)")
     root.mkdir(parents=True, exist_ok=True)
     (root / "db").mkdir(exist_ok=True)
-    certs = make_ca_and_server(root / "tls")
+    certs = make_ca_and_server(root / "tls", cert_name, loopback=loopback_cert)
     (root / "ad.schema").write_text(AD_SCHEMA)
     config = root / "slapd.conf"
     config.write_text(CONFIG.format(root=root, ca=certs.ca, cert=certs.cert, key=certs.key, suffix=SUFFIX,
@@ -262,7 +269,7 @@ def start_openldap(root: Path) -> OpenLdap:
         raise RuntimeError(f"slapadd failed: {seed.stderr.decode(errors='replace')}")
     ldap_port, ldaps_port = free_port(), free_port()
     log = root / "slapd.log"
-    urls = f"ldap://127.0.0.1:{ldap_port}/ ldaps://127.0.0.1:{ldaps_port}/"
+    urls = f"ldap://127.0.0.1:{ldap_port}/ ldaps://127.0.0.1:{ldaps_port}/ ldapi://{quote(str(root / 'ldapi'), safe='')}/"
     process = subprocess.Popen([SLAPD, "-d", "0", "-f", str(config), "-h", urls], stdout=subprocess.DEVNULL,
                                stderr=open(log, "wb"))  # noqa: SIM115 - closed with the process
     deadline = time.monotonic() + 20

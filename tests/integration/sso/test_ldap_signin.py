@@ -20,7 +20,7 @@ from kustos.core.secrets import seal_secret
 from kustos.sso.models import ExternalIdentity, IdentityProvider, SignInPolicy
 from kustos.sso.services import ldap_auth
 from tests import factories
-from tests.servers.openldap import OpenLdap, make_ca_and_server
+from tests.servers.openldap import OpenLdap, make_ca_and_server, start_openldap
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +168,7 @@ def test_a_server_certificate_not_signed_by_the_configured_ca_is_refused(openlda
     for ldaps in (False, True):
         IdentityProvider.objects.filter(customer=customer).delete()
         provider = _provider(openldap, customer, domain, ldaps=ldaps, ca_file=other_ca, default_role="end_user")
-        with pytest.raises(ldap_auth.LdapUnavailable, match="(?i)certificate|tls|ssl"):
+        with pytest.raises(ldap_auth.LdapUnavailable, match="the server certificate is not trusted"):
             ldap_auth.check_password(ldap_auth.LdapSettings.for_provider(provider), f"gina@{domain}",
                                      "gina-Directory-pw1")
         resp = _login(Client(REMOTE_ADDR="203.0.113.15"), f"gina@{domain}", "gina-Directory-pw1")
@@ -253,3 +253,26 @@ def test_directory_sign_in_still_works_when_local_passwords_are_off(openldap):
 
     resp = _login(Client(REMOTE_ADDR="203.0.113.19"), f"judy@{domain}", "judy-Directory-pw1")
     assert resp.status_code == 302 and resp["Location"] == "/", resp.content[:300]
+
+
+def test_a_certificate_for_another_host_name_is_refused(tmp_path):
+    """The chain is trusted (the configured CA signed it) but the certificate names another host."""
+    server = start_openldap(tmp_path / "slapd", cert_name="ldap.example.invalid", loopback_cert=False)
+    try:
+        domain = _domain()
+        server.add_user(f"kim-{domain}", "kim-Directory-pw1", f"kim@{domain}")
+        customer = _customer("Wrong Name Co")
+        for ldaps in (True, False):
+            IdentityProvider.objects.filter(customer=customer).delete()
+            provider = _provider(server, customer, domain, ldaps=ldaps, default_role="end_user")
+            report = ldap_auth.test_connection(provider)
+            assert report["ok"] is False and "certificate does not name this host" in report["message"], report
+            assert len(report["message"]) < 200
+            resp = _login(Client(REMOTE_ADDR="203.0.113.20"), f"kim@{domain}", "kim-Directory-pw1")
+            assert resp.status_code == 200 and b"not correct" in resp.content
+        assert not User.objects.filter(email=f"kim@{domain}").exists()
+        reasons = set(AuditEvent.objects.filter(action="sso.sign_in_failed", customer_id=customer.id)
+                      .values_list("detail__reason", flat=True))
+        assert reasons == {"ldap_unavailable"}
+    finally:
+        server.stop()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import ssl
 from dataclasses import dataclass, field
 from typing import Any
@@ -192,7 +193,15 @@ def _bound(settings: LdapSettings, server: ldap3.Server, dn: str, password: str)
 
 
 def _reason(exc: Exception) -> str:
-    return (str(exc).strip() or type(exc).__name__)[:300]
+    """One short line: certificate failures are named as such (ldap3 puts the whole certificate into
+    its hostname error)."""
+    text = str(exc).strip() or type(exc).__name__
+    if "doesn't match any name" in text:
+        return "the server certificate does not name this host"
+    verify = re.search(r"certificate verify failed: ([^()\]]+)", text)
+    if verify:
+        return f"the server certificate is not trusted ({verify.group(1).strip()})"
+    return text[:300]
 
 
 def _service_connection(settings: LdapSettings, server: ldap3.Server) -> ldap3.Connection:
