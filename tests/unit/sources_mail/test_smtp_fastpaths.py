@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from kustos.sources.smtp import JournalHandler, Spool, address_map_resolver
+from kustos.sources.smtp import handler as handler_module
 from kustos.sources.smtp.fastaddr import simple_address
 from kustos.sources.smtp.fastdata import FastDataSMTP
 
@@ -108,6 +109,34 @@ def test_blocking_resolvers_run_in_a_thread_static_maps_on_the_loop(tmp_path: Pa
     static.table = _Recording(static.table, calls)  # type: ignore[attr-defined]
     reply, loop_thread = _rcpt_thread(tmp_path / "b", static)
     assert reply.startswith("250") and calls == [loop_thread]
+
+
+def test_a_connection_reuses_its_blocking_lookup_for_a_few_seconds(tmp_path: Path, monkeypatch) -> None:
+    calls: list[str] = []
+
+    def database_lookup(address: str) -> str | None:
+        calls.append(address)
+        return "c1" if address.startswith("j@") else None
+
+    handler = JournalHandler(Spool(tmp_path), database_lookup)
+
+    async def rcpts(session: Session, addresses: list[str]) -> list[str]:
+        return [await handler.handle_RCPT(SimpleNamespace(), session, Envelope(), address, [])
+                for address in addresses]
+
+    async def run() -> None:
+        first, second = Session(asyncio.get_running_loop()), Session(asyncio.get_running_loop())
+        first.peer = second.peer = ("127.0.0.1", 4000)
+        replies = await rcpts(first, ["j@archive.test", "J@Archive.Test", "x@archive.test", "j@archive.test"])
+        assert [reply[:3] for reply in replies] == ["250", "250", "550", "250"]
+        assert calls == ["j@archive.test", "x@archive.test"]  # one lookup per address and connection
+        assert (await rcpts(second, ["j@archive.test"]))[0].startswith("250")
+        assert len(calls) == 3  # a new connection asks again
+        monkeypatch.setattr(handler_module, "RESOLVE_TTL", 0.0)
+        await rcpts(first, ["y@archive.test", "y@archive.test"])  # expired at once: asked each time
+        assert calls[3:] == ["y@archive.test", "y@archive.test"]
+
+    asyncio.run(run())
 
 
 class _Recording(dict):

@@ -79,12 +79,7 @@ class JournalHandler:
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
     ) -> str:
         try:
-            if self._resolver_blocks:
-                # The resolver may block (database lookup) and may refuse to run inside an
-                # event loop (Django's ORM does): run it in a worker thread.
-                customer = await asyncio.get_running_loop().run_in_executor(None, self.resolve_recipient, address)
-            else:
-                customer = self.resolve_recipient(address)
+            customer = await self._resolve(session, address)
         except Exception:  # noqa: BLE001 - a broken lookup must not drop the connection
             log.exception("journal recipient lookup failed")
             return "451 4.3.0 Recipient lookup failed, try again later"
@@ -103,6 +98,28 @@ class JournalHandler:
         customers[address] = customer
         envelope.kustos_customers = customers  # type: ignore[attr-defined]
         return "250 2.1.5 OK"
+
+    async def _resolve(self, session: Session, address: str) -> str | JournalTarget | None:
+        if not self._resolver_blocks:
+            return self.resolve_recipient(address)
+        # A journaling connection names the same address in every transaction: its answer
+        # is reused on that connection for RESOLVE_TTL seconds (a new connection asks again),
+        # which spares a database round trip per message.
+        cache: dict[str, tuple[float, str | JournalTarget | None]] | None = getattr(session, "kustos_rcpt_cache", None)
+        if cache is None:
+            cache = session.kustos_rcpt_cache = {}  # type: ignore[attr-defined]
+        loop = asyncio.get_running_loop()
+        key = address.lower()
+        hit = cache.get(key)
+        if hit is not None and hit[0] > loop.time():
+            return hit[1]
+        # The resolver may block (database lookup) and may refuse to run inside an
+        # event loop (Django's ORM does): run it in a worker thread.
+        found = await loop.run_in_executor(None, self.resolve_recipient, address)
+        if len(cache) >= RESOLVE_CACHE_SIZE:
+            cache.clear()
+        cache[key] = (loop.time() + RESOLVE_TTL, found)
+        return found
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data = envelope.original_content or b""
@@ -136,6 +153,8 @@ class JournalHandler:
 
 # Spool writes wait in fsync, not on the CPU: enough threads let concurrent sessions
 # fsyncs share journal commits instead of queueing behind each other.
+RESOLVE_TTL = 5.0  # seconds a connection reuses a journaling address lookup
+RESOLVE_CACHE_SIZE = 64  # addresses remembered per connection
 _SPOOL_THREADS = ThreadPoolExecutor(max_workers=32, thread_name_prefix="kustos-spool")
 _AUTH_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kustos-smtp-auth")
 AUTH_TIMEOUT = 30.0
