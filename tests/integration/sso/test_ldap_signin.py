@@ -197,6 +197,11 @@ def test_test_connection_reports_success_and_failure(openldap):
     assert wrong_password["ok"] is False and "was refused" in wrong_password["message"]
     assert "not-the-service-password" not in wrong_password["message"]
 
+    moved = IdentityProvider.objects.get(id=good.id)
+    moved.secret_sealed = seal_secret(openldap.service_password, "idp:another-provider")
+    sealed_elsewhere = ldap_auth.test_connection(moved)
+    assert sealed_elsewhere["ok"] is False and "cannot be opened" in sealed_elsewhere["message"]
+
     good.config = {**good.config, "search_base": f"ou=nowhere,{openldap.suffix}"}
     missing = ldap_auth.test_connection(good)
     assert missing["ok"] is False and "ou=nowhere" in missing["message"]

@@ -43,6 +43,7 @@ from kustos.core.secrets import open_secret
 from kustos.sso.models import IdentityProvider
 from kustos.sso.services import identities
 from kustos.sso.services.errors import SsoError
+from kustos.vault.errors import IntegrityError
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,10 @@ class LdapSettings:
     def for_provider(cls, provider: IdentityProvider, bind_password: str | None = None) -> LdapSettings:
         if provider.kind != IdentityProvider.Kind.LDAP:
             raise LdapConfigError(f"identity provider {provider.name!r} is not an LDAP provider")
-        password = bind_password or open_secret(provider.secret_sealed, provider.owner_ref)
+        try:
+            password = bind_password or open_secret(provider.secret_sealed, provider.owner_ref)
+        except (IntegrityError, ValueError):
+            raise LdapConfigError("the stored LDAP bind password cannot be opened: enter it again") from None
         return cls.from_config(provider.config or {}, password)
 
 
@@ -295,6 +299,8 @@ def check_password(settings: LdapSettings, email: str, password: str) -> LdapIde
             raise LdapRefused(f"the directory refused the password for {email}")
         user_conn.unbind()
         groups = _groups(settings, service, entry)
+    except ldap_exc.LDAPException as exc:  # the connection broke or timed out during a search
+        raise LdapUnavailable(f"LDAP error from {settings.url}: {_reason(exc)}") from None
     finally:
         service.unbind()
     addresses = addresses_of(_values(entry, settings.email_attribute), _values(entry, "proxyAddresses"))
@@ -351,6 +357,8 @@ def test_connection(provider: IdentityProvider, bind_password: str | None = None
             conn.unbind()
     except LdapError as exc:
         return {"ok": False, "message": str(exc)}
+    except ldap_exc.LDAPException as exc:
+        return {"ok": False, "message": f"LDAP error: {_reason(exc)}"}
     tls = "StartTLS" if settings.start_tls else "LDAPS"
     return {"ok": True, "url": settings.url, "tls": tls, "bind_dn": settings.bind_dn,
             "message": f"connected to {settings.url} ({tls}), bound as {settings.bind_dn}, "
