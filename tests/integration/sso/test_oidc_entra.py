@@ -159,3 +159,12 @@ def test_rotated_key_keeps_working_and_an_unknown_key_is_refused(setup):
     assert sign_in(Client(), provider.id, "rot@contoso.example")["Location"] == "/login/"
     assert _failures("unknown_key") + _failures("bad_signature") == 1
     assert ExternalIdentity.objects.filter(provider=provider).count() == 1
+
+
+def test_token_for_another_nonce_is_refused(setup):
+    control, provider, _ = setup
+    control.oidc_user("ms", "nonce@contoso.example", tenant=TID)
+    control.oidc_next_id_token("ms", nonce="not-the-one-kustos-sent")
+    assert sign_in(Client(), provider.id, "nonce@contoso.example")["Location"] == "/login/"
+    assert not User.objects.filter(email="nonce@contoso.example").exists()
+    assert _failures("invalid_nonce") == 1

@@ -111,3 +111,12 @@ def test_generic_provider_by_discovery_url(provider_cloud):
     assert sign_in(Client(), provider.id, "ops@generic-partner.example").status_code == 302
     user = User.objects.get(email="ops@generic-partner.example")
     assert (user.partner_id, user.customer_id, user.role, user.mailboxes) == (partner.id, None, "partner_tech", [])
+
+
+def test_without_a_role_map_an_existing_admin_keeps_the_role(setup):
+    control, provider, customer = setup
+    factories.user(f"chef@{DOMAIN}", "customer_admin", customer=customer)
+    control.oidc_user("google", f"chef@{DOMAIN}")
+    assert sign_in(Client(), provider.id, f"chef@{DOMAIN}")["Location"] == "/"
+    assert User.objects.get(email=f"chef@{DOMAIN}").role == "customer_admin"
+    assert not AuditEvent.objects.filter(action="sso.role_change").exists()

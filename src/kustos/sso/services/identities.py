@@ -89,10 +89,12 @@ def sign_in(provider: IdentityProvider, claims: dict[str, Any], addresses: Itera
     if user is not None and not _in_scope(provider, user):
         raise _fail(provider, NotAllowed(_("%(email)s belongs to another organisation; it cannot sign in here.") % {"email": email},
                                          reason="other_tenant"), email, ip)
-    role_map = provider.config.get("role_map") or []
-    role = mapped_role(provider, claims.get("groups") or [])
-    if not role_map and not role and user is not None:
+    if provider.config.get("role_map"):
+        role = mapped_role(provider, claims.get("groups") or [])  # the groups decide, at every sign-in
+    elif user is not None:
         role = user.role  # no mapping configured: an existing user keeps the role an admin gave
+    else:
+        role = mapped_role(provider, [])  # the default role of a new user
     if user is None:
         user = _create(provider, email, str(claims.get("name") or ""), role, ip)
     elif not role:
