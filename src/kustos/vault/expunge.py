@@ -26,7 +26,7 @@ object) uses them. Backup pool objects are never touched.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kustos.vault import index as idx
@@ -76,12 +76,12 @@ def expunge(store: CustomerStore, ids: set[str], drop_years: set[int]) -> dict[s
         return e.id in dead_chunks if e.type == CHUNK else e.id in ids
 
     prefix = idx.index_prefix(cid)
-    by_group: dict[str, dict[str, list[Entry]]] = defaultdict(dict)
+    by_group: dict[str, dict[str, Sequence[Entry]]] = defaultdict(dict)
     for name, es in files.items():
         by_group[name[len(prefix):].split("/")[0]][name] = es
     whole_drop: list[int] = []
     writer = PackWriter(backend, cid, store.key.enc_key, store.ctx.options.pack_size)
-    plans: list[tuple[str, dict[str, list[Entry]], list[Entry], list[str]]] = []
+    plans: list[tuple[str, dict[str, Sequence[Entry]], list[Entry], list[str]]] = []
     for group, gfiles in sorted(by_group.items()):
         if group == BACKUP:
             continue

@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -111,7 +111,7 @@ def decode(customer_id: str, name: str, enc_key: bytes, blob: bytes) -> list[Ent
 class IndexState:
     """Everything the index files of one customer say, merged."""
 
-    files: dict[str, list[Entry]] = field(default_factory=dict)
+    files: dict[str, Sequence[Entry]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # index name -> why unreadable
 
     def all_entries(self) -> Iterable[Entry]:
@@ -128,7 +128,7 @@ class IndexCache:
     def path(self, customer_id: str) -> Path | None:
         return self.directory / f"{customer_id}.idx" if self.directory else None
 
-    def read(self, customer_id: str, enc_key: bytes) -> dict[str, list[Entry]]:
+    def read(self, customer_id: str, enc_key: bytes) -> dict[str, Sequence[Entry]]:
         path = self.path(customer_id)
         if path is None or not path.exists():
             return {}
@@ -139,7 +139,7 @@ class IndexCache:
         except (IntegrityError, ValueError, zstandard.ZstdError, TypeError):
             return {}  # a damaged cache is just rebuilt
 
-    def write(self, customer_id: str, enc_key: bytes, files: dict[str, list[Entry]]) -> None:
+    def write(self, customer_id: str, enc_key: bytes, files: dict[str, Sequence[Entry]]) -> None:
         path = self.path(customer_id)
         if path is None:
             return
@@ -158,7 +158,7 @@ class IndexCache:
 
 
 def load_index(backend: Backend, cache: IndexCache, customer_id: str, enc_key: bytes,
-               known: dict[str, list[Entry]] | None = None, use_cache: bool = True) -> IndexState:
+               known: dict[str, Sequence[Entry]] | None = None, use_cache: bool = True) -> IndexState:
     """Read every index file of a customer.
 
     Files already decoded (``known``, from this process) or in the local cache are not

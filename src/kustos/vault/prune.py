@@ -17,6 +17,7 @@ Order (crash-safe at every step, a kill -9 anywhere leaves a valid vault):
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from kustos.vault import index as idx
@@ -114,7 +115,7 @@ def prune(store: CustomerStore, max_unused: float = 0.0) -> dict[str, Any]:
     return result
 
 
-def _replace_index(store: CustomerStore, group: str, old: dict[str, list[Entry]], rows: list[Entry]) -> None:
+def _replace_index(store: CustomerStore, group: str, old: dict[str, Sequence[Entry]], rows: list[Entry]) -> None:
     """Store one index file with ``rows`` (the commit point), then delete ``old``."""
     backend = store.ctx.backend
     if rows:
@@ -133,7 +134,7 @@ def compact_archive_indexes(store: CustomerStore, min_files: int = 2) -> int:
     if store.ctx.backend.properties().get("object_lock"):
         return 0
     merged = 0
-    groups: dict[str, dict[str, list[Entry]]] = defaultdict(dict)
+    groups: dict[str, dict[str, Sequence[Entry]]] = defaultdict(dict)
     for name, entries in store.index_files.items():
         group = name[len(idx.index_prefix(store.customer_id)):].split("/")[0]
         if group != BACKUP:

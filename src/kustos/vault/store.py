@@ -37,6 +37,7 @@ from kustos.vault.keys import DataKey
 from kustos.vault.ledger.log import Ledger
 from kustos.vault.locks import WriterLock
 from kustos.vault.options import StoreContext
+from kustos.vault.packed import Blocks, EntryMap, max_seq, pack_rows
 from kustos.vault.packs import MAGIC, PackWriter, retain_until
 from kustos.vault.policy import Policy, select
 from kustos.vault.prune import prune
@@ -70,10 +71,11 @@ class CustomerStore(StoreReader):
         self.chunker = Chunker(opts.chunk_avg, opts.chunk_threshold)
         remote = self.backend_lock(WRITER, exclusive=True) if remote_writer_lock(ctx) else None
         self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout, remote)
-        self._files: dict[str, list[Entry]] = {}
+        self._files: dict[str, Sequence[Entry]] = {}
         self.index_errors: dict[str, str] = {}
-        self._objects: dict[str, Entry] = {}
-        self._chunks: dict[str, Entry] = {}
+        self._blocks = Blocks()
+        self._objects = EntryMap(self._blocks)
+        self._chunks = EntryMap(self._blocks)
         self._max_seq = 0
         self._writer: PackWriter | None = None
         self._pending: list[Entry] = []
@@ -91,27 +93,26 @@ class CustomerStore(StoreReader):
                                known=self._files)
         if state.files.keys() == self._files.keys() and not state.errors:
             return  # nothing changed (the common case on a read miss)
-        objects: dict[str, Entry] = {}
-        chunks: dict[str, Entry] = {}
-        max_seq = 0
-        for entry in state.all_entries():
-            max_seq = max(max_seq, _place(chunks if entry.type == CHUNK else objects, entry))
+        files = {name: pack_rows(rows) for name, rows in state.files.items()}
+        blocks = Blocks()
+        objects, chunks = EntryMap(blocks), EntryMap(blocks)
+        top = 0
+        for rows in files.values():
+            _add_rows(blocks, objects, chunks, rows)
+            top = max(top, max_seq(rows))
         # Swap whole tables so concurrent readers in other threads never see a half-built index.
-        self._objects, self._chunks, self._max_seq = objects, chunks, max_seq
-        self._files = state.files
+        self._blocks, self._objects, self._chunks, self._max_seq = blocks, objects, chunks, top
+        self._files = files
         self.index_errors = state.errors
         self.ledger.reload()
 
-    def _add(self, entry: Entry) -> None:
-        seq = _place(self._chunks if entry.type == CHUNK else self._objects, entry)
-        self._max_seq = max(self._max_seq, seq)
-
-    def entries(self) -> list[Entry]:
-        """Every committed index entry (all locations, chunks included)."""
-        return [e for es in self._files.values() for e in es]
+    def entries(self, after_seq: int = 0) -> list[Entry]:
+        """Every committed index entry (all locations, chunks included); with ``after_seq``,
+        at least those with a higher ledger sequence (index files with none are skipped)."""
+        return [e for es in self._files.values() if not after_seq or max_seq(es) > after_seq for e in es]
 
     @property
-    def index_files(self) -> dict[str, list[Entry]]:
+    def index_files(self) -> dict[str, Sequence[Entry]]:
         return self._files
 
     def _find(self, table: str, blob_id: str, year: int | None, pool: str = "") -> Entry | None:
@@ -286,10 +287,10 @@ class CustomerStore(StoreReader):
                 name = idx.new_index_name(self.customer_id, group)
                 self.ctx.backend.store(name, idx.encode(self.customer_id, name, self.key.enc_key, rows),
                                        retain_until(group))
-                self._files[name] = rows
+                self._files[name] = packed = pack_rows(rows)
                 self.committed_bytes += sum(e.length for e in rows)
-                for e in rows:
-                    self._add(e)
+                _add_rows(self._blocks, self._objects, self._chunks, packed, rows)
+                self._max_seq = max(self._max_seq, max_seq(packed))
                 self.ledger.appended([e for e in rows if e.type != CHUNK])
             self.ledger.seal(force=False, _locked=True)
             return new_objects
@@ -368,7 +369,10 @@ class CustomerStore(StoreReader):
         """Usage from the index (kept up to date by every commit and prune; no backend scan):
         raw bytes of unique objects, stored pack bytes, per pool (archive / backup)."""
         self.refresh()
-        objects = self._objects.values()
+        raw_bytes = backup_objects = 0
+        for e in self._objects.values():
+            raw_bytes += e.size
+            backup_objects += e.group == idx.BACKUP
         located: dict[tuple[str, int], Entry] = {(e.pack, e.offset): e for e in self.entries()}
         packs = {e.pack for e in located.values()}
         backup_packs = {p for p in packs if p.startswith(f"packs/{idx.BACKUP}/")}
@@ -377,10 +381,10 @@ class CustomerStore(StoreReader):
             stored["backup" if e.pack in backup_packs else "archive"] += e.length
         stored["archive"] += len(MAGIC) * (len(packs) - len(backup_packs))
         stored["backup"] += len(MAGIC) * len(backup_packs)
-        return {"raw_bytes": sum(e.size for e in objects), "stored_bytes": stored["archive"] + stored["backup"],
+        return {"raw_bytes": raw_bytes, "stored_bytes": stored["archive"] + stored["backup"],
                 "objects": len(self._objects), "packs": len(packs),
                 "archive_stored_bytes": stored["archive"], "backup_stored_bytes": stored["backup"],
-                "backup_objects": sum(1 for e in objects if e.group == idx.BACKUP)}
+                "backup_objects": backup_objects}
 
 
 def remote_writer_lock(ctx: StoreContext) -> bool:
@@ -390,9 +394,9 @@ def remote_writer_lock(ctx: StoreContext) -> bool:
     return mode == "on" or (mode == "auto" and ctx.backend.properties().get("kind") == "s3")
 
 
-def _place(table: dict[str, Entry], entry: Entry) -> int:
-    """Record ``entry`` unless a better copy is known (see index.preferred); returns its sequence."""
-    old = table.get(entry.id)
-    if old is None or idx.preferred(old, entry):
-        table[entry.id] = entry
-    return entry.seq
+def _add_rows(blocks: Blocks, objects: EntryMap, chunks: EntryMap, rows: Sequence[Entry],
+              plain: Sequence[Entry] | None = None) -> None:
+    """Add one index file's rows to the id tables (``plain``: the same rows unpacked, if at hand)."""
+    start = blocks.add(rows)
+    for i, entry in enumerate(plain if plain is not None else rows):
+        (chunks if entry.type == CHUNK else objects).place(start + i, entry)

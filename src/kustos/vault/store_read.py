@@ -15,6 +15,7 @@ from kustos.vault.ids import object_id
 from kustos.vault.index import BLOB, TREE, Entry
 from kustos.vault.keys import DataKey
 from kustos.vault.options import StoreContext
+from kustos.vault.packed import EntryMap
 from kustos.vault.packs import read_blob
 from kustos.vault.reader import ChunkedReader, parse_tree
 
@@ -24,8 +25,8 @@ class StoreReader:
     key: DataKey
     customer_id: str
     compressor: Compressor
-    _objects: dict[str, Entry]
-    _chunks: dict[str, Entry]
+    _objects: EntryMap
+    _chunks: EntryMap
 
     def refresh(self) -> None:
         raise NotImplementedError

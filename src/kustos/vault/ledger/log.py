@@ -42,7 +42,8 @@ class Ledger:
     def reload(self) -> None:
         names = self.batch_names()
         self.sealed_upto = max((int(n.rsplit("/", 1)[1].split("-")[1]) for n in names), default=0)
-        rows = {e.seq: _row(e) for e in self.store.entries() if e.type != CHUNK and e.seq > self.sealed_upto}
+        rows = {e.seq: _row(e) for e in self.store.entries(after_seq=self.sealed_upto)
+                if e.type != CHUNK and e.seq > self.sealed_upto}
         self.unsealed = [rows[s] for s in sorted(rows)]
 
     def appended(self, entries: list[Entry]) -> None:
