@@ -127,6 +127,8 @@ def test_replayed_state_is_refused(setup):
     client.post("/logout/")
     assert callback(client, query)["Location"] == "/login/"
     assert _failures("invalid_state") == 1
+    stats = control.oidc_stats()["services"]["ms"]
+    assert (stats["tokens_issued"], stats["code_replays"]) == (1, 0)  # refused before the code was redeemed again
     assert AuditEvent.objects.filter(action="sso.sign_in").count() == 1
 
 
