@@ -9,13 +9,16 @@ K parallel senders (smtplib, one persistent connection each) deliver N messages
   port; the system Postfix is never touched) delivering into a Maildir through the
   virtual(8) agent; Postfix also answers 250 only after its queue file is fsync'ed.
 
-Reported per server: sustained accepted msg/s (N / wall time of the load) and the
-p99 time from MAIL FROM to the 250 after DATA. For Postfix the time until all N
-messages are in the Maildir is printed as well. The last line is one JSON object::
+The servers take turns for ``--rounds`` rounds (Kustos then Postfix, then Postfix then
+Kustos, ...; each round waits until Postfix delivered its share to the Maildir, so its
+background delivery never overlaps a measured load), so that other load on a shared
+machine hits both alike. Reported per server over all its rounds: sustained accepted
+msg/s (messages / wall time of the loads) and the p50 and p99 time from MAIL FROM to
+the 250 after DATA. The last line is one JSON object::
 
-    {"kustos": {"msg_s", "p99_ms"}, "postfix": {"msg_s", "p99_ms"}}
+    {"kustos": {"msg_s", "p99_ms", "p50_ms"}, "postfix": {"msg_s", "p99_ms", "p50_ms"}}
 
-Usage: ``python bench/smtp.py [--messages N] [--senders K] [--smoke] [--keep]``.
+Usage: ``python bench/smtp.py [--messages N] [--senders K] [--rounds R] [--smoke] [--keep]``.
 Without the postfix package the Postfix entry is null (with the reason on stderr).
 """
 
@@ -33,7 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +126,7 @@ def make_messages(count: int) -> list[bytes]:
     ).encode() for n in range(count)]
 
 
-def run_load(port: int, rcpt: str, messages: list[bytes], senders: int) -> dict[str, float]:
+def run_load(port: int, rcpt: str, messages: list[bytes], senders: int) -> dict[str, Any]:
     """Send all messages over ``senders`` connections; per-message time to 250."""
     latencies: list[float] = []
     failures: list[str] = []
@@ -161,35 +163,53 @@ def run_load(port: int, rcpt: str, messages: list[bytes], senders: int) -> dict[
     wall = time.perf_counter() - started
     if failures:
         raise RuntimeError(f"{len(failures)} messages refused, first: {failures[0]}")
-    latencies.sort()
-    p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))]
-    return {"msg_s": round(len(latencies) / wall, 1), "p99_ms": round(p99 * 1000, 2),
-            "p50_ms": round(latencies[len(latencies) // 2] * 1000, 2), "wall_s": round(wall, 2)}
+    return summarize(latencies, wall)
 
 
-def bench_kustos(workdir: Path, messages: list[bytes], senders: int) -> dict[str, float]:
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kustos.sources.smtp", "--spool", str(workdir / "kustos-spool"),
-         "--port", str(port), "--journal", f"{JOURNAL}=bench"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
-    try:
-        assert process.stdout is not None
-        if not process.stdout.readline().startswith("listening"):
+def summarize(latencies: list[float], wall: float) -> dict[str, Any]:
+    ordered = sorted(latencies)
+    p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return {"msg_s": round(len(ordered) / wall, 1), "p99_ms": round(p99 * 1000, 2),
+            "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2), "wall_s": round(wall, 3),
+            "latencies": latencies}
+
+
+class KustosReceiver:
+    """The journaling receiver as its own process (``python -m kustos.sources.smtp``)."""
+
+    rcpt = JOURNAL
+
+    def __init__(self, workdir: Path) -> None:
+        self.spool = workdir / "kustos-spool"
+        self.port = free_port()
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ, PYTHONPATH=str(REPO / "src"))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kustos.sources.smtp", "--spool", str(self.spool),
+             "--port", str(self.port), "--journal", f"{JOURNAL}=bench"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        assert self.process.stdout is not None
+        if not self.process.stdout.readline().startswith("listening"):
             raise RuntimeError("kustos receiver did not start")
-        result = run_load(port, JOURNAL, messages, senders)
-    finally:
-        process.terminate()
-        process.wait(10)
-    spooled = len(os.listdir(workdir / "kustos-spool" / "new"))
-    if spooled != len(messages):
-        raise RuntimeError(f"kustos spooled {spooled} of {len(messages)} messages")
-    return result
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    def settle(self, expected: int) -> None:
+        """After a round: every acknowledged message is in the spool (250 came after fsync)."""
+        spooled = len(os.listdir(self.spool / "new"))
+        if spooled != expected:
+            raise RuntimeError(f"kustos spooled {spooled} of {expected} messages")
 
 
 class PrivatePostfix:
     """A Postfix instance in its own directories, started with ``postfix -c DIR start``."""
+
+    rcpt = POSTFIX_RCPT
 
     def __init__(self, root: Path) -> None:
         self.root, self.config = root, root / "etc"
@@ -223,60 +243,112 @@ class PrivatePostfix:
     def delivered(self) -> int:
         return len(os.listdir(self.maildir)) if self.maildir.is_dir() else 0
 
-
-def bench_postfix(workdir: Path, messages: list[bytes], senders: int) -> dict[str, float] | None:
-    if shutil.which("postfix") is None or os.geteuid() != 0:
-        why = "postfix not installed" if shutil.which("postfix") is None else "postfix needs root to start"
-        print(f"postfix skipped: {why}", file=sys.stderr)
-        return None
-    server = PrivatePostfix(workdir / "postfix")
-    server.start()
-    try:
-        started = time.perf_counter()
-        result = run_load(server.port, POSTFIX_RCPT, messages, senders)
+    def settle(self, expected: int) -> None:
+        """After a round: wait until Postfix delivered it all, so its queue manager and
+        virtual(8) agents do not run during the next round (of either server)."""
         deadline = time.monotonic() + 120
-        while server.delivered() < len(messages) and time.monotonic() < deadline:
+        while self.delivered() < expected and time.monotonic() < deadline:
             time.sleep(0.05)
-        result["delivered_s"] = round(time.perf_counter() - started, 2)
-        if server.delivered() != len(messages):
-            raise RuntimeError(f"postfix delivered {server.delivered()} of {len(messages)} to the Maildir")
+        if self.delivered() != expected:
+            raise RuntimeError(f"postfix delivered {self.delivered()} of {expected} to the Maildir")
+
+
+def postfix_missing() -> str | None:
+    if shutil.which("postfix") is None:
+        return "postfix not installed"
+    if os.geteuid() != 0:
+        return "postfix needs root to start"
+    return None
+
+
+def bench(workdir: Path, messages: list[bytes], senders: int, rounds: int,
+          anchor: bool, smoke: bool) -> dict[str, dict[str, Any] | None]:
+    """Alternate the servers round by round (K P, P K, ...) so a busy neighbour on a shared
+    machine slows both alike; totals are over all rounds."""
+    servers: dict[str, Any] = {"kustos": KustosReceiver(workdir)}
+    results: dict[str, dict[str, Any] | None] = {}
+    if anchor:
+        missing = postfix_missing()
+        if missing is None:
+            servers["postfix"] = PrivatePostfix(workdir / "postfix")
+        else:
+            print(f"postfix skipped: {missing}", file=sys.stderr)
+            results["postfix"] = None
+    started: list[Any] = []
+    latencies: dict[str, list[float]] = {name: [] for name in servers}
+    walls: dict[str, float] = dict.fromkeys(servers, 0.0)
+    try:
+        for name, server in list(servers.items()):
+            try:
+                server.start()
+                started.append(server)
+            except RuntimeError as exc:
+                if name == "kustos" or not smoke:
+                    raise
+                # A CI smoke run must not fail on the anchor's environment; say why it is missing.
+                print(f"{name} failed: {exc}", file=sys.stderr)
+                results[name] = None
+                del servers[name]
+        for round_no in range(rounds):
+            order = list(servers) if round_no % 2 == 0 else list(reversed(servers))
+            for name in order:
+                server = servers[name]
+                try:
+                    result = run_load(server.port, server.rcpt, messages, senders)
+                    server.settle((round_no + 1) * len(messages))
+                except RuntimeError as exc:
+                    if name == "kustos" or not smoke:
+                        raise
+                    print(f"{name} failed: {exc}", file=sys.stderr)
+                    results[name] = None
+                    del servers[name]
+                    continue
+                latencies[name] += result.pop("latencies")
+                walls[name] += result["wall_s"]
+                print(f"round {round_no + 1} {name}: {result}", file=sys.stderr)
     finally:
-        server.stop()
-    return result
+        for server in reversed(started):
+            server.stop()
+    for name in servers:
+        total = summarize(latencies[name], walls[name])
+        total.pop("latencies")
+        results[name] = total
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--senders", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds per server (K P, P K, ...); totals over all rounds")
     parser.add_argument("--smoke", action="store_true", help="tiny load for CI (200 messages, 4 senders)")
+    parser.add_argument("--no-postfix", action="store_true", help="measure the Kustos receiver alone")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.messages, args.senders = 200, 4
+        args.messages, args.senders, args.rounds = 200, 4, 1
+    if args.messages < 1 or args.senders < 1 or args.rounds < 1:
+        parser.error("--messages, --senders and --rounds must be at least 1")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kustos-bench-smtp-"))
     messages = make_messages(args.messages)
     size = sum(map(len, messages))
-    print(f"load: {args.messages} messages ({size / 1e6:.1f} MB), {args.senders} parallel senders", file=sys.stderr)
-    runs: dict[str, Callable[[Path, list[bytes], int], dict[str, float] | None]] = {
-        "kustos": bench_kustos, "postfix": bench_postfix}
-    results: dict[str, Any] = {}
+    print(f"load: {args.messages} messages ({size / 1e6:.1f} MB), {args.senders} parallel senders, "
+          f"{args.rounds} round(s) per server", file=sys.stderr)
     try:
-        for name, run in runs.items():
-            try:
-                results[name] = run(workdir, messages, args.senders)
-            except RuntimeError as exc:
-                if name == "kustos" or not args.smoke:
-                    raise
-                # A CI smoke run must not fail on the anchor's environment; say why it is missing.
-                print(f"{name} failed: {exc}", file=sys.stderr)
-                results[name] = None
-            print(f"{name}: {results[name]}", file=sys.stderr)
+        results = bench(workdir, messages, args.senders, args.rounds, not args.no_postfix, args.smoke)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    summary = {name: None if value is None else {"msg_s": value["msg_s"], "p99_ms": value["p99_ms"]}
+    for name, value in results.items():
+        print(f"{name}: {value}", file=sys.stderr)
+    kustos, postfix = results.get("kustos"), results.get("postfix")
+    if kustos and postfix:
+        print(f"kustos/postfix: {kustos['msg_s'] / postfix['msg_s']:.2f}x msg/s, "
+              f"p99 {kustos['p99_ms']:.1f} vs {postfix['p99_ms']:.1f} ms", file=sys.stderr)
+    summary = {name: None if value is None else {"msg_s": value["msg_s"], "p99_ms": value["p99_ms"],
+                                                 "p50_ms": value["p50_ms"]}
                for name, value in results.items()}
     print(json.dumps(summary))
     return 0
