@@ -31,7 +31,8 @@ def django_settings(kustos: Settings) -> dict[str, Any]:
     """SECURE_* and cookie settings; production mode keeps its own (cookies Secure, HSTS)."""
     https = uses_https(kustos)
     secure = kustos.production or https
-    values: dict[str, Any] = {"SESSION_COOKIE_SECURE": secure, "CSRF_COOKIE_SECURE": secure}
+    values: dict[str, Any] = {"SESSION_COOKIE_SECURE": secure, "CSRF_COOKIE_SECURE": secure,
+                              "LANGUAGE_COOKIE_SECURE": secure}
     if secure:
         values.update(SECURE_HSTS_SECONDS=HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS=True)
     header = proxy_ssl_header(kustos)

@@ -22,12 +22,12 @@ def _settings(tmp_path: Path, **env: str):
 
 def test_plain_http_development_changes_nothing(tmp_path: Path):
     values = django_settings(_settings(tmp_path))
-    assert values == {"SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False}
+    assert values == {"SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False, "LANGUAGE_COOKIE_SECURE": False}
 
 
 def test_builtin_tls_secures_cookies_hsts_and_redirect(tmp_path: Path):
     values = django_settings(_settings(tmp_path, KUSTOS_TLS_CERT="/c.pem", KUSTOS_TLS_KEY="/k.pem"))
-    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"]
+    assert values["SESSION_COOKIE_SECURE"] and values["CSRF_COOKIE_SECURE"] and values["LANGUAGE_COOKIE_SECURE"]
     assert values["SECURE_HSTS_SECONDS"] >= YEAR and values["SECURE_SSL_REDIRECT"] is True
     assert "SECURE_PROXY_SSL_HEADER" not in values  # no proxy header is believed without a proxy
     assert _settings(tmp_path, KUSTOS_TLS_CERT="/c.pem", KUSTOS_TLS_KEY="/k.pem",
