@@ -170,3 +170,22 @@ def test_token_for_another_nonce_is_refused(setup):
     assert sign_in(Client(), provider.id, "nonce@contoso.example")["Location"] == "/login/"
     assert not User.objects.filter(email="nonce@contoso.example").exists()
     assert _failures("invalid_nonce") == 1
+
+
+def test_clock_skew_is_bounded(setup):
+    control, provider, _ = setup
+    control.oidc_user("ms", "skew@contoso.example", tenant=TID)
+    now = int(time.time())
+    control.oidc_next_id_token("ms", iat=now + 60, nbf=now + 60)  # a provider clock 1 minute ahead: accepted
+    assert sign_in(Client(), provider.id, "skew@contoso.example")["Location"] == "/"
+    control.oidc_next_id_token("ms", iat=now - 10, nbf=now + 600)  # not valid for another 10 minutes
+    assert sign_in(Client(), provider.id, "skew@contoso.example")["Location"] == "/login/"
+    assert _failures("invalid_nbf") == 1
+
+
+def test_issuer_of_another_tenant_is_refused(setup, provider_cloud):
+    control, provider, _ = setup
+    control.oidc_user("ms", "iss@contoso.example", tenant=TID)
+    control.oidc_next_id_token("ms", iss=f"{provider_cloud.base_url}/{OTHER_TID}/v2.0")
+    assert sign_in(Client(), provider.id, "iss@contoso.example")["Location"] == "/login/"
+    assert _failures("invalid_iss") == 1
