@@ -13,8 +13,8 @@ run: setup
 	$(BIN)/kustos serve
 
 test: setup system
-	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow" tests
-	$(BIN)/python -m pytest -q -m "slow" tests || test $$? -eq 5
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_EXTRA) -m "not slow" tests
+	$(BIN)/python -m pytest -q $(PYTEST_EXTRA) -m "slow" tests || test $$? -eq 5
 
 setup: $(STAMP)
 
