@@ -49,15 +49,17 @@ def cmd_search(ctx: Context, args: argparse.Namespace) -> dict:
     customer = lookup.customer(args.customer)
     query = " ".join(args.query)
     result = _run_search(customer, query, mailbox=args.mailbox, limit=args.limit, offset=args.offset,
-                         sort=args.sort)
+                         sort=args.sort, facets=getattr(args, "facets", False))
     audit.record("archive.search", actor="cli", customer=customer, detail={"query": query[:500], "total": result.total})
     hits = search_service.hit_rows(result, search_service.Scope())
     ctx.render = _render_hits
-    return {"total": result.total, "hits": hits}
+    return {**search_service.summary(result), "hits": hits}
 
 
 def _render_hits(result: dict) -> None:
-    print(f"{result['total']} messages")
+    print(f"{result['total']} messages ({result['took_ms']:.0f} ms)")
+    for name, counts in (result.get("facets") or {}).items():
+        print(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:10]))
     for h in result["hits"]:
         print(f"{h['id']}  {(h['date'] or '')[:10]}  {h['from'][:30]:30}  {h['subject'][:70]}")
 

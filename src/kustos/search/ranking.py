@@ -6,7 +6,8 @@ recency factor that falls in steps with the message's age: 2.0 for the last 30 d
 newer ranks first; a message at least twice as relevant as another ranks above it whatever their
 dates. Steps (not a smooth curve) let tantivy compute the factor inside the index query (one
 boosted clause per step); PostgreSQL uses the same table as a CASE expression. A query without
-text terms (only filters, ``*``) has no relevance: its hits come newest first.
+text terms (only filters, ``*``) has no relevance: its hits come newest first. Equal scores
+(the same relevance in the same step) list the newer message first on both backends.
 """
 
 from __future__ import annotations

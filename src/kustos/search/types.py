@@ -102,9 +102,12 @@ class Facets:
 
 @dataclass
 class SearchResult:
+    """``took_ms``: the search's wall time, set by whoever timed it (0.0 when nobody did)."""
+
     total: int
     hits: list[Hit]
     facets: Facets | None = None
+    took_ms: float = 0.0
 
 
 def visible_mailboxes(mailboxes: list[str], allowed: list[str] | None) -> list[str]:

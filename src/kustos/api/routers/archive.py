@@ -19,6 +19,7 @@ router = Router(tags=["archive"])
 
 class SearchOut(Schema):
     total: int
+    took_ms: float = 0.0
     hits: list[dict]
     facets: dict | None = None
 
@@ -35,17 +36,17 @@ class TaxFlagIn(Schema):
 @router.get("/customers/{customer_id}/archive/search", response=SearchOut,
             summary="Full-text search in a customer's archive (your permissions apply inside the query)",
             description=f"`limit` 0..{limits.MAX_LIMIT}, `offset` 0..{limits.MAX_OFFSET}, `q` at most "
-                        f"{limits.MAX_QUERY_LENGTH} characters; anything beyond answers 400 with the reason.")
+                        f"{limits.MAX_QUERY_LENGTH} characters; anything beyond answers 400 with the reason. "
+                        "`sort`: `best` (default: relevance weighted by recency; newest first without "
+                        "search words), `relevance` or `date`. `facets=true` adds counts per mailbox, folder, "
+                        "year, sender domain and with/without attachment (the most frequent values). "
+                        "`took_ms`: the time the search took.")
 def search(request, customer_id: str, q: str = "", mailbox: str = "", limit: str = "20", offset: str = "0",
-           sort: str = "date", facets: bool = False):
+           sort: str = "best", facets: bool = False):
     page_limit, page_offset = limits.parse_paging(limit, offset)
     result, rows = search_service.search_rows_as(request.auth, customer_id, q, mailbox=mailbox or None,
                                                  limit=page_limit, offset=page_offset, sort=sort, facets=facets)
-    out = {"total": result.total, "hits": rows}
-    if facets and result.facets is not None:
-        out["facets"] = {"folder": result.facets.folder, "year": result.facets.year,
-                         "sender_domain": result.facets.sender_domain}
-    return out
+    return {**search_service.summary(result), "hits": rows}
 
 
 @router.get("/messages/{message_id}", response=dict, summary="Metadata of an archived message")

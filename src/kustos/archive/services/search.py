@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.utils import timezone
@@ -36,7 +37,16 @@ def download_scope_for(user: Any, customer: Customer) -> Scope:
 
 
 def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = None, limit: int = 20,
-        offset: int = 0, sort: str = "date", facets: bool = False) -> SearchResult:
+        offset: int = 0, sort: str = "best", facets: bool = False) -> SearchResult:
+    """Search in ``customer`` within ``scope``; ``result.took_ms`` is the time the index took."""
+    started = time.perf_counter()
+    result = _run(customer, query, scope, mailbox=mailbox, limit=limit, offset=offset, sort=sort, facets=facets)
+    result.took_ms = round((time.perf_counter() - started) * 1000, 1)
+    return result
+
+
+def _run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None, limit: int,
+         offset: int, sort: str, facets: bool) -> SearchResult:
     allowed = scope.allowed_mailboxes
     if mailbox:
         box = mailbox.strip().lower()
@@ -79,6 +89,18 @@ def search_rows_as(user: Any, customer_id: str, query: str, **kwargs: Any) -> tu
     customer, scope = _authorised(user, customer_id)
     result = _logged(user, customer, scope, query, **kwargs)
     return result, hit_rows(result, scope)
+
+
+def summary(result: SearchResult) -> dict[str, Any]:
+    """What the API and CLI answer besides the hits: total, took_ms and (when asked) the facets."""
+    out: dict[str, Any] = {"total": result.total, "took_ms": result.took_ms}
+    if result.facets is not None:
+        f = result.facets
+        out["facets"] = {
+            "mailbox": f.mailbox, "folder": f.folder, "year": f.year, "sender_domain": f.sender_domain,
+            "has_attachment": {"with": f.has_attachment, "without": max(result.total - f.has_attachment, 0)},
+        }
+    return out
 
 
 def hit_rows(result: SearchResult, scope: Scope) -> list[dict[str, Any]]:

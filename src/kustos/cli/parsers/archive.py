@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--mailbox", default=None)
     p.add_argument("--limit", type=int, default=20)
     p.add_argument("--offset", type=int, default=0)
-    p.add_argument("--sort", choices=["date", "relevance"], default="date")
+    p.add_argument("--sort", choices=["best", "relevance", "date"], default="best",
+                   help="best: relevance weighted by recency (default); relevance; date: newest first")
+    p.add_argument("--facets", action="store_true", help="also count per mailbox, folder, year, domain, attachment")
     p.add_argument("query", nargs="*", default=[])
     p.set_defaults(func=_run("cmd_search"))
 

@@ -266,8 +266,11 @@ class TantivyIndex(SearchIndex):
                 query, limit, count=True, order_by_field="date", offset=request.offset, order=tantivy.Order.Desc
             )
         else:
-            ranked = with_recency(self.schema, query, text) if sort == "best" else query
-            result = searcher.search(ranked, limit, count=True, offset=request.offset)
+            if sort == "best":  # relevance times the recency step; equal scores: newest first
+                result = searcher.search(with_recency(self.schema, query, text), limit, count=True,
+                                         offset=request.offset, weight_by_field="date_weight")
+            else:
+                result = searcher.search(query, limit, count=True, offset=request.offset)
         highlighter = Highlighter(ast)
         allowed = request.mailbox_filter
         hits = []

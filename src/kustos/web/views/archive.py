@@ -31,7 +31,7 @@ from kustos.web.htmx import render_page
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 10000
-SORTS = ("date", "relevance")
+SORTS = ("best", "relevance", "date")  # best: relevance weighted by recency (kustos.search.ranking)
 
 
 @dataclass
@@ -46,13 +46,13 @@ class SearchForm:
     date_from: str = ""
     date_to: str = ""
     attachment: bool = False
-    sort: str = "date"
+    sort: str = "best"
     page: int = 1
     page_error: str = ""
 
     @classmethod
     def from_params(cls, params: QueryDict) -> SearchForm:
-        sort = params.get("sort", "date")
+        sort = params.get("sort", "best")
         try:
             page, page_error = limits.parse_page(params.get("page", "1"), PAGE_SIZE), ""
         except ValueError as exc:
@@ -62,7 +62,7 @@ class SearchForm:
                    mailbox=params.get("mailbox", "").strip().lower(), folder=params.get("folder", "").strip(),
                    domain=params.get("domain", "").strip().lower(), date_from=params.get("from", "").strip(),
                    date_to=params.get("to", "").strip(), attachment=params.get("attachment") in ("1", "on"),
-                   sort=sort if sort in SORTS else "date", page=page, page_error=page_error)
+                   sort=sort if sort in SORTS else "best", page=page, page_error=page_error)
 
     def query(self) -> str:
         parts = [f"({self.q})"] if self.q else []
@@ -111,6 +111,7 @@ def _facet_links(form: SearchForm, facets: Any) -> dict[str, list[dict[str, Any]
     several = len({name.partition("/")[0] for name in facets.folder}) > 1
     years = sorted(facets.year.items(), reverse=True)[:12]
     domains = sorted(facets.sender_domain.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
+    mailboxes = sorted(facets.mailbox.items(), key=lambda kv: (-kv[1], kv[0]))[:12]
 
     def item(label: str, title: str, n: int, url: str, active: bool) -> dict[str, Any]:
         return {"label": label, "title": title, "n": n, "url": url, "active": active}
@@ -121,6 +122,9 @@ def _facet_links(form: SearchForm, facets: Any) -> dict[str, list[dict[str, Any]
         "year": [item(str(y), str(y), n, form.params(**{"from": f"{y}-01-01", "to": f"{y}-12-31"}),
                       form.date_from == f"{y}-01-01" and form.date_to == f"{y}-12-31") for y, n in years],
         "domain": [item(d, d, n, form.params(domain=d), d == form.domain) for d, n in domains if d],
+        "mailbox": [item(m, m, n, form.params(mailbox=m), m == form.mailbox) for m, n in mailboxes],
+        "attachment": [item(_("with attachments"), _("with attachments"), facets.has_attachment,
+                            form.params(attachment="1"), form.attachment)] if facets.has_attachment else [],
     }
 
 
@@ -146,7 +150,8 @@ def _run_search(user: Any, customer: Customer, form: SearchForm) -> dict[str, An
         return {"error": str(exc), "position": None, "status": 503}
     pages = min(max(1, (result.total + PAGE_SIZE - 1) // PAGE_SIZE), limits.max_page(PAGE_SIZE))
     return {
-        "rows": rows, "total": result.total, "facets": _facet_links(form, result.facets),
+        "rows": rows, "total": result.total, "took_ms": round(result.took_ms),
+        "facets": _facet_links(form, result.facets),
         "page": form.page, "pages": pages, "first": (form.page - 1) * PAGE_SIZE + 1 if rows else 0,
         "last": (form.page - 1) * PAGE_SIZE + len(rows),
         "prev_url": form.params(page=form.page - 1) if form.page > 1 else "",
