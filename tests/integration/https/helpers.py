@@ -106,6 +106,18 @@ class Browser:
                          headers={"Origin": origin or base})
 
 
+def request_password_reset(browser: Browser, base: str, email: str) -> None:
+    page = browser.open(f"{base}/password-reset/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
+    sent = browser.open(f"{base}/password-reset/", {"csrfmiddlewaretoken": token, "email": email},
+                        headers={"Origin": base})
+    assert sent.status == 302 and sent.headers["Location"].endswith("/password-reset/sent/"), sent
+
+
+def outbox_text(home: Path) -> str:
+    return "".join(path.read_text() for path in sorted((home / "outbox").iterdir()))
+
+
 def hsts_max_age(answer: Answer) -> int:
     value = answer.headers.get("Strict-Transport-Security") or ""
     found = re.search(r"max-age=(\d+)", value)

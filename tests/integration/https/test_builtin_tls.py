@@ -3,6 +3,7 @@ port redirects (308), cookies are Secure, HSTS is sent, and bad settings fail wi
 
 from __future__ import annotations
 
+import re
 import socket
 import ssl
 import subprocess
@@ -13,7 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.https.helpers import Browser, hsts_max_age, kustos_serve
+from tests.integration.https.helpers import (
+    Browser,
+    hsts_max_age,
+    kustos_serve,
+    outbox_text,
+    request_password_reset,
+)
 from tests.servers.tls import free_port, make_self_signed
 
 
@@ -50,6 +57,9 @@ def test_serve_with_a_certificate(cli_env: dict, tmp_path: Path):
         assert "; Secure" in session and "HttpOnly" in session
         foreign = Browser(cafile=pair.cert)
         assert foreign.sign_in(base, email, password, origin="https://elsewhere.example").status == 403
+        # links in e-mails name the HTTPS address
+        request_password_reset(Browser(cafile=pair.cert), base, email)
+        assert re.search(rf"https://127\.0\.0\.1:{port}/password-reset/\S+/\S+/", outbox_text(served.home))
 
         # the plain-HTTP port answers with permanent redirects to the same path and query over https
         plain = Browser(cafile=pair.cert)

@@ -4,9 +4,17 @@ cookies, HSTS, no redirect loop; plain HTTP that reaches Kustos directly is sent
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from tests.integration.https.helpers import Browser, hsts_max_age, kustos_serve, nginx
+from tests.integration.https.helpers import (
+    Browser,
+    hsts_max_age,
+    kustos_serve,
+    nginx,
+    outbox_text,
+    request_password_reset,
+)
 from tests.servers.tls import free_port, make_self_signed
 
 
@@ -59,6 +67,8 @@ def test_nginx_terminates_tls_in_front_of_kustos(cli_env: dict, tmp_path: Path):
         assert "; Secure" in signed_in.cookies()["sessionid"]
         # Django judged the request https (its HTTPS-only Referer/Origin check ran): a foreign origin is refused
         assert Browser(cafile=pair.cert).sign_in(base, email, password, origin="https://elsewhere.example").status == 403
+        request_password_reset(Browser(cafile=pair.cert), base, email)
+        assert re.search(rf"{re.escape(base)}/password-reset/\S+/\S+/", outbox_text(served.home))
         # the signed-in session works through the proxy
         home = browser.open(f"{base}/")
         assert home.status in (200, 302), home.status
