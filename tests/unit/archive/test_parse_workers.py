@@ -92,3 +92,26 @@ def test_workers_die_when_the_ingesting_process_is_killed():
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [p for p in pids if _alive(p)]
+
+
+UNGUARDED_SCRIPT = """
+from email.message import EmailMessage
+from kustos.archive.pipeline.parsing import collect, make_pool, submit
+msg = EmailMessage()
+msg["Subject"] = "Rechnung"
+msg.set_content("Hallo")
+pool = make_pool(2)
+parsed = collect(submit([msg.as_bytes()] * 40, pool))
+print(len(parsed), parsed[0].subject)
+pool.shutdown()
+"""
+
+
+def test_workers_do_not_run_the_main_script_again(tmp_path):
+    # A script without an ``if __name__ == "__main__"`` guard: workers that imported it (the
+    # fork server's default) would start pools of their own and break this one.
+    script = tmp_path / "import_script.py"
+    script.write_text(UNGUARDED_SCRIPT)
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["40", "Rechnung"]  # printed once: no worker ran the script

@@ -13,10 +13,13 @@ import multiprocessing
 import os
 import select
 import signal
+import sys
 import threading
 import time
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 from kustos.mail import parse
@@ -25,9 +28,9 @@ from kustos.mail import parse
 POOL_THRESHOLD = 32
 CHUNK = 16
 PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
-# What the fork server imports once for all workers ("__main__": the running script, which a
-# worker would otherwise import itself; skipped when there is none).
-PRELOAD = ["__main__", __name__]
+# What the fork server imports once for all workers: the parsing modules, then it freezes
+# them out of the garbage collector (so the workers' collections do not copy their pages).
+PRELOAD = ["kustos.archive.pipeline.parse_preload"]
 
 
 def parse_one(raw: bytes) -> Any:
@@ -99,6 +102,21 @@ def make_pool(workers: int) -> Executor | None:
     context.set_forkserver_preload(PRELOAD)
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with,
                                initargs=(os.getpid(),))
-    for fut in [pool.submit(os.getpid) for _ in range(workers)]:
+    with _main_script_hidden():  # the pool starts its workers in submit(), all of them here
+        started = [pool.submit(os.getpid) for _ in range(workers)]
+    for fut in started:
         fut.result()
     return pool
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Start workers without the running script: by default a fork-server worker imports the
+    parent's main script as ``__mp_main__`` (running an unguarded script's top level again, and
+    loading everything it imports, Django for the ``kustos`` command)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
