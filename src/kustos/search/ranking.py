@@ -12,7 +12,7 @@ text terms (only filters, ``*``) has no relevance: its hits come newest first. E
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from kustos.search.query.ast import Node, positive_texts
 
@@ -20,6 +20,12 @@ from kustos.search.query.ast import Node, positive_texts
 RECENCY_STEPS: tuple[tuple[int, float], ...] = ((30, 2.0), (90, 1.75), (365, 1.5), (3 * 365, 1.2))
 #: Sort orders a request may name; "best" is the default.
 SORTS = ("best", "relevance", "date")
+
+
+def ranking_now() -> datetime:
+    """The "now" recency is measured from: the start of the current UTC day, so the order of a
+    result (and so its paging) does not change between two requests of the same day."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def recency_factor(date: datetime, now: datetime) -> float:

@@ -11,6 +11,8 @@ from kustos.search.limits import check_paging
 
 #: "best": text relevance times a recency factor (kustos.search.ranking), the default;
 #: "relevance": text relevance only; "date": newest first. Without text terms every order is "date".
+#: A request's default is "date" (callers paging through every match); the search page, API and
+#: CLI default to "best".
 SortOrder = Literal["best", "date", "relevance"]
 
 
@@ -31,7 +33,7 @@ class SearchRequest:
     customer: str
     allowed_mailboxes: list[str] | None = None
     include_restricted: bool = False
-    sort: SortOrder = "best"
+    sort: SortOrder = "date"
     limit: int = 20
     offset: int = 0
     facets: bool = False

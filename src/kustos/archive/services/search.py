@@ -37,8 +37,9 @@ def download_scope_for(user: Any, customer: Customer) -> Scope:
 
 
 def run(customer: Customer, query: str, scope: Scope, *, mailbox: str | None = None, limit: int = 20,
-        offset: int = 0, sort: str = "best", facets: bool = False) -> SearchResult:
-    """Search in ``customer`` within ``scope``; ``result.took_ms`` is the time the index took."""
+        offset: int = 0, sort: str = "date", facets: bool = False) -> SearchResult:
+    """Search in ``customer`` within ``scope``; ``result.took_ms`` is the time the index took. The
+    page, API and CLI ask for sort="best"; the default "date" suits callers paging through all."""
     started = time.perf_counter()
     result = _run(customer, query, scope, mailbox=mailbox, limit=limit, offset=offset, sort=sort, facets=facets)
     result.took_ms = round((time.perf_counter() - started) * 1000, 1)

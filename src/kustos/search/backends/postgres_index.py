@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -19,7 +19,7 @@ from kustos.search.backends.postgres_schema import DDL, REBUILDING_TABLE, TABLE,
 from kustos.search.base import IndexOutdated, IndexRebuilding, SearchIndex, check_customer
 from kustos.search.document import Document
 from kustos.search.query.parser import parse_query
-from kustos.search.ranking import RECENCY_STEPS, effective_sort
+from kustos.search.ranking import RECENCY_STEPS, effective_sort, ranking_now
 from kustos.search.snippets import SCAN_CHARS, Highlighter
 from kustos.search.terms import VERSION
 from kustos.search.types import (
@@ -196,7 +196,7 @@ class PostgresIndex(SearchIndex):
             score = "ts_rank_cd(tsv_all, %s::tsquery)"
             values: list[Any] = [ranking]
             if sort == "best":
-                factor, factor_values = _recency_case(datetime.now(UTC))
+                factor, factor_values = _recency_case(ranking_now())
                 score = f"{score} * {factor}"
                 values += factor_values
             sql = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import tantivy
 from tantivy import Occur, Query
@@ -27,7 +27,7 @@ from kustos.search.query.ast import (
     SizeRange,
     Text,
 )
-from kustos.search.ranking import recency_cutoffs
+from kustos.search.ranking import ranking_now, recency_cutoffs
 from kustos.search.terms import fold, query_parts, query_stems
 from kustos.search.types import SearchRequest
 
@@ -197,7 +197,7 @@ def with_recency(schema: tantivy.Schema, query: Query, text: Query, now: datetim
     a hit scores its relevance times kustos.search.ranking.recency_factor (same matches, same count)."""
     compiler = TantivyCompiler(schema, None)
     clauses = [(Occur.Must, query)]
-    for cutoff, extra in recency_cutoffs(now or datetime.now(UTC)):
+    for cutoff, extra in recency_cutoffs(now or ranking_now()):
         window = Query.boolean_query([
             (Occur.Must, text), (Occur.Must, Query.const_score_query(compiler.date_range(cutoff, None), 0.0)),
         ])
