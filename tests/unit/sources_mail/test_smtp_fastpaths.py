@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import threading
 from pathlib import Path
@@ -15,6 +16,8 @@ from kustos.sources.smtp import JournalHandler, Spool, address_map_resolver
 from kustos.sources.smtp import handler as handler_module
 from kustos.sources.smtp.fastaddr import simple_address
 from kustos.sources.smtp.fastdata import FastDataSMTP
+from kustos.sources.smtp.spool import Envelope as SpoolEnvelope
+from kustos.sources.smtp.spool import read_item
 
 
 def aiosmtpd_getaddr(arg: str, local_part_limit: int = 0) -> tuple[str | None, str | None]:
@@ -147,3 +150,22 @@ class _Recording(dict):
     def get(self, key, default=None):  # type: ignore[override]
         self.calls.append(threading.get_ident())
         return super().get(key, default)
+
+
+def test_spool_write_is_invisible_until_commit(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    envelope = SpoolEnvelope(mail_from="a@example.com", rcpt_tos=["j@archive.test"], customer="c1",
+                             received_at="2026-01-01T00:00:00+00:00", peer="127.0.0.1:1")
+    data = b"Subject: x\r\n\r\n" + bytes(range(256)) * 300
+    pending = spool.write(envelope, data)
+    assert spool.pending() == [] and [p.name for p in spool.tmp.iterdir()] == [pending.name]
+    assert spool.commit(pending) == pending.name
+    assert spool.pending() == [pending.name] and list(spool.tmp.iterdir()) == []
+    stored, raw = read_item(spool.new / pending.name)
+    assert raw == data and stored.size == len(data) and stored.rcpt_tos == ["j@archive.test"]
+
+    broken = spool.write(envelope, data)
+    os.close(broken.fd)  # fsync fails: nothing reaches new/, tmp/ is cleaned, the error is raised
+    with pytest.raises(OSError):
+        spool.commit(broken)
+    assert spool.pending() == [pending.name] and list(spool.tmp.iterdir()) == []

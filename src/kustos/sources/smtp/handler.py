@@ -143,8 +143,10 @@ class JournalHandler:
                     auth_user=auth_user, tls=session.ssl is not None,
                     client_ip=client_ip, authenticated=authenticated,
                 )
-                # fsync blocks; run it off the event loop so other sessions keep flowing.
-                await loop.run_in_executor(_SPOOL_THREADS, self.spool.put, spool_envelope, data)
+                # Writing to tmp/ is page-cache work done here; fsync and the rename into new/
+                # block, so they run off the event loop and other sessions keep flowing.
+                pending = self.spool.write(spool_envelope, data)
+                await loop.run_in_executor(_SPOOL_THREADS, self.spool.commit, pending)
         except OSError:
             log.exception("spool write failed")
             return "451 4.3.0 Could not store the message, try again later"

@@ -151,6 +151,21 @@ class _GroupSync:
                 self._cond.notify_all()
 
 
+@dataclass(frozen=True)
+class PendingItem:
+    """An item written to ``tmp/`` by :meth:`Spool.write`, waiting for :meth:`Spool.commit`."""
+
+    name: str
+    fd: int
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass  # recover() sweeps tmp/ leftovers of dead writers
+
+
 _ENVELOPE_FIELDS = tuple(item.name for item in fields(Envelope))
 
 
@@ -198,6 +213,13 @@ class Spool:
 
     def put(self, envelope: Envelope, data: bytes) -> str:
         """Store one message durably (see contracts); returns the item name."""
+        return self.commit(self.write(envelope, data))
+
+    def write(self, envelope: Envelope, data: bytes) -> PendingItem:
+        """First half of :meth:`put`: the item written to ``tmp/``, not yet durable.
+
+        Only page-cache work (no fsync), so the receiver runs it on its event loop and
+        hands just :meth:`commit` to a thread: fewer thread switches per message."""
         # The envelope's fields as JSON (a flat copy: asdict's deep copy cost more CPU than
         # the rest of this method), with the size and SHA-256 of the bytes as received.
         record = {key: getattr(envelope, key) for key in _ENVELOPE_FIELDS}
@@ -209,12 +231,27 @@ class Spool:
         fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             _write_all(fd, (MAGIC + b" %d\n" % len(body), body, data))
-            os.fsync(fd)
-        finally:
+        except BaseException:
             os.close(fd)
-        os.rename(tmp_path, f"{self._new_text}/{name}")
+            _unlink_quietly(tmp_path)
+            raise
+        return PendingItem(name, fd)
+
+    def commit(self, pending: PendingItem) -> str:
+        """Second half of :meth:`put`: fsync, rename into ``new/``, fsync ``new/``; returns
+        the item name. On failure the item is removed from ``tmp/`` and the error raised."""
+        tmp_path = f"{self._tmp_text}/{pending.name}"
+        try:
+            try:
+                os.fsync(pending.fd)
+            finally:
+                os.close(pending.fd)
+            os.rename(tmp_path, f"{self._new_text}/{pending.name}")
+        except BaseException:
+            _unlink_quietly(tmp_path)
+            raise
         self._new_sync.sync_after_change()
-        return name
+        return pending.name
 
     # -- consuming ---------------------------------------------------------------
 
