@@ -50,6 +50,18 @@ def _networks(value: Any) -> tuple[str, ...]:
     return tuple(filter(None, items))
 
 
+def _proxy_networks(value: Any) -> tuple[str, ...]:
+    """KUSTOS_TRUSTED_PROXIES: comma-separated (or TOML list of) addresses or CIDRs."""
+    items = [str(v).strip() for v in (value.split(",") if isinstance(value, str) else value)]
+    for item in filter(None, items):
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ConfigError(f"KUSTOS_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                              f"(expected e.g. 10.0.0.5 or 10.0.0.0/8)") from None
+    return tuple(filter(None, items))
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -71,6 +83,9 @@ class Settings:
     tls_cert: str = ""  # PEM certificate (chain): `kustos serve` speaks HTTPS (kustos.web.https_settings)
     tls_key: str = ""  # its private key file
     http_port: int = 0  # with TLS: a plain-HTTP port answering 308 redirects to https (e.g. 80); 0 = none
+    # Proxies whose X-Forwarded-For names the client (kustos.web.client_address); empty = loopback
+    # when trust_proxy is on, else none. CIDRs or addresses, e.g. "127.0.0.1,10.0.0.0/8".
+    trusted_proxies: tuple[str, ...] = ()
     token_lifetime_days: int = 90  # default lifetime of new API tokens
     host: str = "127.0.0.1"
     port: int = 8000
@@ -191,7 +206,7 @@ _CASTS.update(sources_allow_private_networks=_bool, sources_allowed_networks=_ne
 _CASTS.update(ocr=lambda v: str(v).strip().lower(), ocr_timeout=int, ocr_memory_mb=int, ocr_max_pages=int,
               ocr_max_pixels=int)
 _CASTS.update(search_open_indexes=int)
-_CASTS.update(trust_proxy=_bool, http_port=int)
+_CASTS.update(trust_proxy=_bool, http_port=int, trusted_proxies=_proxy_networks)
 _CASTS.update(imap_port=int, imap_tls_port=int, imap_max_connections=int, imap_max_connections_per_client=int,
               imap_idle_timeout=int)
 

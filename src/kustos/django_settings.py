@@ -128,6 +128,8 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's behind a trusted proxy (X-Forwarded-For), never a spoofable header.
+AXES_CLIENT_IP_CALLABLE = "kustos.web.client_address.client_ip"
 # A correct password alone is not a complete sign-in when a code follows: the pair's failures
 # are cleared by accounts.services.signin_throttle.signed_in once the sign-in is complete.
 AXES_RESET_ON_SUCCESS = False

@@ -44,6 +44,7 @@ from kustos.sso.models import IdentityProvider
 from kustos.sso.services import identities
 from kustos.sso.services.errors import SsoError
 from kustos.vault.errors import IntegrityError
+from kustos.web import client_address
 
 log = logging.getLogger(__name__)
 
@@ -388,7 +389,7 @@ class LdapBackend(ModelBackend):
         provider = provider_for_email(address)
         if provider is None or not _routes_to(provider, address):
             return None
-        ip = request.META.get("REMOTE_ADDR", "") if request is not None else ""
+        ip = client_address.client_ip(request) if request is not None else ""
         try:
             user = sign_in(provider, address, password, ip=ip)
         except (LdapError, SsoError):

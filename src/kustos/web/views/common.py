@@ -6,9 +6,12 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from kustos.web import client_address
+
 
 def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
+    """The client's address (X-Forwarded-For of a trusted proxy only): kustos.web.client_address."""
+    return client_address.client_ip(request)
 
 
 def safe_next(request: HttpRequest, default: str = "/") -> str:
