@@ -221,6 +221,18 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "notifications/routes/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
     ("POST", "notifications/webhooks/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
     ("POST", "notifications/settings/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
+    # Single sign-on settings of a partner (its staff) and a customer (its users): user managers in scope.
+    ("GET", "partners/<str:partner_id>/sso/"): ("partner", "anon=302 op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("POST", "partners/<str:partner_id>/sso/"): ("partner", "anon=302 op=302/302 pa=302/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("POST", "partners/<str:partner_id>/sso/policy/"): ("partner", "anon=302 op=302/302 pa=302/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("GET", "customers/<str:customer_id>/sso/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/sso/"): ("customer", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/sso/policy/"): ("customer", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "sso-providers/<str:provider_id>/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "sso-providers/<str:provider_id>/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "sso-providers/<str:provider_id>/enabled/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "sso-providers/<str:provider_id>/test/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "sso-providers/<str:provider_id>/remove/"): (None, "anon=302 op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
 }
 
 _OBJ = "op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404"
@@ -490,4 +502,17 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "/api/v1/webhooks/{webhook_id}/deliveries"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
     ("GET", "/api/v1/partners/{partner_id}/notify/settings"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
     ("POST", "/api/v1/partners/{partner_id}/notify/settings"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    # Single sign-on: identity providers and the sign-in policy (user managers in scope; provider ids 404).
+    ("GET", "/api/v1/partners/{partner_id}/sso-providers"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("POST", "/api/v1/partners/{partner_id}/sso-providers"): ("partner", "op=422/422 pa=422/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/sso-providers"): ("customer", "op=200/200/200 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/customers/{customer_id}/sso-providers"): ("customer", "op=422/422/422 pa=422/422/404 pt=403/403/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/sso-providers/{provider_id}"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("PATCH", "/api/v1/sso-providers/{provider_id}"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("DELETE", "/api/v1/sso-providers/{provider_id}"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("POST", "/api/v1/sso-providers/{provider_id}/test"): (None, "op=404 pa=404 pt=404 ca=404 eu=404 au=404"),
+    ("GET", "/api/v1/partners/{partner_id}/sign-in-policy"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("PUT", "/api/v1/partners/{partner_id}/sign-in-policy"): ("partner", "op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/sign-in-policy"): ("customer", "op=200/200/200 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("PUT", "/api/v1/customers/{customer_id}/sign-in-policy"): ("customer", "op=200/200/200 pa=200/200/404 pt=403/403/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
 }

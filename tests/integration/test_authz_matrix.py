@@ -160,7 +160,7 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
               "hold_id": getattr(obj, "id", ""), "case_id": getattr(obj, "id", ""),
               "request_id": getattr(obj, "id", ""),
               "route_id": "nr_nonexistent", "webhook_id": "wh_nonexistent",
-              "app_password_id": "ap_nonexistent",
+              "app_password_id": "ap_nonexistent", "provider_id": "idp_nonexistent",
               "account": "nobody", "version": 1, "month": "2000-01", "slug": "search-archive"}
     if kind == "quarantine":
         values.update(customer_id=obj.customer_id, item_id=obj.id)
@@ -193,7 +193,7 @@ def _api_request(client: Client, world: World, method: str, path: str, kind, lab
             ("POST", "/api/v1/customers/{customer_id}/archive/folders/tax-relevant"): {
                 "mailbox": "anna@alpha-own.example", "folder": "INBOX"},
         }.get((method, path), {})
-    if method == "PUT" and path.endswith("/self-service"):  # settings: a JSON body that changes nothing
+    if method == "PUT" and path.endswith(("/self-service", "/sign-in-policy")):  # settings: a JSON body that changes nothing
         return client.put(url, b"{}", content_type="application/json", **headers)
     if method == "PUT":
         return client.put(url + "?offset=0", b"From x\n\nhi", content_type="application/octet-stream", **headers)

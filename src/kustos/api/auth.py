@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from kustos.accounts.services import tokens, twofactor
+from kustos.sso.services import signin as sso_signin
 
 PASSWORD_CHANGE_REQUIRED = ("password change required: choose a new password first (dashboard: /account/password/, "
                             "API: POST /api/v1/me/password)")
@@ -47,7 +48,7 @@ class DashboardSession(APIKeyCookie):
         if user is None or not user.is_authenticated:
             return None
         if twofactor.required(user) or twofactor.confirmed_device(user) is not None:
-            if not user.is_verified():
+            if not user.is_verified() and not sso_signin.provider_asserted_mfa(request):
                 return None
         return _ready(request, user)
 

@@ -36,6 +36,7 @@ from kustos.api.routers.saved_searches import router as saved_searches_router
 from kustos.api.routers.self_service import router as self_service_router
 from kustos.api.routers.tax_flags import router as tax_flags_router
 from kustos.api.routers.z3 import router as z3_router
+from kustos.sso.api import router as sso_router
 
 api = NinjaAPI(
     title="Kustos API",
@@ -84,3 +85,4 @@ api.add_router("", notify_router)
 api.add_router("", billing_setup_router)
 api.add_router("", billing_router)
 api.add_router("", app_passwords_router)
+api.add_router("", sso_router)

@@ -39,6 +39,7 @@ from kustos.cli.parsers import tax_flags as tax_flags_parser
 from kustos.cli.parsers import z3 as z3_parser
 from kustos.config import ConfigError
 from kustos.search import SearchError
+from kustos.sso import cli_parser as sso_parser
 
 COMMAND_MODULES = (
     platform,
@@ -70,6 +71,7 @@ COMMAND_MODULES = (
     imapd_parser,
     ocr_parser,
     search_index_parser,
+    sso_parser,
 )
 
 

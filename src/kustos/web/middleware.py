@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from kustos.accounts.services import twofactor
+from kustos.sso.services import signin as sso_signin
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -43,6 +44,11 @@ class SecurityHeadersMiddleware:
         return response
 
 
+def _verified(request: HttpRequest, user) -> bool:
+    """A second factor was given: a TOTP code, or the identity provider asserted MFA (``amr``) at SSO sign-in."""
+    return user.is_verified() or sso_signin.provider_asserted_mfa(request)
+
+
 class TwoFactorMiddleware:
     """Before anything else: the second factor (users with a device), then a new password
     (users signed in with a one-time password), then 2FA setup (roles that require it)."""
@@ -53,13 +59,13 @@ class TwoFactorMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.path.startswith(_OPEN_PREFIXES):
-            if not user.is_verified() and twofactor.confirmed_device(user) is not None:
+            if not _verified(request, user) and twofactor.confirmed_device(user) is not None:
                 return redirect(f"/login/otp/?{urlencode({'next': request.get_full_path()})}")
         if (user is not None and user.is_authenticated and user.must_change_password
                 and not request.path.startswith(_PASSWORD_OPEN_PREFIXES)):
             return redirect(PASSWORD_PAGE)
         if (user is not None and user.is_authenticated and not request.path.startswith(_OPEN_PREFIXES)
                 and not (user.must_change_password and request.path.startswith(PASSWORD_PAGE))):
-            if not user.is_verified() and twofactor.required(user):
+            if not _verified(request, user) and twofactor.required(user):
                 return redirect("/account/2fa/setup/")
         return self.get_response(request)

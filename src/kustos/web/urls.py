@@ -252,3 +252,6 @@ urlpatterns += [
     path("outlook/app-package.zip", outlook_views.app_package, name="outlook-app-package"),
     path("outlook/taskpane/", outlook_views.taskpane, name="outlook-taskpane"),
 ]
+from kustos.sso.web.urls import urlpatterns as sso_urlpatterns  # noqa: E402
+
+urlpatterns += sso_urlpatterns

@@ -143,6 +143,14 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/webhooks/{webhook_id}"): NONE,
     ("POST", "/api/v1/webhooks/{webhook_id}/test"): NONE,
     ("POST", "/api/v1/partners/{partner_id}/notify/settings"): NONE,
+    # single sign-on: identity providers and sign-in policy of a partner or customer, no message is touched
+    ("POST", "/api/v1/partners/{partner_id}/sso-providers"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/sso-providers"): NONE,
+    ("PATCH", "/api/v1/sso-providers/{provider_id}"): NONE,
+    ("DELETE", "/api/v1/sso-providers/{provider_id}"): NONE,
+    ("POST", "/api/v1/sso-providers/{provider_id}/test"): NONE,
+    ("PUT", "/api/v1/partners/{partner_id}/sign-in-policy"): NONE,
+    ("PUT", "/api/v1/customers/{customer_id}/sign-in-policy"): NONE,
 }
 
 DASHBOARD_POSTS: dict[str, str] = {
@@ -210,6 +218,14 @@ DASHBOARD_POSTS: dict[str, str] = {
     "notifications/routes/": NONE,
     "notifications/webhooks/": NONE,
     "notifications/settings/": NONE,
+    "partners/<str:partner_id>/sso/": NONE,  # single sign-on providers and sign-in policy
+    "partners/<str:partner_id>/sso/policy/": NONE,
+    "customers/<str:customer_id>/sso/": NONE,
+    "customers/<str:customer_id>/sso/policy/": NONE,
+    "sso-providers/<str:provider_id>/": NONE,
+    "sso-providers/<str:provider_id>/enabled/": NONE,
+    "sso-providers/<str:provider_id>/test/": NONE,
+    "sso-providers/<str:provider_id>/remove/": NONE,
 }
 
 CLI_COMMANDS: dict[str, str] = {
@@ -351,6 +367,12 @@ CLI_COMMANDS: dict[str, str] = {
     "notify settings": NONE,
     "notify check": NONE,
     "notify retry": NONE,
+    "sso list": NONE,  # single sign-on providers and sign-in policy
+    "sso add": NONE,
+    "sso set": NONE,
+    "sso remove": NONE,
+    "sso test": NONE,
+    "sso policy": NONE,
 }
 
 # Commands that run a long-lived service: what they do to messages is exercised through the

@@ -21,6 +21,7 @@ from kustos.accounts.forms import ServicePasswordChangeForm, ServiceSetPasswordF
 from kustos.accounts.services import signin_throttle, twofactor
 from kustos.accounts.services.passwords import ConfiguredLinkResetForm
 from kustos.audit import services as audit
+from kustos.sso.services import login_options, signin_policy
 from kustos.web.forms import LoginForm, TokenForm
 from kustos.web.views.common import client_ip, safe_next, set_language_cookie
 
@@ -39,8 +40,15 @@ def login_view(request: HttpRequest) -> HttpResponse:
             audit.record("auth.login_failed", actor="anonymous", outcome="failed", ip=client_ip(request),
                          detail={"email": email, "locked": bool(getattr(request, "axes_locked_out", False))})
             form.add_error(None, _("The e-mail address or password is not correct."))
+        elif not signin_policy.password_allowed(user, backend=getattr(user, "backend", "")):
+            audit.record("auth.login_failed", actor=user, outcome="failed", ip=client_ip(request),
+                         detail={"reason": "local_passwords_off"})
+            form.add_error(None, _("Your organisation signs in with single sign-on: use its button or "
+                                   "“Sign in with your organisation” below."))
         else:
             django_login(request, user)
+            if (max_age := signin_policy.session_max_age_seconds(user)) is not None:
+                request.session.set_expiry(max_age)
             device = twofactor.confirmed_device(user)
             audit.record("auth.login", actor=user, ip=client_ip(request),
                          detail={"second_factor": "pending" if device else "none"})
@@ -56,7 +64,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if device is None:
                 signin_throttle.signed_in(request, email)
             return set_language_cookie(response, user.language)
-    return render(request, "kustos/auth/login.html", {"form": form, "next": safe_next(request, "")})
+    return render(request, "kustos/auth/login.html", {"form": form, "next": safe_next(request, ""),
+                                                     "sso": login_options.options()})
 
 
 @require_http_methods(["GET", "POST"])
