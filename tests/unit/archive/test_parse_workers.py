@@ -59,8 +59,17 @@ def test_pool_parses_like_the_inline_parser_in_workers_that_are_not_copies_of_th
                                    "('django', 'tantivy', 'kustos'))").result()
         assert "kustos.mail.parse" in loaded
         assert not [m for m in loaded if m.startswith(("django", "tantivy", "kustos.vault", "kustos.core"))]
+        server = {_ppid(pid) for pid in pids}
     finally:
         pool.shutdown()
+    # the fork server stops with the last pool (a job worker does not keep it between imports)
+    assert not [p for p in pids | server if _alive(p)]
+    again = make_pool(2)  # and starts again for the next one
+    assert again is not None
+    try:
+        assert collect(submit(raws, again)) == [parse(raw) for raw in raws]
+    finally:
+        again.shutdown()
 
 
 def test_single_core_parses_inline():

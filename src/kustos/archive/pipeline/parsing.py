@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import multiprocessing
+import multiprocessing.forkserver as forkserver
 import os
 import select
 import signal
@@ -100,13 +101,36 @@ def make_pool(workers: int) -> Executor | None:
         return None
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(PRELOAD)
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with,
-                               initargs=(os.getpid(),))
+    pool = _ParsePool(max_workers=workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),))
     with _main_script_hidden():  # the pool starts its workers in submit(), all of them here
         started = [pool.submit(os.getpid) for _ in range(workers)]
     for fut in started:
         fut.result()
     return pool
+
+
+class _ParsePool(ProcessPoolExecutor):
+    """A parse pool; the fork server (~90 MB) stops when the last open pool shuts down, so a
+    long-running process (a job worker) does not keep it between imports."""
+
+    _open = 0
+    _lock = threading.Lock()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        with _ParsePool._lock:
+            super().__init__(*args, **kwargs)
+            _ParsePool._open += 1
+        self._counted = True
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        with _ParsePool._lock:
+            if not self._counted:
+                return
+            self._counted = False
+            _ParsePool._open -= 1
+            if _ParsePool._open == 0 and wait:
+                forkserver._forkserver._stop()  # its workers are gone: it exits at once
 
 
 @contextmanager
