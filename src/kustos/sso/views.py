@@ -29,7 +29,7 @@ def start(request: HttpRequest, provider_id: str) -> HttpResponse:
         return redirect(LOGIN)
     try:
         url = oidc_flow.start(provider, request, redirect_uri=_redirect_uri(request), next_url=safe_next(request),
-                              login_hint=request.GET.get("login_hint", "")[:254])
+                              login_hint=request.GET.get("login_hint", "")[:254], ip=client_ip(request))
     except SsoError as error:
         messages.error(request, str(error))
         return redirect(LOGIN)

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
+from kustos.sso.services import metadata_cache
 
 
 @pytest.fixture(scope="module")
@@ -16,4 +17,5 @@ def fakecloud() -> Iterator[FakeCloudProcess]:
 @pytest.fixture
 def provider_cloud(fakecloud):
     fakecloud.control.call("reset")
+    metadata_cache.CACHE.clear()  # a reset provider has new keys
     return fakecloud

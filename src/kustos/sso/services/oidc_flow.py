@@ -6,7 +6,8 @@ provider's authorize URL. ``finish`` takes that entry out of the session (so a s
 redeems the code, verifies the ID token against the provider's JWKS (authlib + joserfc: signature,
 ``iss``, ``aud``, ``exp``/``nbf``/``iat`` with bounded clock skew, nonce) and the tenant / domain
 / e-mail rules, collects the verified addresses (Entra: Graph ``/me`` with the delegated token) and
-hands the identity to ``identities.sign_in``.
+hands the identity to ``identities.sign_in``. The discovery document and the JWKS come from
+``metadata_cache`` (fetched once an hour; the keys again when a token names an unknown one).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from joserfc.errors import ClaimError, ExpiredTokenError, InvalidKeyIdError, Jos
 
 from kustos.accounts.models import User
 from kustos.sso.models import IdentityProvider
-from kustos.sso.services import identities, providers
+from kustos.sso.services import identities, metadata_cache, providers
 from kustos.sso.services.errors import (
     InvalidState,
     InvalidToken,
@@ -50,6 +51,29 @@ class Result:
     next: str
 
 
+class _CachedApp(DjangoOAuth2App):
+    """authlib's client, with the discovery document and the keys from ``metadata_cache``."""
+
+    def __init__(self, *args: Any, discovery_url: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.discovery_url = discovery_url
+
+    def load_server_metadata(self) -> dict[str, Any]:
+        if "_loaded_at" not in self.server_metadata:
+            self.server_metadata.update(metadata_cache.CACHE.discovery(self.discovery_url, timeout=HTTP_TIMEOUT))
+            self.server_metadata["_loaded_at"] = time.time()
+        return self.server_metadata
+
+    def fetch_jwk_set(self, force: bool = False) -> dict[str, Any]:
+        """authlib asks with ``force`` when the token's key is not in the set (rate-limited in the cache)."""
+        uri = str(self.load_server_metadata()["jwks_uri"])
+        return metadata_cache.CACHE.jwks(uri, timeout=HTTP_TIMEOUT, refresh=force)
+
+
+def _why(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, metadata_cache.MetadataError) else type(exc).__name__
+
+
 def _app(provider: IdentityProvider) -> DjangoOAuth2App:
     if provider.kind not in providers.OIDC_KINDS:
         raise ProviderUnavailable(_("%(name)s is not an OpenID Connect provider.") % {"name": provider.name})
@@ -57,11 +81,10 @@ def _app(provider: IdentityProvider) -> DjangoOAuth2App:
         url = providers.discovery_url(provider)
     except providers.ProviderConfigError as exc:
         raise ProviderUnavailable(str(exc)) from None
-    return DjangoOAuth2App(DjangoIntegration(provider.id), name=provider.id,
-                           client_id=provider.config.get("client_id"), client_secret=providers.secret(provider),
-                           server_metadata_url=url,
-                           client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256",
-                                          "default_timeout": HTTP_TIMEOUT})
+    return _CachedApp(DjangoIntegration(provider.id), name=provider.id, discovery_url=url,
+                      client_id=provider.config.get("client_id"), client_secret=providers.secret(provider),
+                      client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256",
+                                     "default_timeout": HTTP_TIMEOUT})
 
 
 def _metadata(app: DjangoOAuth2App, provider: IdentityProvider) -> dict[str, Any]:
@@ -69,16 +92,21 @@ def _metadata(app: DjangoOAuth2App, provider: IdentityProvider) -> dict[str, Any
         return app.load_server_metadata()
     except (requests.RequestException, ValueError) as exc:
         raise ProviderUnavailable(_("%(name)s: the discovery document could not be read (%(error)s).")
-                                  % {"name": provider.name, "error": type(exc).__name__}) from None
+                                  % {"name": provider.name, "error": _why(exc)}) from None
 
 
 def start(provider: IdentityProvider, request: HttpRequest, *, redirect_uri: str, next_url: str = "/",
-          login_hint: str = "") -> str:
-    """The provider's authorize URL for a new sign-in (state, nonce, PKCE verifier kept in the session)."""
-    if not provider.enabled:
-        raise ProviderUnavailable(_("%(name)s is disabled.") % {"name": provider.name})
-    app = _app(provider)
-    _metadata(app, provider)
+          login_hint: str = "", ip: str = "") -> str:
+    """The provider's authorize URL for a new sign-in (state, nonce, PKCE verifier kept in the session).
+    Raises an SsoError (already recorded in the audit log)."""
+    try:
+        if not provider.enabled:
+            raise ProviderUnavailable(_("%(name)s is disabled.") % {"name": provider.name})
+        app = _app(provider)
+        _metadata(app, provider)
+    except SsoError as error:
+        identities.record_failure(provider, error, ip=ip)
+        raise
     extra: dict[str, Any] = {}
     if login_hint:
         extra["login_hint"] = login_hint
@@ -183,7 +211,7 @@ def _verify(app: DjangoOAuth2App, provider: IdentityProvider, metadata: dict[str
                            if "signature" in exc.error else "invalid_token") from None
     except (requests.RequestException, ValueError) as exc:
         raise ProviderUnavailable(_("%(name)s: the signing keys could not be read (%(error)s).")
-                                  % {"name": provider.name, "error": type(exc).__name__}) from None
+                                  % {"name": provider.name, "error": _why(exc)}) from None
     if claims is None:
         raise InvalidToken(_("%(name)s returned no ID token.") % {"name": provider.name}, reason="no_id_token")
     claims = dict(claims)
