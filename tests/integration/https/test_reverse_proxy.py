@@ -1,14 +1,22 @@
 """The reverse-proxy way: a real nginx terminates TLS in front of a plain-HTTP `kustos serve` started with
 KUSTOS_TRUST_PROXY=1 (the README's nginx snippet). Kustos sees https through X-Forwarded-Proto: Secure
-cookies, HSTS, no redirect loop; plain HTTP that reaches Kustos directly is sent to https."""
+cookies, HSTS, no redirect loop; plain HTTP that reaches Kustos directly is sent to https. The audit log
+and the sign-in lockout name the client's address from nginx's X-Forwarded-For, never one the client sent."""
 
 from __future__ import annotations
 
+import functools
+import http.client
+import json
 import re
+import subprocess
+import sys
+import urllib.request
 from pathlib import Path
 
 from tests.integration.https.helpers import (
     Browser,
+    _NoRedirect,
     hsts_max_age,
     kustos_serve,
     nginx,
@@ -45,10 +53,57 @@ server {{
 """
 
 
+CLIENT = "127.0.0.5"  # the browser's own address (loopback, but not the trusted proxy's 127.0.0.1)
+SPOOFED = "198.51.100.66"
+
+
+class BrowserAt(Browser):
+    """A browser whose connections come from ``source`` (the proxy sees that address)."""
+
+    def __init__(self, cafile: Path, source: str):
+        super().__init__(cafile)
+        connection = functools.partial(http.client.HTTPSConnection, source_address=(source, 0))
+
+        class Handler(urllib.request.HTTPSHandler):
+            def https_open(self, req):
+                return self.do_open(connection, req, context=self._context)
+
+        self.opener = urllib.request.build_opener(Handler(context=self.context), _NoRedirect(),
+                                                  urllib.request.HTTPCookieProcessor(self.jar))
+
+
+def post_login(browser: Browser, base: str, email: str, password: str, headers: dict):
+    page = browser.open(f"{base}/login/", headers=headers)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.body).group(1)
+    return browser.open(f"{base}/login/", {"csrfmiddlewaretoken": token, "email": email, "password": password},
+                        headers={"Origin": base, **headers})
+
+
+RECORDS = """
+import json, os, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "kustos.django_settings"
+django.setup()
+from axes.models import AccessAttempt
+from kustos.audit.models import AuditEvent
+print(json.dumps({
+    "audit": list(AuditEvent.objects.filter(action__startswith="auth.").order_by("seq").values_list("action", "ip")),
+    "axes": list(AccessAttempt.objects.values_list("username", "ip_address")),
+}))
+"""
+
+
+def sign_in_records(env: dict) -> dict:
+    """The served installation's auth.* audit events (action, ip) and axes' failure records (account, ip)."""
+    done = subprocess.run([sys.executable, "-c", RECORDS], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def test_nginx_terminates_tls_in_front_of_kustos(cli_env: dict, tmp_path: Path):
     pair = make_self_signed(tmp_path / "tls")
     upstream, https_port, http_port = free_port(), free_port(), free_port()
-    env = {**cli_env, "KUSTOS_TRUST_PROXY": "1", "KUSTOS_BASE_URL": f"https://localhost:{https_port}"}
+    env = {**cli_env, "KUSTOS_TRUST_PROXY": "1", "KUSTOS_BASE_URL": f"https://localhost:{https_port}",
+           "KUSTOS_TRUSTED_PROXIES": "127.0.0.1"}  # nginx; the browser below comes from 127.0.0.5
     with kustos_serve(env, "--port", str(upstream)) as served, \
             nginx(tmp_path / "nginx", nginx_site(https_port, http_port, upstream, pair.cert, pair.key)):
         assert f"Kustos is running at http://127.0.0.1:{upstream}/" in served.output
@@ -88,3 +143,18 @@ def test_nginx_terminates_tls_in_front_of_kustos(cli_env: dict, tmp_path: Path):
         # the proxy's X-Forwarded-Proto replaces a client's own
         spoofed = Browser(cafile=pair.cert).open(f"{base}/login/", headers={"X-Forwarded-Proto": "http"})
         assert spoofed.status == 200
+
+        # the client's address comes from nginx's X-Forwarded-For; the one the client sends is not taken
+        before = sign_in_records(env)
+        assert [ip for action, ip in before["audit"] if action == "auth.login"] == ["127.0.0.1"]
+        lie = {"X-Forwarded-For": SPOOFED}
+        refused = post_login(BrowserAt(pair.cert, CLIENT), base, email, "not-the-password", lie)
+        assert refused.status == 200 and 'name="password"' in refused.body
+        # the wrong password counts against (account, client), not against nginx or the spoofed address
+        assert sign_in_records(env)["axes"] == [[email.lower(), CLIENT]]
+        accepted = post_login(BrowserAt(pair.cert, CLIENT), base, email, password, lie)
+        assert accepted.status == 302, accepted.body[:500]
+        after = sign_in_records(env)
+        new = after["audit"][len(before["audit"]):]
+        assert new == [["auth.login_failed", CLIENT], ["auth.login", CLIENT]], new
+        assert all(ip != SPOOFED for _, ip in after["audit"])
