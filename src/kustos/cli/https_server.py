@@ -113,6 +113,10 @@ class _LazyHandshakeAdapter(BuiltinSSLAdapter):
         self.ciphers = None
         self.private_key_password = None
         self._server_env = {}
+        self.use(context)
+
+    def use(self, context: ssl.SSLContext) -> None:
+        """Serve new connections with ``context`` (a reloaded certificate); open ones keep theirs."""
         context.sslsocket_class = _WorkerHandshakeSocket
         self.context = context
 
@@ -137,6 +141,13 @@ class HttpsServer:
     @property
     def effective_port(self) -> int:
         return int(self._server.bind_addr[1])
+
+    def reload_certificate(self, settings: Settings) -> None:
+        """Load KUSTOS_TLS_CERT/KUSTOS_TLS_KEY again (renewed files) for new connections
+        (`kustos serve` on SIGHUP); a ConfigError leaves the certificate in use unchanged."""
+        context = tls_context(settings)
+        if context is not None:
+            self._server.ssl_adapter.use(context)
 
     def run(self) -> None:
         self._server.serve()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import io
 import logging
+import signal
 import threading
 
 from django.conf import settings as django_settings
@@ -23,12 +25,13 @@ from kustos.archive import evidence_jobs  # noqa: F401  (the daily evidence rene
 from kustos.billing import jobs as billing_jobs  # noqa: F401  (usage samples, trial ends)
 from kustos.cli import first_operator, https_server, smtp_service, startup
 from kustos.cli.base import Context
+from kustos.config import ConfigError, Settings
 from kustos.imapd import service as imap_service
 from kustos.jobs import schedules, tasks  # noqa: F401  (registers the huey tasks)
 from kustos.lifecycle import jobs as lifecycle_jobs  # noqa: F401  (the monthly retention run)
 from kustos.notify import periodic as notify_periodic  # noqa: F401  (webhook deliveries, hourly checks)
 from kustos.tenants.services import locations
-from kustos.web import https_settings
+from kustos.web import client_address, https_settings
 from kustos.wsgi import application
 
 log = logging.getLogger("kustos.serve")
@@ -68,9 +71,11 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     host = args.host or settings.host
     port = args.port or settings.port
     if tls is None:
-        # waitress drops X-Forwarded-* unless told otherwise; a configured TLS proxy's scheme header must pass
+        # waitress drops X-Forwarded-* unless told otherwise; a configured TLS proxy's scheme header and
+        # X-Forwarded-For must pass (kustos.web.client_address believes the latter from trusted peers only)
+        proxied = https_settings.proxy_ssl_header(settings) or client_address.trusted_proxies(settings)
         web = create_server(app, host=host, port=port, threads=8, ident="kustos",
-                            clear_untrusted_proxy_headers=not https_settings.proxy_ssl_header(settings))
+                            clear_untrusted_proxy_headers=not proxied)
     else:
         web = https_server.HttpsServer(app, host, port, tls)
     web_thread = threading.Thread(target=web.run, name="web", daemon=True)
@@ -85,6 +90,9 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
         smtp = smtp_service.start(settings, host=host, port=args.smtp_port or settings.smtp_port)
         smtp_service.publish_port(smtp.port)
     imap = imap_service.start_in_serve(settings, host, args.imap_port) if args.imap_port is not None else None
+    on_start = None if tls is None else functools.partial(reload_on_sighup, web, settings)
+    if on_start is not None:
+        on_start()  # from the first "running" line on; again once huey has set its own handlers
     scheme = "http" if tls is None else "https"
     ctx.out.print(f"Kustos is running at [bold]{scheme}://{host}:{web.effective_port}/[/] "
                   f"(API docs: /api/v1/docs). Press Ctrl-C to stop.")
@@ -99,7 +107,7 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
     consumer = HUEY.create_consumer(workers=settings.workers, worker_type="thread", periodic=not args.no_scheduler,
                                     check_worker_health=True)
     try:
-        _run_consumer(consumer)
+        _run_consumer(consumer, on_start=on_start)
     finally:
         web.close()
         if redirect is not None:
@@ -111,8 +119,25 @@ def cmd_serve(ctx: Context, args: argparse.Namespace) -> None:
         ctx.out.print("Kustos stopped.")
 
 
-def _run_consumer(consumer) -> None:
-    consumer.start()
+def reload_on_sighup(web: https_server.HttpsServer, settings: Settings) -> None:
+    """SIGHUP loads the certificate files again (after a renewal) instead of stopping `serve`."""
+
+    def reload(signum, frame) -> None:
+        try:
+            web.reload_certificate(settings)
+        except ConfigError as exc:
+            log.error("certificate not reloaded, the previous one stays in use: %s", exc)
+        else:
+            log.warning("TLS certificate reloaded from %s", settings.tls_cert)
+
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, reload)
+
+
+def _run_consumer(consumer, on_start=None) -> None:
+    consumer.start()  # installs huey's SIGINT/SIGTERM/SIGHUP handlers
+    if on_start is not None:
+        on_start()
     health = None
     while True:
         try:
