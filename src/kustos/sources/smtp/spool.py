@@ -12,7 +12,8 @@ Contracts:
 * :meth:`Spool.put` returns only after the item is durable: written to ``tmp/``,
   fsync'ed, renamed into ``new/`` and ``new/`` fsync'ed. A crash at any point
   leaves either nothing in ``new/`` or the complete item (``tmp/`` leftovers are
-  swept by :meth:`Spool.recover`).
+  swept by :meth:`Spool.recover`). ``put`` is :meth:`Spool.write` (the ``tmp/``
+  file, page cache only) followed by :meth:`Spool.commit` (the blocking part).
 * :meth:`Spool.claim` moves items by ``rename`` into the caller's ``work/``
   directory; rename is atomic, so two consumers can never claim the same item.
 * :meth:`Spool.ack` unlinks a claimed item once its archive write committed.
