@@ -4,6 +4,7 @@ when the direct peer is a trusted proxy, and then only up to the first untrusted
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 from axes.helpers import get_client_ip_address
@@ -101,3 +102,15 @@ def test_requests_and_axes_use_the_one_function(monkeypatch) -> None:
     assert client_address.client_ip(proxied) == "198.51.100.1"
     assert get_client_ip_address(proxied) == "198.51.100.1"
     assert get_client_ip_address(spoofed) == "203.0.113.7"
+
+
+def test_the_example_environment_documents_the_tls_and_proxy_settings(tmp_path) -> None:
+    example = Path(__file__).resolve().parents[3] / "deploy" / "kustos.env.example"
+    text = example.read_text()
+    for name in ("KUSTOS_TLS_CERT", "KUSTOS_TLS_KEY", "KUSTOS_HTTP_PORT", "KUSTOS_TRUST_PROXY",
+                 "KUSTOS_TRUSTED_PROXIES", "SIGHUP"):
+        assert name in text, name
+    values = dict(line.split("=", 1) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    loaded = load_settings({**values, "KUSTOS_HOME": str(tmp_path), "KUSTOS_PRODUCTION": "0"})
+    assert loaded.trust_proxy and client_address.trusted_proxies(loaded) == ("127.0.0.1", "::1")
+    assert resolve("::1", "203.0.113.7, 198.51.100.1", client_address.trusted_proxies(loaded)) == "198.51.100.1"
