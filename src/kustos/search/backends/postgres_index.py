@@ -235,29 +235,35 @@ class PostgresIndex(SearchIndex):
         return hits
 
     def _facets(self, condition: str, params: list[Any], allowed: list[str] | None) -> Facets:
-        def grouped(value: str, name: str, source: str = TABLE, extra: str = "") -> dict[Any, int]:
-            """The most frequent values of ``value`` among the matches (FACET_LIMITS[name] of them)."""
-            rows = self._read.execute(
-                f"SELECT {value} AS v, count(*) AS n FROM {source} WHERE {condition}{extra} "
-                f"GROUP BY v ORDER BY n DESC, v LIMIT {FACET_LIMITS[name]}", params
-            ).fetchall()
-            return {k: int(n) for k, n in rows}
+        """Every facet from one evaluation of the search condition (the matching rows' facet
+        columns, materialised once), each cut to its FACET_LIMITS most frequent values."""
+        def top(name: str, value: str, source: str, extra: str = "") -> str:
+            return (f"(SELECT '{name}', {value}::text AS v, count(*) AS n FROM {source}{extra} "
+                    f"GROUP BY v ORDER BY n DESC, v LIMIT {FACET_LIMITS[name]})")
 
-        folders = grouped("f", "folder", f"{TABLE}, unnest(folders) AS f")
-        mailboxes = grouped("m", "mailbox", f"{TABLE}, unnest(mailboxes) AS m")
-        years = grouped("year", "year")
-        domains = grouped("sender_domain", "sender_domain", extra=" AND sender_domain <> ''")
-        found = self._read.execute(
-            f"SELECT count(*) FROM {TABLE} WHERE {condition} AND has_attachment", params
-        ).fetchone()
+        sql = (
+            f"WITH m AS MATERIALIZED (SELECT folders, mailboxes, year, sender_domain, has_attachment "
+            f"FROM {TABLE} WHERE {condition}) "
+            + " UNION ALL ".join([
+                top("folder", "f", "m, unnest(m.folders) AS f"),
+                top("mailbox", "b", "m, unnest(m.mailboxes) AS b"),
+                top("year", "year", "m"),
+                top("sender_domain", "sender_domain", "m", " WHERE sender_domain <> ''"),
+                "(SELECT 'has_attachment', '', count(*) FROM m WHERE has_attachment)",
+            ])
+        )
+        found: dict[str, dict[str, int]] = {}
+        for name, value, n in self._read.execute(sql, params).fetchall():
+            found.setdefault(name, {})[value] = int(n)
+        folders, mailboxes = found.get("folder", {}), found.get("mailbox", {})
         keep = set(visible_folders(list(folders), allowed))
         seen = set(visible_mailboxes(list(mailboxes), allowed))
         return Facets(
             folder={k: v for k, v in folders.items() if k in keep},
-            year={int(k): v for k, v in years.items()},
-            sender_domain=domains,
+            year={int(k): v for k, v in found.get("year", {}).items()},
+            sender_domain=found.get("sender_domain", {}),
             mailbox={k: v for k, v in mailboxes.items() if k in seen},
-            has_attachment=int(found[0]) if found else 0,
+            has_attachment=found.get("has_attachment", {}).get("", 0),
         )
 
 
