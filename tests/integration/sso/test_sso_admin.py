@@ -201,12 +201,18 @@ def test_dashboard_pages_add_toggle_policy_and_remove(world):
 
 
 def test_sign_in_page_shows_buttons_and_the_email_first_field(world):
-    assert "sso-discover" not in Client().get("/login/").content.decode()
+    plain = Client().get("/login/")
+    assert "sso-discover" not in plain.content.decode()
+    assert "form-action 'self';" in plain["Content-Security-Policy"]
     admin.create(world["customer"], actor="test", **ENTRA)
     admin.create(world["partner"], kind="google", name="Alpha Google", actor="test",
                  config={"client_id": "g", "show_on_login": False, "email_domains": ["alpha.example"]})
-    page = Client().get("/login/").content.decode()
+    response = Client().get("/login/")
+    page = response.content.decode()
     assert "Sign in with Kunde Entra" in page and "Alpha Google" not in page
+    # The e-mail-first form's redirect to the provider is allowed by the page's form-action.
+    assert ("form-action 'self' https://accounts.google.com https://login.microsoftonline.com;"
+            in response["Content-Security-Policy"])
     assert 'action="/sso/discover"' in page and "Sign in with your organisation" in page
     german = Client(HTTP_ACCEPT_LANGUAGE="de").get("/login/", HTTP_COOKIE="django_language=de").content.decode()
     assert "Mit Ihrer Organisation anmelden" in german and "Anmelden mit Kunde Entra" in german

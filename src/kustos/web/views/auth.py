@@ -23,6 +23,7 @@ from kustos.accounts.services.passwords import ConfiguredLinkResetForm
 from kustos.audit import services as audit
 from kustos.sso.services import login_options, signin_policy
 from kustos.web.forms import LoginForm, TokenForm
+from kustos.web.middleware import CSP
 from kustos.web.views.common import client_ip, safe_next, set_language_cookie
 
 
@@ -64,8 +65,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             if device is None:
                 signin_throttle.signed_in(request, email)
             return set_language_cookie(response, user.language)
-    return render(request, "kustos/auth/login.html", {"form": form, "next": safe_next(request, ""),
-                                                     "sso": login_options.options()})
+    response = render(request, "kustos/auth/login.html", {"form": form, "next": safe_next(request, ""),
+                                                         "sso": login_options.options()})
+    if (policy := login_options.content_security_policy(CSP)) is not None:
+        response["Content-Security-Policy"] = policy  # e-mail-first sign-in redirects to the provider
+    return response
 
 
 @require_http_methods(["GET", "POST"])
