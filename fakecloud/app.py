@@ -19,6 +19,7 @@ from fakecloud.google.gmail import GmailService
 from fakecloud.google.oauth import OAuthService
 from fakecloud.google.pim import PimService as GooglePimService
 from fakecloud.google.store import GoogleStore
+from fakecloud.microsoft.archive import ArchiveService
 from fakecloud.microsoft.drive import DriveService
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.graph import GraphService
@@ -59,6 +60,7 @@ class FakeCloud:
         ControlService(self).register(self.router)
         IdentityService(self.microsoft, oidc.code_grant("ms")).register(self.router)
         self.graph.register(self.router)
+        ArchiveService(self.graph).register(self.router)
         for workload in (DriveService, SitesService, TeamsService):
             workload(self.microsoft, self.faults).register(self.router)
         for exchange in (PimService, MailWriteService):  # the mailbox concurrency limit applies to these too

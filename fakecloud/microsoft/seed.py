@@ -38,6 +38,7 @@ import secrets
 import uuid
 from typing import Any
 
+from fakecloud.microsoft.archive import archive_mailboxes, location_of, seed_mail
 from fakecloud.microsoft.blob import Content, SyntheticContent, sha256_of
 from fakecloud.microsoft.drive_store import Drive, owner_permission
 from fakecloud.microsoft.feed import Entity, Feed
@@ -156,6 +157,10 @@ class MicrosoftSeeder:
         user = self.account(tenant, account)
         by = {"id": user.id, "displayName": user.display_name}
         if kind == "mail":
+            placed = seed_mail(self.store, tenant, user, path, content, meta)
+            if placed is not None:
+                mailbox, folder, message = placed
+                return {"id": message, "path": f"{self.folder_path(mailbox, folder)}/{message}"}
             folder = self.mail_folder(tenant, user, path)
             message = self.store.add_message(tenant, user.id, folder, content)
             if isinstance(meta.get("flag"), dict):  # a followupFlag, e.g. {"flagStatus": "flagged"}
@@ -246,8 +251,9 @@ class MicrosoftSeeder:
         rows: list[dict[str, Any]] = []
         if kind == "mail":
             for user in users:
-                rows += [_row(f"{self.folder_path(user, m.folder_id)}/{m.id}", m.mime, m.received)
-                         for m in user.messages.values()]
+                for mailbox in [user, *archive_mailboxes(self.store, user)]:
+                    rows += [{**_row(f"{self.folder_path(mailbox, m.folder_id)}/{m.id}", m.mime, m.received),
+                              "location": location_of(mailbox, m.folder_id)} for m in mailbox.messages.values()]
         elif kind in PIM_GROUPS:
             for user in users:
                 pim = self.store.user_pim(tenant, user)

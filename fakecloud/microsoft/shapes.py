@@ -15,6 +15,7 @@ ODATA = "https://graph.microsoft.com/v1.0/$metadata"
 
 def user_json(user: User) -> dict[str, Any]:
     return {
+        "accountEnabled": user.account_enabled,
         "businessPhones": [],
         "displayName": user.display_name,
         "givenName": user.display_name.split(" ")[0],

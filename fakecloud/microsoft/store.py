@@ -29,6 +29,13 @@ WELL_KNOWN = (
     ("junkemail", "Junk Email"),
     ("archive", "Archive"),
 )
+# Recoverable Items live outside the IPM subtree (not listed under msgfolderroot); Graph reaches them
+# by their well-known names only.
+RECOVERABLE = (
+    ("recoverableitemsdeletions", "Deletions"),
+    ("recoverableitemspurges", "Purges"),
+    ("recoverableitemsversions", "Versions"),
+)
 
 
 @dataclass
@@ -47,6 +54,8 @@ class Folder:
     hidden: bool = False
     epoch: int = 0  # bumped to invalidate every delta token of this folder
     invalid_code: str = "SyncStateNotFound"
+    redirect_to: str | None = None  # an expanded archive folder: its content lives in this auxiliary mailbox
+    redirect_base: str | None = None  # the 308's Location base (default: the Graph host asked)
 
 
 @dataclass
@@ -83,6 +92,8 @@ class User:
     messages: dict[str, Message] = field(default_factory=dict)
     log: list[LogEntry] = field(default_factory=list)
     seq: int = 0
+    account_enabled: bool = True  # False for shared and resource mailboxes
+    archive_id: str | None = None  # MBX: id of the In-Place Archive
 
     def append(self, folder_id: str, message_id: str, kind: str) -> None:
         self.seq += 1
@@ -109,6 +120,7 @@ class MicrosoftStore:
         self.teams: dict[str, Team] = {}
         self.chats: dict[str, Chat] = {}
         self.pim: dict[tuple[str, str], Pim] = {}
+        self.mailboxes: dict[str, User] = {}  # MBX:<guid>@<tenant guid> -> archive / auxiliary archive mailbox
 
     # --- identity -------------------------------------------------------------------
     def add_app(self, tenant: str, client_id: str, client_secret: str, roles: list[str]) -> None:
@@ -139,10 +151,14 @@ class MicrosoftStore:
                 for key, name in WELL_KNOWN:
                     folder = Folder(new_id(), name, root.id, key)
                     user.folders[folder.id] = folder
+                add_recoverable_folders(user)
             self.users.setdefault(tenant, {})[user.id] = user
             return user.id
 
     def user(self, tenant: str, user_id: str) -> User | None:
+        if user_id.upper().startswith("MBX:"):
+            mailbox = self.mailboxes.get(user_id)
+            return mailbox if mailbox is not None and user_id.endswith(f"@{tenant_guid(tenant)}") else None
         users = self.users.get(tenant, {})
         if user_id in users:
             return users[user_id]
@@ -273,3 +289,17 @@ class MicrosoftStore:
             message = user.messages.get(message_id)
             rows.append((message_id, message if message and message.folder_id == folder_id else None))
         return rows
+
+
+def add_recoverable_folders(user: User) -> None:
+    """The Recoverable Items folder and its Deletions, Purges and Versions (hidden, outside the root)."""
+    top = Folder(new_id(), "Recoverable Items", "", "recoverableitemsroot", hidden=True)
+    user.folders[top.id] = top
+    for key, name in RECOVERABLE:
+        folder = Folder(new_id(), name, top.id, key, hidden=True)
+        user.folders[folder.id] = folder
+
+
+def tenant_guid(tenant: str) -> str:
+    """The directory (tenant) id of an emulated tenant named by its domain, stable across runs."""
+    return str(uuid.uuid5(uuid.NAMESPACE_DNS, tenant))

@@ -21,7 +21,9 @@ from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.delta import delta_round
 from kustos.sources.graph.errors import graph_error, token_error
-from kustos.sources.graph.folders import MailFolder, walk_folders
+from kustos.sources.graph.folders import MailFolder
+from kustos.sources.graph.mailstores import ARCHIVE_FOLDER, mailbox_folders
+from kustos.sources.graph.redirects import GraphRedirects
 from kustos.sources.http import (
     CachedToken,
     HttpClient,
@@ -68,18 +70,24 @@ class GraphMailConnector:
                  endpoint: str | None = GRAPH, login_endpoint: str | None = None,
                  max_concurrency_per_mailbox: int = 4, page_size: int = 50,
                  retry: RetryPolicy | None = None, timeout: float = 60.0,
-                 egress: EgressPolicy | None = None) -> None:
+                 egress: EgressPolicy | None = None, include_archive: bool = True,
+                 include_recoverable: bool = True, archive_folder: str = ARCHIVE_FOLDER) -> None:
         self.tenant_id = tenant_id
         self.client_id = client_id
         self._secret = client_secret
         self.endpoint = (endpoint or GRAPH).rstrip("/")
         self.login_endpoint = (login_endpoint or login_endpoint_for(self.endpoint)).rstrip("/")
         self.base = f"{self.endpoint}/v1.0"
+        self.beta = f"{self.endpoint}/beta"
+        self.include_archive = include_archive
+        self.include_recoverable = include_recoverable
+        self.archive_folder = archive_folder
         self.max_concurrency = max_concurrency_per_mailbox
         self.page_size = page_size
         self._token = CachedToken(self._fetch_token)
         self.http = HttpClient(token=self._token, limiter=KeyedLimiter(max_concurrency_per_mailbox),
                                retry=retry, timeout=timeout, on_error=graph_error, egress=egress)
+        self.follow = GraphRedirects(self.http, self.endpoint)
 
     def close(self) -> None:
         self.http.close()
@@ -109,19 +117,22 @@ class GraphMailConnector:
                                key=first.id, params={"$top": "1"})
 
     def scopes(self) -> Iterable[Scope]:
-        """Every user with a mailbox (``mail`` set), sorted as Graph returns them."""
-        url = f"{self.base}/users?$select=id,displayName,mail,userPrincipalName&$top=999"
+        """Every user with a mailbox (``mail`` set), sorted as Graph returns them; shared and resource
+        mailboxes are users whose account is disabled (``mailboxType`` ``shared`` in the meta)."""
+        url = f"{self.base}/users?$select=id,displayName,mail,userPrincipalName,accountEnabled&$top=999"
         for page in iter_link_pages(self.http.get_json, url):
             for user in page.get("value", []):
                 if user.get("mail"):
                     yield Scope(id=str(user["id"]), kind="mailbox", name=str(user["mail"]),
                                 meta={"userPrincipalName": user.get("userPrincipalName"),
-                                      "displayName": user.get("displayName")})
+                                      "displayName": user.get("displayName"),
+                                      "mailboxType": "shared" if user.get("accountEnabled") is False else "user"})
 
     def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
         state: dict[str, str] = {str(k): str(v) for k, v in (cursor or {}).items()}
-        folders = list(walk_folders(lambda url: self.http.get_json(url, key=scope.id), self.base, scope.id))
-        live = {folder.id for folder in folders}
+        folders = mailbox_folders(self.follow, self.base, self.beta, scope.id, archive=self.include_archive,
+                                  recoverable=self.include_recoverable, archive_folder=self.archive_folder)
+        live = {folder.cursor_key for folder in folders}
         dropped = [folder_id for folder_id in state if folder_id not in live]
         for folder_id in dropped:
             del state[folder_id]
@@ -135,16 +146,16 @@ class GraphMailConnector:
 
     # --- internals --------------------------------------------------------------------
     def _delta_start(self, scope: Scope, folder: MailFolder) -> str:
-        return (f"{self.base}/users/{quote(scope.id, safe='')}/mailFolders/{quote(folder.id, safe='')}"
-                f"/messages/delta?$select={DELTA_SELECT}")
+        return (f"{folder.base or self.base}/users/{quote(folder.mailbox or scope.id, safe='')}/mailFolders/"
+                f"{quote(folder.id, safe='')}/messages/delta?$select={DELTA_SELECT}")
 
     def _fetch_folder(self, scope: Scope, folder: MailFolder, state: dict[str, str]) -> Iterator[Batch]:
         start = self._delta_start(scope, folder)
-        for page in delta_round(self.http, state.get(folder.id) or start, start, key=scope.id,
+        for page in delta_round(self.follow, state.get(folder.cursor_key) or start, start, key=scope.id,
                                 page_size=self.page_size, what=f"folder {folder.path!r}",
                                 where=f"a folder in mailbox {scope.id}"):
             items = self._items(scope, folder, page.rows)
-            state[folder.id] = page.link
+            state[folder.cursor_key] = page.link
             yield Batch(items, dict(state), reset=page.reset)
 
     def _items(self, scope: Scope, folder: MailFolder, rows: list[Mapping[str, Any]]) -> list[Item]:
@@ -152,16 +163,18 @@ class GraphMailConnector:
                         meta={"folder_id": folder.id, "reason": (r.get("@removed") or {}).get("reason")})
                    for r in rows if "@removed" in r]
         present = [r for r in rows if "@removed" not in r]
-        contents = bounded_map(lambda r: self._mime(scope, str(r["id"])), present, self.max_concurrency)
+        contents = bounded_map(lambda r: self._mime(scope, str(r["id"]), folder), present, self.max_concurrency)
         fetched = [Item(source_id=str(r["id"]), data=data, folder=folder.path,
                         meta={"folder_id": folder.id, "internetMessageId": r.get("internetMessageId"),
                               "receivedDateTime": r.get("receivedDateTime"), **mailfacts.graph_facts(r)})
                    for r, data in zip(present, contents, strict=True) if data is not None]
         return fetched + removed
 
-    def _mime(self, scope: Scope, message_id: str) -> bytes | None:
-        url = f"{self.base}/users/{quote(scope.id, safe='')}/messages/{quote(message_id, safe='')}/$value"
-        response: httpx.Response = self.http.request("GET", url, key=scope.id)
+    def _mime(self, scope: Scope, message_id: str, folder: MailFolder | None = None) -> bytes | None:
+        base, mailbox = (folder.base, folder.mailbox) if folder is not None else ("", "")
+        url = (f"{base or self.base}/users/{quote(mailbox or scope.id, safe='')}/messages/"
+               f"{quote(message_id, safe='')}/$value")
+        response: httpx.Response = self.follow.request("GET", url, key=scope.id)
         if response.status_code == 404:
             return None  # deleted since the delta page was built; the next round reports it
         return self.http.expect(response).content

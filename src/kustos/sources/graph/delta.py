@@ -12,11 +12,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from kustos.sources.base import ConnectorError
 from kustos.sources.graph.errors import SyncStateLost
-from kustos.sources.http import HttpClient
+
+
+class JsonGetter(Protocol):
+    """What a delta round needs of a client: :class:`~kustos.sources.http.HttpClient` or the
+    redirect-following wrapper of archive reads."""
+
+    def get_json(self, url: str, *, key: str | None = None, headers: Mapping[str, str] | None = None) -> Any: ...
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +35,7 @@ class DeltaPage:
     reset: bool  # the stored state had expired: this round started again from the beginning
 
 
-def delta_round(http: HttpClient, link: str, start: str, *, key: str, page_size: int, what: str,
+def delta_round(http: JsonGetter, link: str, start: str, *, key: str, page_size: int, what: str,
                 where: str) -> Iterator[DeltaPage]:
     """Pages of one round from ``link`` (``start`` after an expired state). ``what`` names the
     collection in the error when a fresh round is refused too; ``where`` names it in the log

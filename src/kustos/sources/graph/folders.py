@@ -12,8 +12,19 @@ from kustos.sources.http import iter_link_pages
 
 @dataclass(frozen=True)
 class MailFolder:
+    """A folder to read: ``mailbox`` (a user id or an archive's ``MBX:`` id; empty: the scope's
+    mailbox) under the Graph root ``base`` (empty: the connector's v1.0 root); ``key`` names it
+    in the cursor (empty: its id)."""
+
     id: str
     path: str
+    mailbox: str = ""
+    base: str = ""
+    key: str = ""
+
+    @property
+    def cursor_key(self) -> str:
+        return self.key or self.id
 
 
 def walk_folders(get_json: Callable[[str], Mapping[str, Any]], base: str, user_id: str) -> Iterator[MailFolder]:

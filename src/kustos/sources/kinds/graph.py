@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kustos.core.lazy import Deferred
-from kustos.sources.kinds.fields import PASSWORD, TEXT, URL, Field, Kind
+from kustos.sources.kinds.fields import BOOL, PASSWORD, TEXT, URL, Field, Kind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -32,7 +32,8 @@ def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connecto
     endpoint = config.get("endpoint") or GRAPH
     login = config.get("login_endpoint") or (endpoint if config.get("endpoint") else LOGIN)
     return _Connector(tenant_id=config["tenant_id"], client_id=config["client_id"], client_secret=secret,
-                      endpoint=endpoint, login_endpoint=login, egress=egress)
+                      endpoint=endpoint, login_endpoint=login, egress=egress,
+                      include_recoverable=bool(config.get("recoverable_items", True)))
 
 
 def build_backup(config: dict[str, Any], secret: str, egress: EgressPolicy, services: Iterable[str]) -> Connector:
@@ -67,6 +68,10 @@ KIND = Kind(
               cli_help="Graph endpoint for national clouds and test emulators"),
         Field("login_endpoint", URL, "Login endpoint", "Anmelde-Endpunkt", secret_bound="login endpoint",
               dashboard=False),
+        Field("recoverable_items", BOOL, "Read Recoverable Items", "Wiederherstellbare Elemente lesen", default=True,
+              help="Also archive Deletions, Purges and Versions (mail deleted from Deleted Items).",
+              help_de="Auch Deletions, Purges und Versions archivieren (aus „Gelöschte Elemente“ gelöschte "
+                      "E-Mails)."),
     ),
     steps=(("In Microsoft Entra admin center: App registrations → New registration (single tenant).",
             "Im Microsoft Entra Admin Center: App-Registrierungen → Neue Registrierung (einzelner Mandant)."),

@@ -43,6 +43,8 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
     endpoint = settings.get("endpoint") or None
     session = GraphSession(str(settings["tenant_id"]), str(settings["client_id"]), secret, endpoint=endpoint,
                            login_endpoint=settings.get("login_endpoint") or None, egress=egress)
+    # Backups read the In-Place Archive always and Recoverable Items when the source asks for them.
+    session.include_recoverable = bool(settings.get("recoverable_items", False))
     return GraphBackupConnector(session, {name: SERVICES[name](session) for name in wanted})
 
 

@@ -32,18 +32,21 @@ class _MailReader(GraphMailConnector):
         self.tenant_id, self.client_id = session.tenant_id, session.client_id
         self.endpoint, self.base = session.endpoint, session.base
         self.http, self._token = session.http, session._token
+        self.beta, self.follow = session.beta, session.follow
+        self.include_archive, self.archive_folder = session.include_archive, session.archive_folder
+        self.include_recoverable = session.include_recoverable
         self.max_concurrency, self.page_size = session.max_concurrency, session.page_size
 
     def _delta_start(self, scope: Scope, folder: MailFolder) -> str:
-        return (f"{self.base}/users/{quote(scope.id, safe='')}/mailFolders/{quote(folder.id, safe='')}"
-                f"/messages/delta?$select={SELECT}")
+        return (f"{folder.base or self.base}/users/{quote(folder.mailbox or scope.id, safe='')}/mailFolders/"
+                f"{quote(folder.id, safe='')}/messages/delta?$select={SELECT}")
 
     def _items(self, scope: Scope, folder: MailFolder, rows: list[Mapping[str, Any]]) -> list[Item]:
         removed = [Item(source_id=str(r["id"]), kind="mail", folder=folder.path, deleted=True,
                         meta={"folder_id": folder.id, "reason": (r.get("@removed") or {}).get("reason")})
                    for r in rows if "@removed" in r]
         present = [r for r in rows if "@removed" not in r]
-        contents = bounded_map(lambda r: self._mime(scope, str(r["id"])), present, self.max_concurrency)
+        contents = bounded_map(lambda r: self._mime(scope, str(r["id"]), folder), present, self.max_concurrency)
         fetched = [Item(source_id=str(r["id"]), data=data, folder=folder.path, kind="mail",
                         meta={"id": str(r["id"]), "folder_id": folder.id, "size": len(data),
                               **{key: r[key] for key in META if key in r}})
