@@ -27,6 +27,7 @@ from kustos.cli.parsers import health as health_parser
 from kustos.cli.parsers import holds as holds_parser
 from kustos.cli.parsers import imapd as imapd_parser
 from kustos.cli.parsers import ingest_rules as ingest_rules_parser
+from kustos.cli.parsers import key_export as key_export_parser
 from kustos.cli.parsers import notify as notify_parser
 from kustos.cli.parsers import ocr as ocr_parser
 from kustos.cli.parsers import reconcile as reconcile_parser
@@ -67,6 +68,7 @@ COMMAND_MODULES = (
     billing_setup_parser,
     billing_statement,
     self_service_parser,  # after tenants and archive: adds `customer self-service`, `message pdf`
+    key_export_parser,  # after tenants: adds `customer key export`
     restore_parser,
     imapd_parser,
     ocr_parser,

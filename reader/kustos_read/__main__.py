@@ -1,0 +1,5 @@
+import sys
+
+from kustos_read.cli import main
+
+sys.exit(main())
