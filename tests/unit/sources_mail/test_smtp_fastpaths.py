@@ -16,8 +16,8 @@ from kustos.sources.smtp import JournalHandler, Spool, address_map_resolver
 from kustos.sources.smtp import handler as handler_module
 from kustos.sources.smtp.fastaddr import simple_address
 from kustos.sources.smtp.fastdata import FastDataSMTP
+from kustos.sources.smtp.spool import INCOMPLETE, read_item
 from kustos.sources.smtp.spool import Envelope as SpoolEnvelope
-from kustos.sources.smtp.spool import read_item
 
 
 def aiosmtpd_getaddr(arg: str, local_part_limit: int = 0) -> tuple[str | None, str | None]:
@@ -169,3 +169,28 @@ def test_spool_write_is_invisible_until_commit(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         spool.commit(broken)
     assert spool.pending() == [pending.name] and list(spool.tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("keep", [0, 5, 12, 40, -7])
+def test_an_item_cut_short_is_parked_as_incomplete(tmp_path: Path, keep: int) -> None:
+    """What a power failure between the rename into new/ and the fsync can leave behind."""
+    spool = Spool(tmp_path)
+    envelope = SpoolEnvelope(mail_from="a@example.com", rcpt_tos=["j@archive.test"], customer="c1",
+                             received_at="2026-01-01T00:00:00+00:00", peer="127.0.0.1:1")
+    name = spool.put(envelope, b"Subject: x\r\n\r\nbody\r\n")
+    path = spool.new / name
+    path.write_bytes(path.read_bytes()[:keep])
+    assert spool.claim() == [] and spool.pending() == []
+    assert (spool.failed / f"{name}.reason").read_text().startswith("spool item")
+    assert INCOMPLETE in (spool.failed / f"{name}.reason").read_text()
+
+
+def test_a_damaged_complete_item_is_not_called_incomplete(tmp_path: Path) -> None:
+    spool = Spool(tmp_path)
+    envelope = SpoolEnvelope(mail_from="a@example.com", rcpt_tos=["j@archive.test"], customer="c1",
+                             received_at="2026-01-01T00:00:00+00:00", peer="127.0.0.1:1")
+    name = spool.put(envelope, b"Subject: x\r\n\r\nbody\r\n")
+    path = spool.new / name
+    path.write_bytes(path.read_bytes()[:-3] + b"XYZ")
+    assert spool.claim() == []
+    assert "SHA-256 mismatch" in (spool.failed / f"{name}.reason").read_text()

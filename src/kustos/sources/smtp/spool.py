@@ -11,9 +11,11 @@ Contracts:
 
 * :meth:`Spool.put` returns only after the item is durable: written to ``tmp/``,
   fsync'ed, renamed into ``new/`` and ``new/`` fsync'ed. A crash at any point
-  leaves either nothing in ``new/`` or the complete item (``tmp/`` leftovers are
-  swept by :meth:`Spool.recover`). ``put`` is :meth:`Spool.write` (the ``tmp/``
-  file, page cache only) followed by :meth:`Spool.commit` (the blocking part).
+  leaves nothing in ``new/`` or the complete item (``tmp/`` leftovers are swept by
+  :meth:`Spool.recover`), except that a power failure (not a process crash) while
+  ``put`` runs may leave that item cut short; it was never acknowledged, and
+  consumers park it in ``failed/`` as incomplete. ``put`` is :meth:`Spool.write`
+  (the ``tmp/`` file, page cache only) then :meth:`Spool.commit` (the blocking part).
 * :meth:`Spool.claim` moves items by ``rename`` into the caller's ``work/``
   directory; rename is atomic, so two consumers can never claim the same item.
 * :meth:`Spool.ack` unlinks a claimed item once its archive write committed.
@@ -39,6 +41,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 MAGIC = b"KSPOOL1"
+# An item shorter than its header says: cut short by a power failure between its rename
+# into new/ and its fsync, i.e. before the receiver answered 250 (the sender retries).
+INCOMPLETE = "incomplete (cut short by a crash before it was acknowledged; the sender retries it)"
 
 
 class SpoolCorrupt(Exception):
@@ -184,14 +189,20 @@ def read_item(path: Path) -> tuple[Envelope, bytes]:
     blob = path.read_bytes()
     header, newline, rest = blob.partition(b"\n")
     parts = header.split(b" ")
+    if not newline and MAGIC.startswith(header[: len(MAGIC)]):
+        raise SpoolCorrupt(path, INCOMPLETE)
     if not newline or len(parts) != 2 or parts[0] != MAGIC or not parts[1].isdigit():
         raise SpoolCorrupt(path, "bad header")
     length = int(parts[1])
+    if len(rest) < length:
+        raise SpoolCorrupt(path, INCOMPLETE)
     try:
         envelope = Envelope(**json.loads(rest[:length]))
     except (ValueError, TypeError) as exc:
         raise SpoolCorrupt(path, f"bad envelope ({exc.__class__.__name__})")
     data = rest[length:]
+    if len(data) < envelope.size:
+        raise SpoolCorrupt(path, INCOMPLETE)
     if len(data) != envelope.size or hashlib.sha256(data).hexdigest() != envelope.sha256:
         raise SpoolCorrupt(path, "size or SHA-256 mismatch")
     return envelope, data
@@ -239,19 +250,34 @@ class Spool:
         return PendingItem(name, fd)
 
     def commit(self, pending: PendingItem) -> str:
-        """Second half of :meth:`put`: fsync, rename into ``new/``, fsync ``new/``; returns
-        the item name. On failure the item is removed from ``tmp/`` and the error raised."""
+        """Second half of :meth:`put`: rename into ``new/``, fsync the item, fsync ``new/``;
+        returns the item name once all of it is durable. On failure the item is removed
+        (from ``tmp/``, or from ``new/`` unless a consumer took it already) and the error
+        raised, so the sender is told to retry.
+
+        The rename comes before the fsyncs so that one journal commit makes the bytes and
+        the name durable together (on ext4 the fsync of the item commits the rename too and
+        the directory fsync then finds nothing left to write; fsync, rename, fsync costs
+        two commits in a row). Consumers may see the item before it is durable; its bytes
+        are complete in the page cache by then. Only a power failure in that window can
+        leave an item cut short, and that item was never acknowledged: see ``read_item``."""
         tmp_path = f"{self._tmp_text}/{pending.name}"
+        new_path = f"{self._new_text}/{pending.name}"
+        try:
+            os.rename(tmp_path, new_path)
+        except BaseException:
+            os.close(pending.fd)
+            _unlink_quietly(tmp_path)
+            raise
         try:
             try:
                 os.fsync(pending.fd)
             finally:
                 os.close(pending.fd)
-            os.rename(tmp_path, f"{self._new_text}/{pending.name}")
+            self._new_sync.sync_after_change()
         except BaseException:
-            _unlink_quietly(tmp_path)
+            _unlink_quietly(new_path)
             raise
-        self._new_sync.sync_after_change()
         return pending.name
 
     # -- consuming ---------------------------------------------------------------
