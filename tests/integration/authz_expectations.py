@@ -210,6 +210,9 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     # staff change them (the matrix posts no form: an error banner and back, nothing changed).
     ("GET", "customers/<str:customer_id>/self-service/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/self-service/"): ("customer", "anon=302 op=302/302/302 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    # Key export for kustos-read: partner admins only (an empty passphrase is refused: redirect with a message).
+    ("GET", "customers/<str:customer_id>/key-export/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/key-export/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "archive/messages/<str:message_id>/pdf/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     # The Outlook add-in's manifest and task pane are public (the pane signs in with an API token).
     ("GET", "outlook/manifest.xml"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
@@ -222,6 +225,7 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "notifications/webhooks/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
     ("POST", "notifications/settings/"): (None, "anon=302 op=404 pa=404 pt=403 ca=403 eu=403 au=403"),
     # Single sign-on settings of a partner (its staff) and a customer (its users): user managers in scope.
+    ("GET", "sso-settings/"): (None, "anon=302 op=302 pa=302 pt=403 ca=302 eu=403 au=403"),
     ("GET", "partners/<str:partner_id>/sso/"): ("partner", "anon=302 op=200/200 pa=200/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
     ("POST", "partners/<str:partner_id>/sso/"): ("partner", "anon=302 op=302/302 pa=302/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
     ("POST", "partners/<str:partner_id>/sso/policy/"): ("partner", "anon=302 op=302/302 pa=302/404 pt=403/404 ca=404/404 eu=404/404 au=404/404"),
@@ -311,6 +315,9 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "/api/v1/customers/{customer_id}/self-service"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("PUT", "/api/v1/customers/{customer_id}/self-service"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    # Key export for kustos-read: partner admins only (the matrix sends no passphrase: 422 once allowed).
+    ("POST", "/api/v1/customers/{customer_id}/key-export"): (
+        "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     # Sources and journaling: partner roles and customer admins manage; the operator only views.
     ("GET", "/api/v1/customers/{customer_id}/sources"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/sources"): (

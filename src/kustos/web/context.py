@@ -20,6 +20,7 @@ _NAV = [
     ("/jobs/", _("Jobs"), Perm.JOB_VIEW),
     ("/audit/", _("Audit log"), Perm.AUDIT_VIEW),
     ("/notifications/", _("Notifications"), Perm.NOTIFY_MANAGE),
+    ("/sso-settings/", _("Single sign-on"), Perm.USER_MANAGE),
     ("/prices/", _("Price list"), Perm.PRICE_VIEW),
     ("/billing/", _("Billing"), Perm.BILLING_STATEMENT),
     ("/locations/", _("Storage locations"), Perm.LOCATION_MANAGE),

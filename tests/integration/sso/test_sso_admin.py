@@ -246,3 +246,18 @@ def test_policy_helpers_name_whose_policy_applies(world):
     assert signin_policy.policy_owner(users["pa"]) == world["partner"]
     assert signin_policy.policy_owner(users["eu"]) == world["customer"]
     assert signin_policy.password_allowed(users["eu"]) is True
+
+
+def test_navigation_leads_each_manager_to_its_own_settings(world):
+    users = world["users"]
+    ca = sign_in(Client(), users["ca"])
+    assert 'href="/sso-settings/"' in ca.get("/").content.decode()
+    assert ca.get("/sso-settings/")["Location"] == f"/customers/{world['customer'].id}/sso/"
+    pa = sign_in(Client(), users["pa"])
+    assert pa.get("/sso-settings/")["Location"] == f"/partners/{world['partner'].id}/sso/"
+    page = pa.get(f"/partners/{world['partner'].id}/sso/").content.decode()
+    assert f'href="/customers/{world["customer"].id}/sso/"' in page and world["foreign"].name not in page
+    assert sign_in(Client(), users["op"]).get("/sso-settings/")["Location"] == "/partners/"
+    eu = sign_in(Client(), users["eu"])
+    assert 'href="/sso-settings/"' not in eu.get("/archive/search/").content.decode()
+    assert eu.get("/sso-settings/").status_code == 403

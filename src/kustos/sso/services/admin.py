@@ -67,6 +67,17 @@ def owner_as(user: Any, *, partner_id: str = "", customer_id: str = "") -> Owner
     return partner_as(user, partner_id) if partner_id else customer_as(user, customer_id)
 
 
+def home_url(user: Any) -> str:
+    """Where a user who manages sign-in starts: its customer's or partner's SSO page; operators the
+    partner list (403 for roles that do not manage users)."""
+    access.require(user, Perm.USER_MANAGE)
+    if user.customer_id:
+        return f"/customers/{user.customer_id}/sso/"
+    if user.partner_id:
+        return f"/partners/{user.partner_id}/sso/"
+    return "/partners/"
+
+
 def get_as(user: Any, provider_id: str) -> IdentityProvider:
     """The provider if ``user`` may manage its owner (404 outside the scope, 403 for other roles)."""
     provider = IdentityProvider.objects.select_related("partner", "customer").filter(id=provider_id).first()

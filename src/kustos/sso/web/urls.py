@@ -5,6 +5,7 @@ from django.urls import path
 from kustos.sso.web import views
 
 urlpatterns = [
+    path("sso-settings/", views.settings_home, name="sso-settings"),
     path("partners/<str:partner_id>/sso/", views.partner_page, name="sso-partner"),
     path("partners/<str:partner_id>/sso/policy/", views.partner_policy, name="sso-partner-policy"),
     path("customers/<str:customer_id>/sso/", views.customer_page, name="sso-customer"),

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template import engines
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kustos.sso.models import IdentityProvider
 from kustos.sso.services import admin, connection_test, signin_policy
@@ -73,8 +73,16 @@ def _owner_page(request: HttpRequest, owner: Any) -> HttpResponse:
         "owner": owner, "owner_kind": policy["owner_kind"], "owner_url": _owner_url(owner),
         "providers": list(admin.list_for(owner)), "form": form, "groups": _groups(form),
         "policy": policy, "policy_form": PolicyForm(initial=policy),
+        "customers": list(owner.customers.order_by("name")) if policy["owner_kind"] == "partner" else [],
     }
     return _render(request, "owner.html", context, status=200)
+
+
+@login_required
+@require_GET
+def settings_home(request: HttpRequest) -> HttpResponse:
+    """The navigation's "Single sign-on": the caller's own customer or partner, operators pick a partner."""
+    return redirect(admin.home_url(request.user))
 
 
 @login_required
