@@ -169,6 +169,18 @@ def test_three_roles_sign_in_through_entra_and_land_with_role_and_mailboxes(brow
     assert page.url == base + "/", page.url
     assert _role_on_account_page(page, base) == "Customer admin"
     assert "Kunde Eins" in page.content()
+    # The customer admin's SSO settings: reached from the navigation, "test connection" reports the keys.
+    page.click("nav >> text=Single sign-on")
+    page.wait_for_url(base + f"/customers/{world['customer']}/sso/")
+    assert page.locator("h1").inner_text().strip() == "Single sign-on"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    row = page.locator("[data-testid=sso-provider]")
+    assert row.count() == 1 and "Kunde Entra" in row.inner_text() and "enabled" in row.inner_text()
+    row.locator("[data-testid=sso-test]").click()
+    page.wait_for_load_state("load")
+    flash = page.locator(".flash").first.inner_text()
+    assert "Test connection of “Kunde Entra”" in flash and "signing key(s) found" in flash
+    assert not problems, problems
     context.close()
 
     context, page, problems = _email_first_sign_in(browser, world, "lena@kunde.example")
