@@ -3,8 +3,9 @@
 Index files are written into the vault at ``customers/<id>/index/<group>/<commit>`` (zstd
 JSON sealed with the customer key). An index file is the commit point of the blobs it lists:
 blobs in packs that no index file references are uncommitted leftovers (garbage).
-A local cache (one sealed file per customer) avoids reading every index file at open;
-:func:`load_index` trusts it only for index files that still exist and rebuilds otherwise.
+A local cache (one sealed file per customer, the packed rows of :mod:`kustos.vault.packed`)
+avoids reading every index file at open; :func:`load_index` trusts it only for index files
+that still exist and rebuilds otherwise (it is always rebuildable from the vault).
 """
 
 from __future__ import annotations
@@ -16,33 +17,18 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import zstandard
 
 from kustos.vault import crypto
 from kustos.vault.backends.base import Backend
+from kustos.vault.entry import Entry, outlives
 from kustos.vault.errors import IntegrityError, NotFound
+from kustos.vault.packed import decode_files, encode_files, is_packed_cache, pack_rows
 
 BLOB, CHUNK, TREE = "b", "c", "t"
 BACKUP = "backup"  # the pool of backup objects: kept while a snapshot references them (prune)
-
-
-class Entry(NamedTuple):
-    id: str
-    type: str  # BLOB | CHUNK | TREE
-    pack: str  # pack name relative to the customer prefix
-    offset: int
-    length: int
-    size: int  # plaintext bytes (for a tree: the whole object)
-    method: str  # compression method (see compress.py)
-    kind: str
-    year: int | None  # retention-expiry year; None = keep
-    seq: int  # ledger sequence; 0 for chunks
-    sha256: str  # of the plaintext; "" for chunks
-    time: float
-    meta: dict[str, Any] | None
-    group: str = ""  # "" = the retention group of ``year``; BACKUP for backup objects
 
 
 def entry_group(e: Entry) -> str:
@@ -61,13 +47,6 @@ def usable(e: Entry, year: int | None, group: str = "") -> bool:
     return not e.group and outlives(e.year, year)
 
 
-def preferred(old: Entry, new: Entry) -> bool:
-    """True when ``new`` should replace ``old`` as the known location of an id."""
-    if bool(old.group) != bool(new.group):
-        return not new.group  # an archive location is never pruned: prefer it
-    return not outlives(old.year, new.year)
-
-
 def row(e: Entry) -> list[Any]:
     """An entry as stored; archive rows keep the original 13 fields (older readers)."""
     out = list(e)
@@ -78,11 +57,6 @@ def row(e: Entry) -> list[Any]:
 
 def group_of(year: int | None) -> str:
     return "keep" if year is None else str(int(year))
-
-
-def outlives(existing: int | None, wanted: int | None) -> bool:
-    """True when data kept until ``existing`` is kept at least as long as ``wanted`` needs."""
-    return existing is None or (wanted is not None and existing >= wanted)
 
 
 def index_prefix(customer_id: str) -> str:
@@ -133,10 +107,13 @@ class IndexCache:
         if path is None or not path.exists():
             return {}
         try:
-            raw = crypto.open_sealed(enc_key, path.read_bytes(), crypto.aad("cache", customer_id), str(path))
-            doc = json.loads(zstandard.decompress(raw))
-            return {name: [Entry(*r) for r in rows] for name, rows in doc.items()}
-        except (IntegrityError, ValueError, zstandard.ZstdError, TypeError):
+            raw = zstandard.decompress(crypto.open_sealed(enc_key, path.read_bytes(), crypto.aad("cache", customer_id),
+                                                          str(path)))
+            if is_packed_cache(raw):
+                return decode_files(raw)
+            doc = json.loads(raw)  # the JSON cache of older versions: rewritten at the next change
+            return {name: pack_rows([Entry(*r) for r in rows]) for name, rows in doc.items()}
+        except (IntegrityError, ValueError, zstandard.ZstdError, TypeError, KeyError, IndexError):
             return {}  # a damaged cache is just rebuilt
 
     def write(self, customer_id: str, enc_key: bytes, files: dict[str, Sequence[Entry]]) -> None:
@@ -144,7 +121,7 @@ class IndexCache:
         if path is None:
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        raw = json.dumps({n: [row(e) for e in es] for n, es in files.items()}, separators=(",", ":")).encode()
+        raw = encode_files(files)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
         tmp.write_bytes(crypto.seal(enc_key, zstandard.compress(raw, 1), crypto.aad("cache", customer_id)))
         os.replace(tmp, path)
@@ -176,7 +153,7 @@ def load_index(backend: Backend, cache: IndexCache, customer_id: str, enc_key: b
                 state.files[name] = cached[name]
                 continue
             try:
-                state.files[name] = decode(customer_id, name, enc_key, backend.load(name))
+                state.files[name] = pack_rows(decode(customer_id, name, enc_key, backend.load(name)))
                 cached[name] = state.files[name]
                 fetched = True
             except NotFound:

@@ -11,18 +11,21 @@ index entry cost ~850 bytes, so the index of a million objects alone took ~850 M
 * :class:`EntryMap` maps ids to entries as an open-addressing hash table of row numbers in an
   ``array('I')`` (4 bytes per slot, at most half full) over the :class:`Blocks` of rows.
 
-Nothing here is stored: the vault's index files and the local cache keep their formats.
+The vault's index files keep their format; the local index cache (``IndexCache``, rebuilt
+from the vault whenever it is missing or unreadable) stores these packed rows as they are
+(:func:`encode_files`), so opening a customer does not build Python objects per entry.
 """
 
 from __future__ import annotations
 
+import json
 import struct
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, overload
 
-from kustos.vault.index import Entry, preferred
+from kustos.vault.entry import Entry, preferred
 
 # id, sha256, type, pack, method, kind, group, offset, length, size, year, seq, time, meta, flags
 _ROW = struct.Struct("<32s32sHHHHHQQQiQdIB")
@@ -74,6 +77,18 @@ class Rows(Sequence[Entry]):
         self._n = len(self._data) // _ROW.size
         self.max_seq = max_seq
 
+    @classmethod
+    def from_parts(cls, data: bytes, strings: list[str], metas: list[Any], top: int) -> Rows:
+        if len(data) % _ROW.size:
+            raise ValueError("truncated packed rows")
+        rows = cls.__new__(cls)
+        rows._data, rows._strings, rows._metas, rows.max_seq = data, strings, metas, top
+        rows._n = len(data) // _ROW.size
+        return rows
+
+    def parts(self) -> tuple[bytes, list[str], list[Any], int]:
+        return self._data, self._strings, self._metas, self.max_seq
+
     def _entry(self, f: tuple[Any, ...]) -> Entry:
         s = self._strings
         return Entry(f[0].hex(), s[f[2]], s[f[3]], f[7], f[8], f[9], s[f[4]], s[f[5]],
@@ -118,6 +133,50 @@ def pack_rows(entries: Sequence[Entry]) -> Sequence[Entry]:
         return Rows(entries)
     except (ValueError, TypeError, OverflowError, struct.error):
         return entries
+
+
+_CACHE_MAGIC = b"KUSTOS-PACKED-INDEX-1\n"
+
+
+def is_packed_cache(raw: bytes) -> bool:
+    return raw.startswith(_CACHE_MAGIC)
+
+
+def encode_files(files: Mapping[str, Sequence[Entry]]) -> bytes:
+    """Index files as the local cache stores them: a JSON header (name, string table, metas,
+    byte count, top sequence per file; unpackable files as plain rows) and the packed bytes."""
+    header: list[list[Any]] = []
+    blobs: list[bytes] = []
+    for name, rows in files.items():
+        rows = pack_rows(rows)
+        if isinstance(rows, Rows):
+            data, strings, metas, top = rows.parts()
+            header.append([name, strings, metas, len(data), top])
+            blobs.append(data)
+        else:
+            header.append([name, None, [list(e) for e in rows]])
+    head = json.dumps(header, separators=(",", ":")).encode()
+    return b"".join([_CACHE_MAGIC, len(head).to_bytes(8, "big"), head, *blobs])
+
+
+def decode_files(raw: bytes) -> dict[str, Sequence[Entry]]:
+    """The inverse of :func:`encode_files`; ValueError when ``raw`` is damaged."""
+    at = len(_CACHE_MAGIC)
+    size = int.from_bytes(raw[at:at + 8], "big")
+    at += 8
+    header = json.loads(raw[at:at + size])
+    at += size
+    files: dict[str, Sequence[Entry]] = {}
+    for item in header:
+        if item[1] is None:
+            files[item[0]] = [Entry(*r) for r in item[2]]
+            continue
+        name, strings, metas, length, top = item
+        files[name] = Rows.from_parts(raw[at:at + length], strings, metas, top)
+        at += length
+    if at != len(raw):
+        raise ValueError("packed index cache has trailing or missing bytes")
+    return files
 
 
 def max_seq(rows: Sequence[Entry]) -> int:

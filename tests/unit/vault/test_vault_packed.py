@@ -6,8 +6,17 @@ from __future__ import annotations
 import hashlib
 import tracemalloc
 
-from kustos.vault.index import BACKUP, BLOB, CHUNK, TREE, Entry
-from kustos.vault.packed import Blocks, EntryMap, Rows, max_seq, pack_rows
+from kustos.vault.index import BACKUP, BLOB, CHUNK, TREE, Entry, IndexCache
+from kustos.vault.packed import (
+    Blocks,
+    EntryMap,
+    Rows,
+    decode_files,
+    encode_files,
+    is_packed_cache,
+    max_seq,
+    pack_rows,
+)
 
 
 def _id(i: int, salt: str = "id") -> str:
@@ -100,3 +109,22 @@ def test_the_index_costs_a_bounded_number_of_bytes_per_object():
     assert len(objects) == n and objects[_id(n - 1)] == entries[-1]
     per_object = held / n
     assert per_object < 150, per_object  # ~123 B of packed row + the id table; was ~850 B
+
+
+def test_the_local_cache_stores_packed_rows_and_reads_them_back_exactly(tmp_path):
+    files = {"customers/acme/index/2030/1": Rows([_entry(i) for i in range(50)]),
+             "customers/acme/index/keep/2": [_entry(1, id="odd-id", year=None)],  # unpackable: plain rows
+             "customers/acme/index/backup/3": Rows([_entry(i, group=BACKUP, year=None, meta={"p": i})
+                                                     for i in range(60, 70)])}
+    raw = encode_files(files)
+    assert is_packed_cache(raw)
+    back = decode_files(raw)
+    assert {n: list(es) for n, es in back.items()} == {n: list(es) for n, es in files.items()}
+    assert isinstance(back["customers/acme/index/2030/1"], Rows) and max_seq(back["customers/acme/index/2030/1"]) == 50
+    cache = IndexCache(tmp_path)
+    key = bytes(range(32))
+    cache.write("acme", key, files)
+    assert {n: list(es) for n, es in cache.read("acme", key).items()} == {n: list(es) for n, es in files.items()}
+    path = tmp_path / "acme.idx"
+    path.write_bytes(path.read_bytes()[:-5])  # damaged: rebuilt from the vault, never trusted
+    assert cache.read("acme", key) == {}
