@@ -4,9 +4,13 @@ and its size per object (the Python-object index cost ~850 bytes per object)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import tracemalloc
 
-from kustos.vault.index import BACKUP, BLOB, CHUNK, TREE, Entry, IndexCache
+import zstandard
+
+from kustos.vault import crypto
+from kustos.vault.index import BACKUP, BLOB, CHUNK, TREE, Entry, IndexCache, row
 from kustos.vault.packed import (
     Blocks,
     EntryMap,
@@ -128,3 +132,13 @@ def test_the_local_cache_stores_packed_rows_and_reads_them_back_exactly(tmp_path
     path = tmp_path / "acme.idx"
     path.write_bytes(path.read_bytes()[:-5])  # damaged: rebuilt from the vault, never trusted
     assert cache.read("acme", key) == {}
+
+
+def test_a_cache_written_by_an_older_version_is_still_read(tmp_path):
+    key = bytes(range(32))
+    files = {"customers/acme/index/2030/1": [_entry(i) for i in range(5)],
+             "customers/acme/index/keep/2": [_entry(9, year=None, meta={"a": 1})]}
+    old = json.dumps({n: [row(e) for e in es] for n, es in files.items()}, separators=(",", ":")).encode()
+    (tmp_path / "acme.idx").write_bytes(crypto.seal(key, zstandard.compress(old, 1), crypto.aad("cache", "acme")))
+    back = IndexCache(tmp_path).read("acme", key)
+    assert {n: list(es) for n, es in back.items()} == files
