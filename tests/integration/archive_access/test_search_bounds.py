@@ -51,7 +51,7 @@ def test_query_bounds_answer_400_with_the_reason(world: World, query: str, reaso
     ({"offset": "-1"}, "offset must not be negative"),
     ({"limit": str(limits.MAX_LIMIT + 1)}, f"limit must be between 0 and {limits.MAX_LIMIT}"),
     ({"limit": "abc"}, "limit must be a whole number"),
-    ({"sort": "random"}, "sort must be 'date' or 'relevance'"),
+    ({"sort": "random"}, "sort must be 'best', 'relevance' or 'date'"),
 ])
 def test_api_paging_bounds_answer_400(world: World, params: dict[str, str], reason: str):
     resp = _api(world, **params)
