@@ -83,6 +83,8 @@ class Perm(StrEnum):
     NOTIFY_MANAGE = "notify.manage"
     # Installation health (queue, jobs, workers, disk, vault usage): the operator only.
     INSTALLATION_HEALTH = "installation.health"
+    # Export a customer's data key as a passphrase-protected key file (kustos-read): partner admins only.
+    CUSTOMER_KEY_EXPORT = "customer.key_export"
 
 
 _PARTNER_COMMON = {
@@ -105,7 +107,8 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
                                                      Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE,
-                                                     Perm.TRIAL_START, Perm.BILLING_STATEMENT, Perm.NOTIFY_MANAGE}),
+                                                     Perm.TRIAL_START, Perm.BILLING_STATEMENT, Perm.NOTIFY_MANAGE,
+                                                     Perm.CUSTOMER_KEY_EXPORT}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,

@@ -28,6 +28,7 @@ from kustos.api.routers.health import router as health_router
 from kustos.api.routers.help import router as help_router
 from kustos.api.routers.holds import router as holds_router
 from kustos.api.routers.ingest_rules import router as ingest_rules_router
+from kustos.api.routers.key_export import router as key_export_router
 from kustos.api.routers.notify import router as notify_router
 from kustos.api.routers.ocr import router as ocr_router
 from kustos.api.routers.reconcile import router as reconcile_router
@@ -75,6 +76,7 @@ api.add_router("", holds_router)
 api.add_router("", gdpr_router)
 api.add_router("", saved_searches_router)
 api.add_router("", self_service_router)
+api.add_router("", key_export_router)
 api.add_router("", tax_flags_router)
 api.add_router("", ocr_router)
 api.add_router("", archive_alerts_router)

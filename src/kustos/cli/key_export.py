@@ -13,7 +13,6 @@ import sys
 from kustos.cli import lookup
 from kustos.cli.base import CLIError, Context
 from kustos.tenants.services import key_export
-from kustos.vault.key_export import KeyFileError
 
 
 def _passphrase() -> str:
@@ -34,10 +33,7 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> dict:
         raise CLIError(f"{args.output} is a directory; name the key file to write")
     if not args.output.parent.is_dir():
         raise CLIError(f"no such directory: {args.output.parent}")
-    try:
-        data = key_export.export_key(customer, _passphrase(), actor="cli")
-    except KeyFileError as exc:
-        raise CLIError(str(exc))
+    data = key_export.export_key(customer, _passphrase(), actor="cli")
     fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)

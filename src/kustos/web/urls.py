@@ -252,6 +252,9 @@ urlpatterns += [
     path("outlook/app-package.zip", outlook_views.app_package, name="outlook-app-package"),
     path("outlook/taskpane/", outlook_views.taskpane, name="outlook-taskpane"),
 ]
+from kustos.web.views import key_export as key_export_views  # noqa: E402
+
+urlpatterns += [path("customers/<str:customer_id>/key-export/", key_export_views.key_export_page, name="customer-key-export")]
 from kustos.sso.web.urls import urlpatterns as sso_urlpatterns  # noqa: E402
 
 urlpatterns += sso_urlpatterns

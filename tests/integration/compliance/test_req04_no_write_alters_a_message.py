@@ -135,6 +135,7 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers/{customer_id}/ingest-rules"): NONE,
     # end-user self-service switches: settings of the customer, no message is touched
     ("PUT", "/api/v1/customers/{customer_id}/self-service"): NONE,
+    ("POST", "/api/v1/customers/{customer_id}/key-export"): NONE,  # writes a key file for kustos-read
     ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): NONE,
     # notification routes and webhook endpoints of a partner: no message is touched
     ("POST", "/api/v1/partners/{partner_id}/notify/routes"): NONE,
@@ -215,6 +216,7 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/ingest-rules/": NONE,  # rules for mail arriving later
     "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
     "customers/<str:customer_id>/self-service/": NONE,  # end-user self-service switches
+    "customers/<str:customer_id>/key-export/": NONE,  # a key file for kustos-read
     "notifications/routes/": NONE,
     "notifications/webhooks/": NONE,
     "notifications/settings/": NONE,
@@ -267,6 +269,7 @@ CLI_COMMANDS: dict[str, str] = {
     "message raw": READS,
     "message pdf": READS,
     "customer self-service": NONE,  # end-user self-service switches
+    "customer key export": NONE,  # a key file for kustos-read
     "message flag-tax": FLAGS,
     "archive flag-folder": FLAGS,
     "archive folders": NONE,

@@ -85,6 +85,7 @@ def customer_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "can_delete": access.has_perm(user, Perm.CUSTOMER_DELETE) and customer.status == Customer.Status.ACTIVE,
         "can_hold": access.has_perm(user, Perm.LEGAL_HOLD),
         "can_retention": access.has_perm(user, Perm.RETENTION_VIEW),
+        "can_export_key": access.has_perm(user, Perm.CUSTOMER_KEY_EXPORT),
     }
     return render(request, "kustos/customers/detail.html", context)
 
