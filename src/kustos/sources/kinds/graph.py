@@ -69,6 +69,8 @@ KIND = Kind(
         Field("login_endpoint", URL, "Login endpoint", "Anmelde-Endpunkt", secret_bound="login endpoint",
               dashboard=False),
         Field("recoverable_items", BOOL, "Read Recoverable Items", "Wiederherstellbare Elemente lesen", default=True,
+              dashboard=False, cli="--no-recoverable-items",
+              cli_help="do not archive Recoverable Items (Deletions, Purges, Versions); default: archive them",
               help="Also archive Deletions, Purges and Versions (mail deleted from Deleted Items).",
               help_de="Auch Deletions, Purges und Versions archivieren (aus „Gelöschte Elemente“ gelöschte "
                       "E-Mails)."),
