@@ -261,3 +261,15 @@ def test_navigation_leads_each_manager_to_its_own_settings(world):
     eu = sign_in(Client(), users["eu"])
     assert 'href="/sso-settings/"' not in eu.get("/archive/search/").content.decode()
     assert eu.get("/sso-settings/").status_code == 403
+
+
+def test_settings_pages_in_german(world):
+    provider = admin.create(world["customer"], actor="test", **ENTRA)
+    client = sign_in(Client(), world["users"]["ca"])
+    client.cookies["django_language"] = "de"
+    page = client.get(f"/customers/{world['customer'].id}/sso/").content.decode()
+    for text in ("Identitätsanbieter hinzufügen", "Anmelderichtlinie", "Verbindung testen", "Deaktivieren",
+                 "Benutzer dürfen sich mit einem Kustos-Passwort anmelden", "Gruppe zu Rolle"):
+        assert text in page, text
+    edit = client.get(f"/sso-providers/{provider.id}/").content.decode()
+    assert "Ein Geheimnis ist gespeichert." in edit and "Zugelassene Entra-ID-Mandanten-IDs" in edit
