@@ -24,6 +24,13 @@ channelmessage  ``<team>/<channel>`` (``meta.replyTo``,       ``<team>/<channel>
 chatmessage     chat topic (``meta.members``: UPNs)            ``<topic>/<message id>``
 =============== ============================================ ===================================
 
+Mail takes ``meta.location``: ``primary`` (default), ``archive`` (``path`` in the user's In-Place
+Archive, enabled on first use; ``meta.auxiliary``: in an expanded folder whose content lives in an
+auxiliary archive behind a 308, ``meta.redirect_base`` the Location's base for tests of foreign
+redirects) or ``recoverable`` (``path``: ``Deletions`` (default), ``Purges`` or ``Versions``);
+``meta.mailboxType`` ``shared``/``room``/``equipment`` makes the account a shared or resource
+mailbox (``accountEnabled`` false). ``items`` of mail reports ``location`` per message.
+
 ``remove`` of a listitem also takes a list's path (``<site>/<list>``): the whole list is deleted.
 Content is the natural form: MIME, ICS, VCF, JSON (task fields, list item fields,
 page properties, chatMessage with ``body`` or plain HTML text) or file bytes. Sites,
