@@ -245,14 +245,15 @@ class EntryMap:
 
     def _grow(self) -> None:
         old = self._slots
-        self._slots = array("I", bytes(4 * 2 * len(old)))
-        slots, mask, id_at = self._slots, len(self._slots) - 1, self._blocks.id_at
+        slots = array("I", bytes(4 * 2 * len(old)))
+        mask, id_at = len(slots) - 1, self._blocks.id_at
         for v in old:
             if v:
                 i = hash(id_at(v - 1)) & mask
                 while slots[i]:
                     i = (i + 1) & mask
                 slots[i] = v
+        self._slots = slots  # readers in other threads see the old table or the whole new one
 
     def get(self, oid: str, default: Entry | None = None) -> Entry | None:
         v = self._slots[self._probe(oid)]

@@ -94,6 +94,14 @@ class CustomerStore(StoreReader):
         if state.files.keys() == self._files.keys() and not state.errors:
             return  # nothing changed (the common case on a read miss)
         files = {name: pack_rows(rows) for name, rows in state.files.items()}
+        if not state.errors and not self.index_errors and self._files.keys() <= files.keys():
+            # Only new index files (other writers' commits): add their rows, keep the rest.
+            for name in files.keys() - self._files.keys():
+                _add_rows(self._blocks, self._objects, self._chunks, files[name])
+                self._max_seq = max(self._max_seq, max_seq(files[name]))
+            self._files = files
+            self.ledger.reload()
+            return
         blocks = Blocks()
         objects, chunks = EntryMap(blocks), EntryMap(blocks)
         top = 0
