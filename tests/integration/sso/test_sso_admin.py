@@ -146,7 +146,7 @@ def test_policy_local_passwords_off_needs_an_enabled_provider_and_is_enforced(wo
     assert client.post("/login/", {"email": "eu@kunde.example", "password": factories.PASSWORD}).status_code == 302
     assert 4 * 3600 - 5 <= client.session.get_expiry_age() <= 4 * 3600
     assert SignInPolicy.objects.get(customer_id=cid).local_passwords is True
-    assert AuditEvent.objects.filter(action="sso.policy", customer_id=cid).count() == 2
+    assert AuditEvent.objects.filter(action="sso.policy.update", customer_id=cid).count() == 2
 
 
 def test_sso_mfa_session_skips_the_second_factor_only_when_asserted(world):

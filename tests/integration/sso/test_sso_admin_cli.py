@@ -75,7 +75,7 @@ def test_add_list_set_policy_remove(capsys, tmp_path):
     assert not IdentityProvider.objects.exists()
     assert SignInPolicy.objects.get(customer=customer).local_passwords is True
     actions = list(AuditEvent.objects.filter(actor="cli", action__startswith="sso.").values_list("action", flat=True))
-    assert actions.count("sso.policy") == 2 and "sso.provider.create" in actions and "sso.provider.remove" in actions
+    assert actions.count("sso.policy.update") == 2 and "sso.provider.create" in actions and "sso.provider.remove" in actions
 
 
 def test_errors_are_one_line(capsys):

@@ -65,7 +65,7 @@ def _parse_hours(value: Any) -> int:
 
 def update(owner: Owner, *, actor: Any, local_passwords: bool | None = None,
            session_max_age_hours: Any = None) -> dict[str, Any]:
-    """Change the policy (only the values given); audited as ``sso.policy`` with before and after.
+    """Change the policy (only the values given); audited as ``sso.policy.update`` with before and after.
     Turning local passwords off needs an enabled identity provider of the same owner."""
     hours = None if session_max_age_hours in (None, "") else _parse_hours(session_max_age_hours)
     with transaction.atomic():
@@ -81,7 +81,7 @@ def update(owner: Owner, *, actor: Any, local_passwords: bool | None = None,
         row.save()
         after = as_dict(owner)
         keys = ("local_passwords", "session_max_age_hours")
-        audit.record("sso.policy", actor=actor, **audit_scope(owner), target=owner.id,
+        audit.record("sso.policy.update", actor=actor, **audit_scope(owner), target=owner.id,
                      detail={"before": {k: before[k] for k in keys}, "after": {k: after[k] for k in keys}})
     return after
 
