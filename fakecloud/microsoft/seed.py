@@ -313,7 +313,13 @@ class MicrosoftSeeder:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
         leaf = path.rstrip("/").rsplit("/", 1)[-1]
         if kind == "mail":
-            self.store.delete_message(tenant, account, leaf)
+            owner = self.store.user(tenant, account)
+            archived = next((m for m in archive_mailboxes(self.store, owner) if leaf in m.messages), None) \
+                if owner is not None else None
+            if archived is None:
+                self.store.delete_message(tenant, account, leaf)
+            else:  # a message of the In-Place Archive (or an auxiliary archive)
+                archived.append(archived.messages.pop(leaf).folder_id, leaf, "remove")
         elif kind == "event" and path.startswith("groups/"):
             team = next((t for t in self.store.teams.values() if t.tenant == tenant and leaf in t.events.items), None)
             if team is None:

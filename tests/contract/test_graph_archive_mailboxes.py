@@ -144,6 +144,13 @@ def test_archived_completely_with_folders(fakecloud: FakeCloudProcess, tenant: d
     assert [(i.folder, sha(i.data or b"")) for i in again.items] == [
         ("Online Archive/2015", sha(generated_message(10, "arch")))]
     assert any(key.startswith("archive:") for key in (again.cursor or {}))
+    # A message removed from the auxiliary archive is reported as deleted in that folder.
+    row = next(r for r in fakecloud.control.items("ms", TENANT, "mail", UPN)
+               if r["sha256"] == sha(generated_message(5, "arch")))
+    fakecloud.control.remove("ms", TENANT, UPN, "mail", row["path"])
+    third = drain(graph, scope, again.cursor)
+    assert third.items == [] and [(d.folder, d.source_id) for d in third.deletions] == [
+        ("Online Archive/2015", row["path"].rsplit("/", 1)[1])]
 
 
 def test_recoverable_items_setting_off(fakecloud: FakeCloudProcess, tenant: dict[str, bytes]) -> None:
