@@ -103,18 +103,22 @@ class IndexCache:
         return self.directory / f"{customer_id}.idx" if self.directory else None
 
     def read(self, customer_id: str, enc_key: bytes) -> dict[str, Sequence[Entry]]:
+        return self.read_state(customer_id, enc_key)[0]
+
+    def read_state(self, customer_id: str, enc_key: bytes) -> tuple[dict[str, Sequence[Entry]], bool]:
+        """The cached index files, and whether the cache should be rewritten (older format)."""
         path = self.path(customer_id)
         if path is None or not path.exists():
-            return {}
+            return {}, False
         try:
             raw = zstandard.decompress(crypto.open_sealed(enc_key, path.read_bytes(), crypto.aad("cache", customer_id),
                                                           str(path)))
             if is_packed_cache(raw):
-                return decode_files(raw)
-            doc = json.loads(raw)  # the JSON cache of older versions: rewritten at the next change
-            return {name: pack_rows([Entry(*r) for r in rows]) for name, rows in doc.items()}
+                return decode_files(raw), False
+            doc = json.loads(raw)  # the JSON cache of older versions
+            return {name: pack_rows([Entry(*r) for r in rows]) for name, rows in doc.items()}, True
         except (IntegrityError, ValueError, zstandard.ZstdError, TypeError, KeyError, IndexError):
-            return {}  # a damaged cache is just rebuilt
+            return {}, False  # a damaged cache is just rebuilt
 
     def write(self, customer_id: str, enc_key: bytes, files: dict[str, Sequence[Entry]]) -> None:
         path = self.path(customer_id)
@@ -142,8 +146,9 @@ def load_index(backend: Backend, cache: IndexCache, customer_id: str, enc_key: b
     fetched again; the cache is rewritten only by a first load that had to fetch.
     """
     first_load = not known
-    cached = dict(known) if known else (cache.read(customer_id, enc_key) if use_cache else {})
-    fetched = False
+    cached, fetched = dict(known or {}), False
+    if not known and use_cache:
+        cached, fetched = cache.read_state(customer_id, enc_key)  # an older format counts as fetched
     for _ in range(3):
         names = list(backend.list(index_prefix(customer_id)))
         state = IndexState()
