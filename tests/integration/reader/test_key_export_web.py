@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
 import pytest
 from django.test import Client
@@ -15,7 +14,7 @@ from kustos.audit.models import AuditEvent
 from kustos.core import runtime
 from kustos.vault import key_export
 from tests import factories
-from tests.integration.reader.test_kustos_read import GUARD, PASSPHRASE, archive, tsa  # noqa: F401 - fixtures
+from tests.integration.reader.test_kustos_read import PASSPHRASE, archive, isolated_site, reader_argv, tsa  # noqa: F401 - fixtures
 from tests.integration.web.session import sign_in
 
 
@@ -49,8 +48,8 @@ def test_api_key_export_for_partner_admins_only(people, tmp_path):
 
     # the API's file reads the vault with kustos-read
     (tmp_path / "k.json").write_bytes(resp.content)
-    listed = subprocess.run([sys.executable, "-c", GUARD, str(vault), "--key", str(tmp_path / "k.json"), "--json",
-                             "list"], input=PASSPHRASE + "\n", capture_output=True, text=True, timeout=300)
+    listed = subprocess.run([*reader_argv(isolated_site(tmp_path / "site")), str(vault), "--key", str(tmp_path / "k.json"),
+                             "--json", "list"], input=PASSPHRASE + "\n", capture_output=True, text=True, timeout=300)
     assert listed.returncode == 0, listed.stderr
     assert len(json.loads(listed.stdout)) == len(originals)
 

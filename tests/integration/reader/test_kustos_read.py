@@ -2,11 +2,12 @@
 
 A customer's mail (folders, attachments, one chunked message) is archived and sealed with an
 RFC 3161 TSA; `kustos customer key export` writes the key file; `kustos-read` then runs as a
-separate process in which importing `kustos` or `django` fails."""
+separate process that sees only the standard library, kustos-read and its declared dependencies."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import mailbox
@@ -34,8 +35,31 @@ PASSPHRASE = "korrekt Pferd Batterie Heftklammer"
 BOXES = ("anna@leser.example", "bernd@leser.example")
 FOLDERS = ("INBOX", "Sent", "Projekte/2024")
 BIN = Path(sys.executable).parent
-GUARD = ("import sys; sys.modules['kustos'] = None; sys.modules['django'] = None; "
-         "from kustos_read.cli import main; sys.exit(main(sys.argv[1:]))")
+#: What kustos-read may import: its package and its declared dependencies (and theirs), nothing else.
+DEPENDENCIES = ("kustos_read", "cryptography", "cffi", "_cffi_backend", "pycparser", "zstandard", "blake3",
+                "asn1crypto", "typing_extensions")
+S3_DEPENDENCIES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
+
+
+def isolated_site(directory: Path, names: tuple[str, ...] = DEPENDENCIES) -> Path:
+    """A directory holding only ``names`` (symlinks to the installed packages): run with
+    ``python -I -S`` and it as the only path beyond the standard library, kustos-read cannot
+    import kustos, Django or anything else of the installation."""
+    if not directory.exists():
+        directory.mkdir(parents=True)
+        for name in names:
+            spec = importlib.util.find_spec(name)
+            assert spec is not None and spec.origin, f"{name} is not installed"
+            origin = Path(spec.origin)
+            target = origin.parent if spec.submodule_search_locations else origin
+            (directory / target.name).symlink_to(target)
+    return directory
+
+
+def reader_argv(site: Path) -> list[str]:
+    code = (f"import sys; sys.path.insert(0, {str(site)!r}); "
+            "from kustos_read.cli import main; sys.exit(main(sys.argv[1:]))")
+    return [sys.executable, "-I", "-S", "-c", code]
 
 
 def mail(i: int, box: str, big: bool = False) -> bytes:
@@ -83,7 +107,8 @@ def export_key(monkeypatch, capsys, customer_id: str, out: Path, passphrase: str
 
 def read(vault: Path, key: Path, *args: str, passphrase: str = PASSPHRASE) -> subprocess.CompletedProcess:
     env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp")}
-    return subprocess.run([sys.executable, "-c", GUARD, str(vault), "--key", str(key), *args],
+    site = isolated_site(Path(str(vault)).parent.parent / "reader-site")
+    return subprocess.run([*reader_argv(site), str(vault), "--key", str(key), *args],
                           input=passphrase + "\n", capture_output=True, text=True, env=env, timeout=300)
 
 

@@ -7,7 +7,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -18,7 +17,17 @@ from kustos.core import runtime
 from tests import factories
 from tests.integration.compliance.evidence_world import ingest, tsa  # noqa: F401 - fixture
 from tests.integration.compliance.openssl_tsa import OpensslTSA
-from tests.integration.reader.test_kustos_read import BOXES, FOLDERS, GUARD, PASSPHRASE, export_key, mail
+from tests.integration.reader.test_kustos_read import (
+    BOXES,
+    DEPENDENCIES,
+    FOLDERS,
+    PASSPHRASE,
+    S3_DEPENDENCIES,
+    export_key,
+    isolated_site,
+    mail,
+    reader_argv,
+)
 
 COUNT = 48
 
@@ -59,7 +68,8 @@ def test_kustos_read_restores_an_s3_vault_with_dictionaries(s3_archive, tmp_path
            "AWS_DEFAULT_REGION": server["region"]}
 
     def read(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-c", GUARD, url, "--key", str(key), *args], input=PASSPHRASE + "\n",
+        site = isolated_site(tmp_path / "reader-site", DEPENDENCIES + S3_DEPENDENCIES)
+        return subprocess.run([*reader_argv(site), url, "--key", str(key), *args], input=PASSPHRASE + "\n",
                               capture_output=True, text=True, env=env, timeout=300)
 
     out = tmp_path / "eml"
