@@ -158,7 +158,7 @@ def cmd_verify(vault: CustomerVault, args: argparse.Namespace) -> int:
     batches = []
     for name in vault.backend.list(vault.prefix + "ledger/"):
         try:
-            b = verify_batch(vault, name)
+            b = verify_batch(vault, name, [p.read_bytes() for p in args.tsa_ca])
         except (Damaged, ReadError) as exc:
             damaged.append(str(exc))
             continue
@@ -181,7 +181,9 @@ def cmd_verify(vault: CustomerVault, args: argparse.Namespace) -> int:
     else:
         for b in batches:
             print(f"batch {b['batch']}: {b['entries']} entries, Merkle root and proofs OK, "
-                  f"time-stamp {b['gen_time']} ({b['tsa']}) OK, {b['renewals']} renewals")
+                  f"time-stamp {b['gen_time']} ({b['tsa']}) OK"
+                  f"{', certificate chain OK' if b['chain_checked'] else ' (certificate chain not checked: --tsa-ca)'}, "
+                  f"{b['renewals']} renewals")
         for d in damaged:
             print(f"DAMAGED: {d}")
         print(f"{checked} objects checked, {len(sealed)} ledger entries sealed, {unsealed} not yet sealed: "
@@ -200,7 +202,10 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("extract", help="write the original messages byte-exact")
     x.add_argument("-o", "--output", required=True, type=Path, help="directory to write into")
     x.add_argument("--mbox", action="store_true", help="one mbox (mboxrd) file per folder instead of .eml files")
-    sub.add_parser("verify", help="check every object, Merkle proofs and time-stamp tokens offline")
+    v = sub.add_parser("verify", help="check every object, Merkle proofs and time-stamp tokens offline")
+    v.add_argument("--tsa-ca", type=Path, action="append", default=[],
+                   help="CA certificate (PEM) of an external TSA the tokens must chain to (repeatable); the "
+                        "built-in TSA's CA is read from the vault")
     return p
 
 
@@ -214,3 +219,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        print(f"kustos-read: error: {exc}", file=sys.stderr)
+        return 2

@@ -65,9 +65,27 @@ def fold(leaf: bytes, path: list[tuple[str, bytes]]) -> bytes:
     return running
 
 
-def check_token(token: bytes, data: bytes, algorithm: str = "sha256") -> datetime:
+LOCAL_TSA = "Kustos self-signed local TSA"
+
+
+def check_issued(cert_der: bytes, ca_pems: list[bytes]) -> None:
+    """The signer certificate is issued (signed) by one of the CA certificates."""
+    cert = x509.load_der_x509_certificate(cert_der)
+    for pem in ca_pems:
+        for ca in x509.load_pem_x509_certificates(pem):
+            try:
+                cert.verify_directly_issued_by(ca)
+                return
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+    raise Damaged(f"time-stamp token: signer certificate {cert.subject.rfc4514_string()} is not issued by the "
+                  "given TSA CA")
+
+
+def check_token(token: bytes, data: bytes, algorithm: str = "sha256", ca_pems: list[bytes] | None = None) -> datetime:
     """The token is granted, stamps H(data) and its CMS signature verifies with the embedded
-    signer certificate; returns its time. Raises Damaged naming what failed."""
+    signer certificate (issued by one of ``ca_pems`` when given); returns its time. Raises
+    Damaged naming what failed."""
     try:
         resp = tsp.TimeStampResp.load(token)
         if resp["status"]["status"].native not in ("granted", "granted_with_mods"):
@@ -105,6 +123,8 @@ def check_token(token: bytes, data: bytes, algorithm: str = "sha256") -> datetim
             raise Damaged("time-stamp token: unsupported signature key type")
     except InvalidSignature:
         raise Damaged("time-stamp token signature is invalid")
+    if ca_pems:
+        check_issued(certs[0].dump(), ca_pems)
     return gen_time
 
 
@@ -116,7 +136,15 @@ def read_sealed_json(vault: CustomerVault, name: str, label: str) -> dict[str, A
         raise Damaged(f"{name}: undecodable ({exc})")
 
 
-def verify_batch(vault: CustomerVault, name: str) -> dict[str, Any]:
+def tsa_cas(vault: CustomerVault, label: str, extra: list[bytes]) -> list[bytes] | None:
+    """The CA certificates a token of TSA ``label`` must chain to: the built-in TSA's CA from the
+    vault (``system/tsa/ca.pem``), else the CAs given with --tsa-ca; None = not checked."""
+    if label == LOCAL_TSA:
+        return [vault.backend.load("system/tsa/ca.pem")]
+    return extra or None
+
+
+def verify_batch(vault: CustomerVault, name: str, extra_cas: list[bytes] | None = None) -> dict[str, Any]:
     """Check one sealed batch: every leaf's inclusion proof folds to the root, the token stamps
     SHA-256(root), renewals chain. Returns {name, entries, rows, gen_time, renewals}."""
     doc = read_sealed_json(vault, name, "ledger")
@@ -129,8 +157,9 @@ def verify_batch(vault: CustomerVault, name: str) -> dict[str, Any]:
         if fold(leaf, inclusion_path(leaves, i)) != root:
             raise Damaged(f"{name}: inclusion proof of entry {rows[i][0]} fails")
     token = base64.b64decode(doc["token"])
+    cas = tsa_cas(vault, str(doc.get("tsa", "")), extra_cas or [])
     try:
-        gen_time = check_token(token, root)
+        gen_time = check_token(token, root, ca_pems=cas)
     except Damaged as exc:
         raise Damaged(f"{name}: {exc}")
     previous, renewals = token, 0
@@ -143,9 +172,9 @@ def verify_batch(vault: CustomerVault, name: str) -> dict[str, Any]:
             raise Damaged(f"{name}: renewal {i} does not cover the root and the token before it")
         previous = base64.b64decode(r["token"])
         try:
-            check_token(previous, data, alg)
+            check_token(previous, data, alg, ca_pems=tsa_cas(vault, str(r.get("tsa", "")), extra_cas or []))
         except Damaged as exc:
             raise Damaged(f"{name}: renewal {i}: {exc}")
         renewals += 1
     return {"batch": name, "entries": len(rows), "rows": rows, "gen_time": gen_time.isoformat(),
-            "tsa": doc.get("tsa", ""), "renewals": renewals}
+            "tsa": doc.get("tsa", ""), "renewals": renewals, "chain_checked": cas is not None}

@@ -29,7 +29,7 @@ from kustos.cli import registry as cli
 from kustos.core import runtime
 from tests import factories
 from tests.integration.compliance.evidence_world import ingest, tsa  # noqa: F401 - fixture
-from tests.integration.compliance.openssl_tsa import OpensslTSA
+from tests.integration.compliance.openssl_tsa import OpensslTSA, make_pki
 
 PASSPHRASE = "korrekt Pferd Batterie Heftklammer"
 BOXES = ("anna@leser.example", "bernd@leser.example")
@@ -131,7 +131,7 @@ def test_key_export_is_audited_private_and_refuses_short_passphrases(archive, tm
     assert not (tmp_path / "weak.key").exists()
 
 
-def test_kustos_read_lists_extracts_and_verifies_without_kustos(archive, tmp_path, monkeypatch, capsys):
+def test_kustos_read_lists_extracts_and_verifies_without_kustos(archive, tsa, tmp_path, monkeypatch, capsys):  # noqa: F811
     customer, vault, originals = archive
     key = tmp_path / "kunde.key"
     assert export_key(monkeypatch, capsys, customer.id, key)[0] == 0
@@ -171,11 +171,16 @@ def test_kustos_read_lists_extracts_and_verifies_without_kustos(archive, tmp_pat
     assert len(found) == 7
     assert found["<leser2@partner.example>"] == mb / BOXES[0] / "Projekte" / "2024.mbox"
 
-    ok = read(vault, key, "--json", "verify")
+    ok = read(vault, key, "--json", "verify", "--tsa-ca", str(tsa.ca_file))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     report = json.loads(ok.stdout)
     assert report["ok"] and report["damaged"] == [] and report["unsealed_entries"] == 0
     assert report["sealed_entries"] >= 7 and report["batches"][0]["gen_time"]
+    assert report["batches"][0]["chain_checked"] and report["batches"][0]["tsa"] == f"RFC 3161 TSA {tsa.url}"
+
+    other = make_pki(tmp_path / "other-tsa", name="Other")  # tokens do not chain to another CA
+    wrong = read(vault, key, "verify", "--tsa-ca", str(other.ca_file))
+    assert wrong.returncode == 1 and "is not issued by the given TSA CA" in wrong.stdout
 
 
 def test_kustos_read_names_a_flipped_byte_and_a_wrong_passphrase(archive, tmp_path, monkeypatch, capsys):
