@@ -202,3 +202,28 @@ def test_kustos_read_names_a_flipped_byte_and_a_wrong_passphrase(archive, tmp_pa
 
     wrong = read(vault, key, "list", passphrase="falsche Passphrase 123")
     assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr
+
+
+def test_kustos_read_checks_the_built_in_tsa_chain_from_the_vault(db, tmp_path, settings, monkeypatch, capsys):
+    home = tmp_path / "home"
+    home.mkdir()
+    settings.KUSTOS = replace(settings.KUSTOS, home=home, tsa_url="")
+    runtime.reset()
+    try:
+        customer = factories.customer(factories.partner("Lokal Partner"), "Lokal Kunde")
+        ingest(customer, [Incoming(raw=mail(i, BOXES[0]), mailbox=BOXES[0], folders=["INBOX"], source="test")
+                          for i in range(2)])
+        runtime.store_for(customer.id).ledger.seal(force=True)
+        key = tmp_path / "kunde.key"
+        assert export_key(monkeypatch, capsys, customer.id, key)[0] == 0
+        ok = read(home / "vault", key, "--json", "verify")
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        batch = json.loads(ok.stdout)["batches"][0]
+        assert batch["tsa"] == "Kustos self-signed local TSA" and batch["chain_checked"]
+
+        ca = home / "vault" / "system" / "tsa" / "ca.pem"  # another CA in the vault: the tokens no longer chain
+        ca.write_bytes((make_pki(tmp_path / "other", name="Other").ca_file).read_bytes())
+        bad = read(home / "vault", key, "verify")
+        assert bad.returncode == 1 and "is not issued by the given TSA CA" in bad.stdout
+    finally:
+        runtime.reset()
