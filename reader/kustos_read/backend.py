@@ -34,7 +34,7 @@ class DirBackend:
 
     def list(self, prefix: str) -> list[str]:
         base = self.root / prefix.rstrip("/") if prefix.endswith("/") else self.root / os.path.dirname(prefix)
-        out = []
+        out: list[str] = []
         if not base.is_dir():
             return out
         for dirpath, _dirs, files in os.walk(base):
@@ -68,7 +68,7 @@ class S3Backend:
             raise ReadError(f"{name}: missing from the vault")
 
     def list(self, prefix: str) -> list[str]:
-        out = []
+        out: list[str] = []
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
                                                                           Prefix=self.prefix + prefix):
             out.extend(item["Key"][len(self.prefix):] for item in page.get("Contents", []))
