@@ -17,7 +17,8 @@ from kustos.backup.models import BackupPlan
 from kustos.backup.services import plans
 from tests.integration.scale.population import populate
 
-pytestmark = pytest.mark.django_db
+# slow: 10,000 rows, run alone (serially) in both CI legs so a neighbouring test cannot starve its timing
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 PLANS = 10_000
 

@@ -46,6 +46,7 @@ def _runs_finish(jobs: list[Job], started) -> None:
     Job.objects.filter(id__in=[j.id for j in jobs]).update(state=Job.State.SUCCEEDED, finished_at=started)
 
 
+@pytest.mark.slow  # 10,000 rows: runs serially in both CI legs
 @pytest.mark.django_db
 def test_ten_thousand_sources_start_within_a_minute_of_their_time_and_once():
     population = populate(SOURCES, messages=0)
@@ -82,6 +83,7 @@ def test_ten_thousand_sources_start_within_a_minute_of_their_time_and_once():
     assert slowest < TICK_SECONDS
 
 
+@pytest.mark.slow
 def test_two_schedulers_racing_start_each_due_source_once(cli_env, tmp_path):
     """Two scheduler processes tick at the same moment on one database: each due source is started once."""
     env = {**cli_env, "PYTHONPATH": str(REPO)}
