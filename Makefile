@@ -30,7 +30,7 @@ system:
 	python3 scripts/fetch-app-manifest-schema.py
 
 lint: setup
-	$(BIN)/ruff check src tests bench fakecloud
+	$(BIN)/ruff check src tests bench fakecloud reader
 
 typecheck: setup
 	$(BIN)/mypy src/kustos/vault src/kustos/mail src/kustos/search src/kustos/sources src/kustos/backupguard src/kustos/config.py
