@@ -39,6 +39,7 @@ from kustos.cli.parsers import self_service as self_service_parser
 from kustos.cli.parsers import tax_flags as tax_flags_parser
 from kustos.cli.parsers import z3 as z3_parser
 from kustos.config import ConfigError
+from kustos.mcp import cli_parser as mcp_parser
 from kustos.search import SearchError
 from kustos.sso import cli_parser as sso_parser
 
@@ -74,6 +75,7 @@ COMMAND_MODULES = (
     ocr_parser,
     search_index_parser,
     sso_parser,
+    mcp_parser,
 )
 
 
