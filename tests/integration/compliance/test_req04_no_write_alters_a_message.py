@@ -251,6 +251,7 @@ CLI_COMMANDS: dict[str, str] = {
     "user app-password list": NONE,
     "user app-password revoke": NONE,
     "imapd": READS,  # the read-only IMAP server: every write command answers NO (tests/integration/imapd/)
+    "mcp": READS,  # read-only MCP tools: search, view, attachment text, mailboxes (tests/integration/mcp/)
     "user password": NONE,
     "jobs list": NONE,
     "jobs reap": NONE,
@@ -380,7 +381,7 @@ CLI_COMMANDS: dict[str, str] = {
 
 # Commands that run a long-lived service: what they do to messages is exercised through the
 # operations they run (journal drain, source runs, imports), not by starting the service here.
-SERVICES = {"serve", "smtpd", "worker", "imapd"}
+SERVICES = {"serve", "smtpd", "worker", "imapd", "mcp"}
 
 # --- enumeration ---------------------------------------------------------------------------------
 
