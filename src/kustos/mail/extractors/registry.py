@@ -4,10 +4,17 @@ Modelled on paperless-ngx's parser registry: each format module provides an obje
 implementing :class:`Extractor`, registered for MIME types and file extensions.
 Lookup order: exact MIME type, then file extension, then magic bytes (for the many
 attachments sent as application/octet-stream).
+
+Built-in extractors are registered as :class:`LazyExtractor`: the registry knows each one's
+formats, but its module (and the heavy library behind it: pypdf, openpyxl, python-docx, ...)
+is imported only when the first attachment of that format is extracted, or all at once by
+:meth:`Registry.preload` (the parse workers' fork server does that, so workers share them).
 """
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -83,6 +90,53 @@ class Extractor(Protocol):
     def extract(self, data: bytes, ctx: Context) -> Extracted: ...
 
 
+class LazyExtractor:
+    """An extractor given by module and class name, imported and instantiated on first use.
+
+    The import runs in a short-lived helper thread that the caller joins: an extraction time
+    budget expiring meanwhile interrupts only the wait (the attachment times out as usual),
+    never the import itself, so no library is left half-imported."""
+
+    def __init__(self, name: str, module: str, attr: str, package: str | None = __package__) -> None:
+        self.name = name
+        self.module = module
+        self.attr = attr
+        self.package = package
+        self._loaded: Extractor | None = None
+        self._error: BaseException | None = None
+
+    def __repr__(self) -> str:
+        state = "loaded" if self._loaded is not None else "not loaded"
+        return f"<LazyExtractor {self.name}: {self.module}.{self.attr}, {state}>"
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def load(self) -> Extractor:
+        """The real extractor, importing its module the first time."""
+        if self._loaded is None:
+            loader = threading.Thread(target=self._import, name=f"kustos-load-{self.name}", daemon=True)
+            loader.start()
+            loader.join()
+            if self._loaded is None:
+                error, self._error = self._error, None
+                raise ExtractionError(f"extractor {self.name} unavailable: {error!r}") from error
+        return self._loaded
+
+    def _import(self) -> None:
+        try:
+            module = importlib.import_module(self.module, self.package)
+            extractor: Extractor = getattr(module, self.attr)()
+        except Exception as exc:  # reported to the caller of load()
+            self._error = exc
+            return
+        self._loaded = extractor
+
+    def extract(self, data: bytes, ctx: Context) -> Extracted:
+        return self.load().extract(data, ctx)
+
+
 @dataclass
 class Registry:
     by_type: dict[str, Extractor] = field(default_factory=dict)
@@ -130,6 +184,24 @@ class Registry:
             if ctype.startswith(prefix):
                 return extractor
         return None
+
+    def extractors(self) -> list[Extractor]:
+        """Every registered extractor, each once."""
+        found: dict[int, Extractor] = {}
+        for extractor in (
+            *self.by_type.values(),
+            *self.by_ext.values(),
+            *(e for _, e in self.by_magic),
+            *(e for _, e in self.by_prefix),
+        ):
+            found.setdefault(id(extractor), extractor)
+        return list(found.values())
+
+    def preload(self, names: tuple[str, ...] | None = None) -> None:
+        """Import the lazily registered extractors now (those named in ``names``, or all)."""
+        for extractor in self.extractors():
+            if isinstance(extractor, LazyExtractor) and (names is None or extractor.name in names):
+                extractor.load()
 
 
 _GENERIC = {
