@@ -323,6 +323,7 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "/api/v1/customers/{customer_id}/sources"): (
         "customer", "op=403/403/403 pa=201/201/404 pt=201/201/404 ca=201/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/journal"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/journal/setup"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("PATCH", "/api/v1/customers/{customer_id}/journal"): (
         "customer", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/sources/{source_id}"): ("source", f"{_OBJ} eu=403/404/404 au=403/404/404"),

@@ -28,6 +28,7 @@ from kustos.api.routers.health import router as health_router
 from kustos.api.routers.help import router as help_router
 from kustos.api.routers.holds import router as holds_router
 from kustos.api.routers.ingest_rules import router as ingest_rules_router
+from kustos.api.routers.journal_setup import router as journal_setup_router
 from kustos.api.routers.key_export import router as key_export_router
 from kustos.api.routers.notify import router as notify_router
 from kustos.api.routers.ocr import router as ocr_router
@@ -69,6 +70,7 @@ api.add_router("", backup_seed_router)
 api.add_router("", compliance_router)
 api.add_router("", audit_router)
 api.add_router("", z3_router)
+api.add_router("", journal_setup_router)
 api.add_router("", evidence_router)
 api.add_router("", reconcile_router)
 api.add_router("", retention_router)

@@ -298,6 +298,7 @@ CLI_COMMANDS: dict[str, str] = {
     "source scopes": NONE,
     "journal address": NONE,
     "journal configure": NONE,
+    "journal setup": NONE,
     "quarantine list": NONE,
     "quarantine show": NONE,
     "quarantine retry": ADDS,

@@ -70,6 +70,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--customer", required=True, help="customer id or name")
     p.set_defaults(func=_run("cmd_journal_address"))
     journal_parsers.add_configure(j, common)
+    journal_parsers.add_setup(j, common)
 
     p = sub.add_parser("smtpd", parents=[common], help="run the SMTP journaling receiver (scale-out)")
     p.add_argument("--host", default=None)

@@ -10,12 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.archive.services import journal
+from kustos.archive.services import journal, journal_setup
 
 
 def _lines(text: str) -> list[str]:
@@ -52,4 +53,10 @@ def journal_page(request: HttpRequest, customer_id: str) -> HttpResponse:
     context = {"customer": customer, "address": info["address"], "smtp_host": info["host"],
                "smtp_port": info["port"], "domain": info["address"].rpartition("@")[2], "info": info,
                "form": form, "error": error, "can_manage": access.has_perm(request.user, Perm.SOURCE_MANAGE)}
+    platform = request.GET.get("platform", "")
+    platform = platform if platform in journal_setup.PLATFORMS else journal_setup.PLATFORMS[0]
+    lang = "de" if (get_language() or "").startswith("de") else "en"
+    context["setup"] = journal_setup.setup(customer, platform, lang, actor=request.user)
+    context["last_report"] = journal_setup.last_report_at(customer)
+    context["platforms"] = list(journal_setup.TITLES.items())
     return render(request, "kustos/sources/journal.html", context, status=status)
