@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from pathlib import Path
@@ -25,10 +26,22 @@ def _stdio_token(args: argparse.Namespace) -> str:
     return token
 
 
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def cmd_mcp(ctx: Context, args: argparse.Namespace) -> None:
     if args.http:
         if not 0 < args.port < 65536:
             raise CLIError(f"--port must be 1..65535 (got {args.port})", code=2)
+        if not _loopback(args.host):
+            raise CLIError(f"--host {args.host}: the MCP server speaks plain HTTP and listens on loopback only "
+                           "(127.0.0.1 or ::1); put a TLS proxy in front for remote assistants", code=2)
         server.serve_http(args.host, args.port, lambda line: print(line, file=sys.stderr, flush=True))
         return
     try:

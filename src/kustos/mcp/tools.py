@@ -111,5 +111,6 @@ def list_mailboxes(user: Any, customer: str = "") -> dict[str, Any]:
     if scope.allowed_mailboxes is not None:
         boxes = boxes.filter(address__in=scope.allowed_mailboxes)
     rows = [b.address for b in boxes[:1000]]
-    audit.record("archive.mailboxes", actor=user, customer=cust, detail={"count": len(rows), "channel": CHANNEL})
+    audit.record("archive.folders",  # the dashboard's mailbox and folder tree
+                 actor=user, customer=cust, detail={"count": len(rows), "channel": CHANNEL})
     return {"customer": cust.id, "mailboxes": rows}

@@ -141,6 +141,34 @@ def test_invalid_token_is_refused_over_stdio(world):
         "kustos: error: API token refused: invalid API token (unknown, revoked, or its user is deactivated)"]
 
 
+def test_http_listens_on_loopback_only_and_bad_token_file_is_one_line(world, tmp_path):
+    _, env = world
+    proc = subprocess.run([sys.executable, "-m", "kustos.cli", "mcp", "--http", "--host", "0.0.0.0", "--port", "8765"],
+                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "--host 0.0.0.0: the MCP server speaks plain HTTP and listens on loopback only" in proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "kustos.cli", "mcp", "--token-file", str(tmp_path / "missing")],
+                          env=env, cwd=REPO, capture_output=True, text=True, timeout=120, input="")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert f"cannot read the token file {tmp_path / 'missing'}: No such file or directory" in proc.stderr
+
+
+def test_token_file_for_stdio(world, tmp_path):
+    w, env = world
+    (tmp_path / "token").write_text(w["tokens"]["auditor"] + "\n")
+    env = {k: v for k, v in env.items() if k != "KUSTOS_API_TOKEN"}
+
+    async def run():
+        params = StdioServerParameters(command=sys.executable, env=env, cwd=str(REPO),
+                                       args=["-m", "kustos.cli", "mcp", "--token-file", str(tmp_path / "token")])
+        async with stdio_client(params) as streams, ClientSession(streams[0], streams[1]) as s:
+            await s.initialize()
+            err, found = await call(s, "search_messages", query="Rechnung")
+            assert not err and [h["subject"] for h in found["hits"]] == ["Rechnung Januar"]
+
+    anyio.run(run)
+
+
 @pytest.fixture(scope="module")
 def http_server(world):
     w, env = world
@@ -209,6 +237,7 @@ def test_calls_are_audited_with_channel_mcp(world, http_server):
             assert not (await call(s, "search_messages", query="Gehaltsabrechnung"))[0]
             assert not (await call(s, "get_message", id=w["ids"]["Quarterly report"]))[0]
             assert not (await call(s, "get_attachment_text", id=w["ids"]["Rechnung Januar"], index=0))[0]
+            assert not (await call(s, "list_mailboxes"))[0]
 
     anyio.run(run)
     searches = [e for e in audit_rows(env, "archive.search") if (e.get("detail") or {}).get("channel") == "mcp"]
@@ -217,3 +246,5 @@ def test_calls_are_audited_with_channel_mcp(world, http_server):
     assert any(e["target"] == w["ids"]["Quarterly report"] for e in views)
     atts = [e for e in audit_rows(env, "archive.attachment") if (e.get("detail") or {}).get("channel") == "mcp"]
     assert any(e["target"] == w["ids"]["Rechnung Januar"] for e in atts)
+    trees = [e for e in audit_rows(env, "archive.folders") if (e.get("detail") or {}).get("channel") == "mcp"]
+    assert any(e["detail"]["count"] == 2 and e["customer"] == w["customer"] for e in trees), trees
