@@ -62,8 +62,10 @@ def _call(fn: Callable[..., dict[str, Any]], user: Any, **kwargs: Any) -> dict[s
         raise ToolError(f"permission denied: {exc}") from None
     except ValidationError as exc:
         raise ToolError("; ".join(exc.messages)) from None
-    except (SearchError, ValueError) as exc:
+    except ValueError as exc:  # a query syntax error, paging out of range
         raise ToolError(f"search not understood: {exc}") from None
+    except SearchError as exc:  # e.g. the index is being rebuilt: the message says since when
+        raise ToolError(str(exc)) from None
 
 
 def build(stdio_user: Any = None) -> MCPServer:

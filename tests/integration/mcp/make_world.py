@@ -72,6 +72,8 @@ def main() -> None:
         "ids": {m.subject: m.id for m in Message.objects.all()},
         "tokens": {name: tokens.create(u, "mcp")[1] for name, u in people.items()},
     }
+    revoked, out["tokens"]["revoked"] = tokens.create(people["alice"], "revoked")
+    tokens.revoke(revoked)
     print("WORLD " + json.dumps(out))
 
 

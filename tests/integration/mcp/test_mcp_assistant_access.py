@@ -128,6 +128,10 @@ def test_customer_admin_sees_the_customers_archive(world):
             assert not err and msg["mailboxes"] == ["bob@kunde.example"]
             err, text = await call(s, "get_message", id=w["ids"]["Fremde Nachricht"])
             assert err and "not found: no such message" in text
+            err, text = await call(s, "search_messages", query="", limit=100000)
+            assert err and "search not understood: limit" in text, text
+            err, text = await call(s, "get_message", id="ms_doesnotexist")
+            assert err and "not found: no such message" in text
 
     anyio.run(run)
 
@@ -219,11 +223,12 @@ def test_invalid_token_is_refused_over_http(world, http_server):
             "params": {"protocolVersion": "2025-06-18", "capabilities": {},
                        "clientInfo": {"name": "t", "version": "1"}}}
     headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-    for auth in ({}, {"Authorization": "Bearer kst_invalid"}, {"Authorization": "Basic YTpi"}):
+    w, _ = world
+    for auth in ({}, {"Authorization": "Bearer kst_invalid"}, {"Authorization": "Basic YTpi"},
+                 {"Authorization": f"Bearer {w['tokens']['revoked']}"}):
         r = httpx2.post(http_server, json=body, headers={**headers, **auth}, timeout=30)
         assert r.status_code == 401, (auth, r.status_code, r.text)
         assert "error" in r.json()
-    w, _ = world
     r = httpx2.post(http_server, json=body, headers={**headers, "Authorization": f"Bearer {w['tokens']['admin']}"},
                     timeout=30)
     assert r.status_code == 200, r.text
