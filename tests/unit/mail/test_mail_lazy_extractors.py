@@ -52,6 +52,7 @@ def test_importing_the_import_service_loads_no_document_library(tmp_path: Path) 
     assert "kustos.mail.attachments" in out["modules"]  # the registry itself is there
     assert out["registered"] == 15
     assert _loaded(out["modules"], LIBRARIES) == []
+    assert _loaded(out["modules"], ("extract_msg",)) == []  # the .msg file reader loads it at its first file
     assert _loaded(out["modules"], tuple(f"kustos.mail.extractors.{m}" for m in EXTRACTOR_MODULES)) == []
 
 

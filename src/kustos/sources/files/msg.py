@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
-
-import extract_msg
+from typing import Any
 
 from .eml import MAX_MESSAGE_BYTES
 from .model import Entry, ImportItem, quarantine_file
@@ -19,6 +19,11 @@ from .sniff import OLE2_MAGIC, describe
 logging.getLogger("extract_msg").setLevel(logging.CRITICAL)
 
 _SUBSTG = "__substg1.0_".encode("utf-16-le")
+
+
+def _extract_msg() -> Any:
+    """extract-msg (~20 MB of modules) is imported by the first .msg file, not by every importer."""
+    return importlib.import_module("extract_msg")
 
 
 class MsgReader:
@@ -46,7 +51,7 @@ class MsgReader:
             yield quarantine_file(str(path), f"Outlook MSG file larger than {MAX_MESSAGE_BYTES} bytes")
             return
         try:
-            msg = extract_msg.openMsg(data, strict=False)
+            msg = _extract_msg().openMsg(data, strict=False)
         except Exception as exc:  # extract-msg raises many kinds on malformed OLE2 content
             yield quarantine_file(str(path), f"not a readable Outlook MSG file: {type(exc).__name__}: {exc}")
             return
