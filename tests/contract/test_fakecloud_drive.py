@@ -103,7 +103,9 @@ def test_token_latest_skips_existing_items(drive: dict[str, Any]) -> None:
 
 def test_download_url_is_preauthenticated_and_expires(drive: dict[str, Any]) -> None:
     http, auth, drive_id = drive["http"], drive["auth"], drive["id"]
-    drive["control"].ms_download_url_lifetime(0.3)
+    lifetime = 3.0  # long enough for the three fetches below on a loaded machine
+    drive["control"].ms_download_url_lifetime(lifetime)
+    issued = time.monotonic()
     item = http.get(f"/v1.0/drives/{drive_id}/root:/B/sub/deep.bin:", headers=auth).json()
     url = item["@microsoft.graph.downloadUrl"]
     fresh = httpx.get(url)  # no Authorization header: the URL itself authorizes
@@ -113,7 +115,7 @@ def test_download_url_is_preauthenticated_and_expires(drive: dict[str, Any]) -> 
                                                                                 fresh.content[1000:])
     redirect = http.get(f"/v1.0/drives/{drive_id}/items/{item['id']}/content", headers=auth)
     assert redirect.status_code == 302 and httpx.get(redirect.headers["Location"]).content == fresh.content
-    time.sleep(0.4)
+    time.sleep(max(0.0, issued + lifetime + 0.2 - time.monotonic()))
     expired = httpx.get(url)
     assert expired.status_code == 401 and expired.json()["error"]["code"] == "unauthenticated"
     again = http.get(f"/v1.0/drives/{drive_id}/items/{item['id']}", headers=auth).json()
