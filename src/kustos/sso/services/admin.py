@@ -259,7 +259,7 @@ def update(provider: IdentityProvider, *, actor: Any, name: str | None = None, c
     whose local passwords are off is refused."""
     owner = provider.customer or provider.partner
     with transaction.atomic():
-        provider = IdentityProvider.objects.select_for_update().select_related("partner", "customer").get(
+        provider = IdentityProvider.objects.select_for_update(of=("self",)).select_related("partner", "customer").get(
             id=provider.id)
         if enabled is False and provider.enabled:
             signin_policy.check_provider_removal(provider)
