@@ -17,10 +17,25 @@ from django.utils import timezone
 from kustos.core.lazy import resolve
 from kustos.jobs.heartbeat import Heartbeat, worker_identity
 from kustos.jobs.models import Job
+from kustos.vault.errors import LockedError
 
 
 class PermanentJobError(Exception):
     """A failure that retrying cannot fix (the job fails at once)."""
+
+
+#: A job that found its customer's vault locked by another writer (an import, a journal drain, a
+#: source run on another worker) is busy, not broken: it is tried again after the backoff, up to
+#: this many attempts whatever its own max_attempts (a scheduled source run has one).
+BUSY_ATTEMPTS = 6
+
+
+def should_retry(job: Job, exc: BaseException) -> bool:
+    """Whether a job that failed with ``exc`` on its current attempt is tried again."""
+    if isinstance(exc, PermanentJobError):
+        return False
+    limit = max(job.max_attempts, BUSY_ATTEMPTS) if isinstance(exc, LockedError) else job.max_attempts
+    return job.attempts < limit
 
 
 QUEUE = "kustos.jobs.tasks:enqueue"

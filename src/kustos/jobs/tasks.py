@@ -38,8 +38,7 @@ def execute(job_id: str) -> None:
         result = handler(job, services.Progress(job))
     except Exception as exc:  # a job failure must never kill the worker
         log.exception("job %s (%s) failed on attempt %s", job.id, job.kind, job.attempts)
-        retry = job.attempts < job.max_attempts and not isinstance(exc, services.PermanentJobError)
-        delay = services.backoff_seconds(job.attempts) if retry else None
+        delay = services.backoff_seconds(job.attempts) if services.should_retry(job, exc) else None
         services.mark_failed(job, f"{type(exc).__name__}: {exc}", delay)
         if delay is not None:
             services.enqueue(job.id, delay)
