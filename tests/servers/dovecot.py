@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import process
 from tests.servers.tls import CertPair, free_port, make_self_signed
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -166,25 +166,11 @@ class Dovecot:
                 (path / name).unlink()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        process.stop(self.process)
 
 
-def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"dovecot exited with {process.returncode}: {log.read_text() if log.exists() else ''}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"dovecot did not listen on {port}: {log.read_text() if log.exists() else ''}")
+def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
+    process.wait_listening("dovecot", port, proc, log, deadline)
 
 
 def start_dovecot(root: Path) -> Dovecot:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from tests.servers import process
 from tests.servers.tls import free_port
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
@@ -204,25 +204,11 @@ class OpenLdap:
         self._modify(f"dn: {dn}\nchangetype: modify\nreplace: userPassword\nuserPassword: {password}\n")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        process.stop(self.process)
 
 
-def _wait_listening(port: int, process: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"slapd exited with {process.returncode}: {log.read_text(errors='replace')}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"slapd did not listen on {port}: {log.read_text(errors='replace')}")
+def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path, deadline: float) -> None:
+    process.wait_listening("slapd", port, proc, log, deadline)
 
 
 BASE_LDIF = f"""\
