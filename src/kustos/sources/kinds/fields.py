@@ -143,6 +143,8 @@ class Kind:
     # ``exists(mailbox, folder, message_id, sha256, *, received=None, sent=None) -> bool`` (the dates narrow the
     # search for a message without Message-ID) and ``append(mailbox, folder, raw, internal_date, flags)``.
     build_mailbox_writer: Callable[[dict[str, Any], str, EgressPolicy], Any] | None = None
+    # Mailbox cleanup (optional): (settings, secret, egress) -> a ``kustos.sources.cleanup.MailboxCleaner``.
+    build_mailbox_cleaner: Callable[[dict[str, Any], str, EgressPolicy], Any] | None = None
     # Seeding (optional): (settings, secret, egress) -> a seeder with ``seed(records, object, where, ...)``.
     build_seeder: Callable[[dict[str, Any], str, EgressPolicy], Any] | None = None
     alert_partition: str = ""  # "folder": backup anomalies judged per top-level folder (object), own baselines
