@@ -29,3 +29,14 @@ class MailboxCleanupRun(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
+
+
+class MailboxCleanupMark(models.Model):
+    """A reference whose message a cleanup removed from the server (or found gone there for good):
+    later runs skip it, so a scheduled rule reads each archived message at most once."""
+
+    ref = models.OneToOneField("archive.MessageRef", on_delete=models.CASCADE, primary_key=True,
+                               related_name="cleanup_mark")
+    run = models.CharField(max_length=20)  # MailboxCleanupRun id
+    outcome = models.CharField(max_length=40)  # "deleted", "trash" or the permanent reason it is gone
+    at = models.DateTimeField(auto_now_add=True)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kustos.archive.models import Source
-from kustos.archive.services import alerts, alerts_ingest, retention_on_server
+from kustos.archive.services import alerts, alerts_ingest, mailbox_cleanup
 from kustos.archive.services.ingest import Ingestor
 from kustos.archive.services.source_run import IngestSink, SourceCursors, source_ref
 from kustos.audit import ingest as audit_ingest
@@ -202,8 +202,8 @@ def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str
     alerts_ingest.batch_lag(source.customer, source=source.kind, endpoint=source.id,
                             message_ids=ingestor.result.message_ids, backlog=source.last_success_at is None)
     result = {"id": source.id, "fetched": counts.fetched, "imported": sink.imported, "errors": errors}
-    if spec.deletes_on_server and int(source.config.get("delete_after_days") or 0) > 0:
-        result["deleted_on_server"] = retention_on_server.expunge_archived(source, conn)
+    if spec.build_mailbox_cleaner is not None and mailbox_cleanup.stored(source.config) is not None:
+        result["deleted_on_server"] = mailbox_cleanup.run(source, actor="system", seal_first=True)["deleted"]
     return result
 
 

@@ -83,6 +83,25 @@ class Field:
         return {PASSWORD: base + "-stdin", JSON_FILE: base + "-file", PEM: base + "-file"}.get(self.type, base)
 
 
+# The mailbox cleanup rule, declared once for every kind with a cleaner (``build_mailbox_cleaner``):
+# delete (or move to the trash) archived mail older than N days at the server.
+CLEANUP_ACTIONS = (("delete", "Delete", "Löschen"),
+                   ("trash", "Move to Deleted Items / Trash", "In „Gelöschte Elemente“ / Papierkorb verschieben"))
+CLEANUP_FIELDS = (
+    Field("cleanup_older_than_days", INT, "Clean up the mailbox: mail older than (days)",
+          "Postfach aufräumen: E-Mails älter als (Tage)", minimum=0, maximum=36500,
+          help="Only mail whose exact bytes are archived, sealed and indexed; empty or 0: off.",
+          help_de="Nur E-Mails, deren exakte Bytes archiviert, versiegelt und indiziert sind; leer oder 0: aus.",
+          cli_help="delete archived, sealed and indexed mail older than N days at the server after each run "
+                   "(0: off)"),
+    Field("cleanup_folders", LIST, "Clean up only these folders", "Nur diese Ordner aufräumen",
+          help="One per line or comma-separated; empty: all folders.",
+          help_de="Einer pro Zeile oder durch Kommas getrennt; leer: alle Ordner.",
+          cli_help="folders the cleanup rule applies to (default: all)"),
+    Field("cleanup_action", CHOICE, "Cleanup action", "Aktion beim Aufräumen", default="delete",
+          choices=CLEANUP_ACTIONS, cli_help="delete, or move to the trash folder"),
+)
+
 Builder = Callable[[dict[str, Any], str, "EgressPolicy"], Connector]
 # (settings, secret, egress, service names) -> one connector over those backup services.
 BackupBuilder = Callable[[dict[str, Any], str, "EgressPolicy", "Iterable[str]"], Connector]
@@ -150,6 +169,10 @@ class Kind:
     alert_partition: str = ""  # "folder": backup anomalies judged per top-level folder (object), own baselines
 
     def __post_init__(self) -> None:
+        if self.build_mailbox_cleaner is not None:
+            known = {f.name for f in self.fields}
+            extra = tuple(f for f in CLEANUP_FIELDS if f.name not in known)
+            object.__setattr__(self, "fields", (*self.fields, *extra))
         secrets = [f for f in self.fields if f.secret]
         if len(secrets) != 1:
             raise ValueError(f"kind {self.name}: exactly one secret field is needed, found {len(secrets)}")

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 PORTS = {"tls": 993, "starttls": 143, "none": 143}
 _Connector = Deferred("kustos.sources.imap.connector:ImapConnector")
 _MailboxWriter = Deferred("kustos.sources.imap.mailbox_writer:build_mailbox_writer")
+_MailboxCleaner = Deferred("kustos.sources.imap.cleaner:build_mailbox_cleaner")
 
 
 def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connector:
@@ -28,6 +29,11 @@ def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connecto
 def build_mailbox_writer(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
     """Restore into the source's mailbox (IMAP APPEND)."""
     return _MailboxWriter(config, secret, egress, ssl_context=mailserver.tls_context(config))
+
+
+def build_mailbox_cleaner(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Any:
+    """Mailbox cleanup (UID-safe delete or move to the trash)."""
+    return _MailboxCleaner(config, secret, egress, ssl_context=mailserver.tls_context(config))
 
 
 KIND = Kind(
@@ -50,5 +56,5 @@ KIND = Kind(
     legacy={"ca_file": mailserver.CA_FILE_REFUSED},
     computed_defaults=mailserver.port_defaults(PORTS), on_add=mailserver.mailbox_default,
     mailbox_for=mailserver.mailbox_for, display_name=mailserver.display_name, deletes_on_server=True,
-    build_mailbox_writer=build_mailbox_writer,
+    build_mailbox_writer=build_mailbox_writer, build_mailbox_cleaner=build_mailbox_cleaner,
 )
