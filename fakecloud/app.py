@@ -16,6 +16,7 @@ from fakecloud.google.directory import DirectoryService
 from fakecloud.google.drive import DriveService as GoogleDriveService
 from fakecloud.google.errors import api_error, rate_limited
 from fakecloud.google.gmail import GmailService
+from fakecloud.google.gmail_cleanup import GmailCleanupService
 from fakecloud.google.oauth import OAuthService
 from fakecloud.google.pim import PimService as GooglePimService
 from fakecloud.google.store import GoogleStore
@@ -24,6 +25,7 @@ from fakecloud.microsoft.drive import DriveService
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.graph import GraphService
 from fakecloud.microsoft.identity import IdentityService
+from fakecloud.microsoft.mail_cleanup import MailCleanupService
 from fakecloud.microsoft.mail_write import MailWriteService
 from fakecloud.microsoft.pim import PimService
 from fakecloud.microsoft.sites import SitesService
@@ -61,6 +63,7 @@ class FakeCloud:
         IdentityService(self.microsoft, oidc.code_grant("ms")).register(self.router)
         self.graph.register(self.router)
         ArchiveService(self.graph).register(self.router)
+        MailCleanupService(self.graph).register(self.router)
         for workload in (DriveService, SitesService, TeamsService):
             workload(self.microsoft, self.faults).register(self.router)
         for exchange in (PimService, MailWriteService):  # the mailbox concurrency limit applies to these too
@@ -69,6 +72,7 @@ class FakeCloud:
         DropboxService(lambda: self.dropbox).register(self.router)
         DirectoryService(self.google).register(self.router)
         GmailService(self.google, self.faults).register(self.router)
+        GmailCleanupService(self.google, self.faults).register(self.router)
         GoogleDriveService(self.google).register(self.router)
         GooglePimService(self.google).register(self.router)
         BoxService(self.box).register(self.router)

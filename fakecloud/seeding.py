@@ -27,7 +27,7 @@ from fakecloud.google.keys import DWD_SCOPES, make_service_account
 from fakecloud.google.seed import KINDS as GOOGLE_KINDS
 from fakecloud.google.seed import GoogleSeeder
 from fakecloud.google.store import GoogleStore
-from fakecloud.google.workspace_scopes import BACKUP_SCOPES
+from fakecloud.google.workspace_scopes import BACKUP_SCOPES, CLEANUP_SCOPES
 from fakecloud.microsoft.seed import MicrosoftSeeder, credentials
 from fakecloud.microsoft.store import MicrosoftStore
 from fakecloud.salesforce.seed import SalesforceSeeder
@@ -60,7 +60,7 @@ class Seeding:
         admin = f"admin@{tenant}"
         with self.google.lock:
             self.google.add_service_account(info["client_email"], info["client_id"], public_pem.encode(),
-                                            DWD_SCOPES + BACKUP_SCOPES)
+                                            DWD_SCOPES + BACKUP_SCOPES + CLEANUP_SCOPES)
             if self.google.user(admin) is None:
                 self.google.add_user(admin, "Admin", is_admin=True)
         return {"settings": {"service_account": info, "admin": admin, "endpoint": base_url}}
@@ -145,7 +145,8 @@ class Seeding:
                     label = user.labels.get(message.label_ids[0], ("", ""))[0] if message.label_ids else ""
                     modified = datetime.fromtimestamp(message.internal_date / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
                     rows.append({"path": f"{label}/{message.id}", "sha256": hashlib.sha256(message.raw).hexdigest(),
-                                 "size": len(message.raw), "modified": modified})
+                                 "size": len(message.raw), "modified": modified,
+                                 "labels": [user.labels.get(x, (x, ""))[0] for x in message.label_ids]})
         return sorted(rows, key=lambda r: r["path"])
 
 

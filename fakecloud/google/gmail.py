@@ -15,6 +15,7 @@ from fakecloud import tokens
 from fakecloud.faults import Faults
 from fakecloud.google.auth import authorize
 from fakecloud.google.errors import api_error
+from fakecloud.google.gmail_metadata import metadata_payload
 from fakecloud.google.store import GmailMessage, GoogleStore, GoogleUser, HistoryRecord
 from fakecloud.web import Request, Response, Router, json_response
 
@@ -82,9 +83,9 @@ class GmailService:
         router.add("POST", USER + r"/labels", self._user(self.create_label))
         router.add("POST", USER + r"/messages/import", self._user(self.import_message))
 
-    def _user(self, handler: GmailHandler) -> Callable[[Request], Response]:
+    def _user(self, handler: GmailHandler, scopes: set[str] = SCOPES) -> Callable[[Request], Response]:
         def wrapped(request: Request) -> Response:
-            issued = authorize(self.store, request, SCOPES)
+            issued = authorize(self.store, request, scopes)
             if isinstance(issued, Response):
                 return issued
             key = request.params["user"]
@@ -181,7 +182,10 @@ class GmailService:
         message = user.messages.get(request.params["message"])
         if message is None:
             return api_error(404, "notFound", "Requested entity was not found.")
-        return json_response(200, self._message_json(message, request.arg("format") or "full"))
+        body = self._message_json(message, request.arg("format") or "full")
+        if (request.arg("format") or "full") == "metadata":  # the headers only, as documented
+            body["payload"] = metadata_payload(message.raw, request.query.get("metadataHeaders", []))
+        return json_response(200, body)
 
     @staticmethod
     def _message_json(message: GmailMessage, fmt: str) -> dict[str, Any]:

@@ -11,3 +11,5 @@ BACKUP_SCOPES = ["https://www.googleapis.com/auth/drive.readonly",
                  "https://www.googleapis.com/auth/contacts",
                  "https://www.googleapis.com/auth/tasks",
                  "https://www.googleapis.com/auth/gmail.modify"]
+# Mailbox cleanup: messages.trash (gmail.modify, above) and messages.delete (only the full scope).
+CLEANUP_SCOPES = ["https://mail.google.com/"]

@@ -258,5 +258,5 @@ def test_emulated_google_paths_are_documented(corpus: Path) -> None:
         template = template.strip("^$").replace("\\", "")
         if template.startswith(("/gmail/", "/admin/")):
             served.add(template)
-    assert len(served) == 7  # the six archive routes and messages.import (restore)
+    assert len(served) == 8  # the six archive routes, messages.import (restore), messages.trash (cleanup)
     assert served <= documented

@@ -237,6 +237,7 @@ DOCUMENTED_ELSEWHERE = {
     ("GET", "/users/*/calendars/*/calendarView/delta"), ("POST", "/users/*/calendar/events"),  # event: delta / Create
     ("GET", "/users/*/contacts/delta"),  # contact: delta
     ("POST", "/sites/*/pages/*/microsoft.graph.sitePage/publish"),  # sitePage: publish (a bound action in the CSDL)
+    ("POST", "/users/*/messages/*/permanentDelete"),  # message: permanentDelete (a bound action in the CSDL)
 }
 
 

@@ -22,6 +22,7 @@ _Connector = Deferred("kustos.sources.gmail:GmailConnector")
 _build_backup = Deferred("kustos.sources.google:build_backup")
 _build_restore = Deferred("kustos.sources.google.restore:build_restore")
 _build_mailbox_writer = Deferred("kustos.sources.google.mailbox_writer:build_mailbox_writer")
+_build_mailbox_cleaner = Deferred("kustos.sources.google.cleaner:build_mailbox_cleaner")
 # The backup services that work end to end (sources/google/; contract tests in
 # tests/contract/test_google_backup_*.py).
 BACKUP_SERVICES = ("drive", "calendar", "contacts", "tasks", "gmail")
@@ -69,6 +70,7 @@ KIND = Kind(
     name="gmail", label="Google Workspace", label_de="Google Workspace", build=build, scope_kinds=("user",),
     services=("archive", "backup"), backup_services=BACKUP_SERVICES, build_backup=build_backup,
     build_restore=build_restore, build_mailbox_writer=_build_mailbox_writer,
+    build_mailbox_cleaner=_build_mailbox_cleaner,
     fields=(
         Field("admin_email", EMAIL, "Workspace admin e-mail", "E-Mail eines Workspace-Administrators", required=True,
               summary=True, max_length=320,

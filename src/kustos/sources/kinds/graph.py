@@ -23,6 +23,7 @@ _Connector = Deferred("kustos.sources.graph:GraphMailConnector")
 _build_backup = Deferred("kustos.sources.graph.backup:build_backup")
 _build_restore = Deferred("kustos.sources.graph.backup.restore_writer:build_restore")
 _build_mailbox_writer = Deferred("kustos.sources.graph.mailbox_writer:build_mailbox_writer")
+_build_mailbox_cleaner = Deferred("kustos.sources.graph.cleaner:build_mailbox_cleaner")
 # The backup services that work end to end (sources/graph/backup/; contract tests in
 # tests/contract/test_graph_backup_*.py).
 BACKUP_SERVICES = ("mail", "calendar", "contacts", "tasks", "onedrive", "sharepoint", "teams")
@@ -57,6 +58,7 @@ KIND = Kind(
     services=("archive", "backup"), scope_kinds=("user",),
     backup_services=BACKUP_SERVICES, build_backup=build_backup, build_restore=build_restore,
     build_mailbox_writer=_build_mailbox_writer,
+    build_mailbox_cleaner=_build_mailbox_cleaner,
     fields=(
         Field("tenant_id", TEXT, "Tenant ID", "Mandanten-ID (Tenant ID)", required=True, secret_bound="tenant id",
               summary=True, max_length=100, placeholder="00000000-0000-0000-0000-000000000000"),
