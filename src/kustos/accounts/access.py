@@ -85,6 +85,8 @@ class Perm(StrEnum):
     INSTALLATION_HEALTH = "installation.health"
     # Export a customer's data key as a passphrase-protected key file (kustos-read): partner admins only.
     CUSTOMER_KEY_EXPORT = "customer.key_export"
+    # The customer exit export (the whole archive as files for the recipient): partner admins and operators.
+    CUSTOMER_EXIT_EXPORT = "customer.exit_export"
 
 
 _PARTNER_COMMON = {
@@ -103,12 +105,12 @@ ROLE_PERMS: dict[str, frozenset[Perm]] = {
         Perm.JOB_VIEW, Perm.SOURCE_VIEW, Perm.BACKUP_VIEW, Perm.AUDIT_VIEW, Perm.AUDIT_VERIFY,
         Perm.PRICE_VIEW, Perm.PRICE_MANAGE, Perm.USAGE_VIEW, Perm.TRIAL_START, Perm.BILLING_STATEMENT,
         Perm.NOTIFY_MANAGE,
-        Perm.INSTALLATION_HEALTH,
+        Perm.INSTALLATION_HEALTH, Perm.CUSTOMER_EXIT_EXPORT,
     }),
     Role.PARTNER_ADMIN: frozenset(_PARTNER_COMMON | {Perm.CUSTOMER_DELETE, Perm.USER_MANAGE, Perm.AUDIT_VERIFY,
                                                      Perm.LEGAL_HOLD, Perm.GDPR_REQUEST, Perm.RETENTION_MANAGE,
                                                      Perm.TRIAL_START, Perm.BILLING_STATEMENT, Perm.NOTIFY_MANAGE,
-                                                     Perm.CUSTOMER_KEY_EXPORT}),
+                                                     Perm.CUSTOMER_KEY_EXPORT, Perm.CUSTOMER_EXIT_EXPORT}),
     Role.PARTNER_TECH: frozenset(_PARTNER_COMMON),
     Role.CUSTOMER_ADMIN: frozenset({
         Perm.CUSTOMER_VIEW, Perm.USER_VIEW, Perm.USER_MANAGE, Perm.JOB_VIEW, Perm.ARCHIVE_SEARCH,

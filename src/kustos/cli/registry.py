@@ -22,6 +22,7 @@ from kustos.cli.parsers import billing as billing_statement
 from kustos.cli.parsers import billing_setup as billing_setup_parser
 from kustos.cli.parsers import compliance as compliance_docs
 from kustos.cli.parsers import evidence as evidence_parser
+from kustos.cli.parsers import exit_export as exit_export_parser
 from kustos.cli.parsers import gdpr as gdpr_parser
 from kustos.cli.parsers import health as health_parser
 from kustos.cli.parsers import holds as holds_parser
@@ -70,6 +71,7 @@ COMMAND_MODULES = (
     billing_statement,
     self_service_parser,  # after tenants and archive: adds `customer self-service`, `message pdf`
     key_export_parser,  # after tenants: adds `customer key export`
+    exit_export_parser,  # after tenants: adds `customer export`
     restore_parser,
     imapd_parser,
     ocr_parser,

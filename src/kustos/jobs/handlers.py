@@ -11,6 +11,7 @@ from kustos.core.lazy import Deferred
 
 HANDLERS: dict[str, Deferred] = {
     "customer.delete": Deferred("kustos.tenants.jobs:customer_delete"),
+    "customer.exit_export": Deferred("kustos.archive.exit_export.jobs:exit_export_run"),
     "source.run": Deferred("kustos.archive.jobs:source_run"),
     "archive.import": Deferred("kustos.archive.jobs:archive_import"),
     "archive.restore": Deferred("kustos.archive.restore_jobs:restore_run"),
