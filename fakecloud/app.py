@@ -24,9 +24,11 @@ from fakecloud.microsoft.archive import ArchiveService
 from fakecloud.microsoft.drive import DriveService
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.graph import GraphService
+from fakecloud.microsoft.group_mail import GroupMailService
 from fakecloud.microsoft.identity import IdentityService
 from fakecloud.microsoft.mail_cleanup import MailCleanupService
 from fakecloud.microsoft.mail_write import MailWriteService
+from fakecloud.microsoft.mailbox_settings import MailboxSettingsService
 from fakecloud.microsoft.pim import PimService
 from fakecloud.microsoft.sites import SitesService
 from fakecloud.microsoft.store import MicrosoftStore
@@ -64,7 +66,7 @@ class FakeCloud:
         self.graph.register(self.router)
         ArchiveService(self.graph).register(self.router)
         MailCleanupService(self.graph).register(self.router)
-        for workload in (DriveService, SitesService, TeamsService):
+        for workload in (DriveService, SitesService, TeamsService, GroupMailService, MailboxSettingsService):
             workload(self.microsoft, self.faults).register(self.router)
         for exchange in (PimService, MailWriteService):  # the mailbox concurrency limit applies to these too
             exchange(self.microsoft, self.faults, lambda: self.graph.mailbox_concurrency).register(self.router)

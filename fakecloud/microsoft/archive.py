@@ -130,6 +130,9 @@ def seed_mail(store: MicrosoftStore, tenant: str, user: User, path: str, content
         raise ValueError(f"unknown mail location {location!r} (one of {', '.join(LOCATIONS)})")
     if meta.get("mailboxType") in ("shared", "room", "equipment"):
         user.account_enabled = False
+        user.purpose = str(meta["mailboxType"])
+    if meta.get("accountEnabled") is False:  # a disabled user (a leaver): still a user mailbox
+        user.account_enabled = False
     if location == "primary":
         return None
     if location == "recoverable":

@@ -29,7 +29,10 @@ Archive, enabled on first use; ``meta.auxiliary``: in an expanded folder whose c
 auxiliary archive behind a 308, ``meta.redirect_base`` the Location's base for tests of foreign
 redirects) or ``recoverable`` (``path``: ``Deletions`` (default), ``Purges`` or ``Versions``);
 ``meta.mailboxType`` ``shared``/``room``/``equipment`` makes the account a shared or resource
-mailbox (``accountEnabled`` false). ``items`` of mail reports ``location`` per message.
+mailbox (``accountEnabled`` false, ``mailboxSettings.userPurpose`` that type); ``meta.accountEnabled`` false
+disables an ordinary user (a leaver; ``userPurpose`` stays ``user``). ``items`` of mail reports ``location``
+per message. ``group_post``: a post in a Microsoft 365 group's conversations (``account`` the group; see
+:mod:`fakecloud.microsoft.group_mail`).
 
 ``remove`` of a listitem also takes a list's path (``<site>/<list>``): the whole list is deleted.
 Content is the natural form: MIME, ICS, VCF, JSON (task fields, list item fields,
@@ -49,6 +52,7 @@ from fakecloud.microsoft.archive import archive_mailboxes, location_of, seed_mai
 from fakecloud.microsoft.blob import Content, SyntheticContent, sha256_of
 from fakecloud.microsoft.drive_store import Drive, owner_permission
 from fakecloud.microsoft.feed import Entity, Feed
+from fakecloud.microsoft.group_mail import group_post_items, seed_group_post
 from fakecloud.microsoft.models import Chat, Folder, Pim, SPList, chat_id
 from fakecloud.microsoft.pim import TASK_KEYS, new_attachment, new_entity
 from fakecloud.microsoft.pim_formats import contact_from_vcf, event_from_ics
@@ -64,13 +68,15 @@ from fakecloud.microsoft.store import MicrosoftStore, User
 from fakecloud.microsoft.teams import ensure_channel, ensure_team, new_message, soft_delete
 from fakecloud.tokens import new_id
 
-ALL_ROLES = ["User.Read.All", "Directory.Read.All", "Mail.ReadWrite", "Files.ReadWrite.All", "Sites.FullControl.All",
+ALL_ROLES = ["User.Read.All", "Directory.Read.All", "Mail.ReadWrite", "MailboxSettings.Read", "Files.ReadWrite.All",
+             "Sites.FullControl.All",
              "Calendars.ReadWrite", "Contacts.ReadWrite", "Tasks.ReadWrite.All", "Group.Read.All",
              "Team.ReadBasic.All", "Channel.ReadBasic.All", "ChannelMessage.Read.All", "Chat.ReadWrite.All",
              "Teamwork.Migrate.All"]
 PIM_GROUPS = {"event": ("calendars", "Calendar"), "contact": ("contact_folders", "Contacts"),
               "task": ("todo_lists", "Tasks")}
-KINDS = ("mail", "event", "contact", "task", "file", "listitem", "page", "channelmessage", "chatmessage")
+KINDS = ("mail", "event", "contact", "task", "file", "listitem", "page", "channelmessage", "chatmessage",
+         "group_post")
 
 
 def credentials(store: MicrosoftStore, tenant: str, base_url: str) -> dict[str, Any]:
@@ -161,6 +167,8 @@ class MicrosoftSeeder:
              meta: dict[str, Any]) -> dict[str, str]:
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+        if kind == "group_post":  # account = the group (fakecloud/microsoft/group_mail.py)
+            return seed_group_post(self.store, tenant, account, path, content, meta)
         user = self.account(tenant, account)
         by = {"id": user.id, "displayName": user.display_name}
         if kind == "mail":
@@ -253,6 +261,8 @@ class MicrosoftSeeder:
     def items(self, tenant: str, account: str, kind: str) -> list[dict[str, Any]]:
         if kind not in KINDS:
             raise ValueError(f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
+        if kind == "group_post":
+            return group_post_items(self.store, tenant, account)
         users = [u for u in self.store.users.get(tenant, {}).values()
                  if not account or u.upn.lower() == account.lower() or u.id == account]
         rows: list[dict[str, Any]] = []

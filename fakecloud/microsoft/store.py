@@ -18,6 +18,7 @@ from typing import Any
 
 from fakecloud.microsoft.drive_store import Drive, DriveStore
 from fakecloud.microsoft.feed import now_iso
+from fakecloud.microsoft.group_models import GroupDirectory
 from fakecloud.microsoft.models import Chat, Pim, Site, Team
 from fakecloud.tokens import new_id
 
@@ -93,6 +94,7 @@ class User:
     log: list[LogEntry] = field(default_factory=list)
     seq: int = 0
     account_enabled: bool = True  # False for shared and resource mailboxes
+    purpose: str = "user"  # mailboxSettings.userPurpose: user, shared, room, equipment, ...
     archive_id: str | None = None  # MBX: id of the In-Place Archive
 
     def append(self, folder_id: str, message_id: str, kind: str) -> None:
@@ -121,6 +123,7 @@ class MicrosoftStore:
         self.chats: dict[str, Chat] = {}
         self.pim: dict[tuple[str, str], Pim] = {}
         self.mailboxes: dict[str, User] = {}  # MBX:<guid>@<tenant guid> -> archive / auxiliary archive mailbox
+        self.group_mail = GroupDirectory()  # Microsoft 365 groups (non-team) and every group's threads and posts
 
     # --- identity -------------------------------------------------------------------
     def add_app(self, tenant: str, client_id: str, client_secret: str, roles: list[str]) -> None:

@@ -23,6 +23,7 @@ from fakecloud.microsoft import common
 from fakecloud.microsoft.common import Workload
 from fakecloud.microsoft.errors import graph_error
 from fakecloud.microsoft.feed import Entity, Feed
+from fakecloud.microsoft.group_mail import list_groups
 from fakecloud.microsoft.models import Channel, Chat, Team, channel_id
 from fakecloud.microsoft.pim import event_json
 from fakecloud.microsoft.sites import ensure_site
@@ -230,7 +231,7 @@ class TeamsService(Workload):
     def groups(self, request: Request, issued: IssuedToken) -> Response:
         rows = [self.group_json(t) for t in sorted(self.store.teams.values(), key=lambda t: t.display_name)
                 if t.tenant == issued.tenant]
-        return common.collection(request, "groups", rows, default_size=100)
+        return list_groups(self.store, request, issued, rows)
 
     def get_team(self, request: Request, issued: IssuedToken) -> Response:
         team = self._team(request, issued)

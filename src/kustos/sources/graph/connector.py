@@ -22,6 +22,8 @@ from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.delta import delta_round
 from kustos.sources.graph.errors import graph_error, token_error
 from kustos.sources.graph.folders import MailFolder
+from kustos.sources.graph.groups import GroupPostReader, group_scopes, is_group
+from kustos.sources.graph.mailbox_types import mailbox_type
 from kustos.sources.graph.mailstores import ARCHIVE_FOLDER, mailbox_folders
 from kustos.sources.graph.redirects import GraphRedirects
 from kustos.sources.http import (
@@ -55,7 +57,8 @@ class GraphMailConnector:
     """Archive every mailbox of a Microsoft 365 tenant through Microsoft Graph v1.0.
 
     Needs an app registration with the *application* permissions ``User.Read.All``
-    (mailbox discovery) and ``Mail.Read`` (content), admin-consented. Tokens come
+    (mailbox discovery) and ``Mail.Read`` (content), admin-consented; ``MailboxSettings.Read`` tells
+    shared and resource mailboxes apart, ``Group.Read.All`` adds the Microsoft 365 group mailboxes. Tokens come
     from the client-credentials grant posted with httpx directly: MSAL insists on
     authority validation/instance discovery over HTTPS, which national-cloud and
     emulator endpoints given as plain URLs cannot satisfy, and the grant is one POST.
@@ -65,6 +68,7 @@ class GraphMailConnector:
     """
 
     name: ClassVar[str] = "graph"
+    group_item_kind: ClassVar[str] = "message"  # Item.kind of a group post (the backup reader says "mail")
 
     def __init__(self, tenant_id: str, client_id: str, client_secret: str,
                  endpoint: str | None = GRAPH, login_endpoint: str | None = None,
@@ -117,18 +121,26 @@ class GraphMailConnector:
                                key=first.id, params={"$top": "1"})
 
     def scopes(self) -> Iterable[Scope]:
-        """Every user with a mailbox (``mail`` set), sorted as Graph returns them; shared and resource
-        mailboxes are users whose account is disabled (``mailboxType`` ``shared`` in the meta)."""
+        """Every user with a mailbox (``mail`` set), sorted as Graph returns them, then every Microsoft 365
+        group mailbox (:mod:`groups`). ``mailboxType`` in the meta is the mailbox's ``userPurpose``
+        (user, shared, room, equipment, other; :mod:`mailbox_types`), ``group`` for a group."""
         url = f"{self.base}/users?$select=id,displayName,mail,userPrincipalName,accountEnabled&$top=999"
         for page in iter_link_pages(self.http.get_json, url):
-            for user in page.get("value", []):
-                if user.get("mail"):
-                    yield Scope(id=str(user["id"]), kind="mailbox", name=str(user["mail"]),
-                                meta={"userPrincipalName": user.get("userPrincipalName"),
-                                      "displayName": user.get("displayName"),
-                                      "mailboxType": "shared" if user.get("accountEnabled") is False else "user"})
+            users = [user for user in page.get("value", []) if user.get("mail")]
+            types = bounded_map(lambda user: mailbox_type(self.http, self.base, user), users, self.max_concurrency)
+            for user, (kind, known_by) in zip(users, types, strict=True):
+                yield Scope(id=str(user["id"]), kind="mailbox", name=str(user["mail"]),
+                            meta={"userPrincipalName": user.get("userPrincipalName"),
+                                  "displayName": user.get("displayName"),
+                                  "mailboxType": kind, "mailboxTypeSource": known_by})
+        yield from group_scopes(self.http, self.base)
 
     def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
+        if is_group(scope):
+            reader = GroupPostReader(self.http, self.base, page_size=self.page_size,
+                                     max_concurrency=self.max_concurrency, item_kind=self.group_item_kind)
+            yield from reader.fetch(scope, cursor)
+            return
         state: dict[str, str] = {str(k): str(v) for k, v in (cursor or {}).items()}
         folders = mailbox_folders(self.follow, self.base, self.beta, scope.id, archive=self.include_archive,
                                   recoverable=self.include_recoverable, archive_folder=self.archive_folder)

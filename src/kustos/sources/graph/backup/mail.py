@@ -16,6 +16,7 @@ from kustos.sources.base import Batch, Cursor, Item, Scope
 from kustos.sources.graph.backup.session import GraphSession
 from kustos.sources.graph.connector import GraphMailConnector
 from kustos.sources.graph.folders import MailFolder
+from kustos.sources.graph.groups import group_id, is_group
 from kustos.sources.http import bounded_map
 
 SELECT = ("id,parentFolderId,internetMessageId,receivedDateTime,lastModifiedDateTime,changeKey,categories,"
@@ -26,6 +27,8 @@ META = ("internetMessageId", "receivedDateTime", "lastModifiedDateTime", "change
 
 class _MailReader(GraphMailConnector):
     """The archive connector's delta machinery bound to the backup session (no own client)."""
+
+    group_item_kind = "mail"
 
     def __init__(self, session: GraphSession) -> None:  # noqa: D107 - shares the session's state
         self.session = session
@@ -67,6 +70,10 @@ class MailService:
         yield from self.reader.scopes()
 
     def check(self, scope: Scope) -> None:
+        if is_group(scope):
+            self.reader.http.get_json(f"{self.reader.base}/groups/{quote(group_id(scope), safe='')}/threads",
+                                      key=scope.id, params={"$top": "1"})
+            return
         self.reader.http.get_json(f"{self.reader.base}/users/{quote(scope.id, safe='')}/mailFolders",
                                   key=scope.id, params={"$top": "1"})
 
