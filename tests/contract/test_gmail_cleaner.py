@@ -159,3 +159,11 @@ def test_emulator_metadata_format_and_scopes(mailbox: Mailbox) -> None:
     assert status == 200 and body["labelIds"] == ["TRASH"] and body["id"] == item.item_id
     status, raw = call("GET", f"{base}?format=raw")
     assert base64.urlsafe_b64decode(raw["raw"]) == generated_message(14, "gclean", size=700)
+
+
+def test_message_already_in_the_trash_is_kept_by_a_trashing_run(mailbox: Mailbox) -> None:
+    trashed, inbox = mailbox.seed(15, ["TRASH"]), mailbox.seed(16)
+    outcomes = mailbox.cleaner().delete([trashed, inbox], to_trash=True, dry_run=False)
+    assert [(o.deleted, o.reason) for o in outcomes] == [(False, "already in the trash"), (True, "")]
+    [deleted] = mailbox.cleaner().delete([trashed], to_trash=False, dry_run=False)  # emptying it is a deletion
+    assert deleted.deleted and mailbox.labels(trashed) == []

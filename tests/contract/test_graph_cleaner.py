@@ -198,3 +198,19 @@ def test_emulator_get_message_with_size_and_plain_delete(mailbox: Mailbox) -> No
     new_path = f"/v1.0/users/{UPN}/messages/{row['path'].rsplit('/', 1)[1]}"
     assert _graph(mailbox, "DELETE", new_path) == (204, None)
     assert mailbox.where(item) == [("Recoverable Items/Deletions", "recoverable")]
+
+
+def test_message_already_at_the_destination_is_kept(mailbox: Mailbox) -> None:
+    """Moving it again would give it another id, archived anew and "freed" again by the next run."""
+    in_trash = mailbox.seed(20, "Deleted Items")
+    purged = mailbox.seed(21, "Purges", location="recoverable")
+    archive_trash = mailbox.seed(22, "Deleted Items", location="archive")
+    cleaner = mailbox.cleaner()
+    trash = cleaner.delete([in_trash, archive_trash, purged], to_trash=True, dry_run=False)
+    assert [(o.deleted, o.reason) for o in trash] == [
+        (False, "already in Deleted Items"), (False, "already in Deleted Items"), (True, "")]
+    assert mailbox.where(purged) == [("Deleted Items", "primary")]
+    [again] = cleaner.delete([mailbox.seed(23, "Purges", location="recoverable")], to_trash=False, dry_run=False)
+    assert (again.deleted, again.reason, again.freed_bytes) == (False, "already purged", 0)
+    assert mailbox.where(in_trash) == [("Deleted Items", "primary")]
+    assert mailbox.where(archive_trash) == [("Deleted Items", "archive")]

@@ -9,7 +9,8 @@ Per item (``source_ref`` = ``<user e-mail>#<message id>``; Gmail message ids nev
 
 1. confirm: ``messages.get`` with ``format=metadata`` and ``metadataHeaders=Message-ID``. 404: kept,
    "gone on the server". When the archived message has a Message-ID, the server's header must be the
-   same; else kept, "Message-ID differs".
+   same; else kept, "Message-ID differs". Trashing a message already labelled ``TRASH``: kept,
+   "already in the trash" (the archive reads the trash too).
 2. ``to_trash`` → ``messages.trash`` (label ``TRASH``; Gmail empties the trash after 30 days), else
    ``messages.delete`` (immediate and permanent).
 3. ``freed_bytes``: the message's ``sizeEstimate``.
@@ -36,6 +37,7 @@ MODIFY = "https://www.googleapis.com/auth/gmail.modify"  # messages.get, message
 FULL = "https://mail.google.com/"  # messages.delete requires this scope
 GONE = "gone on the server"
 CHANGED = "Message-ID differs"
+IN_TRASH = "already in the trash"
 
 
 def _bare(message_id: str) -> str:
@@ -77,6 +79,8 @@ class GmailMailboxCleaner:
         body = found.json()
         if item.message_id and _bare(_header(body, "Message-ID") or "") != _bare(item.message_id):
             return CleanupOutcome(item.ref, False, reason=CHANGED)
+        if to_trash and "TRASH" in (body.get("labelIds") or []):
+            return CleanupOutcome(item.ref, False, reason=IN_TRASH)
         freed = int(body.get("sizeEstimate") or 0)
         if dry_run:
             return CleanupOutcome(item.ref, True, freed_bytes=freed)

@@ -15,7 +15,9 @@ Graph's default ids, not immutable ids, so a message moved since has a new id an
    ``inPlaceArchiveMailboxId``, read under ``/beta``; a 308 into an auxiliary archive is followed to
    the Graph host only): the archive and Recoverable Items follow the same rules. Still 404: kept,
    "gone on the server". The message's ``internetMessageId`` must equal the archived Message-ID when
-   the archived message has one; else kept, "Message-ID differs".
+   the archived message has one; else kept, "Message-ID differs". A message already where the action
+   would put it (Deleted Items; Recoverable Items/Purges) is kept, "already in Deleted Items" /
+   "already purged": moving it again would only give it another id.
 2. delete where it was found: ``to_trash`` → ``POST .../move {"destinationId": "deleteditems"}``
    (Deleted Items; the user can still restore it), else ``POST .../permanentDelete`` (into the
    Recoverable Items Purges folder, out of reach of mail clients and off the mailbox quota). Plain
@@ -47,10 +49,15 @@ log = logging.getLogger(__name__)
 GRAPH = "https://graph.microsoft.com"
 LOGIN = "https://login.microsoftonline.com"
 MESSAGE_SIZE = "Integer 0x0E08"  # PR_MESSAGE_SIZE (PidTagMessageSize)
-CONFIRM_QUERY = (f"?$select=id,internetMessageId"
+CONFIRM_QUERY = (f"?$select=id,internetMessageId,parentFolderId"
                  f"&$expand=singleValueExtendedProperties($filter=id eq '{MESSAGE_SIZE}')")
 GONE = "gone on the server"
 CHANGED = "Message-ID differs"
+IN_TRASH = "already in Deleted Items"
+PURGED = "already purged"
+# Where each action puts a message: one already there is kept (moving it again would give it yet another
+# id, archived anew by the next source run and "freed" once more by the next cleanup).
+DESTINATION = {True: ("deleteditems", IN_TRASH), False: ("recoverableitemspurges", PURGED)}
 
 
 def _bare(message_id: str) -> str:
@@ -74,6 +81,7 @@ class GraphMailboxCleaner:
         self.http = session.http
         self.follow = session.follow
         self._archives: dict[str, str | None] = {}  # user id -> MBX: id of the In-Place Archive (None: none)
+        self._folders: dict[tuple[str, str], str] = {}  # (mailbox URL, well-known name) -> folder id
 
     def close(self) -> None:
         self.session.close()
@@ -89,6 +97,9 @@ class GraphMailboxCleaner:
         url, body = found
         if item.message_id and _bare(str(body.get("internetMessageId") or "")) != _bare(item.message_id):
             return CleanupOutcome(item.ref, False, reason=CHANGED)
+        well_known, already = DESTINATION[to_trash]
+        if body.get("parentFolderId") and body.get("parentFolderId") == self._folder(url, well_known, item.scope_id):
+            return CleanupOutcome(item.ref, False, reason=already)
         size = _server_size(body)
         freed = size if size is not None else item.size  # Graph gave no PR_MESSAGE_SIZE: the archived size
         if dry_run:
@@ -125,6 +136,15 @@ class GraphMailboxCleaner:
         # Act where the message was found (after redirects: in an auxiliary archive).
         final = urlsplit(str(response.url))
         return urlunsplit((final.scheme, final.netloc, final.path, "", "")), response.json()
+
+    def _folder(self, message_url: str, well_known: str, key: str) -> str:
+        """The id of a well-known folder of the mailbox holding ``message_url`` ("" when it has none)."""
+        mailbox = message_url.rsplit("/messages/", 1)[0]
+        if (mailbox, well_known) not in self._folders:
+            response = self.follow.request("GET", f"{mailbox}/mailFolders/{well_known}?$select=id", key=key)
+            self._folders[(mailbox, well_known)] = (str(self.follow.expect(response).json().get("id") or "")
+                                                    if response.status_code != 404 else "")
+        return self._folders[(mailbox, well_known)]
 
     def _archive(self, user_id: str) -> str | None:
         if user_id not in self._archives:
