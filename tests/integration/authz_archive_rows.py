@@ -80,6 +80,9 @@ ARCHIVE_DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/remove/"): ("source", f"anon=302 {_MANAGE_GET}"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/remove/"): (
         "source", f"anon=302 {_MANAGE_POST}"),
+    ("GET", "customers/<str:customer_id>/sources/<str:source_id>/cleanup/"): ("source", f"anon=302 {_MANAGE_GET}"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/cleanup/"): (
+        "source", "anon=302 op=403/403/403 pa=400/400/404 pt=400/400/404 ca=400/404/404 eu=403/404/404 au=403/404/404"),
 }
 
 

@@ -142,6 +142,8 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/run/"): ("source", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/sources/<str:source_id>/remove/"): ("source", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/sources/<str:source_id>/remove/"): ("source", "anon=302 op=403/403/403 pa=302/302/404 pt=302/302/404 ca=302/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/sources/<str:source_id>/cleanup/"): ("source", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/sources/<str:source_id>/cleanup/"): ("source", "anon=302 op=403/403/403 pa=400/400/404 pt=400/400/404 ca=400/404/404 eu=403/404/404 au=403/404/404"),
     # Quarantine: the operator may look at the list; the kept bytes and retry are for importers.
     ("GET", "customers/<str:customer_id>/quarantine/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "customers/<str:customer_id>/reconcile/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
@@ -213,6 +215,10 @@ DASHBOARD: dict[tuple[str, str], tuple[str | None, str]] = {
     # Key export for kustos-read: partner admins only (an empty passphrase is refused: redirect with a message).
     ("GET", "customers/<str:customer_id>/key-export/"): ("customer", "anon=302 op=403/403/403 pa=200/200/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "customers/<str:customer_id>/key-export/"): ("customer", "anon=302 op=403/403/403 pa=302/302/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    # Customer exit export: partner admins and operators; a job id that is no exit export of the customer: 404.
+    ("GET", "customers/<str:customer_id>/exit-export/"): ("customer", "anon=302 op=200/200/200 pa=200/200/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "customers/<str:customer_id>/exit-export/"): ("customer", "anon=302 op=302/302/302 pa=302/302/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "customers/<str:customer_id>/exit-export/<str:job_id>/download/"): ("customer", "anon=302 op=404/404/404 pa=404/404/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     ("GET", "archive/messages/<str:message_id>/pdf/"): ("message", "anon=302 op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=200/404/404 au=200/404/404"),
     # The Outlook add-in's manifest and task pane are public (the pane signs in with an API token).
     ("GET", "outlook/manifest.xml"): (None, "anon=200 op=200 pa=200 pt=200 ca=200 eu=200 au=200"),
@@ -318,6 +324,11 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
     # Key export for kustos-read: partner admins only (the matrix sends no passphrase: 422 once allowed).
     ("POST", "/api/v1/customers/{customer_id}/key-export"): (
         "customer", "op=403/403/403 pa=422/422/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    # Customer exit export: partner admins and operators start the job; a job id that is no finished exit export: 404.
+    ("POST", "/api/v1/customers/{customer_id}/exit-export"): (
+        "customer", "op=202/202/202 pa=202/202/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
+    ("GET", "/api/v1/customers/{customer_id}/exit-export/{job_id}/download"): (
+        "customer", "op=404/404/404 pa=404/404/404 pt=403/403/404 ca=403/404/404 eu=403/404/404 au=403/404/404"),
     # Sources and journaling: partner roles and customer admins manage; the operator only views.
     ("GET", "/api/v1/customers/{customer_id}/sources"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/customers/{customer_id}/sources"): (
@@ -337,6 +348,8 @@ API: dict[tuple[str, str], tuple[str | None, str]] = {
         "source", "op=403/403/403 pa=200/200/404 pt=200/200/404 ca=200/404/404 eu=403/404/404 au=403/404/404"),
     ("POST", "/api/v1/sources/{source_id}/run"): (
         "source", "op=403/403/403 pa=202/202/404 pt=202/202/404 ca=202/404/404 eu=403/404/404 au=403/404/404"),
+    ("POST", "/api/v1/sources/{source_id}/cleanup"): (
+        "source", "op=403/403/403 pa=422/422/404 pt=422/422/404 ca=422/404/404 eu=403/404/404 au=403/404/404"),
     # Quarantine: listing with source.view (the operator may look), kept bytes and retry with archive.import.
     ("GET", "/api/v1/customers/{customer_id}/quarantine"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),
     ("GET", "/api/v1/customers/{customer_id}/reconcile"): ("customer", f"{_OBJ} eu=403/404/404 au=403/404/404"),

@@ -23,6 +23,7 @@ from kustos.api.routers.billing import router as billing_router
 from kustos.api.routers.billing_setup import router as billing_setup_router
 from kustos.api.routers.compliance import router as compliance_router
 from kustos.api.routers.evidence import router as evidence_router
+from kustos.api.routers.exit_export import router as exit_export_router
 from kustos.api.routers.gdpr import router as gdpr_router
 from kustos.api.routers.health import router as health_router
 from kustos.api.routers.help import router as help_router
@@ -36,6 +37,7 @@ from kustos.api.routers.reconcile import router as reconcile_router
 from kustos.api.routers.retention import router as retention_router
 from kustos.api.routers.saved_searches import router as saved_searches_router
 from kustos.api.routers.self_service import router as self_service_router
+from kustos.api.routers.source_cleanup import router as source_cleanup_router
 from kustos.api.routers.tax_flags import router as tax_flags_router
 from kustos.api.routers.z3 import router as z3_router
 from kustos.sso.api import router as sso_router
@@ -56,6 +58,7 @@ api.add_router("", users.router)
 api.add_router("", jobs.router)
 api.add_router("", archive.router)
 api.add_router("", sources.router)
+api.add_router("", source_cleanup_router)
 api.add_router("", uploads.router)
 api.add_router("", quarantine.router)
 api.add_router("", backup.router)
@@ -79,6 +82,7 @@ api.add_router("", gdpr_router)
 api.add_router("", saved_searches_router)
 api.add_router("", self_service_router)
 api.add_router("", key_export_router)
+api.add_router("", exit_export_router)
 api.add_router("", tax_flags_router)
 api.add_router("", ocr_router)
 api.add_router("", archive_alerts_router)

@@ -78,6 +78,7 @@ urlpatterns = [
 from kustos.web.views import archive, archive_message, imports, sources, sources_journal  # noqa: E402
 from kustos.web.views import archive_restore as restore_views  # noqa: E402
 from kustos.web.views import archive_z3 as z3_views  # noqa: E402
+from kustos.web.views import sources_cleanup as cleanup_views  # noqa: E402
 
 urlpatterns += [
     path("archive/search/", archive.search, name="archive-search"),
@@ -107,6 +108,8 @@ urlpatterns += [
     path("customers/<str:customer_id>/sources/<str:source_id>/run/", sources.source_run, name="source-run"),
     path("customers/<str:customer_id>/sources/<str:source_id>/remove/", sources.source_remove,
          name="source-remove"),
+    path("customers/<str:customer_id>/sources/<str:source_id>/cleanup/", cleanup_views.source_cleanup,
+         name="source-cleanup"),
 ]
 
 # --- quarantine: input that could not be archived (list, kept bytes, retry) ---------------------
@@ -255,6 +258,13 @@ urlpatterns += [
 from kustos.web.views import key_export as key_export_views  # noqa: E402
 
 urlpatterns += [path("customers/<str:customer_id>/key-export/", key_export_views.key_export_page, name="customer-key-export")]
+from kustos.web.views import exit_export as exit_export_views  # noqa: E402
+
+urlpatterns += [
+    path("customers/<str:customer_id>/exit-export/", exit_export_views.exit_export_page, name="customer-exit-export"),
+    path("customers/<str:customer_id>/exit-export/<str:job_id>/download/", exit_export_views.exit_export_download,
+         name="customer-exit-export-download"),
+]
 from kustos.sso.web.urls import urlpatterns as sso_urlpatterns  # noqa: E402
 
 urlpatterns += sso_urlpatterns

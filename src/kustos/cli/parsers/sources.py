@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from kustos.cli.parsers import journal as journal_parsers
+from kustos.cli.parsers import source_cleanup
 from kustos.core.lazy import Deferred
 from kustos.sources.kinds import fields, registry
 from kustos.sources.kinds.fields import Field, Kind
@@ -64,6 +65,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p = src.add_parser(name, parents=[common], help=text)
         p.add_argument("id")
         p.set_defaults(func=_run(func))
+    source_cleanup.add(src, common)
 
     j = sub.add_parser("journal", help="SMTP journaling").add_subparsers(dest="sub", required=True)
     p = j.add_parser("address", parents=[common], help="the customer's journaling address")

@@ -6,7 +6,7 @@ from django import template
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.archive.services import alerts, alerts_ingest
+from kustos.archive.services import alerts, alerts_ingest, mailbox_cleanup
 from kustos.tenants.models import Customer
 
 register = template.Library()
@@ -23,6 +23,7 @@ def archive_panel(context, customer: Customer) -> dict:
         "can_sources": can_view_sources,
         "alerts": alerts.open_alerts(Customer.objects.filter(id=customer.id)) if can_view_sources else [],
         "ingest_alerts": alerts_ingest.open_alerts(Customer.objects.filter(id=customer.id)) if can_view_sources else [],
+        "cleanup_freed": mailbox_cleanup.freed_bytes(customer.id) if can_view_sources else 0,
     }
 
 

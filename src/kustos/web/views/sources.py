@@ -23,7 +23,7 @@ from kustos.archive.services import sources as source_service
 from kustos.sources.kinds import registry
 from kustos.sources.kinds.fields import Kind, pick
 from kustos.tenants.models import Customer
-from kustos.web.views import sources_forms
+from kustos.web.views import sources_cleanup, sources_forms
 
 BADGE = {"ok": "ok", "warning": "warn", "failing": "danger", "paused": "muted", "pending": "info"}
 
@@ -61,7 +61,7 @@ def source_list(request: HttpRequest, customer_id: str) -> HttpResponse:
     rows = []
     for source in Source.objects.filter(customer=customer).order_by("name"):
         info = source_service.public(source)
-        rows.append({**info, "badge": BADGE.get(info["status"], "muted")})
+        rows.append({**info, "badge": BADGE.get(info["status"], "muted"), "can_clean": sources_cleanup.can_clean(source)})
     context = {"customer": customer, "sources": rows,
                "alerts": alerts.open_alerts(Customer.objects.filter(id=customer.id)),
                "can_manage": access.has_perm(user, Perm.SOURCE_MANAGE)}

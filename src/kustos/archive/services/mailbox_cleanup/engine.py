@@ -18,7 +18,7 @@ from kustos.sources.kinds import registry
 SKIPPED_LISTED = 1000  # skipped items named in the result (all are counted in "kept")
 # Reasons a cleaner gives for an item that can never be deleted at the server again: marked like a
 # deletion, so later runs do not read the message again.
-FOR_GOOD = frozenset({"gone on the server", "UIDVALIDITY changed"})
+FOR_GOOD = frozenset({"gone on the server", "UIDVALIDITY changed", "already in the trash folder"})
 
 
 def cleaner_for(source: Source) -> Any:
