@@ -101,6 +101,12 @@ KIND = Kind(
             "https://www.googleapis.com/auth/drive, https://www.googleapis.com/auth/calendar, "
             "https://www.googleapis.com/auth/contacts und https://www.googleapis.com/auth/tasks hinzufügen (Sichern "
             "und Wiederherstellen; nur sichernde Verbindungen brauchen lediglich die .readonly-Varianten)."),
+           ("For mailbox cleanup (archived mail deleted at the server), also add the scope "
+            "https://www.googleapis.com/auth/gmail.modify (move to the trash) or https://mail.google.com/ (delete "
+            "for good).",
+            "Für die Postfachbereinigung (archivierte E-Mails auf dem Server löschen) zusätzlich den Bereich "
+            "https://www.googleapis.com/auth/gmail.modify (in den Papierkorb verschieben) oder "
+            "https://mail.google.com/ (endgültig löschen) hinzufügen."),
            ("Enter an admin's e-mail address and upload the JSON key here.",
             "Geben Sie hier die E-Mail-Adresse eines Administrators ein und laden Sie den JSON-Schlüssel hoch.")),
     extra_destinations=token_uri, secret_has_destinations=True, check_secret=check_key,

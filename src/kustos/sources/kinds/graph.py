@@ -89,6 +89,10 @@ KIND = Kind(
             "Für die Sicherung zusätzlich: Files.Read.All, Sites.Read.All, Calendars.Read, Contacts.Read, "
             "Tasks.Read.All, Group.Read.All, Team.ReadBasic.All, Channel.ReadBasic.All, ChannelMessage.Read.All und "
             "Chat.Read.All (Anwendungsberechtigungen, Administratorzustimmung)."),
+           ("For mailbox cleanup (archived mail deleted at the server), also Mail.ReadWrite (application "
+            "permission, admin consent).",
+            "Für die Postfachbereinigung (archivierte E-Mails auf dem Server löschen) zusätzlich Mail.ReadWrite "
+            "(Anwendungsberechtigung, Administratorzustimmung)."),
            ("Certificates & secrets → New client secret; copy its value.",
             "Zertifikate & Geheimnisse → Neuer geheimer Clientschlüssel; den Wert kopieren."),
            ("Enter the Directory (tenant) ID, the Application (client) ID and the secret here.",
