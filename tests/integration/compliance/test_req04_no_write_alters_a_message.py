@@ -65,7 +65,9 @@ DELETES = "carries out an approved deletion proposal (expired, unheld messages o
 
 RESTORES = "reads messages and writes copies into a live mailbox through a source (never into the archive)"
 
-TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS, RETAINS, DELETES, RESTORES}
+CLEANS = "reads messages and deletes them at a source's mail server once archived (never in the archive)"
+
+TOUCHING = {READS, ADDS, FLAGS, WIPES, VAULT, RESTRICTS, RETAINS, DELETES, RESTORES, CLEANS}
 
 API_WRITES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me/tokens/{token_id}"): NONE,
@@ -81,6 +83,7 @@ API_WRITES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/customers"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/archive/export"): READS,
     ("POST", "/api/v1/customers/{customer_id}/archive/restore"): RESTORES,
+    ("POST", "/api/v1/sources/{source_id}/cleanup"): CLEANS,
     ("POST", "/api/v1/customers/{customer_id}/backup/alerts/acknowledge"): BACKUP,
     ("POST", "/api/v1/customers/{customer_id}/delete"): WIPES,
     ("POST", "/api/v1/customers/{customer_id}/exports/z3"): READS,
@@ -136,6 +139,7 @@ API_WRITES: dict[tuple[str, str], str] = {
     # end-user self-service switches: settings of the customer, no message is touched
     ("PUT", "/api/v1/customers/{customer_id}/self-service"): NONE,
     ("POST", "/api/v1/customers/{customer_id}/key-export"): NONE,  # writes a key file for kustos-read
+    ("POST", "/api/v1/customers/{customer_id}/exit-export"): NONE,  # reads the archive into export files
     ("DELETE", "/api/v1/customers/{customer_id}/ingest-rules/{rule_id}"): NONE,
     # notification routes and webhook endpoints of a partner: no message is touched
     ("POST", "/api/v1/partners/{partner_id}/notify/routes"): NONE,
@@ -198,6 +202,7 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/sources/<str:source_id>/test/": NONE,
     "customers/<str:customer_id>/sources/<str:source_id>/pause/": NONE,
     "customers/<str:customer_id>/sources/<str:source_id>/run/": ADDS,
+    "customers/<str:customer_id>/sources/<str:source_id>/cleanup/": CLEANS,
     "customers/<str:customer_id>/sources/<str:source_id>/remove/": NONE,
     "customers/<str:customer_id>/quarantine/<str:item_id>/retry/": ADDS,
     "customers/<str:customer_id>/backup/alerts/ack/": BACKUP,
@@ -217,6 +222,7 @@ DASHBOARD_POSTS: dict[str, str] = {
     "customers/<str:customer_id>/ingest-rules/<str:rule_id>/remove/": NONE,
     "customers/<str:customer_id>/self-service/": NONE,  # end-user self-service switches
     "customers/<str:customer_id>/key-export/": NONE,  # a key file for kustos-read
+    "customers/<str:customer_id>/exit-export/": NONE,  # reads the archive into export files
     "notifications/routes/": NONE,
     "notifications/webhooks/": NONE,
     "notifications/settings/": NONE,
@@ -271,6 +277,7 @@ CLI_COMMANDS: dict[str, str] = {
     "message pdf": READS,
     "customer self-service": NONE,  # end-user self-service switches
     "customer key export": NONE,  # a key file for kustos-read
+    "customer export": NONE,  # the exit export: reads the archive into files
     "message flag-tax": FLAGS,
     "archive flag-folder": FLAGS,
     "archive folders": NONE,
@@ -294,6 +301,7 @@ CLI_COMMANDS: dict[str, str] = {
     "source add box": NONE,
     "source list": NONE,
     "source run": ADDS,
+    "source cleanup": CLEANS,
     "source test": NONE,
     "source scopes": NONE,
     "journal address": NONE,
@@ -680,6 +688,13 @@ EXERCISES: dict[tuple[str, str], Callable[[Bench], None]] = {
         for off in ((), ("--off",))],
     ("cli", "export"): lambda b: b.cli("export", "--customer", b.cid, "-o", str(b.tmp / "all.zip"), "--json"),
     ("cli", "source run"): lambda b: b.cli("source", "run", b.source.id, "--json", code=1),  # server refuses
+    # cleanup: the archive's messages came from no source of this kind, so none is a candidate (the real
+    # deletions at a Dovecot, with the archive checked unchanged, are in tests/integration/mailbox_cleanup/)
+    ("api", "POST /api/v1/sources/{source_id}/cleanup"): lambda b: _ok(
+        b.api("POST", f"/api/v1/sources/{b.source.id}/cleanup", {"older_than_days": 0}), 200),
+    ("web", "customers/<str:customer_id>/sources/<str:source_id>/cleanup/"): lambda b: _ok(
+        b.web.post(f"/customers/{b.cid}/sources/{b.source.id}/cleanup/", {"older_than_days": "0"}), 200),
+    ("cli", "source cleanup"): lambda b: b.cli("source", "cleanup", b.source.id, "--older-than-days", "0", "--json"),
     ("cli", "quarantine retry"): lambda b: b.cli("quarantine", "retry", b.kept("CLI retry").id, "--json"),
     ("cli", "vault verify"): lambda b: b.cli("vault", "verify", "--customer", b.cid, "--json"),
     ("cli", "vault seal"): lambda b: b.cli("vault", "seal", "--customer", b.cid, "--json"),
