@@ -214,3 +214,13 @@ def test_message_already_at_the_destination_is_kept(mailbox: Mailbox) -> None:
     assert (again.deleted, again.reason, again.freed_bytes) == (False, "already purged", 0)
     assert mailbox.where(in_trash) == [("Deleted Items", "primary")]
     assert mailbox.where(archive_trash) == [("Deleted Items", "archive")]
+
+
+def test_items_are_cleaned_in_parallel_within_the_mailbox_limit(mailbox: Mailbox) -> None:
+    items = [mailbox.seed(30 + n) for n in range(8)]
+    mailbox.control.call("faults/latency", prefix=f"/v1.0/users/{mailbox.user_id}/messages", seconds=0.2)
+    outcomes = mailbox.cleaner().delete(items, to_trash=False, dry_run=False)
+    assert all(o.deleted for o in outcomes) and [o.ref for o in outcomes] == [i.ref for i in items]
+    stats = mailbox.control.stats()
+    assert 2 <= stats["max_in_flight"][f"graph:{mailbox.user_id}"] <= 4  # Exchange's 4 per mailbox
+    assert stats["throttled"] == []

@@ -32,6 +32,7 @@ from kustos.sources.cleanup import CleanupItem, CleanupOutcome
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.google import session_for
 from kustos.sources.google.session import GoogleSession, error_reasons
+from kustos.sources.http import bounded_map
 
 MODIFY = "https://www.googleapis.com/auth/gmail.modify"  # messages.get, messages.trash
 FULL = "https://mail.google.com/"  # messages.delete requires this scope
@@ -61,7 +62,9 @@ class GmailMailboxCleaner:
 
     def delete(self, items: Sequence[CleanupItem], *, to_trash: bool, dry_run: bool) -> list[CleanupOutcome]:
         scope = MODIFY if to_trash else FULL
-        return [self._one(item, scope, to_trash=to_trash, dry_run=dry_run) for item in items]
+        # In parallel up to the per-user bound of the session's HTTP client.
+        return bounded_map(lambda item: self._one(item, scope, to_trash=to_trash, dry_run=dry_run), items,
+                           self.session.max_concurrency)
 
     def _send(self, method: str, item: CleanupItem, scope: str, tail: str = "",
               params: Mapping[str, Any] | None = None) -> httpx.Response:

@@ -43,6 +43,7 @@ from kustos.sources.cleanup import CleanupItem, CleanupOutcome
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.backup.session import GraphSession
 from kustos.sources.graph.mailstores import archive_mailbox_id
+from kustos.sources.http import bounded_map
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,9 @@ class GraphMailboxCleaner:
         self.session.close()
 
     def delete(self, items: Sequence[CleanupItem], *, to_trash: bool, dry_run: bool) -> list[CleanupOutcome]:
-        return [self._one(item, to_trash=to_trash, dry_run=dry_run) for item in items]
+        # In parallel up to the per-mailbox limit the session's throttle enforces (Exchange: 4).
+        return bounded_map(lambda item: self._one(item, to_trash=to_trash, dry_run=dry_run), items,
+                           self.session.max_concurrency)
 
     # --- one item ---------------------------------------------------------------------
     def _one(self, item: CleanupItem, *, to_trash: bool, dry_run: bool) -> CleanupOutcome:
