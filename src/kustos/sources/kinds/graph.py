@@ -79,10 +79,12 @@ KIND = Kind(
     ),
     steps=(("In Microsoft Entra admin center: App registrations → New registration (single tenant).",
             "Im Microsoft Entra Admin Center: App-Registrierungen → Neue Registrierung (einzelner Mandant)."),
-           ("API permissions → Microsoft Graph → Application permissions: Mail.Read and User.Read.All; then grant "
-            "admin consent.",
-            "API-Berechtigungen → Microsoft Graph → Anwendungsberechtigungen: Mail.Read und User.Read.All; danach "
-            "die Administratorzustimmung erteilen."),
+           ("API permissions → Microsoft Graph → Application permissions: Mail.Read, User.Read.All, "
+            "MailboxSettings.Read (shared and resource mailboxes) and Group.Read.All (Microsoft 365 group "
+            "mailboxes); then grant admin consent.",
+            "API-Berechtigungen → Microsoft Graph → Anwendungsberechtigungen: Mail.Read, User.Read.All, "
+            "MailboxSettings.Read (freigegebene und Ressourcenpostfächer) und Group.Read.All (Postfächer der "
+            "Microsoft 365-Gruppen); danach die Administratorzustimmung erteilen."),
            ("For backup, also: Files.Read.All, Sites.Read.All, Calendars.Read, Contacts.Read, Tasks.Read.All, "
             "Group.Read.All, Team.ReadBasic.All, Channel.ReadBasic.All, ChannelMessage.Read.All and Chat.Read.All "
             "(application permissions, admin consent).",
