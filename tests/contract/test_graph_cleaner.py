@@ -224,3 +224,11 @@ def test_items_are_cleaned_in_parallel_within_the_mailbox_limit(mailbox: Mailbox
     stats = mailbox.control.stats()
     assert 2 <= stats["max_in_flight"][f"graph:{mailbox.user_id}"] <= 4  # Exchange's 4 per mailbox
     assert stats["throttled"] == []
+
+
+def test_group_conversation_posts_are_kept_without_a_request(mailbox: Mailbox) -> None:
+    post = CleanupItem(ref="group:0f1e#AAQkPost=", scope_id="group:0f1e", item_id="AAQkPost=", sha256="0" * 64,
+                       size=10, message_id="post@example.org")
+    [outcome] = mailbox.cleaner().delete([post], to_trash=False, dry_run=False)
+    assert (outcome.deleted, outcome.reason) == (False, "group conversation post (Graph deletes only whole threads)")
+    assert not [r for r in mailbox.control.stats()["requests"] if "/groups/" in r["path"]]

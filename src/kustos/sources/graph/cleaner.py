@@ -25,7 +25,8 @@ Graph's default ids, not immutable ids, so a message moved since has a new id an
 3. ``freed_bytes``: the server's PR_MESSAGE_SIZE; when Graph returns none (an item without the
    property), the archived size instead (the same bytes, as the MIME Graph handed out at ingest).
 
-A dry run does step 1 only. An answer other than 200/404 for one item keeps that item with the
+A Microsoft 365 group's conversation posts (scope ``group:<id>``) are kept: Graph deletes a group's
+conversations only as whole threads, never one post. A dry run does step 1 only. An answer other than 200/404 for one item keeps that item with the
 HTTP status as reason; a failure of the connection (sign-in, throttling past the retry budget)
 raises.
 """
@@ -42,6 +43,7 @@ import httpx
 from kustos.sources.cleanup import CleanupItem, CleanupOutcome
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph.backup.session import GraphSession
+from kustos.sources.graph.groups import GROUP_PREFIX
 from kustos.sources.graph.mailstores import archive_mailbox_id
 from kustos.sources.http import bounded_map
 
@@ -56,6 +58,7 @@ GONE = "gone on the server"
 CHANGED = "Message-ID differs"
 IN_TRASH = "already in Deleted Items"
 PURGED = "already purged"
+GROUP_POST = "group conversation post (Graph deletes only whole threads)"
 # Where each action puts a message: one already there is kept (moving it again would give it yet another
 # id, archived anew by the next source run and "freed" once more by the next cleanup).
 DESTINATION = {True: ("deleteditems", IN_TRASH), False: ("recoverableitemspurges", PURGED)}
@@ -94,6 +97,8 @@ class GraphMailboxCleaner:
 
     # --- one item ---------------------------------------------------------------------
     def _one(self, item: CleanupItem, *, to_trash: bool, dry_run: bool) -> CleanupOutcome:
+        if item.scope_id.startswith(GROUP_PREFIX):
+            return CleanupOutcome(item.ref, False, reason=GROUP_POST)
         found = self._find(item)
         if isinstance(found, CleanupOutcome):
             return found
