@@ -131,10 +131,11 @@ class GraphMailboxCleaner:
         message = f"/messages/{quote(item.item_id, safe='')}"
         primary = self.session.user_url(item.scope_id, message)
         response = self.follow.request("GET", primary + CONFIRM_QUERY, key=item.scope_id)
-        if response.status_code == 404:
+        if response.status_code in (400, 404):  # not in the primary mailbox (an archive item's id may be a 400)
             archive = self._archive(item.scope_id)
             if archive is None:
-                return CleanupOutcome(item.ref, False, reason=GONE)
+                return CleanupOutcome(item.ref, False,
+                                      reason=GONE if response.status_code == 404 else self._refused(response))
             url = f"{self.session.beta}/users/{quote(archive, safe='')}{message}"
             response = self.follow.request("GET", url + CONFIRM_QUERY, key=item.scope_id)
             if response.status_code == 404:
