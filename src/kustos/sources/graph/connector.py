@@ -128,6 +128,10 @@ class GraphMailConnector:
         for page in iter_link_pages(self.http.get_json, url):
             users = [user for user in page.get("value", []) if user.get("mail")]
             types = bounded_map(lambda user: mailbox_type(self.http, self.base, user), users, self.max_concurrency)
+            if any(known_by == "accountEnabled" for _kind, known_by in types):
+                log.warning("mailbox settings of %d of %d mailboxes could not be read (is MailboxSettings.Read "
+                            "granted?); those are told apart by their disabled account only",
+                            sum(known_by == "accountEnabled" for _kind, known_by in types), len(types))
             for user, (kind, known_by) in zip(users, types, strict=True):
                 yield Scope(id=str(user["id"]), kind="mailbox", name=str(user["mail"]),
                             meta={"userPrincipalName": user.get("userPrincipalName"),

@@ -59,7 +59,9 @@ def graph_error(response: httpx.Response) -> ConnectorError:
     if status == 401:
         return AuthenticationFailed(f"Microsoft Graph rejected the access token ({code}): {message}")
     if status == 403:
-        permission = "Mail.Read" if ("/mailFolders" in path or "/messages" in path) else "User.Read.All"
+        permission = ("Mail.Read" if ("/mailFolders" in path or "/messages" in path) else
+                      "Group.Read.All" if path.split("/")[2:3] == ["groups"] else
+                      "MailboxSettings.Read" if "/mailboxSettings" in path else "User.Read.All")
         return PermissionMissing(f"the app registration lacks the Microsoft Graph application permission "
                                  f"{permission} (add it and grant admin consent); Graph said {code}: {message}")
     if status == 404 and code == "MailboxNotEnabledForRESTAPI":

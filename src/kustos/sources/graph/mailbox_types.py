@@ -41,7 +41,6 @@ def mailbox_type(http: HttpClient, base: str, user: Mapping[str, Any]) -> tuple[
         purpose = purpose_of(http.expect(response).json())
         if purpose is not None:
             return PURPOSES.get(purpose, "other"), "userPurpose"
-    elif response.status_code == 403:
-        log.warning("the app registration lacks MailboxSettings.Read; shared mailboxes are told apart by "
-                    "their disabled account only")
+    else:
+        log.debug("mailbox settings of %s unreadable (HTTP %s)", user_id, response.status_code)
     return ("shared" if user.get("accountEnabled") is False else "user"), "accountEnabled"

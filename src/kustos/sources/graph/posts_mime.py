@@ -13,8 +13,9 @@ becomes a message:
 * ``X-MS-Graph-Group-Id`` / ``-Conversation-Id`` / ``-Thread-Id`` / ``-Post-Id`` name the origin;
 * the body as ``text/html`` (or ``text/plain`` for ``contentType`` text); file attachments
   (``fileAttachment`` with ``contentBytes``) as parts with their name, type and, for inline ones,
-  their ``Content-ID``. Other attachment types (item, reference) are listed in
-  ``X-Kustos-Skipped-Attachment`` headers by name and type, never silently dropped.
+  their ``Content-ID``. Other attachment types (item, reference) and file attachments without
+  readable ``contentBytes`` are listed in ``X-Kustos-Skipped-Attachment`` headers by name and type,
+  never silently dropped.
 
 Determinism: no clock, no random boundary (the boundary is derived from the post id), headers in a
 fixed order, CRLF line ends. Framework-free.
@@ -129,8 +130,8 @@ def post_to_mime(post: Mapping[str, Any], *, group: GroupInfo, topic: str, threa
     skipped = [a for a in attachments if a.get("@odata.type", FILE_ATTACHMENT) != FILE_ATTACHMENT
                or _attachment_bytes(a) is None]
     for attachment in skipped:
-        msg["X-Kustos-Skipped-Attachment"] = (f"{attachment.get('name') or 'unnamed'}; "
-                                              f"type={attachment.get('@odata.type') or 'unknown'}")
+        kind = str(attachment.get("@odata.type") or "unknown").removeprefix("#microsoft.graph.")
+        msg["X-Kustos-Skipped-Attachment"] = f"{attachment.get('name') or 'unnamed'} ({kind})"
     raw_body = post.get("body")
     body: Mapping[str, Any] = raw_body if isinstance(raw_body, Mapping) else {}
     text = str(body.get("content") or "")
