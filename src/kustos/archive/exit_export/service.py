@@ -37,6 +37,7 @@ from kustos.tenants.models import Customer
 
 ACTION = "customer.exit_export"
 DOWNLOAD_ACTION = "customer.exit_export_download"
+START_ACTION = "customer.exit_export_start"
 JOB_KIND = "customer.exit_export"
 MARKER = "kustos-export.json"
 MAX_PROBLEMS = 200
@@ -140,14 +141,14 @@ def server_dir(customer_id: str, job_id: str) -> Path:
 def start_as(user: Any, customer_id: str, ip: str = "") -> Job:
     """Start the export job for a signed-in user (404 outside the scope, 403 without the permission)."""
     customer = access.get_customer(user, customer_id, Perm.CUSTOMER_EXIT_EXPORT)
-    job = jobs.create(JOB_KIND, customer=customer, created_by=getattr(user, "email", str(user)), max_attempts=3)
     base = server_root() / customer.id
     base.mkdir(mode=0o700, parents=True, exist_ok=True)
     for d in (server_root(), base):
         d.chmod(0o700)
-    Job.objects.filter(id=job.id).update(params={"path": str(server_dir(customer.id, job.id))})
-    job.params = {"path": str(server_dir(customer.id, job.id))}
-    audit.record(ACTION + "_start", actor=user, customer=customer, target=job.id, ip=ip)
+    # no path: the job writes to server_dir(customer, job id)
+    job = jobs.create(JOB_KIND, customer=customer, created_by=getattr(user, "email", str(user)),
+                      params={"origin": "server"}, max_attempts=3)
+    audit.record(START_ACTION, actor=user, customer=customer, target=job.id, ip=ip)
     return job
 
 
@@ -156,7 +157,8 @@ def run_job(job: Job, progress: Callable[..., None]) -> dict[str, Any]:
     if customer is None:
         raise jobs.PermanentJobError("the customer no longer exists")
     try:
-        return run(customer, Path(job.params["path"]), actor=job.created_by or "system", progress=progress)
+        out = Path(job.params["path"]) if job.params.get("path") else server_dir(customer.id, job.id)
+        return run(customer, out, actor=job.created_by or "system", progress=progress)
     except ExitExportError as exc:
         raise jobs.PermanentJobError(str(exc)) from exc
 

@@ -86,6 +86,7 @@ def customer_detail(request: HttpRequest, customer_id: str) -> HttpResponse:
         "can_hold": access.has_perm(user, Perm.LEGAL_HOLD),
         "can_retention": access.has_perm(user, Perm.RETENTION_VIEW),
         "can_export_key": access.has_perm(user, Perm.CUSTOMER_KEY_EXPORT),
+        "can_exit_export": access.has_perm(user, Perm.CUSTOMER_EXIT_EXPORT),
     }
     return render(request, "kustos/customers/detail.html", context)
 
