@@ -13,6 +13,7 @@ import pytest
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.services import mailbox_cleanup
 from kustos.archive.services import sources as source_service
+from kustos.audit.models import AuditEvent
 from tests.integration.mailbox_cleanup.cloud_mail import cloud_customer, mail, make_old, seal, sha, vault_view
 
 __all__ = ["cloud_customer"]
@@ -67,6 +68,8 @@ def test_cleanup_deletes_exactly_the_old_archived_messages(fakecloud, cloud_cust
     assert labels(fakecloud) == {sha(r): ["INBOX"] for r in young}  # deleted for good, the rest untouched
     assert vault_view(cloud_customer) == before_vault
     assert set(before_vault.values()) == {sha(r) for r in [*gone, *young]}
+    [event] = AuditEvent.objects.filter(action="source.mailbox_cleanup", customer_id=cloud_customer.id)
+    assert {m["sha256"] for m in event.detail["messages"]} == {sha(r) for r in gone}
 
 
 def test_cleanup_to_trash_of_one_folder_keeps_what_changed(fakecloud, cloud_customer):

@@ -12,6 +12,7 @@ import pytest
 from fakecloud.testing import FakeCloudProcess, running_fakecloud
 from kustos.archive.services import mailbox_cleanup
 from kustos.archive.services import sources as source_service
+from kustos.audit.models import AuditEvent
 from tests.integration.mailbox_cleanup.cloud_mail import cloud_customer, mail, make_old, seal, sha, vault_view
 
 __all__ = ["cloud_customer"]
@@ -67,6 +68,8 @@ def test_cleanup_removes_exactly_the_old_archived_messages(fakecloud, cloud_cust
                 s in {sha(r) for r in [*old, old_archive]}]
     assert vault_view(cloud_customer) == before_vault
     assert set(before_vault.values()) == {sha(r) for r in [*old, old_archive, *young]}
+    [event] = AuditEvent.objects.filter(action="source.mailbox_cleanup", customer_id=cloud_customer.id)
+    assert {m["sha256"] for m in event.detail["messages"]} == {sha(r) for r in [*old, old_archive]}
 
     again = mailbox_cleanup.run(source, older_than_days=365, seal_first=True)  # nothing left to do
     assert (again["deleted"], again["freed_bytes"]) == (0, 0)
