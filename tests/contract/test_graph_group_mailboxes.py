@@ -33,7 +33,7 @@ CLIENT_ID = "77777777-2222-3333-4444-555555555555"
 SECRET = "groups~secret"
 GROUP = "sales@northwind.onmicrosoft.com"
 OTHER = "board@northwind.onmicrosoft.com"
-ROLES = ["User.Read.All", "Mail.Read", "Group.Read.All", "MailboxSettings.Read"]
+ROLES = ["User.Read.All", "Mail.Read", "Group.Read.All", "MailboxSettings.Read", "Calendars.Read"]
 PDF = b"%PDF-1.4\n" + bytes(range(256)) * 4 + b"\n%%EOF\n"
 
 
@@ -182,9 +182,12 @@ def test_later_round_reads_only_new_posts(fakecloud: FakeCloudProcess, tenant: d
 def test_backup_mail_reads_group_posts(fakecloud: FakeCloudProcess, tenant: dict[str, str]) -> None:
     backup = build_backup({"tenant_id": TENANT, "client_id": CLIENT_ID, "endpoint": fakecloud.base_url,
                            "login_endpoint": fakecloud.base_url}, SECRET,
-                          EgressPolicy.from_values(False, ["127.0.0.1/32"]), ["mail"])
-    scope = next(s for s in backup.scopes() if s.name == GROUP)
+                          EgressPolicy.from_values(False, ["127.0.0.1/32"]), ["mail", "calendar"])
+    scopes = list(backup.scopes())
+    scope = next(s for s in scopes if s.name == GROUP)
     assert scope.id.startswith("mail:group:")
+    # A group mailbox has conversations, not a user's calendar: the calendar service offers users only.
+    assert [s.name for s in scopes if s.meta["service"] == "calendar"] == ["alice@northwind.onmicrosoft.com"]
     backup.check()
     result = drain(backup, scope, None)
     assert sorted((i.kind, i.folder) for i in result.items) == [("mail", CONVERSATIONS_FOLDER)] * 3

@@ -121,9 +121,14 @@ class GraphMailConnector:
                                key=first.id, params={"$top": "1"})
 
     def scopes(self) -> Iterable[Scope]:
-        """Every user with a mailbox (``mail`` set), sorted as Graph returns them, then every Microsoft 365
-        group mailbox (:mod:`groups`). ``mailboxType`` in the meta is the mailbox's ``userPurpose``
-        (user, shared, room, equipment, other; :mod:`mailbox_types`), ``group`` for a group."""
+        """Every user with a mailbox (:meth:`user_scopes`), then every Microsoft 365 group mailbox
+        (:mod:`groups`, ``mailboxType`` ``group``)."""
+        yield from self.user_scopes()
+        yield from group_scopes(self.http, self.base)
+
+    def user_scopes(self) -> Iterable[Scope]:
+        """Every user with a mailbox (``mail`` set), sorted as Graph returns them. ``mailboxType`` in the
+        meta is the mailbox's ``userPurpose`` (user, shared, room, equipment, other; :mod:`mailbox_types`)."""
         url = f"{self.base}/users?$select=id,displayName,mail,userPrincipalName,accountEnabled&$top=999"
         for page in iter_link_pages(self.http.get_json, url):
             users = [user for user in page.get("value", []) if user.get("mail")]
@@ -137,7 +142,6 @@ class GraphMailConnector:
                             meta={"userPrincipalName": user.get("userPrincipalName"),
                                   "displayName": user.get("displayName"),
                                   "mailboxType": kind, "mailboxTypeSource": known_by})
-        yield from group_scopes(self.http, self.base)
 
     def fetch(self, scope: Scope, cursor: Cursor | None) -> Iterator[Batch]:
         if is_group(scope):

@@ -56,7 +56,7 @@ class _PimService:
         self.page_size = page_size
 
     def scopes(self) -> Iterator[Scope]:
-        yield from self.session.scopes()  # users with a mailbox: calendars, contacts, To Do live there
+        yield from self.session.user_scopes()  # users with a mailbox: calendars, contacts, To Do live there
 
     def check(self, scope: Scope) -> None:
         next(iter(self.containers(scope)), None)
