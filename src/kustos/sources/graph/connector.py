@@ -115,7 +115,7 @@ class GraphMailConnector:
         """Sign in, read the directory (User.Read.All) and one mailbox's folders (Mail.Read)."""
         self._token.token(force_refresh=True)
         self.http.get_json(f"{self.base}/users", params={"$top": "1", "$select": "id"})
-        first = next(iter(self.scopes()), None)
+        first = next(iter(self.user_scopes()), None)
         if first is not None:
             self.http.get_json(f"{self.base}/users/{quote(first.id, safe='')}/mailFolders",
                                key=first.id, params={"$top": "1"})
