@@ -9,19 +9,23 @@ auditors never may.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import date
 
 from django.core.exceptions import ValidationError
 
 from kustos.archive.models import Message
+from kustos.archive.pipeline import contract
+from kustos.archive.pipeline.contract import Incoming
 from kustos.archive.services import messages
+from kustos.archive.services.ingest import Ingestor
 from kustos.audit.models import AuditEvent
 from kustos.cli import registry
 from kustos.lifecycle.models import HoldItem, LegalCase, LegalHold
 from kustos.lifecycle.services import approve, holds, holds_select, proposals
 from tests.integration.compliance import subject_world
-from tests.integration.compliance.subject_world import ANNA, BOB, World
+from tests.integration.compliance.subject_world import ANNA, BOB, World, mail
 
 world = subject_world.world
 _fast_password_hashing = subject_world._fast_password_hashing
@@ -114,6 +118,26 @@ def test_req12_mail_archived_later_that_matches_an_active_hold_is_held(world: Wo
     active.refresh_from_db()
     assert active.messages == len(SUPPLIER) + 1
     assert AuditEvent.objects.filter(action="hold.refresh", target=active.id).exists()
+
+
+def test_req12_a_run_longer_than_its_kept_ids_still_holds_every_matching_mail(world: World, monkeypatch):
+    # A long ingest run keeps only its first ids and its sequence range; the hold still sees all.
+    monkeypatch.setattr(contract, "KEPT_IDS", 1)
+    monkeypatch.setattr(holds, "refresh_holds_for_seqs",
+                        functools.partial(holds.refresh_holds_for_seqs, chunk=2))
+    hold = holds.create(world.customer, "Fall Spät", "from:spaet@supplier.example", actor="test")
+    raws = [mail(900 + n, {"From": "spaet@supplier.example" if n % 2 == 0 else "anders@else.example", "To": BOB,
+                           "Subject": f"Lauf {n}"}) for n in range(5)]
+    with Ingestor(world.customer, workers=1, batch_size=2).session() as ing:
+        result = ing.ingest([Incoming(raw=r, mailbox=BOB, folders=["INBOX"], source="test") for r in raws])
+    assert result.imported == 5 and len(result.message_ids) == 1 and not result.ids_complete
+    late = set(Message.objects.filter(customer=world.customer, subject__startswith="Lauf ",
+                                      from_addr="spaet@supplier.example").values_list("id", flat=True))
+    assert len(late) == 3
+    others = set(Message.objects.filter(customer=world.customer, subject__startswith="Lauf ",
+                                        from_addr="anders@else.example").values_list("id", flat=True))
+    held = set(HoldItem.objects.filter(hold=hold).values_list("message_id", flat=True))
+    assert len(others) == 2 and late <= held and not others & held
 
 
 def test_req12_a_hold_covers_every_hit_beyond_one_search_window(world: World, monkeypatch):

@@ -78,13 +78,35 @@ class Prepared:
     pending: Any = None  # futures of parse results for the new items, in order
 
 
+# A run keeps the ids of its first KEPT_IDS new messages; beyond that only their sequence range
+# (an import of a million messages would otherwise hold a million strings until it ends).
+KEPT_IDS = 10_000
+
+
 @dataclass
 class BatchResult:
     imported: int = 0
     duplicates: int = 0
     excluded: int = 0
-    message_ids: list[str] = field(default_factory=list)
+    message_ids: list[str] = field(default_factory=list)  # the first KEPT_IDS new messages
     excluded_by: dict[str, int] = field(default_factory=dict)  # ingest rule id -> items excluded
+    last_id: str = ""  # the newest new message
+    seq_from: int | None = None  # the per-customer sequence range of the new messages
+    seq_to: int | None = None
+
+    def add_new(self, message_id: str, seq: int) -> None:
+        """Count one newly archived message."""
+        self.imported += 1
+        if len(self.message_ids) < KEPT_IDS:
+            self.message_ids.append(message_id)
+        self.last_id = message_id
+        self.seq_from = seq if self.seq_from is None else min(self.seq_from, seq)
+        self.seq_to = seq if self.seq_to is None else max(self.seq_to, seq)
+
+    @property
+    def ids_complete(self) -> bool:
+        """``message_ids`` names every new message of the run."""
+        return len(self.message_ids) == self.imported
 
 
 class Step(Protocol):

@@ -46,7 +46,7 @@ class Ingestor:
         try:
             self.reindex_pending()
             yield self
-            holds.refresh_holds(self.customer, self.result.message_ids)  # new mail matching an active legal hold
+            self._refresh_holds()  # new mail matching an active legal hold
             ocr_queue.schedule(self.customer)  # scanned attachments: OCR in a job of its own, after ingest
             if self.ctx.cache.get("index_outdated"):
                 search_rebuild.ensure_started(self.customer)
@@ -100,11 +100,17 @@ class Ingestor:
                 self.result.excluded += 1
                 self.result.excluded_by[w.excluded] = self.result.excluded_by.get(w.excluded, 0) + 1
             elif w.new_refs == -1 and w.sha256 not in seen:
-                self.result.imported += 1
-                self.result.message_ids.append(w.message.id)
+                self.result.add_new(w.message.id, w.message.seq)
             else:
                 self.result.duplicates += 1
             seen.add(w.sha256)
+
+    def _refresh_holds(self) -> None:
+        done = self.result
+        if done.ids_complete:
+            holds.refresh_holds(self.customer, done.message_ids)
+        elif done.seq_from is not None and done.seq_to is not None:
+            holds.refresh_holds_for_seqs(self.customer, done.seq_from, done.seq_to)
 
     def reindex_pending(self) -> int:
         """Index messages whose rows were committed but whose index commit was lost (a crash)."""

@@ -186,6 +186,19 @@ def refresh_holds(customer: Customer, new_ids: list[str] | None = None, *, actor
     return added
 
 
+def refresh_holds_for_seqs(customer: Customer, first: int, last: int, *, chunk: int = 5000) -> int:
+    """:func:`refresh_holds` for the messages numbered ``first``..``last`` (a long ingest run keeps
+    only its sequence range), ``chunk`` messages at a time so memory stays bounded."""
+    if not LegalHold.objects.filter(case__customer=customer, released_at__isnull=True).exists():
+        return 0
+    added = 0
+    for start in range(first, last + 1, chunk):
+        ids = list(Message.objects.filter(customer=customer, seq__gte=start, seq__lte=min(last, start + chunk - 1))
+                   .values_list("id", flat=True))
+        added += refresh_holds(customer, ids)
+    return added
+
+
 def _date_window(customer: Customer, ids: set[str]) -> tuple[datetime, datetime] | None:
     """The dates the index files these messages under, as a search window (None: no such message)."""
     dates = [index_date(d or a) for chunk in chunks(ids)
