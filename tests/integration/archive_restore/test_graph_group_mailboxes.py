@@ -91,3 +91,22 @@ def test_mail_backup_holds_the_group_posts(fakecloud, archive_customer):
     rows = browse.ls(snap, account, "Conversations")
     assert {r["sha256"] for r in rows} == group_posts(reader, PROJECT)
     assert len(rows) == 2 and all(r["size"] > 0 for r in rows)
+
+
+def test_group_mailbox_selectable_alone(fakecloud, archive_customer):
+    source, reader = seeded_source(fakecloud, archive_customer)
+    offered = source_service.scopes(source)
+    assert offered["ok"], offered["error"]
+    [group] = [s for s in offered["scopes"] if s["kind"] == "group"]
+    assert group["name"] == PROJECT and group["id"].startswith("group:")
+    assert [s["name"] for s in offered["scopes"] if s["kind"] == "mailbox"] == [LENA]
+    plan = plans.enable(source, scopes=[group["id"]], services=["mail"], actor="test")
+    assert not plan.all_scopes
+    job = plans.run_now(plan, actor="test")
+    execute(job.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.error
+    snap = BackupSnapshot.objects.get(id=job.result["snapshot"])
+    assert [r["account"] for r in browse.ls(snap)] == [f"mail:{group['id']}"]
+    assert {r["sha256"] for r in browse.ls(snap, f"mail:{group['id']}", "Conversations")} == group_posts(reader,
+                                                                                                        PROJECT)
