@@ -65,6 +65,10 @@ def test_dashboard_cleanup_and_the_space_freed_on_the_customer_page(dovecot, arc
     base = f"/customers/{archive_customer.id}/sources/"
     listing = web.get(base).content.decode()
     assert f'{base}{source.id}/cleanup/' in listing
+    form = web.get(f"{base}{source.id}/edit/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    for name in ("cleanup_older_than_days", "cleanup_folders", "cleanup_action"):  # the rule on the source form
+        assert f'name="{name}"' in form
+    assert "Postfach aufräumen: E-Mails älter als (Tage)" in form
     page = web.get(f"{base}{source.id}/cleanup/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Postfach jetzt aufräumen" in page and "Diese Quelle hat keine Aufräumregel" in page
     missing = web.post(f"{base}{source.id}/cleanup/", {"older_than_days": ""})
