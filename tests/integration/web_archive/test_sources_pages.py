@@ -98,14 +98,14 @@ def test_graph_and_gmail_sources(archive_customer, admin):
                              "client_secret": "s3cret", "interval_minutes": "15"})
     assert resp.status_code == 302
     graph = Source.objects.get(kind="graph")
-    assert graph.config == {"tenant_id": "tenant-1", "client_id": "client-1"}
+    assert graph.config == {"tenant_id": "tenant-1", "client_id": "client-1", "cleanup_folders": []}  # rule off
     key = json.dumps({"type": "service_account", "client_email": "sa@proj.iam.gserviceaccount.com",
                       "private_key": "-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n"}).encode()
     resp = admin.post(base, {"kind": "gmail", "admin_email": "Admin@Kunde.example", "interval_minutes": "15",
                              "service_account": SimpleUploadedFile("key.json", key, "application/json")})
     assert resp.status_code == 302
     gmail = Source.objects.get(kind="gmail")
-    assert gmail.config == {"admin_email": "admin@kunde.example"}
+    assert gmail.config == {"admin_email": "admin@kunde.example", "cleanup_folders": []}
     assert json.loads(open_secret(gmail.secret, gmail.id))["client_email"] == "sa@proj.iam.gserviceaccount.com"
     bad = admin.post(base, {"kind": "gmail", "admin_email": "a@b.example", "interval_minutes": "15",
                             "service_account": SimpleUploadedFile("key.json", b"{not json", "application/json")})
