@@ -12,9 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kustos.archive.exit_export import area, service
+from kustos.archive.exit_export.files import ExportDir
 from kustos.archive.models import Message
 from kustos.audit.models import AuditEvent
 from kustos.jobs.models import Job
+from kustos.tenants.services import customers
+from tests import factories
 from tests.integration.compliance.evidence_world import MSG_BYTES
 from tests.integration.exit_export.world import cli_json
 
@@ -131,3 +135,34 @@ def test_exit_export_refuses_a_foreign_directory(exit_world, tmp_path, monkeypat
     assert code == 1 and "no such directory" in out["error"]
     assert (busy / "notes.txt").read_text() == "mine"
     assert not AuditEvent.objects.filter(action="customer.exit_export").exists()
+
+
+def test_a_directory_being_written_is_refused_to_a_second_run(exit_world, tmp_path, monkeypatch, capsys):
+    w = exit_world
+    out = tmp_path / "gleichzeitig"
+    holder = ExportDir(out)  # a run in progress holds the directory
+    holder.put(service.MARKER, json.dumps({"customer": w.customer.id}).encode())
+    try:
+        code, result = cli_json(monkeypatch, capsys, "customer", "export", w.customer.id, "-o", str(out))
+        assert code == 1 and result["error"].endswith("is being written by another export run")
+    finally:
+        holder.abort()
+    code, result = cli_json(monkeypatch, capsys, "customer", "export", w.customer.id, "-o", str(out))
+    assert code == 0 and result["messages"] == 8
+
+
+def test_deleting_the_customer_removes_its_exit_exports_on_the_server(exit_world, django_capture_on_commit_callbacks):
+    w = exit_world
+    admin = factories.user("admin@ausstieg-loeschen.example", "partner_admin", partner=w.customer.partner)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = service.start_as(admin, w.customer.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED, job.error
+    written = area.job_dir(w.customer.id, job.id)
+    assert (written / "MANIFEST.sha256").is_file()
+    assert oct(area.customer_dir(w.customer.id).stat().st_mode & 0o777) == oct(0o700)
+    with django_capture_on_commit_callbacks(execute=True):
+        deletion = customers.request_deletion(w.customer, confirmation=w.customer.name, actor=admin)
+    deletion.refresh_from_db()
+    assert deletion.state == "succeeded", deletion.error
+    assert not area.customer_dir(w.customer.id).exists()

@@ -46,19 +46,25 @@ class EvidencePass:
         self.proven = 0
         self.batches = 0
         self.problems: list[str] = []
+        self.has_originals = Message.objects.filter(customer=customer).exclude(original_vault_id="").exists()
 
-    def _owners(self, oids: list[str]) -> dict[str, tuple[Message, str]]:
-        """Vault object id -> (message, "message" | "original") for the messages still archived."""
+    def _owners(self, rows: list[tuple[int, str, str, float]]) -> dict[str, tuple[Message, str]]:
+        """Vault object id -> (message, "message" | "original") for the messages still archived
+        (found by the leaf's SHA-256, which the messages table indexes)."""
+        oids = {r[1] for r in rows}
         found: dict[str, tuple[Message, str]] = {}
-        for m in Message.objects.filter(customer=self.customer, vault_id__in=oids):
-            found[m.vault_id] = (m, "message")
-        for m in Message.objects.filter(customer=self.customer, original_vault_id__in=oids):
-            found[m.original_vault_id] = (m, "original")
+        for m in Message.objects.filter(customer=self.customer, sha256__in=[r[2] for r in rows]):
+            if m.vault_id in oids:
+                found[m.vault_id] = (m, "message")
+        if self.has_originals:
+            rest = list(oids - set(found))
+            for m in Message.objects.filter(customer=self.customer, original_vault_id__in=rest):
+                found[m.original_vault_id] = (m, "original")
         return found
 
     def _proofs(self, name: str, doc: dict[str, Any]) -> Iterator[bytes]:
         rows = [(int(r[0]), str(r[1]), str(r[2]), float(r[3])) for r in doc["entries"]]
-        owners = self._owners([r[1] for r in rows])
+        owners = self._owners(rows)
         if not owners:
             return
         leaves = [merkle.leaf_hash(leaf_bytes(*r)) for r in rows]

@@ -7,6 +7,7 @@ collects ``<sha256>  <relative path>`` lines in ``MANIFEST.sha256.part`` while t
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 from collections.abc import Iterable
@@ -25,6 +26,10 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+class ExportBusy(RuntimeError):
+    """Another run is writing the same directory."""
+
+
 class ExportDir:
     """The export's directory: atomic writes, skip-if-present, the manifest and counters."""
 
@@ -34,6 +39,12 @@ class ExportDir:
         self.kept = 0
         self.bytes = 0
         root.mkdir(parents=True, exist_ok=True)
+        self._lock = os.open(root, os.O_RDONLY)
+        try:  # one run per directory (released by the kernel when the process dies)
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            raise ExportBusy(f"{root} is being written by another export run") from None
         for stale in root.rglob(f"*{PART}"):  # left by a crash: never taken for a finished file
             stale.unlink(missing_ok=True)
         (root / MANIFEST).unlink(missing_ok=True)  # this run writes it again, last
@@ -97,7 +108,9 @@ class ExportDir:
         os.fsync(self._manifest.fileno())
         self._manifest.close()
         os.replace(self.root / (MANIFEST + PART), self.root / MANIFEST)
+        os.close(self._lock)
 
     def abort(self) -> None:
         if not self._manifest.closed:
             self._manifest.close()
+            os.close(self._lock)

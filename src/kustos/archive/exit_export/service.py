@@ -7,7 +7,7 @@ already written with the right SHA-256 (a crash leaves only ``.part`` files, whi
 and ``MANIFEST.sha256`` is written last. Each finished run is audited as ``customer.exit_export``.
 
 From the dashboard and the API the export is a job writing to the server's directory
-``$KUSTOS_HOME/exit-exports/<customer>/<job id>/`` (0700); once finished it is downloaded as
+``$KUSTOS_HOME/exit-exports/<customer>/<job id>/`` (``area``); once finished it is downloaded as
 one ZIP stream (``zipstream``). It stays there until the customer is deleted or an operator
 removes it: unlike the short-lived download files under ``exports/``, an archive handover can take
 days to collect."""
@@ -22,9 +22,9 @@ from typing import Any
 
 from kustos.accounts import access
 from kustos.accounts.access import Perm
-from kustos.archive.exit_export import auditlog, readme, zipstream
+from kustos.archive.exit_export import area, auditlog, readme, zipstream
 from kustos.archive.exit_export.evidence import EvidencePass
-from kustos.archive.exit_export.files import MANIFEST, ExportDir
+from kustos.archive.exit_export.files import MANIFEST, ExportBusy, ExportDir
 from kustos.archive.exit_export.mail import INDEX, MailPass
 from kustos.archive.exit_export.places import Places
 from kustos.archive.exit_export.verify_script import VERIFY_PY
@@ -86,21 +86,25 @@ def run(customer: Customer, out: Path, *, actor: Any,
     ca_pem = _ca_pem()
     store = runtime.store_for(customer.id)
     total = Message.objects.filter(customer=customer).count()
+    steps = total + max(1, total // 20)  # the evidence and the audit log: the last 5 %
     done = [0]
 
     def advance(n: int) -> None:
         done[0] += n
         if progress:
-            progress(done[0], total, f"{done[0]} of {total} messages written")
+            progress(done[0], steps, f"{done[0]} of {total} messages written")
 
-    target = ExportDir(out)
+    try:
+        target = ExportDir(out)
+    except ExportBusy as exc:
+        raise ExitExportError(str(exc)) from exc
     try:
         target.put(MARKER, json.dumps({"customer": customer.id, "format": 1}).encode())
         places = Places(customer)
         mail = MailPass(customer, target, places, store.get, advance)
         target.put(INDEX, mail.rows())
         if progress:
-            progress(total, total, "evidence and audit log")
+            progress(total, steps, "evidence and audit log")
         evidence = EvidencePass(customer, store, target, places, ca_pem)
         evidence.run()
         events = auditlog.write(customer, target)
@@ -127,25 +131,11 @@ def run(customer: Customer, out: Path, *, actor: Any,
 
 # --- the server-side job (dashboard, API) ------------------------------------------------------
 
-def server_root() -> Path:
-    return runtime.settings().home / "exit-exports"
-
-
-def server_dir(customer_id: str, job_id: str) -> Path:
-    for part in (customer_id, job_id):
-        if not part or "/" in part or part.startswith("."):
-            raise ExitExportError(f"not an id: {part!r}")
-    return server_root() / customer_id / job_id
-
-
 def start_as(user: Any, customer_id: str, ip: str = "") -> Job:
     """Start the export job for a signed-in user (404 outside the scope, 403 without the permission)."""
     customer = access.get_customer(user, customer_id, Perm.CUSTOMER_EXIT_EXPORT)
-    base = server_root() / customer.id
-    base.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for d in (server_root(), base):
-        d.chmod(0o700)
-    # no path: the job writes to server_dir(customer, job id)
+    area.customer_dir(customer.id, create=True)
+    # no path: the job writes to area.job_dir(customer, job id)
     job = jobs.create(JOB_KIND, customer=customer, created_by=getattr(user, "email", str(user)),
                       params={"origin": "server"}, max_attempts=3)
     audit.record(START_ACTION, actor=user, customer=customer, target=job.id, ip=ip)
@@ -157,7 +147,7 @@ def run_job(job: Job, progress: Callable[..., None]) -> dict[str, Any]:
     if customer is None:
         raise jobs.PermanentJobError("the customer no longer exists")
     try:
-        out = Path(job.params["path"]) if job.params.get("path") else server_dir(customer.id, job.id)
+        out = Path(job.params["path"]) if job.params.get("path") else area.job_dir(customer.id, job.id)
         return run(customer, out, actor=job.created_by or "system", progress=progress)
     except ExitExportError as exc:
         raise jobs.PermanentJobError(str(exc)) from exc
@@ -175,7 +165,7 @@ def download_as(user: Any, customer_id: str, job_id: str, ip: str = "") -> tuple
     job = access.jobs_for(user).filter(id=job_id, kind=JOB_KIND, customer_id=customer.id).first()
     if job is None:
         raise ExitExportError(f"no exit export {job_id} of this customer")
-    root = server_dir(customer.id, job.id)
+    root = area.job_dir(customer.id, job.id)
     if job.state != Job.State.SUCCEEDED or not (root / MANIFEST).is_file():
         raise ExitExportError(f"the exit export {job_id} is not finished")
     size = sum(p.stat().st_size for p in root.rglob("*") if p.is_file())

@@ -21,6 +21,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection
 
 from kustos.accounts.models import User
+from kustos.archive.exit_export import area as exit_export_area
 from kustos.archive.services import export_files, uploads
 from kustos.jobs.models import Job
 from kustos.sources.smtp.spool import MAGIC
@@ -35,6 +36,7 @@ def files(customer: Customer, spool_root: Path) -> dict[str, int]:
         "spool_items": spool_items(spool_root, customer.id),
         "uploads": uploads.purge_customer(customer),
         "exports": export_files.purge_customer(customer.id),
+        "exit_exports": exit_export_area.purge_customer(customer.id),
     }
 
 
