@@ -203,7 +203,11 @@ def run(source: Source, progress: Callable[..., None] | None = None) -> dict[str
                             message_ids=ingestor.result.message_ids, backlog=source.last_success_at is None)
     result = {"id": source.id, "fetched": counts.fetched, "imported": sink.imported, "errors": errors}
     if spec.build_mailbox_cleaner is not None and mailbox_cleanup.stored(source.config) is not None:
-        result["deleted_on_server"] = mailbox_cleanup.run(source, actor="system", seal_first=True)["deleted"]
+        try:  # the mail is archived either way: a server refusing the cleanup does not fail the run
+            result["deleted_on_server"] = mailbox_cleanup.run(source, actor="system", seal_first=True)["deleted"]
+        except (ConnectorError, OSError) as exc:
+            result["deleted_on_server"] = 0
+            errors.append(f"mailbox cleanup: {exc}")
     return result
 
 
