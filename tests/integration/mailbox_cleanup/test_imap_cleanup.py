@@ -124,3 +124,19 @@ def test_trash_action_moves_to_the_trash_folder(dovecot, archive_customer):
     assert sorted(server_files(dovecot, "cleo", "Trash").values()) == sorted(old)
     run = MailboxCleanupRun.objects.get(source=source.id)
     assert (run.deleted, run.to_trash, run.freed_bytes) == (3, True, sum(len(r) for r in old))
+
+
+def test_a_changed_uidvalidity_keeps_the_messages(dovecot, archive_customer):
+    dovecot.add_user("dirk", "dirk-pw-1")
+    old = [mail(i, "uidv") for i in range(2)]
+    for raw in old:
+        deliver(dovecot, "dirk", "INBOX", raw, age_days=50)
+    source = service.add(archive_customer, "imap", imap_config(dovecot, "dirk"), "dirk-pw-1")
+    assert service.run(source)["imported"] == 2
+    runtime.store_for(archive_customer.id).ledger.seal(force=True)
+    dovecot.reset_uidvalidity("dirk", "INBOX")  # the archived UIDs now name other messages, or none
+    result = mailbox_cleanup.run(source, older_than_days=30, actor="test")
+    assert (result["deleted"], result["kept"]) == (0, 2)
+    assert {s["reason"] for s in result["skipped"]} == {"UIDVALIDITY changed"}
+    assert sorted(server_files(dovecot, "dirk", "INBOX").values()) == sorted(old)
+    assert (mailbox_cleanup.run(source, older_than_days=30, actor="test")["kept"]) == 0  # not asked again
