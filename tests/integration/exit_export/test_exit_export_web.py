@@ -79,6 +79,8 @@ def test_dashboard_exit_export(exit_world, django_capture_on_commit_callbacks):
     assert started.status_code == 302
     job = Job.objects.get(kind="customer.exit_export", customer_id=w.customer.id)
     assert job.state == Job.State.SUCCEEDED, job.error
+    job_page = client.get(f"/jobs/{job.id}/").content.decode()
+    assert "Customer exit export" in job_page and 'data-state="succeeded"' in job_page
     listing = client.get(f"/customers/{w.customer.id}/exit-export/").content.decode()
     assert "8 messages, 9 files" in listing and f"/exit-export/{job.id}/download/" in listing
     dl = client.get(f"/customers/{w.customer.id}/exit-export/{job.id}/download/")

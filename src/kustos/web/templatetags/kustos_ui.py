@@ -19,6 +19,7 @@ BADGES = {
 
 JOB_KINDS = {
     "customer.delete": _("Customer deletion"),
+    "customer.exit_export": _("Customer exit export"),
     "source.run": _("Source fetch"),
     "archive.import": _("Mail import"),
     "archive.restore": _("Restore to mailbox"),
