@@ -8,11 +8,14 @@ import hashlib
 import io
 import json
 import zipfile
+from pathlib import Path
 
 from django.conf import settings
 from django.test import Client
 
 from kustos.accounts.services import tokens
+from kustos.archive.exit_export import service
+from kustos.archive.exit_export.mail import MailPass
 from kustos.archive.models import Message
 from kustos.audit.models import AuditEvent
 from kustos.jobs.models import Job
@@ -97,3 +100,25 @@ def test_dashboard_exit_export(exit_world, django_capture_on_commit_callbacks):
     assert other.get(f"/customers/{w.customer.id}/exit-export/").status_code == 403
     assert other.get(f"/customers/{w.customer.id}/exit-export/{job.id}/download/").status_code == 403
     assert f"/customers/{w.customer.id}/exit-export/" not in other.get(f"/customers/{w.customer.id}/").content.decode()
+
+
+def test_a_failed_attempt_is_resumed_by_the_job_retry(exit_world, django_capture_on_commit_callbacks, monkeypatch):
+    w = exit_world
+    admin = factories.user("admin2@ausstieg-partner.example", "partner_admin", partner=w.customer.partner)
+    reads = {"n": 0}
+    real_message = MailPass._message
+
+    def flaky(self, m, places):
+        reads["n"] += 1
+        if reads["n"] == 5:
+            raise OSError("disk hiccup")  # the first attempt dies after four messages
+        return real_message(self, m, places)
+
+    monkeypatch.setattr(MailPass, "_message", flaky)
+    with django_capture_on_commit_callbacks(execute=True):
+        job = service.start_as(admin, w.customer.id)
+    job.refresh_from_db()
+    assert job.state == Job.State.SUCCEEDED and job.attempts == 2, job.error
+    assert job.result["kept"] >= 5 and job.result["messages"] == 8  # marker + the four messages' files kept
+    out = Path(job.result["path"])
+    assert not list(out.rglob("*.part")) and (out / "MANIFEST.sha256").is_file()
