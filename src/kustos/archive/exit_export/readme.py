@@ -35,6 +35,7 @@ LAYOUT
       the chain head at export.
   verify.py       The offline checker (Python 3 and openssl).
   MANIFEST.sha256 The SHA-256 of every other file, written last: an export without it is unfinished.
+                  A file it does not list is not part of the export.
 
 HOW TO VERIFY
   1. sha256sum -c MANIFEST.sha256            every file is complete and unchanged
@@ -82,6 +83,7 @@ AUFBAU
       Verkettung bis zum Kettenkopf beim Export.
   verify.py       Die Offline-Prüfung (Python 3 und openssl).
   MANIFEST.sha256 Der SHA-256 jeder anderen Datei, zuletzt geschrieben: ohne ihn ist der Export unvollständig.
+                  Eine Datei, die er nicht aufführt, gehört nicht zum Export.
 
 PRÜFEN
   1. sha256sum -c MANIFEST.sha256            jede Datei ist vollständig und unverändert
