@@ -20,6 +20,7 @@ from kustos.archive.models import Message
 from kustos.audit.models import AuditEvent
 from kustos.jobs.models import Job
 from tests import factories
+from tests.integration.exit_export.world import cli_json
 from tests.integration.web.session import sign_in
 
 
@@ -122,3 +123,15 @@ def test_a_failed_attempt_is_resumed_by_the_job_retry(exit_world, django_capture
     assert job.result["kept"] >= 5 and job.result["messages"] == 8  # marker + the four messages' files kept
     out = Path(job.result["path"])
     assert not list(out.rglob("*.part")) and (out / "MANIFEST.sha256").is_file()
+
+
+def test_a_command_line_export_is_listed_but_not_downloadable(exit_world, tmp_path, monkeypatch, capsys):
+    w = exit_world
+    code, result = cli_json(monkeypatch, capsys, "customer", "export", w.customer.id, "-o", str(tmp_path / "cli"))
+    assert code == 0, result
+    operator = factories.user("op3@ausstieg.example", "operator", totp=True)
+    client = sign_in(Client(), operator)
+    listing = client.get(f"/customers/{w.customer.id}/exit-export/").content.decode()
+    assert "8 messages, 9 files" in listing and "/download/" not in listing
+    dl = client.get(f"/customers/{w.customer.id}/exit-export/{result['job']}/download/")
+    assert dl.status_code == 404

@@ -165,6 +165,8 @@ def download_as(user: Any, customer_id: str, job_id: str, ip: str = "") -> tuple
     job = access.jobs_for(user).filter(id=job_id, kind=JOB_KIND, customer_id=customer.id).first()
     if job is None:
         raise ExitExportError(f"no exit export {job_id} of this customer")
+    if job.params.get("path"):  # written by `kustos customer export` to a directory of its own
+        raise ExitExportError(f"the exit export {job_id} was written by the command line, not for download")
     root = area.job_dir(customer.id, job.id)
     if job.state != Job.State.SUCCEEDED or not (root / MANIFEST).is_file():
         raise ExitExportError(f"the exit export {job_id} is not finished")
