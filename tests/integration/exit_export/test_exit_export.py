@@ -16,6 +16,7 @@ from kustos.archive.exit_export import area, service
 from kustos.archive.exit_export.files import ExportDir
 from kustos.archive.models import Message
 from kustos.audit.models import AuditEvent
+from kustos.core import runtime
 from kustos.jobs.models import Job
 from kustos.tenants.services import customers
 from tests import factories
@@ -166,3 +167,25 @@ def test_deleting_the_customer_removes_its_exit_exports_on_the_server(exit_world
     deletion.refresh_from_db()
     assert deletion.state == "succeeded", deletion.error
     assert not area.customer_dir(w.customer.id).exists()
+
+
+def test_a_damaged_message_is_named_and_the_rest_exported(exit_world, tmp_path, monkeypatch, capsys):
+    w = exit_world
+    victim = Message.objects.get(customer=w.customer, sha256=w.two_folders)
+    entry = next(e for e in runtime.store_for(w.customer.id).objects().values() if e.sha256 == victim.sha256)
+    pack = w.home / "vault" / "customers" / w.customer.id / entry.pack
+    data = bytearray(pack.read_bytes())
+    data[entry.offset + 20] ^= 0x01
+    pack.write_bytes(bytes(data))
+    runtime.reset()
+
+    out = tmp_path / "beschaedigt"
+    code, result = cli_json(monkeypatch, capsys, "customer", "export", w.customer.id, "-o", str(out))
+    assert code == 1 and result["ok"] is False and result["damaged"] == 1
+    assert result["messages"] == 8 and result["files"] == 7  # the damaged message's two files are missing
+    assert any(p.startswith(f"{victim.id}: cannot be read from the vault") for p in result["problems"])
+    assert victim.id not in {r["archive_id"] for r in index_rows(out)}
+    assert f"{victim.id}: cannot be read from the vault" in (out / "README.txt").read_text(encoding="utf-8")
+    checked = verify_py(out)  # its proofs name the files that are missing
+    assert checked.returncode == 1 and f"({victim.id}): missing" in checked.stdout
+    assert (out / "MANIFEST.sha256").is_file()

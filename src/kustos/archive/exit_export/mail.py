@@ -16,6 +16,7 @@ from kustos.archive.exit_export.places import Places
 from kustos.archive.models import Message
 from kustos.lifecycle.services.proposals import held_ids
 from kustos.tenants.models import Customer
+from kustos.vault.errors import IntegrityError, NotFound
 
 INDEX = "index.csv"
 PAGE = 500
@@ -46,18 +47,28 @@ class MailPass:
         self.messages = 0
         self.files = 0
         self.problems: list[str] = []
+        self.damaged = 0
 
-    def _message(self, m: Message, places: list[tuple[str, str, str]]) -> tuple[str, str]:
-        """Write the message's files; returns (SHA-256 of the bytes written, original's path or "")."""
+    def _problem(self, text: str) -> None:
+        self.damaged += 1
+        if len(self.problems) < MAX_LISTED:
+            self.problems.append(text)
+
+    def _message(self, m: Message, places: list[tuple[str, str, str]]) -> tuple[str, str] | None:
+        """Write the message's files; returns (SHA-256 of the bytes written, original's path or ""),
+        None when the vault cannot give its bytes (named in the problems; the export goes on)."""
         present = [self.out.present(rel, m.sha256, m.size) for rel, _, _ in places]
         digest = m.sha256
         raw: bytes | None = None
         if not all(present):
-            raw = self.read(m.vault_id)
+            try:
+                raw = self.read(m.vault_id)
+            except (IntegrityError, NotFound) as exc:  # damaged or lost; transient errors fail the run (retried)
+                self._problem(f"{m.id}: cannot be read from the vault ({exc})")
+                return None
             actual = hashlib.sha256(raw).hexdigest()
             if actual != m.sha256:
-                if len(self.problems) < MAX_LISTED:
-                    self.problems.append(f"{m.id}: the stored bytes do not have the SHA-256 recorded at archiving")
+                self._problem(f"{m.id}: the stored bytes do not have the SHA-256 recorded at archiving")
                 digest = actual
         for (rel, _, _), ok in zip(places, present, strict=True):
             if ok:
@@ -67,8 +78,13 @@ class MailPass:
                 self.out.put(rel, raw, digest, check=False)
         original = ""
         if m.original_vault_id:
-            original = Places.original_path(places[0][0], m)
-            self.out.put(original, self.read(m.original_vault_id))
+            try:
+                data = self.read(m.original_vault_id)
+            except (IntegrityError, NotFound) as exc:  # damaged or lost; transient errors fail the run (retried)
+                self._problem(f"{m.id}: its original .{m.original_kind or 'bin'} cannot be read from the vault ({exc})")
+            else:
+                original = Places.original_path(places[0][0], m)
+                self.out.put(original, data)
         return digest, original
 
     def rows(self) -> Iterator[bytes]:
@@ -85,14 +101,17 @@ class MailPass:
             buf.truncate()
             for m in page:
                 places = self.places.paths(m, refs.get(m.id, []))
-                digest, original = self._message(m, places)
+                written = self._message(m, places)
+                self.messages += 1
+                if written is None:
+                    continue
+                digest, original = written
                 for rel, box, folder in places:
                     writer.writerow([rel, box, folder, _iso(m.date), m.from_addr, ", ".join(m.to_addrs or []),
                                      m.subject, m.message_id, digest, m.size, _iso(m.archived_at),
                                      _iso(m.retention_end), "yes" if m.id in held else "no", m.id,
                                      "yes" if m.restricted else "no", original])
                     self.files += 1
-                self.messages += 1
             if self.progress:
                 self.progress(len(page))
             yield buf.getvalue().encode()

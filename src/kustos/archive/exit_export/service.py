@@ -81,7 +81,7 @@ def _ca_pem() -> bytes | None:
 def run(customer: Customer, out: Path, *, actor: Any,
         progress: Callable[[int, int | None, str], None] | None = None) -> dict[str, Any]:
     """Write (or complete) the exit export of ``customer`` in ``out``; audited.
-    ``{"messages", "files", "bytes", "path", "batches", "audit_events", "written", "kept", "ok", "problems"}``."""
+    ``{"messages", "files", "bytes", "path", "batches", "audit_events", "written", "kept", "damaged", "ok", "problems"}``."""
     check_target(customer, out)
     ca_pem = _ca_pem()
     store = runtime.store_for(customer.id)
@@ -122,10 +122,10 @@ def run(customer: Customer, out: Path, *, actor: Any,
         raise
     result = {"messages": mail.messages, "files": mail.files, "bytes": target.bytes, "path": str(out),
               "batches": evidence.batches, "audit_events": events, "written": target.written, "kept": target.kept,
-              "ok": not problems, "problems": problems[:MAX_PROBLEMS]}
+              "damaged": mail.damaged, "ok": not problems, "problems": problems[:MAX_PROBLEMS]}
     audit.record(ACTION, actor=actor, customer=customer, target=customer.id, outcome="ok" if not problems else "failed",
                  detail={k: result[k] for k in ("messages", "files", "bytes", "batches", "audit_events", "written",
-                                                "kept", "ok")} | {"problems": problems[:20]})
+                                                "kept", "damaged", "ok")} | {"problems": problems[:20]})
     return result
 
 
