@@ -25,7 +25,7 @@ from kustos.archive.exit_export.files import ExportDir
 from kustos.archive.exit_export.places import Places
 from kustos.archive.models import Message
 from kustos.tenants.models import Customer
-from kustos.vault.errors import VaultError
+from kustos.vault.errors import IntegrityError, NotFound, VaultError
 from kustos.vault.ledger import merkle
 from kustos.vault.ledger.evidence import leaf_bytes
 from kustos.vault.ledger.renew import Renewals, token_certificate, token_time
@@ -85,7 +85,11 @@ class EvidencePass:
                 "root": doc["root"]}, sort_keys=True).encode() + b"\n"
 
     def _batch(self, name: str, renewals: Renewals, tsa: Any) -> None:
-        doc = self.store.ledger.read_batch(name)
+        try:
+            doc = self.store.ledger.read_batch(name)
+        except (IntegrityError, NotFound) as exc:  # named; the rest of the evidence is still written
+            self.problems.append(f"ledger batch {_short(name)} cannot be read ({exc})")
+            return
         proofs = list(self._proofs(name, doc))
         if not proofs:
             return  # no exported message in this batch (only other vault objects)
