@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from kustos.vault.errors import LockedError
@@ -25,6 +26,8 @@ class WriterLock:
         self.customer_id = customer_id
         self.timeout = timeout
         self._fd: int | None = None
+        # Run under the lock right after it was taken (the store notes who held it before).
+        self.on_acquire: Callable[[], None] | None = None
 
     @property
     def held(self) -> bool:
@@ -46,12 +49,14 @@ class WriterLock:
                     os.close(fd)
                     raise LockedError(self.customer_id, self.timeout)
                 time.sleep(0.05)
-        if self.remote is not None:
-            try:
+        try:
+            if self.remote is not None:
                 self.remote.acquire()
-            except BaseException:
-                self.release()
-                raise
+            if self.on_acquire is not None:
+                self.on_acquire()
+        except BaseException:
+            self.release()
+            raise
 
     def release(self) -> None:
         if self.remote is not None:

@@ -31,6 +31,7 @@ from typing import Any, BinaryIO
 from kustos.vault import index as idx
 from kustos.vault.chunking import Chunker
 from kustos.vault.compress import Compressor
+from kustos.vault.generation import WriterGeneration
 from kustos.vault.ids import IdHasher, object_id
 from kustos.vault.index import BLOB, CHUNK, TREE, Entry
 from kustos.vault.keys import DataKey
@@ -71,6 +72,8 @@ class CustomerStore(StoreReader):
         self.chunker = Chunker(opts.chunk_avg, opts.chunk_threshold)
         remote = self.backend_lock(WRITER, exclusive=True) if remote_writer_lock(ctx) else None
         self._lock = WriterLock(ctx.lock_dir, self.customer_id, opts.lock_timeout, remote)
+        self.generation = WriterGeneration(ctx.backend, self.customer_id)
+        self._lock.on_acquire = self.generation.claimed
         self._files: dict[str, Sequence[Entry]] = {}
         self.index_errors: dict[str, str] = {}
         self._blocks = Blocks()
@@ -89,6 +92,10 @@ class CustomerStore(StoreReader):
     # --- index --------------------------------------------------------------------------
     def refresh(self) -> None:
         """Pick up index files committed (or dropped) by other writers since the last look."""
+        self._refresh()
+        self.generation.fresh()
+
+    def _refresh(self) -> None:
         state = idx.load_index(self.ctx.backend, self.ctx.cache, self.customer_id, self.key.enc_key,
                                known=self._files)
         if state.files.keys() == self._files.keys() and not state.errors:
@@ -136,8 +143,9 @@ class CustomerStore(StoreReader):
         if self._writer is None:
             self._lock.acquire()
             try:
-                self.refresh()
-                self.ledger.reload()
+                if self.generation.needs_refresh():  # another writer held the lock since we did
+                    self.refresh()
+                    self.ledger.reload()
                 # Sealed batches outlive dropped retention years: never reuse their numbers.
                 self._max_seq = max(self._max_seq, self.ledger.sealed_upto)
                 self.compressor.load_latest()
