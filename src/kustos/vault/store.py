@@ -39,7 +39,7 @@ from kustos.vault.ledger.log import Ledger
 from kustos.vault.locks import WriterLock
 from kustos.vault.options import StoreContext
 from kustos.vault.packed import Blocks, EntryMap, max_seq, pack_rows
-from kustos.vault.packs import MAGIC, PackWriter, retain_until
+from kustos.vault.packs import PackWriter, retain_until
 from kustos.vault.policy import Policy, select
 from kustos.vault.prune import prune
 from kustos.vault.reader import tree_payload
@@ -47,6 +47,7 @@ from kustos.vault.replock import REPO, WRITER, BackendLock
 from kustos.vault.retention import drop_year
 from kustos.vault.snapshots import Snapshots
 from kustos.vault.store_read import StoreReader
+from kustos.vault.usage import UsageCounter
 
 PIPELINE_STEP = 64  # put_many: objects per compression step (hashing overlaps compression)
 
@@ -86,6 +87,7 @@ class CustomerStore(StoreReader):
         self._bulk_pool: ThreadPoolExecutor | None = None
         self.committed_bytes = 0  # pack bytes this store object committed (snapshot new_bytes)
         self.ledger = Ledger(self)
+        self._usage = UsageCounter()
         self.snapshots = Snapshots(self)
         self.refresh()
 
@@ -389,16 +391,9 @@ class CustomerStore(StoreReader):
         for e in self._objects.values():
             raw_bytes += e.size
             backup_objects += e.group == idx.BACKUP
-        located: dict[tuple[str, int], Entry] = {(e.pack, e.offset): e for e in self.entries()}
-        packs = {e.pack for e in located.values()}
-        backup_packs = {p for p in packs if p.startswith(f"packs/{idx.BACKUP}/")}
-        stored = {"archive": 0, "backup": 0}
-        for e in located.values():
-            stored["backup" if e.pack in backup_packs else "archive"] += e.length
-        stored["archive"] += len(MAGIC) * (len(packs) - len(backup_packs))
-        stored["backup"] += len(MAGIC) * len(backup_packs)
+        stored = self._usage.stored(self._files)
         return {"raw_bytes": raw_bytes, "stored_bytes": stored["archive"] + stored["backup"],
-                "objects": len(self._objects), "packs": len(packs),
+                "objects": len(self._objects), "packs": stored["packs"],
                 "archive_stored_bytes": stored["archive"], "backup_stored_bytes": stored["backup"],
                 "backup_objects": backup_objects}
 
