@@ -32,6 +32,7 @@ _ROW = struct.Struct("<32s32sHHHHHQQQiQdIB")
 _NO_YEAR = -(2 ** 31)
 _NO_SHA = 1  # flag: sha256 is "" (chunks)
 _HEX = frozenset("0123456789abcdef")
+BACKUP_GROUP = "backup"  # = index.BACKUP (index imports this module)
 
 
 def _raw_hex(value: str) -> bytes:
@@ -221,6 +222,8 @@ class EntryMap:
         self._blocks = blocks
         self._slots = array("I", bytes(4 * 64))  # global row + 1; 0 = empty
         self._count = 0
+        self.total_size = 0  # summed ``size`` of the entries held (kept as they are placed)
+        self.backup_count = 0  # entries held in the backup group
 
     def _probe(self, oid: str) -> int:
         slots, mask, id_at = self._slots, len(self._slots) - 1, self._blocks.id_at
@@ -238,10 +241,19 @@ class EntryMap:
         if v == 0:
             self._slots[i] = g + 1
             self._count += 1
+            self._tally(entry, 1)
             if 2 * self._count > len(self._slots):
                 self._grow()
-        elif preferred(self._blocks.entry_at(v - 1), entry):
-            self._slots[i] = g + 1
+        else:
+            old = self._blocks.entry_at(v - 1)
+            if preferred(old, entry):
+                self._slots[i] = g + 1
+                self._tally(old, -1)
+                self._tally(entry, 1)
+
+    def _tally(self, entry: Entry, sign: int) -> None:
+        self.total_size += sign * entry.size
+        self.backup_count += sign * (entry.group == BACKUP_GROUP)
 
     def _grow(self) -> None:
         old = self._slots

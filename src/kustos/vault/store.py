@@ -387,10 +387,7 @@ class CustomerStore(StoreReader):
         """Usage from the index (kept up to date by every commit and prune; no backend scan):
         raw bytes of unique objects, stored pack bytes, per pool (archive / backup)."""
         self.refresh()
-        raw_bytes = backup_objects = 0
-        for e in self._objects.values():
-            raw_bytes += e.size
-            backup_objects += e.group == idx.BACKUP
+        raw_bytes, backup_objects = self._objects.total_size, self._objects.backup_count
         stored = self._usage.stored(self._files)
         return {"raw_bytes": raw_bytes, "stored_bytes": stored["archive"] + stored["backup"],
                 "objects": len(self._objects), "packs": stored["packs"],

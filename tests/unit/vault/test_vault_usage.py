@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from kustos.vault import index as idx
 from kustos.vault.entry import Entry
+from kustos.vault.packed import BACKUP_GROUP
 from kustos.vault.packs import MAGIC
 from kustos.vault.usage import UsageCounter
 
@@ -37,3 +39,16 @@ def test_sums_follow_the_files_as_they_come_and_go():
     grown = counter.stored({"i1": [entry(ARCHIVE_A, 8, 10)], "i2": [entry(ARCHIVE_B, 8, 5)]})
     assert grown["archive"] == 15 + 2 * len(MAGIC) and grown["packs"] == 2
     assert counter.stored({"i2": [entry(ARCHIVE_B, 8, 5)]}) == {"archive": 5 + len(MAGIC), "backup": 0, "packs": 1}
+
+
+def test_the_id_table_keeps_raw_bytes_and_backup_count_as_entries_are_placed(vault):
+    assert BACKUP_GROUP == idx.BACKUP
+    store = vault.store("cust1")
+    for n in range(30):
+        store.put(f"message {n} ".encode() * (n + 1), kind="message")
+    store.put(b"backup object", kind="file", pool=idx.BACKUP)
+    store.commit()
+    objects = list(store._objects.values())
+    usage = store.usage()
+    assert usage["raw_bytes"] == sum(e.size for e in objects) > 0
+    assert usage["backup_objects"] == sum(e.group == idx.BACKUP for e in objects) == 1
