@@ -116,6 +116,8 @@ def test_api_returns_the_same_steps_and_last_report(setup, capsys):
     _code, out, _err = _cli(capsys, "journal", "setup", "--customer", customer.id, "--platform", "google",
                             "--lang", "de", "--json")
     assert body == json.loads(out)
+    asked = AuditEvent.objects.filter(action="journal.setup", customer_id=customer.id, target="google")
+    assert sorted(e.actor for e in asked) == sorted([admin.email, "cli"])  # the API request is audited too
     assert body["last_report_at"] is None and journal.address(customer) in json.dumps(body)
     assert any("Weitere Empfänger hinzufügen" in s["text"] for s in body["steps"])
     assert api.get(url, {"platform": "lotus-notes"}, **auth).status_code == 422
@@ -148,3 +150,5 @@ def test_page_renders_steps_and_last_report(setup):
     german = de.get(f"/customers/{customer.id}/journal/?platform=exchange-server").content.decode()
     assert "Einrichtungsschritte für Ihre Mail-Plattform" in german and "Letzter Journalbericht" in german
     assert "Leiten Sie die Journaling-Domain mit einem Sendeconnector direkt zu Kustos:" in german
+    # the page only displays the steps: no audit event per view (the CLI and API requests are audited)
+    assert not AuditEvent.objects.filter(action="journal.setup", customer_id=customer.id).exists()

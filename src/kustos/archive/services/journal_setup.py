@@ -139,10 +139,17 @@ def instructions(customer: Customer, platform: str, lang: str, settings: Setting
             "host": info["host"], "port": info["port"], "trusted_hosts": info["trusted_hosts"], "steps": steps}
 
 
-def setup(customer: Customer, platform: str, lang: str, *, actor: Any = None) -> dict[str, Any]:
-    """Instructions plus the last delivery, as CLI, API and dashboard show them (audited)."""
+def setup(customer: Customer, platform: str, lang: str, *, actor: Any = None, audited: bool = True
+          ) -> dict[str, Any]:
+    """Instructions plus the last delivery, as CLI, API and dashboard show them.
+
+    A CLI or API request for the steps is audited (who asked for them); the journaling page, which
+    only displays them beside the customer's settings, passes ``audited=False`` (no event per page view:
+    COMPLIANCE.md 7 audits views of archived mail, not of configuration pages).
+    """
     out = instructions(customer, platform, lang)
     last = last_report_at(customer)
     out["last_report_at"] = last.isoformat() if last else None
-    audit.record("journal.setup", actor=actor, customer=customer, target=platform, detail={"lang": lang})
+    if audited:
+        audit.record("journal.setup", actor=actor, customer=customer, target=platform, detail={"lang": lang})
     return out

@@ -56,7 +56,7 @@ def journal_page(request: HttpRequest, customer_id: str) -> HttpResponse:
     platform = request.GET.get("platform", "")
     platform = platform if platform in journal_setup.PLATFORMS else journal_setup.PLATFORMS[0]
     lang = "de" if (get_language() or "").startswith("de") else "en"
-    context["setup"] = journal_setup.setup(customer, platform, lang, actor=request.user)
+    context["setup"] = journal_setup.setup(customer, platform, lang, actor=request.user, audited=False)
     context["last_report"] = journal_setup.last_report_at(customer)
     context["platforms"] = list(journal_setup.TITLES.items())
     return render(request, "kustos/sources/journal.html", context, status=status)
