@@ -1,5 +1,6 @@
-"""The audit trail of a cleanup: each batch's deletions with archive ids and SHA-256 (chunked), and one
-summary per run (a dry run writes only its summary)."""
+"""The audit trail of a cleanup: each batch's intent before the server is asked (``intents``), its
+deletions with archive ids and SHA-256 (chunked), and one summary per run (a dry run writes only its
+summary)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from kustos.audit import services as audit
 CHUNK = 200  # deletions per audit event
 
 
-def deletions(source: Source, actor: Any, gone: list[dict[str, str]], *, to_trash: bool) -> None:
+def deletions(source: Source, actor: Any, gone: list[dict[str, str]], *, to_trash: bool, intent: str = "",
+              outcome: str = "ok") -> None:
+    """The deletions of one batch, naming the batch's intent (``intents``); outcome "recovered" when a
+    later run found them gone after the deleting process died before recording them."""
     for start in range(0, len(gone), CHUNK):
         part = gone[start:start + CHUNK]
         audit.record("source.mailbox_cleanup", actor=actor or "system", customer=source.customer_id,
-                     target=source.id, detail={"action": "trash" if to_trash else "delete", "count": len(part),
-                                               "messages": [{"id": g["id"], "sha256": g["sha256"]} for g in part]})
+                     target=source.id, outcome=outcome,
+                     detail={"action": "trash" if to_trash else "delete", "count": len(part), "intent": intent,
+                             "messages": [{"id": g["id"], "sha256": g["sha256"], "ref": g["ref"]} for g in part]})
 
 
 def summary(source: Source, actor: Any, record: MailboxCleanupRun, rule: Any, totals: dict[str, Any]) -> None:

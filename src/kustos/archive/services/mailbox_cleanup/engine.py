@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from kustos.archive.models import MailboxCleanupMark, MailboxCleanupRun, Source
-from kustos.archive.services.mailbox_cleanup import audit_log, candidates, checks
+from kustos.archive.services.mailbox_cleanup import audit_log, candidates, checks, intents
 from kustos.archive.services.mailbox_cleanup.rule import Rule, effective
 from kustos.core import runtime
 from kustos.core.egress import egress_policy
@@ -18,6 +18,7 @@ from kustos.sources.kinds import registry
 SKIPPED_LISTED = 1000  # skipped items named in the result (all are counted in "kept")
 # Reasons a cleaner gives for an item that can never be deleted at the server again: marked like a
 # deletion, so later runs do not read the message again.
+BUSY = "in another run's unfinished cleanup"
 FOR_GOOD = frozenset({"gone on the server", "UIDVALIDITY changed", "already in the trash folder"})
 
 
@@ -48,8 +49,11 @@ def run(source: Source, *, older_than_days: int | None = None, folders: list[str
                                               older_than_days=rule.older_than_days, to_trash=rule.to_trash,
                                               actor=str(actor_name)[:320])
     totals = {"deleted": 0, "kept": 0, "freed_bytes": 0, "skipped": []}
+    recovered, busy = 0, set()
     try:
-        _each_batch(source, rule, cleaner, store, dry_run, actor, totals, record.id)
+        if not dry_run:  # deletions an interrupted run made but could not record
+            recovered, busy = intents.reconcile(source, cleaner, actor)
+        _each_batch(source, rule, cleaner, store, dry_run, actor, totals, record.id, busy)
     except Exception as exc:
         _finish(record, totals, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -60,17 +64,25 @@ def run(source: Source, *, older_than_days: int | None = None, folders: list[str
     _finish(record, totals)
     audit_log.summary(source, actor, record, rule, totals)
     return {"id": record.id, "source": source.id, "dry_run": dry_run, "older_than_days": rule.older_than_days,
-            "action": "trash" if rule.to_trash else "delete", "folders": list(rule.folders), **totals}
+            "action": "trash" if rule.to_trash else "delete", "folders": list(rule.folders), **totals,
+            "recovered": recovered}
 
 
 def _each_batch(source: Source, rule: Rule, cleaner: Any, store: Any, dry_run: bool, actor: Any,
-                totals: dict[str, Any], run_id: str) -> None:
+                totals: dict[str, Any], run_id: str, busy: set[str]) -> None:
     unsealed = checks.unsealed_ids(store)
-    for page in candidates.batches(source, rule, timezone.now()):
+    for number, page in enumerate(candidates.batches(source, rule, timezone.now())):
         allowed, skipped = checks.split(store, source, page, unsealed)
+        if busy:
+            skipped += [{"id": ref.message_id, "ref": item.ref, "reason": BUSY} for ref, item in allowed
+                        if item.ref in busy]
+            allowed = [(ref, item) for ref, item in allowed if item.ref not in busy]
         _skip(totals, skipped)
         if not allowed:
             continue
+        intent = intents.key(run_id, number)
+        if not dry_run:  # written first: a process dying after the server deleted leaves this record
+            intents.announce(source, actor, run_id, intent, allowed, to_trash=rule.to_trash)
         outcomes = cleaner.delete([item for _, item in allowed], to_trash=rule.to_trash, dry_run=dry_run)
         gone: list[dict[str, str]] = []
         marks: list[MailboxCleanupMark] = []
@@ -88,8 +100,9 @@ def _each_batch(source: Source, rule: Rule, cleaner: Any, store: Any, dry_run: b
         if dry_run:
             continue
         if gone:
-            audit_log.deletions(source, actor, gone, to_trash=rule.to_trash)
+            audit_log.deletions(source, actor, gone, to_trash=rule.to_trash, intent=intent)
         MailboxCleanupMark.objects.bulk_create(marks, ignore_conflicts=True)
+        intents.settle(source, actor, intent, deleted=len(gone), kept=len(allowed) - len(gone))
 
 
 def _skip(totals: dict[str, Any], skipped: list[dict[str, str]]) -> None:
