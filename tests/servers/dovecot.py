@@ -173,8 +173,10 @@ def _wait_listening(port: int, proc: subprocess.Popen[bytes], log: Path, deadlin
     process.wait_listening("dovecot", port, proc, log, deadline)
 
 
-def start_dovecot(root: Path) -> Dovecot:
-    """Write a private config under ``root`` and start ``dovecot -F`` on free ports."""
+def start_dovecot(root: Path, extra_config: str = "") -> Dovecot:
+    """Write a private config under ``root`` and start ``dovecot -F`` on free ports.
+
+    ``extra_config`` is appended to the config (e.g. ``imap_capability = ...`` to hide capabilities)."""
     if not os.path.exists(DOVECOT):
         pytest.skip("dovecot binary missing (apt-get install dovecot-imapd dovecot-pop3d)")
     root.mkdir(parents=True, exist_ok=True)
@@ -189,7 +191,7 @@ def start_dovecot(root: Path) -> Dovecot:
     login = "dovenull" if _user_exists("dovenull") else "nobody"
     config = root / "dovecot.conf"
     config.write_text(CONFIG.format(root=root, cert=certs.cert, key=certs.key, uid=mail_uid,
-                                    gid=mail_gid, internal=internal, login=login, **ports))
+                                    gid=mail_gid, internal=internal, login=login, **ports) + extra_config)
     (root / "passwd.d").mkdir(exist_ok=True)
     log = root / "dovecot.log"
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdout=subprocess.DEVNULL,
