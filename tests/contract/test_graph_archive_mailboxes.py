@@ -23,6 +23,7 @@ from kustos.sources.base import ConnectorError, Scope
 from kustos.sources.egress import EgressPolicy
 from kustos.sources.graph import GraphMailConnector
 from kustos.sources.graph.backup import build_backup
+from kustos.sources.kinds import graph as graph_kind
 from tests.contract.connector_contract import drain
 
 TENANT = "fabrikam.onmicrosoft.com"
@@ -207,3 +208,18 @@ def test_backup_mail_reads_archive(fakecloud: FakeCloudProcess, tenant: dict[str
     folders = sorted(item.folder for item in result.items if item.kind == "mail")
     assert folders == ["Inbox", "Inbox", "Online Archive/2015", "Online Archive/2015",
                        "Online Archive/Inbox/2019", "Online Archive/Inbox/2019"]
+
+
+def test_backup_mail_under_the_sources_archive_folder(fakecloud: FakeCloudProcess, tenant: dict[str, bytes]) -> None:
+    """The Microsoft 365 kind hands the source's ``archive_folder`` to the mail backup."""
+    backup = graph_kind.build_backup({"tenant_id": TENANT, "client_id": CLIENT_ID, "endpoint": fakecloud.base_url,
+                                      "login_endpoint": fakecloud.base_url, "archive_folder": "Online-Archiv"},
+                                     SECRET, EgressPolicy.from_values(False, ["127.0.0.1/32"]), ["mail"])
+    scope = next(s for s in backup.scopes() if s.name == UPN or s.meta.get("userPrincipalName") == UPN)
+    result = drain(backup, scope, None)
+    items = sorted((item.folder, sha(item.data or b"")) for item in result.items if item.kind == "mail")
+    assert items == sorted([("Inbox", sha(generated_message(1, "arch"))), ("Inbox", sha(generated_message(2, "arch"))),
+                            ("Online-Archiv/Inbox/2019", sha(generated_message(3, "arch"))),
+                            ("Online-Archiv/Inbox/2019", sha(generated_message(4, "arch"))),
+                            ("Online-Archiv/2015", sha(generated_message(5, "arch"))),
+                            ("Online-Archiv/2015", sha(generated_message(6, "arch")))])

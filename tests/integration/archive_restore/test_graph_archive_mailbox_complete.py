@@ -66,3 +66,16 @@ def test_recoverable_items_off_per_source(fakecloud, archive_customer):
     assert source_service.run(source)["imported"] == len(PLACES) - 2
     assert archived(archive_customer) == {(account, folder, sha(raw)) for account, folder, raw in raws
                                           if not folder.startswith("Recoverable Items")}
+
+
+def test_online_archive_under_the_german_top_folder(fakecloud, archive_customer):
+    source, raws = seeded_source(fakecloud, archive_customer, archive_folder="Online-Archiv")
+    assert source.config["archive_folder"] == "Online-Archiv"
+    assert source_service.run(source)["imported"] == len(PLACES)
+    german = {(account, folder.replace("Online Archive/", "Online-Archiv/", 1), sha(raw))
+              for account, folder, raw in raws}
+    assert archived(archive_customer) == german
+    assert sum(1 for _a, folder, _s in german if folder.startswith("Online-Archiv/")) == 2
+    assert not [p for p in MessageRef.objects.values_list("folder__path", flat=True) if "Online Archive" in p]
+    with pytest.raises(Exception, match="archive_folder"):
+        seeded_source(fakecloud, archive_customer, archive_folder="Archiv")

@@ -112,6 +112,30 @@ def test_graph_and_gmail_sources(archive_customer, admin):
     assert bad.status_code == 400 and "not valid JSON" in bad.content.decode()
 
 
+def test_graph_form_preselects_the_online_archive_folder_in_the_ui_language(archive_customer, admin):
+    url = f"/customers/{archive_customer.id}/sources/new/?kind=graph"
+    selected = re.compile(r'<option value="([^"]+)"[^>]*selected')
+
+    def chosen(client, page: str = url) -> str:
+        html = client.get(page).content.decode()
+        select = html[html.index('name="archive_folder"'):]
+        return selected.search(select[:select.index("</select>")]).group(1)
+
+    assert chosen(admin) == "Online Archive"
+    older = Source.objects.create(customer=archive_customer, kind="graph", name="Vorher",
+                                  config={"tenant_id": "t-old", "client_id": "c-old"})
+    admin.cookies["django_language"] = "de"
+    assert chosen(admin) == "Online-Archiv"
+    # a source stored without the setting files under "Online Archive": its edit form says so in German too
+    assert chosen(admin, f"/customers/{archive_customer.id}/sources/{older.id}/edit/") == "Online Archive"
+    older.delete()
+    resp = admin.post(f"/customers/{archive_customer.id}/sources/new/",
+                      {"kind": "graph", "tenant_id": "tenant-de", "client_id": "client-de", "client_secret": "s3cret",
+                       "interval_minutes": "15", "archive_folder": "Online-Archiv"})
+    assert resp.status_code == 302
+    assert Source.objects.get(kind="graph").config["archive_folder"] == "Online-Archiv"
+
+
 def test_bulk_csv_adds_all_or_nothing(archive_customer, admin):
     url = f"/customers/{archive_customer.id}/sources/bulk/"
     bad = admin.post(url, {"csv_text": "imap.example.com,993,tls,anna@kunde.example,pw1,\n"

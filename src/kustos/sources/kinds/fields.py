@@ -38,6 +38,8 @@ class Field:
     a non-empty value marks a setting that decides where the secret is sent. ``noun`` names the
     secret (or a PEM file) in messages. ``dashboard=False`` keeps a field out of the dashboard form
     (API, CLI and settings files still accept it). ``cli`` overrides the generated option name.
+    ``default_de`` is the value a dashboard form pre-selects when the UI language is German (None: the
+    same ``default``); stored settings without the field still mean ``default``.
     """
 
     name: str
@@ -46,6 +48,7 @@ class Field:
     label_de: str
     required: bool = False
     default: Any = None
+    default_de: Any = None
     choices: tuple[tuple[str, str, str], ...] = ()  # (value, label, German label)
     help: str = ""
     help_de: str = ""
@@ -69,6 +72,12 @@ class Field:
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}")
+
+    def initial(self, language: str | None) -> Any:
+        """The value a new source's form starts with in this UI language."""
+        if self.default_de is not None and (language or "").lower().startswith("de"):
+            return self.default_de
+        return self.default
 
     @property
     def secret(self) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kustos.core.lazy import Deferred
-from kustos.sources.kinds.fields import BOOL, PASSWORD, TEXT, URL, Field, Kind
+from kustos.sources.kinds.fields import BOOL, CHOICE, PASSWORD, TEXT, URL, Field, Kind
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 
 GRAPH = "https://graph.microsoft.com"
 LOGIN = "https://login.microsoftonline.com"
+# The one top folder the In-Place Archive's folders appear under (named in the customer's language).
+ARCHIVE_FOLDERS = (("Online Archive", "Online Archive", "Online Archive"),
+                   ("Online-Archiv", "Online-Archiv", "Online-Archiv"))
+ARCHIVE_FOLDER = ARCHIVE_FOLDERS[0][0]
 _Connector = Deferred("kustos.sources.graph:GraphMailConnector")
 _build_backup = Deferred("kustos.sources.graph.backup:build_backup")
 _build_restore = Deferred("kustos.sources.graph.backup.restore_writer:build_restore")
@@ -34,15 +38,17 @@ def build(config: dict[str, Any], secret: str, egress: EgressPolicy) -> Connecto
     login = config.get("login_endpoint") or (endpoint if config.get("endpoint") else LOGIN)
     return _Connector(tenant_id=config["tenant_id"], client_id=config["client_id"], client_secret=secret,
                       endpoint=endpoint, login_endpoint=login, egress=egress,
-                      include_recoverable=bool(config.get("recoverable_items", True)))
+                      include_recoverable=bool(config.get("recoverable_items", True)),
+                      archive_folder=str(config.get("archive_folder") or ARCHIVE_FOLDER))
 
 
 def build_backup(config: dict[str, Any], secret: str, egress: EgressPolicy, services: Iterable[str]) -> Connector:
     """One connector over the selected backup services; scope ids are ``<service>:<user id>``."""
     endpoint = config.get("endpoint") or GRAPH
     login = config.get("login_endpoint") or (endpoint if config.get("endpoint") else LOGIN)
-    connector: Connector = _build_backup({**config, "endpoint": endpoint, "login_endpoint": login}, secret, egress,
-                                         services)
+    connector: Connector = _build_backup({**config, "endpoint": endpoint, "login_endpoint": login,
+                                          "archive_folder": config.get("archive_folder") or ARCHIVE_FOLDER},
+                                         secret, egress, services)
     return connector
 
 
@@ -76,6 +82,12 @@ KIND = Kind(
               help="Also archive Deletions, Purges and Versions (mail deleted from Deleted Items).",
               help_de="Auch Deletions, Purges und Versions archivieren (aus „Gelöschte Elemente“ gelöschte "
                       "E-Mails)."),
+        Field("archive_folder", CHOICE, "Online Archive folder", "Ordner des Online-Archivs",
+              default=ARCHIVE_FOLDER, default_de="Online-Archiv", choices=ARCHIVE_FOLDERS,
+              help="The top folder the folders of each user's Online Archive (In-Place Archive) appear under.",
+              help_de="Der oberste Ordner, unter dem die Ordner des Online-Archivs (In-Place-Archiv) jedes "
+                      "Benutzers erscheinen.",
+              cli_help="top folder of the Online Archive's folders: 'Online Archive' (default) or 'Online-Archiv'"),
     ),
     steps=(("In Microsoft Entra admin center: App registrations → New registration (single tenant).",
             "Im Microsoft Entra Admin Center: App-Registrierungen → Neue Registrierung (einzelner Mandant)."),

@@ -36,17 +36,20 @@ def _widget_attrs(spec: Field) -> dict[str, str]:
     return {"placeholder": spec.placeholder} if spec.placeholder else {}
 
 
-def _form_field(spec: Field) -> forms.Field:
+def _form_field(spec: Field, new: bool = True) -> forms.Field:
     common: dict[str, Any] = {"label": _t(spec.label, spec.label_de), "help_text": _t(spec.help, spec.help_de),
                               "required": spec.required}
+    # A new source starts with the default for the UI language; a stored one without the setting means
+    # the plain default.
+    initial = spec.initial(get_language()) if new else spec.default
     attrs = _widget_attrs(spec)
     if spec.type == f.INT:
-        return forms.IntegerField(min_value=spec.minimum, max_value=spec.maximum, initial=spec.default, **common)
+        return forms.IntegerField(min_value=spec.minimum, max_value=spec.maximum, initial=initial, **common)
     if spec.type == f.BOOL:
-        return forms.BooleanField(**{**common, "required": False}, initial=spec.default)
+        return forms.BooleanField(**{**common, "required": False}, initial=initial)
     if spec.type == f.CHOICE:
-        return forms.ChoiceField(choices=[(v, _t(en, de)) for v, en, de in spec.choices], initial=spec.default,
-                                 **common)
+        return forms.ChoiceField(choices=[(v, _t(en, de)) for v, en, de in spec.choices],
+                                 initial=initial, **common)
     if spec.type == f.EMAIL:
         return forms.EmailField(max_length=spec.max_length, widget=forms.EmailInput(attrs=attrs), **common)
     if spec.type in (f.LIST, f.PEM):
@@ -78,7 +81,7 @@ class SourceForm(forms.Form):
                 self.fields[spec.upload] = forms.FileField(label=_t(spec.upload_label, spec.upload_label_de),
                                                            help_text=_t(spec.upload_help, spec.upload_help_de),
                                                            required=False)
-            self.fields[spec.name] = _form_field(spec)
+            self.fields[spec.name] = _form_field(spec, new=not editing)
             if spec.type == f.PEM:
                 self.fields[spec.name].required = False
         secret = kind.secret_field

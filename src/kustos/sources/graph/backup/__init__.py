@@ -45,6 +45,7 @@ def build_backup(settings: Mapping[str, Any], secret: str, egress: EgressPolicy 
                            login_endpoint=settings.get("login_endpoint") or None, egress=egress)
     # Backups read the In-Place Archive always and Recoverable Items when the source asks for them.
     session.include_recoverable = bool(settings.get("recoverable_items", False))
+    session.archive_folder = str(settings.get("archive_folder") or session.archive_folder)
     return GraphBackupConnector(session, {name: SERVICES[name](session) for name in wanted})
 
 
