@@ -22,7 +22,7 @@ import socket
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from kustos.archive.models import MailboxCleanupMark, MailboxCleanupRun, MessageRef, Source
@@ -59,10 +59,22 @@ def settle(source: Source, actor: Any, intent: str, *, outcome: str = "ok", **co
 
 
 def unsettled(source: Source) -> list[AuditEvent]:
-    """The source's pending intents without a settling event, oldest first."""
+    """The source's pending intents without a settling event, oldest first.
+
+    Only runs that did not end cleanly (no end recorded, or an error) can leave one: a run that ends
+    without error has settled every intent it wrote, so only those runs' events are read."""
+    runs = list(MailboxCleanupRun.objects.filter(source=source.id, dry_run=False)
+                .filter(Q(finished_at__isnull=True) | ~Q(error="")).values_list("id", flat=True))
+    if not runs:
+        return []
     events = AuditEvent.objects.filter(action=INTENT, customer_id=source.customer_id, target=source.id)
-    closed = set(events.exclude(outcome=PENDING).values_list("detail__intent", flat=True))
-    return [e for e in events.filter(outcome=PENDING).order_by("seq") if e.detail.get("intent") not in closed]
+    pending = list(events.filter(outcome=PENDING, detail__run__in=runs).order_by("seq"))
+    if not pending:
+        return []
+    keys = [e.detail.get("intent") for e in pending]
+    closed = set(events.exclude(outcome=PENDING).filter(detail__intent__in=keys)
+                 .values_list("detail__intent", flat=True))
+    return [e for e in pending if e.detail.get("intent") not in closed]
 
 
 def _alive(pid: int) -> bool:
