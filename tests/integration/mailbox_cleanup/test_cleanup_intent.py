@@ -8,6 +8,7 @@ import hashlib
 import subprocess
 
 import pytest
+from django.test import Client
 
 from kustos.archive.models import MailboxCleanupMark, MailboxCleanupRun, Message
 from kustos.archive.services import mailbox_cleanup
@@ -17,7 +18,9 @@ from kustos.audit.models import AuditEvent
 from kustos.audit.services import verify_chain
 from kustos.core import runtime
 from kustos.sources.base import ConnectorError
+from tests import factories
 from tests.integration.mailbox_cleanup.helpers import deliver, imap_config, mail, server_files
+from tests.integration.web.session import sign_in
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.django_db]
 
@@ -86,8 +89,16 @@ def test_a_failure_after_the_server_deleted_is_recorded_by_the_next_run(dovecot,
     [failed] = MailboxCleanupRun.objects.filter(source=source.id)
     assert failed.deleted == 0 and "connection lost" in failed.error
 
-    again = mailbox_cleanup.run(source, older_than_days=30, actor="test")
+    # the next run, from the dashboard in German, records the INBOX deletions and deletes the rest
+    admin = sign_in(Client(), factories.user("admin@ina.example", "customer_admin", customer=archive_customer))
+    admin.cookies["django_language"] = "de"
+    page = admin.post(f"/customers/{archive_customer.id}/sources/{source.id}/cleanup/", {"older_than_days": "30"})
+    assert page.status_code == 200
+    again = page.context["result"]
     assert (again["recovered"], again["deleted"], again["kept"]) == (3, 2, 0)
+    html = page.content.decode()
+    assert "Löschungen einer unterbrochenen Bereinigung, jetzt nachgetragen" in html
+    assert '<dd data-testid="cleanup-recovered">3</dd>' in html
     assert server_files(dovecot, "ina", "Projekt") == {}
     recovered = _events(source, "source.mailbox_cleanup", "recovered")
     assert _logged(recovered) == sorted((ids[_sha(r)], _sha(r)) for r in inbox)
