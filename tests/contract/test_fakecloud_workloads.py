@@ -128,7 +128,7 @@ def test_google_mail_uses_the_same_control(cloud: FakeCloudProcess) -> None:
     seeded = control.seed("google", "example.com", "kim@example.com", "mail", "Projects", raw)
     assert control.items("google", "example.com", "mail", "kim@example.com") == [
         {"path": seeded["path"], "sha256": hashlib.sha256(raw).hexdigest(), "size": len(raw),
-         "modified": control.items("google", "example.com", "mail")[0]["modified"]}]
+         "modified": control.items("google", "example.com", "mail")[0]["modified"], "labels": ["Projects"]}]
     control.remove("google", "example.com", "kim@example.com", "mail", seeded["path"])
     assert control.items("google", "example.com", "mail") == []
 
