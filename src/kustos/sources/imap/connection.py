@@ -155,15 +155,16 @@ def open_client(settings: ImapSettings) -> IMAPClient:
             client.starttls(context)
         _login(client, settings)
     except ConnectorError:
-        _close_quietly(client)
+        close_quietly(client)
         raise
     except (OSError, EOFError, IMAPClientError) as exc:
-        _close_quietly(client)
+        close_quietly(client)
         raise translate_network_error(exc, where)
     return client
 
 
-def _close_quietly(client: IMAPClient) -> None:
+def close_quietly(client: IMAPClient) -> None:
+    """Log out, or at least drop the socket; never raises (closing is best effort)."""
     try:
         client.logout()
     except Exception:  # noqa: BLE001 - the session is already broken; closing is best effort
@@ -180,4 +181,4 @@ def session(settings: ImapSettings) -> Iterator[IMAPClient]:
     try:
         yield client
     finally:
-        _close_quietly(client)
+        close_quietly(client)

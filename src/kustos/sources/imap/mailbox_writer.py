@@ -20,7 +20,7 @@ from imapclient.exceptions import IMAPClientError
 
 from kustos.sources.base import ConnectorError
 from kustos.sources.egress import EgressPolicy
-from kustos.sources.imap.connection import ImapSettings, open_client, translate_network_error
+from kustos.sources.imap.connection import ImapSettings, close_quietly, open_client, translate_network_error
 from kustos.sources.imap.folders import encode_folder, folder_from_list_entry
 
 PORTS = {"tls": 993, "starttls": 143, "none": 143}
@@ -55,10 +55,7 @@ class ImapMailboxWriter:
 
     def close(self) -> None:
         if self._client is not None:
-            try:
-                self._client.logout()
-            except Exception:  # noqa: BLE001 - closing is best effort
-                pass
+            close_quietly(self._client)
             self._client = None
 
     def _check_mailbox(self, mailbox: str) -> None:
