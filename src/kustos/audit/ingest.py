@@ -8,32 +8,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Max, Min
-
-from kustos.archive.models import Message
+from kustos.archive.pipeline.contract import BatchResult
 from kustos.audit.models import AuditEvent
 from kustos.audit.services import record
 
 ACTION = "ingest.batch"
 
 
-def record_batch(customer: Any, *, source: str, endpoint: str, count: int, result: Any,
+def record_batch(customer: Any, *, source: str, endpoint: str, count: int, result: BatchResult,
                  actor: Any = "system", outcome: str = "ok") -> AuditEvent:
     """``result`` is the ingest's BatchResult (imported, duplicates, excluded, message_ids); a run
     that failed part-way records what it archived before the failure with outcome ``failed``."""
-    ids = list(result.message_ids)
-    if hasattr(result, "seq_from"):  # BatchResult tracks its range (it keeps only the first ids of a long run)
-        seqs = {"first": result.seq_from, "last": result.seq_to}
-        last_id = result.last_id or (ids[-1] if ids else None)
-    else:
-        seqs = (Message.objects.filter(customer_id=customer.id, id__in=ids).aggregate(first=Min("seq"), last=Max("seq"))
-                if ids else {"first": None, "last": None})
-        last_id = ids[-1] if ids else None
+    ids = result.message_ids  # the first ids of a long run; its whole range is tracked
     detail = {
         "source": source, "endpoint": endpoint, "count": count, "imported": result.imported,
         "duplicates": result.duplicates, "excluded": result.excluded,
-        "excluded_by_rule": dict(getattr(result, "excluded_by", {}) or {}),
-        "first_id": ids[0] if ids else None, "last_id": last_id,
-        "seq_from": seqs["first"], "seq_to": seqs["last"],
+        "excluded_by_rule": dict(result.excluded_by),
+        "first_id": ids[0] if ids else None, "last_id": result.last_id or None,
+        "seq_from": result.seq_from, "seq_to": result.seq_to,
     }
     return record(ACTION, actor=actor, customer=customer, target=endpoint, outcome=outcome, detail=detail)
